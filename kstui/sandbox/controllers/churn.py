@@ -1,0 +1,67 @@
+"""Churn: a steady stream of realistic pod status changes, for a lively demo and benchmarks."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from typing import Any
+
+from kstui.sandbox.clock import rfc3339
+
+PODS = ("", "pods")
+TICK = 0.05
+
+
+class Churn:
+    """Mutates `rate` random running pods per second: readiness flaps and restarts."""
+
+    def __init__(self, cluster: Any, rate: float, seed: int = 0) -> None:
+        self.cluster = cluster
+        self.rate = rate
+        self.rng = random.Random(f"churn:{cluster.name}:{seed}")
+        self.changes = 0
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        if self.rate > 0:
+            self._task = asyncio.get_running_loop().create_task(self._run())
+
+    def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+
+    async def _run(self) -> None:
+        store = self.cluster.store
+        kind = self.cluster.registry.storage_kind(PODS)
+        owed = 0.0
+        while True:
+            await asyncio.sleep(TICK)
+            owed += self.rate * TICK
+            keys = store.sorted_keys(PODS)
+            while owed >= 1 and keys:
+                owed -= 1
+                namespace, name = keys[self.rng.randrange(len(keys))]
+                pod = store.get(PODS, namespace, name)
+                if pod is None or (pod.get("status") or {}).get("phase") != "Running":
+                    continue
+                self._mutate(pod)
+                store.update(kind, pod, subresource="status", check_rv=False)
+                self.changes += 1
+
+    def _mutate(self, pod: dict[str, Any]) -> None:
+        statuses = pod["status"].get("containerStatuses") or []
+        if not statuses:
+            return
+        status = statuses[self.rng.randrange(len(statuses))]
+        now = rfc3339(self.cluster.clock.now())
+        if self.rng.random() < 0.2:
+            status["restartCount"] = int(status.get("restartCount") or 0) + 1
+            status["lastState"] = {"terminated": {"exitCode": 137, "reason": "OOMKilled",
+                                                  "startedAt": now, "finishedAt": now}}
+        status["ready"] = not status.get("ready", True) if self.rng.random() < 0.5 else True
+        ready = "True" if all(s.get("ready") for s in statuses) else "False"
+        for condition in pod["status"].get("conditions") or ():
+            if condition.get("type") in ("Ready", "ContainersReady"):
+                if condition.get("status") != ready:
+                    condition["lastTransitionTime"] = now
+                condition["status"] = ready

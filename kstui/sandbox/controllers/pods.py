@@ -1,0 +1,252 @@
+"""Pod lifecycle as scheduler and kubelet would drive it: Pending, scheduled, Running, and the
+CrashLoopBackOff cycle (restartCount growing, back-off doubling, Warning events)."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from kstui.sandbox.clock import rfc3339
+from kstui.sandbox.controllers import Controller, WorkKey
+from kstui.sandbox.controllers.events import record
+
+PODS = ("", "pods")
+NODES = ("", "nodes")
+CRASH_ANNOTATION = "sandbox.kstui.io/crash"
+"""Set to "true" on a pod (or its template) to make its first container crash-loop."""
+UNSCHEDULABLE_ANNOTATION = "sandbox.kstui.io/unschedulable"
+BACKOFF_START, BACKOFF_MAX = 10.0, 300.0
+CRASH_AFTER = 6.0
+"""Seconds a crash-looping container runs before it exits again."""
+
+
+def _stable(*parts: object) -> int:
+    return int.from_bytes(hashlib.blake2b("/".join(map(str, parts)).encode(),
+                                          digest_size=4).digest(), "big")
+
+
+def _image_id(image: str) -> str:
+    digest = hashlib.sha256(image.encode()).hexdigest()
+    base = image.split(":")[0]
+    return f"docker.io/{base}@sha256:{digest}" if "/" not in base.split("/")[0] or "." not in \
+        base.split("/")[0] else f"{base}@sha256:{digest}"
+
+
+def crash_looping(pod: dict[str, Any]) -> bool:
+    if pod["metadata"].get("annotations", {}).get(CRASH_ANNOTATION) == "true":
+        return True
+    for status in (pod.get("status") or {}).get("containerStatuses") or ():
+        if (status.get("state") or {}).get("waiting", {}).get("reason") == "CrashLoopBackOff":
+            return True
+    return False
+
+
+def _conditions(now: str, ready: bool, scheduled: bool = True) -> list[dict[str, Any]]:
+    flag = "True" if ready else "False"
+    conditions = [
+        {"type": "PodReadyToStartContainers", "status": "True", "lastProbeTime": None,
+         "lastTransitionTime": now},
+        {"type": "Initialized", "status": "True", "lastProbeTime": None,
+         "lastTransitionTime": now},
+        {"type": "Ready", "status": flag, "lastProbeTime": None, "lastTransitionTime": now},
+        {"type": "ContainersReady", "status": flag, "lastProbeTime": None,
+         "lastTransitionTime": now},
+        {"type": "PodScheduled", "status": "True" if scheduled else "False",
+         "lastProbeTime": None, "lastTransitionTime": now},
+    ]
+    if not ready:
+        for condition in conditions[2:4]:
+            condition["reason"] = "ContainersNotReady"
+    return conditions
+
+
+def container_status(container: dict[str, Any], state: dict[str, Any], ready: bool,
+                     restarts: int = 0, last: dict[str, Any] | None = None) -> dict[str, Any]:
+    image = container.get("image", "")
+    return {
+        "name": container["name"],
+        "image": image,
+        "imageID": _image_id(image),
+        "containerID": f"containerd://{hashlib.sha256((container['name'] + str(restarts) + image).encode()).hexdigest()}",
+        "ready": ready,
+        "started": "running" in state,
+        "restartCount": restarts,
+        "state": state,
+        "lastState": {"terminated": last} if last else {},
+    }
+
+
+class PodLifecycleController(Controller):
+    watches = (PODS,)
+    primary = PODS
+
+    def __init__(self, cluster: Any) -> None:
+        super().__init__(cluster)
+        self._timers: set[tuple[str, str, str]] = set()
+
+    def _nodes(self) -> list[str]:
+        ready = []
+        for node in self.store.objects(NODES):
+            conditions = (node.get("status") or {}).get("conditions") or []
+            if any(c.get("type") == "Ready" and c.get("status") == "True" for c in conditions) \
+                    and not (node.get("spec") or {}).get("unschedulable"):
+                ready.append(node["metadata"]["name"])
+        return ready
+
+    def _later(self, delay: float, key: WorkKey, uid: str, step: str) -> None:
+        """Run a step later unless already pending; the pod is re-read when it fires."""
+        token = (key[0], key[1], step)
+        if token in self._timers:
+            return
+        self._timers.add(token)
+
+        def fire() -> None:
+            self._timers.discard(token)
+            pod = self.store.get(PODS, *key)
+            if pod is not None and pod["metadata"].get("uid") == uid and \
+                    not pod["metadata"].get("deletionTimestamp"):
+                getattr(self, f"_{step}")(pod)
+
+        self.clock.call_later(delay, fire)
+
+    def reconcile(self, key: WorkKey) -> None:
+        pod = self.store.get(PODS, *key)
+        if pod is None or pod["metadata"].get("deletionTimestamp"):
+            return
+        status = pod.get("status") or {}
+        uid = pod["metadata"]["uid"]
+        if not pod["spec"].get("nodeName"):
+            if pod["metadata"].get("annotations", {}).get(UNSCHEDULABLE_ANNOTATION) == "true":
+                self._unschedulable(pod)
+                return
+            self._schedule(pod)
+            return
+        phase = status.get("phase", "Pending")
+        if phase == "Pending":
+            delay = 1.0 + (_stable(uid) % 2000) / 1000  # 1–3 s to pull and start
+            self._later(delay, key, uid, "start")
+        elif phase == "Running" and crash_looping(pod):
+            waiting = any("waiting" in (s.get("state") or {})
+                          for s in status.get("containerStatuses") or ())
+            if waiting:
+                restarts = max(int(s.get("restartCount") or 0)
+                               for s in status.get("containerStatuses") or [{}])
+                delay = min(BACKOFF_START * 2 ** max(restarts - 1, 0), BACKOFF_MAX)
+                self._later(delay, key, uid, "restart")
+            else:
+                self._later(CRASH_AFTER, key, uid, "crash")
+
+    def _write(self, pod: dict[str, Any]) -> None:
+        self.store.update(self.kind(PODS), pod, subresource="status", check_rv=False)
+
+    def _schedule(self, pod: dict[str, Any]) -> None:
+        nodes = self._nodes()
+        if not nodes:
+            self._unschedulable(pod)
+            return
+        node = nodes[_stable(pod["metadata"]["uid"]) % len(nodes)]
+        # Binding sets spec.nodeName, which only the binding subresource may write.
+        pod["spec"]["nodeName"] = node
+        now = rfc3339(self.clock.now())
+        status = pod.setdefault("status", {})
+        status["phase"] = "Pending"
+        status["conditions"] = [{"type": "PodScheduled", "status": "True",
+                                 "lastProbeTime": None, "lastTransitionTime": now}]
+        status["hostIP"] = _node_ip(node)
+        status["hostIPs"] = [{"ip": status["hostIP"]}]
+        status["containerStatuses"] = [
+            container_status(c, {"waiting": {"reason": "ContainerCreating"}}, False)
+            for c in pod["spec"].get("containers") or ()
+        ]
+        status["startTime"] = now
+        self.store.update(self.kind(PODS), pod, check_rv=False)
+        self._write(pod)
+        record(self.store, self.cluster.registry.storage_kind, pod, "Normal", "Scheduled",
+               f"Successfully assigned {pod['metadata']['namespace']}/{pod['metadata']['name']} "
+               f"to {node}", "default-scheduler")
+
+    def _unschedulable(self, pod: dict[str, Any]) -> None:
+        status = pod.setdefault("status", {})
+        if any(c.get("reason") == "Unschedulable" for c in status.get("conditions") or ()):
+            return
+        now = rfc3339(self.clock.now())
+        status["phase"] = "Pending"
+        status["conditions"] = [{
+            "type": "PodScheduled", "status": "False", "reason": "Unschedulable",
+            "lastProbeTime": None, "lastTransitionTime": now,
+            "message": "0/3 nodes are available: 3 Insufficient cpu. preemption: 0/3 nodes are "
+                       "available: 3 No preemption victims found for incoming pod.",
+        }]
+        self._write(pod)
+        record(self.store, self.cluster.registry.storage_kind, pod, "Warning",
+               "FailedScheduling", status["conditions"][0]["message"], "default-scheduler")
+
+    def _start(self, pod: dict[str, Any]) -> None:
+        now = rfc3339(self.clock.now())
+        meta = pod["metadata"]
+        status = pod["status"]
+        status["phase"] = "Running"
+        status["conditions"] = _conditions(now, True)
+        status["podIP"] = _pod_ip(meta["uid"])
+        status["podIPs"] = [{"ip": status["podIP"]}]
+        status["containerStatuses"] = [
+            container_status(c, {"running": {"startedAt": now}}, True)
+            for c in pod["spec"].get("containers") or ()
+        ]
+        self._write(pod)
+        for container in pod["spec"].get("containers") or ():
+            path = f"spec.containers{{{container['name']}}}"
+            for reason, message in (
+                ("Pulled", f'Container image "{container.get("image")}" already present on '
+                           "machine"),
+                ("Created", f"Created container {container['name']}"),
+                ("Started", f"Started container {container['name']}"),
+            ):
+                record(self.store, self.cluster.registry.storage_kind, pod, "Normal", reason,
+                       message, "kubelet", pod["spec"].get("nodeName", ""), path)
+
+    def _crash(self, pod: dict[str, Any]) -> None:
+        now = rfc3339(self.clock.now())
+        status = pod["status"]
+        first = status["containerStatuses"][0]
+        started = (first.get("state") or {}).get("running", {}).get("startedAt", now)
+        restarts = int(first.get("restartCount") or 0) + 1
+        container = pod["spec"]["containers"][0]
+        last = {"exitCode": 1, "reason": "Error", "startedAt": started, "finishedAt": now,
+                "containerID": first.get("containerID", "")}
+        message = (f"back-off {int(min(BACKOFF_START * 2 ** (restarts - 1), BACKOFF_MAX))}s "
+                   f"restarting failed container={container['name']} "
+                   f"pod={pod['metadata']['name']}_{pod['metadata']['namespace']}"
+                   f"({pod['metadata']['uid']})")
+        status["containerStatuses"][0] = container_status(
+            container, {"waiting": {"reason": "CrashLoopBackOff", "message": message}}, False,
+            restarts, last)
+        status["conditions"] = _conditions(now, False)
+        self._write(pod)
+        record(self.store, self.cluster.registry.storage_kind, pod, "Warning", "BackOff",
+               "Back-off restarting failed container " + container["name"] + " in pod " +
+               f"{pod['metadata']['name']}_{pod['metadata']['namespace']}"
+               f"({pod['metadata']['uid']})", "kubelet", pod["spec"].get("nodeName", ""),
+               f"spec.containers{{{container['name']}}}")
+
+    def _restart(self, pod: dict[str, Any]) -> None:
+        now = rfc3339(self.clock.now())
+        status = pod["status"]
+        first = status["containerStatuses"][0]
+        container = pod["spec"]["containers"][0]
+        last = (first.get("lastState") or {}).get("terminated")
+        status["containerStatuses"][0] = container_status(
+            container, {"running": {"startedAt": now}}, True,
+            int(first.get("restartCount") or 0), last)
+        status["conditions"] = _conditions(now, all(
+            s.get("ready") for s in status["containerStatuses"]))
+        self._write(pod)
+
+
+def _pod_ip(uid: str) -> str:
+    value = _stable("ip", uid)
+    return f"10.244.{value % 4}.{2 + value // 4 % 250}"
+
+
+def _node_ip(node: str) -> str:
+    return f"172.18.0.{2 + _stable('node', node) % 200}"

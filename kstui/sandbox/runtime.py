@@ -1,0 +1,249 @@
+"""Running a sandbox: N clusters on N ports (https with a generated CA by default), seeded, with
+controllers, and a kubeconfig that reaches each as an admin and the host as a tenant."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import ssl
+import tempfile
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from aiohttp import web
+
+from kstui.sandbox import seed
+from kstui.sandbox.auth import MASTERS
+from kstui.sandbox.clock import Clock, ManualClock
+from kstui.sandbox.cluster import SandboxCluster
+from kstui.sandbox.controllers import ControllerManager
+from kstui.sandbox.controllers.churn import Churn
+from kstui.sandbox.controllers.namespaces import NamespaceController
+from kstui.sandbox.controllers.pods import PodLifecycleController
+from kstui.sandbox.controllers.workloads import DeploymentController, ReplicaSetController
+from kstui.sandbox.server import build_app
+
+T = TypeVar("T")
+CLUSTER_NAMES = ("host", "member")
+FROZEN_AT = datetime.fromisoformat("2026-01-15T12:00:00+00:00")
+"""Where a frozen clock starts: snapshot tests see the same ages on every run."""
+
+
+@dataclass(slots=True)
+class SandboxOptions:
+    clusters: int = 2
+    pods: int = 120
+    """Generated workload pods per cluster (beside the KubeSphere sample objects on host)."""
+    tls: bool = True
+    port: int = 0
+    """First port; cluster i listens on port + i. 0 picks free ports."""
+    host: str = "127.0.0.1"
+    seed: int = 0
+    churn: float = 0.0
+    """Pod status changes per second per cluster, for a lively demo or benchmark."""
+    frozen: bool = False
+    """Use a ManualClock (starting at FROZEN_AT) that only tests move."""
+    kubesphere: bool = True
+    """Install the KubeSphere CRDs and sample objects; False makes a vanilla cluster."""
+    log_capacity: int = 20_000
+    controllers: bool = True
+
+
+@dataclass(slots=True)
+class Identity:
+    cluster: str
+    user: str
+    token: str
+
+
+@dataclass(slots=True)
+class ClusterHandle:
+    cluster: SandboxCluster
+    url: str = ""
+    runner: web.AppRunner | None = None
+    managers: list[Any] = field(default_factory=list)
+
+
+class Sandbox:
+    def __init__(self, options: SandboxOptions | None = None) -> None:
+        self.options = options or SandboxOptions()
+        opts = self.options
+        self.clock: Clock = ManualClock(FROZEN_AT) if opts.frozen else Clock()
+        names = [CLUSTER_NAMES[i] if i < len(CLUSTER_NAMES) else f"member{i}"
+                 for i in range(opts.clusters)]
+        self.handles = {name: ClusterHandle(SandboxCluster(name, self.clock, opts.seed,
+                                                           opts.log_capacity, opts.kubesphere))
+                        for name in names}
+        self.identities: list[Identity] = []
+        self._ca: Any = None
+        self._tmp = tempfile.TemporaryDirectory(prefix="kstui-sandbox-")
+        self.ca_pem = b""
+
+    # ------------------------------------------------------------------ access
+
+    @property
+    def clusters(self) -> list[SandboxCluster]:
+        return [h.cluster for h in self.handles.values()]
+
+    def cluster(self, name: str = "host") -> SandboxCluster:
+        return self.handles[name].cluster
+
+    def url(self, name: str = "host") -> str:
+        return self.handles[name].url
+
+    def token(self, cluster: str = "host", user: str = "admin") -> str:
+        return next(i.token for i in self.identities if i.cluster == cluster and i.user == user)
+
+    def issue_token(self, cluster: str, user: str, groups: tuple[str, ...] = (),
+                    ttl: float | None = None) -> str:
+        c = self.cluster(cluster)
+        expires = c.clock.now() + timedelta(seconds=ttl) if ttl is not None else None
+        return c.authn.issue(user, groups, expires)
+
+    def client_certificate(self, user: str, groups: tuple[str, ...] = ()) -> tuple[str, str]:
+        """PEM files of a client certificate the sandbox maps to `user` (CN) and groups (O)."""
+        if self._ca is None:
+            raise RuntimeError("client certificates need a TLS sandbox")
+        cert = self._ca.issue_cert(f"{user}.users.kstui.invalid", common_name=user,
+                                   organization_name=",".join(groups) or None)
+        base = Path(self._tmp.name) / f"client-{user}"
+        cert.cert_chain_pems[0].write_to_path(f"{base}.crt")
+        cert.private_key_pem.write_to_path(f"{base}.key")
+        return f"{base}.crt", f"{base}.key"
+
+    # ------------------------------------------------------------------ life cycle
+
+    def _ssl_context(self) -> ssl.SSLContext | None:
+        if not self.options.tls:
+            return None
+        import trustme
+
+        self._ca = trustme.CA(organization_name="kstui sandbox")
+        self.ca_pem = self._ca.cert_pem.bytes()
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        self._ca.issue_cert(self.options.host, "localhost", "127.0.0.1").configure_cert(context)
+        context.verify_mode = ssl.CERT_OPTIONAL  # tokens or client certificates
+        self._ca.configure_trust(context)
+        return context
+
+    def populate(self) -> None:
+        """Seed every cluster (synchronously; no event loop needed)."""
+        opts = self.options
+        for handle in self.handles.values():
+            cluster = handle.cluster
+            seed.seed_bootstrap(cluster)
+            if opts.kubesphere:
+                seed.seed_crds(cluster)
+            seed.seed_workloads(cluster, opts.pods)
+        kube_system_uids = {
+            name: (h.cluster.store.get(("", "namespaces"), "", "kube-system") or {})
+            .get("metadata", {}).get("uid", "") for name, h in self.handles.items()
+        }
+        if opts.kubesphere and "host" in self.handles:
+            seed.seed_kubesphere(self.cluster("host"), kube_system_uids)
+        for handle in self.handles.values():
+            cluster = handle.cluster
+            admin = cluster.authn.issue("admin", (MASTERS,))
+            self.identities.append(Identity(cluster.name, "admin", admin))
+            tenant = cluster.authn.issue(seed.TENANT_USER)
+            self.identities.append(Identity(cluster.name, seed.TENANT_USER, tenant))
+
+    async def start(self) -> None:
+        self.populate()
+        context = self._ssl_context()
+        for index, handle in enumerate(self.handles.values()):
+            cluster = handle.cluster
+            handle.runner = web.AppRunner(build_app(cluster, context is not None),
+                                          access_log=None, handle_signals=False,
+                                          shutdown_timeout=0.5)
+            await handle.runner.setup()
+            port = self.options.port + index if self.options.port else 0
+            site = web.TCPSite(handle.runner, self.options.host, port, ssl_context=context)
+            await site.start()
+            bound = handle.runner.addresses[0][1]
+            scheme = "https" if context else "http"
+            handle.url = f"{scheme}://{self.options.host}:{bound}"
+            cluster.server_url = handle.url
+            if self.options.controllers:
+                manager = ControllerManager(cluster, [
+                    NamespaceController(cluster), DeploymentController(cluster),
+                    ReplicaSetController(cluster), PodLifecycleController(cluster),
+                ])
+                manager.start()
+                handle.managers.append(manager)
+            churn = Churn(cluster, self.options.churn, self.options.seed)
+            churn.start()
+            handle.managers.append(churn)
+
+    async def stop(self) -> None:
+        for handle in self.handles.values():
+            for manager in handle.managers:
+                if isinstance(manager, Churn):
+                    manager.stop()
+            if handle.runner is not None:
+                await handle.runner.cleanup()
+        self._tmp.cleanup()
+
+    # ------------------------------------------------------------------ kubeconfig
+
+    def kubeconfig(self) -> dict[str, Any]:
+        clusters, users, contexts = [], [], []
+        for name, handle in self.handles.items():
+            entry: dict[str, Any] = {"server": handle.url}
+            if self.ca_pem:
+                entry["certificate-authority-data"] = base64.b64encode(self.ca_pem).decode()
+            clusters.append({"name": f"kstui-{name}", "cluster": entry})
+            users.append({"name": f"{name}-admin", "user": {"token": self.token(name, "admin")}})
+            contexts.append({"name": name, "context": {"cluster": f"kstui-{name}",
+                                                       "user": f"{name}-admin"}})
+        if "host" in self.handles:
+            tenant = seed.TENANT_USER
+            users.append({"name": f"{tenant}@host",
+                          "user": {"token": self.token("host", tenant)}})
+            contexts.append({"name": "tenant", "context": {
+                "cluster": "kstui-host", "user": f"{tenant}@host", "namespace": "shop-prod"}})
+        return {"apiVersion": "v1", "kind": "Config", "preferences": {},
+                "clusters": clusters, "users": users, "contexts": contexts,
+                "current-context": next(iter(self.handles))}
+
+    def write_kubeconfig(self, path: str | Path) -> Path:
+        target = Path(path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(yaml.safe_dump(self.kubeconfig(), sort_keys=False))
+        target.chmod(0o600)
+        return target
+
+
+class SandboxThread:
+    """A sandbox on its own event loop in a background thread: sync and async clients alike
+    (kubectl, the official client, httpx) can talk to it while the caller's loop runs."""
+
+    def __init__(self, options: SandboxOptions | None = None) -> None:
+        self.sandbox = Sandbox(options)
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="kstui-sandbox",
+                                        daemon=True)
+
+    def start(self) -> Sandbox:
+        self._thread.start()
+        asyncio.run_coroutine_threadsafe(self.sandbox.start(), self._loop).result(60)
+        return self.sandbox
+
+    def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run fn on the sandbox's loop (where its store lives) and return what it returns."""
+        async def run() -> T:
+            return fn(*args, **kwargs)
+
+        return asyncio.run_coroutine_threadsafe(run(), self._loop).result(30)
+
+    def stop(self) -> None:
+        with contextlib.suppress(Exception):
+            asyncio.run_coroutine_threadsafe(self.sandbox.stop(), self._loop).result(10)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(5)

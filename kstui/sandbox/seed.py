@@ -1,0 +1,417 @@
+"""What a sandbox cluster holds when it starts: bootstrap objects, nodes, the KubeSphere CRDs and
+sample objects, and generated workloads, all made as a real cluster would have made them."""
+
+from __future__ import annotations
+
+import copy
+import re
+from datetime import datetime, timedelta
+from importlib import resources
+from typing import Any
+
+import yaml
+
+from kstui.sandbox.auth import default_rbac_objects
+from kstui.sandbox.clock import parse_time, rfc3339
+from kstui.sandbox.cluster import SandboxCluster
+from kstui.sandbox.controllers import owner_ref
+from kstui.sandbox.controllers.pods import CRASH_ANNOTATION, UNSCHEDULABLE_ANNOTATION, \
+    container_status
+from kstui.sandbox.controllers.workloads import pod_template_hash
+from kstui.sandbox.status import ApiError
+
+STORY_NOW = datetime.fromisoformat("2025-05-12T09:10:00+00:00")
+"""The moment seed-objects.yaml describes; its timestamps are moved to end at the clock's now."""
+_TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+TENANT_USER = "alice"
+
+
+def _data(name: str) -> Any:
+    return resources.files("kstui.sandbox").joinpath("data", name)
+
+
+def crd_documents() -> list[dict[str, Any]]:
+    docs = []
+    for path in sorted(_data("crds").iterdir(), key=lambda p: p.name):
+        if path.name.endswith(".yaml"):
+            docs += [d for d in yaml.load_all(path.read_text(), Loader=_LOADER) if d]
+    return docs
+
+
+def seed_documents() -> list[dict[str, Any]]:
+    return [d for d in yaml.load_all(_data("seed-objects.yaml").read_text(), Loader=_LOADER) if d]
+
+
+def _shift_times(value: Any, delta: timedelta) -> Any:
+    if isinstance(value, dict):
+        return {k: _shift_times(v, delta) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_shift_times(v, delta) for v in value]
+    if isinstance(value, str) and _TIMESTAMP.match(value):
+        return rfc3339(parse_time(value) + delta)
+    return value
+
+
+def put(cluster: SandboxCluster, obj: dict[str, Any]) -> dict[str, Any]:
+    """Admit and store an object with its status, as a seeder writing /status too would."""
+    kind = cluster.kind_of(obj)
+    status = copy.deepcopy(obj.get("status"))
+    cluster.admit(kind, obj, creating=True)
+    if status is not None and kind.storage_key != ("apiextensions.k8s.io",
+                                                   "customresourcedefinitions"):
+        obj["status"] = status
+    cluster.store.seed(kind, obj)
+    return obj
+
+
+# ------------------------------------------------------------------ bootstrap
+
+
+def _namespace(name: str, labels: dict[str, str] | None = None) -> dict[str, Any]:
+    return {"apiVersion": "v1", "kind": "Namespace",
+            "metadata": {"name": name, "labels": dict(labels or {})}}
+
+
+def _node(cluster: str, name: str, role: str, index: int, created: str) -> dict[str, Any]:
+    labels = {"kubernetes.io/hostname": name, "kubernetes.io/os": "linux",
+              "kubernetes.io/arch": "amd64", "beta.kubernetes.io/os": "linux",
+              "beta.kubernetes.io/arch": "amd64"}
+    if role == "control-plane":
+        labels["node-role.kubernetes.io/control-plane"] = ""
+    else:
+        labels["node-role.kubernetes.io/worker"] = ""
+    capacity = {"cpu": "8", "memory": "32863824Ki", "pods": "110",
+                "ephemeral-storage": "203056560Ki", "hugepages-2Mi": "0"}
+    allocatable = {**capacity, "cpu": "7800m", "memory": "31814224Ki"}
+    conditions = [
+        ("MemoryPressure", "False", "KubeletHasSufficientMemory",
+         "kubelet has sufficient memory available"),
+        ("DiskPressure", "False", "KubeletHasNoDiskPressure", "kubelet has no disk pressure"),
+        ("PIDPressure", "False", "KubeletHasSufficientPID", "kubelet has sufficient PID available"),
+        ("Ready", "True", "KubeletReady", "kubelet is posting ready status"),
+    ]
+    spec: dict[str, Any] = {"podCIDR": f"10.244.{index}.0/24", "podCIDRs": [f"10.244.{index}.0/24"]}
+    if role == "control-plane":
+        spec["taints"] = [{"key": "node-role.kubernetes.io/control-plane", "effect": "NoSchedule"}]
+    return {
+        "apiVersion": "v1", "kind": "Node",
+        "metadata": {"name": name, "labels": labels, "creationTimestamp": created,
+                     "annotations": {"node.alpha.kubernetes.io/ttl": "0"}},
+        "spec": spec,
+        "status": {
+            "capacity": capacity, "allocatable": allocatable,
+            "conditions": [{"type": t, "status": s, "reason": r, "message": m,
+                            "lastHeartbeatTime": created, "lastTransitionTime": created}
+                           for t, s, r, m in conditions],
+            "addresses": [{"type": "InternalIP", "address": f"172.18.{index}.10"},
+                          {"type": "Hostname", "address": name}],
+            "daemonEndpoints": {"kubeletEndpoint": {"Port": 10250}},
+            "nodeInfo": {"machineID": f"{cluster}{index:030d}", "systemUUID": f"{cluster}-{index}",
+                         "bootID": f"boot-{cluster}-{index}", "kernelVersion": "6.1.0-28-amd64",
+                         "osImage": "Debian GNU/Linux 12 (bookworm)",
+                         "containerRuntimeVersion": "containerd://1.7.24",
+                         "kubeletVersion": "v1.31.4", "kubeProxyVersion": "v1.31.4",
+                         "operatingSystem": "linux", "architecture": "amd64"},
+        },
+    }
+
+
+def seed_bootstrap(cluster: SandboxCluster, nodes: int = 3) -> None:
+    long_ago = rfc3339(cluster.clock.now() - timedelta(days=90))
+    for obj in default_rbac_objects():
+        obj["metadata"]["creationTimestamp"] = long_ago
+        put(cluster, obj)
+    for name in ("default", "kube-system", "kube-public", "kube-node-lease"):
+        ns = _namespace(name)
+        ns["metadata"]["creationTimestamp"] = long_ago
+        put(cluster, ns)
+    for index in range(nodes):
+        role = "control-plane" if index == 0 else "worker"
+        name = f"{cluster.name}-{'control-plane' if index == 0 else f'worker-{index}'}"
+        put(cluster, _node(cluster.name, name, role, index, long_ago))
+    put(cluster, {"apiVersion": "v1", "kind": "Service",
+                  "metadata": {"name": "kubernetes", "namespace": "default",
+                               "labels": {"component": "apiserver", "provider": "kubernetes"},
+                               "creationTimestamp": long_ago},
+                  "spec": {"clusterIP": "10.96.0.1",
+                           "ports": [{"name": "https", "port": 443, "targetPort": 6443}]}})
+
+
+def seed_crds(cluster: SandboxCluster) -> None:
+    for crd in crd_documents():
+        put(cluster, crd)
+
+
+# ------------------------------------------------------------------ KubeSphere sample objects
+
+
+def _owner_for_pod(pod_name: str, deployments: set[str]) -> str | None:
+    """`reviews-v1-5d8c9f7b6c-2xk7p` belongs to Deployment `reviews-v1`."""
+    parts = pod_name.split("-")
+    for cut in range(len(parts) - 2, 0, -1):
+        if "-".join(parts[:cut]) in deployments:
+            return "-".join(parts[:cut])
+    return None
+
+
+def _complete_pod_status(pod: dict[str, Any]) -> None:
+    """Fill what controllers would have written, so strict clients accept seeded pods."""
+    status = pod.setdefault("status", {})
+    by_name = {s.get("name"): s for s in status.get("containerStatuses") or ()}
+    completed = []
+    for container in pod["spec"].get("containers") or ():
+        given = by_name.get(container["name"], {})
+        state = given.get("state") or {"running": {"startedAt": status.get("startTime")}}
+        full = container_status(container, state, bool(given.get("ready", "running" in state)),
+                                int(given.get("restartCount") or 0),
+                                (given.get("lastState") or {}).get("terminated"))
+        completed.append(full)
+    status["containerStatuses"] = completed
+
+
+def seed_kubesphere(cluster: SandboxCluster, member_uids: dict[str, str]) -> None:
+    """seed-objects.yaml, made consistent: pods owned through ReplicaSets, times moved to now."""
+    delta = cluster.clock.now() - STORY_NOW
+    docs = [_shift_times(d, delta) for d in seed_documents()]
+    deployments = {(d["metadata"]["namespace"], d["metadata"]["name"]): d
+                   for d in docs if d["kind"] == "Deployment"}
+    stored: dict[tuple[str, str], dict[str, Any]] = {}
+    replicasets: dict[tuple[str, str], dict[str, Any]] = {}
+    for doc in docs:
+        meta = doc["metadata"]
+        if doc["kind"] == "Cluster" and meta["name"] == "host":
+            doc["status"]["uid"] = member_uids.get("host", doc["status"].get("uid"))
+        if doc["kind"] == "Pod":
+            namespace = meta["namespace"]
+            names = {n for ns, n in deployments if ns == namespace}
+            owner = _owner_for_pod(meta["name"], names)
+            if owner is not None:
+                rs_name = meta["name"].rsplit("-", 1)[0]
+                key = (namespace, rs_name)
+                if key not in replicasets:
+                    replicasets[key] = _seed_replicaset(cluster, stored[(namespace, owner)],
+                                                        rs_name)
+                meta["ownerReferences"] = [owner_ref(replicasets[key])]
+                meta.setdefault("labels", {})["pod-template-hash"] = rs_name.rsplit("-", 1)[1]
+            _complete_pod_status(doc)
+        try:
+            put(cluster, doc)
+        except ApiError as error:
+            raise RuntimeError(f"seed object {doc['kind']} {meta.get('name')}: "
+                               f"{error.message}") from error
+        if doc["kind"] == "Deployment":
+            stored[(meta["namespace"], meta["name"])] = doc
+    for name, uid in member_uids.items():
+        if name != "host":
+            put(cluster, _member_cluster(name, uid, cluster.clock.now()))
+    _mirror_project_rbac(cluster, docs)
+
+
+def _seed_replicaset(cluster: SandboxCluster, deployment: dict[str, Any], name: str) -> dict:
+    template = copy.deepcopy(deployment["spec"]["template"])
+    template_hash = name.rsplit("-", 1)[1]
+    template.setdefault("metadata", {}).setdefault("labels", {})["pod-template-hash"] = \
+        template_hash
+    selector = copy.deepcopy(deployment["spec"]["selector"])
+    selector.setdefault("matchLabels", {})["pod-template-hash"] = template_hash
+    replicas = deployment["spec"].get("replicas", 1)
+    rs = {
+        "apiVersion": "apps/v1", "kind": "ReplicaSet",
+        "metadata": {"name": name, "namespace": deployment["metadata"]["namespace"],
+                     "labels": template["metadata"]["labels"],
+                     "creationTimestamp": deployment["metadata"].get("creationTimestamp"),
+                     "annotations": {"deployment.kubernetes.io/revision": "1",
+                                     "deployment.kubernetes.io/desired-replicas": str(replicas)},
+                     "ownerReferences": [owner_ref(deployment)]},
+        "spec": {"replicas": replicas, "selector": selector, "template": template},
+        "status": {"replicas": replicas, "readyReplicas": replicas,
+                   "availableReplicas": replicas, "fullyLabeledReplicas": replicas,
+                   "observedGeneration": 1},
+    }
+    return put(cluster, rs)
+
+
+def _member_cluster(name: str, uid: str, now: datetime) -> dict[str, Any]:
+    return {
+        "apiVersion": "cluster.kubesphere.io/v1alpha1", "kind": "Cluster",
+        "metadata": {"name": name, "labels": {"cluster.kubesphere.io/visibility": "public"},
+                     "annotations": {"kubesphere.io/alias-name": f"{name.title()} cluster",
+                                     "kubesphere.io/creator": "admin"},
+                     "finalizers": ["finalizer.cluster.kubesphere.io"]},
+        "spec": {"provider": "kubeadm", "connection": {"type": "direct"}},
+        "status": {"kubernetesVersion": "v1.31.4", "kubeSphereVersion": "v4.1.3",
+                   "nodeCount": 3, "uid": uid,
+                   "conditions": [{"type": "Ready", "status": "True", "reason": "Ready",
+                                   "message": "Cluster is available now",
+                                   "lastUpdateTime": rfc3339(now),
+                                   "lastTransitionTime": rfc3339(now - timedelta(days=30))}]},
+    }
+
+
+def _mirror_project_rbac(cluster: SandboxCluster, docs: list[dict[str, Any]]) -> None:
+    """What KubeSphere 4 keeps in RBAC for project members: `kubesphere:iam:<name>` twins."""
+    for doc in docs:
+        if doc["apiVersion"] != "iam.kubesphere.io/v1beta1" or doc["kind"] not in (
+            "Role", "RoleBinding"
+        ):
+            continue
+        meta = doc["metadata"]
+        twin: dict[str, Any] = {
+            "apiVersion": "rbac.authorization.k8s.io/v1", "kind": doc["kind"],
+            "metadata": {"name": f"kubesphere:iam:{meta['name']}", "namespace": meta["namespace"],
+                         "labels": {"iam.kubesphere.io/managed": "true"}},
+        }
+        if doc["kind"] == "Role":
+            twin["rules"] = doc.get("rules") or []
+        else:
+            twin["roleRef"] = {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role",
+                               "name": f"kubesphere:iam:{doc['roleRef']['name']}"}
+            twin["subjects"] = [{"apiGroup": "rbac.authorization.k8s.io", "kind": "User",
+                                 "name": s["name"]} for s in doc.get("subjects") or ()]
+        put(cluster, twin)
+    _ = parse_time
+
+
+# ------------------------------------------------------------------ generated workloads
+
+APPS = (
+    ("web", "nginx:1.27.3", "100m", "128Mi"),
+    ("api", "ghcr.io/acme/orders-api:2.14.1", "250m", "256Mi"),
+    ("worker", "ghcr.io/acme/queue-worker:1.9.0", "200m", "512Mi"),
+    ("cache", "redis:7.2.5", "100m", "256Mi"),
+    ("checkout", "ghcr.io/acme/checkout:3.2.0", "250m", "256Mi"),
+    ("search", "elasticsearch:8.13.4", "500m", "1Gi"),
+    ("gateway", "envoyproxy/envoy:v1.30.2", "100m", "128Mi"),
+    ("payments-svc", "ghcr.io/acme/payments:4.0.3", "200m", "256Mi"),
+    ("reporting-job", "ghcr.io/acme/reporting:0.8.1", "100m", "256Mi"),
+    ("db", "postgres:16.3", "500m", "1Gi"),
+)
+NAMESPACE_NAMES = ("payments", "storefront", "search", "identity", "analytics", "notifications",
+                   "inventory", "shipping", "catalog", "recommendations")
+
+
+def generated_namespaces(pods: int) -> list[str]:
+    count = min(100, max(1, -(-pods // 100))) if pods > 0 else 0
+    return [NAMESPACE_NAMES[i] if i < len(NAMESPACE_NAMES) else f"apps-{i:03d}"
+            for i in range(count)]
+
+
+def seed_workloads(cluster: SandboxCluster, pods: int) -> None:
+    """Deployments, their ReplicaSets and pods, settled as controllers would leave them."""
+    namespaces = generated_namespaces(pods)
+    if not namespaces:
+        return
+    now = cluster.clock.now()
+    rng = cluster.rng
+    nodes = [n["metadata"]["name"] for n in cluster.store.objects(("", "nodes"))][1:] or ["node"]
+    per_namespace = [pods // len(namespaces) + (1 if i < pods % len(namespaces) else 0)
+                     for i in range(len(namespaces))]
+    for index, (namespace, count) in enumerate(zip(namespaces, per_namespace, strict=True)):
+        created = now - timedelta(days=rng.randint(2, 60), minutes=rng.randint(0, 1440))
+        ns = _namespace(namespace, {"app.kubernetes.io/part-of": "kstui-demo"})
+        ns["metadata"]["creationTimestamp"] = rfc3339(created)
+        put(cluster, ns)
+        apps = APPS[: max(1, min(len(APPS), count // 4 or 1))]
+        sizes = [count // len(apps) + (1 if i < count % len(apps) else 0) for i in range(len(apps))]
+        for app_index, ((app, image, cpu, memory), replicas) in enumerate(zip(apps, sizes,
+                                                                              strict=True)):
+            if replicas == 0:
+                continue
+            crash = (index + app_index) % 17 == 3
+            pending = (index + app_index) % 23 == 5
+            _generated_deployment(cluster, namespace, app, image, cpu, memory, replicas,
+                                  created, nodes, crash, pending)
+
+
+def _generated_deployment(
+    cluster: SandboxCluster, namespace: str, app: str, image: str, cpu: str, memory: str,
+    replicas: int, created: datetime, nodes: list[str], crash: bool, pending: bool,
+) -> None:
+    rng = cluster.rng
+    store = cluster.store
+    labels = {"app": app, "app.kubernetes.io/name": app, "app.kubernetes.io/instance": app}
+    annotations = {CRASH_ANNOTATION: "true"} if crash else {}
+    if pending:
+        annotations[UNSCHEDULABLE_ANNOTATION] = "true"
+    container: dict[str, Any] = {
+        "name": app.split("-")[0], "image": image,
+        "ports": [{"containerPort": 8080, "name": "http", "protocol": "TCP"}],
+        "resources": {"requests": {"cpu": cpu, "memory": memory},
+                      "limits": {"cpu": str(int(cpu.rstrip("m")) * 2) + "m"
+                                 if cpu.endswith("m") else cpu, "memory": memory}},
+    }
+    template = {"metadata": {"labels": dict(labels), "annotations": annotations},
+                "spec": {"containers": [container]}}
+    deployment = {
+        "apiVersion": "apps/v1", "kind": "Deployment",
+        "metadata": {"name": app, "namespace": namespace, "labels": dict(labels),
+                     "creationTimestamp": rfc3339(created),
+                     "annotations": {"deployment.kubernetes.io/revision": "1"}},
+        "spec": {"replicas": replicas, "selector": {"matchLabels": dict(labels)},
+                 "template": template},
+    }
+    put(cluster, deployment)
+    template_hash = pod_template_hash(deployment["spec"]["template"])
+    rs = _seed_replicaset(cluster, deployment, f"{app}-{template_hash}")
+    ready = 0 if crash or pending else replicas
+    started = created + timedelta(seconds=40)
+    pod_kind = cluster.registry.storage_kind(("", "pods"))
+    assert pod_kind is not None
+    for _ in range(replicas):
+        name = store.generate_name(f"{rs['metadata']['name']}-")
+        pod_template = copy.deepcopy(rs["spec"]["template"])
+        node = nodes[rng.randrange(len(nodes))]
+        pod = {
+            "apiVersion": "v1", "kind": "Pod",
+            "metadata": {**pod_template["metadata"], "name": name, "namespace": namespace,
+                         "creationTimestamp": rfc3339(created + timedelta(seconds=5)),
+                         "ownerReferences": [owner_ref(rs)]},
+            "spec": pod_template["spec"],
+        }
+        cluster.admit(pod_kind, pod, creating=True)
+        if not pending:
+            pod["spec"]["nodeName"] = node
+        pod["status"] = _settled_status(pod, started, crash, pending, rng.random())
+        store.seed(pod_kind, pod)
+    deployment["status"] = {"observedGeneration": 1, "replicas": replicas,
+                            "updatedReplicas": replicas, "readyReplicas": ready,
+                            "availableReplicas": ready}
+    if not ready:
+        del deployment["status"]["readyReplicas"], deployment["status"]["availableReplicas"]
+    kind = cluster.kind_of(deployment)
+    store.update(kind, deployment, subresource="status", check_rv=False)
+
+
+def _settled_status(pod: dict[str, Any], started: datetime, crash: bool, pending: bool,
+                    luck: float) -> dict[str, Any]:
+    from kstui.sandbox.controllers.pods import _conditions, _node_ip, _pod_ip
+
+    container = pod["spec"]["containers"][0]
+    start = rfc3339(started)
+    if pending:
+        return {"phase": "Pending", "qosClass": "Burstable", "conditions": [{
+            "type": "PodScheduled", "status": "False", "reason": "Unschedulable",
+            "lastProbeTime": None, "lastTransitionTime": start,
+            "message": "0/3 nodes are available: 3 Insufficient cpu."}]}
+    restarts = 0 if luck < 0.85 else int(luck * 10) - 7
+    last = None
+    if restarts:
+        last = {"exitCode": 137, "reason": "OOMKilled", "startedAt": start, "finishedAt": start}
+    if crash:
+        restarts = 40 + int(luck * 30)
+        last = {"exitCode": 1, "reason": "Error", "startedAt": start, "finishedAt": start}
+        state: dict[str, Any] = {"waiting": {"reason": "CrashLoopBackOff",
+                                             "message": "back-off 5m0s restarting failed "
+                                                        f"container={container['name']}"}}
+    else:
+        state = {"running": {"startedAt": start}}
+    node = pod["spec"]["nodeName"]
+    ip = _pod_ip(pod["metadata"]["name"])
+    return {
+        "phase": "Running", "qosClass": "Burstable", "startTime": start,
+        "conditions": _conditions(start, not crash),
+        "hostIP": _node_ip(node), "hostIPs": [{"ip": _node_ip(node)}],
+        "podIP": ip, "podIPs": [{"ip": ip}],
+        "containerStatuses": [container_status(container, state, not crash, restarts, last)],
+    }

@@ -1,0 +1,168 @@
+"""Watch streams: one JSON event per line, replayed from the store's log, never losing one.
+
+A watch starts either with synthetic ADDED events for what exists now (no resourceVersion, or
+"0") or from a resourceVersion, replaying everything after it; one older than the log keeps is
+answered with an ERROR event carrying a 410 Expired Status, as kube-apiserver does.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from typing import Any
+
+import orjson
+from aiohttp import web
+
+from kstui.sandbox import encoding
+from kstui.sandbox.api import Call
+from kstui.sandbox.selectors import (
+    fields_match,
+    labels_match,
+    parse_field_selector,
+    parse_label_selector,
+)
+from kstui.sandbox.status import ApiError
+from kstui.sandbox.store import Entry
+
+BOOKMARK_INTERVAL = 5.0
+"""Seconds of quiet before a BOOKMARK (the real server sends them about once a minute)."""
+DEFAULT_TIMEOUT = (1800, 3600)
+
+
+class WatchStream:
+    def __init__(self, call: Call) -> None:
+        self.call = call
+        query = call.query
+        self.labels = parse_label_selector(query.get("labelSelector"))
+        self.fields = parse_field_selector(query.get("fieldSelector"), call.kind.storage_key)
+        if call.info.name:  # GET .../pods/x?watch=1: a watch of one object
+            self.fields += parse_field_selector(
+                f"metadata.name={call.info.name}", call.kind.storage_key
+            )
+        self.namespace = call.namespace
+        self.bookmarks = query.get("allowWatchBookmarks") in ("true", "1")
+        self.send_initial = query.get("sendInitialEvents") == "true"
+        timeout = query.get("timeoutSeconds")
+        self.timeout = float(timeout) if timeout else float(random.randint(*DEFAULT_TIMEOUT))
+        self.rep = call.representation()
+        self.sent_columns = False
+        self.last_write = time.monotonic()
+
+    def _matches(self, entry: Entry | None) -> bool:
+        if entry is None:
+            return False
+        if self.namespace and entry.namespace != self.namespace:
+            return False
+        if self.labels and not labels_match(self.labels, entry.labels):
+            return False
+        return not (self.fields and not fields_match(self.fields, entry.fields))
+
+    def _line(self, type_: str, entry: Entry) -> bytes:
+        kind = self.call.kind
+        if self.rep.table:
+            table = encoding.table(kind, [entry.decode()], self.call.cluster.clock.now(),
+                                   self.rep, with_columns=not self.sent_columns)
+            self.sent_columns = True
+            return orjson.dumps({"type": type_, "object": table}) + b"\n"
+        if self.rep.partial_metadata:
+            obj = encoding.partial_metadata(entry.decode())
+            return orjson.dumps({"type": type_, "object": obj}) + b"\n"
+        return b'{"type":"' + type_.encode() + b'","object":' + \
+            encoding.object_bytes(kind, entry) + b"}\n"
+
+    def _bookmark(self, rv: int, initial_end: bool = False) -> bytes:
+        meta: dict[str, Any] = {"resourceVersion": str(rv)}
+        if initial_end:
+            meta["annotations"] = {"k8s.io/initial-events-end": "true"}
+        kind = self.call.kind
+        return orjson.dumps({"type": "BOOKMARK", "object": {
+            "kind": kind.kind, "apiVersion": kind.api_version, "metadata": meta}}) + b"\n"
+
+    @staticmethod
+    def _error(error: ApiError) -> bytes:
+        return orjson.dumps({"type": "ERROR", "object": error.status()}) + b"\n"
+
+    def _translate(self, type_: str, new: Entry, old: Entry | None) -> str | None:
+        """The event this watcher sees: an object leaving its selector is DELETED for it."""
+        if type_ == "ADDED":
+            return type_ if self._matches(new) else None
+        if type_ == "DELETED":
+            return type_ if self._matches(old or new) else None
+        was, now = self._matches(old), self._matches(new)
+        if was and now:
+            return "MODIFIED"
+        if now:
+            return "ADDED"
+        if was:
+            return "DELETED"
+        return None
+
+    async def run(self) -> web.StreamResponse:
+        call = self.call
+        store = call.store
+        faults = call.cluster.faults
+        rv_param = call.query.get("resourceVersion", "")
+        response = web.StreamResponse(headers={"Content-Type": "application/json",
+                                               "Cache-Control": "no-cache, private"})
+        response.enable_chunked_encoding()
+        await response.prepare(call.request)
+        started_generation = faults.watch_generation
+        deadline = time.monotonic() + self.timeout
+        sent = 0
+        if rv_param in ("", "0") or self.send_initial:
+            position = store.rv
+            buffer = [self._line("ADDED", e) for e in store.select(
+                call.kind.storage_key, self.namespace or None, self.labels, self.fields)]
+            if self.send_initial and self.bookmarks:
+                buffer.append(self._bookmark(position, initial_end=True))
+            if buffer:
+                await response.write(b"".join(buffer))
+        else:
+            try:
+                position = int(rv_param)
+            except ValueError:
+                await response.write(self._error(ApiError.bad_request(
+                    f"invalid resource version: {rv_param}")))
+                return response
+        while True:
+            events = store.events_since(position)
+            if events is None:
+                await response.write(self._error(ApiError.expired(
+                    f"too old resource version: {position} ({store.oldest_rv + 1})")))
+                break
+            buffer = []
+            for event in events:
+                if event.key != call.kind.storage_key:
+                    continue
+                seen_as = self._translate(event.type, event.new, event.old)
+                if seen_as is not None:
+                    buffer.append(self._line(seen_as, event.new))
+            if events:
+                position = events[-1].rv
+            if buffer:
+                await response.write(b"".join(buffer))
+                sent += len(buffer)
+                self.last_write = time.monotonic()
+            if faults.watch_generation != started_generation or (
+                faults.drop_watches_after is not None and sent >= faults.drop_watches_after
+            ):
+                if faults.abrupt_drop and call.request.transport is not None:
+                    call.request.transport.close()
+                    return response
+                break
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                break
+            # Wake at least twice a second so injected faults take effect promptly.
+            await store.wait_for_change(position, min(remaining, 0.5))
+            quiet = time.monotonic() - self.last_write
+            if self.bookmarks and store.rv == position and quiet >= BOOKMARK_INTERVAL:
+                await response.write(self._bookmark(position))
+                self.last_write = time.monotonic()
+        await response.write_eof()
+        return response
+
+
+async def watch(call: Call) -> web.StreamResponse:
+    return await WatchStream(call).run()

@@ -1,0 +1,91 @@
+"""Shared fixtures: a real sandbox (real HTTP, real TLS, a real kubeconfig) for every level."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from kstui.sandbox.runtime import Sandbox, SandboxOptions, SandboxThread
+
+TESTS = Path(__file__).resolve().parent
+ROOT = TESTS.parent
+
+
+class RunningSandbox:
+    """A sandbox in a background thread, its kubeconfig on disk, and helpers to reach it."""
+
+    def __init__(self, thread: SandboxThread, kubeconfig: Path) -> None:
+        self.thread = thread
+        self.sandbox: Sandbox = thread.sandbox
+        self.kubeconfig = kubeconfig
+
+    def url(self, cluster: str = "host") -> str:
+        return self.sandbox.url(cluster)
+
+    def token(self, cluster: str = "host", user: str = "admin") -> str:
+        return self.sandbox.token(cluster, user)
+
+    def ca_file(self) -> str:
+        path = self.kubeconfig.parent / "ca.pem"
+        if not path.exists():
+            path.write_bytes(self.sandbox.ca_pem)
+        return str(path)
+
+    def call(self, fn: Callable[..., object], *args: object, **kwargs: object) -> object:
+        return self.thread.call(fn, *args, **kwargs)
+
+    def cluster(self, name: str = "host"):  # type: ignore[no-untyped-def]
+        return self.sandbox.cluster(name)
+
+    def stored(self, key: tuple[str, str], namespace: str, name: str) -> dict | None:
+        """What the sandbox holds right now, read on its own loop."""
+        return self.call(self.cluster().store.get, key, namespace, name)  # type: ignore[return-value]
+
+
+def _start(tmp: Path, options: SandboxOptions) -> RunningSandbox:
+    thread = SandboxThread(options)
+    sandbox = thread.start()
+    kubeconfig = sandbox.write_kubeconfig(tmp / "kubeconfig")
+    return RunningSandbox(thread, kubeconfig)
+
+
+@pytest.fixture(scope="session")
+def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSandbox]:
+    """One shared https sandbox (host + member, 120 pods each). Tests use their own namespaces."""
+    running = _start(tmp_path_factory.mktemp("sandbox"), SandboxOptions(pods=120))
+    yield running
+    running.thread.stop()
+
+
+@pytest.fixture
+def fresh_sandbox(tmp_path: Path) -> Iterator[Callable[..., RunningSandbox]]:
+    """A sandbox of one's own, for tests that inject faults or need a frozen clock."""
+    started: list[RunningSandbox] = []
+
+    def make(**overrides: object) -> RunningSandbox:
+        options = SandboxOptions(clusters=1, pods=20)
+        for key, value in overrides.items():
+            setattr(options, key, value)
+        running = _start(tmp_path / f"sandbox{len(started)}", options)
+        started.append(running)
+        return running
+
+    yield make
+    for running in started:
+        running.thread.stop()
+
+
+@pytest.fixture(scope="session")
+def kubectl_env(sandbox: RunningSandbox, tmp_path_factory: pytest.TempPathFactory) \
+        -> dict[str, str]:
+    if shutil.which("kubectl") is None:
+        pytest.fail("kubectl is not installed: .ci/run installs it")
+    cache = tmp_path_factory.mktemp("kubecache")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KUBE")}
+    env.update({"KUBECONFIG": str(sandbox.kubeconfig), "KUBECACHEDIR": str(cache),
+                "HOME": str(cache)})
+    return env
