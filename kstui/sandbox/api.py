@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import copy
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,7 +13,7 @@ import orjson
 import yaml
 from aiohttp import web
 
-from kstui.sandbox import encoding
+from kstui.sandbox import encoding, shapes
 from kstui.sandbox.auth import UserInfo
 from kstui.sandbox.cluster import SandboxCluster
 from kstui.sandbox.kinds import ResourceKind
@@ -42,6 +43,20 @@ _RETURNS_DELETED = {("", "pods"), ("", "namespaces"), ("", "services"),
 def respond(body: Any, status: int = 200) -> web.Response:
     data = body if isinstance(body, bytes) else orjson.dumps(body)
     return web.Response(body=data, status=status, content_type=JSON)
+
+
+STREAM_ABOVE = 1000
+"""Lists of more items than this are sent chunked, piece by piece, as kube-apiserver does."""
+
+
+async def respond_stream(request: web.Request, chunks: Iterable[bytes]) -> web.StreamResponse:
+    response = web.StreamResponse(headers={"Content-Type": JSON})
+    response.enable_chunked_encoding()
+    await response.prepare(request)
+    for chunk in chunks:
+        await response.write(chunk)  # waits for the socket to drain: memory stays bounded
+    await response.write_eof()
+    return response
 
 
 @dataclass(slots=True)
@@ -124,6 +139,10 @@ async def read_object(call: Call) -> dict[str, Any]:
             f"the kind in the data ({sent_kind}) does not match the expected kind "
             f"({call.kind.kind})"
         )
+    problem = shapes.decode_error(call.kind, body)
+    if problem:
+        raise ApiError.bad_request(f'{call.kind.kind} in version "{call.kind.version}" cannot be '
+                                   f"handled as a {call.kind.kind}: {problem}")
     meta = body.get("metadata")
     if meta is None:
         meta = body["metadata"] = {}
@@ -167,11 +186,15 @@ def _encode_continue(rv: int, last: tuple[str, str]) -> str:
     return base64.urlsafe_b64encode(orjson.dumps({"rv": rv, "start": list(last)})).decode()
 
 
-async def list_(call: Call) -> web.Response:
+async def list_(call: Call) -> web.StreamResponse:
     query = call.query
     labels = parse_label_selector(query.get("labelSelector"))
     fields = parse_field_selector(query.get("fieldSelector"), call.kind.storage_key)
-    limit = int(query.get("limit") or 0)
+    try:
+        limit = int(query.get("limit") or 0)
+    except ValueError as error:
+        raise ApiError.bad_request(
+            f'strconv.ParseInt: parsing "{query.get("limit")}": invalid syntax') from error
     rv = call.store.rv
     start_after = None
     if query.get("continue"):
@@ -200,6 +223,9 @@ async def list_(call: Call) -> web.Response:
         return respond(encoding.table(call.kind, objects, now, rep, rv, token))
     if rep.partial_metadata:
         return respond(encoding.partial_list(entries, rv, token))
+    if len(entries) > STREAM_ABOVE:  # entries are immutable: a consistent snapshot to stream
+        return await respond_stream(call.request,
+                                    encoding.list_chunks(call.kind, entries, rv, token))
     return respond(encoding.list_bytes(call.kind, entries, rv, token))
 
 
@@ -208,8 +234,10 @@ async def list_(call: Call) -> web.Response:
 
 async def create(call: Call) -> web.Response:
     obj = await read_object(call)
+    if call.kind.status_subresource and call.kind.storage_key != ("", "nodes"):
+        obj.pop("status", None)  # each kind's PrepareForCreate: status is not the client's
     call.cluster.admit(call.kind, obj, creating=True)
-    call.cluster.check_namespace(call.kind, call.info.namespace)
+    call.cluster.check_namespace(call.kind, call.info.namespace, obj["metadata"].get("name", ""))
     created = call.store.create(call.kind, obj, dry_run=call.dry_run)
     return respond(encoding.object_dict(call.kind, created), 201)
 
@@ -255,16 +283,21 @@ def _patched(call: Call, current: dict[str, Any], body: Any, patch_type: str) ->
                 raise ApiError.bad_request("apply patch must be an object")
             return apply_patch(current, body, call.kind.kind, call.kind.is_custom)
     except PatchError as error:
-        if error.code == 422:
-            raise ApiError(422, "Invalid", error.message, {}) from error
-        raise ApiError.bad_request(error.message) from error
+        details: dict[str, Any] = {}
+        if error.code == 422:  # NewGenericServerResponse keeps the library's text as a cause
+            details = {"causes": [{"reason": "UnexpectedServerResponse", "message": error.detail}]}
+        raise ApiError(error.code, error.reason or "InternalError", error.message,
+                       details) from error
     raise ApiError.unsupported_media_type(patch_type)
 
 
 async def patch(call: Call) -> web.Response:
     patch_type = content_type(call.request)
     if patch_type not in (MERGE_PATCH, JSON_PATCH, STRATEGIC_PATCH, APPLY_PATCH):
-        raise ApiError.unsupported_media_type(patch_type)
+        accepted = [JSON_PATCH, MERGE_PATCH, *([STRATEGIC_PATCH] if call.kind.strategic_merge
+                                               else []), APPLY_PATCH]
+        raise ApiError(415, "UnsupportedMediaType", "the body of the request was in an unknown "
+                       "format - accepted media types include: " + ", ".join(accepted))
     body = await read_body(call.request)
     if patch_type == APPLY_PATCH and not call.query.get("fieldManager"):
         raise ApiError(422, "Invalid", 'PatchOptions.meta.k8s.io "" is invalid: fieldManager: '
@@ -275,16 +308,26 @@ async def patch(call: Call) -> web.Response:
             raise ApiError.not_found(call.kind.plural, call.info.name, call.kind.group)
         if not isinstance(body, dict):
             raise ApiError.bad_request("apply patch must be an object")
+        problem = shapes.decode_error(call.kind, body)
+        if problem:
+            raise ApiError.bad_request(f"error decoding YAML: {problem}")
         body.setdefault("metadata", {})["name"] = call.info.name
         if call.kind.namespaced:
             body["metadata"]["namespace"] = call.info.namespace
         call.cluster.admit(call.kind, body, creating=True)
-        call.cluster.check_namespace(call.kind, call.info.namespace)
+        call.cluster.check_namespace(call.kind, call.info.namespace, call.info.name)
         created = call.store.create(call.kind, body, dry_run=call.dry_run)
         return respond(encoding.object_dict(call.kind, created), 201)
     if call.info.subresource == "scale":
         return await _patch_scale(call, current, body, patch_type)
     patched = _patched(call, current, body, patch_type)
+    problem = shapes.decode_error(call.kind, patched)
+    if problem:  # the patched object is decoded too: 422 with the field "patch"
+        shown = orjson.dumps(orjson.dumps(patched).decode()).decode()  # Go's %q, near enough
+        raise ApiError(422, "Invalid", f' "" is invalid: patch: Invalid value: {shown}: '
+                       f"{problem}", {"causes": [{
+                           "reason": "FieldValueInvalid", "field": "patch",
+                           "message": f"Invalid value: {shown}: {problem}"}]})
     meta = patched.setdefault("metadata", {})
     meta["name"] = call.info.name  # a patch cannot rename or move an object
     if call.kind.namespaced:
@@ -314,7 +357,10 @@ async def delete(call: Call) -> web.Response:
     )
     pending = bool(result["metadata"].get("deletionTimestamp")) and not dry_run
     if call.kind.storage_key in _RETURNS_DELETED or pending:
-        return respond(encoding.object_dict(call.kind, result), 202 if pending else 200)
+        # kube-apiserver answers 202 only when orphanDependents=false was asked for.
+        accepted = pending and (body.get("orphanDependents") is False
+                                or call.query.get("orphanDependents") == "false")
+        return respond(encoding.object_dict(call.kind, result), 202 if accepted else 200)
     details = {"name": call.info.name, "kind": call.kind.plural,
                "uid": result["metadata"].get("uid", "")}
     if call.kind.group:
@@ -413,10 +459,17 @@ async def _patch_scale(
     call: Call, current: dict[str, Any], body: Any, patch_type: str
 ) -> web.Response:
     scale = scale_of(call.kind, current)
-    if patch_type == JSON_PATCH:
-        patched = json_patch(scale, body)
-    elif isinstance(body, dict):
-        patched = merge_patch(scale, body)  # a Scale has no lists: strategic == merge
-    else:
-        raise ApiError.bad_request("patch must be an object")
+    try:
+        if patch_type == JSON_PATCH:
+            patched = json_patch(scale, body)
+        elif isinstance(body, dict):
+            patched = merge_patch(scale, body)  # a Scale has no lists: strategic == merge
+        else:
+            raise ApiError.bad_request("patch must be an object")
+    except PatchError as error:
+        details: dict[str, Any] = {}
+        if error.code == 422:  # NewGenericServerResponse keeps the library's text as a cause
+            details = {"causes": [{"reason": "UnexpectedServerResponse", "message": error.detail}]}
+        raise ApiError(error.code, error.reason or "InternalError", error.message,
+                       details) from error
     return _write_replicas(call, current, patched)

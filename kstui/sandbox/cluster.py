@@ -126,17 +126,19 @@ class SandboxCluster:
             raise ApiError.invalid(kind.kind, name or meta.get("generateName", ""), causes,
                                    kind.group)
 
-    def check_namespace(self, kind: ResourceKind, namespace: str) -> None:
+    def check_namespace(self, kind: ResourceKind, namespace: str, name: str = "") -> None:
         if not kind.namespaced:
             return
         ns = self.store.get(NAMESPACES_KEY, "", namespace)
         if ns is None:
             raise ApiError.not_found("namespaces", namespace)
         if ns["metadata"].get("deletionTimestamp"):
+            qualified = f"{kind.plural}.{kind.group}" if kind.group else kind.plural
+            subject = f'{qualified} "{name}"' if name else qualified  # as errors.NewForbidden
             raise ApiError.forbidden(
-                f"{kind.plural} \"{namespace}\" is forbidden: unable to create new content in "
+                f"{subject} is forbidden: unable to create new content in "
                 f"namespace {namespace} because it is being terminated",
-                kind=kind.plural,
+                name, kind.group, kind.plural,
             )
 
     def create(self, kind: ResourceKind, obj: dict[str, Any], dry_run: bool = False) -> dict:

@@ -8,6 +8,7 @@ whole cause messages (`Invalid value: "<key or value>": <message>`), all for the
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 
@@ -157,9 +158,7 @@ def label_value(value: str) -> list[str]:
 
 
 def _invalid(value: str, msg: str) -> str:
-    # Go's %q; label keys and values that get this far are plain strings
-    quoted = value.replace("\\", "\\\\").replace('"', '\\"')
-    return f'Invalid value: "{quoted}": {msg}'
+    return f"Invalid value: {json.dumps(value, ensure_ascii=False)}: {msg}"  # Go's %q, near enough
 
 
 def validate_labels(labels: dict[str, str]) -> list[str]:

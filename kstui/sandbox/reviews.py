@@ -6,6 +6,7 @@ from typing import Any
 
 from aiohttp import web
 
+from kstui.sandbox import shapes
 from kstui.sandbox.api import Call, read_body, respond
 from kstui.sandbox.auth import Attributes, UserInfo
 from kstui.sandbox.status import ApiError
@@ -43,6 +44,10 @@ async def create_review(call: Call) -> web.Response:
     body = await read_body(call.request)
     if not isinstance(body, dict):
         raise ApiError.bad_request("Object 'Kind' is missing in request body")
+    problem = shapes.decode_error(call.kind, body)
+    if problem:
+        raise ApiError.bad_request(f'{call.kind.kind} in version "{call.kind.version}" cannot be '
+                                   f"handled as a {call.kind.kind}: {problem}")
     spec = body.get("spec") or {}
     plural = call.kind.plural
     result: dict[str, Any] = {

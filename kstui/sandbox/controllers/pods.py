@@ -27,9 +27,13 @@ def _stable(*parts: object) -> int:
 
 def _image_id(image: str) -> str:
     digest = hashlib.sha256(image.encode()).hexdigest()
-    base = image.split(":")[0]
-    return f"docker.io/{base}@sha256:{digest}" if "/" not in base.split("/")[0] or "." not in \
-        base.split("/")[0] else f"{base}@sha256:{digest}"
+    base = image.split("@")[0]
+    if ":" in base.rsplit("/", 1)[-1]:
+        base = base.rsplit(":", 1)[0]  # the tag, not a registry's port
+    first = base.split("/")[0]
+    if "/" not in base or not ("." in first or ":" in first or first == "localhost"):
+        base = f"docker.io/{base}" if "/" in base else f"docker.io/library/{base}"
+    return f"{base}@sha256:{digest}"
 
 
 def crash_looping(pod: dict[str, Any]) -> bool:
@@ -84,12 +88,16 @@ class PodLifecycleController(Controller):
         super().__init__(cluster)
         self._timers: set[tuple[str, str, str]] = set()
 
-    def _nodes(self) -> list[str]:
+    def _nodes(self, pod: dict[str, Any] | None = None) -> list[str]:
+        tolerations = ((pod or {}).get("spec") or {}).get("tolerations") or []
         ready = []
         for node in self.store.objects(NODES):
             conditions = (node.get("status") or {}).get("conditions") or []
+            taints = [t for t in (node.get("spec") or {}).get("taints") or ()
+                      if t.get("effect") in ("NoSchedule", "NoExecute")]
             if any(c.get("type") == "Ready" and c.get("status") == "True" for c in conditions) \
-                    and not (node.get("spec") or {}).get("unschedulable"):
+                    and not (node.get("spec") or {}).get("unschedulable") \
+                    and all(any(_tolerates(t, taint) for t in tolerations) for taint in taints):
                 ready.append(node["metadata"]["name"])
         return ready
 
@@ -140,7 +148,7 @@ class PodLifecycleController(Controller):
         self.store.update(self.kind(PODS), pod, subresource="status", check_rv=False)
 
     def _schedule(self, pod: dict[str, Any]) -> None:
-        nodes = self._nodes()
+        nodes = self._nodes(pod)
         if not nodes:
             self._unschedulable(pod)
             return
@@ -159,7 +167,8 @@ class PodLifecycleController(Controller):
             for c in pod["spec"].get("containers") or ()
         ]
         status["startTime"] = now
-        self.store.update(self.kind(PODS), pod, check_rv=False)
+        # a copy: a main-resource update keeps the stored status and would put it into `pod`
+        self.store.update(self.kind(PODS), dict(pod), check_rv=False)
         self._write(pod)
         record(self.store, self.cluster.registry.storage_kind, pod, "Normal", "Scheduled",
                f"Successfully assigned {pod['metadata']['namespace']}/{pod['metadata']['name']} "
@@ -241,6 +250,18 @@ class PodLifecycleController(Controller):
         status["conditions"] = _conditions(now, all(
             s.get("ready") for s in status["containerStatuses"]))
         self._write(pod)
+
+
+def _tolerates(toleration: dict[str, Any], taint: dict[str, Any]) -> bool:
+    """v1.Toleration.ToleratesTaint: a NoSchedule taint keeps off every pod not tolerating it."""
+    if toleration.get("effect") and toleration.get("effect") != taint.get("effect"):
+        return False
+    if toleration.get("key") and toleration.get("key") != taint.get("key"):
+        return False
+    if toleration.get("operator", "Equal") == "Exists":
+        return not toleration.get("key") or toleration.get("key") == taint.get("key")
+    return toleration.get("key") == taint.get("key") and \
+        (toleration.get("value") or "") == (taint.get("value") or "")
 
 
 def _pod_ip(uid: str) -> str:

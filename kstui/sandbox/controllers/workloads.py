@@ -25,7 +25,7 @@ def pod_template_hash(template: dict[str, Any]) -> str:
     digest = hashlib.blake2b(orjson.dumps(template, option=orjson.OPT_SORT_KEYS),
                              digest_size=4).digest()
     number = str(int.from_bytes(digest, "big"))
-    return "".join(_SAFE[int(ch) % len(_SAFE)] for ch in number)
+    return "".join(_SAFE[ord(ch) % len(_SAFE)] for ch in number)
 
 
 def _owner_key(event: Event, owner_kind: str) -> list[WorkKey]:
@@ -97,6 +97,12 @@ class DeploymentController(Controller):
             self._event(deployment, f"Scaled up replica set {current['metadata']['name']} "
                                     f"to {desired}")
             return  # the new ReplicaSet's ADDED event brings us back
+        revision = current["metadata"].get("annotations", {}).get(
+            "deployment.kubernetes.io/revision", "1")
+        annotations = deployment["metadata"].setdefault("annotations", {})
+        if annotations.get("deployment.kubernetes.io/revision") != revision:
+            annotations["deployment.kubernetes.io/revision"] = revision
+            deployment = self.store.update(self.kind(DEPLOYMENTS), deployment, check_rv=False)
         if not spec.get("paused"):
             if current["spec"].get("replicas") != desired:
                 current["spec"]["replicas"] = desired

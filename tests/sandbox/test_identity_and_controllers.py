@@ -1,0 +1,425 @@
+"""Who the sandbox thinks is calling (tokens, expiry, client certificates, plain http), and its
+simulated controllers on a frozen clock: Deployments, ReplicaSets, pod lifecycle, crash loops,
+determinism per seed, and churn. Real HTTP (httpx) throughout."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import ssl
+import time
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+
+from tests.conftest import RunningSandbox
+
+Fresh = Callable[..., RunningSandbox]
+WHOAMI = "/apis/authentication.k8s.io/v1/selfsubjectreviews"
+REVIEW = {"apiVersion": "authentication.k8s.io/v1", "kind": "SelfSubjectReview"}
+NS = "ctl"
+SAFE = "bcdfghjklmnpqrstvwxz2456789"
+MERGE = {"Content-Type": "application/merge-patch+json"}
+STRATEGIC = {"Content-Type": "application/strategic-merge-patch+json"}
+
+
+def tls_context(running: RunningSandbox, cert: tuple[str, str] | None = None) -> ssl.SSLContext:
+    context = ssl.create_default_context(cafile=running.ca_file())
+    if cert is not None:
+        context.load_cert_chain(*cert)
+    return context
+
+
+def client(running: RunningSandbox, token: str | None = None, user: str | None = "admin",
+           cert: tuple[str, str] | None = None) -> httpx.Client:
+    headers = {}
+    if token is None and user is not None:
+        token = running.token("host", user)
+    if token is not None:
+        headers["Authorization"] = f"Bearer {token}"
+    verify: Any = tls_context(running, cert) if running.url().startswith("https") else False
+    return httpx.Client(base_url=running.url(), verify=verify, headers=headers, timeout=20)
+
+
+def whoami(http: httpx.Client) -> dict[str, Any]:
+    response = http.post(WHOAMI, json=REVIEW)
+    assert response.status_code == 201, response.text
+    return response.json()["status"]["userInfo"]  # type: ignore[no-any-return]
+
+
+def advance(running: RunningSandbox, seconds: float) -> None:
+    running.call(running.cluster().clock.advance, seconds)
+
+
+# ------------------------------------------------------------------ identity
+
+
+def test_tokens_identify_admin_and_tenant(sandbox: RunningSandbox) -> None:
+    with client(sandbox) as admin:
+        assert admin.get("/api/v1/namespaces").status_code == 200
+        assert whoami(admin) == {"username": "admin",
+                                 "groups": ["system:masters", "system:authenticated"]}
+    with client(sandbox, user="alice") as tenant:
+        assert whoami(tenant) == {"username": "alice", "groups": ["system:authenticated"]}
+        assert tenant.get("/api/v1/namespaces/shop-prod/pods").status_code == 200
+        refused = tenant.get("/api/v1/namespaces")
+        assert refused.status_code == 403
+        assert refused.json() == {
+            "kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
+            "message": 'namespaces is forbidden: User "alice" cannot list resource "namespaces" '
+                       'in API group "" at the cluster scope',
+            "reason": "Forbidden", "details": {"kind": "namespaces"}, "code": 403}
+        path = tenant.get("/metrics")
+        assert path.status_code == 403
+        assert path.json()["message"] == 'forbidden: User "alice" cannot get path "/metrics"'
+        assert path.json()["details"] == {}  # no resource, no kind: empty, as omitempty leaves it
+    with client(sandbox, token="not-a-token") as stranger:
+        response = stranger.get("/api/v1/namespaces")
+        assert response.status_code == 401
+        assert response.json() == {"kind": "Status", "apiVersion": "v1", "metadata": {},
+                                   "status": "Failure", "message": "Unauthorized",
+                                   "reason": "Unauthorized", "code": 401}
+
+
+def test_anonymous_over_tls_is_unauthorized_but_may_read_public_paths(
+        sandbox: RunningSandbox) -> None:
+    with client(sandbox, user=None) as anonymous:
+        assert anonymous.get("/api/v1/namespaces").status_code == 401
+        assert anonymous.get("/version").json()["gitVersion"] == "v1.31.4"
+        assert anonymous.get("/healthz").text == "ok"
+
+
+def test_a_token_expires_when_the_frozen_clock_passes_its_ttl(fresh_sandbox: Fresh) -> None:
+    running = fresh_sandbox(frozen=True, pods=0, kubesphere=False)
+    token = running.call(running.sandbox.issue_token, "host", "bob", ("system:masters",), 60)
+    with client(running, token=token) as bob:
+        assert whoami(bob) == {"username": "bob",
+                               "groups": ["system:masters", "system:authenticated"]}
+        assert bob.get("/api/v1/namespaces").status_code == 200
+        advance(running, 59.5)
+        assert bob.get("/api/v1/namespaces").status_code == 200
+        advance(running, 0.5)  # exactly at expiry: no longer valid
+        expired = bob.get("/api/v1/namespaces")
+        assert expired.status_code == 401
+        assert expired.json()["reason"] == "Unauthorized"
+        assert bob.get("/version").status_code == 401  # a bad token is never anonymous
+    with client(running) as admin:  # tokens without a ttl are unaffected
+        assert admin.get("/api/v1/namespaces").status_code == 200
+
+
+def test_client_certificates_name_user_and_groups(fresh_sandbox: Fresh) -> None:
+    running = fresh_sandbox(pods=0)
+    sandbox = running.sandbox
+    master = running.call(sandbox.client_certificate, "carol", ("system:masters",))
+    with client(running, user=None, cert=master) as carol:
+        assert whoami(carol) == {"username": "carol",
+                                 "groups": ["system:masters", "system:authenticated"]}
+        assert carol.get("/api/v1/namespaces/default/pods").status_code == 200
+        assert carol.get("/api/v1/namespaces").status_code == 200
+
+    plain = running.call(sandbox.client_certificate, "dave")
+    with client(running, user=None, cert=plain) as dave:
+        assert whoami(dave) == {"username": "dave", "groups": ["system:authenticated"]}
+        refused = dave.get("/api/v1/namespaces/default/pods")
+        assert refused.status_code == 403
+        assert refused.json()["message"] == (
+            'pods is forbidden: User "dave" cannot list resource "pods" in API group "" in the '
+            'namespace "default"')
+        assert refused.json()["details"] == {"kind": "pods"}
+
+    several = running.call(sandbox.client_certificate, "erin", ("dev", "ops"))
+    with client(running, user=None, cert=several) as erin:
+        assert whoami(erin) == {"username": "erin",
+                                "groups": ["dev", "ops", "system:authenticated"]}
+
+    # RBAC bound to a group from the certificate's O applies to its holder
+    with client(running) as admin:
+        bound = admin.post("/apis/rbac.authorization.k8s.io/v1/namespaces/default/rolebindings",
+                           json={"apiVersion": "rbac.authorization.k8s.io/v1",
+                                 "kind": "RoleBinding", "metadata": {"name": "ops-view"},
+                                 "roleRef": {"apiGroup": "rbac.authorization.k8s.io",
+                                             "kind": "ClusterRole", "name": "view"},
+                                 "subjects": [{"apiGroup": "rbac.authorization.k8s.io",
+                                               "kind": "Group", "name": "ops"}]})
+        assert bound.status_code == 201, bound.text
+    with client(running, user=None, cert=several) as erin:
+        assert erin.get("/api/v1/namespaces/default/pods").status_code == 200
+        assert erin.get("/api/v1/namespaces/kube-system/pods").status_code == 403
+
+
+def test_plain_http_treats_anonymous_as_admin(fresh_sandbox: Fresh) -> None:
+    running = fresh_sandbox(tls=False, pods=0, kubesphere=False)
+    assert running.url().startswith("http://")
+    with client(running, user=None) as anonymous:
+        assert whoami(anonymous) == {"username": "system:admin",
+                                     "groups": ["system:masters", "system:authenticated"]}
+        assert anonymous.get("/api/v1/namespaces").status_code == 200
+        made = anonymous.post("/api/v1/namespaces/default/configmaps", json={
+            "apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "insecure"}})
+        assert made.status_code == 201
+    with client(running, user="alice") as tenant:  # a token still names its user
+        assert whoami(tenant)["username"] == "alice"
+        assert tenant.get("/api/v1/namespaces").status_code == 403
+
+
+# ------------------------------------------------------------------ controllers (frozen clock)
+
+
+def deployment(name: str, replicas: int, *containers: tuple[str, str]) -> dict[str, Any]:
+    return {
+        "apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": name},
+        "spec": {"replicas": replicas, "selector": {"matchLabels": {"app": name}},
+                 "template": {"metadata": {"labels": {"app": name}},
+                              "spec": {"containers": [{"name": c, "image": image}
+                                                      for c, image in containers]}}}}
+
+
+def setup_namespace(http: httpx.Client) -> None:
+    response = http.post("/api/v1/namespaces", json={
+        "apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NS}})
+    assert response.status_code == 201, response.text
+
+
+def items(http: httpx.Client, path: str, **params: str) -> list[dict[str, Any]]:
+    response = http.get(path, params=params)
+    assert response.status_code == 200, response.text
+    return sorted(response.json()["items"], key=lambda o: o["metadata"]["name"])
+
+
+def pods(http: httpx.Client, app: str) -> list[dict[str, Any]]:
+    return items(http, f"/api/v1/namespaces/{NS}/pods", labelSelector=f"app={app}")
+
+
+def replicasets(http: httpx.Client) -> list[dict[str, Any]]:
+    return items(http, f"/apis/apps/v1/namespaces/{NS}/replicasets")
+
+
+def image_id(repository: str, image: str) -> str:
+    return f"{repository}@sha256:{hashlib.sha256(image.encode()).hexdigest()}"
+
+
+def test_a_deployment_makes_a_replicaset_owning_pods_that_start(fresh_sandbox: Fresh) -> None:
+    running = fresh_sandbox(frozen=True, pods=0, kubesphere=False)
+    with client(running) as http:
+        setup_namespace(http)
+        made = http.post(f"/apis/apps/v1/namespaces/{NS}/deployments", json=deployment(
+            "web", 3, ("nginx", "nginx:1.27"), ("agent", "ghcr.io/acme/agent:2.1")))
+        assert made.status_code == 201, made.text
+        owner = made.json()
+
+        [rs] = replicasets(http)
+        template_hash = rs["metadata"]["labels"]["pod-template-hash"]
+        assert rs["metadata"]["name"] == f"web-{template_hash}"
+        # rand.SafeEncodeString of a decimal uint32: only these characters can occur
+        assert re.fullmatch(r"[4-9bcdf]{1,10}", template_hash), template_hash
+        assert rs["metadata"]["ownerReferences"] == [{
+            "apiVersion": "apps/v1", "kind": "Deployment", "name": "web",
+            "uid": owner["metadata"]["uid"], "controller": True, "blockOwnerDeletion": True}]
+        assert rs["metadata"]["annotations"]["deployment.kubernetes.io/revision"] == "1"
+        assert rs["spec"]["replicas"] == 3
+        assert rs["spec"]["selector"]["matchLabels"] == {"app": "web",
+                                                         "pod-template-hash": template_hash}
+
+        created = pods(http, "web")
+        assert len(created) == 3
+        for pod in created:
+            name = pod["metadata"]["name"]
+            assert re.fullmatch(rf"web-{template_hash}-[{SAFE}]{{5}}", name), name
+            assert pod["metadata"]["ownerReferences"][0]["uid"] == rs["metadata"]["uid"]
+            assert pod["metadata"]["ownerReferences"][0]["kind"] == "ReplicaSet"
+            assert pod["metadata"]["labels"]["pod-template-hash"] == template_hash
+            assert pod["status"]["phase"] == "Pending"
+            # scheduled, but never onto the control plane: its NoSchedule taint is not tolerated
+            assert pod["spec"]["nodeName"] in ("host-worker-1", "host-worker-2")
+            assert "podIP" not in pod["status"]
+            assert [s["state"] for s in pod["status"]["containerStatuses"]] == \
+                [{"waiting": {"reason": "ContainerCreating"}}] * 2
+            assert {s["ready"] for s in pod["status"]["containerStatuses"]} == {False}
+
+        advance(running, 5)
+        started = pods(http, "web")
+        assert [p["metadata"]["name"] for p in started] == [p["metadata"]["name"]
+                                                            for p in created]
+        ips = set()
+        for pod in started:
+            status = pod["status"]
+            assert status["phase"] == "Running"
+            assert re.fullmatch(r"10\.244\.\d+\.\d+", status["podIP"])
+            assert status["podIPs"] == [{"ip": status["podIP"]}]
+            ips.add(status["podIP"])
+            ready = {c["type"]: c["status"] for c in status["conditions"]}
+            assert ready["Ready"] == "True" and ready["ContainersReady"] == "True"
+            nginx, agent = status["containerStatuses"]
+            assert (nginx["name"], nginx["image"], nginx["ready"], nginx["restartCount"],
+                    nginx["started"]) == ("nginx", "nginx:1.27", True, 0, True)
+            assert nginx["imageID"] == image_id("docker.io/library/nginx", "nginx:1.27")
+            assert agent["imageID"] == image_id("ghcr.io/acme/agent", "ghcr.io/acme/agent:2.1")
+            assert set(nginx["state"]) == {"running"}
+            assert nginx["state"]["running"]["startedAt"].startswith("2026-01-15T12:00:0")
+        assert len(ips) == 3
+
+        status = http.get(f"/apis/apps/v1/namespaces/{NS}/deployments/web").json()["status"]
+        assert (status["observedGeneration"], status["replicas"], status["updatedReplicas"],
+                status["readyReplicas"], status["availableReplicas"]) == (1, 3, 3, 3, 3)
+        first = started[0]["metadata"]["name"]
+        reasons = [e["reason"] for e in items(http, f"/api/v1/namespaces/{NS}/events",
+                                              fieldSelector=f"involvedObject.name={first}")]
+        assert sorted(reasons) == ["Created", "Created", "Pulled", "Pulled", "Scheduled",
+                                   "Started", "Started"]
+
+
+def test_rollout_restart_and_scale_replace_and_remove_pods(fresh_sandbox: Fresh) -> None:
+    running = fresh_sandbox(frozen=True, pods=0, kubesphere=False)
+    path = f"/apis/apps/v1/namespaces/{NS}/deployments/api"
+    with client(running) as http:
+        setup_namespace(http)
+        assert http.post(f"/apis/apps/v1/namespaces/{NS}/deployments",
+                         json=deployment("api", 3, ("api", "ghcr.io/acme/api:1.0")))\
+            .status_code == 201
+        advance(running, 5)
+        [old_rs] = replicasets(http)
+        old_pods = {p["metadata"]["name"] for p in pods(http, "api")}
+        assert len(old_pods) == 3
+
+        # what `kubectl rollout restart` sends
+        restarted = http.patch(path, headers=STRATEGIC, json={"spec": {"template": {"metadata": {
+            "annotations": {"kubectl.kubernetes.io/restartedAt": "2026-01-15T12:00:05Z"}}}}})
+        assert restarted.status_code == 200, restarted.text
+        assert restarted.json()["metadata"]["generation"] == 2
+        sets = {rs["metadata"]["name"]: rs for rs in replicasets(http)}
+        assert len(sets) == 2
+        new_rs = next(rs for name, rs in sets.items() if name != old_rs["metadata"]["name"])
+        assert new_rs["metadata"]["annotations"]["deployment.kubernetes.io/revision"] == "2"
+        assert new_rs["spec"]["template"]["metadata"]["annotations"] == {
+            "kubectl.kubernetes.io/restartedAt": "2026-01-15T12:00:05Z"}
+        assert sets[old_rs["metadata"]["name"]]["spec"]["replicas"] == 0
+        assert new_rs["spec"]["replicas"] == 3
+        replaced = pods(http, "api")
+        assert len(replaced) == 3
+        assert not old_pods & {p["metadata"]["name"] for p in replaced}
+        assert all(p["metadata"]["name"].startswith(new_rs["metadata"]["name"] + "-")
+                   for p in replaced)
+        assert {p["status"]["phase"] for p in replaced} == {"Pending"}
+        advance(running, 5)
+        assert {p["status"]["phase"] for p in pods(http, "api")} == {"Running"}
+        status = http.get(path).json()["status"]
+        assert (status["observedGeneration"], status["updatedReplicas"],
+                status["availableReplicas"]) == (2, 3, 3)
+
+        scaled = http.patch(f"{path}/scale", headers=MERGE, json={"spec": {"replicas": 1}})
+        assert scaled.status_code == 200, scaled.text
+        assert scaled.json()["kind"] == "Scale" and scaled.json()["spec"]["replicas"] == 1
+        left = pods(http, "api")
+        assert len(left) == 1 and left[0]["status"]["phase"] == "Running"
+        rs_now = {rs["metadata"]["name"]: rs["spec"]["replicas"] for rs in replicasets(http)}
+        assert rs_now == {old_rs["metadata"]["name"]: 0, new_rs["metadata"]["name"]: 1}
+        status = http.get(path).json()["status"]
+        assert (status["replicas"], status["availableReplicas"]) == (1, 1)
+        deletions = [e for e in items(http, f"/api/v1/namespaces/{NS}/events",
+                                      fieldSelector=f"involvedObject.name="
+                                                    f"{new_rs['metadata']['name']}")
+                     if e["reason"] == "SuccessfulDelete"]
+        assert len(deletions) == 2 and all(e["count"] == 1 for e in deletions)
+
+
+def test_a_crash_annotated_pod_crash_loops_with_growing_back_off(fresh_sandbox: Fresh) -> None:
+    running = fresh_sandbox(frozen=True, pods=0, kubesphere=False)
+    path = f"/api/v1/namespaces/{NS}/pods/crashy"
+    with client(running) as http:
+        setup_namespace(http)
+        made = http.post(f"/api/v1/namespaces/{NS}/pods", json={
+            "apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": "crashy", "annotations": {"sandbox.kstui.io/crash": "true"}},
+            "spec": {"containers": [{"name": "app", "image": "busybox:1.36"}]}})
+        assert made.status_code == 201, made.text
+        uid = made.json()["metadata"]["uid"]
+
+        def state() -> tuple[str, int, dict[str, Any], str]:
+            pod = http.get(path).json()
+            [container] = pod["status"]["containerStatuses"]
+            ready = next(c["status"] for c in pod["status"]["conditions"] if c["type"] == "Ready")
+            return pod["status"]["phase"], container["restartCount"], container, ready
+
+        def back_offs() -> list[dict[str, Any]]:
+            return [e for e in items(http, f"/api/v1/namespaces/{NS}/events",
+                                     fieldSelector="involvedObject.name=crashy")
+                    if e["reason"] == "BackOff"]
+
+        advance(running, 5)
+        phase, restarts, container, ready = state()
+        assert (phase, restarts, ready) == ("Running", 0, "True")
+        assert back_offs() == []
+
+        seen_last: list[str] = []
+        # run 6 s, crash, wait out a back-off of 10 s, 20 s, 40 s
+        for crash, back_off in enumerate((10, 20, 40), start=1):
+            advance(running, 6)
+            phase, restarts, container, ready = state()
+            assert (phase, restarts, ready) == ("Running", crash, "False")
+            assert container["state"] == {"waiting": {
+                "reason": "CrashLoopBackOff",
+                "message": f"back-off {back_off}s restarting failed container=app "
+                           f"pod=crashy_{NS}({uid})"}}
+            assert container["lastState"]["terminated"]["exitCode"] == 1
+            assert container["lastState"]["terminated"]["reason"] == "Error"
+            [event] = back_offs()
+            assert (event["type"], event["count"]) == ("Warning", crash)
+            assert event["involvedObject"]["fieldPath"] == "spec.containers{app}"
+            assert event["source"]["component"] == "kubelet"
+            assert event["message"] == (f"Back-off restarting failed container app in pod "
+                                        f"crashy_{NS}({uid})")
+            seen_last.append(event["lastTimestamp"])
+            advance(running, back_off)
+            phase, restarts, container, ready = state()
+            assert (phase, restarts, ready) == ("Running", crash, "True")
+            assert set(container["state"]) == {"running"}
+        assert seen_last == sorted(seen_last) and len(set(seen_last)) == 3
+        assert back_offs()[0]["firstTimestamp"] < seen_last[-1]
+
+
+def _world(running: RunningSandbox) -> tuple[list[tuple[str, ...]], list[str]]:
+    with client(running) as http:
+        setup_namespace(http)
+        assert http.post(f"/apis/apps/v1/namespaces/{NS}/deployments",
+                         json=deployment("web", 2, ("nginx", "nginx:1.27"))).status_code == 201
+        advance(running, 5)
+        everything = items(http, "/api/v1/pods")
+        sets = [rs["metadata"]["name"] for rs in items(http, "/apis/apps/v1/replicasets")]
+    return ([(p["metadata"]["namespace"], p["metadata"]["name"], p["metadata"]["uid"],
+              p["status"]["phase"], p["status"].get("podIP", "")) for p in everything], sets)
+
+
+def test_the_same_seed_makes_the_same_cluster(fresh_sandbox: Fresh) -> None:
+    one = _world(fresh_sandbox(frozen=True, seed=7, pods=20))
+    two = _world(fresh_sandbox(frozen=True, seed=7, pods=20))
+    other = _world(fresh_sandbox(frozen=True, seed=8, pods=20))
+    assert len(one[0]) > 20
+    assert one == two
+    assert {p[2] for p in one[0]}.isdisjoint({p[2] for p in other[0]})  # no uid in common
+    assert {p[1] for p in one[0]} != {p[1] for p in other[0]}
+    assert [p for p in one[0] if p[0] == NS] != [p for p in other[0] if p[0] == NS]
+
+
+def test_churn_makes_status_changes_at_about_its_rate(fresh_sandbox: Fresh) -> None:
+    running = fresh_sandbox(churn=50, pods=40, kubesphere=False)
+    with client(running) as http:
+        started = time.monotonic()
+        listed = http.get("/api/v1/pods").json()
+        generations = {p["metadata"]["name"]: p["metadata"]["generation"]
+                       for p in listed["items"]}
+        # everything from the list's resourceVersion until the server ends the watch (~2 s)
+        with http.stream("GET", "/api/v1/pods", params={
+                "watch": "1", "resourceVersion": listed["metadata"]["resourceVersion"],
+                "timeoutSeconds": "2"}) as response:
+            events = [json.loads(line) for line in response.iter_lines() if line.strip()]
+        elapsed = time.monotonic() - started
+    assert 1.9 <= elapsed < 4
+    assert {event["type"] for event in events} == {"MODIFIED"}
+    rate = len(events) / elapsed
+    assert 35 <= rate <= 65, (len(events), elapsed)
+    for event in events:  # status only: spec untouched, generation unchanged
+        meta = event["object"]["metadata"]
+        assert meta["generation"] == generations[meta["name"]]
+        assert event["object"]["status"]["phase"] == "Running"
