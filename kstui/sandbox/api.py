@@ -257,6 +257,14 @@ async def update(call: Call) -> web.Response:
     return respond(encoding.object_dict(call.kind, updated))
 
 
+def _patch_failure(error: PatchError) -> ApiError:
+    """A patch that cannot apply, as the Status the real server answers with."""
+    details: dict[str, Any] = {}
+    if error.code == 422:  # NewGenericServerResponse keeps the library's text as a cause
+        details = {"causes": [{"reason": "UnexpectedServerResponse", "message": error.detail}]}
+    return ApiError(error.code, error.reason or "InternalError", error.message, details)
+
+
 def _patched(call: Call, current: dict[str, Any], body: Any, patch_type: str) -> dict[str, Any]:
     try:
         if patch_type == MERGE_PATCH:
@@ -283,11 +291,7 @@ def _patched(call: Call, current: dict[str, Any], body: Any, patch_type: str) ->
                 raise ApiError.bad_request("apply patch must be an object")
             return apply_patch(current, body, call.kind.kind, call.kind.is_custom)
     except PatchError as error:
-        details: dict[str, Any] = {}
-        if error.code == 422:  # NewGenericServerResponse keeps the library's text as a cause
-            details = {"causes": [{"reason": "UnexpectedServerResponse", "message": error.detail}]}
-        raise ApiError(error.code, error.reason or "InternalError", error.message,
-                       details) from error
+        raise _patch_failure(error) from error
     raise ApiError.unsupported_media_type(patch_type)
 
 
@@ -467,9 +471,5 @@ async def _patch_scale(
         else:
             raise ApiError.bad_request("patch must be an object")
     except PatchError as error:
-        details: dict[str, Any] = {}
-        if error.code == 422:  # NewGenericServerResponse keeps the library's text as a cause
-            details = {"causes": [{"reason": "UnexpectedServerResponse", "message": error.detail}]}
-        raise ApiError(error.code, error.reason or "InternalError", error.message,
-                       details) from error
+        raise _patch_failure(error) from error
     return _write_replicas(call, current, patched)
