@@ -1,0 +1,327 @@
+"""KubeClient: the Kubernetes API over httpx, async, with typed errors from Status bodies."""
+
+from __future__ import annotations
+
+import gc
+import json
+import ssl
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from typing import Any, Literal, Protocol
+
+import httpx
+import orjson
+
+from kstui.backends.errors import (
+    ApiError,
+    Gone,
+    KstuiError,
+    Unauthorized,
+    Unreachable,
+    api_error,
+)
+
+PatchType = Literal["merge", "json", "strategic", "apply"]
+
+PATCH_CONTENT_TYPES: dict[str, str] = {
+    "merge": "application/merge-patch+json",
+    "json": "application/json-patch+json",
+    "strategic": "application/strategic-merge-patch+json",
+    "apply": "application/apply-patch+yaml",
+}
+
+TABLE_ACCEPT = "application/json;as=Table;v=v1;g=meta.k8s.io,application/json"
+FIELD_MANAGER = "kstui"
+
+
+class Connection(Protocol):
+    """What KubeClient needs from a kubeconfig context (see kubeconfig.py)."""
+
+    context_name: str
+    server: str
+    """Base URL, e.g. https://10.0.0.1:6443 (no trailing slash)."""
+    verify: ssl.SSLContext | bool
+    """An SSLContext carrying CA and client certificate, or False for insecure-skip-tls-verify."""
+    proxy: str | None
+
+    async def auth_headers(self) -> dict[str, str]:
+        """Authorization headers, refreshing expired exec/token-file credentials first."""
+        ...
+
+    async def refresh(self) -> bool:
+        """Called after a 401: fetch fresh credentials; True if they changed (worth a retry)."""
+        ...
+
+
+def _decode(content: bytes) -> Any:
+    """orjson with GC paused: decoding a big list allocates millions of objects at once."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return orjson.loads(content)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+class KubeClient:
+    """One per context. Paths are API paths (`/api/v1/namespaces/x/pods`)."""
+
+    def __init__(self, connection: Connection, *, timeout: float = 30.0,
+                 user_agent: str = "kstui") -> None:
+        self.connection = connection
+        self._http = httpx.AsyncClient(
+            base_url=connection.server, verify=connection.verify, proxy=connection.proxy,
+            timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
+            headers={"User-Agent": user_agent, "Accept": "application/json"},
+            limits=httpx.Limits(max_connections=50, max_keepalive_connections=20),
+        )
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    # ------------------------------------------------------------------ plumbing
+
+    def _what(self, method: str, path: str) -> str:
+        return f"{method} {path} on {self.connection.context_name}"
+
+    def _unreachable(self, method: str, path: str, exc: Exception) -> Unreachable:
+        server = self.connection.server
+        if isinstance(exc, httpx.ConnectError) and "CERTIFICATE_VERIFY_FAILED" in str(exc):
+            return Unreachable(
+                f"TLS verification failed for {server} (context {self.connection.context_name})",
+                str(exc),
+                "check certificate-authority(-data) in the kubeconfig, or set "
+                "insecure-skip-tls-verify: true for a test cluster")
+        if isinstance(exc, httpx.TimeoutException):
+            return Unreachable(f"{server} did not answer in time "
+                               f"(context {self.connection.context_name})",
+                               f"{self._what(method, path)}: {type(exc).__name__}",
+                               "check the network or VPN, then retry")
+        return Unreachable(f"cannot reach {server} (context {self.connection.context_name})",
+                           f"{type(exc).__name__}: {exc}",
+                           "check that the cluster is running and the server address is right")
+
+    def _raise_for(self, method: str, path: str, response: httpx.Response,
+                   content: bytes) -> None:
+        body: Any = None
+        try:
+            body = orjson.loads(content) if content else None
+        except orjson.JSONDecodeError:
+            body = {"message": content[:500].decode(errors="replace")}
+        retry_after = None
+        if response.status_code == 429:
+            try:
+                retry_after = float(response.headers.get("Retry-After", "1"))
+            except ValueError:
+                retry_after = 1.0
+        raise api_error(response.status_code, body, self._what(method, path), retry_after)
+
+    @asynccontextmanager
+    async def _open(self, method: str, path: str, *, params: Mapping[str, Any] | None = None,
+                    content: bytes | None = None, headers: Mapping[str, str] | None = None,
+                    timeout: float | None | Literal["default"] = "default",
+                    ) -> AsyncIterator[httpx.Response]:
+        """A streamed response with a 2xx status; errors are raised typed. Retries once
+        after a 401 when the credentials could be refreshed (exec plugins, token files)."""
+        for attempt in (0, 1):
+            request_headers = dict(await self.connection.auth_headers())
+            if headers:
+                request_headers.update(headers)
+            extra: dict[str, Any] = {}
+            if timeout != "default":
+                extra["timeout"] = httpx.Timeout(timeout, connect=10.0)
+            request = self._http.build_request(method, path, params=params, content=content,
+                                               headers=request_headers, **extra)
+            try:
+                response = await self._http.send(request, stream=True)
+            except httpx.HTTPError as exc:
+                raise self._unreachable(method, path, exc) from exc
+            try:
+                if response.status_code == 401 and attempt == 0 \
+                        and await self.connection.refresh():
+                    continue
+                if response.status_code >= 300:
+                    content_bytes = await response.aread()
+                    self._raise_for(method, path, response, content_bytes)
+                yield response
+                return
+            finally:
+                await response.aclose()
+
+    async def request(self, method: str, path: str, *, params: Mapping[str, Any] | None = None,
+                      body: Any = None, content: bytes | None = None,
+                      content_type: str = "application/json",
+                      accept: str | None = None) -> Any:
+        """Send one request and return the decoded JSON answer (None for an empty body)."""
+        headers: dict[str, str] = {}
+        if body is not None:
+            content = orjson.dumps(body)
+        if content is not None:
+            headers["Content-Type"] = content_type
+        if accept:
+            headers["Accept"] = accept
+        async with self._open(method, path, params=params, content=content,
+                              headers=headers) as response:
+            try:
+                data = await response.aread()
+            except httpx.HTTPError as exc:
+                raise self._unreachable(method, path, exc) from exc
+        if not data:
+            return None
+        try:
+            return _decode(data)
+        except orjson.JSONDecodeError:
+            return data.decode(errors="replace")
+
+    # ------------------------------------------------------------------ verbs
+
+    async def get(self, path: str, params: Mapping[str, Any] | None = None,
+                  accept: str | None = None) -> Any:
+        return await self.request("GET", path, params=params, accept=accept)
+
+    async def list_pages(self, path: str, params: Mapping[str, Any] | None = None,
+                         accept: str | None = None, limit: int = 500,
+                         ) -> AsyncIterator[dict[str, Any]]:
+        """Each page of a list as it arrives (`limit`/`continue`). A 410 on a continue token
+        means the snapshot expired; it is raised as Gone and the caller relists."""
+        query = dict(params or {})
+        if limit:
+            query["limit"] = limit
+        while True:
+            page = await self.get(path, query, accept=accept)
+            yield page
+            token = (page.get("metadata") or {}).get("continue")
+            if not token:
+                return
+            query["continue"] = token
+
+    async def list(self, path: str, params: Mapping[str, Any] | None = None,
+                   accept: str | None = None, limit: int = 500) -> dict[str, Any]:
+        """The whole list, pages joined; `metadata.resourceVersion` from the last page."""
+        items: list[Any] = []
+        rows: list[Any] = []
+        last: dict[str, Any] = {}
+        async for page in self.list_pages(path, params, accept, limit):
+            items.extend(page.get("items") or [])
+            rows.extend(page.get("rows") or [])
+            if not last:
+                first = page
+            last = page
+        result = dict(first)
+        result["metadata"] = dict(last.get("metadata") or {})
+        result["metadata"].pop("continue", None)
+        if "rows" in first:
+            result["rows"] = rows
+        else:
+            result["items"] = items
+        return result
+
+    async def watch(self, path: str, params: Mapping[str, Any] | None = None,
+                    accept: str | None = None, timeout_seconds: int = 300,
+                    ) -> AsyncIterator[dict[str, Any]]:
+        """Watch events (`{"type", "object"}`) until the server ends the stream. An ERROR
+        event with code 410 (or an HTTP 410) raises Gone; other ERROR events raise ApiError."""
+        query = dict(params or {})
+        query.update({"watch": "true", "allowWatchBookmarks": "true",
+                      "timeoutSeconds": str(timeout_seconds)})
+        async with self._open("GET", path, params=query,
+                              headers={"Accept": accept} if accept else None,
+                              timeout=timeout_seconds + 30) as response:
+            try:
+                async for line in response.aiter_lines():
+                    if not line:
+                        continue
+                    event = orjson.loads(line)
+                    if event.get("type") == "ERROR":
+                        status = event.get("object") or {}
+                        code = int(status.get("code") or 500)
+                        raise api_error(code, status, self._what("WATCH", path))
+                    yield event
+            except httpx.HTTPError as exc:
+                raise self._unreachable("WATCH", path, exc) from exc
+
+    async def create(self, path: str, body: dict[str, Any], *, dry_run: bool = False) -> Any:
+        return await self.request("POST", path, params=_write_params(dry_run), body=body)
+
+    async def replace(self, path: str, body: dict[str, Any], *, dry_run: bool = False) -> Any:
+        return await self.request("PUT", path, params=_write_params(dry_run), body=body)
+
+    async def patch(self, path: str, patch: Any, patch_type: PatchType = "merge", *,
+                    dry_run: bool = False, force: bool = False) -> Any:
+        params = _write_params(dry_run)
+        if patch_type == "apply":
+            params["fieldManager"] = FIELD_MANAGER
+            if force:
+                params["force"] = "true"
+            content = patch.encode() if isinstance(patch, str) else json.dumps(patch).encode()
+        else:
+            content = orjson.dumps(patch)
+        return await self.request("PATCH", path, params=params, content=content,
+                                  content_type=PATCH_CONTENT_TYPES[patch_type])
+
+    async def delete(self, path: str, *, propagation: str | None = None,
+                     dry_run: bool = False, grace_seconds: int | None = None) -> Any:
+        options: dict[str, Any] = {"kind": "DeleteOptions", "apiVersion": "v1"}
+        if propagation:
+            options["propagationPolicy"] = propagation
+        if grace_seconds is not None:
+            options["gracePeriodSeconds"] = grace_seconds
+        if dry_run:
+            options["dryRun"] = ["All"]
+        return await self.request("DELETE", path, body=options)
+
+    async def stream_lines(self, path: str, params: Mapping[str, Any] | None = None,
+                           ) -> AsyncIterator[str]:
+        """Lines of a streamed text answer (pod logs with follow=true), without timeout."""
+        async with self._open("GET", path, params=params, timeout=None,
+                              headers={"Accept": "*/*"}) as response:
+            try:
+                async for line in response.aiter_lines():
+                    yield line
+            except httpx.HTTPError as exc:
+                raise self._unreachable("GET", path, exc) from exc
+
+    async def proxy(self, namespace: str, service: str, path: str, *, port: str | int = "",
+                    scheme: str = "", method: str = "GET",
+                    params: Mapping[str, Any] | None = None, body: Any = None) -> Any:
+        """A request to a Service through the API server's service proxy."""
+        target = f"{scheme}:{service}:{port}" if scheme else \
+            (f"{service}:{port}" if port else service)
+        url = f"/api/v1/namespaces/{namespace}/services/{target}/proxy/{path.lstrip('/')}"
+        return await self.request(method, url, params=params, body=body)
+
+    async def whoami(self) -> dict[str, Any]:
+        """`status.userInfo` from a SelfSubjectReview: who the API server thinks we are."""
+        review = await self.create("/apis/authentication.k8s.io/v1/selfsubjectreviews",
+                                   {"apiVersion": "authentication.k8s.io/v1",
+                                    "kind": "SelfSubjectReview"})
+        return dict((review.get("status") or {}).get("userInfo") or {})
+
+    async def can_i(self, verb: str, resource: str, *, group: str = "", namespace: str = "",
+                    name: str = "", subresource: str = "") -> tuple[bool, str]:
+        """A SelfSubjectAccessReview: (allowed, reason)."""
+        attributes = {"verb": verb, "resource": resource, "group": group}
+        if namespace:
+            attributes["namespace"] = namespace
+        if name:
+            attributes["name"] = name
+        if subresource:
+            attributes["subresource"] = subresource
+        review = await self.create(
+            "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews",
+            {"apiVersion": "authorization.k8s.io/v1", "kind": "SelfSubjectAccessReview",
+             "spec": {"resourceAttributes": attributes}})
+        status = review.get("status") or {}
+        return bool(status.get("allowed")), str(status.get("reason") or "")
+
+
+def _write_params(dry_run: bool) -> dict[str, Any]:
+    params: dict[str, Any] = {"fieldManager": FIELD_MANAGER}
+    if dry_run:
+        params["dryRun"] = "All"
+    return params
+
+
+__all__ = ["TABLE_ACCEPT", "Connection", "Gone", "KstuiError", "KubeClient", "Unauthorized",
+           "ApiError"]
