@@ -14,9 +14,10 @@ from pathlib import Path
 from kstui import __version__
 
 
-def _sandbox_parser(sub: argparse._SubParsersAction, name: str, help_: str, pods: int) \
-        -> argparse.ArgumentParser:
-    parser = sub.add_parser(name, help=help_)
+SECTIONS = ("resources",)
+
+
+def _sandbox_options(parser: argparse.ArgumentParser, pods: int, churn: float) -> None:
     parser.add_argument("--clusters", type=int, default=2, help="clusters to serve (default 2)")
     parser.add_argument("--pods", type=int, default=pods,
                         help=f"generated workload pods per cluster (default {pods})")
@@ -27,22 +28,41 @@ def _sandbox_parser(sub: argparse._SubParsersAction, name: str, help_: str, pods
     parser.add_argument("--port", type=int, default=0,
                         help="first port; cluster i listens on PORT+i (default: free ports)")
     parser.add_argument("--seed", type=int, default=0, help="seed for generated objects")
-    parser.add_argument("--churn", type=float, default=0.0, metavar="EVENTS_PER_S",
-                        help="pod status changes per second per cluster")
+    parser.add_argument("--churn", type=float, default=churn, metavar="EVENTS_PER_S",
+                        help=f"pod status changes per second per cluster (default {churn:g})")
     parser.add_argument("--vanilla", action="store_true",
                         help="no KubeSphere CRDs or objects: a plain Kubernetes cluster")
-    parser.add_argument("--kubeconfig", default=None,
-                        help="where to write the kubeconfig (sandbox: required)")
-    return parser
+
+
+def _app_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--context", help="kubeconfig context (default: the current one)")
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("-n", "--namespace", help="namespace to open (default: the context's)")
+    where.add_argument("-A", "--all-namespaces", action="store_true",
+                       help="open with every namespace")
+    parser.add_argument("--readonly", action="store_true",
+                        help="disable every write action (delete, edit, scale, restart)")
+    parser.add_argument("--screen", choices=SECTIONS, default="resources",
+                        help="section to open (default resources)")
+    parser.add_argument("--kind", default="pods",
+                        help="kind the resources section lists first (default pods)")
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="kstui", description="A terminal workstation for KubeSphere-style platforms.")
     parser.add_argument("--version", action="version", version=f"kstui {__version__}")
+    parser.add_argument("--kubeconfig", help="kubeconfig file (default: $KUBECONFIG, "
+                                             "then ~/.kube/config)")
+    _app_options(parser)
     sub = parser.add_subparsers(dest="command")
-    _sandbox_parser(sub, "sandbox", "run the sandbox cluster(s) in the foreground", 120)
-    _sandbox_parser(sub, "demo", "run the demo sandbox and show how to reach it", 120)
+    sandbox = sub.add_parser("sandbox", help="run the sandbox cluster(s) in the foreground")
+    _sandbox_options(sandbox, pods=120, churn=0.0)
+    sandbox.add_argument("--kubeconfig", dest="sandbox_kubeconfig", required=True,
+                         help="where to write the kubeconfig")
+    demo = sub.add_parser("demo", help="open kstui on a demo sandbox (nothing to set up)")
+    _sandbox_options(demo, pods=120, churn=2.0)
+    _app_options(demo)
     return parser
 
 
@@ -84,21 +104,87 @@ async def _serve(args: argparse.Namespace, kubeconfig: Path) -> None:
 
 
 def _run_sandbox(args: argparse.Namespace) -> int:
-    if args.kubeconfig is None:
-        if args.command == "sandbox":
-            _print("kstui sandbox: --kubeconfig FILE is required (where to write the contexts)")
-            return 2
-        args.kubeconfig = os.path.join(tempfile.mkdtemp(prefix="kstui-demo-"), "kubeconfig")
-    asyncio.run(_serve(args, Path(args.kubeconfig)))
+    asyncio.run(_serve(args, Path(args.sandbox_kubeconfig)))
     return 0
+
+
+def _fail(error: Exception) -> int:
+    sys.stderr.write(f"kstui: {error}\n")
+    return 2
+
+
+def _run_app(args: argparse.Namespace, kubeconfig_path: str | None) -> int:
+    from kstui.backends.errors import KstuiError
+    from kstui.backends.kubeconfig import load_kubeconfig
+    from kstui.config import load_config
+
+    try:
+        config = load_config()
+        kubeconfig = load_kubeconfig(kubeconfig_path)
+        context = kubeconfig.context(args.context or config.default_context).name
+    except KstuiError as error:
+        return _fail(error)
+    if args.all_namespaces:
+        namespace = ""
+    else:
+        namespace = args.namespace or config.default_namespace or \
+            kubeconfig.contexts[context].namespace
+    from kstui.app import AppSettings, KstuiApp, binding_ids
+    from kstui.config import validate_keymap
+
+    try:
+        validate_keymap(config.keymap, binding_ids(), source=config.path)
+    except KstuiError as error:
+        return _fail(error)
+    app = KstuiApp(AppSettings(kubeconfig, context, namespace, config=config,
+                               readonly=args.readonly or config.readonly,
+                               screen=args.screen, kind=args.kind))
+    app.run()
+    return app.return_code or 0
+
+
+def _run_demo(args: argparse.Namespace) -> int:
+    """The sandbox in its own process (it never competes with the UI's loop), then the app."""
+    import subprocess
+
+    workdir = Path(tempfile.mkdtemp(prefix="kstui-demo-"))
+    kubeconfig = workdir / "kubeconfig"
+    log_path = workdir / "sandbox.log"
+    command = [sys.executable, "-m", "kstui", "sandbox", "--kubeconfig", str(kubeconfig),
+               "--clusters", str(args.clusters), "--pods", str(args.pods),
+               "--seed", str(args.seed), "--churn", str(args.churn),
+               "--tls" if args.tls else "--no-tls"]
+    if args.port:
+        command += ["--port", str(args.port)]
+    if args.vanilla:
+        command.append("--vanilla")
+    with log_path.open("w") as log:
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT,
+                                   stdin=subprocess.DEVNULL, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        while "ready in" not in log_path.read_text():
+            if process.poll() is not None or time.monotonic() > deadline:
+                sys.stderr.write(f"kstui demo: the sandbox did not start "
+                                 f"(log: {log_path}):\n{log_path.read_text()[-2000:]}\n")
+                return 2
+            time.sleep(0.02)
+        return _run_app(args, str(kubeconfig))
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    if args.command in ("sandbox", "demo"):
+    if args.command == "sandbox":
         return _run_sandbox(args)
-    build_parser().print_help()
-    return 0
+    if args.command == "demo":
+        return _run_demo(args)
+    return _run_app(args, args.kubeconfig)
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ class SandboxConnection:
     def __init__(self, running, cluster: str = "host", user: str = "admin") -> None:  # type: ignore[no-untyped-def]
         self.context_name = cluster
         self.server = running.url(cluster)
-        self.proxy = None
+        self.proxy: str | None = None
         self.token = running.token(cluster, user)
         self.verify: ssl.SSLContext | bool = (
             ssl.create_default_context(cadata=running.sandbox.ca_pem.decode())

@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 import json
 import ssl
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from typing import Any, Literal, Protocol
 
@@ -120,7 +120,7 @@ class KubeClient:
     @asynccontextmanager
     async def _open(self, method: str, path: str, *, params: Mapping[str, Any] | None = None,
                     content: bytes | None = None, headers: Mapping[str, str] | None = None,
-                    timeout: float | None | Literal["default"] = "default",
+                    read_timeout: float | Literal["default"] | None = "default",
                     ) -> AsyncIterator[httpx.Response]:
         """A streamed response with a 2xx status; errors are raised typed. Retries once
         after a 401 when the credentials could be refreshed (exec plugins, token files)."""
@@ -129,8 +129,8 @@ class KubeClient:
             if headers:
                 request_headers.update(headers)
             extra: dict[str, Any] = {}
-            if timeout != "default":
-                extra["timeout"] = httpx.Timeout(timeout, connect=10.0)
+            if read_timeout != "default":
+                extra["timeout"] = httpx.Timeout(read_timeout, connect=10.0)
             request = self._http.build_request(method, path, params=params, content=content,
                                                headers=request_headers, **extra)
             try:
@@ -219,15 +219,20 @@ class KubeClient:
 
     async def watch(self, path: str, params: Mapping[str, Any] | None = None,
                     accept: str | None = None, timeout_seconds: int = 300,
+                    on_open: Callable[[], None] | None = None,
                     ) -> AsyncIterator[dict[str, Any]]:
         """Watch events (`{"type", "object"}`) until the server ends the stream. An ERROR
-        event with code 410 (or an HTTP 410) raises Gone; other ERROR events raise ApiError."""
+        event with code 410 (or an HTTP 410) raises Gone; other ERROR events raise ApiError.
+        `on_open` runs once the server accepted the watch, before any event: a quiet list may
+        send nothing for minutes, and a cache needs to know it is live again."""
         query = dict(params or {})
         query.update({"watch": "true", "allowWatchBookmarks": "true",
                       "timeoutSeconds": str(timeout_seconds)})
         async with self._open("GET", path, params=query,
                               headers={"Accept": accept} if accept else None,
-                              timeout=timeout_seconds + 30) as response:
+                              read_timeout=timeout_seconds + 30) as response:
+            if on_open is not None:
+                on_open()
             try:
                 async for line in response.aiter_lines():
                     if not line:
@@ -274,7 +279,7 @@ class KubeClient:
     async def stream_lines(self, path: str, params: Mapping[str, Any] | None = None,
                            ) -> AsyncIterator[str]:
         """Lines of a streamed text answer (pod logs with follow=true), without timeout."""
-        async with self._open("GET", path, params=params, timeout=None,
+        async with self._open("GET", path, params=params, read_timeout=None,
                               headers={"Accept": "*/*"}) as response:
             try:
                 async for line in response.aiter_lines():
@@ -323,5 +328,12 @@ def _write_params(dry_run: bool) -> dict[str, Any]:
     return params
 
 
-__all__ = ["TABLE_ACCEPT", "Connection", "Gone", "KstuiError", "KubeClient", "Unauthorized",
-           "ApiError"]
+__all__ = [
+    "TABLE_ACCEPT",
+    "ApiError",
+    "Connection",
+    "Gone",
+    "KstuiError",
+    "KubeClient",
+    "Unauthorized",
+]

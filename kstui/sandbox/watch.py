@@ -7,12 +7,14 @@ answered with an ERROR event carrying a 410 Expired Status, as kube-apiserver do
 
 from __future__ import annotations
 
+import contextlib
 import random
 import time
 from typing import Any
 
 import orjson
 from aiohttp import web
+from aiohttp.client_exceptions import ClientConnectionResetError
 
 from kstui.sandbox import encoding
 from kstui.sandbox.api import Call
@@ -102,6 +104,57 @@ class WatchStream:
             return "DELETED"
         return None
 
+    async def _stream(self, response: web.StreamResponse, position: int, sent: int,
+                      started_generation: int, deadline: float) -> None:
+        """Events after `position` until the deadline, a fault, or the client leaving."""
+        call = self.call
+        store = call.store
+        faults = call.cluster.faults
+        while True:
+            events = store.events_since(position)
+            if events is None:
+                await response.write(self._error(ApiError.expired(
+                    f"too old resource version: {position} ({store.oldest_rv + 1})")))
+                break
+            buffer = []
+            limit = faults.drop_watches_after
+            for event in events:
+                if limit is not None and sent + len(buffer) >= limit:
+                    break  # the watch ends here; a resumed one gets the rest
+                if event.key != call.kind.storage_key:
+                    continue
+                seen_as = self._translate(event.type, event.new, event.old)
+                if seen_as == "DELETED" and event.type == "MODIFIED" and event.old is not None:
+                    # Left the selector: the last matching state, at this event's version.
+                    gone = event.old.decode()
+                    gone["metadata"]["resourceVersion"] = str(event.rv)
+                    buffer.append(self._line(seen_as, Entry(event.key, gone)))
+                elif seen_as is not None:
+                    buffer.append(self._line(seen_as, event.new))
+            if events:
+                position = events[-1].rv
+            if buffer:
+                await response.write(b"".join(buffer))
+                sent += len(buffer)
+                self.last_write = time.monotonic()
+            if faults.watch_generation != started_generation or (
+                faults.drop_watches_after is not None and sent >= faults.drop_watches_after
+            ):
+                if faults.abrupt_drop and call.request.transport is not None:
+                    call.request.transport.close()
+                    return
+                break
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                break
+            # Wake at least twice a second so injected faults take effect promptly.
+            await store.wait_for_change(position, min(remaining, 0.5))
+            quiet = time.monotonic() - self.last_write
+            if self.bookmarks and store.rv == position and quiet >= BOOKMARK_INTERVAL:
+                await response.write(self._bookmark(position))
+                self.last_write = time.monotonic()
+        await response.write_eof()
+
     async def run(self) -> web.StreamResponse:
         call = self.call
         store = call.store
@@ -139,50 +192,9 @@ class WatchStream:
                 await response.write(self._error(ApiError.bad_request(
                     f"invalid resource version: {rv_param}")))
                 return response
-        while True:
-            events = store.events_since(position)
-            if events is None:
-                await response.write(self._error(ApiError.expired(
-                    f"too old resource version: {position} ({store.oldest_rv + 1})")))
-                break
-            buffer = []
-            limit = faults.drop_watches_after
-            for event in events:
-                if limit is not None and sent + len(buffer) >= limit:
-                    break  # the watch ends here; a resumed one gets the rest
-                if event.key != call.kind.storage_key:
-                    continue
-                seen_as = self._translate(event.type, event.new, event.old)
-                if seen_as == "DELETED" and event.type == "MODIFIED" and event.old is not None:
-                    # Left the selector: the last matching state, at this event's version.
-                    gone = event.old.decode()
-                    gone["metadata"]["resourceVersion"] = str(event.rv)
-                    buffer.append(self._line(seen_as, Entry(event.key, gone)))
-                elif seen_as is not None:
-                    buffer.append(self._line(seen_as, event.new))
-            if events:
-                position = events[-1].rv
-            if buffer:
-                await response.write(b"".join(buffer))
-                sent += len(buffer)
-                self.last_write = time.monotonic()
-            if faults.watch_generation != started_generation or (
-                faults.drop_watches_after is not None and sent >= faults.drop_watches_after
-            ):
-                if faults.abrupt_drop and call.request.transport is not None:
-                    call.request.transport.close()
-                    return response
-                break
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                break
-            # Wake at least twice a second so injected faults take effect promptly.
-            await store.wait_for_change(position, min(remaining, 0.5))
-            quiet = time.monotonic() - self.last_write
-            if self.bookmarks and store.rv == position and quiet >= BOOKMARK_INTERVAL:
-                await response.write(self._bookmark(position))
-                self.last_write = time.monotonic()
-        await response.write_eof()
+        # The client may go away mid-write: then there is nothing left to tell it.
+        with contextlib.suppress(ConnectionResetError, ClientConnectionResetError):
+            await self._stream(response, position, sent, started_generation, deadline)
         return response
 
 

@@ -1,0 +1,187 @@
+"""KstuiApp: sections, global keys, the `:` commands, contexts; owns the Session."""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, ClassVar
+
+from textual import on, work
+from textual.app import App
+from textual.binding import Binding
+
+from kstui.backends.backend import BackendSettings
+from kstui.backends.errors import KstuiError
+from kstui.backends.kubeconfig import KubeConfig
+from kstui.backends.session import Session
+from kstui.command_line import GoTo, Quit, SetContext, SetNamespace, ShowHelp
+from kstui.commands import KstuiCommands
+from kstui.config import Config
+from kstui.screens.help import HelpModal, key_lines
+from kstui.screens.resources import ResourcesScreen, Target
+
+SECTIONS: dict[str, str] = {"resources": "1"}
+"""Section name → number key. Later sections (workspaces, apps, pipelines, observe, traffic,
+triage) join here as they are built."""
+
+
+@dataclass(frozen=True, slots=True)
+class AppSettings:
+    kubeconfig: KubeConfig
+    context: str
+    namespace: str
+    """The namespace lists open in; "" for all namespaces."""
+    config: Config = field(default_factory=Config)
+    readonly: bool = False
+    screen: str = "resources"
+    kind: str = "pods"
+    frozen_now: float | None = None
+    """Tests and snapshots freeze ages and the data-age clock."""
+    cache_dir: Path | None = None
+    """Where discovery is cached (default $XDG_CACHE_HOME/kstui)."""
+
+
+def binding_ids() -> set[str]:
+    """Every remappable binding id, for validating the user's keymap at start."""
+    from kstui.screens import confirm, containers, help, logs, resources, scale, text_view
+    from kstui.widgets import prompt, resource_table
+
+    classes: list[Any] = [KstuiApp, resources.ResourcesScreen, containers.ContainersScreen,
+                          logs.LogsScreen, text_view.TextViewScreen, confirm.ConfirmModal,
+                          scale.ScaleModal, help.HelpModal, prompt.Prompt,
+                          resource_table.ResourceTable]
+    return {binding.id for cls in classes for binding in cls.BINDINGS
+            if isinstance(binding, Binding) and binding.id}
+
+
+class KstuiApp(App[None]):
+    CSS_PATH = "app.tcss"
+    TITLE = "kstui"
+    COMMANDS: ClassVar = App.COMMANDS | {KstuiCommands}
+    BINDINGS: ClassVar = [
+        Binding("question_mark", "help", "help", id="app.help"),
+        Binding("1", "section('resources')", "resources", show=False,
+                id="app.section.resources"),
+        Binding("ctrl+c", "quit", "quit", show=False, id="app.quit"),
+    ]
+
+    def __init__(self, settings: AppSettings) -> None:
+        super().__init__()
+        self.settings = settings
+        config = settings.config
+        self.session = Session(
+            settings.kubeconfig, settings.context, settings.namespace,
+            readonly=lambda context: settings.readonly or config.is_readonly(context),
+            settings=BackendSettings(grace_seconds=config.refresh.grace_seconds,
+                                     page_size=config.refresh.page_size,
+                                     cache_dir=settings.cache_dir),
+            aliases=config.aliases)
+        self.coalesce_seconds = config.refresh.coalesce_ms / 1000
+        for name in SECTIONS:
+            self.add_mode(name, lambda name=name: self._section_screen(name))
+
+    def _section_screen(self, name: str) -> ResourcesScreen:
+        return self._resources(Target(self.settings.kind))
+
+    def _resources(self, target: Target) -> ResourcesScreen:
+        return ResourcesScreen(self.session, target, frozen_now=self.settings.frozen_now,
+                               coalesce_seconds=self.coalesce_seconds)
+
+    def on_mount(self) -> None:
+        config = self.settings.config
+        if config.keymap:
+            self.set_keymap(dict(config.keymap))
+        if config.theme in self.available_themes:
+            self.theme = config.theme
+        self.switch_mode(self.settings.screen)
+        self.watch_namespaces()
+
+    async def on_unmount(self) -> None:
+        await self.session.aclose()
+
+    # ------------------------------------------------------------------ background
+
+    @work(exclusive=True, group="namespaces", exit_on_error=False)
+    async def watch_namespaces(self) -> None:
+        """Namespace names for completion and the palette (a tenant may not list them)."""
+        backend = self.session.backend()
+        with contextlib.suppress(KstuiError):
+            await backend.open()
+            assert backend.caches is not None
+            async with backend.caches.subscribe("/api/v1/namespaces") as subscription:
+                async for delta in subscription.changes(0.5):
+                    if delta.reset:
+                        backend.namespace_names.clear()
+                    backend.namespace_names.update(row.name for row in delta.upserted)
+                    for key in delta.deleted:
+                        backend.namespace_names.discard(key.rsplit("/", 1)[-1])
+                    if delta.error is not None and delta.error.__class__.__name__ == "Forbidden":
+                        return
+
+    # ------------------------------------------------------------------ actions
+
+    def action_help(self) -> None:
+        if isinstance(self.screen, HelpModal):
+            return
+        name = type(self.screen).__name__.removesuffix("Screen").lower()
+        self.push_screen(HelpModal(name, key_lines(self.screen)))
+
+    def action_section(self, name: str) -> None:
+        if name in SECTIONS:
+            self.switch_mode(name)
+
+    @on(ResourcesScreen.CommandEntered)
+    async def _command(self, event: ResourcesScreen.CommandEntered) -> None:
+        command, screen = event.command, event.screen
+        if isinstance(command, Quit):
+            self.exit()
+        elif isinstance(command, ShowHelp):
+            self.action_help()
+        elif isinstance(command, SetNamespace):
+            await self.switch_namespace(command.namespace)
+        elif isinstance(command, SetContext):
+            await self.switch_context(command.context)
+        elif isinstance(command, GoTo):
+            if command.context and command.context not in self.session.kubeconfig.contexts:
+                self._unknown_context(command.context)
+                return
+            await self.push_screen(self._resources(Target(
+                command.kind, command.namespace, command.context or screen.target.context,
+                command.selector, crumb=screen.crumbs())))
+
+    def _unknown_context(self, name: str) -> None:
+        known = ", ".join(self.session.contexts)
+        self.notify(f"no context {name!r} in the kubeconfig; known: {known}",
+                    title="context", severity="error")
+
+    async def switch_context(self, name: str, kind: str | None = None) -> None:
+        """Leave every screen of the old context, open the new one, close the old backend."""
+        if name not in self.session.kubeconfig.contexts:
+            self._unknown_context(name)
+            return
+        current = self.screen
+        kind = kind or (current.target.kind if isinstance(current, ResourcesScreen) else "pods")
+        self.session.context = name
+        self.session.namespace = self.session.kubeconfig.context(name).namespace
+        while len(self.screen_stack) > 1:
+            await self.pop_screen()
+        base = self.screen
+        if isinstance(base, ResourcesScreen):
+            base.retarget(Target(kind))
+        await self.session.close_others(name)
+        self.watch_namespaces()
+
+    async def switch_namespace(self, namespace: str) -> None:
+        self.session.namespace = namespace
+        screen = self.screen
+        if isinstance(screen, ResourcesScreen):
+            screen.retarget(replace(screen.target, namespace=None, focus=""))
+
+    async def go_to_kind(self, kind: str) -> None:
+        crumb = self.screen.crumbs() if isinstance(self.screen, ResourcesScreen) else ""
+        await self.push_screen(self._resources(Target(kind, crumb=crumb)))
+
+    def notify_error(self, error: Any) -> None:
+        if isinstance(error, KstuiError):
+            self.notify(error.detail or error.title, title=error.title, severity="error")

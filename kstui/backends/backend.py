@@ -1,0 +1,125 @@
+"""Backend: everything kstui holds for one kubeconfig context, opened and closed as one."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from kstui.backends.cache import CacheManager
+from kstui.backends.discovery import Discovery
+from kstui.backends.errors import KstuiError
+from kstui.backends.kinds import BUILTIN, KindRegistry, ResourceKind, UnknownKind
+from kstui.backends.kube import KubeClient
+from kstui.backends.kubeconfig import ContextInfo, KubeConfig, connect
+
+
+def cache_home(env: dict[str, str] | None = None) -> Path:
+    env = dict(os.environ if env is None else env)
+    base = env.get("XDG_CACHE_HOME") or str(Path(env.get("HOME", "~")).expanduser() / ".cache")
+    return Path(base) / "kstui"
+
+
+@dataclass(frozen=True, slots=True)
+class BackendSettings:
+    grace_seconds: float = 30.0
+    page_size: int = 500
+    cache_dir: Path | None = None
+
+
+class Backend:
+    """One context: its client, kinds, shared watch caches and identity. `open()` never
+    waits for discovery: kinds start from the disk cache (or the built-in list) and
+    refresh in the background."""
+
+    def __init__(self, kubeconfig: KubeConfig, context: str,
+                 settings: BackendSettings | None = None) -> None:
+        self.kubeconfig = kubeconfig
+        self.info: ContextInfo = kubeconfig.context(context)
+        self.settings = settings or BackendSettings()
+        self.client: KubeClient | None = None
+        self.caches: CacheManager | None = None
+        self.kinds: KindRegistry = BUILTIN
+        self.username: str = ""
+        self.namespace_names: set[str] = set()
+        """Kept current by whoever watches namespaces (the app), for completion."""
+        self._discovery: Discovery | None = None
+        self._discovery_task: asyncio.Task[KindRegistry] | None = None
+        self._identity_task: asyncio.Task[None] | None = None
+        self._opened = asyncio.Lock()
+
+    @property
+    def name(self) -> str:
+        return self.info.name
+
+    async def open(self) -> KubeClient:
+        """Connect (credentials may run an exec plugin, so this is awaited off the loop)."""
+        async with self._opened:
+            if self.client is not None:
+                return self.client
+            connection = await connect(self.kubeconfig, self.info.name)
+            client = KubeClient(connection)
+            self.caches = CacheManager(client, grace=self.settings.grace_seconds)
+            cache_dir = (self.settings.cache_dir or cache_home()) / "discovery"
+            self._discovery = Discovery(client, cache_dir, self.info.server)
+            cached = self._discovery.cached()
+            if cached is not None:
+                self.kinds = cached
+            self._discovery_task = asyncio.create_task(self._discover(force=False))
+            self._identity_task = asyncio.create_task(self._identify(client))
+            self.client = client
+            return client
+
+    async def _discover(self, force: bool) -> KindRegistry:
+        assert self._discovery is not None
+        self.kinds = await self._discovery.load(force=force)
+        return self.kinds
+
+    async def _identify(self, client: KubeClient) -> None:
+        with contextlib.suppress(KstuiError):
+            user = await client.whoami()
+            self.username = str(user.get("username") or "")
+
+    async def identity(self) -> str:
+        """The user name the API server reports (SelfSubjectReview), once known."""
+        if self._identity_task is not None:
+            with contextlib.suppress(KstuiError):
+                await asyncio.shield(self._identity_task)
+        return self.username or self.info.user
+
+    async def kinds_ready(self) -> KindRegistry:
+        """The discovered kinds (waits for the first discovery pass)."""
+        if self._discovery_task is not None:
+            with contextlib.suppress(KstuiError):
+                await asyncio.shield(self._discovery_task)
+        return self.kinds
+
+    async def resolve(self, alias: str) -> ResourceKind:
+        """A kind by any alias. Unknown ones wait for discovery, then force a refresh once,
+        so a CRD installed a moment ago is found."""
+        await self.open()
+        try:
+            return self.kinds.resolve(alias)
+        except UnknownKind:
+            pass
+        await self.kinds_ready()
+        try:
+            return self.kinds.resolve(alias)
+        except UnknownKind:
+            pass
+        await self._discover(force=True)
+        return self.kinds.resolve(alias)
+
+    async def aclose(self) -> None:
+        for task in (self._discovery_task, self._identity_task):
+            if task is not None and not task.done():
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
+        if self.caches is not None:
+            await self.caches.aclose()
+        if self.client is not None:
+            await self.client.aclose()
+        self.client = None

@@ -1,0 +1,46 @@
+"""Command-palette providers (ctrl+p): contexts, namespaces, kinds and sections."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+if TYPE_CHECKING:
+    from kstui.app import KstuiApp
+
+
+class KstuiCommands(Provider):
+    def _entries(self) -> list[tuple[str, Any, str]]:
+        app: KstuiApp = self.app  # type: ignore[assignment]
+        from kstui.app import SECTIONS
+
+        session = app.session
+        entries: list[tuple[str, Any, str]] = []
+        for name in SECTIONS:
+            entries.append((f"section: {name}", partial(app.action_section, name),
+                            f"open the {name} section"))
+        for context in session.contexts:
+            entries.append((f"context: {context}", partial(app.switch_context, context),
+                            "switch the whole app to this context"))
+        entries.append(("namespace: all", partial(app.switch_namespace, ""),
+                        "list every namespace"))
+        for namespace in sorted(session.known_namespaces()):
+            entries.append((f"namespace: {namespace}", partial(app.switch_namespace, namespace),
+                            "switch namespace"))
+        for kind in session.backend().kinds.all():
+            entries.append((f"kind: {kind.resource}", partial(app.go_to_kind, kind.qualified),
+                            f"{kind.kind} ({kind.api_version})"))
+        return entries
+
+    async def discover(self) -> Hits:
+        for text, callback, help_text in self._entries()[:40]:
+            yield DiscoveryHit(text, callback, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for text, callback, help_text in self._entries():
+            score = matcher.match(text)
+            if score > 0:
+                yield Hit(score, matcher.highlight(text), callback, help=help_text)

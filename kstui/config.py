@@ -1,0 +1,424 @@
+"""The user config (`$XDG_CONFIG_HOME/kstui/config.yaml`) as frozen values, validated once at start.
+
+Every problem is reported as a ConfigError naming the file, the key path, what was wrong and what
+is allowed, so a typo never surfaces later as a strange crash inside a screen.
+"""
+
+from __future__ import annotations
+
+import difflib
+import fnmatch
+import os
+import re
+import string
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+import yaml
+
+from kstui.backends.errors import KstuiError
+
+DEFAULT_THEME = "textual-dark"
+
+
+class ConfigError(KstuiError):
+    """The config file (or an environment variable) holds something kstui cannot use."""
+
+    def __init__(self, source: Path | str, key_path: str, problem: str, allowed: str = "",
+                 hint: str | None = None) -> None:
+        where = f"{source}: {key_path}" if key_path else str(source)
+        super().__init__(f"{where}: {problem}",
+                         f"Allowed: {allowed}" if allowed else "",
+                         f"fix {source}, or delete it to start with the defaults"
+                         if hint is None else hint)
+        self.source = str(source)
+        self.key_path = key_path
+        self.problem = problem
+        self.allowed = allowed
+
+
+@dataclass(frozen=True, slots=True)
+class RefreshSettings:
+    """How live tables refresh and how long idle watches stay open."""
+
+    coalesce_ms: int = 100
+    """A table repaints at most once per this many milliseconds, however many events arrive."""
+    grace_seconds: float = 30
+    """A watch nobody looks at stays open this long, so going back to a screen is instant."""
+    page_size: int = 500
+    """Objects per list page (`limit`)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    """Everything the user can set; `load_config` builds it."""
+
+    default_context: str | None = None
+    """The kubeconfig context to open at start; None means the kubeconfig's current context."""
+    default_namespace: str | None = None
+    """The namespace to show at start; None means the context's namespace."""
+    keymap: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    """Binding id → comma-separated keys (Textual's `set_keymap` format, already normalised)."""
+    aliases: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    """Command alias → what it expands to, e.g. `pp` → `pods -n payments`."""
+    theme: str = DEFAULT_THEME
+    readonly: bool = False
+    """Refuse every write (delete, scale, edit...) on every context."""
+    readonly_contexts: frozenset[str] = frozenset()
+    """Context names or glob patterns (`prod-*`) that are read-only."""
+    refresh: RefreshSettings = field(default_factory=RefreshSettings)
+    no_color: bool = False
+    path: Path | None = None
+    """The file this was loaded from, for messages; None when built in code."""
+
+    def is_readonly(self, context: str) -> bool:
+        """True when writes must be refused on `context`."""
+        if self.readonly:
+            return True
+        return any(fnmatch.fnmatchcase(context, pattern) for pattern in self.readonly_contexts)
+
+
+EXAMPLE_CONFIG = """\
+# kstui config: ~/.config/kstui/config.yaml (or $XDG_CONFIG_HOME/kstui/config.yaml).
+# Every key is optional; a missing file means the defaults shown here.
+
+# Context and namespace to open at start (default: the kubeconfig's current ones).
+default_context: null
+default_namespace: null
+
+# Colour theme: any Textual theme name.
+theme: textual-dark
+
+# Refuse all writes everywhere (also: KSTUI_READONLY=1), or only on some contexts.
+readonly: false
+readonly_contexts:
+  - prod-*          # glob patterns work
+  - kubesphere-host
+
+# Remap keys by binding id. Several keys are separated by commas.
+# Keys: letters, digits, enter, escape, tab, space, up, down, pageup, f1..f24, slash,
+# question_mark..., with ctrl+, shift+ or alt+ in front.
+keymap:
+  table.down: j,down
+  table.up: k,up
+  resource.delete: ctrl+x
+
+# Command aliases for the command bar.
+aliases:
+  pp: pods -n payments
+  dp: deploy
+
+# Live refresh: repaint at most every coalesce_ms; keep idle watches grace_seconds;
+# list page_size objects per request.
+refresh:
+  coalesce_ms: 100
+  grace_seconds: 30
+  page_size: 500
+
+# Plain output without colours (also: NO_COLOR set to anything).
+no_color: false
+"""
+
+_TOP_LEVEL_KEYS = ("default_context", "default_namespace", "keymap", "aliases", "theme",
+                   "readonly", "readonly_contexts", "refresh", "no_color")
+_REFRESH_KEYS = ("coalesce_ms", "grace_seconds", "page_size")
+_TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
+_FALSE_WORDS = frozenset({"", "0", "false", "no", "off"})
+
+# Key names as Textual spells them. Punctuation goes by its Unicode name ("?" is question_mark),
+# the way textual.keys._character_to_key derives it; computed here to keep textual out.
+_MODIFIERS = frozenset({"ctrl", "shift", "alt", "meta", "super", "hyper"})
+_NAME_REPLACEMENTS = {"solidus": "slash", "reverse_solidus": "backslash",
+                      "commercial_at": "at", "hyphen_minus": "minus", "plus_sign": "plus",
+                      "low_line": "underscore"}
+
+
+def _character_key(character: str) -> str:
+    if character.isalnum():
+        return character
+    name = unicodedata.name(character, character).lower().replace("-", "_").replace(" ", "_")
+    return _NAME_REPLACEMENTS.get(name, name)
+
+
+_PUNCTUATION_KEYS = {character: _character_key(character) for character in string.punctuation}
+_NAMED_KEYS = frozenset({
+    "enter", "escape", "tab", "space", "backspace", "delete", "insert", "home", "end",
+    "pageup", "pagedown", "up", "down", "left", "right", "newline",
+    *(f"f{number}" for number in range(1, 25)),
+    *_PUNCTUATION_KEYS.values(),
+})
+_KEYS_ALLOWED = ("comma-separated keys: a letter or digit, or a named key (enter, escape, tab, "
+                 "space, backspace, delete, up, down, left, right, home, end, pageup, pagedown, "
+                 "f1..f24, slash, colon, question_mark, ...), optionally prefixed by ctrl+, "
+                 "shift+ or alt+; e.g. 'j,down' or 'ctrl+x'")
+_ALIAS_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
+_THEME_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
+
+
+def config_path(env: Mapping[str, str] | None = None) -> Path:
+    """Where the config lives: `$XDG_CONFIG_HOME/kstui/config.yaml`, else `~/.config/...`."""
+    env = os.environ if env is None else env
+    xdg = env.get("XDG_CONFIG_HOME", "")
+    # The XDG spec says relative paths are invalid and must be ignored.
+    if xdg and Path(xdg).is_absolute():
+        return Path(xdg) / "kstui" / "config.yaml"
+    home = Path(env["HOME"]) if env.get("HOME") else Path.home()
+    return home / ".config" / "kstui" / "config.yaml"
+
+
+def load_config(path: Path | None = None, env: Mapping[str, str] | None = None) -> Config:
+    """Read, validate and return the config; a missing file gives the defaults.
+    NO_COLOR (any non-empty value) and KSTUI_READONLY=1 override the file."""
+    env = os.environ if env is None else env
+    path = config_path(env) if path is None else Path(path)
+    document = _read(path)
+    config = _build(document, path)
+    if env.get("NO_COLOR"):
+        config = replace(config, no_color=True)
+    readonly_word = env.get("KSTUI_READONLY", "").strip().lower()
+    if readonly_word in _TRUE_WORDS:
+        config = replace(config, readonly=True)
+    elif readonly_word not in _FALSE_WORDS:
+        raise ConfigError("environment", "KSTUI_READONLY", f"{readonly_word!r} is not a switch",
+                          "1, true, yes or on (0, false, no, off or empty leave it off)",
+                          hint="set KSTUI_READONLY=1, or unset it")
+    return config
+
+
+def validate_keymap(keymap: Mapping[str, str], known_ids: Iterable[str],
+                    source: Path | str | None = None) -> None:
+    """Raise ConfigError for the first binding id the app does not have, suggesting the
+    closest real ones. The app calls this with its binding ids and `config.path`."""
+    known = sorted(set(known_ids))
+    known_set = set(known)
+    for binding_id in keymap:
+        if binding_id in known_set:
+            continue
+        close = difflib.get_close_matches(binding_id, known, n=3, cutoff=0.5)
+        problem = f"unknown binding id {binding_id!r}"
+        if close:
+            problem += f" (did you mean {' or '.join(repr(c) for c in close)}?)"
+        raise ConfigError(source or "config", f"keymap.{binding_id}", problem,
+                          "one of " + ", ".join(known),
+                          hint=f"rename or remove keymap.{binding_id} in {source or 'the config'}")
+
+
+def normalize_keys(text: str) -> str | None:
+    """`"j, Down"`-style text as Textual's keymap wants it (`"j,down"`), or None if any
+    token is not a key. Single punctuation characters become their names (`?` → question_mark)."""
+    tokens = [token.strip() for token in text.split(",")]
+    normalized = []
+    for token in tokens:
+        key = _normalize_key(token)
+        if key is None:
+            return None
+        normalized.append(key)
+    return ",".join(normalized)
+
+
+def _normalize_key(token: str) -> str | None:
+    if not token:
+        return None
+    if len(token) == 1:
+        # Case matters for single letters: Textual reports shift+g as "G".
+        return _PUNCTUATION_KEYS.get(token, token) if token.isprintable() else None
+    *modifiers, base = token.split("+")
+    modifiers = [modifier.strip().lower() for modifier in modifiers]
+    base = base.strip()
+    if any(modifier not in _MODIFIERS for modifier in modifiers) \
+            or len(set(modifiers)) != len(modifiers):
+        return None
+    if len(base) == 1:
+        base = _PUNCTUATION_KEYS.get(base, base.lower() if modifiers else base)
+        if not base.isprintable():
+            return None
+    else:
+        base = base.lower()
+        if base not in _NAMED_KEYS:
+            return None
+    return "+".join([*modifiers, base])
+
+
+# ---------------------------------------------------------------------------- reading
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """SafeLoader that refuses duplicate keys, which PyYAML would silently overwrite."""
+
+
+def _construct_unique_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode,
+                              deep: bool = False) -> dict[Any, Any]:
+    seen: set[Any] = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key {key!r}", key_node.start_mark)
+        seen.add(key)
+    return loader.construct_mapping(node, deep=deep)
+
+
+_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
+                                 _construct_unique_mapping)
+
+
+def _read(path: Path) -> Any:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(path, "", f"cannot be read ({exc})",
+                          "a readable UTF-8 YAML file") from exc
+    try:
+        return yaml.load(text, Loader=_UniqueKeyLoader)  # a SafeLoader: no Python tags
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "somewhere"
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ConfigError(path, "", f"invalid YAML at {where}: {problem}",
+                          "a YAML mapping like the example in the README") from exc
+
+
+def _build(document: Any, path: Path) -> Config:
+    if document is None:
+        return Config(path=path)
+    if not isinstance(document, dict):
+        raise ConfigError(path, "", f"the top level is {_type_name(document)}",
+                          "a mapping of settings: " + ", ".join(_TOP_LEVEL_KEYS))
+    _check_keys(document, _TOP_LEVEL_KEYS, path, "")
+    refresh = _mapping(document, "refresh", path)
+    _check_keys(refresh, _REFRESH_KEYS, path, "refresh.")
+    defaults = RefreshSettings()
+    return Config(
+        default_context=_optional_text(document, "default_context", path),
+        default_namespace=_optional_text(document, "default_namespace", path),
+        keymap=MappingProxyType(_keymap(_mapping(document, "keymap", path), path)),
+        aliases=MappingProxyType(_aliases(_mapping(document, "aliases", path), path)),
+        theme=_theme(document.get("theme", DEFAULT_THEME), path),
+        readonly=_boolean(document, "readonly", path),
+        readonly_contexts=_patterns(document.get("readonly_contexts"), path),
+        refresh=RefreshSettings(
+            coalesce_ms=int(_positive(refresh, "coalesce_ms", defaults.coalesce_ms, path,
+                                      integer=True)),
+            grace_seconds=float(_positive(refresh, "grace_seconds", defaults.grace_seconds,
+                                          path, integer=False)),
+            page_size=int(_positive(refresh, "page_size", defaults.page_size, path,
+                                    integer=True)),
+        ),
+        no_color=_boolean(document, "no_color", path),
+        path=path,
+    )
+
+
+def _check_keys(section: Mapping[Any, Any], allowed: tuple[str, ...], path: Path,
+                prefix: str) -> None:
+    for key in section:
+        if key in allowed:
+            continue
+        close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.5)
+        problem = f"unknown key {key!r}" + (f" (did you mean {close[0]!r}?)" if close else "")
+        raise ConfigError(path, f"{prefix}{key}", problem, "one of " + ", ".join(allowed))
+
+
+def _type_name(value: Any) -> str:
+    if value is None:
+        return "empty"
+    names = {bool: "a boolean", int: "an integer", float: "a number", str: "a string",
+             list: "a list", dict: "a mapping"}
+    return names.get(type(value), type(value).__name__)
+
+
+def _mapping(document: Mapping[str, Any], key: str, path: Path) -> dict[Any, Any]:
+    value = document.get(key)
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ConfigError(path, key, f"is {_type_name(value)}", "a mapping")
+    return value
+
+
+def _optional_text(document: Mapping[str, Any], key: str, path: Path) -> str | None:
+    value = document.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(path, key, f"is {_type_name(value)}"
+                          + (" (blank)" if isinstance(value, str) else ""),
+                          "a non-empty string, or null for the kubeconfig's choice")
+    return value.strip()
+
+
+def _boolean(document: Mapping[str, Any], key: str, path: Path) -> bool:
+    value = document.get(key, False)
+    if not isinstance(value, bool):
+        raise ConfigError(path, key, f"is {_type_name(value)} ({value!r})", "true or false")
+    return value
+
+
+def _positive(section: Mapping[str, Any], key: str, default: float, path: Path, *,
+              integer: bool) -> float:
+    value = section.get(key, default)
+    allowed = "a whole number above 0" if integer else "a number above 0"
+    valid_type = int if integer else (int, float)
+    if isinstance(value, bool) or not isinstance(value, valid_type):
+        raise ConfigError(path, f"refresh.{key}", f"is {_type_name(value)} ({value!r})", allowed)
+    if value <= 0:
+        raise ConfigError(path, f"refresh.{key}", f"is {value}, which is not above 0", allowed)
+    return value
+
+
+def _theme(value: Any, path: Path) -> str:
+    if not isinstance(value, str) or not _THEME_NAME.match(value):
+        raise ConfigError(path, "theme", f"is {_type_name(value)} ({value!r})",
+                          "a Textual theme name such as textual-dark, textual-light, nord")
+    return value
+
+
+def _patterns(value: Any, path: Path) -> frozenset[str]:
+    if value is None:
+        return frozenset()
+    allowed = "a list of context names or glob patterns, e.g. [prod-*, kubesphere-host]"
+    if not isinstance(value, list):
+        raise ConfigError(path, "readonly_contexts", f"is {_type_name(value)}", allowed)
+    for index, item in enumerate(value):
+        if not isinstance(item, str) or not item.strip():
+            raise ConfigError(path, f"readonly_contexts[{index}]",
+                              f"is {_type_name(item)} ({item!r})", allowed)
+    return frozenset(item.strip() for item in value)
+
+
+def _keymap(section: Mapping[Any, Any], path: Path) -> dict[str, str]:
+    keymap: dict[str, str] = {}
+    for binding_id, keys in section.items():
+        key_path = f"keymap.{binding_id}"
+        if not isinstance(binding_id, str) or not binding_id:
+            raise ConfigError(path, key_path, f"binding id {binding_id!r} is not a string",
+                              "binding ids like resource.delete or table.down")
+        if not isinstance(keys, str):
+            raise ConfigError(path, key_path, f"is {_type_name(keys)} ({keys!r})",
+                              _KEYS_ALLOWED)
+        normalized = normalize_keys(keys)
+        if normalized is None:
+            bad = next(t.strip() for t in keys.split(",") if _normalize_key(t.strip()) is None)
+            raise ConfigError(path, key_path, f"{bad!r} is not a key name", _KEYS_ALLOWED)
+        keymap[binding_id] = normalized
+    return keymap
+
+
+def _aliases(section: Mapping[Any, Any], path: Path) -> dict[str, str]:
+    aliases: dict[str, str] = {}
+    for name, expansion in section.items():
+        key_path = f"aliases.{name}"
+        if not isinstance(name, str) or not _ALIAS_NAME.match(name):
+            raise ConfigError(path, key_path, f"alias name {name!r} is not a word",
+                              "a letter followed by letters, digits, - or _ (e.g. pp)")
+        if not isinstance(expansion, str) or not expansion.strip():
+            raise ConfigError(path, key_path, f"is {_type_name(expansion)} ({expansion!r})",
+                              "a non-empty command, e.g. 'pods -n payments'")
+        aliases[name] = expansion.strip()
+    return aliases

@@ -1,0 +1,93 @@
+"""ContainersScreen: one pod's containers; Enter or `l` follows a container's log."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from kstui.backends import actions
+from kstui.backends.backend import Backend
+from kstui.backends.errors import KstuiError
+from kstui.model import Column, Row, Tone
+from kstui.screens.logs import LogsScreen
+from kstui.widgets.resource_table import ResourceTable
+
+COLUMNS = (Column("NAME", max_width=40), Column("IMAGE", max_width=60), Column("READY"),
+           Column("STATE", max_width=40), Column("RESTARTS", numeric=True), Column("INIT"))
+POLL_SECONDS = 2.0
+
+
+def container_rows(pod: dict[str, Any]) -> list[Row]:
+    rows = []
+    for info in actions.containers_of(pod):
+        tone = Tone.OK if info.ready else Tone.MUTED if info.state.startswith("terminated") \
+            and info.init else Tone.ERROR if "BackOff" in info.state or "Error" in info.state \
+            else Tone.WARN
+        rows.append(Row(info.name, (info.name, info.image, "true" if info.ready else "false",
+                                    info.state, str(info.restarts), "yes" if info.init else ""),
+                        tone))
+    return rows
+
+
+class ContainersScreen(Screen[None]):
+    DEFAULT_CSS = """
+    ContainersScreen #crumbs { height: 1; background: $panel; padding: 0 1; }
+    """
+    BINDINGS = [
+        Binding("l", "logs", "logs", id="container.logs"),
+        Binding("escape", "back", "back", id="container.back"),
+    ]
+
+    def __init__(self, backend: Backend, pod: dict[str, Any], *, crumb: str = "") -> None:
+        super().__init__()
+        self.backend = backend
+        self.pod = pod
+        meta = pod.get("metadata") or {}
+        self.namespace = str(meta.get("namespace", ""))
+        self.pod_name = str(meta.get("name", ""))
+        self.crumb = crumb or self.pod_name
+
+    def compose(self) -> ComposeResult:
+        yield Static(f"{self.crumb} › containers", id="crumbs", markup=False)
+        yield ResourceTable(id="table")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one(ResourceTable)
+        table.set_columns(COLUMNS)
+        table.apply(container_rows(self.pod), reset=True)
+        table.focus()
+        self.poll()
+
+    @work(exclusive=True, group="watch", exit_on_error=False)
+    async def poll(self) -> None:
+        """Container states change often and the pod is one object: poll it, never overlap."""
+        kind = await self.backend.resolve("pods")
+        client = await self.backend.open()
+        while True:
+            await asyncio.sleep(POLL_SECONDS)
+            try:
+                self.pod = await actions.fetch(client, kind, self.namespace, self.pod_name)
+            except KstuiError as error:
+                self.query_one("#crumbs", Static).update(f"{self.crumb} › {error.title}")
+                continue
+            self.query_one(ResourceTable).apply(container_rows(self.pod), reset=True)
+
+    @on(ResourceTable.RowChosen)
+    def _chosen(self, event: ResourceTable.RowChosen) -> None:
+        event.stop()
+        self.action_logs()
+
+    def action_logs(self) -> None:
+        key = self.query_one(ResourceTable).cursor_key
+        if key:
+            self.app.push_screen(LogsScreen(self.backend, self.namespace, self.pod_name, key))
+
+    def action_back(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,67 @@
+"""HelpModal: the keys of the view it was opened from, as currently mapped."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Static
+
+COMMAND_HELP = """\
+:po  :deploy  :svc …        any kind by name, short name or kind (tab completes)
+:po payments  :po -A         in a namespace / all namespaces
+:po @member                  on another context
+:po -l app=web               with a label selector
+:ns NAME   :ctx NAME   :q    namespace, context, quit
+/regex   /!regex   /-l k=v   filter rows, invert, label selector
+ctrl+p                       palette: contexts, namespaces, kinds, sections"""
+
+
+def key_lines(screen: Screen) -> list[tuple[str, str]]:
+    """(keys, description) for each binding active on `screen`, app bindings included."""
+    seen: dict[str, list[str]] = {}
+    order: list[str] = []
+    for key, active in screen.active_bindings.items():
+        binding = active.binding
+        if not binding.description or binding.system:
+            continue
+        label = binding.description
+        if label not in seen:
+            seen[label] = []
+            order.append(label)
+        shown = screen.app.get_key_display(binding)
+        if shown not in seen[label]:
+            seen[label].append(shown)
+        del key
+    return [(" ".join(seen[label]), label) for label in order]
+
+
+class HelpModal(ModalScreen[None]):
+    DEFAULT_CSS = """
+    HelpModal { align: center middle; }
+    HelpModal > VerticalScroll {
+        width: 84; max-width: 100%; height: auto; max-height: 100%;
+        border: thick $primary; background: $surface; padding: 0 1;
+    }
+    HelpModal .title { text-style: bold; color: $primary; margin-top: 1; }
+    """
+    BINDINGS = [Binding("escape,q,question_mark", "dismiss", "close", id="help.close")]
+
+    def __init__(self, view_name: str, lines: list[tuple[str, str]]) -> None:
+        super().__init__()
+        self.view_name = view_name
+        self.lines = lines
+
+    def compose(self) -> ComposeResult:
+        width = max((len(keys) for keys, _ in self.lines), default=8) + 2
+        body = "\n".join(f"{keys:<{width}}{label}" for keys, label in self.lines)
+        with VerticalScroll():
+            yield Static(f"Keys: {self.view_name}", classes="title", markup=False)
+            yield Static(body, markup=False)
+            yield Static("Commands", classes="title")
+            yield Static(COMMAND_HELP, markup=False)
+            yield Static("esc closes", classes="hint")
+
+    async def action_dismiss(self, result: None = None) -> None:
+        self.dismiss(None)

@@ -1,0 +1,612 @@
+"""ResourcesScreen: a live list of any kind (k9s's browser), with the actions on its rows."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import shlex
+import subprocess
+import tempfile
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+from textual import on, work
+from textual.app import ComposeResult, SuspendNotSupported
+from textual.binding import Binding
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from kstui import command_line
+from kstui.backends import actions, describe
+from kstui.backends.backend import Backend
+from kstui.backends.errors import Conflict, Invalid, KstuiError
+from kstui.backends.kinds import ResourceKind
+from kstui.backends.rows import Projection, project, projection
+from kstui.backends.session import Session
+from kstui.model import utc_now
+from kstui.screens.confirm import ConfirmModal
+from kstui.screens.logs import LogsScreen
+from kstui.screens.scale import ScaleModal
+from kstui.screens.text_view import TextViewScreen
+from kstui.widgets.context_bar import ContextBar
+from kstui.widgets.prompt import Prompt
+from kstui.widgets.resource_table import ResourceTable
+
+WRITE_ACTIONS = frozenset({"edit", "delete", "scale", "restart"})
+POD_PARENTS = frozenset({"deployments", "replicasets", "statefulsets", "daemonsets", "jobs",
+                         "services", "replicationcontrollers"})
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """What a ResourcesScreen lists."""
+
+    kind: str
+    """Any alias: `po`, `deployments.apps`, `workspacetemplates`."""
+    namespace: str | None = None
+    """None: the session's namespace; "": all namespaces."""
+    context: str | None = None
+    selector: str = ""
+    field_selector: str = ""
+    focus: str = ""
+    """Put the cursor on this name once it is listed."""
+    crumb: str = ""
+
+
+class ResourcesScreen(Screen[None]):
+    DEFAULT_CSS = """
+    ResourcesScreen #crumbs { height: 1; color: $text-muted; padding: 0 1; }
+    ResourcesScreen ResourceTable { height: 1fr; }
+    """
+    BINDINGS = [
+        Binding("d", "describe", "describe", id="resource.describe"),
+        Binding("y", "yaml", "yaml", id="resource.yaml"),
+        Binding("e", "edit", "edit", id="resource.edit"),
+        Binding("ctrl+d", "delete", "delete", id="resource.delete"),
+        Binding("s", "scale", "scale", id="resource.scale"),
+        Binding("r", "restart", "restart", id="resource.restart"),
+        Binding("l", "logs", "logs", id="resource.logs"),
+        Binding("c", "copy", "copy name", show=False, id="resource.copy"),
+        Binding("o", "owner", "owner", show=False, id="resource.owner"),
+        Binding("A", "all_namespaces", "all ns", show=False, id="resource.all_namespaces"),
+        Binding("w", "wide", "wide", show=False, id="resource.wide"),
+        Binding("greater_than_sign", "sort(1)", "sort →", show=False, id="resource.sort_next"),
+        Binding("less_than_sign", "sort(-1)", "sort ←", show=False, id="resource.sort_prev"),
+        Binding("equals_sign", "sort(0)", "reverse", show=False, id="resource.sort_reverse"),
+        Binding("slash", "prompt('filter')", "filter", id="resource.filter"),
+        Binding("colon", "prompt('command')", "command", id="resource.command"),
+        Binding("escape", "back", "back", show=False, id="resource.back"),
+    ]
+
+    @dataclass
+    class CommandEntered(Message):
+        """A `:` line for the app to carry out (switch kind, namespace, context, quit)."""
+
+        command: command_line.Command
+        screen: ResourcesScreen
+
+    def __init__(self, session: Session, target: Target, *, frozen_now: float | None = None,
+                 coalesce_seconds: float = 0.1) -> None:
+        super().__init__()
+        self.session = session
+        self.target = target
+        self.backend: Backend = session.backend(target.context)
+        self.frozen_now = frozen_now
+        self.coalesce_seconds = coalesce_seconds
+        self.kind: ResourceKind | None = None
+        self.names: dict[str, tuple[str, str]] = {}
+        """Row key → (namespace, name): what actions need to fetch the object."""
+        self.wide = False
+        self.view: Projection | None = None
+        self.table_columns: tuple[Any, ...] = ()
+        self.filter_text = ""
+        self.loaded = False
+        self.pending: set[str] = set()
+
+    # ------------------------------------------------------------------ layout
+
+    @property
+    def namespace(self) -> str:
+        return self.session.namespace if self.target.namespace is None else self.target.namespace
+
+    @property
+    def context(self) -> str:
+        return self.backend.name
+
+    def crumbs(self) -> str:
+        where = self.namespace or "all"
+        label = f"{self.kind.resource if self.kind else self.target.kind}({where})"
+        if self.target.selector:
+            label += f" -l {self.target.selector}"
+        if self.target.field_selector:
+            label += f" --field-selector {self.target.field_selector}"
+        return f"{self.target.crumb} › {label}" if self.target.crumb else label
+
+    def compose(self) -> ComposeResult:
+        yield ContextBar(id="context-bar",
+                         frozen_age="updated 0s ago" if self.frozen_now else None)
+        yield Static(self.crumbs(), id="crumbs", markup=False)
+        yield ResourceTable(id="table")
+        yield Prompt(self._complete, id="prompt")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        bar = self.query_one(ContextBar)
+        info = self.backend.info
+        bar.context, bar.cluster, bar.namespace = info.name, info.cluster, self.namespace
+        bar.user = info.user
+        bar.readonly = self.session.readonly(self.context)
+        table = self.query_one(ResourceTable)
+        if self.frozen_now is not None:
+            table.freeze_time(self.frozen_now)
+        table.set_empty_message("loading…")
+        table.focus()
+        self.watch_rows()
+        self.show_identity()
+
+    @work(group="identity", exit_on_error=False)
+    async def show_identity(self) -> None:
+        await self.backend.open()
+        self.query_one(ContextBar).user = await self.backend.identity()
+
+    def retarget(self, target: Target) -> None:
+        """List something else in place (a namespace or context switch): no new history."""
+        self.target = target
+        self.backend = self.session.backend(target.context)
+        self.kind, self.view, self.table_columns = None, None, ()
+        self.names, self.loaded, self.pending = {}, False, set()
+        table = self.query_one(ResourceTable)
+        table.apply(reset=True)
+        table.set_empty_message("loading…")
+        self._set_filter("")
+        bar = self.query_one(ContextBar)
+        info = self.backend.info
+        bar.context, bar.cluster, bar.user = info.name, info.cluster, info.user
+        bar.namespace, bar.problem, bar.synced_at = self.namespace, "", None
+        bar.readonly = self.session.readonly(self.context)
+        self.refresh_bindings()
+        self.watch_rows()
+        self.show_identity()
+
+    # ------------------------------------------------------------------ the live list
+
+    @work(exclusive=True, group="watch", exit_on_error=False)
+    async def watch_rows(self) -> None:
+        table = self.query_one(ResourceTable)
+        bar = self.query_one(ContextBar)
+        try:
+            await self.backend.open()
+            self.kind = kind = await self.backend.resolve(self.target.kind)
+        except KstuiError as error:
+            table.set_empty_message(f"{error.title}\n{error.hint}".strip())
+            bar.problem = error.title
+            return
+        if not kind.namespaced:
+            bar.namespace = "(cluster)"
+        self.query_one("#crumbs", Static).update(self.crumbs())
+        self.refresh_bindings()
+        path = kind.path(self.namespace or None) if kind.namespaced else kind.path()
+        assert self.backend.caches is not None
+        async with self.backend.caches.subscribe(
+                path, label_selector=self.target.selector,
+                field_selector=self.target.field_selector) as subscription:
+            async for delta in subscription.changes(self.coalesce_seconds):
+                self._apply(delta, subscription.cache.columns)
+                bar.synced_at = delta.synced_at
+                bar.problem = delta.error.title if delta.error is not None else ""
+                if delta.error is not None and not table.row_count:
+                    table.set_empty_message(f"{delta.error.title}\n{delta.error.hint}".strip())
+
+    def _apply(self, delta: Any, columns: tuple[Any, ...]) -> None:
+        table = self.query_one(ResourceTable)
+        if self.view is None or columns != self.table_columns:
+            self.table_columns = columns
+            self._set_projection()
+        assert self.view is not None
+        if delta.reset:
+            self.names = {}
+        for row in delta.upserted:
+            self.names[row.key] = (row.namespace, row.name)
+        for key in delta.deleted:
+            self.names.pop(key, None)
+        table.apply(project(delta.upserted, self.view), delta.deleted, reset=delta.reset)
+        if self.pending:
+            self.pending -= {row.key for row in delta.upserted} | set(delta.deleted)
+            table.set_pending(self.pending)
+        if delta.loaded and not self.loaded:
+            self.loaded = True
+            self._focus_target()
+        if delta.loaded and not table.row_count:
+            where = f" in {self.namespace}" if self.namespace and self.kind and \
+                self.kind.namespaced else ""
+            what = self.kind.resource if self.kind else self.target.kind
+            table.set_empty_message(f"no {what}{where}")
+
+    def _set_projection(self) -> None:
+        table = self.query_one(ResourceTable)
+        all_namespaces = bool(self.kind and self.kind.namespaced and not self.namespace)
+        self.view = projection(self.table_columns, wide=self.wide,
+                               with_namespace=all_namespaces)
+        table.set_columns(self.view.columns)
+
+    def _focus_target(self) -> None:
+        if not self.target.focus:
+            return
+        for key, (_namespace, name) in self.names.items():
+            if name == self.target.focus:
+                self.query_one(ResourceTable).move_cursor_to(key)
+                return
+
+    # ------------------------------------------------------------------ the selected row
+
+    def selected(self) -> tuple[str, str, str] | None:
+        """(key, namespace, name) under the cursor."""
+        key = self.query_one(ResourceTable).cursor_key
+        if key is None or key not in self.names:
+            return None
+        namespace, name = self.names[key]
+        return key, namespace, name
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in WRITE_ACTIONS:
+            if self.session.readonly(self.context):
+                return None  # shown, but disabled: read-only
+            kind = self.kind
+            if kind is not None:
+                if action == "scale" and not actions.scalable(kind):
+                    return None
+                if action == "restart" and kind.resource not in actions.RESTARTABLE:
+                    return None
+                if action == "delete" and not kind.can("delete"):
+                    return None
+                if action == "edit" and not kind.can("update"):
+                    return None
+        if action == "logs" and self.kind is not None and self.kind.resource != "pods":
+            return None
+        return True
+
+    def _object_label(self, namespace: str, name: str) -> str:
+        kind = self.kind.kind if self.kind else self.target.kind
+        where = f"{namespace}/{name}" if namespace else name
+        return f"{kind} {where}"
+
+    @on(ResourceTable.RowChosen)
+    def _row_chosen(self, event: ResourceTable.RowChosen) -> None:
+        event.stop()
+        self.drill_down()
+
+    @work(group="drill", exclusive=True, exit_on_error=False)
+    async def drill_down(self) -> None:
+        """Deployment → its pods, pod → its containers, namespace → its pods, node → its pods,
+        anything else → its owner (or its description when it has none)."""
+        chosen = self.selected()
+        if chosen is None or self.kind is None:
+            return
+        _key, namespace, name = chosen
+        kind = self.kind
+        crumb = self.crumbs()
+        if kind.resource == "namespaces":
+            self.app.push_screen(self._child(Target("pods", name, self.target.context,
+                                                    crumb=crumb)))
+            return
+        if kind.resource == "nodes":
+            self.app.push_screen(self._child(Target(
+                "pods", "", self.target.context, field_selector=f"spec.nodeName={name}",
+                crumb=f"{crumb} › {name}")))
+            return
+        client = await self.backend.open()
+        obj = await actions.fetch(client, kind, namespace, name)
+        if kind.resource == "pods":
+            from kstui.screens.containers import ContainersScreen
+            self.app.push_screen(ContainersScreen(self.backend, obj, crumb=f"{crumb} › {name}"))
+            return
+        selector = actions.pod_selector(obj) if kind.resource in POD_PARENTS else None
+        if selector:
+            self.app.push_screen(self._child(Target(
+                "pods", namespace, self.target.context, selector=selector,
+                crumb=f"{crumb} › {name}")))
+            return
+        if actions.controller_of(obj) is not None:
+            await self._open_owner(obj)
+            return
+        self._show_description(obj, await actions.events_for(client, obj))
+
+    def _child(self, target: Target) -> ResourcesScreen:
+        return ResourcesScreen(self.session, target, frozen_now=self.frozen_now,
+                               coalesce_seconds=self.coalesce_seconds)
+
+    async def _open_owner(self, obj: dict[str, Any]) -> None:
+        owner = actions.controller_of(obj)
+        if owner is None:
+            self.notify("this object has no owner", severity="warning")
+            return
+        api_version, owner_kind, owner_name = owner
+        group = api_version.split("/")[0] if "/" in api_version else ""
+        alias = f"{owner_kind}.{group}" if group else owner_kind
+        namespace = (obj.get("metadata") or {}).get("namespace") or ""
+        self.app.push_screen(self._child(Target(
+            alias, namespace, self.target.context, focus=owner_name,
+            crumb=f"{self.crumbs()} › {(obj.get('metadata') or {}).get('name')}")))
+
+    def _show_description(self, obj: dict[str, Any], events: list[dict[str, Any]]) -> None:
+        meta = obj.get("metadata") or {}
+        now = self.frozen_now or utc_now()
+        label = self._object_label(meta.get("namespace", ""), meta.get("name", ""))
+        self.app.push_screen(TextViewScreen(
+            f"describe {label} @ {self.context}",
+            lambda _reveal: describe.describe(obj, events, now)))
+
+    # ------------------------------------------------------------------ read actions
+
+    @work(group="read", exclusive=True, exit_on_error=False)
+    async def action_describe(self) -> None:
+        chosen = self.selected()
+        if chosen is None or self.kind is None:
+            return
+        client = await self.backend.open()
+        obj = await actions.fetch(client, self.kind, chosen[1], chosen[2])
+        self._show_description(obj, await actions.events_for(client, obj))
+
+    @work(group="read", exclusive=True, exit_on_error=False)
+    async def action_yaml(self) -> None:
+        chosen = self.selected()
+        if chosen is None or self.kind is None:
+            return
+        client = await self.backend.open()
+        obj = await actions.fetch(client, self.kind, chosen[1], chosen[2])
+        secret = obj.get("kind") == "Secret"
+        self.app.push_screen(TextViewScreen(
+            f"yaml {self._object_label(chosen[1], chosen[2])} @ {self.context}"
+            + ("  (values hidden: x reveals)" if secret else ""),
+            lambda reveal: describe.to_yaml(obj, reveal_secrets=reveal),
+            language="yaml", has_secrets=secret))
+
+    @work(group="read", exclusive=True, exit_on_error=False)
+    async def action_owner(self) -> None:
+        chosen = self.selected()
+        if chosen is None or self.kind is None:
+            return
+        client = await self.backend.open()
+        await self._open_owner(await actions.fetch(client, self.kind, chosen[1], chosen[2]))
+
+    def action_logs(self) -> None:
+        chosen = self.selected()
+        if chosen is None:
+            return
+        self.app.push_screen(LogsScreen(self.backend, chosen[1], chosen[2], None))
+
+    def action_copy(self) -> None:
+        chosen = self.selected()
+        if chosen is not None:
+            self.app.copy_to_clipboard(chosen[2])
+            self.notify(f"copied {chosen[2]}")
+
+    def action_all_namespaces(self) -> None:
+        if self.kind is not None and not self.kind.namespaced:
+            return
+        namespace = self.session.namespace if not self.namespace else ""
+        self.post_message(self.CommandEntered(
+            command_line.GoTo(self.target.kind, namespace, self.target.context,
+                              self.target.selector), self))
+
+    def action_wide(self) -> None:
+        self.wide = not self.wide
+        if self.table_columns:
+            self._set_projection()
+            self.watch_rows()  # a fresh subscription replays every row in the new columns
+
+    def action_sort(self, step: int) -> None:
+        table = self.query_one(ResourceTable)
+        if step == 0:
+            table.sort_by(table.sort_column, reverse=not table.sort_reverse)
+        else:
+            count = max(1, len(self.view.columns) if self.view else 1)
+            table.sort_by((table.sort_column + step) % count, reverse=False)
+
+    # ------------------------------------------------------------------ write actions
+
+    @work(group="write", exclusive=True, exit_on_error=False)
+    async def action_delete(self) -> None:
+        chosen = self.selected()
+        if chosen is None or self.kind is None:
+            return
+        key, namespace, name = chosen
+        label = self._object_label(namespace, name)
+        confirmed = await self.app.push_screen_wait(ConfirmModal(
+            f"Delete {label} on {self.context}?",
+            "Dependents are removed by the garbage collector (propagation: Background)."))
+        if not confirmed:
+            return
+        client = await self.backend.open()
+        await actions.delete(client, self.kind, namespace, name)
+        self._mark_pending(key)
+        self.notify(f"deleting {label}")
+
+    @work(group="write", exclusive=True, exit_on_error=False)
+    async def action_scale(self) -> None:
+        chosen = self.selected()
+        if chosen is None or self.kind is None:
+            return
+        key, namespace, name = chosen
+        client = await self.backend.open()
+        current = await actions.replicas(client, self.kind, namespace, name)
+        count = await self.app.push_screen_wait(
+            ScaleModal(self._object_label(namespace, name), current))
+        if count is None or count == current:
+            return
+        await actions.scale(client, self.kind, namespace, name, count)
+        self._mark_pending(key)
+        self.notify(f"scaling {self._object_label(namespace, name)} to {count}")
+
+    @work(group="write", exclusive=True, exit_on_error=False)
+    async def action_restart(self) -> None:
+        chosen = self.selected()
+        if chosen is None or self.kind is None:
+            return
+        key, namespace, name = chosen
+        label = self._object_label(namespace, name)
+        confirmed = await self.app.push_screen_wait(ConfirmModal(
+            f"Restart {label} on {self.context}?", "Pods are replaced by a rolling update.",
+            yes="Restart", dangerous=False))
+        if not confirmed:
+            return
+        client = await self.backend.open()
+        at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        await actions.restart(client, self.kind, namespace, name, at)
+        self._mark_pending(key)
+        self.notify(f"restarting {label}")
+
+    @work(group="write", exclusive=True, exit_on_error=False)
+    async def action_edit(self) -> None:
+        chosen = self.selected()
+        if chosen is None or self.kind is None:
+            return
+        key, namespace, name = chosen
+        kind = self.kind
+        client = await self.backend.open()
+        original = await actions.fetch(client, kind, namespace, name)
+        text = describe.to_yaml(original, reveal_secrets=True)
+        problem = ""
+        while True:
+            edited_text = await self._run_editor(text, problem, f"{kind.resource}-{name}")
+            edited_text = _strip_problem(edited_text)
+            if edited_text.strip() == text.strip() or not edited_text.strip():
+                self.notify("edit cancelled: no changes")
+                return
+            try:
+                edited = yaml.safe_load(edited_text)
+                if not isinstance(edited, dict):
+                    raise yaml.YAMLError("the document must be a mapping")
+            except yaml.YAMLError as exc:
+                text, problem = edited_text, f"not valid YAML: {exc}"
+                continue
+            try:
+                await actions.save_edit(client, kind, edited)
+            except Invalid as error:
+                causes = "\n".join(f"{c.get('field', '')}: {c.get('message', '')}"
+                                   for c in error.causes)
+                text, problem = edited_text, f"{error.detail}\n{causes}".strip()
+                continue
+            except Conflict:
+                latest = await actions.fetch(client, kind, namespace, name)
+                changed = describe.yaml_diff(actions.strip_volatile(original),
+                                             actions.strip_volatile(latest))
+                reapply = await self.app.push_screen_wait(ConfirmModal(
+                    f"{self._object_label(namespace, name)} changed on the server since you "
+                    "opened it", f"What changed meanwhile:\n{changed or '(metadata only)'}\n\n"
+                    "Reapply only your own changes on top of the latest version?",
+                    yes="Reapply", dangerous=False))
+                if not reapply:
+                    self.notify("edit discarded", severity="warning")
+                    return
+                await actions.reapply_edit(client, kind, original, edited)
+            self._mark_pending(key)
+            self.notify(f"saved {self._object_label(namespace, name)}")
+            return
+
+    async def _run_editor(self, text: str, problem: str, stem: str) -> str:
+        """Hand the terminal to $KUBE_EDITOR/$EDITOR and wait; the app's loop keeps running."""
+        editor = os.environ.get("KUBE_EDITOR") or os.environ.get("EDITOR") or "vi"
+        header = "".join(f"# {line}\n" for line in problem.splitlines()) if problem else ""
+        with tempfile.TemporaryDirectory(prefix="kstui-edit-") as tmp:
+            path = Path(tmp) / f"{re.sub(r'[^a-zA-Z0-9_.-]', '-', stem)}.yaml"
+            path.write_text(header + text)
+            command = [*shlex.split(editor), str(path)]
+            try:
+                with self.app.suspend():
+                    await asyncio.to_thread(subprocess.run, command, check=False)
+            except SuspendNotSupported:  # headless (tests): the editor needs no terminal
+                await asyncio.to_thread(subprocess.run, command, check=False,
+                                        stdin=subprocess.DEVNULL)
+            return path.read_text()
+
+    def _mark_pending(self, key: str) -> None:
+        self.pending.add(key)
+        self.query_one(ResourceTable).set_pending(self.pending)
+
+    # ------------------------------------------------------------------ prompt
+
+    def action_prompt(self, mode: str) -> None:
+        self.query_one(Prompt).open(mode, self.filter_text if mode == "filter" else "")
+
+    def _complete(self, text: str) -> list[str]:
+        kinds = self.backend.kinds.aliases()
+        namespaces = sorted(self.session.known_namespaces(self.context)) \
+            if hasattr(self.session, "known_namespaces") else []
+        return command_line.complete(text, kinds=kinds, namespaces=namespaces,
+                                     contexts=self.session.contexts,
+                                     aliases=self.session.aliases)
+
+    @on(Prompt.Edited)
+    def _prompt_edited(self, event: Prompt.Edited) -> None:
+        if event.mode == "filter" and not event.value.startswith("-l"):
+            self._set_filter(event.value)
+
+    @on(Prompt.Entered)
+    def _prompt_entered(self, event: Prompt.Entered) -> None:
+        self.query_one(ResourceTable).focus()
+        value = event.value.strip()
+        if event.mode == "filter":
+            if value.startswith("-l"):
+                selector = value[2:].strip()
+                self._set_filter("")
+                self.app.push_screen(self._child(replace(
+                    self.target, selector=selector, focus="", crumb=self.crumbs())))
+                return
+            self._set_filter(value)
+            return
+        if not value:
+            return
+        try:
+            command = command_line.parse(value, self.session.aliases)
+        except command_line.CommandError as error:
+            self.notify(str(error), title="command", severity="error")
+            return
+        self.post_message(self.CommandEntered(command, self))
+
+    @on(Prompt.Cancelled)
+    def _prompt_cancelled(self, event: Prompt.Cancelled) -> None:
+        if event.mode == "filter":
+            self._set_filter("")
+        self.query_one(ResourceTable).focus()
+
+    def _set_filter(self, text: str) -> None:
+        self.filter_text = text
+        self.query_one(ResourceTable).set_filter(text)
+        crumbs = self.crumbs() + (f"  /{text}" if text else "")
+        self.query_one("#crumbs", Static).update(crumbs)
+
+    def action_back(self) -> None:
+        if self.filter_text:
+            self._set_filter("")
+            return
+        if len(self.app.screen_stack) > 1:
+            self.dismiss(None)
+
+    # ------------------------------------------------------------------ errors
+
+    def on_worker_state_changed(self, event: Any) -> None:
+        """A failed user action becomes one notification; the list keeps its last rows."""
+        worker = event.worker
+        if worker.error is None or worker.group == "watch" and self.is_attached is False:
+            return
+        error = worker.error
+        if isinstance(error, KstuiError):
+            self.notify(error.detail or error.hint or error.title, title=error.title,
+                        severity="error", timeout=8)
+        else:
+            self.notify(f"{type(error).__name__}: {error}", title="unexpected error",
+                        severity="error", timeout=8)
+
+
+def _strip_problem(text: str) -> str:
+    """Drop the `# error` lines kstui put on top of the file when it re-opened the editor."""
+    lines = text.splitlines(keepends=True)
+    while lines and lines[0].startswith("#"):
+        lines.pop(0)
+    return "".join(lines)

@@ -1,0 +1,79 @@
+"""ContextBar: where you are (context, cluster, user, namespace) and how fresh the data is."""
+
+from __future__ import annotations
+
+import time
+
+from rich.text import Text
+from textual.reactive import reactive
+from textual.widget import Widget
+
+
+def data_age(synced_at: float | None, now: float) -> str:
+    if synced_at is None:
+        return "loading…"
+    seconds = max(0, int(now - synced_at))
+    if seconds < 60:
+        return f"updated {seconds}s ago"
+    if seconds < 3600:
+        return f"updated {seconds // 60}m ago"
+    return f"updated {seconds // 3600}h ago"
+
+
+class ContextBar(Widget):
+    """One line. The screen sets the attributes; the age ticks by itself once a second."""
+
+    DEFAULT_CSS = """
+    ContextBar {
+        height: 1;
+        background: $panel;
+        color: $text;
+    }
+    ContextBar.-stale { background: $warning 30%; }
+    ContextBar.-failed { background: $error 30%; }
+    """
+
+    context: reactive[str] = reactive("")
+    cluster: reactive[str] = reactive("")
+    user: reactive[str] = reactive("")
+    namespace: reactive[str] = reactive("")
+    readonly: reactive[bool] = reactive(False)
+    problem: reactive[str] = reactive("")
+    """Why the data may be stale (watch down, retrying); empty when live."""
+    synced_at: reactive[float | None] = reactive(None)
+    """time.monotonic() of the last good answer from the server."""
+
+    def __init__(self, *, frozen_age: str | None = None, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._frozen_age = frozen_age
+
+    def on_mount(self) -> None:
+        if self._frozen_age is None:
+            self.set_interval(1.0, self.refresh)
+
+    def watch_problem(self, problem: str) -> None:
+        self.set_class(bool(problem), "-stale")
+
+    def age_text(self) -> str:
+        if self._frozen_age is not None:
+            return self._frozen_age
+        return data_age(self.synced_at, time.monotonic())
+
+    def render(self) -> Text:
+        text = Text(no_wrap=True, overflow="ellipsis")
+        text.append(" ⎈ ", style="bold")
+        text.append(self.context or "—", style="bold")
+        if self.cluster and self.cluster != self.context:
+            text.append(f" ({self.cluster})", style="dim")
+        if self.user:
+            text.append(f" │ {self.user}")
+        text.append(f" │ ns {self.namespace or 'all'}")
+        if self.readonly:
+            text.append(" │ ")
+            text.append(" READ-ONLY ", style="reverse bold")
+        text.append(" │ ")
+        if self.problem:
+            text.append(f"⚠ {self.problem} · {self.age_text()}", style="bold")
+        else:
+            text.append(self.age_text(), style="dim")
+        return text

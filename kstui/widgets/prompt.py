@@ -1,0 +1,100 @@
+"""Prompt: the one-line `:` command and `/` filter input at the bottom of a screen."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from textual import on
+from textual.binding import Binding
+from textual.message import Message
+from textual.suggester import Suggester
+from textual.widgets import Input
+
+
+class LineSuggester(Suggester):
+    """Suggests the first whole-line completion from a callback (fresh on every keystroke)."""
+
+    def __init__(self, complete: Callable[[str], list[str]]) -> None:
+        super().__init__(use_cache=False, case_sensitive=True)
+        self._complete = complete
+
+    async def get_suggestion(self, value: str) -> str | None:
+        found = self._complete(value)
+        return found[0] if found else None
+
+
+class Prompt(Input):
+    """Hidden until opened. Modes: "command" (`:`) or "filter" (`/`)."""
+
+    DEFAULT_CSS = """
+    Prompt { dock: bottom; height: 1; border: none; padding: 0 1; display: none; }
+    Prompt.-open { display: block; }
+    """
+    BINDINGS = [
+        Binding("tab", "complete", "complete", show=False, id="prompt.complete"),
+        Binding("escape", "cancel", "cancel", show=False, id="prompt.cancel"),
+    ]
+
+    @dataclass
+    class Entered(Message):
+        mode: str
+        value: str
+
+    @dataclass
+    class Edited(Message):
+        mode: str
+        value: str
+
+    @dataclass
+    class Cancelled(Message):
+        mode: str
+
+    def __init__(self, complete: Callable[[str], list[str]], *, id: str | None = None) -> None:
+        super().__init__(suggester=LineSuggester(complete), id=id, select_on_focus=False)
+        self.mode = "command"
+        self._complete = complete
+
+    def open(self, mode: str, value: str = "") -> None:
+        self.mode = mode
+        self.placeholder = "kind, ns NAME, ctx NAME, q…  (tab completes)" if mode == "command" \
+            else "regex, !inverse, -l label=selector  (enter keeps, esc clears)"
+        self.value = value
+        self.add_class("-open")
+        self.focus()
+        self.cursor_position = len(value)
+
+    def close(self) -> None:
+        self.remove_class("-open")
+
+    def action_complete(self) -> None:
+        if self.mode != "command":
+            return
+        found = self._complete(self.value)
+        if found:
+            self.value = found[0] if len(found) == 1 else _common_prefix(found, self.value)
+            self.cursor_position = len(self.value)
+
+    def action_cancel(self) -> None:
+        self.close()
+        self.post_message(self.Cancelled(self.mode))
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.close()
+        self.post_message(self.Entered(self.mode, event.value))
+
+    @on(Input.Changed)
+    def _changed(self, event: Input.Changed) -> None:
+        event.stop()
+        if self.has_class("-open"):
+            self.post_message(self.Edited(self.mode, event.value))
+
+
+def _common_prefix(options: list[str], typed: str) -> str:
+    prefix = options[0]
+    for option in options[1:]:
+        while not option.startswith(prefix):
+            prefix = prefix[:-1]
+    return prefix if len(prefix) > len(typed) else options[0]

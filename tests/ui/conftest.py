@@ -1,0 +1,77 @@
+"""Pilot fixtures: the real app on the real sandbox, through a real kubeconfig."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+
+from kstui.app import AppSettings, KstuiApp
+from kstui.backends.kubeconfig import load_kubeconfig
+from kstui.config import Config
+from kstui.screens.resources import ResourcesScreen
+from kstui.widgets.resource_table import ResourceTable
+from tests.conftest import RunningSandbox
+from tests.connections import sandbox_client
+
+
+@pytest.fixture
+def make_app(sandbox: RunningSandbox, tmp_path: Path) -> Callable[..., KstuiApp]:
+    def make(context: str = "host", namespace: str = "payments", *, kind: str = "pods",
+             readonly: bool = False, config: Config | None = None,
+             kubeconfig: Path | None = None, frozen_now: float | None = None) -> KstuiApp:
+        settings = AppSettings(
+            load_kubeconfig(str(kubeconfig or sandbox.kubeconfig)), context, namespace,
+            config=config or Config(), readonly=readonly, kind=kind,
+            frozen_now=frozen_now, cache_dir=tmp_path / "cache")
+        return KstuiApp(settings)
+
+    return make
+
+
+async def wait_until(pilot: Pilot[Any], predicate: Callable[[], object], what: str,
+                     timeout: float = 10.0) -> None:
+    """Let the app run until `predicate()` holds (data arrives over real HTTP)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not predicate():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await pilot.pause(0.02)
+
+
+def table(pilot: Pilot[Any]) -> ResourceTable:
+    return pilot.app.screen.query_one(ResourceTable)
+
+
+async def loaded(pilot: Pilot[Any], minimum: int = 1) -> ResourceTable:
+    """The current resource screen once its list is complete."""
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, ResourcesScreen)
+                     and pilot.app.screen.loaded
+                     and table(pilot).row_count >= minimum, "rows")
+    return table(pilot)
+
+
+async def move_to(pilot: Pilot[Any], name: str) -> None:
+    """Put the cursor on the row whose first cell is `name`."""
+    screen = pilot.app.screen
+    assert isinstance(screen, ResourcesScreen)
+    key = next(k for k, (_ns, n) in screen.names.items() if n == name)
+    assert table(pilot).move_cursor_to(key)
+    await pilot.pause()
+
+
+async def type_text(pilot: Pilot[Any], text: str) -> None:
+    keys = {" ": "space", "/": "slash", ":": "colon", "!": "exclamation_mark",
+            "-": "minus", "=": "equals_sign", "@": "at", ".": "full_stop"}
+    await pilot.press(*(keys.get(ch, ch) for ch in text))
+
+
+@pytest.fixture
+async def kube(sandbox: RunningSandbox):  # type: ignore[no-untyped-def]
+    client = sandbox_client(sandbox)
+    yield client
+    await client.aclose()
