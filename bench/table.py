@@ -4,6 +4,7 @@
     python bench/table.py                 # 10,000 and 50,000 rows, each in a fresh process
     python bench/table.py --rows 10000    # one size only
     python bench/table.py --samples 100   # fewer samples per figure (faster)
+    python bench/table.py --gc-freeze     # gc.freeze() after loading, as the app should
 
 A report, not a test: it always exits 0. The table is mounted alone in an app via
 `run_test(size=(160, 48))` (the headless driver), fed pod-shaped rows (9 columns: namespace, name,
@@ -229,7 +230,7 @@ async def filter_series(table: ResourceTable, clock: FrameClock, limit: int) -> 
     return samples
 
 
-async def run(count: int, samples: int) -> dict[str, float]:
+async def run(count: int, samples: int, freeze: bool) -> dict[str, float]:
     rows = pod_rows(count)
     gc.collect()
     app = TableApp()
@@ -244,13 +245,16 @@ async def run(count: int, samples: int) -> dict[str, float]:
         load_ms = await clock.time(
             lambda: table.apply(rows, reset=True), lambda: table.visible_count == count
         )
-        report(f"\n== {count:,} rows, 160x48 ==")
+        report(f"\n== {count:,} rows, 160x48{', gc.freeze() after load' if freeze else ''} ==")
         report(f"load+paint {load_ms:7.1f} ms   (until the first frame with the rows)")
         started = time.perf_counter()
         table.apply(rows, reset=True)
         apply_ms = (time.perf_counter() - started) * 1000
         report(f"apply(reset=True) again, without paint {apply_ms:7.1f} ms")
         await pilot.pause()
+        if freeze:
+            gc.collect()
+            gc.freeze()
         results["load"] = load_ms
 
         for label, key in (("cursor down", "down"), ("page down", "pagedown")):
@@ -283,21 +287,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, action="append", help="row count (repeatable)")
     parser.add_argument("--samples", type=int, default=200, help="samples per figure")
+    parser.add_argument(
+        "--gc-freeze",
+        action="store_true",
+        help="gc.freeze() after loading, as PERFORMANCE.md advises the app to do",
+    )
     args = parser.parse_args()
     sizes = args.rows or [10_000, 50_000]
     if len(sizes) > 1:  # each size in a fresh process, so one run's garbage can't slow the next
         for size in sizes:
-            command = [
-                sys.executable,
-                __file__,
-                "--rows",
-                str(size),
-                "--samples",
-                str(args.samples),
-            ]
+            command = [sys.executable, __file__, f"--rows={size}", f"--samples={args.samples}"]
+            command += ["--gc-freeze"] if args.gc_freeze else []
             subprocess.run(command, check=False)
         return
-    results = asyncio.run(run(sizes[0], args.samples))
+    results = asyncio.run(run(sizes[0], args.samples, args.gc_freeze))
     if sizes[0] == 10_000:
         verdicts = [
             f"{name} {results[name]:.1f} ms {'ok' if results[name] <= limit else 'MISSED'} "

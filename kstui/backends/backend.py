@@ -47,6 +47,7 @@ class Backend:
         """Kept current by whoever watches namespaces (the app), for completion."""
         self._discovery: Discovery | None = None
         self._discovery_task: asyncio.Task[KindRegistry] | None = None
+        self.discovery_error: KstuiError | None = None
         self._identity_task: asyncio.Task[None] | None = None
         self._opened = asyncio.Lock()
 
@@ -67,7 +68,7 @@ class Backend:
             cached = self._discovery.cached()
             if cached is not None:
                 self.kinds = cached
-            self._discovery_task = asyncio.create_task(self._discover(force=False))
+            self._discovery_task = asyncio.create_task(self._discover_quietly())
             self._identity_task = asyncio.create_task(self._identify(client))
             self.client = client
             return client
@@ -76,6 +77,15 @@ class Backend:
         assert self._discovery is not None
         self.kinds = await self._discovery.load(force=force)
         return self.kinds
+
+    async def _discover_quietly(self) -> KindRegistry:
+        """The background pass: a failure keeps the cached or built-in kinds (the lists
+        themselves report an unreachable server), and is kept for whoever asks."""
+        try:
+            return await self._discover(force=False)
+        except KstuiError as error:
+            self.discovery_error = error
+            return self.kinds
 
     async def _identify(self, client: KubeClient) -> None:
         with contextlib.suppress(KstuiError):

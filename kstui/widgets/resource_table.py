@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import gc
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from itertools import compress, repeat
+from itertools import compress
 from operator import attrgetter, itemgetter, not_
 from typing import ClassVar
 
@@ -97,12 +97,12 @@ def _padded(row: Row, width: int) -> Row:
 
 @dataclass(frozen=True, slots=True)
 class _Filter:
-    """A compiled filter. Plain words use substring search, which is faster than a regex and
-    lets typing narrow the previous result instead of rescanning every row."""
+    """A compiled filter. Typing more of a plain word narrows the previous result instead of
+    rescanning every row."""
 
     pattern: re.Pattern[str]
     literal: str | None
-    """Lower-cased text when the filter is a plain word (or an invalid regex)."""
+    """Lower-cased text when the filter is a plain word (or an invalid regex, taken literally)."""
     inverted: bool
 
     @classmethod
@@ -132,17 +132,13 @@ class _Filter:
         )
 
     def hits(self, texts: list[str]) -> list[object]:
-        """One truthy value per matching text; map() keeps the whole scan in C."""
-        found: Iterator[object]
-        if self.literal is not None:
-            found = map(str.__contains__, texts, repeat(self.literal))
-        else:
-            found = map(self.pattern.search, texts)
+        """One truthy value per matching text; map() keeps the whole scan in C (a compiled
+        pattern measured faster than `in` here, even for plain words)."""
+        found = map(self.pattern.search, texts)
         return list(map(not_, found) if self.inverted else found)
 
     def matches(self, text: str) -> bool:
-        found = self.literal in text if self.literal is not None else self.pattern.search(text)
-        return bool(found) is not self.inverted
+        return (self.pattern.search(text) is None) is self.inverted
 
 
 def _search_text(cells: tuple[str, ...], indices: tuple[int, ...]) -> str:
@@ -274,7 +270,7 @@ class ResourceTable(ScrollView, can_focus=True):
         """Apply one coalesced batch: deletions first, then upserts; `reset` replaces everything."""
         width = len(self._columns)
         incoming = list(upserted)
-        if set(map(len, map(_CELLS, incoming))) - {width}:
+        if width and set(map(len, map(_CELLS, incoming))) - {width}:
             incoming = [_padded(row, width) for row in incoming]
         if reset:
             self._replace_all(incoming)
