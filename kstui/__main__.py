@@ -129,6 +129,8 @@ def _run_app(args: argparse.Namespace, kubeconfig_path: str | None) -> int:
     else:
         namespace = args.namespace or config.default_namespace or \
             kubeconfig.contexts[context].namespace
+    if config.no_color:
+        os.environ["NO_COLOR"] = "1"  # Textual reads it when the app is created
     from kstui.app import AppSettings, KstuiApp, binding_ids
     from kstui.config import validate_keymap
 

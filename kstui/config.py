@@ -103,8 +103,8 @@ readonly_contexts:
 # Keys: letters, digits, enter, escape, tab, space, up, down, pageup, f1..f24, slash,
 # question_mark..., with ctrl+, shift+ or alt+ in front.
 keymap:
-  table.down: j,down
-  table.up: k,up
+  table.cursor_down: j,down
+  table.cursor_up: k,up
   resource.delete: ctrl+x
 
 # Command aliases for the command bar.

@@ -8,11 +8,26 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+import pytest_textual_snapshot
 
 from kstui.sandbox.runtime import Sandbox, SandboxOptions, SandboxThread
 
 TESTS = Path(__file__).resolve().parent
 ROOT = TESTS.parent
+
+
+class TopLevelSVG(pytest_textual_snapshot.SVGImageExtension):
+    """Snapshots live in the top-level `snapshots/`, one folder per test module."""
+
+    @classmethod
+    def dirname(cls, *, test_location) -> str:  # type: ignore[no-untyped-def]
+        rel = Path(test_location.filepath).parent.relative_to(TESTS)
+        return str(ROOT / "snapshots" / rel / test_location.basename)
+
+
+@pytest.fixture(autouse=True)
+def _snapshots_at_top_level(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pytest_textual_snapshot, "SVGImageExtension", TopLevelSVG)
 
 
 class RunningSandbox:

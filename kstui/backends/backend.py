@@ -8,12 +8,13 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from kstui.backends.cache import CacheManager
+from kstui.backends.cache_manager import CacheManager
+from kstui.backends.credentials import connect
 from kstui.backends.discovery import Discovery
 from kstui.backends.errors import KstuiError
 from kstui.backends.kinds import BUILTIN, KindRegistry, ResourceKind, UnknownKind
 from kstui.backends.kube import KubeClient
-from kstui.backends.kubeconfig import ContextInfo, KubeConfig, connect
+from kstui.backends.kubeconfig import ContextInfo, KubeConfig
 
 
 def cache_home(env: dict[str, str] | None = None) -> Path:

@@ -18,22 +18,39 @@ COMMAND_HELP = """\
 ctrl+p                       palette: contexts, namespaces, kinds, sections"""
 
 
+HIDDEN_ACTIONS = frozenset({"focus_next", "focus_previous", "app.focus_next",
+                            "app.focus_previous", "screen.copy_text", "copy_text",
+                            "app.command_palette"})
+
+
+def _rank(binding_id: str) -> int:
+    """The view's own actions first, then table movement, then app-wide keys."""
+    if binding_id.startswith("table."):
+        return 1
+    if binding_id.startswith("app.") or not binding_id:
+        return 2
+    return 0
+
+
 def key_lines(screen: Screen) -> list[tuple[str, str]]:
     """(keys, description) for each binding active on `screen`, app bindings included."""
     seen: dict[str, list[str]] = {}
     order: list[str] = []
+    ranks: dict[str, int] = {}
     for key, active in screen.active_bindings.items():
         binding = active.binding
-        if not binding.description or binding.system:
+        if not binding.description or binding.system or binding.action in HIDDEN_ACTIONS:
             continue
         label = binding.description
         if label not in seen:
             seen[label] = []
             order.append(label)
+            ranks[label] = _rank(binding.id or "")
         shown = screen.app.get_key_display(binding)
         if shown not in seen[label]:
             seen[label].append(shown)
         del key
+    order.sort(key=lambda label: ranks[label])  # stable: keeps binding order within a rank
     return [(" ".join(seen[label]), label) for label in order]
 
 

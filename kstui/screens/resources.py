@@ -2,20 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
-import os
-import re
-import shlex
-import subprocess
-import tempfile
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
-import yaml
 from textual import on, work
-from textual.app import ComposeResult, SuspendNotSupported
+from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
 from textual.screen import Screen
@@ -24,12 +16,13 @@ from textual.widgets import Footer, Static
 from kstui import command_line
 from kstui.backends import actions, describe
 from kstui.backends.backend import Backend
-from kstui.backends.errors import Conflict, Invalid, KstuiError
+from kstui.backends.errors import KstuiError
 from kstui.backends.kinds import ResourceKind
 from kstui.backends.rows import Projection, project, projection
 from kstui.backends.session import Session
 from kstui.model import utc_now
 from kstui.screens.confirm import ConfirmModal
+from kstui.screens.editing import ObjectEditor
 from kstui.screens.logs import LogsScreen
 from kstui.screens.scale import ScaleModal
 from kstui.screens.text_view import TextViewScreen
@@ -68,8 +61,8 @@ class ResourcesScreen(Screen[None]):
         Binding("y", "yaml", "yaml", id="resource.yaml"),
         Binding("e", "edit", "edit", id="resource.edit"),
         Binding("ctrl+d", "delete", "delete", id="resource.delete"),
-        Binding("s", "scale", "scale", id="resource.scale"),
-        Binding("r", "restart", "restart", id="resource.restart"),
+        Binding("s", "scale", "scale", show=False, id="resource.scale"),
+        Binding("r", "restart", "restart", show=False, id="resource.restart"),
         Binding("l", "logs", "logs", id="resource.logs"),
         Binding("c", "copy", "copy name", show=False, id="resource.copy"),
         Binding("o", "owner", "owner", show=False, id="resource.owner"),
@@ -89,6 +82,12 @@ class ResourcesScreen(Screen[None]):
 
         command: command_line.Command
         screen: ResourcesScreen
+
+    @dataclass
+    class Loaded(Message):
+        """The first complete list arrived (the app freezes the GC's view of it)."""
+
+        rows: int
 
     def __init__(self, session: Session, target: Target, *, frozen_now: float | None = None,
                  coalesce_seconds: float = 0.1) -> None:
@@ -127,13 +126,23 @@ class ResourcesScreen(Screen[None]):
             label += f" --field-selector {self.target.field_selector}"
         return f"{self.target.crumb} › {label}" if self.target.crumb else label
 
+    def _show_crumbs(self) -> None:
+        """Breadcrumbs, the row count (… while the list is still arriving) and the filter."""
+        table = self.query_one(ResourceTable)
+        count = f"{table.visible_count}/{table.row_count}" if self.filter_text \
+            else str(table.row_count)
+        text = f"{self.crumbs()}[{count}{'' if self.loaded else '…'}]"
+        if self.filter_text:
+            text += f"  /{self.filter_text}"
+        self.query_one("#crumbs", Static).update(text)
+
     def compose(self) -> ComposeResult:
         yield ContextBar(id="context-bar",
                          frozen_age="updated 0s ago" if self.frozen_now else None)
         yield Static(self.crumbs(), id="crumbs", markup=False)
         yield ResourceTable(id="table")
         yield Prompt(self._complete, id="prompt")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         bar = self.query_one(ContextBar)
@@ -188,7 +197,7 @@ class ResourcesScreen(Screen[None]):
             return
         if not kind.namespaced:
             bar.namespace = "(cluster)"
-        self.query_one("#crumbs", Static).update(self.crumbs())
+        self._show_crumbs()
         self.refresh_bindings()
         path = kind.path(self.namespace or None) if kind.namespaced else kind.path()
         assert self.backend.caches is not None
@@ -221,6 +230,8 @@ class ResourcesScreen(Screen[None]):
         if delta.loaded and not self.loaded:
             self.loaded = True
             self._focus_target()
+            self.post_message(self.Loaded(table.row_count))
+        self._show_crumbs()
         if delta.loaded and not table.row_count:
             where = f" in {self.namespace}" if self.namespace and self.kind and \
                 self.kind.namespaced else ""
@@ -467,63 +478,11 @@ class ResourcesScreen(Screen[None]):
         if chosen is None or self.kind is None:
             return
         key, namespace, name = chosen
-        kind = self.kind
         client = await self.backend.open()
-        original = await actions.fetch(client, kind, namespace, name)
-        text = describe.to_yaml(original, reveal_secrets=True)
-        problem = ""
-        while True:
-            edited_text = await self._run_editor(text, problem, f"{kind.resource}-{name}")
-            edited_text = _strip_problem(edited_text)
-            if edited_text.strip() == text.strip() or not edited_text.strip():
-                self.notify("edit cancelled: no changes")
-                return
-            try:
-                edited = yaml.safe_load(edited_text)
-                if not isinstance(edited, dict):
-                    raise yaml.YAMLError("the document must be a mapping")
-            except yaml.YAMLError as exc:
-                text, problem = edited_text, f"not valid YAML: {exc}"
-                continue
-            try:
-                await actions.save_edit(client, kind, edited)
-            except Invalid as error:
-                causes = "\n".join(f"{c.get('field', '')}: {c.get('message', '')}"
-                                   for c in error.causes)
-                text, problem = edited_text, f"{error.detail}\n{causes}".strip()
-                continue
-            except Conflict:
-                latest = await actions.fetch(client, kind, namespace, name)
-                changed = describe.yaml_diff(actions.strip_volatile(original),
-                                             actions.strip_volatile(latest))
-                reapply = await self.app.push_screen_wait(ConfirmModal(
-                    f"{self._object_label(namespace, name)} changed on the server since you "
-                    "opened it", f"What changed meanwhile:\n{changed or '(metadata only)'}\n\n"
-                    "Reapply only your own changes on top of the latest version?",
-                    yes="Reapply", dangerous=False))
-                if not reapply:
-                    self.notify("edit discarded", severity="warning")
-                    return
-                await actions.reapply_edit(client, kind, original, edited)
+        editor = ObjectEditor(self.app, client, self.kind,
+                              self._object_label(namespace, name))
+        if await editor.edit(namespace, name):
             self._mark_pending(key)
-            self.notify(f"saved {self._object_label(namespace, name)}")
-            return
-
-    async def _run_editor(self, text: str, problem: str, stem: str) -> str:
-        """Hand the terminal to $KUBE_EDITOR/$EDITOR and wait; the app's loop keeps running."""
-        editor = os.environ.get("KUBE_EDITOR") or os.environ.get("EDITOR") or "vi"
-        header = "".join(f"# {line}\n" for line in problem.splitlines()) if problem else ""
-        with tempfile.TemporaryDirectory(prefix="kstui-edit-") as tmp:
-            path = Path(tmp) / f"{re.sub(r'[^a-zA-Z0-9_.-]', '-', stem)}.yaml"
-            path.write_text(header + text)
-            command = [*shlex.split(editor), str(path)]
-            try:
-                with self.app.suspend():
-                    await asyncio.to_thread(subprocess.run, command, check=False)
-            except SuspendNotSupported:  # headless (tests): the editor needs no terminal
-                await asyncio.to_thread(subprocess.run, command, check=False,
-                                        stdin=subprocess.DEVNULL)
-            return path.read_text()
 
     def _mark_pending(self, key: str) -> None:
         self.pending.add(key)
@@ -578,8 +537,7 @@ class ResourcesScreen(Screen[None]):
     def _set_filter(self, text: str) -> None:
         self.filter_text = text
         self.query_one(ResourceTable).set_filter(text)
-        crumbs = self.crumbs() + (f"  /{text}" if text else "")
-        self.query_one("#crumbs", Static).update(crumbs)
+        self._show_crumbs()
 
     def action_back(self) -> None:
         if self.filter_text:
@@ -593,7 +551,7 @@ class ResourcesScreen(Screen[None]):
     def on_worker_state_changed(self, event: Any) -> None:
         """A failed user action becomes one notification; the list keeps its last rows."""
         worker = event.worker
-        if worker.error is None or worker.group == "watch" and self.is_attached is False:
+        if worker.error is None or (worker.group == "watch" and self.is_attached is False):
             return
         error = worker.error
         if isinstance(error, KstuiError):
@@ -602,11 +560,3 @@ class ResourcesScreen(Screen[None]):
         else:
             self.notify(f"{type(error).__name__}: {error}", title="unexpected error",
                         severity="error", timeout=8)
-
-
-def _strip_problem(text: str) -> str:
-    """Drop the `# error` lines kstui put on top of the file when it re-opened the editor."""
-    lines = text.splitlines(keepends=True)
-    while lines and lines[0].startswith("#"):
-        lines.pop(0)
-    return "".join(lines)

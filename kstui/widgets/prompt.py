@@ -28,7 +28,10 @@ class Prompt(Input):
     """Hidden until opened. Modes: "command" (`:`) or "filter" (`/`)."""
 
     DEFAULT_CSS = """
-    Prompt { dock: bottom; height: 1; border: none; padding: 0 1; display: none; }
+    Prompt, Prompt:focus {
+        dock: bottom; height: 1; border: none; padding: 0 1; display: none;
+        background: $panel;
+    }
     Prompt.-open { display: block; }
     """
     BINDINGS = [

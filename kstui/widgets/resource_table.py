@@ -1,19 +1,17 @@
 """ResourceTable: a Line-API table that stays fast with 50k live rows (see PERFORMANCE.md).
 
-Rows live in a dict by key plus a sorted list of keys; a filter narrows that list without
-re-sorting. Only visible rows are rendered, each into one cached `Strip` that is rebuilt only when
-its row, the column widths, the cursor, the styles or the clock change. Cells are plain strings:
-nothing is ever parsed as markup.
+Rows, sort order, filter and cursor live in a `TableStore` (table_store.py, toolkit-free); this
+widget measures, draws and scrolls. Only visible rows are rendered, each into one cached `Strip`
+that is rebuilt only when its row, the column widths, the cursor, the styles or the clock change.
+Cells are plain strings: nothing is ever parsed as markup.
 """
 
 from __future__ import annotations
 
-import gc
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from itertools import compress
-from operator import attrgetter, itemgetter, not_
+from operator import attrgetter, itemgetter
 from typing import ClassVar
 
 from rich.cells import cell_len, set_cell_size
@@ -27,7 +25,8 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.timer import Timer
 
-from kstui.model import Column, Row, Tone, age_of, parse_timestamp, utc_now
+from kstui.model import Column, Row, Tone, age_of, utc_now
+from kstui.widgets.table_store import TableStore
 
 COLUMN_GAP = 2
 LEFT_PAD = 1
@@ -36,7 +35,6 @@ MIN_LAST_COLUMN = 8
 AGE_WIDTH = 6
 """Widest usual `human_age` text ("7y364d"); wider texts grow the column when first shown."""
 
-_LEADING_INT = re.compile(r"\s*(-?\d+)")
 _CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
 _TONE_CLASSES = {
     Tone.OK: "resource-table--ok",
@@ -45,30 +43,6 @@ _TONE_CLASSES = {
     Tone.MUTED: "resource-table--muted",
 }
 _CELLS = attrgetter("cells")
-_REGEX_SYNTAX = frozenset(".^$*+?{}[]\\|()")
-SortKey = str | tuple[tuple[int, float] | tuple[int, int, str], str]
-
-
-def _sort_keys(rows: Iterable[Row], index: int, column: Column | None) -> dict[str, SortKey]:
-    """Each row's sort key for one column, ties broken by the row key."""
-    if column is None:
-        return {row.key: row.key for row in rows}
-    if column.age:  # newer timestamps are younger: sort by the negated time, unknown last
-        return {row.key: (_age_value(row.cells[index]), row.key) for row in rows}
-    if column.numeric:  # "3 (5m ago)" sorts as 3; cells without a number go after numbers
-        return {row.key: (_number_value(row.cells[index]), row.key) for row in rows}
-    # one string compares much faster than a tuple; NUL sorts before any character
-    return {row.key: f"{row.cells[index].casefold()}\0{row.key}" for row in rows}
-
-
-def _age_value(cell: str) -> tuple[int, float]:
-    at = parse_timestamp(cell)
-    return (1, 0.0) if at is None else (0, -at)
-
-
-def _number_value(cell: str) -> tuple[int, int, str]:
-    match = _LEADING_INT.match(cell)
-    return (0, int(match.group(1)), "") if match else (1, 0, cell.casefold())
 
 
 def _text_width(text: str) -> int:
@@ -86,63 +60,6 @@ def _fit(text: str, width: int) -> str:
     if cell_len(text) <= width:
         return set_cell_size(text, width)
     return set_cell_size(text, width - 1) + "…" if width > 0 else ""
-
-
-def _padded(row: Row, width: int) -> Row:
-    """The row with exactly `width` cells, so rendering and sorting never index past the end."""
-    if len(row.cells) == width:
-        return row
-    return Row(row.key, (*row.cells, *[""] * width)[:width], row.tone)
-
-
-@dataclass(frozen=True, slots=True)
-class _Filter:
-    """A compiled filter. Typing more of a plain word narrows the previous result instead of
-    rescanning every row."""
-
-    pattern: re.Pattern[str]
-    literal: str | None
-    """Lower-cased text when the filter is a plain word (or an invalid regex, taken literally)."""
-    inverted: bool
-
-    @classmethod
-    def parse(cls, text: str) -> _Filter | None:
-        inverted = text.startswith("!")
-        body = text[1:] if inverted else text
-        if not body:
-            return None
-        literal = None if _REGEX_SYNTAX.intersection(body) else body.lower()
-        # texts are lower-cased already, so a lower-case pattern can skip IGNORECASE (2x faster)
-        flags = 0 if body == body.lower() else re.IGNORECASE
-        try:
-            pattern = re.compile(body, flags)
-        except re.error:
-            pattern, literal = re.compile(re.escape(body), flags), body.lower()
-        return cls(pattern, literal, inverted)
-
-    def narrows(self, previous: _Filter | None) -> bool:
-        """Whether every text this filter matches was matched by `previous` too."""
-        return (
-            previous is not None
-            and not self.inverted
-            and not previous.inverted
-            and self.literal is not None
-            and previous.literal is not None
-            and previous.literal in self.literal
-        )
-
-    def hits(self, texts: list[str]) -> list[object]:
-        """One truthy value per matching text; map() keeps the whole scan in C (a compiled
-        pattern measured faster than `in` here, even for plain words)."""
-        found = map(self.pattern.search, texts)
-        return list(map(not_, found) if self.inverted else found)
-
-    def matches(self, text: str) -> bool:
-        return (self.pattern.search(text) is None) is self.inverted
-
-
-def _search_text(cells: tuple[str, ...], indices: tuple[int, ...]) -> str:
-    return "\t".join([cells[index] for index in indices]).lower()
 
 
 class ResourceTable(ScrollView, can_focus=True):
@@ -178,7 +95,7 @@ class ResourceTable(ScrollView, can_focus=True):
         Binding("end,G,shift+g", "cursor_last", "Last", show=False, id="table.last"),
         Binding("left", "scroll_columns(-1)", "Left", show=False, id="table.scroll_left"),
         Binding("right", "scroll_columns(1)", "Right", show=False, id="table.scroll_right"),
-        Binding("enter", "choose", "Open", id="table.choose"),
+        Binding("enter", "choose", "Open", show=False, id="table.choose"),
     ]
 
     @dataclass
@@ -210,32 +127,13 @@ class ResourceTable(ScrollView, can_focus=True):
         self, *, name: str | None = None, id: str | None = None, classes: str | None = None
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
-        self._columns: tuple[Column, ...] = ()
         self._widths: list[int] = []
         """Natural widths: grow-only, from content, capped by Column.max_width."""
         self._fitted: list[int] = []
         """Widths used to draw: the natural ones with the last column squeezed to fit."""
-        self._rows: dict[str, Row] = {}
-        self._sort_keys: dict[str, SortKey] = {}
-        self._order: list[str] = []
-        """Every key, sorted."""
-        self._view: list[str] = self._order
-        """The keys shown: `_order` itself, or the part of it that matches the filter."""
-        self._search_texts: dict[str, str] = {}
-        """Lower-cased searchable cells by key, built at the first filter keystroke."""
-        self._order_texts: list[str] | None = None
-        self._view_texts: list[str] | None = None
-        """Search texts aligned with `_order` / `_view`: scanning a list in order is several
-        times faster than looking each key up in a dict. None when stale."""
-        self._searchable: tuple[int, ...] = ()
-        """Columns a filter looks at: all but ages (timestamps would only add noise)."""
-        self._sort_column = 0
-        self._sort_reverse = False
-        self._filter_text = ""
-        self._filter: _Filter | None = None
+        self._store = TableStore()
+        """Rows, sort order, filter and cursor: everything that needs no toolkit."""
         self._pending: frozenset[str] = frozenset()
-        self._cursor_index = 0
-        self._cursor_key: str | None = None
         self._empty_message = ""
         self._now = utc_now()
         self._frozen = False
@@ -249,82 +147,33 @@ class ResourceTable(ScrollView, can_focus=True):
 
     def set_columns(self, columns: Sequence[Column]) -> None:
         """Replace the columns; widths restart from the headers and the current rows."""
-        self._columns = tuple(columns)
+        anchor = self._cursor_anchor()
+        self._store.set_columns(columns)
         # +1 keeps room for the sort arrow, so sorting never shifts the columns
         self._widths = [
             min(max(len(column.name) + 1, AGE_WIDTH if column.age else 0), column.max_width)
-            for column in self._columns
+            for column in self._store.columns
         ]
-        self._searchable = tuple(i for i, column in enumerate(self._columns) if not column.age)
-        self._search_texts = {}
-        self._rows = {key: _padded(row, len(columns)) for key, row in self._rows.items()}
-        self._grow_widths(self._rows.values())
-        if self._sort_column >= len(self._columns):
-            self._sort_column, self._sort_reverse = 0, False
-        self._resort()
-        self._sync_geometry(invalidate=True)
+        self._grow_widths(self._store.rows.values())
+        self._view_rebuilt(*anchor, invalidate=True)
 
     def apply(
         self, upserted: Iterable[Row] = (), deleted: Iterable[str] = (), reset: bool = False
     ) -> None:
         """Apply one coalesced batch: deletions first, then upserts; `reset` replaces everything."""
-        width = len(self._columns)
-        incoming = list(upserted)
-        if width and set(map(len, map(_CELLS, incoming))) - {width}:
-            incoming = [_padded(row, width) for row in incoming]
+        anchor = self._cursor_anchor()
         if reset:
-            self._replace_all(incoming)
+            rows = self._store.replace_all(upserted)
+            self._view_rebuilt(*anchor, invalidate=self._grow_widths(rows))
             return
-        rows, sort_keys, texts = self._rows, self._sort_keys, self._search_texts
-        gone = {key for key in deleted if key in rows}
-        for key in gone:
-            del rows[key], sort_keys[key]
-            texts.pop(key, None)
-        if gone:
-            self._order[:] = [key for key in self._order if key not in gone]
-        changed = [row for row in incoming if rows.get(row.key) != row]
-        new_keys = _sort_keys(changed, self._sort_column, self._sort_column_spec())
-        needs_sort = reshaped = False
-        for row in changed:
-            previous = rows.get(row.key)
-            rows[row.key] = row
-            texts.pop(row.key, None)
-            if previous is None:
-                self._order.append(row.key)
-                needs_sort = True
-                continue
-            needs_sort = needs_sort or sort_keys[row.key] != new_keys[row.key]
-            if not (needs_sort or reshaped):
-                reshaped = self._matches(previous) != self._matches(row)
-        sort_keys.update(new_keys)
-        if changed or gone:
-            self._order_texts = self._view_texts = None
-        grew = self._grow_widths(changed)
-        if needs_sort:
-            self._order.sort(key=sort_keys.__getitem__, reverse=self._sort_reverse)
-        if needs_sort or reshaped or gone:
-            self._rebuild_view()  # re-fits the columns too
+        outcome = self._store.apply(upserted, deleted)
+        grew = self._grow_widths(outcome.changed)
+        if outcome.view_rebuilt:
+            self._view_rebuilt(*anchor)  # re-fits the columns too
         elif grew:
             self._sync_geometry(invalidate=True)
-        elif changed:
-            self._refresh_keys(row.key for row in changed)
-
-    def _replace_all(self, rows: list[Row]) -> None:
-        """The bulk path: build everything in comprehensions and sort once. The collector is
-        paused meanwhile: these allocations would otherwise trigger full collections that
-        walk every row again (PERFORMANCE.md: disable GC around bulk work)."""
-        collecting = gc.isenabled()
-        gc.disable()
-        try:
-            self._rows = {row.key: row for row in rows}
-            self._search_texts = {}
-            self._order[:] = self._rows
-            self._resort()
-            if self._grow_widths(rows):
-                self._sync_geometry(invalidate=True)
-        finally:
-            if collecting:
-                gc.enable()
+        elif outcome.changed:
+            self._refresh_keys(row.key for row in outcome.changed)
 
     def set_pending(self, keys: Iterable[str]) -> None:
         """Mark rows whose change was sent but not yet echoed back by the watch."""
@@ -336,13 +185,13 @@ class ResourceTable(ScrollView, can_focus=True):
     def set_empty_message(self, text: str) -> None:
         """The muted line shown while there are no rows ("loading…", "no pods in payments")."""
         self._empty_message = text
-        if not self._view:
+        if not self._store.visible_count:
             self.refresh()
 
     def set_now(self, epoch_seconds: float) -> None:
         """The time ages are measured against."""
         self._now = epoch_seconds
-        if any(column.age for column in self._columns):
+        if any(column.age for column in self._store.columns):
             self._invalidate()
 
     def freeze_time(self, now: float) -> None:
@@ -357,82 +206,78 @@ class ResourceTable(ScrollView, can_focus=True):
 
     def sort_by(self, column_index: int, reverse: bool | None = None) -> None:
         """Sort by a column; `reverse=None` flips the order when it is already the sort column."""
-        if not 0 <= column_index < len(self._columns):
-            raise IndexError(f"no column {column_index}")
-        if reverse is None:
-            reverse = column_index == self._sort_column and not self._sort_reverse
-        self._sort_column, self._sort_reverse = column_index, reverse
-        self._resort()
+        anchor = self._cursor_anchor()
+        self._store.sort_by(column_index, reverse)
+        self._view_rebuilt(*anchor)
 
     def set_filter(self, text: str) -> None:
         """Show only rows whose cells match `text` (regex, case-insensitive, `!` inverts;
         an invalid regex matches literally)."""
-        if text == self._filter_text:
-            return
-        previous, self._filter_text = self._filter, text
-        self._filter = _Filter.parse(text)
-        narrowing = self._filter is not None and self._filter.narrows(previous)
-        self._rebuild_view(narrowing=narrowing)
+        anchor = self._cursor_anchor()
+        if self._store.set_filter(text):
+            self._view_rebuilt(*anchor)
 
     def move_cursor_to(self, key: str) -> bool:
         """Put the cursor on `key` if it is in view; False when it is not."""
-        if key not in self._rows or not self._matches(self._rows[key]):
+        index = self._store.index_of(key)
+        if index is None:
             return False
-        self._move_cursor(self._view.index(key))
+        self._move_cursor(index)
         return True
 
     @property
     def columns(self) -> tuple[Column, ...]:
-        return self._columns
+        return self._store.columns
 
     @property
     def cursor_key(self) -> str | None:
-        return self._cursor_key
+        return self._store.cursor_key
 
     @property
     def cursor_row(self) -> Row | None:
-        return None if self._cursor_key is None else self._rows.get(self._cursor_key)
+        key = self._store.cursor_key
+        return None if key is None else self._store.row(key)
 
     @property
     def cursor_index(self) -> int:
         """The cursor's position in the filtered view."""
-        return self._cursor_index
+        return self._store.cursor_index
 
     @property
     def row_count(self) -> int:
-        return len(self._rows)
+        return self._store.row_count
 
     @property
     def visible_count(self) -> int:
-        return len(self._view)
+        return self._store.visible_count
 
     @property
     def visible_keys(self) -> tuple[str, ...]:
         """Keys after sorting and filtering, top to bottom (a copy: O(rows))."""
-        return tuple(self._view)
+        return tuple(self._store.view)
 
     @property
     def sort_column(self) -> int:
-        return self._sort_column
+        return self._store.sort_column
 
     @property
     def sort_reverse(self) -> bool:
-        return self._sort_reverse
+        return self._store.sort_reverse
 
     @property
     def filter_text(self) -> str:
-        return self._filter_text
+        return self._store.filter_text
 
     def row(self, key: str) -> Row | None:
-        return self._rows.get(key)
+        return self._store.row(key)
 
     # ---- actions ------------------------------------------------------------------------------
 
     def action_cursor_up(self) -> None:
-        self._move_cursor(self._cursor_index - 1)
+        self._move_cursor(self._store.cursor_index - 1)
 
     def action_cursor_down(self) -> None:
-        self._move_cursor(self._cursor_index + 1)
+        self._move_cursor(self._store.cursor_index + 1)
 
     def action_cursor_page_up(self) -> None:
         self._page(-1)
@@ -444,7 +289,7 @@ class ResourceTable(ScrollView, can_focus=True):
         self._move_cursor(0)
 
     def action_cursor_last(self) -> None:
-        self._move_cursor(len(self._view) - 1)
+        self._move_cursor(self._store.visible_count - 1)
 
     def action_scroll_columns(self, direction: int) -> None:
         """Scroll horizontally to the previous or next column's left edge."""
@@ -458,8 +303,9 @@ class ResourceTable(ScrollView, can_focus=True):
             self.scroll_to(x=target[0] if direction > 0 else target[-1], animate=False)
 
     def action_choose(self) -> None:
-        if self._cursor_key is not None:
-            self.post_message(self.RowChosen(self, self._cursor_key))
+        key = self._store.cursor_key
+        if key is not None:
+            self.post_message(self.RowChosen(self, key))
 
     # ---- events -------------------------------------------------------------------------------
 
@@ -494,7 +340,7 @@ class ResourceTable(ScrollView, can_focus=True):
                 left += width + COLUMN_GAP
             return
         index = round(self.scroll_y) + offset.y - 1
-        if index < len(self._view):
+        if index < self._store.visible_count:
             self._move_cursor(index)
             if event.chain > 1:
                 self.action_choose()
@@ -514,11 +360,13 @@ class ResourceTable(ScrollView, can_focus=True):
                 scroll_x, scroll_x + width, header_style
             )
         index = round(self.scroll_y) + y - 1
-        if index >= len(self._view):
+        store = self._store
+        view = store.view
+        if index >= len(view):
             return self._empty_line(y, width, base)
-        key = self._view[index]
-        row = self._rows[key]
-        is_cursor = index == self._cursor_index
+        key = view[index]
+        row = store.rows[key]
+        is_cursor = index == store.cursor_index
         is_pending = key in self._pending
         cached = self._strips.get(key)
         if (
@@ -542,7 +390,8 @@ class ResourceTable(ScrollView, can_focus=True):
     def _row_text(self, row: Row) -> str:
         parts = []
         grew = False
-        for index, (column, width) in enumerate(zip(self._columns, self._fitted, strict=True)):
+        columns = self._store.columns
+        for index, (column, width) in enumerate(zip(columns, self._fitted, strict=True)):
             cell = row.cells[index]
             if column.age:
                 cell = age_of(cell, self._now)
@@ -555,10 +404,10 @@ class ResourceTable(ScrollView, can_focus=True):
         return " " * LEFT_PAD + (" " * COLUMN_GAP).join(parts)
 
     def _header_strip(self, style: Style) -> Strip:
-        arrow = "↓" if self._sort_reverse else "↑"
+        arrow = "↓" if self._store.sort_reverse else "↑"
         names = [
-            column.name + (arrow if index == self._sort_column else "")
-            for index, column in enumerate(self._columns)
+            column.name + (arrow if index == self._store.sort_column else "")
+            for index, column in enumerate(self._store.columns)
         ]
         text = " " * LEFT_PAD + (" " * COLUMN_GAP).join(
             _fit(name, width) for name, width in zip(names, self._fitted, strict=True)
@@ -567,9 +416,12 @@ class ResourceTable(ScrollView, can_focus=True):
 
     def _empty_line(self, y: int, width: int, base: Style) -> Strip:
         body_height = max(1, self.scrollable_content_region.height - 1)
-        if self._view or y != 1 + (body_height - 1) // 2:
+        store = self._store
+        if store.visible_count or y != 1 + (body_height - 1) // 2:
             return Strip.blank(width, base)
-        message = f"no rows match {self._filter_text!r}" if self._rows else self._empty_message
+        message = (
+            f"no rows match {store.filter_text!r}" if store.row_count else self._empty_message
+        )
         text = _fit(message, width).strip().center(width)
         return Strip([Segment(_fit(text, width), self._style(Tone.MUTED))], width)
 
@@ -603,11 +455,11 @@ class ResourceTable(ScrollView, can_focus=True):
 
     def _grow_widths(self, rows: Iterable[Row]) -> bool:
         cells = list(map(_CELLS, rows))
-        if not cells or not self._columns:
+        if not cells or not self._store.columns:
             return False
         measure = len if "".join(map("".join, cells)).isascii() else cell_len
         grew = False
-        for index, column in enumerate(self._columns):
+        for index, column in enumerate(self._store.columns):
             if column.age or self._widths[index] >= column.max_width:
                 continue
             widest = max(map(measure, map(itemgetter(index), cells)))
@@ -623,13 +475,13 @@ class ResourceTable(ScrollView, can_focus=True):
         fitted = list(self._widths)
         if fitted and self.is_mounted:
             available, height = self.container_size
-            if len(self._view) + 1 > height:  # leave room for the vertical scrollbar
+            if self._store.visible_count + 1 > height:  # leave room for the vertical scrollbar
                 available -= self.styles.scrollbar_size_vertical
             before_last = LEFT_PAD + sum(fitted[:-1]) + COLUMN_GAP * (len(fitted) - 1)
             floor = min(fitted[-1], MIN_LAST_COLUMN)
             fitted[-1] = max(floor, min(fitted[-1], available - before_last))
         total_width = LEFT_PAD + sum(fitted) + COLUMN_GAP * max(0, len(fitted) - 1)
-        self.virtual_size = Size(total_width, len(self._view) + 1)
+        self.virtual_size = Size(total_width, self._store.visible_count + 1)
         if invalidate or fitted != self._fitted:
             self._fitted = fitted
             self._invalidate()
@@ -640,66 +492,27 @@ class ResourceTable(ScrollView, can_focus=True):
         self._epoch += 1
         self.refresh()
 
-    def _sort_column_spec(self) -> Column | None:
-        return self._columns[self._sort_column] if self._columns else None
+    def _cursor_anchor(self) -> tuple[str | None, int]:
+        """The cursor's key and screen line, taken before the store may re-derive its view."""
+        return self._store.cursor_key, self._store.cursor_index - round(self.scroll_y)
 
-    def _resort(self) -> None:
-        self._order_texts = self._view_texts = None
-        self._sort_keys = _sort_keys(
-            self._rows.values(), self._sort_column, self._sort_column_spec()
-        )
-        self._order.sort(key=self._sort_keys.__getitem__, reverse=self._sort_reverse)
-        self._rebuild_view()
-
-    def _matches(self, row: Row) -> bool:
-        """Whether one row passes the filter (for rows changed by a batch)."""
-        return self._filter is None or self._filter.matches(
-            _search_text(row.cells, self._searchable)
-        )
-
-    def _texts_of(self, keys: list[str]) -> list[str]:
-        texts = self._search_texts
-        if len(texts) != len(self._rows):  # rows added or changed since the last filter
-            indices = self._searchable
-            for key, row in self._rows.items():
-                if key not in texts:
-                    texts[key] = _search_text(row.cells, indices)
-        return [texts[key] for key in keys]
-
-    def _rebuild_view(self, narrowing: bool = False) -> None:
-        """Re-derive the view from the sorted keys (or, when the filter only got stricter, from
-        the current view); keep the cursor on its key."""
-        previous_key = self._cursor_key
-        screen_line = self._cursor_index - round(self.scroll_y)
-        if self._filter is None:
-            self._view, self._view_texts = self._order, None
-        else:
-            if narrowing:
-                keys, texts = self._view, self._view_texts or self._texts_of(self._view)
-            else:
-                if self._order_texts is None:
-                    self._order_texts = self._texts_of(self._order)
-                keys, texts = self._order, self._order_texts
-            hits = self._filter.hits(texts)
-            self._view, self._view_texts = list(compress(keys, hits)), list(compress(texts, hits))
-        row = self._rows.get(previous_key) if previous_key is not None else None
-        if row is not None and self._matches(row):
-            index = self._view.index(row.key)
-        else:
-            index = min(self._cursor_index, len(self._view) - 1)
-        self._cursor_index = max(0, index)
-        self._cursor_key = self._view[self._cursor_index] if self._view else None
-        self._sync_geometry()
+    def _view_rebuilt(
+        self, previous_key: str | None, screen_line: int, invalidate: bool = False
+    ) -> None:
+        """After the store re-derived its view: re-fit the columns, keep the cursor's row on its
+        screen line, repaint, and tell the parent when the cursor now rests on another row."""
+        self._sync_geometry(invalidate)
+        cursor_index = self._store.cursor_index
         if self.is_mounted and 0 <= screen_line < self._body_height():
-            self.scroll_to(y=self._cursor_index - screen_line, animate=False)  # row stays put
+            self.scroll_to(y=cursor_index - screen_line, animate=False)  # row stays put
         self.refresh()
-        if self._cursor_key != previous_key:
-            self.post_message(self.CursorMoved(self, self._cursor_key))
+        if self._store.cursor_key != previous_key:
+            self.post_message(self.CursorMoved(self, self._store.cursor_key))
 
     def _refresh_keys(self, keys: Iterable[str]) -> None:
         """Repaint just the visible lines of these rows."""
         top = round(self.scroll_y)
-        visible = self._view[top : top + self._body_height()]
+        visible = self._store.view[top : top + self._body_height()]
         on_screen = {key: top + line for line, key in enumerate(visible)}
         for key in keys:
             index = on_screen.get(key)
@@ -710,31 +523,31 @@ class ResourceTable(ScrollView, can_focus=True):
         return max(1, self.scrollable_content_region.height - 1)
 
     def _move_cursor(self, index: int) -> None:
-        if not self._view:
+        store = self._store
+        if not store.visible_count:
             return
-        index = max(0, min(index, len(self._view) - 1))
-        previous = self._cursor_index
-        self._cursor_index = index
-        if previous < len(self._view):
+        previous, previous_key = store.cursor_index, store.cursor_key
+        key = store.move_cursor(index)
+        index = store.cursor_index
+        if previous < store.visible_count:
             self.refresh_line(previous + 1)
         self.refresh_line(index + 1)
         self._scroll_cursor_into_view()
-        key = self._view[index]
-        if key != self._cursor_key:
-            self._cursor_key = key
+        if key != previous_key:
             self.post_message(self.CursorMoved(self, key))
 
     def _page(self, direction: int) -> None:
         page = self._body_height()
         if self.is_mounted:
             self.scroll_to(y=round(self.scroll_y) + direction * page, animate=False)
-        self._move_cursor(self._cursor_index + direction * page)
+        self._move_cursor(self._store.cursor_index + direction * page)
 
     def _scroll_cursor_into_view(self) -> None:
         if not self.is_mounted:
             return
         top, height = round(self.scroll_y), self._body_height()
-        if self._cursor_index < top:
-            self.scroll_to(y=self._cursor_index, animate=False)
-        elif self._cursor_index >= top + height:
-            self.scroll_to(y=self._cursor_index - height + 1, animate=False)
+        cursor_index = self._store.cursor_index
+        if cursor_index < top:
+            self.scroll_to(y=cursor_index, animate=False)
+        elif cursor_index >= top + height:
+            self.scroll_to(y=cursor_index - height + 1, animate=False)

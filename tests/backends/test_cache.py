@@ -15,14 +15,8 @@ from typing import Any
 
 import pytest
 
-from kstui.backends.cache import (
-    CacheDelta,
-    CachedRow,
-    CacheManager,
-    CacheState,
-    Subscription,
-    WatchCache,
-)
+from kstui.backends.cache import CacheDelta, CachedRow, CacheState, Subscription, WatchCache
+from kstui.backends.cache_manager import CacheManager
 from kstui.backends.errors import Forbidden, ServerError, TooManyRequests
 from kstui.backends.kube import TABLE_ACCEPT, KubeClient
 from tests.conftest import RunningSandbox

@@ -24,9 +24,10 @@ import pytest
 import trustme
 import yaml
 
+from kstui.backends.credentials import KubeConnection, connect
 from kstui.backends.errors import KubeconfigError, Unauthorized, Unreachable
 from kstui.backends.kube import KubeClient
-from kstui.backends.kubeconfig import KubeConnection, connect, load_kubeconfig
+from kstui.backends.kubeconfig import load_kubeconfig
 from kstui.sandbox.clock import rfc3339
 from tests.conftest import ROOT, RunningSandbox
 

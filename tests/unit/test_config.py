@@ -78,7 +78,7 @@ def test_load_config_reads_the_xdg_file_when_no_path_is_given(tmp_path: Path) ->
 
 def test_example_config_loads_and_says_what_it_shows(tmp_path: Path) -> None:
     config = load_config(write(tmp_path, EXAMPLE_CONFIG), env={})
-    assert dict(config.keymap) == {"table.down": "j,down", "table.up": "k,up",
+    assert dict(config.keymap) == {"table.cursor_down": "j,down", "table.cursor_up": "k,up",
                                    "resource.delete": "ctrl+x"}
     assert dict(config.aliases) == {"pp": "pods -n payments", "dp": "deploy"}
     assert config.readonly_contexts == {"prod-*", "kubesphere-host"}
@@ -297,3 +297,11 @@ def test_validate_keymap_without_any_close_id() -> None:
         validate_keymap({"zzz": "x"}, ["table.down"])
     assert "did you mean" not in str(caught.value)
     assert "one of table.down" in str(caught.value)
+
+
+def test_example_config_names_real_binding_ids() -> None:
+    from kstui.app import binding_ids
+    from kstui.config import EXAMPLE_CONFIG, validate_keymap
+
+    loaded = yaml.safe_load(EXAMPLE_CONFIG)
+    validate_keymap(loaded["keymap"], binding_ids())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 
 from rich.style import Style
 from textual.app import App, ComposeResult
@@ -47,8 +48,6 @@ async def mounted(
 
 
 def pod(name: str, status: str = "Running", restarts: str = "0", age_s: int = 60) -> Row:
-    from datetime import UTC, datetime
-
     created = datetime.fromtimestamp(NOW - age_s, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     tone = Tone.ERROR if status == "CrashLoopBackOff" else Tone.NORMAL
     return Row(f"ns/{name}", (name, status, restarts, created), tone)
@@ -102,6 +101,14 @@ async def test_a_key_deleted_and_recreated_in_one_batch_survives() -> None:
         table.apply([pod("a", status="Pending")], deleted=["ns/a"])
         assert keys(table) == ("ns/a", "ns/b")
         assert table.row("ns/a") == pod("a", status="Pending")
+
+
+async def test_rows_applied_before_the_columns_keep_their_cells() -> None:
+    table = ResourceTable()  # not mounted yet: a screen may feed it before compose finishes
+    table.apply([pod("b"), pod("a")])
+    table.set_columns(COLUMNS)
+    assert keys(table) == ("ns/a", "ns/b")
+    assert table.row("ns/a") == pod("a")
 
 
 async def test_short_rows_are_padded_and_unknown_ages_widen_their_column() -> None:

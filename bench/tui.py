@@ -1,0 +1,331 @@
+#!/usr/bin/env python
+"""kstui end to end: launch, load, keystrokes under churn, watch latency, memory; vs kubectl.
+
+    python bench/tui.py                  # 10,000 pods, then 50,000 pods
+    python bench/tui.py --pods 10000     # one size
+    python bench/tui.py --samples 60     # fewer keystrokes per figure
+
+A report, not a test: it prints a table and always exits 0. For each size it starts the sandbox
+in its own process (`kstui sandbox --clusters 1 --pods N --churn 200`: 200 pod status changes a
+second for the whole run), then:
+
+1. Launch (under a real pty, 160x48, like a terminal): `kstui -A` in a fresh process. Timed from
+   the spawn to the first output containing the header (first frame), the first pod status word
+   (first rows visible), and the breadcrumb count without its "…" (all rows loaded). The RSS of
+   that process is read from /proc after the load. Each launch runs 3 times; the median is shown.
+   The first launch also fills the discovery cache, as kubectl's first run does.
+2. kubectl (`kubectl get pods -A`, same sandbox, same kubeconfig, warm discovery cache): time to
+   the first line of output and to exit, median of 3.
+3. Keystrokes (in process, headless, the same app): the app lists all pods while the churn runs;
+   cursor down, page down and filter keystrokes (typed into the real `/` prompt) are timed from
+   the key to the end of the first frame showing their effect (bench/table.py explains the method).
+4. Watch event to screen: a visible pod is patched (a label change makes the server's Table row
+   change only if a printed column changes, so the patch bumps the pod's restart count through
+   the status subresource); timed from the PATCH to the end of the frame showing the new value.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import fcntl
+import os
+import pty
+import re
+import select
+import shutil
+import signal
+import statistics
+import struct
+import subprocess
+import sys
+import tempfile
+import termios
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from table import FrameClock, p95, percentiles
+from textual import events
+
+from kstui.app import AppSettings, KstuiApp
+from kstui.backends.kubeconfig import load_kubeconfig
+from kstui.screens.resources import ResourcesScreen
+from kstui.widgets.resource_table import ResourceTable
+
+COLUMNS, LINES = 160, 48
+LOADED = re.compile(rb"pods\(all\)\[(\d+)\]")
+
+
+def report(line: str = "") -> None:
+    sys.stdout.write(line + "\n")
+    sys.stdout.flush()
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values) if values else float("nan")
+
+
+# --------------------------------------------------------------------------- sandbox
+
+
+class SandboxProcess:
+    def __init__(self, pods: int, churn: float, workdir: Path) -> None:
+        self.kubeconfig = workdir / "kubeconfig"
+        self.log = workdir / "sandbox.log"
+        with self.log.open("w") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "kstui", "sandbox", "--clusters", "1", "--pods",
+                 str(pods), "--churn", str(churn), "--kubeconfig", str(self.kubeconfig)],
+                stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        deadline = time.monotonic() + 300
+        while "ready in" not in self.log.read_text():
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit(f"sandbox did not start:\n{self.log.read_text()}")
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        self.process.send_signal(signal.SIGINT)
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+# --------------------------------------------------------------------------- launch (pty)
+
+
+def rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def launch_once(kubeconfig: Path, env: dict[str, str]) -> dict[str, float]:
+    """Spawn `kstui -A` on a pty; timestamps of what appears on the 'terminal'."""
+    started = time.perf_counter()
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: become kstui
+        os.execvpe(sys.executable, [sys.executable, "-m", "kstui", "--kubeconfig",
+                                    str(kubeconfig), "-A"], env)
+    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", LINES, COLUMNS, 0, 0))
+    seen = b""
+    marks: dict[str, float] = {}
+    deadline = started + 120
+    try:
+        while time.perf_counter() < deadline and "all rows" not in marks:
+            ready, _, _ = select.select([fd], [], [], 0.5)
+            if not ready:
+                continue
+            try:
+                chunk = os.read(fd, 1 << 16)
+            except OSError:
+                break
+            now = time.perf_counter() - started
+            seen = (seen + chunk)[-200_000:]
+            if "first frame" not in marks and "⎈".encode() in seen:
+                marks["first frame"] = now
+            if "first rows" not in marks and (b"Running" in chunk or b"Pending" in chunk):
+                marks["first rows"] = now
+            found = LOADED.findall(seen)
+            if found:
+                marks["all rows"] = now
+                marks["rows"] = float(found[-1])
+        time.sleep(0.5)  # let the app settle before reading its memory
+        marks["rss"] = rss_mib(pid)
+    finally:
+        os.write(fd, b"\x11")  # ctrl+q
+        end = time.monotonic() + 5
+        while time.monotonic() < end:
+            done, _status = os.waitpid(pid, os.WNOHANG)
+            if done:
+                break
+            try:
+                if select.select([fd], [], [], 0.1)[0]:
+                    os.read(fd, 1 << 16)
+            except OSError:
+                pass
+        else:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+        os.close(fd)
+    return marks
+
+
+def kubectl_once(kubeconfig: Path, cache: Path) -> dict[str, float]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KUBE")}
+    env.update({"KUBECONFIG": str(kubeconfig), "KUBECACHEDIR": str(cache), "HOME": str(cache)})
+    started = time.perf_counter()
+    process = subprocess.Popen(["kubectl", "get", "pods", "-A"], stdout=subprocess.PIPE,
+                               stderr=subprocess.DEVNULL, env=env)
+    assert process.stdout is not None
+    first = None
+    lines = 0
+    for _line in process.stdout:
+        lines += 1
+        if first is None and lines > 1:  # the header alone is not a row
+            first = time.perf_counter() - started
+    process.wait()
+    return {"first rows": first or float("nan"), "all rows": time.perf_counter() - started,
+            "rows": lines - 1}
+
+
+# --------------------------------------------------------------------------- keystrokes
+
+
+async def keystrokes(kubeconfig: Path, samples: int, cache_dir: Path) -> dict[str, list[float]]:
+    config = load_kubeconfig(str(kubeconfig))
+    app = KstuiApp(AppSettings(config, "host", "", cache_dir=cache_dir))
+    results: dict[str, list[float]] = {"cursor": [], "page": [], "filter": [], "event": []}
+    async with app.run_test(size=(COLUMNS, LINES)) as pilot:
+        while not (isinstance(app.screen, ResourcesScreen) and app.screen.loaded):
+            await pilot.pause(0.05)
+        screen = app.screen
+        table = screen.query_one(ResourceTable)
+        clock = FrameClock(app)
+        driver = app._driver
+        assert driver is not None
+
+        def key(name: str, character: str | None = None) -> None:
+            event = events.Key(name, character)
+            event.set_sender(app)
+            driver.send_message(event)
+
+        page = table.scrollable_content_region.height - 1
+        for label, name, step in (("cursor", "down", 1), ("page", "pagedown", page)):
+            table.action_cursor_first()
+            await asyncio.sleep(0.05)
+            for _ in range(samples):
+                if table.cursor_index + step >= table.visible_count:
+                    table.action_cursor_first()
+                    await asyncio.sleep(0.02)
+                expected = table.cursor_index + step
+                results[label].append(await clock.time(
+                    lambda name=name: key(name),
+                    lambda expected=expected: table.cursor_index == expected))
+                await asyncio.sleep(0.02)
+
+        key("slash", "/")
+        await asyncio.sleep(0.1)
+        typed = ""
+        words = ["apps-0", "running", "crash", "pending", "worker"]
+        sequence = []
+        for word in words:
+            sequence += list(word) + ["backspace"] * len(word)
+        for step in sequence[:samples]:
+            if step == "backspace":
+                typed = typed[:-1]
+                act = (lambda: key("backspace"))
+            else:
+                typed += step
+                act = (lambda step=step: key("minus" if step == "-" else step, step))
+            results["filter"].append(await clock.time(
+                act, lambda typed=typed: table.filter_text == typed))
+            await asyncio.sleep(0.02)
+        key("escape")
+        await asyncio.sleep(0.2)
+
+        # watch event → screen: bump restarts of a visible pod through the status subresource
+        backend = screen.backend
+        client = await backend.open()
+        for _ in range(min(samples, 30)):
+            top = round(table.scroll_y)
+            visible = table.visible_keys[top: top + 10]
+            target = visible[len(visible) // 2]
+            namespace, name = screen.names[target]
+            path = f"/api/v1/namespaces/{namespace}/pods/{name}/status"
+            pod = await client.get(path)
+            statuses = (pod.get("status") or {}).get("containerStatuses") or []
+            if not statuses:
+                continue
+            restarts = int(statuses[0].get("restartCount") or 0) + 1
+            statuses[0]["restartCount"] = restarts
+            before = table.row(target)
+
+            def changed(target: str = target, before: Any = before) -> bool:
+                row = table.row(target)
+                return row is not None and row is not before and row.cells != before.cells
+
+            # The clock starts when the PATCH is sent and stops at the frame showing it.
+            patched = clock.time(lambda: asyncio.ensure_future(client.patch(
+                path, {"status": {"containerStatuses": statuses}}, "merge")), changed)
+            results["event"].append(await patched)
+            await asyncio.sleep(0.05)
+        await app.session.aclose()
+    return results
+
+
+# --------------------------------------------------------------------------- report
+
+
+def run(pods: int, samples: int, runs: int) -> None:
+    workdir = Path(tempfile.mkdtemp(prefix="kstui-bench-"))
+    report(f"\n## {pods:,} pods (sandbox churning 200 pod updates/s), {COLUMNS}x{LINES}")
+    started = time.perf_counter()
+    sandbox = SandboxProcess(pods, 200.0, workdir)
+    report(f"sandbox ready in {time.perf_counter() - started:.1f} s")
+    env = dict(os.environ, TERM="xterm-256color", COLORTERM="truecolor",
+               XDG_CACHE_HOME=str(workdir / "cache"), XDG_CONFIG_HOME=str(workdir / "config"))
+    env.pop("NO_COLOR", None)
+    try:
+        launches = [launch_once(sandbox.kubeconfig, env) for _ in range(runs + 1)][1:]
+        kubectl: list[dict[str, float]] = []
+        if shutil.which("kubectl"):
+            kubectl_once(sandbox.kubeconfig, workdir / "kube")  # warm its discovery cache
+            kubectl = [kubectl_once(sandbox.kubeconfig, workdir / "kube") for _ in range(runs)]
+        keys = asyncio.run(keystrokes(sandbox.kubeconfig, samples, workdir / "cache"))
+    finally:
+        sandbox.stop()
+
+    def m(items: list[dict[str, float]], key: str) -> float:
+        return median([item[key] for item in items if key in item])
+
+    first_frame, first_rows = m(launches, "first frame"), m(launches, "first rows")
+    all_rows, rss = m(launches, "all rows"), m(launches, "rss")
+    k_first, k_all = m(kubectl, "first rows"), m(kubectl, "all rows")
+
+    def verdict(ok: bool) -> str:
+        return "pass" if ok else "MISS"
+
+    report(f"rows listed: kstui {m(launches, 'rows'):.0f}, kubectl {m(kubectl, 'rows'):.0f}")
+    report("| figure | kstui | kubectl | ratio | target | |")
+    report("| --- | --- | --- | --- | --- | --- |")
+    report(f"| launch → first frame | {first_frame * 1000:.0f} ms | | | ≤ 400 ms | "
+           f"{verdict(first_frame <= 0.4)} |")
+    report(f"| launch → first rows | {first_rows * 1000:.0f} ms | {k_first * 1000:.0f} ms | "
+           f"{first_rows / k_first:.2f}x | ≤ 0.5x | {verdict(first_rows <= 0.5 * k_first)} |")
+    report(f"| launch → all rows | {all_rows * 1000:.0f} ms | {k_all * 1000:.0f} ms | "
+           f"{all_rows / k_all:.2f}x | ≤ 1.0x | {verdict(all_rows <= k_all)} |")
+    for label, name, target in (("cursor", "cursor down", 30), ("page", "page down", 30),
+                                ("filter", "filter keystroke", 50)):
+        samples_ms = keys[label]
+        report(f"| {name}, under churn | p50 {statistics.median(samples_ms):.1f} / "
+               f"p95 {p95(samples_ms):.1f} ms | | | p95 ≤ {target} ms | "
+               f"{verdict(p95(samples_ms) <= target)} |")
+    event = keys["event"]
+    if event:
+        report(f"| watch event → screen | p50 {statistics.median(event):.0f} / "
+               f"p95 {p95(event):.0f} ms | | | p95 ≤ 1000 ms | {verdict(p95(event) <= 1000)} |")
+    report(f"| RSS after load | {rss:.0f} MiB | | | ≤ 150 MiB | {verdict(rss <= 150)} |")
+    for label in ("cursor", "page", "filter", "event"):
+        if keys[label]:
+            report(f"  {label:<7} {percentiles(keys[label])}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--pods", type=int, action="append",
+                        help="pods in the sandbox (repeatable; default 10000 and 50000)")
+    parser.add_argument("--samples", type=int, default=100, help="keystrokes per figure")
+    parser.add_argument("--runs", type=int, default=3, help="launches and kubectl runs")
+    args = parser.parse_args()
+    report(f"kstui bench/tui.py · python {sys.version.split()[0]} · {os.cpu_count()} cores")
+    for pods in args.pods or [10_000, 50_000]:
+        run(pods, args.samples, args.runs)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,447 @@
+"""The credentials of one kubeconfig context (`KubeConnection`): token, token file, basic auth,
+client certificate, CA and proxy through the `kubernetes` package's loader, and exec plugins run
+here. The loader is imported lazily, because importing it costs 250 ms at startup."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import ssl
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from kstui.backends.errors import KubeconfigError
+from kstui.backends.kubeconfig import ContextInfo, Entry, KubeConfig
+
+EXEC_API_VERSIONS = ("client.authentication.k8s.io/v1", "client.authentication.k8s.io/v1beta1")
+EXEC_TIMEOUT = 120.0
+TOKEN_FILE_PERIOD = 60.0
+"""Seconds between re-reads of a tokenFile, as client-go's cached file token source."""
+_CLUSTER_FILES = ("certificate-authority",)
+_USER_FILES = ("client-certificate", "client-key", "tokenFile")
+_LOADER_LOCK = threading.Lock()
+"""The loader caches -data temp files by content in a global: one connection loads at a time,
+or two contexts sharing a CA could read each other's (already removed) scratch files."""
+
+
+@dataclass(frozen=True, slots=True)
+class ExecCredential:
+    """What an exec plugin answered: a token or a client certificate, maybe an expiry."""
+
+    token: str = ""
+    cert_pem: str = ""
+    key_pem: str = ""
+    expires_at: datetime | None = None
+
+
+class KubeConnection:
+    """The `Connection` of one context. The constructor blocks (file reads, the first run of an
+    exec plugin, the `kubernetes` import): call it from a thread, or use `connect()`."""
+
+    def __init__(self, config: KubeConfig, context: str | None = None, *,
+                 clock: Callable[[], datetime] | None = None) -> None:
+        info = config.context(context)
+        self.info = info
+        self.context_name = info.name
+        self.namespace = info.namespace
+        server = info.server.rstrip("/")
+        self.server = server if "://" in server else f"https://{server}"
+        cluster = config.clusters[info.cluster]
+        user = config.users.get(info.user) if info.user else None
+        self.proxy: str | None = str(cluster.body.get("proxy-url") or "") or None
+        self.auth = "none"
+        """How the context authenticates: token, token file, exec, client certificate, ..."""
+        self.verify: ssl.SSLContext | bool = False
+        self._clock = clock or _utc_now
+        self._lock = asyncio.Lock()
+        self._generation = 0
+        self._authorization = ""
+        self._cert_pem = ""
+        self._expires_at: datetime | None = None
+        self._token_file = ""
+        self._token_read_at = 0.0
+        self._exec: _ExecPlugin | None = None
+
+        cluster_body = _resolved(cluster.body, cluster.source, _CLUSTER_FILES)
+        user_body = _resolved(user.body, user.source, _USER_FILES) if user else {}
+        static_auth = any(user_body.get(k) for k in ("auth-provider", "token", "tokenFile"))
+        if user is not None and user_body.get("exec") and not static_auth:
+            # The kubernetes loader logs plugin failures away and hands the plugin our terminal;
+            # plugins run here instead, as kubectl runs them without a terminal.
+            self._exec = _ExecPlugin(user_body["exec"], user, info, cluster_body)
+            user_body = {k: v for k, v in user_body.items()
+                         if k not in ("exec", "username", "password")}
+        user_body.pop("exec", None)
+        if user_body.get("tokenFile") and not user_body.get("token") \
+                and not user_body.get("auth-provider"):
+            self._token_file = user_body["tokenFile"]
+            self._token_read_at = time.monotonic()
+        self.verify, self._authorization = _load_static(
+            info, cluster, cluster_body, user, user_body, self.server.startswith("https:"))
+        self.auth = _auth_method(user_body)
+        if self._exec is not None:
+            self._apply(self._exec.run())
+            self.auth = "exec"
+
+    def _apply(self, credential: ExecCredential) -> bool:
+        """Take a fresh exec credential; True (and a new generation) if it differs."""
+        before = (self._authorization, self._cert_pem)
+        self._expires_at = credential.expires_at
+        self._authorization = f"Bearer {credential.token}" if credential.token else ""
+        self._cert_pem = credential.cert_pem
+        if credential.cert_pem:
+            if not isinstance(self.verify, ssl.SSLContext):
+                self.verify = _unverified_context()
+            # Loaded into the context KubeClient already holds: new connections present it.
+            _load_client_pem(self.verify, credential, self._exec.where if self._exec else "")
+        if before == (self._authorization, self._cert_pem):
+            return False
+        self._generation += 1
+        return True
+
+    def _expired(self) -> bool:
+        return self._expires_at is not None and self._clock() >= self._expires_at
+
+    async def auth_headers(self) -> dict[str, str]:
+        if self._exec is not None and self._expired():
+            async with self._lock:
+                if self._expired():  # a request that waited on the lock finds it renewed
+                    self._apply(await asyncio.to_thread(self._exec.run))
+        elif self._token_file and time.monotonic() - self._token_read_at > TOKEN_FILE_PERIOD:
+            async with self._lock:
+                try:
+                    await asyncio.to_thread(self._reread_token_file)
+                except KubeconfigError:
+                    self._token_read_at = time.monotonic()  # keep the cached token, as client-go
+        return {"Authorization": self._authorization} if self._authorization else {}
+
+    async def refresh(self) -> bool:
+        """After a 401: re-run the exec plugin or re-read the token file. Requests refused at
+        once share one refresh: a caller that waited for it sees the generation move."""
+        if self._exec is None and not self._token_file:
+            return False
+        seen = self._generation
+        async with self._lock:
+            if self._generation != seen:
+                return True
+            if self._exec is not None:
+                return self._apply(await asyncio.to_thread(self._exec.run))
+            return await asyncio.to_thread(self._reread_token_file)
+
+    def _reread_token_file(self) -> bool:
+        try:
+            token = Path(self._token_file).read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise KubeconfigError(f'token file of context "{self.context_name}" cannot be read',
+                                  f"{self._token_file}: {exc.strerror}",
+                                  "restore the file or fix users[].user.tokenFile") from exc
+        self._token_read_at = time.monotonic()
+        header = f"Bearer {token}" if token else ""
+        if header == self._authorization:
+            return False
+        self._authorization = header
+        self._generation += 1
+        return True
+
+
+async def connect(config: KubeConfig, context: str | None = None, *,
+                  clock: Callable[[], datetime] | None = None) -> KubeConnection:
+    """A KubeConnection for the context (None: the current one), loaded in a thread. `clock`
+    decides when exec credentials expire (default: the wall clock)."""
+    return await asyncio.to_thread(KubeConnection, config, context, clock=clock)
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _resolved(body: dict[str, Any], source: Path, keys: tuple[str, ...]) -> dict[str, Any]:
+    """Relative file paths made absolute against the directory of the file they came from."""
+    result = dict(body)
+    for key in keys:
+        value = result.get(key)
+        if isinstance(value, str) and value and not os.path.isabs(value):
+            result[key] = os.path.normpath(os.path.join(source.parent, value))
+    return result
+
+
+def _auth_method(user_body: dict[str, Any]) -> str:
+    provider = user_body.get("auth-provider")
+    if isinstance(provider, dict):
+        return f"auth-provider {provider.get('name', '')}".strip()
+    for key, method in (("token", "token"), ("tokenFile", "token file"), ("username", "basic"),
+                        ("client-certificate", "client certificate"),
+                        ("client-certificate-data", "client certificate")):
+        if user_body.get(key):
+            return method
+    return "none"
+
+
+def _origin(body: dict[str, Any], key: str, source: Path) -> str:
+    if body.get(f"{key}-data"):
+        return f"{key}-data in {source}"
+    return f"{key} {body.get(key)} (set in {source})"
+
+
+def _check_files(info: ContextInfo, kind: str, entry: Entry | None, body: dict[str, Any],
+                 keys: tuple[str, ...]) -> None:
+    """kubectl's checks, done before the loader so the message names the field and file."""
+    import base64
+    import binascii
+
+    if entry is None:
+        return
+    what = f'{kind} "{entry.name}" (context "{info.name}")'
+    for key in keys:
+        data = body.get(f"{key}-data") if key != "tokenFile" else body.get("token")
+        if data and key != "tokenFile":
+            try:
+                base64.b64decode(str(data), validate=True)
+            except binascii.Error as exc:
+                raise KubeconfigError(f"{key}-data of {what} is not valid base64",
+                                      f"{exc} (in {entry.source})",
+                                      "paste the base64 of the PEM file: `base64 -w0 FILE`"
+                                      ) from exc
+        elif body.get(key) and not os.path.isfile(body[key]):
+            raise KubeconfigError(f"{key} of {what} does not exist",
+                                  _origin(body, key, entry.source),
+                                  f"fix the path in {entry.source} (relative paths are "
+                                  "relative to that file)")
+
+
+def _load_static(info: ContextInfo, cluster: Entry, cluster_body: dict[str, Any],
+                 user: Entry | None, user_body: dict[str, Any],
+                 tls: bool) -> tuple[ssl.SSLContext | bool, str]:
+    """Token, token file, basic auth, OIDC id-token, CA and client certificate, through the
+    `kubernetes` package's KubeConfigLoader; returns (verify, Authorization header)."""
+    _check_files(info, "cluster", cluster, cluster_body, _CLUSTER_FILES)
+    _check_files(info, "user", user, user_body, _USER_FILES)
+    provider = user_body.get("auth-provider")
+    if isinstance(provider, dict) and provider.get("name") in ("gcp", "azure"):
+        raise KubeconfigError(f'user "{info.user}" uses the {provider["name"]} auth-provider, '
+                              "which kubectl no longer supports",
+                              f"in {user.source if user else cluster.source}",
+                              "switch to the exec plugin (gke-gcloud-auth-plugin or kubelogin)")
+    import tempfile
+
+    from kubernetes.client import Configuration
+    from kubernetes.config.kube_config import KubeConfigLoader
+
+    document = {"clusters": [{"name": info.cluster, "cluster": cluster_body}],
+                "users": [{"name": info.user, "user": user_body}] if info.user else [],
+                "contexts": [{"name": info.name,
+                              "context": {"cluster": info.cluster, "user": info.user}}]}
+    configuration = Configuration()
+    with _LOADER_LOCK, tempfile.TemporaryDirectory(prefix="kstui-kubeconfig-") as scratch:
+        try:
+            loader = KubeConfigLoader(  # type: ignore[no-untyped-call]
+                document, info.name, config_base_path="", temp_file_path=scratch)
+            loader.load_and_set(configuration)  # type: ignore[no-untyped-call]
+        except Exception as exc:  # ConfigException, OSError, ValueError...: all the user's to fix
+            raise KubeconfigError(f'credentials of context "{info.name}" cannot be loaded',
+                                  f"{type(exc).__name__}: {exc}",
+                                  f'check user "{info.user}" and cluster "{info.cluster}" in '
+                                  f"{user.source if user else cluster.source}") from exc
+        verify = _tls_context(info, cluster, cluster_body, user, user_body, configuration) \
+            if tls else False
+    authorization = str(configuration.api_key.get("BearerToken") or "").strip()
+    return verify, authorization
+
+
+def _tls_context(info: ContextInfo, cluster: Entry, cluster_body: dict[str, Any],
+                 user: Entry | None, user_body: dict[str, Any],
+                 configuration: Any) -> ssl.SSLContext | bool:
+    """An SSLContext with the CA and the client certificate (httpx 0.28 ignores `cert=` when
+    `verify` is given, so the certificate goes into the context)."""
+    ca_file, cert_file, key_file = (configuration.ssl_ca_cert, configuration.cert_file,
+                                    configuration.key_file)
+    insecure = not configuration.verify_ssl
+    where = f'context "{info.name}"'
+    if insecure and ca_file:
+        raise KubeconfigError(f'cluster "{info.cluster}" sets both a certificate authority and '
+                              f"insecure-skip-tls-verify ({where})",
+                              "kubectl refuses a root certificate with the insecure flag "
+                              f"(both set in {cluster.source})",
+                              f"remove one of them in {cluster.source}")
+    if bool(cert_file) != bool(key_file):
+        have, missing = ("client-certificate", "client-key") if cert_file else \
+            ("client-key", "client-certificate")
+        raise KubeconfigError(f'user "{info.user}" has a {have} but no {missing} ({where})',
+                              f"in {user.source if user else cluster.source}",
+                              f"add {missing} (or {missing}-data) next to {have}")
+    if insecure and not cert_file:
+        return False
+    try:
+        context = _unverified_context() if insecure else ssl.create_default_context(cafile=ca_file)
+    except (ssl.SSLError, OSError) as exc:
+        raise KubeconfigError(f'certificate authority of cluster "{info.cluster}" cannot be '
+                              f"loaded ({where})",
+                              f"{_origin(cluster_body, 'certificate-authority', cluster.source)}:"
+                              f" {exc}",
+                              "point certificate-authority(-data) at the cluster's CA "
+                              "certificate in PEM form") from exc
+    if cert_file:
+        try:
+            context.load_cert_chain(cert_file, key_file)
+        except (ssl.SSLError, OSError) as exc:
+            source = user.source if user else cluster.source
+            raise KubeconfigError(f'client certificate of user "{info.user}" cannot be loaded '
+                                  f"({where})",
+                                  f"{_origin(user_body, 'client-certificate', source)}: {exc}",
+                                  "client-certificate and client-key must be a matching PEM "
+                                  "certificate and private key") from exc
+    return context
+
+
+def _unverified_context() -> ssl.SSLContext:
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    return context
+
+
+def _load_client_pem(context: ssl.SSLContext, credential: ExecCredential, where: str) -> None:
+    """ssl loads certificates from files only: a private directory, removed at once."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="kstui-exec-") as scratch:
+        cert, key = Path(scratch) / "tls.crt", Path(scratch) / "tls.key"
+        cert.write_text(credential.cert_pem)
+        key.write_text(credential.key_pem)
+        try:
+            context.load_cert_chain(cert, key)
+        except ssl.SSLError as exc:
+            raise KubeconfigError(f"{where} returned an unusable client certificate", str(exc),
+                                  "clientCertificateData and clientKeyData must be a matching "
+                                  "PEM certificate and key") from exc
+
+
+# ------------------------------------------------------------------ exec plugins
+
+
+class _ExecPlugin:
+    """An exec credential plugin (client.authentication.k8s.io v1/v1beta1), run without a
+    terminal as kubectl runs it when stdin is not one."""
+
+    def __init__(self, spec: Any, user: Entry, info: ContextInfo,
+                 cluster_body: dict[str, Any]) -> None:
+        self.where = f'exec plugin of user "{info.user}" (context "{info.name}", {user.source})'
+        self.source = user.source
+        if not isinstance(spec, dict) or not isinstance(spec.get("command"), str) \
+                or not spec["command"]:
+            raise KubeconfigError(f"{self.where} has no command", "users[].user.exec.command "
+                                  "is missing", f"set the plugin's command in {user.source}")
+        self.api_version = str(spec.get("apiVersion") or "")
+        if self.api_version not in EXEC_API_VERSIONS:
+            raise KubeconfigError(f"{self.where} uses apiVersion {self.api_version!r}",
+                                  f"supported: {', '.join(EXEC_API_VERSIONS)}",
+                                  f"set exec.apiVersion to {EXEC_API_VERSIONS[0]} in {user.source}")
+        mode = spec.get("interactiveMode")
+        if not mode and self.api_version == EXEC_API_VERSIONS[0]:
+            raise KubeconfigError(f"{self.where} does not say its interactiveMode",
+                                  f"kubectl requires it for {EXEC_API_VERSIONS[0]}",
+                                  "add `interactiveMode: IfAvailable` to the exec entry")
+        if mode == "Always":
+            raise KubeconfigError(f"{self.where} needs a terminal (interactiveMode: Always)",
+                                  "kstui runs credential plugins without a terminal",
+                                  "log in with kubectl in a terminal first, or set "
+                                  "interactiveMode: IfAvailable")
+        command = spec["command"]
+        if os.sep in command and not os.path.isabs(command):  # as kubectl: PATH names stay
+            command = os.path.normpath(os.path.join(user.source.parent, command))
+        self.argv = [command, *(str(a) for a in spec.get("args") or [])]
+        self.install_hint = str(spec.get("installHint") or "")
+        self.extra_env = {str(e.get("name")): str(e.get("value", ""))
+                          for e in spec.get("env") or [] if isinstance(e, dict)}
+        exec_spec: dict[str, Any] = {"interactive": False}
+        if spec.get("provideClusterInfo"):
+            exec_spec["cluster"] = _exec_cluster(cluster_body)
+        self.extra_env["KUBERNETES_EXEC_INFO"] = json.dumps(
+            {"apiVersion": self.api_version, "kind": "ExecCredential", "spec": exec_spec})
+
+    def run(self) -> ExecCredential:
+        import shlex
+        import subprocess
+
+        shown = shlex.join(self.argv)
+        try:
+            done = subprocess.run(self.argv, env={**os.environ, **self.extra_env},
+                                  stdin=subprocess.DEVNULL, capture_output=True,
+                                  timeout=EXEC_TIMEOUT, check=False)
+        except OSError as exc:
+            raise KubeconfigError(f"{self.where} cannot start `{shown}`", str(exc),
+                                  self.install_hint or "install the plugin, or fix "
+                                  f"users[].user.exec.command in {self.source}") from exc
+        except subprocess.TimeoutExpired as exc:
+            raise KubeconfigError(f"{self.where}: `{shown}` did not answer in "
+                                  f"{EXEC_TIMEOUT:.0f} s", "it was stopped",
+                                  f"run `{shown}` in a terminal to see what it waits for") from exc
+        if done.returncode != 0:
+            lines = done.stderr.decode(errors="replace").strip().splitlines()
+            raise KubeconfigError(
+                f"{self.where}: `{shown}` failed with exit code {done.returncode}",
+                f"stderr: {lines[-1].strip()}" if lines else "it wrote nothing on stderr",
+                f"run `{shown}` in a terminal to see what it needs (often a fresh login)")
+        return self._parse(done.stdout)
+
+    def _parse(self, stdout: bytes) -> ExecCredential:
+        def bad(why: str) -> KubeconfigError:
+            return KubeconfigError(f"{self.where} printed no usable ExecCredential", why,
+                                   f"run `{' '.join(self.argv)}` and check its output")
+
+        try:
+            answer = json.loads(stdout)
+        except ValueError as exc:
+            raise bad(f"its output is not JSON: {stdout[:120]!r}") from exc
+        if not isinstance(answer, dict) or answer.get("kind") != "ExecCredential":
+            raise bad("expected kind ExecCredential")
+        if answer.get("apiVersion") != self.api_version:
+            raise bad(f"it answered apiVersion {answer.get('apiVersion')!r}, "
+                      f"expected {self.api_version}")
+        status = answer.get("status")
+        if not isinstance(status, dict):
+            raise bad("status is missing")
+        token = str(status.get("token") or "")
+        cert, key = str(status.get("clientCertificateData") or ""), \
+            str(status.get("clientKeyData") or "")
+        if not token and not (cert and key):
+            raise bad("status has neither a token nor clientCertificateData with clientKeyData")
+        expires_at = None
+        if status.get("expirationTimestamp"):
+            try:
+                expires_at = datetime.fromisoformat(
+                    str(status["expirationTimestamp"]).replace("Z", "+00:00"))
+            except ValueError as exc:
+                raise bad(f"expirationTimestamp {status['expirationTimestamp']!r} is not "
+                          "RFC 3339") from exc
+            if expires_at.tzinfo is None:
+                expires_at = expires_at.replace(tzinfo=UTC)
+        return ExecCredential(token, cert, key, expires_at)
+
+
+def _exec_cluster(cluster_body: dict[str, Any]) -> dict[str, Any]:
+    """spec.cluster for provideClusterInfo, with the CA as data as client-go sends it."""
+    import base64
+
+    cluster: dict[str, Any] = {key: cluster_body[key] for key in ("server", "tls-server-name",
+                                                  "insecure-skip-tls-verify", "proxy-url")
+               if key in cluster_body}
+    if cluster_body.get("certificate-authority-data"):
+        cluster["certificate-authority-data"] = cluster_body["certificate-authority-data"]
+    elif cluster_body.get("certificate-authority"):
+        try:
+            with open(cluster_body["certificate-authority"], "rb") as ca:
+                cluster["certificate-authority-data"] = base64.b64encode(ca.read()).decode()
+        except OSError:
+            pass  # reported with the file's name when the CA itself is loaded
+    for extension in cluster_body.get("extensions") or []:
+        if isinstance(extension, dict) \
+                and extension.get("name") == "client.authentication.k8s.io/exec":
+            cluster["config"] = extension.get("extension")
+    return cluster

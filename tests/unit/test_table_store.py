@@ -1,0 +1,128 @@
+"""TableStore without a screen: sorting, filtering, narrowing and a cursor that keeps its key."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import UTC, datetime
+
+import pytest
+
+from kstui.model import Column, Row
+from kstui.widgets.table_store import TableStore
+from tests.conftest import ROOT
+
+NOW = 1_700_000_000.0
+COLUMNS = [
+    Column("NAME"),
+    Column("STATUS"),
+    Column("RESTARTS", numeric=True),
+    Column("AGE", age=True),
+]
+
+
+def pod(name: str, status: str = "Running", restarts: str = "0", age_s: int = 60) -> Row:
+    created = datetime.fromtimestamp(NOW - age_s, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return Row(f"ns/{name}", (name, status, restarts, created))
+
+
+def store_of(*rows: Row) -> TableStore:
+    store = TableStore()
+    store.set_columns(COLUMNS)
+    store.replace_all(rows)
+    return store
+
+
+def test_sorts_by_text_case_insensitively_then_by_age_and_toggles() -> None:
+    store = store_of(pod("b", age_s=30), pod("C", age_s=3600), pod("a", age_s=30))
+    assert store.view == ["ns/a", "ns/b", "ns/C"]
+    store.sort_by(3)  # youngest first, ties by key
+    assert store.view == ["ns/a", "ns/b", "ns/C"]
+    store.sort_by(3)  # the same column again flips it
+    assert store.sort_reverse
+    assert store.view == ["ns/C", "ns/b", "ns/a"]
+    store.sort_by(1, reverse=False)  # all Running: key order decides
+    assert store.view == ["ns/C", "ns/a", "ns/b"]
+    with pytest.raises(IndexError):
+        store.sort_by(4)
+
+
+def test_numeric_sort_reads_the_leading_number_and_puts_the_rest_last() -> None:
+    store = store_of(
+        pod("a", restarts="10"), pod("b", restarts="9 (5m ago)"), pod("c", restarts="<none>"),
+        pod("d", restarts="-1"),
+    )
+    store.sort_by(2)
+    assert store.view == ["ns/d", "ns/b", "ns/a", "ns/c"]
+    outcome = store.apply([pod("c", restarts="3")])  # a sort key changed: re-sorted in place
+    assert outcome.view_rebuilt
+    assert store.view == ["ns/d", "ns/c", "ns/b", "ns/a"]
+
+
+def test_filter_regex_inverted_and_invalid_regex_taken_literally() -> None:
+    store = store_of(pod("api-1"), pod("api-2", status="CrashLoopBackOff"), pod("web-(1)"))
+    assert store.set_filter("API-\\d")  # upper case: still case-insensitive
+    assert store.view == ["ns/api-1", "ns/api-2"]
+    store.set_filter("!crash")
+    assert store.view == ["ns/api-1", "ns/web-(1)"]
+    store.set_filter("web-(")  # an invalid regex never raises
+    assert store.view == ["ns/web-(1)"]
+    assert not store.set_filter("web-(")  # unchanged text: nothing to do
+    store.set_filter("2023")  # ages are not searched: timestamps would match everything
+    assert store.view == []
+    store.set_filter("")
+    assert store.visible_count == store.row_count == 3
+
+
+def test_typing_narrows_the_view_and_still_sees_rows_changed_in_place() -> None:
+    store = store_of(pod("api-1"), pod("api-2"), pod("web-1"))
+    store.set_filter("ap")
+    outcome = store.apply([pod("api-2", status="apz")])  # still matches: no rebuild
+    assert outcome.changed == [pod("api-2", status="apz")]
+    assert not outcome.view_rebuilt
+    store.set_filter("apz")  # a stricter plain word narrows the current view
+    assert store.view == ["ns/api-2"]
+    store.set_filter("ap")  # erasing widens again from every row
+    assert store.view == ["ns/api-1", "ns/api-2"]
+    outcome = store.apply([pod("web-1", status="api-ish"), pod("api-1")])
+    assert outcome.view_rebuilt  # web-1 now matches
+    assert outcome.changed == [pod("web-1", status="api-ish")]  # api-1 is the same row
+    assert store.view == ["ns/api-1", "ns/api-2", "ns/web-1"]
+
+
+def test_batches_delete_then_upsert_and_pad_short_rows() -> None:
+    store = store_of(pod("a"), pod("b"))
+    outcome = store.apply([pod("a", status="Pending"), Row("ns/c", ("c",))], deleted=["ns/a"])
+    assert outcome.view_rebuilt
+    assert store.view == ["ns/a", "ns/b", "ns/c"]
+    assert store.row("ns/a") == pod("a", status="Pending")
+    assert store.rows["ns/c"].cells == ("c", "", "", "")
+    store.apply(deleted=["ns/missing"])
+    assert store.row_count == 3
+
+
+def test_the_cursor_follows_its_key_and_moves_by_key() -> None:
+    store = store_of(pod("a", restarts="3"), pod("b", restarts="1"), pod("c", restarts="2"))
+    assert store.cursor_key == "ns/a"
+    assert store.index_of("ns/b") == 1
+    assert store.move_cursor(1) == "ns/b"
+    store.sort_by(2)
+    assert (store.cursor_key, store.cursor_index) == ("ns/b", 0)
+    store.set_filter("[ac]")  # the cursor's row is filtered out: same index, clamped
+    assert (store.cursor_key, store.cursor_index) == ("ns/c", 0)
+    assert store.index_of("ns/b") is None  # filtered out
+    assert store.index_of("ns/nope") is None
+    assert store.move_cursor(99) == "ns/a"  # clamped to the last row
+    store.apply(deleted=["ns/a", "ns/c"])
+    assert (store.cursor_key, store.cursor_index) == (None, 0)
+
+
+def test_the_store_needs_no_toolkit() -> None:
+    probe = (
+        "import sys, kstui.widgets.table_store; "
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'textual', 'rich'}))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, check=True
+    )
+    assert done.stdout.strip() == "[]"
