@@ -13,7 +13,6 @@ from pathlib import Path
 
 from kstui import __version__
 
-
 SECTIONS = ("resources",)
 
 
@@ -171,6 +170,8 @@ def _run_demo(args: argparse.Namespace) -> int:
                                  f"(log: {log_path}):\n{log_path.read_text()[-2000:]}\n")
                 return 2
             time.sleep(0.02)
+        if not args.namespace:
+            args.all_namespaces = True  # the demo's contexts have no namespace: show everything
         return _run_app(args, str(kubeconfig))
     finally:
         process.terminate()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import gc
 from dataclasses import dataclass, field, replace
@@ -79,6 +80,7 @@ class KstuiApp(App[None]):
                                      cache_dir=settings.cache_dir),
             aliases=config.aliases)
         self.coalesce_seconds = config.refresh.coalesce_ms / 1000
+        self.first_frame = asyncio.Event()
         for name in SECTIONS:
             self.add_mode(name, lambda name=name: self._section_screen(name))
 
@@ -87,15 +89,26 @@ class KstuiApp(App[None]):
 
     def _resources(self, target: Target) -> ResourcesScreen:
         return ResourcesScreen(self.session, target, frozen_now=self.settings.frozen_now,
-                               coalesce_seconds=self.coalesce_seconds)
+                               coalesce_seconds=self.coalesce_seconds,
+                               first_frame=self.first_frame)
 
     def on_mount(self) -> None:
         config = self.settings.config
         if config.keymap:
             self.set_keymap(dict(config.keymap))
-        if config.theme in self.available_themes:
-            self.theme = config.theme
+        if config.theme != self.theme and config.theme in self.available_themes:
+            self.theme = config.theme  # a theme change re-parses all CSS: only when asked
         self.switch_mode(self.settings.screen)
+
+    def on_ready(self) -> None:
+        """The first frame is on the terminal: now the network (and httpx, and the kubernetes
+        package for credentials) may start. Until then screens wait on `first_frame`."""
+        # Ready comes before the screen's content is composited and written; one more
+        # refresh lets that frame reach the terminal before imports and TLS take the loop.
+        self.call_after_refresh(self._start_network)
+
+    def _start_network(self) -> None:
+        self.first_frame.set()
         self.watch_namespaces()
 
     async def on_unmount(self) -> None:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kstui.backends.errors import KstuiError
 from kstui.backends.kinds import ResourceKind
-from kstui.backends.kube import KubeClient
+
+if TYPE_CHECKING:
+    from kstui.backends.kube import KubeClient
 
 RESTARTABLE = frozenset({"deployments", "statefulsets", "daemonsets"})
 RESTARTED_AT = "kubectl.kubernetes.io/restartedAt"

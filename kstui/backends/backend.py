@@ -7,14 +7,16 @@ import contextlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from kstui.backends.cache_manager import CacheManager
-from kstui.backends.credentials import connect
-from kstui.backends.discovery import Discovery
 from kstui.backends.errors import KstuiError
 from kstui.backends.kinds import BUILTIN, KindRegistry, ResourceKind, UnknownKind
-from kstui.backends.kube import KubeClient
 from kstui.backends.kubeconfig import ContextInfo, KubeConfig
+
+if TYPE_CHECKING:  # imported in open(): httpx and ssl cost ~70 ms the first frame need not pay
+    from kstui.backends.cache_manager import CacheManager
+    from kstui.backends.discovery import Discovery
+    from kstui.backends.kube import KubeClient
 
 
 def cache_home(env: dict[str, str] | None = None) -> Path:
@@ -61,6 +63,11 @@ class Backend:
         async with self._opened:
             if self.client is not None:
                 return self.client
+            from kstui.backends.cache_manager import CacheManager
+            from kstui.backends.credentials import connect
+            from kstui.backends.discovery import Discovery
+            from kstui.backends.kube import KubeClient
+
             connection = await connect(self.kubeconfig, self.info.name)
             client = KubeClient(connection)
             self.caches = CacheManager(client, grace=self.settings.grace_seconds)

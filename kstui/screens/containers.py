@@ -56,7 +56,7 @@ class ContainersScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Static(f"{self.crumb} › containers", id="crumbs", markup=False)
         yield ResourceTable(id="table")
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         table = self.query_one(ResourceTable)

@@ -10,7 +10,7 @@ import shlex
 import subprocess
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 from textual.app import App, SuspendNotSupported
@@ -18,8 +18,10 @@ from textual.app import App, SuspendNotSupported
 from kstui.backends import actions, describe
 from kstui.backends.errors import Conflict, Invalid
 from kstui.backends.kinds import ResourceKind
-from kstui.backends.kube import KubeClient
 from kstui.screens.confirm import ConfirmModal
+
+if TYPE_CHECKING:
+    from kstui.backends.kube import KubeClient
 
 
 class ObjectEditor:

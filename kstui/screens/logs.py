@@ -48,7 +48,7 @@ class LogsScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Static(self.heading + " · following", id="title", markup=False)
         yield Log(max_lines=MAX_LINES, auto_scroll=True, highlight=False)
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.set_interval(FLUSH_SECONDS, self._flush)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -90,8 +91,11 @@ class ResourcesScreen(Screen[None]):
         rows: int
 
     def __init__(self, session: Session, target: Target, *, frozen_now: float | None = None,
-                 coalesce_seconds: float = 0.1) -> None:
+                 coalesce_seconds: float = 0.1,
+                 first_frame: asyncio.Event | None = None) -> None:
         super().__init__()
+        self.first_frame = first_frame
+        """Set once the app's first frame is on the terminal; the network waits for it."""
         self.session = session
         self.target = target
         self.backend: Backend = session.backend(target.context)
@@ -142,7 +146,7 @@ class ResourcesScreen(Screen[None]):
         yield Static(self.crumbs(), id="crumbs", markup=False)
         yield ResourceTable(id="table")
         yield Prompt(self._complete, id="prompt")
-        yield Footer(compact=True)
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         bar = self.query_one(ContextBar)
@@ -158,8 +162,14 @@ class ResourcesScreen(Screen[None]):
         self.watch_rows()
         self.show_identity()
 
+    async def _after_first_frame(self) -> None:
+        """Connecting loads httpx and the kubernetes package: after the first frame."""
+        if self.first_frame is not None:
+            await self.first_frame.wait()
+
     @work(group="identity", exit_on_error=False)
     async def show_identity(self) -> None:
+        await self._after_first_frame()
         await self.backend.open()
         self.query_one(ContextBar).user = await self.backend.identity()
 
@@ -188,6 +198,7 @@ class ResourcesScreen(Screen[None]):
     async def watch_rows(self) -> None:
         table = self.query_one(ResourceTable)
         bar = self.query_one(ContextBar)
+        await self._after_first_frame()
         try:
             await self.backend.open()
             self.kind = kind = await self.backend.resolve(self.target.kind)
@@ -329,7 +340,8 @@ class ResourcesScreen(Screen[None]):
 
     def _child(self, target: Target) -> ResourcesScreen:
         return ResourcesScreen(self.session, target, frozen_now=self.frozen_now,
-                               coalesce_seconds=self.coalesce_seconds)
+                               coalesce_seconds=self.coalesce_seconds,
+                               first_frame=self.first_frame)
 
     async def _open_owner(self, obj: dict[str, Any]) -> None:
         owner = actions.controller_of(obj)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
-from rich.syntax import Syntax
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -43,11 +43,13 @@ class TextViewScreen(Screen[None]):
         yield Static(self.title_text, id="title", markup=False)
         with VerticalScroll():
             yield Static(self._renderable(), id="body")
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)
 
-    def _renderable(self) -> Syntax | Text:
+    def _renderable(self) -> Any:
         text = self.render_text(self.revealed)
         if self.language and not self.app.no_color:
+            from rich.syntax import Syntax  # pygments: ~15 ms, only when a YAML view opens
+
             return Syntax(text, self.language, theme="ansi_dark", word_wrap=False,
                           background_color="default")
         return Text(text)

@@ -29,7 +29,7 @@ class Prompt(Input):
 
     DEFAULT_CSS = """
     Prompt, Prompt:focus {
-        dock: bottom; height: 1; border: none; padding: 0 1; display: none;
+        height: 1; border: none; padding: 0 1; display: none;
         background: $panel;
     }
     Prompt.-open { display: block; }

@@ -30,6 +30,8 @@ from kstui.widgets.table_store import TableStore
 
 COLUMN_GAP = 2
 LEFT_PAD = 1
+MIN_SQUEEZED_COLUMN = 16
+"""The widest column is cut down to this before the table scrolls sideways."""
 MIN_LAST_COLUMN = 8
 """The last column shrinks (with an ellipsis) down to this width before the table scrolls."""
 AGE_WIDTH = 6
@@ -480,6 +482,12 @@ class ResourceTable(ScrollView, can_focus=True):
             before_last = LEFT_PAD + sum(fitted[:-1]) + COLUMN_GAP * (len(fitted) - 1)
             floor = min(fitted[-1], MIN_LAST_COLUMN)
             fitted[-1] = max(floor, min(fitted[-1], available - before_last))
+            # Still too wide (80 columns, long names): cut the widest column, usually NAME,
+            # rather than hide the last one behind a horizontal scroll.
+            overflow = LEFT_PAD + sum(fitted) + COLUMN_GAP * (len(fitted) - 1) - available
+            if overflow > 0 and len(fitted) > 1:
+                widest = max(range(len(fitted) - 1), key=fitted.__getitem__)
+                fitted[widest] = max(MIN_SQUEEZED_COLUMN, fitted[widest] - overflow)
         total_width = LEFT_PAD + sum(fitted) + COLUMN_GAP * max(0, len(fitted) - 1)
         self.virtual_size = Size(total_width, self._store.visible_count + 1)
         if invalidate or fitted != self._fitted:

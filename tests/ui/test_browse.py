@@ -209,3 +209,31 @@ async def test_describe_and_yaml_views(make_app) -> None:
         await pilot.press("y")
         await wait_until(pilot, lambda: isinstance(app.screen, TextViewScreen), "yaml")
         assert "kind: Deployment" in app.screen.render_text(False)
+
+
+async def test_palette_switches_context(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await loaded(pilot)
+        await pilot.press("ctrl+p")
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "CommandPalette", "palette")
+        await type_text(pilot, "context: member")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: app.session.context == "member", "switched")
+        await wait_until(pilot, lambda: isinstance(app.screen, ResourcesScreen)
+                         and app.screen.context == "member", "member list")
+
+
+async def test_section_key_and_screen_option(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await loaded(pilot)
+        await pilot.press("1")
+        assert app.current_mode == "resources"
+
+
+def test_screen_option_only_offers_built_sections() -> None:
+    from kstui.__main__ import build_parser
+
+    assert build_parser().parse_args(["--screen", "resources"]).screen == "resources"
