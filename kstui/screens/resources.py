@@ -37,6 +37,21 @@ POD_PARENTS = frozenset({"deployments", "replicasets", "statefulsets", "daemonse
 
 
 @dataclass(frozen=True, slots=True)
+class Selection:
+    """The object under the cursor: enough to fetch it and to name it to the user."""
+
+    key: str
+    namespace: str
+    name: str
+    kind: ResourceKind
+
+    @property
+    def label(self) -> str:
+        return f"{self.kind.kind} {self.namespace}/{self.name}" if self.namespace \
+            else f"{self.kind.kind} {self.name}"
+
+
+@dataclass(frozen=True, slots=True)
 class Target:
     """What a ResourcesScreen lists."""
 
@@ -266,13 +281,13 @@ class ResourcesScreen(Screen[None]):
 
     # ------------------------------------------------------------------ the selected row
 
-    def selected(self) -> tuple[str, str, str] | None:
-        """(key, namespace, name) under the cursor."""
+    def selected(self) -> Selection | None:
+        """The row under the cursor, once the kind is known."""
         key = self.query_one(ResourceTable).cursor_key
-        if key is None or key not in self.names:
+        if key is None or key not in self.names or self.kind is None:
             return None
         namespace, name = self.names[key]
-        return key, namespace, name
+        return Selection(key, namespace, name, self.kind)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in WRITE_ACTIONS:
@@ -292,11 +307,6 @@ class ResourcesScreen(Screen[None]):
             return None
         return True
 
-    def _object_label(self, namespace: str, name: str) -> str:
-        kind = self.kind.kind if self.kind else self.target.kind
-        where = f"{namespace}/{name}" if namespace else name
-        return f"{kind} {where}"
-
     @on(ResourceTable.RowChosen)
     def _row_chosen(self, event: ResourceTable.RowChosen) -> None:
         event.stop()
@@ -306,11 +316,10 @@ class ResourcesScreen(Screen[None]):
     async def drill_down(self) -> None:
         """Deployment → its pods, pod → its containers, namespace → its pods, node → its pods,
         anything else → its owner (or its description when it has none)."""
-        chosen = self.selected()
-        if chosen is None or self.kind is None:
+        picked = self.selected()
+        if picked is None:
             return
-        _key, namespace, name = chosen
-        kind = self.kind
+        namespace, name, kind = picked.namespace, picked.name, picked.kind
         crumb = self.crumbs()
         if kind.resource == "namespaces":
             self.app.push_screen(self._child(Target("pods", name, self.target.context,
@@ -359,7 +368,8 @@ class ResourcesScreen(Screen[None]):
     def _show_description(self, obj: dict[str, Any], events: list[dict[str, Any]]) -> None:
         meta = obj.get("metadata") or {}
         now = self.frozen_now or utc_now()
-        label = self._object_label(meta.get("namespace", ""), meta.get("name", ""))
+        where = "/".join(p for p in (meta.get("namespace"), meta.get("name")) if p)
+        label = f"{obj.get('kind', '')} {where}"
         self.app.push_screen(TextViewScreen(
             f"describe {label} @ {self.context}",
             lambda _reveal: describe.describe(obj, events, now)))
@@ -368,46 +378,46 @@ class ResourcesScreen(Screen[None]):
 
     @work(group="read", exclusive=True, exit_on_error=False)
     async def action_describe(self) -> None:
-        chosen = self.selected()
-        if chosen is None or self.kind is None:
+        picked = self.selected()
+        if picked is None:
             return
         client = await self.backend.open()
-        obj = await actions.fetch(client, self.kind, chosen[1], chosen[2])
+        obj = await actions.fetch(client, picked.kind, picked.namespace, picked.name)
         self._show_description(obj, await actions.events_for(client, obj))
 
     @work(group="read", exclusive=True, exit_on_error=False)
     async def action_yaml(self) -> None:
-        chosen = self.selected()
-        if chosen is None or self.kind is None:
+        picked = self.selected()
+        if picked is None:
             return
         client = await self.backend.open()
-        obj = await actions.fetch(client, self.kind, chosen[1], chosen[2])
+        obj = await actions.fetch(client, picked.kind, picked.namespace, picked.name)
         secret = obj.get("kind") == "Secret"
         self.app.push_screen(TextViewScreen(
-            f"yaml {self._object_label(chosen[1], chosen[2])} @ {self.context}"
+            f"yaml {picked.label} @ {self.context}"
             + ("  (values hidden: x reveals)" if secret else ""),
             lambda reveal: describe.to_yaml(obj, reveal_secrets=reveal),
             language="yaml", has_secrets=secret))
 
     @work(group="read", exclusive=True, exit_on_error=False)
     async def action_owner(self) -> None:
-        chosen = self.selected()
-        if chosen is None or self.kind is None:
+        picked = self.selected()
+        if picked is None:
             return
         client = await self.backend.open()
-        await self._open_owner(await actions.fetch(client, self.kind, chosen[1], chosen[2]))
+        await self._open_owner(await actions.fetch(client, picked.kind, picked.namespace,
+                                                   picked.name))
 
     def action_logs(self) -> None:
-        chosen = self.selected()
-        if chosen is None:
-            return
-        self.app.push_screen(LogsScreen(self.backend, chosen[1], chosen[2], None))
+        picked = self.selected()
+        if picked is not None:
+            self.app.push_screen(LogsScreen(self.backend, picked.namespace, picked.name, None))
 
     def action_copy(self) -> None:
-        chosen = self.selected()
-        if chosen is not None:
-            self.app.copy_to_clipboard(chosen[2])
-            self.notify(f"copied {chosen[2]}")
+        picked = self.selected()
+        if picked is not None:
+            self.app.copy_to_clipboard(picked.name)
+            self.notify(f"copied {picked.name}")
 
     def action_all_namespaces(self) -> None:
         if self.kind is not None and not self.kind.namespaced:
@@ -435,66 +445,58 @@ class ResourcesScreen(Screen[None]):
 
     @work(group="write", exclusive=True, exit_on_error=False)
     async def action_delete(self) -> None:
-        chosen = self.selected()
-        if chosen is None or self.kind is None:
+        picked = self.selected()
+        if picked is None:
             return
-        key, namespace, name = chosen
-        label = self._object_label(namespace, name)
         confirmed = await self.app.push_screen_wait(ConfirmModal(
-            f"Delete {label} on {self.context}?",
+            f"Delete {picked.label} on {self.context}?",
             "Dependents are removed by the garbage collector (propagation: Background)."))
         if not confirmed:
             return
         client = await self.backend.open()
-        await actions.delete(client, self.kind, namespace, name)
-        self._mark_pending(key)
-        self.notify(f"deleting {label}")
+        await actions.delete(client, picked.kind, picked.namespace, picked.name)
+        self._mark_pending(picked.key)
+        self.notify(f"deleting {picked.label}")
 
     @work(group="write", exclusive=True, exit_on_error=False)
     async def action_scale(self) -> None:
-        chosen = self.selected()
-        if chosen is None or self.kind is None:
+        picked = self.selected()
+        if picked is None:
             return
-        key, namespace, name = chosen
         client = await self.backend.open()
-        current = await actions.replicas(client, self.kind, namespace, name)
-        count = await self.app.push_screen_wait(
-            ScaleModal(self._object_label(namespace, name), current))
+        current = await actions.replicas(client, picked.kind, picked.namespace, picked.name)
+        count = await self.app.push_screen_wait(ScaleModal(picked.label, current))
         if count is None or count == current:
             return
-        await actions.scale(client, self.kind, namespace, name, count)
-        self._mark_pending(key)
-        self.notify(f"scaling {self._object_label(namespace, name)} to {count}")
+        await actions.scale(client, picked.kind, picked.namespace, picked.name, count)
+        self._mark_pending(picked.key)
+        self.notify(f"scaling {picked.label} to {count}")
 
     @work(group="write", exclusive=True, exit_on_error=False)
     async def action_restart(self) -> None:
-        chosen = self.selected()
-        if chosen is None or self.kind is None:
+        picked = self.selected()
+        if picked is None:
             return
-        key, namespace, name = chosen
-        label = self._object_label(namespace, name)
         confirmed = await self.app.push_screen_wait(ConfirmModal(
-            f"Restart {label} on {self.context}?", "Pods are replaced by a rolling update.",
-            yes="Restart", dangerous=False))
+            f"Restart {picked.label} on {self.context}?",
+            "Pods are replaced by a rolling update.", yes="Restart", dangerous=False))
         if not confirmed:
             return
         client = await self.backend.open()
         at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        await actions.restart(client, self.kind, namespace, name, at)
-        self._mark_pending(key)
-        self.notify(f"restarting {label}")
+        await actions.restart(client, picked.kind, picked.namespace, picked.name, at)
+        self._mark_pending(picked.key)
+        self.notify(f"restarting {picked.label}")
 
     @work(group="write", exclusive=True, exit_on_error=False)
     async def action_edit(self) -> None:
-        chosen = self.selected()
-        if chosen is None or self.kind is None:
+        picked = self.selected()
+        if picked is None:
             return
-        key, namespace, name = chosen
         client = await self.backend.open()
-        editor = ObjectEditor(self.app, client, self.kind,
-                              self._object_label(namespace, name))
-        if await editor.edit(namespace, name):
-            self._mark_pending(key)
+        editor = ObjectEditor(self.app, client, picked.kind, picked.label)
+        if await editor.edit(picked.namespace, picked.name):
+            self._mark_pending(picked.key)
 
     def _mark_pending(self, key: str) -> None:
         self.pending.add(key)
