@@ -238,6 +238,7 @@ async def create(call: Call) -> web.Response:
         obj.pop("status", None)  # each kind's PrepareForCreate: status is not the client's
     call.cluster.admit(call.kind, obj, creating=True)
     call.cluster.check_namespace(call.kind, call.info.namespace, obj["metadata"].get("name", ""))
+    call.cluster.admit_quota(call.kind, obj)
     created = call.store.create(call.kind, obj, dry_run=call.dry_run)
     return respond(encoding.object_dict(call.kind, created), 201)
 
@@ -320,6 +321,7 @@ async def patch(call: Call) -> web.Response:
             body["metadata"]["namespace"] = call.info.namespace
         call.cluster.admit(call.kind, body, creating=True)
         call.cluster.check_namespace(call.kind, call.info.namespace, call.info.name)
+        call.cluster.admit_quota(call.kind, body)
         created = call.store.create(call.kind, body, dry_run=call.dry_run)
         return respond(encoding.object_dict(call.kind, created), 201)
     if call.info.subresource == "scale":

@@ -14,6 +14,7 @@ from typing import Any
 from kstui.sandbox import defaults, names, schema
 from kstui.sandbox.auth import Authenticator, Authorizer
 from kstui.sandbox.clock import Clock, rfc3339
+from kstui.sandbox.controllers import quota
 from kstui.sandbox.faults import Faults
 from kstui.sandbox.kinds import ResourceKind
 from kstui.sandbox.registry import KindRegistry
@@ -59,6 +60,8 @@ class SandboxCluster:
         self.registry = KindRegistry()
         self.store = Store(clock, self.rng, log_capacity)
         self.store.kind_lookup = self.registry.storage_kind  # type: ignore[method-assign]
+        self.quota = quota.QuotaLedger(self.store)
+        """Per-namespace usage for ResourceQuotas; it hears every write from the first."""
         self.authn = Authenticator()
         self.authz = Authorizer(self.store)
         self.faults = Faults()
@@ -141,11 +144,16 @@ class SandboxCluster:
                 name, kind.group, kind.plural,
             )
 
+    def admit_quota(self, kind: ResourceKind, obj: dict[str, Any]) -> None:
+        """The ResourceQuota admission plugin: a create that would exceed a quota is 403."""
+        quota.admit(self.quota, kind, obj)
+
     def create(self, kind: ResourceKind, obj: dict[str, Any], dry_run: bool = False) -> dict:
         """Create as a client would (admission included); used by seeders and controllers."""
         namespace = obj.get("metadata", {}).get("namespace", "")
         self.admit(kind, obj, creating=True)
         self.check_namespace(kind, namespace)
+        self.admit_quota(kind, obj)
         return self.store.create(kind, obj, dry_run=dry_run)
 
     def register_proxy(self, namespace: str, service: str, port: str | int, base_url: str) -> None:

@@ -23,10 +23,11 @@ from kstui.sandbox import seed
 from kstui.sandbox.auth import MASTERS
 from kstui.sandbox.clock import Clock, ManualClock
 from kstui.sandbox.cluster import SandboxCluster
-from kstui.sandbox.controllers import ControllerManager
+from kstui.sandbox.controllers import ControllerManager, settle
 from kstui.sandbox.controllers.churn import Churn
 from kstui.sandbox.controllers.namespaces import NamespaceController
 from kstui.sandbox.controllers.pods import PodLifecycleController
+from kstui.sandbox.controllers.tenancy import Flavor, controllers_for
 from kstui.sandbox.controllers.workloads import DeploymentController, ReplicaSetController
 from kstui.sandbox.server import build_app
 
@@ -54,6 +55,13 @@ class SandboxOptions:
     """Install the KubeSphere CRDs and sample objects; False makes a vanilla cluster."""
     log_capacity: int = 20_000
     controllers: bool = True
+    kubesphere_version: str = "4"
+    """KubeSphere "4", or "3" for a 3.x-style cluster: tenant v1alpha2 WorkspaceTemplates and
+    v1alpha1 Workspaces, iam v1alpha2, project members as plain RBAC, no `kubesphere.io/managed`."""
+    workspaces: int = 0
+    """Generated workspaces (`ws-NNN`, on every cluster) beside the sample ones."""
+    projects: int = 0
+    """Generated project namespaces, spread over the workspaces and the clusters."""
 
 
 @dataclass(slots=True)
@@ -69,6 +77,8 @@ class ClusterHandle:
     url: str = ""
     runner: web.AppRunner | None = None
     managers: list[Any] = field(default_factory=list)
+    settled: ControllerManager | None = None
+    """Quota and tenancy controllers: run to quiet at seeding, started with the others."""
 
 
 class Sandbox:
@@ -159,18 +169,33 @@ class Sandbox:
     def populate(self) -> None:
         """Seed every cluster (synchronously; no event loop needed)."""
         opts = self.options
+        if opts.kubesphere_version not in ("3", "4"):
+            raise ValueError(f"kubesphere_version must be \"3\" or \"4\", "
+                             f"not {opts.kubesphere_version!r}")
+        flavor = Flavor(opts.kubesphere_version)
         for handle in self.handles.values():
             cluster = handle.cluster
             seed.seed_bootstrap(cluster)
             if opts.kubesphere:
-                seed.seed_crds(cluster)
+                seed.seed_crds(cluster, flavor)
             seed.seed_workloads(cluster, opts.pods)
         kube_system_uids = {
             name: (h.cluster.store.get(("", "namespaces"), "", "kube-system") or {})
             .get("metadata", {}).get("uid", "") for name, h in self.handles.items()
         }
         if opts.kubesphere and "host" in self.handles:
-            seed.seed_kubesphere(self.cluster("host"), kube_system_uids)
+            seed.seed_kubesphere(self.cluster("host"), kube_system_uids, flavor)
+            if "member" in self.handles:
+                seed.seed_member_projects(self.cluster("member"), flavor)
+            if opts.workspaces or opts.projects:
+                seed.seed_tenancy_bench({n: h.cluster for n, h in self.handles.items()},
+                                        opts.workspaces, opts.projects, flavor)
+        clusters = {name: h.cluster for name, h in self.handles.items()}
+        for handle in self.handles.values():
+            handle.settled = ControllerManager(
+                handle.cluster, controllers_for(handle.cluster, clusters, flavor))
+        # what the controllers would have done by now: projects' roles, RBAC twins, quotas
+        settle([h.settled for h in self.handles.values() if h.settled is not None])
         for handle in self.handles.values():
             cluster = handle.cluster
             admin = cluster.authn.issue("admin", (MASTERS,))
@@ -211,6 +236,9 @@ class Sandbox:
                 ])
                 manager.start()
                 handle.managers.append(manager)
+                if handle.settled is not None:
+                    handle.settled.start()
+                    handle.managers.append(handle.settled)
             churn = Churn(cluster, self.options.churn, self.options.seed)
             churn.start()
             handle.managers.append(churn)

@@ -16,8 +16,12 @@ from kstui.sandbox.auth import default_rbac_objects
 from kstui.sandbox.clock import parse_time, rfc3339
 from kstui.sandbox.cluster import SandboxCluster
 from kstui.sandbox.controllers import owner_ref
-from kstui.sandbox.controllers.pods import CRASH_ANNOTATION, UNSCHEDULABLE_ANNOTATION, \
-    container_status
+from kstui.sandbox.controllers.pods import (
+    CRASH_ANNOTATION,
+    UNSCHEDULABLE_ANNOTATION,
+    container_status,
+)
+from kstui.sandbox.controllers.tenancy import Flavor
 from kstui.sandbox.controllers.workloads import pod_template_hash
 from kstui.sandbox.status import ApiError
 
@@ -26,6 +30,7 @@ STORY_NOW = datetime.fromisoformat("2025-05-12T09:10:00+00:00")
 _TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 TENANT_USER = "alice"
+KUBESPHERE_4 = Flavor("4")
 
 
 def _data(name: str) -> Any:
@@ -139,9 +144,11 @@ def seed_bootstrap(cluster: SandboxCluster, nodes: int = 3) -> None:
                            "ports": [{"name": "https", "port": 443, "targetPort": 6443}]}})
 
 
-def seed_crds(cluster: SandboxCluster) -> None:
+def seed_crds(cluster: SandboxCluster, flavor: Flavor = KUBESPHERE_4) -> None:
     for crd in crd_documents():
-        put(cluster, crd)
+        installed = flavor.crd(crd)
+        if installed is not None:
+            put(cluster, installed)
 
 
 # ------------------------------------------------------------------ KubeSphere sample objects
@@ -171,10 +178,31 @@ def _complete_pod_status(pod: dict[str, Any]) -> None:
     status["containerStatuses"] = completed
 
 
-def seed_kubesphere(cluster: SandboxCluster, member_uids: dict[str, str]) -> None:
-    """seed-objects.yaml, made consistent: pods owned through ReplicaSets, times moved to now."""
+PLACEMENT = {"acme-retail": ("host", "member")}
+"""Where the sample workspaces live when those clusters exist (the file places all on host)."""
+
+
+def _template_resources(pod: dict[str, Any], deployment: dict[str, Any]) -> None:
+    """The sample pods omit resources; a ReplicaSet would have given them the template's
+    (and quotas count them)."""
+    template = {c["name"]: c for c in deployment["spec"]["template"]["spec"]["containers"]}
+    for container in pod["spec"].get("containers") or ():
+        resources = (template.get(container["name"]) or {}).get("resources")
+        if resources and not container.get("resources"):
+            container["resources"] = copy.deepcopy(resources)
+
+
+def seed_kubesphere(cluster: SandboxCluster, member_uids: dict[str, str],
+                    flavor: Flavor = KUBESPHERE_4) -> None:
+    """seed-objects.yaml, made consistent: pods owned through ReplicaSets, times moved to now,
+    objects in the shape the KubeSphere version holds them."""
     delta = cluster.clock.now() - STORY_NOW
-    docs = [_shift_times(d, delta) for d in seed_documents()]
+    docs = [flavor.seed_object(_shift_times(d, delta)) for d in seed_documents()]
+    for doc in docs:
+        if doc["kind"] == "WorkspaceTemplate" and doc["metadata"]["name"] in PLACEMENT:
+            doc["spec"]["placement"] = {"clusters": [
+                {"name": name} for name in PLACEMENT[doc["metadata"]["name"]]
+                if name in member_uids]}
     deployments = {(d["metadata"]["namespace"], d["metadata"]["name"]): d
                    for d in docs if d["kind"] == "Deployment"}
     stored: dict[tuple[str, str], dict[str, Any]] = {}
@@ -196,6 +224,7 @@ def seed_kubesphere(cluster: SandboxCluster, member_uids: dict[str, str]) -> Non
                                                         rs_name)
                 meta["ownerReferences"] = [owner_ref(replicasets[key])]
                 meta.setdefault("labels", {})["pod-template-hash"] = rs_name.rsplit("-", 1)[1]
+                _template_resources(doc, stored[(namespace, owner)])
             _complete_pod_status(doc)
         try:
             put(cluster, doc)
@@ -206,8 +235,7 @@ def seed_kubesphere(cluster: SandboxCluster, member_uids: dict[str, str]) -> Non
             stored[(meta["namespace"], meta["name"])] = doc
     for name, uid in member_uids.items():
         if name != "host":
-            put(cluster, _member_cluster(name, uid, cluster.clock.now()))
-    _mirror_project_rbac(cluster, docs)
+            put(cluster, _member_cluster(name, uid, cluster.clock.now(), flavor))
 
 
 def _timestamps(value: Any) -> list[str]:
@@ -252,7 +280,7 @@ def _seed_replicaset(cluster: SandboxCluster, deployment: dict[str, Any], name: 
     return put(cluster, rs)
 
 
-def _member_cluster(name: str, uid: str, now: datetime) -> dict[str, Any]:
+def _member_cluster(name: str, uid: str, now: datetime, flavor: Flavor) -> dict[str, Any]:
     return {
         "apiVersion": "cluster.kubesphere.io/v1alpha1", "kind": "Cluster",
         "metadata": {"name": name, "labels": {"cluster.kubesphere.io/visibility": "public"},
@@ -260,7 +288,8 @@ def _member_cluster(name: str, uid: str, now: datetime) -> dict[str, Any]:
                                      "kubesphere.io/creator": "admin"},
                      "finalizers": ["finalizer.cluster.kubesphere.io"]},
         "spec": {"provider": "kubeadm", "connection": {"type": "direct"}},
-        "status": {"kubernetesVersion": "v1.31.4", "kubeSphereVersion": "v4.1.3",
+        "status": {"kubernetesVersion": "v1.31.4",
+                   "kubeSphereVersion": "v3.4.1" if flavor.v3 else "v4.1.3",
                    "nodeCount": 3, "uid": uid,
                    "conditions": [{"type": "Ready", "status": "True", "reason": "Ready",
                                    "message": "Cluster is available now",
@@ -269,27 +298,85 @@ def _member_cluster(name: str, uid: str, now: datetime) -> dict[str, Any]:
     }
 
 
-def _mirror_project_rbac(cluster: SandboxCluster, docs: list[dict[str, Any]]) -> None:
-    """What KubeSphere 4 keeps in RBAC for project members: `kubesphere:iam:<name>` twins."""
-    for doc in docs:
-        if doc["apiVersion"] != "iam.kubesphere.io/v1beta1" or doc["kind"] not in (
-            "Role", "RoleBinding"
-        ):
-            continue
-        meta = doc["metadata"]
-        twin: dict[str, Any] = {
-            "apiVersion": "rbac.authorization.k8s.io/v1", "kind": doc["kind"],
-            "metadata": {"name": f"kubesphere:iam:{meta['name']}", "namespace": meta["namespace"],
-                         "labels": {"iam.kubesphere.io/managed": "true"}},
-        }
-        if doc["kind"] == "Role":
-            twin["rules"] = doc.get("rules") or []
-        else:
-            twin["roleRef"] = {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role",
-                               "name": f"kubesphere:iam:{doc['roleRef']['name']}"}
-            twin["subjects"] = [{"apiGroup": "rbac.authorization.k8s.io", "kind": "User",
-                                 "name": s["name"]} for s in doc.get("subjects") or ()]
-        put(cluster, twin)
+# ------------------------------------------------------------------ projects and workspaces
+
+
+def _project(name: str, workspace: str, creator: str, alias: str, flavor: Flavor,
+             created: datetime) -> dict[str, Any]:
+    labels = {"kubesphere.io/workspace": workspace}
+    if not flavor.v3:
+        labels["kubesphere.io/managed"] = "true"
+    return {"apiVersion": "v1", "kind": "Namespace",
+            "metadata": {"name": name, "labels": labels, "creationTimestamp": rfc3339(created),
+                         "annotations": {"kubesphere.io/alias-name": alias,
+                                         "kubesphere.io/creator": creator}}}
+
+
+def _workspace_quota(cluster: SandboxCluster, workspace: str, cpu: int) -> dict[str, Any]:
+    kind = cluster.registry.storage_kind(("quota.kubesphere.io", "resourcequotas"))
+    assert kind is not None
+    return {"apiVersion": kind.api_version, "kind": "ResourceQuota",
+            "metadata": {"name": workspace, "labels": {"kubesphere.io/workspace": workspace},
+                         "annotations": {"kubesphere.io/creator": "admin"}},
+            "spec": {"selector": {"kubesphere.io/workspace": workspace},
+                     "quota": {"hard": {"limits.cpu": str(2 * cpu), "limits.memory": f"{4 * cpu}Gi",
+                                        "requests.cpu": str(cpu),
+                                        "requests.memory": f"{2 * cpu}Gi"}}}}
+
+
+def _project_quota(namespace: str, cpu: int) -> dict[str, Any]:
+    return {"apiVersion": "v1", "kind": "ResourceQuota",
+            "metadata": {"name": namespace, "namespace": namespace,
+                         "annotations": {"kubesphere.io/creator": "admin"}},
+            "spec": {"hard": {"limits.cpu": str(2 * cpu), "limits.memory": f"{4 * cpu}Gi",
+                              "requests.cpu": str(cpu), "requests.memory": f"{2 * cpu}Gi",
+                              "pods": str(10 * cpu)}}}
+
+
+def seed_member_projects(cluster: SandboxCluster, flavor: Flavor = KUBESPHERE_4) -> None:
+    """acme-retail reaches the member cluster: one project there, with a quota and a workload."""
+    created = cluster.clock.now() - timedelta(days=9, hours=3)
+    put(cluster, _project("shop-eu", "acme-retail", "alice", "Shop (EU)", flavor, created))
+    put(cluster, _project_quota("shop-eu", 2))
+    put(cluster, _workspace_quota(cluster, "acme-retail", 8))
+    nodes = [n["metadata"]["name"] for n in cluster.store.objects(("", "nodes"))][1:]
+    _generated_deployment(cluster, "shop-eu", "storefront", "ghcr.io/acme/storefront:5.1.0",
+                          "250m", "256Mi", 2, created, nodes or ["node"], False, False)
+
+
+def seed_tenancy_bench(clusters: dict[str, SandboxCluster], workspaces: int, projects: int,
+                       flavor: Flavor = KUBESPHERE_4) -> None:
+    """N more workspaces on every cluster and M empty projects spread over them (and over the
+    clusters), for benchmarks: every tenth project has a quota, every workspace one per
+    cluster. Managers and creators take turns among the sample users."""
+    host = clusters["host"]
+    now = host.clock.now()
+    names = [f"ws-{i:03d}" for i in range(workspaces)] or ["acme-retail", "beta-labs"]
+    managers = ("alice", "bob", "carol")
+    template_api = host.registry.storage_kind(("tenant.kubesphere.io", "workspacetemplates"))
+    assert template_api is not None
+    for index, name in enumerate(names[:workspaces]):
+        meta = {"annotations": {"kubesphere.io/alias-name": f"Workspace {index}",
+                                "kubesphere.io/creator": "admin"}}
+        put(host, {"apiVersion": template_api.api_version, "kind": "WorkspaceTemplate",
+                   "metadata": {"name": name, **copy.deepcopy(meta),
+                                "creationTimestamp": rfc3339(now - timedelta(days=20))},
+                   "spec": {"template": {"metadata": meta,
+                                         "spec": {"manager": managers[index % 3]}},
+                            "placement": {"clusters": [{"name": c} for c in clusters]}}})
+        for cluster in clusters.values():
+            put(cluster, _workspace_quota(cluster, name, 10))
+    targets = list(clusters.values())
+    for index in range(projects):
+        workspace = names[index % len(names)]
+        round_ = index // len(names)
+        cluster = targets[round_ % len(targets)]
+        name = f"{workspace}-p{round_:03d}"
+        creator = managers[index % len(names) % 3]
+        put(cluster, _project(name, workspace, creator, f"Project {index}", flavor,
+                              now - timedelta(days=10, minutes=index)))
+        if index % 10 == 0:
+            put(cluster, _project_quota(name, 2))
 
 
 # ------------------------------------------------------------------ generated workloads
