@@ -13,7 +13,7 @@ from pathlib import Path
 
 from kstui import __version__
 
-SECTIONS = ("resources",)
+SECTIONS = ("resources", "workspaces")
 
 
 def _sandbox_options(parser: argparse.ArgumentParser, pods: int, churn: float) -> None:
@@ -31,6 +31,12 @@ def _sandbox_options(parser: argparse.ArgumentParser, pods: int, churn: float) -
                         help=f"pod status changes per second per cluster (default {churn:g})")
     parser.add_argument("--vanilla", action="store_true",
                         help="no KubeSphere CRDs or objects: a plain Kubernetes cluster")
+    parser.add_argument("--kubesphere-version", choices=("3", "4"), default="4",
+                        help="KubeSphere API generation to imitate (default 4)")
+    parser.add_argument("--workspaces", type=int, default=0, metavar="N",
+                        help="generated workspaces beside the sample ones (default 0)")
+    parser.add_argument("--projects", type=int, default=0, metavar="N",
+                        help="generated project namespaces spread over them (default 0)")
 
 
 def _app_options(parser: argparse.ArgumentParser) -> None:
@@ -76,7 +82,8 @@ async def _serve(args: argparse.Namespace, kubeconfig: Path) -> None:
     started = time.perf_counter()
     sandbox = Sandbox(SandboxOptions(
         clusters=args.clusters, pods=args.pods, tls=args.tls, port=args.port, seed=args.seed,
-        churn=args.churn, kubesphere=not args.vanilla))
+        churn=args.churn, kubesphere=not args.vanilla, kubesphere_version=args.kubesphere_version,
+        workspaces=args.workspaces, projects=args.projects))
     await sandbox.start()
     sandbox.write_kubeconfig(kubeconfig)
     elapsed = time.perf_counter() - started
@@ -133,10 +140,11 @@ def _run_app(args: argparse.Namespace, kubeconfig_path: str | None) -> int:
     from kstui.app import AppSettings, KstuiApp, binding_ids
     from kstui.config import validate_keymap
 
-    try:
-        validate_keymap(config.keymap, binding_ids(), source=config.path)
-    except KstuiError as error:
-        return _fail(error)
+    if config.keymap:  # binding_ids() imports every screen: only when there is a keymap
+        try:
+            validate_keymap(config.keymap, binding_ids(), source=config.path)
+        except KstuiError as error:
+            return _fail(error)
     app = KstuiApp(AppSettings(kubeconfig, context, namespace, config=config,
                                readonly=args.readonly or config.readonly,
                                screen=args.screen, kind=args.kind))
@@ -154,6 +162,8 @@ def _run_demo(args: argparse.Namespace) -> int:
     command = [sys.executable, "-m", "kstui", "sandbox", "--kubeconfig", str(kubeconfig),
                "--clusters", str(args.clusters), "--pods", str(args.pods),
                "--seed", str(args.seed), "--churn", str(args.churn),
+               "--kubesphere-version", args.kubesphere_version,
+               "--workspaces", str(args.workspaces), "--projects", str(args.projects),
                "--tls" if args.tls else "--no-tls"]
     if args.port:
         command += ["--port", str(args.port)]

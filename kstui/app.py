@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 from textual import on, work
 from textual.app import App
 from textual.binding import Binding
+from textual.screen import Screen
 
 from kstui.backends.backend import BackendSettings
 from kstui.backends.errors import KstuiError
@@ -23,9 +24,9 @@ from kstui.config import Config
 from kstui.screens.help import HelpModal, key_lines
 from kstui.screens.resources import ResourcesScreen, Target
 
-SECTIONS: dict[str, str] = {"resources": "1"}
-"""Section name → number key. Later sections (workspaces, apps, pipelines, observe, traffic,
-triage) join here as they are built."""
+SECTIONS: dict[str, str] = {"resources": "1", "workspaces": "2"}
+"""Section name → number key. Later sections (apps, pipelines, observe, traffic, triage) join
+here as they are built."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,15 +47,27 @@ class AppSettings:
 
 def binding_ids() -> set[str]:
     """Every remappable binding id, for validating the user's keymap at start."""
-    from kstui.screens import confirm, containers, help, logs, resources, scale, text_view
+    import kstui.screens.project_detail
+    import kstui.screens.tenancy_forms
+    import kstui.screens.workspace_detail
+    import kstui.screens.workspace_forms
+    import kstui.screens.workspaces  # noqa: F401  (registers the section's screens)
     from kstui.widgets import prompt, resource_table
 
-    classes: list[Any] = [KstuiApp, resources.ResourcesScreen, containers.ContainersScreen,
-                          logs.LogsScreen, text_view.TextViewScreen, confirm.ConfirmModal,
-                          scale.ScaleModal, help.HelpModal, prompt.Prompt,
-                          resource_table.ResourceTable]
-    return {binding.id for cls in classes for binding in cls.BINDINGS
+    classes: list[Any] = [KstuiApp, prompt.Prompt, resource_table.ResourceTable,
+                          *_subclasses(Screen)]
+    return {binding.id for cls in classes for binding in cls.__dict__.get("BINDINGS", [])
             if isinstance(binding, Binding) and binding.id}
+
+
+def _subclasses(cls: type) -> list[type]:
+    """Every kstui screen class (the built-in Textual ones carry no binding ids we map)."""
+    found = []
+    for sub in cls.__subclasses__():
+        if sub.__module__.startswith("kstui."):
+            found.append(sub)
+        found.extend(_subclasses(sub))
+    return found
 
 
 class KstuiApp(App[None]):
@@ -65,6 +78,8 @@ class KstuiApp(App[None]):
         Binding("question_mark", "help", "help", id="app.help"),
         Binding("1", "section('resources')", "resources", show=False,
                 id="app.section.resources"),
+        Binding("2", "section('workspaces')", "workspaces", show=False,
+                id="app.section.workspaces"),
         Binding("ctrl+q", "quit", "quit", show=False, priority=True, id="app.quit"),
     ]
 
@@ -81,11 +96,39 @@ class KstuiApp(App[None]):
             aliases=config.aliases)
         self.coalesce_seconds = config.refresh.coalesce_ms / 1000
         self.first_frame = asyncio.Event()
+        self._workspace_service: Any = None
         for name in SECTIONS:
             self.add_mode(name, lambda name=name: self._section_screen(name))
 
-    def _section_screen(self, name: str) -> ResourcesScreen:
+    def _section_screen(self, name: str) -> Screen[None]:
+        if name == "workspaces":
+            from kstui.screens.workspaces import WorkspacesScreen
+
+            return WorkspacesScreen(self.session, self.workspace_service,
+                                    open_resources=self._open_resources,
+                                    frozen_now=self.settings.frozen_now,
+                                    first_frame=self.first_frame)
         return self._resources(Target(self.settings.kind))
+
+    @property
+    def workspace_service(self) -> Any:
+        """Made when the Workspaces section first opens (it is not needed for the first frame)."""
+        if self._workspace_service is None:
+            from kstui.backends.workspaces import WorkspaceService
+
+            self._workspace_service = WorkspaceService(self.session)
+        return self._workspace_service
+
+    async def _reset_workspaces(self) -> None:
+        """The workspace service maps contexts to clusters for one current context: after a
+        switch, start the section afresh (it is rebuilt when next opened)."""
+        self._workspace_service = None
+        await self.remove_mode("workspaces")
+        self.add_mode("workspaces", lambda: self._section_screen("workspaces"))
+
+    def _open_resources(self, target: Target) -> None:
+        """A tenancy screen jumps into the browser (scoped to a project); Esc comes back."""
+        self.push_screen(self._resources(target))
 
     def _resources(self, target: Target) -> ResourcesScreen:
         return ResourcesScreen(self.session, target, frozen_now=self.settings.frozen_now,
@@ -183,8 +226,11 @@ class KstuiApp(App[None]):
             return
         current = self.screen
         kind = kind or (current.target.kind if isinstance(current, ResourcesScreen) else "pods")
+        if self.current_mode == "workspaces":
+            await self.switch_mode("resources")
         self.session.context = name
         self.session.namespace = self.session.kubeconfig.context(name).namespace
+        await self._reset_workspaces()
         while len(self.screen_stack) > 1:
             await self.pop_screen()
         base = self.screen

@@ -138,7 +138,10 @@ class ResourcesScreen(Screen[None]):
 
     def crumbs(self) -> str:
         where = self.namespace or "all"
-        label = f"{self.kind.resource if self.kind else self.target.kind}({where})"
+        if self.kind is not None and not self.kind.namespaced:
+            label = self.kind.resource  # cluster-scoped: no namespace to name
+        else:
+            label = f"{self.kind.resource if self.kind else self.target.kind}({where})"
         if self.target.selector:
             label += f" -l {self.target.selector}"
         if self.target.field_selector:

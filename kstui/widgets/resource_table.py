@@ -487,7 +487,8 @@ class ResourceTable(ScrollView, can_focus=True):
             overflow = LEFT_PAD + sum(fitted) + COLUMN_GAP * (len(fitted) - 1) - available
             if overflow > 0 and len(fitted) > 1:
                 widest = max(range(len(fitted) - 1), key=fitted.__getitem__)
-                fitted[widest] = max(MIN_SQUEEZED_COLUMN, fitted[widest] - overflow)
+                floor = min(fitted[widest], MIN_SQUEEZED_COLUMN)
+                fitted[widest] = max(floor, fitted[widest] - overflow)
         total_width = LEFT_PAD + sum(fitted) + COLUMN_GAP * max(0, len(fitted) - 1)
         self.virtual_size = Size(total_width, self._store.visible_count + 1)
         if invalidate or fitted != self._fitted:

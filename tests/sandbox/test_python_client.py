@@ -305,7 +305,9 @@ def test_custom_objects(api: client.ApiClient) -> None:
                                                   "workspacetemplates")
     assert templates["kind"] == "WorkspaceTemplateList"
     assert templates["apiVersion"] == "tenant.kubesphere.io/v1beta1"
-    assert [t["metadata"]["name"] for t in templates["items"]] == ["acme-retail", "beta-labs"]
+    names = [t["metadata"]["name"] for t in templates["items"]]
+    assert names == sorted(names)  # other modules on this shared sandbox may add workspaces
+    assert {"acme-retail", "beta-labs"} <= set(names)
     runs = custom.list_namespaced_custom_object("devops.kubesphere.io", "v1alpha3",
                                                 "shop-cicdr7x2k", "pipelineruns")
     assert runs["kind"] == "PipelineRunList"

@@ -1,0 +1,319 @@
+"""ProjectDetailScreen: one project's pods (live, problems toned), workloads, members and quota;
+`g`, `w` and Enter on a pod jump into the resource browser scoped to the project."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import Any
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import Footer, Static, TabbedContent, TabPane
+
+from kstui.backends.errors import KstuiError
+from kstui.backends.rows import Projection, project, projection
+from kstui.backends.session import Session
+from kstui.backends.tenancy import Member, ProjectSummary, QuotaLine
+from kstui.backends.workspaces import WorkspaceService
+from kstui.model import Column, Row, Tone
+from kstui.screens.confirm import ConfirmModal
+from kstui.screens.resources import Target
+from kstui.screens.tenancy import OpenResources, TenancyScreen, or_error
+from kstui.screens.tenancy_forms import MemberModal, QuotaModal
+from kstui.widgets.context_bar import ContextBar
+from kstui.widgets.quota_bars import QuotaBars
+from kstui.widgets.resource_table import ResourceTable
+
+MEMBER_COLUMNS = (Column("USER", max_width=40), Column("ROLE", max_width=50))
+WORKLOADS = ("deployments", "statefulsets")
+PROBLEM_TONES = frozenset({Tone.ERROR, Tone.WARN})
+
+
+@dataclass(slots=True)
+class Tally:
+    """Rows of one live list and how many of them look wrong."""
+
+    tones: dict[str, Tone]
+    loaded: bool = False
+
+    def text(self, noun: str, problem_word: str) -> str:
+        if not self.loaded:
+            return f"{noun} …"
+        bad = sum(tone in PROBLEM_TONES for tone in self.tones.values())
+        return f"{noun} {len(self.tones)}" + (f" ({bad} {problem_word})" if bad else "")
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectAccess:
+    members: list[Member] | KstuiError
+    quota: tuple[QuotaLine, ...] | KstuiError
+
+
+class ProjectDetailScreen(TenancyScreen):
+    DEFAULT_CSS = """
+    ProjectDetailScreen #workloads { height: 1; padding: 0 1; }
+    """
+    BINDINGS = [
+        Binding("1", "pane('pods')", "pods pane", show=False, id="project.pods"),
+        Binding("2", "pane('members')", "members pane", show=False, id="project.members"),
+        Binding("3", "pane('quota')", "quota pane", show=False, id="project.quota_pane"),
+        Binding("tab", "cycle_pane(1)", "next pane", show=False, id="project.next_pane"),
+        Binding("shift+tab", "cycle_pane(-1)", "previous pane", show=False,
+                id="project.previous_pane"),
+        # priority: the table's own `g` (first row) would otherwise win; `home` still does that
+        Binding("g", "browse('pods')", "browse pods", priority=True, id="project.browse"),
+        Binding("w", "browse('deployments')", "workloads", id="project.workloads"),
+        Binding("a", "add_member", "add member", id="project.add_member"),
+        Binding("c", "change_role", "change role", id="project.change_role"),
+        Binding("x", "remove_member", "remove member", id="project.remove_member"),
+        Binding("q", "set_quota", "set quota", id="project.set_quota"),
+        Binding("r", "refresh", "refresh", show=False, id="project.refresh"),
+        Binding("escape", "back", "back", id="project.back"),
+    ]
+    GATED = {"add_member": "project.member.add", "change_role": "project.member.change",
+             "remove_member": "project.member.remove", "set_quota": "project.quota"}
+    PANES = ("pods", "members", "quota")
+    PANE_ACTIONS = {"change_role": "members", "remove_member": "members"}
+
+    def __init__(self, session: Session, service: WorkspaceService, project: ProjectSummary,
+                 *, open_resources: OpenResources, frozen_now: float | None = None,
+                 first_frame: asyncio.Event | None = None) -> None:
+        super().__init__(session, service, open_resources=open_resources,
+                         frozen_now=frozen_now, first_frame=first_frame)
+        self.project = project
+        self.backend = session.backend(project.context)
+        self.members: dict[str, Member] = {}
+        self.quota: tuple[QuotaLine, ...] = ()
+        self.pod_names: dict[str, str] = {}
+        """Pod row key → pod name (what the browser is focused on)."""
+        self.tallies: dict[str, Tally] = {name: Tally({}) for name in ("pods", *WORKLOADS)}
+
+    @property
+    def write_context(self) -> str:
+        return self.project.context
+
+    def crumbs(self) -> str:
+        p = self.project
+        alias = f" ({p.alias})" if p.alias and p.alias != p.name else ""
+        return (f"workspaces › {p.workspace or '(none)'} › {p.name}{alias} · {p.cluster}"
+                f" · {p.phase or '?'} · created by {p.creator or '?'}")
+
+    def compose(self) -> ComposeResult:
+        yield ContextBar(id="context-bar",
+                         frozen_age="updated 0s ago" if self.frozen_now else None)
+        yield Static(self.crumbs(), id="crumbs", markup=False)
+        yield Static("", id="workloads", markup=False)
+        with TabbedContent(id="panes", initial="pods"):
+            with TabPane("1 Pods", id="pods"):
+                yield ResourceTable(id="pods-table")
+            with TabPane("2 Members", id="members"):
+                yield ResourceTable(id="members-table")
+            with TabPane("3 Quota", id="quota"):
+                yield QuotaBars(id="quota-bars", empty_message="loading…")
+        yield Static("", id="status", markup=False)
+        yield Footer(compact=True, show_command_palette=False)
+
+    def on_mount(self) -> None:
+        for table in self.query(ResourceTable):
+            table.set_empty_message("loading…")
+            if self.frozen_now is not None:
+                table.freeze_time(self.frozen_now)
+        self.query_one("#members-table", ResourceTable).set_columns(MEMBER_COLUMNS)
+        self.query_one("#pods-table", ResourceTable).focus()
+        info = self.backend.info
+        bar = self.query_one(ContextBar)
+        bar.context, bar.cluster, bar.user = info.name, self.project.cluster, info.user
+        bar.namespace = self.project.name
+        bar.readonly = self.session.readonly(self.project.context)
+        self._show_workloads()
+        self.poll()
+        self.check_permissions()
+        self.show_identity()
+        self.watch_pods()
+        for resource in WORKLOADS:
+            self.watch_workloads(resource)
+
+    @work(group="identity", exit_on_error=False)
+    async def show_identity(self) -> None:
+        self.query_one(ContextBar).user = await self.service.whoami(self.project.context)
+
+    def permission_requests(self) -> dict[str, dict[str, str]]:
+        where = {"context": self.project.context, "namespace": self.project.name}
+        return {pid: dict(where) for pid in self.GATED.values()}
+
+    # ------------------------------------------------------------------ live lists
+
+    async def _subscribe_path(self, resource: str) -> str:
+        await self._after_first_frame()
+        await self.backend.open()
+        kind = await self.backend.resolve(resource)
+        return kind.path(self.project.name)
+
+    @work(exclusive=True, group="watch-pods", exit_on_error=False)
+    async def watch_pods(self) -> None:
+        """The project's pods through the shared watch cache, as the browser shows them."""
+        table = self.query_one("#pods-table", ResourceTable)
+        tally = self.tallies["pods"]
+        try:
+            path = await self._subscribe_path("pods")
+        except KstuiError as error:
+            table.set_empty_message(error.title)
+            return
+        view: Projection | None = None
+        assert self.backend.caches is not None
+        async with self.backend.caches.subscribe(path) as subscription:
+            async for delta in subscription.changes(0.1):
+                if view is None or delta.reset:
+                    view = projection(delta.columns)
+                    table.set_columns(view.columns)
+                    self.pod_names, tally.tones = {}, {}
+                cached_rows: list[Any] = delta.upserted  # CachedRows, read as TableRowLike
+                rows = project(cached_rows, view)
+                for cached, row in zip(cached_rows, rows, strict=True):
+                    self.pod_names[row.key] = cached.name
+                    tally.tones[row.key] = row.tone
+                for key in delta.deleted:
+                    self.pod_names.pop(key, None)
+                    tally.tones.pop(key, None)
+                table.apply(rows, delta.deleted, reset=delta.reset)
+                tally.loaded = tally.loaded or delta.loaded
+                if delta.loaded and not table.row_count:
+                    table.set_empty_message(f"no pods in {self.project.name}")
+                if delta.error is not None and not table.row_count:
+                    table.set_empty_message(delta.error.title)
+                self._show_workloads()
+
+    @work(group="watch-workloads", exit_on_error=False)
+    async def watch_workloads(self, resource: str) -> None:
+        """Counts only: how many deployments/statefulsets and how many are not ready."""
+        tally = self.tallies[resource]
+        try:
+            path = await self._subscribe_path(resource)
+        except KstuiError:
+            return
+        assert self.backend.caches is not None
+        async with self.backend.caches.subscribe(path) as subscription:
+            view: Projection | None = None
+            async for delta in subscription.changes(0.2):
+                if view is None or delta.reset:
+                    view = projection(delta.columns)
+                    tally.tones = {}
+                cached_rows: list[Any] = delta.upserted
+                for row in project(cached_rows, view):
+                    tally.tones[row.key] = row.tone
+                for key in delta.deleted:
+                    tally.tones.pop(key, None)
+                tally.loaded = tally.loaded or delta.loaded
+                self._show_workloads()
+
+    def _show_workloads(self) -> None:
+        tallies = self.tallies
+        self.query_one("#workloads", Static).update(" · ".join((
+            tallies["pods"].text("pods", "with problems"),
+            tallies["deployments"].text("deployments", "not ready"),
+            tallies["statefulsets"].text("statefulsets", "not ready"))))
+
+    # ------------------------------------------------------------------ members and quota
+
+    async def fetch(self) -> ProjectAccess:
+        context, namespace = self.project.context, self.project.name
+
+        members, quota = await asyncio.gather(
+            or_error(self.service.project_members(context, namespace)),
+            or_error(self.service.project_quota(context, namespace)))
+        return ProjectAccess(members, quota)
+
+    def show(self, data: ProjectAccess) -> None:
+        problems = []
+        table = self.query_one("#members-table", ResourceTable)
+        if isinstance(data.members, KstuiError):
+            problems.append(data.members.title)
+            if not table.row_count:
+                table.set_empty_message(data.members.title)
+        else:
+            self.members = {m.binding or m.user: m for m in data.members}
+            table.apply([Row(key, (m.user, m.role)) for key, m in self.members.items()],
+                        reset=True)
+            table.set_empty_message("no members: a adds one")
+        bars = self.query_one(QuotaBars)
+        if isinstance(data.quota, KstuiError):
+            problems.append(data.quota.title)
+            bars.set_lines(self.quota, empty_message=data.quota.title)
+        else:
+            self.quota = data.quota
+            bars.set_lines(data.quota, empty_message="no quota set: q sets one")
+        if problems:
+            self.query_one(ContextBar).problem = "; ".join(problems)
+
+    def selected_member(self) -> Member | None:
+        key = self.query_one("#members-table", ResourceTable).cursor_key
+        return self.members.get(key) if key is not None else None
+
+    # ------------------------------------------------------------------ actions
+
+    def action_browse(self, resource: str) -> None:
+        self.open_resources(Target(resource, self.project.name, self.project.context,
+                                   crumb=f"{self.project.workspace} › {self.project.name}"))
+
+    @on(ResourceTable.RowChosen, "#pods-table")
+    def _pod_chosen(self, event: ResourceTable.RowChosen) -> None:
+        event.stop()
+        self.open_resources(Target("pods", self.project.name, self.project.context,
+                                   focus=self.pod_names.get(event.key, ""),
+                                   crumb=f"{self.project.workspace} › {self.project.name}"))
+
+    @on(ResourceTable.RowChosen, "#members-table")
+    def _member_chosen(self, event: ResourceTable.RowChosen) -> None:
+        event.stop()
+        if self.allowed("change_role"):
+            self.action_change_role()
+
+    def _where(self) -> str:
+        return f"project {self.project.name} ({self.project.cluster})"
+
+    @work(group="form", exclusive=True, exit_on_error=False)
+    async def action_add_member(self) -> None:
+        context, namespace = self.project.context, self.project.name
+        roles = await self.service.project_roles(context, namespace)
+        self.app.push_screen(MemberModal(
+            f"Add a member to {self._where()}", roles=roles, where=self._where(),
+            send=lambda user, role: self.service.add_project_member(
+                context=context, namespace=namespace, user=user, role=role)))
+
+    @work(group="form", exclusive=True, exit_on_error=False)
+    async def action_change_role(self) -> None:
+        member = self.selected_member()
+        if member is None:
+            return
+        context, namespace = self.project.context, self.project.name
+        roles = await self.service.project_roles(context, namespace)
+        self.app.push_screen(MemberModal(
+            f"Change {member.user}'s role in {self._where()}", roles=roles,
+            where=self._where(), user=member.user, role=member.role,
+            send=lambda user, role: self.service.change_project_member(
+                context=context, namespace=namespace, user=user, role=role)))
+
+    @work(group="write", exclusive=True, exit_on_error=False)
+    async def action_remove_member(self) -> None:
+        member = self.selected_member()
+        if member is None:
+            return
+        confirmed = await self.app.push_screen_wait(ConfirmModal(
+            f"Remove {member.user} from {self._where()}?",
+            f"Deletes {member.user}'s role binding(s) in namespace {self.project.name} "
+            f"(now: {member.role}).", yes="Remove"))
+        if not confirmed:
+            return
+        await self.service.remove_project_member(
+            context=self.project.context, namespace=self.project.name, user=member.user)
+        self.notify(f"removed {member.user} from {self._where()}", title="done")
+        self.poll()
+
+    def action_set_quota(self) -> None:
+        context, namespace = self.project.context, self.project.name
+        self.app.push_screen(QuotaModal(
+            f"Quota of {self._where()}", current=self.quota, where=self._where(),
+            send=lambda hard: self.service.set_project_quota(
+                context=context, namespace=namespace, hard=hard)))

@@ -1,0 +1,270 @@
+"""WorkspaceDetailScreen: a workspace's projects (on every linked cluster), members and quota."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import Footer, Static, TabbedContent, TabPane
+
+from kstui.backends.errors import KstuiError
+from kstui.backends.session import Session
+from kstui.backends.tenancy import ClusterLink, Member, ProjectSummary, QuotaLine, WorkspaceSummary
+from kstui.backends.workspaces import WorkspaceService
+from kstui.model import Column, Row, Tone
+from kstui.screens.confirm import ConfirmModal
+from kstui.screens.project_detail import ProjectDetailScreen
+from kstui.screens.tenancy import OpenResources, TenancyScreen, or_error
+from kstui.screens.tenancy_forms import MemberModal, QuotaModal
+from kstui.screens.workspace_forms import CreateProjectModal, MoveProjectModal
+from kstui.widgets.context_bar import ContextBar
+from kstui.widgets.quota_bars import QuotaBars
+from kstui.widgets.resource_table import ResourceTable
+
+PROJECT_COLUMNS = (Column("NAME", max_width=40), Column("CLUSTER", max_width=20),
+                   Column("ALIAS", max_width=30), Column("CREATOR", max_width=20),
+                   Column("STATUS", max_width=14), Column("PODS", numeric=True),
+                   Column("PROBLEMS", numeric=True), Column("AGE", age=True, max_width=12))
+MEMBER_COLUMNS = (Column("USER", max_width=40), Column("ROLE", max_width=50))
+
+
+def project_row(project: ProjectSummary) -> Row:
+    tone = Tone.ERROR if project.problem_pods else \
+        Tone.WARN if project.phase and project.phase != "Active" else Tone.NORMAL
+    return Row(f"{project.context}/{project.name}",
+               (project.name, project.cluster, project.alias, project.creator, project.phase,
+                str(project.pods), str(project.problem_pods), project.created), tone)
+
+
+def member_row(member: Member) -> Row:
+    return Row(member.binding or member.user, (member.user, member.role))
+
+
+@dataclass(frozen=True, slots=True)
+class WorkspaceDetail:
+    """One poll's answers; a pane whose call failed carries the error instead."""
+
+    projects: list[ProjectSummary] | KstuiError
+    members: list[Member] | KstuiError
+    quota: tuple[QuotaLine, ...] | KstuiError
+
+
+class WorkspaceDetailScreen(TenancyScreen):
+    BINDINGS = [
+        Binding("1", "pane('projects')", "projects pane", show=False, id="workspace.projects"),
+        Binding("2", "pane('members')", "members pane", show=False, id="workspace.members"),
+        Binding("3", "pane('quota')", "quota pane", show=False, id="workspace.quota_pane"),
+        Binding("tab", "cycle_pane(1)", "next pane", show=False, id="workspace.next_pane"),
+        Binding("shift+tab", "cycle_pane(-1)", "previous pane", show=False,
+                id="workspace.previous_pane"),
+        Binding("p", "create_project", "new project", id="workspace.create_project"),
+        Binding("m", "move_project", "move project", id="workspace.move_project"),
+        Binding("a", "add_member", "add member", id="workspace.add_member"),
+        Binding("c", "change_role", "change role", id="workspace.change_role"),
+        Binding("x", "remove_member", "remove member", id="workspace.remove_member"),
+        Binding("q", "set_quota", "set quota", id="workspace.set_quota"),
+        Binding("r", "refresh", "refresh", show=False, id="workspace.refresh"),
+        Binding("escape", "back", "back", id="workspace.back"),
+    ]
+    GATED = {"create_project": "project.create", "move_project": "project.move",
+             "add_member": "workspace.member.add", "change_role": "workspace.member.change",
+             "remove_member": "workspace.member.remove", "set_quota": "workspace.quota"}
+    PANES = ("projects", "members", "quota")
+    PANE_ACTIONS = {"move_project": "projects", "change_role": "members",
+                    "remove_member": "members"}
+
+    def __init__(self, session: Session, service: WorkspaceService,
+                 workspace: WorkspaceSummary, *, open_resources: OpenResources,
+                 frozen_now: float | None = None,
+                 first_frame: asyncio.Event | None = None) -> None:
+        super().__init__(session, service, open_resources=open_resources,
+                         frozen_now=frozen_now, first_frame=first_frame)
+        self.workspace = workspace
+        self.projects: dict[str, ProjectSummary] = {}
+        self.members: dict[str, Member] = {}
+        self.quota: tuple[QuotaLine, ...] = ()
+
+    def crumbs(self) -> str:
+        ws = self.workspace
+        alias = f" ({ws.alias})" if ws.alias and ws.alias != ws.name else ""
+        where = ", ".join(ws.clusters) or "no cluster"
+        return (f"workspaces › {ws.name}{alias} · manager {ws.manager or '—'} · on {where}"
+                f" · {len(self.projects)} projects · {len(self.members)} members")
+
+    def compose(self) -> ComposeResult:
+        yield ContextBar(id="context-bar",
+                         frozen_age="updated 0s ago" if self.frozen_now else None)
+        yield Static(self.crumbs(), id="crumbs", markup=False)
+        with TabbedContent(id="panes", initial="projects"):
+            with TabPane("1 Projects", id="projects"):
+                yield ResourceTable(id="projects-table")
+            with TabPane("2 Members", id="members"):
+                yield ResourceTable(id="members-table")
+            with TabPane("3 Quota", id="quota"):
+                yield QuotaBars(id="quota-bars", empty_message="loading…")
+        yield Static("", id="status", markup=False)
+        yield Footer(compact=True, show_command_palette=False)
+
+    def on_mount(self) -> None:
+        for table_id, columns in (("#projects-table", PROJECT_COLUMNS),
+                                  ("#members-table", MEMBER_COLUMNS)):
+            table = self.query_one(table_id, ResourceTable)
+            table.set_columns(columns)
+            table.set_empty_message("loading…")
+            if self.frozen_now is not None:
+                table.freeze_time(self.frozen_now)
+        self.query_one("#projects-table", ResourceTable).focus()
+        bar = self.query_one(ContextBar)
+        bar.context = self.session.context
+        bar.namespace = f"(workspace {self.workspace.name})"
+        bar.readonly = self.session.readonly(self.session.context)
+        self.poll()
+        self.check_permissions()
+        self.show_identity()
+
+    @work(group="identity", exit_on_error=False)
+    async def show_identity(self) -> None:
+        bar = self.query_one(ContextBar)
+        host = await self.service.host()
+        if host is not None:
+            bar.context, bar.cluster = host.context, host.cluster
+            bar.readonly = self.session.readonly(host.context)
+        bar.user = await self.service.whoami(bar.context)
+
+    def permission_requests(self) -> dict[str, dict[str, str]]:
+        return {pid: {"workspace": self.workspace.name} for pid in self.GATED.values()}
+
+    # ------------------------------------------------------------------ data
+
+    async def fetch(self) -> WorkspaceDetail:
+        name = self.workspace.name
+
+        projects, members, quota = await asyncio.gather(
+            or_error(self.service.projects(name)), or_error(self.service.workspace_members(name)),
+            or_error(self.service.workspace_quota(name)))
+        return WorkspaceDetail(projects, members, quota)
+
+    def show(self, data: WorkspaceDetail) -> None:
+        problems = []
+        projects_table = self.query_one("#projects-table", ResourceTable)
+        if isinstance(data.projects, KstuiError):
+            problems.append(data.projects.title)
+            if not projects_table.row_count:
+                projects_table.set_empty_message(data.projects.title)
+        else:
+            self.projects = {f"{p.context}/{p.name}": p for p in data.projects}
+            projects_table.apply([project_row(p) for p in data.projects], reset=True)
+            projects_table.set_empty_message("no projects: p creates one")
+        members_table = self.query_one("#members-table", ResourceTable)
+        if isinstance(data.members, KstuiError):
+            problems.append(data.members.title)
+            if not members_table.row_count:
+                members_table.set_empty_message(data.members.title)
+        else:
+            self.members = {member_row(m).key: m for m in data.members}
+            members_table.apply([member_row(m) for m in data.members], reset=True)
+            members_table.set_empty_message("no members")
+        bars = self.query_one(QuotaBars)
+        if isinstance(data.quota, KstuiError):
+            problems.append(data.quota.title)
+            bars.set_lines(self.quota, empty_message=data.quota.title)
+        else:
+            self.quota = data.quota
+            bars.set_lines(data.quota, empty_message="no quota set: q sets one")
+        self.query_one("#crumbs", Static).update(self.crumbs())
+        if problems:
+            self.query_one(ContextBar).problem = "; ".join(problems)
+
+    def selected_project(self) -> ProjectSummary | None:
+        key = self.query_one("#projects-table", ResourceTable).cursor_key
+        return self.projects.get(key) if key is not None else None
+
+    def selected_member(self) -> Member | None:
+        key = self.query_one("#members-table", ResourceTable).cursor_key
+        return self.members.get(key) if key is not None else None
+
+    # ------------------------------------------------------------------ actions
+
+    @on(ResourceTable.RowChosen, "#projects-table")
+    def _open_project(self, event: ResourceTable.RowChosen) -> None:
+        event.stop()
+        project = self.projects.get(event.key)
+        if project is not None:
+            self.app.push_screen(ProjectDetailScreen(
+                self.session, self.service, project, open_resources=self.open_resources,
+                frozen_now=self.frozen_now, first_frame=self.first_frame))
+
+    @on(ResourceTable.RowChosen, "#members-table")
+    def _member_chosen(self, event: ResourceTable.RowChosen) -> None:
+        event.stop()
+        if self.allowed("change_role"):
+            self.action_change_role()
+
+    @work(group="form", exclusive=True, exit_on_error=False)
+    async def action_create_project(self) -> None:
+        links = [link for link in await self.service.links() if not link.error]
+        placed = [link for link in links if link.cluster in self.workspace.clusters]
+        # One context per cluster: the session's own where it reaches that cluster (a tenant
+        # writes as the tenant), else the first kubeconfig context that does.
+        by_cluster: dict[str, ClusterLink] = {}
+        for link in sorted(placed or links,
+                           key=lambda ln: (ln.context != self.session.context, ln.context)):
+            by_cluster.setdefault(link.cluster, link)
+        choices = sorted(by_cluster.values(), key=lambda ln: ln.cluster)
+        contexts = [link.context for link in choices]
+        preferred = self.session.context if self.session.context in contexts else ""
+        self.app.push_screen(CreateProjectModal(self.service, self.workspace.name,
+                                                links=choices, context=preferred))
+
+    @work(group="form", exclusive=True, exit_on_error=False)
+    async def action_move_project(self) -> None:
+        project = self.selected_project()
+        if project is None:
+            return
+        names = [ws.name for ws in await self.service.workspaces() if not ws.synthetic]
+        self.app.push_screen(MoveProjectModal(self.service, project, workspaces=names))
+
+    @work(group="form", exclusive=True, exit_on_error=False)
+    async def action_add_member(self) -> None:
+        name = self.workspace.name
+        roles = await self.service.workspace_roles(name)
+        self.app.push_screen(MemberModal(
+            f"Add a member to workspace {name}", roles=roles, where=f"workspace {name}",
+            send=lambda user, role: self.service.add_workspace_member(name, user, role)))
+
+    @work(group="form", exclusive=True, exit_on_error=False)
+    async def action_change_role(self) -> None:
+        member = self.selected_member()
+        if member is None:
+            return
+        name = self.workspace.name
+        roles = await self.service.workspace_roles(name)
+        self.app.push_screen(MemberModal(
+            f"Change {member.user}'s role in workspace {name}", roles=roles,
+            where=f"workspace {name}", user=member.user, role=member.role,
+            send=lambda user, role: self.service.change_workspace_member(name, user, role)))
+
+    @work(group="write", exclusive=True, exit_on_error=False)
+    async def action_remove_member(self) -> None:
+        member = self.selected_member()
+        if member is None:
+            return
+        name = self.workspace.name
+        confirmed = await self.app.push_screen_wait(ConfirmModal(
+            f"Remove {member.user} from workspace {name}?",
+            f"Deletes {member.user}'s workspace role binding(s) (now: {member.role}). "
+            "Their project roles stay.", yes="Remove"))
+        if not confirmed:
+            return
+        await self.service.remove_workspace_member(name, member.user)
+        self.notify(f"removed {member.user} from workspace {name}", title="done")
+        self.poll()
+
+    def action_set_quota(self) -> None:
+        name = self.workspace.name
+        self.app.push_screen(QuotaModal(
+            f"Quota of workspace {name}", current=self.quota, where=f"workspace {name}",
+            send=lambda hard: self.service.set_workspace_quota(name, hard)))

@@ -1,0 +1,171 @@
+"""WorkspacesScreen: every workspace with its manager, placement, size and quota use."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import Footer, Static
+
+from kstui.backends.session import Session
+from kstui.backends.tenancy import ClusterLink, Flavor, WorkspaceSummary
+from kstui.backends.workspaces import WorkspaceService
+from kstui.model import Column, Row, Tone
+from kstui.screens.tenancy import OpenResources, TenancyScreen, quota_summary
+from kstui.screens.workspace_detail import WorkspaceDetailScreen
+from kstui.screens.workspace_forms import CreateWorkspaceModal, DeleteWorkspaceModal
+from kstui.widgets.context_bar import ContextBar
+from kstui.widgets.resource_table import ResourceTable
+
+COLUMNS = (Column("NAME", max_width=40), Column("ALIAS", max_width=30),
+           Column("MANAGER", max_width=20), Column("CLUSTERS", max_width=30),
+           Column("PROJECTS", numeric=True), Column("MEMBERS", numeric=True),
+           Column("QUOTA", max_width=14), Column("AGE", age=True, max_width=12))
+VANILLA_NOTE = "no tenant.kubesphere.io: workspaces are namespace labels here, read-only"
+FULL_QUOTA = 0.9
+
+
+def workspace_row(summary: WorkspaceSummary) -> Row:
+    quota, ratio = quota_summary(summary.quota)
+    tone = Tone.MUTED if summary.synthetic else \
+        Tone.WARN if ratio is not None and ratio >= FULL_QUOTA else Tone.NORMAL
+    return Row(summary.name, (summary.name, summary.alias, summary.manager,
+                              ",".join(summary.clusters), str(summary.project_count),
+                              str(summary.member_count), quota, summary.created), tone)
+
+
+@dataclass(frozen=True, slots=True)
+class Listing:
+    workspaces: list[WorkspaceSummary]
+    links: list[ClusterLink]
+    host: ClusterLink | None
+
+
+class WorkspacesScreen(TenancyScreen):
+    """The section's home: Enter opens a workspace; `n` and `ctrl+d` create and delete."""
+
+    DEFAULT_CSS = """
+    WorkspacesScreen #note { height: 1; padding: 0 1; color: $warning; display: none; }
+    WorkspacesScreen #note.-shown { display: block; }
+    """
+    BINDINGS = [
+        Binding("n", "new", "new workspace", id="workspaces.new"),
+        Binding("ctrl+d", "delete", "delete workspace", id="workspaces.delete"),
+        Binding("r", "refresh", "refresh", id="workspaces.refresh"),
+    ]
+    GATED = {"new": "workspace.create", "delete": "workspace.delete"}
+
+    def __init__(self, session: Session, service: WorkspaceService, *,
+                 open_resources: OpenResources, frozen_now: float | None = None,
+                 first_frame: asyncio.Event | None = None) -> None:
+        super().__init__(session, service, open_resources=open_resources,
+                         frozen_now=frozen_now, first_frame=first_frame)
+        self.workspaces: dict[str, WorkspaceSummary] = {}
+        """By name, as last listed."""
+        self.links: list[ClusterLink] = []
+        self.host_link: ClusterLink | None = None
+        """The context workspaces are read and written through (the service's `host()`)."""
+
+    def on_mount(self) -> None:
+        table = self.query_one(ResourceTable)
+        table.set_columns(COLUMNS)
+        if self.frozen_now is not None:
+            table.freeze_time(self.frozen_now)
+        table.set_empty_message("loading…")
+        table.focus()
+        bar = self.query_one(ContextBar)
+        bar.context = self.session.context
+        bar.namespace = "(workspaces)"
+        bar.readonly = self.session.readonly(self.session.context)
+        self.poll()
+        self.check_permissions()
+
+    def compose(self) -> ComposeResult:
+        yield ContextBar(id="context-bar",
+                         frozen_age="updated 0s ago" if self.frozen_now else None)
+        yield Static("workspaces", id="crumbs", markup=False)
+        yield Static(VANILLA_NOTE, id="note", markup=False)
+        yield ResourceTable(id="table")
+        yield Static("", id="status", markup=False)
+        yield Footer(compact=True, show_command_palette=False)
+
+    @property
+    def write_context(self) -> str:
+        return self.host_link.context if self.host_link is not None else self.session.context
+
+    def permission_requests(self) -> dict[str, dict[str, str]]:
+        return {"workspace.create": {}, "workspace.delete": {}}
+
+    # ------------------------------------------------------------------ data
+
+    async def fetch(self) -> Listing:
+        links = await self.service.links(refresh=self.relink)
+        self.relink = False
+        host = await self.service.host()
+        return Listing(await self.service.workspaces(), links, host)
+
+    def show(self, data: Listing) -> None:
+        first = not self.loaded
+        self.workspaces = {summary.name: summary for summary in data.workspaces}
+        self.links, self.host_link = data.links, data.host
+        table = self.query_one(ResourceTable)
+        table.apply([workspace_row(summary) for summary in data.workspaces], reset=True)
+        table.set_empty_message("no workspaces")
+        vanilla = data.host is not None and data.host.flavor is Flavor.VANILLA
+        self.query_one("#note", Static).set_class(vanilla, "-shown")
+        self.query_one("#crumbs", Static).update(f"workspaces[{table.row_count}]")
+        if first:
+            self.show_identity()
+
+    def show_failure(self, error: Exception) -> None:
+        table = self.query_one(ResourceTable)
+        if not table.row_count:
+            title = getattr(error, "title", str(error))
+            hint = getattr(error, "hint", "")
+            table.set_empty_message(f"{title}\n{hint}".strip())
+
+    @work(group="identity", exit_on_error=False)
+    async def show_identity(self) -> None:
+        bar = self.query_one(ContextBar)
+        link = self.host_link
+        context = link.context if link is not None else self.session.context
+        bar.context = context
+        bar.cluster = link.cluster if link is not None else ""
+        bar.readonly = self.session.readonly(context)
+        bar.user = await self.service.whoami(context)
+
+    def selected_workspace(self) -> WorkspaceSummary | None:
+        key = self.query_one(ResourceTable).cursor_key
+        return self.workspaces.get(key) if key is not None else None
+
+    # ------------------------------------------------------------------ actions
+
+    @on(ResourceTable.RowChosen)
+    def _open(self, event: ResourceTable.RowChosen) -> None:
+        event.stop()
+        summary = self.workspaces.get(event.key)
+        if summary is not None:
+            self.app.push_screen(WorkspaceDetailScreen(
+                self.session, self.service, summary, open_resources=self.open_resources,
+                frozen_now=self.frozen_now, first_frame=self.first_frame))
+
+    @work(group="form", exclusive=True, exit_on_error=False)
+    async def action_new(self) -> None:
+        clusters = sorted({link.cluster for link in self.links if not link.error})
+        host = [self.host_link.cluster] if self.host_link is not None else []
+        manager = await self.service.whoami(self.write_context)  # cached by the service
+        self.app.push_screen(CreateWorkspaceModal(
+            self.service, clusters=clusters, manager=manager, preselected=host))
+
+    def action_delete(self) -> None:
+        summary = self.selected_workspace()
+        if summary is None:
+            return
+        if summary.synthetic:
+            self.set_status(f"{summary.name} is a label grouping, not a workspace object",
+                            alert=True)
+            return
+        self.app.push_screen(DeleteWorkspaceModal(self.service, summary))
