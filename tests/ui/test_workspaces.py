@@ -15,6 +15,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input, Select, Static
 
 import kstui
+import kstui.backends.errors
 from kstui.backends.backend import BackendSettings
 from kstui.backends.errors import NotFound
 from kstui.backends.kube import KubeClient
@@ -38,6 +39,7 @@ from kstui.screens.workspaces import VANILLA_NOTE, WorkspacesScreen
 from kstui.widgets.quota_bars import QuotaBars
 from kstui.widgets.resource_table import ResourceTable
 from tests.conftest import RunningSandbox
+from tests.connections import sandbox_client as client_for
 from tests.ui.conftest import wait_until
 
 TEMPLATES = "/apis/tenant.kubesphere.io/v1beta1/workspacetemplates"
@@ -695,3 +697,64 @@ async def test_section_key_opens_workspaces_in_the_app(make_app) -> None:
         await pilot.press("2")
         await wait_until(pilot, lambda: isinstance(app.screen, WorkspacesScreen), "rebuilt")
         assert app.workspace_service is app.screen.service
+
+
+async def test_quota_below_use_shows_as_exceeded(make_host: MakeHost,
+                                                 kube: KubeClient) -> None:
+    await make_workspace(kube, "ui-full")
+    await make_project(kube, "ui-full-app", "ui-full")
+    await kube.create("/apis/apps/v1/namespaces/ui-full-app/deployments", {
+        "apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"},
+        "spec": {"replicas": 2, "selector": {"matchLabels": {"app": "web"}},
+                 "template": {"metadata": {"labels": {"app": "web"}},
+                              "spec": {"containers": [{"name": "web", "image": "nginx"}]}}}})
+    app = make_host()
+    async with app.run_test(size=(120, 36)) as pilot:
+        detail = await open_workspace(pilot, "ui-full")
+        await cursor_to(pilot, detail.query_one("#projects-table", ResourceTable), "ui-full-app")
+        await pilot.press("enter")
+        project = await ready(pilot, ProjectDetailScreen)
+        await pilot.press("q")
+        form = await modal(pilot, QuotaModal)
+        form.query_one("#pods", Input).focus()
+        await type_text(pilot, "1")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: app.screen is project, "quota set")
+        await pilot.press("3")
+        bars = project.query_one(QuotaBars)
+        await wait_until(pilot, lambda: any(line.resource == "pods" and (line.ratio or 0) >= 2
+                                            for line in bars.lines), "2 of 1 pods", timeout=15)
+        assert "200%" in str(bars.render())
+        # the sandbox's admission now refuses a third pod, as a real API server would
+        with pytest.raises(kstui.backends.errors.Forbidden, match="exceeded quota"):
+            await kube.create("/api/v1/namespaces/ui-full-app/pods", {
+                "apiVersion": "v1", "kind": "Pod", "metadata": {"name": "extra"},
+                "spec": {"containers": [{"name": "c", "image": "busybox"}]}})
+
+
+async def test_a_kubesphere_3_cluster(fresh_sandbox: Callable[..., RunningSandbox],
+                                      tmp_path: Path) -> None:
+    running = fresh_sandbox(kubesphere_version="3", pods=10)
+    app = TenancyHost(running.kubeconfig, "host", tmp_path / "cache")
+    async with app.run_test(size=(120, 36)) as pilot:
+        detail = await open_workspace(pilot, "acme-retail")
+        projects = detail.query_one("#projects-table", ResourceTable)
+        await cursor_to(pilot, projects, "shop-prod")
+        await pilot.press("enter")
+        project = await ready(pilot, ProjectDetailScreen)
+        await pilot.press("2", "a")
+        await modal(pilot, MemberModal)
+        await type_text(pilot, "gina")
+        await choose(pilot, "role", "operator")
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: app.screen is project, "added")
+    client = client_for(running)
+    try:
+        binding = await client.get(
+            "/apis/rbac.authorization.k8s.io/v1/namespaces/shop-prod/rolebindings/gina-operator")
+        assert binding["roleRef"] == {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role",
+                                      "name": "operator"}
+        assert binding["metadata"]["labels"]["iam.kubesphere.io/user-ref"] == "gina"
+        assert binding["subjects"][0]["kind"] == "User"
+    finally:
+        await client.aclose()
