@@ -71,7 +71,7 @@ def test_namespaces_and_kubesphere_kinds(kubectl_env: dict[str, str]) -> None:
     out = kubectl(kubectl_env, "get", "ns", "--no-headers").stdout
     assert {"default", "kube-system", "kube-public", "shop-prod", "payments"} <= set(names(out))
     out = kubectl(kubectl_env, "get", "workspacetemplates").stdout
-    assert names(out)[1:] == ["acme-retail", "beta-labs"]
+    assert {"acme-retail", "beta-labs"} <= set(names(out)[1:])  # other modules add more
     out = kubectl(kubectl_env, "get", "pipelineruns", "-n", "shop-cicdr7x2k").stdout
     header = out.splitlines()[0].split()
     assert header == ["NAME", "ID", "PHASE", "AGE"]  # CRD printer columns, from the server
