@@ -3,8 +3,8 @@ a session, read and written straight through each cluster's API server (API.md �
 
 Reads run per context concurrently and never fail because one cluster is down: a context that
 cannot be reached becomes a ClusterLink with `error` set, and its share of a list is skipped
-(named in `warnings`). Writes follow the console's exact objects; permissions are asked of the
-API server (SelfSubjectAccessReview), never guessed from a failure.
+(named in `warnings`). Writes are delegated to TenancyWrites (tenancy_writes.py); permissions
+are asked of the API server (SelfSubjectAccessReview), never guessed from a failure.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Awaitable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from kstui.backends.errors import ApiError, Forbidden, KstuiError, NotFound
@@ -20,7 +19,6 @@ from kstui.backends.kinds import ResourceKind
 from kstui.backends.session import Session
 from kstui.backends.tenancy import (
     CLUSTERS,
-    DELETION_PROPAGATION,
     HOST_LABEL,
     KINDS,
     KUBE_SYSTEM,
@@ -29,7 +27,6 @@ from kstui.backends.tenancy import (
     PROJECT_BINDINGS,
     PROJECT_ROLES,
     RBAC_BINDINGS,
-    RBAC_ROLES,
     RESOURCE_QUOTAS,
     UNASSIGNED,
     USER_REF_LABEL,
@@ -46,8 +43,6 @@ from kstui.backends.tenancy import (
     TenancyKinds,
     WorkspaceSummary,
     binding_user,
-    check_hard,
-    check_name,
     count_projects,
     flavor_of,
     is_project,
@@ -55,25 +50,19 @@ from kstui.backends.tenancy import (
     labels_of,
     members_of,
     meta_of,
-    namespace_body,
-    project_binding_body,
-    project_quota_body,
     project_quota_lines,
     project_summary,
     rbac_user_subjects,
-    role_of,
     selector_matches,
     summed_quota_lines,
     tally_pods,
-    template_body,
     validate_name,
     validate_quantity,
-    workspace_binding_body,
-    workspace_quota_body,
     workspace_quota_lines,
     workspace_selector,
     workspace_summary,
 )
+from kstui.backends.tenancy_writes import TenancyWrites
 
 if TYPE_CHECKING:  # httpx loads when a context is opened, not at start
     from kstui.backends.kube import KubeClient
@@ -125,6 +114,7 @@ class WorkspaceService:
         self._links: list[ClusterLink] | None = None
         self._links_lock = asyncio.Lock()
         self._usernames: dict[str, str] = {}
+        self._writes = TenancyWrites(self)
 
     # ------------------------------------------------------------------ clusters
 
@@ -515,219 +505,68 @@ class WorkspaceService:
                 return Permission(False, f"{text}: {reason}" if reason else text)
         return Permission(True, "")
 
-    # ------------------------------------------------------------------ writing: workspaces
+    # ------------------------------------------------------------------ writing
+    # Each write is TenancyWrites' (tenancy_writes.py); the screens keep calling the service.
 
     async def create_workspace(self, name: str, *, alias: str = "", description: str = "",
                                manager: str, clusters: list[str]) -> list[dict]:
         """A WorkspaceTemplate on the host (API.md §1.2); no manager means the creator."""
-        check_name(name, "workspace")
-        host, kinds, client = await self._workspace_side()
-        unknown = [c for c in clusters if self.cluster_names and c not in self.cluster_names]
-        if unknown:
-            raise KstuiError(f"no cluster named {', '.join(unknown)}",
-                             f"the host knows {', '.join(self.cluster_names)}")
-        creator = await self.whoami(host.context)
-        body = template_body(kinds.templates, name, creator=creator, alias=alias,
-                             description=description, manager=manager or creator,
-                             clusters=clusters)
-        return [await client.create(kinds.templates.path(), body)]
+        return await self._writes.create_workspace(name, alias=alias, description=description,
+                                                   manager=manager, clusters=clusters)
 
     async def delete_workspace(self, name: str, *,
                                projects: Literal["delete", "detach"]) -> list[dict]:
         """Annotate what happens to the projects, then delete the template (API.md §1.3)."""
-        if projects not in ("delete", "detach"):
-            raise ValueError(f"projects must be 'delete' or 'detach', not {projects!r}")
-        _, kinds, client = await self._workspace_side()
-        policy = "Background" if projects == "delete" else "Orphan"
-        path = kinds.templates.path(name=name)
-        patched = await client.patch(path, {"metadata": {"annotations": {
-            DELETION_PROPAGATION: policy}}})
-        try:
-            deleted = await client.delete(path)
-        except KstuiError as error:
-            raise PartialFailure(
-                f"workspace {name} was not deleted",
-                [f"annotated WorkspaceTemplate {name} with {DELETION_PROPAGATION}={policy}"],
-                f"delete WorkspaceTemplate {name}: {_said(error)}", [],
-                "delete it again: the annotation is already in place") from error
-        return [patched, deleted]
-
-    # ------------------------------------------------------------------ writing: projects
+        return await self._writes.delete_workspace(name, projects=projects)
 
     async def create_project(self, workspace: str, *, context: str, name: str,
                              alias: str = "") -> list[dict]:
-        """A namespace labelled with its workspace (API.md §1.4); the creator annotation makes
-        the namespace controller bind its creator as project admin."""
-        check_name(name, "project")
-        target = "" if workspace == UNASSIGNED else workspace
-        if target:
-            check_name(target, "workspace")
-        link = await self._link(context)
-        client = await self._client(link.context)
-        creator = await self.whoami(link.context)
-        body = namespace_body(name, workspace=target, flavor=link.flavor, creator=creator,
-                              alias=alias)
-        return [await client.create(NAMESPACES.path(), body)]
+        """A namespace labelled with its workspace (API.md §1.4), its creator made admin."""
+        return await self._writes.create_project(workspace, context=context, name=name,
+                                                 alias=alias)
 
     async def move_project(self, *, context: str, namespace: str, workspace: str) -> list[dict]:
         """Relabel the namespace; "" or "(unassigned)" takes it out of any workspace."""
-        target = None if workspace in ("", UNASSIGNED) else workspace
-        if target:
-            check_name(target, "workspace")
-        link = await self._link(context)
-        client = await self._client(link.context)
-        return [await client.patch(NAMESPACES.path(name=namespace),
-                                   {"metadata": {"labels": {WORKSPACE_LABEL: target}}})]
-
-    # ------------------------------------------------------------------ writing: members
+        return await self._writes.move_project(context=context, namespace=namespace,
+                                               workspace=workspace)
 
     async def add_workspace_member(self, workspace: str, user: str, role: str) -> list[dict]:
-        return await self._add(await self._workspace_roster(workspace), user, role)
+        return await self._writes.add_workspace_member(workspace, user, role)
 
     async def change_workspace_member(self, workspace: str, user: str, role: str) -> list[dict]:
-        """Delete the user's bindings in the workspace, then create the new one: one role per
-        user and workspace, as ks-apiserver does it (API.md §1.5)."""
-        return await self._change(await self._workspace_roster(workspace), user, role)
+        """One role per user and workspace, as ks-apiserver does it (API.md §1.5)."""
+        return await self._writes.change_workspace_member(workspace, user, role)
 
     async def remove_workspace_member(self, workspace: str, user: str) -> list[dict]:
-        return await self._remove(await self._workspace_roster(workspace), user)
+        return await self._writes.remove_workspace_member(workspace, user)
 
     async def add_project_member(self, *, context: str, namespace: str, user: str,
                                  role: str) -> list[dict]:
-        return await self._add(await self._project_roster(context, namespace), user, role)
+        return await self._writes.add_project_member(context=context, namespace=namespace,
+                                                     user=user, role=role)
 
     async def change_project_member(self, *, context: str, namespace: str, user: str,
                                     role: str) -> list[dict]:
-        return await self._change(await self._project_roster(context, namespace), user, role)
+        return await self._writes.change_project_member(context=context, namespace=namespace,
+                                                        user=user, role=role)
 
     async def remove_project_member(self, *, context: str, namespace: str,
                                     user: str) -> list[dict]:
-        return await self._remove(await self._project_roster(context, namespace), user)
-
-    async def _workspace_roster(self, workspace: str) -> _Roster:
-        host, kinds, client = await self._workspace_side()
-        return _Roster(client, kinds.workspace_bindings, host, f"workspace {workspace}",
-                       workspace=workspace)
-
-    async def _project_roster(self, context: str, namespace: str) -> _Roster:
-        link = await self._link(context)
-        return _Roster(await self._client(link.context), PROJECT_BINDINGS[link.flavor],
-                       link, f"project {namespace}", namespace=namespace)
-
-    async def _role(self, roster: _Roster, role: str) -> tuple[str, str]:
-        """The role's full name ("regular" → "<ws>-regular") and roleRef kind; the role must
-        exist (API.md §1.5). Vanilla projects may also bind the default ClusterRoles."""
-        if roster.workspace:
-            roles = await self.workspace_roles(roster.workspace)
-            candidates: tuple[str, ...] = (role, f"{roster.workspace}-{role}")
-        else:
-            roles = await self.project_roles(roster.link.context, roster.namespace)
-            candidates = (role,)
-        found = next((name for name in candidates if name in roles), None)
-        if found is None:
-            raise KstuiError(f"no role {role} in {roster.where}",
-                             f"roles there: {', '.join(roles) or 'none'}")
-        if roster.link.flavor is Flavor.VANILLA and found in VANILLA_CLUSTER_ROLES and \
-                await _get_or_none(roster.client, RBAC_ROLES.path(roster.namespace, found)) is None:
-            return found, "ClusterRole"
-        return found, "Role"
-
-    async def _add(self, roster: _Roster, user: str, role: str) -> list[dict]:
-        role, role_kind = await self._role(roster, role)
-        existing = await roster.bindings(user)
-        if existing:
-            raise KstuiError(f"{user} is already a member of {roster.where}",
-                             f"role: {', '.join(role_of(b) for b in existing)}",
-                             "change the member's role instead")
-        return [await roster.client.create(roster.kind.path(roster.namespace),
-                                           roster.body(user, role, role_kind))]
-
-    async def _change(self, roster: _Roster, user: str, role: str) -> list[dict]:
-        role, role_kind = await self._role(roster, role)
-        existing = await roster.bindings(user)
-        if [role_of(b) for b in existing] == [role]:
-            return []
-        return await self._rebind(roster, user, existing, roster.body(user, role, role_kind),
-                                  f"{user}'s role in {roster.where} was only partly changed "
-                                  f"to {role}")
-
-    async def _remove(self, roster: _Roster, user: str) -> list[dict]:
-        existing = await roster.bindings(user)
-        if not existing:
-            raise KstuiError(f"{user} is not a member of {roster.where}")
-        return await self._rebind(roster, user, existing, None,
-                                  f"{user} was only partly removed from {roster.where}")
-
-    async def _rebind(self, roster: _Roster, user: str, existing: list[dict],
-                      new: dict | None, title: str) -> list[dict]:
-        """Take `user` out of `existing` bindings, then create `new`. Stopping half-way raises
-        PartialFailure naming what was already done, so the UI can say exactly that."""
-        kind = roster.kind
-        written: list[dict] = []
-        done: list[str] = []
-        steps = [(b, f"delete {kind.kind} {meta_of(b).get('name')} (role {role_of(b)})")
-                 for b in existing]
-        final = [f"create {kind.kind} {meta_of(new)['name']} (role {role_of(new)})"] if new else []
-        for index, (binding, step) in enumerate(steps):
-            try:
-                written.append(await roster.unbind(user, binding))
-            except NotFound:
-                done.append(f"{step}: already gone")
-                continue
-            except KstuiError as error:
-                if not done:
-                    raise
-                rest = [s for _, s in steps[index + 1:]] + final
-                raise PartialFailure(title, done, f"{step}: {_said(error)}", rest,
-                                     "look at the member list, then retry") from error
-            done.append(step.replace("delete", "deleted", 1))
-        if new is None:
-            return written
-        try:
-            written.append(await roster.client.create(kind.path(roster.namespace), new))
-        except KstuiError as error:
-            if not done:
-                raise
-            raise PartialFailure(title, done, f"{final[0]}: {_said(error)}", [],
-                                 f"{user} has no role in {roster.where} now: add the member "
-                                 f"again with role {role_of(new)}") from error
-        return written
-
-    # ------------------------------------------------------------------ writing: quotas
+        return await self._writes.remove_project_member(context=context, namespace=namespace,
+                                                        user=user)
 
     async def set_workspace_quota(self, workspace: str, hard: dict[str, str], *,
                                   cluster: str = "") -> list[dict]:
-        """Create or update the workspace's quota object on `cluster` (default: the host),
-        read-modify-write with its resourceVersion (API.md §1.6)."""
-        limits = check_hard(hard)
-        link, kind, client = await self._quota_side(cluster)
-        path = kind.path(name=workspace)
-        current = await _get_or_none(client, path)
-        if current is None:
-            creator = await self.whoami(link.context)
-            return [await client.create(kind.path(), workspace_quota_body(workspace, limits,
-                                                                          creator))]
-        spec = current.setdefault("spec", {})
-        spec.setdefault("quota", {})["hard"] = limits
-        spec.setdefault("selector", {WORKSPACE_LABEL: workspace})
-        current.pop("status", None)
-        return [await client.replace(path, current)]
+        """Create or update the workspace's quota object on `cluster` (default: the host)."""
+        return await self._writes.set_workspace_quota(workspace, hard, cluster=cluster)
 
     async def set_project_quota(self, *, context: str, namespace: str,
                                 hard: dict[str, str]) -> list[dict]:
         """The core ResourceQuota named after the project: PUT if it exists, else POST."""
-        limits = check_hard(hard)
-        link = await self._link(context)
-        client = await self._client(link.context)
-        path = RESOURCE_QUOTAS.path(namespace, namespace)
-        current = await _get_or_none(client, path)
-        if current is None:
-            creator = await self.whoami(link.context)
-            return [await client.create(RESOURCE_QUOTAS.path(namespace),
-                                        project_quota_body(namespace, limits, creator))]
-        current.setdefault("spec", {})["hard"] = limits
-        current.pop("status", None)
-        return [await client.replace(path, current)]
+        return await self._writes.set_project_quota(context=context, namespace=namespace,
+                                                    hard=hard)
+
+    # ------------------------------------------------------------------ shared with writes
 
     async def _quota_side(self, cluster: str) -> tuple[ClusterLink, ResourceKind, KubeClient]:
         host, kinds, client = await self._workspace_side()
@@ -740,50 +579,6 @@ class WorkspaceService:
         return link, KINDS[link.flavor].workspace_quotas, await self._client(link.context)
 
 
-@dataclass(frozen=True, slots=True)
-class _Roster:
-    """Where the members of one workspace or project live, and how one is bound."""
-
-    client: KubeClient
-    kind: ResourceKind
-    link: ClusterLink
-    where: str
-    workspace: str = ""
-    namespace: str = ""
-
-    def body(self, user: str, role: str, role_kind: str) -> dict[str, Any]:
-        if self.workspace:
-            return workspace_binding_body(self.kind, self.workspace, user, role)
-        return project_binding_body(self.kind, self.link.flavor, self.namespace, user, role,
-                                    role_kind)
-
-    async def bindings(self, user: str) -> list[dict]:
-        """The user's bindings: by user-ref label (+ workspace), or on plain RBAC by subject."""
-        path = self.kind.path(self.namespace)
-        if self.link.flavor is Flavor.VANILLA:
-            return [b for b in items(await self.client.list(path))
-                    if any(_is_user(s, user) for s in b.get("subjects") or ())]
-        selector = f"{USER_REF_LABEL}={user}"
-        if self.workspace:
-            selector += f",{WORKSPACE_LABEL}={self.workspace}"
-        return items(await self.client.list(path, {"labelSelector": selector}))
-
-    async def unbind(self, user: str, binding: dict) -> dict:
-        """Delete the binding, or drop the user from an RBAC binding that binds others too
-        (the read resourceVersion makes a concurrent edit fail rather than be lost)."""
-        subjects = binding.get("subjects") or []
-        others = [s for s in subjects if not _is_user(s, user)]
-        path = self.kind.path(self.namespace, meta_of(binding).get("name", ""))
-        if others and len(others) < len(subjects):
-            return dict(await self.client.replace(path, {**binding, "subjects": others}))
-        return dict(await self.client.delete(path))
-
-
-def _is_user(subject: dict, user: str) -> bool:
-    return subject.get("kind") == "User" and subject.get("name") == user
-
-
-
 # ---------------------------------------------------------------------- helpers
 
 async def _caught(call: Awaitable[T]) -> T | KstuiError:
@@ -791,14 +586,3 @@ async def _caught(call: Awaitable[T]) -> T | KstuiError:
         return await call
     except KstuiError as error:
         return error
-
-
-async def _get_or_none(client: KubeClient, path: str) -> dict | None:
-    try:
-        return dict(await client.get(path))
-    except NotFound:
-        return None
-
-
-def _said(error: KstuiError) -> str:
-    return f"{error.title}: {error.detail}" if error.detail else error.title
