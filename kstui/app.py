@@ -248,7 +248,3 @@ class KstuiApp(App[None]):
     async def go_to_kind(self, kind: str) -> None:
         crumb = self.screen.crumbs() if isinstance(self.screen, ResourcesScreen) else ""
         await self.push_screen(self._resources(Target(kind, crumb=crumb)))
-
-    def notify_error(self, error: Any) -> None:
-        if isinstance(error, KstuiError):
-            self.notify(error.detail or error.title, title=error.title, severity="error")

@@ -38,17 +38,6 @@ class Row:
     tone: Tone = Tone.NORMAL
 
 
-@dataclass(frozen=True, slots=True)
-class Ref:
-    """Where an object lives: enough to fetch it again."""
-
-    context: str
-    resource: str
-    """The kind's plural with its group, e.g. `deployments.apps` or `pods`."""
-    namespace: str
-    name: str
-
-
 def parse_timestamp(text: str) -> float | None:
     """Seconds since the epoch for an RFC 3339 timestamp, None when unparsable or empty."""
     if not text:

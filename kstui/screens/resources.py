@@ -24,6 +24,7 @@ from kstui.backends.session import Session
 from kstui.model import utc_now
 from kstui.screens.confirm import ConfirmModal
 from kstui.screens.editing import ObjectEditor
+from kstui.screens.failures import notify_failure
 from kstui.screens.logs import LogsScreen
 from kstui.screens.scale import ScaleModal
 from kstui.screens.text_view import TextViewScreen
@@ -570,10 +571,4 @@ class ResourcesScreen(Screen[None]):
         worker = event.worker
         if worker.error is None or (worker.group == "watch" and self.is_attached is False):
             return
-        error = worker.error
-        if isinstance(error, KstuiError):
-            self.notify(error.detail or error.hint or error.title, title=error.title,
-                        severity="error", timeout=8)
-        else:
-            self.notify(f"{type(error).__name__}: {error}", title="unexpected error",
-                        severity="error", timeout=8)
+        notify_failure(self, worker.error)

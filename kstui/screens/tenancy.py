@@ -17,6 +17,7 @@ from kstui.backends.errors import KstuiError
 from kstui.backends.session import Session
 from kstui.backends.tenancy import Permission, QuotaLine
 from kstui.backends.workspaces import WorkspaceService
+from kstui.screens.failures import notify_failure
 from kstui.screens.resources import Target
 from kstui.widgets.context_bar import ContextBar
 
@@ -292,13 +293,7 @@ class TenancyScreen(Screen[None]):
         worker = event.worker
         if worker.error is None or worker.group in ("poll", "permissions"):
             return
-        error = worker.error
-        if isinstance(error, KstuiError):
-            self.notify(error.detail or error.hint or error.title, title=error.title,
-                        severity="error", timeout=8)
-        else:
-            self.notify(f"{type(error).__name__}: {error}", title="unexpected error",
-                        severity="error", timeout=8)
+        notify_failure(self, worker.error)
 
     def action_back(self) -> None:
         if len(self.app.screen_stack) > 1:
