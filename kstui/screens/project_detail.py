@@ -10,7 +10,7 @@ from typing import Any
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import Footer, Static, TabbedContent, TabPane
+from textual.widgets import Footer, Static
 
 from kstui.backends.errors import KstuiError
 from kstui.backends.rows import Projection, project, projection
@@ -105,21 +105,12 @@ class ProjectDetailScreen(TenancyScreen):
                          frozen_age="updated 0s ago" if self.frozen_now else None)
         yield Static(self.crumbs(), id="crumbs", markup=False)
         yield Static("", id="workloads", markup=False)
-        with TabbedContent(id="panes", initial="pods"):
-            with TabPane("1 Pods", id="pods"):
-                yield ResourceTable(id="pods-table")
-            with TabPane("2 Members", id="members"):
-                yield ResourceTable(id="members-table")
-            with TabPane("3 Quota", id="quota"):
-                yield QuotaBars(id="quota-bars", empty_message="loading…")
+        yield from self.compose_panes("pods", "Pods")
         yield Static("", id="status", markup=False)
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
-        for table in self.query(ResourceTable):
-            table.set_empty_message("loading…")
-            if self.frozen_now is not None:
-                table.freeze_time(self.frozen_now)
+        self.prepare_tables()
         self.query_one("#members-table", ResourceTable).set_columns(MEMBER_COLUMNS)
         self.query_one("#pods-table", ResourceTable).focus()
         info = self.backend.info

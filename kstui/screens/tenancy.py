@@ -9,9 +9,10 @@ from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, ClassVar, TypeVar
 
 from textual import events, work
+from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Static, TabbedContent
+from textual.widgets import Static, TabbedContent, TabPane
 
 from kstui.backends.errors import KstuiError
 from kstui.backends.session import Session
@@ -20,6 +21,8 @@ from kstui.backends.workspaces import WorkspaceService
 from kstui.screens.failures import notify_failure
 from kstui.screens.resources import Target
 from kstui.widgets.context_bar import ContextBar
+from kstui.widgets.quota_bars import QuotaBars
+from kstui.widgets.resource_table import ResourceTable
 
 POLL_SECONDS = 3.0
 """Pause between the end of one fetch and the start of the next (they never overlap)."""
@@ -121,6 +124,23 @@ class TenancyScreen(Screen[None]):
     def write_context(self) -> str:
         """The context whose read-only setting applies to this screen's writes."""
         return self.session.context
+
+    def compose_panes(self, first_id: str, first_label: str) -> ComposeResult:
+        """A workspace's or project's three panes, keys 1-3: its list, members, quota."""
+        with TabbedContent(id="panes", initial=first_id):
+            with TabPane(f"1 {first_label}", id=first_id):
+                yield ResourceTable(id=f"{first_id}-table")
+            with TabPane("2 Members", id="members"):
+                yield ResourceTable(id="members-table")
+            with TabPane("3 Quota", id="quota"):
+                yield QuotaBars(id="quota-bars", empty_message="loading…")
+
+    def prepare_tables(self) -> None:
+        """Every table says "loading…" until the first fetch, with ages frozen for tests."""
+        for table in self.query(ResourceTable):
+            table.set_empty_message("loading…")
+            if self.frozen_now is not None:
+                table.freeze_time(self.frozen_now)
 
     # ------------------------------------------------------------------ the poll
 

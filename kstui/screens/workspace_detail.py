@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import Footer, Static, TabbedContent, TabPane
+from textual.widgets import Footer, Static
 
 from kstui.backends.errors import KstuiError
 from kstui.backends.session import Session
@@ -98,24 +98,14 @@ class WorkspaceDetailScreen(TenancyScreen):
         yield ContextBar(id="context-bar",
                          frozen_age="updated 0s ago" if self.frozen_now else None)
         yield Static(self.crumbs(), id="crumbs", markup=False)
-        with TabbedContent(id="panes", initial="projects"):
-            with TabPane("1 Projects", id="projects"):
-                yield ResourceTable(id="projects-table")
-            with TabPane("2 Members", id="members"):
-                yield ResourceTable(id="members-table")
-            with TabPane("3 Quota", id="quota"):
-                yield QuotaBars(id="quota-bars", empty_message="loading…")
+        yield from self.compose_panes("projects", "Projects")
         yield Static("", id="status", markup=False)
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
-        for table_id, columns in (("#projects-table", PROJECT_COLUMNS),
-                                  ("#members-table", MEMBER_COLUMNS)):
-            table = self.query_one(table_id, ResourceTable)
-            table.set_columns(columns)
-            table.set_empty_message("loading…")
-            if self.frozen_now is not None:
-                table.freeze_time(self.frozen_now)
+        self.prepare_tables()
+        self.query_one("#projects-table", ResourceTable).set_columns(PROJECT_COLUMNS)
+        self.query_one("#members-table", ResourceTable).set_columns(MEMBER_COLUMNS)
         self.query_one("#projects-table", ResourceTable).focus()
         bar = self.query_one(ContextBar)
         bar.context = self.session.context

@@ -70,11 +70,9 @@ class WorkspacesScreen(TenancyScreen):
         """The context workspaces are read and written through (the service's `host()`)."""
 
     def on_mount(self) -> None:
+        self.prepare_tables()
         table = self.query_one(ResourceTable)
         table.set_columns(COLUMNS)
-        if self.frozen_now is not None:
-            table.freeze_time(self.frozen_now)
-        table.set_empty_message("loading…")
         table.focus()
         bar = self.query_one(ContextBar)
         bar.context = self.session.context
