@@ -187,12 +187,19 @@ class Churn:
         self.applied += len(updates)
 
 
+def send_key(app: App[Any], name: str, character: str | None = None) -> None:
+    """A key through the driver's queue, as a terminal would send it (no pilot sleeps)."""
+    driver = app._driver
+    assert driver is not None
+    event = events.Key(name, character)
+    event.set_sender(app)
+    driver.send_message(event)
+
+
 async def press_series(
     app: App[Any], table: ResourceTable, clock: FrameClock, key: str, count: int
 ) -> list[float]:
     samples = []
-    driver = app._driver
-    assert driver is not None
     step = {"down": 1, "pagedown": table.scrollable_content_region.height - 1}[key]
     for _ in range(count):
         if table.cursor_index + step >= table.visible_count:
@@ -200,15 +207,10 @@ async def press_series(
             await asyncio.sleep(0.02)
         expected = table.cursor_index + step
 
-        def send() -> None:
-            event = events.Key(key, None)
-            event.set_sender(app)
-            driver.send_message(event)
-
         def arrived(expected: int = expected) -> bool:
             return table.cursor_index == expected
 
-        samples.append(await clock.time(send, arrived))
+        samples.append(await clock.time(partial(send_key, app, key), arrived))
         await asyncio.sleep(0.02)
     return samples
 

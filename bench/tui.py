@@ -42,13 +42,13 @@ import sys
 import tempfile
 import termios
 import time
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from table import FrameClock, p95, percentiles
-from textual import events
+from table import FrameClock, p95, percentiles, send_key
 
 from kstui.app import AppSettings, KstuiApp
 from kstui.backends.kubeconfig import load_kubeconfig
@@ -186,13 +186,7 @@ async def keystrokes(kubeconfig: Path, samples: int, cache_dir: Path) -> dict[st
         screen = app.screen
         table = screen.query_one(ResourceTable)
         clock = FrameClock(app)
-        driver = app._driver
-        assert driver is not None
-
-        def key(name: str, character: str | None = None) -> None:
-            event = events.Key(name, character)
-            event.set_sender(app)
-            driver.send_message(event)
+        key = partial(send_key, app)
 
         page = table.scrollable_content_region.height - 1
         for label, name, step in (("cursor", "down", 1), ("page", "pagedown", page)):

@@ -29,12 +29,12 @@ import subprocess
 import sys
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from table import FrameClock, p95
-from textual import events
+from table import FrameClock, p95, send_key
 
 from kstui.app import AppSettings, KstuiApp
 from kstui.backends.kubeconfig import load_kubeconfig
@@ -94,13 +94,7 @@ async def measure(kubeconfig: Path, runs: int, workspaces: int, cache: Path) \
         await pilot.pause(0.5)
         await gather_big_workspace(app)
         clock = FrameClock(app)
-        driver = app._driver
-        assert driver is not None
-
-        def key(name: str, character: str | None = None) -> None:
-            event = events.Key(name, character)
-            event.set_sender(app)
-            driver.send_message(event)
+        key = partial(send_key, app)
 
         def table_rows(table_id: str | None, minimum: int) -> bool:
             screen = app.screen
