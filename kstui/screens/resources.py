@@ -168,16 +168,20 @@ class ResourcesScreen(Screen[None]):
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
-        bar = self.query_one(ContextBar)
-        info = self.backend.info
-        bar.context, bar.cluster, bar.namespace = info.name, info.cluster, self.namespace
-        bar.user = info.user
-        bar.readonly = self.session.readonly(self.context)
         table = self.query_one(ResourceTable)
         if self.frozen_now is not None:
             table.freeze_time(self.frozen_now)
-        table.set_empty_message("loading…")
         table.focus()
+        self._start()
+
+    def _start(self) -> None:
+        """Show where this list comes from, then start listing it (mount and retarget)."""
+        bar = self.query_one(ContextBar)
+        info = self.backend.info
+        bar.context, bar.cluster, bar.user = info.name, info.cluster, info.user
+        bar.namespace, bar.problem, bar.synced_at = self.namespace, "", None
+        bar.readonly = self.session.readonly(self.context)
+        self.query_one(ResourceTable).set_empty_message("loading…")
         self.watch_rows()
         self.show_identity()
 
@@ -198,18 +202,10 @@ class ResourcesScreen(Screen[None]):
         self.backend = self.session.backend(target.context)
         self.kind, self.view, self.table_columns = None, None, ()
         self.names, self.loaded, self.pending = {}, False, set()
-        table = self.query_one(ResourceTable)
-        table.apply(reset=True)
-        table.set_empty_message("loading…")
+        self.query_one(ResourceTable).apply(reset=True)
         self._set_filter("")
-        bar = self.query_one(ContextBar)
-        info = self.backend.info
-        bar.context, bar.cluster, bar.user = info.name, info.cluster, info.user
-        bar.namespace, bar.problem, bar.synced_at = self.namespace, "", None
-        bar.readonly = self.session.readonly(self.context)
         self.refresh_bindings()
-        self.watch_rows()
-        self.show_identity()
+        self._start()
 
     # ------------------------------------------------------------------ the live list
 
