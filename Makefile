@@ -1,19 +1,20 @@
-.PHONY: setup test demo sandbox bench snapshots
+.PHONY: venv setup test demo sandbox bench snapshots
 
-setup:
-	python3 -m pip install -e ".[dev]"
+# The README's two commands; each makes its own virtual environment in .venv.
+demo:
+	python3 -m venv .venv && .venv/bin/pip install -q -e . && .venv/bin/kstui demo
 
 test:
-	python3 -m pytest -q
+	python3 -m venv .venv && .venv/bin/pip install -q -e ".[dev]" && .venv/bin/python -m pytest -q
 
-demo:
-	kstui demo
+setup:
+	python3 -m venv .venv && .venv/bin/pip install -q -e ".[dev]"
 
-sandbox:
-	kstui sandbox --kubeconfig /tmp/kstui-sandbox.kubeconfig
+sandbox: setup
+	.venv/bin/kstui sandbox --kubeconfig /tmp/kstui-sandbox.kubeconfig
 
-bench:
-	python3 bench/sandbox.py
+bench: setup
+	.venv/bin/python bench/sandbox.py
 
-snapshots:
-	python3 -m pytest tests/visual --snapshot-update
+snapshots: setup
+	.venv/bin/python -m pytest tests/visual --snapshot-update
