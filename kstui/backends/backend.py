@@ -46,6 +46,8 @@ class Backend:
         self.caches: CacheManager | None = None
         self.kinds: KindRegistry = BUILTIN
         self.username: str = ""
+        self.notice: str = ""
+        """What the header should add about the connection (e.g. plain http, no credentials)."""
         self.namespace_names: set[str] = set()
         """Kept current by whoever watches namespaces (the app), for completion."""
         self._discovery: Discovery | None = None
@@ -69,6 +71,7 @@ class Backend:
             from kstui.backends.kube import KubeClient
 
             connection = await connect(self.kubeconfig, self.info.name)
+            self.notice = connection.notice
             client = KubeClient(connection)
             self.caches = CacheManager(client, grace=self.settings.grace_seconds)
             cache_dir = (self.settings.cache_dir or cache_home()) / "discovery"

@@ -1,43 +1,43 @@
 """The credentials of one kubeconfig context (`KubeConnection`): token, token file, basic auth,
-client certificate, CA and proxy through the `kubernetes` package's loader, and exec plugins run
-here. The loader is imported lazily, because importing it costs 250 ms at startup."""
+client certificate, CA and proxy through the `kubernetes` package's loader, and exec plugins
+(exec_credentials.py). The loader is imported lazily, because importing it costs 250 ms at
+startup. As kubectl, no credential is ever sent over plain http."""
 
 from __future__ import annotations
 
 import asyncio
-import json
 import os
+import re
 import ssl
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from kstui.backends.errors import KubeconfigError
+from kstui.backends.exec_credentials import (
+    EXEC_TIMEOUT,
+    ExecCredential,
+    ExecPlugin,
+    bad_character,
+)
 from kstui.backends.kubeconfig import ContextInfo, Entry, KubeConfig
 
-EXEC_API_VERSIONS = ("client.authentication.k8s.io/v1", "client.authentication.k8s.io/v1beta1")
-EXEC_TIMEOUT = 120.0
 TOKEN_FILE_PERIOD = 60.0
 """Seconds between re-reads of a tokenFile, as client-go's cached file token source."""
 _CLUSTER_FILES = ("certificate-authority",)
 _USER_FILES = ("client-certificate", "client-key", "tokenFile")
+_CREDENTIAL_KEYS = ("token", "tokenFile", "username", "password", "client-certificate",
+                    "client-certificate-data", "client-key", "client-key-data", "exec",
+                    "auth-provider")
+_TLS_KEYS = ("certificate-authority", "certificate-authority-data", "insecure-skip-tls-verify",
+             "tls-server-name")
+_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://")
 _LOADER_LOCK = threading.Lock()
 """The loader caches -data temp files by content in a global: one connection loads at a time,
 or two contexts sharing a CA could read each other's (already removed) scratch files."""
-
-
-@dataclass(frozen=True, slots=True)
-class ExecCredential:
-    """What an exec plugin answered: a token or a client certificate, maybe an expiry."""
-
-    token: str = ""
-    cert_pem: str = ""
-    key_pem: str = ""
-    expires_at: datetime | None = None
 
 
 class KubeConnection:
@@ -45,18 +45,22 @@ class KubeConnection:
     exec plugin, the `kubernetes` import): call it from a thread, or use `connect()`."""
 
     def __init__(self, config: KubeConfig, context: str | None = None, *,
-                 clock: Callable[[], datetime] | None = None) -> None:
+                 clock: Callable[[], datetime] | None = None,
+                 exec_timeout: float = EXEC_TIMEOUT) -> None:
         info = config.context(context)
         self.info = info
         self.context_name = info.name
         self.namespace = info.namespace
-        server = info.server.rstrip("/")
-        self.server = server if "://" in server else f"https://{server}"
         cluster = config.clusters[info.cluster]
         user = config.users.get(info.user) if info.user else None
+        self.server = _server_url(info, cluster, user)
         self.proxy: str | None = str(cluster.body.get("proxy-url") or "") or None
         self.auth = "none"
         """How the context authenticates: token, token file, exec, client certificate, ..."""
+        self.notice = ""
+        """Something the header should say about this connection ("" when nothing)."""
+        self.ca_origin = ""
+        """Where the CA that verifies the server comes from, for TLS failures."""
         self.verify: ssl.SSLContext | bool = False
         self._clock = clock or _utc_now
         self._lock = asyncio.Lock()
@@ -66,15 +70,23 @@ class KubeConnection:
         self._expires_at: datetime | None = None
         self._token_file = ""
         self._token_read_at = 0.0
-        self._exec: _ExecPlugin | None = None
+        self._exec: ExecPlugin | None = None
 
+        if not self.server.startswith("https:"):
+            # kubectl reads no credentials and no CA for a plain http server (client-go's
+            # clientcmd, IsConfigTransportTLS): anyone on the path could read them.
+            if user is not None and any(user.body.get(k) for k in _CREDENTIAL_KEYS):
+                self.notice = "http: credentials not sent"
+            return
         cluster_body = _resolved(cluster.body, cluster.source, _CLUSTER_FILES)
+        cluster_body["server"] = self.server  # the loader reads the CA for "https..." only
+        self.ca_origin = _ca_origin(info, cluster_body, cluster.source)
         user_body = _resolved(user.body, user.source, _USER_FILES) if user else {}
         static_auth = any(user_body.get(k) for k in ("auth-provider", "token", "tokenFile"))
         if user is not None and user_body.get("exec") and not static_auth:
             # The kubernetes loader logs plugin failures away and hands the plugin our terminal;
             # plugins run here instead, as kubectl runs them without a terminal.
-            self._exec = _ExecPlugin(user_body["exec"], user, info, cluster_body)
+            self._exec = ExecPlugin(user_body["exec"], user, info, cluster_body, exec_timeout)
             user_body = {k: v for k, v in user_body.items()
                          if k not in ("exec", "username", "password")}
         user_body.pop("exec", None)
@@ -83,8 +95,13 @@ class KubeConnection:
             self._token_file = user_body["tokenFile"]
             self._token_read_at = time.monotonic()
         self.verify, self._authorization = _load_static(
-            info, cluster, cluster_body, user, user_body, self.server.startswith("https:"))
+            info, cluster, cluster_body, user, user_body)
         self.auth = _auth_method(user_body)
+        if self._token_file:  # read as bytes: a text read would turn a \r into a newline
+            self._reread_token_file()
+        elif self._authorization.startswith("Bearer "):
+            where = user.source if user else cluster.source
+            _check_token(info, self._authorization.removeprefix("Bearer "), str(where))
         if self._exec is not None:
             self._apply(self._exec.run())
             self.auth = "exec"
@@ -136,12 +153,13 @@ class KubeConnection:
 
     def _reread_token_file(self) -> bool:
         try:
-            token = Path(self._token_file).read_text(encoding="utf-8").strip()
-        except OSError as exc:
+            token = Path(self._token_file).read_bytes().decode("utf-8").strip()
+        except (OSError, UnicodeDecodeError) as exc:
             raise KubeconfigError(f'token file of context "{self.context_name}" cannot be read',
-                                  f"{self._token_file}: {exc.strerror}",
+                                  f"{self._token_file}: {getattr(exc, 'strerror', exc)}",
                                   "restore the file or fix users[].user.tokenFile") from exc
         self._token_read_at = time.monotonic()
+        _check_token(self.info, token, self._token_file)
         header = f"Bearer {token}" if token else ""
         if header == self._authorization:
             return False
@@ -151,10 +169,54 @@ class KubeConnection:
 
 
 async def connect(config: KubeConfig, context: str | None = None, *,
-                  clock: Callable[[], datetime] | None = None) -> KubeConnection:
+                  clock: Callable[[], datetime] | None = None,
+                  exec_timeout: float = EXEC_TIMEOUT) -> KubeConnection:
     """A KubeConnection for the context (None: the current one), loaded in a thread. `clock`
-    decides when exec credentials expire (default: the wall clock)."""
-    return await asyncio.to_thread(KubeConnection, config, context, clock=clock)
+    decides when exec credentials expire (default: the wall clock); an exec plugin is stopped
+    after `exec_timeout` seconds."""
+    return await asyncio.to_thread(KubeConnection, config, context, clock=clock,
+                                   exec_timeout=exec_timeout)
+
+
+def _server_url(info: ContextInfo, cluster: Entry, user: Entry | None) -> str:
+    """The server as a URL. Without a scheme kubectl takes it as plain http and drops the
+    credentials and CA: when the kubeconfig has any, that is never what was meant."""
+    server = info.server.rstrip("/")
+    scheme = _SCHEME.match(server)
+    if scheme and scheme.group(1).lower() in ("http", "https"):
+        return scheme.group(1).lower() + server[len(scheme.group(1)):]
+    where = f'cluster "{info.cluster}" (context "{info.name}", {cluster.source})'
+    if scheme:
+        raise KubeconfigError(f"server of {where} is not an http(s) URL",
+                              f"server: {server}", f"write server: https://HOST:PORT in "
+                              f"{cluster.source}")
+    secure = any(cluster.body.get(k) for k in _TLS_KEYS) or \
+        (user is not None and any(user.body.get(k) for k in _CREDENTIAL_KEYS))
+    if not secure:
+        return f"http://{server}"  # as kubectl: nothing to protect, nothing to drop
+    raise KubeconfigError(f"server of {where} has no scheme",
+                          f"server: {server}: kubectl would use plain http and send "
+                          "neither the credentials nor the CA",
+                          f"write server: https://{server} in {cluster.source}")
+
+
+def _ca_origin(info: ContextInfo, cluster_body: dict[str, Any], source: Path) -> str:
+    if cluster_body.get("certificate-authority-data"):
+        return f'certificate-authority-data of cluster "{info.cluster}" in {source}'
+    if cluster_body.get("certificate-authority"):
+        return (f'{cluster_body["certificate-authority"]} (certificate-authority of cluster '
+                f'"{info.cluster}" in {source})')
+    return f'the system\'s trusted CAs (cluster "{info.cluster}" in {source} names no CA)'
+
+
+def _check_token(info: ContextInfo, token: str, where: str) -> None:
+    """A token that cannot go into a header is the kubeconfig's fault: say so, not "400"."""
+    problem = bad_character(token)
+    if problem:
+        raise KubeconfigError(f'token of user "{info.user}" (context "{info.name}") '
+                              "cannot be sent", f"it contains {problem} (in {where})",
+                              f"fix the token in {where} (often a stray \\r or newline "
+                              "pasted with it)")
 
 
 def _utc_now() -> datetime:
@@ -217,7 +279,7 @@ def _check_files(info: ContextInfo, kind: str, entry: Entry | None, body: dict[s
 
 def _load_static(info: ContextInfo, cluster: Entry, cluster_body: dict[str, Any],
                  user: Entry | None, user_body: dict[str, Any],
-                 tls: bool) -> tuple[ssl.SSLContext | bool, str]:
+                 ) -> tuple[ssl.SSLContext | bool, str]:
     """Token, token file, basic auth, OIDC id-token, CA and client certificate, through the
     `kubernetes` package's KubeConfigLoader; returns (verify, Authorization header)."""
     _check_files(info, "cluster", cluster, cluster_body, _CLUSTER_FILES)
@@ -248,8 +310,7 @@ def _load_static(info: ContextInfo, cluster: Entry, cluster_body: dict[str, Any]
                                   f"{type(exc).__name__}: {exc}",
                                   f'check user "{info.user}" and cluster "{info.cluster}" in '
                                   f"{user.source if user else cluster.source}") from exc
-        verify = _tls_context(info, cluster, cluster_body, user, user_body, configuration) \
-            if tls else False
+        verify = _tls_context(info, cluster, cluster_body, user, user_body, configuration)
     authorization = str(configuration.api_key.get("BearerToken") or "").strip()
     return verify, authorization
 
@@ -268,7 +329,7 @@ def _tls_context(info: ContextInfo, cluster: Entry, cluster_body: dict[str, Any]
                               f"insecure-skip-tls-verify ({where})",
                               "kubectl refuses a root certificate with the insecure flag "
                               f"(both set in {cluster.source})",
-                              f"remove one of them in {cluster.source}")
+                              f"remove insecure-skip-tls-verify in {cluster.source}")
     if bool(cert_file) != bool(key_file):
         have, missing = ("client-certificate", "client-key") if cert_file else \
             ("client-key", "client-certificate")
@@ -320,128 +381,3 @@ def _load_client_pem(context: ssl.SSLContext, credential: ExecCredential, where:
             raise KubeconfigError(f"{where} returned an unusable client certificate", str(exc),
                                   "clientCertificateData and clientKeyData must be a matching "
                                   "PEM certificate and key") from exc
-
-
-# ------------------------------------------------------------------ exec plugins
-
-
-class _ExecPlugin:
-    """An exec credential plugin (client.authentication.k8s.io v1/v1beta1), run without a
-    terminal as kubectl runs it when stdin is not one."""
-
-    def __init__(self, spec: Any, user: Entry, info: ContextInfo,
-                 cluster_body: dict[str, Any]) -> None:
-        self.where = f'exec plugin of user "{info.user}" (context "{info.name}", {user.source})'
-        self.source = user.source
-        if not isinstance(spec, dict) or not isinstance(spec.get("command"), str) \
-                or not spec["command"]:
-            raise KubeconfigError(f"{self.where} has no command", "users[].user.exec.command "
-                                  "is missing", f"set the plugin's command in {user.source}")
-        self.api_version = str(spec.get("apiVersion") or "")
-        if self.api_version not in EXEC_API_VERSIONS:
-            raise KubeconfigError(f"{self.where} uses apiVersion {self.api_version!r}",
-                                  f"supported: {', '.join(EXEC_API_VERSIONS)}",
-                                  f"set exec.apiVersion to {EXEC_API_VERSIONS[0]} in {user.source}")
-        mode = spec.get("interactiveMode")
-        if not mode and self.api_version == EXEC_API_VERSIONS[0]:
-            raise KubeconfigError(f"{self.where} does not say its interactiveMode",
-                                  f"kubectl requires it for {EXEC_API_VERSIONS[0]}",
-                                  "add `interactiveMode: IfAvailable` to the exec entry")
-        if mode == "Always":
-            raise KubeconfigError(f"{self.where} needs a terminal (interactiveMode: Always)",
-                                  "kstui runs credential plugins without a terminal",
-                                  "log in with kubectl in a terminal first, or set "
-                                  "interactiveMode: IfAvailable")
-        command = spec["command"]
-        if os.sep in command and not os.path.isabs(command):  # as kubectl: PATH names stay
-            command = os.path.normpath(os.path.join(user.source.parent, command))
-        self.argv = [command, *(str(a) for a in spec.get("args") or [])]
-        self.install_hint = str(spec.get("installHint") or "")
-        self.extra_env = {str(e.get("name")): str(e.get("value", ""))
-                          for e in spec.get("env") or [] if isinstance(e, dict)}
-        exec_spec: dict[str, Any] = {"interactive": False}
-        if spec.get("provideClusterInfo"):
-            exec_spec["cluster"] = _exec_cluster(cluster_body)
-        self.extra_env["KUBERNETES_EXEC_INFO"] = json.dumps(
-            {"apiVersion": self.api_version, "kind": "ExecCredential", "spec": exec_spec})
-
-    def run(self) -> ExecCredential:
-        import shlex
-        import subprocess
-
-        shown = shlex.join(self.argv)
-        try:
-            done = subprocess.run(self.argv, env={**os.environ, **self.extra_env},
-                                  stdin=subprocess.DEVNULL, capture_output=True,
-                                  timeout=EXEC_TIMEOUT, check=False)
-        except OSError as exc:
-            raise KubeconfigError(f"{self.where} cannot start `{shown}`", str(exc),
-                                  self.install_hint or "install the plugin, or fix "
-                                  f"users[].user.exec.command in {self.source}") from exc
-        except subprocess.TimeoutExpired as exc:
-            raise KubeconfigError(f"{self.where}: `{shown}` did not answer in "
-                                  f"{EXEC_TIMEOUT:.0f} s", "it was stopped",
-                                  f"run `{shown}` in a terminal to see what it waits for") from exc
-        if done.returncode != 0:
-            lines = done.stderr.decode(errors="replace").strip().splitlines()
-            raise KubeconfigError(
-                f"{self.where}: `{shown}` failed with exit code {done.returncode}",
-                f"stderr: {lines[-1].strip()}" if lines else "it wrote nothing on stderr",
-                f"run `{shown}` in a terminal to see what it needs (often a fresh login)")
-        return self._parse(done.stdout)
-
-    def _parse(self, stdout: bytes) -> ExecCredential:
-        def bad(why: str) -> KubeconfigError:
-            return KubeconfigError(f"{self.where} printed no usable ExecCredential", why,
-                                   f"run `{' '.join(self.argv)}` and check its output")
-
-        try:
-            answer = json.loads(stdout)
-        except ValueError as exc:
-            raise bad(f"its output is not JSON: {stdout[:120]!r}") from exc
-        if not isinstance(answer, dict) or answer.get("kind") != "ExecCredential":
-            raise bad("expected kind ExecCredential")
-        if answer.get("apiVersion") != self.api_version:
-            raise bad(f"it answered apiVersion {answer.get('apiVersion')!r}, "
-                      f"expected {self.api_version}")
-        status = answer.get("status")
-        if not isinstance(status, dict):
-            raise bad("status is missing")
-        token = str(status.get("token") or "")
-        cert, key = str(status.get("clientCertificateData") or ""), \
-            str(status.get("clientKeyData") or "")
-        if not token and not (cert and key):
-            raise bad("status has neither a token nor clientCertificateData with clientKeyData")
-        expires_at = None
-        if status.get("expirationTimestamp"):
-            try:
-                expires_at = datetime.fromisoformat(
-                    str(status["expirationTimestamp"]).replace("Z", "+00:00"))
-            except ValueError as exc:
-                raise bad(f"expirationTimestamp {status['expirationTimestamp']!r} is not "
-                          "RFC 3339") from exc
-            if expires_at.tzinfo is None:
-                expires_at = expires_at.replace(tzinfo=UTC)
-        return ExecCredential(token, cert, key, expires_at)
-
-
-def _exec_cluster(cluster_body: dict[str, Any]) -> dict[str, Any]:
-    """spec.cluster for provideClusterInfo, with the CA as data as client-go sends it."""
-    import base64
-
-    cluster: dict[str, Any] = {key: cluster_body[key] for key in ("server", "tls-server-name",
-                                                  "insecure-skip-tls-verify", "proxy-url")
-               if key in cluster_body}
-    if cluster_body.get("certificate-authority-data"):
-        cluster["certificate-authority-data"] = cluster_body["certificate-authority-data"]
-    elif cluster_body.get("certificate-authority"):
-        try:
-            with open(cluster_body["certificate-authority"], "rb") as ca:
-                cluster["certificate-authority-data"] = base64.b64encode(ca.read()).decode()
-        except OSError:
-            pass  # reported with the file's name when the CA itself is loaded
-    for extension in cluster_body.get("extensions") or []:
-        if isinstance(extension, dict) \
-                and extension.get("name") == "client.authentication.k8s.io/exec":
-            cluster["config"] = extension.get("extension")
-    return cluster

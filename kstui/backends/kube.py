@@ -12,6 +12,7 @@ from typing import Any, Literal, Protocol
 import httpx
 import orjson
 
+from kstui.backends.connect_errors import proxy_failure, tls_failure
 from kstui.backends.errors import (
     ApiError,
     Gone,
@@ -87,12 +88,9 @@ class KubeClient:
 
     def _unreachable(self, method: str, path: str, exc: Exception) -> Unreachable:
         server = self.connection.server
-        if isinstance(exc, httpx.ConnectError) and "CERTIFICATE_VERIFY_FAILED" in str(exc):
-            return Unreachable(
-                f"TLS verification failed for {server} (context {self.connection.context_name})",
-                str(exc),
-                "check certificate-authority(-data) in the kubeconfig, or set "
-                "insecure-skip-tls-verify: true for a test cluster")
+        named = tls_failure(self.connection, exc) or proxy_failure(self.connection, exc)
+        if named is not None:
+            return named
         if isinstance(exc, httpx.TimeoutException):
             return Unreachable(f"{server} did not answer in time "
                                f"(context {self.connection.context_name})",

@@ -86,6 +86,19 @@ class KubeConfig:
                                   "--server=https://HOST:6443`")
         return info
 
+    def exec_waiting(self, name: str | None = None) -> str:
+        """What opening the context waits for when its user's credentials come from an exec
+        plugin (which may take long, or hang on a login): "" when nothing runs."""
+        info = self.contexts.get(name or self.current_context or "")
+        user = self.users.get(info.user) if info is not None and info.user else None
+        if user is None or not info or not info.server.lower().startswith("https://"):
+            return ""  # over plain http no credential is loaded, so no plugin runs
+        spec = user.body.get("exec")
+        if not isinstance(spec, dict) or not spec.get("command") \
+                or any(user.body.get(k) for k in ("token", "tokenFile", "auth-provider")):
+            return ""
+        return f'waiting for exec plugin {spec["command"]} (user "{info.user}")…'
+
 
 def load_kubeconfig(explicit: str | None = None,
                     env: Mapping[str, str] | None = None) -> KubeConfig:

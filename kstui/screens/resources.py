@@ -181,7 +181,8 @@ class ResourcesScreen(Screen[None]):
         bar.context, bar.cluster, bar.user = info.name, info.cluster, info.user
         bar.namespace, bar.problem, bar.synced_at = self.namespace, "", None
         bar.readonly = self.session.readonly(self.context)
-        self.query_one(ResourceTable).set_empty_message("loading…")
+        waiting = "" if self.backend.client else self.session.kubeconfig.exec_waiting(self.context)
+        self.query_one(ResourceTable).set_empty_message(waiting or "loading…")
         self.watch_rows()
         self.show_identity()
 
@@ -194,7 +195,8 @@ class ResourcesScreen(Screen[None]):
     async def show_identity(self) -> None:
         await self._after_first_frame()
         await self.backend.open()
-        self.query_one(ContextBar).user = await self.backend.identity()
+        user, notice = await self.backend.identity(), self.backend.notice
+        self.query_one(ContextBar).user = f"{user} ({notice})" if notice else user
 
     def retarget(self, target: Target) -> None:
         """List something else in place (a namespace or context switch): no new history."""
@@ -216,6 +218,7 @@ class ResourcesScreen(Screen[None]):
         await self._after_first_frame()
         try:
             await self.backend.open()
+            table.set_empty_message("loading…")  # the exec plugin, if any, has answered
             self.kind = kind = await self.backend.resolve(self.target.kind)
         except KstuiError as error:
             table.set_empty_message(f"{error.title}\n{error.hint}".strip())

@@ -460,8 +460,12 @@ async def test_unreachable_server_and_wrong_certificate_authority(
     async with client_for(kubeconfig, "stranger") as client:
         with pytest.raises(Unreachable) as untrusted:
             await client.get("/api/v1/namespaces")
-    assert untrusted.value.title.startswith(f"TLS verification failed for {sandbox.url()}")
-    assert "certificate-authority" in untrusted.value.hint
+    text = str(untrusted.value)
+    assert untrusted.value.title == ("certificate signed by unknown authority: "
+                                     f"{sandbox.url()} (context stranger)"), text
+    assert f'certificate-authority-data of cluster "stranger" in {kubeconfig}' in text, text
+    assert untrusted.value.hint == "check the CA or the server address"
+    assert "insecure" not in text.lower(), text
 
 
 async def test_an_expired_static_token_is_unauthorized(tmp_path: Path,
@@ -631,7 +635,7 @@ def test_exec_plugin_failures_name_command_exit_code_and_stderr(
     cases: list[tuple[dict[str, Any], dict[str, Any], list[str]]] = [
         ({"exit": 3, "stderr": "starting login\nerror: refresh token expired\n"},
          plugin.exec_entry(), [command, "exit code 3", "stderr: error: refresh token expired"]),
-        ({"output": "hello"}, plugin.exec_entry(), ["not JSON", "hello"]),
+        ({"output": "hello"}, plugin.exec_entry(), ["not JSON (5 bytes"]),
         ({"output": json.dumps({"apiVersion": "client.authentication.k8s.io/v1beta1",
                                 "kind": "ExecCredential", "status": {"token": "t"}})},
          plugin.exec_entry(), ["client.authentication.k8s.io/v1beta1"]),
