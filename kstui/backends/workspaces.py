@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from kstui.backends.errors import ApiError, Forbidden, KstuiError, NotFound
+from kstui.backends.identities import OPT_IN_KEY, Access, judge, refusal
 from kstui.backends.kinds import ResourceKind
 from kstui.backends.session import Session
 from kstui.backends.tenancy import (
@@ -104,9 +106,14 @@ _PROJECT_NEEDS: dict[str, tuple[tuple[str, str], ...]] = {
 class WorkspaceService:
     """Tenancy for the screens. One per session; links and identities are cached."""
 
-    def __init__(self, session: Session, *, probe_timeout: float = 8.0) -> None:
+    def __init__(self, session: Session, *, probe_timeout: float = 8.0,
+                 other_identities: Callable[[str], bool] = lambda _context: False) -> None:
         self.session = session
         self.probe_timeout = probe_timeout
+        self.other_identities = other_identities
+        """Whether the config lets a context of another user serve (`other_identities`)."""
+        self.me = ""
+        """The session context's user by SelfSubjectReview ("" until known, or if unsaid)."""
         self.warnings: list[str] = []
         """What the last list call could not read (one line per context), for a status line."""
         self.cluster_names: tuple[str, ...] = ()
@@ -128,23 +135,60 @@ class WorkspaceService:
         """The context to read workspaces through: the session's own if it reaches the host
         cluster (so a tenant acts as the tenant), else the first context that does."""
         links = await self.links()
-        on_host = [link for link in links if link.host and not link.error]
+        on_host = sorted((link for link in links if link.host and not link.error),
+                         key=lambda link: link.access is not Access.OWN)
         mine = next((link for link in links if link.context == self.session.context), None)
         if mine is not None and mine in on_host:
             return mine
         return on_host[0] if on_host else mine
 
     async def whoami(self, context: str) -> str:
-        """The user the API server says we are (SelfSubjectReview): the creator to stamp."""
+        """The user the API server says we are (SelfSubjectReview): the creator to stamp.
+        Only connects: asking who a context is reads nothing else through it."""
         if context not in self._usernames:
-            client = await self._client(context)
+            client = await self.session.backend(context).open(discover=False)
             user = await client.whoami()
             self._usernames[context] = str(user.get("username") or "")
         return self._usernames[context]
 
+    async def _who(self, context: str) -> tuple[str, str]:
+        """(user, why the context cannot be reached): an API error answer is a reachable
+        server that will not say (no SelfSubjectReview), the user then stays unknown."""
+        try:
+            return await asyncio.wait_for(self.whoami(context), self.probe_timeout), ""
+        except TimeoutError:
+            return "", f"no answer within {self.probe_timeout:g} s"
+        except ApiError:
+            return "", ""
+        except KstuiError as error:
+            return "", error.title
+
+    async def _identities(self) -> dict[str, tuple[str, Access, str]]:
+        """context → (user, access, error). Only the session's own user serves by default."""
+        contexts = self.session.contexts
+        infos = self.session.kubeconfig.contexts
+        who = dict(zip(contexts, await asyncio.gather(*(self._who(c) for c in contexts)),
+                       strict=True))
+        mine = self.session.context
+        self.me = who.get(mine, ("", ""))[0]
+        entry = infos[mine].user if mine in infos else ""
+        verdicts = {}
+        for context, (user, unreachable) in who.items():
+            access = judge(context, user, infos[context].user, session_context=mine,
+                           session_user=self.me, session_entry=entry,
+                           opted_in=self.other_identities(context))
+            error = unreachable or (refusal(context, user, self.me)
+                                    if access is Access.REFUSED else "")
+            verdicts[context] = (user, access, error)
+        return verdicts
+
     async def _map_contexts(self) -> list[ClusterLink]:
         contexts = self.session.contexts
-        probes = await asyncio.gather(*(self._probe(name) for name in contexts))
+        verdicts = await self._identities()
+        # Another user's context is asked who it is, never probed: nothing else is read as it.
+        probes = await asyncio.gather(*(
+            self._probe(name) if not verdicts[name][2] else _unprobed(name, verdicts[name][2])
+            for name in contexts))
         clusters: dict[str, tuple[str, bool]] = {}
         for probe in probes:
             for cluster in probe.get("clusters") or ():
@@ -153,8 +197,8 @@ class WorkspaceService:
                     clusters[uid] = (meta_of(cluster).get("name", ""),
                                      HOST_LABEL in labels_of(cluster))
         self.cluster_names = tuple(sorted(name for name, _ in clusters.values()))
-        # A context that may not read kube-system (a tenant) shares its server with one that
-        # may: same API server, same cluster.
+        # A context that may not read kube-system (a tenant), or that is not probed (another
+        # user's), shares its server with one that was: same API server, same cluster.
         uid_by_server = {self.session.kubeconfig.contexts[p["context"]].server: p["uid"]
                          for p in probes if p.get("uid")}
         links = []
@@ -162,13 +206,31 @@ class WorkspaceService:
             context = probe["context"]
             error = probe.get("error", "")
             uid = probe.get("uid") or ""
-            if not uid and probe.get("forbidden"):
+            user, access, _ = verdicts[context]
+            if not uid and (probe.get("forbidden") or probe.get("unprobed")):
                 uid = uid_by_server.get(self.session.kubeconfig.contexts[context].server, "")
-                error = "" if uid else error
+                if probe.get("forbidden"):
+                    error = ""  # it still serves what it may read
             cluster, host = clusters.get(uid, (context, False)) if uid else (context, False)
             links.append(ClusterLink(context, cluster, uid, host,
-                                     probe.get("flavor", Flavor.VANILLA), error))
-        return links
+                                     probe.get("flavor", Flavor.VANILLA), error, user, access))
+        # Still unmapped (nobody could read kube-system there): a context on the same server as
+        # a usable one is that one's cluster, e.g. the admin context beside a tenant's.
+        usable: dict[str, ClusterLink] = {}
+        for link in self._preferred(links):
+            if not link.error:
+                usable.setdefault(self._server(link), link)
+        return [replace(link, cluster=same.cluster, host=same.host)
+                if not link.uid and (same := usable.get(self._server(link))) is not None
+                else link for link in links]
+
+    def _preferred(self, links: list[ClusterLink]) -> list[ClusterLink]:
+        """The session's own user first, its own context first among those."""
+        return sorted(links, key=lambda ln: (ln.access is not Access.OWN,
+                                             ln.context != self.session.context, ln.context))
+
+    def _server(self, link: ClusterLink) -> str:
+        return self.session.kubeconfig.contexts[link.context].server or link.context
 
     async def _probe(self, context: str) -> dict[str, Any]:
         try:
@@ -206,21 +268,37 @@ class WorkspaceService:
         if link is None:
             raise KstuiError(f'context "{name}" is not in the kubeconfig',
                              f"known contexts: {', '.join(self.session.contexts)}")
+        if link.access is Access.REFUSED and link.error == refusal(name, link.user, self.me):
+            raise KstuiError(f"will not act as {link.user or 'another user'} through {name}",
+                             link.error, f"list {name} in {OPT_IN_KEY} in the config to allow it")
         if link.error:
             raise KstuiError(f"cannot use context {name}", link.error,
                              "check that the cluster is reachable, then refresh")
         return link
 
+    async def access(self, context: str) -> ClusterLink:
+        """The link a screen must check before it reads or writes through `context` itself
+        (a project's pods): raises unless the context may serve this session."""
+        return await self._link(context)
+
     async def _per_cluster(self) -> list[ClusterLink]:
-        """One usable context per cluster: the session's own where it reaches that cluster."""
+        """One usable context per cluster: the session's own user's first, the session's own
+        context first among those. Another user's context serves only if opted in."""
         chosen: dict[str, ClusterLink] = {}
-        for link in sorted(await self.links(),
-                           key=lambda ln: (ln.context != self.session.context, ln.context)):
-            if link.error:
+        refused = []
+        for link in self._preferred(await self.links()):
+            if link.access is Access.REFUSED:
+                refused.append(link)
+            elif link.error:
                 self.warnings.append(f"{link.context}: {link.error}")
             else:
-                chosen.setdefault(link.uid or link.context, link)
+                chosen.setdefault(self._cluster_key(link), link)
+        self.warnings += [f"{link.cluster}: {link.error}" for link in refused
+                          if self._cluster_key(link) not in chosen]
         return list(chosen.values())
+
+    def _cluster_key(self, link: ClusterLink) -> str:
+        return link.uid or self._server(link)
 
     async def _client(self, context: str) -> KubeClient:
         return await self.session.backend(context).open()
@@ -362,9 +440,11 @@ class WorkspaceService:
         if not namespaces:
             return []
         counts = await self._pod_counts(link, [meta_of(ns).get("name", "") for ns in namespaces])
+        other = link.user or "?" if link.access is Access.BORROWED else ""
         return [project_summary(ns, context=link.context, cluster=link.cluster,
                                 pods=counts.get(meta_of(ns).get("name", ""), (0, 0))[0],
-                                problem_pods=counts.get(meta_of(ns).get("name", ""), (0, 0))[1])
+                                problem_pods=counts.get(meta_of(ns).get("name", ""), (0, 0))[1],
+                                other_user=other)
                 for ns in namespaces]
 
     async def _pod_counts(self, link: ClusterLink, names: list[str]) -> dict[str, tuple[int, int]]:
@@ -580,6 +660,10 @@ class WorkspaceService:
 
 
 # ---------------------------------------------------------------------- helpers
+
+async def _unprobed(context: str, error: str) -> dict[str, Any]:
+    return {"context": context, "error": error, "unprobed": True}
+
 
 async def _caught(call: Awaitable[T]) -> T | KstuiError:
     try:
