@@ -79,7 +79,3 @@ def served_by(links: Iterable[LinkLike], session_context: str
                                               f"{link.cluster}: {link.error}"))
     return sorted([*served.values(), *refused.values()])
 
-
-def other_user_mark(user: str) -> str:
-    """How a cluster read as another user is labelled in a cell: "member (as admin)"."""
-    return f"(as {user or '?'})"
