@@ -26,12 +26,23 @@ class Access(StrEnum):
     """Another user, or one that could not be told apart: never used."""
 
 
-def judge(context: str, user: str, entry: str, *, session_context: str, session_user: str,
-          session_entry: str, opted_in: bool) -> Access:
+def judge(
+    context: str,
+    user: str,
+    entry: str,
+    *,
+    session_context: str,
+    session_user: str,
+    session_entry: str,
+    opted_in: bool,
+) -> Access:
     """Whether `context` (SelfSubjectReview `user`, "" if unknown; kubeconfig user `entry`)
     may act for a session that is `session_user` through `session_context`."""
-    if context == session_context or (entry and entry == session_entry) \
-            or (user and user == session_user):
+    if (
+        context == session_context
+        or (entry and entry == session_entry)
+        or (user and user == session_user)
+    ):
         return Access.OWN
     return Access.BORROWED if opted_in else Access.REFUSED
 
@@ -56,26 +67,29 @@ class LinkLike(Protocol):
     def error(self) -> str: ...
 
 
-def served_by(links: Iterable[LinkLike], session_context: str
-              ) -> list[tuple[str, Access, str]]:
+def served_by(links: Iterable[LinkLike], session_context: str) -> list[tuple[str, Access, str]]:
     """Per cluster: (cluster, access, text) for the Workspaces screens' cluster line. A cluster
     reached by a usable context shows who serves it ("member as admin"); a cluster only other
     users' contexts reach says so ("member: not reachable as alice (…)"). Unreachable clusters
     are left to the error reporting."""
     ordered: Sequence[LinkLike] = sorted(
-        links, key=lambda ln: (ln.access is not Access.OWN, ln.context != session_context,
-                               ln.context))
+        links,
+        key=lambda ln: (ln.access is not Access.OWN, ln.context != session_context, ln.context),
+    )
     served: dict[str, tuple[str, Access, str]] = {}
     for link in ordered:
         if link.error or link.cluster in served:
             continue
         mark = " (other identity, opted in)" if link.access is Access.BORROWED else ""
-        served[link.cluster] = (link.cluster, link.access,
-                                f"{link.cluster} as {link.user or '?'}{mark}")
+        served[link.cluster] = (
+            link.cluster,
+            link.access,
+            f"{link.cluster} as {link.user or '?'}{mark}",
+        )
     refused: dict[str, tuple[str, Access, str]] = {}
     for link in ordered:
         if link.access is Access.REFUSED and link.cluster not in served:
-            refused.setdefault(link.cluster, (link.cluster, link.access,
-                                              f"{link.cluster}: {link.error}"))
+            refused.setdefault(
+                link.cluster, (link.cluster, link.access, f"{link.cluster}: {link.error}")
+            )
     return sorted([*served.values(), *refused.values()])
-

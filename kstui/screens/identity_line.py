@@ -21,7 +21,7 @@ def cluster_line() -> Static:
 
 
 def show_clusters(line: Static, links: Iterable[ClusterLink], session_context: str) -> None:
-    """"host as alice · member: not reachable as alice (…)"; in warning colour as soon as one
+    """ "host as alice · member: not reachable as alice (…)"; in warning colour as soon as one
     cluster is served by another user, or reachable only as one."""
     served = served_by(links, session_context)
     # TODO(inert): user and cluster names come from the API servers
