@@ -539,6 +539,10 @@ class WorkspaceService:
         if not cluster or cluster == host.cluster:
             return host, kinds.workspace_quotas, client
         link = next((ln for ln in await self._per_cluster() if ln.cluster == cluster), None)
+        refused = next((ln for ln in await self.links()
+                        if ln.cluster == cluster and ln.access is Access.REFUSED), None)
+        if link is None and refused is not None:
+            await self._link(refused.context)  # raises, naming the user it would act as
         if link is None or link.flavor is Flavor.VANILLA:
             raise KstuiError(f"no usable context reaches cluster {cluster}",
                              "workspace quotas live on each cluster; add a context for it")

@@ -631,6 +631,8 @@ async def test_a_tenant_never_acts_through_another_users_context(
                                             hard={"pods": "1"})
         with pytest.raises(KstuiError, match="will not act as admin through member"):
             await service.create_project("acme-retail", context="member", name=unique("p"))
+        with pytest.raises(KstuiError, match="will not act as admin through member"):
+            await service.workspace_quota("acme-retail", cluster="member")
     admin = sandbox_client(running, "member")
     try:
         bindings = "/apis/iam.kubesphere.io/v1beta1/namespaces/shop-eu/rolebindings"
