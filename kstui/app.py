@@ -116,7 +116,8 @@ class KstuiApp(App[None]):
         if self._workspace_service is None:
             from kstui.backends.workspaces import WorkspaceService
 
-            self._workspace_service = WorkspaceService(self.session)
+            self._workspace_service = WorkspaceService(
+                self.session, other_identities=self.settings.config.allows_other_identity)
         return self._workspace_service
 
     async def _reset_workspaces(self) -> None:

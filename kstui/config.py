@@ -70,6 +70,9 @@ class Config:
     """Refuse every write (delete, scale, edit...) on every context."""
     readonly_contexts: frozenset[str] = frozenset()
     """Context names or glob patterns (`prod-*`) that are read-only."""
+    other_identities: frozenset[str] = frozenset()
+    """Context names or glob patterns Workspaces may use although they log in as another user
+    than the current context (by SelfSubjectReview); they are marked wherever they serve."""
     refresh: RefreshSettings = field(default_factory=RefreshSettings)
     no_color: bool = False
     path: Path | None = None
@@ -80,6 +83,10 @@ class Config:
         if self.readonly:
             return True
         return any(fnmatch.fnmatchcase(context, pattern) for pattern in self.readonly_contexts)
+
+    def allows_other_identity(self, context: str) -> bool:
+        """True when Workspaces may act through `context` as a user other than the session's."""
+        return any(fnmatch.fnmatchcase(context, pattern) for pattern in self.other_identities)
 
 
 EXAMPLE_CONFIG = """\
@@ -98,6 +105,12 @@ readonly: false
 readonly_contexts:
   - prod-*          # glob patterns work
   - kubesphere-host
+
+# Workspaces spans clusters through the kubeconfig's other contexts, but only those that log
+# in as the same user as the current context (asked of each API server). To also act through
+# contexts of another user, list them (names or globs, e.g. [member]); what they serve shows
+# in warning colour as "member (as admin)".
+other_identities: []
 
 # Remap keys by binding id. Several keys are separated by commas.
 # Keys: letters, digits, enter, escape, tab, space, up, down, pageup, f1..f24, slash,
@@ -124,7 +137,7 @@ no_color: false
 """
 
 _TOP_LEVEL_KEYS = ("default_context", "default_namespace", "keymap", "aliases", "theme",
-                   "readonly", "readonly_contexts", "refresh", "no_color")
+                   "readonly", "readonly_contexts", "other_identities", "refresh", "no_color")
 _REFRESH_KEYS = ("coalesce_ms", "grace_seconds", "page_size")
 _TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
 _FALSE_WORDS = frozenset({"", "0", "false", "no", "off"})
@@ -301,7 +314,8 @@ def _build(document: Any, path: Path) -> Config:
         aliases=MappingProxyType(_aliases(_mapping(document, "aliases", path), path)),
         theme=_theme(document.get("theme", DEFAULT_THEME), path),
         readonly=_boolean(document, "readonly", path),
-        readonly_contexts=_patterns(document.get("readonly_contexts"), path),
+        readonly_contexts=_patterns(document, "readonly_contexts", path),
+        other_identities=_patterns(document, "other_identities", path),
         refresh=RefreshSettings(
             coalesce_ms=int(_positive(refresh, "coalesce_ms", defaults.coalesce_ms, path,
                                       integer=True)),
@@ -379,15 +393,16 @@ def _theme(value: Any, path: Path) -> str:
     return value
 
 
-def _patterns(value: Any, path: Path) -> frozenset[str]:
+def _patterns(document: Mapping[str, Any], key: str, path: Path) -> frozenset[str]:
+    value = document.get(key)
     if value is None:
         return frozenset()
     allowed = "a list of context names or glob patterns, e.g. [prod-*, kubesphere-host]"
     if not isinstance(value, list):
-        raise ConfigError(path, "readonly_contexts", f"is {_type_name(value)}", allowed)
+        raise ConfigError(path, key, f"is {_type_name(value)}", allowed)
     for index, item in enumerate(value):
         if not isinstance(item, str) or not item.strip():
-            raise ConfigError(path, f"readonly_contexts[{index}]",
+            raise ConfigError(path, f"{key}[{index}]",
                               f"is {_type_name(item)} ({item!r})", allowed)
     return frozenset(item.strip() for item in value)
 

@@ -60,29 +60,35 @@ class Backend:
     def name(self) -> str:
         return self.info.name
 
-    async def open(self) -> KubeClient:
-        """Connect (credentials may run an exec plugin, so this is awaited off the loop)."""
+    async def open(self, *, discover: bool = True) -> KubeClient:
+        """Connect (credentials may run an exec plugin, so this is awaited off the loop).
+        `discover=False` only connects: Workspaces asks a context who it is (one
+        SelfSubjectReview) before deciding to use it, and reads nothing else through it."""
         async with self._opened:
-            if self.client is not None:
-                return self.client
-            from kstui.backends.cache_manager import CacheManager
-            from kstui.backends.credentials import connect
-            from kstui.backends.discovery import Discovery
-            from kstui.backends.kube import KubeClient
+            if self.client is None:
+                await self._connect()
+            assert self.client is not None
+            if discover and self._discovery_task is None:
+                self._discovery_task = asyncio.create_task(self._discover_quietly())
+                self._identity_task = asyncio.create_task(self._identify(self.client))
+            return self.client
 
-            connection = await connect(self.kubeconfig, self.info.name)
-            self.notice = connection.notice
-            client = KubeClient(connection)
-            self.caches = CacheManager(client, grace=self.settings.grace_seconds)
-            cache_dir = (self.settings.cache_dir or cache_home()) / "discovery"
-            self._discovery = Discovery(client, cache_dir, self.info.server)
-            cached = self._discovery.cached()
-            if cached is not None:
-                self.kinds = cached
-            self._discovery_task = asyncio.create_task(self._discover_quietly())
-            self._identity_task = asyncio.create_task(self._identify(client))
-            self.client = client
-            return client
+    async def _connect(self) -> None:
+        from kstui.backends.cache_manager import CacheManager
+        from kstui.backends.credentials import connect
+        from kstui.backends.discovery import Discovery
+        from kstui.backends.kube import KubeClient
+
+        connection = await connect(self.kubeconfig, self.info.name)
+        self.notice = connection.notice
+        client = KubeClient(connection)
+        self.caches = CacheManager(client, grace=self.settings.grace_seconds)
+        cache_dir = (self.settings.cache_dir or cache_home()) / "discovery"
+        self._discovery = Discovery(client, cache_dir, self.info.server)
+        cached = self._discovery.cached()
+        if cached is not None:
+            self.kinds = cached
+        self.client = client
 
     async def _discover(self, force: bool) -> KindRegistry:
         assert self._discovery is not None
@@ -144,3 +150,4 @@ class Backend:
         if self.client is not None:
             await self.client.aclose()
         self.client = None
+        self._discovery_task = self._identity_task = None

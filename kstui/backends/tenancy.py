@@ -13,6 +13,7 @@ from enum import StrEnum
 from typing import Any
 
 from kstui.backends.errors import KstuiError
+from kstui.backends.identities import Access
 from kstui.backends.kinds import ResourceKind
 from kstui.backends.quantity import (
     QuantityError,
@@ -60,7 +61,11 @@ class ClusterLink:
     host: bool
     flavor: Flavor
     error: str = ""
-    """Unreachable / forbidden: shown, never raised from list calls."""
+    """Unreachable / forbidden / another user's: shown, never raised from list calls."""
+    user: str = ""
+    """Who the API server says this context is (SelfSubjectReview); "" if it did not say."""
+    access: Access = Access.OWN
+    """Whether it is the session's own user, another one opted in, or another one refused."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +106,9 @@ class ProjectSummary:
     pods: int
     problem_pods: int
     created: str
+    other_user: str = ""
+    """The other user it is read and written as (opted in by `other_identities`); "" when
+    it is the session's own."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -333,14 +341,14 @@ def workspace_summary(template: Mapping[str, Any], *, project_count: int, member
 
 
 def project_summary(namespace: Mapping[str, Any], *, context: str, cluster: str,
-                    pods: int, problem_pods: int) -> ProjectSummary:
+                    pods: int, problem_pods: int, other_user: str = "") -> ProjectSummary:
     notes = annotations_of(namespace)
     return ProjectSummary(
         name=meta_of(namespace).get("name", ""), context=context, cluster=cluster,
         workspace=labels_of(namespace).get(WORKSPACE_LABEL, UNASSIGNED), alias=notes.get(ALIAS, ""),
         creator=notes.get(CREATOR, ""), phase=(namespace.get("status") or {}).get("phase", ""),
         pods=pods, problem_pods=problem_pods,
-        created=meta_of(namespace).get("creationTimestamp") or "")
+        created=meta_of(namespace).get("creationTimestamp") or "", other_user=other_user)
 
 
 def items(listed: Any) -> list[dict[str, Any]]:

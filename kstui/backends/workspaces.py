@@ -11,17 +11,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
-from kstui.backends.errors import ApiError, Forbidden, KstuiError, NotFound
+from kstui.backends.cluster_links import ContextMap
+from kstui.backends.errors import Forbidden, KstuiError, NotFound
+from kstui.backends.identities import OPT_IN_KEY, Access, refusal
 from kstui.backends.kinds import ResourceKind
 from kstui.backends.session import Session
 from kstui.backends.tenancy import (
-    CLUSTERS,
-    HOST_LABEL,
     KINDS,
-    KUBE_SYSTEM,
     NAMESPACES,
     PODS,
     PROJECT_BINDINGS,
@@ -44,7 +43,6 @@ from kstui.backends.tenancy import (
     WorkspaceSummary,
     binding_user,
     count_projects,
-    flavor_of,
     is_project,
     items,
     labels_of,
@@ -104,31 +102,43 @@ _PROJECT_NEEDS: dict[str, tuple[tuple[str, str], ...]] = {
 class WorkspaceService:
     """Tenancy for the screens. One per session; links and identities are cached."""
 
-    def __init__(self, session: Session, *, probe_timeout: float = 8.0) -> None:
+    def __init__(self, session: Session, *, probe_timeout: float = 8.0,
+                 other_identities: Callable[[str], bool] = lambda _context: False) -> None:
+        """`other_identities` says whether the config lets a context of another user than the
+        session's serve (config `other_identities`); by default none does."""
         self.session = session
-        self.probe_timeout = probe_timeout
         self.warnings: list[str] = []
         """What the last list call could not read (one line per context), for a status line."""
-        self.cluster_names: tuple[str, ...] = ()
-        """Every Cluster object the host lists, mapped to a context or not."""
+        self._map = ContextMap(session, probe_timeout=probe_timeout,
+                               other_identities=other_identities)
         self._links: list[ClusterLink] | None = None
         self._links_lock = asyncio.Lock()
-        self._usernames: dict[str, str] = {}
         self._writes = TenancyWrites(self)
+
+    @property
+    def me(self) -> str:
+        """The session context's user by SelfSubjectReview ("" until known, or if unsaid)."""
+        return self._map.me
+
+    @property
+    def cluster_names(self) -> tuple[str, ...]:
+        """Every Cluster object the host lists, mapped to a context or not."""
+        return self._map.cluster_names
 
     # ------------------------------------------------------------------ clusters
 
     async def links(self, refresh: bool = False) -> list[ClusterLink]:
         async with self._links_lock:
             if self._links is None or refresh:
-                self._links = await self._map_contexts()
+                self._links = await self._map.links()
             return list(self._links)
 
     async def host(self) -> ClusterLink | None:
         """The context to read workspaces through: the session's own if it reaches the host
         cluster (so a tenant acts as the tenant), else the first context that does."""
         links = await self.links()
-        on_host = [link for link in links if link.host and not link.error]
+        on_host = sorted((link for link in links if link.host and not link.error),
+                         key=lambda link: link.access is not Access.OWN)
         mine = next((link for link in links if link.context == self.session.context), None)
         if mine is not None and mine in on_host:
             return mine
@@ -136,69 +146,7 @@ class WorkspaceService:
 
     async def whoami(self, context: str) -> str:
         """The user the API server says we are (SelfSubjectReview): the creator to stamp."""
-        if context not in self._usernames:
-            client = await self._client(context)
-            user = await client.whoami()
-            self._usernames[context] = str(user.get("username") or "")
-        return self._usernames[context]
-
-    async def _map_contexts(self) -> list[ClusterLink]:
-        contexts = self.session.contexts
-        probes = await asyncio.gather(*(self._probe(name) for name in contexts))
-        clusters: dict[str, tuple[str, bool]] = {}
-        for probe in probes:
-            for cluster in probe.get("clusters") or ():
-                uid = (cluster.get("status") or {}).get("uid")
-                if uid:
-                    clusters[uid] = (meta_of(cluster).get("name", ""),
-                                     HOST_LABEL in labels_of(cluster))
-        self.cluster_names = tuple(sorted(name for name, _ in clusters.values()))
-        # A context that may not read kube-system (a tenant) shares its server with one that
-        # may: same API server, same cluster.
-        uid_by_server = {self.session.kubeconfig.contexts[p["context"]].server: p["uid"]
-                         for p in probes if p.get("uid")}
-        links = []
-        for probe in probes:
-            context = probe["context"]
-            error = probe.get("error", "")
-            uid = probe.get("uid") or ""
-            if not uid and probe.get("forbidden"):
-                uid = uid_by_server.get(self.session.kubeconfig.contexts[context].server, "")
-                error = "" if uid else error
-            cluster, host = clusters.get(uid, (context, False)) if uid else (context, False)
-            links.append(ClusterLink(context, cluster, uid, host,
-                                     probe.get("flavor", Flavor.VANILLA), error))
-        return links
-
-    async def _probe(self, context: str) -> dict[str, Any]:
-        try:
-            return await asyncio.wait_for(self._probe_now(context), self.probe_timeout)
-        except TimeoutError:
-            return {"context": context, "error": f"no answer within {self.probe_timeout:g} s"}
-        except KstuiError as error:
-            return {"context": context, "error": error.title}
-
-    async def _probe_now(self, context: str) -> dict[str, Any]:
-        backend = self.session.backend(context)
-        client = await backend.open()
-        kube_system, kinds, clusters = await asyncio.gather(
-            client.get(KUBE_SYSTEM), backend.kinds_ready(),
-            client.list(CLUSTERS.path()), return_exceptions=True)
-        result: dict[str, Any] = {"context": context}
-        if isinstance(kube_system, ApiError):
-            result["error"] = f"cannot read namespace kube-system: {kube_system.title}"
-            result["forbidden"] = isinstance(kube_system, Forbidden)
-        elif isinstance(kube_system, BaseException):
-            raise kube_system  # unreachable: nothing else will answer either
-        else:
-            result["uid"] = meta_of(kube_system).get("uid", "")
-        if not isinstance(kinds, BaseException):
-            tenant = kinds.get("tenant.kubesphere.io", "workspacetemplates") \
-                or kinds.get("tenant.kubesphere.io", "workspaces")
-            result["flavor"] = flavor_of(tenant.version if tenant else None)
-        if not isinstance(clusters, BaseException):
-            result["clusters"] = clusters.get("items") or []
-        return result
+        return await self._map.whoami(context)
 
     async def _link(self, context: str) -> ClusterLink:
         name = context or self.session.context
@@ -206,21 +154,37 @@ class WorkspaceService:
         if link is None:
             raise KstuiError(f'context "{name}" is not in the kubeconfig',
                              f"known contexts: {', '.join(self.session.contexts)}")
+        if link.access is Access.REFUSED and link.error == refusal(name, link.user, self.me):
+            raise KstuiError(f"will not act as {link.user or 'another user'} through {name}",
+                             link.error, f"list {name} in {OPT_IN_KEY} in the config to allow it")
         if link.error:
             raise KstuiError(f"cannot use context {name}", link.error,
                              "check that the cluster is reachable, then refresh")
         return link
 
+    async def access(self, context: str) -> ClusterLink:
+        """The link a screen must check before it reads or writes through `context` itself
+        (a project's pods): raises unless the context may serve this session."""
+        return await self._link(context)
+
     async def _per_cluster(self) -> list[ClusterLink]:
-        """One usable context per cluster: the session's own where it reaches that cluster."""
+        """One usable context per cluster: the session's own user's first, the session's own
+        context first among those. Another user's context serves only if opted in."""
         chosen: dict[str, ClusterLink] = {}
-        for link in sorted(await self.links(),
-                           key=lambda ln: (ln.context != self.session.context, ln.context)):
-            if link.error:
+        refused = []
+        for link in self._map.preferred(await self.links()):
+            if link.access is Access.REFUSED:
+                refused.append(link)
+            elif link.error:
                 self.warnings.append(f"{link.context}: {link.error}")
             else:
-                chosen.setdefault(link.uid or link.context, link)
+                chosen.setdefault(self._cluster_key(link), link)
+        self.warnings += [f"{link.cluster}: {link.error}" for link in refused
+                          if self._cluster_key(link) not in chosen]
         return list(chosen.values())
+
+    def _cluster_key(self, link: ClusterLink) -> str:
+        return link.uid or self._map.server(link)
 
     async def _client(self, context: str) -> KubeClient:
         return await self.session.backend(context).open()
@@ -362,9 +326,11 @@ class WorkspaceService:
         if not namespaces:
             return []
         counts = await self._pod_counts(link, [meta_of(ns).get("name", "") for ns in namespaces])
+        other = link.user or "?" if link.access is Access.BORROWED else ""
         return [project_summary(ns, context=link.context, cluster=link.cluster,
                                 pods=counts.get(meta_of(ns).get("name", ""), (0, 0))[0],
-                                problem_pods=counts.get(meta_of(ns).get("name", ""), (0, 0))[1])
+                                problem_pods=counts.get(meta_of(ns).get("name", ""), (0, 0))[1],
+                                other_user=other)
                 for ns in namespaces]
 
     async def _pod_counts(self, link: ClusterLink, names: list[str]) -> dict[str, tuple[int, int]]:
@@ -573,6 +539,10 @@ class WorkspaceService:
         if not cluster or cluster == host.cluster:
             return host, kinds.workspace_quotas, client
         link = next((ln for ln in await self._per_cluster() if ln.cluster == cluster), None)
+        refused = next((ln for ln in await self.links()
+                        if ln.cluster == cluster and ln.access is Access.REFUSED), None)
+        if link is None and refused is not None:
+            await self._link(refused.context)  # raises, naming the user it would act as
         if link is None or link.flavor is Flavor.VANILLA:
             raise KstuiError(f"no usable context reaches cluster {cluster}",
                              "workspace quotas live on each cluster; add a context for it")

@@ -13,12 +13,15 @@ from textual.binding import Binding
 from textual.widgets import Footer, Static
 
 from kstui.backends.errors import KstuiError
+from kstui.backends.identities import Access
 from kstui.backends.rows import Projection, project, projection
 from kstui.backends.session import Session
 from kstui.backends.tenancy import Member, ProjectSummary, QuotaLine
 from kstui.backends.workspaces import WorkspaceService
 from kstui.model import Column, Row, Tone
 from kstui.screens.confirm import ConfirmModal
+from kstui.screens.identity_line import CSS as CLUSTERS_CSS
+from kstui.screens.identity_line import cluster_cell, cluster_line, show_clusters
 from kstui.screens.resources import Target
 from kstui.screens.tenancy import OpenResources, TenancyScreen, or_error
 from kstui.screens.tenancy_forms import MemberModal, QuotaModal
@@ -54,7 +57,7 @@ class ProjectAccess:
 class ProjectDetailScreen(TenancyScreen):
     DEFAULT_CSS = """
     ProjectDetailScreen #workloads { height: 1; padding: 0 1; }
-    """
+    """ + CLUSTERS_CSS
     BINDINGS = [
         Binding("1", "pane('pods')", "pods pane", show=False, id="project.pods"),
         Binding("2", "pane('members')", "members pane", show=False, id="project.members"),
@@ -89,6 +92,10 @@ class ProjectDetailScreen(TenancyScreen):
         self.pod_names: dict[str, str] = {}
         """Pod row key → pod name (what the browser is focused on)."""
         self.tallies: dict[str, Tally] = {name: Tally({}) for name in ("pods", *WORKLOADS)}
+        self.refused: KstuiError | None = None
+        """Why this project's context may not serve the session (another user's)."""
+        self.cleared = False
+        """True once the service has said the project's context may serve this session."""
 
     @property
     def write_context(self) -> str:
@@ -97,13 +104,15 @@ class ProjectDetailScreen(TenancyScreen):
     def crumbs(self) -> str:
         p = self.project
         alias = f" ({p.alias})" if p.alias and p.alias != p.name else ""
-        return (f"workspaces › {p.workspace or '(none)'} › {p.name}{alias} · {p.cluster}"
+        return (f"workspaces › {p.workspace or '(none)'} › {p.name}{alias}"
+                f" · {cluster_cell(p.cluster, p.other_user)}"
                 f" · {p.phase or '?'} · created by {p.creator or '?'}")
 
     def compose(self) -> ComposeResult:
         yield ContextBar(id="context-bar",
                          frozen_age="updated 0s ago" if self.frozen_now else None)
         yield Static(self.crumbs(), id="crumbs", markup=False)
+        yield cluster_line()
         yield Static("", id="workloads", markup=False)
         yield from self.compose_panes("pods", "Pods")
         yield Static("", id="status", markup=False)
@@ -122,13 +131,30 @@ class ProjectDetailScreen(TenancyScreen):
         self.poll()
         self.check_permissions()
         self.show_identity()
-        self.watch_pods()
-        for resource in WORKLOADS:
-            self.watch_workloads(resource)
 
     @work(group="identity", exit_on_error=False)
     async def show_identity(self) -> None:
-        self.query_one(ContextBar).user = await self.service.whoami(self.project.context)
+        """Nothing is read through the project's context before the service says that context
+        is the session's user (or one the config lets it act as)."""
+        await self._after_first_frame()
+        context = self.project.context
+        links = [link for link in await self.service.links() if link.context == context]
+        show_clusters(self.query_one("#clusters", Static), links, self.session.context)
+        bar = self.query_one(ContextBar)
+        try:
+            link = await self.service.access(context)
+        except KstuiError as error:
+            self.refused = error
+            bar.user = self.service.me
+            self.query_one("#pods-table", ResourceTable).set_empty_message(
+                f"{error.title}\n{error.detail}".strip())
+            self.query_one("#workloads", Static).update(error.title)
+            return
+        self.cleared = True
+        bar.user = link.user if link.access is Access.OWN else f"{link.user} (other identity)"
+        self.watch_pods()
+        for resource in WORKLOADS:
+            self.watch_workloads(resource)
 
     def permission_requests(self) -> dict[str, dict[str, str]]:
         where = {"context": self.project.context, "namespace": self.project.name}
@@ -200,6 +226,8 @@ class ProjectDetailScreen(TenancyScreen):
                 self._show_workloads()
 
     def _show_workloads(self) -> None:
+        if self.refused is not None:
+            return
         tallies = self.tallies
         self.query_one("#workloads", Static).update(" · ".join((
             tallies["pods"].text("pods", "with problems"),
@@ -244,13 +272,25 @@ class ProjectDetailScreen(TenancyScreen):
 
     # ------------------------------------------------------------------ actions
 
+    def _may_browse(self) -> bool:
+        """The browser reads through the project's context: only once it is cleared."""
+        if self.cleared:
+            return True
+        self.set_status(f"{self.refused.title}: {self.refused.detail}" if self.refused
+                        else "still asking who serves this project…", alert=True)
+        return False
+
     def action_browse(self, resource: str) -> None:
+        if not self._may_browse():
+            return
         self.open_resources(Target(resource, self.project.name, self.project.context,
                                    crumb=f"{self.project.workspace} › {self.project.name}"))
 
     @on(ResourceTable.RowChosen, "#pods-table")
     def _pod_chosen(self, event: ResourceTable.RowChosen) -> None:
         event.stop()
+        if not self._may_browse():
+            return
         self.open_resources(Target("pods", self.project.name, self.project.context,
                                    focus=self.pod_names.get(event.key, ""),
                                    crumb=f"{self.project.workspace} › {self.project.name}"))

@@ -11,11 +11,14 @@ from textual.binding import Binding
 from textual.widgets import Footer, Static
 
 from kstui.backends.errors import KstuiError
+from kstui.backends.identities import Access
 from kstui.backends.session import Session
 from kstui.backends.tenancy import ClusterLink, Member, ProjectSummary, QuotaLine, WorkspaceSummary
 from kstui.backends.workspaces import WorkspaceService
 from kstui.model import Column, Row, Tone
 from kstui.screens.confirm import ConfirmModal
+from kstui.screens.identity_line import CSS as CLUSTERS_CSS
+from kstui.screens.identity_line import cluster_cell, cluster_line, show_clusters
 from kstui.screens.project_detail import ProjectDetailScreen
 from kstui.screens.tenancy import OpenResources, TenancyScreen, or_error
 from kstui.screens.tenancy_forms import MemberModal, QuotaModal
@@ -33,10 +36,12 @@ MEMBER_COLUMNS = (Column("USER", max_width=40), Column("ROLE", max_width=50))
 
 def project_row(project: ProjectSummary) -> Row:
     tone = Tone.ERROR if project.problem_pods else \
-        Tone.WARN if project.phase and project.phase != "Active" else Tone.NORMAL
+        Tone.WARN if project.other_user or (project.phase and project.phase != "Active") \
+        else Tone.NORMAL
     return Row(f"{project.context}/{project.name}",
-               (project.name, project.cluster, project.alias, project.creator, project.phase,
-                str(project.pods), str(project.problem_pods), project.created), tone)
+               (project.name, cluster_cell(project.cluster, project.other_user), project.alias,
+                project.creator, project.phase, str(project.pods), str(project.problem_pods),
+                project.created), tone)
 
 
 def member_row(member: Member) -> Row:
@@ -50,9 +55,11 @@ class WorkspaceDetail:
     projects: list[ProjectSummary] | KstuiError
     members: list[Member] | KstuiError
     quota: tuple[QuotaLine, ...] | KstuiError
+    links: list[ClusterLink]
 
 
 class WorkspaceDetailScreen(TenancyScreen):
+    DEFAULT_CSS = CLUSTERS_CSS
     BINDINGS = [
         Binding("1", "pane('projects')", "projects pane", show=False, id="workspace.projects"),
         Binding("2", "pane('members')", "members pane", show=False, id="workspace.members"),
@@ -98,6 +105,7 @@ class WorkspaceDetailScreen(TenancyScreen):
         yield ContextBar(id="context-bar",
                          frozen_age="updated 0s ago" if self.frozen_now else None)
         yield Static(self.crumbs(), id="crumbs", markup=False)
+        yield cluster_line()
         yield from self.compose_panes("projects", "Projects")
         yield Static("", id="status", markup=False)
         yield Footer(compact=True, show_command_palette=False)
@@ -135,7 +143,7 @@ class WorkspaceDetailScreen(TenancyScreen):
         projects, members, quota = await asyncio.gather(
             or_error(self.service.projects(name)), or_error(self.service.workspace_members(name)),
             or_error(self.service.workspace_quota(name)))
-        return WorkspaceDetail(projects, members, quota)
+        return WorkspaceDetail(projects, members, quota, await self.service.links())
 
     def show(self, data: WorkspaceDetail) -> None:
         problems = []
@@ -165,6 +173,7 @@ class WorkspaceDetailScreen(TenancyScreen):
             self.quota = data.quota
             bars.set_lines(data.quota, empty_message="no quota set: q sets one")
         self.query_one("#crumbs", Static).update(self.crumbs())
+        show_clusters(self.query_one("#clusters", Static), data.links, self.session.context)
         if problems:
             self.query_one(ContextBar).problem = "; ".join(problems)
 
@@ -198,10 +207,12 @@ class WorkspaceDetailScreen(TenancyScreen):
         links = [link for link in await self.service.links() if not link.error]
         placed = [link for link in links if link.cluster in self.workspace.clusters]
         # One context per cluster: the session's own where it reaches that cluster (a tenant
-        # writes as the tenant), else the first kubeconfig context that does.
+        # writes as the tenant), else the first kubeconfig context of the same user that does,
+        # else one the config lets act as another user.
         by_cluster: dict[str, ClusterLink] = {}
         for link in sorted(placed or links,
-                           key=lambda ln: (ln.context != self.session.context, ln.context)):
+                           key=lambda ln: (ln.access is not Access.OWN,
+                                           ln.context != self.session.context, ln.context)):
             by_cluster.setdefault(link.cluster, link)
         choices = sorted(by_cluster.values(), key=lambda ln: ln.cluster)
         contexts = [link.context for link in choices]

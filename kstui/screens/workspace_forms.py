@@ -11,6 +11,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Button, Input, Label, RadioButton, RadioSet, SelectionList, Static
 
+from kstui.backends.identities import Access
 from kstui.backends.tenancy import ClusterLink, ProjectSummary, WorkspaceSummary, validate_name
 from kstui.backends.workspaces import WorkspaceService
 from kstui.screens.tenancy_forms import (
@@ -134,7 +135,8 @@ class DeleteWorkspaceModal(FormModal):
 
 
 def link_label(link: ClusterLink) -> str:
-    return link.cluster if link.cluster == link.context else f"{link.cluster} ({link.context})"
+    label = link.cluster if link.cluster == link.context else f"{link.cluster} ({link.context})"
+    return f"{label} as {link.user}" if link.access is Access.BORROWED else label
 
 
 class CreateProjectModal(FormModal):

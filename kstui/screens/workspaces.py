@@ -14,6 +14,8 @@ from kstui.backends.session import Session
 from kstui.backends.tenancy import ClusterLink, Flavor, WorkspaceSummary
 from kstui.backends.workspaces import WorkspaceService
 from kstui.model import Column, Row, Tone
+from kstui.screens.identity_line import CSS as CLUSTERS_CSS
+from kstui.screens.identity_line import cluster_line, show_clusters
 from kstui.screens.tenancy import OpenResources, TenancyScreen, quota_summary
 from kstui.screens.workspace_detail import WorkspaceDetailScreen
 from kstui.screens.workspace_forms import CreateWorkspaceModal, DeleteWorkspaceModal
@@ -50,7 +52,7 @@ class WorkspacesScreen(TenancyScreen):
     DEFAULT_CSS = """
     WorkspacesScreen #note { height: 1; padding: 0 1; color: $warning; display: none; }
     WorkspacesScreen #note.-shown { display: block; }
-    """
+    """ + CLUSTERS_CSS
     BINDINGS = [
         Binding("n", "new", "new workspace", id="workspaces.new"),
         Binding("ctrl+d", "delete", "delete workspace", id="workspaces.delete"),
@@ -85,6 +87,7 @@ class WorkspacesScreen(TenancyScreen):
         yield ContextBar(id="context-bar",
                          frozen_age="updated 0s ago" if self.frozen_now else None)
         yield Static("workspaces", id="crumbs", markup=False)
+        yield cluster_line()
         yield Static(VANILLA_NOTE, id="note", markup=False)
         yield ResourceTable(id="table")
         yield Static("", id="status", markup=False)
@@ -115,6 +118,7 @@ class WorkspacesScreen(TenancyScreen):
         vanilla = data.host is not None and data.host.flavor is Flavor.VANILLA
         self.query_one("#note", Static).set_class(vanilla, "-shown")
         self.query_one("#crumbs", Static).update(f"workspaces[{table.row_count}]")
+        show_clusters(self.query_one("#clusters", Static), data.links, self.session.context)
         if first:
             self.show_identity()
 

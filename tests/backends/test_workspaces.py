@@ -15,7 +15,8 @@ import pytest
 import yaml
 
 from kstui.backends.backend import BackendSettings
-from kstui.backends.errors import Conflict, Invalid, KstuiError
+from kstui.backends.errors import Conflict, Invalid, KstuiError, ServerError
+from kstui.backends.identities import Access, served_by
 from kstui.backends.kube import KubeClient
 from kstui.backends.kubeconfig import load_kubeconfig
 from kstui.backends.session import Session
@@ -26,6 +27,7 @@ from kstui.backends.tenancy import (
     validate_name,
 )
 from kstui.backends.workspaces import Flavor, PartialFailure, Permission, WorkspaceService
+from kstui.config import Config
 from kstui.sandbox.runtime import SandboxOptions
 from tests.conftest import RunningSandbox
 from tests.connections import sandbox_client
@@ -46,12 +48,13 @@ def discovery_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @contextlib.asynccontextmanager
-async def service_on(kubeconfig: Path, context: str, cache: Path
+async def service_on(kubeconfig: Path, context: str, cache: Path, config: Config | None = None
                      ) -> AsyncIterator[WorkspaceService]:
     session = Session(load_kubeconfig(str(kubeconfig)), context, "default",
                       settings=BackendSettings(cache_dir=cache))
     try:
-        yield WorkspaceService(session)
+        yield WorkspaceService(session, other_identities=(
+            config or Config()).allows_other_identity)
     finally:
         await session.aclose()
 
@@ -164,13 +167,17 @@ async def test_links_map_every_context_to_its_cluster(service: WorkspaceService,
         assert links[context].cluster == context
         assert links[context].flavor is Flavor.V4
         assert links[context].error == ""
+        assert (links[context].user, links[context].access) == ("admin", Access.OWN)
     assert links["host"].host
     assert not links["member"].host
-    # alice may not read kube-system; her context shares the host's API server
+    # alice's context shares the host's API server, but she is not this session's user
     assert links["tenant"].cluster == "host"
     assert links["tenant"].host
-    assert links["tenant"].uid == links["host"].uid
-    assert links["tenant"].error == ""
+    assert (links["tenant"].user, links["tenant"].access) == ("alice", Access.REFUSED)
+    assert links["tenant"].error == ("not reachable as admin (context tenant is alice; "
+                                     "opt in: other_identities)")
+    assert served_by(links.values(), "host") == [("host", Access.OWN, "host as admin"),
+                                                 ("member", Access.OWN, "member as admin")]
     assert {"host", "member"} <= set(service.cluster_names)
     host = await service.host()
     assert host is not None
@@ -536,14 +543,16 @@ async def test_a_tenant_is_told_why_not(sandbox: RunningSandbox, discovery_cache
         host = await service.host()
         assert host is not None
         assert host.context == "tenant"
+        # alice may read neither kube-system nor the Cluster objects: her cluster goes by her
+        # context's name (the admin contexts that could tell are not hers to use)
         denied = await service.permission("workspace.create")
         assert denied == Permission(False, "RBAC denies create "
-                                           "workspacetemplates.tenant.kubesphere.io on host")
+                                           "workspacetemplates.tenant.kubesphere.io on tenant")
         member_add = await service.permission("workspace.member.add", workspace="acme-retail")
         assert not member_add.allowed
-        assert "create workspacerolebindings.iam.kubesphere.io on host" in member_add.reason
+        assert "create workspacerolebindings.iam.kubesphere.io on tenant" in member_add.reason
         project_create = await service.permission("project.create", context="tenant")
-        assert project_create.reason == "RBAC denies create namespaces on host"
+        assert project_create.reason == "RBAC denies create namespaces on tenant"
         for action in ("project.member.add", "project.member.change", "project.member.remove",
                        "project.quota"):
             allowed = await service.permission(action, context="tenant", namespace="shop-prod")
@@ -551,10 +560,10 @@ async def test_a_tenant_is_told_why_not(sandbox: RunningSandbox, discovery_cache
         elsewhere = await service.permission("project.member.add", context="tenant",
                                              namespace="ml-research")
         assert elsewhere.reason == ("RBAC denies create rolebindings.iam.kubesphere.io "
-                                    "in ml-research on host")
+                                    "in ml-research on tenant")
 
         # What alice can reach on the host: her project and the workspace it belongs to
-        # (the member cluster is read through its own context, with its own credentials).
+        # (the member cluster only the member's admin context reaches: not used).
         acme = next(w for w in await service.workspaces() if w.name == "acme-retail")
         assert acme.project_count >= 1
         assert any("may not list workspaces" in warning for warning in service.warnings)
@@ -569,6 +578,107 @@ async def test_a_tenant_is_told_why_not(sandbox: RunningSandbox, discovery_cache
             await service.remove_project_member(context="tenant", namespace="shop-prod",
                                                 user="erin")
         assert await user_bindings(admin, bindings, "erin") == []
+
+
+# ---------------------------------------------------------------------- whose identity
+
+INJECTED = 20
+"""500s armed on the member cluster: each read or write that reaches it takes one."""
+
+
+async def failures_left(client: KubeClient, path: str) -> int:
+    """Drain the injected 500s that answer `path` and count them."""
+    left = 0
+    while True:
+        try:
+            await client.get(path)
+        except ServerError:
+            left += 1
+        else:
+            return left
+
+
+async def test_a_tenant_never_acts_through_another_users_context(
+        fresh_sandbox: Callable[..., RunningSandbox], tmp_path: Path) -> None:
+    """Started as alice, shop-eu (on member, which only the member's admin context reaches) is
+    neither read nor written: the member cluster hears nothing but "who are you"."""
+    running = fresh_sandbox(clusters=2, pods=0)
+    member = running.cluster("member")
+    for prefix in ("/api/v1/", "/apis/iam.kubesphere.io/"):
+        running.call(member.faults.fail_next, INJECTED, 500, prefix)
+    refusal = "not reachable as alice (context member is admin; opt in: other_identities)"
+    async with service_on(running.kubeconfig, "tenant", tmp_path / "cache") as service:
+        links = {link.context: link for link in await service.links()}
+        assert (links["member"].user, links["member"].access) == ("admin", Access.REFUSED)
+        assert links["member"].error == refusal
+        assert (links["tenant"].user, links["tenant"].access) == ("alice", Access.OWN)
+        assert served_by(links.values(), "tenant") == [
+            ("member", Access.REFUSED, f"member: {refusal}"),
+            ("tenant", Access.OWN, "tenant as alice")]
+        assert [p.name for p in await service.projects("acme-retail")] == ["shop-prod"]
+        assert f"member: {refusal}" in service.warnings
+        assert await service.permission("project.member.add", context="member",
+                                        namespace="shop-eu") == Permission(False, refusal)
+        with pytest.raises(KstuiError, match="will not act as admin through member") as caught:
+            await service.project_members("member", "shop-eu")
+        assert caught.value.detail == refusal
+        assert caught.value.hint == "list member in other_identities in the config to allow it"
+        with pytest.raises(KstuiError, match="will not act as admin through member"):
+            await service.add_project_member(context="member", namespace="shop-eu",
+                                             user="erin", role="viewer")
+        with pytest.raises(KstuiError, match="will not act as admin through member"):
+            await service.set_project_quota(context="member", namespace="shop-eu",
+                                            hard={"pods": "1"})
+        with pytest.raises(KstuiError, match="will not act as admin through member"):
+            await service.create_project("acme-retail", context="member", name=unique("p"))
+        with pytest.raises(KstuiError, match="will not act as admin through member"):
+            await service.workspace_quota("acme-retail", cluster="member")
+    admin = sandbox_client(running, "member")
+    try:
+        bindings = "/apis/iam.kubesphere.io/v1beta1/namespaces/shop-eu/rolebindings"
+        assert await failures_left(admin, "/api/v1/namespaces/shop-eu") == INJECTED
+        assert await failures_left(admin, bindings) == INJECTED
+        assert await user_bindings(admin, bindings, "erin") == []
+    finally:
+        await admin.aclose()
+
+
+async def test_an_admin_session_uses_the_member_admin_context(
+        sandbox: RunningSandbox, service: WorkspaceService) -> None:
+    """Another kubeconfig user entry, but the same user by SelfSubjectReview: it serves."""
+    config = load_kubeconfig(str(sandbox.kubeconfig))
+    assert config.contexts["host"].user != config.contexts["member"].user
+    for cluster in ("host", "member"):
+        client = sandbox_client(sandbox, cluster)
+        try:
+            assert (await client.whoami())["username"] == "admin"
+        finally:
+            await client.aclose()
+    links = {link.context: link for link in await service.links(refresh=True)}
+    assert (links["member"].user, links["member"].access) == ("admin", Access.OWN)
+    shop_eu = next(p for p in await service.projects("acme-retail") if p.name == "shop-eu")
+    assert (shop_eu.context, shop_eu.cluster, shop_eu.other_user) == ("member", "member", "")
+    assert not service.warnings
+    assert (await service.permission("project.member.add", context="member",
+                                     namespace="shop-eu")).allowed
+
+
+async def test_an_opted_in_context_serves_as_its_user_and_says_so(
+        sandbox: RunningSandbox, discovery_cache: Path) -> None:
+    config = Config(other_identities=frozenset({"mem*"}))
+    async with service_on(sandbox.kubeconfig, "tenant", discovery_cache, config) as service:
+        links = {link.context: link for link in await service.links()}
+        assert (links["member"].access, links["member"].error) == (Access.BORROWED, "")
+        assert links["host"].access is Access.REFUSED  # not listed: still not used
+        assert served_by(links.values(), "tenant") == [
+            ("member", Access.BORROWED, "member as admin (other identity, opted in)"),
+            ("tenant", Access.OWN, "tenant as alice")]
+        projects = {p.name: p for p in await service.projects("acme-retail")}
+        assert (projects["shop-eu"].context, projects["shop-eu"].other_user) == ("member", "admin")
+        assert (projects["shop-prod"].context, projects["shop-prod"].other_user) == ("tenant", "")
+        assert "alice" in [m.user for m in await service.project_members("member", "shop-eu")]
+        assert (await service.permission("project.member.add", context="member",
+                                         namespace="shop-eu")).allowed
 
 
 # ---------------------------------------------------------------------- other flavors

@@ -21,7 +21,9 @@ from kstui.backends.errors import NotFound
 from kstui.backends.kube import KubeClient
 from kstui.backends.kubeconfig import load_kubeconfig
 from kstui.backends.session import Session
+from kstui.backends.tenancy import ProjectSummary
 from kstui.backends.workspaces import WorkspaceService
+from kstui.config import Config
 from kstui.model import Row, Tone
 from kstui.screens.confirm import ConfirmModal
 from kstui.screens.project_detail import ProjectDetailScreen
@@ -36,6 +38,7 @@ from kstui.screens.workspace_forms import (
     MoveProjectModal,
 )
 from kstui.screens.workspaces import VANILLA_NOTE, WorkspacesScreen
+from kstui.widgets.context_bar import ContextBar
 from kstui.widgets.quota_bars import QuotaBars
 from kstui.widgets.resource_table import ResourceTable
 from tests.conftest import RunningSandbox
@@ -61,12 +64,13 @@ class TenancyHost(App[None]):
     CSS_PATH = str(Path(kstui.__file__).parent / "app.tcss")
 
     def __init__(self, kubeconfig: Path, context: str, cache_dir: Path,
-                 frozen_now: float | None = None) -> None:
+                 frozen_now: float | None = None, config: Config | None = None) -> None:
         super().__init__()
-        config = load_kubeconfig(str(kubeconfig))
-        self.session = Session(config, context, config.context(context).namespace,
+        kubeconfig_ = load_kubeconfig(str(kubeconfig))
+        self.session = Session(kubeconfig_, context, kubeconfig_.context(context).namespace,
                                settings=BackendSettings(cache_dir=cache_dir))
-        self.service = WorkspaceService(self.session)
+        self.service = WorkspaceService(
+            self.session, other_identities=(config or Config()).allows_other_identity)
         self.frozen_now = frozen_now
         self.opened: list[Target] = []
 
@@ -88,8 +92,10 @@ MakeHost = Callable[..., TenancyHost]
 
 @pytest.fixture
 def make_host(sandbox: RunningSandbox, tmp_path: Path) -> Callable[..., TenancyHost]:
-    def make(context: str = "host", kubeconfig: Path | None = None) -> TenancyHost:
-        return TenancyHost(kubeconfig or sandbox.kubeconfig, context, tmp_path / "cache")
+    def make(context: str = "host", kubeconfig: Path | None = None,
+             config: Config | None = None) -> TenancyHost:
+        return TenancyHost(kubeconfig or sandbox.kubeconfig, context, tmp_path / "cache",
+                           config=config)
     return make
 
 
@@ -659,6 +665,88 @@ async def test_a_tenant_sees_disabled_actions_and_why(make_host: MakeHost,
         footer_keys = {key: active.enabled for key, active in screen.active_bindings.items()
                        if active.binding.action in ("new", "delete")}
         assert footer_keys == {"n": False, "ctrl+d": False}
+
+
+REFUSAL = "not reachable as alice (context member is admin; opt in: other_identities)"
+
+
+def text_of(screen: TenancyScreen, selector: str) -> str:
+    return str(screen.query_one(selector, Static).render())
+
+
+async def test_a_tenant_is_told_which_clusters_only_another_user_reaches(
+        make_host: MakeHost) -> None:
+    """shop-eu lives on member, which only the member's admin context reaches: a tenant's
+    session neither lists it through that context nor hides why."""
+    app = make_host(context="tenant")
+    async with app.run_test(size=(120, 36)) as pilot:
+        listing = await ready(pilot, WorkspacesScreen)
+        line = listing.query_one("#clusters", Static)
+        assert text_of(listing, "#clusters") == f"member: {REFUSAL} · tenant as alice"
+        assert line.has_class("-other")
+        detail = await open_workspace(pilot, "acme-retail")
+        projects = detail.query_one("#projects-table", ResourceTable)
+        await wait_until(pilot, lambda: "shop-prod" in cells(projects), "projects")
+        assert set(cells(projects)) == {"shop-prod"}
+        assert cells(projects)["shop-prod"][1] == "tenant"
+        assert text_of(detail, "#clusters") == f"member: {REFUSAL} · tenant as alice"
+
+
+async def test_a_tenant_opening_a_project_on_member_gets_no_admin_writes(
+        make_host: MakeHost) -> None:
+    """A project on member (as the listing used to offer it) opens without reading or writing
+    through the member's admin context, and says which user that would take."""
+    app = make_host(context="tenant")
+    shop_eu = ProjectSummary("shop-eu", "member", "member", "acme-retail", "Shop (EU)", "alice",
+                             "Active", 2, 0, "")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await ready(pilot, WorkspacesScreen)
+        app.push_screen(ProjectDetailScreen(app.session, app.service, shop_eu,
+                                            open_resources=app.open_resources))
+        project = await ready(pilot, ProjectDetailScreen)
+        for action in ("add_member", "set_quota"):
+            assert project.check_action(action, ()) is None
+            assert project.denial(action) == REFUSAL
+        assert REFUSAL in text_of(project, "#status")
+        assert text_of(project, "#clusters") == f"member: {REFUSAL}"
+        assert project.query_one("#clusters", Static).has_class("-other")
+        pods = project.query_one("#pods-table", ResourceTable)
+        await wait_until(pilot, lambda: project.refused is not None, "the refusal")
+        assert "will not act as admin through member" in pods._empty_message
+        await pilot.press("a")
+        assert app.screen is project  # no member form
+        await pilot.press("g")
+        await pilot.pause()
+        assert app.opened == []
+        assert app.screen is project
+        assert text_of(project, "#status") == f"will not act as admin through member: {REFUSAL}"
+        assert pods.row_count == 0  # shop-eu has pods: none were read as admin
+        member = app.session.backend("member")  # asked who it is, and no more
+        assert member.caches is not None
+        assert member.caches.caches() == []
+
+
+async def test_an_opted_in_context_serves_and_is_marked(make_host: MakeHost) -> None:
+    app = make_host(context="tenant", config=Config(other_identities=frozenset({"member"})))
+    async with app.run_test(size=(120, 36)) as pilot:
+        detail = await open_workspace(pilot, "acme-retail")
+        assert "member as admin (other identity, opted in)" in text_of(detail, "#clusters")
+        assert detail.query_one("#clusters", Static).has_class("-other")
+        projects = detail.query_one("#projects-table", ResourceTable)
+        await wait_until(pilot, lambda: "shop-eu" in cells(projects), "shop-eu")
+        assert cells(projects)["shop-eu"][1] == "member (as admin)"
+        assert row_of(projects, "shop-eu").tone is Tone.WARN
+        assert cells(projects)["shop-prod"][1] == "tenant"
+        await cursor_to(pilot, projects, "shop-eu")
+        await pilot.press("enter")
+        project = await ready(pilot, ProjectDetailScreen)
+        assert "member (as admin)" in text_of(project, "#crumbs")
+        assert text_of(project, "#clusters") == "member as admin (other identity, opted in)"
+        await wait_until(pilot, lambda: project.query_one(ContextBar).user
+                         == "admin (other identity)", "the marked user")
+        assert project.check_action("add_member", ()) is True
+        pods = project.query_one("#pods-table", ResourceTable)
+        await wait_until(pilot, lambda: pods.row_count >= 1, "pods read as admin")
 
 
 async def test_a_read_only_vanilla_cluster_says_so(

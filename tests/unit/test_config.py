@@ -82,6 +82,7 @@ def test_example_config_loads_and_says_what_it_shows(tmp_path: Path) -> None:
                                    "resource.delete": "ctrl+x"}
     assert dict(config.aliases) == {"pp": "pods -n payments", "dp": "deploy"}
     assert config.readonly_contexts == {"prod-*", "kubesphere-host"}
+    assert config.other_identities == frozenset()  # the example opts nothing in
     assert config.refresh == RefreshSettings()
     # Every top-level key is documented in the example.
     assert set(yaml.safe_load(EXAMPLE_CONFIG)) == {f.name for f in dataclasses.fields(Config)
@@ -132,6 +133,16 @@ def test_readonly_contexts_match_names_and_globs(tmp_path: Path) -> None:
     assert not config.is_readonly("staging")
     assert not config.is_readonly("kubesphere-host-2")
     assert not config.is_readonly("PROD-eu")  # context names are case-sensitive
+
+
+def test_other_identities_are_opted_in_by_name_or_glob(tmp_path: Path) -> None:
+    assert not Config().allows_other_identity("member")  # nothing by default
+    config = load_config(write(tmp_path, "other_identities: [member, 'admin-*']\n"), env={})
+    assert config.other_identities == {"member", "admin-*"}
+    assert config.allows_other_identity("member")
+    assert config.allows_other_identity("admin-eu")
+    assert not config.allows_other_identity("member-2")
+    assert not config.allows_other_identity("host")
 
 
 def test_global_readonly_covers_every_context(tmp_path: Path) -> None:
@@ -200,6 +211,12 @@ def test_config_error_is_a_kstui_error_with_title_detail_hint(tmp_path: Path) ->
     ("readonly_contexts: prod-*\n", "readonly_contexts", "is a string", "a list of context"),
     ("readonly_contexts: [prod, 7]\n", "readonly_contexts[1]", "is an integer",
      "glob patterns"),
+    ("other_identities: member\n", "other_identities", "is a string", "a list of context"),
+    ("other_identities: allow\n", "other_identities", "is a string", "glob patterns"),
+    ("other_identities: [member, '']\n", "other_identities[1]", "is a string ('')",
+     "glob patterns"),
+    ("other_identity: [member]\n", "other_identity", "did you mean 'other_identities'",
+     "other_identities"),
     ("keymap: [a]\n", "keymap", "is a list", "a mapping"),
     ("keymap: {resource.delete: 5}\n", "keymap.resource.delete", "is an integer",
      "comma-separated keys"),

@@ -1,0 +1,34 @@
+"""The Workspaces screens' cluster line: which user serves each cluster, and which clusters only
+another user's context reaches (never used unless the config opts it in)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from textual.widgets import Static
+
+from kstui.backends.identities import Access, served_by
+from kstui.backends.tenancy import ClusterLink
+
+CSS = """
+#clusters { height: auto; padding: 0 1; color: $text-muted; }
+#clusters.-other { color: $warning; text-style: bold; }
+"""
+
+
+def cluster_line() -> Static:
+    return Static("", id="clusters", markup=False)
+
+
+def show_clusters(line: Static, links: Iterable[ClusterLink], session_context: str) -> None:
+    """ "host as alice · member: not reachable as alice (…)"; in warning colour as soon as one
+    cluster is served by another user, or reachable only as one."""
+    served = served_by(links, session_context)
+    # TODO(inert): user and cluster names come from the API servers
+    line.update(" · ".join(text for _cluster, _access, text in served))
+    line.set_class(any(access is not Access.OWN for _c, access, _t in served), "-other")
+
+
+def cluster_cell(cluster: str, other_user: str) -> str:
+    """A project's cluster cell: "member (as admin)" when read as another user."""
+    return f"{cluster} (as {other_user})" if other_user else cluster
