@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from kstui.backends.errors import ApiError, Forbidden, KstuiError, NotFound
 from kstui.backends.kinds import ResourceKind
+from kstui.backends.retry_after import RetryAfter
 from kstui.backends.session import Session
 from kstui.backends.tenancy import (
     CLUSTERS,
@@ -115,6 +116,8 @@ class WorkspaceService:
         self._links_lock = asyncio.Lock()
         self._usernames: dict[str, str] = {}
         self._writes = TenancyWrites(self)
+        self.retry_after = RetryAfter()
+        """A 429's Retry-After, even one a read swallowed: the screens' polls wait for it."""
 
     # ------------------------------------------------------------------ clusters
 
@@ -176,6 +179,7 @@ class WorkspaceService:
         except TimeoutError:
             return {"context": context, "error": f"no answer within {self.probe_timeout:g} s"}
         except KstuiError as error:
+            self.retry_after.note(error)
             return {"context": context, "error": error.title}
 
     async def _probe_now(self, context: str) -> dict[str, Any]:
@@ -184,6 +188,8 @@ class WorkspaceService:
         kube_system, kinds, clusters = await asyncio.gather(
             client.get(KUBE_SYSTEM), backend.kinds_ready(),
             client.list(CLUSTERS.path()), return_exceptions=True)
+        for answer in (kube_system, kinds, clusters):
+            self.retry_after.note(answer)
         result: dict[str, Any] = {"context": context}
         if isinstance(kube_system, ApiError):
             result["error"] = f"cannot read namespace kube-system: {kube_system.title}"
@@ -238,6 +244,7 @@ class WorkspaceService:
         try:
             return await call
         except KstuiError as error:
+            self.retry_after.note(error)
             self.warnings.append(f"{context}: {error.title}")
             return None
 
@@ -497,6 +504,7 @@ class WorkspaceService:
                              namespace=namespace if kind.namespaced else "", name=name)
                 for verb, kind, namespace, name in checks))
         except KstuiError as error:
+            self.retry_after.note(error)
             return Permission(False, f"cannot ask {link.cluster} for permission: {error.title}")
         for (verb, kind, namespace, _), (allowed, reason) in zip(checks, answers, strict=True):
             if not allowed:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 
 from kstui.sandbox.status import ApiError
@@ -49,6 +50,8 @@ class Faults:
     abrupt_drop: bool = True
     drop_watches_after: int | None = None
     """End each watch after this many events (a server that keeps dropping connections)."""
+    taken: list[tuple[float, str, int]] = field(default_factory=list)
+    """(time.monotonic(), path, status) of each request answered with an injected failure."""
     _failures: list[_Failure] = field(default_factory=list)
 
     def drop_watches(self, abrupt: bool = True) -> None:
@@ -78,6 +81,7 @@ class Faults:
                 failure.remaining -= 1
                 if failure.remaining == 0:
                     self._failures.remove(failure)
+                self.taken.append((time.monotonic(), path, failure.status))
                 return failure
         return None
 
