@@ -15,6 +15,7 @@ from typing import Any
 
 from kstui.backends.errors import ApiError, Forbidden, KstuiError
 from kstui.backends.identities import Access, judge, refusal
+from kstui.backends.retry_after import RetryAfter
 from kstui.backends.session import Session
 from kstui.backends.tenancy import (
     CLUSTERS,
@@ -32,9 +33,16 @@ class ContextMap:
     """The WorkspaceService's links: who each context is, and which cluster it reaches."""
 
     def __init__(
-        self, session: Session, *, probe_timeout: float, other_identities: Callable[[str], bool]
+        self,
+        session: Session,
+        *,
+        probe_timeout: float,
+        other_identities: Callable[[str], bool],
+        retry_after: RetryAfter,
     ) -> None:
         self.session = session
+        self.retry_after = retry_after
+        """Where a 429 met while probing is noted, though the probe carries on."""
         self.probe_timeout = probe_timeout
         self.other_identities = other_identities
         self.me = ""
@@ -174,6 +182,7 @@ class ContextMap:
         except TimeoutError:
             return {"context": context, "error": f"no answer within {self.probe_timeout:g} s"}
         except KstuiError as error:
+            self.retry_after.note(error)
             return {"context": context, "error": error.title}
 
     async def _probe_now(self, context: str) -> dict[str, Any]:
@@ -185,6 +194,8 @@ class ContextMap:
             client.list(CLUSTERS.path()),
             return_exceptions=True,
         )
+        for answer in (kube_system, kinds, clusters):
+            self.retry_after.note(answer)
         result: dict[str, Any] = {"context": context}
         if isinstance(kube_system, ApiError):
             result["error"] = f"cannot read namespace kube-system: {kube_system.title}"

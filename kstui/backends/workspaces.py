@@ -18,6 +18,7 @@ from kstui.backends.cluster_links import ContextMap
 from kstui.backends.errors import Forbidden, KstuiError, NotFound
 from kstui.backends.identities import OPT_IN_KEY, Access, refusal
 from kstui.backends.kinds import ResourceKind
+from kstui.backends.retry_after import RetryAfter
 from kstui.backends.session import Session
 from kstui.backends.tenancy import (
     KINDS,
@@ -109,8 +110,10 @@ class WorkspaceService:
         self.session = session
         self.warnings: list[str] = []
         """What the last list call could not read (one line per context), for a status line."""
+        self.retry_after = RetryAfter()
+        """A 429's Retry-After, even one a read swallowed: the screens' polls wait for it."""
         self._map = ContextMap(session, probe_timeout=probe_timeout,
-                               other_identities=other_identities)
+                               other_identities=other_identities, retry_after=self.retry_after)
         self._links: list[ClusterLink] | None = None
         self._links_lock = asyncio.Lock()
         self._writes = TenancyWrites(self)
@@ -202,6 +205,7 @@ class WorkspaceService:
         try:
             return await call
         except KstuiError as error:
+            self.retry_after.note(error)
             self.warnings.append(f"{context}: {error.title}")
             return None
 
@@ -463,6 +467,7 @@ class WorkspaceService:
                              namespace=namespace if kind.namespaced else "", name=name)
                 for verb, kind, namespace, name in checks))
         except KstuiError as error:
+            self.retry_after.note(error)
             return Permission(False, f"cannot ask {link.cluster} for permission: {error.title}")
         for (verb, kind, namespace, _), (allowed, reason) in zip(checks, answers, strict=True):
             if not allowed:

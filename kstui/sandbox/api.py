@@ -3,6 +3,7 @@ subresources, with kube-apiserver's semantics (dryRun, 409 on stale writes, Stat
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import copy
 from collections.abc import Iterable
@@ -13,7 +14,7 @@ import orjson
 import yaml
 from aiohttp import web
 
-from kstui.sandbox import encoding, shapes
+from kstui.sandbox import defaults, encoding, shapes
 from kstui.sandbox.auth import UserInfo
 from kstui.sandbox.cluster import SandboxCluster
 from kstui.sandbox.kinds import ResourceKind
@@ -55,6 +56,7 @@ async def respond_stream(request: web.Request, chunks: Iterable[bytes]) -> web.S
     await response.prepare(request)
     for chunk in chunks:
         await response.write(chunk)  # waits for the socket to drain: memory stays bounded
+        await asyncio.sleep(0)  # hear a client that left before the next write
     await response.write_eof()
     return response
 
@@ -234,6 +236,7 @@ async def list_(call: Call) -> web.StreamResponse:
 
 async def create(call: Call) -> web.Response:
     obj = await read_object(call)
+    defaults.system_fields(obj)
     if call.kind.status_subresource and call.kind.storage_key != ("", "nodes"):
         obj.pop("status", None)  # each kind's PrepareForCreate: status is not the client's
     call.cluster.admit(call.kind, obj, creating=True)
@@ -316,6 +319,7 @@ async def patch(call: Call) -> web.Response:
         problem = shapes.decode_error(call.kind, body)
         if problem:
             raise ApiError.bad_request(f"error decoding YAML: {problem}")
+        defaults.system_fields(body)
         body.setdefault("metadata", {})["name"] = call.info.name
         if call.kind.namespaced:
             body["metadata"]["namespace"] = call.info.namespace

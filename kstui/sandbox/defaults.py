@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import random
 from typing import Any
 
@@ -12,6 +13,14 @@ Causes = list[dict[str, str]]
 
 def _required(field: str) -> dict[str, str]:
     return {"reason": "FieldValueRequired", "message": "Required value", "field": field}
+
+
+def system_fields(obj: dict[str, Any]) -> None:
+    """FillObjectMetaSystemFields: a create gets the server's creationTimestamp (and uid, in the
+    store) whatever the client sent; kubectl create/run send `creationTimestamp: null`."""
+    meta = obj.get("metadata")
+    if isinstance(meta, dict):
+        meta.pop("creationTimestamp", None)
 
 
 def default_object(key: tuple[str, str], obj: dict[str, Any], rng: random.Random) -> None:
@@ -144,6 +153,13 @@ def _service(obj: dict[str, Any], rng: random.Random) -> None:
 
 def _secret(obj: dict[str, Any], rng: random.Random) -> None:
     obj.setdefault("type", "Opaque")
+    # The v1 -> internal conversion: stringData overwrites data's keys and is never stored.
+    string_data = obj.pop("stringData", None)
+    if string_data:
+        data = obj.get("data") or {}
+        for key, value in string_data.items():
+            data[key] = base64.b64encode(str(value).encode()).decode()
+        obj["data"] = data
 
 
 _DEFAULTERS = {

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
+
+from kstui.sandbox.status import ApiError
 
 
 @dataclass(slots=True)
@@ -11,6 +14,30 @@ class _Failure:
     remaining: int
     path_prefix: str
     retry_after: int
+
+    def error(self, resource_version: str, oldest_rv: int) -> ApiError:
+        """The Status kube-apiserver answers with for this code."""
+        if self.status == 429:
+            return ApiError.too_many_requests(self.retry_after)
+        if self.status == 410:
+            # The watch cache's NewResourceExpired (reason Gone before 1.16): client-go's
+            # reflector relists on IsResourceExpired || IsGone, never on an InternalError.
+            return ApiError.expired(
+                f"too old resource version: {resource_version or 0} ({oldest_rv})"
+            )
+        if self.status == 503:
+            return ApiError.service_unavailable(
+                "the server is currently unable to handle the request"
+            )
+        if self.status == 504:
+            return ApiError(
+                504, "Timeout", "Timeout: request did not complete within the allotted timeout", {}
+            )
+        if self.status != 500:
+            return ApiError(
+                self.status, "InternalError", f"injected fault (HTTP {self.status})", {}
+            )
+        return ApiError.internal("injected fault")
 
 
 @dataclass(slots=True)
@@ -23,6 +50,8 @@ class Faults:
     abrupt_drop: bool = True
     drop_watches_after: int | None = None
     """End each watch after this many events (a server that keeps dropping connections)."""
+    taken: list[tuple[float, str, int]] = field(default_factory=list)
+    """(time.monotonic(), path, status) of each request answered with an injected failure."""
     _failures: list[_Failure] = field(default_factory=list)
 
     def drop_watches(self, abrupt: bool = True) -> None:
@@ -52,6 +81,7 @@ class Faults:
                 failure.remaining -= 1
                 if failure.remaining == 0:
                     self._failures.remove(failure)
+                self.taken.append((time.monotonic(), path, failure.status))
                 return failure
         return None
 

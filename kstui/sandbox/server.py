@@ -67,18 +67,8 @@ async def guard(
             await asyncio.sleep(delay)
         failure = cluster.faults.take_failure(path)
         if failure is not None:
-            if failure.status == 429:
-                raise ApiError.too_many_requests(failure.retry_after)
-            if failure.status == 503:
-                raise ApiError.service_unavailable("the server is currently unable to handle "
-                                                   "the request")
-            if failure.status == 504:
-                raise ApiError(504, "Timeout", "Timeout: request did not complete within the "
-                               "allotted timeout", {})
-            if failure.status != 500:
-                raise ApiError(failure.status, "InternalError",
-                               f"injected fault (HTTP {failure.status})", {})
-            raise ApiError.internal("injected fault")
+            raise failure.error(request.query.get("resourceVersion", ""),
+                                cluster.store.oldest_rv)
         tls = request.app[TLS]
         user = _user(request, cluster, tls)
         if user is None or (user is ANONYMOUS and path not in _PUBLIC_PATHS):
@@ -87,8 +77,13 @@ async def guard(
         return await handler(request)
     except ApiError as error:
         return error_response(error)
-    except ConnectionResetError:
-        raise
+    except ConnectionError:
+        # The client left mid-answer (a dropped watch or log follow): nothing is wrong and
+        # there is no one to answer. Close quietly; aiohttp ignores a ConnectionError here.
+        log.debug("client left during %s %s", request.method, path)
+        if request.transport is not None:
+            request.transport.close()
+        return web.Response(status=499)
     except Exception as error:  # a sandbox bug must still answer like a server, not hang
         log.exception("sandbox error on %s %s", request.method, path)
         return error_response(ApiError.internal(f"{type(error).__name__}: {error}"))

@@ -7,6 +7,7 @@ answered with an ERROR event carrying a 410 Expired Status, as kube-apiserver do
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import random
 import time
@@ -181,6 +182,7 @@ class WatchStream:
                 if size >= encoding.STREAM_CHUNK:
                     await response.write(b"".join(buffer))
                     buffer, size = [], 0
+                    await asyncio.sleep(0)  # hear a client that left before the next write
             if self.send_initial and self.bookmarks:
                 buffer.append(self._bookmark(position, initial_end=True))
             if buffer:

@@ -4,6 +4,8 @@ error surfacing. The list, a workspace and a project each subclass TenancyScreen
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import math
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, ClassVar, TypeVar
@@ -56,6 +58,13 @@ def quota_summary(lines: Iterable[QuotaLine]) -> tuple[str, float | None]:
     return f"{name} {round(fullest.ratio * 100)}%", fullest.ratio
 
 
+def _fields(data: Any) -> list[Any]:
+    """A fetch's answers, pane by pane (the screens' fetch results are dataclasses)."""
+    if dataclasses.is_dataclass(data) and not isinstance(data, type):
+        return [getattr(data, field.name) for field in dataclasses.fields(data)]
+    return []
+
+
 def denied(reason: str) -> Permission:
     return Permission(allowed=False, reason=reason)
 
@@ -104,6 +113,8 @@ class TenancyScreen(Screen[None]):
         """Set by `r`: the next fetch maps contexts to clusters afresh."""
         self._suspended = False
         self._next_poll: Timer | None = None
+        self._wait_note = ""
+        """The Retry-After part of the header's problem text, while it shows."""
 
     # ------------------------------------------------------------------ for subclasses
 
@@ -150,28 +161,52 @@ class TenancyScreen(Screen[None]):
 
     @work(exclusive=True, group="poll", exit_on_error=False)
     async def poll(self) -> None:
-        """Fetch, show, schedule the next: a slow server stretches the period, never stacks."""
+        """Fetch, show, schedule the next: a slow server stretches the period, never stacks.
+        After a 429 no fetch starts before its Retry-After, whatever asked for it (the timer,
+        `r`, coming back from a form); the header counts down meanwhile."""
         self._cancel_next_poll()
         await self._after_first_frame()
+        while (wait := self.service.retry_after.remaining()) > 0:
+            if self._suspended:
+                return  # resuming polls again, and waits what is left
+            self._show_wait(wait)
+            await asyncio.sleep(min(wait, 1.0))
         try:
             data = await self.fetch()
         except Exception as failure:
             error = failure if isinstance(failure, KstuiError) else KstuiError(
                 f"unexpected {type(failure).__name__}", str(failure))
+            self.service.retry_after.note(error)
             self.problem = error
             if not self._suspended:
                 self.show_failure(error)
+                self._wait_note = ""
                 self._bar().problem = error.title
         else:
+            for value in _fields(data):  # panes that failed on their own (or_error)
+                self.service.retry_after.note(value)
             self.problem = None
             if not self._suspended:
                 bar = self._bar()
+                self._wait_note = ""
                 bar.problem = ""  # show() may name a pane that could not be read
                 bar.synced_at = time.monotonic()
                 self.show(data)
                 self.loaded = True
         if not self._suspended:
-            self._next_poll = self.set_timer(POLL_SECONDS, self.poll)
+            wait = self.service.retry_after.remaining()
+            if wait > 0:
+                self._show_wait(wait)
+            # A longer wait is counted down, second by second, by the next poll's first loop.
+            delay = POLL_SECONDS if wait <= POLL_SECONDS else 1.0
+            self._next_poll = self.set_timer(delay, self.poll)
+
+    def _show_wait(self, wait: float) -> None:
+        """The header says the server asked for a pause (429) and how long is left."""
+        bar = self._bar()
+        rest = bar.problem.removeprefix(self._wait_note).removeprefix("; ")
+        self._wait_note = f"server busy (429): next read in {math.ceil(wait)}s"
+        bar.problem = "; ".join(part for part in (self._wait_note, rest) if part)
 
     def _cancel_next_poll(self) -> None:
         if self._next_poll is not None:

@@ -44,14 +44,15 @@ class FormResult:
 
 
 def partial_text(failure: PartialFailure) -> str:
-    """Done / failed / not done, one line each, for the form's outcome area."""
+    """Done / failed / not done, one line each, then what to do, for the form's outcome area.
+    Not the failure's detail: that is these same steps as plain text (for a notification)."""
     lines = [f"✗ {failure.title}"]
-    if failure.detail:
-        lines.append(f"  {failure.detail}")
     lines += [f"✓ done: {step}" for step in failure.done]
     if failure.failed:
         lines.append(f"✗ failed: {failure.failed}")
     lines += [f"· not done: {step}" for step in failure.not_done]
+    if failure.hint:
+        lines.append(f"→ {failure.hint}")
     return "\n".join(lines)
 
 
