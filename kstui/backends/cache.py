@@ -1,8 +1,12 @@
 """WatchCache: a live, memory-lean copy of one list (server-side Table rows), shared by screens.
 
 list (paged, applied page by page) → watch from the list's resourceVersion → resume from the last
-seen resourceVersion when a stream ends → relist on 410 Gone; backoff with jitter on transient
-errors. Rows keep only what a table shows (cells, identity, controller owner): 10k decoded pods
+seen resourceVersion when a stream ends → relist on 410 Gone, on a resourceVersion the server
+says is too large (it restarted or was restored), after a watch silent for `quiet_relist` (no
+event, no bookmark) and when a GET of a listed row answers 404; backoff with jitter on transient
+errors. A silent watch is probed after `probe_after`: a server that does not answer marks the
+rows stale (kept, flagged) instead of letting them pass for live.
+Rows keep only what a table shows (cells, identity, controller owner): 10k decoded pods
 cost 249 MiB, these rows a few MiB. The UI fetches the full object when the user opens one.
 Subscribers get coalesced deltas (newest state only, at most one per interval).
 """
@@ -33,6 +37,14 @@ HEALTHY_WATCH = 1.0
 """A watch open this long (or that delivered an event) made progress: a drop resumes at once."""
 SETTLE = 0.02
 """Seconds a delta waits after the first change, so a burst arriving together goes out together."""
+PROBE_AFTER = 15.0
+"""Seconds of silence on a watch before a cheap probe asks whether the server still answers."""
+PROBE_TIMEOUT = 10.0
+"""A probe (or a list page) unanswered this long: the server is flagged as not answering.
+PROBE_AFTER + PROBE_TIMEOUT stays under 30 s: a hung server is flagged within half a minute."""
+LIST_TIMEOUT = 15.0
+QUIET_RELIST = 90.0
+"""Seconds with no event or bookmark before a relist: kube-apiserver bookmarks every minute."""
 _FALLBACK_COLUMNS = ({"name": "Name", "type": "string", "format": "name"},
                      {"name": "Created At", "type": "date"})
 
@@ -212,7 +224,10 @@ class WatchCache:
 
     def __init__(self, client: KubeClient, path: str, *, label_selector: str = "",
                  field_selector: str = "", page_size: int = 500, min_backoff: float = 0.5,
-                 max_backoff: float = 30.0, watch_timeout: int = 300) -> None:
+                 max_backoff: float = 30.0, watch_timeout: int = 300,
+                 probe_after: float = PROBE_AFTER, probe_timeout: float = PROBE_TIMEOUT,
+                 list_timeout: float = LIST_TIMEOUT, quiet_relist: float = QUIET_RELIST,
+                 ) -> None:
         self.client = client
         self.path = path
         self.label_selector = label_selector
@@ -221,6 +236,10 @@ class WatchCache:
         self.min_backoff = min_backoff
         self.max_backoff = max(max_backoff, min_backoff)
         self.watch_timeout = watch_timeout
+        self.probe_after = probe_after
+        self.probe_timeout = probe_timeout
+        self.list_timeout = list_timeout
+        self.quiet_relist = quiet_relist
         self.columns: tuple[TableColumn, ...] = ()
         self.rows: dict[str, CachedRow] = {}
         self.version = 0
@@ -242,6 +261,8 @@ class WatchCache:
         self._need_list = True
         self._failures = 0  # attempts in a row without progress, for the backoff
         self._gone_streak = 0  # 410s in a row without a watch making progress in between
+        self._answered_at = time.time()  # wall clock of the last answer: "not answering since"
+        self._watch_scope: asyncio.Timeout | None = None  # cut short to force a relist
 
     def subscribe(self) -> Subscription:
         """A new consumer; its first delta carries every current row. Close it when done."""
@@ -252,6 +273,31 @@ class WatchCache:
     def retry_now(self) -> None:
         """Cut a backoff short (a user asked to retry, or a new screen wants these rows)."""
         self._retry_now.set()
+
+    def resync(self) -> None:
+        """Relist now: what the watch delivered can no longer be trusted."""
+        self._need_list = True
+        scope = self._watch_scope
+        if scope is not None and not scope.expired():
+            scope.reschedule(asyncio.get_running_loop().time())
+        self._retry_now.set()
+
+    def object_missing(self, path: str) -> bool:
+        """A GET of `path` answered 404: if it is one of these rows, drop it and relist (the
+        watch missed its deletion, so it may have missed more). True if it was listed."""
+        prefix, namespace, resource, name = _split(path)
+        mine = _split(self.path)
+        if not name or (prefix, resource) != (mine[0], mine[2]) or \
+                (mine[1] and mine[1] != namespace):
+            return False
+        key = next((key for key, row in self.rows.items()
+                    if row.name == name and row.namespace == namespace), None)
+        if key is None:
+            return False
+        self._delete(key)
+        self._notify()
+        self.resync()
+        return True
 
     # ------------------------------------------------------------------ the loop
 
@@ -269,16 +315,19 @@ class WatchCache:
     async def _attempt(self) -> float:
         """List if needed, then watch until the stream ends: seconds to wait before the next."""
         self._watch_opened_at = None
-        gone, error = False, None
+        gone, error, listing = False, None, False
         try:
             if self._need_list:
+                listing, self._need_list = True, False
                 await self._list()
-                self._need_list = False
+                listing = False
                 self._failures = 0
             await self._watch()  # returns when the server ends the stream cleanly
-        except errors.Gone:
-            gone = True
+        except errors.Gone as exc:
+            gone, error = True, exc
         except KstuiError as exc:
+            if _too_large(exc):  # the server is behind us: restarted, restored or failed over
+                gone = True
             error = exc
         except Exception as exc:  # an answer we could not read: report it, retry slowly
             error = KstuiError(f"unexpected answer while watching {self.path}",
@@ -287,9 +336,13 @@ class WatchCache:
             self._failures = self._gone_streak = 0
             if not gone and (error is None or isinstance(error, errors.Unreachable)):
                 return 0.0  # a healthy stream ended or dropped: resume where it stopped
+        if listing:
+            self._need_list = True
         if gone:
             self._need_list = True
             self._gone_streak += 1  # lists that keep expiring must not relist in a tight loop
+            if listing or self._gone_streak > 1:  # not the routine relist after a resume
+                self._set_status(CacheState.RETRYING, _keeps_expiring(self.path, error))
             return self._backoff(self._gone_streak - 1) if self._gone_streak > 1 else 0.0
         self._failures += 1
         if error is None or (isinstance(error, errors.Unreachable) and self._watch_opened_at):
@@ -338,8 +391,7 @@ class WatchCache:
         seen: set[str] = set()
         resource_version = ""
         reshaped: bool | None = None  # the columns changed: every row must be replaced
-        async for page in self.client.list_pages(self.path, self._params(), accept=TABLE_ACCEPT,
-                                                 limit=self.page_size):
+        async for page in self._pages():
             if reshaped is None:
                 columns = _columns(page)
                 reshaped = columns != self.columns
@@ -363,9 +415,75 @@ class WatchCache:
             self._delete(key)
         self.resource_version = resource_version
         self.loaded = True
-        self.synced_at = time.monotonic()
+        self._heard()
         self._set_status(CacheState.LIVE, None)
         self._notify()
+
+    async def _pages(self) -> AsyncIterator[dict[str, Any]]:
+        """The list's pages, each within `list_timeout`: a hung server is flagged, not awaited."""
+        pages = self.client.list_pages(self.path, self._params(), accept=TABLE_ACCEPT,
+                                       limit=self.page_size)
+        try:
+            while True:
+                try:
+                    async with asyncio.timeout(self.list_timeout):
+                        page = await anext(pages)
+                except StopAsyncIteration:
+                    return
+                except TimeoutError:
+                    raise self._not_answering(f"no list page in {self.list_timeout:g}s") \
+                        from None
+                self._answered_at = time.time()
+                yield page
+        finally:
+            await pages.aclose()
+
+    def _heard(self) -> None:
+        self.synced_at = time.monotonic()
+        self._answered_at = time.time()
+
+    def _not_answering(self, detail: str) -> errors.Unreachable:
+        since = time.strftime("%H:%M:%S", time.localtime(self._answered_at))
+        return errors.Unreachable(f"server not answering since {since}", detail,
+                                  "the rows shown are from then; kstui keeps trying")
+
+    async def _probe(self) -> bool:
+        """One cheap read of this list: does the server still answer at all?"""
+        try:
+            async with asyncio.timeout(self.probe_timeout):
+                await self.client.get(self.path, {"limit": "1"})
+        except (TimeoutError, errors.Unreachable):
+            return False
+        except KstuiError:
+            pass  # an error answer is still an answer
+        self._answered_at = time.time()
+        return True
+
+    async def _watchdog(self, scope: asyncio.Timeout) -> None:
+        """While a watch runs: probe a silent server, flag one that does not answer, and cut a
+        watch with no event or bookmark for `quiet_relist` short, so the list is read afresh."""
+        checked = time.monotonic()
+        flagged: KstuiError | None = None
+        while True:
+            heard = self.synced_at or checked
+            now = time.monotonic()
+            if now - heard >= self.quiet_relist:
+                self._need_list = True
+                scope.reschedule(asyncio.get_running_loop().time())
+                return
+            checked = max(checked, heard)
+            if now - checked < self.probe_after:
+                await asyncio.sleep(min(self.probe_after - (now - checked),
+                                        self.quiet_relist - (now - heard)))
+                continue
+            answered = await self._probe()
+            checked = time.monotonic()
+            if not answered:
+                flagged = self._not_answering(f"a watch silent for {checked - heard:.0f}s, and "
+                                              f"a {self.probe_timeout:g}s probe unanswered")
+                self._set_status(CacheState.RETRYING, flagged)
+            elif flagged is not None and self.error is flagged:
+                self._set_status(CacheState.LIVE, None)  # it answers again; the watch is quiet
 
     async def _watch(self) -> None:
         client = self.client
@@ -375,14 +493,30 @@ class WatchCache:
         self._watch_events = 0
 
         def opened() -> None:
-            self._watch_opened_at = self.synced_at = time.monotonic()
+            self._heard()
+            self._watch_opened_at = self.synced_at
             self.watches_started += 1
             self._set_status(CacheState.LIVE, None)
             self._notify()
 
-        async for event in client.watch(self.path, params, accept=TABLE_ACCEPT,
-                                        timeout_seconds=self.watch_timeout, on_open=opened):
-            self._apply_event(event)
+        if self._need_list:
+            return  # a resync was asked for while listing
+        try:
+            async with asyncio.timeout(None) as scope:
+                self._watch_scope = scope
+                watchdog = asyncio.create_task(self._watchdog(scope))
+                try:
+                    async for event in client.watch(self.path, params, accept=TABLE_ACCEPT,
+                                                    timeout_seconds=self.watch_timeout,
+                                                    on_open=opened):
+                        self._apply_event(event)
+                finally:
+                    self._watch_scope = None
+                    watchdog.cancel()
+        except TimeoutError:
+            if not scope.expired():
+                raise
+            self._need_list = True  # resync() or the watchdog: relist now
 
     def _apply_event(self, event: dict[str, Any]) -> None:
         kind = event.get("type")
@@ -402,7 +536,9 @@ class WatchCache:
         if resource_version:
             self.resource_version = resource_version
         self._watch_events += 1
-        self.synced_at = time.monotonic()
+        self._heard()
+        if self.state is not CacheState.LIVE:
+            self._set_status(CacheState.LIVE, None)  # a probe had flagged a silent server
         self._notify()
 
     # ------------------------------------------------------------------ changes
@@ -430,3 +566,32 @@ class WatchCache:
             self.state = state
             self.error = error
             self._notify()
+
+
+def _split(path: str) -> tuple[str, str, str, str]:
+    """An API path as (group/version prefix, namespace, resource, name); "" for what it lacks.
+    A subresource (`pods/x/log`) or anything longer gives no name."""
+    parts = path.strip("/").split("/")
+    size = 2 if parts[0] == "api" else 3
+    prefix, rest = "/".join(parts[:size]), parts[size:]
+    namespace = ""
+    if len(rest) >= 3 and rest[0] == "namespaces":
+        namespace, rest = rest[1], rest[2:]
+    if not rest or len(rest) > 2:
+        return prefix, namespace, "", ""
+    return prefix, namespace, rest[0], rest[1] if len(rest) == 2 else ""
+
+
+def _too_large(error: KstuiError) -> bool:
+    """kube-apiserver's 504 for a resourceVersion it has not reached (client-go relists too)."""
+    if not isinstance(error, errors.ApiError) or error.status_code != 504:
+        return False
+    return any(c.get("reason") == "ResourceVersionTooLarge" for c in error.causes) or \
+        "Too large resource version" in error.detail
+
+
+def _keeps_expiring(path: str, error: KstuiError | None) -> KstuiError:
+    resource = path.rstrip("/").rsplit("/", 1)[-1]
+    return errors.Gone(410, f"the list of {resource} keeps expiring (410 Gone)",
+                       error.detail if error is not None else "",
+                       "kstui relists with backoff; the rows shown may be stale", "Expired")

@@ -40,7 +40,9 @@ def current_rv(http: httpx.Client, path: str = CONFIGMAPS) -> int:
 def assert_too_large(response: httpx.Response, requested: int) -> None:
     assert response.status_code == 504, response.text
     body = response.json()
-    assert body["kind"] == "Status" and body["reason"] == "Timeout" and body["code"] == 504
+    assert body["kind"] == "Status"
+    assert body["reason"] == "Timeout"
+    assert body["code"] == 504
     assert body["message"].startswith(f"Too large resource version: {requested}, current: ")
     assert body["details"]["causes"] == [{"reason": "ResourceVersionTooLarge",
                                           "message": "Too large resource version"}]
@@ -161,7 +163,8 @@ def test_a_quiet_kind_gets_bookmarks_at_the_clusters_interval_despite_other_writ
     finally:
         stop.set()
         writer.join(10)
-    assert len(bookmarks) == 2 and elapsed < 5.5, (len(bookmarks), elapsed)
+    assert len(bookmarks) == 2
+    assert elapsed < 5.5
     versions = [int(b["metadata"]["resourceVersion"]) for b in bookmarks]
     assert start < versions[0] < versions[1] <= after  # the global version, moving on
     assert bookmarks[0]["kind"] == "ConfigMap"
@@ -174,7 +177,8 @@ def test_no_bookmarks_unless_the_client_allows_them(fresh_sandbox: Fresh) -> Non
         start = current_rv(http)
         response = http.get(CONFIGMAPS, params={"watch": "1", "resourceVersion": str(start),
                                                 "timeoutSeconds": "2"})
-        assert response.status_code == 200 and response.text == ""
+        assert response.status_code == 200
+        assert response.text == ""
 
 
 def test_a_hung_server_answers_nothing_until_cleared(fresh_sandbox: Fresh) -> None:
@@ -201,9 +205,10 @@ def test_a_hung_server_silences_open_watches(fresh_sandbox: Fresh) -> None:
             lines = response.iter_lines()
             assert json.loads(next(lines))["type"] == "BOOKMARK"
             running.call(running.cluster().faults.hang)
+            late = []
             with pytest.raises(httpx.ReadTimeout):
-                for line in lines:  # a bookmark already in flight may still arrive
-                    assert json.loads(line)["type"] == "BOOKMARK"
+                late.extend(json.loads(line)["type"] for line in lines)
+            assert set(late) <= {"BOOKMARK"}  # one already in flight may still arrive
         running.call(running.cluster().faults.clear)
 
 
@@ -216,7 +221,9 @@ def test_a_restart_keeps_the_ca_and_tokens_but_not_the_store(fresh_sandbox: Fres
                                            "metadata": {"name": "before"}}).status_code == 201
         before = current_rv(http)
     running.restart()
-    assert running.url() == url and running.sandbox.ca_pem == ca and running.token() == token
+    assert running.url() == url
+    assert running.sandbox.ca_pem == ca
+    assert running.token() == token
     assert running.kubeconfig.read_text() == kubeconfig
     with connect(running, token=token) as http:  # the old CA file and the old token
         after = current_rv(http)
