@@ -27,6 +27,18 @@ from typing import Any
 import orjson
 
 from kstui.backends import errors
+from kstui.backends.cache_liveness import (
+    LIST_TIMEOUT,
+    PROBE_AFTER,
+    PROBE_TIMEOUT,
+    QUIET_RELIST,
+    keeps_expiring,
+    not_answering,
+    pages_in_time,
+    probe,
+    split_path,
+    too_large,
+)
 from kstui.backends.errors import KstuiError
 from kstui.backends.kube import TABLE_ACCEPT, KubeClient
 
@@ -37,14 +49,6 @@ HEALTHY_WATCH = 1.0
 """A watch open this long (or that delivered an event) made progress: a drop resumes at once."""
 SETTLE = 0.02
 """Seconds a delta waits after the first change, so a burst arriving together goes out together."""
-PROBE_AFTER = 15.0
-"""Seconds of silence on a watch before a cheap probe asks whether the server still answers."""
-PROBE_TIMEOUT = 10.0
-"""A probe (or a list page) unanswered this long: the server is flagged as not answering.
-PROBE_AFTER + PROBE_TIMEOUT stays under 30 s: a hung server is flagged within half a minute."""
-LIST_TIMEOUT = 15.0
-QUIET_RELIST = 90.0
-"""Seconds with no event or bookmark before a relist: kube-apiserver bookmarks every minute."""
 _FALLBACK_COLUMNS = ({"name": "Name", "type": "string", "format": "name"},
                      {"name": "Created At", "type": "date"})
 
@@ -285,8 +289,8 @@ class WatchCache:
     def object_missing(self, path: str) -> bool:
         """A GET of `path` answered 404: if it is one of these rows, drop it and relist (the
         watch missed its deletion, so it may have missed more). True if it was listed."""
-        prefix, namespace, resource, name = _split(path)
-        mine = _split(self.path)
+        prefix, namespace, resource, name = split_path(path)
+        mine = split_path(self.path)
         if not name or (prefix, resource) != (mine[0], mine[2]) or \
                 (mine[1] and mine[1] != namespace):
             return False
@@ -326,7 +330,7 @@ class WatchCache:
         except errors.Gone as exc:
             gone, error = True, exc
         except KstuiError as exc:
-            if _too_large(exc):  # the server is behind us: restarted, restored or failed over
+            if too_large(exc):  # the server is behind us: restarted, restored or failed over
                 gone = True
             error = exc
         except Exception as exc:  # an answer we could not read: report it, retry slowly
@@ -342,7 +346,7 @@ class WatchCache:
             self._need_list = True
             self._gone_streak += 1  # lists that keep expiring must not relist in a tight loop
             if listing or self._gone_streak > 1:  # not the routine relist after a resume
-                self._set_status(CacheState.RETRYING, _keeps_expiring(self.path, error))
+                self._set_status(CacheState.RETRYING, keeps_expiring(self.path, error))
             return self._backoff(self._gone_streak - 1) if self._gone_streak > 1 else 0.0
         self._failures += 1
         if error is None or (isinstance(error, errors.Unreachable) and self._watch_opened_at):
@@ -391,7 +395,10 @@ class WatchCache:
         seen: set[str] = set()
         resource_version = ""
         reshaped: bool | None = None  # the columns changed: every row must be replaced
-        async for page in self._pages():
+        pages = self.client.list_pages(self.path, self._params(), accept=TABLE_ACCEPT,
+                                       limit=self.page_size)
+        async for page in pages_in_time(pages, self.list_timeout, lambda: self._answered_at):
+            self._answered_at = time.time()
             if reshaped is None:
                 columns = _columns(page)
                 reshaped = columns != self.columns
@@ -419,45 +426,9 @@ class WatchCache:
         self._set_status(CacheState.LIVE, None)
         self._notify()
 
-    async def _pages(self) -> AsyncIterator[dict[str, Any]]:
-        """The list's pages, each within `list_timeout`: a hung server is flagged, not awaited."""
-        pages = self.client.list_pages(self.path, self._params(), accept=TABLE_ACCEPT,
-                                       limit=self.page_size)
-        try:
-            while True:
-                try:
-                    async with asyncio.timeout(self.list_timeout):
-                        page = await anext(pages)
-                except StopAsyncIteration:
-                    return
-                except TimeoutError:
-                    raise self._not_answering(f"no list page in {self.list_timeout:g}s") \
-                        from None
-                self._answered_at = time.time()
-                yield page
-        finally:
-            await pages.aclose()
-
     def _heard(self) -> None:
         self.synced_at = time.monotonic()
         self._answered_at = time.time()
-
-    def _not_answering(self, detail: str) -> errors.Unreachable:
-        since = time.strftime("%H:%M:%S", time.localtime(self._answered_at))
-        return errors.Unreachable(f"server not answering since {since}", detail,
-                                  "the rows shown are from then; kstui keeps trying")
-
-    async def _probe(self) -> bool:
-        """One cheap read of this list: does the server still answer at all?"""
-        try:
-            async with asyncio.timeout(self.probe_timeout):
-                await self.client.get(self.path, {"limit": "1"})
-        except (TimeoutError, errors.Unreachable):
-            return False
-        except KstuiError:
-            pass  # an error answer is still an answer
-        self._answered_at = time.time()
-        return True
 
     async def _watchdog(self, scope: asyncio.Timeout) -> None:
         """While a watch runs: probe a silent server, flag one that does not answer, and cut a
@@ -476,14 +447,17 @@ class WatchCache:
                 await asyncio.sleep(min(self.probe_after - (now - checked),
                                         self.quiet_relist - (now - heard)))
                 continue
-            answered = await self._probe()
+            answered = await probe(self.client, self.path, self.probe_timeout)
             checked = time.monotonic()
-            if not answered:
-                flagged = self._not_answering(f"a watch silent for {checked - heard:.0f}s, and "
-                                              f"a {self.probe_timeout:g}s probe unanswered")
+            if answered:
+                self._answered_at = time.time()
+                if flagged is not None and self.error is flagged:
+                    self._set_status(CacheState.LIVE, None)  # it answers; the watch is quiet
+            else:
+                flagged = not_answering(self._answered_at, f"a watch silent for "
+                                        f"{checked - heard:.0f}s, a {self.probe_timeout:g}s "
+                                        "probe unanswered")
                 self._set_status(CacheState.RETRYING, flagged)
-            elif flagged is not None and self.error is flagged:
-                self._set_status(CacheState.LIVE, None)  # it answers again; the watch is quiet
 
     async def _watch(self) -> None:
         client = self.client
@@ -567,31 +541,3 @@ class WatchCache:
             self.error = error
             self._notify()
 
-
-def _split(path: str) -> tuple[str, str, str, str]:
-    """An API path as (group/version prefix, namespace, resource, name); "" for what it lacks.
-    A subresource (`pods/x/log`) or anything longer gives no name."""
-    parts = path.strip("/").split("/")
-    size = 2 if parts[0] == "api" else 3
-    prefix, rest = "/".join(parts[:size]), parts[size:]
-    namespace = ""
-    if len(rest) >= 3 and rest[0] == "namespaces":
-        namespace, rest = rest[1], rest[2:]
-    if not rest or len(rest) > 2:
-        return prefix, namespace, "", ""
-    return prefix, namespace, rest[0], rest[1] if len(rest) == 2 else ""
-
-
-def _too_large(error: KstuiError) -> bool:
-    """kube-apiserver's 504 for a resourceVersion it has not reached (client-go relists too)."""
-    if not isinstance(error, errors.ApiError) or error.status_code != 504:
-        return False
-    return any(c.get("reason") == "ResourceVersionTooLarge" for c in error.causes) or \
-        "Too large resource version" in error.detail
-
-
-def _keeps_expiring(path: str, error: KstuiError | None) -> KstuiError:
-    resource = path.rstrip("/").rsplit("/", 1)[-1]
-    return errors.Gone(410, f"the list of {resource} keeps expiring (410 Gone)",
-                       error.detail if error is not None else "",
-                       "kstui relists with backoff; the rows shown may be stale", "Expired")
