@@ -65,6 +65,9 @@ def build_parser() -> argparse.ArgumentParser:
     _sandbox_options(sandbox, pods=120, churn=0.0)
     sandbox.add_argument("--kubeconfig", dest="sandbox_kubeconfig", required=True,
                          help="where to write the kubeconfig")
+    sandbox.add_argument("--state-dir", help="where the CA, keys and tokens are kept, so a "
+                                             "restart serves the same credentials "
+                                             "(default: KUBECONFIG.state beside it)")
     demo = sub.add_parser("demo", help="open kstui on a demo sandbox (nothing to set up)")
     _sandbox_options(demo, pods=120, churn=2.0)
     _app_options(demo)
@@ -83,7 +86,8 @@ async def _serve(args: argparse.Namespace, kubeconfig: Path) -> None:
     sandbox = Sandbox(SandboxOptions(
         clusters=args.clusters, pods=args.pods, tls=args.tls, port=args.port, seed=args.seed,
         churn=args.churn, kubesphere=not args.vanilla, kubesphere_version=args.kubesphere_version,
-        workspaces=args.workspaces, projects=args.projects))
+        workspaces=args.workspaces, projects=args.projects,
+        state_dir=getattr(args, "state_dir", None) or f"{kubeconfig}.state"))
     await sandbox.start()
     sandbox.write_kubeconfig(kubeconfig)
     elapsed = time.perf_counter() - started

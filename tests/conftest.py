@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 from collections.abc import Callable, Iterator
@@ -60,8 +61,27 @@ class RunningSandbox:
         """What the sandbox holds right now, read on its own loop."""
         return self.call(self.cluster().store.get, key, namespace, name)  # type: ignore[return-value]
 
+    def stop(self) -> None:
+        """Stop serving (the port is free, connections drop); `restart()` serves again."""
+        self.thread.stop()
+
+    def restart(self) -> None:
+        """A new server on the same port(s) with the same CA and tokens (the state directory)
+        but a fresh store: its resourceVersion is back where seeding left it."""
+        sandbox = self.sandbox
+        ports = [int(sandbox.url(name).rsplit(":", 1)[1]) for name in sandbox.handles]
+        assert ports == list(range(ports[0], ports[0] + len(ports))), "restart needs N ports"
+        if self.thread._thread.is_alive():
+            self.thread.stop()
+        options = dataclasses.replace(sandbox.options, port=ports[0])
+        self.thread = SandboxThread(options)
+        self.sandbox = self.thread.start()
+        self.sandbox.write_kubeconfig(self.kubeconfig)
+
 
 def _start(tmp: Path, options: SandboxOptions) -> RunningSandbox:
+    if options.state_dir is None:
+        options.state_dir = str(tmp / "state")
     thread = SandboxThread(options)
     sandbox = thread.start()
     kubeconfig = sandbox.write_kubeconfig(tmp / "kubeconfig")
@@ -71,7 +91,8 @@ def _start(tmp: Path, options: SandboxOptions) -> RunningSandbox:
 @pytest.fixture(scope="session")
 def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSandbox]:
     """One shared https sandbox (host + member, 120 pods each). Tests use their own namespaces."""
-    running = _start(tmp_path_factory.mktemp("sandbox"), SandboxOptions(pods=120))
+    running = _start(tmp_path_factory.mktemp("sandbox"),
+                     SandboxOptions(pods=120, bookmark_interval=5.0))
     yield running
     running.thread.stop()
 

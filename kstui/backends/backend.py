@@ -30,6 +30,9 @@ class BackendSettings:
     grace_seconds: float = 30.0
     page_size: int = 500
     cache_dir: Path | None = None
+    watch_bounds: tuple[tuple[str, float], ...] = ()
+    """WatchCache liveness bounds by name (probe_after, probe_timeout, list_timeout,
+    quiet_relist); empty: cache.py's defaults."""
 
 
 class Backend:
@@ -82,7 +85,8 @@ class Backend:
         connection = await connect(self.kubeconfig, self.info.name)
         self.notice = connection.notice
         client = KubeClient(connection)
-        self.caches = CacheManager(client, grace=self.settings.grace_seconds)
+        self.caches = CacheManager(client, grace=self.settings.grace_seconds,
+                                   **dict(self.settings.watch_bounds))
         cache_dir = (self.settings.cache_dir or cache_home()) / "discovery"
         self._discovery = Discovery(client, cache_dir, self.info.server)
         cached = self._discovery.cached()

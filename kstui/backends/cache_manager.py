@@ -29,14 +29,23 @@ class CacheManager:
     `grace` seconds, so going back to a screen shows its rows at once."""
 
     def __init__(self, client: KubeClient, grace: float = 30.0, *, page_size: int = 500,
-                 min_backoff: float = 0.5, max_backoff: float = 30.0) -> None:
+                 min_backoff: float = 0.5, max_backoff: float = 30.0,
+                 **cache_options: float) -> None:
+        """`cache_options`: WatchCache's liveness bounds (probe_after, probe_timeout,
+        list_timeout, quiet_relist)."""
         self.client = client
         self.grace = grace
         self._options: dict[str, Any] = {"page_size": page_size, "min_backoff": min_backoff,
-                                         "max_backoff": max_backoff}
+                                         "max_backoff": max_backoff, **cache_options}
         self._shared: dict[tuple[str, str, str], _Shared] = {}
         self._stopping: set[asyncio.Task[None]] = set()
         self._closed = False
+        client.not_found_listeners.append(self._not_found)
+
+    def _not_found(self, path: str) -> None:
+        """A GET answered 404: a cache still listing that object drops it and relists."""
+        for shared in list(self._shared.values()):
+            shared.cache.object_missing(path)
 
     def caches(self) -> list[WatchCache]:
         return [shared.cache for shared in self._shared.values()]
@@ -79,6 +88,8 @@ class CacheManager:
 
     async def aclose(self) -> None:
         self._closed = True
+        with contextlib.suppress(ValueError):
+            self.client.not_found_listeners.remove(self._not_found)
         tasks = list(self._stopping)
         for shared in self._shared.values():
             if shared.stop_timer is not None:

@@ -77,6 +77,8 @@ class KubeClient:
             headers={"User-Agent": user_agent, "Accept": "application/json"},
             limits=httpx.Limits(max_connections=50, max_keepalive_connections=20),
         )
+        self.not_found_listeners: list[Callable[[str], None]] = []
+        """Told the path of every GET answered 404: a cache may still list it (cache.py)."""
 
     async def aclose(self) -> None:
         await self._http.aclose()
@@ -176,7 +178,13 @@ class KubeClient:
 
     async def get(self, path: str, params: Mapping[str, Any] | None = None,
                   accept: str | None = None) -> Any:
-        return await self.request("GET", path, params=params, accept=accept)
+        try:
+            return await self.request("GET", path, params=params, accept=accept)
+        except ApiError as error:
+            if error.status_code == 404:
+                for listener in self.not_found_listeners:
+                    listener(path)
+            raise
 
     async def list_pages(self, path: str, params: Mapping[str, Any] | None = None,
                          accept: str | None = None, limit: int = 500,

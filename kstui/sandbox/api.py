@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import copy
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -163,6 +164,24 @@ async def read_object(call: Call) -> dict[str, Any]:
 
 # ------------------------------------------------------------------ reads
 
+CATCH_UP_WAIT = 3.0
+"""How long a request newer than the store waits for it before the 504 (kube-apiserver: 3 s)."""
+
+
+async def await_version(call: Call, requested: str) -> None:
+    """A list or watch from a resourceVersion this store has not reached: wait briefly, then
+    answer 504 ResourceVersionTooLarge as kube-apiserver does (never silence, never old data)."""
+    try:
+        wanted = int(requested)
+    except ValueError:
+        return  # the caller answers the bad request
+    store = call.store
+    deadline = time.monotonic() + CATCH_UP_WAIT
+    while store.rv < wanted and (remaining := deadline - time.monotonic()) > 0:
+        await store.wait_for_change(store.rv, remaining)
+    if store.rv < wanted:
+        raise ApiError.too_large_resource_version(wanted, store.rv)
+
 
 async def get(call: Call) -> web.Response:
     entry = call.store.entry(call.kind.storage_key, call.namespace, call.info.name)
@@ -197,6 +216,8 @@ async def list_(call: Call) -> web.StreamResponse:
     except ValueError as error:
         raise ApiError.bad_request(
             f'strconv.ParseInt: parsing "{query.get("limit")}": invalid syntax') from error
+    if query.get("resourceVersion", "") not in ("", "0") and not query.get("continue"):
+        await await_version(call, query["resourceVersion"])
     rv = call.store.rv
     start_after = None
     if query.get("continue"):

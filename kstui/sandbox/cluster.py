@@ -65,6 +65,8 @@ class SandboxCluster:
         self.authn = Authenticator()
         self.authz = Authorizer(self.store)
         self.faults = Faults()
+        self.bookmark_interval = 60.0
+        """Seconds of quiet before a watch gets a BOOKMARK (kube-apiserver: about a minute)."""
         self.proxies: dict[tuple[str, str, str], ProxyTarget] = {}
         self.server_url = ""
         self.on_start: list[Callable[[], None]] = []

@@ -52,6 +52,10 @@ class Faults:
     """End each watch after this many events (a server that keeps dropping connections)."""
     taken: list[tuple[float, str, int]] = field(default_factory=list)
     """(time.monotonic(), path, status) of each request answered with an injected failure."""
+    hung: bool = False
+    """Accept connections but answer nothing; open watches fall silent (a stuck server)."""
+    muted_watches: bool = False
+    """Open watches send nothing, not even bookmarks, while requests are answered."""
     _failures: list[_Failure] = field(default_factory=list)
 
     def drop_watches(self, abrupt: bool = True) -> None:
@@ -69,7 +73,18 @@ class Faults:
         self.latency = seconds
         self.latency_prefix = path_prefix
 
+    def hang(self, on: bool = True) -> None:
+        self.hung = on
+
+    def mute_watches(self, on: bool = True) -> None:
+        self.muted_watches = on
+
+    @property
+    def watches_silent(self) -> bool:
+        return self.hung or self.muted_watches
+
     def clear(self) -> None:
+        self.hung = self.muted_watches = False
         self.latency = 0.0
         self.latency_prefix = ""
         self.drop_watches_after = None

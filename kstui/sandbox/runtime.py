@@ -7,6 +7,7 @@ import asyncio
 import base64
 import contextlib
 import gc
+import json
 import ssl
 import tempfile
 import threading
@@ -62,6 +63,11 @@ class SandboxOptions:
     """Generated workspaces (`ws-NNN`, on every cluster) beside the sample ones."""
     projects: int = 0
     """Generated project namespaces, spread over the workspaces and the clusters."""
+    bookmark_interval: float = 60.0
+    """Seconds of quiet before a watch gets a BOOKMARK (kube-apiserver: about a minute)."""
+    state_dir: str | None = None
+    """Where the CA, its key and the tokens live: a restart there serves the same credentials
+    (the store starts afresh, so its resourceVersion goes back). None: new ones each start."""
 
 
 @dataclass(slots=True)
@@ -91,6 +97,8 @@ class Sandbox:
         self.handles = {name: ClusterHandle(SandboxCluster(name, self.clock, opts.seed,
                                                            opts.log_capacity, opts.kubesphere))
                         for name in names}
+        for handle in self.handles.values():
+            handle.cluster.bookmark_interval = opts.bookmark_interval
         self.identities: list[Identity] = []
         self._ca: Any = None
         self._tmp = tempfile.TemporaryDirectory(prefix="kstui-sandbox-")
@@ -158,7 +166,15 @@ class Sandbox:
             return None
         import trustme
 
-        self._ca = trustme.CA(organization_name="kstui sandbox")
+        state = self._state_dir()
+        if state is not None and (state / "ca.pem").exists():
+            self._ca = trustme.CA.from_pem((state / "ca.pem").read_bytes(),
+                                           (state / "ca-key.pem").read_bytes())
+        else:
+            self._ca = trustme.CA(organization_name="kstui sandbox")
+            if state is not None:
+                _write_private(state / "ca-key.pem", self._ca.private_key_pem.bytes())
+                _write_private(state / "ca.pem", self._ca.cert_pem.bytes())
         self.ca_pem = self._ca.cert_pem.bytes()
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         self._ca.issue_cert(self.options.host, "localhost", "127.0.0.1").configure_cert(context)
@@ -196,12 +212,25 @@ class Sandbox:
                 handle.cluster, controllers_for(handle.cluster, clusters, flavor))
         # what the controllers would have done by now: projects' roles, RBAC twins, quotas
         settle([h.settled for h in self.handles.values() if h.settled is not None])
+        state = self._state_dir()
+        kept: dict[str, str] = {}
+        if state is not None and (state / "tokens.json").exists():
+            kept = json.loads((state / "tokens.json").read_text())
         for handle in self.handles.values():
             cluster = handle.cluster
-            admin = cluster.authn.issue("admin", (MASTERS,))
-            self.identities.append(Identity(cluster.name, "admin", admin))
-            tenant = cluster.authn.issue(seed.TENANT_USER)
-            self.identities.append(Identity(cluster.name, seed.TENANT_USER, tenant))
+            for user, groups in (("admin", (MASTERS,)), (seed.TENANT_USER, ())):
+                token = cluster.authn.issue(user, groups, token=kept.get(f"{cluster.name}/{user}"))
+                self.identities.append(Identity(cluster.name, user, token))
+        if state is not None:
+            _write_private(state / "tokens.json", json.dumps(
+                {f"{i.cluster}/{i.user}": i.token for i in self.identities}, indent=1).encode())
+
+    def _state_dir(self) -> Path | None:
+        if self.options.state_dir is None:
+            return None
+        path = Path(self.options.state_dir)
+        path.mkdir(parents=True, exist_ok=True, mode=0o700)
+        return path
 
     async def start(self) -> None:
         # Seeding makes ~10^5 long-lived objects: no collections while it does, then they are
@@ -280,6 +309,13 @@ class Sandbox:
         target.write_text(yaml.safe_dump(self.kubeconfig(), sort_keys=False))
         target.chmod(0o600)
         return target
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    """Keys and tokens: readable by their owner only, from the first byte."""
+    path.touch(mode=0o600, exist_ok=True)
+    path.chmod(0o600)
+    path.write_bytes(data)
 
 
 class SandboxThread:

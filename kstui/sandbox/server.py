@@ -65,6 +65,9 @@ async def guard(
         delay = cluster.faults.delay_for(path)
         if delay:
             await asyncio.sleep(delay)
+        # A hung server: polled, as faults are plain flags set from any thread.
+        while cluster.faults.hung and path != "/sandbox/faults":  # noqa: ASYNC110
+            await asyncio.sleep(0.1)
         failure = cluster.faults.take_failure(path)
         if failure is not None:
             raise failure.error(request.query.get("resourceVersion", ""),
@@ -226,6 +229,10 @@ async def _faults_endpoint(
                          command.get("pathPrefix", ""), command.get("retryAfter", 1))
     elif action == "slow":
         faults.slow(float(command.get("seconds", 1.0)), command.get("pathPrefix", ""))
+    elif action == "hang":
+        faults.hang(bool(command.get("on", True)))
+    elif action == "mute-watches":
+        faults.mute_watches(bool(command.get("on", True)))
     elif action == "clear":
         faults.clear()
     else:

@@ -129,6 +129,14 @@ class ApiError(Exception):
         return cls(410, "Expired", message)
 
     @classmethod
+    def too_large_resource_version(cls, requested: int, current: int) -> ApiError:
+        """kube-apiserver's answer to a list or watch newer than anything it has seen."""
+        return cls(504, "Timeout", f"Too large resource version: {requested}, current: {current}",
+                   {"causes": [{"reason": "ResourceVersionTooLarge",
+                                "message": "Too large resource version"}],
+                    "retryAfterSeconds": 1}, {"Retry-After": "1"})
+
+    @classmethod
     def too_many_requests(cls, retry_after: int) -> ApiError:
         return cls(429, "TooManyRequests", "the server has received too many requests and has "
                    "asked us to try again later", {"retryAfterSeconds": retry_after},

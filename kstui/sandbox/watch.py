@@ -2,7 +2,9 @@
 
 A watch starts either with synthetic ADDED events for what exists now (no resourceVersion, or
 "0") or from a resourceVersion, replaying everything after it; one older than the log keeps is
-answered with an ERROR event carrying a 410 Expired Status, as kube-apiserver does.
+answered with an ERROR event carrying a 410 Expired Status, one newer than the store with a 504
+ResourceVersionTooLarge Status, as kube-apiserver does. Quiet watches get a BOOKMARK every
+`cluster.bookmark_interval` seconds when the client allows them.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from aiohttp import web
 from aiohttp.client_exceptions import ClientConnectionResetError
 
 from kstui.sandbox import encoding
-from kstui.sandbox.api import Call
+from kstui.sandbox.api import Call, await_version
 from kstui.sandbox.selectors import (
     fields_match,
     labels_match,
@@ -28,8 +30,6 @@ from kstui.sandbox.selectors import (
 from kstui.sandbox.status import ApiError
 from kstui.sandbox.store import Entry
 
-BOOKMARK_INTERVAL = 5.0
-"""Seconds of quiet before a BOOKMARK (the real server sends them about once a minute)."""
 DEFAULT_TIMEOUT = (1800, 3600)
 
 
@@ -111,7 +111,13 @@ class WatchStream:
         call = self.call
         store = call.store
         faults = call.cluster.faults
+        interval = call.cluster.bookmark_interval
         while True:
+            if faults.watches_silent:  # a stuck server: nothing at all, not even the deadline
+                if not faults.hung and time.monotonic() >= deadline:
+                    break
+                await asyncio.sleep(0.1)
+                continue
             events = store.events_since(position)
             if events is None:
                 await response.write(self._error(ApiError.expired(
@@ -138,6 +144,11 @@ class WatchStream:
                 await response.write(b"".join(buffer))
                 sent += len(buffer)
                 self.last_write = time.monotonic()
+            elif self.bookmarks and time.monotonic() - self.last_write >= interval:
+                # Every event up to `position` (any kind) is delivered: a quiet kind's watcher
+                # learns the current version, and that the server is still there.
+                await response.write(self._bookmark(position))
+                self.last_write = time.monotonic()
             if faults.watch_generation != started_generation or (
                 faults.drop_watches_after is not None and sent >= faults.drop_watches_after
             ):
@@ -150,10 +161,6 @@ class WatchStream:
                 break
             # Wake at least twice a second so injected faults take effect promptly.
             await store.wait_for_change(position, min(remaining, 0.5))
-            quiet = time.monotonic() - self.last_write
-            if self.bookmarks and store.rv == position and quiet >= BOOKMARK_INTERVAL:
-                await response.write(self._bookmark(position))
-                self.last_write = time.monotonic()
         await response.write_eof()
 
     async def run(self) -> web.StreamResponse:
@@ -161,6 +168,8 @@ class WatchStream:
         store = call.store
         faults = call.cluster.faults
         rv_param = call.query.get("resourceVersion", "")
+        if rv_param not in ("", "0") and not self.send_initial:
+            await await_version(call, rv_param)  # before the 200: errors go out as a Status
         response = web.StreamResponse(headers={"Content-Type": "application/json",
                                                "Cache-Control": "no-cache, private"})
         response.enable_chunked_encoding()
