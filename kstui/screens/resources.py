@@ -88,8 +88,10 @@ class ResourcesScreen(Screen[None]):
         Binding("greater_than_sign", "sort(1)", "sort →", show=False, id="resource.sort_next"),
         Binding("less_than_sign", "sort(-1)", "sort ←", show=False, id="resource.sort_prev"),
         Binding("equals_sign", "sort(0)", "reverse", show=False, id="resource.sort_reverse"),
-        Binding("slash", "prompt('filter')", "filter", id="resource.filter"),
-        Binding("colon", "prompt('command')", "command", id="resource.command"),
+        # Priority: run when the key is read, so the keys read after it go to the prompt.
+        Binding("slash", "prompt('filter')", "filter", priority=True, id="resource.filter"),
+        Binding("colon", "prompt('command')", "command", priority=True,
+                id="resource.command"),
         Binding("escape", "back", "back", show=False, id="resource.back"),
     ]
 
@@ -171,7 +173,7 @@ class ResourcesScreen(Screen[None]):
         table = self.query_one(ResourceTable)
         if self.frozen_now is not None:
             table.freeze_time(self.frozen_now)
-        table.focus()
+        self.set_focus(table)  # now: keys replayed after a `:` command land here
         self._start()
 
     def _start(self) -> None:
@@ -305,7 +307,8 @@ class ResourcesScreen(Screen[None]):
                     return None
         if action == "logs" and self.kind is not None and self.kind.resource != "pods":
             return None
-        return True
+        # `/` and `:` typed into the open prompt are text
+        return not (action == "prompt" and self.query_one(Prompt).is_open)
 
     @on(ResourceTable.RowChosen)
     def _row_chosen(self, event: ResourceTable.RowChosen) -> None:
@@ -521,14 +524,20 @@ class ResourcesScreen(Screen[None]):
             self._set_filter(event.value)
 
     @on(Prompt.Entered)
-    def _prompt_entered(self, event: Prompt.Entered) -> None:
-        self.query_one(ResourceTable).focus()
-        value = event.value.strip()
-        if event.mode == "filter":
+    async def _prompt_entered(self, event: Prompt.Entered) -> None:
+        try:
+            await self._carry_out(event.mode, event.value.strip())
+        finally:
+            # After CommandEntered in our queue: the app has acted on it when this arrives.
+            self.post_message(Prompt.Settled())
+
+    async def _carry_out(self, mode: str, value: str) -> None:
+        self.set_focus(self.query_one(ResourceTable))
+        if mode == "filter":
             if value.startswith("-l"):
                 selector = value[2:].strip()
                 self._set_filter("")
-                self.app.push_screen(self._child(replace(
+                await self.app.push_screen(self._child(replace(
                     self.target, selector=selector, focus="", crumb=self.crumbs())))
                 return
             self._set_filter(value)
@@ -546,7 +555,8 @@ class ResourcesScreen(Screen[None]):
     def _prompt_cancelled(self, event: Prompt.Cancelled) -> None:
         if event.mode == "filter":
             self._set_filter("")
-        self.query_one(ResourceTable).focus()
+        self.set_focus(self.query_one(ResourceTable))
+        self.post_message(Prompt.Settled())
 
     def _set_filter(self, text: str) -> None:
         self.filter_text = text
