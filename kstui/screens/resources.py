@@ -528,8 +528,9 @@ class ResourcesScreen(Screen[None]):
         try:
             await self._carry_out(event.mode, event.value.strip())
         finally:
-            # After CommandEntered in our queue: the app has acted on it when this arrives.
-            self.post_message(Prompt.Settled())
+            # Straight to the app, behind CommandEntered: it has acted on that when this
+            # arrives, and it arrives even if acting on it closes this screen.
+            self.app.post_message(Prompt.Settled())
 
     async def _carry_out(self, mode: str, value: str) -> None:
         self.set_focus(self.query_one(ResourceTable))
@@ -549,14 +550,14 @@ class ResourcesScreen(Screen[None]):
         except command_line.CommandError as error:
             self.notify(str(error), title="command", severity="error")
             return
-        self.post_message(self.CommandEntered(command, self))
+        self.app.post_message(self.CommandEntered(command, self))
 
     @on(Prompt.Cancelled)
     def _prompt_cancelled(self, event: Prompt.Cancelled) -> None:
         if event.mode == "filter":
             self._set_filter("")
         self.set_focus(self.query_one(ResourceTable))
-        self.post_message(Prompt.Settled())
+        self.app.post_message(Prompt.Settled())
 
     def _set_filter(self, text: str) -> None:
         self.filter_text = text
