@@ -52,6 +52,15 @@ class Selection:
             else f"{self.kind.kind} {self.name}"
 
 
+@dataclass(frozen=True, slots=True, eq=False)
+class Reading:
+    """A fetch for a view. Only the current one may open its view: esc, another row or
+    another fetch make it stale, and a slow server's late answer is then dropped."""
+
+    what: str
+    key: str
+
+
 @dataclass(frozen=True, slots=True)
 class Target:
     """What a ResourcesScreen lists."""
@@ -128,6 +137,8 @@ class ResourcesScreen(Screen[None]):
         self.filter_text = ""
         self.loaded = False
         self.pending: set[str] = set()
+        self.reading: Reading | None = None
+        """The object being fetched for a view (describe, yaml, owner, enter), if any."""
 
     # ------------------------------------------------------------------ layout
 
@@ -159,6 +170,8 @@ class ResourcesScreen(Screen[None]):
         text = f"{self.crumbs()}[{count}{'' if self.loaded else '…'}]"
         if self.filter_text:
             text += f"  /{self.filter_text}"
+        if self.reading is not None:
+            text += f"  {self.reading.what}…  (esc cancels)"
         self.query_one("#crumbs", Static).update(text)
 
     def compose(self) -> ComposeResult:
@@ -307,15 +320,14 @@ class ResourcesScreen(Screen[None]):
                     return None
         if action == "logs" and self.kind is not None and self.kind.resource != "pods":
             return None
-        # `/` and `:` typed into the open prompt are text
-        return not (action == "prompt" and self.query_one(Prompt).is_open)
+        return True
 
     @on(ResourceTable.RowChosen)
     def _row_chosen(self, event: ResourceTable.RowChosen) -> None:
         event.stop()
         self.drill_down()
 
-    @work(group="drill", exclusive=True, exit_on_error=False)
+    @work(group="read", exclusive=True, exit_on_error=False)
     async def drill_down(self) -> None:
         """Deployment → its pods, pod → its containers, namespace → its pods, node → its pods,
         anything else → its owner (or its description when it has none)."""
@@ -333,22 +345,29 @@ class ResourcesScreen(Screen[None]):
                 "pods", "", self.target.context, field_selector=f"spec.nodeName={name}",
                 crumb=f"{crumb} › {name}")))
             return
-        client = await self.backend.open()
-        obj = await actions.fetch(client, kind, namespace, name)
+        reading = self._begin_reading(f"opening {picked.label}", picked)
+        try:
+            client = await self.backend.open()
+            obj = await actions.fetch(client, kind, namespace, name)
+            selector = actions.pod_selector(obj) if kind.resource in POD_PARENTS else None
+            events = None
+            if kind.resource != "pods" and not selector and actions.controller_of(obj) is None:
+                events = await actions.events_for(client, obj)
+        finally:
+            current = self._end_reading(reading)
+        if not current:
+            return
         if kind.resource == "pods":
             from kstui.screens.containers import ContainersScreen
             self.app.push_screen(ContainersScreen(self.backend, obj, crumb=f"{crumb} › {name}"))
-            return
-        selector = actions.pod_selector(obj) if kind.resource in POD_PARENTS else None
-        if selector:
+        elif selector:
             self.app.push_screen(self._child(Target(
                 "pods", namespace, self.target.context, selector=selector,
                 crumb=f"{crumb} › {name}")))
-            return
-        if actions.controller_of(obj) is not None:
+        elif events is None:
             await self._open_owner(obj)
-            return
-        self._show_description(obj, await actions.events_for(client, obj))
+        else:
+            self._show_description(obj, events)
 
     def _child(self, target: Target) -> ResourcesScreen:
         return ResourcesScreen(self.session, target, frozen_now=self.frozen_now,
@@ -379,22 +398,58 @@ class ResourcesScreen(Screen[None]):
 
     # ------------------------------------------------------------------ read actions
 
+    def _begin_reading(self, what: str, picked: Selection) -> Reading:
+        self.reading = Reading(what, picked.key)
+        self._show_crumbs()
+        return self.reading
+
+    def _end_reading(self, reading: Reading) -> bool:
+        """True when this fetch is still wanted: then its view may open."""
+        if self.reading is not reading:
+            return False
+        self.reading = None
+        self._show_crumbs()
+        return True
+
+    def cancel_reading(self) -> bool:
+        if self.reading is None:
+            return False
+        self.reading = None
+        self.workers.cancel_group(self, "read")
+        self._show_crumbs()
+        return True
+
+    @on(ResourceTable.CursorMoved)
+    def _cursor_moved(self, event: ResourceTable.CursorMoved) -> None:
+        if self.reading is not None and event.key != self.reading.key:
+            self.cancel_reading()  # the view was asked for another row
+
+    async def _fetch_for_view(self, what: str, picked: Selection, *, events: bool = False,
+                              ) -> tuple[dict[str, Any], list[dict[str, Any]]] | None:
+        """The object (and its events), or None when the view is no longer wanted."""
+        reading = self._begin_reading(f"{what} {picked.label}", picked)
+        try:
+            client = await self.backend.open()
+            obj = await actions.fetch(client, picked.kind, picked.namespace, picked.name)
+            found = await actions.events_for(client, obj) if events else []
+        finally:
+            current = self._end_reading(reading)
+        return (obj, found) if current else None
+
     @work(group="read", exclusive=True, exit_on_error=False)
     async def action_describe(self) -> None:
         picked = self.selected()
-        if picked is None:
-            return
-        client = await self.backend.open()
-        obj = await actions.fetch(client, picked.kind, picked.namespace, picked.name)
-        self._show_description(obj, await actions.events_for(client, obj))
+        got = picked and await self._fetch_for_view("describe", picked, events=True)
+        if got:
+            self._show_description(*got)
 
     @work(group="read", exclusive=True, exit_on_error=False)
     async def action_yaml(self) -> None:
         picked = self.selected()
-        if picked is None:
+        got = picked and await self._fetch_for_view("yaml", picked)
+        if not picked or not got:
             return
-        client = await self.backend.open()
-        obj = await actions.fetch(client, picked.kind, picked.namespace, picked.name)
+        obj = got[0]
         secret = obj.get("kind") == "Secret"
         self.app.push_screen(TextViewScreen(
             f"yaml {picked.label} @ {self.context}"
@@ -405,11 +460,9 @@ class ResourcesScreen(Screen[None]):
     @work(group="read", exclusive=True, exit_on_error=False)
     async def action_owner(self) -> None:
         picked = self.selected()
-        if picked is None:
-            return
-        client = await self.backend.open()
-        await self._open_owner(await actions.fetch(client, picked.kind, picked.namespace,
-                                                   picked.name))
+        got = picked and await self._fetch_for_view("owner of", picked)
+        if got:
+            await self._open_owner(got[0])
 
     def action_logs(self) -> None:
         picked = self.selected()
@@ -565,6 +618,8 @@ class ResourcesScreen(Screen[None]):
         self._show_crumbs()
 
     def action_back(self) -> None:
+        if self.cancel_reading():
+            return
         if self.filter_text:
             self._set_filter("")
             return
