@@ -561,6 +561,8 @@ class ResourcesScreen(Screen[None]):
     # ------------------------------------------------------------------ prompt
 
     def action_prompt(self, mode: str) -> None:
+        # A view opening late would take the keys typed into the prompt: drop it.
+        self.cancel_reading()
         self.query_one(Prompt).open(mode, self.filter_text if mode == "filter" else "")
 
     def _complete(self, text: str) -> list[str]:

@@ -70,9 +70,17 @@ async def test_slow_describe_and_yaml_can_be_cancelled(
         await wait_until(pilot, lambda: "yaml Pod" not in crumbs(app), "loading cleared")
         await no_view_opens(pilot)
 
-        # a second view on the same row supersedes the first: only it opens
+        # so does typing a filter: a late view would take the keys meant for the prompt
         await pilot.press("up")
         await wait_until(pilot, lambda: table.cursor_key == first, "back on the slow row")
+        await pilot.press("d")
+        await wait_until(pilot, lambda: "describe Pod" in crumbs(app), "loading shown")
+        await pilot.press("slash")
+        assert "describe Pod" not in crumbs(app)
+        await no_view_opens(pilot)
+        await pilot.press("escape")
+
+        # a second view on the same row supersedes the first: only it opens
         await pilot.press("d")
         await wait_until(pilot, lambda: "describe Pod" in crumbs(app), "loading shown")
         await pilot.press("y")
