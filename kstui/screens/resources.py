@@ -520,7 +520,13 @@ class ResourcesScreen(Screen[None]):
         if picked is None:
             return
         client = await self.backend.open()
-        current = await actions.replicas(client, picked.kind, picked.namespace, picked.name)
+        reading = self._begin_reading(f"scale {picked.label}", picked)  # esc, `/`... drop it
+        try:
+            current = await actions.replicas(client, picked.kind, picked.namespace, picked.name)
+        finally:
+            wanted = self._end_reading(reading)
+        if not wanted:
+            return
         count = await self.app.push_screen_wait(ScaleModal(picked.label, current))
         if count is None or count == current:
             return

@@ -88,3 +88,40 @@ async def test_slow_describe_and_yaml_can_be_cancelled(
         await pilot.pause(LATENCY + 1.0)
         assert views(app) == [f"yaml Pod {namespace}/{name} @ host"]
         running.call(running.cluster().faults.clear)
+
+
+async def test_a_slow_scale_never_takes_the_keys_typed_into_the_prompt(
+    fresh_sandbox: Callable[..., RunningSandbox], tmp_path: Path
+) -> None:
+    """`s` asks the server first; `/1⏎` typed meanwhile is a filter, not a replica count."""
+    running = fresh_sandbox()
+    app = KstuiApp(
+        AppSettings(
+            load_kubeconfig(str(running.kubeconfig)),
+            "host",
+            "",
+            kind="deploy",
+            cache_dir=tmp_path / "cache",
+        )
+    )
+    async with app.run_test(size=(140, 30)) as pilot:
+        table = await loaded(pilot)
+        screen = app.screen
+        assert isinstance(screen, ResourcesScreen)
+        namespace, name = screen.names[table.cursor_key or ""]
+        path = f"/apis/apps/v1/namespaces/{namespace}/deployments/{name}/scale"
+        running.call(running.cluster().faults.slow, LATENCY, path)
+        before = running.stored(("apps", "deployments"), namespace, name)
+        assert before is not None
+
+        await pilot.press("s")
+        await pilot.pause(0.3)
+        shown = "scale Deployment" in crumbs(app)
+        await pilot.press("slash", "1", "enter")
+        await no_view_opens(pilot)
+        assert screen.filter_text == "1"
+        assert shown, "the scale's read was shown as loading"
+        after = running.stored(("apps", "deployments"), namespace, name)
+        assert after is not None
+        assert after["metadata"]["resourceVersion"] == before["metadata"]["resourceVersion"]
+        running.call(running.cluster().faults.clear)
