@@ -123,6 +123,29 @@ def _fail(error: Exception) -> int:
     return 2
 
 
+def _not_terminals() -> list[str]:
+    """Which of stdin and stdout are not a terminal: the full-screen UI needs both."""
+    missing = []
+    for name, stream in (("stdin", sys.stdin), ("stdout", sys.stdout)):
+        try:
+            if stream is None or not stream.isatty():
+                missing.append(name)
+        except ValueError:  # closed
+            missing.append(name)
+    return missing
+
+
+def _needs_terminal(prog: str) -> int | None:
+    """Exit status 2 and why, when there is no terminal to draw on (not: escape codes
+    written into a file, then waiting forever for keys)."""
+    missing = _not_terminals()
+    if not missing:
+        return None
+    what = f"{missing[0]} is not a TTY" if len(missing) == 1 else "stdin and stdout are not TTYs"
+    sys.stderr.write(f"{prog}: needs a terminal ({what}): run it interactively\n")
+    return 2
+
+
 def _run_app(args: argparse.Namespace, kubeconfig_path: str | None) -> int:
     from kstui.backends.errors import KstuiError
     from kstui.backends.kubeconfig import load_kubeconfig
@@ -149,6 +172,9 @@ def _run_app(args: argparse.Namespace, kubeconfig_path: str | None) -> int:
             validate_keymap(config.keymap, binding_ids(), source=config.path)
         except KstuiError as error:
             return _fail(error)
+    status = _needs_terminal("kstui")  # after the checks above: they need no terminal
+    if status is not None:
+        return status
     app = KstuiApp(AppSettings(kubeconfig, context, namespace, config=config,
                                readonly=args.readonly or config.readonly,
                                screen=args.screen, kind=args.kind))
@@ -160,6 +186,9 @@ def _run_demo(args: argparse.Namespace) -> int:
     """The sandbox in its own process (it never competes with the UI's loop), then the app."""
     import subprocess
 
+    status = _needs_terminal("kstui demo")  # before a sandbox is started for nothing
+    if status is not None:
+        return status
     workdir = Path(tempfile.mkdtemp(prefix="kstui-demo-"))
     kubeconfig = workdir / "kubeconfig"
     log_path = workdir / "sandbox.log"

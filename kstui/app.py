@@ -23,6 +23,7 @@ from kstui.commands import KstuiCommands
 from kstui.config import Config
 from kstui.screens.help import HelpModal, key_lines
 from kstui.screens.resources import ResourcesScreen, Target
+from kstui.widgets.key_gate import KeyGate
 
 SECTIONS: dict[str, str] = {"resources": "1", "workspaces": "2"}
 """Section name → number key. Later sections (apps, pipelines, observe, traffic, triage) join
@@ -70,7 +71,7 @@ def _subclasses(cls: type) -> list[type]:
     return found
 
 
-class KstuiApp(App[None]):
+class KstuiApp(KeyGate):
     CSS_PATH = "app.tcss"
     TITLE = "kstui"
     COMMANDS: ClassVar = App.COMMANDS | {KstuiCommands}

@@ -52,6 +52,15 @@ class Selection:
             else f"{self.kind.kind} {self.name}"
 
 
+@dataclass(frozen=True, slots=True, eq=False)
+class Reading:
+    """A fetch for a view. Only the current one may open its view: esc, another row or
+    another fetch make it stale, and a slow server's late answer is then dropped."""
+
+    what: str
+    key: str
+
+
 @dataclass(frozen=True, slots=True)
 class Target:
     """What a ResourcesScreen lists."""
@@ -88,8 +97,10 @@ class ResourcesScreen(Screen[None]):
         Binding("greater_than_sign", "sort(1)", "sort →", show=False, id="resource.sort_next"),
         Binding("less_than_sign", "sort(-1)", "sort ←", show=False, id="resource.sort_prev"),
         Binding("equals_sign", "sort(0)", "reverse", show=False, id="resource.sort_reverse"),
-        Binding("slash", "prompt('filter')", "filter", id="resource.filter"),
-        Binding("colon", "prompt('command')", "command", id="resource.command"),
+        # Priority: run when the key is read, so the keys read after it go to the prompt.
+        Binding("slash", "prompt('filter')", "filter", priority=True, id="resource.filter"),
+        Binding("colon", "prompt('command')", "command", priority=True,
+                id="resource.command"),
         Binding("escape", "back", "back", show=False, id="resource.back"),
     ]
 
@@ -126,6 +137,8 @@ class ResourcesScreen(Screen[None]):
         self.filter_text = ""
         self.loaded = False
         self.pending: set[str] = set()
+        self.reading: Reading | None = None
+        """The object being fetched for a view (describe, yaml, owner, enter), if any."""
 
     # ------------------------------------------------------------------ layout
 
@@ -157,6 +170,8 @@ class ResourcesScreen(Screen[None]):
         text = f"{self.crumbs()}[{count}{'' if self.loaded else '…'}]"
         if self.filter_text:
             text += f"  /{self.filter_text}"
+        if self.reading is not None:
+            text += f"  {self.reading.what}…  (esc cancels)"
         self.query_one("#crumbs", Static).update(text)
 
     def compose(self) -> ComposeResult:
@@ -171,7 +186,7 @@ class ResourcesScreen(Screen[None]):
         table = self.query_one(ResourceTable)
         if self.frozen_now is not None:
             table.freeze_time(self.frozen_now)
-        table.focus()
+        self.set_focus(table)  # now: keys replayed after a `:` command land here
         self._start()
 
     def _start(self) -> None:
@@ -315,7 +330,7 @@ class ResourcesScreen(Screen[None]):
         event.stop()
         self.drill_down()
 
-    @work(group="drill", exclusive=True, exit_on_error=False)
+    @work(group="read", exclusive=True, exit_on_error=False)
     async def drill_down(self) -> None:
         """Deployment → its pods, pod → its containers, namespace → its pods, node → its pods,
         anything else → its owner (or its description when it has none)."""
@@ -333,22 +348,29 @@ class ResourcesScreen(Screen[None]):
                 "pods", "", self.target.context, field_selector=f"spec.nodeName={name}",
                 crumb=f"{crumb} › {name}")))
             return
-        client = await self.backend.open()
-        obj = await actions.fetch(client, kind, namespace, name)
+        reading = self._begin_reading(f"opening {picked.label}", picked)
+        try:
+            client = await self.backend.open()
+            obj = await actions.fetch(client, kind, namespace, name)
+            selector = actions.pod_selector(obj) if kind.resource in POD_PARENTS else None
+            events = None
+            if kind.resource != "pods" and not selector and actions.controller_of(obj) is None:
+                events = await actions.events_for(client, obj)
+        finally:
+            current = self._end_reading(reading)
+        if not current:
+            return
         if kind.resource == "pods":
             from kstui.screens.containers import ContainersScreen
             self.app.push_screen(ContainersScreen(self.backend, obj, crumb=f"{crumb} › {name}"))
-            return
-        selector = actions.pod_selector(obj) if kind.resource in POD_PARENTS else None
-        if selector:
+        elif selector:
             self.app.push_screen(self._child(Target(
                 "pods", namespace, self.target.context, selector=selector,
                 crumb=f"{crumb} › {name}")))
-            return
-        if actions.controller_of(obj) is not None:
+        elif events is None:
             await self._open_owner(obj)
-            return
-        self._show_description(obj, await actions.events_for(client, obj))
+        else:
+            self._show_description(obj, events)
 
     def _child(self, target: Target) -> ResourcesScreen:
         return ResourcesScreen(self.session, target, frozen_now=self.frozen_now,
@@ -379,22 +401,58 @@ class ResourcesScreen(Screen[None]):
 
     # ------------------------------------------------------------------ read actions
 
+    def _begin_reading(self, what: str, picked: Selection) -> Reading:
+        self.reading = Reading(what, picked.key)
+        self._show_crumbs()
+        return self.reading
+
+    def _end_reading(self, reading: Reading) -> bool:
+        """True when this fetch is still wanted: then its view may open."""
+        if self.reading is not reading:
+            return False
+        self.reading = None
+        self._show_crumbs()
+        return True
+
+    def cancel_reading(self) -> bool:
+        if self.reading is None:
+            return False
+        self.reading = None
+        self.workers.cancel_group(self, "read")
+        self._show_crumbs()
+        return True
+
+    @on(ResourceTable.CursorMoved)
+    def _cursor_moved(self, event: ResourceTable.CursorMoved) -> None:
+        if self.reading is not None and event.key != self.reading.key:
+            self.cancel_reading()  # the view was asked for another row
+
+    async def _fetch_for_view(self, what: str, picked: Selection, *, events: bool = False,
+                              ) -> tuple[dict[str, Any], list[dict[str, Any]]] | None:
+        """The object (and its events), or None when the view is no longer wanted."""
+        reading = self._begin_reading(f"{what} {picked.label}", picked)
+        try:
+            client = await self.backend.open()
+            obj = await actions.fetch(client, picked.kind, picked.namespace, picked.name)
+            found = await actions.events_for(client, obj) if events else []
+        finally:
+            current = self._end_reading(reading)
+        return (obj, found) if current else None
+
     @work(group="read", exclusive=True, exit_on_error=False)
     async def action_describe(self) -> None:
         picked = self.selected()
-        if picked is None:
-            return
-        client = await self.backend.open()
-        obj = await actions.fetch(client, picked.kind, picked.namespace, picked.name)
-        self._show_description(obj, await actions.events_for(client, obj))
+        got = picked and await self._fetch_for_view("describe", picked, events=True)
+        if got:
+            self._show_description(*got)
 
     @work(group="read", exclusive=True, exit_on_error=False)
     async def action_yaml(self) -> None:
         picked = self.selected()
-        if picked is None:
+        got = picked and await self._fetch_for_view("yaml", picked)
+        if not picked or not got:
             return
-        client = await self.backend.open()
-        obj = await actions.fetch(client, picked.kind, picked.namespace, picked.name)
+        obj = got[0]
         secret = obj.get("kind") == "Secret"
         self.app.push_screen(TextViewScreen(
             f"yaml {picked.label} @ {self.context}"
@@ -405,11 +463,9 @@ class ResourcesScreen(Screen[None]):
     @work(group="read", exclusive=True, exit_on_error=False)
     async def action_owner(self) -> None:
         picked = self.selected()
-        if picked is None:
-            return
-        client = await self.backend.open()
-        await self._open_owner(await actions.fetch(client, picked.kind, picked.namespace,
-                                                   picked.name))
+        got = picked and await self._fetch_for_view("owner of", picked)
+        if got:
+            await self._open_owner(got[0])
 
     def action_logs(self) -> None:
         picked = self.selected()
@@ -467,7 +523,13 @@ class ResourcesScreen(Screen[None]):
         if picked is None:
             return
         client = await self.backend.open()
-        current = await actions.replicas(client, picked.kind, picked.namespace, picked.name)
+        reading = self._begin_reading(f"scale {picked.label}", picked)  # esc, `/`... drop it
+        try:
+            current = await actions.replicas(client, picked.kind, picked.namespace, picked.name)
+        finally:
+            wanted = self._end_reading(reading)
+        if not wanted:
+            return
         count = await self.app.push_screen_wait(ScaleModal(picked.label, current))
         if count is None or count == current:
             return
@@ -508,6 +570,8 @@ class ResourcesScreen(Screen[None]):
     # ------------------------------------------------------------------ prompt
 
     def action_prompt(self, mode: str) -> None:
+        # A view opening late would take the keys typed into the prompt: drop it.
+        self.cancel_reading()
         self.query_one(Prompt).open(mode, self.filter_text if mode == "filter" else "")
 
     def _complete(self, text: str) -> list[str]:
@@ -524,14 +588,21 @@ class ResourcesScreen(Screen[None]):
             self._set_filter(event.value)
 
     @on(Prompt.Entered)
-    def _prompt_entered(self, event: Prompt.Entered) -> None:
-        self.query_one(ResourceTable).focus()
-        value = event.value.strip()
-        if event.mode == "filter":
+    async def _prompt_entered(self, event: Prompt.Entered) -> None:
+        try:
+            await self._carry_out(event.mode, event.value.strip())
+        finally:
+            # Straight to the app, behind CommandEntered: it has acted on that when this
+            # arrives, and it arrives even if acting on it closes this screen.
+            self.app.post_message(Prompt.Settled())
+
+    async def _carry_out(self, mode: str, value: str) -> None:
+        self.set_focus(self.query_one(ResourceTable))
+        if mode == "filter":
             if value.startswith("-l"):
                 selector = value[2:].strip()
                 self._set_filter("")
-                self.app.push_screen(self._child(replace(
+                await self.app.push_screen(self._child(replace(
                     self.target, selector=selector, focus="", crumb=self.crumbs())))
                 return
             self._set_filter(value)
@@ -543,13 +614,14 @@ class ResourcesScreen(Screen[None]):
         except command_line.CommandError as error:
             self.notify(str(error), title="command", severity="error")
             return
-        self.post_message(self.CommandEntered(command, self))
+        self.app.post_message(self.CommandEntered(command, self))
 
     @on(Prompt.Cancelled)
     def _prompt_cancelled(self, event: Prompt.Cancelled) -> None:
         if event.mode == "filter":
             self._set_filter("")
-        self.query_one(ResourceTable).focus()
+        self.set_focus(self.query_one(ResourceTable))
+        self.app.post_message(Prompt.Settled())
 
     def _set_filter(self, text: str) -> None:
         self.filter_text = text
@@ -557,6 +629,8 @@ class ResourcesScreen(Screen[None]):
         self._show_crumbs()
 
     def action_back(self) -> None:
+        if self.cancel_reading():
+            return
         if self.filter_text:
             self._set_filter("")
             return

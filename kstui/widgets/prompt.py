@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from textual import on
+from textual import events, on
 from textual.binding import Binding
 from textual.message import Message
 from textual.suggester import Suggester
@@ -53,6 +53,12 @@ class Prompt(Input):
     class Cancelled(Message):
         mode: str
 
+    class Settled(Message):
+        """Posted by the prompt's owner once it has acted on Entered or Cancelled: the keys
+        typed after ⏎ or esc, held meanwhile (see key_gate), may go on."""
+
+    ENDING_ACTIONS = frozenset({"submit", "cancel"})
+
     def __init__(self, complete: Callable[[str], list[str]], *, id: str | None = None) -> None:
         super().__init__(suggester=LineSuggester(complete), id=id, select_on_focus=False)
         self.mode = "command"
@@ -64,11 +70,37 @@ class Prompt(Input):
             else "regex, !inverse, -l label=selector  (enter keeps, esc clears)"
         self.value = value
         self.add_class("-open")
-        self.focus()
+        # At once, not after a refresh (what focus() does): the very next key read is ours.
+        self.screen.set_focus(self)
         self.cursor_position = len(value)
 
     def close(self) -> None:
         self.remove_class("-open")
+
+    @property
+    def is_open(self) -> bool:
+        return self.has_class("-open")
+
+    def _own_binding(self, key: str) -> Binding | None:
+        active = self.app.active_bindings.get(key)
+        return active.binding if active is not None and active.node is self else None
+
+    def ends_on(self, key: str) -> bool:
+        """Will this key, read now, submit or cancel the open prompt?"""
+        binding = self._own_binding(key) if self.is_open else None
+        return binding is not None and binding.action in self.ENDING_ACTIONS
+
+    async def _on_key(self, event: events.Key) -> None:
+        """Run our own bindings (⏎, esc, tab, ⌫, ←...) here, in the order the keys came:
+        left to bubble up to the app, they ran after the keys typed behind them."""
+        if event.is_printable:
+            return
+        binding = self._own_binding(event.key)
+        if binding is None:
+            return
+        event.stop()
+        event.prevent_default()
+        await self.run_action(binding.action)
 
     def action_complete(self) -> None:
         if self.mode != "command":

@@ -1,0 +1,57 @@
+"""KeyGate: keys typed after a prompt's ⏎ or esc wait until its screen has acted on it.
+
+Textual hands each key to whatever is focused *when the key is read*, through that widget's
+queue, and runs a binding only once the key has bubbled up to the app. Keys read in one go
+(a paste, fast typing over SSH, a busy app) are therefore all routed before the first one has
+had any effect: after `:deploy⏎` the keys of `/ready⏎` went to the old screen's prompt or to a
+table whose `r` restarts and whose `e` edits. So from a prompt's ⏎ or esc on, the app holds
+the keys it reads until the prompt's owner posts `Prompt.Settled` to the app (the new list is
+mounted and focused, the filter is set), then replays them in order to what is focused then.
+"""
+
+from __future__ import annotations
+
+from textual import events, on
+from textual.app import App
+from textual.timer import Timer
+
+from kstui.widgets.prompt import Prompt
+
+
+class KeyGate(App[None]):
+    """The app's base: holds keys between a prompt's end and its effect."""
+
+    _held_keys: list[events.Key] | None = None
+    _holder: Prompt | None = None
+    _watchdog: Timer | None = None
+
+    async def on_event(self, event: events.Event) -> None:
+        if not isinstance(event, events.Key) or event.is_forwarded:
+            await super().on_event(event)
+            return
+        if self._held_keys is not None:
+            self._held_keys.append(event)
+            return
+        focused = self.focused
+        ends_prompt = isinstance(focused, Prompt) and focused.ends_on(event.key)
+        await super().on_event(event)
+        if ends_prompt:
+            self._held_keys, self._holder = [], focused
+            if self._watchdog is None:
+                self._watchdog = self.set_interval(0.5, self._check_holder)
+
+    def _check_holder(self) -> None:
+        """A prompt removed before its screen could act (the screen closed): nobody settles."""
+        if self._held_keys is None:
+            if self._watchdog is not None:
+                self._watchdog.stop()
+                self._watchdog = None
+        elif self._holder is None or not self._holder.is_attached:
+            self.post_message(Prompt.Settled())
+
+    @on(Prompt.Settled)
+    async def _release_keys(self, event: Prompt.Settled) -> None:
+        event.stop()
+        held, self._held_keys, self._holder = self._held_keys or [], None, None
+        for key in held:
+            await self.on_event(key)  # a replayed ⏎ holds the rest again, in order

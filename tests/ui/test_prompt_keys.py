@@ -1,0 +1,78 @@
+"""Keys typed after `:` or `/` belong to the prompt, however fast they arrive (a pty test)."""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from tests.conftest import RunningSandbox
+from tests.ui.terminal import Terminal
+
+ROUNDS = ("list shown", "right behind", "one read", "with a typo") * 2
+"""The second write once the list shows, right behind the first, or all in one read (also with
+a typo mended by backspace: a prompt binding runs in order with the keys around it)."""
+
+
+def deployment_versions(running: RunningSandbox) -> dict[tuple[str, str], int]:
+    def read() -> dict[tuple[str, str], int]:
+        bucket = running.cluster().store.bucket(("apps", "deployments"))
+        return {key: entry.rv for key, entry in bucket.items()}
+
+    return running.call(read)  # type: ignore[return-value]
+
+
+def changing_editor(tmp_path: Path) -> str:
+    """An editor that really changes the object: an accidental `e` would PUT something."""
+    script = tmp_path / "editor.py"
+    script.write_text(
+        "import sys, pathlib\n"
+        "path = pathlib.Path(sys.argv[1])\n"
+        "text = path.read_text().replace('metadata:\\n', "
+        "'metadata:\\n  labels: {accidental: edit}\\n', 1)\n"
+        "path.write_text(text)\n"
+        f"pathlib.Path({str(tmp_path / 'edited')!r}).touch()\n"
+    )
+    return f"{sys.executable} {script}"
+
+
+def test_keys_after_colon_and_slash_never_reach_the_table(
+    fresh_sandbox: Callable[..., RunningSandbox], tmp_path: Path
+) -> None:
+    """`:deploy⏎` then `/ready⏎`, each one write, while the app loads thousands of pods:
+    no restart (`r`), no edit (`e`), no describe; the filter holds "ready"."""
+    running = fresh_sandbox(pods=3000)
+    before = deployment_versions(running)
+    assert before, "the sandbox has deployments"
+    terminal = Terminal(
+        ["--kubeconfig", str(running.kubeconfig), "-A"],
+        tmp_path,
+        env={"KUBE_EDITOR": changing_editor(tmp_path)},
+    )
+    try:
+        terminal.wait_for(r"pods\(all\)\[")
+        for gap in ROUNDS:
+            mark = terminal.mark()
+            if gap == "one read":
+                terminal.write(b":deploy\r/ready\r")
+            elif gap == "with a typo":
+                terminal.write(b":deplx\x7foy\r/ready\r")
+            else:
+                terminal.write(b":deploy\r")
+                if gap == "list shown":
+                    terminal.wait_for(r"deployments\(all\)\[", after=mark, timeout=30)
+                terminal.write(b"/ready\r")
+            terminal.wait_for(r"deployments\(all\)\[\d+/\d+\]  /ready", after=mark, timeout=30)
+            for wrong in ("Restart Deployment", "describe Deployment", "yaml Deployment"):
+                assert wrong not in terminal.since(mark), f"{gap}: {wrong}"
+            mark = terminal.mark()
+            terminal.write(b"\x1b")  # clears the filter
+            terminal.wait_for(r"deployments\(all\)\[\d+\]", after=mark)
+            terminal.write(b"\x1b")  # back to the pods
+            terminal.wait_for(r"pods\(all\)\[", after=mark)
+        time.sleep(1.0)  # a misrouted write would have reached the server by now
+        assert deployment_versions(running) == before
+        assert not (tmp_path / "edited").exists(), "the editor was opened"
+    finally:
+        terminal.close()
