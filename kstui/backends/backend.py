@@ -30,6 +30,8 @@ class BackendSettings:
     grace_seconds: float = 30.0
     page_size: int = 500
     cache_dir: Path | None = None
+    write_timeout: float = 30.0
+    """Seconds a write waits for its answer before kstui reads the object back."""
 
 
 class Backend:
@@ -69,7 +71,7 @@ class Backend:
             from kstui.backends.kube import KubeClient
 
             connection = await connect(self.kubeconfig, self.info.name)
-            client = KubeClient(connection)
+            client = KubeClient(connection, write_timeout=self.settings.write_timeout)
             self.caches = CacheManager(client, grace=self.settings.grace_seconds)
             cache_dir = (self.settings.cache_dir or cache_home()) / "discovery"
             self._discovery = Discovery(client, cache_dir, self.info.server)

@@ -84,7 +84,16 @@ async def guard(
         if user is None or (user is ANONYMOUS and path not in _PUBLIC_PATHS):
             raise ApiError.unauthorized()
         request[USER] = user
-        return await handler(request)
+        late = cluster.faults.take_late(request.method, path)
+        if late is None:
+            return await handler(request)
+        if not late.applied:
+            await asyncio.sleep(late.seconds)
+            raise ApiError(504, "Timeout", "Timeout: request did not complete within the "
+                           "allotted timeout", {})
+        response = await handler(request)  # stored now; only the answer is late
+        await asyncio.sleep(late.seconds)
+        return response
     except ApiError as error:
         return error_response(error)
     except ConnectionResetError:
@@ -231,6 +240,10 @@ async def _faults_endpoint(
                          command.get("pathPrefix", ""), command.get("retryAfter", 1))
     elif action == "slow":
         faults.slow(float(command.get("seconds", 1.0)), command.get("pathPrefix", ""))
+    elif action == "late":
+        faults.answer_late(float(command.get("seconds", 1.0)), command.get("pathPrefix", ""),
+                           count=int(command.get("count", 1)),
+                           applied=bool(command.get("applied", True)))
     elif action == "clear":
         faults.clear()
     else:
