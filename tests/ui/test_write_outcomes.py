@@ -9,15 +9,21 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from textual.widgets import Static
 
 from kstui.app import AppSettings, KstuiApp
+from kstui.backends.backend import BackendSettings
 from kstui.backends.kubeconfig import load_kubeconfig
 from kstui.config import Config
 from kstui.screens.confirm import ConfirmModal
 from kstui.screens.scale import ScaleModal
+from kstui.screens.workspace_forms import CreateWorkspaceModal
+from kstui.screens.workspaces import WorkspacesScreen
 from kstui.widgets.write_status import WriteStatus
 from tests.conftest import RunningSandbox
 from tests.ui.conftest import loaded, move_to, wait_until
+from tests.ui.test_workspaces import TEMPLATES, TenancyHost, modal, ready
+from tests.ui.test_workspaces import type_text as tenancy_type
 from tests.ui.test_writes import deployment, editor, make_namespace
 
 WAIT = 1.0
@@ -193,3 +199,26 @@ async def test_a_failed_edit_keeps_the_text_and_e_reopens_it(
         assert "InternalError" in second.split("\n# kept")[0]
         assert "mode: green" in second
         await wait_until(pilot, lambda: not kept.exists(), "kept file removed")
+
+
+async def test_a_workspaces_form_without_an_answer_reports_it_applied(
+        kube, sandbox, tmp_path) -> None:
+    app = TenancyHost(sandbox.kubeconfig, "host", tmp_path / "cache")
+    app.session.settings = BackendSettings(cache_dir=tmp_path / "cache", write_timeout=WAIT)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot, WorkspacesScreen)
+        await pilot.press("n")
+        form = await modal(pilot, CreateWorkspaceModal)
+        await tenancy_type(pilot, "ui-late")
+        late(sandbox, TEMPLATES)
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: "sending…" in str(
+            form.query_one("#outcome", Static).render()), "in flight")
+        await wait_until(pilot, lambda: isinstance(app.screen, WorkspacesScreen), "closed",
+                         timeout=30)
+        note = said(app, "created workspace ui-late")
+        assert note.message.endswith(
+            "no answer in 1 s; read back: ui-late exists as sent — applied")
+        assert sandbox.stored(("tenant.kubesphere.io", "workspacetemplates"), "",
+                              "ui-late") is not None
+    await kube.delete(f"{TEMPLATES}/ui-late")
