@@ -22,8 +22,9 @@ only the user's own changes are reapplied (without it, kstui cannot tell them ap
 
 def state_home(env: dict[str, str] | None = None) -> Path:
     env = dict(os.environ if env is None else env)
-    base = env.get("XDG_STATE_HOME") or str(Path(env.get("HOME", "~")).expanduser()
-                                             / ".local" / "state")
+    base = env.get("XDG_STATE_HOME") or str(
+        Path(env.get("HOME", "~")).expanduser() / ".local" / "state"
+    )
     return Path(base) / "kstui" / "edits"
 
 
@@ -45,8 +46,16 @@ def _stem(context: str, kind: str, namespace: str, name: str) -> str:
     return "_".join(_UNSAFE.sub("-", part) for part in (context, kind, namespace, name))
 
 
-def keep(context: str, kind: str, namespace: str, name: str, text: str, problem: str,
-         original: dict[str, Any] | None = None, directory: Path | None = None) -> Path:
+def keep(
+    context: str,
+    kind: str,
+    namespace: str,
+    name: str,
+    text: str,
+    problem: str,
+    original: dict[str, Any] | None = None,
+    directory: Path | None = None,
+) -> Path:
     """Write the text with `problem` on top, owner-only; return where it went."""
     directory = directory or state_home()
     directory.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -67,8 +76,9 @@ def keep(context: str, kind: str, namespace: str, name: str, text: str, problem:
     raise FileExistsError(f"no free name for a kept edit in {directory}")
 
 
-def find(context: str, kind: str, namespace: str, name: str,
-         directory: Path | None = None) -> KeptEdit | None:
+def find(
+    context: str, kind: str, namespace: str, name: str, directory: Path | None = None
+) -> KeptEdit | None:
     """The newest kept edit of this object, if any."""
     directory = directory or state_home()
     try:

@@ -41,8 +41,16 @@ def was_sent(exc: BaseException) -> bool:
     """False when the request never reached the server (so it certainly did nothing)."""
     import httpx  # loaded with the client, not at start (screens import this module)
 
-    return not isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout,
-                                httpx.ProxyError, httpx.UnsupportedProtocol))
+    return not isinstance(
+        exc,
+        (
+            httpx.ConnectError,
+            httpx.ConnectTimeout,
+            httpx.PoolTimeout,
+            httpx.ProxyError,
+            httpx.UnsupportedProtocol,
+        ),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,8 +96,15 @@ def report(outcome: Outcome) -> None:
 
 # ---------------------------------------------------------------------- reading back
 
-async def settle(client: KubeClient, method: str, path: str, content: bytes | None,
-                 content_type: str, waited: float) -> Outcome:
+
+async def settle(
+    client: KubeClient,
+    method: str,
+    path: str,
+    content: bytes | None,
+    content_type: str,
+    waited: float,
+) -> Outcome:
     """Read the object back and say whether it holds what the write sent."""
     try:
         sent = _decode(content, content_type)
@@ -97,12 +112,12 @@ async def settle(client: KubeClient, method: str, path: str, content: bytes | No
         sent = None
     try:
         if method == "POST":
-            name = ((sent or {}).get("metadata") or {}).get("name") \
-                if isinstance(sent, dict) else None
+            name = (
+                ((sent or {}).get("metadata") or {}).get("name") if isinstance(sent, dict) else None
+            )
             if not name:
                 return Outcome(None, "the server picks the name; look in the list", waited)
-            return _created(name, await _get(client, f"{path.rstrip('/')}/{name}"), sent,
-                            waited)
+            return _created(name, await _get(client, f"{path.rstrip('/')}/{name}"), sent, waited)
         latest = await _get(client, path)
         if method == "DELETE":
             return _deleted(latest, waited)
@@ -138,8 +153,9 @@ def _deleted(latest: dict[str, Any] | None, waited: float) -> Outcome:
     return Outcome(False, "it is still there", waited, latest)
 
 
-def _created(name: str, latest: dict[str, Any] | None, sent: dict[str, Any],
-             waited: float) -> Outcome:
+def _created(
+    name: str, latest: dict[str, Any] | None, sent: dict[str, Any], waited: float
+) -> Outcome:
     if latest is None:
         return Outcome(False, f"no {name}", waited)
     if not _mismatches(_stable(sent), latest, ()):
@@ -175,8 +191,10 @@ def _patched(sent: Any, content_type: str, latest: dict[str, Any], waited: float
 def _json_patched(ops: Any, latest: dict[str, Any], waited: float) -> Outcome:
     checked: list[tuple[str, ...]] = []
     for op in ops if isinstance(ops, list) else []:
-        keys = tuple(part.replace("~1", "/").replace("~0", "~")
-                     for part in str(op.get("path", "")).split("/")[1:])
+        keys = tuple(
+            part.replace("~1", "/").replace("~0", "~")
+            for part in str(op.get("path", "")).split("/")[1:]
+        )
         if op.get("op") in ("add", "replace") and "-" not in keys:
             if _mismatches(op.get("value"), _at(latest, keys), keys):
                 return Outcome(False, _found(latest, keys, _MISSING), waited, latest)
@@ -192,16 +210,17 @@ def _json_patched(ops: Any, latest: dict[str, Any], waited: float) -> Outcome:
 
 # ---------------------------------------------------------------------- comparing
 
+
 def _stable(obj: dict[str, Any]) -> dict[str, Any]:
     """What was sent, without the fields the server owns."""
     clean = {k: v for k, v in obj.items() if k != "status"}
-    clean["metadata"] = {k: v for k, v in (obj.get("metadata") or {}).items()
-                         if k not in _VOLATILE}
+    clean["metadata"] = {k: v for k, v in (obj.get("metadata") or {}).items() if k not in _VOLATILE}
     return clean
 
 
-def _mismatches(expected: Any, actual: Any, keys: tuple[str, ...], *,
-                subset_lists: bool = False) -> list[tuple[str, ...]]:
+def _mismatches(
+    expected: Any, actual: Any, keys: tuple[str, ...], *, subset_lists: bool = False
+) -> list[tuple[str, ...]]:
     """The places where `actual` does not hold `expected`. Fields the server added are fine;
     None in a mapping means the key must be gone (merge-patch deletion)."""
     if isinstance(expected, dict):
@@ -216,27 +235,33 @@ def _mismatches(expected: Any, actual: Any, keys: tuple[str, ...], *,
                 if actual.get(key) is not None:
                     found.append(here)
             else:
-                found += _mismatches(value, actual.get(key, _MISSING), here,
-                                     subset_lists=subset_lists)
+                found += _mismatches(
+                    value, actual.get(key, _MISSING), here, subset_lists=subset_lists
+                )
         return found
     if isinstance(expected, list):
         if not isinstance(actual, list):
             return [keys]
         if subset_lists:
-            ok = all(any(not _mismatches(e, a, keys, subset_lists=True) for a in actual)
-                     for e in expected)
+            ok = all(
+                any(not _mismatches(e, a, keys, subset_lists=True) for a in actual)
+                for e in expected
+            )
             return [] if ok else [keys]
         if len(expected) != len(actual):
             return [keys]
-        return [k for e, a in zip(expected, actual, strict=True)
-                for k in _mismatches(e, a, keys)]
+        return [k for e, a in zip(expected, actual, strict=True) for k in _mismatches(e, a, keys)]
     return [] if expected == actual else [keys]
 
 
 def _leaves(obj: Any, keys: tuple[str, ...]) -> list[tuple[str, ...]]:
     if isinstance(obj, dict) and obj:
-        return [leaf for key, value in obj.items() if not str(key).startswith("$")
-                for leaf in _leaves(value, (*keys, str(key)))]
+        return [
+            leaf
+            for key, value in obj.items()
+            if not str(key).startswith("$")
+            for leaf in _leaves(value, (*keys, str(key)))
+        ]
     return [keys]
 
 

@@ -51,7 +51,8 @@ class ObjectEditor:
         """True when a change was saved. A text the server did not take is kept on disk, and
         the next edit of the same object reopens it (kept_edits.py)."""
         kind, client = self.kind, self.client
-        kept = kept_edits.find(self.context, kind.resource, namespace, name)
+        kept = await asyncio.to_thread(kept_edits.find, self.context, kind.resource,
+                                       namespace, name)
         original = kept.original if kept else None
         server_copy = original or await actions.fetch(client, kind, namespace, name)
         base = describe.to_yaml(server_copy, reveal_secrets=True)
@@ -85,7 +86,7 @@ class ObjectEditor:
                 text, problem = edited_text, f"{error.detail}\n{causes}".strip()
                 continue
             except Exception as error:
-                if self.keep(edited_text, original, namespace, name, error) and kept:
+                if await self.keep(edited_text, original, namespace, name, error) and kept:
                     kept_edits.discard(kept)  # the new file holds the newer text
                 return False
             if kept is not None:
@@ -118,8 +119,8 @@ class ObjectEditor:
             self.app.notify(f"saved {self.label}")
         return True
 
-    def keep(self, text: str, original: dict[str, Any] | None, namespace: str, name: str,
-             error: BaseException) -> bool:
+    async def keep(self, text: str, original: dict[str, Any] | None, namespace: str,
+                   name: str, error: BaseException) -> bool:
         """The server did not take the text (or may not have): keep it and say where."""
         if isinstance(error, NoAnswer):
             title = f"edit of {self.label}: " + ("not applied" if error.applied is False
@@ -131,8 +132,8 @@ class ObjectEditor:
         else:
             title, why = f"edit of {self.label} not saved", f"{type(error).__name__}: {error}"
         try:
-            path = kept_edits.keep(self.context, self.kind.resource, namespace, name, text,
-                                   f"not saved: {why}", original)
+            path = await asyncio.to_thread(kept_edits.keep, self.context, self.kind.resource,
+                                           namespace, name, text, f"not saved: {why}", original)
         except OSError as failure:
             self.app.notify(f"{why}\nand your text could not be kept: {failure}", title=title,
                             severity="error", timeout=20)

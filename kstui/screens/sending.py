@@ -19,8 +19,14 @@ from kstui.widgets.resource_table import ResourceTable
 from kstui.widgets.write_status import WriteStatus
 
 
-async def send_write(node: DOMNode, host: WriteHost, key: str, doing: str, what: str,
-                     write: Callable[[], Awaitable[object]]) -> bool:
+async def send_write(
+    node: DOMNode,
+    host: WriteHost,
+    key: str,
+    doing: str,
+    what: str,
+    write: Callable[[], Awaitable[object]],
+) -> bool:
     """`doing` shows until the answer ("scaling Deployment shop/web to 5…"); `what` names
     the write in the outcome ("scale of Deployment shop/web"). True when it was applied."""
     token = host.write_began(key, doing)
@@ -30,9 +36,12 @@ async def send_write(node: DOMNode, host: WriteHost, key: str, doing: str, what:
             await write()
         applied = True
     except NoAnswer as error:
-        node.notify(f"{what}: {error.detail}", timeout=15,
-                    title="not applied" if error.applied is False else "outcome unknown",
-                    severity="error" if error.applied is False else "warning")
+        node.notify(
+            f"{what}: {error.detail}",
+            timeout=15,
+            title="not applied" if error.applied is False else "outcome unknown",
+            severity="error" if error.applied is False else "warning",
+        )
     except Exception as error:
         notify_failure(node, error)
     finally:
@@ -65,10 +74,14 @@ class WritesInFlight(Screen[None]):
         self.in_flight: dict[int, str] = {}
         """WriteStatus token → row key, while a write waits for its answer."""
 
-    def _send(self, key: str, doing: str, what: str,
-              write: Callable[[], Awaitable[object]]) -> None:
-        self.app.run_worker(send_write(self.app, self, key, doing, what, write),
-                            group="write-send", exit_on_error=False)
+    def _send(
+        self, key: str, doing: str, what: str, write: Callable[[], Awaitable[object]]
+    ) -> None:
+        self.app.run_worker(
+            send_write(self.app, self, key, doing, what, write),
+            group="write-send",
+            exit_on_error=False,
+        )
 
     def write_began(self, key: str, text: str) -> int:
         if not self.is_attached:

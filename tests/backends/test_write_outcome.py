@@ -37,11 +37,19 @@ async def client(sandbox: RunningSandbox) -> AsyncIterator[KubeClient]:
 
 async def configmap(client: KubeClient, sandbox: RunningSandbox) -> str:
     namespace = f"wo-{uuid.uuid4().hex[:6]}"
-    await client.create("/api/v1/namespaces", {"apiVersion": "v1", "kind": "Namespace",
-                                               "metadata": {"name": namespace}})
-    await client.create(f"/api/v1/namespaces/{namespace}/configmaps", {
-        "apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "settings"},
-        "data": {"mode": "blue"}})
+    await client.create(
+        "/api/v1/namespaces",
+        {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}},
+    )
+    await client.create(
+        f"/api/v1/namespaces/{namespace}/configmaps",
+        {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {"name": "settings"},
+            "data": {"mode": "blue"},
+        },
+    )
     return f"/api/v1/namespaces/{namespace}/configmaps"
 
 
@@ -50,30 +58,33 @@ def late(sandbox: RunningSandbox, prefix: str, *, applied: bool = True) -> None:
 
 
 async def test_a_late_patch_that_was_applied_returns_the_object_read_back(
-        client: KubeClient, sandbox: RunningSandbox) -> None:
+    client: KubeClient, sandbox: RunningSandbox
+) -> None:
     path = await configmap(client, sandbox)
     late(sandbox, path)
     with write_outcome.late_answers() as found:
         answer = await client.patch(f"{path}/settings", {"data": {"mode": "green"}})
     assert answer["data"] == {"mode": "green"}
-    assert [o.text for o in found] == [
-        "no answer in 1 s; read back: mode is green — applied"]
+    assert [o.text for o in found] == ["no answer in 1 s; read back: mode is green — applied"]
 
 
 async def test_a_late_patch_that_was_not_applied_raises_no_answer(
-        client: KubeClient, sandbox: RunningSandbox) -> None:
+    client: KubeClient, sandbox: RunningSandbox
+) -> None:
     path = await configmap(client, sandbox)
     late(sandbox, path, applied=False)
     with pytest.raises(NoAnswer) as raised:
         await client.patch(f"{path}/settings", {"data": {"mode": "green"}})
     assert raised.value.applied is False
-    assert raised.value.detail == \
-        "no answer in 1 s; read back: mode is blue, not green — not applied"
+    assert (
+        raised.value.detail == "no answer in 1 s; read back: mode is blue, not green — not applied"
+    )
     assert (await client.get(f"{path}/settings"))["data"] == {"mode": "blue"}
 
 
-async def test_put_post_and_delete_are_read_back(client: KubeClient,
-                                                 sandbox: RunningSandbox) -> None:
+async def test_put_post_and_delete_are_read_back(
+    client: KubeClient, sandbox: RunningSandbox
+) -> None:
     path = await configmap(client, sandbox)
     current = await client.get(f"{path}/settings")
     current["data"]["mode"] = "green"
@@ -81,12 +92,22 @@ async def test_put_post_and_delete_are_read_back(client: KubeClient,
     with write_outcome.late_answers() as found:
         await client.replace(f"{path}/settings", current)
         late(sandbox, path)
-        await client.create(path, {"apiVersion": "v1", "kind": "ConfigMap",
-                                   "metadata": {"name": "extra"}, "data": {"a": "1"}})
+        await client.create(
+            path,
+            {
+                "apiVersion": "v1",
+                "kind": "ConfigMap",
+                "metadata": {"name": "extra"},
+                "data": {"a": "1"},
+            },
+        )
         late(sandbox, path)
         await client.delete(f"{path}/extra")
-    assert [o.said for o in found] == ["your changes are there", "extra exists as sent",
-                                       "it is gone"]
+    assert [o.said for o in found] == [
+        "your changes are there",
+        "extra exists as sent",
+        "it is gone",
+    ]
     stale = dict(current, data={"mode": "red"})  # the resourceVersion read before the PUT
     late(sandbox, path, applied=False)
     with pytest.raises(NoAnswer) as raised:
@@ -113,8 +134,12 @@ async def test_a_write_that_was_never_sent_is_a_plain_failure(sandbox: RunningSa
 
 @contextlib.asynccontextmanager
 async def service_on(sandbox: RunningSandbox, cache: Path) -> AsyncIterator[WorkspaceService]:
-    session = Session(load_kubeconfig(str(sandbox.kubeconfig)), "host", "default",
-                      settings=BackendSettings(cache_dir=cache, write_timeout=WAIT))
+    session = Session(
+        load_kubeconfig(str(sandbox.kubeconfig)),
+        "host",
+        "default",
+        settings=BackendSettings(cache_dir=cache, write_timeout=WAIT),
+    )
     try:
         yield WorkspaceService(session)
     finally:
@@ -122,7 +147,8 @@ async def service_on(sandbox: RunningSandbox, cache: Path) -> AsyncIterator[Work
 
 
 async def test_a_workspaces_write_without_an_answer_goes_on_when_it_was_applied(
-        sandbox: RunningSandbox, tmp_path: Path) -> None:
+    sandbox: RunningSandbox, tmp_path: Path
+) -> None:
     """Deleting a workspace is two writes: the annotation's answer is late but it was
     applied, so the delete follows; a move that was not applied says so."""
     name = f"wsl-{uuid.uuid4().hex[:6]}"

@@ -15,11 +15,14 @@ CONFIGMAPS = "/api/v1/namespaces/default/configmaps"
 
 
 def test_a_late_answer_applies_first_or_not_at_all(
-        fresh_sandbox: Callable[..., RunningSandbox]) -> None:
+    fresh_sandbox: Callable[..., RunningSandbox],
+) -> None:
     running = fresh_sandbox(pods=0, kubesphere=False)
     faults = running.cluster().faults
-    stored = lambda name: running.call(running.cluster().store.get,  # noqa: E731
-                                       ("", "configmaps"), "default", name)
+
+    def stored(name: str) -> object:
+        return running.call(running.cluster().store.get, ("", "configmaps"), "default", name)
+
     with client(running) as http:
         http.get("/version")
         running.call(faults.answer_late, 1.0, CONFIGMAPS)

@@ -32,9 +32,17 @@ LATE = 4.0
 
 
 def slow_app(sandbox: RunningSandbox, tmp_path: Path, namespace: str, kind: str) -> KstuiApp:
-    return KstuiApp(AppSettings(load_kubeconfig(str(sandbox.kubeconfig)), "host", namespace,
-                                config=Config(), kind=kind, cache_dir=tmp_path / "cache",
-                                write_timeout=WAIT))
+    return KstuiApp(
+        AppSettings(
+            load_kubeconfig(str(sandbox.kubeconfig)),
+            "host",
+            namespace,
+            config=Config(),
+            kind=kind,
+            cache_dir=tmp_path / "cache",
+            write_timeout=WAIT,
+        )
+    )
 
 
 def late(sandbox: RunningSandbox, prefix: str, *, applied: bool = True) -> None:
@@ -58,7 +66,8 @@ async def scale_to_five(pilot: Any, app: KstuiApp) -> None:
 
 
 async def test_scale_without_an_answer_shows_in_flight_then_reads_back_applied(
-        kube, sandbox, tmp_path) -> None:
+    kube, sandbox, tmp_path
+) -> None:
     await make_namespace(kube, "wo-scale")
     app = slow_app(sandbox, tmp_path, "wo-scale", "deploy")
     async with app.run_test(size=(100, 30)) as pilot:
@@ -66,8 +75,9 @@ async def test_scale_without_an_answer_shows_in_flight_then_reads_back_applied(
         late(sandbox, "/apis/apps/v1/namespaces/wo-scale/deployments/web/scale")
         await scale_to_five(pilot, app)
         status = app.screen.query_one(WriteStatus)
-        await wait_until(pilot, lambda: status.texts == [
-            "scaling Deployment wo-scale/web to 5…"], "in flight")
+        await wait_until(
+            pilot, lambda: status.texts == ["scaling Deployment wo-scale/web to 5…"], "in flight"
+        )
         assert status.display
         assert rows.cursor_key in rows._pending
         what = "scale of Deployment wo-scale/web: "
@@ -82,19 +92,20 @@ async def test_scale_without_an_answer_shows_in_flight_then_reads_back_applied(
 
 
 async def test_scale_without_an_answer_that_was_not_applied_says_so(
-        kube, sandbox, tmp_path) -> None:
+    kube, sandbox, tmp_path
+) -> None:
     await make_namespace(kube, "wo-noscale")
     app = slow_app(sandbox, tmp_path, "wo-noscale", "deploy")
     async with app.run_test(size=(100, 30)) as pilot:
         rows = await loaded(pilot)
-        late(sandbox, "/apis/apps/v1/namespaces/wo-noscale/deployments/web/scale",
-             applied=False)
+        late(sandbox, "/apis/apps/v1/namespaces/wo-noscale/deployments/web/scale", applied=False)
         await scale_to_five(pilot, app)
         what = "scale of Deployment wo-noscale/web: "
         await wait_until(pilot, lambda: said(app, what), "the outcome", timeout=30)
         note = said(app, what)
-        assert note.message == \
-            what + "no answer in 1 s; read back: replicas is 1, not 5 — not applied"
+        assert (
+            note.message == what + "no answer in 1 s; read back: replicas is 1, not 5 — not applied"
+        )
         assert note.severity == "error"
         assert note.title == "not applied"
         assert rows.cursor_key not in rows._pending  # no change is coming
@@ -113,8 +124,7 @@ async def test_delete_without_an_answer_reads_back_applied(kube, sandbox, tmp_pa
         await pilot.press("y")
         what = "delete of ConfigMap wo-delete/settings: "
         await wait_until(pilot, lambda: said(app, what), "the outcome", timeout=30)
-        assert said(app, what).message == \
-            what + "no answer in 1 s; read back: it is gone — applied"
+        assert said(app, what).message == what + "no answer in 1 s; read back: it is gone — applied"
         assert sandbox.stored(("", "configmaps"), "wo-delete", "settings") is None
 
 
@@ -123,7 +133,8 @@ def kept_files(tmp_path: Path) -> list[Path]:
 
 
 async def test_edit_put_without_an_answer_reads_back_applied(
-        kube, sandbox, tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    kube, sandbox, tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     await make_namespace(kube, "wo-edit")
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
     monkeypatch.setenv("KUBE_EDITOR", editor(tmp_path, "text = text.replace('blue', 'green')\n"))
@@ -135,14 +146,17 @@ async def test_edit_put_without_an_answer_reads_back_applied(
         await pilot.press("e")
         what = "edit of ConfigMap wo-edit/settings: "
         await wait_until(pilot, lambda: said(app, what), "the outcome", timeout=30)
-        assert said(app, what).message == \
-            what + "no answer in 1 s; read back: your changes are there — applied"
+        assert (
+            said(app, what).message
+            == what + "no answer in 1 s; read back: your changes are there — applied"
+        )
         assert configmap(sandbox, "wo-edit")["data"]["mode"] == "green"
         assert kept_files(tmp_path) == []
 
 
 async def test_edit_put_without_an_answer_not_applied_keeps_the_text(
-        kube, sandbox, tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    kube, sandbox, tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     await make_namespace(kube, "wo-noedit")
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
     monkeypatch.setenv("KUBE_EDITOR", editor(tmp_path, "text = text.replace('blue', 'green')\n"))
@@ -162,21 +176,40 @@ async def test_edit_put_without_an_answer_not_applied_keeps_the_text(
 
 
 async def test_a_failed_edit_keeps_the_text_and_e_reopens_it(
-        kube, sandbox, tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    kube, sandbox, tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     await make_namespace(kube, "wo-kept")
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
     # The first pass edits, then arms a 500 for the PUT that follows (the GET came before).
-    fault = {"action": "fail", "count": 1, "status": 500,
-             "pathPrefix": "/api/v1/namespaces/wo-kept/configmaps/settings"}
-    monkeypatch.setenv("KUBE_EDITOR", editor(tmp_path, (
-        "import httpx\n"
-        "if calls == 1:\n"
-        "    text = text.replace('blue', 'green')\n"
-        f"    httpx.post('{sandbox.url()}/sandbox/faults', json={json.dumps(fault)}, "
-        f"verify={sandbox.ca_file()!r}, "
-        f"headers={{'Authorization': 'Bearer {sandbox.token()}'}}).raise_for_status()\n")))
-    app = KstuiApp(AppSettings(load_kubeconfig(str(sandbox.kubeconfig)), "host", "wo-kept",
-                               kind="cm", cache_dir=tmp_path / "cache"))
+    fault = {
+        "action": "fail",
+        "count": 1,
+        "status": 500,
+        "pathPrefix": "/api/v1/namespaces/wo-kept/configmaps/settings",
+    }
+    monkeypatch.setenv(
+        "KUBE_EDITOR",
+        editor(
+            tmp_path,
+            (
+                "import httpx\n"
+                "if calls == 1:\n"
+                "    text = text.replace('blue', 'green')\n"
+                f"    httpx.post('{sandbox.url()}/sandbox/faults', json={json.dumps(fault)}, "
+                f"verify={sandbox.ca_file()!r}, "
+                f"headers={{'Authorization': 'Bearer {sandbox.token()}'}}).raise_for_status()\n"
+            ),
+        ),
+    )
+    app = KstuiApp(
+        AppSettings(
+            load_kubeconfig(str(sandbox.kubeconfig)),
+            "host",
+            "wo-kept",
+            kind="cm",
+            cache_dir=tmp_path / "cache",
+        )
+    )
     async with app.run_test(size=(100, 30)) as pilot:
         await loaded(pilot)
         await move_to(pilot, "settings")
@@ -192,8 +225,12 @@ async def test_a_failed_edit_keeps_the_text_and_e_reopens_it(
         assert configmap(sandbox, "wo-kept")["data"]["mode"] == "blue"
 
         await pilot.press("e")  # reopens the kept text, the error on top; saving sends it
-        await wait_until(pilot, lambda: configmap(sandbox, "wo-kept")["data"]["mode"]
-                         == "green", "saved from the kept text", timeout=30)
+        await wait_until(
+            pilot,
+            lambda: configmap(sandbox, "wo-kept")["data"]["mode"] == "green",
+            "saved from the kept text",
+            timeout=30,
+        )
         second = (tmp_path / "seen2.yaml").read_text()
         assert second.startswith("# not saved: ")
         assert "InternalError" in second.split("\n# kept")[0]
@@ -202,7 +239,8 @@ async def test_a_failed_edit_keeps_the_text_and_e_reopens_it(
 
 
 async def test_a_workspaces_form_without_an_answer_reports_it_applied(
-        kube, sandbox, tmp_path) -> None:
+    kube, sandbox, tmp_path
+) -> None:
     app = TenancyHost(sandbox.kubeconfig, "host", tmp_path / "cache")
     app.session.settings = BackendSettings(cache_dir=tmp_path / "cache", write_timeout=WAIT)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -212,13 +250,20 @@ async def test_a_workspaces_form_without_an_answer_reports_it_applied(
         await tenancy_type(pilot, "ui-late")
         late(sandbox, TEMPLATES)
         await pilot.press("ctrl+s")
-        await wait_until(pilot, lambda: "sending…" in str(
-            form.query_one("#outcome", Static).render()), "in flight")
-        await wait_until(pilot, lambda: isinstance(app.screen, WorkspacesScreen), "closed",
-                         timeout=30)
+        await wait_until(
+            pilot,
+            lambda: "sending…" in str(form.query_one("#outcome", Static).render()),
+            "in flight",
+        )
+        await wait_until(
+            pilot, lambda: isinstance(app.screen, WorkspacesScreen), "closed", timeout=30
+        )
         note = said(app, "created workspace ui-late")
         assert note.message.endswith(
-            "no answer in 1 s; read back: ui-late exists as sent — applied")
-        assert sandbox.stored(("tenant.kubesphere.io", "workspacetemplates"), "",
-                              "ui-late") is not None
+            "no answer in 1 s; read back: ui-late exists as sent — applied"
+        )
+        assert (
+            sandbox.stored(("tenant.kubesphere.io", "workspacetemplates"), "", "ui-late")
+            is not None
+        )
     await kube.delete(f"{TEMPLATES}/ui-late")
