@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -61,18 +62,24 @@ def keep(
     directory.mkdir(parents=True, exist_ok=True, mode=0o700)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%fZ")
     header = "".join(f"# {line}\n" for line in problem.splitlines())
-    for attempt in range(100):
-        suffix = f"-{attempt}" if attempt else ""
-        path = directory / f"{_stem(context, kind, namespace, name)}_{stamp}{suffix}.yaml"
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            continue
+    # Written whole under a hidden name, then linked into place: never seen half-written,
+    # never replacing another kept edit.
+    fd, draft = tempfile.mkstemp(dir=directory, prefix=".draft-")  # mode 0600
+    try:
         with os.fdopen(fd, "w") as file:
             file.write(header + text)
-        if original is not None:
-            _ORIGINALS[path] = original
-        return path
+        for attempt in range(100):
+            suffix = f"-{attempt}" if attempt else ""
+            path = directory / f"{_stem(context, kind, namespace, name)}_{stamp}{suffix}.yaml"
+            try:
+                os.link(draft, path)
+            except FileExistsError:
+                continue
+            if original is not None:
+                _ORIGINALS[path] = original
+            return path
+    finally:
+        os.unlink(draft)
     raise FileExistsError(f"no free name for a kept edit in {directory}")
 
 

@@ -166,7 +166,9 @@ async def test_edit_put_without_an_answer_not_applied_keeps_the_text(
         await move_to(pilot, "settings")
         late(sandbox, "/api/v1/namespaces/wo-noedit/configmaps/settings", applied=False)
         await pilot.press("e")
-        await wait_until(pilot, lambda: kept_files(tmp_path), "kept", timeout=30)
+        await wait_until(
+            pilot, lambda: said(app, "no answer") or said(app, "PUT"), "kept", timeout=30
+        )
         [kept] = kept_files(tmp_path)
         assert "mode: green" in kept.read_text()
         note = next(n for n in app._notifications if str(kept) in n.message)
@@ -214,7 +216,9 @@ async def test_a_failed_edit_keeps_the_text_and_e_reopens_it(
         await loaded(pilot)
         await move_to(pilot, "settings")
         await pilot.press("e")
-        await wait_until(pilot, lambda: kept_files(tmp_path), "kept", timeout=30)
+        await wait_until(
+            pilot, lambda: said(app, "no answer") or said(app, "PUT"), "kept", timeout=30
+        )
         [kept] = kept_files(tmp_path)
         assert kept.name.startswith("host_configmaps_wo-kept_settings_")
         assert stat.S_IMODE(kept.stat().st_mode) == 0o600
