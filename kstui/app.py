@@ -44,6 +44,8 @@ class AppSettings:
     """Tests and snapshots freeze ages and the data-age clock."""
     cache_dir: Path | None = None
     """Where discovery is cached (default $XDG_CACHE_HOME/kstui)."""
+    write_timeout: float = 30.0
+    """Seconds a write waits for its answer before it is read back."""
 
 
 def binding_ids() -> set[str]:
@@ -93,7 +95,8 @@ class KstuiApp(KeyGate):
             readonly=lambda context: settings.readonly or config.is_readonly(context),
             settings=BackendSettings(grace_seconds=config.refresh.grace_seconds,
                                      page_size=config.refresh.page_size,
-                                     cache_dir=settings.cache_dir),
+                                     cache_dir=settings.cache_dir,
+                                     write_timeout=settings.write_timeout),
             aliases=config.aliases)
         self.coalesce_seconds = config.refresh.coalesce_ms / 1000
         self.first_frame = asyncio.Event()

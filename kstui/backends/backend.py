@@ -33,6 +33,8 @@ class BackendSettings:
     watch_bounds: tuple[tuple[str, float], ...] = ()
     """WatchCache liveness bounds by name (probe_after, probe_timeout, list_timeout,
     quiet_relist); empty: cache.py's defaults."""
+    write_timeout: float = 30.0
+    """Seconds a write waits for its answer before kstui reads the object back."""
 
 
 class Backend:
@@ -84,7 +86,7 @@ class Backend:
 
         connection = await connect(self.kubeconfig, self.info.name)
         self.notice = connection.notice
-        client = KubeClient(connection)
+        client = KubeClient(connection, write_timeout=self.settings.write_timeout)
         self.caches = CacheManager(client, grace=self.settings.grace_seconds,
                                    **dict(self.settings.watch_bounds))
         cache_dir = (self.settings.cache_dir or cache_home()) / "discovery"

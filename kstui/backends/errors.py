@@ -113,3 +113,17 @@ def api_error(status_code: int, body: dict[str, Any] | None, what: str,
         return TooManyRequests(status_code, title, message, hint, reason, body,
                                retry_after=retry_after or 1.0)
     return cls(status_code, title, message, hint, reason, body)
+
+
+class NoAnswer(KstuiError):
+    """A write was sent but its answer never came (a read timeout, a dropped connection), and
+    reading the object back did not show it applied: `applied` is False when the read-back
+    shows it was not, None when that is still unknown. See write_outcome.py."""
+
+    def __init__(self, title: str, detail: str = "", hint: str = "", *,
+                 applied: bool | None = None, waited: float = 0.0, said: str = "") -> None:
+        super().__init__(title, detail, hint)
+        self.applied = applied
+        self.waited = waited
+        self.said = said
+        """What the read-back found ("replicas is 3"), or why it could not tell."""

@@ -12,11 +12,13 @@ from typing import Any, Literal, Protocol
 import httpx
 import orjson
 
+from kstui.backends import write_outcome
 from kstui.backends.connect_errors import proxy_failure, tls_failure
 from kstui.backends.errors import (
     ApiError,
     Gone,
     KstuiError,
+    NoAnswer,
     Unauthorized,
     Unreachable,
     api_error,
@@ -69,8 +71,10 @@ class KubeClient:
     """One per context. Paths are API paths (`/api/v1/namespaces/x/pods`)."""
 
     def __init__(self, connection: Connection, *, timeout: float = 30.0,
-                 user_agent: str = "kstui") -> None:
+                 write_timeout: float = 30.0, user_agent: str = "kstui") -> None:
         self.connection = connection
+        self.write_timeout = write_timeout
+        """How long a write waits for its answer before it is read back (write_outcome.py)."""
         self._http = httpx.AsyncClient(
             base_url=connection.server, verify=connection.verify, proxy=connection.proxy,
             timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
@@ -161,18 +165,45 @@ class KubeClient:
             headers["Content-Type"] = content_type
         if accept:
             headers["Accept"] = accept
-        async with self._open(method, path, params=params, content=content,
-                              headers=headers) as response:
-            try:
-                data = await response.aread()
-            except httpx.HTTPError as exc:
-                raise self._unreachable(method, path, exc) from exc
+        write = write_outcome.is_write(method, path, params)
+        try:
+            async with self._open(method, path, params=params, content=content,
+                                  headers=headers, read_timeout=self.write_timeout
+                                  if write else "default") as response:
+                try:
+                    data = await response.aread()
+                except httpx.HTTPError as exc:
+                    raise self._unreachable(method, path, exc) from exc
+        except Unreachable as error:
+            if not write or error.__cause__ is None:
+                raise
+            return await self._settle(method, path, content, content_type, error)
         if not data:
             return None
         try:
             return _decode(data)
         except orjson.JSONDecodeError:
             return data.decode(errors="replace")
+
+    async def _settle(self, method: str, path: str, content: bytes | None,
+                      content_type: str, error: Unreachable) -> Any:
+        """A write that failed in transport. Never sent: it failed. Sent but unanswered:
+        read the object back; applied → its state as the answer, else NoAnswer."""
+        cause = error.__cause__
+        if not write_outcome.was_sent(cause):  # type: ignore[arg-type]
+            raise Unreachable(error.title, f"{error.detail} (the {method} was not sent)",
+                              error.hint) from cause
+        outcome = await write_outcome.settle(self, method, path, content, content_type,
+                                             self.write_timeout)
+        if outcome.applied:
+            write_outcome.report(outcome)
+            return outcome.latest if outcome.latest is not None else \
+                {"kind": "Status", "apiVersion": "v1", "status": "Success"}
+        raise NoAnswer(f"{self._what(method, path)}: no answer", outcome.text,
+                       "send it again" if outcome.applied is False
+                       else "look at the object before you send it again",
+                       applied=outcome.applied, waited=self.write_timeout,
+                       said=outcome.said) from cause
 
     # ------------------------------------------------------------------ verbs
 

@@ -1,4 +1,5 @@
-"""Faults a test can inject into one sandbox cluster: dropped watches, 410s, 429/500s, latency."""
+"""Faults a test can inject into one sandbox cluster: dropped watches, 410s, 429/500s, latency,
+late answers to writes."""
 
 from __future__ import annotations
 
@@ -40,6 +41,18 @@ class _Failure:
         return ApiError.internal("injected fault")
 
 
+WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+
+
+@dataclass(slots=True)
+class _LateAnswer:
+    seconds: float
+    remaining: int
+    path_prefix: str
+    methods: tuple[str, ...]
+    applied: bool
+
+
 @dataclass(slots=True)
 class Faults:
     latency: float = 0.0
@@ -57,6 +70,7 @@ class Faults:
     muted_watches: bool = False
     """Open watches send nothing, not even bookmarks, while requests are answered."""
     _failures: list[_Failure] = field(default_factory=list)
+    _late: list[_LateAnswer] = field(default_factory=list)
 
     def drop_watches(self, abrupt: bool = True) -> None:
         """End every open watch now: abruptly (connection reset) or cleanly (as on a timeout)."""
@@ -83,12 +97,21 @@ class Faults:
     def watches_silent(self) -> bool:
         return self.hung or self.muted_watches
 
+    def answer_late(self, seconds: float, path_prefix: str = "", *, count: int = 1,
+                    applied: bool = True, methods: tuple[str, ...] = WRITE_METHODS) -> None:
+        """The next `count` requests under `path_prefix` (writes by default) answer `seconds`
+        late. `applied`: handled first, so the write is stored and only its answer is late;
+        otherwise not handled at all (a 504 after the delay, as from a server that gave up)."""
+        self._late.append(_LateAnswer(seconds, count, path_prefix,
+                                      tuple(m.upper() for m in methods), applied))
+
     def clear(self) -> None:
         self.hung = self.muted_watches = False
         self.latency = 0.0
         self.latency_prefix = ""
         self.drop_watches_after = None
         self._failures.clear()
+        self._late.clear()
 
     def take_failure(self, path: str) -> _Failure | None:
         for failure in self._failures:
@@ -98,6 +121,15 @@ class Faults:
                     self._failures.remove(failure)
                 self.taken.append((time.monotonic(), path, failure.status))
                 return failure
+        return None
+
+    def take_late(self, method: str, path: str) -> _LateAnswer | None:
+        for late in self._late:
+            if method in late.methods and path.startswith(late.path_prefix):
+                late.remaining -= 1
+                if late.remaining <= 0:
+                    self._late.remove(late)
+                return late
         return None
 
     def delay_for(self, path: str) -> float:

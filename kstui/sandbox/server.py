@@ -11,8 +11,14 @@ import orjson
 from aiohttp import web
 
 from kstui.sandbox import api, discovery, podlogs, podmetrics, proxy, reviews, watch
-from kstui.sandbox.auth import ANONYMOUS, INSECURE_ADMIN, MASTERS, Attributes, UserInfo, \
-    forbidden_message
+from kstui.sandbox.auth import (
+    ANONYMOUS,
+    INSECURE_ADMIN,
+    MASTERS,
+    Attributes,
+    UserInfo,
+    forbidden_message,
+)
 from kstui.sandbox.cluster import KUBERNETES_VERSION, SandboxCluster
 from kstui.sandbox.kinds import REVIEW_KINDS
 from kstui.sandbox.paths import RequestInfo, parse
@@ -77,7 +83,16 @@ async def guard(
         if user is None or (user is ANONYMOUS and path not in _PUBLIC_PATHS):
             raise ApiError.unauthorized()
         request[USER] = user
-        return await handler(request)
+        late = cluster.faults.take_late(request.method, path)
+        if late is None:
+            return await handler(request)
+        if not late.applied:
+            await asyncio.sleep(late.seconds)
+            raise ApiError(504, "Timeout", "Timeout: request did not complete within the "
+                           "allotted timeout", {})
+        response = await handler(request)  # stored now; only the answer is late
+        await asyncio.sleep(late.seconds)
+        return response
     except ApiError as error:
         return error_response(error)
     except ConnectionError:
@@ -233,6 +248,10 @@ async def _faults_endpoint(
         faults.hang(bool(command.get("on", True)))
     elif action == "mute-watches":
         faults.mute_watches(bool(command.get("on", True)))
+    elif action == "late":
+        faults.answer_late(float(command.get("seconds", 1.0)), command.get("pathPrefix", ""),
+                           count=int(command.get("count", 1)),
+                           applied=bool(command.get("applied", True)))
     elif action == "clear":
         faults.clear()
     else:

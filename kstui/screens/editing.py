@@ -1,5 +1,6 @@
 """ObjectEditor: `e` on a row. The object goes to $KUBE_EDITOR/$EDITOR as YAML and comes back
-to the server; a validation error reopens the editor, a conflict shows what changed meanwhile."""
+to the server; a validation error reopens the editor, a conflict shows what changed meanwhile,
+and any other failure keeps the text on disk for the next `e`."""
 
 from __future__ import annotations
 
@@ -10,38 +11,64 @@ import shlex
 import subprocess
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import yaml
 from textual.app import App, SuspendNotSupported
 
-from kstui.backends import actions, describe
-from kstui.backends.errors import Conflict, Invalid
+from kstui.backends import actions, describe, kept_edits, write_outcome
+from kstui.backends.errors import Conflict, Invalid, KstuiError, NoAnswer
 from kstui.backends.kinds import ResourceKind
 from kstui.screens.confirm import ConfirmModal
 
 if TYPE_CHECKING:
     from kstui.backends.kube import KubeClient
 
+KEPT_HINT = "kept by kstui: save to send it again; delete every line to discard it"
+
+
+class WriteHost(Protocol):
+    """Where a write in flight shows (the row's pending mark, the status line)."""
+
+    def write_began(self, key: str, text: str) -> int: ...
+
+    def write_ended(self, token: int, applied: bool) -> None: ...
+
 
 class ObjectEditor:
     def __init__(self, app: App[Any], client: KubeClient, kind: ResourceKind,
-                 label: str) -> None:
+                 label: str, *, context: str, key: str = "",
+                 host: WriteHost | None = None) -> None:
         self.app = app
         self.client = client
         self.kind = kind
         self.label = label
+        self.context = context
+        self.key = key
+        self.host = host
 
     async def edit(self, namespace: str, name: str) -> bool:
-        """True when a change was saved (the caller marks the row pending)."""
+        """True when a change was saved. A text the server did not take is kept on disk, and
+        the next edit of the same object reopens it (kept_edits.py)."""
         kind, client = self.kind, self.client
-        original = await actions.fetch(client, kind, namespace, name)
-        text = describe.to_yaml(original, reveal_secrets=True)
-        problem = ""
+        kept = await asyncio.to_thread(kept_edits.find, self.context, kind.resource,
+                                       namespace, name)
+        original = kept.original if kept else None
+        server_copy = original or await actions.fetch(client, kind, namespace, name)
+        base = describe.to_yaml(server_copy, reveal_secrets=True)
+        if kept is not None:
+            self.app.notify(f"reopening your kept edit {kept.path}", title=self.label)
+            text, problem = kept.text, f"{kept.problem}\n{KEPT_HINT}".strip()
+        else:
+            original, text, problem = server_copy, base, ""
         while True:
             edited_text = strip_problem(await self.run_editor(text, problem,
                                                               f"{kind.resource}-{name}"))
-            if edited_text.strip() == text.strip() or not edited_text.strip():
+            if kept is not None and edited_text.strip() in ("", base.strip()):
+                kept_edits.discard(kept)
+                self.app.notify(f"kept edit discarded: {kept.path}")
+                return False
+            if edited_text.strip() == base.strip() or not edited_text.strip():
                 self.app.notify("edit cancelled: no changes")
                 return False
             try:
@@ -52,17 +79,68 @@ class ObjectEditor:
                 text, problem = edited_text, f"not valid YAML: {exc}"
                 continue
             try:
-                await actions.save_edit(client, kind, edited)
+                saved = await self.save(original, edited, namespace, name)
             except Invalid as error:
                 causes = "\n".join(f"{c.get('field', '')}: {c.get('message', '')}"
                                    for c in error.causes)
                 text, problem = edited_text, f"{error.detail}\n{causes}".strip()
                 continue
-            except Conflict:
-                if not await self.reapply_after_conflict(original, edited, namespace, name):
-                    return False
+            except Exception as error:
+                if await self.keep(edited_text, original, namespace, name, error) and kept:
+                    kept_edits.discard(kept)  # the new file holds the newer text
+                return False
+            if kept is not None:
+                kept_edits.discard(kept)
+            return saved
+
+    async def save(self, original: dict[str, Any] | None, edited: dict[str, Any],
+                   namespace: str, name: str) -> bool:
+        """PUT (or reapply after a conflict), shown in flight; False if the user gave up."""
+        token = self.host.write_began(self.key, f"saving {self.label}…") if self.host else 0
+        applied = False
+        try:
+            with write_outcome.late_answers() as late:
+                try:
+                    await actions.save_edit(self.client, self.kind, edited)
+                except Conflict:
+                    if original is None:  # a kept text from an earlier run: no safe reapply
+                        raise
+                    if not await self.reapply_after_conflict(original, edited, namespace,
+                                                             name):
+                        return False
+            applied = True
+        finally:
+            if self.host is not None:
+                self.host.write_ended(token, applied)
+        if late:
+            self.app.notify(f"edit of {self.label}: {late[-1].text}", title="saved",
+                            timeout=12)
+        else:
             self.app.notify(f"saved {self.label}")
-            return True
+        return True
+
+    async def keep(self, text: str, original: dict[str, Any] | None, namespace: str,
+                   name: str, error: BaseException) -> bool:
+        """The server did not take the text (or may not have): keep it and say where."""
+        if isinstance(error, NoAnswer):
+            title = f"edit of {self.label}: " + ("not applied" if error.applied is False
+                                                  else "outcome unknown")
+            why = error.detail
+        elif isinstance(error, KstuiError):
+            title, why = f"edit of {self.label} not saved", \
+                "\n".join(p for p in (error.title, error.detail) if p)
+        else:
+            title, why = f"edit of {self.label} not saved", f"{type(error).__name__}: {error}"
+        try:
+            path = await asyncio.to_thread(kept_edits.keep, self.context, self.kind.resource,
+                                           namespace, name, text, f"not saved: {why}", original)
+        except OSError as failure:
+            self.app.notify(f"{why}\nand your text could not be kept: {failure}", title=title,
+                            severity="error", timeout=20)
+            return False
+        self.app.notify(f"{why}\nyour text is kept in {path}\npress e on the row to reopen it",
+                        title=title, severity="error", timeout=20)
+        return True
 
     async def reapply_after_conflict(self, original: dict[str, Any], edited: dict[str, Any],
                                      namespace: str, name: str) -> bool:

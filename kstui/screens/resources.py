@@ -11,7 +11,6 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from kstui import command_line
@@ -27,10 +26,12 @@ from kstui.screens.editing import ObjectEditor
 from kstui.screens.failures import notify_failure
 from kstui.screens.logs import LogsScreen
 from kstui.screens.scale import ScaleModal
+from kstui.screens.sending import WritesInFlight, reported
 from kstui.screens.text_view import TextViewScreen
 from kstui.widgets.context_bar import ContextBar
 from kstui.widgets.prompt import Prompt
 from kstui.widgets.resource_table import ResourceTable
+from kstui.widgets.write_status import WriteStatus
 
 WRITE_ACTIONS = frozenset({"edit", "delete", "scale", "restart"})
 POD_PARENTS = frozenset({"deployments", "replicasets", "statefulsets", "daemonsets", "jobs",
@@ -77,7 +78,7 @@ class Target:
     crumb: str = ""
 
 
-class ResourcesScreen(Screen[None]):
+class ResourcesScreen(WritesInFlight):
     DEFAULT_CSS = """
     ResourcesScreen #crumbs { height: 1; color: $text-muted; padding: 0 1; }
     ResourcesScreen ResourceTable { height: 1fr; }
@@ -179,6 +180,7 @@ class ResourcesScreen(Screen[None]):
                          frozen_age="updated 0s ago" if self.frozen_now else None)
         yield Static(self.crumbs(), id="crumbs", markup=False)
         yield ResourceTable(id="table")
+        yield WriteStatus(id="write-status")
         yield Prompt(self._complete, id="prompt")
         yield Footer(compact=True, show_command_palette=False)
 
@@ -270,7 +272,7 @@ class ResourcesScreen(Screen[None]):
         table.apply(project(delta.upserted, self.view), delta.deleted, reset=delta.reset)
         if self.pending:
             self.pending -= {row.key for row in delta.upserted} | set(delta.deleted)
-            table.set_pending(self.pending)
+            self._show_pending()
         if delta.loaded and not self.loaded:
             self.loaded = True
             self._focus_target()
@@ -513,9 +515,8 @@ class ResourcesScreen(Screen[None]):
         if not confirmed:
             return
         client = await self.backend.open()
-        await actions.delete(client, picked.kind, picked.namespace, picked.name)
-        self._mark_pending(picked.key)
-        self.notify(f"deleting {picked.label}")
+        self._send(picked.key, f"deleting {picked.label}…", f"delete of {picked.label}",
+                   lambda: actions.delete(client, picked.kind, picked.namespace, picked.name))
 
     @work(group="write", exclusive=True, exit_on_error=False)
     async def action_scale(self) -> None:
@@ -533,9 +534,9 @@ class ResourcesScreen(Screen[None]):
         count = await self.app.push_screen_wait(ScaleModal(picked.label, current))
         if count is None or count == current:
             return
-        await actions.scale(client, picked.kind, picked.namespace, picked.name, count)
-        self._mark_pending(picked.key)
-        self.notify(f"scaling {picked.label} to {count}")
+        self._send(picked.key, f"scaling {picked.label} to {count}…",
+                   f"scale of {picked.label}", lambda: actions.scale(
+                       client, picked.kind, picked.namespace, picked.name, count))
 
     @work(group="write", exclusive=True, exit_on_error=False)
     async def action_restart(self) -> None:
@@ -549,9 +550,9 @@ class ResourcesScreen(Screen[None]):
             return
         client = await self.backend.open()
         at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        await actions.restart(client, picked.kind, picked.namespace, picked.name, at)
-        self._mark_pending(picked.key)
-        self.notify(f"restarting {picked.label}")
+        self._send(picked.key, f"restarting {picked.label}…", f"restart of {picked.label}",
+                   lambda: actions.restart(client, picked.kind, picked.namespace, picked.name,
+                                           at))
 
     @work(group="write", exclusive=True, exit_on_error=False)
     async def action_edit(self) -> None:
@@ -559,13 +560,11 @@ class ResourcesScreen(Screen[None]):
         if picked is None:
             return
         client = await self.backend.open()
-        editor = ObjectEditor(self.app, client, picked.kind, picked.label)
-        if await editor.edit(picked.namespace, picked.name):
-            self._mark_pending(picked.key)
-
-    def _mark_pending(self, key: str) -> None:
-        self.pending.add(key)
-        self.query_one(ResourceTable).set_pending(self.pending)
+        editor = ObjectEditor(self.app, client, picked.kind, picked.label,
+                              context=self.context, key=picked.key, host=self)
+        # An app worker: the save is not cancelled by the next key or by leaving the screen.
+        self.app.run_worker(reported(self.app, editor.edit(picked.namespace, picked.name)),
+                            group="write-send", exit_on_error=False)
 
     # ------------------------------------------------------------------ prompt
 

@@ -19,6 +19,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
+from kstui.backends import write_outcome
 from kstui.backends.errors import KstuiError
 from kstui.backends.tenancy import (
     PartialFailure,
@@ -200,14 +201,17 @@ class FormModal(ModalScreen[FormResult | None]):
         button.disabled = True
         self.show_outcome("sending…", error=False)
         try:
-            summary, written = await self.send()
+            with write_outcome.late_answers() as late:
+                summary, written = await self.send()
         except PartialFailure as failure:
             self.wrote_something = True
             self.show_outcome(partial_text(failure))
         except Exception as error:
             self.show_outcome(error_text(error))
         else:
-            self.app.notify(summary, title="done")
+            # A write whose answer never came but which the read-back found applied.
+            notes = "".join(f"\n{outcome.text}" for outcome in late)
+            self.app.notify(summary + notes, title="done", timeout=15 if notes else None)
             self.dismiss(FormResult(summary, tuple(written)))
             return
         self.sending = False
