@@ -29,6 +29,7 @@ from kstui.screens.logs import LogsScreen
 from kstui.screens.scale import ScaleModal
 from kstui.screens.text_view import TextViewScreen
 from kstui.widgets.context_bar import ContextBar
+from kstui.widgets.plain import Plain
 from kstui.widgets.prompt import Prompt
 from kstui.widgets.resource_table import ResourceTable
 
@@ -162,7 +163,7 @@ class ResourcesScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield ContextBar(id="context-bar",
                          frozen_age="updated 0s ago" if self.frozen_now else None)
-        yield Static(self.crumbs(), id="crumbs", markup=False)
+        yield Plain(self.crumbs(), id="crumbs", one_line=True)
         yield ResourceTable(id="table")
         yield Prompt(self._complete, id="prompt")
         yield Footer(compact=True, show_command_palette=False)

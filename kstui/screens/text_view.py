@@ -12,6 +12,9 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from kstui.safe_text import inert
+from kstui.widgets.plain import Plain
+
 
 class TextViewScreen(Screen[None]):
     DEFAULT_CSS = """
@@ -40,13 +43,13 @@ class TextViewScreen(Screen[None]):
         self.revealed = False
 
     def compose(self) -> ComposeResult:
-        yield Static(self.title_text, id="title", markup=False)
+        yield Plain(self.title_text, id="title", one_line=True)
         with VerticalScroll():
             yield Static(self._renderable(), id="body")
         yield Footer(compact=True, show_command_palette=False)
 
     def _renderable(self) -> Any:
-        text = self.render_text(self.revealed)
+        text = inert(self.render_text(self.revealed))  # the object's strings are data
         if self.language and not self.app.no_color:
             from rich.syntax import Syntax  # pygments: ~15 ms, only when a YAML view opens
 
