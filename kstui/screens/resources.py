@@ -22,6 +22,7 @@ from kstui.backends.kinds import ResourceKind
 from kstui.backends.rows import Projection, project, projection
 from kstui.backends.session import Session
 from kstui.model import utc_now
+from kstui.safe_text import inert_line
 from kstui.screens.confirm import ConfirmModal
 from kstui.screens.editing import ObjectEditor
 from kstui.screens.failures import notify_failure
@@ -417,7 +418,7 @@ class ResourcesScreen(Screen[None]):
     def action_copy(self) -> None:
         picked = self.selected()
         if picked is not None:
-            self.app.copy_to_clipboard(picked.name)
+            self.app.copy_to_clipboard(inert_line(picked.name))  # pasted into shells
             self.notify(f"copied {picked.name}")
 
     def action_all_namespaces(self) -> None:

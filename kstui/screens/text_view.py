@@ -68,7 +68,8 @@ class TextViewScreen(Screen[None]):
         self.notify("secret values shown" if self.revealed else "secret values hidden")
 
     def action_copy(self) -> None:
-        self.app.copy_to_clipboard(self.render_text(self.revealed))
+        # what is shown: a paste into a shell must not carry the data's control characters
+        self.app.copy_to_clipboard(inert(self.render_text(self.revealed)))
         self.notify("copied to the clipboard (OSC 52)")
 
     def action_scroll(self, where: str) -> None:

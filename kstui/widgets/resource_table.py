@@ -190,8 +190,9 @@ class ResourceTable(ScrollView, can_focus=True):
         self._refresh_keys(changed)
 
     def set_empty_message(self, text: str) -> None:
-        """The muted line shown while there are no rows ("loading…", "no pods in payments")."""
-        self._empty_message = text
+        """The muted line shown while there are no rows ("loading…", "no pods in payments");
+        a title and a hint on two lines share the one line."""
+        self._empty_message = text.replace("\n", "  ")
         if not self._store.visible_count:
             self.refresh()
 
