@@ -131,6 +131,11 @@ async def _seed(kube: KubeClient) -> None:
             "spec": {"containers": [{"name": "app", "image": "nginx:1.27"}]},
         },
     )
+    # its log is served once it runs (the sandbox's kubelet starts it within seconds)
+    deadline = asyncio.get_running_loop().time() + 60
+    while (await kube.get(f"{pods}/hostile-a")).get("status", {}).get("phase") != "Running":
+        assert asyncio.get_running_loop().time() < deadline, "hostile-a never started"
+        await asyncio.sleep(0.1)
     await kube.patch(
         f"{pods}/hostile-b/status",
         {
