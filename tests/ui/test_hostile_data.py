@@ -95,7 +95,7 @@ async def _seed(kube: KubeClient) -> None:
             "spec": {
                 "containers": [
                     {"name": "app", "image": "nginx:1.27"},
-                    {"name": "side", "image": "envoy:1.30"},
+                    {"name": "side", "image": hostile("I")},  # IMAGE, and kubelet's events
                 ]
             },
         },
@@ -270,7 +270,7 @@ def test_hostile_data_never_reaches_the_terminal(fresh_sandbox, tmp_path: Path) 
         step(ESCAPE, "hostile-b")
 
         # the containers screen, then a container's log with hostile lines and a long one
-        step(ENTER, "› containers", "nginx:1.27", "envoy:1.30")
+        step(ENTER, "› containers", "nginx:1.27", "IMAGE", shown=(markup_shown("I"),))
         step(
             "l",
             "logs hostile/hostile-a [app]",
