@@ -119,7 +119,9 @@ def _run_sandbox(args: argparse.Namespace) -> int:
 
 
 def _fail(error: Exception) -> int:
-    sys.stderr.write(f"kstui: {error}\n")
+    from kstui.safe_text import inert  # messages quote kubeconfig names: never raw controls
+
+    sys.stderr.write(f"kstui: {inert(str(error))}\n")
     return 2
 
 

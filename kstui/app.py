@@ -21,6 +21,7 @@ from kstui.backends.session import Session
 from kstui.command_line import GoTo, Quit, SetContext, SetNamespace, ShowHelp
 from kstui.commands import KstuiCommands
 from kstui.config import Config
+from kstui.safe_text import inert, inert_line
 from kstui.screens.help import HelpModal, key_lines
 from kstui.screens.resources import ResourcesScreen, Target
 from kstui.widgets.key_gate import KeyGate
@@ -103,6 +104,13 @@ class KstuiApp(KeyGate):
         self._workspace_service: Any = None
         for name in SECTIONS:
             self.add_mode(name, lambda name=name: self._section_screen(name))
+
+    def notify(self, message: str, *, title: str = "", severity: Any = "information",
+               timeout: float | None = None, markup: bool = False) -> None:
+        """Every notification (screens' `self.notify` lands here) shows its text literally:
+        messages carry server words, which are never markup and never reach the terminal raw."""
+        super().notify(inert(message), title=inert_line(title), severity=severity,
+                       timeout=timeout, markup=False)
 
     def _section_screen(self, name: str) -> Screen[None]:
         if name == "workspaces":

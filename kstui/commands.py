@@ -6,6 +6,10 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.content import Content
+from textual.markup import escape
+
+from kstui.safe_text import inert_line
 
 if TYPE_CHECKING:
     from kstui.app import KstuiApp
@@ -13,6 +17,12 @@ if TYPE_CHECKING:
 
 class KstuiCommands(Provider):
     def _entries(self) -> list[tuple[str, Any, str]]:
+        """(text, callback, help); names come from the kubeconfig and the server, so both
+        strings are inert and must never be read as markup (the palette reads str as markup)."""
+        return [(inert_line(text), callback, escape(inert_line(help_text)))
+                for text, callback, help_text in self._raw_entries()]
+
+    def _raw_entries(self) -> list[tuple[str, Any, str]]:
         app: KstuiApp = self.app  # type: ignore[assignment]
         from kstui.app import SECTIONS
 
@@ -36,11 +46,12 @@ class KstuiCommands(Provider):
 
     async def discover(self) -> Hits:
         for text, callback, help_text in self._entries()[:40]:
-            yield DiscoveryHit(text, callback, help=help_text)
+            yield DiscoveryHit(Content(text), callback, text=text, help=help_text)
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
         for text, callback, help_text in self._entries():
             score = matcher.match(text)
             if score > 0:
-                yield Hit(score, matcher.highlight(text), callback, help=help_text)
+                shown = Content(text) if "[" in text else matcher.highlight(text)
+                yield Hit(score, shown, callback, text=text, help=help_text)

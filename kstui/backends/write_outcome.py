@@ -291,7 +291,7 @@ def _found(latest: Any, keys: tuple[str, ...], sent: Any) -> str:
 
 
 def _value(obj: Any, keys: tuple[str, ...]) -> str:
-    # TODO(inert): the value is server data on its way to a notification
+    # Server data on its way to a notification: the app's notify makes it inert.
     found = _at(obj, keys)
     if found is _MISSING or found is None:
         return "absent"

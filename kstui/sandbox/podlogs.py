@@ -13,6 +13,9 @@ from kstui.sandbox.loggen import LogGenerator, LogLine, format_line
 from kstui.sandbox.status import ApiError
 
 FOLLOW_POLL = 0.25
+LOG_ANNOTATION = "sandbox.kstui.io/log"
+"""Literal lines (newline-separated) each container of the pod has printed last: lets a test
+put exact text, escape sequences included, into a log."""
 
 
 def _container(call: Call, pod: dict[str, Any]) -> dict[str, Any]:
@@ -116,6 +119,11 @@ async def pod_log(call: Call) -> web.StreamResponse:
                                 (_status_of(pod, container["name"]).get("state") or {})):
         if generator.instance < int(_status_of(pod, container["name"]).get("restartCount") or 0):
             lines += [text + "\n" for text in generator.crash_tail()]
+    literal = (pod["metadata"].get("annotations") or {}).get(LOG_ANNOTATION)
+    if literal is not None:
+        lines += [text + "\n" for text in literal.split("\n")]
+        if tail is not None:
+            lines = lines[-tail:] if tail else []
     body = "".join(lines).encode()
     if limit is not None:
         body = body[:limit]

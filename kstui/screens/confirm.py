@@ -6,7 +6,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Static
+from textual.widgets import Button
+
+from kstui.widgets.plain import Plain
 
 
 class ConfirmModal(ModalScreen[bool]):
@@ -38,9 +40,9 @@ class ConfirmModal(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(self.question, id="question", markup=False)
+            yield Plain(self.question, id="question")
             if self.detail:
-                yield Static(self.detail, id="detail", markup=False)
+                yield Plain(self.detail, id="detail")
             with Horizontal():
                 yield Button("Cancel (n)", id="no")
                 yield Button(f"{self.yes_label} (y)", id="yes",

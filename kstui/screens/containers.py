@@ -16,6 +16,7 @@ from kstui.backends.backend import Backend
 from kstui.backends.errors import KstuiError
 from kstui.model import Column, Row, Tone
 from kstui.screens.logs import LogsScreen
+from kstui.widgets.plain import Plain
 from kstui.widgets.resource_table import ResourceTable
 
 COLUMNS = (Column("NAME", max_width=40), Column("IMAGE", max_width=60), Column("READY"),
@@ -54,7 +55,7 @@ class ContainersScreen(Screen[None]):
         self.crumb = crumb or self.pod_name
 
     def compose(self) -> ComposeResult:
-        yield Static(f"{self.crumb} › containers", id="crumbs", markup=False)
+        yield Plain(f"{self.crumb} › containers", id="crumbs", one_line=True)
         yield ResourceTable(id="table")
         yield Footer(compact=True, show_command_palette=False)
 

@@ -8,6 +8,8 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
+from kstui.widgets.plain import Plain
+
 COMMAND_HELP = """\
 :po  :deploy  :svc …        any kind by name, short name or kind (tab completes)
 :po payments  :po -A         in a namespace / all namespaces
@@ -74,10 +76,10 @@ class HelpModal(ModalScreen[None]):
         width = max((len(keys) for keys, _ in self.lines), default=8) + 2
         body = "\n".join(f"{keys:<{width}}{label}" for keys, label in self.lines)
         with VerticalScroll():
-            yield Static(f"Keys: {self.view_name}", classes="title", markup=False)
-            yield Static(body, markup=False)
+            yield Plain(f"Keys: {self.view_name}", classes="title")
+            yield Plain(body)
             yield Static("Commands", classes="title")
-            yield Static(COMMAND_HELP, markup=False)
+            yield Plain(COMMAND_HELP)
             yield Static("esc closes", classes="hint")
 
     async def action_dismiss(self, result: None = None) -> None:

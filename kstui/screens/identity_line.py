@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from textual.widgets import Static
-
 from kstui.backends.identities import Access, served_by
 from kstui.backends.tenancy import ClusterLink
+from kstui.widgets.plain import Plain
 
 CSS = """
 #clusters { height: auto; padding: 0 1; color: $text-muted; }
@@ -16,15 +15,15 @@ CSS = """
 """
 
 
-def cluster_line() -> Static:
-    return Static("", id="clusters", markup=False)
+def cluster_line() -> Plain:
+    return Plain("", id="clusters", one_line=True)
 
 
-def show_clusters(line: Static, links: Iterable[ClusterLink], session_context: str) -> None:
+def show_clusters(line: Plain, links: Iterable[ClusterLink], session_context: str) -> None:
     """ "host as alice · member: not reachable as alice (…)"; in warning colour as soon as one
     cluster is served by another user, or reachable only as one."""
     served = served_by(links, session_context)
-    # TODO(inert): user and cluster names come from the API servers
+    # User and cluster names come from the API servers: Plain makes them inert.
     line.update(" · ".join(text for _cluster, _access, text in served))
     line.set_class(any(access is not Access.OWN for _c, access, _t in served), "-other")
 

@@ -6,10 +6,12 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, Log, Static
+from textual.widgets import Footer, Log
 
 from kstui.backends.backend import Backend
 from kstui.backends.errors import KstuiError
+from kstui.safe_text import inert
+from kstui.widgets.plain import Plain
 
 MAX_LINES = 5_000
 """A ring buffer: a chatty container must not grow memory without bound."""
@@ -46,7 +48,7 @@ class LogsScreen(Screen[None]):
         return f"logs {where} @ {self.backend.name}"
 
     def compose(self) -> ComposeResult:
-        yield Static(self.heading + " · following", id="title", markup=False)
+        yield Plain(self.heading + " · following", id="title", one_line=True)
         yield Log(max_lines=MAX_LINES, auto_scroll=True, highlight=False)
         yield Footer(compact=True, show_command_palette=False)
 
@@ -58,12 +60,13 @@ class LogsScreen(Screen[None]):
         """Write what arrived since the last tick as one batch: one repaint, not one per line."""
         if self._pending:
             lines, self._pending = self._pending, []
-            self.query_one(Log).write_lines(lines)
+            # a container's output is data: its escape sequences are shown, never emitted
+            self.query_one(Log).write_lines(list(map(inert, lines)))
             self.line_count += len(lines)
 
     @work(exclusive=True, group="logs", exit_on_error=False)
     async def follow_log(self) -> None:
-        title = self.query_one("#title", Static)
+        title = self.query_one("#title", Plain)
         params = {"follow": "true", "tailLines": str(self.tail)}
         if self.container:
             params["container"] = self.container

@@ -26,6 +26,7 @@ from kstui.screens.resources import Target
 from kstui.screens.tenancy import OpenResources, TenancyScreen, or_error
 from kstui.screens.tenancy_forms import MemberModal, QuotaModal
 from kstui.widgets.context_bar import ContextBar
+from kstui.widgets.plain import Plain
 from kstui.widgets.quota_bars import QuotaBars
 from kstui.widgets.resource_table import ResourceTable
 
@@ -111,11 +112,11 @@ class ProjectDetailScreen(TenancyScreen):
     def compose(self) -> ComposeResult:
         yield ContextBar(id="context-bar",
                          frozen_age="updated 0s ago" if self.frozen_now else None)
-        yield Static(self.crumbs(), id="crumbs", markup=False)
+        yield Plain(self.crumbs(), id="crumbs", one_line=True)
         yield cluster_line()
-        yield Static("", id="workloads", markup=False)
+        yield Plain("", id="workloads", one_line=True)
         yield from self.compose_panes("pods", "Pods")
-        yield Static("", id="status", markup=False)
+        yield Plain("", id="status", one_line=True)
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:

@@ -21,6 +21,7 @@ from kstui.backends.kinds import ResourceKind
 from kstui.backends.rows import Projection, project, projection
 from kstui.backends.session import Session
 from kstui.model import utc_now
+from kstui.safe_text import inert_line
 from kstui.screens.confirm import ConfirmModal
 from kstui.screens.editing import ObjectEditor
 from kstui.screens.failures import notify_failure
@@ -29,6 +30,7 @@ from kstui.screens.scale import ScaleModal
 from kstui.screens.sending import WritesInFlight, reported
 from kstui.screens.text_view import TextViewScreen
 from kstui.widgets.context_bar import ContextBar
+from kstui.widgets.plain import Plain
 from kstui.widgets.prompt import Prompt
 from kstui.widgets.resource_table import ResourceTable
 from kstui.widgets.write_status import WriteStatus
@@ -178,7 +180,7 @@ class ResourcesScreen(WritesInFlight):
     def compose(self) -> ComposeResult:
         yield ContextBar(id="context-bar",
                          frozen_age="updated 0s ago" if self.frozen_now else None)
-        yield Static(self.crumbs(), id="crumbs", markup=False)
+        yield Plain(self.crumbs(), id="crumbs", one_line=True)
         yield ResourceTable(id="table")
         yield WriteStatus(id="write-status")
         yield Prompt(self._complete, id="prompt")
@@ -477,7 +479,7 @@ class ResourcesScreen(WritesInFlight):
     def action_copy(self) -> None:
         picked = self.selected()
         if picked is not None:
-            self.app.copy_to_clipboard(picked.name)
+            self.app.copy_to_clipboard(inert_line(picked.name))  # pasted into shells
             self.notify(f"copied {picked.name}")
 
     def action_all_namespaces(self) -> None:

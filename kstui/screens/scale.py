@@ -8,6 +8,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
+from kstui.widgets.plain import Plain
+
 
 class ScaleModal(ModalScreen[int | None]):
     DEFAULT_CSS = """
@@ -27,7 +29,7 @@ class ScaleModal(ModalScreen[int | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(f"Scale {self.target} (now {self.current})", markup=False)
+            yield Plain(f"Scale {self.target} (now {self.current})")
             yield Input(str(self.current), id="replicas", type="integer")
             yield Static("", id="error")
             yield Static("enter applies, esc cancels", classes="hint")

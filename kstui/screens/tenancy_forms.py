@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -27,6 +28,8 @@ from kstui.backends.tenancy import (
     validate_name,
     validate_quantity,
 )
+from kstui.safe_text import inert_cells, inert_line
+from kstui.widgets.plain import Plain
 
 Written = list[dict[str, Any]]
 QUOTA_RESOURCES = ("limits.cpu", "limits.memory", "requests.cpu", "requests.memory", "pods")
@@ -125,11 +128,11 @@ class FormModal(ModalScreen[FormResult | None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="form"):
-            yield Static(self.form_title, classes="title", markup=False)
+            yield Plain(self.form_title, classes="title")
             if self.detail:
-                yield Static(self.detail, classes="detail", markup=False)
+                yield Plain(self.detail, classes="detail")
             yield from self.fields()
-            yield Static("", id="outcome", markup=False)
+            yield Plain("", id="outcome")
             with Horizontal(id="buttons"):
                 yield Button("Cancel", id="cancel", compact=True)
                 yield Button(self.SEND_LABEL, id="send", compact=True,
@@ -231,11 +234,12 @@ def text_field(label: str, field_id: str, value: str = "", *, placeholder: str =
     """A labelled one-line input, with a hidden message row below it when `checked`."""
     with Horizontal(classes="field"):
         yield Label(label)
-        yield Input(value, id=field_id, placeholder=placeholder, compact=True,
+        # prefilled from the server (a user, a quantity): shown inertly; a value that needed
+        # it would fail validation anyway
+        yield Input(inert_cells(value), id=field_id, placeholder=placeholder, compact=True,
                     disabled=disabled)
     if checked:
-        yield Static("", id=FormModal.field_error_id(field_id), classes="field-error",
-                     markup=False)
+        yield Plain("", id=FormModal.field_error_id(field_id), classes="field-error")
 
 
 def select_field(label: str, field_id: str, options: Sequence[tuple[str, str]],
@@ -244,10 +248,11 @@ def select_field(label: str, field_id: str, options: Sequence[tuple[str, str]],
         yield Label(label)
         chosen = value if value in {v for _, v in options} else (options[0][1] if options
                                                                    else Select.NULL)
-        yield Select(options, id=field_id, allow_blank=not options, value=chosen,
+        # prompts as Text: role and workspace names are data, never markup
+        prompts = [(Text(inert_line(prompt)), option) for prompt, option in options]
+        yield Select(prompts, id=field_id, allow_blank=not options, value=chosen,
                      compact=True)
-    yield Static("", id=FormModal.field_error_id(field_id), classes="field-error",
-                 markup=False)
+    yield Plain("", id=FormModal.field_error_id(field_id), classes="field-error")
 
 
 def selected(modal: ModalScreen[Any], field_id: str) -> str:

@@ -12,6 +12,9 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from kstui.safe_text import inert
+from kstui.widgets.plain import Plain
+
 
 class TextViewScreen(Screen[None]):
     DEFAULT_CSS = """
@@ -40,13 +43,13 @@ class TextViewScreen(Screen[None]):
         self.revealed = False
 
     def compose(self) -> ComposeResult:
-        yield Static(self.title_text, id="title", markup=False)
+        yield Plain(self.title_text, id="title", one_line=True)
         with VerticalScroll():
             yield Static(self._renderable(), id="body")
         yield Footer(compact=True, show_command_palette=False)
 
     def _renderable(self) -> Any:
-        text = self.render_text(self.revealed)
+        text = inert(self.render_text(self.revealed))  # the object's strings are data
         if self.language and not self.app.no_color:
             from rich.syntax import Syntax  # pygments: ~15 ms, only when a YAML view opens
 
@@ -65,7 +68,8 @@ class TextViewScreen(Screen[None]):
         self.notify("secret values shown" if self.revealed else "secret values hidden")
 
     def action_copy(self) -> None:
-        self.app.copy_to_clipboard(self.render_text(self.revealed))
+        # what is shown: a paste into a shell must not carry the data's control characters
+        self.app.copy_to_clipboard(inert(self.render_text(self.revealed)))
         self.notify("copied to the clipboard (OSC 52)")
 
     def action_scroll(self, where: str) -> None:

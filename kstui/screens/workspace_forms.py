@@ -6,14 +6,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Literal
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal
-from textual.widgets import Button, Input, Label, RadioButton, RadioSet, SelectionList, Static
+from textual.widgets import Button, Input, Label, RadioButton, RadioSet, SelectionList
 
 from kstui.backends.identities import Access
 from kstui.backends.tenancy import ClusterLink, ProjectSummary, WorkspaceSummary, validate_name
 from kstui.backends.workspaces import WorkspaceService
+from kstui.safe_text import inert_line
 from kstui.screens.tenancy_forms import (
     FormModal,
     Written,
@@ -22,6 +24,7 @@ from kstui.screens.tenancy_forms import (
     text_field,
     typed,
 )
+from kstui.widgets.plain import Plain
 
 
 class CreateWorkspaceModal(FormModal):
@@ -49,10 +52,10 @@ class CreateWorkspaceModal(FormModal):
         yield from text_field("Manager", "manager", self.manager)
         with Horizontal(classes="field"):
             yield Label("Clusters")
-            yield SelectionList[str](*((cluster, cluster, cluster in self.preselected)
+            yield SelectionList[str](*((Text(inert_line(cluster)), cluster,
+                                        cluster in self.preselected)
                                        for cluster in self.clusters), id="clusters")
-        yield Static("", id=self.field_error_id("clusters"), classes="field-error",
-                     markup=False)
+        yield Plain("", id=self.field_error_id("clusters"), classes="field-error")
 
     def chosen_clusters(self) -> list[str]:
         return list(self.query_one("#clusters", SelectionList).selected)

@@ -20,6 +20,7 @@ from kstui.screens.tenancy import OpenResources, TenancyScreen, quota_summary
 from kstui.screens.workspace_detail import WorkspaceDetailScreen
 from kstui.screens.workspace_forms import CreateWorkspaceModal, DeleteWorkspaceModal
 from kstui.widgets.context_bar import ContextBar
+from kstui.widgets.plain import Plain
 from kstui.widgets.resource_table import ResourceTable
 
 COLUMNS = (Column("NAME", max_width=40), Column("ALIAS", max_width=30),
@@ -86,11 +87,11 @@ class WorkspacesScreen(TenancyScreen):
     def compose(self) -> ComposeResult:
         yield ContextBar(id="context-bar",
                          frozen_age="updated 0s ago" if self.frozen_now else None)
-        yield Static("workspaces", id="crumbs", markup=False)
+        yield Plain("workspaces", id="crumbs", one_line=True)
         yield cluster_line()
-        yield Static(VANILLA_NOTE, id="note", markup=False)
+        yield Plain(VANILLA_NOTE, id="note", one_line=True)
         yield ResourceTable(id="table")
-        yield Static("", id="status", markup=False)
+        yield Plain("", id="status", one_line=True)
         yield Footer(compact=True, show_command_palette=False)
 
     @property

@@ -8,6 +8,8 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
+from kstui.safe_text import inert_line
+
 
 def data_age(synced_at: float | None, now: float) -> str:
     if synced_at is None:
@@ -60,20 +62,22 @@ class ContextBar(Widget):
         return data_age(self.synced_at, time.monotonic())
 
     def render(self) -> Text:
+        # Every name here comes from a kubeconfig or a server: shown inertly, never as markup.
+        context, cluster = inert_line(self.context), inert_line(self.cluster)
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append(" ⎈ ", style="bold")
-        text.append(self.context or "—", style="bold")
-        if self.cluster and self.cluster != self.context:
-            text.append(f" ({self.cluster})", style="dim")
+        text.append(context or "—", style="bold")
+        if cluster and cluster != context:
+            text.append(f" ({cluster})", style="dim")
         if self.user:
-            text.append(f" │ {self.user}")
-        text.append(f" │ ns {self.namespace or 'all'}")
+            text.append(f" │ {inert_line(self.user)}")
+        text.append(f" │ ns {inert_line(self.namespace) or 'all'}")
         if self.readonly:
             text.append(" │ ")
             text.append(" READ-ONLY ", style="reverse bold")
         text.append(" │ ")
         if self.problem:
-            text.append(f"⚠ {self.problem} · {self.age_text()}", style="bold")
+            text.append(f"⚠ {inert_line(self.problem)} · {self.age_text()}", style="bold")
         else:
             text.append(self.age_text(), style="dim")
         return text

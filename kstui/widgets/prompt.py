@@ -11,6 +11,8 @@ from textual.message import Message
 from textual.suggester import Suggester
 from textual.widgets import Input
 
+from kstui.safe_text import inert_cells
+
 
 class LineSuggester(Suggester):
     """Suggests the first whole-line completion from a callback (fresh on every keystroke)."""
@@ -60,9 +62,13 @@ class Prompt(Input):
     ENDING_ACTIONS = frozenset({"submit", "cancel"})
 
     def __init__(self, complete: Callable[[str], list[str]], *, id: str | None = None) -> None:
-        super().__init__(suggester=LineSuggester(complete), id=id, select_on_focus=False)
+        # completions hold kubeconfig and namespace names: shown (and typed) inertly
+        def safe_complete(text: str) -> list[str]:
+            return [inert_cells(found) for found in complete(text)]
+
+        super().__init__(suggester=LineSuggester(safe_complete), id=id, select_on_focus=False)
         self.mode = "command"
-        self._complete = complete
+        self._complete = safe_complete
 
     def open(self, mode: str, value: str = "") -> None:
         self.mode = mode

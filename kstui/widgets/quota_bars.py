@@ -8,6 +8,8 @@ from typing import ClassVar, Protocol
 from rich.text import Text
 from textual.widget import Widget
 
+from kstui.safe_text import inert_line
+
 WARN_RATIO = 0.7
 ERROR_RATIO = 0.9
 LABEL_WIDTH = 18
@@ -80,10 +82,11 @@ class QuotaBars(Widget):
 
     def render(self) -> Text:
         if not self.lines:
-            return Text(self.empty_message, style=self.get_component_rich_style(
+            return Text(inert_line(self.empty_message), style=self.get_component_rich_style(
                 "quota-bars--unknown"), no_wrap=True)
         width = self.content_size.width or 80
-        numbers = [f"{line.used or '?'} / {line.hard}" for line in self.lines]
+        # quota names and amounts are the server's strings: shown inertly
+        numbers = [inert_line(f"{line.used or '?'} / {line.hard}") for line in self.lines]
         numbers_width = max(map(len, numbers))
         bar_width = max(MIN_BAR, min(MAX_BAR, width - LABEL_WIDTH - numbers_width - 9))
         label_style = self.get_component_rich_style("quota-bars--label")
@@ -95,7 +98,7 @@ class QuotaBars(Widget):
             fill_style = self.get_component_rich_style(f"quota-bars--{level(line.ratio)}")
             filled = 0 if line.ratio is None else round(min(1.0, max(0.0, line.ratio))
                                                         * bar_width)
-            text.append(f"{line.resource:<{LABEL_WIDTH}}", style=label_style)
+            text.append(f"{inert_line(line.resource):<{LABEL_WIDTH}}", style=label_style)
             text.append("█" * filled, style=fill_style)
             text.append("░" * (bar_width - filled), style=track_style)
             text.append(f" {percent(line.ratio):>5}  ", style=fill_style)

@@ -3,12 +3,12 @@
 Rows, sort order, filter and cursor live in a `TableStore` (table_store.py, toolkit-free); this
 widget measures, draws and scrolls. Only visible rows are rendered, each into one cached `Strip`
 that is rebuilt only when its row, the column widths, the cursor, the styles or the clock change.
-Cells are plain strings: nothing is ever parsed as markup.
+Cells are plain strings: nothing is ever parsed as markup, and control, bidi and zero-width
+characters are shown inertly (safe_text) when a cell is drawn, so only visible rows pay for it.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from operator import attrgetter, itemgetter
@@ -26,6 +26,7 @@ from textual.strip import Strip
 from textual.timer import Timer
 
 from kstui.model import Column, Row, Tone, age_of, utc_now
+from kstui.safe_text import inert_line
 from kstui.widgets.table_store import TableStore
 
 COLUMN_GAP = 2
@@ -37,7 +38,6 @@ MIN_LAST_COLUMN = 8
 AGE_WIDTH = 6
 """Widest usual `human_age` text ("7y364d"); wider texts grow the column when first shown."""
 
-_CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
 _TONE_CLASSES = {
     Tone.OK: "resource-table--ok",
     Tone.WARN: "resource-table--warn",
@@ -51,10 +51,15 @@ def _text_width(text: str) -> int:
     return len(text) if text.isascii() else cell_len(text)
 
 
+def _shown_width(text: str) -> int:
+    """Cells `text` takes once drawn (control characters are drawn as visible escapes)."""
+    return cell_len(text if text.isprintable() else inert_line(text))
+
+
 def _fit(text: str, width: int) -> str:
     """Pad or cut `text` to exactly `width` cells, marking a cut with an ellipsis."""
     if not text.isprintable():
-        text = _CONTROL_CHARS.sub(" ", text)
+        text = inert_line(text)  # cluster data: nothing in it may reach the terminal raw
     if text.isascii():
         if len(text) <= width:
             return text.ljust(width)
@@ -185,8 +190,9 @@ class ResourceTable(ScrollView, can_focus=True):
         self._refresh_keys(changed)
 
     def set_empty_message(self, text: str) -> None:
-        """The muted line shown while there are no rows ("loading…", "no pods in payments")."""
-        self._empty_message = text
+        """The muted line shown while there are no rows ("loading…", "no pods in payments");
+        a title and a hint on two lines share the one line."""
+        self._empty_message = text.replace("\n", "  ")
         if not self._store.visible_count:
             self.refresh()
 
@@ -459,7 +465,8 @@ class ResourceTable(ScrollView, can_focus=True):
         cells = list(map(_CELLS, rows))
         if not cells or not self._store.columns:
             return False
-        measure = len if "".join(map("".join, cells)).isascii() else cell_len
+        joined = "".join(map("".join, cells))
+        measure = len if joined.isascii() and joined.isprintable() else _shown_width
         grew = False
         for index, column in enumerate(self._store.columns):
             if column.age or self._widths[index] >= column.max_width:

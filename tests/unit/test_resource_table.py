@@ -297,6 +297,16 @@ async def test_markup_looking_cells_render_literally() -> None:
         assert line_text(table, 2).split()[:2] == ["[red", "]"]
 
 
+async def test_control_bidi_and_zero_width_characters_show_inertly() -> None:
+    hostile = "a\x1b]0;T\x07\x9b\u202eb\u200b\nc"
+    columns = [Column("N\x1b[2J"), Column("STATUS"), Column("R", numeric=True), Column("AGE")]
+    rows = [Row("k1", (hostile, "ok", "1", ""))]
+    async with mounted(rows, columns, size=(120, 10)) as (_, table):
+        header, cells = line_text(table, 0), line_text(table, 1)
+    assert header.split()[0] == "N␛[2J↑"
+    assert cells.split()[0] == "a␛]0;T␇\\x9b\\u202eb\\u200b␤c"
+
+
 async def test_tones_cursor_and_pending_styles() -> None:
     async with mounted([pod("a"), pod("b", status="CrashLoopBackOff")]) as (pilot, table):
         base = table.rich_style
