@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, ClassVar
@@ -21,6 +20,7 @@ from kstui.backends.session import Session
 from kstui.command_line import GoTo, Quit, SetContext, SetNamespace, ShowHelp
 from kstui.commands import KstuiCommands
 from kstui.config import Config
+from kstui.heap import HEAP
 from kstui.screens.help import HelpModal, key_lines
 from kstui.screens.resources import ResourcesScreen, Target
 
@@ -179,9 +179,9 @@ class KstuiApp(App[None]):
     @on(ResourcesScreen.Loaded)
     def _loaded(self, event: ResourcesScreen.Loaded) -> None:
         """Move what is loaded so far out of the collector's way: with 10k+ rows a full GC
-        pass would otherwise land in the middle of a keystroke (PERFORMANCE.md)."""
-        if event.rows >= 1000:
-            gc.freeze()
+        pass would otherwise land in the middle of a keystroke (PERFORMANCE.md). The heap is
+        settled, not just frozen: a plain freeze would pin every list closed before it."""
+        HEAP.loaded(event.rows)
 
     # ------------------------------------------------------------------ actions
 

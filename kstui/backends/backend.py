@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -76,8 +77,11 @@ class Backend:
             cached = self._discovery.cached()
             if cached is not None:
                 self.kinds = cached
-            self._discovery_task = asyncio.create_task(self._discover_quietly())
-            self._identity_task = asyncio.create_task(self._identify(client))
+            # Fresh contexts: the caller's would pin its worker and screen to these tasks.
+            self._discovery_task = asyncio.create_task(self._discover_quietly(),
+                                                       context=contextvars.Context())
+            self._identity_task = asyncio.create_task(self._identify(client),
+                                                      context=contextvars.Context())
             self.client = client
             return client
 

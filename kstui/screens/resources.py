@@ -21,6 +21,7 @@ from kstui.backends.errors import KstuiError
 from kstui.backends.kinds import ResourceKind
 from kstui.backends.rows import Projection, project, projection
 from kstui.backends.session import Session
+from kstui.heap import HEAP
 from kstui.model import utc_now
 from kstui.screens.confirm import ConfirmModal
 from kstui.screens.editing import ObjectEditor
@@ -173,6 +174,9 @@ class ResourcesScreen(Screen[None]):
             table.freeze_time(self.frozen_now)
         table.focus()
         self._start()
+
+    def on_unmount(self) -> None:
+        HEAP.released()  # the heap may have been frozen with this list in it: let it go
 
     def _start(self) -> None:
         """Show where this list comes from, then start listing it (mount and retarget)."""
