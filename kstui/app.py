@@ -10,8 +10,9 @@ from typing import Any, ClassVar
 
 from textual import on, work
 from textual.app import App
+from textual.await_complete import AwaitComplete
 from textual.binding import Binding
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 
 from kstui.backends.backend import BackendSettings
 from kstui.backends.errors import KstuiError
@@ -23,6 +24,10 @@ from kstui.config import Config
 from kstui.heap import HEAP
 from kstui.screens.help import HelpModal, key_lines
 from kstui.screens.resources import ResourcesScreen, Target
+from kstui.widgets.textual_leaks import forget_styles_of_removed_widgets
+
+HISTORY = 50
+"""Steps Esc can go back through in a section; older ones are dropped."""
 
 SECTIONS: dict[str, str] = {"resources": "1", "workspaces": "2"}
 """Section name → number key. Later sections (apps, pipelines, observe, traffic, triage) join
@@ -99,6 +104,8 @@ class KstuiApp(App[None]):
         self._workspace_service: Any = None
         for name in SECTIONS:
             self.add_mode(name, lambda name=name: self._section_screen(name))
+        if forget_styles_of_removed_widgets not in HEAP.before_settle:
+            HEAP.before_settle.append(forget_styles_of_removed_widgets)
 
     def _section_screen(self, name: str) -> Screen[None]:
         if name == "workspaces":
@@ -134,6 +141,24 @@ class KstuiApp(App[None]):
         return ResourcesScreen(self.session, target, frozen_now=self.settings.frozen_now,
                                coalesce_seconds=self.coalesce_seconds,
                                first_frame=self.first_frame)
+
+    def push_screen(self, screen: Any, *args: Any, **kwargs: Any) -> Any:
+        pushed = super().push_screen(screen, *args, **kwargs)
+        self._trim_history(kwargs.get("mode") or self.current_mode)
+        return pushed
+
+    def _trim_history(self, mode: str) -> None:
+        """Keep a section's first screen and its last HISTORY steps: every step is a screen,
+        and an endless trail of them is memory nobody walks back through."""
+        stack = self._screen_stacks[mode]
+        while len(stack) > HISTORY + 1:
+            oldest = next((screen for screen in stack[1:-1]
+                           if not isinstance(screen, ModalScreen)), None)
+            if oldest is None:
+                return
+            stack.remove(oldest)
+            oldest._pop_result_callback()
+            AwaitComplete(self._replace_screen(oldest)).call_next(self)  # as pop_screen does
 
     def on_mount(self) -> None:
         config = self.settings.config

@@ -17,18 +17,24 @@ import asyncio
 import contextvars
 import gc
 import time
+from collections.abc import Callable
 
 BIG_LOAD = 1000
 """Rows from which a load is worth settling the heap for."""
 
 
 class Heap:
-    def __init__(self, delay: float = 1.0) -> None:
+    def __init__(self, delay: float = 1.0, again: float = 10.0) -> None:
         self.delay = delay
-        """Seconds between a release and the settle: a closed screen is removed, its workers
-        cancelled and its subscription closed in the meantime, and several releases share one
-        collection."""
-        self._timer: asyncio.TimerHandle | None = None
+        """Seconds from a release to the settle: a closed screen is removed, its workers end and
+        its subscription closes meanwhile, and several releases share one collection."""
+        self.again = again
+        """Seconds to a second settle: a dropped screen may stay reachable a while longer (a
+        cancelled timer or an idle task still holds a context that names it), and the first
+        settle then froze it again."""
+        self._timers: dict[str, asyncio.TimerHandle] = {}
+        self.before_settle: list[Callable[[], None]] = []
+        """Caches that would keep dropped objects alive (the app adds the toolkit's)."""
         self.settles = 0
         self.slowest = 0.0
         """Seconds of the slowest settle (bench/memory.py reports it)."""
@@ -39,23 +45,39 @@ class Heap:
             self.settle()
 
     def released(self) -> None:
-        """Something that may be frozen was dropped: settle soon. Nothing frozen, nothing to do:
-        the collector finds the garbage on its own."""
-        if self._timer is not None or not gc.get_freeze_count():
+        """Something that may be frozen was dropped: settle soon, and once more later. Nothing
+        frozen, nothing to do: the collector finds the garbage on its own."""
+        if "soon" in self._timers or not gc.get_freeze_count():
             return
+        self._later("soon", self.delay)
+
+    def _later(self, name: str, delay: float) -> None:
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
             self.settle()
             return
-        # A fresh context: the caller's (a screen's message pump) would keep it alive.
-        self._timer = loop.call_later(self.delay, self.settle, context=contextvars.Context())
+        # A fresh context: the caller's (a screen's message pump) would keep that screen alive.
+        self._timers[name] = loop.call_later(delay, self._due, name, context=contextvars.Context())
+
+    def _due(self, name: str) -> None:
+        self._timers.pop(name, None)
+        if name == "soon":
+            timer = self._timers.pop("again", None)
+            if timer is not None:
+                timer.cancel()
+            self._later("again", self.again)
+        self.settle()
 
     def settle(self) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
+        """Unfreeze, collect, freeze: what is alive goes out of the collector's way again, what
+        was dropped since the last settle is freed."""
+        timer = self._timers.pop("soon", None)
+        if timer is not None:
+            timer.cancel()
         started = time.perf_counter()
+        for forget in self.before_settle:
+            forget()
         gc.unfreeze()
         gc.collect()
         gc.freeze()

@@ -6,10 +6,11 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, Log, Static
+from textual.widgets import Log, Static
 
 from kstui.backends.backend import Backend
 from kstui.backends.errors import KstuiError
+from kstui.widgets.textual_leaks import Footer
 
 MAX_LINES = 5_000
 """A ring buffer: a chatty container must not grow memory without bound."""

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from kstui.backends.errors import KstuiError
 from kstui.backends.session import Session
@@ -23,6 +23,7 @@ from kstui.screens.workspace_forms import CreateProjectModal, MoveProjectModal
 from kstui.widgets.context_bar import ContextBar
 from kstui.widgets.quota_bars import QuotaBars
 from kstui.widgets.resource_table import ResourceTable
+from kstui.widgets.textual_leaks import Footer
 
 PROJECT_COLUMNS = (Column("NAME", max_width=40), Column("CLUSTER", max_width=20),
                    Column("ALIAS", max_width=30), Column("CREATOR", max_width=20),
