@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, ClassVar
 
 from textual import on, work
 from textual.app import App
+from textual.await_complete import AwaitComplete
 from textual.binding import Binding
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 
 from kstui.backends.backend import BackendSettings
 from kstui.backends.errors import KstuiError
@@ -21,10 +21,15 @@ from kstui.backends.session import Session
 from kstui.command_line import GoTo, Quit, SetContext, SetNamespace, ShowHelp
 from kstui.commands import KstuiCommands
 from kstui.config import Config
+from kstui.heap import HEAP
 from kstui.safe_text import inert, inert_line
 from kstui.screens.help import HelpModal, key_lines
 from kstui.screens.resources import ResourcesScreen, Target
 from kstui.widgets.key_gate import KeyGate
+from kstui.widgets.textual_leaks import forget_styles_of_removed_widgets
+
+HISTORY = 50
+"""Steps Esc can go back through in a section; older ones are dropped."""
 
 SECTIONS: dict[str, str] = {"resources": "1", "workspaces": "2"}
 """Section name → number key. Later sections (apps, pipelines, observe, traffic, triage) join
@@ -104,6 +109,8 @@ class KstuiApp(KeyGate):
         self._workspace_service: Any = None
         for name in SECTIONS:
             self.add_mode(name, lambda name=name: self._section_screen(name))
+        if forget_styles_of_removed_widgets not in HEAP.before_settle:
+            HEAP.before_settle.append(forget_styles_of_removed_widgets)
 
     def notify(self, message: str, *, title: str = "", severity: Any = "information",
                timeout: float | None = None, markup: bool = False) -> None:
@@ -147,6 +154,24 @@ class KstuiApp(KeyGate):
         return ResourcesScreen(self.session, target, frozen_now=self.settings.frozen_now,
                                coalesce_seconds=self.coalesce_seconds,
                                first_frame=self.first_frame)
+
+    def push_screen(self, screen: Any, *args: Any, **kwargs: Any) -> Any:
+        pushed = super().push_screen(screen, *args, **kwargs)
+        self._trim_history(kwargs.get("mode") or self.current_mode)
+        return pushed
+
+    def _trim_history(self, mode: str) -> None:
+        """Keep a section's first screen and its last HISTORY steps: every step is a screen,
+        and an endless trail of them is memory nobody walks back through."""
+        stack = self._screen_stacks[mode]
+        while len(stack) > HISTORY + 1:
+            oldest = next((screen for screen in stack[1:-1]
+                           if not isinstance(screen, ModalScreen)), None)
+            if oldest is None:
+                return
+            stack.remove(oldest)
+            oldest._pop_result_callback()
+            AwaitComplete(self._replace_screen(oldest)).call_next(self)  # as pop_screen does
 
     def on_mount(self) -> None:
         config = self.settings.config
@@ -192,9 +217,9 @@ class KstuiApp(KeyGate):
     @on(ResourcesScreen.Loaded)
     def _loaded(self, event: ResourcesScreen.Loaded) -> None:
         """Move what is loaded so far out of the collector's way: with 10k+ rows a full GC
-        pass would otherwise land in the middle of a keystroke (PERFORMANCE.md)."""
-        if event.rows >= 1000:
-            gc.freeze()
+        pass would otherwise land in the middle of a keystroke (PERFORMANCE.md). The heap is
+        settled, not just frozen: a plain freeze would pin every list closed before it."""
+        HEAP.loaded(event.rows)
 
     # ------------------------------------------------------------------ actions
 

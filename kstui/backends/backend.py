@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -74,8 +75,11 @@ class Backend:
                 await self._connect()
             assert self.client is not None
             if discover and self._discovery_task is None:
-                self._discovery_task = asyncio.create_task(self._discover_quietly())
-                self._identity_task = asyncio.create_task(self._identify(self.client))
+                # Fresh contexts: the caller's would pin its worker and screen to these tasks.
+                self._discovery_task = asyncio.create_task(
+                    self._discover_quietly(), context=contextvars.Context())
+                self._identity_task = asyncio.create_task(
+                    self._identify(self.client), context=contextvars.Context())
             return self.client
 
     async def _connect(self) -> None:

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
 from kstui.backends.cache import CacheState, Subscription, WatchCache
 from kstui.backends.kube import KubeClient
+from kstui.heap import HEAP
 
 
 @dataclass(slots=True)
@@ -60,7 +62,10 @@ class CacheManager:
         if shared is None or shared.task.done():
             cache = WatchCache(self.client, path, label_selector=label_selector,
                                field_selector=field_selector, **self._options)
-            task = asyncio.create_task(cache.run(), name=f"kstui watch {path}")
+            # A fresh context: the subscriber's would hold its worker, and through it its
+            # screen, for as long as the cache runs (or the timer below waits).
+            task = asyncio.create_task(cache.run(), name=f"kstui watch {path}",
+                                       context=contextvars.Context())
             shared = self._shared[key] = _Shared(cache, task)
         if shared.stop_timer is not None:
             shared.stop_timer.cancel()
@@ -76,7 +81,7 @@ class CacheManager:
             shared.users -= 1
             if shared.users == 0 and self._shared.get(key) is shared and not self._closed:
                 shared.stop_timer = asyncio.get_running_loop().call_later(
-                    self.grace, self._stop, key, shared)
+                    self.grace, self._stop, key, shared, context=contextvars.Context())
 
     def _stop(self, key: tuple[str, str, str], shared: _Shared) -> None:
         if shared.users or self._shared.get(key) is not shared:
@@ -85,6 +90,8 @@ class CacheManager:
         shared.task.cancel()
         self._stopping.add(shared.task)
         shared.task.add_done_callback(self._stopping.discard)
+        # Its rows may have been frozen with a big list (kstui/heap.py): let them go.
+        shared.task.add_done_callback(lambda _task: HEAP.released())
 
     async def aclose(self) -> None:
         self._closed = True

@@ -9,7 +9,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from kstui.backends import actions
 from kstui.backends.backend import Backend
@@ -18,6 +18,7 @@ from kstui.model import Column, Row, Tone
 from kstui.screens.logs import LogsScreen
 from kstui.widgets.plain import Plain
 from kstui.widgets.resource_table import ResourceTable
+from kstui.widgets.textual_leaks import Footer
 
 COLUMNS = (Column("NAME", max_width=40), Column("IMAGE", max_width=60), Column("READY"),
            Column("STATE", max_width=40), Column("RESTARTS", numeric=True), Column("INIT"))

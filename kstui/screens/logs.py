@@ -6,12 +6,13 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, Log
+from textual.widgets import Log
 
 from kstui.backends.backend import Backend
 from kstui.backends.errors import KstuiError
 from kstui.safe_text import inert
 from kstui.widgets.plain import Plain
+from kstui.widgets.textual_leaks import Footer
 
 MAX_LINES = 5_000
 """A ring buffer: a chatty container must not grow memory without bound."""

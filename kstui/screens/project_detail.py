@@ -10,7 +10,7 @@ from typing import Any
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from kstui.backends.errors import KstuiError
 from kstui.backends.identities import Access
@@ -29,6 +29,7 @@ from kstui.widgets.context_bar import ContextBar
 from kstui.widgets.plain import Plain
 from kstui.widgets.quota_bars import QuotaBars
 from kstui.widgets.resource_table import ResourceTable
+from kstui.widgets.textual_leaks import Footer
 
 MEMBER_COLUMNS = (Column("USER", max_width=40), Column("ROLE", max_width=50))
 WORKLOADS = ("deployments", "statefulsets")

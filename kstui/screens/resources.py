@@ -11,7 +11,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from kstui import command_line
 from kstui.backends import actions, describe
@@ -20,6 +20,7 @@ from kstui.backends.errors import KstuiError
 from kstui.backends.kinds import ResourceKind
 from kstui.backends.rows import Projection, project, projection
 from kstui.backends.session import Session
+from kstui.heap import HEAP
 from kstui.model import utc_now
 from kstui.safe_text import inert_line
 from kstui.screens.confirm import ConfirmModal
@@ -33,6 +34,7 @@ from kstui.widgets.context_bar import ContextBar
 from kstui.widgets.plain import Plain
 from kstui.widgets.prompt import Prompt
 from kstui.widgets.resource_table import ResourceTable
+from kstui.widgets.textual_leaks import Footer
 from kstui.widgets.write_status import WriteStatus
 
 WRITE_ACTIONS = frozenset({"edit", "delete", "scale", "restart"})
@@ -142,6 +144,9 @@ class ResourcesScreen(WritesInFlight):
         self.pending: set[str] = set()
         self.reading: Reading | None = None
         """The object being fetched for a view (describe, yaml, owner, enter), if any."""
+        self.released = False
+        """A history step: another list covers this one, which keeps no rows meanwhile."""
+        self._reopen_at: str | None = None
 
     # ------------------------------------------------------------------ layout
 
@@ -192,6 +197,32 @@ class ResourcesScreen(WritesInFlight):
             table.freeze_time(self.frozen_now)
         self.set_focus(table)  # now: keys replayed after a `:` command land here
         self._start()
+
+    def on_unmount(self) -> None:
+        HEAP.released()  # the heap may have been frozen with this list in it: let it go
+
+    def on_screen_suspend(self) -> None:
+        """Another list covers this one: it becomes a history step, which keeps what reopens
+        it (target, filter, cursor) but not its rows or its watch. Going back lists it again,
+        at once while its cache lingers. Describe, logs and modals on top keep the rows."""
+        if isinstance(self.app.screen, ResourcesScreen) and self.app.screen is not self:
+            self._release()
+
+    def on_screen_resume(self) -> None:
+        if self.released:
+            self.released = False
+            self.watch_rows()
+
+    def _release(self) -> None:
+        table = self.query_one(ResourceTable)
+        self.workers.cancel_group(self, "watch")
+        self._reopen_at = table.cursor_key
+        self.names, self.loaded, self.pending = {}, False, set()
+        table.apply(reset=True)
+        table.set_pending(())
+        table.set_empty_message("loading…")
+        self.released = True
+        HEAP.released()
 
     def _start(self) -> None:
         """Show where this list comes from, then start listing it (mount and retarget)."""
@@ -294,6 +325,11 @@ class ResourcesScreen(WritesInFlight):
         table.set_columns(self.view.columns)
 
     def _focus_target(self) -> None:
+        if self._reopen_at is not None:  # back from the history: where the cursor was
+            key, self._reopen_at = self._reopen_at, None
+            if key in self.names:
+                self.query_one(ResourceTable).move_cursor_to(key)
+            return
         if not self.target.focus:
             return
         for key, (_namespace, name) in self.names.items():

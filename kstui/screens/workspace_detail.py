@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from kstui.backends.errors import KstuiError
 from kstui.backends.identities import Access
@@ -27,6 +27,7 @@ from kstui.widgets.context_bar import ContextBar
 from kstui.widgets.plain import Plain
 from kstui.widgets.quota_bars import QuotaBars
 from kstui.widgets.resource_table import ResourceTable
+from kstui.widgets.textual_leaks import Footer
 
 PROJECT_COLUMNS = (Column("NAME", max_width=40), Column("CLUSTER", max_width=20),
                    Column("ALIAS", max_width=30), Column("CREATOR", max_width=20),

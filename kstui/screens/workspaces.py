@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from kstui.backends.session import Session
 from kstui.backends.tenancy import ClusterLink, Flavor, WorkspaceSummary
@@ -22,6 +22,7 @@ from kstui.screens.workspace_forms import CreateWorkspaceModal, DeleteWorkspaceM
 from kstui.widgets.context_bar import ContextBar
 from kstui.widgets.plain import Plain
 from kstui.widgets.resource_table import ResourceTable
+from kstui.widgets.textual_leaks import Footer
 
 COLUMNS = (Column("NAME", max_width=40), Column("ALIAS", max_width=30),
            Column("MANAGER", max_width=20), Column("CLUSTERS", max_width=30),

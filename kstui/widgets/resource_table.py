@@ -321,6 +321,12 @@ class ResourceTable(ScrollView, can_focus=True):
         if not self._frozen:
             self._clock = self.set_interval(1.0, self._tick)
 
+    def on_unmount(self) -> None:
+        """Drop the rows now: something may keep a removed widget a while longer (Textual keeps
+        the last message a widget handled, and its sender may be this table's screen)."""
+        self._store = TableStore()
+        self._strips.clear()
+
     def on_resize(self, event: events.Resize) -> None:
         self._sync_geometry()
         self._scroll_cursor_into_view()

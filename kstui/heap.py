@@ -1,0 +1,89 @@
+"""The garbage collector and big lists: keep a big list out of its way, never pin a closed one.
+
+A full collection walks every tracked object: with 20,000 rows listed it would land in the middle
+of a keystroke, so after a big load the heap is frozen (gc.freeze) and the collector skips what
+is there. Frozen objects are never collected, though, and a closed list's screen, table and rows
+hang together in reference cycles: freezing after each load pinned every list closed since, about
+9 MiB per 20,000-row list (bench/memory.py). So the heap is settled instead (unfrozen, collected
+once, frozen again): after a big load, and shortly after something that may have been frozen is
+dropped (a list's screen, a cache). The freeze count then tracks what is alive, not what was.
+
+Stdlib only: screens and backends both report to it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import gc
+import time
+from collections.abc import Callable
+
+BIG_LOAD = 1000
+"""Rows from which a load is worth settling the heap for."""
+
+
+class Heap:
+    def __init__(self, delay: float = 1.0, again: float = 10.0) -> None:
+        self.delay = delay
+        """Seconds from a release to the settle: a closed screen is removed, its workers end and
+        its subscription closes meanwhile, and several releases share one collection."""
+        self.again = again
+        """Seconds to a second settle: a dropped screen may stay reachable a while longer (a
+        cancelled timer or an idle task still holds a context that names it), and the first
+        settle then froze it again."""
+        self._timers: dict[str, asyncio.TimerHandle] = {}
+        self.before_settle: list[Callable[[], None]] = []
+        """Caches that would keep dropped objects alive (the app adds the toolkit's)."""
+        self.settles = 0
+        self.slowest = 0.0
+        """Seconds of the slowest settle (bench/memory.py reports it)."""
+
+    def loaded(self, rows: int) -> None:
+        """A list finished loading: move it (and what it left behind) out of the way."""
+        if rows >= BIG_LOAD:
+            self.settle()
+
+    def released(self) -> None:
+        """Something that may be frozen was dropped: settle soon, and once more later. Nothing
+        frozen, nothing to do: the collector finds the garbage on its own."""
+        if "soon" in self._timers or not gc.get_freeze_count():
+            return
+        self._later("soon", self.delay)
+
+    def _later(self, name: str, delay: float) -> None:
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self.settle()
+            return
+        # A fresh context: the caller's (a screen's message pump) would keep that screen alive.
+        self._timers[name] = loop.call_later(delay, self._due, name, context=contextvars.Context())
+
+    def _due(self, name: str) -> None:
+        self._timers.pop(name, None)
+        if name == "soon":
+            timer = self._timers.pop("again", None)
+            if timer is not None:
+                timer.cancel()
+            self._later("again", self.again)
+        self.settle()
+
+    def settle(self) -> None:
+        """Unfreeze, collect, freeze: what is alive goes out of the collector's way again, what
+        was dropped since the last settle is freed."""
+        timer = self._timers.pop("soon", None)
+        if timer is not None:
+            timer.cancel()
+        started = time.perf_counter()
+        for forget in self.before_settle:
+            forget()
+        gc.unfreeze()
+        gc.collect()
+        gc.freeze()
+        self.settles += 1
+        self.slowest = max(self.slowest, time.perf_counter() - started)
+
+
+HEAP = Heap()
+"""The process has one collector, so one Heap."""
