@@ -47,14 +47,17 @@ class ObjectEditor:
         self.key = key
         self.host = host
 
-    async def edit(self, namespace: str, name: str) -> bool:
+    async def edit(self, namespace: str, name: str,
+                   server_copy: dict[str, Any] | None = None) -> bool:
         """True when a change was saved. A text the server did not take is kept on disk, and
-        the next edit of the same object reopens it (kept_edits.py)."""
+        the next edit of the same object reopens it (kept_edits.py). `server_copy`: the
+        object as just read, when the caller has read it."""
         kind, client = self.kind, self.client
         kept = await asyncio.to_thread(kept_edits.find, self.context, kind.resource,
                                        namespace, name)
         original = kept.original if kept else None
-        server_copy = original or await actions.fetch(client, kind, namespace, name)
+        server_copy = original or server_copy or await actions.fetch(client, kind, namespace,
+                                                                     name)
         base = describe.to_yaml(server_copy, reveal_secrets=True)
         if kept is not None:
             self.app.notify(f"reopening your kept edit {kept.path}", title=self.label)

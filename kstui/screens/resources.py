@@ -598,11 +598,20 @@ class ResourcesScreen(WritesInFlight):
         if picked is None:
             return
         client = await self.backend.open()
+        # Read first, as a view does: esc, `/` or another row drop a slow read, so the
+        # editor never opens over keys meant for the prompt.
+        reading = self._begin_reading(f"edit {picked.label}", picked)
+        try:
+            server_copy = await actions.fetch(client, picked.kind, picked.namespace, picked.name)
+        finally:
+            wanted = self._end_reading(reading)
+        if not wanted:
+            return
         editor = ObjectEditor(self.app, client, picked.kind, picked.label,
                               context=self.context, key=picked.key, host=self)
         # An app worker: the save is not cancelled by the next key or by leaving the screen.
-        self.app.run_worker(reported(self.app, editor.edit(picked.namespace, picked.name)),
-                            group="write-send", exit_on_error=False)
+        edit = editor.edit(picked.namespace, picked.name, server_copy=server_copy)
+        self.app.run_worker(reported(self.app, edit), group="write-send", exit_on_error=False)
 
     # ------------------------------------------------------------------ prompt
 

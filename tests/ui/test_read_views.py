@@ -3,9 +3,11 @@ row or by another view; a late answer never opens a view nobody wants any more."
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from textual.pilot import Pilot
 
 from kstui.app import AppSettings, KstuiApp
@@ -121,6 +123,51 @@ async def test_a_slow_scale_never_takes_the_keys_typed_into_the_prompt(
         await no_view_opens(pilot)
         assert screen.filter_text == "1"
         assert shown, "the scale's read was shown as loading"
+        after = running.stored(("apps", "deployments"), namespace, name)
+        assert after is not None
+        assert after["metadata"]["resourceVersion"] == before["metadata"]["resourceVersion"]
+        running.call(running.cluster().faults.clear)
+
+
+async def test_a_slow_edit_read_never_opens_the_editor_over_the_prompt(
+    fresh_sandbox: Callable[..., RunningSandbox], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`e` reads the object first; `/x⏎` typed meanwhile drops that read, so no editor runs
+    (it would have saved a change) and the keys are a filter."""
+    running = fresh_sandbox()
+    marker = tmp_path / "editor-ran"
+    script = tmp_path / "editor.py"
+    script.write_text(
+        "import sys, pathlib\n"
+        f"pathlib.Path({str(marker)!r}).write_text('ran')\n"
+        "path = pathlib.Path(sys.argv[1])\n"
+        "path.write_text(path.read_text().replace('replicas:', 'replicas: 7 #'))\n"
+    )
+    monkeypatch.setenv("KUBE_EDITOR", f"{sys.executable} {script}")
+    app = KstuiApp(
+        AppSettings(
+            load_kubeconfig(str(running.kubeconfig)), "host", "", kind="deploy",
+            cache_dir=tmp_path / "cache",
+        )
+    )
+    async with app.run_test(size=(140, 30)) as pilot:
+        table = await loaded(pilot)
+        screen = app.screen
+        assert isinstance(screen, ResourcesScreen)
+        namespace, name = screen.names[table.cursor_key or ""]
+        path = f"/apis/apps/v1/namespaces/{namespace}/deployments/{name}"
+        running.call(running.cluster().faults.slow, LATENCY, path)
+        before = running.stored(("apps", "deployments"), namespace, name)
+        assert before is not None
+
+        await pilot.press("e")
+        await pilot.pause(0.3)
+        shown = "edit Deployment" in crumbs(app)
+        await pilot.press("slash", "x", "enter")
+        await no_view_opens(pilot)
+        assert screen.filter_text == "x"
+        assert shown, "the edit's read was shown as loading"
+        assert not marker.exists(), "the editor ran although the read was dropped"
         after = running.stored(("apps", "deployments"), namespace, name)
         assert after is not None
         assert after["metadata"]["resourceVersion"] == before["metadata"]["resourceVersion"]
