@@ -122,3 +122,27 @@ def test_headless_commands_need_no_terminal(tmp_path: Path) -> None:
         except subprocess.TimeoutExpired:
             sandbox.kill()
             sandbox.wait()
+
+
+def test_stderr_redirected_is_named_and_gets_no_screen(
+    sandbox: RunningSandbox, tmp_path: Path
+) -> None:
+    """The screen is drawn on stderr: with stderr in a file the UI would be drawn into it."""
+    controller, terminal = pty.openpty()
+    err = tmp_path / "err.txt"
+    try:
+        with err.open("wb") as file:
+            result = run(
+                ["--kubeconfig", str(sandbox.kubeconfig)],
+                tmp_path,
+                stdin=terminal,
+                stdout=terminal,
+                stderr=file,
+            )
+    finally:
+        os.close(terminal)
+        os.close(controller)
+    assert result.returncode == 2
+    written = err.read_bytes()
+    assert b"needs a terminal (stderr is not a TTY" in written
+    assert b"\x1b" not in written
