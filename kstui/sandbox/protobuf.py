@@ -1,0 +1,455 @@
+"""Protobuf request bodies (`application/vnd.kubernetes.protobuf`) decoded to the JSON a Go
+client would have sent for the same object.
+
+client-go's typed clients (kubectl 1.32+, Helm, operators) write built-in kinds as protobuf:
+the magic `k8s\\0`, then a runtime.Unknown envelope (typeMeta, raw, contentEncoding,
+contentType) whose raw is the kind's message. The field table (data/proto_fields.json) comes
+from the upstream generated.proto files and Go types (tools/gen_proto_fields.py); each message
+is walked with it and turned into what encoding/json writes for the Go struct: omitempty zero
+values left out, other zero values written (`"resources": {}`, `"creationTimestamp": null`),
+`,inline` structs merged into their parent. The JSON path never comes here.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import struct
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+MEDIA_TYPE = "application/vnd.kubernetes.protobuf"
+MAGIC = b"k8s\x00"
+TABLE_PATH = Path(__file__).resolve().parent / "data" / "proto_fields.json"
+# Options kinds are registered in every group version; clients name whichever they like.
+_OPTIONS = {
+    "DeleteOptions",
+    "CreateOptions",
+    "UpdateOptions",
+    "PatchOptions",
+    "GetOptions",
+    "ListOptions",
+}
+_MAX_DEPTH = 100
+
+
+class ProtobufError(ValueError):
+    """The body is not a well-formed protobuf message of the kind it names."""
+
+
+class UnknownKind(ProtobufError):
+    """A well-formed envelope naming a kind this server has no protobuf table for."""
+
+    def __init__(self, api_version: str, kind: str) -> None:
+        super().__init__(f"no protobuf decoding for {kind}.{api_version}")
+        self.api_version, self.kind = api_version, kind
+
+
+# ------------------------------------------------------------------ the table
+
+
+class _Field:
+    __slots__ = ("inline", "json", "key", "kind", "omitempty", "pointer", "repeated", "type")
+
+    def __init__(self, row: list[Any]) -> None:
+        _, self.json, type_, flags = row
+        self.repeated, self.omitempty = "r" in flags, "o" in flags
+        self.pointer, self.inline = "p" in flags, "i" in flags
+        self.key = ""
+        if type_.startswith("map:"):
+            _, self.key, type_ = type_.split(":", 2)
+        self.type = type_
+        self.kind = "map" if self.key else ("message" if "." in type_ else "scalar")
+
+
+class _Table:
+    def __init__(self, path: Path) -> None:
+        data = json.loads(path.read_text())
+        self.kinds: dict[str, str] = data["kinds"]
+        self.slices: set[str] = set(data["slices"])
+        self.messages: dict[str, dict[int, _Field]] = {
+            name: {row[0]: _Field(row) for row in rows} for name, rows in data["messages"].items()
+        }
+
+    def message_for(self, api_version: str, kind: str) -> str | None:
+        found = self.kinds.get(f"{api_version}/{kind}")
+        if found is None and kind in _OPTIONS:
+            found = self.kinds.get(f"meta.k8s.io/v1/{kind}")
+        return found
+
+
+_table: _Table | None = None
+
+
+def table() -> _Table:
+    global _table  # loaded on the first protobuf request: JSON-only servers never pay for it
+    if _table is None:
+        _table = _Table(TABLE_PATH)
+    return _table
+
+
+# ------------------------------------------------------------------ the wire
+
+
+def _varint(buf: bytes, pos: int) -> tuple[int, int]:
+    result = shift = 0
+    while True:
+        if pos >= len(buf) or shift > 63:
+            raise ProtobufError("truncated or overlong varint")
+        byte = buf[pos]
+        pos += 1
+        result |= (byte & 0x7F) << shift
+        if byte < 0x80:
+            return result, pos
+        shift += 7
+
+
+def _fields(buf: bytes) -> dict[int, list[tuple[int, Any]]]:
+    """Field number → its (wire type, value)s in order: ints for varint and fixed, bytes for
+    length-delimited."""
+    found: dict[int, list[tuple[int, Any]]] = {}
+    pos, end = 0, len(buf)
+    while pos < end:
+        key, pos = _varint(buf, pos)
+        number, wire = key >> 3, key & 7
+        if number == 0:
+            raise ProtobufError("field number 0")
+        if wire == 0:
+            value, pos = _varint(buf, pos)
+        elif wire == 1:
+            value, pos = buf[pos : pos + 8], pos + 8
+        elif wire == 5:
+            value, pos = buf[pos : pos + 4], pos + 4
+        elif wire == 2:
+            size, pos = _varint(buf, pos)
+            value, pos = buf[pos : pos + size], pos + size
+        else:
+            raise ProtobufError(f"unsupported wire type {wire}")
+        if pos > end:
+            raise ProtobufError("truncated message")
+        found.setdefault(number, []).append((wire, value))
+    return found
+
+
+def _signed(value: int, bits: int) -> int:
+    value &= (1 << bits) - 1
+    return value - (1 << bits) if value >> (bits - 1) else value
+
+
+def _number(type_: str, wire: int, value: Any) -> Any:
+    if wire == 0:
+        if type_ == "bool":
+            return value != 0
+        if type_ in ("int32", "int64"):
+            return _signed(value, 32 if type_ == "int32" else 64)
+        if type_ in ("sint32", "sint64"):
+            return (value >> 1) ^ -(value & 1)
+        if type_ in ("uint32", "uint64"):
+            return value
+    elif wire == 1 and type_ in ("double", "fixed64", "sfixed64"):
+        number = struct.unpack(
+            "<" + {"double": "d", "fixed64": "Q", "sfixed64": "q"}[type_], value
+        )[0]
+        return _json_float(number) if type_ == "double" else number
+    elif wire == 5 and type_ in ("float", "fixed32", "sfixed32"):
+        number = struct.unpack("<" + {"float": "f", "fixed32": "I", "sfixed32": "i"}[type_], value)[
+            0
+        ]
+        return _json_float(number) if type_ == "float" else number
+    raise ProtobufError(f"wire type {wire} for a {type_} field")
+
+
+def _json_float(number: float) -> float | int:
+    if number != number or number in (float("inf"), float("-inf")):
+        raise ProtobufError("NaN or infinite number")
+    return int(number) if number.is_integer() and abs(number) < 2**63 else number
+
+
+_PACKED = {
+    "int32": 0,
+    "int64": 0,
+    "uint32": 0,
+    "uint64": 0,
+    "sint32": 0,
+    "sint64": 0,
+    "bool": 0,
+    "double": 8,
+    "fixed64": 8,
+    "sfixed64": 8,
+    "float": 4,
+    "fixed32": 4,
+    "sfixed32": 4,
+}
+
+
+def _scalars(type_: str, items: list[tuple[int, Any]]) -> list[Any]:
+    out: list[Any] = []
+    for wire, value in items:
+        if wire == 2 and type_ in _PACKED:  # a packed run of numbers
+            width, pos = _PACKED[type_], 0
+            while pos < len(value):
+                if width:
+                    out.append(_number(type_, 1 if width == 8 else 5, value[pos : pos + width]))
+                    pos += width
+                else:
+                    number, pos = _varint(value, pos)
+                    out.append(_number(type_, 0, number))
+        else:
+            out.append(_scalar(type_, wire, value))
+    return out
+
+
+def _scalar(type_: str, wire: int, value: Any) -> Any:
+    if type_ == "string":
+        if wire != 2:
+            raise ProtobufError(f"wire type {wire} for a string field")
+        return bytes(value).decode("utf-8", "replace")  # encoding/json writes U+FFFD too
+    if type_ == "bytes":
+        if wire != 2:
+            raise ProtobufError(f"wire type {wire} for a bytes field")
+        return base64.b64encode(value).decode()
+    return _number(type_, wire, value)
+
+
+_ZERO: dict[str, Any] = {"string": "", "bool": False, "bytes": None}
+
+
+# ------------------------------------------------------------------ well-known messages
+
+
+def _time(buf: bytes, micro: bool) -> str | None:
+    if not buf:  # a zero metav1.Time is marshalled as no bytes at all, and as JSON null
+        return None
+    fields = _fields(buf)
+    seconds = _signed(_last_int(fields, 1), 64)
+    # Time keeps whole seconds (as its JSON does); MicroTime truncates to microseconds
+    nanos = int(_signed(_last_int(fields, 2), 32) / 1000) * 1000 if micro else 0
+    seconds, nanos = divmod(seconds * 1_000_000_000 + nanos, 1_000_000_000)
+    try:
+        t = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(seconds=seconds)
+    except OverflowError as error:
+        raise ProtobufError(f"time out of range: {seconds}") from error
+    text = f"{t.year:04d}-{t.month:02d}-{t.day:02d}T{t.hour:02d}:{t.minute:02d}:{t.second:02d}"
+    return text + (f".{nanos // 1000:06d}Z" if micro else "Z")
+
+
+def _last_int(fields: dict[int, list[tuple[int, Any]]], number: int) -> int:
+    items = fields.get(number)
+    if not items:
+        return 0
+    wire, value = items[-1]
+    if wire != 0:
+        raise ProtobufError(f"wire type {wire} for an integer field")
+    return int(value)
+
+
+def _last_bytes(fields: dict[int, list[tuple[int, Any]]], number: int) -> bytes | None:
+    items = fields.get(number)
+    if not items:
+        return None
+    wire, value = items[-1]
+    if wire != 2:
+        raise ProtobufError(f"wire type {wire} for a length-delimited field")
+    return bytes(value)
+
+
+def _duration(buf: bytes) -> str:
+    """Go's time.Duration.String()."""
+    ns = _signed(_last_int(_fields(buf), 1), 64)
+    sign, ns = ("-", -ns) if ns < 0 else ("", ns)
+    if ns == 0:
+        return "0s"
+    if ns < 1_000_000_000:
+        for unit, size in (("ms", 1_000_000), ("µs", 1_000), ("ns", 1)):
+            if ns >= size:
+                return sign + _fraction(ns, size) + unit
+    hours, rest = divmod(ns, 3_600_000_000_000)
+    minutes, rest = divmod(rest, 60_000_000_000)
+    text = _fraction(rest, 1_000_000_000) + "s"
+    if hours or minutes:
+        text = f"{minutes}m" + text
+    if hours:
+        text = f"{hours}h" + text
+    return sign + text
+
+
+def _fraction(value: int, unit: int) -> str:
+    whole, part = divmod(value, unit)
+    if not part:
+        return str(whole)
+    digits = len(str(unit)) - 1
+    return f"{whole}." + f"{part:0{digits}d}".rstrip("0")
+
+
+def _raw_json(buf: bytes, number: int = 1) -> Any:
+    raw = _last_bytes(_fields(buf), number)
+    if not raw:
+        return None
+    if raw.startswith(MAGIC):  # an embedded object written as protobuf
+        return decode(raw)
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError as error:
+        raise ProtobufError(f"embedded object is not JSON: {error}") from error
+
+
+def _int_or_string(buf: bytes) -> int | str:
+    fields = _fields(buf)
+    if _last_int(fields, 1) == 1:
+        return (_last_bytes(fields, 3) or b"").decode("utf-8", "replace")
+    return _signed(_last_int(fields, 2), 32)
+
+
+def _quantity(buf: bytes) -> str:
+    return (_last_bytes(_fields(buf), 1) or b"").decode("utf-8", "replace") or "0"
+
+
+def _or_array(value: dict[str, Any]) -> Any:  # JSONSchemaPropsOrArray
+    return value.get("JSONSchemas") or value.get("Schema")
+
+
+def _or_bool(value: dict[str, Any]) -> Any:  # JSONSchemaPropsOrBool
+    schema = value.get("Schema")
+    return schema if schema is not None else bool(value.get("Allows"))
+
+
+def _or_strings(value: dict[str, Any]) -> Any:  # JSONSchemaPropsOrStringArray
+    return value.get("Property") or value.get("Schema")
+
+
+_SPECIAL = {
+    "meta/v1.Time": lambda buf: _time(buf, micro=False),
+    "meta/v1.MicroTime": lambda buf: _time(buf, micro=True),
+    "meta/v1.Duration": _duration,
+    "meta/v1.FieldsV1": _raw_json,
+    "runtime.RawExtension": _raw_json,
+    "apiextensions/v1.JSON": _raw_json,
+    "intstr.IntOrString": _int_or_string,
+    "resource.Quantity": _quantity,
+    "resource.QuantityValue": _quantity,
+}
+_AFTER = {  # structs whose MarshalJSON writes something other than their fields
+    "apiextensions/v1.JSONSchemaPropsOrArray": _or_array,
+    "apiextensions/v1.JSONSchemaPropsOrBool": _or_bool,
+    "apiextensions/v1.JSONSchemaPropsOrStringArray": _or_strings,
+}
+
+
+# ------------------------------------------------------------------ messages
+
+
+def _message(name: str, buf: bytes, depth: int = 0) -> Any:
+    if depth > _MAX_DEPTH:
+        raise ProtobufError("message nested too deeply")
+    special = _SPECIAL.get(name)
+    if special is not None:
+        return special(buf)
+    schema = table().messages.get(name)
+    if schema is None:
+        raise ProtobufError(f"no field table for {name}")
+    fields = _fields(buf)
+    if name in table().slices:  # `type ExtraValue []string`: JSON is the bare array
+        (only,) = schema.values()
+        return _repeated(only, fields.get(1, []), depth) or None
+    out: dict[str, Any] = {}
+    for number, spec in schema.items():
+        items = fields.get(number)
+        if spec.kind == "map":
+            value: Any = _map(spec, items or [], depth)
+            empty = not value
+            if empty and not spec.omitempty:
+                value = None  # a nil map
+        elif spec.repeated:
+            value = _repeated(spec, items or [], depth)
+            empty = not value
+            if empty and not spec.omitempty:
+                value = None  # a nil slice
+        elif spec.kind == "message":
+            if items:  # a message's repeats merge: their bytes concatenate
+                value = _message(spec.type, b"".join(_payload(i) for i in items), depth + 1)
+            elif spec.pointer:
+                value = None
+            else:
+                value = _message(spec.type, b"", depth + 1)
+            if spec.inline:
+                if isinstance(value, dict):
+                    out.update(value)
+                continue
+            # structs are never "empty" to encoding/json; pointers and slice types are
+            empty = value is None if spec.pointer else (spec.type in table().slices and not value)
+        else:
+            if items:
+                value = _scalars(spec.type, items)[-1]
+            else:
+                value = None if spec.pointer else _ZERO.get(spec.type, 0)
+            empty = value is None if spec.pointer else value in ("", 0, False, None)
+        if empty and spec.omitempty:
+            continue
+        out[spec.json] = value
+    after = _AFTER.get(name)
+    return after(out) if after is not None else out
+
+
+def _payload(item: tuple[int, Any]) -> bytes:
+    wire, value = item
+    if wire != 2:
+        raise ProtobufError(f"wire type {wire} for an embedded message")
+    return bytes(value)
+
+
+def _repeated(spec: _Field, items: list[tuple[int, Any]], depth: int) -> list[Any]:
+    if spec.kind == "message":
+        return [_message(spec.type, _payload(item), depth + 1) for item in items]
+    return _scalars(spec.type, items)
+
+
+def _map(spec: _Field, items: list[tuple[int, Any]], depth: int) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for item in items:
+        entry = _fields(_payload(item))
+        key: Any = _ZERO.get(spec.key, 0)
+        if entry.get(1):
+            key = _scalars(spec.key, entry[1])[-1]
+        if "." in spec.type:
+            value: Any = _message(
+                spec.type, b"".join(_payload(i) for i in entry.get(2, [])), depth + 1
+            )
+        elif entry.get(2):
+            value = _scalars(spec.type, entry[2])[-1]
+        else:
+            value = "" if spec.type == "bytes" else _ZERO.get(spec.type, 0)
+        out[key if isinstance(key, str) else orjson.dumps(key).decode()] = value
+    return out
+
+
+# ------------------------------------------------------------------ the envelope
+
+
+def envelope(data: bytes) -> tuple[str, str, bytes]:
+    """(apiVersion, kind, raw) of a `k8s\\0` + runtime.Unknown body."""
+    if not data.startswith(MAGIC):
+        raise ProtobufError("missing the k8s\\x00 prefix")
+    fields = _fields(data[len(MAGIC) :])
+    type_meta = _fields(_last_bytes(fields, 1) or b"")
+    api_version = (_last_bytes(type_meta, 1) or b"").decode("utf-8", "replace")
+    kind = (_last_bytes(type_meta, 2) or b"").decode("utf-8", "replace")
+    encoding = (_last_bytes(fields, 3) or b"").decode("utf-8", "replace")
+    if encoding:
+        raise ProtobufError(f'unsupported content encoding "{encoding}"')
+    return api_version, kind, _last_bytes(fields, 2) or b""
+
+
+def decode(data: bytes) -> dict[str, Any]:
+    """A protobuf request body as the JSON object a Go client would have sent."""
+    api_version, kind, raw = envelope(data)
+    name = table().message_for(api_version, kind)
+    if name is None:
+        raise UnknownKind(api_version, kind)
+    try:
+        body = _message(name, raw)
+    except struct.error as error:  # a packed run cut short
+        raise ProtobufError(f"truncated number: {error}") from error
+    return {"kind": kind, "apiVersion": api_version, **body}
