@@ -99,6 +99,7 @@ def short_package(package: str) -> str:
 class GoField:
     json: str
     omitempty: bool
+    omitzero: bool
     inline: bool
     pointer: bool
 
@@ -189,6 +190,7 @@ def parse_go(files: list[str]) -> GoTypes:
                 fields[number] = GoField(
                     json=json_name,
                     omitempty="omitempty" in json_tag[1:],
+                    omitzero="omitzero" in json_tag[1:],
                     inline="inline" in json_tag[1:],
                     pointer=go_type.startswith("*"),
                 )
@@ -253,6 +255,8 @@ def build(sources: dict[str, Source]) -> dict[str, object]:
                         flags += "r"
                     if info is None or info.omitempty:
                         flags += "o"
+                    if info is not None and info.omitzero:
+                        flags += "z"
                     if info is not None and info.pointer:
                         flags += "p"
                     if info is not None and info.inline:
@@ -272,7 +276,7 @@ def build(sources: dict[str, Source]) -> dict[str, object]:
         "_about": "Protobuf field table of the built-in kinds, written by "
         "tools/gen_proto_fields.py from the upstream generated.proto files and Go "
         "types listed in _source. Rows: [number, JSON name, type, flags]; flags: "
-        "r repeated, o omitempty, p pointer, i inline. Do not edit by hand.",
+        "r repeated, o omitempty, z omitzero, p pointer, i inline. Do not edit by hand.",
         "_source": origin,
         "kinds": dict(sorted(kinds.items())),
         "slices": sorted(slices),

@@ -52,11 +52,22 @@ class UnknownKind(ProtobufError):
 
 
 class _Field:
-    __slots__ = ("inline", "json", "key", "kind", "omitempty", "pointer", "repeated", "type")
+    __slots__ = (
+        "inline",
+        "json",
+        "key",
+        "kind",
+        "omitempty",
+        "omitzero",
+        "pointer",
+        "repeated",
+        "type",
+    )
 
     def __init__(self, row: list[Any]) -> None:
         _, self.json, type_, flags = row
         self.repeated, self.omitempty = "r" in flags, "o" in flags
+        self.omitzero = "z" in flags  # Go 1.24's omitzero: zero structs (a zero Time) too
         self.pointer, self.inline = "p" in flags, "i" in flags
         self.key = ""
         if type_.startswith("map:"):
@@ -386,7 +397,7 @@ def _message(name: str, buf: bytes, depth: int = 0) -> Any:
             else:
                 value = None if spec.pointer else _ZERO.get(spec.type, 0)
             empty = value is None if spec.pointer else value in ("", 0, False, None)
-        if empty and spec.omitempty:
+        if (empty and spec.omitempty) or (spec.omitzero and value in (None, {}, "", 0, False)):
             continue
         out[spec.json] = value
     after = _AFTER.get(name)
