@@ -12,7 +12,6 @@ values left out, other zero values written (`"resources": {}`, `"creationTimesta
 
 from __future__ import annotations
 
-import base64
 import json
 import struct
 from datetime import UTC, datetime, timedelta
@@ -20,6 +19,9 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+
+from kstui.sandbox import protobuf_wire as wire
+from kstui.sandbox.protobuf_wire import ProtobufError
 
 MEDIA_TYPE = "application/vnd.kubernetes.protobuf"
 MAGIC = b"k8s\x00"
@@ -34,10 +36,6 @@ _OPTIONS = {
     "ListOptions",
 }
 _MAX_DEPTH = 100
-
-
-class ProtobufError(ValueError):
-    """The body is not a well-formed protobuf message of the kind it names."""
 
 
 class UnknownKind(ProtobufError):
@@ -102,142 +100,16 @@ def table() -> _Table:
     return _table
 
 
-# ------------------------------------------------------------------ the wire
-
-
-def _varint(buf: bytes, pos: int) -> tuple[int, int]:
-    result = shift = 0
-    while True:
-        if pos >= len(buf) or shift > 63:
-            raise ProtobufError("truncated or overlong varint")
-        byte = buf[pos]
-        pos += 1
-        result |= (byte & 0x7F) << shift
-        if byte < 0x80:
-            return result, pos
-        shift += 7
-
-
-def _fields(buf: bytes) -> dict[int, list[tuple[int, Any]]]:
-    """Field number → its (wire type, value)s in order: ints for varint and fixed, bytes for
-    length-delimited."""
-    found: dict[int, list[tuple[int, Any]]] = {}
-    pos, end = 0, len(buf)
-    while pos < end:
-        key, pos = _varint(buf, pos)
-        number, wire = key >> 3, key & 7
-        if number == 0:
-            raise ProtobufError("field number 0")
-        if wire == 0:
-            value, pos = _varint(buf, pos)
-        elif wire == 1:
-            value, pos = buf[pos : pos + 8], pos + 8
-        elif wire == 5:
-            value, pos = buf[pos : pos + 4], pos + 4
-        elif wire == 2:
-            size, pos = _varint(buf, pos)
-            value, pos = buf[pos : pos + size], pos + size
-        else:
-            raise ProtobufError(f"unsupported wire type {wire}")
-        if pos > end:
-            raise ProtobufError("truncated message")
-        found.setdefault(number, []).append((wire, value))
-    return found
-
-
-def _signed(value: int, bits: int) -> int:
-    value &= (1 << bits) - 1
-    return value - (1 << bits) if value >> (bits - 1) else value
-
-
-def _number(type_: str, wire: int, value: Any) -> Any:
-    if wire == 0:
-        if type_ == "bool":
-            return value != 0
-        if type_ in ("int32", "int64"):
-            return _signed(value, 32 if type_ == "int32" else 64)
-        if type_ in ("sint32", "sint64"):
-            return (value >> 1) ^ -(value & 1)
-        if type_ in ("uint32", "uint64"):
-            return value
-    elif wire == 1 and type_ in ("double", "fixed64", "sfixed64"):
-        number = struct.unpack(
-            "<" + {"double": "d", "fixed64": "Q", "sfixed64": "q"}[type_], value
-        )[0]
-        return _json_float(number) if type_ == "double" else number
-    elif wire == 5 and type_ in ("float", "fixed32", "sfixed32"):
-        number = struct.unpack("<" + {"float": "f", "fixed32": "I", "sfixed32": "i"}[type_], value)[
-            0
-        ]
-        return _json_float(number) if type_ == "float" else number
-    raise ProtobufError(f"wire type {wire} for a {type_} field")
-
-
-def _json_float(number: float) -> float | int:
-    if number != number or number in (float("inf"), float("-inf")):
-        raise ProtobufError("NaN or infinite number")
-    return int(number) if number.is_integer() and abs(number) < 2**63 else number
-
-
-_PACKED = {
-    "int32": 0,
-    "int64": 0,
-    "uint32": 0,
-    "uint64": 0,
-    "sint32": 0,
-    "sint64": 0,
-    "bool": 0,
-    "double": 8,
-    "fixed64": 8,
-    "sfixed64": 8,
-    "float": 4,
-    "fixed32": 4,
-    "sfixed32": 4,
-}
-
-
-def _scalars(type_: str, items: list[tuple[int, Any]]) -> list[Any]:
-    out: list[Any] = []
-    for wire, value in items:
-        if wire == 2 and type_ in _PACKED:  # a packed run of numbers
-            width, pos = _PACKED[type_], 0
-            while pos < len(value):
-                if width:
-                    out.append(_number(type_, 1 if width == 8 else 5, value[pos : pos + width]))
-                    pos += width
-                else:
-                    number, pos = _varint(value, pos)
-                    out.append(_number(type_, 0, number))
-        else:
-            out.append(_scalar(type_, wire, value))
-    return out
-
-
-def _scalar(type_: str, wire: int, value: Any) -> Any:
-    if type_ == "string":
-        if wire != 2:
-            raise ProtobufError(f"wire type {wire} for a string field")
-        return bytes(value).decode("utf-8", "replace")  # encoding/json writes U+FFFD too
-    if type_ == "bytes":
-        if wire != 2:
-            raise ProtobufError(f"wire type {wire} for a bytes field")
-        return base64.b64encode(value).decode()
-    return _number(type_, wire, value)
-
-
-_ZERO: dict[str, Any] = {"string": "", "bool": False, "bytes": None}
-
-
 # ------------------------------------------------------------------ well-known messages
 
 
 def _time(buf: bytes, micro: bool) -> str | None:
     if not buf:  # a zero metav1.Time is marshalled as no bytes at all, and as JSON null
         return None
-    fields = _fields(buf)
-    seconds = _signed(_last_int(fields, 1), 64)
+    fields = wire.fields(buf)
+    seconds = wire.signed(wire.last_int(fields, 1), 64)
     # Time keeps whole seconds (as its JSON does); MicroTime truncates to microseconds
-    nanos = int(_signed(_last_int(fields, 2), 32) / 1000) * 1000 if micro else 0
+    nanos = int(wire.signed(wire.last_int(fields, 2), 32) / 1000) * 1000 if micro else 0
     seconds, nanos = divmod(seconds * 1_000_000_000 + nanos, 1_000_000_000)
     try:
         t = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(seconds=seconds)
@@ -247,29 +119,9 @@ def _time(buf: bytes, micro: bool) -> str | None:
     return text + (f".{nanos // 1000:06d}Z" if micro else "Z")
 
 
-def _last_int(fields: dict[int, list[tuple[int, Any]]], number: int) -> int:
-    items = fields.get(number)
-    if not items:
-        return 0
-    wire, value = items[-1]
-    if wire != 0:
-        raise ProtobufError(f"wire type {wire} for an integer field")
-    return int(value)
-
-
-def _last_bytes(fields: dict[int, list[tuple[int, Any]]], number: int) -> bytes | None:
-    items = fields.get(number)
-    if not items:
-        return None
-    wire, value = items[-1]
-    if wire != 2:
-        raise ProtobufError(f"wire type {wire} for a length-delimited field")
-    return bytes(value)
-
-
 def _duration(buf: bytes) -> str:
     """Go's time.Duration.String()."""
-    ns = _signed(_last_int(_fields(buf), 1), 64)
+    ns = wire.signed(wire.last_int(wire.fields(buf), 1), 64)
     sign, ns = ("-", -ns) if ns < 0 else ("", ns)
     if ns == 0:
         return "0s"
@@ -296,7 +148,7 @@ def _fraction(value: int, unit: int) -> str:
 
 
 def _raw_json(buf: bytes, number: int = 1) -> Any:
-    raw = _last_bytes(_fields(buf), number)
+    raw = wire.last_bytes(wire.fields(buf), number)
     if not raw:
         return None
     if raw.startswith(MAGIC):  # an embedded object written as protobuf
@@ -308,14 +160,14 @@ def _raw_json(buf: bytes, number: int = 1) -> Any:
 
 
 def _int_or_string(buf: bytes) -> int | str:
-    fields = _fields(buf)
-    if _last_int(fields, 1) == 1:
-        return (_last_bytes(fields, 3) or b"").decode("utf-8", "replace")
-    return _signed(_last_int(fields, 2), 32)
+    fields = wire.fields(buf)
+    if wire.last_int(fields, 1) == 1:
+        return (wire.last_bytes(fields, 3) or b"").decode("utf-8", "replace")
+    return wire.signed(wire.last_int(fields, 2), 32)
 
 
 def _quantity(buf: bytes) -> str:
-    return (_last_bytes(_fields(buf), 1) or b"").decode("utf-8", "replace") or "0"
+    return (wire.last_bytes(wire.fields(buf), 1) or b"").decode("utf-8", "replace") or "0"
 
 
 def _or_array(value: dict[str, Any]) -> Any:  # JSONSchemaPropsOrArray
@@ -361,7 +213,7 @@ def _message(name: str, buf: bytes, depth: int = 0) -> Any:
     schema = table().messages.get(name)
     if schema is None:
         raise ProtobufError(f"no field table for {name}")
-    fields = _fields(buf)
+    fields = wire.fields(buf)
     if name in table().slices:  # `type ExtraValue []string`: JSON is the bare array
         (only,) = schema.values()
         return _repeated(only, fields.get(1, []), depth) or None
@@ -380,7 +232,7 @@ def _message(name: str, buf: bytes, depth: int = 0) -> Any:
                 value = None  # a nil slice
         elif spec.kind == "message":
             if items:  # a message's repeats merge: their bytes concatenate
-                value = _message(spec.type, b"".join(_payload(i) for i in items), depth + 1)
+                value = _message(spec.type, b"".join(wire.payload(i) for i in items), depth + 1)
             elif spec.pointer:
                 value = None
             else:
@@ -393,9 +245,9 @@ def _message(name: str, buf: bytes, depth: int = 0) -> Any:
             empty = value is None if spec.pointer else (spec.type in table().slices and not value)
         else:
             if items:
-                value = _scalars(spec.type, items)[-1]
+                value = wire.scalars(spec.type, items)[-1]
             else:
-                value = None if spec.pointer else _ZERO.get(spec.type, 0)
+                value = None if spec.pointer else wire.ZERO.get(spec.type, 0)
             empty = value is None if spec.pointer else value in ("", 0, False, None)
         if (empty and spec.omitempty) or (spec.omitzero and value in (None, {}, "", 0, False)):
             continue
@@ -404,34 +256,27 @@ def _message(name: str, buf: bytes, depth: int = 0) -> Any:
     return after(out) if after is not None else out
 
 
-def _payload(item: tuple[int, Any]) -> bytes:
-    wire, value = item
-    if wire != 2:
-        raise ProtobufError(f"wire type {wire} for an embedded message")
-    return bytes(value)
-
-
 def _repeated(spec: _Field, items: list[tuple[int, Any]], depth: int) -> list[Any]:
     if spec.kind == "message":
-        return [_message(spec.type, _payload(item), depth + 1) for item in items]
-    return _scalars(spec.type, items)
+        return [_message(spec.type, wire.payload(item), depth + 1) for item in items]
+    return wire.scalars(spec.type, items)
 
 
 def _map(spec: _Field, items: list[tuple[int, Any]], depth: int) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for item in items:
-        entry = _fields(_payload(item))
-        key: Any = _ZERO.get(spec.key, 0)
+        entry = wire.fields(wire.payload(item))
+        key: Any = wire.ZERO.get(spec.key, 0)
         if entry.get(1):
-            key = _scalars(spec.key, entry[1])[-1]
+            key = wire.scalars(spec.key, entry[1])[-1]
         if "." in spec.type:
             value: Any = _message(
-                spec.type, b"".join(_payload(i) for i in entry.get(2, [])), depth + 1
+                spec.type, b"".join(wire.payload(i) for i in entry.get(2, [])), depth + 1
             )
         elif entry.get(2):
-            value = _scalars(spec.type, entry[2])[-1]
+            value = wire.scalars(spec.type, entry[2])[-1]
         else:
-            value = "" if spec.type == "bytes" else _ZERO.get(spec.type, 0)
+            value = "" if spec.type == "bytes" else wire.ZERO.get(spec.type, 0)
         out[key if isinstance(key, str) else orjson.dumps(key).decode()] = value
     return out
 
@@ -443,14 +288,14 @@ def envelope(data: bytes) -> tuple[str, str, bytes]:
     """(apiVersion, kind, raw) of a `k8s\\0` + runtime.Unknown body."""
     if not data.startswith(MAGIC):
         raise ProtobufError("missing the k8s\\x00 prefix")
-    fields = _fields(data[len(MAGIC) :])
-    type_meta = _fields(_last_bytes(fields, 1) or b"")
-    api_version = (_last_bytes(type_meta, 1) or b"").decode("utf-8", "replace")
-    kind = (_last_bytes(type_meta, 2) or b"").decode("utf-8", "replace")
-    encoding = (_last_bytes(fields, 3) or b"").decode("utf-8", "replace")
+    fields = wire.fields(data[len(MAGIC) :])
+    type_meta = wire.fields(wire.last_bytes(fields, 1) or b"")
+    api_version = (wire.last_bytes(type_meta, 1) or b"").decode("utf-8", "replace")
+    kind = (wire.last_bytes(type_meta, 2) or b"").decode("utf-8", "replace")
+    encoding = (wire.last_bytes(fields, 3) or b"").decode("utf-8", "replace")
     if encoding:
         raise ProtobufError(f'unsupported content encoding "{encoding}"')
-    return api_version, kind, _last_bytes(fields, 2) or b""
+    return api_version, kind, wire.last_bytes(fields, 2) or b""
 
 
 def decode(data: bytes) -> dict[str, Any]:
