@@ -324,3 +324,33 @@ def test_auth_can_i_and_whoami_answer_as_for_json(
     )
     assert json.loads(who.stdout)["status"] == via_json["status"]
     assert via_json["status"]["userInfo"]["username"] == "admin"
+
+
+def test_the_dispatched_kubectl_sends_rolebindings_as_protobuf(
+    kubectl_env: dict[str, str], http: httpx.Client
+) -> None:
+    """The machine's kubectl picks 1.31 for this server; even that one writes RoleBindings as
+    protobuf."""
+    ns = make_namespace(http, "pb-dispatched")
+    sent = run(
+        "kubectl",
+        kubectl_env,
+        "-n",
+        ns,
+        "create",
+        "rolebinding",
+        "rb",
+        "--clusterrole=view",
+        "--user=bob",
+        "-v=8",
+    )
+    assert PROTOBUF in sent.stderr
+    stored = ok(http.get(f"/apis/rbac.authorization.k8s.io/v1/namespaces/{ns}/rolebindings/rb"))
+    assert stored["roleRef"] == {
+        "apiGroup": "rbac.authorization.k8s.io",
+        "kind": "ClusterRole",
+        "name": "view",
+    }
+    assert stored["subjects"] == [
+        {"apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": "bob"}
+    ]
