@@ -15,7 +15,7 @@ import orjson
 import yaml
 from aiohttp import web
 
-from kstui.sandbox import defaults, encoding, shapes
+from kstui.sandbox import defaults, encoding, protobuf, shapes
 from kstui.sandbox.auth import UserInfo
 from kstui.sandbox.cluster import SandboxCluster
 from kstui.sandbox.kinds import ResourceKind
@@ -107,13 +107,14 @@ def content_type(request: web.Request) -> str:
     return request.headers.get("Content-Type", JSON).split(";")[0].strip().lower()
 
 
-async def read_body(request: web.Request) -> Any:
+async def read_body(request: web.Request, built_in: bool = True) -> Any:
+    """The request's body as JSON data; `built_in` kinds may come as protobuf too."""
     raw = await request.read()
     if len(raw) > MAX_BODY:
         raise ApiError.too_large()
     kind = content_type(request)
     if "protobuf" in kind:
-        raise ApiError.unsupported_media_type(kind)
+        return _protobuf_body(kind, raw, built_in)
     if not raw.strip():
         return None
     try:
@@ -126,8 +127,21 @@ async def read_body(request: web.Request) -> Any:
         ) from error
 
 
+def _protobuf_body(media_type: str, raw: bytes, built_in: bool) -> Any:
+    if media_type != protobuf.MEDIA_TYPE or not built_in:
+        raise ApiError.unsupported_media_type(media_type, with_protobuf=built_in)
+    if not raw:
+        return None
+    try:
+        return protobuf.decode(raw)
+    except protobuf.UnknownKind as error:  # a kind outside the table: JSON and YAML only
+        raise ApiError.unsupported_media_type(media_type, with_protobuf=False) from error
+    except protobuf.ProtobufError as error:
+        raise ApiError.bad_request(f"the protobuf body could not be decoded: {error}") from error
+
+
 async def read_object(call: Call) -> dict[str, Any]:
-    body = await read_body(call.request)
+    body = await read_body(call.request, built_in=not call.kind.is_custom)
     if not isinstance(body, dict):
         raise ApiError.bad_request("Object 'Kind' is missing in request body")
     expected_api = call.kind.api_version

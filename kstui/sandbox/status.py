@@ -100,11 +100,13 @@ class ApiError(Exception):
         return cls(405, "MethodNotAllowed", message, {})
 
     @classmethod
-    def unsupported_media_type(cls, content_type: str) -> ApiError:
+    def unsupported_media_type(cls, content_type: str, with_protobuf: bool = True) -> ApiError:
+        accepted = "application/json, application/yaml"
+        if with_protobuf:  # only the built-in kinds are decoded from protobuf
+            accepted += ", application/vnd.kubernetes.protobuf"
         return cls(415, "UnsupportedMediaType",
-                   f'the body of the request was in an unknown format - accepted media types '
-                   f'include: application/json, application/yaml, '
-                   f'application/vnd.kubernetes.protobuf (got "{content_type}")', {})
+                   f"the body of the request was in an unknown format - accepted media types "
+                   f'include: {accepted} (got "{content_type}")', {})
 
     @classmethod
     def too_large(cls) -> ApiError:

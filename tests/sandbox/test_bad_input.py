@@ -262,12 +262,21 @@ def test_a_body_over_3_mib_is_too_large(http: httpx.Client) -> None:
     assert body["message"] == "Request entity too large: limit is 3145728"
 
 
-def test_protobuf_is_unsupported_media_type(http: httpx.Client) -> None:
-    response = http.post(CONFIGMAPS, content=b"k8s\x00\n\x0f\n\x02v1\x12\tConfigMap",
-                         headers={"Content-Type": "application/vnd.kubernetes.protobuf"})
-    body = status_of(response, 415, "UnsupportedMediaType")
-    assert body["message"].startswith("the body of the request was in an unknown format - "
-                                      "accepted media types include: application/json")
+def test_protobuf_of_a_kind_without_a_decoder_is_unsupported_media_type(
+    http: httpx.Client,
+) -> None:
+    headers = {"Content-Type": "application/vnd.kubernetes.protobuf"}
+    widget = b"k8s\x00\n\x18\n\x0eexample.com/v1\x12\x06Widget"
+    body = status_of(http.post(CONFIGMAPS, content=widget, headers=headers), 415,
+                     "UnsupportedMediaType")
+    assert body["message"] == (  # only what is truly accepted for it
+        "the body of the request was in an unknown format - accepted media types include: "
+        'application/json, application/yaml (got "application/vnd.kubernetes.protobuf")')
+    # an empty ConfigMap message is decoded, then answered as the same JSON would be
+    empty = http.post(CONFIGMAPS, content=b"k8s\x00\n\x0f\n\x02v1\x12\tConfigMap",
+                      headers=headers)
+    as_json = http.post(CONFIGMAPS, json={"kind": "ConfigMap", "apiVersion": "v1"})
+    assert (empty.status_code, empty.json()) == (as_json.status_code, as_json.json())
 
 
 def test_an_unknown_patch_type_is_unsupported_media_type(http: httpx.Client) -> None:
