@@ -7,7 +7,7 @@ way kube-apiserver's RBAC authorizer does (no aggregation), and compiled once pe
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -42,6 +42,8 @@ INSECURE_ADMIN = UserInfo("system:admin", (MASTERS, AUTHENTICATED))
 class Token:
     user: UserInfo
     expires_at: datetime | None = None
+    valid: Callable[[], bool] | None = None
+    """For bound tokens: whether what they are bound to still exists."""
 
 
 class Authenticator:
@@ -50,11 +52,11 @@ class Authenticator:
 
     def issue(
         self, username: str, groups: Iterable[str] = (), expires_at: datetime | None = None,
-        token: str | None = None,
+        token: str | None = None, uid: str = "", valid: Callable[[], bool] | None = None,
     ) -> str:
         value = token or f"{username.replace(':', '-')}-{secrets.token_hex(12)}"
         all_groups = tuple(dict.fromkeys((*groups, AUTHENTICATED)))
-        self._tokens[value] = Token(UserInfo(username, all_groups), expires_at)
+        self._tokens[value] = Token(UserInfo(username, all_groups, uid), expires_at, valid)
         return value
 
     def revoke(self, token: str) -> None:
@@ -63,6 +65,9 @@ class Authenticator:
     def from_token(self, token: str, now: datetime) -> UserInfo | None:
         found = self._tokens.get(token)
         if found is None or (found.expires_at is not None and now >= found.expires_at):
+            return None
+        if found.valid is not None and not found.valid():
+            del self._tokens[token]
             return None
         return found.user
 

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from kstui.sandbox import defaults, names, schema
+from kstui.sandbox import convert, defaults, names, schema
 from kstui.sandbox.auth import Authenticator, Authorizer
 from kstui.sandbox.clock import Clock, rfc3339
 from kstui.sandbox.controllers import quota
@@ -102,6 +102,8 @@ class SandboxCluster:
         meta = obj.get("metadata")
         if not isinstance(meta, dict):
             raise ApiError.bad_request("Object 'metadata' is missing or not an object")
+        if kind.version != kind.storage_version and not kind.is_custom:
+            convert.to_storage(kind, obj)
         name = meta.get("name") or ""
         causes: list[dict[str, str]] = []
         if not name and not (creating and meta.get("generateName")):

@@ -24,6 +24,7 @@ _SUBRESOURCE_VERBS = {
     "binding": ["create"],
     "finalize": ["update"],
     "token": ["create"],
+    "approval": ["get", "patch", "update"],
 }
 _SUBRESOURCE_KIND = {
     "scale": ("autoscaling", "v1", "Scale"),

@@ -13,7 +13,7 @@ from typing import Any
 
 import orjson
 
-from kstui.sandbox import tables
+from kstui.sandbox import convert, tables
 from kstui.sandbox.kinds import ResourceKind
 from kstui.sandbox.store import Entry
 
@@ -48,13 +48,14 @@ def object_bytes(kind: ResourceKind, entry: Entry) -> bytes:
     """An object's JSON at the version the request named."""
     if kind.version == kind.storage_version:
         return entry.raw
-    obj = entry.decode()
+    obj = convert.from_storage(kind, entry.decode())
     obj["apiVersion"] = kind.api_version
     return orjson.dumps(obj)
 
 
 def object_dict(kind: ResourceKind, obj: dict[str, Any]) -> dict[str, Any]:
     if kind.version != kind.storage_version:
+        obj = convert.from_storage(kind, obj)
         obj["apiVersion"] = kind.api_version
     return obj
 

@@ -110,6 +110,38 @@ def _k(
 _ALL = ("all",)
 _REVIEW = ("create",)
 
+# The groups every kube-apiserver serves beyond the workload ones (policy, autoscaling, storage,
+# scheduling, discovery, node, certificates, admission, aggregation, flow control).
+BUILTIN_GROUP_KINDS: tuple[ResourceKind, ...] = (
+    _k("policy", "v1", "poddisruptionbudgets", "PodDisruptionBudget", True, ("pdb",),
+       status_subresource=True),
+    _k("autoscaling", "v2", "horizontalpodautoscalers", "HorizontalPodAutoscaler", True,
+       ("hpa",), _ALL, status_subresource=True),
+    ResourceKind("autoscaling", "v1", "horizontalpodautoscalers", "HorizontalPodAutoscaler",
+                 True, "horizontalpodautoscaler", ("hpa",), _ALL, storage_version="v2",
+                 status_subresource=True),
+    _k("storage.k8s.io", "v1", "storageclasses", "StorageClass", False, ("sc",)),
+    _k("storage.k8s.io", "v1", "csidrivers", "CSIDriver", False),
+    _k("storage.k8s.io", "v1", "csinodes", "CSINode", False),
+    _k("storage.k8s.io", "v1", "volumeattachments", "VolumeAttachment", False,
+       status_subresource=True),
+    _k("scheduling.k8s.io", "v1", "priorityclasses", "PriorityClass", False, ("pc",)),
+    _k("discovery.k8s.io", "v1", "endpointslices", "EndpointSlice", True),
+    _k("node.k8s.io", "v1", "runtimeclasses", "RuntimeClass", False),
+    _k("certificates.k8s.io", "v1", "certificatesigningrequests", "CertificateSigningRequest",
+       False, ("csr",), status_subresource=True, extra_subresources=("approval",)),
+    _k("admissionregistration.k8s.io", "v1", "validatingwebhookconfigurations",
+       "ValidatingWebhookConfiguration", False, (), ("api-extensions",)),
+    _k("admissionregistration.k8s.io", "v1", "mutatingwebhookconfigurations",
+       "MutatingWebhookConfiguration", False, (), ("api-extensions",)),
+    _k("apiregistration.k8s.io", "v1", "apiservices", "APIService", False, (),
+       ("api-extensions",), status_subresource=True),
+    _k("flowcontrol.apiserver.k8s.io", "v1", "flowschemas", "FlowSchema", False,
+       status_subresource=True),
+    _k("flowcontrol.apiserver.k8s.io", "v1", "prioritylevelconfigurations",
+       "PriorityLevelConfiguration", False, status_subresource=True),
+)
+
 BUILTIN_KINDS: tuple[ResourceKind, ...] = (
     _k("", "v1", "namespaces", "Namespace", False, ("ns",), status_subresource=True,
        extra_subresources=("finalize",)),
@@ -129,6 +161,9 @@ BUILTIN_KINDS: tuple[ResourceKind, ...] = (
     _k("", "v1", "persistentvolumeclaims", "PersistentVolumeClaim", True, ("pvc",),
        status_subresource=True),
     _k("", "v1", "persistentvolumes", "PersistentVolume", False, ("pv",), status_subresource=True),
+    _k("", "v1", "replicationcontrollers", "ReplicationController", True, ("rc",), _ALL,
+       status_subresource=True, scale=ScaleSpec()),
+    _k("", "v1", "podtemplates", "PodTemplate", True),
     _k("apps", "v1", "deployments", "Deployment", True, ("deploy",), _ALL,
        status_subresource=True, scale=ScaleSpec()),
     _k("apps", "v1", "replicasets", "ReplicaSet", True, ("rs",), _ALL,
@@ -161,6 +196,7 @@ BUILTIN_KINDS: tuple[ResourceKind, ...] = (
     _k("authentication.k8s.io", "v1", "selfsubjectreviews", "SelfSubjectReview", False,
        verbs=_REVIEW),
     _k("authentication.k8s.io", "v1", "tokenreviews", "TokenReview", False, verbs=_REVIEW),
+    *BUILTIN_GROUP_KINDS,
     _k("metrics.k8s.io", "v1beta1", "pods", "PodMetrics", True, verbs=("get", "list")),
     _k("metrics.k8s.io", "v1beta1", "nodes", "NodeMetrics", False, verbs=("get", "list")),
 )
@@ -173,9 +209,11 @@ REVIEW_KINDS = frozenset(
 
 # Preferred version per group, in the order discovery lists groups (as kube-apiserver does).
 GROUP_ORDER = (
-    "", "apps", "events.k8s.io", "authentication.k8s.io", "authorization.k8s.io", "batch",
-    "networking.k8s.io", "rbac.authorization.k8s.io", "coordination.k8s.io",
-    "apiextensions.k8s.io", "metrics.k8s.io",
+    "", "apiregistration.k8s.io", "apps", "events.k8s.io", "authentication.k8s.io",
+    "authorization.k8s.io", "autoscaling", "batch", "certificates.k8s.io", "networking.k8s.io",
+    "policy", "rbac.authorization.k8s.io", "storage.k8s.io", "admissionregistration.k8s.io",
+    "apiextensions.k8s.io", "scheduling.k8s.io", "coordination.k8s.io", "node.k8s.io",
+    "discovery.k8s.io", "flowcontrol.apiserver.k8s.io", "metrics.k8s.io",
 )
 
 

@@ -115,6 +115,10 @@ _RULES: dict[tuple[str, str], NameRule] = {
     ("batch", "cronjobs"): _cronjob_name,
     **{(_RBAC, p): path_segment_name
        for p in ("roles", "rolebindings", "clusterroles", "clusterrolebindings")},
+    # APIServices are named `version.group` ("v1." for the core group)
+    ("apiregistration.k8s.io", "apiservices"): path_segment_name,
+    ("flowcontrol.apiserver.k8s.io", "flowschemas"): path_segment_name,
+    ("flowcontrol.apiserver.k8s.io", "prioritylevelconfigurations"): path_segment_name,
 }
 # Review requests are answered, never stored: their names are not checked.
 _UNNAMED_GROUPS = frozenset(("authorization.k8s.io", "authentication.k8s.io"))

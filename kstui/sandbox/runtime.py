@@ -20,12 +20,14 @@ from typing import Any, TypeVar
 import yaml
 from aiohttp import web
 
-from kstui.sandbox import seed
+from kstui.sandbox import seed, seed_groups
 from kstui.sandbox.auth import MASTERS
 from kstui.sandbox.clock import Clock, ManualClock
 from kstui.sandbox.cluster import SandboxCluster
 from kstui.sandbox.controllers import ControllerManager, settle
 from kstui.sandbox.controllers.churn import Churn
+from kstui.sandbox.controllers.disruption import DisruptionController
+from kstui.sandbox.controllers.endpointslices import EndpointSliceController
 from kstui.sandbox.controllers.namespaces import NamespaceController
 from kstui.sandbox.controllers.pods import PodLifecycleController
 from kstui.sandbox.controllers.tenancy import Flavor, controllers_for
@@ -212,6 +214,8 @@ class Sandbox:
                 handle.cluster, controllers_for(handle.cluster, clusters, flavor))
         # what the controllers would have done by now: projects' roles, RBAC twins, quotas
         settle([h.settled for h in self.handles.values() if h.settled is not None])
+        for handle in self.handles.values():  # last: the objects above keep their names
+            seed_groups.seed_groups(handle.cluster)
         state = self._state_dir()
         kept: dict[str, str] = {}
         if state is not None and (state / "tokens.json").exists():
@@ -262,6 +266,7 @@ class Sandbox:
                 manager = ControllerManager(cluster, [
                     NamespaceController(cluster), DeploymentController(cluster),
                     ReplicaSetController(cluster), PodLifecycleController(cluster),
+                    EndpointSliceController(cluster), DisruptionController(cluster),
                 ])
                 manager.start()
                 handle.managers.append(manager)

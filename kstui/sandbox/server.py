@@ -10,7 +10,17 @@ import aiohttp
 import orjson
 from aiohttp import web
 
-from kstui.sandbox import api, discovery, podlogs, podmetrics, proxy, reviews, watch
+from kstui.sandbox import (
+    api,
+    discovery,
+    eviction,
+    podlogs,
+    podmetrics,
+    proxy,
+    reviews,
+    tokens,
+    watch,
+)
 from kstui.sandbox.auth import (
     ANONYMOUS,
     INSECURE_ADMIN,
@@ -150,9 +160,13 @@ async def dispatch(request: web.Request) -> web.StreamResponse:
         return await podlogs.pod_log(call)
     if sub == "proxy" and info.resource == "services":
         return await proxy.service_proxy(call, request.app[SESSION])
+    if sub == "eviction" and verb == "create":
+        return await eviction.evict(call)
+    if sub == "token" and verb == "create":
+        return await tokens.create_token(call)
     if sub == "scale":
         handler = {"get": api.get_scale, "update": api.update_scale, "patch": api.patch}.get(verb)
-    elif sub in ("status", "finalize", ""):
+    elif sub in ("status", "finalize", "approval", ""):
         handler = {
             "get": api.get, "list": api.list_, "watch": watch.watch, "create": api.create,
             "update": api.update, "patch": api.patch, "delete": api.delete,
@@ -167,6 +181,9 @@ async def dispatch(request: web.Request) -> web.StreamResponse:
     if sub == "finalize":
         call = api.Call(cluster, request, RequestInfo(**{**_as_dict(info), "subresource": ""}),
                         kind, user)
+    elif sub == "approval":  # a CSR's approval is written into its status conditions
+        call = api.Call(cluster, request,
+                        RequestInfo(**{**_as_dict(info), "subresource": "status"}), kind, user)
     return await handler(call)
 
 

@@ -100,9 +100,10 @@ def _printer(kind: ResourceKind) -> Printer:
 @functools.cache
 def _registry() -> dict[tuple[str, str], Printer]:
     # Imported here: printers_workloads builds on the helpers defined in this module.
+    from kstui.sandbox.printers_groups import GROUP_PRINTERS
     from kstui.sandbox.printers_workloads import WORKLOAD_PRINTERS
 
-    return {**CORE_PRINTERS, **WORKLOAD_PRINTERS}
+    return {**CORE_PRINTERS, **WORKLOAD_PRINTERS, **GROUP_PRINTERS}
 
 
 # ---------------------------------------------------------------- time

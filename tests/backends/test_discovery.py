@@ -14,7 +14,7 @@ import pytest
 from kstui.backends.discovery import Discovery, cache_key
 from kstui.backends.errors import ServerError, Unauthorized, Unreachable
 from kstui.backends.kinds import UnknownKind
-from kstui.backends.kube import KubeClient
+from kstui.backends.kube import TABLE_ACCEPT, KubeClient
 from tests.conftest import RunningSandbox
 from tests.connections import SandboxConnection, sandbox_client
 
@@ -100,6 +100,50 @@ async def test_both_modes_find_core_grouped_and_kubesphere_kinds(
     # What the sandbox announces as a subresource is not a kind of its own.
     with pytest.raises(UnknownKind):
         kinds.resolve("pods/log")
+
+
+# kubectl's resource names and short names for the built-in groups beyond workloads, the
+# (group, version, kind, namespaced) the resource browser must find, and the Table's columns.
+BUILTIN_GROUP_KINDS = {
+    "pdb": ("policy", "v1", "PodDisruptionBudget", True, "Allowed Disruptions"),
+    "hpa": ("autoscaling", "v2", "HorizontalPodAutoscaler", True, "Targets"),
+    "sc": ("storage.k8s.io", "v1", "StorageClass", False, "VolumeBindingMode"),
+    "csidrivers": ("storage.k8s.io", "v1", "CSIDriver", False, "AttachRequired"),
+    "csinodes": ("storage.k8s.io", "v1", "CSINode", False, "Drivers"),
+    "volumeattachments": ("storage.k8s.io", "v1", "VolumeAttachment", False, "Attacher"),
+    "pc": ("scheduling.k8s.io", "v1", "PriorityClass", False, "Global-Default"),
+    "endpointslices": ("discovery.k8s.io", "v1", "EndpointSlice", True, "AddressType"),
+    "runtimeclasses": ("node.k8s.io", "v1", "RuntimeClass", False, "Handler"),
+    "csr": ("certificates.k8s.io", "v1", "CertificateSigningRequest", False, "SignerName"),
+    "validatingwebhookconfigurations": ("admissionregistration.k8s.io", "v1",
+                                        "ValidatingWebhookConfiguration", False, "Webhooks"),
+    "mutatingwebhookconfigurations": ("admissionregistration.k8s.io", "v1",
+                                      "MutatingWebhookConfiguration", False, "Webhooks"),
+    "apiservices": ("apiregistration.k8s.io", "v1", "APIService", False, "Available"),
+    "flowschemas": ("flowcontrol.apiserver.k8s.io", "v1", "FlowSchema", False,
+                    "MatchingPrecedence"),
+    "prioritylevelconfigurations": ("flowcontrol.apiserver.k8s.io", "v1",
+                                    "PriorityLevelConfiguration", False, "HandSize"),
+    "rc": ("", "v1", "ReplicationController", True, "Desired"),
+    "podtemplates": ("", "v1", "PodTemplate", True, "Pod Labels"),
+    "pv": ("", "v1", "PersistentVolume", False, "Claim"),
+}
+
+
+@pytest.mark.parametrize("legacy", MODES)
+async def test_the_resource_browser_finds_every_built_in_group(
+        sandbox: RunningSandbox, client: KubeClient, tmp_path: Path, legacy: bool) -> None:
+    kinds = await Discovery(client, tmp_path, sandbox.url(), legacy=legacy).load()
+    for name, (group, version, kind_name, namespaced, column) in BUILTIN_GROUP_KINDS.items():
+        kind = kinds.resolve(name)
+        assert (kind.group, kind.version, kind.kind, kind.namespaced) == \
+            (group, version, kind_name, namespaced), name
+        assert kind.can("list"), name
+        assert kind.can("watch"), name
+        table = await client.list(kind.path(), accept=TABLE_ACCEPT)
+        assert column in [c["name"] for c in table["columnDefinitions"]], name
+    assert "eviction" in kinds.resolve("pods").subresources
+    assert "token" in kinds.resolve("serviceaccounts").subresources
 
 
 async def test_aggregated_and_legacy_agree_on_every_kind(

@@ -526,8 +526,9 @@ def test_printer_modules_import_only_the_stdlib() -> None:
     import sys
 
     allowed = {"kstui.sandbox", "kstui.sandbox.kinds", "kstui.sandbox.jsonpath",
-               "kstui.sandbox.tables", "kstui.sandbox.printers_workloads"}
-    for module in ("tables", "printers_workloads", "jsonpath"):
+               "kstui.sandbox.tables", "kstui.sandbox.printers_workloads",
+               "kstui.sandbox.printers_groups"}
+    for module in ("tables", "printers_workloads", "printers_groups", "jsonpath"):
         tree = ast.parse((DATA.parent / f"{module}.py").read_text())
         for node in ast.walk(tree):
             if isinstance(node, ast.ImportFrom):
