@@ -26,6 +26,7 @@ from kstui.sandbox.clock import Clock, ManualClock
 from kstui.sandbox.cluster import SandboxCluster
 from kstui.sandbox.controllers import ControllerManager, settle
 from kstui.sandbox.controllers.churn import Churn
+from kstui.sandbox.controllers.jobs import JobController
 from kstui.sandbox.controllers.namespaces import NamespaceController
 from kstui.sandbox.controllers.pods import PodLifecycleController
 from kstui.sandbox.controllers.tenancy import Flavor, controllers_for
@@ -262,6 +263,7 @@ class Sandbox:
                 manager = ControllerManager(cluster, [
                     NamespaceController(cluster), DeploymentController(cluster),
                     ReplicaSetController(cluster), PodLifecycleController(cluster),
+                    JobController(cluster),
                 ])
                 manager.start()
                 handle.managers.append(manager)
