@@ -2,7 +2,7 @@
 (Deployment, Service, ConfigMap, a values schema and a post-install/upgrade hook Job).
 
 Helm keeps each release in a Secret it writes as protobuf. Until the sandbox decodes protobuf
-request bodies, the steps that write a release stop at a 415; `_needs_protobuf` marks exactly
+request bodies, the steps that write a release stop at a 415; `needs_protobuf` marks exactly
 that failure as expected, and every other failure fails.
 """
 
@@ -22,11 +22,6 @@ from tests.conftest import RunningSandbox
 
 pytestmark = pytest.mark.kubectl
 SECRETS = ("", "secrets")
-UNSUPPORTED_PROTOBUF = (
-    "the body of the request was in an unknown format - accepted media types include: "
-    "application/json, application/yaml, application/vnd.kubernetes.protobuf "
-    '(got "application/vnd.kubernetes.protobuf")'
-)
 
 CHART = {
     "Chart.yaml": "apiVersion: v2\nname: shopfront\nversion: 0.1.0\nappVersion: '1.0'\n",
@@ -142,7 +137,7 @@ def helm(helm_major: int, sandbox: RunningSandbox, tmp_path: Path) -> Callable[.
             [binary, *args], env=env, capture_output=True, text=True, timeout=180, check=False
         )
         if check and result.returncode != 0:
-            _needs_protobuf(result)
+            realclients.needs_protobuf(result.stderr)
             raise AssertionError(
                 f"helm {' '.join(args)} failed ({result.returncode}):\n"
                 f"{result.stdout}\n{result.stderr}"
@@ -150,11 +145,6 @@ def helm(helm_major: int, sandbox: RunningSandbox, tmp_path: Path) -> Callable[.
         return result
 
     return run
-
-
-def _needs_protobuf(result: subprocess.CompletedProcess[str]) -> None:
-    if UNSUPPORTED_PROTOBUF in result.stderr:
-        pytest.xfail("Helm writes its release Secret as protobuf, which the sandbox refuses")
 
 
 @pytest.fixture
