@@ -271,3 +271,26 @@ def _refs(node: Any) -> list[str]:
         elif isinstance(item, list):
             stack.extend(item)
     return found
+
+
+def v2_response(server_version: str, accept: str) -> web.Response:
+    """/openapi/v2 without definitions. kubectl before 1.29 asks for it as protobuf only (a
+    gnostic openapi_v2.Document) for apply and explain, and cannot read JSON there."""
+    if "com.github.proto-openapi.spec.v2" in accept:
+        info = _field(1, b"Kubernetes") + _field(2, server_version.encode())
+        body = _field(1, b"2.0") + _field(2, info) + _field(8, b"")
+        # kube-openapi's own type for it: Go's mime parser rejects the `@` of the Accept form.
+        return web.Response(body=body, content_type="application/octet-stream")
+    document = {
+        "swagger": "2.0",
+        "info": {"title": "Kubernetes", "version": server_version},
+        "paths": {},
+        "definitions": {},
+    }
+    return web.Response(body=orjson.dumps(document), content_type="application/json")
+
+
+def _field(number: int, payload: bytes) -> bytes:
+    """A length-delimited protobuf field (lengths here stay below 128: one varint byte)."""
+    assert len(payload) < 128
+    return bytes([number << 3 | 2, len(payload)]) + payload

@@ -217,9 +217,7 @@ async def _non_resource(
         return openapi.response(registry, group, version, KUBERNETES_VERSION["gitVersion"],
                                 request.query.get("hash"), request.headers.get("If-None-Match"))
     elif path == "/openapi/v2":
-        body = {"swagger": "2.0",
-                "info": {"title": "Kubernetes", "version": KUBERNETES_VERSION["gitVersion"]},
-                "paths": {}, "definitions": {}}
+        return openapi.v2_response(KUBERNETES_VERSION["gitVersion"], accept)
     if body is None:
         raise ApiError.path_not_found()
     return web.Response(body=orjson.dumps(body), headers={"Content-Type": content_type})

@@ -3,6 +3,8 @@ own schemas), with the current kubectl releases, by absolute path."""
 
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -150,3 +152,44 @@ def test_openapi_documents_are_cached_by_hash(sandbox: RunningSandbox) -> None:
         pod = response.json()["components"]["schemas"]["io.k8s.api.core.v1.Pod"]
         assert _gvk(pod) == {("", "v1", "Pod")}
         assert pod["properties"]["spec"]  # the upstream schema, not a stub
+
+
+def test_openapi_v2_as_protobuf_for_older_kubectl(sandbox: RunningSandbox) -> None:
+    """kubectl before 1.29 reads /openapi/v2 for apply and explain, as protobuf only."""
+    proto = "application/com.github.proto-openapi.spec.v2@v1.0+protobuf"
+    with connect(sandbox) as http:
+        response = http.get("/openapi/v2", headers={"Accept": proto})
+        assert response.headers["content-type"] == "application/octet-stream"
+        body = response.content
+        version = http.get("/version").json()["gitVersion"].encode()
+        info = b"\x0a\x0aKubernetes\x12" + bytes([len(version)]) + version
+        # gnostic openapi_v2.Document: swagger (1), info (2: title 1, version 2), paths (8)
+        assert body == b"\x0a\x032.0\x12" + bytes([len(info)]) + info + b"\x42\x00"
+        document = http.get("/openapi/v2").json()
+        assert (document["swagger"], document["definitions"]) == ("2.0", {})
+
+
+@pytest.mark.parametrize("minor", ["1.27", "1.28"])
+def test_older_kubectl_applies_and_explains(
+    minor: str, kubectl_env: dict[str, str], tmp_path: Path
+) -> None:
+    """The kubectl releases beside the machine's dispatcher that still read OpenAPI v2."""
+    dispatcher = shutil.which("kubectl")
+    binary = Path(os.path.realpath(dispatcher or "kubectl")).parent / f"kubectl.{minor}"
+    if not binary.exists():
+        pytest.skip(f"no kubectl {minor} beside the kubectl dispatcher on this machine")
+    ns = f"older-{minor.replace('.', '')}"
+    run(str(binary), kubectl_env, "create", "namespace", ns)
+    manifest = tmp_path / "cm.yaml"
+    for mode in ("blue", "green"):
+        manifest.write_text(
+            f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n"
+            f"  namespace: {ns}\ndata:\n  mode: {mode}\n"
+        )
+        run(str(binary), kubectl_env, "apply", "-f", str(manifest))
+    out = run(
+        str(binary), kubectl_env, "get", "configmap", "c", "-n", ns, "-o", "jsonpath={.data.mode}"
+    )
+    assert out == "green"
+    out = run(str(binary), kubectl_env, "explain", "pods.spec.containers")
+    assert "List of containers belonging to the pod." in out
