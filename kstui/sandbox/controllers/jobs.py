@@ -20,6 +20,7 @@ from kstui.sandbox.store import Event
 
 JOBS = ("batch", "jobs")
 PODS = ("", "pods")
+JOB_NAME_LABEL = "batch.kubernetes.io/job-name"
 
 
 def finished(job: dict[str, Any]) -> bool:
@@ -35,7 +36,12 @@ class JobController(Controller):
 
     def keys_for(self, event: Event) -> Iterable[WorkKey]:
         if event.key == PODS:
-            return _owner_key(event, "Job")
+            # Only pods the job controller made (it labels them) are worth decoding: pod events
+            # are the sandbox's busiest, and most pods belong to ReplicaSets.
+            entries = (e for e in (event.new, event.old) if e is not None)
+            if any(JOB_NAME_LABEL in e.labels for e in entries):
+                return _owner_key(event, "Job")
+            return []
         return super().keys_for(event)
 
     def reconcile(self, key: WorkKey) -> None:
