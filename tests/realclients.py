@@ -39,8 +39,8 @@ def _version_of(path: str, *args: str) -> str:
 
 
 @functools.cache
-def _find(tool: str, slot: str, wanted: str) -> str | None:
-    candidate = cache_dir() / slot / tool
+def _find(tool: str, slot: str, wanted: str, cache: Path) -> str | None:
+    candidate = cache / slot / tool
     if candidate.is_file() and os.access(candidate, os.X_OK):
         return str(candidate)
     on_path = shutil.which(tool)
@@ -79,7 +79,7 @@ def needs_protobuf(stderr: str) -> None:
 
 def kubectl(version: str) -> str:
     """The absolute path of kubectl `version` ("1.35" or "1.32"); fails under CI, else skips."""
-    path = _find("kubectl", KUBECTL_SLOTS[version], version)
+    path = _find("kubectl", KUBECTL_SLOTS[version], version, cache_dir())
     if path is None:
         _missing(f"kubectl {version}")
     return path  # type: ignore[return-value]
@@ -87,7 +87,7 @@ def kubectl(version: str) -> str:
 
 def helm(major: int) -> str:
     """The absolute path of Helm `major` (4 or 3); fails under CI, else skips."""
-    path = _find("helm", HELM_SLOTS[major], str(major))
+    path = _find("helm", HELM_SLOTS[major], str(major), cache_dir())
     if path is None:
         _missing(f"helm {major}")
     return path  # type: ignore[return-value]
