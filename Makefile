@@ -1,4 +1,4 @@
-.PHONY: venv setup test demo sandbox bench snapshots
+.PHONY: venv setup test demo sandbox bench snapshots test-binaries
 
 # The README's two commands; each makes its own virtual environment in .venv.
 demo:
@@ -18,3 +18,8 @@ bench: setup
 
 snapshots: setup
 	.venv/bin/python -m pytest tests/visual --snapshot-update
+
+# Real kubectl 1.35/1.32 and Helm 4/3 for the client tests, in ~/.cache/kstui-test-bin
+# (or $KSTUI_TEST_BIN).
+test-binaries:
+	tools/install-test-binaries.sh

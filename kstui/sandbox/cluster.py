@@ -25,15 +25,15 @@ CRD_KEY = ("apiextensions.k8s.io", "customresourcedefinitions")
 NAMESPACES_KEY = ("", "namespaces")
 
 KUBERNETES_VERSION = {
-    # kubectl here is a dispatcher that runs the client matching this minor version; 1.32+ would
-    # send some writes as protobuf, which the sandbox does not speak, so it reports 1.31.
+    # A current release: kubectl here is a dispatcher that runs the client matching this minor
+    # (or, past its newest, its own 1.32), and today's clients send built-in kinds as protobuf.
     "major": "1",
-    "minor": "31",
-    "gitVersion": "v1.31.4",
-    "gitCommit": "a78aa47129b8539636eb86a9d00e31b2720fe06b",
+    "minor": "35",
+    "gitVersion": "v1.35.2",
+    "gitCommit": "fdc9d74cbf2da6754ebf81d56f80ae2948cd6425",
     "gitTreeState": "clean",
-    "buildDate": "2024-12-10T18:44:42Z",
-    "goVersion": "go1.22.9",
+    "buildDate": "2026-02-26T20:05:34Z",
+    "goVersion": "go1.25.7",
     "compiler": "gc",
     "platform": "linux/amd64",
 }

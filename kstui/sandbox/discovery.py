@@ -164,44 +164,6 @@ def wants_aggregated(accept: str) -> str | None:
     return None
 
 
-def openapi_v3_index(registry: KindRegistry) -> dict[str, Any]:
-    paths = {"api/v1": {"serverRelativeURL": "/openapi/v3/api/v1?hash=0"}}
-    for group_name in registry.groups():
-        if not group_name:
-            continue
-        for version in registry.served_versions(group_name):
-            path = f"apis/{group_name}/{version}"
-            paths[path] = {"serverRelativeURL": f"/openapi/v3/{path}?hash=0"}
-    return {"paths": paths}
-
-
-def openapi_v3_document(registry: KindRegistry, group: str, version: str) -> dict[str, Any]:
-    """An OpenAPI 3 document for one group/version: paths only, no schemas.
-
-    kubectl reads it to learn that the server validates fields itself (the `fieldValidation`
-    parameter on each kind's PATCH) and then leaves validation to the server.
-    """
-    prefix = f"/apis/{group}/{version}" if group else f"/api/{version}"
-    paths: dict[str, Any] = {}
-    field_validation = {"name": "fieldValidation", "in": "query", "schema": {"type": "string"},
-                        "uniqueItems": True}
-    for kind in registry.kinds_in(group, version):
-        if "patch" not in kind.verbs:
-            continue
-        gvk = {"group": group, "version": version, "kind": kind.kind}
-        item = (f"{prefix}/namespaces/{{namespace}}/{kind.plural}/{{name}}" if kind.namespaced
-                else f"{prefix}/{kind.plural}/{{name}}")
-        paths[item] = {"patch": {
-            "operationId": f"patch{kind.kind}",
-            "x-kubernetes-action": "patch",
-            "x-kubernetes-group-version-kind": gvk,
-            "parameters": [field_validation],
-            "responses": {"200": {"description": "OK"}},
-        }}
-    return {"openapi": "3.0.0", "info": {"title": "Kubernetes", "version": "v1.31.4"},
-            "paths": paths, "components": {"schemas": {}}}
-
-
 def _hash(text: str) -> str:
     import base64
     import hashlib

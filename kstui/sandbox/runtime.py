@@ -28,6 +28,7 @@ from kstui.sandbox.controllers import ControllerManager, settle
 from kstui.sandbox.controllers.churn import Churn
 from kstui.sandbox.controllers.disruption import DisruptionController
 from kstui.sandbox.controllers.endpointslices import EndpointSliceController
+from kstui.sandbox.controllers.jobs import JobController
 from kstui.sandbox.controllers.namespaces import NamespaceController
 from kstui.sandbox.controllers.pods import PodLifecycleController
 from kstui.sandbox.controllers.tenancy import Flavor, controllers_for
@@ -266,7 +267,7 @@ class Sandbox:
                 manager = ControllerManager(cluster, [
                     NamespaceController(cluster), DeploymentController(cluster),
                     ReplicaSetController(cluster), PodLifecycleController(cluster),
-                    EndpointSliceController(cluster), DisruptionController(cluster),
+                    EndpointSliceController(cluster), DisruptionController(cluster), JobController(cluster),
                 ])
                 manager.start()
                 handle.managers.append(manager)

@@ -117,7 +117,7 @@ def _node(cluster: str, name: str, role: str, index: int, created: str) -> dict[
                          "bootID": f"boot-{cluster}-{index}", "kernelVersion": "6.1.0-28-amd64",
                          "osImage": "Debian GNU/Linux 12 (bookworm)",
                          "containerRuntimeVersion": "containerd://1.7.24",
-                         "kubeletVersion": "v1.31.4", "kubeProxyVersion": "v1.31.4",
+                         "kubeletVersion": "v1.35.2", "kubeProxyVersion": "v1.35.2",
                          "operatingSystem": "linux", "architecture": "amd64"},
         },
     }
@@ -288,7 +288,7 @@ def _member_cluster(name: str, uid: str, now: datetime, flavor: Flavor) -> dict[
                                      "kubesphere.io/creator": "admin"},
                      "finalizers": ["finalizer.cluster.kubesphere.io"]},
         "spec": {"provider": "kubeadm", "connection": {"type": "direct"}},
-        "status": {"kubernetesVersion": "v1.31.4",
+        "status": {"kubernetesVersion": "v1.35.2",
                    "kubeSphereVersion": "v3.4.1" if flavor.v3 else "v4.1.3",
                    "nodeCount": 3, "uid": uid,
                    "conditions": [{"type": "Ready", "status": "True", "reason": "Ready",

@@ -14,6 +14,7 @@ from kstui.sandbox import (
     api,
     discovery,
     eviction,
+    openapi,
     podlogs,
     podmetrics,
     proxy,
@@ -32,6 +33,7 @@ from kstui.sandbox.auth import (
 from kstui.sandbox.cluster import KUBERNETES_VERSION, SandboxCluster
 from kstui.sandbox.kinds import REVIEW_KINDS
 from kstui.sandbox.paths import RequestInfo, parse
+from kstui.sandbox.registry import KindRegistry
 from kstui.sandbox.status import ApiError
 
 log = logging.getLogger("kstui.sandbox")
@@ -227,18 +229,23 @@ async def _non_resource(
     elif parts[0] == "apis" and len(parts) == 3 and registry.has_group_version(parts[1], parts[2]):
         body = discovery.resource_list(registry, parts[1], parts[2])
     elif path == "/openapi/v3":
-        body = discovery.openapi_v3_index(registry)
-    elif parts[:3] == ["openapi", "v3", "api"] and len(parts) == 4:
-        body = discovery.openapi_v3_document(registry, "", parts[3])
-    elif parts[:3] == ["openapi", "v3", "apis"] and len(parts) == 5:
-        if registry.has_group_version(parts[3], parts[4]):
-            body = discovery.openapi_v3_document(registry, parts[3], parts[4])
+        body = openapi.index(registry)
+    elif parts[:2] == ["openapi", "v3"] and _openapi_group_version(registry, parts[2:]):
+        group, version = ("", parts[3]) if parts[2] == "api" else (parts[3], parts[4])
+        return openapi.response(registry, group, version, KUBERNETES_VERSION["gitVersion"],
+                                request.query.get("hash"), request.headers.get("If-None-Match"))
     elif path == "/openapi/v2":
-        body = {"swagger": "2.0", "info": {"title": "Kubernetes", "version": "v1.31.4"},
-                "paths": {}, "definitions": {}}
+        return openapi.v2_response(KUBERNETES_VERSION["gitVersion"], accept)
     if body is None:
         raise ApiError.path_not_found()
     return web.Response(body=orjson.dumps(body), headers={"Content-Type": content_type})
+
+
+def _openapi_group_version(registry: KindRegistry, rest: list[str]) -> bool:
+    """`api/v1` or `apis/GROUP/VERSION` of a served group/version."""
+    if rest == ["api", "v1"]:
+        return True
+    return len(rest) == 3 and rest[0] == "apis" and registry.has_group_version(rest[1], rest[2])
 
 
 async def _faults_endpoint(

@@ -202,7 +202,7 @@ def test_group_discovery_legacy_and_aggregated(http: httpx.Client) -> None:
 
 def test_version_health_openapi(http: httpx.Client, sandbox: RunningSandbox) -> None:
     version = ok(http.get("/version"))
-    assert (version["major"], version["minor"], version["gitVersion"]) == ("1", "31", "v1.31.4")
+    assert (version["major"], version["minor"], version["gitVersion"]) == ("1", "35", "v1.35.2")
     assert version["platform"] == "linux/amd64"
     for path in ("/healthz", "/readyz", "/livez"):
         response = http.get(path)

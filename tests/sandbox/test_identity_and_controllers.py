@@ -87,7 +87,7 @@ def test_anonymous_over_tls_is_unauthorized_but_may_read_public_paths(
         sandbox: RunningSandbox) -> None:
     with client(sandbox, user=None) as anonymous:
         assert anonymous.get("/api/v1/namespaces").status_code == 401
-        assert anonymous.get("/version").json()["gitVersion"] == "v1.31.4"
+        assert anonymous.get("/version").json()["gitVersion"] == "v1.35.2"
         assert anonymous.get("/healthz").text == "ok"
 
 

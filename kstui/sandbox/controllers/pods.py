@@ -18,6 +18,8 @@ UNSCHEDULABLE_ANNOTATION = "sandbox.kstui.io/unschedulable"
 BACKOFF_START, BACKOFF_MAX = 10.0, 300.0
 CRASH_AFTER = 6.0
 """Seconds a crash-looping container runs before it exits again."""
+JOB_RUNS_FOR = 1.0
+"""Seconds a Job's pod runs before its containers exit."""
 
 
 def _stable(*parts: object) -> int:
@@ -133,6 +135,8 @@ class PodLifecycleController(Controller):
         if phase == "Pending":
             delay = 1.0 + (_stable(uid) % 2000) / 1000  # 1–3 s to pull and start
             self._later(delay, key, uid, "start")
+        elif phase == "Running" and _job_pod(pod):
+            self._later(JOB_RUNS_FOR, key, uid, "finish")  # a Job's pod runs to its end
         elif phase == "Running" and crash_looping(pod):
             waiting = any("waiting" in (s.get("state") or {})
                           for s in status.get("containerStatuses") or ())
@@ -214,6 +218,27 @@ class PodLifecycleController(Controller):
                 record(self.store, self.cluster.registry.storage_kind, pod, "Normal", reason,
                        message, "kubelet", pod["spec"].get("nodeName", ""), path)
 
+    def _finish(self, pod: dict[str, Any]) -> None:
+        """The containers exit: 0 and Succeeded, or 1 and Failed for a pod marked to crash."""
+        now = rfc3339(self.clock.now())
+        status = pod["status"]
+        failed = pod["metadata"].get("annotations", {}).get(CRASH_ANNOTATION) == "true"
+        status["phase"] = "Failed" if failed else "Succeeded"
+        status["conditions"] = _conditions(now, False)
+        for condition in status["conditions"][2:4]:
+            condition["reason"] = "PodFailed" if failed else "PodCompleted"
+        statuses = []
+        for container, previous in zip(pod["spec"].get("containers") or (),
+                                        status.get("containerStatuses") or (), strict=False):
+            started = (previous.get("state") or {}).get("running", {}).get("startedAt", now)
+            terminated = {"exitCode": 1 if failed else 0,
+                          "reason": "Error" if failed else "Completed",
+                          "startedAt": started, "finishedAt": now,
+                          "containerID": previous.get("containerID", "")}
+            statuses.append(container_status(container, {"terminated": terminated}, False))
+        status["containerStatuses"] = statuses
+        self._write(pod)
+
     def _crash(self, pod: dict[str, Any]) -> None:
         now = rfc3339(self.clock.now())
         status = pod["status"]
@@ -250,6 +275,11 @@ class PodLifecycleController(Controller):
         status["conditions"] = _conditions(now, all(
             s.get("ready") for s in status["containerStatuses"]))
         self._write(pod)
+
+
+def _job_pod(pod: dict[str, Any]) -> bool:
+    return any(ref.get("kind") == "Job" and ref.get("controller")
+               for ref in pod["metadata"].get("ownerReferences") or ())
 
 
 def _tolerates(toleration: dict[str, Any], taint: dict[str, Any]) -> bool:
