@@ -267,7 +267,8 @@ class Sandbox:
                 manager = ControllerManager(cluster, [
                     NamespaceController(cluster), DeploymentController(cluster),
                     ReplicaSetController(cluster), PodLifecycleController(cluster),
-                    EndpointSliceController(cluster), DisruptionController(cluster), JobController(cluster),
+                    EndpointSliceController(cluster), DisruptionController(cluster),
+                    JobController(cluster),
                 ])
                 manager.start()
                 handle.managers.append(manager)
