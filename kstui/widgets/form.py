@@ -311,6 +311,7 @@ class FormModal(ModalScreen[FormResult | None]):
     def action_send(self) -> None:
         if self.sending:
             return
+        self.server_problems = {}  # every field is checked again: its message is the client's
         problems = self.problems()
         for field in self.declared:
             self.show_field_problem(field.id, problems.get(field.id))

@@ -97,6 +97,7 @@ def radio(id: str, label: str, choices: Choices, value: str = "", **options: Any
 
 
 def check(id: str, label: str, value: bool = False, **options: Any) -> Field:
+    """One box that is on or off; `label` is drawn beside the box."""
     return Field("check", id, label, value, message_row=False, **options)
 
 
@@ -177,7 +178,7 @@ def compose_field(field: Field) -> ComposeResult:
         yield radio_set(field)
     else:
         with Horizontal(classes="field"):
-            yield Label(field.label)
+            yield Label("" if field.kind == "check" else field.label)
             yield control(field)
     if field.message_row:
         yield Plain("", id=f"{field.id}-error", classes="field-error")

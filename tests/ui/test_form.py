@@ -73,7 +73,7 @@ class ConfigMapForm(FormModal):
             yaml("data", "Data", "mode: blue\n", validators=(a_mapping,), server=("data",)),
             radio("tier", "Tier", [("bronze", "bronze"), ("gold", "gold")]),
             multi("zones", "Zones", [("a", "a"), ("b", "b")], ["a"]),
-            check("immutable", "", placeholder="immutable"),
+            check("immutable", "immutable"),
         ]
 
     async def namespaces(self) -> list[tuple[str, str]]:
