@@ -57,7 +57,6 @@ class AppSettings:
 def binding_ids() -> set[str]:
     """Every remappable binding id, for validating the user's keymap at start."""
     import kstui.screens.project_detail
-    import kstui.screens.tenancy_forms
     import kstui.screens.workspace_detail
     import kstui.screens.workspace_forms
     import kstui.screens.workspaces  # noqa: F401  (registers the section's screens)

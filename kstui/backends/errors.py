@@ -109,6 +109,8 @@ def api_error(status_code: int, body: dict[str, Any] | None, what: str,
     cls = _BY_STATUS.get(status_code, ServerError if status_code >= 500 else ApiError)
     title = f"{what}: {reason or status_code}"
     hint = _HINTS.get(status_code, "")
+    if reason == "AlreadyExists":  # a 409 too, but nothing changed meanwhile: the name is taken
+        hint = "the name is taken: choose another"
     if cls is TooManyRequests:
         return TooManyRequests(status_code, title, message, hint, reason, body,
                                retry_after=retry_after or 1.0)

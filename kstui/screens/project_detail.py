@@ -24,7 +24,7 @@ from kstui.screens.identity_line import CSS as CLUSTERS_CSS
 from kstui.screens.identity_line import cluster_cell, cluster_line, show_clusters
 from kstui.screens.resources import Target
 from kstui.screens.tenancy import OpenResources, TenancyScreen, or_error
-from kstui.screens.tenancy_forms import MemberModal, QuotaModal
+from kstui.screens.workspace_forms import MemberModal, QuotaModal
 from kstui.widgets.context_bar import ContextBar
 from kstui.widgets.plain import Plain
 from kstui.widgets.quota_bars import QuotaBars

@@ -21,8 +21,12 @@ from kstui.screens.identity_line import CSS as CLUSTERS_CSS
 from kstui.screens.identity_line import cluster_cell, cluster_line, show_clusters
 from kstui.screens.project_detail import ProjectDetailScreen
 from kstui.screens.tenancy import OpenResources, TenancyScreen, or_error
-from kstui.screens.tenancy_forms import MemberModal, QuotaModal
-from kstui.screens.workspace_forms import CreateProjectModal, MoveProjectModal
+from kstui.screens.workspace_forms import (
+    CreateProjectModal,
+    MemberModal,
+    MoveProjectModal,
+    QuotaModal,
+)
 from kstui.widgets.context_bar import ContextBar
 from kstui.widgets.plain import Plain
 from kstui.widgets.quota_bars import QuotaBars

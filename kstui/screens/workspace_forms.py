@@ -1,38 +1,39 @@
-"""Form modals for workspaces and projects: create and delete a workspace, create and move a
-project. The shared behaviour (validate, send in a worker, show the answer) is FormModal's."""
+"""The Workspaces section's forms: create and delete a workspace, create and move a project,
+add a member or change a role, set a quota. Each declares its fields and makes its one service
+call in `send`; validating, sending and showing the answer are the form framework's
+(widgets/form.py, screens/forms.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from functools import partial
 from typing import Literal
 
-from rich.text import Text
-from textual import on
-from textual.app import ComposeResult
-from textual.containers import Horizontal
-from textual.widgets import Button, Input, Label, RadioButton, RadioSet, SelectionList
-
 from kstui.backends.identities import Access
-from kstui.backends.tenancy import ClusterLink, ProjectSummary, WorkspaceSummary, validate_name
-from kstui.backends.workspaces import WorkspaceService
-from kstui.safe_text import inert_line
-from kstui.screens.tenancy_forms import (
-    FormModal,
-    Written,
-    select_field,
-    selected,
-    text_field,
-    typed,
+from kstui.backends.tenancy import (
+    ClusterLink,
+    ProjectSummary,
+    QuotaLine,
+    WorkspaceSummary,
+    validate_name,
+    validate_quantity,
 )
-from kstui.widgets.plain import Plain
+from kstui.backends.workspaces import WorkspaceService
+from kstui.screens.forms import WriteForm, Written
+from kstui.widgets.form import Values
+from kstui.widgets.form_fields import Field, choice, multi, radio, text
+
+QUOTA_RESOURCES = ("limits.cpu", "limits.memory", "requests.cpu", "requests.memory", "pods")
+NAME_HINT = "lowercase letters, digits, -"
 
 
-class CreateWorkspaceModal(FormModal):
+def named(what: str) -> Callable[[str], str | None]:
+    return partial(validate_name, what=what)
+
+
+class CreateWorkspaceModal(WriteForm):
     """Name (checked as it is typed), alias, description, manager and placement clusters."""
 
-    DEFAULT_CSS = """
-    CreateWorkspaceModal SelectionList { height: auto; max-height: 6; width: 1fr; }
-    """
     SEND_LABEL = "Create"
 
     def __init__(self, service: WorkspaceService, *, clusters: Sequence[str], manager: str,
@@ -43,97 +44,71 @@ class CreateWorkspaceModal(FormModal):
         self.manager = manager
         self.preselected = set(preselected) or set(self.clusters[:1])
 
-    def fields(self) -> ComposeResult:
-        yield from text_field("Name", "name", placeholder="lowercase letters, digits, -")
-        yield from text_field("Alias", "alias", placeholder="display name (optional)",
-                              checked=False)
-        yield from text_field("Description", "description", placeholder="(optional)",
-                              checked=False)
-        yield from text_field("Manager", "manager", self.manager)
-        with Horizontal(classes="field"):
-            yield Label("Clusters")
-            yield SelectionList[str](*((Text(inert_line(cluster)), cluster,
-                                        cluster in self.preselected)
-                                       for cluster in self.clusters), id="clusters")
-        yield Plain("", id=self.field_error_id("clusters"), classes="field-error")
+    def fields(self) -> list[Field]:
+        return [
+            text("name", "Name", placeholder=NAME_HINT, required="a name is required",
+                 validators=(named("workspace"),), server=("metadata.name",)),
+            text("alias", "Alias", placeholder="display name (optional)", message_row=False),
+            text("description", "Description", placeholder="(optional)", message_row=False),
+            text("manager", "Manager", self.manager, required="a manager is required",
+                 validators=(named("user"),), server=("spec.template.spec.manager",)),
+            multi("clusters", "Clusters", [(c, c) for c in self.clusters],
+                  [c for c in self.clusters if c in self.preselected],
+                  required="place it on at least one cluster (space toggles)",
+                  server=("spec.placement",)),
+        ]
 
     def chosen_clusters(self) -> list[str]:
-        return list(self.query_one("#clusters", SelectionList).selected)
+        return list(self.value_of("clusters"))
 
-    def problems(self) -> dict[str, str]:
-        found: dict[str, str] = {}
-        name = typed(self, "name")
-        message = validate_name(name, "workspace") if name else "a name is required"
-        if message:
-            found["name"] = message
-        manager = typed(self, "manager")
-        message = validate_name(manager, "user") if manager else "a manager is required"
-        if message:
-            found["manager"] = message
-        if not self.chosen_clusters():
-            found["clusters"] = "place it on at least one cluster (space toggles)"
-        return found
-
-    async def send(self) -> tuple[str, Written]:
-        name, clusters = typed(self, "name"), self.chosen_clusters()
+    async def send(self, values: Values) -> tuple[str, Written]:
+        name, clusters = values["name"], values["clusters"]
         written = await self.service.create_workspace(
-            name, alias=typed(self, "alias"), description=typed(self, "description"),
-            manager=typed(self, "manager"), clusters=clusters)
+            name, alias=values["alias"], description=values["description"],
+            manager=values["manager"], clusters=clusters)
         return f"created workspace {name} on {', '.join(clusters)}", written
 
 
-class DeleteWorkspaceModal(FormModal):
+class DeleteWorkspaceModal(WriteForm):
     """Delete or detach the projects, and type the workspace's name to confirm."""
 
-    DEFAULT_CSS = """
-    DeleteWorkspaceModal RadioSet { width: 1fr; height: auto; margin-bottom: 1; }
-    """
     SEND_LABEL = "Delete"
-    QUIET_FIELDS = frozenset({"confirm"})
 
     def __init__(self, service: WorkspaceService, workspace: WorkspaceSummary) -> None:
-        count = workspace.project_count
+        count, members = workspace.project_count, workspace.member_count
         super().__init__(
             f"Delete workspace {workspace.name}?",
             detail=f"It has {count} project{'s' if count != 1 else ''} and "
-                   f"{workspace.member_count} member{'s' if workspace.member_count != 1 else ''}"
+                   f"{members} member{'s' if members != 1 else ''}"
                    f"; placed on {', '.join(workspace.clusters) or 'no cluster'}.",
             danger=True)
         self.service = service
         self.workspace = workspace
 
-    def fields(self) -> ComposeResult:
-        with RadioSet(id="projects"):
-            yield RadioButton("Detach its projects: keep the namespaces, drop the label",
-                              value=True, id="detach")
-            yield RadioButton("Delete its projects: every namespace and all it holds",
-                              id="delete")
-        yield from text_field("Type name", "confirm", placeholder=self.workspace.name)
+    def fields(self) -> list[Field]:
+        name = self.workspace.name
+        return [
+            radio("projects", "", [
+                ("Detach its projects: keep the namespaces, drop the label", "detach"),
+                ("Delete its projects: every namespace and all it holds", "delete"),
+            ], message_row=False),
+            # typing the name is what the dialog asks first: it has the focus
+            text("confirm", "Type name", placeholder=name, live=False, focus=True,
+                 required=f"type {name} to confirm",
+                 validators=(lambda typed: None if typed == name else f"type {name} to confirm",)),
+        ]
 
-    def first_focus(self) -> str:
-        return "#projects"
+    def can_send(self, values: Values) -> bool:
+        return bool(values["confirm"] == self.workspace.name)
 
-    def on_mount(self) -> None:
-        super().on_mount()
-        self.query_one("#send", Button).disabled = True
+    def projects_choice(self) -> str:
+        return "delete" if self.value_of("projects") == "delete" else "detach"
 
-    @on(Input.Changed, "#confirm")
-    def _confirm_typed(self, event: Input.Changed) -> None:
-        self.query_one("#send", Button).disabled = event.value.strip() != self.workspace.name
-
-    def projects_choice(self) -> Literal["delete", "detach"]:
-        pressed = self.query_one("#projects", RadioSet).pressed_button
-        return "delete" if pressed is not None and pressed.id == "delete" else "detach"
-
-    def problems(self) -> dict[str, str]:
-        if typed(self, "confirm") != self.workspace.name:
-            return {"confirm": f"type {self.workspace.name} to confirm"}
-        return {}
-
-    async def send(self) -> tuple[str, Written]:
-        choice = self.projects_choice()
-        written = await self.service.delete_workspace(self.workspace.name, projects=choice)
-        what = "deleting its projects" if choice == "delete" else "detaching its projects"
+    async def send(self, values: Values) -> tuple[str, Written]:
+        choice_: Literal["delete", "detach"] = (
+            "delete" if values["projects"] == "delete" else "detach")
+        written = await self.service.delete_workspace(self.workspace.name, projects=choice_)
+        what = "deleting its projects" if choice_ == "delete" else "detaching its projects"
         return f"deleting workspace {self.workspace.name}, {what}", written
 
 
@@ -142,7 +117,7 @@ def link_label(link: ClusterLink) -> str:
     return f"{label} as {link.user}" if link.access is Access.BORROWED else label
 
 
-class CreateProjectModal(FormModal):
+class CreateProjectModal(WriteForm):
     """A namespace in the workspace, on one of the linked clusters."""
 
     SEND_LABEL = "Create"
@@ -156,35 +131,24 @@ class CreateProjectModal(FormModal):
         self.context = context
         """The context chosen first (the session's, when it is linked)."""
 
-    def fields(self) -> ComposeResult:
-        yield from select_field("Cluster", "cluster",
-                                [(link_label(link), link.context) for link in self.links],
-                                self.context)
-        yield from text_field("Name", "name", placeholder="lowercase letters, digits, -")
-        yield from text_field("Alias", "alias", placeholder="display name (optional)",
-                              checked=False)
+    def fields(self) -> list[Field]:
+        return [
+            choice("cluster", "Cluster", [(link_label(link), link.context) for link in self.links],
+                   self.context, required="no cluster is linked to this workspace"),
+            text("name", "Name", placeholder=NAME_HINT, focus=True,
+                 required="a name is required", validators=(named("project"),),
+                 server=("metadata.name",)),
+            text("alias", "Alias", placeholder="display name (optional)", message_row=False),
+        ]
 
-    def first_focus(self) -> str:
-        return "#name"
-
-    def problems(self) -> dict[str, str]:
-        found: dict[str, str] = {}
-        name = typed(self, "name")
-        message = validate_name(name, "project") if name else "a name is required"
-        if message:
-            found["name"] = message
-        if not selected(self, "cluster"):
-            found["cluster"] = "no cluster is linked to this workspace"
-        return found
-
-    async def send(self) -> tuple[str, Written]:
-        name, context = typed(self, "name"), selected(self, "cluster")
+    async def send(self, values: Values) -> tuple[str, Written]:
+        name, context = values["name"], values["cluster"]
         written = await self.service.create_project(self.workspace, context=context,
-                                                    name=name, alias=typed(self, "alias"))
+                                                    name=name, alias=values["alias"])
         return f"created project {name} in {self.workspace} ({context})", written
 
 
-class MoveProjectModal(FormModal):
+class MoveProjectModal(WriteForm):
     """Relabel a project into another workspace."""
 
     SEND_LABEL = "Move"
@@ -197,20 +161,96 @@ class MoveProjectModal(FormModal):
         self.project = project
         self.targets = [name for name in workspaces if name != project.workspace]
 
-    def fields(self) -> ComposeResult:
-        yield from select_field("To workspace", "workspace",
-                                [(name, name) for name in self.targets])
+    def fields(self) -> list[Field]:
+        return [choice("workspace", "To workspace", [(name, name) for name in self.targets],
+                       required="there is no other workspace to move it to")]
 
-    def first_focus(self) -> str:
-        return "#workspace"
-
-    def problems(self) -> dict[str, str]:
-        if not selected(self, "workspace"):
-            return {"workspace": "there is no other workspace to move it to"}
-        return {}
-
-    async def send(self) -> tuple[str, Written]:
-        target = selected(self, "workspace")
+    async def send(self, values: Values) -> tuple[str, Written]:
+        target = values["workspace"]
         written = await self.service.move_project(
             context=self.project.context, namespace=self.project.name, workspace=target)
         return f"moved project {self.project.name} to {target}", written
+
+
+class MemberModal(WriteForm):
+    """Add a member (user + role) or change a member's role, in a workspace or a project.
+
+    `send(user, role)` is the service call for the scope (add_workspace_member,
+    change_project_member, …), bound by the screen."""
+
+    def __init__(self, title: str, *, roles: Sequence[str],
+                 send: Callable[[str, str], Awaitable[Written]], where: str,
+                 user: str = "", role: str = "") -> None:
+        super().__init__(title)
+        self.roles = list(roles)
+        self.send_member = send
+        self.where = where
+        """The workspace or project, as the success message names it."""
+        self.user = user
+        """Fixed when changing a role; typed when adding."""
+        self.role = role
+
+    def fields(self) -> list[Field]:
+        # A new member starts at the least privilege offered; admin is a deliberate choice.
+        least = next((role for role in self.roles if role.endswith("viewer")), "")
+        return [
+            text("user", "User", self.user, placeholder="user name", disabled=bool(self.user),
+                 required="a user name is required", validators=(named("user"),)),
+            choice("role", "Role", [(r, r) for r in self.roles], self.role or least,
+                   required="choose a role" if self.roles else "no roles to choose from"),
+        ]
+
+    def check(self, values: Values) -> dict[str, str]:
+        if self.user and values["role"] == self.role:
+            return {"role": f"{self.user} already has role {self.role}"}
+        return {}
+
+    async def send(self, values: Values) -> tuple[str, Written]:
+        user, role = values["user"], values["role"]
+        written = await self.send_member(user, role)
+        verb = "now has" if self.user else "added with"
+        return f"{user} {verb} role {role} in {self.where}", written
+
+
+class QuotaModal(WriteForm):
+    """Hard limits of a workspace or project quota; an empty field sets no limit."""
+
+    DEFAULT_CSS = """
+    QuotaModal .field { margin-bottom: 0; }
+    QuotaModal .field-error.-shown { margin-bottom: 0; }
+    QuotaModal #buttons { margin-top: 1; }
+    """
+    SEND_LABEL = "Apply"
+
+    def __init__(self, title: str, *, current: Sequence[QuotaLine],
+                 send: Callable[[dict[str, str]], Awaitable[Written]], where: str) -> None:
+        super().__init__(title, detail="Kubernetes quantities: 500m, 2, 4Gi, 512Mi…")
+        self.current = {line.resource: line.hard for line in current}
+        self.send_quota = send
+        self.where = where
+
+    @staticmethod
+    def input_id(resource: str) -> str:
+        return resource.replace(".", "-")
+
+    def fields(self) -> list[Field]:
+        return [text(self.input_id(resource), resource, self.current.get(resource, ""),
+                     placeholder="no limit", validators=(validate_quantity,),
+                     server=(f"spec.hard.{resource}", f"spec.quota.hard.{resource}"))
+                for resource in QUOTA_RESOURCES]
+
+    @classmethod
+    def hard(cls, values: Values) -> dict[str, str]:
+        typed = {resource: values[cls.input_id(resource)] for resource in QUOTA_RESOURCES}
+        return {resource: value for resource, value in typed.items() if value}
+
+    def check(self, values: Values) -> dict[str, str]:
+        if not self.hard(values):
+            return {self.input_id(QUOTA_RESOURCES[0]): "set at least one limit"}
+        return {}
+
+    async def send(self, values: Values) -> tuple[str, Written]:
+        hard = self.hard(values)
+        written = await self.send_quota(hard)
+        limits = ", ".join(f"{resource}={value}" for resource, value in hard.items())
+        return f"quota of {self.where}: {limits}", written

@@ -14,8 +14,8 @@ from textual.widgets import Static
 from kstui.backends.kube import KubeClient
 from kstui.screens.project_detail import ProjectDetailScreen
 from kstui.screens.tenancy import POLL_SECONDS, TenancyScreen
-from kstui.screens.tenancy_forms import MemberModal
 from kstui.screens.workspace_detail import WorkspaceDetailScreen
+from kstui.screens.workspace_forms import MemberModal
 from kstui.screens.workspaces import WorkspacesScreen
 from kstui.widgets.context_bar import ContextBar
 from kstui.widgets.resource_table import ResourceTable

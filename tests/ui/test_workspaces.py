@@ -29,13 +29,14 @@ from kstui.screens.confirm import ConfirmModal
 from kstui.screens.project_detail import ProjectDetailScreen
 from kstui.screens.resources import ResourcesScreen, Target
 from kstui.screens.tenancy import POLL_SECONDS, TenancyScreen
-from kstui.screens.tenancy_forms import MemberModal, QuotaModal
 from kstui.screens.workspace_detail import WorkspaceDetailScreen
 from kstui.screens.workspace_forms import (
     CreateProjectModal,
     CreateWorkspaceModal,
     DeleteWorkspaceModal,
+    MemberModal,
     MoveProjectModal,
+    QuotaModal,
 )
 from kstui.screens.workspaces import VANILLA_NOTE, WorkspacesScreen
 from kstui.widgets.context_bar import ContextBar
@@ -405,10 +406,9 @@ async def test_delete_workspace_can_take_its_projects(make_host: MakeHost,
         await cursor_to(pilot, listing.query_one(ResourceTable), "ui-gone")
         await pilot.press("ctrl+d")
         form = await modal(pilot, DeleteWorkspaceModal)
-        await pilot.press("down", "space")  # the radio set has the focus: pick "delete"
+        await type_text(pilot, "ui-gone")  # the name field has the focus
+        await pilot.press("shift+tab", "down", "space")  # back to the radio set: "delete"
         assert form.projects_choice() == "delete"
-        await pilot.press("tab")
-        await type_text(pilot, "ui-gone")
         await pilot.press("ctrl+s")
         await wait_until(pilot, lambda: isinstance(app.screen, WorkspacesScreen), "closed")
 

@@ -14,16 +14,18 @@ from textual.widgets import Input
 from kstui.sandbox.runtime import SandboxOptions
 from kstui.screens.project_detail import ProjectDetailScreen
 from kstui.screens.tenancy import TenancyScreen
-from kstui.screens.tenancy_forms import FormModal, MemberModal, QuotaModal
 from kstui.screens.workspace_detail import WorkspaceDetailScreen
 from kstui.screens.workspace_forms import (
     CreateProjectModal,
     CreateWorkspaceModal,
     DeleteWorkspaceModal,
+    MemberModal,
     MoveProjectModal,
+    QuotaModal,
 )
 from kstui.screens.workspaces import WorkspacesScreen
 from kstui.widgets.context_bar import ContextBar
+from kstui.widgets.form import FormModal
 from kstui.widgets.resource_table import ResourceTable
 from tests.conftest import RunningSandbox, _start
 from tests.ui.conftest import wait_until
@@ -171,7 +173,7 @@ def test_create_workspace_form_invalid_name(snap_compare: Any,
 
 def test_delete_workspace_form(snap_compare: Any, build: Callable[..., TenancyHost]) -> None:
     assert shot(snap_compare, build(), on_row("beta-labs"), press("ctrl+d"),
-                opened(DeleteWorkspaceModal), press("tab"), typing("beta-labs"))
+                opened(DeleteWorkspaceModal), typing("beta-labs"))
 
 
 def test_create_project_form(snap_compare: Any, build: Callable[..., TenancyHost]) -> None:
