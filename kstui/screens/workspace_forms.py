@@ -76,7 +76,7 @@ class CreateWorkspaceModal(FormModal):
 
     async def send(self) -> tuple[str, Written]:
         name, clusters = typed(self, "name"), self.chosen_clusters()
-        written = await self.service.create_workspace(
+        written = await self.service.writes.create_workspace(
             name, alias=typed(self, "alias"), description=typed(self, "description"),
             manager=typed(self, "manager"), clusters=clusters)
         return f"created workspace {name} on {', '.join(clusters)}", written
@@ -132,7 +132,7 @@ class DeleteWorkspaceModal(FormModal):
 
     async def send(self) -> tuple[str, Written]:
         choice = self.projects_choice()
-        written = await self.service.delete_workspace(self.workspace.name, projects=choice)
+        written = await self.service.writes.delete_workspace(self.workspace.name, projects=choice)
         what = "deleting its projects" if choice == "delete" else "detaching its projects"
         return f"deleting workspace {self.workspace.name}, {what}", written
 
@@ -179,7 +179,7 @@ class CreateProjectModal(FormModal):
 
     async def send(self) -> tuple[str, Written]:
         name, context = typed(self, "name"), selected(self, "cluster")
-        written = await self.service.create_project(self.workspace, context=context,
+        written = await self.service.writes.create_project(self.workspace, context=context,
                                                     name=name, alias=typed(self, "alias"))
         return f"created project {name} in {self.workspace} ({context})", written
 
@@ -211,6 +211,6 @@ class MoveProjectModal(FormModal):
 
     async def send(self) -> tuple[str, Written]:
         target = selected(self, "workspace")
-        written = await self.service.move_project(
+        written = await self.service.writes.move_project(
             context=self.project.context, namespace=self.project.name, workspace=target)
         return f"moved project {self.project.name} to {target}", written
