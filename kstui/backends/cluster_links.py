@@ -1,218 +1,224 @@
-"""Every kubeconfig context mapped to the KubeSphere Cluster it reaches (by the UID of its
-kube-system namespace, API.md 0.2), and whether it may serve the session at all.
+"""ClusterLinks: every context of a session linked to its cluster, for any section that reads or
+writes across clusters (Workspaces today; Observe, Traffic, Apps and Pipelines next).
 
-Each context is first asked who it is (SelfSubjectReview). Only those that are the session's own
-user, or that the config opts in (`other_identities`), are probed further; another user's
-context is never read through, so a tenant's session cannot act as an admin by accident.
+It knows each context's cluster (by the UID of kube-system, API.md 0.2), flavor (4.x, 3.x or
+vanilla) and identity (issue 8: another user's context serves only if `other_identities` opts it
+in), hands out a client per context, and fans a call out to one usable context per cluster
+concurrently, keeping each cluster's error apart so one cluster down never fails the rest.
+
+    links = ClusterLinks(session)
+    answer = await links.fan_out(lambda link, client: client.list(path), within=5)
+    answer.values()    # what each cluster answered
+    answer.warnings()  # "member: no answer within 5 s", one line per cluster that did not
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
-from dataclasses import replace
-from typing import Any
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Generic, TypeVar
 
-from kstui.backends.errors import ApiError, Forbidden, KstuiError
-from kstui.backends.identities import Access, judge, refusal
+from kstui.backends.cluster_probe import ContextMap
+from kstui.backends.cluster_values import ClusterLink, Flavor
+from kstui.backends.errors import KstuiError
+from kstui.backends.identities import OPT_IN_KEY, Access, refusal
 from kstui.backends.retry_after import RetryAfter
 from kstui.backends.session import Session
-from kstui.backends.tenancy import (
-    CLUSTERS,
-    HOST_LABEL,
-    KUBE_SYSTEM,
-    ClusterLink,
-    Flavor,
-    flavor_of,
-    labels_of,
-    meta_of,
-)
+
+if TYPE_CHECKING:  # httpx loads when a context is opened, not at start
+    from kstui.backends.kube import KubeClient
+
+T = TypeVar("T")
+
+__all__ = ["ClusterError", "ClusterLink", "ClusterLinks", "FanOut", "Flavor"]
 
 
-class ContextMap:
-    """The WorkspaceService's links: who each context is, and which cluster it reaches."""
+@dataclass(frozen=True, slots=True)
+class ClusterError:
+    """Why one cluster (or one of its contexts) has no share in a fan-out's answer."""
+
+    link: ClusterLink
+    where: str
+    """What the line names: the context for an unreachable context or a failed call, the
+    cluster for one only another user's context reaches (refused)."""
+    reason: str
+
+    def line(self) -> str:
+        return f"{self.where}: {self.reason}"
+
+
+@dataclass(frozen=True, slots=True)
+class FanOut(Generic[T]):
+    """One call's answer from every cluster: what each answered, and why the others did not."""
+
+    results: tuple[tuple[ClusterLink, T], ...]
+    errors: tuple[ClusterError, ...]
+
+    def values(self) -> list[T]:
+        return [value for _, value in self.results]
+
+    def by_cluster(self) -> dict[str, T]:
+        return {link.cluster: value for link, value in self.results}
+
+    def errors_by_cluster(self) -> dict[str, str]:
+        return {error.link.cluster: error.reason for error in self.errors}
+
+    def warnings(self) -> list[str]:
+        """One line per skipped context or cluster, for a status line."""
+        return [error.line() for error in self.errors]
+
+
+class ClusterLinks:
+    """The links of one session, probed once and cached until `links(refresh=True)`."""
 
     def __init__(
         self,
         session: Session,
         *,
-        probe_timeout: float,
-        other_identities: Callable[[str], bool],
-        retry_after: RetryAfter,
+        probe_timeout: float = 8.0,
+        other_identities: Callable[[str], bool] = lambda _context: False,
+        retry_after: RetryAfter | None = None,
     ) -> None:
+        """`other_identities` says whether the config lets a context of another user than the
+        session's serve (config `other_identities`); by default none does."""
         self.session = session
-        self.retry_after = retry_after
-        """Where a 429 met while probing is noted, though the probe carries on."""
-        self.probe_timeout = probe_timeout
-        self.other_identities = other_identities
-        self.me = ""
+        self.retry_after = retry_after or RetryAfter()
+        """A 429's Retry-After, even one a fan-out kept as a per-cluster error."""
+        self._map = ContextMap(
+            session,
+            probe_timeout=probe_timeout,
+            other_identities=other_identities,
+            retry_after=self.retry_after,
+        )
+        self._links: list[ClusterLink] | None = None
+        self._lock = asyncio.Lock()
+
+    @property
+    def me(self) -> str:
         """The session context's user by SelfSubjectReview ("" until known, or if unsaid)."""
-        self.cluster_names: tuple[str, ...] = ()
+        return self._map.me
+
+    @property
+    def cluster_names(self) -> tuple[str, ...]:
         """Every Cluster object the host lists, mapped to a context or not."""
-        self._usernames: dict[str, str] = {}
+        return self._map.cluster_names
+
+    async def links(self, refresh: bool = False) -> list[ClusterLink]:
+        async with self._lock:
+            if self._links is None or refresh:
+                self._links = await self._map.links()
+            return list(self._links)
 
     async def whoami(self, context: str) -> str:
-        """The user the API server says we are (SelfSubjectReview): the creator to stamp.
-        Only connects: asking who a context is reads nothing else through it."""
-        if context not in self._usernames:
-            client = await self.session.backend(context).open(discover=False)
-            user = await client.whoami()
-            self._usernames[context] = str(user.get("username") or "")
-        return self._usernames[context]
+        """The user the API server says we are (SelfSubjectReview): the creator to stamp."""
+        return await self._map.whoami(context)
 
-    async def _who(self, context: str) -> tuple[str, str]:
-        """(user, why the context cannot be reached): an API error answer is a reachable
-        server that will not say (no SelfSubjectReview), the user then stays unknown."""
-        try:
-            return await asyncio.wait_for(self.whoami(context), self.probe_timeout), ""
-        except TimeoutError:
-            return "", f"no answer within {self.probe_timeout:g} s"
-        except ApiError:
-            return "", ""
-        except KstuiError as error:
-            return "", error.title
+    async def client(self, context: str) -> KubeClient:
+        return await self.session.backend(context).open()
 
-    async def _identities(self) -> dict[str, tuple[str, Access, str]]:
-        """context → (user, access, error). Only the session's own user serves by default."""
-        contexts = self.session.contexts
-        infos = self.session.kubeconfig.contexts
-        who = dict(
-            zip(contexts, await asyncio.gather(*(self._who(c) for c in contexts)), strict=True)
+    async def host(self) -> ClusterLink | None:
+        """The context to read the host cluster through: the session's own if it reaches the
+        host (so a tenant acts as the tenant), else the first context that does."""
+        links = await self.links()
+        on_host = sorted(
+            (link for link in links if link.host and not link.error),
+            key=lambda link: link.access is not Access.OWN,
         )
-        mine = self.session.context
-        self.me = who.get(mine, ("", ""))[0]
-        entry = infos[mine].user if mine in infos else ""
-        verdicts = {}
-        for context, (user, unreachable) in who.items():
-            access = judge(
-                context,
-                user,
-                infos[context].user,
-                session_context=mine,
-                session_user=self.me,
-                session_entry=entry,
-                opted_in=self.other_identities(context),
-            )
-            error = unreachable or (
-                refusal(context, user, self.me) if access is Access.REFUSED else ""
-            )
-            verdicts[context] = (user, access, error)
-        return verdicts
+        mine = next((link for link in links if link.context == self.session.context), None)
+        if mine is not None and mine in on_host:
+            return mine
+        return on_host[0] if on_host else mine
 
-    async def links(self) -> list[ClusterLink]:
-        contexts = self.session.contexts
-        verdicts = await self._identities()
-        # Another user's context is asked who it is, never probed: nothing else is read as it.
-        probes = await asyncio.gather(
-            *(
-                self._probe(name) if not verdicts[name][2] else _unprobed(name, verdicts[name][2])
-                for name in contexts
+    async def link(self, context: str) -> ClusterLink:
+        """The link to read or write through `context` ("" = the session's): raises unless the
+        context may serve this session and is reachable."""
+        name = context or self.session.context
+        link = next((link for link in await self.links() if link.context == name), None)
+        if link is None:
+            raise KstuiError(
+                f'context "{name}" is not in the kubeconfig',
+                f"known contexts: {', '.join(self.session.contexts)}",
             )
-        )
-        clusters: dict[str, tuple[str, bool]] = {}
-        for probe in probes:
-            for cluster in probe.get("clusters") or ():
-                uid = (cluster.get("status") or {}).get("uid")
-                if uid:
-                    clusters[uid] = (
-                        meta_of(cluster).get("name", ""),
-                        HOST_LABEL in labels_of(cluster),
-                    )
-        self.cluster_names = tuple(sorted(name for name, _ in clusters.values()))
-        # A context that may not read kube-system (a tenant), or that is not probed (another
-        # user's), shares its server with one that was: same API server, same cluster.
-        uid_by_server = {
-            self.session.kubeconfig.contexts[p["context"]].server: p["uid"]
-            for p in probes
-            if p.get("uid")
-        }
-        links = []
-        for probe in probes:
-            context = probe["context"]
-            error = probe.get("error", "")
-            uid = probe.get("uid") or ""
-            user, access, _ = verdicts[context]
-            if not uid and (probe.get("forbidden") or probe.get("unprobed")):
-                uid = uid_by_server.get(self.session.kubeconfig.contexts[context].server, "")
-                if probe.get("forbidden"):
-                    error = ""  # it still serves what it may read
-            cluster, host = clusters.get(uid, (context, False)) if uid else (context, False)
-            links.append(
-                ClusterLink(
-                    context,
-                    cluster,
-                    uid,
-                    host,
-                    probe.get("flavor", Flavor.VANILLA),
-                    error,
-                    user,
-                    access,
-                )
+        if link.access is Access.REFUSED and link.error == refusal(name, link.user, self.me):
+            raise KstuiError(
+                f"will not act as {link.user or 'another user'} through {name}",
+                link.error,
+                f"list {name} in {OPT_IN_KEY} in the config to allow it",
             )
-        # Still unmapped (nobody could read kube-system there): a context on the same server as
-        # a usable one is that one's cluster, e.g. the admin context beside a tenant's.
-        usable: dict[str, ClusterLink] = {}
-        for link in self.preferred(links):
-            if not link.error:
-                usable.setdefault(self.server(link), link)
-        return [
-            replace(link, cluster=same.cluster, host=same.host)
-            if not link.uid and (same := usable.get(self.server(link))) is not None
-            else link
-            for link in links
+        if link.error:
+            raise KstuiError(
+                f"cannot use context {name}",
+                link.error,
+                "check that the cluster is reachable, then refresh",
+            )
+        return link
+
+    async def per_cluster(self) -> tuple[list[ClusterLink], list[ClusterError]]:
+        """One usable context per cluster: the session's own user's first, the session's own
+        context first among those (another user's serves only if opted in); and why each
+        unreachable context, or cluster only a refused context reaches, is left out."""
+        chosen: dict[str, ClusterLink] = {}
+        refused = []
+        skipped = []
+        for link in self._map.preferred(await self.links()):
+            if link.access is Access.REFUSED:
+                refused.append(link)
+            elif link.error:
+                skipped.append(ClusterError(link, link.context, link.error))
+            else:
+                chosen.setdefault(self._cluster_key(link), link)
+        skipped += [
+            ClusterError(link, link.cluster, link.error)
+            for link in refused
+            if self._cluster_key(link) not in chosen
         ]
+        return list(chosen.values()), skipped
 
-    def preferred(self, links: list[ClusterLink]) -> list[ClusterLink]:
-        """The session's own user first, its own context first among those."""
-        return sorted(
-            links,
-            key=lambda ln: (
-                ln.access is not Access.OWN,
-                ln.context != self.session.context,
-                ln.context,
-            ),
-        )
+    async def fan_out(
+        self,
+        call: Callable[[ClusterLink, KubeClient], Awaitable[T]],
+        *,
+        within: float | None = None,
+        links: Iterable[ClusterLink] | None = None,
+    ) -> FanOut[T]:
+        """`call(link, client)` on one usable context per cluster (or on `links`), all at
+        once. A KstuiError, or a call still running `within` seconds (each cluster's own
+        deadline, so a slow cluster never cancels the others), becomes that
+        cluster's error (a 429's Retry-After is noted in `retry_after`); other clusters'
+        answers are kept. Any other exception is a bug and propagates."""
+        if links is None:
+            chosen, skipped = await self.per_cluster()
+        else:
+            chosen, skipped = list(links), []
+        answers = await asyncio.gather(*(self._call(link, call, within) for link in chosen))
+        results = []
+        for link, answer in zip(chosen, answers, strict=True):
+            if isinstance(answer, ClusterError):
+                skipped.append(answer)
+            else:
+                results.append((link, answer))
+        return FanOut(tuple(results), tuple(skipped))
 
-    def server(self, link: ClusterLink) -> str:
-        return self.session.kubeconfig.contexts[link.context].server or link.context
-
-    async def _probe(self, context: str) -> dict[str, Any]:
+    async def _call(
+        self,
+        link: ClusterLink,
+        call: Callable[[ClusterLink, KubeClient], Awaitable[T]],
+        within: float | None,
+    ) -> T | ClusterError:
         try:
-            return await asyncio.wait_for(self._probe_now(context), self.probe_timeout)
+            async with asyncio.timeout(within):
+                return await call(link, await self.client(link.context))
         except TimeoutError:
-            return {"context": context, "error": f"no answer within {self.probe_timeout:g} s"}
+            if within is None:
+                raise
+            return ClusterError(link, link.context, f"no answer within {within:g} s")
         except KstuiError as error:
             self.retry_after.note(error)
-            return {"context": context, "error": error.title}
+            return ClusterError(link, link.context, error.title)
 
-    async def _probe_now(self, context: str) -> dict[str, Any]:
-        backend = self.session.backend(context)
-        client = await backend.open()
-        kube_system, kinds, clusters = await asyncio.gather(
-            client.get(KUBE_SYSTEM),
-            backend.kinds_ready(),
-            client.list(CLUSTERS.path()),
-            return_exceptions=True,
-        )
-        for answer in (kube_system, kinds, clusters):
-            self.retry_after.note(answer)
-        result: dict[str, Any] = {"context": context}
-        if isinstance(kube_system, ApiError):
-            result["error"] = f"cannot read namespace kube-system: {kube_system.title}"
-            result["forbidden"] = isinstance(kube_system, Forbidden)
-        elif isinstance(kube_system, BaseException):
-            raise kube_system  # unreachable: nothing else will answer either
-        else:
-            result["uid"] = meta_of(kube_system).get("uid", "")
-        if not isinstance(kinds, BaseException):
-            tenant = kinds.get("tenant.kubesphere.io", "workspacetemplates") or kinds.get(
-                "tenant.kubesphere.io", "workspaces"
-            )
-            result["flavor"] = flavor_of(tenant.version if tenant else None)
-        if not isinstance(clusters, BaseException):
-            result["clusters"] = clusters.get("items") or []
-        return result
+    def server(self, link: ClusterLink) -> str:
+        return self._map.server(link)
 
-
-async def _unprobed(context: str, error: str) -> dict[str, Any]:
-    return {"context": context, "error": error, "unprobed": True}
+    def _cluster_key(self, link: ClusterLink) -> str:
+        return link.uid or self._map.server(link)

@@ -1,9 +1,10 @@
 """The write side of tenancy: create and delete workspaces, create and move projects, add,
 change and remove members of either, set quotas (API.md §1.2-§1.6, §7.1).
 
-Writes follow the console's exact objects. Each goes through the WorkspaceService that owns
-this writer for its links, clients and roles, so reads and writes share one cache of both. A
-change that stops half-way raises PartialFailure naming what was already done.
+Writes follow the console's exact objects. Each goes through the session's ClusterLinks (the
+same object the reads use, so both share one cache of links and identities), and the tenancy
+sides both share (tenancy_sides.py). A change that stops half-way raises PartialFailure naming
+what was already done.
 """
 
 from __future__ import annotations
@@ -11,9 +12,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
+from kstui.backends.cluster_links import ClusterLinks
+from kstui.backends.cluster_values import ClusterLink, Flavor
 from kstui.backends.errors import KstuiError, NotFound
 from kstui.backends.kinds import ResourceKind
-from kstui.backends.tenancy import (
+from kstui.backends.objects import items, meta_of
+from kstui.backends.tenancy.bodies import (
+    namespace_body,
+    project_binding_body,
+    project_quota_body,
+    template_body,
+    workspace_binding_body,
+    workspace_quota_body,
+)
+from kstui.backends.tenancy.kinds import (
     DELETION_PROPAGATION,
     NAMESPACES,
     PROJECT_BINDINGS,
@@ -23,35 +35,24 @@ from kstui.backends.tenancy import (
     USER_REF_LABEL,
     VANILLA_CLUSTER_ROLES,
     WORKSPACE_LABEL,
-    ClusterLink,
-    Flavor,
-    PartialFailure,
-    check_hard,
-    check_name,
-    items,
-    meta_of,
-    namespace_body,
-    project_binding_body,
-    project_quota_body,
-    role_of,
-    template_body,
-    workspace_binding_body,
-    workspace_quota_body,
 )
+from kstui.backends.tenancy.projections import role_of
+from kstui.backends.tenancy.rules import check_hard, check_name
+from kstui.backends.tenancy.values import PartialFailure
+from kstui.backends.tenancy_sides import project_roles, quota_side, workspace_roles, workspace_side
 
 if TYPE_CHECKING:  # httpx loads when a context is opened, not at start
     from kstui.backends.kube import KubeClient
-    from kstui.backends.workspaces import WorkspaceService
 
 __all__ = ["TenancyWrites"]
 
 
 class TenancyWrites:
-    """Every tenancy write, for one WorkspaceService (which delegates its write methods here)."""
+    """Every tenancy write of one session (screens reach it as `WorkspaceService.writes`)."""
 
-    def __init__(self, reads: WorkspaceService) -> None:
-        self.reads = reads
-        """Links, clients, identities and roles: the reading service's, cached there."""
+    def __init__(self, links: ClusterLinks) -> None:
+        self.links = links
+        """Links, clients and identities: shared with the reads, cached there."""
 
     # ------------------------------------------------------------------ writing: workspaces
 
@@ -59,13 +60,13 @@ class TenancyWrites:
                                manager: str, clusters: list[str]) -> list[dict]:
         """A WorkspaceTemplate on the host (API.md §1.2); no manager means the creator."""
         check_name(name, "workspace")
-        host, kinds, client = await self.reads._workspace_side()
-        known = self.reads.cluster_names
+        host, kinds, client = await workspace_side(self.links)
+        known = self.links.cluster_names
         unknown = [c for c in clusters if known and c not in known]
         if unknown:
             raise KstuiError(f"no cluster named {', '.join(unknown)}",
-                             f"the host knows {', '.join(self.reads.cluster_names)}")
-        creator = await self.reads.whoami(host.context)
+                             f"the host knows {', '.join(self.links.cluster_names)}")
+        creator = await self.links.whoami(host.context)
         body = template_body(kinds.templates, name, creator=creator, alias=alias,
                              description=description, manager=manager or creator,
                              clusters=clusters)
@@ -76,7 +77,7 @@ class TenancyWrites:
         """Annotate what happens to the projects, then delete the template (API.md §1.3)."""
         if projects not in ("delete", "detach"):
             raise ValueError(f"projects must be 'delete' or 'detach', not {projects!r}")
-        _, kinds, client = await self.reads._workspace_side()
+        _, kinds, client = await workspace_side(self.links)
         policy = "Background" if projects == "delete" else "Orphan"
         path = kinds.templates.path(name=name)
         patched = await client.patch(path, {"metadata": {"annotations": {
@@ -101,9 +102,9 @@ class TenancyWrites:
         target = "" if workspace == UNASSIGNED else workspace
         if target:
             check_name(target, "workspace")
-        link = await self.reads._link(context)
-        client = await self.reads._client(link.context)
-        creator = await self.reads.whoami(link.context)
+        link = await self.links.link(context)
+        client = await self.links.client(link.context)
+        creator = await self.links.whoami(link.context)
         body = namespace_body(name, workspace=target, flavor=link.flavor, creator=creator,
                               alias=alias)
         return [await client.create(NAMESPACES.path(), body)]
@@ -113,8 +114,8 @@ class TenancyWrites:
         target = None if workspace in ("", UNASSIGNED) else workspace
         if target:
             check_name(target, "workspace")
-        link = await self.reads._link(context)
-        client = await self.reads._client(link.context)
+        link = await self.links.link(context)
+        client = await self.links.client(link.context)
         return [await client.patch(NAMESPACES.path(name=namespace),
                                    {"metadata": {"labels": {WORKSPACE_LABEL: target}}})]
 
@@ -144,23 +145,23 @@ class TenancyWrites:
         return await self._remove(await self._project_roster(context, namespace), user)
 
     async def _workspace_roster(self, workspace: str) -> _Roster:
-        host, kinds, client = await self.reads._workspace_side()
+        host, kinds, client = await workspace_side(self.links)
         return _Roster(client, kinds.workspace_bindings, host, f"workspace {workspace}",
                        workspace=workspace)
 
     async def _project_roster(self, context: str, namespace: str) -> _Roster:
-        link = await self.reads._link(context)
-        return _Roster(await self.reads._client(link.context), PROJECT_BINDINGS[link.flavor],
+        link = await self.links.link(context)
+        return _Roster(await self.links.client(link.context), PROJECT_BINDINGS[link.flavor],
                        link, f"project {namespace}", namespace=namespace)
 
     async def _role(self, roster: _Roster, role: str) -> tuple[str, str]:
         """The role's full name ("regular" → "<ws>-regular") and roleRef kind; the role must
         exist (API.md §1.5). Vanilla projects may also bind the default ClusterRoles."""
         if roster.workspace:
-            roles = await self.reads.workspace_roles(roster.workspace)
+            roles = await workspace_roles(self.links, roster.workspace)
             candidates: tuple[str, ...] = (role, f"{roster.workspace}-{role}")
         else:
-            roles = await self.reads.project_roles(roster.link.context, roster.namespace)
+            roles = await project_roles(self.links, roster.link.context, roster.namespace)
             candidates = (role,)
         found = next((name for name in candidates if name in roles), None)
         if found is None:
@@ -239,11 +240,11 @@ class TenancyWrites:
         """Create or update the workspace's quota object on `cluster` (default: the host),
         read-modify-write with its resourceVersion (API.md §1.6)."""
         limits = check_hard(hard)
-        link, kind, client = await self.reads._quota_side(cluster)
+        link, kind, client = await quota_side(self.links, cluster)
         path = kind.path(name=workspace)
         current = await _get_or_none(client, path)
         if current is None:
-            creator = await self.reads.whoami(link.context)
+            creator = await self.links.whoami(link.context)
             return [await client.create(kind.path(), workspace_quota_body(workspace, limits,
                                                                           creator))]
         spec = current.setdefault("spec", {})
@@ -256,12 +257,12 @@ class TenancyWrites:
                                 hard: dict[str, str]) -> list[dict]:
         """The core ResourceQuota named after the project: PUT if it exists, else POST."""
         limits = check_hard(hard)
-        link = await self.reads._link(context)
-        client = await self.reads._client(link.context)
+        link = await self.links.link(context)
+        client = await self.links.client(link.context)
         path = RESOURCE_QUOTAS.path(namespace, namespace)
         current = await _get_or_none(client, path)
         if current is None:
-            creator = await self.reads.whoami(link.context)
+            creator = await self.links.whoami(link.context)
             return [await client.create(RESOURCE_QUOTAS.path(namespace),
                                         project_quota_body(namespace, limits, creator))]
         current.setdefault("spec", {})["hard"] = limits

@@ -1,10 +1,11 @@
 """WorkspaceService: KubeSphere workspaces, projects, members and quotas across every context of
-a session, read and written straight through each cluster's API server (API.md §0, §1, §7.1).
+a session, read straight through each cluster's API server (API.md §0, §1, §7.1).
 
-Reads run per context concurrently and never fail because one cluster is down: a context that
-cannot be reached becomes a ClusterLink with `error` set, and its share of a list is skipped
-(named in `warnings`). Writes are delegated to TenancyWrites (tenancy_writes.py); permissions
-are asked of the API server (SelfSubjectAccessReview), never guessed from a failure.
+Reads fan out over the session's ClusterLinks (cluster_links.py) and never fail because one
+cluster is down: a context that cannot be reached becomes a ClusterLink with `error` set, and its
+share of a list is skipped (named in `warnings`). Writes are `writes` (TenancyWrites,
+tenancy_writes.py), on the same links; permissions are asked of the API server
+(SelfSubjectAccessReview), never guessed from a failure.
 """
 
 from __future__ import annotations
@@ -12,54 +13,56 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from kstui.backends.cluster_links import ContextMap
+from kstui.backends.cluster_links import ClusterLinks
+from kstui.backends.cluster_values import ClusterLink, Flavor
 from kstui.backends.errors import Forbidden, KstuiError, NotFound
-from kstui.backends.identities import OPT_IN_KEY, Access, refusal
+from kstui.backends.identities import Access
 from kstui.backends.kinds import ResourceKind
-from kstui.backends.retry_after import RetryAfter
+from kstui.backends.objects import items, labels_of, meta_of
 from kstui.backends.session import Session
-from kstui.backends.tenancy import (
+from kstui.backends.tenancy.kinds import (
     KINDS,
     NAMESPACES,
     PODS,
     PROJECT_BINDINGS,
-    PROJECT_ROLES,
     RBAC_BINDINGS,
     RESOURCE_QUOTAS,
     UNASSIGNED,
     USER_REF_LABEL,
-    VANILLA_CLUSTER_ROLES,
     VANILLA_READ_ONLY,
     WORKSPACE_LABEL,
-    ClusterLink,
-    Flavor,
-    Member,
-    PartialFailure,
-    Permission,
-    ProjectSummary,
-    QuotaLine,
-    TenancyKinds,
-    WorkspaceSummary,
+)
+from kstui.backends.tenancy.projections import (
     binding_user,
     count_projects,
     is_project,
-    items,
-    labels_of,
     members_of,
-    meta_of,
     project_quota_lines,
     project_summary,
     rbac_user_subjects,
     selector_matches,
     summed_quota_lines,
     tally_pods,
-    validate_name,
-    validate_quantity,
     workspace_quota_lines,
     workspace_selector,
     workspace_summary,
+)
+from kstui.backends.tenancy.rules import validate_name, validate_quantity
+from kstui.backends.tenancy.values import (
+    Member,
+    PartialFailure,
+    Permission,
+    ProjectSummary,
+    QuotaLine,
+    WorkspaceSummary,
+)
+from kstui.backends.tenancy_sides import (
+    project_roles,
+    quota_side,
+    workspace_roles,
+    workspace_side,
 )
 from kstui.backends.tenancy_writes import TenancyWrites
 
@@ -101,7 +104,9 @@ _PROJECT_NEEDS: dict[str, tuple[tuple[str, str], ...]] = {
 
 
 class WorkspaceService:
-    """Tenancy for the screens. One per session; links and identities are cached."""
+    """Tenancy for the screens. One per session; links and identities are cached in `clusters`.
+
+    `links`, `host`, `whoami` and `access` are the ClusterLinks' own methods."""
 
     def __init__(self, session: Session, *, probe_timeout: float = 8.0,
                  other_identities: Callable[[str], bool] = lambda _context: False) -> None:
@@ -110,96 +115,34 @@ class WorkspaceService:
         self.session = session
         self.warnings: list[str] = []
         """What the last list call could not read (one line per context), for a status line."""
-        self.retry_after = RetryAfter()
+        self.clusters = ClusterLinks(session, probe_timeout=probe_timeout,
+                                     other_identities=other_identities)
+        self.retry_after = self.clusters.retry_after
         """A 429's Retry-After, even one a read swallowed: the screens' polls wait for it."""
-        self._map = ContextMap(session, probe_timeout=probe_timeout,
-                               other_identities=other_identities, retry_after=self.retry_after)
-        self._links: list[ClusterLink] | None = None
-        self._links_lock = asyncio.Lock()
-        self._writes = TenancyWrites(self)
+        self.writes = TenancyWrites(self.clusters)
+        """Every write (create, delete, move, members, quotas), on the same links."""
+        self.links = self.clusters.links
+        self.host = self.clusters.host
+        self.whoami = self.clusters.whoami
+        self.access = self.clusters.link
+        """The link a screen must check before it reads or writes through a context itself
+        (a project's pods): raises unless the context may serve this session."""
 
     @property
     def me(self) -> str:
         """The session context's user by SelfSubjectReview ("" until known, or if unsaid)."""
-        return self._map.me
+        return self.clusters.me
 
     @property
     def cluster_names(self) -> tuple[str, ...]:
         """Every Cluster object the host lists, mapped to a context or not."""
-        return self._map.cluster_names
+        return self.clusters.cluster_names
 
-    # ------------------------------------------------------------------ clusters
-
-    async def links(self, refresh: bool = False) -> list[ClusterLink]:
-        async with self._links_lock:
-            if self._links is None or refresh:
-                self._links = await self._map.links()
-            return list(self._links)
-
-    async def host(self) -> ClusterLink | None:
-        """The context to read workspaces through: the session's own if it reaches the host
-        cluster (so a tenant acts as the tenant), else the first context that does."""
-        links = await self.links()
-        on_host = sorted((link for link in links if link.host and not link.error),
-                         key=lambda link: link.access is not Access.OWN)
-        mine = next((link for link in links if link.context == self.session.context), None)
-        if mine is not None and mine in on_host:
-            return mine
-        return on_host[0] if on_host else mine
-
-    async def whoami(self, context: str) -> str:
-        """The user the API server says we are (SelfSubjectReview): the creator to stamp."""
-        return await self._map.whoami(context)
-
-    async def _link(self, context: str) -> ClusterLink:
-        name = context or self.session.context
-        link = next((link for link in await self.links() if link.context == name), None)
-        if link is None:
-            raise KstuiError(f'context "{name}" is not in the kubeconfig',
-                             f"known contexts: {', '.join(self.session.contexts)}")
-        if link.access is Access.REFUSED and link.error == refusal(name, link.user, self.me):
-            raise KstuiError(f"will not act as {link.user or 'another user'} through {name}",
-                             link.error, f"list {name} in {OPT_IN_KEY} in the config to allow it")
-        if link.error:
-            raise KstuiError(f"cannot use context {name}", link.error,
-                             "check that the cluster is reachable, then refresh")
-        return link
-
-    async def access(self, context: str) -> ClusterLink:
-        """The link a screen must check before it reads or writes through `context` itself
-        (a project's pods): raises unless the context may serve this session."""
-        return await self._link(context)
-
-    async def _per_cluster(self) -> list[ClusterLink]:
-        """One usable context per cluster: the session's own user's first, the session's own
-        context first among those. Another user's context serves only if opted in."""
-        chosen: dict[str, ClusterLink] = {}
-        refused = []
-        for link in self._map.preferred(await self.links()):
-            if link.access is Access.REFUSED:
-                refused.append(link)
-            elif link.error:
-                self.warnings.append(f"{link.context}: {link.error}")
-            else:
-                chosen.setdefault(self._cluster_key(link), link)
-        self.warnings += [f"{link.cluster}: {link.error}" for link in refused
-                          if self._cluster_key(link) not in chosen]
-        return list(chosen.values())
-
-    def _cluster_key(self, link: ClusterLink) -> str:
-        return link.uid or self._map.server(link)
-
-    async def _client(self, context: str) -> KubeClient:
-        return await self.session.backend(context).open()
-
-    async def _workspace_side(self) -> tuple[ClusterLink, TenancyKinds, KubeClient]:
-        host = await self.host()
-        if host is None or host.error:
-            raise KstuiError("no usable host cluster", host.error if host else
-                             "no context reaches a KubeSphere host cluster")
-        if host.flavor is Flavor.VANILLA:
-            raise KstuiError("workspaces are read-only here", VANILLA_READ_ONLY)
-        return host, KINDS[host.flavor], await self._client(host.context)
+    async def _fan_out(self, call: Callable[[ClusterLink, KubeClient], Awaitable[T]]) -> list[T]:
+        """`call` on one usable context per cluster; what could not be read goes to warnings."""
+        answer = await self.clusters.fan_out(call)
+        self.warnings += answer.warnings()
+        return answer.values()
 
     async def _quietly(self, context: str, call: Awaitable[T]) -> T | None:
         try:
@@ -209,19 +152,19 @@ class WorkspaceService:
             self.warnings.append(f"{context}: {error.title}")
             return None
 
-    async def _own_namespaces(self, link: ClusterLink, selector: str) -> list[dict]:
+    async def _own_namespaces(self, link: ClusterLink, client: KubeClient,
+                              selector: str) -> list[dict]:
         """What a tenant who may not list namespaces can still see: its context's namespace."""
         name = self.session.kubeconfig.contexts[link.context].namespace
-        client = await self._client(link.context)
         found = await self._quietly(link.context, client.get(NAMESPACES.path(name=name)))
         return [found] if found and selector_matches(selector, labels_of(found)) else []
 
-    async def _namespaces(self, link: ClusterLink, selector: str) -> list[dict]:
-        client = await self._client(link.context)
+    async def _namespaces(self, link: ClusterLink, client: KubeClient,
+                          selector: str) -> list[dict]:
         try:
             listed = await client.list(NAMESPACES.path(), {"labelSelector": selector})
         except Forbidden:
-            return await self._own_namespaces(link, selector)
+            return await self._own_namespaces(link, client, selector)
         return list(listed.get("items") or [])
 
     # ------------------------------------------------------------------ reading
@@ -234,18 +177,16 @@ class WorkspaceService:
         if host.flavor is Flavor.VANILLA:
             return await self._label_groups()
         kinds = KINDS[host.flavor]
-        client = await self._client(host.context)
-        clusters = await self._per_cluster()
-        templates, bindings, quotas, *namespaces = await asyncio.gather(
+        client = await self.clusters.client(host.context)
+        templates, bindings, quotas, namespaces = await asyncio.gather(
             _caught(client.list(kinds.templates.path())),
             self._quietly(host.context, client.list(kinds.workspace_bindings.path(),
                                                     {"labelSelector": WORKSPACE_LABEL})),
             self._quietly(host.context, client.list(kinds.workspace_quotas.path())),
-            *(self._quietly(link.context, self._namespaces(link, WORKSPACE_LABEL))
-              for link in clusters))
+            self._fan_out(lambda link, on: self._namespaces(link, on, WORKSPACE_LABEL)))
         projects = count_projects(namespaces)
         if isinstance(templates, Forbidden):
-            return await self._workspaces_seen(host, projects)
+            return await self._workspaces_seen(host, client, projects)
         if isinstance(templates, BaseException):
             raise templates
         members: dict[str, set[str]] = {}
@@ -263,13 +204,12 @@ class WorkspaceService:
                 quota=workspace_quota_lines(quota_by_name.get(name))))
         return sorted(summaries, key=lambda w: w.name)
 
-    async def _workspaces_seen(self, host: ClusterLink,
+    async def _workspaces_seen(self, host: ClusterLink, client: KubeClient,
                                projects: dict[str, int]) -> list[WorkspaceSummary]:
         """A tenant may not list workspaces: show the ones its reachable projects belong to,
         with what `get` reveals of each."""
         self.warnings.append(f"{host.context}: may not list workspaces; showing those of the "
                              "projects this user can read")
-        client = await self._client(host.context)
         kind = KINDS[host.flavor].templates
         names = sorted(projects)
         templates = await asyncio.gather(*(
@@ -280,8 +220,7 @@ class WorkspaceService:
 
     async def _label_groups(self) -> list[WorkspaceSummary]:
         """Vanilla clusters: namespaces grouped by their workspace label (API.md 7.1)."""
-        clusters = await self._per_cluster()
-        found = await asyncio.gather(*(self._vanilla_cluster(link) for link in clusters))
+        found = await self._fan_out(self._vanilla_cluster)
         groups: dict[str, dict[str, Any]] = {}
         for link, namespaces, bindings, quotas in found:
             group_of: dict[str, str] = {}
@@ -305,11 +244,10 @@ class WorkspaceService:
             synthetic=True) for name, g in groups.items()),
             key=lambda w: (w.name == UNASSIGNED, w.name))
 
-    async def _vanilla_cluster(self, link: ClusterLink
+    async def _vanilla_cluster(self, link: ClusterLink, client: KubeClient
                                ) -> tuple[ClusterLink, list[dict], list[dict], list[dict]]:
-        client = await self._client(link.context)
         namespaces, bindings, quotas = await asyncio.gather(
-            self._quietly(link.context, self._namespaces(link, "")),
+            self._quietly(link.context, self._namespaces(link, client, "")),
             self._quietly(link.context, client.list(RBAC_BINDINGS.path())),
             self._quietly(link.context, client.list(RESOURCE_QUOTAS.path())))
         return link, namespaces or [], items(bindings), items(quotas)
@@ -319,17 +257,19 @@ class WorkspaceService:
         includes namespaces labelled with the workspace but not `managed` (kstui shows what
         the label says); DevOps admin namespaces are left out, as the console does."""
         self.warnings = []
-        clusters = await self._per_cluster()
-        found = await asyncio.gather(*(self._projects_on(link, workspace_selector(workspace))
-                                       for link in clusters))
+        selector = workspace_selector(workspace)
+        found = await self._fan_out(lambda link, client: self._projects_on(link, client,
+                                                                           selector))
         return sorted((p for group in found for p in group), key=lambda p: (p.name, p.cluster))
 
-    async def _projects_on(self, link: ClusterLink, selector: str) -> list[ProjectSummary]:
-        namespaces = await self._quietly(link.context, self._namespaces(link, selector))
+    async def _projects_on(self, link: ClusterLink, client: KubeClient,
+                           selector: str) -> list[ProjectSummary]:
+        namespaces = await self._quietly(link.context, self._namespaces(link, client, selector))
         namespaces = [ns for ns in namespaces or () if is_project(ns)]
         if not namespaces:
             return []
-        counts = await self._pod_counts(link, [meta_of(ns).get("name", "") for ns in namespaces])
+        counts = await self._pod_counts(link, client,
+                                        [meta_of(ns).get("name", "") for ns in namespaces])
         other = link.user or "?" if link.access is Access.BORROWED else ""
         return [project_summary(ns, context=link.context, cluster=link.cluster,
                                 pods=counts.get(meta_of(ns).get("name", ""), (0, 0))[0],
@@ -337,11 +277,11 @@ class WorkspaceService:
                                 other_user=other)
                 for ns in namespaces]
 
-    async def _pod_counts(self, link: ClusterLink, names: list[str]) -> dict[str, tuple[int, int]]:
+    async def _pod_counts(self, link: ClusterLink, client: KubeClient,
+                          names: list[str]) -> dict[str, tuple[int, int]]:
         """Pods per namespace. A first page of the cluster-wide list, as big as the
         per-namespace lists would cost, answers alone when the cluster holds no more pods than
         that; otherwise one small list per namespace, concurrently."""
-        client = await self._client(link.context)
         wanted = set(names)
         if len(names) > 1:
             budget = min(PODS_PER_REQUEST * len(names), MAX_POD_PAGE)
@@ -357,23 +297,17 @@ class WorkspaceService:
         host = await self.host()
         if host is None or host.flavor is Flavor.VANILLA:
             return []
-        _, kinds, client = await self._workspace_side()
+        _, kinds, client = await workspace_side(self.clusters)
         listed = await client.list(kinds.workspace_bindings.path(),
                                    {"labelSelector": f"{WORKSPACE_LABEL}={workspace}"})
         return members_of(items(listed), "workspace")
 
     async def workspace_roles(self, workspace: str) -> list[str]:
-        host = await self.host()
-        if host is None or host.flavor is Flavor.VANILLA:
-            return []
-        _, kinds, client = await self._workspace_side()
-        listed = await client.list(kinds.workspace_roles.path(),
-                                   {"labelSelector": f"{WORKSPACE_LABEL}={workspace}"})
-        return sorted(meta_of(role).get("name", "") for role in items(listed))
+        return await workspace_roles(self.clusters, workspace)
 
     async def project_members(self, context: str, namespace: str) -> list[Member]:
-        link = await self._link(context)
-        client = await self._client(link.context)
+        link = await self.clusters.link(context)
+        client = await self.clusters.client(link.context)
         kind = PROJECT_BINDINGS[link.flavor]
         if link.flavor is Flavor.VANILLA:
             listed = await client.list(kind.path(namespace))
@@ -382,13 +316,7 @@ class WorkspaceService:
         return members_of(items(listed), "project")
 
     async def project_roles(self, context: str, namespace: str) -> list[str]:
-        link = await self._link(context)
-        client = await self._client(link.context)
-        listed = await client.list(PROJECT_ROLES[link.flavor].path(namespace))
-        names = sorted(meta_of(role).get("name", "") for role in items(listed))
-        if link.flavor is Flavor.VANILLA:
-            names += [role for role in VANILLA_CLUSTER_ROLES if role not in names]
-        return names
+        return await project_roles(self.clusters, context, namespace)
 
     async def workspace_quota(self, workspace: str, *, cluster: str = ""
                               ) -> tuple[QuotaLine, ...]:
@@ -396,26 +324,27 @@ class WorkspaceService:
         quotas of the group's namespaces."""
         host = await self.host()
         if host is not None and host.flavor is Flavor.VANILLA:
-            found = await asyncio.gather(*(self._group_quotas(link, workspace_selector(workspace))
-                                           for link in await self._per_cluster()))
+            selector = workspace_selector(workspace)
+            found = await self._fan_out(lambda link, client: self._group_quotas(link, client,
+                                                                                selector))
             return summed_quota_lines(q for group in found for q in group)
-        _, kind, client = await self._quota_side(cluster)
+        _, kind, client = await quota_side(self.clusters, cluster)
         try:
             return workspace_quota_lines(await client.get(kind.path(name=workspace)))
         except NotFound:
             return ()
 
-    async def _group_quotas(self, link: ClusterLink, selector: str) -> list[dict]:
-        client = await self._client(link.context)
+    async def _group_quotas(self, link: ClusterLink, client: KubeClient,
+                            selector: str) -> list[dict]:
         namespaces, quotas = await asyncio.gather(
-            self._quietly(link.context, self._namespaces(link, selector)),
+            self._quietly(link.context, self._namespaces(link, client, selector)),
             self._quietly(link.context, client.list(RESOURCE_QUOTAS.path())))
         names = {meta_of(ns).get("name") for ns in namespaces or ()}
         return [q for q in items(quotas) if meta_of(q).get("namespace") in names]
 
     async def project_quota(self, context: str, namespace: str) -> tuple[QuotaLine, ...]:
-        link = await self._link(context)
-        client = await self._client(link.context)
+        link = await self.clusters.link(context)
+        client = await self.clusters.client(link.context)
         if link.flavor is Flavor.VANILLA:  # any quota in the namespace counts there
             listed = await client.list(RESOURCE_QUOTAS.path(namespace))
             return summed_quota_lines(items(listed))
@@ -461,7 +390,7 @@ class WorkspaceService:
     async def _ask(self, link: ClusterLink,
                    checks: list[tuple[str, ResourceKind, str, str]]) -> Permission:
         try:
-            client = await self._client(link.context)
+            client = await self.clusters.client(link.context)
             answers = await asyncio.gather(*(
                 client.can_i(verb, kind.resource, group=kind.group,
                              namespace=namespace if kind.namespaced else "", name=name)
@@ -475,83 +404,6 @@ class WorkspaceService:
                 text = f"RBAC denies {verb} {kind.qualified}{where} on {link.cluster}"
                 return Permission(False, f"{text}: {reason}" if reason else text)
         return Permission(True, "")
-
-    # ------------------------------------------------------------------ writing
-    # Each write is TenancyWrites' (tenancy_writes.py); the screens keep calling the service.
-
-    async def create_workspace(self, name: str, *, alias: str = "", description: str = "",
-                               manager: str, clusters: list[str]) -> list[dict]:
-        """A WorkspaceTemplate on the host (API.md §1.2); no manager means the creator."""
-        return await self._writes.create_workspace(name, alias=alias, description=description,
-                                                   manager=manager, clusters=clusters)
-
-    async def delete_workspace(self, name: str, *,
-                               projects: Literal["delete", "detach"]) -> list[dict]:
-        """Annotate what happens to the projects, then delete the template (API.md §1.3)."""
-        return await self._writes.delete_workspace(name, projects=projects)
-
-    async def create_project(self, workspace: str, *, context: str, name: str,
-                             alias: str = "") -> list[dict]:
-        """A namespace labelled with its workspace (API.md §1.4), its creator made admin."""
-        return await self._writes.create_project(workspace, context=context, name=name,
-                                                 alias=alias)
-
-    async def move_project(self, *, context: str, namespace: str, workspace: str) -> list[dict]:
-        """Relabel the namespace; "" or "(unassigned)" takes it out of any workspace."""
-        return await self._writes.move_project(context=context, namespace=namespace,
-                                               workspace=workspace)
-
-    async def add_workspace_member(self, workspace: str, user: str, role: str) -> list[dict]:
-        return await self._writes.add_workspace_member(workspace, user, role)
-
-    async def change_workspace_member(self, workspace: str, user: str, role: str) -> list[dict]:
-        """One role per user and workspace, as ks-apiserver does it (API.md §1.5)."""
-        return await self._writes.change_workspace_member(workspace, user, role)
-
-    async def remove_workspace_member(self, workspace: str, user: str) -> list[dict]:
-        return await self._writes.remove_workspace_member(workspace, user)
-
-    async def add_project_member(self, *, context: str, namespace: str, user: str,
-                                 role: str) -> list[dict]:
-        return await self._writes.add_project_member(context=context, namespace=namespace,
-                                                     user=user, role=role)
-
-    async def change_project_member(self, *, context: str, namespace: str, user: str,
-                                    role: str) -> list[dict]:
-        return await self._writes.change_project_member(context=context, namespace=namespace,
-                                                        user=user, role=role)
-
-    async def remove_project_member(self, *, context: str, namespace: str,
-                                    user: str) -> list[dict]:
-        return await self._writes.remove_project_member(context=context, namespace=namespace,
-                                                        user=user)
-
-    async def set_workspace_quota(self, workspace: str, hard: dict[str, str], *,
-                                  cluster: str = "") -> list[dict]:
-        """Create or update the workspace's quota object on `cluster` (default: the host)."""
-        return await self._writes.set_workspace_quota(workspace, hard, cluster=cluster)
-
-    async def set_project_quota(self, *, context: str, namespace: str,
-                                hard: dict[str, str]) -> list[dict]:
-        """The core ResourceQuota named after the project: PUT if it exists, else POST."""
-        return await self._writes.set_project_quota(context=context, namespace=namespace,
-                                                    hard=hard)
-
-    # ------------------------------------------------------------------ shared with writes
-
-    async def _quota_side(self, cluster: str) -> tuple[ClusterLink, ResourceKind, KubeClient]:
-        host, kinds, client = await self._workspace_side()
-        if not cluster or cluster == host.cluster:
-            return host, kinds.workspace_quotas, client
-        link = next((ln for ln in await self._per_cluster() if ln.cluster == cluster), None)
-        refused = next((ln for ln in await self.links()
-                        if ln.cluster == cluster and ln.access is Access.REFUSED), None)
-        if link is None and refused is not None:
-            await self._link(refused.context)  # raises, naming the user it would act as
-        if link is None or link.flavor is Flavor.VANILLA:
-            raise KstuiError(f"no usable context reaches cluster {cluster}",
-                             "workspace quotas live on each cluster; add a context for it")
-        return link, KINDS[link.flavor].workspace_quotas, await self._client(link.context)
 
 
 # ---------------------------------------------------------------------- helpers

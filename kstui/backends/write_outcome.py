@@ -14,15 +14,20 @@ import contextlib
 from collections.abc import Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import orjson
 import yaml
 
 from kstui.backends.errors import KstuiError, NotFound
 
-if TYPE_CHECKING:
-    from kstui.backends.kube import KubeClient
+
+class Reader(Protocol):
+    """What reading back needs of the client (KubeClient is one; named so that kube.py,
+    which calls settle(), is not imported back)."""
+
+    async def get(self, path: str) -> Any: ...
+
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _VOLATILE = ("resourceVersion", "managedFields", "generation", "uid", "creationTimestamp")
@@ -98,7 +103,7 @@ def report(outcome: Outcome) -> None:
 
 
 async def settle(
-    client: KubeClient,
+    client: Reader,
     method: str,
     path: str,
     content: bytes | None,
@@ -130,7 +135,7 @@ async def settle(
         return Outcome(None, f"read back failed: {error.title}", waited)
 
 
-async def _get(client: KubeClient, path: str) -> dict[str, Any] | None:
+async def _get(client: Reader, path: str) -> dict[str, Any] | None:
     try:
         return dict(await client.get(path))
     except NotFound:

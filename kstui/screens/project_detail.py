@@ -312,7 +312,7 @@ class ProjectDetailScreen(TenancyScreen):
         roles = await self.service.project_roles(context, namespace)
         self.app.push_screen(MemberModal(
             f"Add a member to {self._where()}", roles=roles, where=self._where(),
-            send=lambda user, role: self.service.add_project_member(
+            send=lambda user, role: self.service.writes.add_project_member(
                 context=context, namespace=namespace, user=user, role=role)))
 
     @work(group="form", exclusive=True, exit_on_error=False)
@@ -325,7 +325,7 @@ class ProjectDetailScreen(TenancyScreen):
         self.app.push_screen(MemberModal(
             f"Change {member.user}'s role in {self._where()}", roles=roles,
             where=self._where(), user=member.user, role=member.role,
-            send=lambda user, role: self.service.change_project_member(
+            send=lambda user, role: self.service.writes.change_project_member(
                 context=context, namespace=namespace, user=user, role=role)))
 
     @work(group="write", exclusive=True, exit_on_error=False)
@@ -339,7 +339,7 @@ class ProjectDetailScreen(TenancyScreen):
             f"(now: {member.role}).", yes="Remove"))
         if not confirmed:
             return
-        await self.service.remove_project_member(
+        await self.service.writes.remove_project_member(
             context=self.project.context, namespace=self.project.name, user=member.user)
         self.notify(f"removed {member.user} from {self._where()}", title="done")
         self.poll()
@@ -348,5 +348,5 @@ class ProjectDetailScreen(TenancyScreen):
         context, namespace = self.project.context, self.project.name
         self.app.push_screen(QuotaModal(
             f"Quota of {self._where()}", current=self.quota, where=self._where(),
-            send=lambda hard: self.service.set_project_quota(
+            send=lambda hard: self.service.writes.set_project_quota(
                 context=context, namespace=namespace, hard=hard)))

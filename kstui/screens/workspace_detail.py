@@ -240,7 +240,7 @@ class WorkspaceDetailScreen(TenancyScreen):
         roles = await self.service.workspace_roles(name)
         self.app.push_screen(MemberModal(
             f"Add a member to workspace {name}", roles=roles, where=f"workspace {name}",
-            send=lambda user, role: self.service.add_workspace_member(name, user, role)))
+            send=lambda user, role: self.service.writes.add_workspace_member(name, user, role)))
 
     @work(group="form", exclusive=True, exit_on_error=False)
     async def action_change_role(self) -> None:
@@ -252,7 +252,7 @@ class WorkspaceDetailScreen(TenancyScreen):
         self.app.push_screen(MemberModal(
             f"Change {member.user}'s role in workspace {name}", roles=roles,
             where=f"workspace {name}", user=member.user, role=member.role,
-            send=lambda user, role: self.service.change_workspace_member(name, user, role)))
+            send=lambda user, role: self.service.writes.change_workspace_member(name, user, role)))
 
     @work(group="write", exclusive=True, exit_on_error=False)
     async def action_remove_member(self) -> None:
@@ -266,7 +266,7 @@ class WorkspaceDetailScreen(TenancyScreen):
             "Their project roles stay.", yes="Remove"))
         if not confirmed:
             return
-        await self.service.remove_workspace_member(name, member.user)
+        await self.service.writes.remove_workspace_member(name, member.user)
         self.notify(f"removed {member.user} from workspace {name}", title="done")
         self.poll()
 
@@ -274,4 +274,4 @@ class WorkspaceDetailScreen(TenancyScreen):
         name = self.workspace.name
         self.app.push_screen(QuotaModal(
             f"Quota of workspace {name}", current=self.quota, where=f"workspace {name}",
-            send=lambda hard: self.service.set_workspace_quota(name, hard)))
+            send=lambda hard: self.service.writes.set_workspace_quota(name, hard)))

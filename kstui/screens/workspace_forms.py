@@ -63,7 +63,7 @@ class CreateWorkspaceModal(WriteForm):
 
     async def send(self, values: Values) -> tuple[str, Written]:
         name, clusters = values["name"], values["clusters"]
-        written = await self.service.create_workspace(
+        written = await self.service.writes.create_workspace(
             name, alias=values["alias"], description=values["description"],
             manager=values["manager"], clusters=clusters)
         return f"created workspace {name} on {', '.join(clusters)}", written
@@ -107,7 +107,7 @@ class DeleteWorkspaceModal(WriteForm):
     async def send(self, values: Values) -> tuple[str, Written]:
         choice_: Literal["delete", "detach"] = (
             "delete" if values["projects"] == "delete" else "detach")
-        written = await self.service.delete_workspace(self.workspace.name, projects=choice_)
+        written = await self.service.writes.delete_workspace(self.workspace.name, projects=choice_)
         what = "deleting its projects" if choice_ == "delete" else "detaching its projects"
         return f"deleting workspace {self.workspace.name}, {what}", written
 
@@ -143,7 +143,7 @@ class CreateProjectModal(WriteForm):
 
     async def send(self, values: Values) -> tuple[str, Written]:
         name, context = values["name"], values["cluster"]
-        written = await self.service.create_project(self.workspace, context=context,
+        written = await self.service.writes.create_project(self.workspace, context=context,
                                                     name=name, alias=values["alias"])
         return f"created project {name} in {self.workspace} ({context})", written
 
@@ -167,7 +167,7 @@ class MoveProjectModal(WriteForm):
 
     async def send(self, values: Values) -> tuple[str, Written]:
         target = values["workspace"]
-        written = await self.service.move_project(
+        written = await self.service.writes.move_project(
             context=self.project.context, namespace=self.project.name, workspace=target)
         return f"moved project {self.project.name} to {target}", written
 

@@ -84,7 +84,7 @@ async def workspace_with_roles(service: WorkspaceService, client: KubeClient,
     """A workspace of the test's own, with the built-in roles created here rather than
     waiting for a controller."""
     name = unique("wst")
-    await service.create_workspace(name, manager=manager, clusters=["host"])
+    await service.writes.create_workspace(name, manager=manager, clusters=["host"])
     for role in ("admin", "regular", "viewer"):
         await create_quietly(client, WORKSPACE_ROLES, {
             "apiVersion": "iam.kubesphere.io/v1beta1", "kind": "WorkspaceRole",
@@ -214,7 +214,7 @@ async def test_an_unreachable_context_is_a_link_with_an_error(
         assert not denied.allowed
         assert "cannot reach" in denied.reason
         with pytest.raises(KstuiError, match="cannot use context gone"):
-            await service.create_project("acme-retail", context="gone", name=unique("p"))
+            await service.writes.create_project("acme-retail", context="gone", name=unique("p"))
 
 
 async def test_workspaces_list_the_seeded_ones(service: WorkspaceService) -> None:
@@ -253,8 +253,8 @@ async def test_projects_span_clusters(service: WorkspaceService, admin: KubeClie
                                       sandbox: RunningSandbox) -> None:
     workspace = unique("wsp")
     on_host, on_member = unique("ph"), unique("pm")
-    await service.create_project(workspace, context="host", name=on_host, alias="On host")
-    await service.create_project(workspace, context="member", name=on_member)
+    await service.writes.create_project(workspace, context="host", name=on_host, alias="On host")
+    await service.writes.create_project(workspace, context="member", name=on_member)
     projects = await service.projects(workspace)
     assert [(p.name, p.context, p.cluster) for p in sorted(projects, key=lambda p: p.cluster)] \
         == [(on_host, "host", "host"), (on_member, "member", "member")]
@@ -273,7 +273,7 @@ async def test_projects_span_clusters(service: WorkspaceService, admin: KubeClie
 async def test_create_and_delete_a_workspace(service: WorkspaceService, admin: KubeClient,
                                              sandbox: RunningSandbox) -> None:
     name = unique("wsc")
-    written = await service.create_workspace(name, alias="Team X", description="for tests",
+    written = await service.writes.create_workspace(name, alias="Team X", description="for tests",
                                              manager="carol", clusters=["host", "member"])
     assert [w["metadata"]["name"] for w in written] == [name]
     held = await admin.get(f"{TEMPLATES}/{name}")
@@ -284,13 +284,13 @@ async def test_create_and_delete_a_workspace(service: WorkspaceService, admin: K
     assert held["spec"]["template"]["spec"] == {"manager": "carol"}
     assert held["spec"]["placement"] == {"clusters": [{"name": "host"}, {"name": "member"}]}
     with pytest.raises(Conflict):
-        await service.create_workspace(name, manager="carol", clusters=["host"])
+        await service.writes.create_workspace(name, manager="carol", clusters=["host"])
     with pytest.raises(KstuiError, match="no cluster named nowhere"):
-        await service.create_workspace(unique("wsc"), manager="carol", clusters=["nowhere"])
+        await service.writes.create_workspace(unique("wsc"), manager="carol", clusters=["nowhere"])
 
     store = sandbox.cluster("host").store
     since = sandbox.call(lambda: store.rv)
-    patched, _ = await service.delete_workspace(name, projects="detach")
+    patched, _ = await service.writes.delete_workspace(name, projects="detach")
     assert patched["metadata"]["annotations"]["kubesphere.io/deletion-propagation"] == "Orphan"
     events = [(e.type, e.new.decode()) for e in sandbox.call(store.events_since, since) or ()
               if e.key == ("tenant.kubesphere.io", "workspacetemplates")
@@ -307,10 +307,10 @@ async def test_create_and_delete_a_workspace(service: WorkspaceService, admin: K
 async def test_delete_with_projects_asks_for_background(service: WorkspaceService,
                                                         admin: KubeClient) -> None:
     name = unique("wsd")
-    await service.create_workspace(name, manager="", clusters=["host"])
+    await service.writes.create_workspace(name, manager="", clusters=["host"])
     held = await admin.get(f"{TEMPLATES}/{name}")
     assert held["spec"]["template"]["spec"]["manager"] == "admin"  # no manager: the creator
-    patched, _ = await service.delete_workspace(name, projects="delete")
+    patched, _ = await service.writes.delete_workspace(name, projects="delete")
     assert patched["metadata"]["annotations"]["kubesphere.io/deletion-propagation"] \
         == "Background"
 
@@ -319,7 +319,7 @@ async def test_delete_with_projects_asks_for_background(service: WorkspaceServic
 async def test_invalid_workspace_names_never_reach_the_server(
         service: WorkspaceService, admin: KubeClient, name: str) -> None:
     with pytest.raises(KstuiError, match="invalid workspace name"):
-        await service.create_workspace(name, manager="alice", clusters=["host"])
+        await service.writes.create_workspace(name, manager="alice", clusters=["host"])
     names = {t["metadata"]["name"] for t in (await admin.list(TEMPLATES))["items"]}
     assert name not in names
 
@@ -329,7 +329,7 @@ async def test_the_server_refuses_what_the_client_rule_lets_through(
     """A user name that is no label value: the binding's name and labels are invalid."""
     workspace = await workspace_with_roles(service, admin)
     with pytest.raises(Invalid) as refused:
-        await service.add_workspace_member(workspace, "carol@example.com", "regular")
+        await service.writes.add_workspace_member(workspace, "carol@example.com", "regular")
     assert refused.value.status_code == 422
     assert "carol@example.com" in refused.value.detail
     listed = await admin.list(WORKSPACE_BINDINGS,
@@ -342,7 +342,7 @@ async def test_workspace_members_add_change_remove(service: WorkspaceService,
     workspace = await workspace_with_roles(service, admin)
     assert {f"{workspace}-admin", f"{workspace}-regular", f"{workspace}-viewer"} \
         <= set(await service.workspace_roles(workspace))
-    written = await service.add_workspace_member(workspace, "erin", "regular")
+    written = await service.writes.add_workspace_member(workspace, "erin", "regular")
     binding = await admin.get(f"{WORKSPACE_BINDINGS}/erin-{workspace}-regular")
     assert written[0]["metadata"]["uid"] == binding["metadata"]["uid"]
     assert binding["metadata"]["labels"] == {
@@ -356,22 +356,22 @@ async def test_workspace_members_add_change_remove(service: WorkspaceService,
     assert [(m.role, m.binding, m.scope) for m in members] == [
         (f"{workspace}-regular", f"erin-{workspace}-regular", "workspace")]
     with pytest.raises(KstuiError, match="already a member"):
-        await service.add_workspace_member(workspace, "erin", "viewer")
+        await service.writes.add_workspace_member(workspace, "erin", "viewer")
     with pytest.raises(KstuiError, match="no role owner"):
-        await service.add_workspace_member(workspace, "frank", "owner")
+        await service.writes.add_workspace_member(workspace, "frank", "owner")
 
-    await service.change_workspace_member(workspace, "erin", f"{workspace}-viewer")
+    await service.writes.change_workspace_member(workspace, "erin", f"{workspace}-viewer")
     held = [b for b in await user_bindings(admin, WORKSPACE_BINDINGS, "erin")
             if b["metadata"]["labels"]["kubesphere.io/workspace"] == workspace]
     assert [(b["metadata"]["name"], b["roleRef"]["name"]) for b in held] == [
         (f"erin-{workspace}-viewer", f"{workspace}-viewer")]
-    assert await service.change_workspace_member(workspace, "erin", "viewer") == []
+    assert await service.writes.change_workspace_member(workspace, "erin", "viewer") == []
 
-    await service.remove_workspace_member(workspace, "erin")
+    await service.writes.remove_workspace_member(workspace, "erin")
     assert [b for b in await user_bindings(admin, WORKSPACE_BINDINGS, "erin")
             if b["metadata"]["labels"]["kubesphere.io/workspace"] == workspace] == []
     with pytest.raises(KstuiError, match="not a member"):
-        await service.remove_workspace_member(workspace, "erin")
+        await service.writes.remove_workspace_member(workspace, "erin")
 
 
 async def test_change_role_that_fails_half_way_says_what_was_done(
@@ -392,10 +392,10 @@ async def test_change_role_that_fails_half_way_says_what_was_done(
     try:
         async with service_on(running.kubeconfig, "host", tmp_path) as service:
             workspace = await workspace_with_roles(service, admin)
-            await service.add_workspace_member(workspace, "erin", "regular")
+            await service.writes.add_workspace_member(workspace, "erin", "regular")
             running.call(store.add_listener, fail_the_create_after_the_delete)
             with pytest.raises(PartialFailure) as failure:
-                await service.change_workspace_member(workspace, "erin", "viewer")
+                await service.writes.change_workspace_member(workspace, "erin", "viewer")
             assert failure.value.done == [
                 f"deleted WorkspaceRoleBinding erin-{workspace}-regular "
                 f"(role {workspace}-regular)"]
@@ -416,7 +416,7 @@ async def test_change_role_that_fails_half_way_says_what_was_done(
 
             running.call(store.add_listener, fail_the_delete_after_the_annotation)
             with pytest.raises(PartialFailure) as failure:
-                await service.delete_workspace(workspace, projects="delete")
+                await service.writes.delete_workspace(workspace, projects="delete")
             assert failure.value.done == [
                 f"annotated WorkspaceTemplate {workspace} with "
                 "kubesphere.io/deletion-propagation=Background"]
@@ -435,7 +435,7 @@ async def test_project_create_move_members_and_quota(service: WorkspaceService,
                                                      admin: KubeClient) -> None:
     workspace, other = unique("wsq"), unique("wsq")
     name = unique("proj")
-    written = await service.create_project(workspace, context="host", name=name,
+    written = await service.writes.create_project(workspace, context="host", name=name,
                                            alias="Test project")
     held = await admin.get(f"/api/v1/namespaces/{name}")
     assert written[0]["metadata"]["uid"] == held["metadata"]["uid"]
@@ -444,9 +444,9 @@ async def test_project_create_move_members_and_quota(service: WorkspaceService,
     assert {"kubesphere.io/creator": "admin", "kubesphere.io/alias-name": "Test project"}.items() \
         <= held["metadata"]["annotations"].items()
     with pytest.raises(KstuiError, match="invalid project name"):
-        await service.create_project(workspace, context="host", name="Not_Valid")
+        await service.writes.create_project(workspace, context="host", name="Not_Valid")
 
-    await service.move_project(context="host", namespace=name, workspace=other)
+    await service.writes.move_project(context="host", namespace=name, workspace=other)
     held = await admin.get(f"/api/v1/namespaces/{name}")
     assert held["metadata"]["labels"]["kubesphere.io/workspace"] == other
     assert [p.name for p in await service.projects(other)] == [name]
@@ -454,7 +454,8 @@ async def test_project_create_move_members_and_quota(service: WorkspaceService,
 
     bindings = f"/apis/iam.kubesphere.io/v1beta1/namespaces/{name}/rolebindings"
     await project_roles(admin, name, "admin", "operator", "viewer")
-    await service.add_project_member(context="host", namespace=name, user="dave", role="operator")
+    await service.writes.add_project_member(context="host", namespace=name, user="dave",
+                                            role="operator")
     binding = await admin.get(f"{bindings}/dave-operator")
     assert binding["metadata"]["labels"] == {"iam.kubesphere.io/user-ref": "dave",
                                              "iam.kubesphere.io/role-ref": "operator"}
@@ -465,20 +466,20 @@ async def test_project_create_move_members_and_quota(service: WorkspaceService,
     assert ("dave", "operator", "dave-operator", "project") in [
         (m.user, m.role, m.binding, m.scope)
         for m in await service.project_members("host", name)]
-    await service.change_project_member(context="host", namespace=name, user="dave",
+    await service.writes.change_project_member(context="host", namespace=name, user="dave",
                                         role="viewer")
     assert [b["metadata"]["name"] for b in await user_bindings(admin, bindings, "dave")] \
         == ["dave-viewer"]
-    await service.remove_project_member(context="host", namespace=name, user="dave")
+    await service.writes.remove_project_member(context="host", namespace=name, user="dave")
     assert await user_bindings(admin, bindings, "dave") == []
 
     quota = f"/api/v1/namespaces/{name}/resourcequotas/{name}"
-    await service.set_project_quota(context="host", namespace=name, hard={"pods": "10"})
+    await service.writes.set_project_quota(context="host", namespace=name, hard={"pods": "10"})
     held = await admin.get(quota)
     assert held["spec"]["hard"] == {"pods": "10"}
     assert held["metadata"]["annotations"]["kubesphere.io/creator"] == "admin"
     first_version = held["metadata"]["resourceVersion"]
-    await service.set_project_quota(context="host", namespace=name,
+    await service.writes.set_project_quota(context="host", namespace=name,
                                     hard={"pods": "20", "requests.cpu": "2"})
     held = await admin.get(quota)
     assert held["spec"]["hard"] == {"pods": "20", "requests.cpu": "2"}
@@ -486,21 +487,22 @@ async def test_project_create_move_members_and_quota(service: WorkspaceService,
     lines = {line.resource: line.hard for line in await service.project_quota("host", name)}
     assert lines == {"pods": "20", "requests.cpu": "2"}
     with pytest.raises(KstuiError, match="invalid quota"):
-        await service.set_project_quota(context="host", namespace=name, hard={"pods": "many"})
+        await service.writes.set_project_quota(context="host", namespace=name,
+                                               hard={"pods": "many"})
 
 
 async def test_workspace_quota_is_created_then_updated(service: WorkspaceService,
                                                        admin: KubeClient,
                                                        sandbox: RunningSandbox) -> None:
     workspace = unique("wsq")
-    await service.create_workspace(workspace, manager="alice", clusters=["host"])
-    await service.set_workspace_quota(workspace, {"limits.cpu": "4", "limits.memory": "8Gi"})
+    await service.writes.create_workspace(workspace, manager="alice", clusters=["host"])
+    await service.writes.set_workspace_quota(workspace, {"limits.cpu": "4", "limits.memory": "8Gi"})
     held = await admin.get(f"{WORKSPACE_QUOTAS}/{workspace}")
     assert held["metadata"]["labels"] == {"kubesphere.io/workspace": workspace}
     assert held["metadata"]["annotations"]["kubesphere.io/creator"] == "admin"
     assert held["spec"]["selector"] == {"kubesphere.io/workspace": workspace}
     assert held["spec"]["quota"]["hard"] == {"limits.cpu": "4", "limits.memory": "8Gi"}
-    await service.set_workspace_quota(workspace, {"limits.cpu": "6"})
+    await service.writes.set_workspace_quota(workspace, {"limits.cpu": "6"})
     updated = await admin.get(f"{WORKSPACE_QUOTAS}/{workspace}")
     assert updated["spec"]["quota"]["hard"] == {"limits.cpu": "6"}
     assert updated["metadata"]["uid"] == held["metadata"]["uid"]
@@ -509,10 +511,10 @@ async def test_workspace_quota_is_created_then_updated(service: WorkspaceService
     summary = next(w for w in await service.workspaces() if w.name == workspace)
     assert [line.hard for line in summary.quota] == ["6"]
     with pytest.raises(KstuiError, match="negative"):
-        await service.set_workspace_quota(workspace, {"limits.cpu": "-1"})
+        await service.writes.set_workspace_quota(workspace, {"limits.cpu": "-1"})
 
     # one quota object per workspace and cluster: the member's lives on the member
-    await service.set_workspace_quota(workspace, {"pods": "50"}, cluster="member")
+    await service.writes.set_workspace_quota(workspace, {"pods": "50"}, cluster="member")
     member = sandbox_client(sandbox, "member")
     try:
         held = await member.get(f"{WORKSPACE_QUOTAS}/{workspace}")
@@ -571,11 +573,11 @@ async def test_a_tenant_is_told_why_not(sandbox: RunningSandbox, discovery_cache
                 if p.context == "tenant"] == ["shop-prod"]
         bindings = "/apis/iam.kubesphere.io/v1beta1/namespaces/shop-prod/rolebindings"
         try:
-            await service.add_project_member(context="tenant", namespace="shop-prod",
+            await service.writes.add_project_member(context="tenant", namespace="shop-prod",
                                              user="erin", role="viewer")
             assert (await admin.get(f"{bindings}/erin-viewer"))["subjects"][0]["name"] == "erin"
         finally:
-            await service.remove_project_member(context="tenant", namespace="shop-prod",
+            await service.writes.remove_project_member(context="tenant", namespace="shop-prod",
                                                 user="erin")
         assert await user_bindings(admin, bindings, "erin") == []
 
@@ -624,13 +626,13 @@ async def test_a_tenant_never_acts_through_another_users_context(
         assert caught.value.detail == refusal
         assert caught.value.hint == "list member in other_identities in the config to allow it"
         with pytest.raises(KstuiError, match="will not act as admin through member"):
-            await service.add_project_member(context="member", namespace="shop-eu",
+            await service.writes.add_project_member(context="member", namespace="shop-eu",
                                              user="erin", role="viewer")
         with pytest.raises(KstuiError, match="will not act as admin through member"):
-            await service.set_project_quota(context="member", namespace="shop-eu",
+            await service.writes.set_project_quota(context="member", namespace="shop-eu",
                                             hard={"pods": "1"})
         with pytest.raises(KstuiError, match="will not act as admin through member"):
-            await service.create_project("acme-retail", context="member", name=unique("p"))
+            await service.writes.create_project("acme-retail", context="member", name=unique("p"))
         with pytest.raises(KstuiError, match="will not act as admin through member"):
             await service.workspace_quota("acme-retail", cluster="member")
     admin = sandbox_client(running, "member")
@@ -713,14 +715,14 @@ async def test_vanilla_groups_namespaces_by_label(
             for action in ("workspace.create", "workspace.member.add", "workspace.quota"):
                 assert await service.permission(action) == Permission(False, VANILLA_READ_ONLY)
             with pytest.raises(KstuiError) as refused:
-                await service.create_workspace("team-b", manager="x", clusters=[])
+                await service.writes.create_workspace("team-b", manager="x", clusters=[])
             assert refused.value.detail == VANILLA_READ_ONLY
             assert await service.workspace_members("team-a") == []
 
             # Project members are plain RBAC here; the default ClusterRoles are offered.
             assert {"admin", "edit", "view"} <= set(await service.project_roles("host",
                                                                                 "team-a-web"))
-            await service.add_project_member(context="host", namespace="team-a-web",
+            await service.writes.add_project_member(context="host", namespace="team-a-web",
                                              user="erin", role="view")
             binding = await admin.get("/apis/rbac.authorization.k8s.io/v1/namespaces/"
                                       "team-a-web/rolebindings/erin-view")
@@ -731,7 +733,7 @@ async def test_vanilla_groups_namespaces_by_label(
             assert binding["metadata"]["labels"] == {"iam.kubesphere.io/user-ref": "erin"}
             assert ("erin", "view") in [(m.user, m.role) for m in
                                         await service.project_members("host", "team-a-web")]
-            await service.remove_project_member(context="host", namespace="team-a-web",
+            await service.writes.remove_project_member(context="host", namespace="team-a-web",
                                                 user="erin")
             rbac = (await admin.list("/apis/rbac.authorization.k8s.io/v1/namespaces/"
                                      "team-a-web/rolebindings"))["items"]
@@ -751,13 +753,13 @@ async def test_kubesphere_3(fresh_sandbox: Callable[..., RunningSandbox],
             links = {link.context: link for link in await service.links()}
             assert links["host"].flavor is Flavor.V3
             name = unique("ws3")
-            await service.create_workspace(name, manager="alice", clusters=["host"])
+            await service.writes.create_workspace(name, manager="alice", clusters=["host"])
             held = await admin.get(f"/apis/tenant.kubesphere.io/v1alpha2/workspacetemplates/"
                                    f"{name}")
             assert held["spec"]["template"]["spec"]["manager"] == "alice"
             assert held["metadata"]["annotations"]["kubesphere.io/creator"] == "admin"
             project = unique("p3")
-            await service.create_project(name, context="host", name=project)
+            await service.writes.create_project(name, context="host", name=project)
             namespace = await admin.get(f"/api/v1/namespaces/{project}")
             assert namespace["metadata"]["labels"]["kubesphere.io/workspace"] == name
             assert "kubesphere.io/managed" not in namespace["metadata"]["labels"]
@@ -765,7 +767,7 @@ async def test_kubesphere_3(fresh_sandbox: Callable[..., RunningSandbox],
                                         f"{project}/roles", {
                 "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role",
                 "metadata": {"name": "operator", "namespace": project}, "rules": []})
-            await service.add_project_member(context="host", namespace=project, user="dave",
+            await service.writes.add_project_member(context="host", namespace=project, user="dave",
                                              role="operator")
             binding = await admin.get(f"/apis/rbac.authorization.k8s.io/v1/namespaces/"
                                       f"{project}/rolebindings/dave-operator")

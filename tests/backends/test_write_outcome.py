@@ -153,18 +153,18 @@ async def test_a_workspaces_write_without_an_answer_goes_on_when_it_was_applied(
     applied, so the delete follows; a move that was not applied says so."""
     name = f"wsl-{uuid.uuid4().hex[:6]}"
     async with service_on(sandbox, tmp_path) as service:
-        await service.create_workspace(name, manager="alice", clusters=["host"])
+        await service.writes.create_workspace(name, manager="alice", clusters=["host"])
         late(sandbox, f"{TEMPLATES}/{name}")
         with write_outcome.late_answers() as found:
-            await service.delete_workspace(name, projects="detach")
+            await service.writes.delete_workspace(name, projects="detach")
         assert [o.said for o in found] == ["deletion-propagation is Orphan"]
         held = sandbox.stored(("tenant.kubesphere.io", "workspacetemplates"), "", name)
         assert held is None or held["metadata"].get("deletionTimestamp")
 
         project = f"pl-{uuid.uuid4().hex[:6]}"
-        await service.create_project(name, context="host", name=project)
+        await service.writes.create_project(name, context="host", name=project)
         late(sandbox, f"/api/v1/namespaces/{project}", applied=False)
         with pytest.raises(NoAnswer) as raised:
-            await service.move_project(context="host", namespace=project, workspace="other")
+            await service.writes.move_project(context="host", namespace=project, workspace="other")
         assert raised.value.applied is False
         assert f"workspace is {name}, not other" in raised.value.detail
