@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import shutil
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -48,7 +49,11 @@ class RunningSandbox:
     def ca_file(self) -> str:
         path = self.kubeconfig.parent / "ca.pem"
         if not path.exists():
-            path.write_bytes(self.sandbox.ca_pem)
+            # Whole or not at all: a test's threads may ask at once, and one must never read
+            # a file the other has only begun to write.
+            partial = path.with_name(f"ca.pem.{threading.get_ident()}")
+            partial.write_bytes(self.sandbox.ca_pem)
+            partial.replace(path)
         return str(path)
 
     def call(self, fn: Callable[..., object], *args: object, **kwargs: object) -> object:

@@ -62,21 +62,6 @@ def _missing(what: str) -> None:
     pytest.skip(message)
 
 
-# What the sandbox answers a protobuf body it cannot decode yet (kubectl 1.32+ and Helm send
-# built-in kinds as protobuf).
-UNSUPPORTED_PROTOBUF = (
-    "the body of the request was in an unknown format - accepted media types include: "
-    "application/json, application/yaml, application/vnd.kubernetes.protobuf "
-    '(got "application/vnd.kubernetes.protobuf")'
-)
-
-
-def needs_protobuf(stderr: str) -> None:
-    """Mark the test expected to fail if, and only if, the client failed on that 415."""
-    if UNSUPPORTED_PROTOBUF in stderr:
-        pytest.xfail("the client sent a protobuf body, which the sandbox refuses")
-
-
 def kubectl(version: str) -> str:
     """The absolute path of kubectl `version` ("1.35" or "1.32"); fails under CI, else skips."""
     path = _find("kubectl", KUBECTL_SLOTS[version], version, cache_dir())

@@ -47,8 +47,6 @@ def kubectl(env: dict[str, str], *args: str, check: bool = True, stdin: str | No
     result = subprocess.run([binary_of(env), *args], env=env, capture_output=True, text=True,
                             input=stdin, timeout=timeout, check=False)
     if check and result.returncode != 0:
-        if binary_of(env) != "kubectl":
-            realclients.needs_protobuf(result.stderr)
         raise AssertionError(f"kubectl {' '.join(args)} failed ({result.returncode}):\n"
                              f"{result.stdout}\n{result.stderr}")
     return result

