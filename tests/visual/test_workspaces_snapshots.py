@@ -141,11 +141,11 @@ def test_workspace_projects(snap_compare: Any, build: Callable[..., KstuiApp]) -
 
 
 def test_workspace_members(snap_compare: Any, build: Callable[..., KstuiApp]) -> None:
-    assert shot(snap_compare, build(), *ACME, press("2"), member_rows())
+    assert shot(snap_compare, build(), *ACME, press("right_square_bracket"), member_rows())
 
 
 def test_workspace_quota(snap_compare: Any, build: Callable[..., KstuiApp]) -> None:
-    assert shot(snap_compare, build(), *ACME, press("3"))
+    assert shot(snap_compare, build(), *ACME, press("left_square_bracket"))
 
 
 def test_project(snap_compare: Any, build: Callable[..., KstuiApp]) -> None:
@@ -153,11 +153,12 @@ def test_project(snap_compare: Any, build: Callable[..., KstuiApp]) -> None:
 
 
 def test_project_members(snap_compare: Any, build: Callable[..., KstuiApp]) -> None:
-    assert shot(snap_compare, build(), *SHOP, pods_listed, press("2"), member_rows())
+    assert shot(snap_compare, build(), *SHOP, pods_listed, press("right_square_bracket"),
+                member_rows())
 
 
 def test_project_quota(snap_compare: Any, build: Callable[..., KstuiApp]) -> None:
-    assert shot(snap_compare, build(), *SHOP, pods_listed, press("3"))
+    assert shot(snap_compare, build(), *SHOP, pods_listed, press("left_square_bracket"))
 
 
 def test_create_workspace_form(snap_compare: Any, build: Callable[..., KstuiApp]) -> None:
@@ -186,12 +187,12 @@ def test_move_project_form(snap_compare: Any, build: Callable[..., KstuiApp]) ->
 
 
 def test_add_member_form(snap_compare: Any, build: Callable[..., KstuiApp]) -> None:
-    assert shot(snap_compare, build(), *ACME, press("2"), member_rows(), press("a"),
-                opened(MemberModal), typing("erin"))
+    assert shot(snap_compare, build(), *ACME, press("right_square_bracket"), member_rows(),
+                press("a"), opened(MemberModal), typing("erin"))
 
 
 def test_change_role_form(snap_compare: Any, build: Callable[..., KstuiApp]) -> None:
-    assert shot(snap_compare, build(), *ACME, press("2"), member_rows(),
+    assert shot(snap_compare, build(), *ACME, press("right_square_bracket"), member_rows(),
                 on_row("carol", "members-table"), press("c"), opened(MemberModal))
 
 
