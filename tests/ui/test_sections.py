@@ -16,8 +16,10 @@ from kstui.app import KstuiApp, binding_ids
 from kstui.config import validate_keymap
 from kstui.screens.env import ScreenEnv
 from kstui.screens.help import HelpModal
-from kstui.screens.resources import ResourcesScreen
+from kstui.screens.logs import LogsScreen
+from kstui.screens.resources import ResourcesScreen, Target
 from kstui.screens.sections import SECTIONS, Section, register, unregister
+from kstui.screens.text_view import TextViewScreen
 from kstui.screens.workspaces import WorkspacesScreen
 from kstui.widgets.plain import Plain
 from kstui.widgets.resource_table import ResourceTable
@@ -178,3 +180,35 @@ async def test_number_keys_switch_sections_from_a_workspace(make_host: MakeHost)
         await wait_until(pilot, lambda: set(cells(members)) == {"carol"}, "members filtered")
         await pilot.press("enter")
         assert app.screen.focused is members
+
+
+async def test_the_environment_opens_the_browser_logs_and_yaml(
+    make_app: Callable[..., KstuiApp],
+) -> None:
+    """The navigation a section screen is given: each opens the view it names, Esc returns."""
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await loaded(pilot)
+        home = app.screen
+        env = app.env
+        env.open_yaml("host", "deploy", "payments", "api")
+        await wait_until(pilot, lambda: isinstance(app.screen, TextViewScreen), "yaml")
+        assert app.screen.title_text == "yaml Deployment payments/api @ host"
+        assert "kind: Deployment" in app.screen.render_text(False)
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app.screen is home, "back")
+        pod = next(name for _ns, name in home.names.values() if name.startswith("api-"))
+        env.open_logs("host", "payments", [pod])
+        await wait_until(pilot, lambda: isinstance(app.screen, LogsScreen), "logs")
+        assert app.screen.pod == pod
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app.screen is home, "back")
+        env.open_resources(Target("deploy", "payments", "member"))
+        await wait_until(
+            pilot,
+            lambda: isinstance(app.screen, ResourcesScreen) and app.screen is not home,
+            "browser",
+        )
+        assert app.screen.context == "member"
+        with pytest.raises(AttributeError):
+            env.session = None  # type: ignore[misc]  # frozen: screens cannot rewire it
