@@ -12,8 +12,7 @@ import time
 from pathlib import Path
 
 from kstui import __version__
-
-SECTIONS = ("resources", "workspaces")
+from kstui.screens.sections import SECTIONS  # no Textual: the registry imports screens lazily
 
 
 def _sandbox_options(parser: argparse.ArgumentParser, pods: int, churn: float) -> None:
@@ -47,7 +46,7 @@ def _app_options(parser: argparse.ArgumentParser) -> None:
                        help="open with every namespace")
     parser.add_argument("--readonly", action="store_true",
                         help="disable every write action (delete, edit, scale, restart)")
-    parser.add_argument("--screen", choices=SECTIONS, default="resources",
+    parser.add_argument("--screen", choices=tuple(SECTIONS), default="resources",
                         help="section to open (default resources)")
     parser.add_argument("--kind", default="pods",
                         help="kind the resources section lists first (default pods)")
@@ -179,7 +178,7 @@ def _run_app(args: argparse.Namespace, kubeconfig_path: str | None) -> int:
             kubeconfig.contexts[context].namespace
     if config.no_color:
         os.environ["NO_COLOR"] = "1"  # Textual reads it when the app is created
-    from kstui.app import AppSettings, KstuiApp, binding_ids
+    from kstui.app import AppSettings, binding_ids, build_app
     from kstui.config import validate_keymap
 
     if config.keymap:  # binding_ids() imports every screen: only when there is a keymap
@@ -190,9 +189,9 @@ def _run_app(args: argparse.Namespace, kubeconfig_path: str | None) -> int:
     status = _needs_terminal("kstui")  # after the checks above: they need no terminal
     if status is not None:
         return status
-    app = KstuiApp(AppSettings(kubeconfig, context, namespace, config=config,
-                               readonly=args.readonly or config.readonly,
-                               screen=args.screen, kind=args.kind))
+    app = build_app(AppSettings(kubeconfig, context, namespace, config=config,
+                                readonly=args.readonly or config.readonly,
+                                screen=args.screen, kind=args.kind))
     app.run()
     return app.return_code or 0
 

@@ -1,10 +1,14 @@
-"""KstuiApp: sections, global keys, the `:` commands, contexts; owns the Session."""
+"""KstuiApp: the shell around the registered sections: global keys, `:` commands, contexts;
+owns the Session."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -14,26 +18,32 @@ from textual.await_complete import AwaitComplete
 from textual.binding import Binding
 from textual.screen import ModalScreen, Screen
 
+from kstui import command_line
+from kstui.backends import actions, describe
 from kstui.backends.backend import BackendSettings
 from kstui.backends.errors import KstuiError
 from kstui.backends.kubeconfig import KubeConfig
 from kstui.backends.session import Session
-from kstui.command_line import GoTo, Quit, SetContext, SetNamespace, ShowHelp
+from kstui.command_line import GoTo, OpenSection, Quit, SetContext, SetNamespace, ShowHelp
 from kstui.commands import KstuiCommands
 from kstui.config import Config
 from kstui.heap import HEAP
+from kstui.prompting import PromptRouting
 from kstui.safe_text import inert, inert_line
+from kstui.screens.env import ScreenEnv
+from kstui.screens.failures import notify_failure
 from kstui.screens.help import HelpModal, key_lines
+from kstui.screens.logs import LogsScreen
 from kstui.screens.resources import ResourcesScreen, Target
-from kstui.widgets.key_gate import KeyGate
+from kstui.screens.sections import SECTIONS
+from kstui.screens.text_view import TextViewScreen
 from kstui.widgets.textual_leaks import forget_styles_of_removed_widgets
 
 HISTORY = 50
 """Steps Esc can go back through in a section; older ones are dropped."""
 
-SECTIONS: dict[str, str] = {"resources": "1", "workspaces": "2"}
-"""Section name → number key. Later sections (apps, pipelines, observe, traffic, triage) join
-here as they are built."""
+BROWSER = "resources"
+"""The section a context switch falls back to when the current one cannot follow it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +55,7 @@ class AppSettings:
     config: Config = field(default_factory=Config)
     readonly: bool = False
     screen: str = "resources"
+    """The section to open on."""
     kind: str = "pods"
     frozen_now: float | None = None
     """Tests and snapshots freeze ages and the data-age clock."""
@@ -54,40 +65,47 @@ class AppSettings:
     """Seconds a write waits for its answer before it is read back."""
 
 
+def build_app(settings: AppSettings) -> KstuiApp:
+    """The one way the app is made: by the CLI, the UI tests and the snapshots."""
+    return KstuiApp(settings)
+
+
+def section_bindings() -> list[Binding]:
+    """Each section's number key, from the registry."""
+    return [Binding(section.key, f"section({section.name!r})", section.name, show=False,
+                    id=f"app.section.{section.name}") for section in SECTIONS.values()]
+
+
 def binding_ids() -> set[str]:
     """Every remappable binding id, for validating the user's keymap at start."""
-    import kstui.screens.project_detail
-    import kstui.screens.workspace_detail
-    import kstui.screens.workspace_forms
-    import kstui.screens.workspaces  # noqa: F401  (registers the section's screens)
     from kstui.widgets import prompt, resource_table
 
-    classes: list[Any] = [KstuiApp, prompt.Prompt, resource_table.ResourceTable,
-                          *_subclasses(Screen)]
-    return {binding.id for cls in classes for binding in cls.__dict__.get("BINDINGS", [])
-            if isinstance(binding, Binding) and binding.id}
+    section_modules = {section.screen_module() for section in SECTIONS.values()}
+    for module in section_modules:
+        importlib.import_module(module)  # registers the section's screens
+    classes: list[Any] = [KstuiApp, PromptRouting, prompt.Prompt, resource_table.ResourceTable,
+                          *_subclasses(Screen, section_modules)]
+    ids = {binding.id for cls in classes for binding in cls.__dict__.get("BINDINGS", [])
+           if isinstance(binding, Binding) and binding.id}
+    return ids | {binding.id for binding in section_bindings() if binding.id}
 
 
-def _subclasses(cls: type) -> list[type]:
-    """Every kstui screen class (the built-in Textual ones carry no binding ids we map)."""
+def _subclasses(cls: type, modules: set[str]) -> list[type]:
+    """Every kstui or section screen class (Textual's own carry no binding ids we map)."""
     found = []
     for sub in cls.__subclasses__():
-        if sub.__module__.startswith("kstui."):
+        if sub.__module__.startswith("kstui.") or sub.__module__ in modules:
             found.append(sub)
-        found.extend(_subclasses(sub))
+        found.extend(_subclasses(sub, modules))
     return found
 
 
-class KstuiApp(KeyGate):
+class KstuiApp(PromptRouting):
     CSS_PATH = "app.tcss"
     TITLE = "kstui"
     COMMANDS: ClassVar = App.COMMANDS | {KstuiCommands}
     BINDINGS: ClassVar = [
         Binding("question_mark", "help", "help", id="app.help"),
-        Binding("1", "section('resources')", "resources", show=False,
-                id="app.section.resources"),
-        Binding("2", "section('workspaces')", "workspaces", show=False,
-                id="app.section.workspaces"),
         Binding("ctrl+q", "quit", "quit", show=False, priority=True, id="app.quit"),
     ]
 
@@ -105,9 +123,17 @@ class KstuiApp(KeyGate):
             aliases=config.aliases)
         self.coalesce_seconds = config.refresh.coalesce_ms / 1000
         self.first_frame = asyncio.Event()
-        self._workspace_service: Any = None
+        self.env = ScreenEnv(self.session, frozen_now=settings.frozen_now,
+                             first_frame=self.first_frame,
+                             coalesce_seconds=self.coalesce_seconds, start_kind=settings.kind,
+                             open_resources=self._open_resources, open_logs=self._open_logs,
+                             open_yaml=self.open_yaml, complete=self._complete)
+        self.services: dict[str, Any] = {}
+        """Section name → its service, made when the section first opens."""
+        for binding in section_bindings():
+            self._bindings._add_binding(binding)
         for name in SECTIONS:
-            self.add_mode(name, lambda name=name: self._section_screen(name))
+            self.add_mode(name, partial(self._section_screen, name))
         if forget_styles_of_removed_widgets not in HEAP.before_settle:
             HEAP.before_settle.append(forget_styles_of_removed_widgets)
 
@@ -118,41 +144,65 @@ class KstuiApp(KeyGate):
         super().notify(inert(message), title=inert_line(title), severity=severity,
                        timeout=timeout, markup=False)
 
-    def _section_screen(self, name: str) -> Screen[None]:
-        if name == "workspaces":
-            from kstui.screens.workspaces import WorkspacesScreen
+    def section_names(self) -> tuple[str, ...]:
+        return tuple(SECTIONS)
 
-            return WorkspacesScreen(self.session, self.workspace_service,
-                                    open_resources=self._open_resources,
-                                    frozen_now=self.settings.frozen_now,
-                                    first_frame=self.first_frame)
-        return self._resources(Target(self.settings.kind))
+    def service(self, name: str) -> Any:
+        """The section's service, made when it is first asked for (not for the first frame)."""
+        section = SECTIONS[name]
+        if name not in self.services and section.service is not None:
+            self.services[name] = section.service(self.session, self.settings.config)
+        return self.services.get(name)
 
-    @property
-    def workspace_service(self) -> Any:
-        """Made when the Workspaces section first opens (it is not needed for the first frame)."""
-        if self._workspace_service is None:
-            from kstui.backends.workspaces import WorkspaceService
+    def _section_screen(self, name: str) -> Screen[Any]:
+        return SECTIONS[name].make_screen(self.env, self.service(name))
 
-            self._workspace_service = WorkspaceService(
-                self.session, other_identities=self.settings.config.allows_other_identity)
-        return self._workspace_service
+    async def _reset_section(self, name: str) -> None:
+        """Start a section afresh (after a context switch): its service and its screens
+        belonged to the old context; both are made again when it next opens."""
+        self.services.pop(name, None)
+        await self.remove_mode(name)
+        self.add_mode(name, partial(self._section_screen, name))
 
-    async def _reset_workspaces(self) -> None:
-        """The workspace service maps contexts to clusters for one current context: after a
-        switch, start the section afresh (it is rebuilt when next opened)."""
-        self._workspace_service = None
-        await self.remove_mode("workspaces")
-        self.add_mode("workspaces", lambda: self._section_screen("workspaces"))
+    # ------------------------------------------------------------------ navigation
 
     def _open_resources(self, target: Target) -> None:
-        """A tenancy screen jumps into the browser (scoped to a project); Esc comes back."""
-        self.push_screen(self._resources(target))
+        """A section's screen jumps into the browser (scoped to a project); Esc comes back."""
+        self.push_screen(ResourcesScreen(self.env, target))
 
-    def _resources(self, target: Target) -> ResourcesScreen:
-        return ResourcesScreen(self.session, target, frozen_now=self.settings.frozen_now,
-                               coalesce_seconds=self.coalesce_seconds,
-                               first_frame=self.first_frame)
+    def _open_logs(self, context: str, namespace: str, pods: Sequence[str]) -> None:
+        """Logs of the first of `pods` (the logs view follows one pod)."""
+        if pods:
+            self.push_screen(LogsScreen(self.session.backend(context or None), namespace,
+                                        pods[0], None))
+
+    @work(group="open-yaml", exclusive=True, exit_on_error=False)
+    async def open_yaml(self, context: str, kind: str, namespace: str, name: str) -> None:
+        backend = self.session.backend(context or None)
+        try:
+            client = await backend.open()
+            resolved = await backend.resolve(kind)
+            obj = await actions.fetch(client, resolved, namespace, name)
+        except KstuiError as error:
+            notify_failure(self, error)
+            return
+        where = f"{namespace}/{name}" if namespace else name
+        secret = obj.get("kind") == "Secret"
+        self.push_screen(TextViewScreen(
+            f"yaml {resolved.kind} {where} @ {backend.name}"
+            + ("  (values hidden: x reveals)" if secret else ""),
+            lambda reveal: describe.to_yaml(obj, reveal_secrets=reveal),
+            language="yaml", has_secrets=secret))
+
+    def _complete(self, text: str) -> list[str]:
+        screen = self.screen
+        context = screen.context if isinstance(screen, ResourcesScreen) else None
+        backend = self.session.backend(context)
+        return command_line.complete(
+            text, kinds=backend.kinds.aliases(),
+            namespaces=sorted(self.session.known_namespaces(backend.name)),
+            contexts=self.session.contexts, aliases=self.session.aliases,
+            sections=SECTIONS)
 
     def push_screen(self, screen: Any, *args: Any, **kwargs: Any) -> Any:
         pushed = super().push_screen(screen, *args, **kwargs)
@@ -226,7 +276,7 @@ class KstuiApp(KeyGate):
         if isinstance(self.screen, HelpModal):
             return
         name = type(self.screen).__name__.removesuffix("Screen").lower()
-        self.push_screen(HelpModal(name, key_lines(self.screen)))
+        self.push_screen(HelpModal(name, key_lines(self.screen)))  # section keys included
 
     def action_section(self, name: str) -> None:
         if name in SECTIONS:
@@ -234,11 +284,15 @@ class KstuiApp(KeyGate):
 
     @on(ResourcesScreen.CommandEntered)
     async def _command(self, event: ResourcesScreen.CommandEntered) -> None:
-        command, screen = event.command, event.screen
+        await self.run_command(event.command, event.screen)
+
+    async def run_command(self, command: command_line.Command, screen: Screen[Any]) -> None:
         if isinstance(command, Quit):
             self.exit()
         elif isinstance(command, ShowHelp):
             self.action_help()
+        elif isinstance(command, OpenSection):
+            await self.switch_mode(command.name)
         elif isinstance(command, SetNamespace):
             await self.switch_namespace(command.namespace)
         elif isinstance(command, SetContext):
@@ -247,9 +301,11 @@ class KstuiApp(KeyGate):
             if command.context and command.context not in self.session.kubeconfig.contexts:
                 self._unknown_context(command.context)
                 return
-            await self.push_screen(self._resources(Target(
-                command.kind, command.namespace, command.context or screen.target.context,
-                command.selector, crumb=screen.crumbs())))
+            browsing = isinstance(screen, ResourcesScreen)
+            await self.push_screen(ResourcesScreen(self.env, Target(
+                command.kind, command.namespace,
+                command.context or (screen.target.context if browsing else None),
+                command.selector, crumb=screen.crumbs() if browsing else "")))
 
     def _unknown_context(self, name: str) -> None:
         known = ", ".join(self.session.contexts)
@@ -257,17 +313,21 @@ class KstuiApp(KeyGate):
                     title="context", severity="error")
 
     async def switch_context(self, name: str, kind: str | None = None) -> None:
-        """Leave every screen of the old context, open the new one, close the old backend."""
+        """Leave every screen of the old context, open the new one, close the old backend.
+        Every other section starts afresh; the browser lists the same kind on the new one."""
         if name not in self.session.kubeconfig.contexts:
             self._unknown_context(name)
             return
         current = self.screen
         kind = kind or (current.target.kind if isinstance(current, ResourcesScreen) else "pods")
-        if self.current_mode == "workspaces":
-            await self.switch_mode("resources")
+        if self.current_mode != BROWSER:
+            await self.switch_mode(BROWSER)
         self.session.context = name
         self.session.namespace = self.session.kubeconfig.context(name).namespace
-        await self._reset_workspaces()
+        for section in SECTIONS:
+            if section != BROWSER:
+                await self._reset_section(section)
+        self.services.pop(BROWSER, None)
         while len(self.screen_stack) > 1:
             await self.pop_screen()
         base = self.screen
@@ -284,4 +344,4 @@ class KstuiApp(KeyGate):
 
     async def go_to_kind(self, kind: str) -> None:
         crumb = self.screen.crumbs() if isinstance(self.screen, ResourcesScreen) else ""
-        await self.push_screen(self._resources(Target(kind, crumb=crumb)))
+        await self.push_screen(ResourcesScreen(self.env, Target(kind, crumb=crumb)))

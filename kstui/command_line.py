@@ -39,7 +39,14 @@ class GoTo:
     selector: str = ""
 
 
-Command = Quit | ShowHelp | SetNamespace | SetContext | GoTo
+@dataclass(frozen=True, slots=True)
+class OpenSection:
+    """`:workspaces`: a section by its name (the kind of the same name: `:workspaces -A`)."""
+
+    name: str
+
+
+Command = Quit | ShowHelp | SetNamespace | SetContext | GoTo | OpenSection
 
 NAMESPACE_WORDS = ("ns", "namespace")
 CONTEXT_WORDS = ("ctx", "context")
@@ -59,7 +66,8 @@ def expand_alias(text: str, aliases: Mapping[str, str]) -> str:
     return text
 
 
-def parse(text: str, aliases: Mapping[str, str] | None = None) -> Command:
+def parse(text: str, aliases: Mapping[str, str] | None = None,
+          sections: Iterable[str] = ()) -> Command:
     text = expand_alias(text.strip().lstrip(":").strip(), aliases or {})
     try:
         words = shlex.split(text)
@@ -72,6 +80,8 @@ def parse(text: str, aliases: Mapping[str, str] | None = None) -> Command:
         return Quit()
     if head in HELP_WORDS:
         return ShowHelp()
+    if head in sections and not rest:
+        return OpenSection(head)
     if head in NAMESPACE_WORDS and rest:
         if len(rest) > 1:
             raise CommandError(f"`:{head}` takes one namespace, got {' '.join(rest)}")
@@ -113,7 +123,8 @@ def _goto(kind: str, words: list[str]) -> GoTo:
 
 
 def complete(text: str, *, kinds: Iterable[str], namespaces: Iterable[str] = (),
-             contexts: Iterable[str] = (), aliases: Iterable[str] = ()) -> list[str]:
+             contexts: Iterable[str] = (), aliases: Iterable[str] = (),
+             sections: Iterable[str] = ()) -> list[str]:
     """Whole-line completions for what has been typed so far, shortest first."""
     stripped = text.lstrip(":")
     words = stripped.split(" ")
@@ -122,7 +133,7 @@ def complete(text: str, *, kinds: Iterable[str], namespaces: Iterable[str] = (),
         if "@" in word:
             kind, partial = word.split("@", 1)
             return _matches(partial, contexts, prefix=f"{kind}@")
-        pool = [*kinds, *aliases, *NAMESPACE_WORDS, *CONTEXT_WORDS, "quit", "help"]
+        pool = [*kinds, *aliases, *sections, *NAMESPACE_WORDS, *CONTEXT_WORDS, "quit", "help"]
         return _matches(word, pool)
     head, last = words[0], words[-1]
     before = " ".join(words[:-1]) + " "

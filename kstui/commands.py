@@ -24,13 +24,13 @@ class KstuiCommands(Provider):
 
     def _raw_entries(self) -> list[tuple[str, Any, str]]:
         app: KstuiApp = self.app  # type: ignore[assignment]
-        from kstui.app import SECTIONS
+        from kstui.screens.sections import SECTIONS
 
         session = app.session
         entries: list[tuple[str, Any, str]] = []
-        for name in SECTIONS:
+        for name, section in SECTIONS.items():
             entries.append((f"section: {name}", partial(app.action_section, name),
-                            f"open the {name} section"))
+                            f"open the {name} section ({section.key}): {section.title}"))
         for context in session.contexts:
             entries.append((f"context: {context}", partial(app.switch_context, context),
                             "switch the whole app to this context"))

@@ -15,18 +15,19 @@ from textual.widgets import Static
 from kstui.backends.errors import KstuiError
 from kstui.backends.identities import Access
 from kstui.backends.rows import Projection, project, projection
-from kstui.backends.session import Session
 from kstui.backends.tenancy import Member, ProjectSummary, QuotaLine
 from kstui.backends.workspaces import WorkspaceService
 from kstui.model import Column, Row, Tone
 from kstui.screens.confirm import ConfirmModal
+from kstui.screens.env import ScreenEnv
 from kstui.screens.identity_line import CSS as CLUSTERS_CSS
 from kstui.screens.identity_line import cluster_cell, cluster_line, show_clusters
 from kstui.screens.resources import Target
-from kstui.screens.tenancy import OpenResources, TenancyScreen, or_error
+from kstui.screens.tenancy import TenancyScreen, or_error
 from kstui.screens.workspace_forms import MemberModal, QuotaModal
 from kstui.widgets.context_bar import ContextBar
 from kstui.widgets.plain import Plain
+from kstui.widgets.prompt import Prompt
 from kstui.widgets.quota_bars import QuotaBars
 from kstui.widgets.resource_table import ResourceTable
 from kstui.widgets.textual_leaks import Footer
@@ -61,11 +62,9 @@ class ProjectDetailScreen(TenancyScreen):
     ProjectDetailScreen #workloads { height: 1; padding: 0 1; }
     """ + CLUSTERS_CSS
     BINDINGS = [
-        Binding("1", "pane('pods')", "pods pane", show=False, id="project.pods"),
-        Binding("2", "pane('members')", "members pane", show=False, id="project.members"),
-        Binding("3", "pane('quota')", "quota pane", show=False, id="project.quota_pane"),
-        Binding("tab", "cycle_pane(1)", "next pane", show=False, id="project.next_pane"),
-        Binding("shift+tab", "cycle_pane(-1)", "previous pane", show=False,
+        Binding("tab,right_square_bracket", "cycle_pane(1)", "next pane", show=False,
+                id="project.next_pane"),
+        Binding("shift+tab,left_square_bracket", "cycle_pane(-1)", "previous pane", show=False,
                 id="project.previous_pane"),
         # priority: the table's own `g` (first row) would otherwise win; `home` still does that
         Binding("g", "browse('pods')", "browse pods", priority=True, id="project.browse"),
@@ -82,13 +81,11 @@ class ProjectDetailScreen(TenancyScreen):
     PANES = ("pods", "members", "quota")
     PANE_ACTIONS = {"change_role": "members", "remove_member": "members"}
 
-    def __init__(self, session: Session, service: WorkspaceService, project: ProjectSummary,
-                 *, open_resources: OpenResources, frozen_now: float | None = None,
-                 first_frame: asyncio.Event | None = None) -> None:
-        super().__init__(session, service, open_resources=open_resources,
-                         frozen_now=frozen_now, first_frame=first_frame)
+    def __init__(self, env: ScreenEnv, service: WorkspaceService,
+                 project: ProjectSummary) -> None:
+        super().__init__(env, service)
         self.project = project
-        self.backend = session.backend(project.context)
+        self.backend = self.session.backend(project.context)
         self.members: dict[str, Member] = {}
         self.quota: tuple[QuotaLine, ...] = ()
         self.pod_names: dict[str, str] = {}
@@ -118,6 +115,7 @@ class ProjectDetailScreen(TenancyScreen):
         yield Plain("", id="workloads", one_line=True)
         yield from self.compose_panes("pods", "Pods")
         yield Plain("", id="status", one_line=True)
+        yield Prompt(self.env.complete, id="prompt")
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -19,12 +18,12 @@ from kstui.backends.backend import Backend
 from kstui.backends.errors import KstuiError
 from kstui.backends.kinds import ResourceKind
 from kstui.backends.rows import Projection, project, projection
-from kstui.backends.session import Session
 from kstui.heap import HEAP
 from kstui.model import utc_now
 from kstui.safe_text import inert_line
 from kstui.screens.confirm import ConfirmModal
 from kstui.screens.editing import ObjectEditor
+from kstui.screens.env import ScreenEnv
 from kstui.screens.failures import notify_failure
 from kstui.screens.logs import LogsScreen
 from kstui.screens.scale import ScaleModal
@@ -102,10 +101,6 @@ class ResourcesScreen(WritesInFlight):
         Binding("greater_than_sign", "sort(1)", "sort →", show=False, id="resource.sort_next"),
         Binding("less_than_sign", "sort(-1)", "sort ←", show=False, id="resource.sort_prev"),
         Binding("equals_sign", "sort(0)", "reverse", show=False, id="resource.sort_reverse"),
-        # Priority: run when the key is read, so the keys read after it go to the prompt.
-        Binding("slash", "prompt('filter')", "filter", priority=True, id="resource.filter"),
-        Binding("colon", "prompt('command')", "command", priority=True,
-                id="resource.command"),
         Binding("escape", "back", "back", show=False, id="resource.back"),
     ]
 
@@ -122,17 +117,16 @@ class ResourcesScreen(WritesInFlight):
 
         rows: int
 
-    def __init__(self, session: Session, target: Target, *, frozen_now: float | None = None,
-                 coalesce_seconds: float = 0.1,
-                 first_frame: asyncio.Event | None = None) -> None:
+    def __init__(self, env: ScreenEnv, target: Target) -> None:
         super().__init__()
-        self.first_frame = first_frame
+        self.env = env
+        self.first_frame = env.first_frame
         """Set once the app's first frame is on the terminal; the network waits for it."""
-        self.session = session
+        self.session = env.session
         self.target = target
-        self.backend: Backend = session.backend(target.context)
-        self.frozen_now = frozen_now
-        self.coalesce_seconds = coalesce_seconds
+        self.backend: Backend = self.session.backend(target.context)
+        self.frozen_now = env.frozen_now
+        self.coalesce_seconds = env.coalesce_seconds
         self.kind: ResourceKind | None = None
         self.names: dict[str, tuple[str, str]] = {}
         """Row key → (namespace, name): what actions need to fetch the object."""
@@ -188,7 +182,7 @@ class ResourcesScreen(WritesInFlight):
         yield Plain(self.crumbs(), id="crumbs", one_line=True)
         yield ResourceTable(id="table")
         yield WriteStatus(id="write-status")
-        yield Prompt(self._complete, id="prompt")
+        yield Prompt(self.env.complete, id="prompt")
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
@@ -413,9 +407,7 @@ class ResourcesScreen(WritesInFlight):
             self._show_description(obj, events)
 
     def _child(self, target: Target) -> ResourcesScreen:
-        return ResourcesScreen(self.session, target, frozen_now=self.frozen_now,
-                               coalesce_seconds=self.coalesce_seconds,
-                               first_frame=self.first_frame)
+        return ResourcesScreen(self.env, target)
 
     async def _open_owner(self, obj: dict[str, Any]) -> None:
         owner = actions.controller_of(obj)
@@ -615,59 +607,18 @@ class ResourcesScreen(WritesInFlight):
 
     # ------------------------------------------------------------------ prompt
 
-    def action_prompt(self, mode: str) -> None:
-        # A view opening late would take the keys typed into the prompt: drop it.
+    def prompt_opening(self) -> None:
+        """The app opens the `:`/`/` prompt: a view opening late would take its keys."""
         self.cancel_reading()
-        self.query_one(Prompt).open(mode, self.filter_text if mode == "filter" else "")
 
-    def _complete(self, text: str) -> list[str]:
-        kinds = self.backend.kinds.aliases()
-        namespaces = sorted(self.session.known_namespaces(self.context)) \
-            if hasattr(self.session, "known_namespaces") else []
-        return command_line.complete(text, kinds=kinds, namespaces=namespaces,
-                                     contexts=self.session.contexts,
-                                     aliases=self.session.aliases)
+    def filter_changed(self, table: ResourceTable) -> None:
+        self.filter_text = table.filter_text
+        self._show_crumbs()
 
-    @on(Prompt.Edited)
-    def _prompt_edited(self, event: Prompt.Edited) -> None:
-        if event.mode == "filter" and not event.value.startswith("-l"):
-            self._set_filter(event.value)
-
-    @on(Prompt.Entered)
-    async def _prompt_entered(self, event: Prompt.Entered) -> None:
-        try:
-            await self._carry_out(event.mode, event.value.strip())
-        finally:
-            # Straight to the app, behind CommandEntered: it has acted on that when this
-            # arrives, and it arrives even if acting on it closes this screen.
-            self.app.post_message(Prompt.Settled())
-
-    async def _carry_out(self, mode: str, value: str) -> None:
-        self.set_focus(self.query_one(ResourceTable))
-        if mode == "filter":
-            if value.startswith("-l"):
-                selector = value[2:].strip()
-                self._set_filter("")
-                await self.app.push_screen(self._child(replace(
-                    self.target, selector=selector, focus="", crumb=self.crumbs())))
-                return
-            self._set_filter(value)
-            return
-        if not value:
-            return
-        try:
-            command = command_line.parse(value, self.session.aliases)
-        except command_line.CommandError as error:
-            self.notify(str(error), title="command", severity="error")
-            return
-        self.app.post_message(self.CommandEntered(command, self))
-
-    @on(Prompt.Cancelled)
-    def _prompt_cancelled(self, event: Prompt.Cancelled) -> None:
-        if event.mode == "filter":
-            self._set_filter("")
-        self.set_focus(self.query_one(ResourceTable))
-        self.app.post_message(Prompt.Settled())
+    async def select_labels(self, selector: str) -> None:
+        """`/-l k=v`: this list again, with a label selector."""
+        await self.app.push_screen(self._child(replace(
+            self.target, selector=selector, focus="", crumb=self.crumbs())))
 
     def _set_filter(self, text: str) -> None:
         self.filter_text = text
@@ -691,3 +642,8 @@ class ResourcesScreen(WritesInFlight):
         if worker.error is None or (worker.group == "watch" and self.is_attached is False):
             return
         notify_failure(self, worker.error)
+
+
+def browser(env: ScreenEnv, _service: None = None) -> ResourcesScreen:
+    """The Resources section's first screen: the kind given by `--kind`."""
+    return ResourcesScreen(env, Target(env.start_kind))

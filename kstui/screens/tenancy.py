@@ -17,9 +17,9 @@ from textual.timer import Timer
 from textual.widgets import Static, TabbedContent, TabPane
 
 from kstui.backends.errors import KstuiError
-from kstui.backends.session import Session
 from kstui.backends.tenancy import Permission, QuotaLine
 from kstui.backends.workspaces import WorkspaceService
+from kstui.screens.env import ScreenEnv
 from kstui.screens.failures import notify_failure
 from kstui.screens.resources import Target
 from kstui.widgets.context_bar import ContextBar
@@ -89,20 +89,19 @@ class TenancyScreen(Screen[None]):
     GATED: ClassVar[dict[str, str]] = {}
     """action name → permission id (`workspace.create`, `project.member.add`, …)."""
     PANES: ClassVar[tuple[str, ...]] = ()
-    """TabPane ids of the TabbedContent `#panes`, in key order (1, 2, 3…)."""
+    """TabPane ids of the TabbedContent `#panes`, in the order tab cycles them."""
     PANE_ACTIONS: ClassVar[dict[str, str]] = {}
     """action name → the pane it works on; hidden while another pane shows."""
 
-    def __init__(self, session: Session, service: WorkspaceService, *,
-                 open_resources: OpenResources, frozen_now: float | None = None,
-                 first_frame: asyncio.Event | None = None) -> None:
+    def __init__(self, env: ScreenEnv, service: WorkspaceService) -> None:
         super().__init__()
-        self.session = session
+        self.env = env
+        self.session = env.session
         self.service = service
-        self.open_resources = open_resources
-        self.frozen_now = frozen_now
+        self.open_resources: OpenResources = env.open_resources
+        self.frozen_now = env.frozen_now
         """Tests and snapshots freeze ages and the data-age clock."""
-        self.first_frame = first_frame
+        self.first_frame = env.first_frame
         self.loaded = False
         """True once the first fetch has been shown."""
         self.permissions: dict[str, Permission] = {}
@@ -137,13 +136,14 @@ class TenancyScreen(Screen[None]):
         return self.session.context
 
     def compose_panes(self, first_id: str, first_label: str) -> ComposeResult:
-        """A workspace's or project's three panes, keys 1-3: its list, members, quota."""
+        """A workspace's or project's three panes (tab and ] go right, shift+tab and [ left;
+        the number keys are the sections'): its list, members, quota."""
         with TabbedContent(id="panes", initial=first_id):
-            with TabPane(f"1 {first_label}", id=first_id):
+            with TabPane(first_label, id=first_id):
                 yield ResourceTable(id=f"{first_id}-table")
-            with TabPane("2 Members", id="members"):
+            with TabPane("Members", id="members"):
                 yield ResourceTable(id="members-table")
-            with TabPane("3 Quota", id="quota"):
+            with TabPane("Quota", id="quota"):
                 yield QuotaBars(id="quota-bars", empty_message="loading…")
 
     def prepare_tables(self) -> None:

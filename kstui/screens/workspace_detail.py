@@ -12,15 +12,15 @@ from textual.widgets import Static
 
 from kstui.backends.errors import KstuiError
 from kstui.backends.identities import Access
-from kstui.backends.session import Session
 from kstui.backends.tenancy import ClusterLink, Member, ProjectSummary, QuotaLine, WorkspaceSummary
 from kstui.backends.workspaces import WorkspaceService
 from kstui.model import Column, Row, Tone
 from kstui.screens.confirm import ConfirmModal
+from kstui.screens.env import ScreenEnv
 from kstui.screens.identity_line import CSS as CLUSTERS_CSS
 from kstui.screens.identity_line import cluster_cell, cluster_line, show_clusters
 from kstui.screens.project_detail import ProjectDetailScreen
-from kstui.screens.tenancy import OpenResources, TenancyScreen, or_error
+from kstui.screens.tenancy import TenancyScreen, or_error
 from kstui.screens.workspace_forms import (
     CreateProjectModal,
     MemberModal,
@@ -29,6 +29,7 @@ from kstui.screens.workspace_forms import (
 )
 from kstui.widgets.context_bar import ContextBar
 from kstui.widgets.plain import Plain
+from kstui.widgets.prompt import Prompt
 from kstui.widgets.quota_bars import QuotaBars
 from kstui.widgets.resource_table import ResourceTable
 from kstui.widgets.textual_leaks import Footer
@@ -67,11 +68,9 @@ class WorkspaceDetail:
 class WorkspaceDetailScreen(TenancyScreen):
     DEFAULT_CSS = CLUSTERS_CSS
     BINDINGS = [
-        Binding("1", "pane('projects')", "projects pane", show=False, id="workspace.projects"),
-        Binding("2", "pane('members')", "members pane", show=False, id="workspace.members"),
-        Binding("3", "pane('quota')", "quota pane", show=False, id="workspace.quota_pane"),
-        Binding("tab", "cycle_pane(1)", "next pane", show=False, id="workspace.next_pane"),
-        Binding("shift+tab", "cycle_pane(-1)", "previous pane", show=False,
+        Binding("tab,right_square_bracket", "cycle_pane(1)", "next pane", show=False,
+                id="workspace.next_pane"),
+        Binding("shift+tab,left_square_bracket", "cycle_pane(-1)", "previous pane", show=False,
                 id="workspace.previous_pane"),
         Binding("p", "create_project", "new project", id="workspace.create_project"),
         Binding("m", "move_project", "move project", id="workspace.move_project"),
@@ -89,12 +88,9 @@ class WorkspaceDetailScreen(TenancyScreen):
     PANE_ACTIONS = {"move_project": "projects", "change_role": "members",
                     "remove_member": "members"}
 
-    def __init__(self, session: Session, service: WorkspaceService,
-                 workspace: WorkspaceSummary, *, open_resources: OpenResources,
-                 frozen_now: float | None = None,
-                 first_frame: asyncio.Event | None = None) -> None:
-        super().__init__(session, service, open_resources=open_resources,
-                         frozen_now=frozen_now, first_frame=first_frame)
+    def __init__(self, env: ScreenEnv, service: WorkspaceService,
+                 workspace: WorkspaceSummary) -> None:
+        super().__init__(env, service)
         self.workspace = workspace
         self.projects: dict[str, ProjectSummary] = {}
         self.members: dict[str, Member] = {}
@@ -114,6 +110,7 @@ class WorkspaceDetailScreen(TenancyScreen):
         yield cluster_line()
         yield from self.compose_panes("projects", "Projects")
         yield Plain("", id="status", one_line=True)
+        yield Prompt(self.env.complete, id="prompt")
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
@@ -198,9 +195,7 @@ class WorkspaceDetailScreen(TenancyScreen):
         event.stop()
         project = self.projects.get(event.key)
         if project is not None:
-            self.app.push_screen(ProjectDetailScreen(
-                self.session, self.service, project, open_resources=self.open_resources,
-                frozen_now=self.frozen_now, first_frame=self.first_frame))
+            self.app.push_screen(ProjectDetailScreen(self.env, self.service, project))
 
     @on(ResourceTable.RowChosen, "#members-table")
     def _member_chosen(self, event: ResourceTable.RowChosen) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 
 from textual import on, work
@@ -10,17 +9,18 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Static
 
-from kstui.backends.session import Session
 from kstui.backends.tenancy import ClusterLink, Flavor, WorkspaceSummary
 from kstui.backends.workspaces import WorkspaceService
 from kstui.model import Column, Row, Tone
+from kstui.screens.env import ScreenEnv
 from kstui.screens.identity_line import CSS as CLUSTERS_CSS
 from kstui.screens.identity_line import cluster_line, show_clusters
-from kstui.screens.tenancy import OpenResources, TenancyScreen, quota_summary
+from kstui.screens.tenancy import TenancyScreen, quota_summary
 from kstui.screens.workspace_detail import WorkspaceDetailScreen
 from kstui.screens.workspace_forms import CreateWorkspaceModal, DeleteWorkspaceModal
 from kstui.widgets.context_bar import ContextBar
 from kstui.widgets.plain import Plain
+from kstui.widgets.prompt import Prompt
 from kstui.widgets.resource_table import ResourceTable
 from kstui.widgets.textual_leaks import Footer
 
@@ -62,11 +62,8 @@ class WorkspacesScreen(TenancyScreen):
     ]
     GATED = {"new": "workspace.create", "delete": "workspace.delete"}
 
-    def __init__(self, session: Session, service: WorkspaceService, *,
-                 open_resources: OpenResources, frozen_now: float | None = None,
-                 first_frame: asyncio.Event | None = None) -> None:
-        super().__init__(session, service, open_resources=open_resources,
-                         frozen_now=frozen_now, first_frame=first_frame)
+    def __init__(self, env: ScreenEnv, service: WorkspaceService) -> None:
+        super().__init__(env, service)
         self.workspaces: dict[str, WorkspaceSummary] = {}
         """By name, as last listed."""
         self.links: list[ClusterLink] = []
@@ -93,6 +90,7 @@ class WorkspacesScreen(TenancyScreen):
         yield Plain(VANILLA_NOTE, id="note", one_line=True)
         yield ResourceTable(id="table")
         yield Plain("", id="status", one_line=True)
+        yield Prompt(self.env.complete, id="prompt")
         yield Footer(compact=True, show_command_palette=False)
 
     @property
@@ -152,9 +150,7 @@ class WorkspacesScreen(TenancyScreen):
         event.stop()
         summary = self.workspaces.get(event.key)
         if summary is not None:
-            self.app.push_screen(WorkspaceDetailScreen(
-                self.session, self.service, summary, open_resources=self.open_resources,
-                frozen_now=self.frozen_now, first_frame=self.first_frame))
+            self.app.push_screen(WorkspaceDetailScreen(self.env, self.service, summary))
 
     @work(group="form", exclusive=True, exit_on_error=False)
     async def action_new(self) -> None:

@@ -43,17 +43,32 @@ class Prompt(Input):
 
     @dataclass
     class Entered(Message):
+        prompt: Prompt
         mode: str
         value: str
+
+        @property
+        def control(self) -> Prompt:
+            return self.prompt
 
     @dataclass
     class Edited(Message):
+        prompt: Prompt
         mode: str
         value: str
 
+        @property
+        def control(self) -> Prompt:
+            return self.prompt
+
     @dataclass
     class Cancelled(Message):
+        prompt: Prompt
         mode: str
+
+        @property
+        def control(self) -> Prompt:
+            return self.prompt
 
     class Settled(Message):
         """Posted by the prompt's owner once it has acted on Entered or Cancelled: the keys
@@ -118,19 +133,19 @@ class Prompt(Input):
 
     def action_cancel(self) -> None:
         self.close()
-        self.post_message(self.Cancelled(self.mode))
+        self.post_message(self.Cancelled(self, self.mode))
 
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
         event.stop()
         self.close()
-        self.post_message(self.Entered(self.mode, event.value))
+        self.post_message(self.Entered(self, self.mode, event.value))
 
     @on(Input.Changed)
     def _changed(self, event: Input.Changed) -> None:
         event.stop()
         if self.has_class("-open"):
-            self.post_message(self.Edited(self.mode, event.value))
+            self.post_message(self.Edited(self, self.mode, event.value))
 
 
 def _common_prefix(options: list[str], typed: str) -> str:

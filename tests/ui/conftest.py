@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 
-from kstui.app import AppSettings, KstuiApp
+from kstui.app import AppSettings, KstuiApp, build_app
 from kstui.backends.kubeconfig import load_kubeconfig
 from kstui.config import Config
 from kstui.screens.resources import ResourcesScreen
@@ -28,8 +28,29 @@ def make_app(sandbox: RunningSandbox, tmp_path: Path) -> Callable[..., KstuiApp]
             load_kubeconfig(str(kubeconfig or sandbox.kubeconfig)), context, namespace,
             config=config or Config(), readonly=readonly, kind=kind,
             frozen_now=frozen_now, cache_dir=tmp_path / "cache")
-        return KstuiApp(settings)
+        return build_app(settings)
 
+    return make
+
+
+def workspaces_app(kubeconfig: Path, context: str, cache_dir: Path,
+                   frozen_now: float | None = None, config: Config | None = None) -> KstuiApp:
+    """The real app, made as the CLI makes it, opened on the Workspaces section."""
+    loaded = load_kubeconfig(str(kubeconfig))
+    return build_app(AppSettings(loaded, context, loaded.context(context).namespace,
+                                 config=config or Config(), screen="workspaces",
+                                 frozen_now=frozen_now, cache_dir=cache_dir))
+
+
+MakeHost = Callable[..., KstuiApp]
+
+
+@pytest.fixture
+def make_host(sandbox: RunningSandbox, tmp_path: Path) -> Callable[..., KstuiApp]:
+    def make(context: str = "host", kubeconfig: Path | None = None,
+             config: Config | None = None) -> KstuiApp:
+        return workspaces_app(kubeconfig or sandbox.kubeconfig, context, tmp_path / "cache",
+                              config=config)
     return make
 
 

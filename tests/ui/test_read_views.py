@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from textual.pilot import Pilot
 
-from kstui.app import AppSettings, KstuiApp
+from kstui.app import AppSettings, KstuiApp, build_app
 from kstui.backends.kubeconfig import load_kubeconfig
 from kstui.screens.resources import ResourcesScreen
 from kstui.screens.text_view import TextViewScreen
@@ -41,7 +41,7 @@ async def test_slow_describe_and_yaml_can_be_cancelled(
     fresh_sandbox: Callable[..., RunningSandbox], tmp_path: Path
 ) -> None:
     running = fresh_sandbox()
-    app = KstuiApp(
+    app = build_app(
         AppSettings(
             load_kubeconfig(str(running.kubeconfig)), "host", "", cache_dir=tmp_path / "cache"
         )
@@ -97,7 +97,7 @@ async def test_a_slow_scale_never_takes_the_keys_typed_into_the_prompt(
 ) -> None:
     """`s` asks the server first; `/1⏎` typed meanwhile is a filter, not a replica count."""
     running = fresh_sandbox()
-    app = KstuiApp(
+    app = build_app(
         AppSettings(
             load_kubeconfig(str(running.kubeconfig)),
             "host",
@@ -144,7 +144,7 @@ async def test_a_slow_edit_read_never_opens_the_editor_over_the_prompt(
         "path.write_text(path.read_text().replace('replicas:', 'replicas: 7 #'))\n"
     )
     monkeypatch.setenv("KUBE_EDITOR", f"{sys.executable} {script}")
-    app = KstuiApp(
+    app = build_app(
         AppSettings(
             load_kubeconfig(str(running.kubeconfig)), "host", "", kind="deploy",
             cache_dir=tmp_path / "cache",

@@ -20,13 +20,12 @@ from kstui.screens.workspaces import WorkspacesScreen
 from kstui.widgets.context_bar import ContextBar
 from kstui.widgets.resource_table import ResourceTable
 from tests.conftest import RunningSandbox
-from tests.ui.conftest import wait_until
+from tests.ui.conftest import wait_until, workspaces_app
 from tests.ui.test_workspaces import (
     IAM_BINDINGS,
     TEMPLATES,
     WS_BINDINGS,
     WS_QUOTAS,
-    TenancyHost,
     cells,
     choose,
     cursor_to,
@@ -81,7 +80,7 @@ async def test_the_workspace_list_waits_out_a_429(fresh_sandbox: Fresh, tmp_path
     running = fresh_sandbox(pods=10)
     assert POLL_SECONDS < RETRY_AFTER
     running.call(running.cluster().faults.fail_next, 2, 429, TEMPLATES, retry_after=RETRY_AFTER)
-    app = TenancyHost(running.kubeconfig, "host", tmp_path / "cache")
+    app = workspaces_app(running.kubeconfig, "host", tmp_path / "cache")
     async with app.run_test(size=(160, 36)) as pilot:
         await wait_until(pilot, lambda: isinstance(app.screen, WorkspacesScreen), "list")
         screen = app.screen
@@ -98,7 +97,7 @@ async def test_a_swallowed_429_still_holds_the_poll(fresh_sandbox: Fresh, tmp_pa
     """A 429 on workspace quotas is only a missing column, but the server's wait still holds."""
     running = fresh_sandbox(pods=10)
     running.call(running.cluster().faults.fail_next, 2, 429, WS_QUOTAS, retry_after=RETRY_AFTER)
-    app = TenancyHost(running.kubeconfig, "host", tmp_path / "cache")
+    app = workspaces_app(running.kubeconfig, "host", tmp_path / "cache")
     async with app.run_test(size=(160, 36)) as pilot:
         screen = await ready(pilot, WorkspacesScreen)
         assert "acme-retail" in cells(screen.query_one(ResourceTable))
@@ -109,7 +108,7 @@ async def test_a_workspace_pane_429_holds_the_detail_poll(
     fresh_sandbox: Fresh, tmp_path: Path
 ) -> None:
     running = fresh_sandbox(pods=10)
-    app = TenancyHost(running.kubeconfig, "host", tmp_path / "cache")
+    app = workspaces_app(running.kubeconfig, "host", tmp_path / "cache")
     async with app.run_test(size=(160, 36)) as pilot:
         detail = await open_workspace(pilot, "acme-retail")
         running.call(
@@ -140,7 +139,7 @@ async def test_a_half_done_change_is_spelled_out_once(
 
     await kube.create(path, binding("hal-operator", "hal", "operator", labelled=True))
     await kube.create(path, binding("hal-viewer", "zed", "viewer", labelled=False))
-    app = TenancyHost(sandbox.kubeconfig, "host", tmp_path / "cache")
+    app = workspaces_app(sandbox.kubeconfig, "host", tmp_path / "cache")
     async with app.run_test(size=(120, 36)) as pilot:
         detail = await open_workspace(pilot, "ui-once")
         await cursor_to(pilot, detail.query_one("#projects-table", ResourceTable), "ui-once-app")

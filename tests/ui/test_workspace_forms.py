@@ -3,21 +3,15 @@ typed name as soon as it opens, and a taken workspace name is said on the name f
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
 from textual.widgets import Input, Static
 
 from kstui.backends.kube import KubeClient
 from kstui.screens.workspace_forms import CreateWorkspaceModal, DeleteWorkspaceModal
 from kstui.screens.workspaces import WorkspacesScreen
 from kstui.widgets.resource_table import ResourceTable
-from tests.conftest import RunningSandbox
-from tests.ui.conftest import wait_until
+from tests.ui.conftest import MakeHost, wait_until
 from tests.ui.test_workspaces import (
     TEMPLATES,
-    MakeHost,
-    TenancyHost,
     cursor_to,
     eventually,
     make_workspace,
@@ -26,11 +20,6 @@ from tests.ui.test_workspaces import (
     stored,
     type_text,
 )
-
-
-@pytest.fixture
-def make_host(sandbox: RunningSandbox, tmp_path: Path) -> MakeHost:
-    return lambda: TenancyHost(sandbox.kubeconfig, "host", tmp_path / "cache")
 
 
 async def test_the_delete_dialog_takes_the_typed_name_at_once(

@@ -10,19 +10,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from textual.app import App
 from textual.pilot import Pilot
 from textual.widgets import Input, Select, Static
 
 import kstui
 import kstui.backends.errors
-from kstui.backends.backend import BackendSettings
 from kstui.backends.errors import NotFound
 from kstui.backends.kube import KubeClient
-from kstui.backends.kubeconfig import load_kubeconfig
-from kstui.backends.session import Session
 from kstui.backends.tenancy import ProjectSummary
-from kstui.backends.workspaces import WorkspaceService
 from kstui.config import Config
 from kstui.model import Row, Tone
 from kstui.screens.confirm import ConfirmModal
@@ -44,7 +39,7 @@ from kstui.widgets.quota_bars import QuotaBars
 from kstui.widgets.resource_table import ResourceTable
 from tests.conftest import RunningSandbox
 from tests.connections import sandbox_client as client_for
-from tests.ui.conftest import wait_until
+from tests.ui.conftest import MakeHost, wait_until, workspaces_app
 
 TEMPLATES = "/apis/tenant.kubesphere.io/v1beta1/workspacetemplates"
 WS_ROLES = "/apis/iam.kubesphere.io/v1beta1/workspaceroles"
@@ -56,48 +51,6 @@ IAM_BINDINGS = "/apis/iam.kubesphere.io/v1beta1/namespaces/{ns}/rolebindings"
 WORKSPACE = "kubesphere.io/workspace"
 HOLD = "tests.kstui.io/hold"
 KEYS = {" ": "space", "-": "minus", "_": "underscore", ".": "full_stop", "!": "exclamation_mark"}
-
-
-class TenancyHost(App[None]):
-    """What the app will do for the section: one Session, one WorkspaceService, the list as the
-    first screen, and the resource browser pushed on request."""
-
-    CSS_PATH = str(Path(kstui.__file__).parent / "app.tcss")
-
-    def __init__(self, kubeconfig: Path, context: str, cache_dir: Path,
-                 frozen_now: float | None = None, config: Config | None = None) -> None:
-        super().__init__()
-        kubeconfig_ = load_kubeconfig(str(kubeconfig))
-        self.session = Session(kubeconfig_, context, kubeconfig_.context(context).namespace,
-                               settings=BackendSettings(cache_dir=cache_dir))
-        self.service = WorkspaceService(
-            self.session, other_identities=(config or Config()).allows_other_identity)
-        self.frozen_now = frozen_now
-        self.opened: list[Target] = []
-
-    def on_mount(self) -> None:
-        self.push_screen(WorkspacesScreen(self.session, self.service,
-                                          open_resources=self.open_resources,
-                                          frozen_now=self.frozen_now))
-
-    def open_resources(self, target: Target) -> None:
-        self.opened.append(target)
-        self.push_screen(ResourcesScreen(self.session, target, frozen_now=self.frozen_now))
-
-    async def on_unmount(self) -> None:
-        await self.session.aclose()
-
-
-MakeHost = Callable[..., TenancyHost]
-
-
-@pytest.fixture
-def make_host(sandbox: RunningSandbox, tmp_path: Path) -> Callable[..., TenancyHost]:
-    def make(context: str = "host", kubeconfig: Path | None = None,
-             config: Config | None = None) -> TenancyHost:
-        return TenancyHost(kubeconfig or sandbox.kubeconfig, context, tmp_path / "cache",
-                           config=config)
-    return make
 
 
 # ---------------------------------------------------------------------- helpers
@@ -262,7 +215,7 @@ async def test_drill_into_a_workspace_and_a_project_then_the_browser(make_host: 
         assert shop[4] == "Active"
         assert int(shop[6]) >= 1  # the crash-looping worker
         assert row_of(projects, "shop-prod").tone is Tone.ERROR
-        await pilot.press("2")
+        await pilot.press("right_square_bracket")  # the number keys are the sections'
         assert detail.active_pane == "members"
         members = detail.query_one("#members-table", ResourceTable)
         assert cells(members)["carol"][1] == "acme-retail-regular"
@@ -270,7 +223,7 @@ async def test_drill_into_a_workspace_and_a_project_then_the_browser(make_host: 
         assert detail.active_pane == "quota"
         bars = detail.query_one(QuotaBars)
         assert [line.resource for line in bars.lines][:2] == ["limits.cpu", "limits.memory"]
-        await pilot.press("1")
+        await pilot.press("tab")  # round to the first pane
         await cursor_to(pilot, projects, "shop-prod")
         await pilot.press("enter")
         project = await ready(pilot, ProjectDetailScreen)
@@ -281,16 +234,16 @@ async def test_drill_into_a_workspace_and_a_project_then_the_browser(make_host: 
         assert row_of(pods, worker).tone is Tone.ERROR
         await wait_until(pilot, lambda: "with problems" in str(
             project.query_one("#workloads", Static).render()), "problem tally")
-        await pilot.press("2")
+        await pilot.press("tab")
         members = project.query_one("#members-table", ResourceTable)
         await wait_until(pilot, lambda: "carol" in cells(members), "project members")
         assert cells(members)["carol"][1] == "operator"
-        await pilot.press("1")
+        await pilot.press("shift+tab")
         await pilot.press("g")
         await wait_until(pilot, lambda: isinstance(app.screen, ResourcesScreen)
                          and app.screen.loaded, "resource browser")
-        assert app.opened[-1] == Target("pods", "shop-prod", "host",
-                                        crumb="acme-retail › shop-prod")
+        assert app.screen.target == Target("pods", "shop-prod", "host",
+                                           crumb="acme-retail › shop-prod")
         assert app.screen.query_one(ResourceTable).row_count >= 3
         await pilot.press("escape")
         await wait_until(pilot, lambda: app.screen is project, "back to the project")
@@ -298,7 +251,7 @@ async def test_drill_into_a_workspace_and_a_project_then_the_browser(make_host: 
         await cursor_to(pilot, table, next(n for n in cells(table) if n.startswith("reviews")))
         await pilot.press("enter")
         await wait_until(pilot, lambda: isinstance(app.screen, ResourcesScreen), "browser")
-        assert app.opened[-1].focus.startswith("reviews")
+        assert app.screen.target.focus.startswith("reviews")
 
 
 # ---------------------------------------------------------------------- workspaces
@@ -473,7 +426,7 @@ async def test_workspace_member_add_change_remove(make_host: MakeHost,
     app = make_host()
     async with app.run_test(size=(80, 24)) as pilot:
         detail = await open_workspace(pilot, "ui-team")
-        await pilot.press("2")
+        await pilot.press("tab")
         await pilot.press("a")
         form = await modal(pilot, MemberModal)
         await type_text(pilot, "erin")
@@ -520,7 +473,7 @@ async def test_workspace_quota_validates_quantities(make_host: MakeHost,
     app = make_host()
     async with app.run_test(size=(120, 36)) as pilot:
         detail = await open_workspace(pilot, "ui-quota")
-        await pilot.press("3")
+        await pilot.press("left_square_bracket")  # round back to the last pane
         assert "no quota" in str(detail.query_one(QuotaBars).render())
         await pilot.press("q")
         form = await modal(pilot, QuotaModal)
@@ -554,7 +507,7 @@ async def test_project_members_and_quota(make_host: MakeHost,
         await cursor_to(pilot, detail.query_one("#projects-table", ResourceTable), "ui-crew-app")
         await pilot.press("enter")
         project = await ready(pilot, ProjectDetailScreen)
-        await pilot.press("2", "a")
+        await pilot.press("tab", "a")
         form = await modal(pilot, MemberModal)
         assert {"admin", "operator", "viewer"} <= set(form.roles)
         await type_text(pilot, "frank")
@@ -619,7 +572,7 @@ async def test_a_half_done_change_is_spelled_out(make_host: MakeHost,
         await cursor_to(pilot, detail.query_one("#projects-table", ResourceTable), "ui-half-app")
         await pilot.press("enter")
         project = await ready(pilot, ProjectDetailScreen)
-        await pilot.press("2")
+        await pilot.press("tab")
         members = project.query_one("#members-table", ResourceTable)
         await cursor_to(pilot, members, "gina")
         await pilot.press("c")
@@ -701,8 +654,7 @@ async def test_a_tenant_opening_a_project_on_member_gets_no_admin_writes(
                              "Active", 2, 0, "")
     async with app.run_test(size=(120, 36)) as pilot:
         await ready(pilot, WorkspacesScreen)
-        app.push_screen(ProjectDetailScreen(app.session, app.service, shop_eu,
-                                            open_resources=app.open_resources))
+        app.push_screen(ProjectDetailScreen(app.env, app.service("workspaces"), shop_eu))
         project = await ready(pilot, ProjectDetailScreen)
         for action in ("add_member", "set_quota"):
             assert project.check_action(action, ()) is None
@@ -717,7 +669,7 @@ async def test_a_tenant_opening_a_project_on_member_gets_no_admin_writes(
         assert app.screen is project  # no member form
         await pilot.press("g")
         await pilot.pause()
-        assert app.opened == []
+        assert not any(isinstance(step, ResourcesScreen) for step in app.screen_stack)
         assert app.screen is project
         assert text_of(project, "#status") == f"will not act as admin through member: {REFUSAL}"
         assert pods.row_count == 0  # shop-eu has pods: none were read as admin
@@ -752,7 +704,7 @@ async def test_an_opted_in_context_serves_and_is_marked(make_host: MakeHost) -> 
 async def test_a_read_only_vanilla_cluster_says_so(
         fresh_sandbox: Callable[..., RunningSandbox], tmp_path: Path) -> None:
     running = fresh_sandbox(kubesphere=False, pods=10)
-    app = TenancyHost(running.kubeconfig, "host", tmp_path / "cache")
+    app = workspaces_app(running.kubeconfig, "host", tmp_path / "cache")
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await ready(pilot, WorkspacesScreen)
         note = screen.query_one("#note", Static)
@@ -784,7 +736,7 @@ async def test_section_key_opens_workspaces_in_the_app(make_app) -> None:
         await wait_until(pilot, lambda: app.session.context == "member", "switched")
         await pilot.press("2")
         await wait_until(pilot, lambda: isinstance(app.screen, WorkspacesScreen), "rebuilt")
-        assert app.workspace_service is app.screen.service
+        assert app.services["workspaces"] is app.screen.service
 
 
 async def test_quota_below_use_shows_as_exceeded(make_host: MakeHost,
@@ -823,7 +775,7 @@ async def test_quota_below_use_shows_as_exceeded(make_host: MakeHost,
 async def test_a_kubesphere_3_cluster(fresh_sandbox: Callable[..., RunningSandbox],
                                       tmp_path: Path) -> None:
     running = fresh_sandbox(kubesphere_version="3", pods=10)
-    app = TenancyHost(running.kubeconfig, "host", tmp_path / "cache")
+    app = workspaces_app(running.kubeconfig, "host", tmp_path / "cache")
     async with app.run_test(size=(120, 36)) as pilot:
         detail = await open_workspace(pilot, "acme-retail")
         projects = detail.query_one("#projects-table", ResourceTable)

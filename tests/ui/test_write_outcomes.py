@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from textual.widgets import Static
 
-from kstui.app import AppSettings, KstuiApp
+from kstui.app import AppSettings, KstuiApp, build_app
 from kstui.backends.backend import BackendSettings
 from kstui.backends.kubeconfig import load_kubeconfig
 from kstui.config import Config
@@ -21,8 +21,8 @@ from kstui.screens.workspace_forms import CreateWorkspaceModal
 from kstui.screens.workspaces import WorkspacesScreen
 from kstui.widgets.write_status import WriteStatus
 from tests.conftest import RunningSandbox
-from tests.ui.conftest import loaded, move_to, wait_until
-from tests.ui.test_workspaces import TEMPLATES, TenancyHost, modal, ready
+from tests.ui.conftest import loaded, move_to, wait_until, workspaces_app
+from tests.ui.test_workspaces import TEMPLATES, modal, ready
 from tests.ui.test_workspaces import type_text as tenancy_type
 from tests.ui.test_writes import deployment, editor, make_namespace
 
@@ -32,7 +32,7 @@ LATE = 4.0
 
 
 def slow_app(sandbox: RunningSandbox, tmp_path: Path, namespace: str, kind: str) -> KstuiApp:
-    return KstuiApp(
+    return build_app(
         AppSettings(
             load_kubeconfig(str(sandbox.kubeconfig)),
             "host",
@@ -203,7 +203,7 @@ async def test_a_failed_edit_keeps_the_text_and_e_reopens_it(
             ),
         ),
     )
-    app = KstuiApp(
+    app = build_app(
         AppSettings(
             load_kubeconfig(str(sandbox.kubeconfig)),
             "host",
@@ -245,7 +245,7 @@ async def test_a_failed_edit_keeps_the_text_and_e_reopens_it(
 async def test_a_workspaces_form_without_an_answer_reports_it_applied(
     kube, sandbox, tmp_path
 ) -> None:
-    app = TenancyHost(sandbox.kubeconfig, "host", tmp_path / "cache")
+    app = workspaces_app(sandbox.kubeconfig, "host", tmp_path / "cache")
     app.session.settings = BackendSettings(cache_dir=tmp_path / "cache", write_timeout=WAIT)
     async with app.run_test(size=(80, 24)) as pilot:
         await ready(pilot, WorkspacesScreen)

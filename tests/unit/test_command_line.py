@@ -7,6 +7,7 @@ import pytest
 from kstui.command_line import (
     CommandError,
     GoTo,
+    OpenSection,
     Quit,
     SetContext,
     SetNamespace,
@@ -36,6 +37,15 @@ from kstui.command_line import (
 ])
 def test_parse(line: str, expected: object) -> None:
     assert parse(line) == expected
+
+
+def test_a_bare_section_name_opens_the_section_and_otherwise_names_a_kind() -> None:
+    sections = ("resources", "workspaces")
+    assert parse(":workspaces", sections=sections) == OpenSection("workspaces")
+    assert parse("resources", sections=sections) == OpenSection("resources")
+    assert parse("workspaces -A", sections=sections) == GoTo("workspaces", "")
+    assert parse("workspaces") == GoTo("workspaces")
+    assert "workspaces" in complete("works", kinds=(), sections=sections)
 
 
 def test_alias_expands_before_parsing() -> None:

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 
-from kstui.app import AppSettings, KstuiApp
+from kstui.app import AppSettings, KstuiApp, build_app
 from kstui.backends.kubeconfig import load_kubeconfig
 from kstui.sandbox.runtime import SandboxOptions
 from kstui.screens.resources import ResourcesScreen
@@ -34,7 +34,7 @@ def frozen(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSandbox]
 def build(frozen: RunningSandbox, tmp_path: Path) -> Callable[..., KstuiApp]:
     def make(namespace: str = "payments", kind: str = "pods") -> KstuiApp:
         now = frozen.sandbox.clock.now().timestamp()
-        return KstuiApp(AppSettings(load_kubeconfig(str(frozen.kubeconfig)), "host",
+        return build_app(AppSettings(load_kubeconfig(str(frozen.kubeconfig)), "host",
                                     namespace, kind=kind, frozen_now=now,
                                     cache_dir=tmp_path / "cache"))
     return make

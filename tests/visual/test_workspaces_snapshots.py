@@ -11,6 +11,7 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input
 
+from kstui.app import KstuiApp
 from kstui.sandbox.runtime import SandboxOptions
 from kstui.screens.project_detail import ProjectDetailScreen
 from kstui.screens.tenancy import TenancyScreen
@@ -28,8 +29,8 @@ from kstui.widgets.context_bar import ContextBar
 from kstui.widgets.form import FormModal
 from kstui.widgets.resource_table import ResourceTable
 from tests.conftest import RunningSandbox, _start
-from tests.ui.conftest import wait_until
-from tests.ui.test_workspaces import TenancyHost, cells, cursor_to, modal, ready, type_text
+from tests.ui.conftest import wait_until, workspaces_app
+from tests.ui.test_workspaces import cells, cursor_to, modal, ready, type_text
 
 SIZE = (120, 36)
 Step = Callable[[Pilot[Any]], Awaitable[None]]
@@ -45,10 +46,10 @@ def frozen(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSandbox]
 
 
 @pytest.fixture
-def build(frozen: RunningSandbox, tmp_path: Path) -> Callable[..., TenancyHost]:
-    def make(context: str = "host") -> TenancyHost:
+def build(frozen: RunningSandbox, tmp_path: Path) -> Callable[..., KstuiApp]:
+    def make(context: str = "host") -> KstuiApp:
         now = frozen.sandbox.clock.now().timestamp()
-        return TenancyHost(frozen.kubeconfig, context, tmp_path / "cache", frozen_now=now)
+        return workspaces_app(frozen.kubeconfig, context, tmp_path / "cache", frozen_now=now)
     return make
 
 
@@ -59,7 +60,7 @@ async def still(pilot: Pilot[Any]) -> None:
     await pilot.pause()
 
 
-def shot(snap_compare: Any, app: TenancyHost, *steps: Step) -> bool:
+def shot(snap_compare: Any, app: KstuiApp, *steps: Step) -> bool:
     async def run_before(pilot: Pilot[Any]) -> None:
         await ready(pilot, WorkspacesScreen)
         bar = pilot.app.screen.query_one("#context-bar", ContextBar)
@@ -119,11 +120,11 @@ async def pods_listed(pilot: Pilot[Any]) -> None:
         pilot.app.screen.query_one("#workloads").render()), "workload counts")
 
 
-def test_list(snap_compare: Any, build: Callable[..., TenancyHost]) -> None:
+def test_list(snap_compare: Any, build: Callable[..., KstuiApp]) -> None:
     assert shot(snap_compare, build())
 
 
-def test_list_as_tenant(snap_compare: Any, build: Callable[..., TenancyHost]) -> None:
+def test_list_as_tenant(snap_compare: Any, build: Callable[..., KstuiApp]) -> None:
     async def as_alice(pilot: Pilot[Any]) -> None:
         await pilot.press("n")  # disabled: the status line says why
     app = build("tenant")
@@ -137,71 +138,72 @@ def test_list_as_tenant(snap_compare: Any, build: Callable[..., TenancyHost]) ->
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
 
 
-def test_workspace_projects(snap_compare: Any, build: Callable[..., TenancyHost]) -> None:
+def test_workspace_projects(snap_compare: Any, build: Callable[..., KstuiApp]) -> None:
     assert shot(snap_compare, build(), *ACME)
 
 
-def test_workspace_members(snap_compare: Any, build: Callable[..., TenancyHost]) -> None:
-    assert shot(snap_compare, build(), *ACME, press("2"), member_rows())
+def test_workspace_members(snap_compare: Any, build: Callable[..., KstuiApp]) -> None:
+    assert shot(snap_compare, build(), *ACME, press("right_square_bracket"), member_rows())
 
 
-def test_workspace_quota(snap_compare: Any, build: Callable[..., TenancyHost]) -> None:
-    assert shot(snap_compare, build(), *ACME, press("3"))
+def test_workspace_quota(snap_compare: Any, build: Callable[..., KstuiApp]) -> None:
+    assert shot(snap_compare, build(), *ACME, press("left_square_bracket"))
 
 
-def test_project(snap_compare: Any, build: Callable[..., TenancyHost]) -> None:
+def test_project(snap_compare: Any, build: Callable[..., KstuiApp]) -> None:
     assert shot(snap_compare, build(), *SHOP, pods_listed)
 
 
-def test_project_members(snap_compare: Any, build: Callable[..., TenancyHost]) -> None:
-    assert shot(snap_compare, build(), *SHOP, pods_listed, press("2"), member_rows())
+def test_project_members(snap_compare: Any, build: Callable[..., KstuiApp]) -> None:
+    assert shot(snap_compare, build(), *SHOP, pods_listed, press("right_square_bracket"),
+                member_rows())
 
 
-def test_project_quota(snap_compare: Any, build: Callable[..., TenancyHost]) -> None:
-    assert shot(snap_compare, build(), *SHOP, pods_listed, press("3"))
+def test_project_quota(snap_compare: Any, build: Callable[..., KstuiApp]) -> None:
+    assert shot(snap_compare, build(), *SHOP, pods_listed, press("left_square_bracket"))
 
 
-def test_create_workspace_form(snap_compare: Any, build: Callable[..., TenancyHost]) -> None:
+def test_create_workspace_form(snap_compare: Any, build: Callable[..., KstuiApp]) -> None:
     assert shot(snap_compare, build(), press("n"), opened(CreateWorkspaceModal))
 
 
 def test_create_workspace_form_invalid_name(snap_compare: Any,
-                                            build: Callable[..., TenancyHost]) -> None:
+                                            build: Callable[..., KstuiApp]) -> None:
     assert shot(snap_compare, build(), press("n"), opened(CreateWorkspaceModal),
                 typing("Bad_Name"), press("enter"))
 
 
-def test_delete_workspace_form(snap_compare: Any, build: Callable[..., TenancyHost]) -> None:
+def test_delete_workspace_form(snap_compare: Any, build: Callable[..., KstuiApp]) -> None:
     assert shot(snap_compare, build(), on_row("beta-labs"), press("ctrl+d"),
                 opened(DeleteWorkspaceModal), typing("beta-labs"))
 
 
-def test_create_project_form(snap_compare: Any, build: Callable[..., TenancyHost]) -> None:
+def test_create_project_form(snap_compare: Any, build: Callable[..., KstuiApp]) -> None:
     assert shot(snap_compare, build(), *ACME, press("p"), opened(CreateProjectModal),
                 typing("shop-qa"))
 
 
-def test_move_project_form(snap_compare: Any, build: Callable[..., TenancyHost]) -> None:
+def test_move_project_form(snap_compare: Any, build: Callable[..., KstuiApp]) -> None:
     assert shot(snap_compare, build(), *ACME, on_row("shop-staging", "projects-table"),
                 press("m"), opened(MoveProjectModal))
 
 
-def test_add_member_form(snap_compare: Any, build: Callable[..., TenancyHost]) -> None:
-    assert shot(snap_compare, build(), *ACME, press("2"), member_rows(), press("a"),
-                opened(MemberModal), typing("erin"))
+def test_add_member_form(snap_compare: Any, build: Callable[..., KstuiApp]) -> None:
+    assert shot(snap_compare, build(), *ACME, press("right_square_bracket"), member_rows(),
+                press("a"), opened(MemberModal), typing("erin"))
 
 
-def test_change_role_form(snap_compare: Any, build: Callable[..., TenancyHost]) -> None:
-    assert shot(snap_compare, build(), *ACME, press("2"), member_rows(),
+def test_change_role_form(snap_compare: Any, build: Callable[..., KstuiApp]) -> None:
+    assert shot(snap_compare, build(), *ACME, press("right_square_bracket"), member_rows(),
                 on_row("carol", "members-table"), press("c"), opened(MemberModal))
 
 
-def test_workspace_quota_form(snap_compare: Any, build: Callable[..., TenancyHost]) -> None:
+def test_workspace_quota_form(snap_compare: Any, build: Callable[..., KstuiApp]) -> None:
     assert shot(snap_compare, build(), *ACME, press("q"), opened(QuotaModal))
 
 
 def test_project_quota_form_invalid(snap_compare: Any,
-                                   build: Callable[..., TenancyHost]) -> None:
+                                   build: Callable[..., KstuiApp]) -> None:
     async def bad_pods(pilot: Pilot[Any]) -> None:
         field = pilot.app.screen.query_one("#pods", Input)
         field.focus()

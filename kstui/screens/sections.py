@@ -1,0 +1,86 @@
+"""The section registry: each section of the app is one `Section` here.
+
+The app reads the registry for its modes and number keys, `--screen`, the palette and help,
+the `:NAME` commands, keymap validation and what a context switch resets; adding a section
+changes nothing in the app shell. Nothing here imports Textual or a section's screens: they
+are imported when the section first opens (or when a keymap is checked).
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from textual.screen import Screen
+
+    from kstui.backends.session import Session
+    from kstui.config import Config
+    from kstui.screens.env import ScreenEnv
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    name: str
+    """Its mode, `--screen NAME` and `:NAME`."""
+    key: str
+    """The number key that switches to it, on every screen."""
+    title: str
+    """One line for the palette and help."""
+    screen: str
+    """"module:callable" of its first screen, called as callable(env, service)."""
+    service: Callable[[Session, Config], Any] | None = None
+    """Makes the section's service when the section first opens; a context switch drops it."""
+
+    def screen_module(self) -> str:
+        return self.screen.partition(":")[0]
+
+    def make_screen(self, env: ScreenEnv, service: Any) -> Screen[Any]:
+        module, _, attribute = self.screen.partition(":")
+        factory = getattr(importlib.import_module(module), attribute)
+        return factory(env, service)  # type: ignore[no-any-return]
+
+
+SECTIONS: dict[str, Section] = {}
+"""By name, in key order."""
+
+
+def register(section: Section) -> Section:
+    """Add a section (or replace one of the same name); its key must be its own."""
+    for other in SECTIONS.values():
+        if other.key == section.key and other.name != section.name:
+            raise ValueError(f"section key {section.key} is taken by {other.name!r}")
+    SECTIONS[section.name] = section
+    return section
+
+
+def unregister(name: str) -> None:
+    SECTIONS.pop(name, None)
+
+
+def _workspace_service(session: Session, config: Config) -> Any:
+    from kstui.backends.workspaces import WorkspaceService
+
+    return WorkspaceService(session, other_identities=config.allows_other_identity)
+
+
+register(
+    Section(
+        "resources",
+        "1",
+        "browse any kind of object (k9s-style)",
+        screen="kstui.screens.resources:browser",
+    )
+)
+register(
+    Section(
+        "workspaces",
+        "2",
+        "KubeSphere workspaces, projects, members, quotas",
+        screen="kstui.screens.workspaces:WorkspacesScreen",
+        service=_workspace_service,
+    )
+)
+# Later sections (apps, pipelines, observe, traffic, triage) join here as they are built.

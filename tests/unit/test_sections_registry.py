@@ -1,0 +1,32 @@
+"""The section registry on its own: no Textual, no app."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from kstui.screens.sections import SECTIONS, Section, register, unregister
+
+
+def test_built_in_sections_in_key_order() -> None:
+    assert [(s.name, s.key) for s in SECTIONS.values()][:2] == [
+        ("resources", "1"),
+        ("workspaces", "2"),
+    ]
+
+
+def test_a_key_belongs_to_one_section() -> None:
+    with pytest.raises(ValueError, match="section key 2 is taken by 'workspaces'"):
+        register(Section("apps", "2", "apps", screen="kstui.screens.apps:AppsScreen"))
+    assert "apps" not in SECTIONS
+    unregister("apps")  # unknown names are ignored
+
+
+def test_the_cli_reads_the_registry_without_loading_textual() -> None:
+    code = "import sys, kstui.__main__; print('textual' in sys.modules)"
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "False"
