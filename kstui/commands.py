@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
@@ -12,7 +12,18 @@ from textual.markup import escape
 from kstui.safe_text import inert_line
 
 if TYPE_CHECKING:
-    from kstui.app import KstuiApp
+    from kstui.backends.session import Session
+
+
+class PaletteHost(Protocol):
+    """What the palette needs of the app (named here, so this module never imports it)."""
+
+    session: Session
+
+    def action_section(self, name: str) -> object: ...
+    def switch_context(self, context: str) -> object: ...
+    def switch_namespace(self, namespace: str) -> object: ...
+    def go_to_kind(self, kind: str) -> object: ...
 
 
 class KstuiCommands(Provider):
@@ -23,7 +34,7 @@ class KstuiCommands(Provider):
                 for text, callback, help_text in self._raw_entries()]
 
     def _raw_entries(self) -> list[tuple[str, Any, str]]:
-        app: KstuiApp = self.app  # type: ignore[assignment]
+        app = cast(PaletteHost, self.app)
         from kstui.screens.sections import SECTIONS
 
         session = app.session

@@ -11,10 +11,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from kstui.sandbox import convert, defaults, names, schema
+from kstui.sandbox import convert, defaults, names, quota, schema
 from kstui.sandbox.auth import Authenticator, Authorizer
 from kstui.sandbox.clock import Clock, rfc3339
-from kstui.sandbox.controllers import quota
 from kstui.sandbox.faults import Faults
 from kstui.sandbox.kinds import ResourceKind
 from kstui.sandbox.registry import KindRegistry

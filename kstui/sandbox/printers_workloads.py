@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from kstui.sandbox.tables import (
+from kstui.sandbox.printing import (
     AGE,
     NAME,
     Obj,

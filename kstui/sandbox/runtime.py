@@ -31,7 +31,8 @@ from kstui.sandbox.controllers.endpointslices import EndpointSliceController
 from kstui.sandbox.controllers.jobs import JobController
 from kstui.sandbox.controllers.namespaces import NamespaceController
 from kstui.sandbox.controllers.pods import PodLifecycleController
-from kstui.sandbox.controllers.tenancy import Flavor, controllers_for
+from kstui.sandbox.controllers.tenancy import Flavor
+from kstui.sandbox.controllers.tenancy_set import controllers_for
 from kstui.sandbox.controllers.workloads import DeploymentController, ReplicaSetController
 from kstui.sandbox.server import build_app
 

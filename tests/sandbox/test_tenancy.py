@@ -18,8 +18,8 @@ import pytest
 
 from kstui.backends.errors import Forbidden, NotFound
 from kstui.backends.kube import KubeClient
+from kstui.sandbox.printing import parse_quantity
 from kstui.sandbox.runtime import SandboxOptions
-from kstui.sandbox.tables import parse_quantity
 from tests.conftest import RunningSandbox, _start
 from tests.connections import sandbox_client
 

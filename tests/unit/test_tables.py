@@ -11,15 +11,8 @@ import pytest
 import yaml
 
 from kstui.sandbox.kinds import BUILTIN_KINDS, PrinterColumn, ResourceKind, kinds_from_crd
-from kstui.sandbox.tables import (
-    AGE_DOC,
-    NAME_DOC,
-    canonical_quantity,
-    column_definitions,
-    human_duration,
-    row_cells,
-    row_conditions,
-)
+from kstui.sandbox.printing import AGE_DOC, NAME_DOC, canonical_quantity, human_duration
+from kstui.sandbox.tables import column_definitions, row_cells, row_conditions
 
 DATA = Path(__file__).resolve().parents[2] / "kstui" / "sandbox" / "data"
 NOW = datetime(2025, 5, 12, 9, 10, tzinfo=UTC)
@@ -527,8 +520,8 @@ def test_printer_modules_import_only_the_stdlib() -> None:
 
     allowed = {"kstui.sandbox", "kstui.sandbox.kinds", "kstui.sandbox.jsonpath",
                "kstui.sandbox.tables", "kstui.sandbox.printers_workloads",
-               "kstui.sandbox.printers_groups"}
-    for module in ("tables", "printers_workloads", "printers_groups", "jsonpath"):
+               "kstui.sandbox.printers_groups", "kstui.sandbox.printing"}
+    for module in ("tables", "printers_workloads", "printers_groups", "printing", "jsonpath"):
         tree = ast.parse((DATA.parent / f"{module}.py").read_text())
         for node in ast.walk(tree):
             if isinstance(node, ast.ImportFrom):

@@ -17,7 +17,6 @@ from kstui.sandbox.store import Entry, StorageKey, Store
 
 if TYPE_CHECKING:
     from kstui.sandbox.cluster import SandboxCluster
-    from kstui.sandbox.controllers import Controller
     from kstui.sandbox.kinds import ResourceKind
 
 IAM = "iam.kubesphere.io"
@@ -199,35 +198,3 @@ def api_version(cluster: SandboxCluster, key: StorageKey) -> str:
     kind = cluster.registry.storage_kind(key)
     assert kind is not None, key
     return kind.api_version
-
-
-# ------------------------------------------------------------------ who runs what
-
-
-def controllers_for(cluster: SandboxCluster, clusters: Mapping[str, SandboxCluster],
-                    flavor: Flavor) -> list[Controller]:
-    """What KubeSphere's controller-manager (and kube-controller-manager's quota controller)
-    runs on this cluster: the host also keeps the workspaces of every cluster in step."""
-    from kstui.sandbox.controllers.iam import RoleBindingMirror, RoleMirror
-    from kstui.sandbox.controllers.projects import ProjectController
-    from kstui.sandbox.controllers.quota import (
-        WORKSPACE_QUOTAS,
-        ResourceQuotaController,
-        WorkspaceQuotaController,
-    )
-    from kstui.sandbox.controllers.workspaces import (
-        WorkspaceController,
-        WorkspaceTemplateController,
-    )
-
-    controllers: list[Controller] = [ResourceQuotaController(cluster)]
-    if cluster.registry.storage_kind(WORKSPACES) is None:
-        return controllers  # a vanilla cluster: no tenant API
-    if cluster.registry.storage_kind(WORKSPACE_QUOTAS) is not None:
-        controllers.append(WorkspaceQuotaController(cluster))
-    if cluster.registry.storage_kind(TEMPLATES) is not None and cluster.name == "host":
-        controllers.append(WorkspaceTemplateController(cluster, clusters, flavor))
-    controllers += [WorkspaceController(cluster, flavor), ProjectController(cluster, flavor)]
-    if cluster.registry.storage_kind(IAM_ROLES) is not None:
-        controllers += [RoleMirror(cluster), RoleBindingMirror(cluster)]
-    return controllers

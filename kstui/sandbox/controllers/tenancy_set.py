@@ -1,0 +1,38 @@
+"""Which tenancy controllers run on a cluster: KubeSphere's controller-manager (and
+kube-controller-manager's quota controller). Apart from the controllers themselves, so that
+they and the helpers they share in tenancy.py never import each other."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from kstui.sandbox.controllers.iam import RoleBindingMirror, RoleMirror
+from kstui.sandbox.controllers.projects import ProjectController
+from kstui.sandbox.controllers.quota import (
+    WORKSPACE_QUOTAS,
+    ResourceQuotaController,
+    WorkspaceQuotaController,
+)
+from kstui.sandbox.controllers.tenancy import IAM_ROLES, TEMPLATES, WORKSPACES, Flavor
+from kstui.sandbox.controllers.workspaces import WorkspaceController, WorkspaceTemplateController
+
+if TYPE_CHECKING:
+    from kstui.sandbox.cluster import SandboxCluster
+    from kstui.sandbox.controllers import Controller
+
+
+def controllers_for(cluster: SandboxCluster, clusters: Mapping[str, SandboxCluster],
+                    flavor: Flavor) -> list[Controller]:
+    """What runs on this cluster: the host also keeps the workspaces of every cluster in step."""
+    controllers: list[Controller] = [ResourceQuotaController(cluster)]
+    if cluster.registry.storage_kind(WORKSPACES) is None:
+        return controllers  # a vanilla cluster: no tenant API
+    if cluster.registry.storage_kind(WORKSPACE_QUOTAS) is not None:
+        controllers.append(WorkspaceQuotaController(cluster))
+    if cluster.registry.storage_kind(TEMPLATES) is not None and cluster.name == "host":
+        controllers.append(WorkspaceTemplateController(cluster, clusters, flavor))
+    controllers += [WorkspaceController(cluster, flavor), ProjectController(cluster, flavor)]
+    if cluster.registry.storage_kind(IAM_ROLES) is not None:
+        controllers += [RoleMirror(cluster), RoleBindingMirror(cluster)]
+    return controllers
