@@ -1,4 +1,6 @@
-.PHONY: venv setup test demo sandbox bench snapshots test-binaries
+.PHONY: setup test test-fast demo sandbox bench snapshots test-binaries check lint format types contracts
+
+PY := .venv/bin/python
 
 # The README's two commands; each makes its own virtual environment in .venv.
 demo:
@@ -10,14 +12,35 @@ test:
 setup:
 	python3 -m venv .venv && .venv/bin/pip install -q -e ".[dev]"
 
+# Everything a change must pass: lint, format, types, import contracts, then every test.
+check: setup lint types contracts
+	$(PY) -m pytest -q
+
+# The edit loop: pure functions, widgets and backends against the sandbox (under a minute).
+test-fast: setup
+	$(PY) -m pytest -q tests/unit tests/backends
+
+lint:
+	$(PY) -m ruff check kstui tests bench tools
+	$(PY) -m ruff format --check kstui tests bench tools
+
+format:
+	$(PY) -m ruff format kstui tests bench tools
+
+types:
+	$(PY) -m mypy
+
+contracts:
+	.venv/bin/lint-imports
+
 sandbox: setup
 	.venv/bin/kstui sandbox --kubeconfig /tmp/kstui-sandbox.kubeconfig
 
 bench: setup
-	.venv/bin/python bench/sandbox.py
+	$(PY) bench/sandbox.py
 
 snapshots: setup
-	.venv/bin/python -m pytest tests/visual --snapshot-update
+	$(PY) -m pytest tests/visual --snapshot-update
 
 # Real kubectl 1.35/1.32 and Helm 4/3 for the client tests, in ~/.cache/kstui-test-bin
 # (or $KSTUI_TEST_BIN).
