@@ -15,16 +15,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import random
-import sys
 import time
-from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
-from enum import Enum
+from collections.abc import AsyncIterator
 from typing import Any
-
-import orjson
 
 from kstui.backends import errors
 from kstui.backends.cache_liveness import (
@@ -39,8 +33,20 @@ from kstui.backends.cache_liveness import (
     split_path,
     too_large,
 )
+from kstui.backends.cache_rows import (
+    CacheDelta,
+    CachedRow,
+    CacheState,
+    TableColumn,
+    cached_row,
+    gc_paused,
+    table_columns,
+    table_rows,
+)
 from kstui.backends.errors import KstuiError
 from kstui.backends.kube import TABLE_ACCEPT, KubeClient
+
+__all__ = ["CacheDelta", "CacheState", "CachedRow", "Subscription", "TableColumn", "WatchCache"]
 
 FATAL_ERRORS = (errors.Unauthorized, errors.Forbidden, errors.NotFound, errors.BadRequest,
                 errors.Invalid, errors.KubeconfigError)
@@ -49,114 +55,6 @@ HEALTHY_WATCH = 1.0
 """A watch open this long (or that delivered an event) made progress: a drop resumes at once."""
 SETTLE = 0.02
 """Seconds a delta waits after the first change, so a burst arriving together goes out together."""
-_FALLBACK_COLUMNS = ({"name": "Name", "type": "string", "format": "name"},
-                     {"name": "Created At", "type": "date"})
-
-
-class CacheState(Enum):
-    LOADING = "loading"
-    LIVE = "live"
-    RETRYING = "retrying"
-    FAILED = "failed"
-
-
-@dataclass(frozen=True, slots=True)
-class TableColumn:
-    name: str
-    type: str = "string"
-    format: str = ""
-    priority: int = 0
-    description: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class CachedRow:
-    key: str
-    """The uid, or `namespace/name` when the server sent none."""
-    namespace: str
-    name: str
-    uid: str
-    created: str
-    """metadata.creationTimestamp as sent (RFC 3339): ages are formatted at render time."""
-    resource_version: str
-    cells: tuple[str, ...]
-    owner: tuple[str, str] | None
-    """(kind, name) of the controller ownerReference."""
-
-
-@dataclass(frozen=True, slots=True)
-class CacheDelta:
-    reset: bool
-    """Replace everything shown with `upserted` (first delta, or the columns changed)."""
-    columns: tuple[TableColumn, ...]
-    upserted: list[CachedRow]
-    deleted: list[str]
-    version: int
-    state: CacheState
-    error: KstuiError | None
-    synced_at: float | None
-    loaded: bool
-
-
-@contextlib.contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Building thousands of rows allocates fast; collections would rescan them all (kube.py)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
-def _cell(value: Any) -> str:
-    # Interned: "Running", "1/1", node and image names repeat across thousands of rows.
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return sys.intern(value)
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return sys.intern(str(value))
-    return sys.intern(orjson.dumps(value).decode())
-
-
-def _table_rows(obj: dict[str, Any]) -> list[dict[str, Any]]:
-    """Table rows; a server that ignored as=Table sent a plain object or list: name and age."""
-    if obj.get("kind") == "Table":
-        return obj.get("rows") or []
-    items = obj.get("items", [obj])
-    return [{"cells": [(item.get("metadata") or {}).get("name", ""),
-                       (item.get("metadata") or {}).get("creationTimestamp", "")],
-             "object": item} for item in items]
-
-
-def _columns(table: dict[str, Any]) -> tuple[TableColumn, ...]:
-    definitions = table.get("columnDefinitions") if table.get("kind") == "Table" \
-        else _FALLBACK_COLUMNS
-    return tuple(TableColumn(str(d.get("name", "")), str(d.get("type", "string")),
-                             str(d.get("format", "")), int(d.get("priority") or 0),
-                             str(d.get("description", ""))) for d in definitions or ())
-
-
-def _row(table_row: dict[str, Any]) -> CachedRow:
-    meta = (table_row.get("object") or {}).get("metadata") or {}
-    cells = tuple(map(_cell, table_row.get("cells") or ()))
-    name = meta.get("name") or (cells[0] if cells else "")
-    if cells and cells[0] == name:
-        name = cells[0]  # one string for both
-    namespace = sys.intern(meta.get("namespace") or "")
-    uid = meta.get("uid") or ""
-    owner = None
-    for ref in meta.get("ownerReferences") or ():
-        if ref.get("controller"):
-            owner = (sys.intern(ref.get("kind") or ""), sys.intern(ref.get("name") or ""))
-            break
-    return CachedRow(uid or f"{namespace}/{name}", namespace, name, uid,
-                     sys.intern(meta.get("creationTimestamp") or ""),
-                     meta.get("resourceVersion") or "", cells, owner)
 
 
 class Subscription:
@@ -400,16 +298,16 @@ class WatchCache:
         async for page in pages_in_time(pages, self.list_timeout, lambda: self._answered_at):
             self._answered_at = time.time()
             if reshaped is None:
-                columns = _columns(page)
+                columns = table_columns(page)
                 reshaped = columns != self.columns
                 if reshaped:
                     self.columns = columns
                     for subscription in self._subscriptions:
                         subscription._reset = True
                         subscription._dirty.clear()
-            with _gc_paused():
-                for table_row in _table_rows(page):
-                    row = _row(table_row)
+            with gc_paused():
+                for table_row in table_rows(page):
+                    row = cached_row(table_row)
                     seen.add(row.key)
                     old = self.rows.get(row.key)
                     # Same resourceVersion, same object: keep the row, the table repaints nothing.
@@ -500,8 +398,8 @@ class WatchCache:
                             f"WATCH {self.path} on {self.client.connection.context_name}")
         resource_version = str((obj.get("metadata") or {}).get("resourceVersion") or "")
         if kind != "BOOKMARK":
-            for table_row in _table_rows(obj):
-                row = _row(table_row)
+            for table_row in table_rows(obj):
+                row = cached_row(table_row)
                 if kind == "DELETED":
                     self._delete(row.key)
                 else:
