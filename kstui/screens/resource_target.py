@@ -1,0 +1,89 @@
+"""What a resource list shows and what its actions work on: the Target it lists, the Selection
+under its cursor, the Reading it waits for, and the ResourceHost that the drill-down routes
+(resource_routes.py) and write actions (resource_writes.py) see of the ResourcesScreen."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from textual.app import App
+from textual.screen import Screen
+
+from kstui.backends.backend import Backend
+from kstui.backends.kinds import ResourceKind
+from kstui.backends.session import Session
+from kstui.screens.editing import WriteHost
+
+
+@dataclass(frozen=True, slots=True)
+class Selection:
+    """The object under the cursor: enough to fetch it and to name it to the user."""
+
+    key: str
+    namespace: str
+    name: str
+    kind: ResourceKind
+
+    @property
+    def label(self) -> str:
+        if self.namespace:
+            return f"{self.kind.kind} {self.namespace}/{self.name}"
+        return f"{self.kind.kind} {self.name}"
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Reading:
+    """A fetch for a view. Only the current one may open its view: esc, another row or
+    another fetch make it stale, and a slow server's late answer is then dropped."""
+
+    what: str
+    key: str
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """What a ResourcesScreen lists."""
+
+    kind: str
+    """Any alias: `po`, `deployments.apps`, `workspacetemplates`."""
+    namespace: str | None = None
+    """None: the session's namespace; "": all namespaces."""
+    context: str | None = None
+    selector: str = ""
+    field_selector: str = ""
+    focus: str = ""
+    """Put the cursor on this name once it is listed."""
+    crumb: str = ""
+
+
+class ResourceHost(WriteHost, Protocol):
+    """The screen that routes and writes act for (ResourcesScreen)."""
+
+    session: Session
+    backend: Backend
+    target: Target
+    frozen_now: float | None
+
+    @property
+    def app(self) -> App[Any]: ...
+
+    @property
+    def context(self) -> str: ...
+
+    def crumbs(self) -> str: ...
+
+    def selected(self) -> Selection | None: ...
+
+    def child(self, target: Target) -> Screen[Any]: ...
+
+    def begin_reading(self, what: str, picked: Selection) -> Reading: ...
+
+    def end_reading(self, reading: Reading) -> bool: ...
+
+    def notify(self, message: str, *, severity: Any = ...) -> None: ...
+
+    def send(
+        self, key: str, doing: str, what: str, write: Callable[[], Awaitable[object]]
+    ) -> None: ...
