@@ -14,7 +14,7 @@ from typing import Any
 
 from kstui.backends.cache_manager import CacheManager
 from kstui.backends.cache_rows import CacheDelta, CachedRow, TableColumn
-from kstui.backends.errors import KstuiError
+from kstui.backends.errors import Forbidden, KstuiError
 from kstui.backends.rows import Projection, project, projection
 from kstui.model import Tone
 from kstui.widgets.context_bar import ContextBar
@@ -46,6 +46,7 @@ class LiveList:
         show_pending: Callable[[], None] | None = None,
         on_loaded: Callable[[], None] | None = None,
         on_delta: Callable[[CacheDelta], None] | None = None,
+        stop_when_forbidden: bool = False,
     ) -> None:
         self.table = table
         self.bar = bar
@@ -60,6 +61,12 @@ class LiveList:
         """Called once, when the first complete list has been applied."""
         self.on_delta = on_delta
         """Called after every applied delta (crumbs, counts)."""
+        self.stop_when_forbidden = stop_when_forbidden
+        """A list the user may not read ends its subscription (a background list)."""
+        self.focus_key: str | None = None
+        """Once loaded, the cursor goes to this row (back from the history: where it was)…"""
+        self.focus_name = ""
+        """… or else to the first row of this name."""
         self.wide = False
         self.with_namespace = False
         self.names: dict[str, tuple[str, str]] = {}
@@ -79,6 +86,8 @@ class LiveList:
         ) as subscription:
             async for delta in subscription.changes(self.coalesce_seconds):
                 self.apply(delta)
+                if self.stop_when_forbidden and isinstance(delta.error, Forbidden):
+                    return
 
     def apply(self, delta: CacheDelta) -> None:
         if self.view is None or delta.columns != self.columns:
@@ -106,6 +115,7 @@ class LiveList:
                 self.show_pending()
         if delta.loaded and not self.loaded:
             self.loaded = True
+            self._focus()
             if self.on_loaded is not None:
                 self.on_loaded()
         if self.on_delta is not None:
@@ -118,6 +128,13 @@ class LiveList:
         if self.bar is not None:
             self.bar.synced_at = delta.synced_at
             self.bar.problem = delta.error.title if delta.error is not None else ""
+
+    def _focus(self) -> None:
+        key, self.focus_key = self.focus_key, None
+        if key is None and self.focus_name:
+            key = next((k for k, (_ns, n) in self.names.items() if n == self.focus_name), None)
+        if key is not None and key in self.names and self.table is not None:
+            self.table.move_cursor_to(key)
 
     # ------------------------------------------------------------------ around the loop
 

@@ -1,7 +1,8 @@
 """Where Enter and the read keys lead from a resource list: a namespace or node → its pods,
 a workload or service → its pods, a pod → its containers, anything else → its owner (or its
-description when it has none); `d` describe, `y` yaml, `o` owner. The screen runs these in its
-"read" worker group; a read made stale (esc, another row, the prompt) opens nothing."""
+description when it has none); `d` describe, `y` yaml, `o` owner, `l` logs. The screen runs
+them in its "read" worker group; a read made stale (esc, another row, the prompt) opens
+nothing."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 
 from kstui.backends import actions, describe
 from kstui.model import utc_now
+from kstui.screens.logs import LogsScreen
 from kstui.screens.resource_target import ResourceHost, Selection, Target
 from kstui.screens.text_view import TextViewScreen
 
@@ -115,6 +117,12 @@ class ResourceRoutes:
                 lambda _reveal: describe.describe(obj, events, now),
             )
         )
+
+    def logs(self) -> None:
+        host = self.host
+        picked = host.selected()
+        if picked is not None:
+            host.app.push_screen(LogsScreen(host.backend, picked.namespace, picked.name, None))
 
     async def fetch_for_view(
         self, what: str, picked: Selection, *, events: bool = False

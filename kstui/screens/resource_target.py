@@ -58,6 +58,25 @@ class Target:
     crumb: str = ""
 
 
+def crumb_label(target: Target, kind: ResourceKind | None, namespace: str) -> str:
+    """What a list shows, for its breadcrumbs: `pods(payments) -l app=web`."""
+    if kind is not None and not kind.namespaced:
+        label = kind.resource  # cluster-scoped: no namespace to name
+    else:
+        label = f"{kind.resource if kind else target.kind}({namespace or 'all'})"
+    if target.selector:
+        label += f" -l {target.selector}"
+    if target.field_selector:
+        label += f" --field-selector {target.field_selector}"
+    return f"{target.crumb} › {label}" if target.crumb else label
+
+
+def empty_text(target: Target, kind: ResourceKind | None, namespace: str) -> str:
+    """What a complete but empty list says: `no pods in payments`."""
+    where = f" in {namespace}" if namespace and kind and kind.namespaced else ""
+    return f"no {kind.resource if kind else target.kind}{where}"
+
+
 class ResourceHost(WriteHost, Protocol):
     """The screen that routes and writes act for (ResourcesScreen)."""
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -22,9 +21,14 @@ from kstui.heap import HEAP
 from kstui.safe_text import inert_line
 from kstui.screens.failures import notify_failure
 from kstui.screens.live_list import LOADING, LiveList
-from kstui.screens.logs import LogsScreen
 from kstui.screens.resource_routes import ResourceRoutes
-from kstui.screens.resource_target import Reading, Selection, Target
+from kstui.screens.resource_target import (
+    Reading,
+    Selection,
+    Target,
+    crumb_label,
+    empty_text,
+)
 from kstui.screens.resource_writes import WRITE_ACTIONS, ResourceWrites, write_allowed
 from kstui.screens.sending import WritesInFlight
 from kstui.widgets.context_bar import ContextBar
@@ -90,9 +94,11 @@ class ResourcesScreen(WritesInFlight):
         self.coalesce_seconds = coalesce_seconds
         self.kind: ResourceKind | None = None
         self.filter_text = ""
-        self.live = LiveList(coalesce_seconds=coalesce_seconds, empty=self._empty_text,
-                             pending=self.pending, show_pending=self._show_pending,
-                             on_loaded=self._loaded, on_delta=self._delta_applied)
+        self.live = LiveList(
+            coalesce_seconds=coalesce_seconds, pending=self.pending,
+            empty=lambda: empty_text(self.target, self.kind, self.namespace),
+            show_pending=self._show_pending, on_loaded=self._loaded,
+            on_delta=lambda _: self._show_crumbs())
         """The live list: rows, names, pending marks (table and bar are set on mount)."""
         self.routes = ResourceRoutes(self)
         self.writes = ResourceWrites(self)
@@ -100,7 +106,6 @@ class ResourcesScreen(WritesInFlight):
         """The object being fetched for a view (describe, yaml, owner, enter), if any."""
         self.released = False
         """A history step: another list covers this one, which keeps no rows meanwhile."""
-        self._reopen_at: str | None = None
 
     # ------------------------------------------------------------------ layout
 
@@ -121,21 +126,8 @@ class ResourcesScreen(WritesInFlight):
     def loaded(self) -> bool:
         return self.live.loaded
 
-    @property
-    def wide(self) -> bool:
-        return self.live.wide
-
     def crumbs(self) -> str:
-        where = self.namespace or "all"
-        if self.kind is not None and not self.kind.namespaced:
-            label = self.kind.resource  # cluster-scoped: no namespace to name
-        else:
-            label = f"{self.kind.resource if self.kind else self.target.kind}({where})"
-        if self.target.selector:
-            label += f" -l {self.target.selector}"
-        if self.target.field_selector:
-            label += f" --field-selector {self.target.field_selector}"
-        return f"{self.target.crumb} › {label}" if self.target.crumb else label
+        return crumb_label(self.target, self.kind, self.namespace)
 
     def _show_crumbs(self) -> None:
         """Breadcrumbs, the row count (… while the list is still arriving) and the filter."""
@@ -183,8 +175,8 @@ class ResourcesScreen(WritesInFlight):
 
     def _release(self) -> None:
         self.workers.cancel_group(self, "watch")
-        self._reopen_at = self.query_one(ResourceTable).cursor_key
         self.live.clear()
+        self.live.focus_key = self.query_one(ResourceTable).cursor_key  # for the way back
         self.released = True
         HEAP.released()
 
@@ -197,6 +189,7 @@ class ResourcesScreen(WritesInFlight):
         bar.readonly = self.session.readonly(self.context)
         waiting = "" if self.backend.client else self.session.kubeconfig.exec_waiting(self.context)
         self.query_one(ResourceTable).set_empty_message(waiting or LOADING)
+        self.live.focus_name = self.target.focus
         self.watch_rows()
         self.show_identity()
 
@@ -246,30 +239,8 @@ class ResourcesScreen(WritesInFlight):
         await self.live.follow(self.backend.caches, path, label_selector=self.target.selector,
                                field_selector=self.target.field_selector)
 
-    def _empty_text(self) -> str:
-        where = f" in {self.namespace}" if self.namespace and self.kind and \
-            self.kind.namespaced else ""
-        return f"no {self.kind.resource if self.kind else self.target.kind}{where}"
-
     def _loaded(self) -> None:
-        self._focus_target()
         self.post_message(self.Loaded(self.query_one(ResourceTable).row_count))
-
-    def _delta_applied(self, _delta: object) -> None:
-        self._show_crumbs()
-
-    def _focus_target(self) -> None:
-        if self._reopen_at is not None:  # back from the history: where the cursor was
-            key, self._reopen_at = self._reopen_at, None
-            if key in self.names:
-                self.query_one(ResourceTable).move_cursor_to(key)
-            return
-        if not self.target.focus:
-            return
-        for key, (_namespace, name) in self.names.items():
-            if name == self.target.focus:
-                self.query_one(ResourceTable).move_cursor_to(key)
-                return
 
     # ------------------------------------------------------------------ the selected row
 
@@ -346,9 +317,7 @@ class ResourcesScreen(WritesInFlight):
         await self.routes.owner()
 
     def action_logs(self) -> None:
-        picked = self.selected()
-        if picked is not None:
-            self.app.push_screen(LogsScreen(self.backend, picked.namespace, picked.name, None))
+        self.routes.logs()
 
     def action_copy(self) -> None:
         picked = self.selected()
@@ -397,9 +366,7 @@ class ResourcesScreen(WritesInFlight):
     async def action_edit(self) -> None:
         await self.writes.edit()
 
-    def send(self, key: str, doing: str, what: str,
-             write: Callable[[], Awaitable[object]]) -> None:
-        self._send(key, doing, what, write)
+    send = WritesInFlight._send  # what resource_writes.py calls
 
     # ------------------------------------------------------------------ prompt
 
