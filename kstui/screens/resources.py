@@ -175,8 +175,9 @@ class ResourcesScreen(WritesInFlight):
 
     def _release(self) -> None:
         self.workers.cancel_group(self, "watch")
+        cursor = self.query_one(ResourceTable).cursor_key
         self.live.clear()
-        self.live.focus_key = self.query_one(ResourceTable).cursor_key  # for the way back
+        self.live.focus_key = cursor  # the way back puts the cursor here again
         self.released = True
         HEAP.released()
 
