@@ -10,15 +10,17 @@ reports why they are stale). Screens own one LiveList per list and only add what
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from kstui.backends.cache_manager import CacheManager
 from kstui.backends.cache_rows import CacheDelta, CachedRow, TableColumn
 from kstui.backends.errors import Forbidden, KstuiError
 from kstui.backends.rows import Projection, project, projection
 from kstui.model import Tone
 from kstui.widgets.context_bar import ContextBar
 from kstui.widgets.resource_table import ResourceTable
+
+if TYPE_CHECKING:  # the cache brings httpx: not before the first frame
+    from kstui.backends.cache_manager import CacheManager
 
 LOADING = "loading…"
 
