@@ -58,8 +58,11 @@ class PollService(Protocol):
     """What a polled screen needs from its section's service."""
 
     retry_after: RetryAfter
-    permission: Callable[..., Awaitable[Verdict]]
-    """permission(id, **where) → the verdict (keywords from `permission_requests`)."""
+
+    @property
+    def permission(self) -> Callable[..., Awaitable[Verdict]]:
+        """permission(id, **where) → the verdict (keywords from `permission_requests`)."""
+        ...
 
 
 def fields_of(data: Any) -> list[Any]:
