@@ -56,7 +56,7 @@ class ResourceRoutes:
                 )
             )
             return
-        reading = host.begin_reading(f"opening {picked.label}", picked)
+        reading = host.readings.begin(f"opening {picked.label}", picked)
         try:
             client = await host.backend.open()
             obj = await actions.fetch(client, kind, namespace, name)
@@ -65,7 +65,7 @@ class ResourceRoutes:
             if kind.resource != "pods" and not selector and actions.controller_of(obj) is None:
                 events = await actions.events_for(client, obj)
         finally:
-            current = host.end_reading(reading)
+            current = host.readings.end(reading)
         if not current:
             return
         if kind.resource == "pods":
@@ -129,13 +129,13 @@ class ResourceRoutes:
     ) -> tuple[dict[str, Any], list[dict[str, Any]]] | None:
         """The object (and its events), or None when the view is no longer wanted."""
         host = self.host
-        reading = host.begin_reading(f"{what} {picked.label}", picked)
+        reading = host.readings.begin(f"{what} {picked.label}", picked)
         try:
             client = await host.backend.open()
             obj = await actions.fetch(client, picked.kind, picked.namespace, picked.name)
             found = await actions.events_for(client, obj) if events else []
         finally:
-            current = host.end_reading(reading)
+            current = host.readings.end(reading)
         return (obj, found) if current else None
 
     async def describe(self) -> None:

@@ -42,6 +42,42 @@ class Reading:
     key: str
 
 
+class Readings:
+    """The one Reading whose view may still open. `changed` shows it (beside the crumbs);
+    `cancel_fetch` stops the worker fetching it."""
+
+    def __init__(self, changed: Callable[[], object], cancel_fetch: Callable[[], object]) -> None:
+        self.current: Reading | None = None
+        self._changed = changed
+        self._cancel_fetch = cancel_fetch
+
+    def begin(self, what: str, picked: Selection) -> Reading:
+        self.current = Reading(what, picked.key)
+        self._changed()
+        return self.current
+
+    def end(self, reading: Reading) -> bool:
+        """True when this fetch is still wanted: then its view may open."""
+        if self.current is not reading:
+            return False
+        self.current = None
+        self._changed()
+        return True
+
+    def cancel(self) -> bool:
+        if self.current is None:
+            return False
+        self.current = None
+        self._cancel_fetch()
+        self._changed()
+        return True
+
+    def moved_to(self, key: str | None) -> None:
+        """The cursor moved: a view asked for another row is no longer wanted."""
+        if self.current is not None and key != self.current.key:
+            self.cancel()
+
+
 @dataclass(frozen=True, slots=True)
 class Target:
     """What a ResourcesScreen lists."""
@@ -84,6 +120,7 @@ class ResourceHost(WriteHost, Protocol):
     backend: Backend
     target: Target
     frozen_now: float | None
+    readings: Readings
 
     @property
     def app(self) -> App[Any]: ...
@@ -96,10 +133,6 @@ class ResourceHost(WriteHost, Protocol):
     def selected(self) -> Selection | None: ...
 
     def child(self, target: Target) -> Screen[Any]: ...
-
-    def begin_reading(self, what: str, picked: Selection) -> Reading: ...
-
-    def end_reading(self, reading: Reading) -> bool: ...
 
     def notify(self, message: str, *, severity: Any = ...) -> None: ...
 

@@ -68,11 +68,11 @@ class ResourceWrites:
         if picked is None:
             return
         client = await host.backend.open()
-        reading = host.begin_reading(f"scale {picked.label}", picked)  # esc, `/`... drop it
+        reading = host.readings.begin(f"scale {picked.label}", picked)  # esc, `/`... drop it
         try:
             current = await actions.replicas(client, picked.kind, picked.namespace, picked.name)
         finally:
-            wanted = host.end_reading(reading)
+            wanted = host.readings.end(reading)
         if not wanted:
             return
         count = await host.app.push_screen_wait(ScaleModal(picked.label, current))
@@ -117,11 +117,11 @@ class ResourceWrites:
         client = await host.backend.open()
         # Read first, as a view does: esc, `/` or another row drop a slow read, so the
         # editor never opens over the prompt's keys.
-        reading = host.begin_reading(f"edit {picked.label}", picked)
+        reading = host.readings.begin(f"edit {picked.label}", picked)
         try:
             server_copy = await actions.fetch(client, picked.kind, picked.namespace, picked.name)
         finally:
-            wanted = host.end_reading(reading)
+            wanted = host.readings.end(reading)
         if not wanted:
             return
         app = host.app

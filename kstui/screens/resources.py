@@ -23,7 +23,7 @@ from kstui.screens.failures import notify_failure
 from kstui.screens.live_list import LOADING, LiveList
 from kstui.screens.resource_routes import ResourceRoutes
 from kstui.screens.resource_target import (
-    Reading,
+    Readings,
     Selection,
     Target,
     crumb_label,
@@ -102,7 +102,7 @@ class ResourcesScreen(WritesInFlight):
         """The live list: rows, names, pending marks (table and bar are set on mount)."""
         self.routes = ResourceRoutes(self)
         self.writes = ResourceWrites(self)
-        self.reading: Reading | None = None
+        self.readings = Readings(self._show_crumbs, lambda: self.workers.cancel_group(self, "read"))
         """The object being fetched for a view (describe, yaml, owner, enter), if any."""
         self.released = False
         """A history step: another list covers this one, which keeps no rows meanwhile."""
@@ -137,8 +137,8 @@ class ResourcesScreen(WritesInFlight):
         text = f"{self.crumbs()}[{count}{'' if self.loaded else '…'}]"
         if self.filter_text:
             text += f"  /{self.filter_text}"
-        if self.reading is not None:
-            text += f"  {self.reading.what}…  (esc cancels)"
+        if (reading := self.readings.current) is not None:
+            text += f"  {reading.what}…  (esc cancels)"
         self.query_one("#crumbs", Static).update(text)
 
     def compose(self) -> ComposeResult:
@@ -279,31 +279,12 @@ class ResourcesScreen(WritesInFlight):
 
     # ------------------------------------------------------------------ read actions
 
-    def begin_reading(self, what: str, picked: Selection) -> Reading:
-        self.reading = Reading(what, picked.key)
-        self._show_crumbs()
-        return self.reading
-
-    def end_reading(self, reading: Reading) -> bool:
-        """True when this fetch is still wanted: then its view may open."""
-        if self.reading is not reading:
-            return False
-        self.reading = None
-        self._show_crumbs()
-        return True
-
     def cancel_reading(self) -> bool:
-        if self.reading is None:
-            return False
-        self.reading = None
-        self.workers.cancel_group(self, "read")
-        self._show_crumbs()
-        return True
+        return self.readings.cancel()
 
     @on(ResourceTable.CursorMoved)
     def _cursor_moved(self, event: ResourceTable.CursorMoved) -> None:
-        if self.reading is not None and event.key != self.reading.key:
-            self.cancel_reading()  # the view was asked for another row
+        self.readings.moved_to(event.key)
 
     @work(group="read", exclusive=True, exit_on_error=False)
     async def action_describe(self) -> None:
