@@ -7,10 +7,10 @@ Secret values never leave here unmasked unless the caller asks with `reveal_secr
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from kstui.backends.describe_tree import MAX_TREE_VALUE_LENGTH, shorten, tree
 from kstui.backends.object_yaml import (
     LAST_APPLIED,
     hidden,
@@ -37,7 +37,6 @@ __all__ = [
 MAX_ANNOTATION_LENGTH = 140
 """kubectl describe cuts annotation values here too."""
 MAX_TREE_LINES = 300
-MAX_TREE_VALUE_LENGTH = 200
 
 # ---------------------------------------------------------------------------- describe
 
@@ -159,14 +158,9 @@ def _annotations(annotations: Any) -> str:
     if not isinstance(annotations, Mapping):
         return "<none>"
     # kubectl leaves out last-applied-configuration: it is the whole object again.
-    shown = {key: _shorten(str(value), MAX_ANNOTATION_LENGTH)
+    shown = {key: shorten(str(value), MAX_ANNOTATION_LENGTH)
              for key, value in annotations.items() if key != LAST_APPLIED}
     return _pairs(shown, ": ")
-
-
-def _shorten(value: str, limit: int) -> str:
-    flat = " ".join(value.split()) if "\n" in value else value
-    return flat if len(flat) <= limit else flat[:limit] + "..."
 
 
 def _controller(owners: Sequence[Mapping[str, Any]]) -> str:
@@ -220,7 +214,7 @@ def _container(text: _Text, container: Mapping[str, Any], status: Mapping[str, A
                                      ("exitCode", "Exit Code"), ("startedAt", "Started"),
                                      ("finishedAt", "Finished")):
                     if (details or {}).get(field) not in (None, ""):
-                        text.field(shown, _shorten(str(details[field]), MAX_TREE_VALUE_LENGTH),
+                        text.field(shown, shorten(str(details[field]), MAX_TREE_VALUE_LENGTH),
                                    indent + 2)
         text.field("Ready", str(bool(status.get("ready"))), indent)
         text.field("Restart Count", status.get("restartCount", 0), indent)
@@ -289,7 +283,7 @@ def _describe_secret(text: _Text, secret: Mapping[str, Any]) -> None:
 
 
 def _describe_generic(text: _Text, obj: Mapping[str, Any]) -> None:
-    rows = list(_tree({k: v for k, v in obj.items()
+    rows = list(tree({k: v for k, v in obj.items()
                        if k not in ("apiVersion", "kind", "metadata")}, 0))
     for indent, label, value in rows[:MAX_TREE_LINES]:
         if value is None:
@@ -300,55 +294,6 @@ def _describe_generic(text: _Text, obj: Mapping[str, Any]) -> None:
             text.field(label, value, indent)
     if len(rows) > MAX_TREE_LINES:
         text.line(f"... {len(rows) - MAX_TREE_LINES} more lines: see the YAML view")
-
-
-def _tree(value: Mapping[str, Any], indent: int, verbatim: bool = False,
-          ) -> Iterator[tuple[int, str, str | None]]:
-    """(indent, label, value) rows: value None for a heading, label "" for a list scalar.
-    Field names are spelled out as kubectl does for custom resources ("Display Name");
-    keys of label-like maps are data and stay as they are."""
-    for key, item in value.items():
-        label = str(key) if verbatim else _spell_out(str(key))
-        if isinstance(item, Mapping) and item:
-            keep = str(key) in _DATA_MAPS and not any(
-                isinstance(v, Mapping | list) for v in item.values())
-            yield indent, label, None
-            yield from _tree(item, indent + 2, keep)
-        elif isinstance(item, list) and item:
-            yield indent, label, None
-            for element in item:
-                if isinstance(element, Mapping) and element:
-                    # The first field carries the item's "- ", the rest line up under it.
-                    first, *rest = _tree(element, indent + 4)
-                    yield indent + 2, f"- {first[1]}", first[2]
-                    yield from rest
-                else:
-                    yield indent + 2, "", _scalar(element)
-        else:
-            yield indent, label, _scalar(item)
-
-
-_DATA_MAPS = frozenset({"labels", "matchLabels", "annotations", "nodeSelector", "data",
-                        "binaryData", "selector", "parameters", "values", "capacity",
-                        "allocatable", "limits", "requests", "hard", "used"})
-
-
-def _scalar(value: Any) -> str:
-    if isinstance(value, bool):
-        return str(value).lower()
-    if value is None or value == {} or value == []:
-        return "<none>"
-    return _shorten(str(value), MAX_TREE_VALUE_LENGTH)
-
-
-_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
-_IDENTIFIER = re.compile(r"^[a-z][A-Za-z0-9]*$")
-
-
-def _spell_out(key: str) -> str:
-    if not _IDENTIFIER.match(key):
-        return key  # "app.kubernetes.io/name", "disable_concurrent": data, not field names
-    return " ".join(part[:1].upper() + part[1:] for part in _CAMEL.split(key))
 
 
 def _describe_events(text: _Text, events: Iterable[Mapping[str, Any]], now: float) -> None:
