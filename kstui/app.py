@@ -33,6 +33,7 @@ from kstui.safe_text import inert, inert_line
 from kstui.screens.env import ScreenEnv
 from kstui.screens.failures import notify_failure
 from kstui.screens.help import HelpModal, key_lines
+from kstui.screens.live_list import LiveList
 from kstui.screens.logs import LogsScreen
 from kstui.screens.resources import ResourcesScreen, Target
 from kstui.screens.sections import SECTIONS
@@ -250,18 +251,17 @@ class KstuiApp(PromptRouting):
     async def watch_namespaces(self) -> None:
         """Namespace names for completion and the palette (a tenant may not list them)."""
         backend = self.session.backend()
+        names = backend.namespace_names
+
+        def named(_delta: object) -> None:
+            names.clear()
+            names.update(name for _namespace, name in live.names.values())
+
+        live = LiveList(coalesce_seconds=0.5, on_delta=named, stop_when_forbidden=True)
         with contextlib.suppress(KstuiError):
             await backend.open()
             assert backend.caches is not None
-            async with backend.caches.subscribe("/api/v1/namespaces") as subscription:
-                async for delta in subscription.changes(0.5):
-                    if delta.reset:
-                        backend.namespace_names.clear()
-                    backend.namespace_names.update(row.name for row in delta.upserted)
-                    for key in delta.deleted:
-                        backend.namespace_names.discard(key.rsplit("/", 1)[-1])
-                    if delta.error is not None and delta.error.__class__.__name__ == "Forbidden":
-                        return
+            await live.follow(backend.caches, "/api/v1/namespaces")
 
     @on(ResourcesScreen.Loaded)
     def _loaded(self, event: ResourcesScreen.Loaded) -> None:

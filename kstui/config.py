@@ -10,8 +10,6 @@ import difflib
 import fnmatch
 import os
 import re
-import string
-import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -21,6 +19,11 @@ from typing import Any
 import yaml
 
 from kstui.backends.errors import KstuiError
+from kstui.config_example import EXAMPLE_CONFIG
+from kstui.key_names import KEYS_ALLOWED, normalize_key, normalize_keys
+
+__all__ = ["DEFAULT_THEME", "EXAMPLE_CONFIG", "Config", "ConfigError", "RefreshSettings",
+           "config_path", "load_config", "normalize_keys", "validate_keymap"]
 
 DEFAULT_THEME = "textual-dark"
 
@@ -89,52 +92,6 @@ class Config:
         return any(fnmatch.fnmatchcase(context, pattern) for pattern in self.other_identities)
 
 
-EXAMPLE_CONFIG = """\
-# kstui config: ~/.config/kstui/config.yaml (or $XDG_CONFIG_HOME/kstui/config.yaml).
-# Every key is optional; a missing file means the defaults shown here.
-
-# Context and namespace to open at start (default: the kubeconfig's current ones).
-default_context: null
-default_namespace: null
-
-# Colour theme: any Textual theme name.
-theme: textual-dark
-
-# Refuse all writes everywhere (also: KSTUI_READONLY=1), or only on some contexts.
-readonly: false
-readonly_contexts:
-  - prod-*          # glob patterns work
-  - kubesphere-host
-
-# Workspaces spans clusters through the kubeconfig's other contexts, but only those that log
-# in as the same user as the current context (asked of each API server). To also act through
-# contexts of another user, list them (names or globs, e.g. [member]); what they serve shows
-# in warning colour as "member (as admin)".
-other_identities: []
-
-# Remap keys by binding id. Several keys are separated by commas.
-# Keys: letters, digits, enter, escape, tab, space, up, down, pageup, f1..f24, slash,
-# question_mark..., with ctrl+, shift+ or alt+ in front.
-keymap:
-  table.cursor_down: j,down
-  table.cursor_up: k,up
-  resource.delete: ctrl+x
-
-# Command aliases for the command bar.
-aliases:
-  pp: pods -n payments
-  dp: deploy
-
-# Live refresh: repaint at most every coalesce_ms; keep idle watches grace_seconds;
-# list page_size objects per request.
-refresh:
-  coalesce_ms: 100
-  grace_seconds: 30
-  page_size: 500
-
-# Plain output without colours (also: NO_COLOR set to anything).
-no_color: false
-"""
 
 _TOP_LEVEL_KEYS = ("default_context", "default_namespace", "keymap", "aliases", "theme",
                    "readonly", "readonly_contexts", "other_identities", "refresh", "no_color")
@@ -142,32 +99,6 @@ _REFRESH_KEYS = ("coalesce_ms", "grace_seconds", "page_size")
 _TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
 _FALSE_WORDS = frozenset({"", "0", "false", "no", "off"})
 
-# Key names as Textual spells them. Punctuation goes by its Unicode name ("?" is question_mark),
-# the way textual.keys._character_to_key derives it; computed here to keep textual out.
-_MODIFIERS = frozenset({"ctrl", "shift", "alt", "meta", "super", "hyper"})
-_NAME_REPLACEMENTS = {"solidus": "slash", "reverse_solidus": "backslash",
-                      "commercial_at": "at", "hyphen_minus": "minus", "plus_sign": "plus",
-                      "low_line": "underscore"}
-
-
-def _character_key(character: str) -> str:
-    if character.isalnum():
-        return character
-    name = unicodedata.name(character, character).lower().replace("-", "_").replace(" ", "_")
-    return _NAME_REPLACEMENTS.get(name, name)
-
-
-_PUNCTUATION_KEYS = {character: _character_key(character) for character in string.punctuation}
-_NAMED_KEYS = frozenset({
-    "enter", "escape", "tab", "space", "backspace", "delete", "insert", "home", "end",
-    "pageup", "pagedown", "up", "down", "left", "right", "newline",
-    *(f"f{number}" for number in range(1, 25)),
-    *_PUNCTUATION_KEYS.values(),
-})
-_KEYS_ALLOWED = ("comma-separated keys: a letter or digit, or a named key (enter, escape, tab, "
-                 "space, backspace, delete, up, down, left, right, home, end, pageup, pagedown, "
-                 "f1..f24, slash, colon, question_mark, ...), optionally prefixed by ctrl+, "
-                 "shift+ or alt+; e.g. 'j,down' or 'ctrl+x'")
 _ALIAS_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
 _THEME_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 
@@ -218,42 +149,6 @@ def validate_keymap(keymap: Mapping[str, str], known_ids: Iterable[str],
         raise ConfigError(source or "config", f"keymap.{binding_id}", problem,
                           "one of " + ", ".join(known),
                           hint=f"rename or remove keymap.{binding_id} in {source or 'the config'}")
-
-
-def normalize_keys(text: str) -> str | None:
-    """`"j, Down"`-style text as Textual's keymap wants it (`"j,down"`), or None if any
-    token is not a key. Single punctuation characters become their names (`?` → question_mark)."""
-    tokens = [token.strip() for token in text.split(",")]
-    normalized = []
-    for token in tokens:
-        key = _normalize_key(token)
-        if key is None:
-            return None
-        normalized.append(key)
-    return ",".join(normalized)
-
-
-def _normalize_key(token: str) -> str | None:
-    if not token:
-        return None
-    if len(token) == 1:
-        # Case matters for single letters: Textual reports shift+g as "G".
-        return _PUNCTUATION_KEYS.get(token, token) if token.isprintable() else None
-    *modifiers, base = token.split("+")
-    modifiers = [modifier.strip().lower() for modifier in modifiers]
-    base = base.strip()
-    if any(modifier not in _MODIFIERS for modifier in modifiers) \
-            or len(set(modifiers)) != len(modifiers):
-        return None
-    if len(base) == 1:
-        base = _PUNCTUATION_KEYS.get(base, base.lower() if modifiers else base)
-        if not base.isprintable():
-            return None
-    else:
-        base = base.lower()
-        if base not in _NAMED_KEYS:
-            return None
-    return "+".join([*modifiers, base])
 
 
 # ---------------------------------------------------------------------------- reading
@@ -416,11 +311,11 @@ def _keymap(section: Mapping[Any, Any], path: Path) -> dict[str, str]:
                               "binding ids like resource.delete or table.down")
         if not isinstance(keys, str):
             raise ConfigError(path, key_path, f"is {_type_name(keys)} ({keys!r})",
-                              _KEYS_ALLOWED)
+                              KEYS_ALLOWED)
         normalized = normalize_keys(keys)
         if normalized is None:
-            bad = next(t.strip() for t in keys.split(",") if _normalize_key(t.strip()) is None)
-            raise ConfigError(path, key_path, f"{bad!r} is not a key name", _KEYS_ALLOWED)
+            bad = next(t.strip() for t in keys.split(",") if normalize_key(t.strip()) is None)
+            raise ConfigError(path, key_path, f"{bad!r} is not a key name", KEYS_ALLOWED)
         keymap[binding_id] = normalized
     return keymap
 

@@ -9,7 +9,6 @@ rows stale (kept, flagged) instead of letting them pass for live.
 Rows keep only what a table shows (cells, identity, controller owner): 10k decoded pods
 cost 249 MiB, these rows a few MiB. The UI fetches the full object when the user opens one.
 Subscribers get coalesced deltas (newest state only, at most one per interval).
-Rows, columns, deltas and states are cache_rows.py's (imported from here too).
 """
 
 from __future__ import annotations
@@ -18,7 +17,6 @@ import asyncio
 import contextlib
 import random
 import time
-from collections.abc import AsyncIterator
 from typing import Any
 
 from kstui.backends import errors
@@ -39,82 +37,30 @@ from kstui.backends.cache_rows import (
     CachedRow,
     CacheState,
     TableColumn,
-    columns_of,
+    cached_row,
     gc_paused,
-    row_of,
+    table_columns,
     table_rows,
 )
+from kstui.backends.cache_subscription import SETTLE, Subscription
 from kstui.backends.errors import KstuiError
 from kstui.backends.kube import TABLE_ACCEPT, KubeClient
+
+__all__ = [
+    "SETTLE",
+    "CacheDelta",
+    "CacheState",
+    "CachedRow",
+    "Subscription",
+    "TableColumn",
+    "WatchCache",
+]
 
 FATAL_ERRORS = (errors.Unauthorized, errors.Forbidden, errors.NotFound, errors.BadRequest,
                 errors.Invalid, errors.KubeconfigError)
 """Retrying soon cannot help: the user has to act (log in, get access, fix the path)."""
 HEALTHY_WATCH = 1.0
 """A watch open this long (or that delivered an event) made progress: a drop resumes at once."""
-SETTLE = 0.02
-"""Seconds a delta waits after the first change, so a burst arriving together goes out together."""
-class Subscription:
-    """One consumer's view of a cache: its own dirty keys, drained by `changes()`."""
-
-    def __init__(self, cache: WatchCache) -> None:
-        self.cache = cache
-        self._dirty: set[str] = set()
-        self._reset = True
-        self._wake = asyncio.Event()
-        self._wake.set()
-        self._closed = False
-        self._delivered: tuple[Any, ...] | None = None
-
-    @property
-    def closed(self) -> bool:
-        return self._closed
-
-    def close(self) -> None:
-        self._closed = True
-        self.cache._subscriptions.discard(self)
-        self._dirty.clear()
-        self._wake.set()
-
-    async def changes(self, min_interval: float = 0.1) -> AsyncIterator[CacheDelta]:
-        """Deltas until close(): the first at once with every row (reset), then at most one per
-        `min_interval` for row changes and for state, error or sync-time changes. One consumer."""
-        last_yield = -1e9
-        while not self._closed:
-            await self._wake.wait()
-            if self._closed:
-                return
-            if self._delivered is not None:
-                await asyncio.sleep(max(last_yield + min_interval - time.monotonic(),
-                                        min(SETTLE, min_interval)))
-            self._wake.clear()
-            delta = self._take()
-            if delta is not None:
-                last_yield = time.monotonic()
-                yield delta
-
-    def _take(self) -> CacheDelta | None:
-        cache = self.cache
-        status = (cache.state, cache.error, cache.synced_at, cache.loaded)
-        upserted: list[CachedRow] = []
-        deleted: list[str] = []
-        reset = self._reset
-        if reset:
-            upserted = list(cache.rows.values())
-        elif self._dirty:
-            rows = cache.rows
-            for key in self._dirty:
-                row = rows.get(key)
-                if row is None:
-                    deleted.append(key)  # may be a row this consumer never saw: ignore it
-                else:
-                    upserted.append(row)
-        elif status == self._delivered:
-            return None
-        self._reset = False
-        self._dirty = set()
-        self._delivered = status
-        return CacheDelta(reset, cache.columns, upserted, deleted, cache.version, *status)
 
 
 class WatchCache:
@@ -162,6 +108,9 @@ class WatchCache:
         self._gone_streak = 0  # 410s in a row without a watch making progress in between
         self._answered_at = time.time()  # wall clock of the last answer: "not answering since"
         self._watch_scope: asyncio.Timeout | None = None  # cut short to force a relist
+
+    def unsubscribe(self, subscription: Subscription) -> None:
+        self._subscriptions.discard(subscription)
 
     def subscribe(self) -> Subscription:
         """A new consumer; its first delta carries every current row. Close it when done."""
@@ -214,7 +163,8 @@ class WatchCache:
     async def _attempt(self) -> float:
         """List if needed, then watch until the stream ends: seconds to wait before the next."""
         self._watch_opened_at = None
-        gone, error, listing = False, None, False
+        error: KstuiError | None = None
+        gone, listing = False, False
         try:
             if self._need_list:
                 listing, self._need_list = True, False
@@ -295,16 +245,15 @@ class WatchCache:
         async for page in pages_in_time(pages, self.list_timeout, lambda: self._answered_at):
             self._answered_at = time.time()
             if reshaped is None:
-                columns = columns_of(page)
+                columns = table_columns(page)
                 reshaped = columns != self.columns
                 if reshaped:
                     self.columns = columns
                     for subscription in self._subscriptions:
-                        subscription._reset = True
-                        subscription._dirty.clear()
+                        subscription.reshaped()
             with gc_paused():
                 for table_row in table_rows(page):
-                    row = row_of(table_row)
+                    row = cached_row(table_row)
                     seen.add(row.key)
                     old = self.rows.get(row.key)
                     # Same resourceVersion, same object: keep the row, the table repaints nothing.
@@ -396,7 +345,7 @@ class WatchCache:
         resource_version = str((obj.get("metadata") or {}).get("resourceVersion") or "")
         if kind != "BOOKMARK":
             for table_row in table_rows(obj):
-                row = row_of(table_row)
+                row = cached_row(table_row)
                 if kind == "DELETED":
                     self._delete(row.key)
                 else:
@@ -423,12 +372,11 @@ class WatchCache:
     def _changed(self, key: str) -> None:
         self.version += 1
         for subscription in self._subscriptions:
-            if not subscription._reset:
-                subscription._dirty.add(key)
+            subscription.changed(key)
 
     def _notify(self) -> None:
         for subscription in self._subscriptions:
-            subscription._wake.set()
+            subscription.wake()
 
     def _set_status(self, state: CacheState, error: KstuiError | None) -> None:
         if state is not self.state or error is not self.error:

@@ -1,6 +1,5 @@
-"""What a WatchCache holds and hands out: columns, rows (only what a table shows, interned, so
-10k pods cost a few MiB), deltas and states; and the projection of server-side Table rows to
-them. No IO."""
+"""The rows a WatchCache keeps and the deltas it hands out, and how server-side Table pages
+are decoded into them (cells interned, the collector paused around bulk decoding)."""
 
 from __future__ import annotations
 
@@ -79,7 +78,7 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def cell(value: Any) -> str:
+def intern_cell(value: Any) -> str:
     # Interned: "Running", "1/1", node and image names repeat across thousands of rows.
     if value is None:
         return ""
@@ -109,7 +108,7 @@ def table_rows(obj: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
-def columns_of(table: dict[str, Any]) -> tuple[TableColumn, ...]:
+def table_columns(table: dict[str, Any]) -> tuple[TableColumn, ...]:
     definitions = (
         table.get("columnDefinitions") if table.get("kind") == "Table" else _FALLBACK_COLUMNS
     )
@@ -125,9 +124,9 @@ def columns_of(table: dict[str, Any]) -> tuple[TableColumn, ...]:
     )
 
 
-def row_of(table_row: dict[str, Any]) -> CachedRow:
+def cached_row(table_row: dict[str, Any]) -> CachedRow:
     meta = (table_row.get("object") or {}).get("metadata") or {}
-    cells = tuple(map(cell, table_row.get("cells") or ()))
+    cells = tuple(map(intern_cell, table_row.get("cells") or ()))
     name = meta.get("name") or (cells[0] if cells else "")
     if cells and cells[0] == name:
         name = cells[0]  # one string for both

@@ -1,7 +1,8 @@
 """The credentials of one kubeconfig context (`KubeConnection`): token, token file, basic auth,
-client certificate, CA and proxy through the `kubernetes` package's loader, and exec plugins
-(exec_credentials.py). The loader is imported lazily, because importing it costs 250 ms at
-startup. As kubectl, no credential is ever sent over plain http."""
+client certificate, CA and proxy through the `kubernetes` package's loader (its TLS contexts
+in tls_contexts.py), and exec plugins (exec_credentials.py). The loader is imported lazily,
+because importing it costs 250 ms at startup. As kubectl, no credential is ever sent over
+plain http."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from kstui.backends.exec_credentials import (
     bad_character,
 )
 from kstui.backends.kubeconfig import ContextInfo, Entry, KubeConfig
+from kstui.backends.tls_contexts import load_client_pem, origin_of, tls_context, unverified_context
 
 TOKEN_FILE_PERIOD = 60.0
 """Seconds between re-reads of a tokenFile, as client-go's cached file token source."""
@@ -80,7 +82,7 @@ class KubeConnection:
             return
         cluster_body = _resolved(cluster.body, cluster.source, _CLUSTER_FILES)
         cluster_body["server"] = self.server  # the loader reads the CA for "https..." only
-        self.ca_origin = _ca_origin(info, cluster_body, cluster.source)
+        self.ca_origin = _caorigin_of(info, cluster_body, cluster.source)
         user_body = _resolved(user.body, user.source, _USER_FILES) if user else {}
         static_auth = any(user_body.get(k) for k in ("auth-provider", "token", "tokenFile"))
         if user is not None and user_body.get("exec") and not static_auth:
@@ -114,9 +116,9 @@ class KubeConnection:
         self._cert_pem = credential.cert_pem
         if credential.cert_pem:
             if not isinstance(self.verify, ssl.SSLContext):
-                self.verify = _unverified_context()
+                self.verify = unverified_context()
             # Loaded into the context KubeClient already holds: new connections present it.
-            _load_client_pem(self.verify, credential, self._exec.where if self._exec else "")
+            load_client_pem(self.verify, credential, self._exec.where if self._exec else "")
         if before == (self._authorization, self._cert_pem):
             return False
         self._generation += 1
@@ -200,7 +202,7 @@ def _server_url(info: ContextInfo, cluster: Entry, user: Entry | None) -> str:
                           f"write server: https://{server} in {cluster.source}")
 
 
-def _ca_origin(info: ContextInfo, cluster_body: dict[str, Any], source: Path) -> str:
+def _caorigin_of(info: ContextInfo, cluster_body: dict[str, Any], source: Path) -> str:
     if cluster_body.get("certificate-authority-data"):
         return f'certificate-authority-data of cluster "{info.cluster}" in {source}'
     if cluster_body.get("certificate-authority"):
@@ -245,12 +247,6 @@ def _auth_method(user_body: dict[str, Any]) -> str:
     return "none"
 
 
-def _origin(body: dict[str, Any], key: str, source: Path) -> str:
-    if body.get(f"{key}-data"):
-        return f"{key}-data in {source}"
-    return f"{key} {body.get(key)} (set in {source})"
-
-
 def _check_files(info: ContextInfo, kind: str, entry: Entry | None, body: dict[str, Any],
                  keys: tuple[str, ...]) -> None:
     """kubectl's checks, done before the loader so the message names the field and file."""
@@ -272,7 +268,7 @@ def _check_files(info: ContextInfo, kind: str, entry: Entry | None, body: dict[s
                                       ) from exc
         elif body.get(key) and not os.path.isfile(body[key]):
             raise KubeconfigError(f"{key} of {what} does not exist",
-                                  _origin(body, key, entry.source),
+                                  origin_of(body, key, entry.source),
                                   f"fix the path in {entry.source} (relative paths are "
                                   "relative to that file)")
 
@@ -310,74 +306,6 @@ def _load_static(info: ContextInfo, cluster: Entry, cluster_body: dict[str, Any]
                                   f"{type(exc).__name__}: {exc}",
                                   f'check user "{info.user}" and cluster "{info.cluster}" in '
                                   f"{user.source if user else cluster.source}") from exc
-        verify = _tls_context(info, cluster, cluster_body, user, user_body, configuration)
+        verify = tls_context(info, cluster, cluster_body, user, user_body, configuration)
     authorization = str(configuration.api_key.get("BearerToken") or "").strip()
     return verify, authorization
-
-
-def _tls_context(info: ContextInfo, cluster: Entry, cluster_body: dict[str, Any],
-                 user: Entry | None, user_body: dict[str, Any],
-                 configuration: Any) -> ssl.SSLContext | bool:
-    """An SSLContext with the CA and the client certificate (httpx 0.28 ignores `cert=` when
-    `verify` is given, so the certificate goes into the context)."""
-    ca_file, cert_file, key_file = (configuration.ssl_ca_cert, configuration.cert_file,
-                                    configuration.key_file)
-    insecure = not configuration.verify_ssl
-    where = f'context "{info.name}"'
-    if insecure and ca_file:
-        raise KubeconfigError(f'cluster "{info.cluster}" sets both a certificate authority and '
-                              f"insecure-skip-tls-verify ({where})",
-                              "kubectl refuses a root certificate with the insecure flag "
-                              f"(both set in {cluster.source})",
-                              f"remove insecure-skip-tls-verify in {cluster.source}")
-    if bool(cert_file) != bool(key_file):
-        have, missing = ("client-certificate", "client-key") if cert_file else \
-            ("client-key", "client-certificate")
-        raise KubeconfigError(f'user "{info.user}" has a {have} but no {missing} ({where})',
-                              f"in {user.source if user else cluster.source}",
-                              f"add {missing} (or {missing}-data) next to {have}")
-    if insecure and not cert_file:
-        return False
-    try:
-        context = _unverified_context() if insecure else ssl.create_default_context(cafile=ca_file)
-    except (ssl.SSLError, OSError) as exc:
-        raise KubeconfigError(f'certificate authority of cluster "{info.cluster}" cannot be '
-                              f"loaded ({where})",
-                              f"{_origin(cluster_body, 'certificate-authority', cluster.source)}:"
-                              f" {exc}",
-                              "point certificate-authority(-data) at the cluster's CA "
-                              "certificate in PEM form") from exc
-    if cert_file:
-        try:
-            context.load_cert_chain(cert_file, key_file)
-        except (ssl.SSLError, OSError) as exc:
-            source = user.source if user else cluster.source
-            raise KubeconfigError(f'client certificate of user "{info.user}" cannot be loaded '
-                                  f"({where})",
-                                  f"{_origin(user_body, 'client-certificate', source)}: {exc}",
-                                  "client-certificate and client-key must be a matching PEM "
-                                  "certificate and private key") from exc
-    return context
-
-
-def _unverified_context() -> ssl.SSLContext:
-    context = ssl.create_default_context()
-    context.check_hostname = False
-    context.verify_mode = ssl.CERT_NONE
-    return context
-
-
-def _load_client_pem(context: ssl.SSLContext, credential: ExecCredential, where: str) -> None:
-    """ssl loads certificates from files only: a private directory, removed at once."""
-    import tempfile
-
-    with tempfile.TemporaryDirectory(prefix="kstui-exec-") as scratch:
-        cert, key = Path(scratch) / "tls.crt", Path(scratch) / "tls.key"
-        cert.write_text(credential.cert_pem)
-        key.write_text(credential.key_pem)
-        try:
-            context.load_cert_chain(cert, key)
-        except ssl.SSLError as exc:
-            raise KubeconfigError(f"{where} returned an unusable client certificate", str(exc),
-                                  "clientCertificateData and clientKeyData must be a matching "
-                                  "PEM certificate and key") from exc

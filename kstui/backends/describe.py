@@ -1,114 +1,42 @@
-"""Text views of one object: YAML like `kubectl get -o yaml`, a kubectl-describe-like summary,
-and a YAML diff. Pure functions: no IO, no UI toolkit; `now` is passed in.
+"""Text views of one object: a kubectl-describe-like summary here; YAML like
+`kubectl get -o yaml` and a YAML diff in object_yaml.py (re-exported). Pure functions: no IO,
+no UI toolkit; `now` is passed in.
 
 Secret values never leave here unmasked unless the caller asks with `reveal_secrets=True`.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import difflib
-import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-import yaml
-
+from kstui.backends.describe_tree import MAX_TREE_VALUE_LENGTH, shorten, tree
+from kstui.backends.object_yaml import (
+    LAST_APPLIED,
+    hidden,
+    is_secret,
+    mask_secret,
+    secret_value_size,
+    to_yaml,
+    yaml_diff,
+)
 from kstui.model import age_of, parse_timestamp
 
-LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
+__all__ = [
+    "LAST_APPLIED",
+    "MAX_TREE_LINES",
+    "describe",
+    "hidden",
+    "is_secret",
+    "mask_secret",
+    "secret_value_size",
+    "to_yaml",
+    "yaml_diff",
+]
+
 MAX_ANNOTATION_LENGTH = 140
 """kubectl describe cuts annotation values here too."""
 MAX_TREE_LINES = 300
-MAX_TREE_VALUE_LENGTH = 200
-
-_Dumper: type[yaml.SafeDumper] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
-
-
-class _KubeDumper(_Dumper):  # type: ignore[misc,valid-type]
-    """Block style, kubectl-like: multi-line strings as `|` literals."""
-
-
-def _represent_text(dumper: yaml.SafeDumper, text: str) -> yaml.ScalarNode:
-    style = "|" if "\n" in text else None
-    return dumper.represent_scalar("tag:yaml.org,2002:str", text, style=style)
-
-
-_KubeDumper.add_representer(str, _represent_text)
-
-
-# ---------------------------------------------------------------------------- YAML
-
-
-def to_yaml(obj: Mapping[str, Any], *, reveal_secrets: bool = False,
-            drop_managed_fields: bool = True) -> str:
-    """The object as block YAML, keys in their original order. `metadata.managedFields` is
-    dropped unless asked; a Secret's values (and its last-applied annotation) are masked."""
-    shown = _without_managed_fields(obj) if drop_managed_fields else obj
-    if is_secret(obj) and not reveal_secrets:
-        shown = mask_secret(shown)
-    text: str = yaml.dump(dict(shown), Dumper=_KubeDumper, sort_keys=False,
-                          default_flow_style=False, allow_unicode=True, width=1_000_000)
-    return text
-
-
-def yaml_diff(before: Mapping[str, Any], after: Mapping[str, Any], *,
-              before_label: str = "before", after_label: str = "after",
-              reveal_secrets: bool = False) -> str:
-    """A unified diff of the two YAML renderings ("" when they are the same). Secret values
-    stay masked unless asked, so only a change of a value's length shows for them."""
-    lines = difflib.unified_diff(
-        to_yaml(before, reveal_secrets=reveal_secrets).splitlines(keepends=True),
-        to_yaml(after, reveal_secrets=reveal_secrets).splitlines(keepends=True),
-        fromfile=before_label, tofile=after_label)
-    return "".join(lines)
-
-
-def is_secret(obj: Mapping[str, Any]) -> bool:
-    # Items of a list answer may lack apiVersion; mask rather than leak.
-    return obj.get("kind") == "Secret" and obj.get("apiVersion", "v1") in ("v1", "", None)
-
-
-def hidden(size: int) -> str:
-    return f"<hidden: {size} bytes>"
-
-
-def secret_value_size(encoded: Any) -> int:
-    """Bytes of one `data` value once base64-decoded (of the text itself if not base64)."""
-    if not isinstance(encoded, str):
-        return 0
-    try:
-        return len(base64.b64decode(encoded, validate=True))
-    except (binascii.Error, ValueError):
-        return len(encoded.encode())
-
-
-def mask_secret(secret: Mapping[str, Any]) -> dict[str, Any]:
-    """A copy of a Secret with `data`, `stringData` and the last-applied annotation masked."""
-    masked = dict(secret)
-    if isinstance(secret.get("data"), Mapping):
-        masked["data"] = {key: hidden(secret_value_size(value))
-                          for key, value in secret["data"].items()}
-    if isinstance(secret.get("stringData"), Mapping):
-        masked["stringData"] = {key: hidden(len(str(value or "").encode()))
-                                for key, value in secret["stringData"].items()}
-    metadata = secret.get("metadata")
-    if isinstance(metadata, Mapping):
-        annotations = metadata.get("annotations")
-        if isinstance(annotations, Mapping) and LAST_APPLIED in annotations:
-            applied = str(annotations[LAST_APPLIED] or "")
-            masked["metadata"] = {**metadata, "annotations": {
-                **annotations, LAST_APPLIED: hidden(len(applied.encode()))}}
-    return masked
-
-
-def _without_managed_fields(obj: Mapping[str, Any]) -> Mapping[str, Any]:
-    metadata = obj.get("metadata")
-    if not isinstance(metadata, Mapping) or "managedFields" not in metadata:
-        return obj
-    return {**obj, "metadata": {k: v for k, v in metadata.items() if k != "managedFields"}}
-
 
 # ---------------------------------------------------------------------------- describe
 
@@ -230,14 +158,9 @@ def _annotations(annotations: Any) -> str:
     if not isinstance(annotations, Mapping):
         return "<none>"
     # kubectl leaves out last-applied-configuration: it is the whole object again.
-    shown = {key: _shorten(str(value), MAX_ANNOTATION_LENGTH)
+    shown = {key: shorten(str(value), MAX_ANNOTATION_LENGTH)
              for key, value in annotations.items() if key != LAST_APPLIED}
     return _pairs(shown, ": ")
-
-
-def _shorten(value: str, limit: int) -> str:
-    flat = " ".join(value.split()) if "\n" in value else value
-    return flat if len(flat) <= limit else flat[:limit] + "..."
 
 
 def _controller(owners: Sequence[Mapping[str, Any]]) -> str:
@@ -291,7 +214,7 @@ def _container(text: _Text, container: Mapping[str, Any], status: Mapping[str, A
                                      ("exitCode", "Exit Code"), ("startedAt", "Started"),
                                      ("finishedAt", "Finished")):
                     if (details or {}).get(field) not in (None, ""):
-                        text.field(shown, _shorten(str(details[field]), MAX_TREE_VALUE_LENGTH),
+                        text.field(shown, shorten(str(details[field]), MAX_TREE_VALUE_LENGTH),
                                    indent + 2)
         text.field("Ready", str(bool(status.get("ready"))), indent)
         text.field("Restart Count", status.get("restartCount", 0), indent)
@@ -360,7 +283,7 @@ def _describe_secret(text: _Text, secret: Mapping[str, Any]) -> None:
 
 
 def _describe_generic(text: _Text, obj: Mapping[str, Any]) -> None:
-    rows = list(_tree({k: v for k, v in obj.items()
+    rows = list(tree({k: v for k, v in obj.items()
                        if k not in ("apiVersion", "kind", "metadata")}, 0))
     for indent, label, value in rows[:MAX_TREE_LINES]:
         if value is None:
@@ -371,55 +294,6 @@ def _describe_generic(text: _Text, obj: Mapping[str, Any]) -> None:
             text.field(label, value, indent)
     if len(rows) > MAX_TREE_LINES:
         text.line(f"... {len(rows) - MAX_TREE_LINES} more lines: see the YAML view")
-
-
-def _tree(value: Mapping[str, Any], indent: int, verbatim: bool = False,
-          ) -> Iterator[tuple[int, str, str | None]]:
-    """(indent, label, value) rows: value None for a heading, label "" for a list scalar.
-    Field names are spelled out as kubectl does for custom resources ("Display Name");
-    keys of label-like maps are data and stay as they are."""
-    for key, item in value.items():
-        label = str(key) if verbatim else _spell_out(str(key))
-        if isinstance(item, Mapping) and item:
-            keep = str(key) in _DATA_MAPS and not any(
-                isinstance(v, Mapping | list) for v in item.values())
-            yield indent, label, None
-            yield from _tree(item, indent + 2, keep)
-        elif isinstance(item, list) and item:
-            yield indent, label, None
-            for element in item:
-                if isinstance(element, Mapping) and element:
-                    # The first field carries the item's "- ", the rest line up under it.
-                    first, *rest = _tree(element, indent + 4)
-                    yield indent + 2, f"- {first[1]}", first[2]
-                    yield from rest
-                else:
-                    yield indent + 2, "", _scalar(element)
-        else:
-            yield indent, label, _scalar(item)
-
-
-_DATA_MAPS = frozenset({"labels", "matchLabels", "annotations", "nodeSelector", "data",
-                        "binaryData", "selector", "parameters", "values", "capacity",
-                        "allocatable", "limits", "requests", "hard", "used"})
-
-
-def _scalar(value: Any) -> str:
-    if isinstance(value, bool):
-        return str(value).lower()
-    if value is None or value == {} or value == []:
-        return "<none>"
-    return _shorten(str(value), MAX_TREE_VALUE_LENGTH)
-
-
-_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
-_IDENTIFIER = re.compile(r"^[a-z][A-Za-z0-9]*$")
-
-
-def _spell_out(key: str) -> str:
-    if not _IDENTIFIER.match(key):
-        return key  # "app.kubernetes.io/name", "disable_concurrent": data, not field names
-    return " ".join(part[:1].upper() + part[1:] for part in _CAMEL.split(key))
 
 
 def _describe_events(text: _Text, events: Iterable[Mapping[str, Any]], now: float) -> None:

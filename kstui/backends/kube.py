@@ -1,19 +1,17 @@
-"""KubeClient: the Kubernetes API over httpx, async, with typed errors from Status bodies."""
+"""KubeClient: the Kubernetes API over httpx, async, with typed errors from Status bodies
+(kube_wire.py: what it sends and how failures become errors)."""
 
 from __future__ import annotations
 
-import gc
 import json
-import ssl
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
-from typing import Any, Literal, Protocol
+from typing import Any, Literal
 
 import httpx
 import orjson
 
 from kstui.backends import write_outcome
-from kstui.backends.connect_errors import proxy_failure, tls_failure
 from kstui.backends.errors import (
     ApiError,
     Gone,
@@ -23,48 +21,18 @@ from kstui.backends.errors import (
     Unreachable,
     api_error,
 )
-
-PatchType = Literal["merge", "json", "strategic", "apply"]
-
-PATCH_CONTENT_TYPES: dict[str, str] = {
-    "merge": "application/merge-patch+json",
-    "json": "application/json-patch+json",
-    "strategic": "application/strategic-merge-patch+json",
-    "apply": "application/apply-patch+yaml",
-}
-
-TABLE_ACCEPT = "application/json;as=Table;v=v1;g=meta.k8s.io,application/json"
-FIELD_MANAGER = "kstui"
-
-
-class Connection(Protocol):
-    """What KubeClient needs from a kubeconfig context (see kubeconfig.py)."""
-
-    context_name: str
-    server: str
-    """Base URL, e.g. https://10.0.0.1:6443 (no trailing slash)."""
-    verify: ssl.SSLContext | bool
-    """An SSLContext carrying CA and client certificate, or False for insecure-skip-tls-verify."""
-    proxy: str | None
-
-    async def auth_headers(self) -> dict[str, str]:
-        """Authorization headers, refreshing expired exec/token-file credentials first."""
-        ...
-
-    async def refresh(self) -> bool:
-        """Called after a 401: fetch fresh credentials; True if they changed (worth a retry)."""
-        ...
-
-
-def _decode(content: bytes) -> Any:
-    """orjson with GC paused: decoding a big list allocates millions of objects at once."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        return orjson.loads(content)
-    finally:
-        if enabled:
-            gc.enable()
+from kstui.backends.kube_wire import (
+    FIELD_MANAGER,
+    PATCH_CONTENT_TYPES,
+    TABLE_ACCEPT,
+    Connection,
+    PatchType,
+    decode,
+    raise_for,
+    unreachable,
+    what,
+    write_params,
+)
 
 
 class KubeClient:
@@ -90,36 +58,14 @@ class KubeClient:
     # ------------------------------------------------------------------ plumbing
 
     def _what(self, method: str, path: str) -> str:
-        return f"{method} {path} on {self.connection.context_name}"
+        return what(self.connection, method, path)
 
     def _unreachable(self, method: str, path: str, exc: Exception) -> Unreachable:
-        server = self.connection.server
-        named = tls_failure(self.connection, exc) or proxy_failure(self.connection, exc)
-        if named is not None:
-            return named
-        if isinstance(exc, httpx.TimeoutException):
-            return Unreachable(f"{server} did not answer in time "
-                               f"(context {self.connection.context_name})",
-                               f"{self._what(method, path)}: {type(exc).__name__}",
-                               "check the network or VPN, then retry")
-        return Unreachable(f"cannot reach {server} (context {self.connection.context_name})",
-                           f"{type(exc).__name__}: {exc}",
-                           "check that the cluster is running and the server address is right")
+        return unreachable(self.connection, method, path, exc)
 
     def _raise_for(self, method: str, path: str, response: httpx.Response,
                    content: bytes) -> None:
-        body: Any = None
-        try:
-            body = orjson.loads(content) if content else None
-        except orjson.JSONDecodeError:
-            body = {"message": content[:500].decode(errors="replace")}
-        retry_after = None
-        if response.status_code == 429:
-            try:
-                retry_after = float(response.headers.get("Retry-After", "1"))
-            except ValueError:
-                retry_after = 1.0
-        raise api_error(response.status_code, body, self._what(method, path), retry_after)
+        raise_for(self.connection, method, path, response, content)
 
     @asynccontextmanager
     async def _open(self, method: str, path: str, *, params: Mapping[str, Any] | None = None,
@@ -181,7 +127,7 @@ class KubeClient:
         if not data:
             return None
         try:
-            return _decode(data)
+            return decode(data)
         except orjson.JSONDecodeError:
             return data.decode(errors="replace")
 
@@ -284,14 +230,14 @@ class KubeClient:
                 raise self._unreachable("WATCH", path, exc) from exc
 
     async def create(self, path: str, body: dict[str, Any], *, dry_run: bool = False) -> Any:
-        return await self.request("POST", path, params=_write_params(dry_run), body=body)
+        return await self.request("POST", path, params=write_params(dry_run), body=body)
 
     async def replace(self, path: str, body: dict[str, Any], *, dry_run: bool = False) -> Any:
-        return await self.request("PUT", path, params=_write_params(dry_run), body=body)
+        return await self.request("PUT", path, params=write_params(dry_run), body=body)
 
     async def patch(self, path: str, patch: Any, patch_type: PatchType = "merge", *,
                     dry_run: bool = False, force: bool = False) -> Any:
-        params = _write_params(dry_run)
+        params = write_params(dry_run)
         if patch_type == "apply":
             params["fieldManager"] = FIELD_MANAGER
             if force:
@@ -358,13 +304,6 @@ class KubeClient:
         return bool(status.get("allowed")), str(status.get("reason") or "")
 
 
-def _write_params(dry_run: bool) -> dict[str, Any]:
-    params: dict[str, Any] = {"fieldManager": FIELD_MANAGER}
-    if dry_run:
-        params["dryRun"] = "All"
-    return params
-
-
 __all__ = [
     "TABLE_ACCEPT",
     "ApiError",
@@ -372,5 +311,6 @@ __all__ = [
     "Gone",
     "KstuiError",
     "KubeClient",
+    "PatchType",
     "Unauthorized",
 ]

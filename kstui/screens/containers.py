@@ -79,7 +79,7 @@ class ContainersScreen(Screen[None]):
             except KstuiError as error:
                 self.query_one("#crumbs", Static).update(f"{self.crumb} › {error.title}")
                 continue
-            self.query_one(ResourceTable).apply(container_rows(self.pod), reset=True)
+            self.query_one(ResourceTable).sync(container_rows(self.pod))
 
     @on(ResourceTable.RowChosen)
     def _chosen(self, event: ResourceTable.RowChosen) -> None:

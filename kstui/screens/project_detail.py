@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from typing import Any
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -14,7 +13,6 @@ from textual.widgets import Static
 
 from kstui.backends.errors import KstuiError
 from kstui.backends.identities import Access
-from kstui.backends.rows import Projection, project, projection
 from kstui.backends.tenancy import Member, ProjectSummary, QuotaLine
 from kstui.backends.workspaces import WorkspaceService
 from kstui.model import Column, Row, Tone
@@ -22,6 +20,7 @@ from kstui.screens.confirm import ConfirmModal
 from kstui.screens.env import ScreenEnv
 from kstui.screens.identity_line import CSS as CLUSTERS_CSS
 from kstui.screens.identity_line import cluster_cell, cluster_line, show_clusters
+from kstui.screens.live_list import LiveList
 from kstui.screens.resources import Target
 from kstui.screens.tenancy import TenancyScreen, or_error
 from kstui.screens.workspace_forms import MemberModal, QuotaModal
@@ -37,18 +36,12 @@ WORKLOADS = ("deployments", "statefulsets")
 PROBLEM_TONES = frozenset({Tone.ERROR, Tone.WARN})
 
 
-@dataclass(slots=True)
-class Tally:
-    """Rows of one live list and how many of them look wrong."""
-
-    tones: dict[str, Tone]
-    loaded: bool = False
-
-    def text(self, noun: str, problem_word: str) -> str:
-        if not self.loaded:
-            return f"{noun} …"
-        bad = sum(tone in PROBLEM_TONES for tone in self.tones.values())
-        return f"{noun} {len(self.tones)}" + (f" ({bad} {problem_word})" if bad else "")
+def tally(live: LiveList, noun: str, problem_word: str) -> str:
+    """How many rows one live list has and how many of them look wrong."""
+    if not live.loaded:
+        return f"{noun} …"
+    bad = sum(tone in PROBLEM_TONES for tone in live.tones.values())
+    return f"{noun} {len(live.tones)}" + (f" ({bad} {problem_word})" if bad else "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,9 +81,11 @@ class ProjectDetailScreen(TenancyScreen):
         self.backend = self.session.backend(project.context)
         self.members: dict[str, Member] = {}
         self.quota: tuple[QuotaLine, ...] = ()
-        self.pod_names: dict[str, str] = {}
-        """Pod row key → pod name (what the browser is focused on)."""
-        self.tallies: dict[str, Tally] = {name: Tally({}) for name in ("pods", *WORKLOADS)}
+        self.lives = {"pods": LiveList(coalesce_seconds=0.1, hint=False, on_delta=self._counted,
+                                       empty=lambda: f"no pods in {project.name}")}
+        """Pods (shown and counted) and workloads (counted only), live from the watch cache."""
+        for resource in WORKLOADS:
+            self.lives[resource] = LiveList(coalesce_seconds=0.2, on_delta=self._counted)
         self.refused: KstuiError | None = None
         """Why this project's context may not serve the session (another user's)."""
         self.cleared = False
@@ -171,68 +166,37 @@ class ProjectDetailScreen(TenancyScreen):
     @work(exclusive=True, group="watch-pods", exit_on_error=False)
     async def watch_pods(self) -> None:
         """The project's pods through the shared watch cache, as the browser shows them."""
-        table = self.query_one("#pods-table", ResourceTable)
-        tally = self.tallies["pods"]
+        live = self.lives["pods"]
+        live.table = self.query_one("#pods-table", ResourceTable)
         try:
             path = await self._subscribe_path("pods")
         except KstuiError as error:
-            table.set_empty_message(error.title)
+            live.failed(error)
             return
-        view: Projection | None = None
         assert self.backend.caches is not None
-        async with self.backend.caches.subscribe(path) as subscription:
-            async for delta in subscription.changes(0.1):
-                if view is None or delta.reset:
-                    view = projection(delta.columns)
-                    table.set_columns(view.columns)
-                    self.pod_names, tally.tones = {}, {}
-                cached_rows: list[Any] = delta.upserted  # CachedRows, read as TableRowLike
-                rows = project(cached_rows, view)
-                for cached, row in zip(cached_rows, rows, strict=True):
-                    self.pod_names[row.key] = cached.name
-                    tally.tones[row.key] = row.tone
-                for key in delta.deleted:
-                    self.pod_names.pop(key, None)
-                    tally.tones.pop(key, None)
-                table.apply(rows, delta.deleted, reset=delta.reset)
-                tally.loaded = tally.loaded or delta.loaded
-                if delta.loaded and not table.row_count:
-                    table.set_empty_message(f"no pods in {self.project.name}")
-                if delta.error is not None and not table.row_count:
-                    table.set_empty_message(delta.error.title)
-                self._show_workloads()
+        await live.follow(self.backend.caches, path)
 
     @work(group="watch-workloads", exit_on_error=False)
     async def watch_workloads(self, resource: str) -> None:
         """Counts only: how many deployments/statefulsets and how many are not ready."""
-        tally = self.tallies[resource]
         try:
             path = await self._subscribe_path(resource)
         except KstuiError:
             return
         assert self.backend.caches is not None
-        async with self.backend.caches.subscribe(path) as subscription:
-            view: Projection | None = None
-            async for delta in subscription.changes(0.2):
-                if view is None or delta.reset:
-                    view = projection(delta.columns)
-                    tally.tones = {}
-                cached_rows: list[Any] = delta.upserted
-                for row in project(cached_rows, view):
-                    tally.tones[row.key] = row.tone
-                for key in delta.deleted:
-                    tally.tones.pop(key, None)
-                tally.loaded = tally.loaded or delta.loaded
-                self._show_workloads()
+        await self.lives[resource].follow(self.backend.caches, path)
 
     def _show_workloads(self) -> None:
         if self.refused is not None:
             return
-        tallies = self.tallies
+        lives = self.lives
         self.query_one("#workloads", Static).update(" · ".join((
-            tallies["pods"].text("pods", "with problems"),
-            tallies["deployments"].text("deployments", "not ready"),
-            tallies["statefulsets"].text("statefulsets", "not ready"))))
+            tally(lives["pods"], "pods", "with problems"),
+            tally(lives["deployments"], "deployments", "not ready"),
+            tally(lives["statefulsets"], "statefulsets", "not ready"))))
+
+    def _counted(self, _delta: object) -> None:
+        self._show_workloads()
 
     # ------------------------------------------------------------------ members and quota
 
@@ -253,8 +217,7 @@ class ProjectDetailScreen(TenancyScreen):
                 table.set_empty_message(data.members.title)
         else:
             self.members = {m.binding or m.user: m for m in data.members}
-            table.apply([Row(key, (m.user, m.role)) for key, m in self.members.items()],
-                        reset=True)
+            table.sync([Row(key, (m.user, m.role)) for key, m in self.members.items()])
             table.set_empty_message("no members: a adds one")
         bars = self.query_one(QuotaBars)
         if isinstance(data.quota, KstuiError):
@@ -292,7 +255,7 @@ class ProjectDetailScreen(TenancyScreen):
         if not self._may_browse():
             return
         self.open_resources(Target("pods", self.project.name, self.project.context,
-                                   focus=self.pod_names.get(event.key, ""),
+                                   focus=self.lives["pods"].names.get(event.key, ("", ""))[1],
                                    crumb=f"{self.project.workspace} › {self.project.name}"))
 
     @on(ResourceTable.RowChosen, "#members-table")

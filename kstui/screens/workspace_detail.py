@@ -157,7 +157,7 @@ class WorkspaceDetailScreen(TenancyScreen):
                 projects_table.set_empty_message(data.projects.title)
         else:
             self.projects = {f"{p.context}/{p.name}": p for p in data.projects}
-            projects_table.apply([project_row(p) for p in data.projects], reset=True)
+            projects_table.sync([project_row(p) for p in data.projects])
             projects_table.set_empty_message("no projects: p creates one")
         members_table = self.query_one("#members-table", ResourceTable)
         if isinstance(data.members, KstuiError):
@@ -166,7 +166,7 @@ class WorkspaceDetailScreen(TenancyScreen):
                 members_table.set_empty_message(data.members.title)
         else:
             self.members = {member_row(m).key: m for m in data.members}
-            members_table.apply([member_row(m) for m in data.members], reset=True)
+            members_table.sync([member_row(m) for m in data.members])
             members_table.set_empty_message("no members")
         bars = self.query_one(QuotaBars)
         if isinstance(data.quota, KstuiError):

@@ -113,7 +113,7 @@ class WorkspacesScreen(TenancyScreen):
         self.workspaces = {summary.name: summary for summary in data.workspaces}
         self.links, self.host_link = data.links, data.host
         table = self.query_one(ResourceTable)
-        table.apply([workspace_row(summary) for summary in data.workspaces], reset=True)
+        table.sync([workspace_row(summary) for summary in data.workspaces])
         table.set_empty_message("no workspaces")
         vanilla = data.host is not None and data.host.flavor is Flavor.VANILLA
         self.query_one("#note", Static).set_class(vanilla, "-shown")

@@ -392,3 +392,24 @@ async def test_the_last_column_leaves_room_for_the_vertical_scrollbar() -> None:
         text = line_text(table, 1)
         assert len(text) == 78
         assert text.endswith("m…")
+
+
+async def test_sync_is_a_keyed_diff_not_a_reset() -> None:
+    """A poll's answer replaces the rows by key: unchanged rows stay the same objects (their
+    cached strips are reused), gone rows go, the cursor stays on its row."""
+    seen: list[Message] = []
+    async with mounted(pods(5), seen=seen) as (pilot, table):
+        assert table.move_cursor_to("ns/pod-00003")
+        kept = table.row("ns/pod-00001")
+        await pilot.pause()
+        seen.clear()
+        answer = [pod(f"pod-{i:05d}", restarts=str(i % 13), age_s=i * 7) for i in (0, 1, 3, 4)]
+        answer.append(pod("pod-new"))
+        table.sync(answer)
+        await pilot.pause()
+        assert table.row("ns/pod-00001") is kept
+        assert table.row("ns/pod-00002") is None
+        assert table.row("ns/pod-new") is not None
+        assert table.row_count == 5
+        assert table.cursor_key == "ns/pod-00003"
+        assert not [m for m in seen if isinstance(m, ResourceTable.CursorMoved)]

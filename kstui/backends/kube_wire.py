@@ -1,0 +1,105 @@
+"""What KubeClient (kube.py) puts on the wire and reads back: the Connection it needs, content
+types, JSON decoding with the collector paused, and HTTP failures as typed KstuiErrors."""
+
+from __future__ import annotations
+
+import gc
+import ssl
+from typing import Any, Literal, Protocol
+
+import httpx
+import orjson
+
+from kstui.backends.connect_errors import proxy_failure, tls_failure
+from kstui.backends.errors import Unreachable, api_error
+
+PatchType = Literal["merge", "json", "strategic", "apply"]
+
+PATCH_CONTENT_TYPES: dict[str, str] = {
+    "merge": "application/merge-patch+json",
+    "json": "application/json-patch+json",
+    "strategic": "application/strategic-merge-patch+json",
+    "apply": "application/apply-patch+yaml",
+}
+
+TABLE_ACCEPT = "application/json;as=Table;v=v1;g=meta.k8s.io,application/json"
+FIELD_MANAGER = "kstui"
+
+
+class Connection(Protocol):
+    """What KubeClient needs from a kubeconfig context (see kubeconfig.py)."""
+
+    context_name: str
+    server: str
+    """Base URL, e.g. https://10.0.0.1:6443 (no trailing slash)."""
+    verify: ssl.SSLContext | bool
+    """An SSLContext carrying CA and client certificate, or False for insecure-skip-tls-verify."""
+    proxy: str | None
+
+    async def auth_headers(self) -> dict[str, str]:
+        """Authorization headers, refreshing expired exec/token-file credentials first."""
+        ...
+
+    async def refresh(self) -> bool:
+        """Called after a 401: fetch fresh credentials; True if they changed (worth a retry)."""
+        ...
+
+
+def decode(content: bytes) -> Any:
+    """orjson with GC paused: decoding a big list allocates millions of objects at once."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return orjson.loads(content)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def what(connection: Connection, method: str, path: str) -> str:
+    """A request as messages name it: `GET /api/v1/pods on prod`."""
+    return f"{method} {path} on {connection.context_name}"
+
+
+def unreachable(connection: Connection, method: str, path: str, exc: Exception) -> Unreachable:
+    """No answer at all: TLS, proxy, timeout or connection failure, named for the user."""
+    server = connection.server
+    named = tls_failure(connection, exc) or proxy_failure(connection, exc)
+    if named is not None:
+        return named
+    if isinstance(exc, httpx.TimeoutException):
+        return Unreachable(
+            f"{server} did not answer in time (context {connection.context_name})",
+            f"{what(connection, method, path)}: {type(exc).__name__}",
+            "check the network or VPN, then retry",
+        )
+    return Unreachable(
+        f"cannot reach {server} (context {connection.context_name})",
+        f"{type(exc).__name__}: {exc}",
+        "check that the cluster is running and the server address is right",
+    )
+
+
+def raise_for(
+    connection: Connection, method: str, path: str, response: httpx.Response, content: bytes
+) -> None:
+    """An error answer as a typed KstuiError (its Status body, Retry-After on a 429)."""
+    body: Any = None
+    try:
+        body = orjson.loads(content) if content else None
+    except orjson.JSONDecodeError:
+        body = {"message": content[:500].decode(errors="replace")}
+    retry_after = None
+    if response.status_code == 429:
+        try:
+            retry_after = float(response.headers.get("Retry-After", "1"))
+        except ValueError:
+            retry_after = 1.0
+    raise api_error(response.status_code, body, what(connection, method, path), retry_after)
+
+
+def write_params(dry_run: bool) -> dict[str, Any]:
+    params: dict[str, Any] = {"fieldManager": FIELD_MANAGER}
+    if dry_run:
+        params["dryRun"] = "All"
+    return params

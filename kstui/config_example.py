@@ -1,0 +1,48 @@
+"""A commented example config.yaml: every key, with its default (a test checks its binding ids)."""
+
+EXAMPLE_CONFIG = """\
+# kstui config: ~/.config/kstui/config.yaml (or $XDG_CONFIG_HOME/kstui/config.yaml).
+# Every key is optional; a missing file means the defaults shown here.
+
+# Context and namespace to open at start (default: the kubeconfig's current ones).
+default_context: null
+default_namespace: null
+
+# Colour theme: any Textual theme name.
+theme: textual-dark
+
+# Refuse all writes everywhere (also: KSTUI_READONLY=1), or only on some contexts.
+readonly: false
+readonly_contexts:
+  - prod-*          # glob patterns work
+  - kubesphere-host
+
+# Workspaces spans clusters through the kubeconfig's other contexts, but only those that log
+# in as the same user as the current context (asked of each API server). To also act through
+# contexts of another user, list them (names or globs, e.g. [member]); what they serve shows
+# in warning colour as "member (as admin)".
+other_identities: []
+
+# Remap keys by binding id. Several keys are separated by commas.
+# Keys: letters, digits, enter, escape, tab, space, up, down, pageup, f1..f24, slash,
+# question_mark..., with ctrl+, shift+ or alt+ in front.
+keymap:
+  table.cursor_down: j,down
+  table.cursor_up: k,up
+  resource.delete: ctrl+x
+
+# Command aliases for the command bar.
+aliases:
+  pp: pods -n payments
+  dp: deploy
+
+# Live refresh: repaint at most every coalesce_ms; keep idle watches grace_seconds;
+# list page_size objects per request.
+refresh:
+  coalesce_ms: 100
+  grace_seconds: 30
+  page_size: 500
+
+# Plain output without colours (also: NO_COLOR set to anything).
+no_color: false
+"""

@@ -1,0 +1,169 @@
+"""Where Enter and the read keys lead from a resource list: a namespace or node → its pods,
+a workload or service → its pods, a pod → its containers, anything else → its owner (or its
+description when it has none); `d` describe, `y` yaml, `o` owner, `l` logs. The screen runs
+them in its "read" worker group; a read made stale (esc, another row, the prompt) opens
+nothing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kstui.backends import actions, describe
+from kstui.model import utc_now
+from kstui.screens.logs import LogsScreen
+from kstui.screens.resource_target import ResourceHost, Selection, Target
+from kstui.screens.text_view import TextViewScreen
+
+POD_PARENTS = frozenset(
+    {
+        "deployments",
+        "replicasets",
+        "statefulsets",
+        "daemonsets",
+        "jobs",
+        "services",
+        "replicationcontrollers",
+    }
+)
+
+
+class ResourceRoutes:
+    """The drill-down and read views of one ResourcesScreen (its `host`)."""
+
+    def __init__(self, host: ResourceHost) -> None:
+        self.host = host
+
+    async def drill_down(self) -> None:
+        host = self.host
+        picked = host.selected()
+        if picked is None:
+            return
+        namespace, name, kind = picked.namespace, picked.name, picked.kind
+        crumb, context = host.crumbs(), host.target.context
+        if kind.resource == "namespaces":
+            host.app.push_screen(host.child(Target("pods", name, context, crumb=crumb)))
+            return
+        if kind.resource == "nodes":
+            host.app.push_screen(
+                host.child(
+                    Target(
+                        "pods",
+                        "",
+                        context,
+                        field_selector=f"spec.nodeName={name}",
+                        crumb=f"{crumb} › {name}",
+                    )
+                )
+            )
+            return
+        reading = host.readings.begin(f"opening {picked.label}", picked)
+        try:
+            client = await host.backend.open()
+            obj = await actions.fetch(client, kind, namespace, name)
+            selector = actions.pod_selector(obj) if kind.resource in POD_PARENTS else None
+            events = None
+            if kind.resource != "pods" and not selector and actions.controller_of(obj) is None:
+                events = await actions.events_for(client, obj)
+        finally:
+            current = host.readings.end(reading)
+        if not current:
+            return
+        if kind.resource == "pods":
+            from kstui.screens.containers import ContainersScreen
+
+            host.app.push_screen(ContainersScreen(host.backend, obj, crumb=f"{crumb} › {name}"))
+        elif selector:
+            host.app.push_screen(
+                host.child(
+                    Target("pods", namespace, context, selector=selector, crumb=f"{crumb} › {name}")
+                )
+            )
+        elif events is None:
+            await self.open_owner(obj)
+        else:
+            self.show_description(obj, events)
+
+    async def open_owner(self, obj: dict[str, Any]) -> None:
+        host = self.host
+        owner = actions.controller_of(obj)
+        if owner is None:
+            host.notify("this object has no owner", severity="warning")
+            return
+        api_version, owner_kind, owner_name = owner
+        group = api_version.split("/")[0] if "/" in api_version else ""
+        alias = f"{owner_kind}.{group}" if group else owner_kind
+        meta = obj.get("metadata") or {}
+        host.app.push_screen(
+            host.child(
+                Target(
+                    alias,
+                    meta.get("namespace") or "",
+                    host.target.context,
+                    focus=owner_name,
+                    crumb=f"{host.crumbs()} › {meta.get('name')}",
+                )
+            )
+        )
+
+    def show_description(self, obj: dict[str, Any], events: list[dict[str, Any]]) -> None:
+        host = self.host
+        meta = obj.get("metadata") or {}
+        now = host.frozen_now or utc_now()
+        where = "/".join(p for p in (meta.get("namespace"), meta.get("name")) if p)
+        label = f"{obj.get('kind', '')} {where}"
+        host.app.push_screen(
+            TextViewScreen(
+                f"describe {label} @ {host.context}",
+                lambda _reveal: describe.describe(obj, events, now),
+            )
+        )
+
+    def logs(self) -> None:
+        host = self.host
+        picked = host.selected()
+        if picked is not None:
+            host.app.push_screen(LogsScreen(host.backend, picked.namespace, picked.name, None))
+
+    async def fetch_for_view(
+        self, what: str, picked: Selection, *, events: bool = False
+    ) -> tuple[dict[str, Any], list[dict[str, Any]]] | None:
+        """The object (and its events), or None when the view is no longer wanted."""
+        host = self.host
+        reading = host.readings.begin(f"{what} {picked.label}", picked)
+        try:
+            client = await host.backend.open()
+            obj = await actions.fetch(client, picked.kind, picked.namespace, picked.name)
+            found = await actions.events_for(client, obj) if events else []
+        finally:
+            current = host.readings.end(reading)
+        return (obj, found) if current else None
+
+    async def describe(self) -> None:
+        picked = self.host.selected()
+        got = picked and await self.fetch_for_view("describe", picked, events=True)
+        if got:
+            self.show_description(*got)
+
+    async def yaml(self) -> None:
+        host = self.host
+        picked = host.selected()
+        got = picked and await self.fetch_for_view("yaml", picked)
+        if not picked or not got:
+            return
+        obj = got[0]
+        secret = obj.get("kind") == "Secret"
+        host.app.push_screen(
+            TextViewScreen(
+                f"yaml {picked.label} @ {host.context}"
+                + ("  (values hidden: x reveals)" if secret else ""),
+                lambda reveal: describe.to_yaml(obj, reveal_secrets=reveal),
+                language="yaml",
+                has_secrets=secret,
+            )
+        )
+
+    async def owner(self) -> None:
+        picked = self.host.selected()
+        got = picked and await self.fetch_for_view("owner of", picked)
+        if got:
+            await self.open_owner(got[0])

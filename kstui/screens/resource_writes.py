@@ -1,0 +1,133 @@
+"""The write actions of a resource list: delete, scale, restart and edit, and when each is
+allowed. Reads come before writes as a view's do (scale reads the replicas, edit the object):
+esc, `/` or another row drop a slow read, so no modal opens over keys meant for the prompt.
+Writes are sent in app workers (resource host `send`), so leaving the screen cancels none."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from kstui.backends import actions
+from kstui.backends.kinds import ResourceKind
+from kstui.screens.confirm import ConfirmModal
+from kstui.screens.editing import ObjectEditor
+from kstui.screens.resource_target import ResourceHost
+from kstui.screens.scale import ScaleModal
+from kstui.screens.sending import reported
+
+WRITE_ACTIONS = frozenset({"edit", "delete", "scale", "restart"})
+
+
+def write_allowed(action: str, kind: ResourceKind | None, readonly: bool) -> bool | None:
+    """True, or None (the key shows, disabled) when the context is read-only or the kind
+    cannot take this write. Unknown kinds (still resolving) are not held back."""
+    if readonly:
+        return None
+    if kind is not None:
+        if action == "scale" and not actions.scalable(kind):
+            return None
+        if action == "restart" and kind.resource not in actions.RESTARTABLE:
+            return None
+        if action == "delete" and not kind.can("delete"):
+            return None
+        if action == "edit" and not kind.can("update"):
+            return None
+    return True
+
+
+class ResourceWrites:
+    """The write actions of one ResourcesScreen (its `host`)."""
+
+    def __init__(self, host: ResourceHost) -> None:
+        self.host = host
+
+    async def delete(self) -> None:
+        host = self.host
+        picked = host.selected()
+        if picked is None:
+            return
+        confirmed = await host.app.push_screen_wait(
+            ConfirmModal(
+                f"Delete {picked.label} on {host.context}?",
+                "Dependents are removed by the garbage collector (propagation: Background).",
+            )
+        )
+        if not confirmed:
+            return
+        client = await host.backend.open()
+        host.send(
+            picked.key,
+            f"deleting {picked.label}…",
+            f"delete of {picked.label}",
+            lambda: actions.delete(client, picked.kind, picked.namespace, picked.name),
+        )
+
+    async def scale(self) -> None:
+        host = self.host
+        picked = host.selected()
+        if picked is None:
+            return
+        client = await host.backend.open()
+        reading = host.readings.begin(f"scale {picked.label}", picked)  # esc, `/`... drop it
+        try:
+            current = await actions.replicas(client, picked.kind, picked.namespace, picked.name)
+        finally:
+            wanted = host.readings.end(reading)
+        if not wanted:
+            return
+        count = await host.app.push_screen_wait(ScaleModal(picked.label, current))
+        if count is None or count == current:
+            return
+        host.send(
+            picked.key,
+            f"scaling {picked.label} to {count}…",
+            f"scale of {picked.label}",
+            lambda: actions.scale(client, picked.kind, picked.namespace, picked.name, count),
+        )
+
+    async def restart(self) -> None:
+        host = self.host
+        picked = host.selected()
+        if picked is None:
+            return
+        confirmed = await host.app.push_screen_wait(
+            ConfirmModal(
+                f"Restart {picked.label} on {host.context}?",
+                "Pods are replaced by a rolling update.",
+                yes="Restart",
+                dangerous=False,
+            )
+        )
+        if not confirmed:
+            return
+        client = await host.backend.open()
+        at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        host.send(
+            picked.key,
+            f"restarting {picked.label}…",
+            f"restart of {picked.label}",
+            lambda: actions.restart(client, picked.kind, picked.namespace, picked.name, at),
+        )
+
+    async def edit(self) -> None:
+        host = self.host
+        picked = host.selected()
+        if picked is None:
+            return
+        client = await host.backend.open()
+        # Read first, as a view does: esc, `/` or another row drop a slow read, so the
+        # editor never opens over the prompt's keys.
+        reading = host.readings.begin(f"edit {picked.label}", picked)
+        try:
+            server_copy = await actions.fetch(client, picked.kind, picked.namespace, picked.name)
+        finally:
+            wanted = host.readings.end(reading)
+        if not wanted:
+            return
+        app = host.app
+        editor = ObjectEditor(
+            app, client, picked.kind, picked.label, context=host.context, key=picked.key, host=host
+        )
+        # An app worker: the save is not cancelled by the next key or by leaving the screen.
+        edit = editor.edit(picked.namespace, picked.name, server_copy=server_copy)
+        app.run_worker(reported(app, edit), group="write-send", exit_on_error=False)

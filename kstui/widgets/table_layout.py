@@ -1,0 +1,135 @@
+"""ResourceTable's layout, as plain functions: column widths (natural and fitted to the
+viewport) and the text of the header and of one row. No widget state: the table keeps the
+widths and passes them in, so these are cheap to test and to reuse."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from operator import attrgetter, itemgetter
+
+from rich.cells import cell_len, set_cell_size
+
+from kstui.model import Column, Row, age_of
+from kstui.safe_text import inert_line
+
+COLUMN_GAP = 2
+LEFT_PAD = 1
+MIN_SQUEEZED_COLUMN = 16
+"""The widest column is cut down to this before the table scrolls sideways."""
+MIN_LAST_COLUMN = 8
+"""The last column shrinks (with an ellipsis) down to this width before the table scrolls."""
+AGE_WIDTH = 6
+"""Widest usual `human_age` text ("7y364d"); wider texts grow the column when first shown."""
+
+_CELLS = attrgetter("cells")
+
+
+def text_width(text: str) -> int:
+    return len(text) if text.isascii() else cell_len(text)
+
+
+def shown_width(text: str) -> int:
+    """Cells `text` takes once drawn (control characters are drawn as visible escapes)."""
+    return cell_len(text if text.isprintable() else inert_line(text))
+
+
+def fit(text: str, width: int) -> str:
+    """Pad or cut `text` to exactly `width` cells, marking a cut with an ellipsis."""
+    if not text.isprintable():
+        text = inert_line(text)  # cluster data: nothing in it may reach the terminal raw
+    if text.isascii():
+        if len(text) <= width:
+            return text.ljust(width)
+        return text[: width - 1] + "…" if width > 0 else ""
+    if cell_len(text) <= width:
+        return set_cell_size(text, width)
+    return set_cell_size(text, width - 1) + "…" if width > 0 else ""
+
+
+def header_widths(columns: Sequence[Column]) -> list[int]:
+    """Starting widths: each header (+1 keeps room for the sort arrow, so sorting never shifts
+    the columns), at least AGE_WIDTH for ages, capped by Column.max_width."""
+    return [
+        min(max(len(column.name) + 1, AGE_WIDTH if column.age else 0), column.max_width)
+        for column in columns
+    ]
+
+
+def grow_widths(widths: list[int], columns: Sequence[Column], rows: Iterable[Row]) -> bool:
+    """Widen `widths` in place to fit `rows` (grow-only, capped); True when one grew."""
+    cells = list(map(_CELLS, rows))
+    if not cells or not columns:
+        return False
+    joined = "".join(map("".join, cells))
+    measure = len if joined.isascii() and joined.isprintable() else shown_width
+    grew = False
+    for index, column in enumerate(columns):
+        if column.age or widths[index] >= column.max_width:
+            continue
+        widest = max(map(measure, map(itemgetter(index), cells)))
+        widest = min(widest, column.max_width)
+        if widest > widths[index]:
+            widths[index] = widest
+            grew = True
+    return grew
+
+
+def fit_widths(widths: Sequence[int], available: int) -> list[int]:
+    """The natural widths fitted into `available` cells: the last column squeezed first, then
+    the widest one, rather than hide the last one behind a horizontal scroll."""
+    fitted = list(widths)
+    if not fitted:
+        return fitted
+    before_last = LEFT_PAD + sum(fitted[:-1]) + COLUMN_GAP * (len(fitted) - 1)
+    floor = min(fitted[-1], MIN_LAST_COLUMN)
+    fitted[-1] = max(floor, min(fitted[-1], available - before_last))
+    # Still too wide (80 columns, long names): cut the widest column, usually NAME.
+    overflow = LEFT_PAD + sum(fitted) + COLUMN_GAP * (len(fitted) - 1) - available
+    if overflow > 0 and len(fitted) > 1:
+        widest = max(range(len(fitted) - 1), key=fitted.__getitem__)
+        floor = min(fitted[widest], MIN_SQUEEZED_COLUMN)
+        fitted[widest] = max(floor, fitted[widest] - overflow)
+    return fitted
+
+
+def total_width(fitted: Sequence[int]) -> int:
+    return LEFT_PAD + sum(fitted) + COLUMN_GAP * max(0, len(fitted) - 1)
+
+
+def column_lefts(fitted: Sequence[int]) -> list[int]:
+    """Where each column starts, in content cells (its gap to the left included)."""
+    lefts, x = [], LEFT_PAD
+    for width in fitted:
+        lefts.append(x)
+        x += width + COLUMN_GAP
+    return lefts
+
+
+def row_text(
+    row: Row, columns: Sequence[Column], fitted: Sequence[int], widths: list[int], now: float
+) -> tuple[str, bool]:
+    """One row's line, and whether an age cell grew its column's natural width (in place)."""
+    parts = []
+    grew = False
+    for index, (column, width) in enumerate(zip(columns, fitted, strict=True)):
+        cell = row.cells[index]
+        if column.age:
+            cell = age_of(cell, now)
+            if len(cell) > widths[index] and widths[index] < column.max_width:
+                widths[index] = min(len(cell), column.max_width)
+                grew = True
+        parts.append(fit(cell, width))
+    return " " * LEFT_PAD + (" " * COLUMN_GAP).join(parts), grew
+
+
+def header_text(
+    columns: Sequence[Column], fitted: Sequence[int], sort_column: int, reverse: bool
+) -> str:
+    arrow = "↓" if reverse else "↑"
+    names = [
+        column.name + (arrow if index == sort_column else "")
+        for index, column in enumerate(columns)
+    ]
+    return " " * LEFT_PAD + (" " * COLUMN_GAP).join(
+        fit(name, width) for name, width in zip(names, fitted, strict=True)
+    )

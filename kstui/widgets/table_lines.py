@@ -1,0 +1,156 @@
+"""How ResourceTable paints: one cached `Strip` per visible row, rebuilt only when its row, the
+column widths, the cursor, the styles or the clock change (see PERFORMANCE.md). The widget's
+state (rows, widths, cursor) is set up and changed by ResourceTable (resource_table.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from rich.segment import Segment
+from rich.style import Style
+from textual.geometry import Size
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from kstui.model import Row, Tone
+from kstui.widgets import table_layout as layout
+from kstui.widgets.table_layout import fit, text_width
+from kstui.widgets.table_store import TableStore
+
+TONE_CLASSES = {
+    Tone.OK: "resource-table--ok",
+    Tone.WARN: "resource-table--warn",
+    Tone.ERROR: "resource-table--error",
+    Tone.MUTED: "resource-table--muted",
+}
+
+
+class TableLines(ScrollView):
+    """The painting half of ResourceTable: render_line, styles, widths fitted to the view."""
+
+    _store: TableStore
+    _widths: list[int]
+    """Natural widths: grow-only, from content, capped by Column.max_width."""
+    _fitted: list[int]
+    """Widths used to draw: the natural ones with the last column squeezed to fit."""
+    _pending: frozenset[str]
+    _empty_message: str
+    _now: float
+    _epoch: int
+    """Bumped whenever every cached strip goes stale (widths, styles, clock)."""
+    _strips: dict[str, tuple[Row, bool, bool, int, Strip]]
+    _styles: dict[tuple[Tone, bool, bool], Style]
+
+    # ---- rendering ----------------------------------------------------------------------------
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        scroll_x = round(self.scroll_x)
+        base = self._style(Tone.NORMAL)  # self.rich_style walks the DOM: too slow per line
+        if y == 0:
+            header_style = self.get_component_rich_style("resource-table--header")
+            return self._header_strip(header_style).crop_extend(
+                scroll_x, scroll_x + width, header_style
+            )
+        index = round(self.scroll_y) + y - 1
+        store = self._store
+        view = store.view
+        if index >= len(view):
+            return self._empty_line(y, width, base)
+        key = view[index]
+        row = store.rows[key]
+        is_cursor = index == store.cursor_index
+        is_pending = key in self._pending
+        cached = self._strips.get(key)
+        if (
+            cached is not None
+            and cached[0] is row
+            and cached[1] == is_cursor
+            and cached[2] == is_pending
+            and cached[3] == self._epoch
+        ):
+            strip = cached[4]
+        else:
+            if len(self._strips) > 4 * self.size.height + 64:
+                self._strips.clear()  # only visible rows are worth keeping
+            style = self._style(row.tone, cursor=is_cursor, pending=is_pending)
+            text = self._row_text(row)
+            strip = Strip([Segment(text, style)], text_width(text))
+            self._strips[key] = (row, is_cursor, is_pending, self._epoch, strip)
+        fill = self._style(row.tone, cursor=True, pending=is_pending) if is_cursor else base
+        return strip.crop_extend(scroll_x, scroll_x + width, fill)
+
+    def _row_text(self, row: Row) -> str:
+        text, grew = layout.row_text(
+            row, self._store.columns, self._fitted, self._widths, self._now
+        )
+        if grew:  # rare ("<unknown>"): widen after this frame rather than mid-render
+            self.call_later(self._sync_geometry, True)
+        return text
+
+    def _header_strip(self, style: Style) -> Strip:
+        store = self._store
+        text = layout.header_text(
+            store.columns, self._fitted, store.sort_column, store.sort_reverse
+        )
+        return Strip([Segment(text, style)], text_width(text))
+
+    def _empty_line(self, y: int, width: int, base: Style) -> Strip:
+        body_height = max(1, self.scrollable_content_region.height - 1)
+        store = self._store
+        if store.visible_count or y != 1 + (body_height - 1) // 2:
+            return Strip.blank(width, base)
+        message = f"no rows match {store.filter_text!r}" if store.row_count else self._empty_message
+        text = fit(message, width).strip().center(width)
+        return Strip([Segment(fit(text, width), self._style(Tone.MUTED))], width)
+
+    def _style(self, tone: Tone, *, cursor: bool = False, pending: bool = False) -> Style:
+        cache_key = (tone, cursor, pending)
+        style = self._styles.get(cache_key)
+        if style is None:
+            style = self.rich_style
+            if tone in TONE_CLASSES:
+                style += self._overlay(TONE_CLASSES[tone])
+            if pending:
+                style += self._overlay("resource-table--pending")
+            if cursor:
+                style += self._overlay("resource-table--cursor")
+            self._styles[cache_key] = style
+        return style
+
+    def _overlay(self, component: str) -> Style:
+        """What a component class adds: its colours blended as Textual would, plus text style."""
+        full = self.get_component_rich_style(component)
+        partial = self.get_component_rich_style(component, partial=True)
+        return (
+            Style(
+                color=full.color if partial.color else None,
+                bgcolor=full.bgcolor if partial.bgcolor else None,
+            )
+            + partial.without_color
+        )
+
+    # ---- widths -----------------------------------------------------------------------------
+
+    def _grow_widths(self, rows: Iterable[Row]) -> bool:
+        return layout.grow_widths(self._widths, self._store.columns, rows)
+
+    def _sync_geometry(self, invalidate: bool = False) -> None:
+        """Fit the natural widths into the viewport (squeezing the last column first) and size
+        the scrollable area; repaint everything when the widths changed."""
+        fitted = list(self._widths)
+        if fitted and self.is_mounted:
+            available, height = self.container_size
+            if self._store.visible_count + 1 > height:  # leave room for the vertical scrollbar
+                available -= self.styles.scrollbar_size_vertical
+            fitted = layout.fit_widths(fitted, available)
+        self.virtual_size = Size(layout.total_width(fitted), self._store.visible_count + 1)
+        if invalidate or fitted != self._fitted:
+            self._fitted = fitted
+            self._invalidate()
+
+    def _invalidate(self, styles: bool = False) -> None:
+        if styles:
+            self._styles.clear()
+        self._epoch += 1
+        self.refresh()
