@@ -26,6 +26,7 @@ import base64
 import contextlib
 import datetime as dt
 import gc
+import itertools
 import json
 import os
 import platform
@@ -74,12 +75,17 @@ class Row:
 class Report:
     rows: list[Row] = field(default_factory=list)
 
-    def add(self, what: str, value: str, target: str = "", ok: bool | None = None,
-            note: str = "") -> None:
+    def add(
+        self, what: str, value: str, target: str = "", ok: bool | None = None, note: str = ""
+    ) -> None:
         verdict = "" if ok is None else ("PASS" if ok else "MISS")
         self.rows.append(Row(what, value, target, verdict, note))
-        print(f"  {what}: {value}" + (f"  [{verdict} {target}]" if verdict else "")
-              + (f"  ({note})" if note else ""), flush=True)
+        print(
+            f"  {what}: {value}"
+            + (f"  [{verdict} {target}]" if verdict else "")
+            + (f"  ({note})" if note else ""),
+            flush=True,
+        )
 
     def table(self) -> str:
         head = ("what", "measured", "target", "", "notes")
@@ -99,7 +105,7 @@ def median(values: list[float]) -> float:
 
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
 def machine() -> dict[str, str]:
@@ -110,8 +116,12 @@ def machine() -> dict[str, str]:
                 mem_kib = int(line.split()[1])
     kubectl = "not installed"
     if shutil.which("kubectl"):
-        out = subprocess.run(["kubectl", "version", "--client", "-o", "json"],
-                             capture_output=True, text=True, check=False).stdout
+        out = subprocess.run(
+            ["kubectl", "version", "--client", "-o", "json"],
+            capture_output=True,
+            text=True,
+            check=False,
+        ).stdout
         with contextlib.suppress(ValueError, KeyError):
             kubectl = json.loads(out)["clientVersion"]["gitVersion"]
     cpu = ""
@@ -176,12 +186,20 @@ class Target:
         return ssl.create_default_context(cadata=self.ca_pem)
 
     def client(self, **kwargs: Any) -> httpx.Client:
-        return httpx.Client(base_url=self.url, verify=self.ssl_context(),
-                            headers={"Authorization": f"Bearer {self.token}"}, **kwargs)
+        return httpx.Client(
+            base_url=self.url,
+            verify=self.ssl_context(),
+            headers={"Authorization": f"Bearer {self.token}"},
+            **kwargs,
+        )
 
     def async_client(self, **kwargs: Any) -> httpx.AsyncClient:
-        return httpx.AsyncClient(base_url=self.url, verify=self.ssl_context(),
-                                 headers={"Authorization": f"Bearer {self.token}"}, **kwargs)
+        return httpx.AsyncClient(
+            base_url=self.url,
+            verify=self.ssl_context(),
+            headers={"Authorization": f"Bearer {self.token}"},
+            **kwargs,
+        )
 
     def rss(self) -> dict[str, float]:
         return proc_status(self.process.pid)
@@ -201,9 +219,22 @@ def start_cli(pods: int, workdir: Path) -> Target:
     log = open(workdir / "sandbox.log", "wb")  # noqa: SIM115 - lives as long as the process
     started = time.perf_counter()
     process = subprocess.Popen(
-        [sys.executable, "-m", "kstui", "sandbox", "--clusters", "1", "--pods", str(pods),
-         "--kubeconfig", str(kubeconfig)],
-        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+        [
+            sys.executable,
+            "-m",
+            "kstui",
+            "sandbox",
+            "--clusters",
+            "1",
+            "--pods",
+            str(pods),
+            "--kubeconfig",
+            str(kubeconfig),
+        ],
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     config: dict[str, Any] | None = None
     while config is None:
         if process.poll() is not None:
@@ -216,13 +247,20 @@ def start_cli(pods: int, workdir: Path) -> Target:
                     break
         time.sleep(0.005)
     written = time.perf_counter() - started
-    context = next(c["context"] for c in config["contexts"]
-                   if c["name"] == config["current-context"])
+    context = next(
+        c["context"] for c in config["contexts"] if c["name"] == config["current-context"]
+    )
     cluster = next(c["cluster"] for c in config["clusters"] if c["name"] == context["cluster"])
     user = next(u["user"] for u in config["users"] if u["name"] == context["user"])
-    target = Target(process, cluster["server"], user["token"],
-                    base64.b64decode(cluster["certificate-authority-data"]).decode(),
-                    kubeconfig, written, 0.0)
+    target = Target(
+        process,
+        cluster["server"],
+        user["token"],
+        base64.b64decode(cluster["certificate-authority-data"]).decode(),
+        kubeconfig,
+        written,
+        0.0,
+    )
     with target.client(timeout=30) as client:
         while True:
             try:
@@ -277,13 +315,19 @@ def bench_list(target: Target, report: Report) -> list[tuple[str, str]]:
     gc.collect()
     fetch = median(times)
     mib = sizes[-1] / 2**20
-    report.add("full list /api/v1/pods (httpx, median of 5)", f"{fetch * 1000:.0f} ms",
-               note=f"{mib:.1f} MiB, {sizes[-1] / len(pods):.0f} B/pod, "
-                    f"{mib / fetch:.0f} MiB/s; min {min(times) * 1000:.0f} ms; "
-                    "prototype 130-180 ms for 4 MB")
-    report.add("  json.loads of that list (median of 3)", f"{median(json_times) * 1000:.0f} ms",
-               note=f"orjson.loads {median(orjson_times) * 1000:.0f} ms; "
-                    f"json.loads = {median(json_times) / fetch:.1f}x the fetch")
+    report.add(
+        "full list /api/v1/pods (httpx, median of 5)",
+        f"{fetch * 1000:.0f} ms",
+        note=f"{mib:.1f} MiB, {sizes[-1] / len(pods):.0f} B/pod, "
+        f"{mib / fetch:.0f} MiB/s; min {min(times) * 1000:.0f} ms; "
+        "prototype 130-180 ms for 4 MB",
+    )
+    report.add(
+        "  json.loads of that list (median of 3)",
+        f"{median(json_times) * 1000:.0f} ms",
+        note=f"orjson.loads {median(orjson_times) * 1000:.0f} ms; "
+        f"json.loads = {median(json_times) / fetch:.1f}x the fetch",
+    )
     return pods
 
 
@@ -307,16 +351,20 @@ def bench_table_pages(target: Target, report: Report) -> None:
                 if not token:
                     break
             totals.append(total)
-    report.add("Table pages of 500 (what kubectl gets), all pages", f"{median(totals):.2f} s",
-               note=f"median of 3 walks; {pages} pages, {size / 2**20:.1f} MiB, "
-                    f"{median(totals) / pages * 1000:.0f} ms/page")
+    report.add(
+        "Table pages of 500 (what kubectl gets), all pages",
+        f"{median(totals):.2f} s",
+        note=f"median of 3 walks; {pages} pages, {size / 2**20:.1f} MiB, "
+        f"{median(totals) / pages * 1000:.0f} ms/page",
+    )
 
 
 def run_kubectl(args: list[str], env: dict[str, str]) -> tuple[float, int, float, int]:
     """Wall seconds, output lines, max RSS (MiB) and exit code of one kubectl run."""
     began = time.perf_counter()
-    process = subprocess.Popen(["kubectl", *args], env=env, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        ["kubectl", *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
     out, err = process.communicate()
     elapsed = time.perf_counter() - began
     # communicate() reaped it; RUSAGE_CHILDREN's max RSS covers every child so far (an upper
@@ -331,36 +379,49 @@ def run_kubectl(args: list[str], env: dict[str, str]) -> tuple[float, int, float
 
 def bench_kubectl(target: Target, pods: int, workdir: Path, report: Report) -> None:
     if shutil.which("kubectl") is None:
-        report.add("kubectl get pods -A", "kubectl not installed", f"<= {TARGET_KUBECTL_S} s",
-                   False)
+        report.add(
+            "kubectl get pods -A", "kubectl not installed", f"<= {TARGET_KUBECTL_S} s", False
+        )
         return
     cache = workdir / "kubecache"
     cache.mkdir(exist_ok=True)
     env = {k: v for k, v in os.environ.items() if not k.startswith("KUBE")}
-    env.update({"KUBECONFIG": str(target.kubeconfig), "KUBECACHEDIR": str(cache),
-                "HOME": str(workdir)})
+    env.update(
+        {"KUBECONFIG": str(target.kubeconfig), "KUBECACHEDIR": str(cache), "HOME": str(workdir)}
+    )
     run_kubectl(["get", "namespaces", "--no-headers"], env)  # warm the discovery cache
     results: dict[str, float] = {}
-    for label, args in (("kubectl get pods -A --no-headers", ["get", "pods", "-A",
-                                                              "--no-headers"]),
-                        ("kubectl get pods -A -o name", ["get", "pods", "-A", "-o", "name"])):
+    for label, args in (
+        ("kubectl get pods -A --no-headers", ["get", "pods", "-A", "--no-headers"]),
+        ("kubectl get pods -A -o name", ["get", "pods", "-A", "-o", "name"]),
+    ):
         runs = [run_kubectl(args, env) for _ in range(3)]
         wall = median([r[0] for r in runs])
         results[label] = wall
         lines = runs[-1][1]
         ok = all(r[3] == 0 for r in runs) and lines == pods
-        note = f"{lines} rows (store has {pods}); runs " + \
-            ", ".join(f"{r[0]:.2f}" for r in runs) + " s"
+        note = (
+            f"{lines} rows (store has {pods}); runs "
+            + ", ".join(f"{r[0]:.2f}" for r in runs)
+            + " s"
+        )
         if label.endswith("--no-headers"):
             # client-go's default rate limiter (5 QPS, burst 10) spaces kubectl's pages of 500:
             # page k cannot start before (k - 10) / 5 s, however fast the server answers.
             pages = -(-pods // 500)
             if pages > 10:
-                note += (f"; {pages} pages: client-side throttle alone holds the last one "
-                         f"until {(pages - 10) / 5:.1f} s")
+                note += (
+                    f"; {pages} pages: client-side throttle alone holds the last one "
+                    f"until {(pages - 10) / 5:.1f} s"
+                )
             note += "; prototype 2.44 s (20 pages)"
-            report.add(f"{label} (median of 3)", f"{wall:.2f} s", f"<= {TARGET_KUBECTL_S} s",
-                       ok and wall <= TARGET_KUBECTL_S, note)
+            report.add(
+                f"{label} (median of 3)",
+                f"{wall:.2f} s",
+                f"<= {TARGET_KUBECTL_S} s",
+                ok and wall <= TARGET_KUBECTL_S,
+                note,
+            )
         else:
             note += f"; {wall / results['kubectl get pods -A --no-headers']:.2f}x the Table get"
             report.add(f"{label} (median of 3)", f"{wall:.2f} s", note=note, ok=None)
@@ -374,10 +435,14 @@ def _patch_request(run: str, index: int, pod: tuple[str, str]) -> tuple[str, byt
     that would keep the old resourceVersion and emit no event)."""
     namespace, name = pod
     if index % 2:
-        return (f"/api/v1/namespaces/{namespace}/pods/{name}",
-                orjson.dumps({"metadata": {"labels": {"bench.kstui.io/seq": f"{run}-{index}"}}}))
-    return (f"/api/v1/namespaces/{namespace}/pods/{name}/status",
-            orjson.dumps({"status": {"message": f"bench {run} patch {index}"}}))
+        return (
+            f"/api/v1/namespaces/{namespace}/pods/{name}",
+            orjson.dumps({"metadata": {"labels": {"bench.kstui.io/seq": f"{run}-{index}"}}}),
+        )
+    return (
+        f"/api/v1/namespaces/{namespace}/pods/{name}/status",
+        orjson.dumps({"status": {"message": f"bench {run} patch {index}"}}),
+    )
 
 
 class Watcher(threading.Thread):
@@ -396,9 +461,12 @@ class Watcher(threading.Thread):
 
     def run(self) -> None:
         try:
-            with self.target.client(timeout=httpx.Timeout(30, read=None)) as client, \
-                    client.stream("GET", "/api/v1/pods",
-                                  params={"watch": "1", "resourceVersion": self.rv}) as response:
+            with (
+                self.target.client(timeout=httpx.Timeout(30, read=None)) as client,
+                client.stream(
+                    "GET", "/api/v1/pods", params={"watch": "1", "resourceVersion": self.rv}
+                ) as response,
+            ):
                 self._response = response
                 for line in response.iter_lines():
                     if not line:
@@ -432,7 +500,7 @@ def check_watch(rvs: list[int], written: list[int]) -> tuple[int, str]:
     """Patches the watcher missed, and a word about order and duplicates."""
     seen = set(rvs)
     missed = sum(1 for rv in written if rv not in seen)
-    ordered = all(a < b for a, b in zip(rvs, rvs[1:], strict=False))
+    ordered = all(a < b for a, b in itertools.pairwise(rvs))
     return missed, "in order, no duplicates" if ordered else "OUT OF ORDER or duplicated"
 
 
@@ -442,8 +510,9 @@ def list_rv(client: httpx.Client) -> str:
     return str(response.json()["metadata"]["resourceVersion"])
 
 
-def bench_sequential(target: Target, pods: list[tuple[str, str]], count: int,
-                     report: Report) -> float:
+def bench_sequential(
+    target: Target, pods: list[tuple[str, str]], count: int, report: Report
+) -> float:
     with target.client(timeout=30) as client:
         rv = list_rv(client)
         watcher = Watcher(target, rv)
@@ -469,20 +538,30 @@ def bench_sequential(target: Target, pods: list[tuple[str, str]], count: int,
     missed, order = check_watch(watcher.rvs, written)
     rate = len(written) / elapsed
     p50, p95 = percentile(latencies, 0.5) * 1000, percentile(latencies, 0.95) * 1000
-    note = (f"{len(written)}/{count} ok in {elapsed:.2f} s; watcher got {len(watcher.rvs)} "
-            f"events, missed {missed} of the patches, {order}"
-            + (f"; watch error: {watcher.error}" if watcher.error else "")
-            + "; prototype 436/s, p50 2.2 ms")
-    report.add("sequential merge-patches, 1 watcher", f"{rate:.0f} patches/s",
-               f">= {TARGET_PATCH_RATE:.0f}/s",
-               rate >= TARGET_PATCH_RATE and missed == 0 and not watcher.error, note)
-    report.add("  patch latency p50 / p95", f"{p50:.1f} / {p95:.1f} ms",
-               note=f"max {max(latencies) * 1000:.1f} ms")
+    note = (
+        f"{len(written)}/{count} ok in {elapsed:.2f} s; watcher got {len(watcher.rvs)} "
+        f"events, missed {missed} of the patches, {order}"
+        + (f"; watch error: {watcher.error}" if watcher.error else "")
+        + "; prototype 436/s, p50 2.2 ms"
+    )
+    report.add(
+        "sequential merge-patches, 1 watcher",
+        f"{rate:.0f} patches/s",
+        f">= {TARGET_PATCH_RATE:.0f}/s",
+        rate >= TARGET_PATCH_RATE and missed == 0 and not watcher.error,
+        note,
+    )
+    report.add(
+        "  patch latency p50 / p95",
+        f"{p50:.1f} / {p95:.1f} ms",
+        note=f"max {max(latencies) * 1000:.1f} ms",
+    )
     return rate
 
 
-async def _concurrent(target: Target, pods: list[tuple[str, str]], patchers: int,
-                      watchers: int, per_patcher: int) -> dict[str, Any]:
+async def _concurrent(
+    target: Target, pods: list[tuple[str, str]], patchers: int, watchers: int, per_patcher: int
+) -> dict[str, Any]:
     with target.client(timeout=30) as sync_client:
         rv = list_rv(sync_client)
     received: list[list[int]] = [[] for _ in range(watchers)]
@@ -494,9 +573,12 @@ async def _concurrent(target: Target, pods: list[tuple[str, str]], patchers: int
     async def watch(index: int) -> None:
         nonlocal opened
         try:
-            async with target.async_client(timeout=httpx.Timeout(30, read=None)) as client, \
-                    client.stream("GET", "/api/v1/pods",
-                                  params={"watch": "1", "resourceVersion": rv}) as response:
+            async with (
+                target.async_client(timeout=httpx.Timeout(30, read=None)) as client,
+                client.stream(
+                    "GET", "/api/v1/pods", params={"watch": "1", "resourceVersion": rv}
+                ) as response,
+            ):
                 opened += 1
                 if opened == watchers:
                     connected.set()
@@ -538,7 +620,8 @@ async def _concurrent(target: Target, pods: list[tuple[str, str]], patchers: int
         patched_at = time.perf_counter()
     last = max(written, default=0)
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and not all(r and r[-1] >= last for r in received):
+
+    while time.monotonic() < deadline and not all(r and r[-1] >= last for r in received):  # noqa: ASYNC110
         await asyncio.sleep(0.005)
     finished_at = []
     for index, numbers in enumerate(received):
@@ -550,13 +633,19 @@ async def _concurrent(target: Target, pods: list[tuple[str, str]], patchers: int
         task.cancel()
     await asyncio.gather(*watch_tasks, return_exceptions=True)
     delivered_at = max(finished_at)
-    return {"written": written, "received": received, "errors": errors,
-            "patch_s": patched_at - began, "deliver_s": delivered_at - began,
-            "latencies": latencies}
+    return {
+        "written": written,
+        "received": received,
+        "errors": errors,
+        "patch_s": patched_at - began,
+        "deliver_s": delivered_at - began,
+        "latencies": latencies,
+    }
 
 
-def bench_concurrent(target: Target, pods: list[tuple[str, str]], total: int,
-                     sequential_rate: float, report: Report) -> None:
+def bench_concurrent(
+    target: Target, pods: list[tuple[str, str]], total: int, sequential_rate: float, report: Report
+) -> None:
     patchers, watchers = 10, 5
     result = asyncio.run(_concurrent(target, pods, patchers, watchers, total // patchers))
     written = result["written"]
@@ -566,15 +655,19 @@ def bench_concurrent(target: Target, pods: list[tuple[str, str]], total: int,
     missed = [check_watch(r, written)[0] for r in result["received"]]
     orders = {check_watch(r, written)[1] for r in result["received"]}
     lag = max(0.0, result["deliver_s"] - result["patch_s"])
-    note = (f"{len(written)} patches in {result['patch_s']:.2f} s "
-            f"({rate / sequential_rate:.2f}x sequential); p50 "
-            f"{percentile(result['latencies'], 0.5) * 1000:.1f} ms, p95 "
-            f"{percentile(result['latencies'], 0.95) * 1000:.1f} ms; prototype 256/s")
+    note = (
+        f"{len(written)} patches in {result['patch_s']:.2f} s "
+        f"({rate / sequential_rate:.2f}x sequential); p50 "
+        f"{percentile(result['latencies'], 0.5) * 1000:.1f} ms, p95 "
+        f"{percentile(result['latencies'], 0.95) * 1000:.1f} ms; prototype 256/s"
+    )
     report.add("10 concurrent patchers + 5 watchers", f"{rate:.0f} patches/s", note=note)
-    note = (f"{events} events to 5 watchers, last delivered {lag:.2f} s after the last patch; "
-            f"missed per watcher {missed}; {', '.join(sorted(orders))}"
-            + (f"; errors: {result['errors'][:3]}" if result["errors"] else "")
-            + f"; {events_rate / rate:.1f} events per patch/s; prototype 1,280/s")
+    note = (
+        f"{events} events to 5 watchers, last delivered {lag:.2f} s after the last patch; "
+        f"missed per watcher {missed}; {', '.join(sorted(orders))}"
+        + (f"; errors: {result['errors'][:3]}" if result["errors"] else "")
+        + f"; {events_rate / rate:.1f} events per patch/s; prototype 1,280/s"
+    )
     report.add("  watch events delivered", f"{events_rate:.0f} events/s", note=note)
 
 
@@ -585,38 +678,57 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--pods", type=int, default=10_000, help="pods (default 10,000)")
     parser.add_argument("--quick", action="store_true", help="1,000 pods and 500 patches")
-    parser.add_argument("--patches", type=int, default=0,
-                        help="sequential patches, and concurrent ones (default 2,000)")
-    parser.add_argument("--skip-seed", action="store_true",
-                        help="skip the in-process Sandbox.start() timing")
+    parser.add_argument(
+        "--patches",
+        type=int,
+        default=0,
+        help="sequential patches, and concurrent ones (default 2,000)",
+    )
+    parser.add_argument(
+        "--skip-seed", action="store_true", help="skip the in-process Sandbox.start() timing"
+    )
     args = parser.parse_args()
     pods = 1_000 if args.quick else args.pods
     patches = args.patches or (500 if args.quick else 2_000)
     info = machine()
-    print(f"sandbox benchmark: {pods:,} pods, {patches:,} patches; " +
-          ", ".join(f"{k} {v}" for k, v in info.items()), flush=True)
+    print(
+        f"sandbox benchmark: {pods:,} pods, {patches:,} patches; "
+        + ", ".join(f"{k} {v}" for k, v in info.items()),
+        flush=True,
+    )
     report = Report()
 
     if not args.skip_seed:
         seed_s, stored = seed_in_process(pods)
-        report.add("seed: Sandbox.start() in process", f"{seed_s:.2f} s",
-                   note=f"{stored:,} pods stored, {seed_s / stored * 1e6:.0f} us/pod")
+        report.add(
+            "seed: Sandbox.start() in process",
+            f"{seed_s:.2f} s",
+            note=f"{stored:,} pods stored, {seed_s / stored * 1e6:.0f} us/pod",
+        )
 
     workdir = Path(tempfile.mkdtemp(prefix="kstui-bench-"))
     target = start_cli(pods, workdir)
     try:
-        report.add("`kstui sandbox` launch until kubeconfig exists", f"{target.written_s:.2f} s",
-                   f"<= {TARGET_CLI_START_S:.0f} s", target.written_s <= TARGET_CLI_START_S,
-                   note=f"first API answer at {target.answering_s:.2f} s")
+        report.add(
+            "`kstui sandbox` launch until kubeconfig exists",
+            f"{target.written_s:.2f} s",
+            f"<= {TARGET_CLI_START_S:.0f} s",
+            target.written_s <= TARGET_CLI_START_S,
+            note=f"first API answer at {target.answering_s:.2f} s",
+        )
         began = time.perf_counter()
         wait_quiet(target)
         settled = time.perf_counter() - began
         seeded = target.rss()
-        report.add("sandbox RSS after seeding", f"{seeded['VmRSS']:.0f} MiB",
-                   f"<= {TARGET_RSS_MIB:.0f} MiB", seeded["VmRSS"] <= TARGET_RSS_MIB,
-                   note=f"peak {seeded['VmHWM']:.0f} MiB; controllers settled "
-                        f"{settled:.2f} s after the first answer; "
-                        f"{seeded['VmRSS'] * 1024 / pods:.1f} KiB/pod; prototype 60-76 MiB")
+        report.add(
+            "sandbox RSS after seeding",
+            f"{seeded['VmRSS']:.0f} MiB",
+            f"<= {TARGET_RSS_MIB:.0f} MiB",
+            seeded["VmRSS"] <= TARGET_RSS_MIB,
+            note=f"peak {seeded['VmHWM']:.0f} MiB; controllers settled "
+            f"{settled:.2f} s after the first answer; "
+            f"{seeded['VmRSS'] * 1024 / pods:.1f} KiB/pod; prototype 60-76 MiB",
+        )
 
         pod_keys = bench_list(target, report)
         bench_table_pages(target, report)
@@ -625,17 +737,23 @@ def main() -> int:
         bench_concurrent(target, pod_keys, patches, rate, report)
         wait_quiet(target)
         after = target.rss()
-        report.add("sandbox RSS after the patch runs", f"{after['VmRSS']:.0f} MiB",
-                   f"<= {TARGET_RSS_MIB:.0f} MiB", after["VmRSS"] <= TARGET_RSS_MIB,
-                   note=f"peak {after['VmHWM']:.0f} MiB; "
-                        f"{after['VmRSS'] / seeded['VmRSS']:.2f}x after seeding")
+        report.add(
+            "sandbox RSS after the patch runs",
+            f"{after['VmRSS']:.0f} MiB",
+            f"<= {TARGET_RSS_MIB:.0f} MiB",
+            after["VmRSS"] <= TARGET_RSS_MIB,
+            note=f"peak {after['VmHWM']:.0f} MiB; "
+            f"{after['VmRSS'] / seeded['VmRSS']:.2f}x after seeding",
+        )
     finally:
         target.stop()
         shutil.rmtree(workdir, ignore_errors=True)
 
     print()
-    print(f"Sandbox ({pods:,} pods), {info['date']}: {info['nproc']} cores ({info['cpu']}), "
-          f"{info['ram']} RAM, Python {info['python']}, kubectl {info['kubectl']}")
+    print(
+        f"Sandbox ({pods:,} pods), {info['date']}: {info['nproc']} cores ({info['cpu']}), "
+        f"{info['ram']} RAM, Python {info['python']}, kubectl {info['kubectl']}"
+    )
     print()
     print(report.table())
     return 0

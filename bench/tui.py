@@ -77,9 +77,24 @@ class SandboxProcess:
         self.log = workdir / "sandbox.log"
         with self.log.open("w") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "kstui", "sandbox", "--clusters", "1", "--pods",
-                 str(pods), "--churn", str(churn), "--kubeconfig", str(self.kubeconfig)],
-                stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+                [
+                    sys.executable,
+                    "-m",
+                    "kstui",
+                    "sandbox",
+                    "--clusters",
+                    "1",
+                    "--pods",
+                    str(pods),
+                    "--churn",
+                    str(churn),
+                    "--kubeconfig",
+                    str(self.kubeconfig),
+                ],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         deadline = time.monotonic() + 300
         while "ready in" not in self.log.read_text():
             if self.process.poll() is not None or time.monotonic() > deadline:
@@ -109,8 +124,11 @@ def launch_once(kubeconfig: Path, env: dict[str, str]) -> dict[str, float]:
     started = time.perf_counter()
     pid, fd = pty.fork()
     if pid == 0:  # the child: become kstui
-        os.execvpe(sys.executable, [sys.executable, "-m", "kstui", "--kubeconfig",
-                                    str(kubeconfig), "-A"], env)
+        os.execvpe(
+            sys.executable,
+            [sys.executable, "-m", "kstui", "--kubeconfig", str(kubeconfig), "-A"],
+            env,
+        )
     fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", LINES, COLUMNS, 0, 0))
     seen = b""
     marks: dict[str, float] = {}
@@ -159,8 +177,9 @@ def kubectl_once(kubeconfig: Path, cache: Path) -> dict[str, float]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("KUBE")}
     env.update({"KUBECONFIG": str(kubeconfig), "KUBECACHEDIR": str(cache), "HOME": str(cache)})
     started = time.perf_counter()
-    process = subprocess.Popen(["kubectl", "get", "pods", "-A"], stdout=subprocess.PIPE,
-                               stderr=subprocess.DEVNULL, env=env)
+    process = subprocess.Popen(
+        ["kubectl", "get", "pods", "-A"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env
+    )
     assert process.stdout is not None
     first = None
     lines = 0
@@ -169,8 +188,11 @@ def kubectl_once(kubeconfig: Path, cache: Path) -> dict[str, float]:
         if first is None and lines > 1:  # the header alone is not a row
             first = time.perf_counter() - started
     process.wait()
-    return {"first rows": first or float("nan"), "all rows": time.perf_counter() - started,
-            "rows": lines - 1}
+    return {
+        "first rows": first or float("nan"),
+        "all rows": time.perf_counter() - started,
+        "rows": lines - 1,
+    }
 
 
 # --------------------------------------------------------------------------- keystrokes
@@ -197,9 +219,12 @@ async def keystrokes(kubeconfig: Path, samples: int, cache_dir: Path) -> dict[st
                     table.action_cursor_first()
                     await asyncio.sleep(0.02)
                 expected = table.cursor_index + step
-                results[label].append(await clock.time(
-                    lambda name=name: key(name),
-                    lambda expected=expected: table.cursor_index == expected))
+                results[label].append(
+                    await clock.time(
+                        lambda name=name: key(name),
+                        lambda expected=expected: table.cursor_index == expected,
+                    )
+                )
                 await asyncio.sleep(0.02)
 
         key("slash", "/")
@@ -212,12 +237,18 @@ async def keystrokes(kubeconfig: Path, samples: int, cache_dir: Path) -> dict[st
         for step in sequence[:samples]:
             if step == "backspace":
                 typed = typed[:-1]
-                act = (lambda: key("backspace"))
+
+                def act() -> Any:
+                    return key("backspace")
             else:
                 typed += step
-                act = (lambda step=step: key("minus" if step == "-" else step, step))
-            results["filter"].append(await clock.time(
-                act, lambda typed=typed: table.filter_text == typed))
+
+                def act(step: str = step) -> Any:
+                    return key("minus" if step == "-" else step, step)
+
+            results["filter"].append(
+                await clock.time(act, lambda typed=typed: table.filter_text == typed)
+            )
             await asyncio.sleep(0.02)
         key("escape")
         await asyncio.sleep(0.2)
@@ -227,7 +258,7 @@ async def keystrokes(kubeconfig: Path, samples: int, cache_dir: Path) -> dict[st
         client = await backend.open()
         for _ in range(min(samples, 30)):
             top = round(table.scroll_y)
-            visible = table.visible_keys[top: top + 10]
+            visible = table.visible_keys[top : top + 10]
             target = visible[len(visible) // 2]
             namespace, name = screen.names[target]
             path = f"/api/v1/namespaces/{namespace}/pods/{name}/status"
@@ -244,8 +275,12 @@ async def keystrokes(kubeconfig: Path, samples: int, cache_dir: Path) -> dict[st
                 return row is not None and row is not before and row.cells != before.cells
 
             # The clock starts when the PATCH is sent and stops at the frame showing it.
-            patched = clock.time(lambda: asyncio.ensure_future(client.patch(
-                path, {"status": {"containerStatuses": statuses}}, "merge")), changed)
+            patched = clock.time(
+                lambda path=path, statuses=statuses: asyncio.ensure_future(
+                    client.patch(path, {"status": {"containerStatuses": statuses}}, "merge")
+                ),
+                changed,
+            )
             results["event"].append(await patched)
             await asyncio.sleep(0.05)
         await app.session.aclose()
@@ -261,8 +296,13 @@ def run(pods: int, samples: int, runs: int, churn: float) -> None:
     started = time.perf_counter()
     sandbox = SandboxProcess(pods, churn, workdir)
     report(f"sandbox ready in {time.perf_counter() - started:.1f} s")
-    env = dict(os.environ, TERM="xterm-256color", COLORTERM="truecolor",
-               XDG_CACHE_HOME=str(workdir / "cache"), XDG_CONFIG_HOME=str(workdir / "config"))
+    env = dict(
+        os.environ,
+        TERM="xterm-256color",
+        COLORTERM="truecolor",
+        XDG_CACHE_HOME=str(workdir / "cache"),
+        XDG_CONFIG_HOME=str(workdir / "config"),
+    )
     env.pop("NO_COLOR", None)
     try:
         launches = [launch_once(sandbox.kubeconfig, env) for _ in range(runs + 1)][1:]
@@ -270,8 +310,11 @@ def run(pods: int, samples: int, runs: int, churn: float) -> None:
         if shutil.which("kubectl"):
             kubectl_once(sandbox.kubeconfig, workdir / "kube")  # warm its discovery cache
             kubectl = [kubectl_once(sandbox.kubeconfig, workdir / "kube") for _ in range(runs)]
-        keys = asyncio.run(keystrokes(sandbox.kubeconfig, samples, workdir / "cache")) \
-            if samples else {"cursor": [], "page": [], "filter": [], "event": []}
+        keys = (
+            asyncio.run(keystrokes(sandbox.kubeconfig, samples, workdir / "cache"))
+            if samples
+            else {"cursor": [], "page": [], "filter": [], "event": []}
+        )
     finally:
         sandbox.stop()
 
@@ -288,24 +331,37 @@ def run(pods: int, samples: int, runs: int, churn: float) -> None:
     report(f"rows listed: kstui {m(launches, 'rows'):.0f}, kubectl {m(kubectl, 'rows'):.0f}")
     report("| figure | kstui | kubectl | ratio | target | |")
     report("| --- | --- | --- | --- | --- | --- |")
-    report(f"| launch → first frame | {first_frame * 1000:.0f} ms | | | ≤ 400 ms | "
-           f"{verdict(first_frame <= 0.4)} |")
-    report(f"| launch → first rows | {first_rows * 1000:.0f} ms | {k_first * 1000:.0f} ms | "
-           f"{first_rows / k_first:.2f}x | ≤ 0.5x | {verdict(first_rows <= 0.5 * k_first)} |")
-    report(f"| launch → all rows | {all_rows * 1000:.0f} ms | {k_all * 1000:.0f} ms | "
-           f"{all_rows / k_all:.2f}x | ≤ 1.0x | {verdict(all_rows <= k_all)} |")
-    for label, name, target in (("cursor", "cursor down", 30), ("page", "page down", 30),
-                                ("filter", "filter keystroke", 50)):
+    report(
+        f"| launch → first frame | {first_frame * 1000:.0f} ms | | | ≤ 400 ms | "
+        f"{verdict(first_frame <= 0.4)} |"
+    )
+    report(
+        f"| launch → first rows | {first_rows * 1000:.0f} ms | {k_first * 1000:.0f} ms | "
+        f"{first_rows / k_first:.2f}x | ≤ 0.5x | {verdict(first_rows <= 0.5 * k_first)} |"
+    )
+    report(
+        f"| launch → all rows | {all_rows * 1000:.0f} ms | {k_all * 1000:.0f} ms | "
+        f"{all_rows / k_all:.2f}x | ≤ 1.0x | {verdict(all_rows <= k_all)} |"
+    )
+    for label, name, target in (
+        ("cursor", "cursor down", 30),
+        ("page", "page down", 30),
+        ("filter", "filter keystroke", 50),
+    ):
         samples_ms = keys[label]
         if not samples_ms:
             continue
-        report(f"| {name}, under churn | p50 {statistics.median(samples_ms):.1f} / "
-               f"p95 {p95(samples_ms):.1f} ms | | | p95 ≤ {target} ms | "
-               f"{verdict(p95(samples_ms) <= target)} |")
+        report(
+            f"| {name}, under churn | p50 {statistics.median(samples_ms):.1f} / "
+            f"p95 {p95(samples_ms):.1f} ms | | | p95 ≤ {target} ms | "
+            f"{verdict(p95(samples_ms) <= target)} |"
+        )
     event = keys["event"]
     if event:
-        report(f"| watch event → screen | p50 {statistics.median(event):.0f} / "
-               f"p95 {p95(event):.0f} ms | | | p95 ≤ 1000 ms | {verdict(p95(event) <= 1000)} |")
+        report(
+            f"| watch event → screen | p50 {statistics.median(event):.0f} / "
+            f"p95 {p95(event):.0f} ms | | | p95 ≤ 1000 ms | {verdict(p95(event) <= 1000)} |"
+        )
     report(f"| RSS after load | {rss:.0f} MiB | | | ≤ 150 MiB | {verdict(rss <= 150)} |")
     for label in ("cursor", "page", "filter", "event"):
         if keys[label]:
@@ -314,8 +370,12 @@ def run(pods: int, samples: int, runs: int, churn: float) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--pods", type=int, action="append",
-                        help="pods in the sandbox (repeatable; default 10000 and 50000)")
+    parser.add_argument(
+        "--pods",
+        type=int,
+        action="append",
+        help="pods in the sandbox (repeatable; default 10000 and 50000)",
+    )
     parser.add_argument("--samples", type=int, default=100, help="keystrokes per figure")
     parser.add_argument("--runs", type=int, default=3, help="launches and kubectl runs")
     parser.add_argument("--churn", type=float, default=200.0, help="pod updates/s (default 200)")

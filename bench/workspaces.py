@@ -53,10 +53,24 @@ def start_sandbox(workdir: Path, workspaces: int, projects: int) -> subprocess.P
     log = workdir / "sandbox.log"
     with log.open("w") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "kstui", "sandbox", "--clusters", "2", "--workspaces",
-             str(workspaces), "--projects", str(projects), "--kubeconfig",
-             str(workdir / "kubeconfig")], stdout=out, stderr=subprocess.STDOUT,
-            start_new_session=True)
+            [
+                sys.executable,
+                "-m",
+                "kstui",
+                "sandbox",
+                "--clusters",
+                "2",
+                "--workspaces",
+                str(workspaces),
+                "--projects",
+                str(projects),
+                "--kubeconfig",
+                str(workdir / "kubeconfig"),
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     deadline = time.monotonic() + 300
     while "ready in" not in log.read_text():
         if process.poll() is not None or time.monotonic() > deadline:
@@ -70,23 +84,33 @@ async def gather_big_workspace(app: KstuiApp) -> int:
     moved = 0
     for context in ("host", "member"):
         client = await app.session.backend(context).open()
-        namespaces = await client.get("/api/v1/namespaces",
-                                      {"labelSelector": "kubesphere.io/workspace"})
-        mine = [n for n in namespaces["items"]
-                if n["metadata"]["labels"].get("kubesphere.io/workspace") == BIG]
+        namespaces = await client.get(
+            "/api/v1/namespaces", {"labelSelector": "kubesphere.io/workspace"}
+        )
+        mine = [
+            n
+            for n in namespaces["items"]
+            if n["metadata"]["labels"].get("kubesphere.io/workspace") == BIG
+        ]
         want = BIG_PROJECTS // 2 - len(mine)
-        others = [n for n in namespaces["items"]
-                  if n["metadata"]["labels"].get("kubesphere.io/workspace", BIG) != BIG
-                  and n["metadata"]["name"].startswith("ws-")]
-        for namespace in others[:max(0, want)]:
-            await client.patch(f"/api/v1/namespaces/{namespace['metadata']['name']}",
-                               {"metadata": {"labels": {"kubesphere.io/workspace": BIG}}})
+        others = [
+            n
+            for n in namespaces["items"]
+            if n["metadata"]["labels"].get("kubesphere.io/workspace", BIG) != BIG
+            and n["metadata"]["name"].startswith("ws-")
+        ]
+        for namespace in others[: max(0, want)]:
+            await client.patch(
+                f"/api/v1/namespaces/{namespace['metadata']['name']}",
+                {"metadata": {"labels": {"kubesphere.io/workspace": BIG}}},
+            )
             moved += 1
     return moved
 
 
-async def measure(kubeconfig: Path, runs: int, workspaces: int, cache: Path) \
-        -> tuple[list[float], list[float]]:
+async def measure(
+    kubeconfig: Path, runs: int, workspaces: int, cache: Path
+) -> tuple[list[float], list[float]]:
     app = KstuiApp(AppSettings(load_kubeconfig(str(kubeconfig)), "host", "", cache_dir=cache))
     lists: list[float] = []
     details: list[float] = []
@@ -99,17 +123,24 @@ async def measure(kubeconfig: Path, runs: int, workspaces: int, cache: Path) \
         def table_rows(table_id: str | None, minimum: int) -> bool:
             screen = app.screen
             tables = list(screen.query(f"#{table_id}" if table_id else ResourceTable))
-            return bool(tables) and isinstance(tables[0], ResourceTable) \
+            return (
+                bool(tables)
+                and isinstance(tables[0], ResourceTable)
                 and tables[0].row_count >= minimum
+            )
 
         for _ in range(runs):
-            lists.append(await clock.time(lambda: key("2", "2"),
-                                          lambda: table_rows(None, workspaces)))
+            lists.append(
+                await clock.time(lambda: key("2", "2"), lambda: table_rows(None, workspaces))
+            )
             table = app.screen.query_one(ResourceTable)
             table.move_cursor_to(BIG)
             await asyncio.sleep(0.05)
-            details.append(await clock.time(lambda: key("enter"),
-                                            lambda: table_rows("projects-table", BIG_PROJECTS)))
+            details.append(
+                await clock.time(
+                    lambda: key("enter"), lambda: table_rows("projects-table", BIG_PROJECTS)
+                )
+            )
             key("escape")
             await asyncio.sleep(0.1)
             key("1", "1")
@@ -127,21 +158,28 @@ def main() -> None:
     report(f"kstui bench/workspaces.py · python {sys.version.split()[0]} · {os.cpu_count()} cores")
     started = time.perf_counter()
     sandbox = start_sandbox(workdir, args.workspaces, args.projects)
-    report(f"sandbox: 2 clusters, {args.workspaces} workspaces, {args.projects} projects, "
-           f"ready in {time.perf_counter() - started:.1f} s")
+    report(
+        f"sandbox: 2 clusters, {args.workspaces} workspaces, {args.projects} projects, "
+        f"ready in {time.perf_counter() - started:.1f} s"
+    )
     try:
-        lists, details = asyncio.run(measure(workdir / "kubeconfig", args.runs,
-                                             args.workspaces, workdir / "cache"))
+        lists, details = asyncio.run(
+            measure(workdir / "kubeconfig", args.runs, args.workspaces, workdir / "cache")
+        )
     finally:
         sandbox.send_signal(signal.SIGINT)
         sandbox.wait(10)
     report("| figure | first | later runs p50 / p95 | target |")
     report("| --- | --- | --- | --- |")
-    for name, samples in (("section switch → workspace list", lists),
-                          (f"enter → {BIG_PROJECTS}-project workspace", details)):
+    for name, samples in (
+        ("section switch → workspace list", lists),
+        (f"enter → {BIG_PROJECTS}-project workspace", details),
+    ):
         later = samples[1:] or samples
-        report(f"| {name} | {samples[0]:.0f} ms | {statistics.median(later):.0f} / "
-               f"{p95(later):.0f} ms | < 1000 ms |")
+        report(
+            f"| {name} | {samples[0]:.0f} ms | {statistics.median(later):.0f} / "
+            f"{p95(later):.0f} ms | < 1000 ms |"
+        )
 
 
 if __name__ == "__main__":

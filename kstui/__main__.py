@@ -17,56 +17,109 @@ from kstui.screens.sections import SECTIONS  # no Textual: the registry imports 
 
 def _sandbox_options(parser: argparse.ArgumentParser, pods: int, churn: float) -> None:
     parser.add_argument("--clusters", type=int, default=2, help="clusters to serve (default 2)")
-    parser.add_argument("--pods", type=int, default=pods,
-                        help=f"generated workload pods per cluster (default {pods})")
+    parser.add_argument(
+        "--pods",
+        type=int,
+        default=pods,
+        help=f"generated workload pods per cluster (default {pods})",
+    )
     tls = parser.add_mutually_exclusive_group()
-    tls.add_argument("--tls", dest="tls", action="store_true", default=True,
-                     help="https with a generated CA and token auth (default)")
+    tls.add_argument(
+        "--tls",
+        dest="tls",
+        action="store_true",
+        default=True,
+        help="https with a generated CA and token auth (default)",
+    )
     tls.add_argument("--no-tls", dest="tls", action="store_false", help="plain http")
-    parser.add_argument("--port", type=int, default=0,
-                        help="first port; cluster i listens on PORT+i (default: free ports)")
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=0,
+        help="first port; cluster i listens on PORT+i (default: free ports)",
+    )
     parser.add_argument("--seed", type=int, default=0, help="seed for generated objects")
-    parser.add_argument("--churn", type=float, default=churn, metavar="EVENTS_PER_S",
-                        help=f"pod status changes per second per cluster (default {churn:g})")
-    parser.add_argument("--vanilla", action="store_true",
-                        help="no KubeSphere CRDs or objects: a plain Kubernetes cluster")
-    parser.add_argument("--kubesphere-version", choices=("3", "4"), default="4",
-                        help="KubeSphere API generation to imitate (default 4)")
-    parser.add_argument("--workspaces", type=int, default=0, metavar="N",
-                        help="generated workspaces beside the sample ones (default 0)")
-    parser.add_argument("--projects", type=int, default=0, metavar="N",
-                        help="generated project namespaces spread over them (default 0)")
+    parser.add_argument(
+        "--churn",
+        type=float,
+        default=churn,
+        metavar="EVENTS_PER_S",
+        help=f"pod status changes per second per cluster (default {churn:g})",
+    )
+    parser.add_argument(
+        "--vanilla",
+        action="store_true",
+        help="no KubeSphere CRDs or objects: a plain Kubernetes cluster",
+    )
+    parser.add_argument(
+        "--kubesphere-version",
+        choices=("3", "4"),
+        default="4",
+        help="KubeSphere API generation to imitate (default 4)",
+    )
+    parser.add_argument(
+        "--workspaces",
+        type=int,
+        default=0,
+        metavar="N",
+        help="generated workspaces beside the sample ones (default 0)",
+    )
+    parser.add_argument(
+        "--projects",
+        type=int,
+        default=0,
+        metavar="N",
+        help="generated project namespaces spread over them (default 0)",
+    )
 
 
 def _app_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--context", help="kubeconfig context (default: the current one)")
     where = parser.add_mutually_exclusive_group()
     where.add_argument("-n", "--namespace", help="namespace to open (default: the context's)")
-    where.add_argument("-A", "--all-namespaces", action="store_true",
-                       help="open with every namespace")
-    parser.add_argument("--readonly", action="store_true",
-                        help="disable every write action (delete, edit, scale, restart)")
-    parser.add_argument("--screen", choices=tuple(SECTIONS), default="resources",
-                        help="section to open (default resources)")
-    parser.add_argument("--kind", default="pods",
-                        help="kind the resources section lists first (default pods)")
+    where.add_argument(
+        "-A", "--all-namespaces", action="store_true", help="open with every namespace"
+    )
+    parser.add_argument(
+        "--readonly",
+        action="store_true",
+        help="disable every write action (delete, edit, scale, restart)",
+    )
+    parser.add_argument(
+        "--screen",
+        choices=tuple(SECTIONS),
+        default="resources",
+        help="section to open (default resources)",
+    )
+    parser.add_argument(
+        "--kind", default="pods", help="kind the resources section lists first (default pods)"
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="kstui", description="A terminal workstation for KubeSphere-style platforms.")
+        prog="kstui", description="A terminal workstation for KubeSphere-style platforms."
+    )
     parser.add_argument("--version", action="version", version=f"kstui {__version__}")
-    parser.add_argument("--kubeconfig", help="kubeconfig file (default: $KUBECONFIG, "
-                                             "then ~/.kube/config)")
+    parser.add_argument(
+        "--kubeconfig", help="kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)"
+    )
     _app_options(parser)
     sub = parser.add_subparsers(dest="command")
     sandbox = sub.add_parser("sandbox", help="run the sandbox cluster(s) in the foreground")
     _sandbox_options(sandbox, pods=120, churn=0.0)
-    sandbox.add_argument("--kubeconfig", dest="sandbox_kubeconfig", required=True,
-                         help="where to write the kubeconfig")
-    sandbox.add_argument("--state-dir", help="where the CA, keys and tokens are kept, so a "
-                                             "restart serves the same credentials "
-                                             "(default: KUBECONFIG.state beside it)")
+    sandbox.add_argument(
+        "--kubeconfig",
+        dest="sandbox_kubeconfig",
+        required=True,
+        help="where to write the kubeconfig",
+    )
+    sandbox.add_argument(
+        "--state-dir",
+        help="where the CA, keys and tokens are kept, so a "
+        "restart serves the same credentials "
+        "(default: KUBECONFIG.state beside it)",
+    )
     demo = sub.add_parser("demo", help="open kstui on a demo sandbox (nothing to set up)")
     _sandbox_options(demo, pods=120, churn=2.0)
     _app_options(demo)
@@ -82,11 +135,21 @@ async def _serve(args: argparse.Namespace, kubeconfig: Path) -> None:
     from kstui.sandbox.runtime import Sandbox, SandboxOptions
 
     started = time.perf_counter()
-    sandbox = Sandbox(SandboxOptions(
-        clusters=args.clusters, pods=args.pods, tls=args.tls, port=args.port, seed=args.seed,
-        churn=args.churn, kubesphere=not args.vanilla, kubesphere_version=args.kubesphere_version,
-        workspaces=args.workspaces, projects=args.projects,
-        state_dir=getattr(args, "state_dir", None) or f"{kubeconfig}.state"))
+    sandbox = Sandbox(
+        SandboxOptions(
+            clusters=args.clusters,
+            pods=args.pods,
+            tls=args.tls,
+            port=args.port,
+            seed=args.seed,
+            churn=args.churn,
+            kubesphere=not args.vanilla,
+            kubesphere_version=args.kubesphere_version,
+            workspaces=args.workspaces,
+            projects=args.projects,
+            state_dir=getattr(args, "state_dir", None) or f"{kubeconfig}.state",
+        )
+    )
     await sandbox.start()
     sandbox.write_kubeconfig(kubeconfig)
     elapsed = time.perf_counter() - started
@@ -141,14 +204,17 @@ def _needs_terminal(prog: str) -> int | None:
     written into a file, then waiting forever for keys)."""
     missing = _not_terminals()
     if missing:
-        what = f"{missing[0]} is not a TTY" if len(missing) == 1 \
-            else "stdin and stdout are not TTYs"
+        what = (
+            f"{missing[0]} is not a TTY" if len(missing) == 1 else "stdin and stdout are not TTYs"
+        )
         sys.stderr.write(f"{prog}: needs a terminal ({what}): run it interactively\n")
         return 2
     if not _is_terminal(sys.stderr):
         # Textual draws the screen on stderr: redirected, the screen would go into the file.
-        sys.stderr.write(f"{prog}: needs a terminal (stderr is not a TTY, and the screen is "
-                         "drawn there): run it without redirecting stderr\n")
+        sys.stderr.write(
+            f"{prog}: needs a terminal (stderr is not a TTY, and the screen is "
+            "drawn there): run it without redirecting stderr\n"
+        )
         return 2
     return None
 
@@ -174,8 +240,9 @@ def _run_app(args: argparse.Namespace, kubeconfig_path: str | None) -> int:
     if args.all_namespaces:
         namespace = ""
     else:
-        namespace = args.namespace or config.default_namespace or \
-            kubeconfig.contexts[context].namespace
+        namespace = (
+            args.namespace or config.default_namespace or kubeconfig.contexts[context].namespace
+        )
     if config.no_color:
         os.environ["NO_COLOR"] = "1"  # Textual reads it when the app is created
     from kstui.app import AppSettings, binding_ids, build_app
@@ -189,9 +256,17 @@ def _run_app(args: argparse.Namespace, kubeconfig_path: str | None) -> int:
     status = _needs_terminal("kstui")  # after the checks above: they need no terminal
     if status is not None:
         return status
-    app = build_app(AppSettings(kubeconfig, context, namespace, config=config,
-                                readonly=args.readonly or config.readonly,
-                                screen=args.screen, kind=args.kind))
+    app = build_app(
+        AppSettings(
+            kubeconfig,
+            context,
+            namespace,
+            config=config,
+            readonly=args.readonly or config.readonly,
+            screen=args.screen,
+            kind=args.kind,
+        )
+    )
     app.run()
     return app.return_code or 0
 
@@ -206,25 +281,49 @@ def _run_demo(args: argparse.Namespace) -> int:
     workdir = Path(tempfile.mkdtemp(prefix="kstui-demo-"))
     kubeconfig = workdir / "kubeconfig"
     log_path = workdir / "sandbox.log"
-    command = [sys.executable, "-m", "kstui", "sandbox", "--kubeconfig", str(kubeconfig),
-               "--clusters", str(args.clusters), "--pods", str(args.pods),
-               "--seed", str(args.seed), "--churn", str(args.churn),
-               "--kubesphere-version", args.kubesphere_version,
-               "--workspaces", str(args.workspaces), "--projects", str(args.projects),
-               "--tls" if args.tls else "--no-tls"]
+    command = [
+        sys.executable,
+        "-m",
+        "kstui",
+        "sandbox",
+        "--kubeconfig",
+        str(kubeconfig),
+        "--clusters",
+        str(args.clusters),
+        "--pods",
+        str(args.pods),
+        "--seed",
+        str(args.seed),
+        "--churn",
+        str(args.churn),
+        "--kubesphere-version",
+        args.kubesphere_version,
+        "--workspaces",
+        str(args.workspaces),
+        "--projects",
+        str(args.projects),
+        "--tls" if args.tls else "--no-tls",
+    ]
     if args.port:
         command += ["--port", str(args.port)]
     if args.vanilla:
         command.append("--vanilla")
     with log_path.open("w") as log:
-        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT,
-                                   stdin=subprocess.DEVNULL, start_new_session=True)
+        process = subprocess.Popen(
+            command,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
     try:
         deadline = time.monotonic() + 120
         while "ready in" not in log_path.read_text():
             if process.poll() is not None or time.monotonic() > deadline:
-                sys.stderr.write(f"kstui demo: the sandbox did not start "
-                                 f"(log: {log_path}):\n{log_path.read_text()[-2000:]}\n")
+                sys.stderr.write(
+                    f"kstui demo: the sandbox did not start "
+                    f"(log: {log_path}):\n{log_path.read_text()[-2000:]}\n"
+                )
                 return 2
             time.sleep(0.02)
         if not args.namespace:

@@ -73,8 +73,16 @@ def build_app(settings: AppSettings) -> KstuiApp:
 
 def section_bindings() -> list[Binding]:
     """Each section's number key, from the registry."""
-    return [Binding(section.key, f"section({section.name!r})", section.name, show=False,
-                    id=f"app.section.{section.name}") for section in SECTIONS.values()]
+    return [
+        Binding(
+            section.key,
+            f"section({section.name!r})",
+            section.name,
+            show=False,
+            id=f"app.section.{section.name}",
+        )
+        for section in SECTIONS.values()
+    ]
 
 
 def binding_ids() -> set[str]:
@@ -84,10 +92,19 @@ def binding_ids() -> set[str]:
     section_modules = {section.screen_module() for section in SECTIONS.values()}
     for module in section_modules:
         importlib.import_module(module)  # registers the section's screens
-    classes: list[Any] = [KstuiApp, PromptRouting, prompt.Prompt, resource_table.ResourceTable,
-                          *_subclasses(Screen, section_modules)]
-    ids = {binding.id for cls in classes for binding in cls.__dict__.get("BINDINGS", [])
-           if isinstance(binding, Binding) and binding.id}
+    classes: list[Any] = [
+        KstuiApp,
+        PromptRouting,
+        prompt.Prompt,
+        resource_table.ResourceTable,
+        *_subclasses(Screen, section_modules),
+    ]
+    ids = {
+        binding.id
+        for cls in classes
+        for binding in cls.__dict__.get("BINDINGS", [])
+        if isinstance(binding, Binding) and binding.id
+    }
     return ids | {binding.id for binding in section_bindings() if binding.id}
 
 
@@ -115,20 +132,31 @@ class KstuiApp(PromptRouting):
         self.settings = settings
         config = settings.config
         self.session = Session(
-            settings.kubeconfig, settings.context, settings.namespace,
+            settings.kubeconfig,
+            settings.context,
+            settings.namespace,
             readonly=lambda context: settings.readonly or config.is_readonly(context),
-            settings=BackendSettings(grace_seconds=config.refresh.grace_seconds,
-                                     page_size=config.refresh.page_size,
-                                     cache_dir=settings.cache_dir,
-                                     write_timeout=settings.write_timeout),
-            aliases=config.aliases)
+            settings=BackendSettings(
+                grace_seconds=config.refresh.grace_seconds,
+                page_size=config.refresh.page_size,
+                cache_dir=settings.cache_dir,
+                write_timeout=settings.write_timeout,
+            ),
+            aliases=config.aliases,
+        )
         self.coalesce_seconds = config.refresh.coalesce_ms / 1000
         self.first_frame = asyncio.Event()
-        self.env = ScreenEnv(self.session, frozen_now=settings.frozen_now,
-                             first_frame=self.first_frame,
-                             coalesce_seconds=self.coalesce_seconds, start_kind=settings.kind,
-                             open_resources=self._open_resources, open_logs=self._open_logs,
-                             open_yaml=self.open_yaml, complete=self._complete)
+        self.env = ScreenEnv(
+            self.session,
+            frozen_now=settings.frozen_now,
+            first_frame=self.first_frame,
+            coalesce_seconds=self.coalesce_seconds,
+            start_kind=settings.kind,
+            open_resources=self._open_resources,
+            open_logs=self._open_logs,
+            open_yaml=self.open_yaml,
+            complete=self._complete,
+        )
         self.services: dict[str, Any] = {}
         """Section name → its service, made when the section first opens."""
         for binding in section_bindings():
@@ -138,12 +166,24 @@ class KstuiApp(PromptRouting):
         if forget_styles_of_removed_widgets not in HEAP.before_settle:
             HEAP.before_settle.append(forget_styles_of_removed_widgets)
 
-    def notify(self, message: str, *, title: str = "", severity: Any = "information",
-               timeout: float | None = None, markup: bool = False) -> None:
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: Any = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
         """Every notification (screens' `self.notify` lands here) shows its text literally:
         messages carry server words, which are never markup and never reach the terminal raw."""
-        super().notify(inert(message), title=inert_line(title), severity=severity,
-                       timeout=timeout, markup=False)
+        super().notify(
+            inert(message),
+            title=inert_line(title),
+            severity=severity,
+            timeout=timeout,
+            markup=False,
+        )
 
     def section_names(self) -> tuple[str, ...]:
         return tuple(SECTIONS)
@@ -174,8 +214,9 @@ class KstuiApp(PromptRouting):
     def _open_logs(self, context: str, namespace: str, pods: Sequence[str]) -> None:
         """Logs of the first of `pods` (the logs view follows one pod)."""
         if pods:
-            self.push_screen(LogsScreen(self.session.backend(context or None), namespace,
-                                        pods[0], None))
+            self.push_screen(
+                LogsScreen(self.session.backend(context or None), namespace, pods[0], None)
+            )
 
     @work(group="open-yaml", exclusive=True, exit_on_error=False)
     async def open_yaml(self, context: str, kind: str, namespace: str, name: str) -> None:
@@ -189,21 +230,28 @@ class KstuiApp(PromptRouting):
             return
         where = f"{namespace}/{name}" if namespace else name
         secret = obj.get("kind") == "Secret"
-        self.push_screen(TextViewScreen(
-            f"yaml {resolved.kind} {where} @ {backend.name}"
-            + ("  (values hidden: x reveals)" if secret else ""),
-            lambda reveal: describe.to_yaml(obj, reveal_secrets=reveal),
-            language="yaml", has_secrets=secret))
+        self.push_screen(
+            TextViewScreen(
+                f"yaml {resolved.kind} {where} @ {backend.name}"
+                + ("  (values hidden: x reveals)" if secret else ""),
+                lambda reveal: describe.to_yaml(obj, reveal_secrets=reveal),
+                language="yaml",
+                has_secrets=secret,
+            )
+        )
 
     def _complete(self, text: str) -> list[str]:
         screen = self.screen
         context = screen.context if isinstance(screen, ResourcesScreen) else None
         backend = self.session.backend(context)
         return command_line.complete(
-            text, kinds=backend.kinds.aliases(),
+            text,
+            kinds=backend.kinds.aliases(),
             namespaces=sorted(self.session.known_namespaces(backend.name)),
-            contexts=self.session.contexts, aliases=self.session.aliases,
-            sections=SECTIONS)
+            contexts=self.session.contexts,
+            aliases=self.session.aliases,
+            sections=SECTIONS,
+        )
 
     def push_screen(self, screen: Any, *args: Any, **kwargs: Any) -> Any:
         pushed = super().push_screen(screen, *args, **kwargs)
@@ -215,8 +263,9 @@ class KstuiApp(PromptRouting):
         and an endless trail of them is memory nobody walks back through."""
         stack = self._screen_stacks[mode]
         while len(stack) > HISTORY + 1:
-            oldest = next((screen for screen in stack[1:-1]
-                           if not isinstance(screen, ModalScreen)), None)
+            oldest = next(
+                (screen for screen in stack[1:-1] if not isinstance(screen, ModalScreen)), None
+            )
             if oldest is None:
                 return
             stack.remove(oldest)
@@ -302,15 +351,26 @@ class KstuiApp(PromptRouting):
                 self._unknown_context(command.context)
                 return
             browsing = isinstance(screen, ResourcesScreen)
-            await self.push_screen(ResourcesScreen(self.env, Target(
-                command.kind, command.namespace,
-                command.context or (screen.target.context if browsing else None),
-                command.selector, crumb=screen.crumbs() if browsing else "")))
+            await self.push_screen(
+                ResourcesScreen(
+                    self.env,
+                    Target(
+                        command.kind,
+                        command.namespace,
+                        command.context or (screen.target.context if browsing else None),
+                        command.selector,
+                        crumb=screen.crumbs() if browsing else "",
+                    ),
+                )
+            )
 
     def _unknown_context(self, name: str) -> None:
         known = ", ".join(self.session.contexts)
-        self.notify(f"no context {name!r} in the kubeconfig; known: {known}",
-                    title="context", severity="error")
+        self.notify(
+            f"no context {name!r} in the kubeconfig; known: {known}",
+            title="context",
+            severity="error",
+        )
 
     async def switch_context(self, name: str, kind: str | None = None) -> None:
         """Leave every screen of the old context, open the new one, close the old backend.

@@ -66,8 +66,9 @@ def expand_alias(text: str, aliases: Mapping[str, str]) -> str:
     return text
 
 
-def parse(text: str, aliases: Mapping[str, str] | None = None,
-          sections: Iterable[str] = ()) -> Command:
+def parse(
+    text: str, aliases: Mapping[str, str] | None = None, sections: Iterable[str] = ()
+) -> Command:
     text = expand_alias(text.strip().lstrip(":").strip(), aliases or {})
     try:
         words = shlex.split(text)
@@ -122,9 +123,15 @@ def _goto(kind: str, words: list[str]) -> GoTo:
     return GoTo(kind, namespace, context or None, selector)
 
 
-def complete(text: str, *, kinds: Iterable[str], namespaces: Iterable[str] = (),
-             contexts: Iterable[str] = (), aliases: Iterable[str] = (),
-             sections: Iterable[str] = ()) -> list[str]:
+def complete(
+    text: str,
+    *,
+    kinds: Iterable[str],
+    namespaces: Iterable[str] = (),
+    contexts: Iterable[str] = (),
+    aliases: Iterable[str] = (),
+    sections: Iterable[str] = (),
+) -> list[str]:
     """Whole-line completions for what has been typed so far, shortest first."""
     stripped = text.lstrip(":")
     words = stripped.split(" ")
@@ -147,6 +154,8 @@ def complete(text: str, *, kinds: Iterable[str], namespaces: Iterable[str] = (),
 
 def _matches(partial: str, pool: Iterable[str], prefix: str = "") -> list[str]:
     lowered = partial.lower()
-    found = sorted({p for p in pool if p.lower().startswith(lowered) and p != partial},
-                   key=lambda p: (len(p), p))
+    found = sorted(
+        {p for p in pool if p.lower().startswith(lowered) and p != partial},
+        key=lambda p: (len(p), p),
+    )
     return [prefix + p for p in found]

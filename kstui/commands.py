@@ -30,8 +30,10 @@ class KstuiCommands(Provider):
     def _entries(self) -> list[tuple[str, Any, str]]:
         """(text, callback, help); names come from the kubeconfig and the server, so both
         strings are inert and must never be read as markup (the palette reads str as markup)."""
-        return [(inert_line(text), callback, escape(inert_line(help_text)))
-                for text, callback, help_text in self._raw_entries()]
+        return [
+            (inert_line(text), callback, escape(inert_line(help_text)))
+            for text, callback, help_text in self._raw_entries()
+        ]
 
     def _raw_entries(self) -> list[tuple[str, Any, str]]:
         app = cast(PaletteHost, self.app)
@@ -40,19 +42,40 @@ class KstuiCommands(Provider):
         session = app.session
         entries: list[tuple[str, Any, str]] = []
         for name, section in SECTIONS.items():
-            entries.append((f"section: {name}", partial(app.action_section, name),
-                            f"open the {name} section ({section.key}): {section.title}"))
+            entries.append(
+                (
+                    f"section: {name}",
+                    partial(app.action_section, name),
+                    f"open the {name} section ({section.key}): {section.title}",
+                )
+            )
         for context in session.contexts:
-            entries.append((f"context: {context}", partial(app.switch_context, context),
-                            "switch the whole app to this context"))
-        entries.append(("namespace: all", partial(app.switch_namespace, ""),
-                        "list every namespace"))
+            entries.append(
+                (
+                    f"context: {context}",
+                    partial(app.switch_context, context),
+                    "switch the whole app to this context",
+                )
+            )
+        entries.append(
+            ("namespace: all", partial(app.switch_namespace, ""), "list every namespace")
+        )
         for namespace in sorted(session.known_namespaces()):
-            entries.append((f"namespace: {namespace}", partial(app.switch_namespace, namespace),
-                            "switch namespace"))
+            entries.append(
+                (
+                    f"namespace: {namespace}",
+                    partial(app.switch_namespace, namespace),
+                    "switch namespace",
+                )
+            )
         for kind in session.backend().kinds.all():
-            entries.append((f"kind: {kind.resource}", partial(app.go_to_kind, kind.qualified),
-                            f"{kind.kind} ({kind.api_version})"))
+            entries.append(
+                (
+                    f"kind: {kind.resource}",
+                    partial(app.go_to_kind, kind.qualified),
+                    f"{kind.kind} ({kind.api_version})",
+                )
+            )
         return entries
 
     async def discover(self) -> Hits:

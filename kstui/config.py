@@ -22,8 +22,17 @@ from kstui.backends.errors import KstuiError
 from kstui.config_example import EXAMPLE_CONFIG
 from kstui.key_names import KEYS_ALLOWED, normalize_key, normalize_keys
 
-__all__ = ["DEFAULT_THEME", "EXAMPLE_CONFIG", "Config", "ConfigError", "RefreshSettings",
-           "config_path", "load_config", "normalize_keys", "validate_keymap"]
+__all__ = [
+    "DEFAULT_THEME",
+    "EXAMPLE_CONFIG",
+    "Config",
+    "ConfigError",
+    "RefreshSettings",
+    "config_path",
+    "load_config",
+    "normalize_keys",
+    "validate_keymap",
+]
 
 DEFAULT_THEME = "textual-dark"
 
@@ -31,13 +40,20 @@ DEFAULT_THEME = "textual-dark"
 class ConfigError(KstuiError):
     """The config file (or an environment variable) holds something kstui cannot use."""
 
-    def __init__(self, source: Path | str, key_path: str, problem: str, allowed: str = "",
-                 hint: str | None = None) -> None:
+    def __init__(
+        self,
+        source: Path | str,
+        key_path: str,
+        problem: str,
+        allowed: str = "",
+        hint: str | None = None,
+    ) -> None:
         where = f"{source}: {key_path}" if key_path else str(source)
-        super().__init__(f"{where}: {problem}",
-                         f"Allowed: {allowed}" if allowed else "",
-                         f"fix {source}, or delete it to start with the defaults"
-                         if hint is None else hint)
+        super().__init__(
+            f"{where}: {problem}",
+            f"Allowed: {allowed}" if allowed else "",
+            f"fix {source}, or delete it to start with the defaults" if hint is None else hint,
+        )
         self.source = str(source)
         self.key_path = key_path
         self.problem = problem
@@ -92,9 +108,18 @@ class Config:
         return any(fnmatch.fnmatchcase(context, pattern) for pattern in self.other_identities)
 
 
-
-_TOP_LEVEL_KEYS = ("default_context", "default_namespace", "keymap", "aliases", "theme",
-                   "readonly", "readonly_contexts", "other_identities", "refresh", "no_color")
+_TOP_LEVEL_KEYS = (
+    "default_context",
+    "default_namespace",
+    "keymap",
+    "aliases",
+    "theme",
+    "readonly",
+    "readonly_contexts",
+    "other_identities",
+    "refresh",
+    "no_color",
+)
 _REFRESH_KEYS = ("coalesce_ms", "grace_seconds", "page_size")
 _TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
 _FALSE_WORDS = frozenset({"", "0", "false", "no", "off"})
@@ -127,14 +152,19 @@ def load_config(path: Path | None = None, env: Mapping[str, str] | None = None) 
     if readonly_word in _TRUE_WORDS:
         config = replace(config, readonly=True)
     elif readonly_word not in _FALSE_WORDS:
-        raise ConfigError("environment", "KSTUI_READONLY", f"{readonly_word!r} is not a switch",
-                          "1, true, yes or on (0, false, no, off or empty leave it off)",
-                          hint="set KSTUI_READONLY=1, or unset it")
+        raise ConfigError(
+            "environment",
+            "KSTUI_READONLY",
+            f"{readonly_word!r} is not a switch",
+            "1, true, yes or on (0, false, no, off or empty leave it off)",
+            hint="set KSTUI_READONLY=1, or unset it",
+        )
     return config
 
 
-def validate_keymap(keymap: Mapping[str, str], known_ids: Iterable[str],
-                    source: Path | str | None = None) -> None:
+def validate_keymap(
+    keymap: Mapping[str, str], known_ids: Iterable[str], source: Path | str | None = None
+) -> None:
     """Raise ConfigError for the first binding id the app does not have, suggesting the
     closest real ones. The app calls this with its binding ids and `config.path`."""
     known = sorted(set(known_ids))
@@ -146,9 +176,13 @@ def validate_keymap(keymap: Mapping[str, str], known_ids: Iterable[str],
         problem = f"unknown binding id {binding_id!r}"
         if close:
             problem += f" (did you mean {' or '.join(repr(c) for c in close)}?)"
-        raise ConfigError(source or "config", f"keymap.{binding_id}", problem,
-                          "one of " + ", ".join(known),
-                          hint=f"rename or remove keymap.{binding_id} in {source or 'the config'}")
+        raise ConfigError(
+            source or "config",
+            f"keymap.{binding_id}",
+            problem,
+            "one of " + ", ".join(known),
+            hint=f"rename or remove keymap.{binding_id} in {source or 'the config'}",
+        )
 
 
 # ---------------------------------------------------------------------------- reading
@@ -158,20 +192,23 @@ class _UniqueKeyLoader(yaml.SafeLoader):
     """SafeLoader that refuses duplicate keys, which PyYAML would silently overwrite."""
 
 
-def _construct_unique_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode,
-                              deep: bool = False) -> dict[Any, Any]:
+def _construct_unique_mapping(
+    loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False
+) -> dict[Any, Any]:
     seen: set[Any] = set()
     for key_node, _ in node.value:
         key = loader.construct_object(key_node, deep=deep)
         if key in seen:
             raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key {key!r}", key_node.start_mark)
+                None, None, f"duplicate key {key!r}", key_node.start_mark
+            )
         seen.add(key)
     return loader.construct_mapping(node, deep=deep)
 
 
-_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
-                                 _construct_unique_mapping)
+_UniqueKeyLoader.add_constructor(
+    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_unique_mapping
+)
 
 
 def _read(path: Path) -> Any:
@@ -180,24 +217,33 @@ def _read(path: Path) -> Any:
     except FileNotFoundError:
         return None
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(path, "", f"cannot be read ({exc})",
-                          "a readable UTF-8 YAML file") from exc
+        raise ConfigError(
+            path, "", f"cannot be read ({exc})", "a readable UTF-8 YAML file"
+        ) from exc
     try:
         return yaml.load(text, Loader=_UniqueKeyLoader)  # a SafeLoader: no Python tags
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "somewhere"
         problem = getattr(exc, "problem", None) or str(exc)
-        raise ConfigError(path, "", f"invalid YAML at {where}: {problem}",
-                          "a YAML mapping like the example in the README") from exc
+        raise ConfigError(
+            path,
+            "",
+            f"invalid YAML at {where}: {problem}",
+            "a YAML mapping like the example in the README",
+        ) from exc
 
 
 def _build(document: Any, path: Path) -> Config:
     if document is None:
         return Config(path=path)
     if not isinstance(document, dict):
-        raise ConfigError(path, "", f"the top level is {_type_name(document)}",
-                          "a mapping of settings: " + ", ".join(_TOP_LEVEL_KEYS))
+        raise ConfigError(
+            path,
+            "",
+            f"the top level is {_type_name(document)}",
+            "a mapping of settings: " + ", ".join(_TOP_LEVEL_KEYS),
+        )
     _check_keys(document, _TOP_LEVEL_KEYS, path, "")
     refresh = _mapping(document, "refresh", path)
     _check_keys(refresh, _REFRESH_KEYS, path, "refresh.")
@@ -212,20 +258,22 @@ def _build(document: Any, path: Path) -> Config:
         readonly_contexts=_patterns(document, "readonly_contexts", path),
         other_identities=_patterns(document, "other_identities", path),
         refresh=RefreshSettings(
-            coalesce_ms=int(_positive(refresh, "coalesce_ms", defaults.coalesce_ms, path,
-                                      integer=True)),
-            grace_seconds=float(_positive(refresh, "grace_seconds", defaults.grace_seconds,
-                                          path, integer=False)),
-            page_size=int(_positive(refresh, "page_size", defaults.page_size, path,
-                                    integer=True)),
+            coalesce_ms=int(
+                _positive(refresh, "coalesce_ms", defaults.coalesce_ms, path, integer=True)
+            ),
+            grace_seconds=float(
+                _positive(refresh, "grace_seconds", defaults.grace_seconds, path, integer=False)
+            ),
+            page_size=int(_positive(refresh, "page_size", defaults.page_size, path, integer=True)),
         ),
         no_color=_boolean(document, "no_color", path),
         path=path,
     )
 
 
-def _check_keys(section: Mapping[Any, Any], allowed: tuple[str, ...], path: Path,
-                prefix: str) -> None:
+def _check_keys(
+    section: Mapping[Any, Any], allowed: tuple[str, ...], path: Path, prefix: str
+) -> None:
     for key in section:
         if key in allowed:
             continue
@@ -237,8 +285,14 @@ def _check_keys(section: Mapping[Any, Any], allowed: tuple[str, ...], path: Path
 def _type_name(value: Any) -> str:
     if value is None:
         return "empty"
-    names = {bool: "a boolean", int: "an integer", float: "a number", str: "a string",
-             list: "a list", dict: "a mapping"}
+    names = {
+        bool: "a boolean",
+        int: "an integer",
+        float: "a number",
+        str: "a string",
+        list: "a list",
+        dict: "a mapping",
+    }
     return names.get(type(value), type(value).__name__)
 
 
@@ -256,9 +310,12 @@ def _optional_text(document: Mapping[str, Any], key: str, path: Path) -> str | N
     if value is None:
         return None
     if not isinstance(value, str) or not value.strip():
-        raise ConfigError(path, key, f"is {_type_name(value)}"
-                          + (" (blank)" if isinstance(value, str) else ""),
-                          "a non-empty string, or null for the kubeconfig's choice")
+        raise ConfigError(
+            path,
+            key,
+            f"is {_type_name(value)}" + (" (blank)" if isinstance(value, str) else ""),
+            "a non-empty string, or null for the kubeconfig's choice",
+        )
     return value.strip()
 
 
@@ -269,8 +326,9 @@ def _boolean(document: Mapping[str, Any], key: str, path: Path) -> bool:
     return value
 
 
-def _positive(section: Mapping[str, Any], key: str, default: float, path: Path, *,
-              integer: bool) -> float:
+def _positive(
+    section: Mapping[str, Any], key: str, default: float, path: Path, *, integer: bool
+) -> float:
     value = section.get(key, default)
     allowed = "a whole number above 0" if integer else "a number above 0"
     valid_type = int if integer else (int, float)
@@ -283,8 +341,12 @@ def _positive(section: Mapping[str, Any], key: str, default: float, path: Path, 
 
 def _theme(value: Any, path: Path) -> str:
     if not isinstance(value, str) or not _THEME_NAME.match(value):
-        raise ConfigError(path, "theme", f"is {_type_name(value)} ({value!r})",
-                          "a Textual theme name such as textual-dark, textual-light, nord")
+        raise ConfigError(
+            path,
+            "theme",
+            f"is {_type_name(value)} ({value!r})",
+            "a Textual theme name such as textual-dark, textual-light, nord",
+        )
     return value
 
 
@@ -297,8 +359,7 @@ def _patterns(document: Mapping[str, Any], key: str, path: Path) -> frozenset[st
         raise ConfigError(path, key, f"is {_type_name(value)}", allowed)
     for index, item in enumerate(value):
         if not isinstance(item, str) or not item.strip():
-            raise ConfigError(path, f"{key}[{index}]",
-                              f"is {_type_name(item)} ({item!r})", allowed)
+            raise ConfigError(path, f"{key}[{index}]", f"is {_type_name(item)} ({item!r})", allowed)
     return frozenset(item.strip() for item in value)
 
 
@@ -307,11 +368,14 @@ def _keymap(section: Mapping[Any, Any], path: Path) -> dict[str, str]:
     for binding_id, keys in section.items():
         key_path = f"keymap.{binding_id}"
         if not isinstance(binding_id, str) or not binding_id:
-            raise ConfigError(path, key_path, f"binding id {binding_id!r} is not a string",
-                              "binding ids like resource.delete or table.down")
+            raise ConfigError(
+                path,
+                key_path,
+                f"binding id {binding_id!r} is not a string",
+                "binding ids like resource.delete or table.down",
+            )
         if not isinstance(keys, str):
-            raise ConfigError(path, key_path, f"is {_type_name(keys)} ({keys!r})",
-                              KEYS_ALLOWED)
+            raise ConfigError(path, key_path, f"is {_type_name(keys)} ({keys!r})", KEYS_ALLOWED)
         normalized = normalize_keys(keys)
         if normalized is None:
             bad = next(t.strip() for t in keys.split(",") if normalize_key(t.strip()) is None)
@@ -325,10 +389,18 @@ def _aliases(section: Mapping[Any, Any], path: Path) -> dict[str, str]:
     for name, expansion in section.items():
         key_path = f"aliases.{name}"
         if not isinstance(name, str) or not _ALIAS_NAME.match(name):
-            raise ConfigError(path, key_path, f"alias name {name!r} is not a word",
-                              "a letter followed by letters, digits, - or _ (e.g. pp)")
+            raise ConfigError(
+                path,
+                key_path,
+                f"alias name {name!r} is not a word",
+                "a letter followed by letters, digits, - or _ (e.g. pp)",
+            )
         if not isinstance(expansion, str) or not expansion.strip():
-            raise ConfigError(path, key_path, f"is {_type_name(expansion)} ({expansion!r})",
-                              "a non-empty command, e.g. 'pods -n payments'")
+            raise ConfigError(
+                path,
+                key_path,
+                f"is {_type_name(expansion)} ({expansion!r})",
+                "a non-empty command, e.g. 'pods -n payments'",
+            )
         aliases[name] = expansion.strip()
     return aliases

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from enum import Enum
 
 
-class Tone(str, Enum):
+class Tone(str, Enum):  # noqa: UP042  (StrEnum would change str() of a member)
     """How a row should look, in words the UI maps to theme colours."""
 
     NORMAL = "normal"

@@ -96,8 +96,9 @@ def _start(tmp: Path, options: SandboxOptions) -> RunningSandbox:
 @pytest.fixture(scope="session")
 def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSandbox]:
     """One shared https sandbox (host + member, 120 pods each). Tests use their own namespaces."""
-    running = _start(tmp_path_factory.mktemp("sandbox"),
-                     SandboxOptions(pods=120, bookmark_interval=5.0))
+    running = _start(
+        tmp_path_factory.mktemp("sandbox"), SandboxOptions(pods=120, bookmark_interval=5.0)
+    )
     yield running
     running.thread.stop()
 
@@ -121,12 +122,14 @@ def fresh_sandbox(tmp_path: Path) -> Iterator[Callable[..., RunningSandbox]]:
 
 
 @pytest.fixture(scope="session")
-def kubectl_env(sandbox: RunningSandbox, tmp_path_factory: pytest.TempPathFactory) \
-        -> dict[str, str]:
+def kubectl_env(
+    sandbox: RunningSandbox, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, str]:
     if shutil.which("kubectl") is None:
         pytest.fail("kubectl is not installed: .ci/run installs it")
     cache = tmp_path_factory.mktemp("kubecache")
     env = {k: v for k, v in os.environ.items() if not k.startswith("KUBE")}
-    env.update({"KUBECONFIG": str(sandbox.kubeconfig), "KUBECACHEDIR": str(cache),
-                "HOME": str(cache)})
+    env.update(
+        {"KUBECONFIG": str(sandbox.kubeconfig), "KUBECACHEDIR": str(cache), "HOME": str(cache)}
+    )
     return env

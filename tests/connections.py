@@ -17,7 +17,9 @@ class SandboxConnection:
         self.token = running.token(cluster, user)
         self.verify: ssl.SSLContext | bool = (
             ssl.create_default_context(cadata=running.sandbox.ca_pem.decode())
-            if running.sandbox.ca_pem else False)
+            if running.sandbox.ca_pem
+            else False
+        )
 
     async def auth_headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token}"}

@@ -25,8 +25,9 @@ class ContainerInfo:
     init: bool = False
 
 
-async def fetch(client: KubeClient, kind: ResourceKind, namespace: str, name: str) \
-        -> dict[str, Any]:
+async def fetch(
+    client: KubeClient, kind: ResourceKind, namespace: str, name: str
+) -> dict[str, Any]:
     return await client.get(kind.path(namespace or None, name))  # type: ignore[no-any-return]
 
 
@@ -42,14 +43,24 @@ async def events_for(client: KubeClient, obj: dict[str, Any]) -> list[dict[str, 
     return list(answer.get("items") or [])
 
 
-async def delete(client: KubeClient, kind: ResourceKind, namespace: str, name: str, *,
-                 propagation: str = "Background") -> None:
+async def delete(
+    client: KubeClient,
+    kind: ResourceKind,
+    namespace: str,
+    name: str,
+    *,
+    propagation: str = "Background",
+) -> None:
     await client.delete(kind.path(namespace or None, name), propagation=propagation)
 
 
 def scalable(kind: ResourceKind) -> bool:
     return "scale" in getattr(kind, "subresources", frozenset()) or kind.resource in (
-        "deployments", "statefulsets", "replicasets", "replicationcontrollers")
+        "deployments",
+        "statefulsets",
+        "replicasets",
+        "replicationcontrollers",
+    )
 
 
 async def replicas(client: KubeClient, kind: ResourceKind, namespace: str, name: str) -> int:
@@ -57,27 +68,36 @@ async def replicas(client: KubeClient, kind: ResourceKind, namespace: str, name:
     return int((scale_obj.get("spec") or {}).get("replicas") or 0)
 
 
-async def scale(client: KubeClient, kind: ResourceKind, namespace: str, name: str,
-                count: int) -> None:
+async def scale(
+    client: KubeClient, kind: ResourceKind, namespace: str, name: str, count: int
+) -> None:
     if count < 0:
         raise KstuiError("replicas must be 0 or more", f"got {count}")
-    await client.patch(kind.path(namespace or None, name, "scale"),
-                       {"spec": {"replicas": count}}, "merge")
+    await client.patch(
+        kind.path(namespace or None, name, "scale"), {"spec": {"replicas": count}}, "merge"
+    )
 
 
-async def restart(client: KubeClient, kind: ResourceKind, namespace: str, name: str,
-                  at: str) -> None:
+async def restart(
+    client: KubeClient, kind: ResourceKind, namespace: str, name: str, at: str
+) -> None:
     """`kubectl rollout restart`: stamp the pod template so the controller rolls the pods."""
     if kind.resource not in RESTARTABLE:
-        raise KstuiError(f"{kind.kind} cannot be restarted",
-                         "only deployments, statefulsets and daemonsets roll their pods")
+        raise KstuiError(
+            f"{kind.kind} cannot be restarted",
+            "only deployments, statefulsets and daemonsets roll their pods",
+        )
     patch = {"spec": {"template": {"metadata": {"annotations": {RESTARTED_AT: at}}}}}
-    await client.patch(kind.path(namespace or None, name), patch, "strategic"
-                       if kind.group in ("apps", "") else "merge")
+    await client.patch(
+        kind.path(namespace or None, name),
+        patch,
+        "strategic" if kind.group in ("apps", "") else "merge",
+    )
 
 
-async def save_edit(client: KubeClient, kind: ResourceKind, edited: dict[str, Any],
-                    *, dry_run: bool = False) -> dict[str, Any]:
+async def save_edit(
+    client: KubeClient, kind: ResourceKind, edited: dict[str, Any], *, dry_run: bool = False
+) -> dict[str, Any]:
     """PUT the edited object. It carries the resourceVersion it was read at, so a change made
     meanwhile by someone else fails with Conflict instead of being overwritten."""
     meta = edited.get("metadata") or {}
@@ -85,8 +105,9 @@ async def save_edit(client: KubeClient, kind: ResourceKind, edited: dict[str, An
     return await client.replace(path, edited, dry_run=dry_run)  # type: ignore[no-any-return]
 
 
-async def reapply_edit(client: KubeClient, kind: ResourceKind, original: dict[str, Any],
-                       edited: dict[str, Any]) -> dict[str, Any]:
+async def reapply_edit(
+    client: KubeClient, kind: ResourceKind, original: dict[str, Any], edited: dict[str, Any]
+) -> dict[str, Any]:
     """After a 409: apply only what the user changed (original → edited) onto the latest."""
     patch = merge_patch(strip_volatile(original), strip_volatile(edited))
     meta = edited.get("metadata") or {}
@@ -157,17 +178,24 @@ def containers_of(pod: dict[str, Any]) -> list[ContainerInfo]:
     spec = pod.get("spec") or {}
     status = pod.get("status") or {}
     found: list[ContainerInfo] = []
-    for init, spec_key, status_key in ((True, "initContainers", "initContainerStatuses"),
-                                       (False, "containers", "containerStatuses")):
+    for init, spec_key, status_key in (
+        (True, "initContainers", "initContainerStatuses"),
+        (False, "containers", "containerStatuses"),
+    ):
         statuses = {s.get("name"): s for s in status.get(status_key) or []}
         for container in spec.get(spec_key) or []:
             name = container.get("name", "")
             state_obj = statuses.get(name, {})
             state = next(iter(state_obj.get("state") or {}), "waiting")
             detail = ((state_obj.get("state") or {}).get(state) or {}).get("reason")
-            found.append(ContainerInfo(
-                name=name, image=container.get("image", ""),
-                ready=bool(state_obj.get("ready")),
-                state=f"{state}:{detail}" if detail else state,
-                restarts=int(state_obj.get("restartCount") or 0), init=init))
+            found.append(
+                ContainerInfo(
+                    name=name,
+                    image=container.get("image", ""),
+                    ready=bool(state_obj.get("ready")),
+                    state=f"{state}:{detail}" if detail else state,
+                    restarts=int(state_obj.get("restartCount") or 0),
+                    init=init,
+                )
+            )
     return found

@@ -43,8 +43,9 @@ class Backend:
     waits for discovery: kinds start from the disk cache (or the built-in list) and
     refresh in the background."""
 
-    def __init__(self, kubeconfig: KubeConfig, context: str,
-                 settings: BackendSettings | None = None) -> None:
+    def __init__(
+        self, kubeconfig: KubeConfig, context: str, settings: BackendSettings | None = None
+    ) -> None:
         self.kubeconfig = kubeconfig
         self.info: ContextInfo = kubeconfig.context(context)
         self.settings = settings or BackendSettings()
@@ -77,9 +78,11 @@ class Backend:
             if discover and self._discovery_task is None:
                 # Fresh contexts: the caller's would pin its worker and screen to these tasks.
                 self._discovery_task = asyncio.create_task(
-                    self._discover_quietly(), context=contextvars.Context())
+                    self._discover_quietly(), context=contextvars.Context()
+                )
                 self._identity_task = asyncio.create_task(
-                    self._identify(self.client), context=contextvars.Context())
+                    self._identify(self.client), context=contextvars.Context()
+                )
             return self.client
 
     async def _connect(self) -> None:
@@ -91,8 +94,9 @@ class Backend:
         connection = await connect(self.kubeconfig, self.info.name)
         self.notice = connection.notice
         client = KubeClient(connection, write_timeout=self.settings.write_timeout)
-        self.caches = CacheManager(client, grace=self.settings.grace_seconds,
-                                   **dict(self.settings.watch_bounds))
+        self.caches = CacheManager(
+            client, grace=self.settings.grace_seconds, **dict(self.settings.watch_bounds)
+        )
         cache_dir = (self.settings.cache_dir or cache_home()) / "discovery"
         self._discovery = Discovery(client, cache_dir, self.info.server)
         cached = self._discovery.cached()

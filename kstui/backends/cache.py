@@ -56,8 +56,14 @@ __all__ = [
     "WatchCache",
 ]
 
-FATAL_ERRORS = (errors.Unauthorized, errors.Forbidden, errors.NotFound, errors.BadRequest,
-                errors.Invalid, errors.KubeconfigError)
+FATAL_ERRORS = (
+    errors.Unauthorized,
+    errors.Forbidden,
+    errors.NotFound,
+    errors.BadRequest,
+    errors.Invalid,
+    errors.KubeconfigError,
+)
 """Retrying soon cannot help: the user has to act (log in, get access, fix the path)."""
 HEALTHY_WATCH = 1.0
 """A watch open this long (or that delivered an event) made progress: a drop resumes at once."""
@@ -67,12 +73,22 @@ class WatchCache:
     """The rows of one list path (`/api/v1/pods`, `/apis/apps/v1/namespaces/x/deployments`)
     with optional selectors, kept live by `run()` (one task; cancel it to stop)."""
 
-    def __init__(self, client: KubeClient, path: str, *, label_selector: str = "",
-                 field_selector: str = "", page_size: int = 500, min_backoff: float = 0.5,
-                 max_backoff: float = 30.0, watch_timeout: int = 300,
-                 probe_after: float = PROBE_AFTER, probe_timeout: float = PROBE_TIMEOUT,
-                 list_timeout: float = LIST_TIMEOUT, quiet_relist: float = QUIET_RELIST,
-                 ) -> None:
+    def __init__(
+        self,
+        client: KubeClient,
+        path: str,
+        *,
+        label_selector: str = "",
+        field_selector: str = "",
+        page_size: int = 500,
+        min_backoff: float = 0.5,
+        max_backoff: float = 30.0,
+        watch_timeout: int = 300,
+        probe_after: float = PROBE_AFTER,
+        probe_timeout: float = PROBE_TIMEOUT,
+        list_timeout: float = LIST_TIMEOUT,
+        quiet_relist: float = QUIET_RELIST,
+    ) -> None:
         self.client = client
         self.path = path
         self.label_selector = label_selector
@@ -135,11 +151,20 @@ class WatchCache:
         watch missed its deletion, so it may have missed more). True if it was listed."""
         prefix, namespace, resource, name = split_path(path)
         mine = split_path(self.path)
-        if not name or (prefix, resource) != (mine[0], mine[2]) or \
-                (mine[1] and mine[1] != namespace):
+        if (
+            not name
+            or (prefix, resource) != (mine[0], mine[2])
+            or (mine[1] and mine[1] != namespace)
+        ):
             return False
-        key = next((key for key, row in self.rows.items()
-                    if row.name == name and row.namespace == namespace), None)
+        key = next(
+            (
+                key
+                for key, row in self.rows.items()
+                if row.name == name and row.namespace == namespace
+            ),
+            None,
+        )
         if key is None:
             return False
         self._delete(key)
@@ -179,8 +204,11 @@ class WatchCache:
                 gone = True
             error = exc
         except Exception as exc:  # an answer we could not read: report it, retry slowly
-            error = KstuiError(f"unexpected answer while watching {self.path}",
-                               f"{type(exc).__name__}: {exc}", "kstui keeps retrying")
+            error = KstuiError(
+                f"unexpected answer while watching {self.path}",
+                f"{type(exc).__name__}: {exc}",
+                "kstui keeps retrying",
+            )
         if self._watch_progressed():
             self._failures = self._gone_streak = 0
             if not gone and (error is None or isinstance(error, errors.Unreachable)):
@@ -224,7 +252,8 @@ class WatchCache:
     def _watch_progressed(self) -> bool:
         opened = self._watch_opened_at
         return opened is not None and (
-            self._watch_events > 0 or time.monotonic() - opened >= HEALTHY_WATCH)
+            self._watch_events > 0 or time.monotonic() - opened >= HEALTHY_WATCH
+        )
 
     def _params(self) -> dict[str, str]:
         params = {"includeObject": "Metadata"}
@@ -240,8 +269,9 @@ class WatchCache:
         seen: set[str] = set()
         resource_version = ""
         reshaped: bool | None = None  # the columns changed: every row must be replaced
-        pages = self.client.list_pages(self.path, self._params(), accept=TABLE_ACCEPT,
-                                       limit=self.page_size)
+        pages = self.client.list_pages(
+            self.path, self._params(), accept=TABLE_ACCEPT, limit=self.page_size
+        )
         async for page in pages_in_time(pages, self.list_timeout, lambda: self._answered_at):
             self._answered_at = time.time()
             if reshaped is None:
@@ -257,8 +287,12 @@ class WatchCache:
                     seen.add(row.key)
                     old = self.rows.get(row.key)
                     # Same resourceVersion, same object: keep the row, the table repaints nothing.
-                    if reshaped or old is None or not old.resource_version \
-                            or old.resource_version != row.resource_version:
+                    if (
+                        reshaped
+                        or old is None
+                        or not old.resource_version
+                        or old.resource_version != row.resource_version
+                    ):
                         self._upsert(row)
             resource_version = str((page.get("metadata") or {}).get("resourceVersion") or "")
             self._notify()
@@ -288,8 +322,9 @@ class WatchCache:
                 return
             checked = max(checked, heard)
             if now - checked < self.probe_after:
-                await asyncio.sleep(min(self.probe_after - (now - checked),
-                                        self.quiet_relist - (now - heard)))
+                await asyncio.sleep(
+                    min(self.probe_after - (now - checked), self.quiet_relist - (now - heard))
+                )
                 continue
             answered = await probe(self.client, self.path, self.probe_timeout)
             checked = time.monotonic()
@@ -298,9 +333,12 @@ class WatchCache:
                 if flagged is not None and self.error is flagged:
                     self._set_status(CacheState.LIVE, None)  # it answers; the watch is quiet
             else:
-                flagged = not_answering(self._answered_at, f"a watch silent for "
-                                        f"{checked - heard:.0f}s, a {self.probe_timeout:g}s "
-                                        "probe unanswered")
+                flagged = not_answering(
+                    self._answered_at,
+                    f"a watch silent for "
+                    f"{checked - heard:.0f}s, a {self.probe_timeout:g}s "
+                    "probe unanswered",
+                )
                 self._set_status(CacheState.RETRYING, flagged)
 
     async def _watch(self) -> None:
@@ -324,9 +362,13 @@ class WatchCache:
                 self._watch_scope = scope
                 watchdog = asyncio.create_task(self._watchdog(scope))
                 try:
-                    async for event in client.watch(self.path, params, accept=TABLE_ACCEPT,
-                                                    timeout_seconds=self.watch_timeout,
-                                                    on_open=opened):
+                    async for event in client.watch(
+                        self.path,
+                        params,
+                        accept=TABLE_ACCEPT,
+                        timeout_seconds=self.watch_timeout,
+                        on_open=opened,
+                    ):
                         self._apply_event(event)
                 finally:
                     self._watch_scope = None
@@ -340,8 +382,11 @@ class WatchCache:
         kind = event.get("type")
         obj = event.get("object") or {}
         if kind == "ERROR":
-            raise errors.api_error(int(obj.get("code") or 500), obj,
-                            f"WATCH {self.path} on {self.client.connection.context_name}")
+            raise errors.api_error(
+                int(obj.get("code") or 500),
+                obj,
+                f"WATCH {self.path} on {self.client.connection.context_name}",
+            )
         resource_version = str((obj.get("metadata") or {}).get("resourceVersion") or "")
         if kind != "BOOKMARK":
             for table_row in table_rows(obj):
@@ -383,4 +428,3 @@ class WatchCache:
             self.state = state
             self.error = error
             self._notify()
-

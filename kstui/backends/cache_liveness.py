@@ -26,12 +26,16 @@ QUIET_RELIST = 90.0
 
 def not_answering(answered_at: float, detail: str) -> errors.Unreachable:
     since = time.strftime("%H:%M:%S", time.localtime(answered_at))
-    return errors.Unreachable(f"server not answering since {since}", detail,
-                              "the rows shown are from then; kstui keeps trying")
+    return errors.Unreachable(
+        f"server not answering since {since}",
+        detail,
+        "the rows shown are from then; kstui keeps trying",
+    )
 
 
-async def pages_in_time(pages: AsyncIterator[dict[str, Any]], within: float,
-                        answered: Callable[[], float]) -> AsyncIterator[dict[str, Any]]:
+async def pages_in_time(
+    pages: AsyncIterator[dict[str, Any]], within: float, answered: Callable[[], float]
+) -> AsyncIterator[dict[str, Any]]:
     """Each page within `within` s, or Unreachable naming when the server last answered."""
     try:
         while True:
@@ -78,12 +82,18 @@ def too_large(error: KstuiError) -> bool:
     restored or failed over, behind what we saw. client-go relists on it too."""
     if not isinstance(error, errors.ApiError) or error.status_code != 504:
         return False
-    return any(c.get("reason") == "ResourceVersionTooLarge" for c in error.causes) or \
-        "Too large resource version" in error.detail
+    return (
+        any(c.get("reason") == "ResourceVersionTooLarge" for c in error.causes)
+        or "Too large resource version" in error.detail
+    )
 
 
 def keeps_expiring(path: str, error: KstuiError | None) -> KstuiError:
     resource = path.rstrip("/").rsplit("/", 1)[-1]
-    return errors.Gone(410, f"the list of {resource} keeps expiring (410 Gone)",
-                       error.detail if error is not None else "",
-                       "kstui relists with backoff; the rows shown may be stale", "Expired")
+    return errors.Gone(
+        410,
+        f"the list of {resource} keeps expiring (410 Gone)",
+        error.detail if error is not None else "",
+        "kstui relists with backoff; the rows shown may be stale",
+        "Expired",
+    )

@@ -30,15 +30,26 @@ class CacheManager:
     """Caches shared by (path, selectors) and reference-counted; an unused one keeps running for
     `grace` seconds, so going back to a screen shows its rows at once."""
 
-    def __init__(self, client: KubeClient, grace: float = 30.0, *, page_size: int = 500,
-                 min_backoff: float = 0.5, max_backoff: float = 30.0,
-                 **cache_options: float) -> None:
+    def __init__(
+        self,
+        client: KubeClient,
+        grace: float = 30.0,
+        *,
+        page_size: int = 500,
+        min_backoff: float = 0.5,
+        max_backoff: float = 30.0,
+        **cache_options: float,
+    ) -> None:
         """`cache_options`: WatchCache's liveness bounds (probe_after, probe_timeout,
         list_timeout, quiet_relist)."""
         self.client = client
         self.grace = grace
-        self._options: dict[str, Any] = {"page_size": page_size, "min_backoff": min_backoff,
-                                         "max_backoff": max_backoff, **cache_options}
+        self._options: dict[str, Any] = {
+            "page_size": page_size,
+            "min_backoff": min_backoff,
+            "max_backoff": max_backoff,
+            **cache_options,
+        }
         self._shared: dict[tuple[str, str, str], _Shared] = {}
         self._stopping: set[asyncio.Task[None]] = set()
         self._closed = False
@@ -53,19 +64,26 @@ class CacheManager:
         return [shared.cache for shared in self._shared.values()]
 
     @contextlib.asynccontextmanager
-    async def subscribe(self, path: str, label_selector: str = "",
-                        field_selector: str = "") -> AsyncIterator[Subscription]:
+    async def subscribe(
+        self, path: str, label_selector: str = "", field_selector: str = ""
+    ) -> AsyncIterator[Subscription]:
         if self._closed:
             raise RuntimeError("CacheManager is closed")
         key = (path, label_selector, field_selector)
         shared = self._shared.get(key)
         if shared is None or shared.task.done():
-            cache = WatchCache(self.client, path, label_selector=label_selector,
-                               field_selector=field_selector, **self._options)
+            cache = WatchCache(
+                self.client,
+                path,
+                label_selector=label_selector,
+                field_selector=field_selector,
+                **self._options,
+            )
             # A fresh context: the subscriber's would hold its worker, and through it its
             # screen, for as long as the cache runs (or the timer below waits).
-            task = asyncio.create_task(cache.run(), name=f"kstui watch {path}",
-                                       context=contextvars.Context())
+            task = asyncio.create_task(
+                cache.run(), name=f"kstui watch {path}", context=contextvars.Context()
+            )
             shared = self._shared[key] = _Shared(cache, task)
         if shared.stop_timer is not None:
             shared.stop_timer.cancel()
@@ -81,7 +99,8 @@ class CacheManager:
             shared.users -= 1
             if shared.users == 0 and self._shared.get(key) is shared and not self._closed:
                 shared.stop_timer = asyncio.get_running_loop().call_later(
-                    self.grace, self._stop, key, shared, context=contextvars.Context())
+                    self.grace, self._stop, key, shared, context=contextvars.Context()
+                )
 
     def _stop(self, key: tuple[str, str, str], shared: _Shared) -> None:
         if shared.users or self._shared.get(key) is not shared:
@@ -105,4 +124,3 @@ class CacheManager:
             tasks.append(shared.task)
         self._shared.clear()
         await asyncio.gather(*tasks, return_exceptions=True)
-

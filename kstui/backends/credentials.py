@@ -31,11 +31,24 @@ TOKEN_FILE_PERIOD = 60.0
 """Seconds between re-reads of a tokenFile, as client-go's cached file token source."""
 _CLUSTER_FILES = ("certificate-authority",)
 _USER_FILES = ("client-certificate", "client-key", "tokenFile")
-_CREDENTIAL_KEYS = ("token", "tokenFile", "username", "password", "client-certificate",
-                    "client-certificate-data", "client-key", "client-key-data", "exec",
-                    "auth-provider")
-_TLS_KEYS = ("certificate-authority", "certificate-authority-data", "insecure-skip-tls-verify",
-             "tls-server-name")
+_CREDENTIAL_KEYS = (
+    "token",
+    "tokenFile",
+    "username",
+    "password",
+    "client-certificate",
+    "client-certificate-data",
+    "client-key",
+    "client-key-data",
+    "exec",
+    "auth-provider",
+)
+_TLS_KEYS = (
+    "certificate-authority",
+    "certificate-authority-data",
+    "insecure-skip-tls-verify",
+    "tls-server-name",
+)
 _SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://")
 _LOADER_LOCK = threading.Lock()
 """The loader caches -data temp files by content in a global: one connection loads at a time,
@@ -46,9 +59,14 @@ class KubeConnection:
     """The `Connection` of one context. The constructor blocks (file reads, the first run of an
     exec plugin, the `kubernetes` import): call it from a thread, or use `connect()`."""
 
-    def __init__(self, config: KubeConfig, context: str | None = None, *,
-                 clock: Callable[[], datetime] | None = None,
-                 exec_timeout: float = EXEC_TIMEOUT) -> None:
+    def __init__(
+        self,
+        config: KubeConfig,
+        context: str | None = None,
+        *,
+        clock: Callable[[], datetime] | None = None,
+        exec_timeout: float = EXEC_TIMEOUT,
+    ) -> None:
         info = config.context(context)
         self.info = info
         self.context_name = info.name
@@ -89,15 +107,20 @@ class KubeConnection:
             # The kubernetes loader logs plugin failures away and hands the plugin our terminal;
             # plugins run here instead, as kubectl runs them without a terminal.
             self._exec = ExecPlugin(user_body["exec"], user, info, cluster_body, exec_timeout)
-            user_body = {k: v for k, v in user_body.items()
-                         if k not in ("exec", "username", "password")}
+            user_body = {
+                k: v for k, v in user_body.items() if k not in ("exec", "username", "password")
+            }
         user_body.pop("exec", None)
-        if user_body.get("tokenFile") and not user_body.get("token") \
-                and not user_body.get("auth-provider"):
+        if (
+            user_body.get("tokenFile")
+            and not user_body.get("token")
+            and not user_body.get("auth-provider")
+        ):
             self._token_file = user_body["tokenFile"]
             self._token_read_at = time.monotonic()
         self.verify, self._authorization = _load_static(
-            info, cluster, cluster_body, user, user_body)
+            info, cluster, cluster_body, user, user_body
+        )
         self.auth = _auth_method(user_body)
         if self._token_file:  # read as bytes: a text read would turn a \r into a newline
             self._reread_token_file()
@@ -157,9 +180,11 @@ class KubeConnection:
         try:
             token = Path(self._token_file).read_bytes().decode("utf-8").strip()
         except (OSError, UnicodeDecodeError) as exc:
-            raise KubeconfigError(f'token file of context "{self.context_name}" cannot be read',
-                                  f"{self._token_file}: {getattr(exc, 'strerror', exc)}",
-                                  "restore the file or fix users[].user.tokenFile") from exc
+            raise KubeconfigError(
+                f'token file of context "{self.context_name}" cannot be read',
+                f"{self._token_file}: {getattr(exc, 'strerror', exc)}",
+                "restore the file or fix users[].user.tokenFile",
+            ) from exc
         self._token_read_at = time.monotonic()
         _check_token(self.info, token, self._token_file)
         header = f"Bearer {token}" if token else ""
@@ -170,14 +195,19 @@ class KubeConnection:
         return True
 
 
-async def connect(config: KubeConfig, context: str | None = None, *,
-                  clock: Callable[[], datetime] | None = None,
-                  exec_timeout: float = EXEC_TIMEOUT) -> KubeConnection:
+async def connect(
+    config: KubeConfig,
+    context: str | None = None,
+    *,
+    clock: Callable[[], datetime] | None = None,
+    exec_timeout: float = EXEC_TIMEOUT,
+) -> KubeConnection:
     """A KubeConnection for the context (None: the current one), loaded in a thread. `clock`
     decides when exec credentials expire (default: the wall clock); an exec plugin is stopped
     after `exec_timeout` seconds."""
-    return await asyncio.to_thread(KubeConnection, config, context, clock=clock,
-                                   exec_timeout=exec_timeout)
+    return await asyncio.to_thread(
+        KubeConnection, config, context, clock=clock, exec_timeout=exec_timeout
+    )
 
 
 def _server_url(info: ContextInfo, cluster: Entry, user: Entry | None) -> str:
@@ -186,28 +216,35 @@ def _server_url(info: ContextInfo, cluster: Entry, user: Entry | None) -> str:
     server = info.server.rstrip("/")
     scheme = _SCHEME.match(server)
     if scheme and scheme.group(1).lower() in ("http", "https"):
-        return scheme.group(1).lower() + server[len(scheme.group(1)):]
+        return scheme.group(1).lower() + server[len(scheme.group(1)) :]
     where = f'cluster "{info.cluster}" (context "{info.name}", {cluster.source})'
     if scheme:
-        raise KubeconfigError(f"server of {where} is not an http(s) URL",
-                              f"server: {server}", f"write server: https://HOST:PORT in "
-                              f"{cluster.source}")
-    secure = any(cluster.body.get(k) for k in _TLS_KEYS) or \
-        (user is not None and any(user.body.get(k) for k in _CREDENTIAL_KEYS))
+        raise KubeconfigError(
+            f"server of {where} is not an http(s) URL",
+            f"server: {server}",
+            f"write server: https://HOST:PORT in {cluster.source}",
+        )
+    secure = any(cluster.body.get(k) for k in _TLS_KEYS) or (
+        user is not None and any(user.body.get(k) for k in _CREDENTIAL_KEYS)
+    )
     if not secure:
         return f"http://{server}"  # as kubectl: nothing to protect, nothing to drop
-    raise KubeconfigError(f"server of {where} has no scheme",
-                          f"server: {server}: kubectl would use plain http and send "
-                          "neither the credentials nor the CA",
-                          f"write server: https://{server} in {cluster.source}")
+    raise KubeconfigError(
+        f"server of {where} has no scheme",
+        f"server: {server}: kubectl would use plain http and send "
+        "neither the credentials nor the CA",
+        f"write server: https://{server} in {cluster.source}",
+    )
 
 
 def _caorigin_of(info: ContextInfo, cluster_body: dict[str, Any], source: Path) -> str:
     if cluster_body.get("certificate-authority-data"):
         return f'certificate-authority-data of cluster "{info.cluster}" in {source}'
     if cluster_body.get("certificate-authority"):
-        return (f'{cluster_body["certificate-authority"]} (certificate-authority of cluster '
-                f'"{info.cluster}" in {source})')
+        return (
+            f"{cluster_body['certificate-authority']} (certificate-authority of cluster "
+            f'"{info.cluster}" in {source})'
+        )
     return f'the system\'s trusted CAs (cluster "{info.cluster}" in {source} names no CA)'
 
 
@@ -215,10 +252,11 @@ def _check_token(info: ContextInfo, token: str, where: str) -> None:
     """A token that cannot go into a header is the kubeconfig's fault: say so, not "400"."""
     problem = bad_character(token)
     if problem:
-        raise KubeconfigError(f'token of user "{info.user}" (context "{info.name}") '
-                              "cannot be sent", f"it contains {problem} (in {where})",
-                              f"fix the token in {where} (often a stray \\r or newline "
-                              "pasted with it)")
+        raise KubeconfigError(
+            f'token of user "{info.user}" (context "{info.name}") cannot be sent',
+            f"it contains {problem} (in {where})",
+            f"fix the token in {where} (often a stray \\r or newline pasted with it)",
+        )
 
 
 def _utc_now() -> datetime:
@@ -239,16 +277,21 @@ def _auth_method(user_body: dict[str, Any]) -> str:
     provider = user_body.get("auth-provider")
     if isinstance(provider, dict):
         return f"auth-provider {provider.get('name', '')}".strip()
-    for key, method in (("token", "token"), ("tokenFile", "token file"), ("username", "basic"),
-                        ("client-certificate", "client certificate"),
-                        ("client-certificate-data", "client certificate")):
+    for key, method in (
+        ("token", "token"),
+        ("tokenFile", "token file"),
+        ("username", "basic"),
+        ("client-certificate", "client certificate"),
+        ("client-certificate-data", "client certificate"),
+    ):
         if user_body.get(key):
             return method
     return "none"
 
 
-def _check_files(info: ContextInfo, kind: str, entry: Entry | None, body: dict[str, Any],
-                 keys: tuple[str, ...]) -> None:
+def _check_files(
+    info: ContextInfo, kind: str, entry: Entry | None, body: dict[str, Any], keys: tuple[str, ...]
+) -> None:
     """kubectl's checks, done before the loader so the message names the field and file."""
     import base64
     import binascii
@@ -262,50 +305,62 @@ def _check_files(info: ContextInfo, kind: str, entry: Entry | None, body: dict[s
             try:
                 base64.b64decode(str(data), validate=True)
             except binascii.Error as exc:
-                raise KubeconfigError(f"{key}-data of {what} is not valid base64",
-                                      f"{exc} (in {entry.source})",
-                                      "paste the base64 of the PEM file: `base64 -w0 FILE`"
-                                      ) from exc
+                raise KubeconfigError(
+                    f"{key}-data of {what} is not valid base64",
+                    f"{exc} (in {entry.source})",
+                    "paste the base64 of the PEM file: `base64 -w0 FILE`",
+                ) from exc
         elif body.get(key) and not os.path.isfile(body[key]):
-            raise KubeconfigError(f"{key} of {what} does not exist",
-                                  origin_of(body, key, entry.source),
-                                  f"fix the path in {entry.source} (relative paths are "
-                                  "relative to that file)")
+            raise KubeconfigError(
+                f"{key} of {what} does not exist",
+                origin_of(body, key, entry.source),
+                f"fix the path in {entry.source} (relative paths are relative to that file)",
+            )
 
 
-def _load_static(info: ContextInfo, cluster: Entry, cluster_body: dict[str, Any],
-                 user: Entry | None, user_body: dict[str, Any],
-                 ) -> tuple[ssl.SSLContext | bool, str]:
+def _load_static(
+    info: ContextInfo,
+    cluster: Entry,
+    cluster_body: dict[str, Any],
+    user: Entry | None,
+    user_body: dict[str, Any],
+) -> tuple[ssl.SSLContext | bool, str]:
     """Token, token file, basic auth, OIDC id-token, CA and client certificate, through the
     `kubernetes` package's KubeConfigLoader; returns (verify, Authorization header)."""
     _check_files(info, "cluster", cluster, cluster_body, _CLUSTER_FILES)
     _check_files(info, "user", user, user_body, _USER_FILES)
     provider = user_body.get("auth-provider")
     if isinstance(provider, dict) and provider.get("name") in ("gcp", "azure"):
-        raise KubeconfigError(f'user "{info.user}" uses the {provider["name"]} auth-provider, '
-                              "which kubectl no longer supports",
-                              f"in {user.source if user else cluster.source}",
-                              "switch to the exec plugin (gke-gcloud-auth-plugin or kubelogin)")
+        raise KubeconfigError(
+            f'user "{info.user}" uses the {provider["name"]} auth-provider, '
+            "which kubectl no longer supports",
+            f"in {user.source if user else cluster.source}",
+            "switch to the exec plugin (gke-gcloud-auth-plugin or kubelogin)",
+        )
     import tempfile
 
     from kubernetes.client import Configuration
     from kubernetes.config.kube_config import KubeConfigLoader
 
-    document = {"clusters": [{"name": info.cluster, "cluster": cluster_body}],
-                "users": [{"name": info.user, "user": user_body}] if info.user else [],
-                "contexts": [{"name": info.name,
-                              "context": {"cluster": info.cluster, "user": info.user}}]}
+    document = {
+        "clusters": [{"name": info.cluster, "cluster": cluster_body}],
+        "users": [{"name": info.user, "user": user_body}] if info.user else [],
+        "contexts": [{"name": info.name, "context": {"cluster": info.cluster, "user": info.user}}],
+    }
     configuration = Configuration()
     with _LOADER_LOCK, tempfile.TemporaryDirectory(prefix="kstui-kubeconfig-") as scratch:
         try:
             loader = KubeConfigLoader(  # type: ignore[no-untyped-call]
-                document, info.name, config_base_path="", temp_file_path=scratch)
+                document, info.name, config_base_path="", temp_file_path=scratch
+            )
             loader.load_and_set(configuration)  # type: ignore[no-untyped-call]
         except Exception as exc:  # ConfigException, OSError, ValueError...: all the user's to fix
-            raise KubeconfigError(f'credentials of context "{info.name}" cannot be loaded',
-                                  f"{type(exc).__name__}: {exc}",
-                                  f'check user "{info.user}" and cluster "{info.cluster}" in '
-                                  f"{user.source if user else cluster.source}") from exc
+            raise KubeconfigError(
+                f'credentials of context "{info.name}" cannot be loaded',
+                f"{type(exc).__name__}: {exc}",
+                f'check user "{info.user}" and cluster "{info.cluster}" in '
+                f"{user.source if user else cluster.source}",
+            ) from exc
         verify = tls_context(info, cluster, cluster_body, user, user_body, configuration)
     authorization = str(configuration.api_key.get("BearerToken") or "").strip()
     return verify, authorization

@@ -58,8 +58,12 @@ class _Text:
     def line(self, text: str, indent: int = 0) -> None:
         self._rows.append(" " * indent + text)
 
-    def table(self, header: tuple[str, ...], rows: Sequence[tuple[str, ...]], indent: int,
-              ) -> None:
+    def table(
+        self,
+        header: tuple[str, ...],
+        rows: Sequence[tuple[str, ...]],
+        indent: int,
+    ) -> None:
         underline = tuple("-" * len(name) for name in header)
         every = [header, underline, *rows]
         widths = [max(len(row[i]) for row in every) for i in range(len(header))]
@@ -131,8 +135,11 @@ def describe(obj: Mapping[str, Any], events: Iterable[Mapping[str, Any]], now: f
         text.field("Created", f"{created} ({age_of(created, now)} ago)")
     if metadata.get("deletionTimestamp"):
         grace = metadata.get("deletionGracePeriodSeconds")
-        text.field("Terminating", f"since {metadata['deletionTimestamp']}"
-                   + (f" (grace period {grace}s)" if grace is not None else ""))
+        text.field(
+            "Terminating",
+            f"since {metadata['deletionTimestamp']}"
+            + (f" (grace period {grace}s)" if grace is not None else ""),
+        )
     owner = _controller(metadata.get("ownerReferences") or [])
     if owner:
         text.field("Controlled By", owner)
@@ -158,8 +165,11 @@ def _annotations(annotations: Any) -> str:
     if not isinstance(annotations, Mapping):
         return "<none>"
     # kubectl leaves out last-applied-configuration: it is the whole object again.
-    shown = {key: shorten(str(value), MAX_ANNOTATION_LENGTH)
-             for key, value in annotations.items() if key != LAST_APPLIED}
+    shown = {
+        key: shorten(str(value), MAX_ANNOTATION_LENGTH)
+        for key, value in annotations.items()
+        if key != LAST_APPLIED
+    }
     return _pairs(shown, ": ")
 
 
@@ -195,13 +205,15 @@ def _describe_pod(text: _Text, pod: Mapping[str, Any], now: float) -> None:
     _conditions(text, status.get("conditions") or [], ("type", "status"))
 
 
-def _container(text: _Text, container: Mapping[str, Any], status: Mapping[str, Any] | None,
-               indent: int) -> None:
+def _container(
+    text: _Text, container: Mapping[str, Any], status: Mapping[str, Any] | None, indent: int
+) -> None:
     text.heading(str(container.get("name", "")), indent)
     indent += 2
     text.field("Image", container.get("image", ""), indent)
-    ports = [f"{p.get('containerPort')}/{p.get('protocol', 'TCP')}"
-             for p in container.get("ports") or []]
+    ports = [
+        f"{p.get('containerPort')}/{p.get('protocol', 'TCP')}" for p in container.get("ports") or []
+    ]
     if ports:
         text.field("Ports", ", ".join(ports), indent)
     if status is not None:
@@ -210,12 +222,17 @@ def _container(text: _Text, container: Mapping[str, Any], status: Mapping[str, A
             if state or key == "state":
                 name, details = next(iter(state.items()), ("<unknown>", {}))
                 text.field(label, name.capitalize(), indent)
-                for field, shown in (("reason", "Reason"), ("message", "Message"),
-                                     ("exitCode", "Exit Code"), ("startedAt", "Started"),
-                                     ("finishedAt", "Finished")):
+                for field, shown in (
+                    ("reason", "Reason"),
+                    ("message", "Message"),
+                    ("exitCode", "Exit Code"),
+                    ("startedAt", "Started"),
+                    ("finishedAt", "Finished"),
+                ):
                     if (details or {}).get(field) not in (None, ""):
-                        text.field(shown, shorten(str(details[field]), MAX_TREE_VALUE_LENGTH),
-                                   indent + 2)
+                        text.field(
+                            shown, shorten(str(details[field]), MAX_TREE_VALUE_LENGTH), indent + 2
+                        )
         text.field("Ready", str(bool(status.get("ready"))), indent)
         text.field("Restart Count", status.get("restartCount", 0), indent)
     resources = container.get("resources") or {}
@@ -226,27 +243,37 @@ def _container(text: _Text, container: Mapping[str, Any], status: Mapping[str, A
                 text.field(resource, quantity, indent + 2)
 
 
-def _conditions(text: _Text, conditions: Sequence[Mapping[str, Any]],
-                columns: tuple[str, ...]) -> None:
+def _conditions(
+    text: _Text, conditions: Sequence[Mapping[str, Any]], columns: tuple[str, ...]
+) -> None:
     if conditions:
         text.heading("Conditions")
-        text.table(tuple(column.capitalize() for column in columns),
-                   [tuple(str(c.get(column, "")) for column in columns) for c in conditions], 2)
+        text.table(
+            tuple(column.capitalize() for column in columns),
+            [tuple(str(c.get(column, "")) for column in columns) for c in conditions],
+            2,
+        )
 
 
 def _describe_deployment(text: _Text, deployment: Mapping[str, Any]) -> None:
     spec = deployment.get("spec") or {}
     status = deployment.get("status") or {}
     desired = spec.get("replicas", 1)
-    text.field("Replicas", f"{desired} desired | {status.get('updatedReplicas', 0)} updated | "
-               f"{status.get('replicas', 0)} total | {status.get('availableReplicas', 0)} "
-               f"available | {status.get('unavailableReplicas', 0)} unavailable")
+    text.field(
+        "Replicas",
+        f"{desired} desired | {status.get('updatedReplicas', 0)} updated | "
+        f"{status.get('replicas', 0)} total | {status.get('availableReplicas', 0)} "
+        f"available | {status.get('unavailableReplicas', 0)} unavailable",
+    )
     strategy = spec.get("strategy") or {}
     text.field("StrategyType", strategy.get("type", "RollingUpdate"))
     rolling = strategy.get("rollingUpdate")
     if rolling:
-        text.field("RollingUpdateStrategy", f"{rolling.get('maxUnavailable', '25%')} max "
-                   f"unavailable, {rolling.get('maxSurge', '25%')} max surge")
+        text.field(
+            "RollingUpdateStrategy",
+            f"{rolling.get('maxUnavailable', '25%')} max "
+            f"unavailable, {rolling.get('maxSurge', '25%')} max surge",
+        )
     text.field("MinReadySeconds", spec.get("minReadySeconds", 0))
     if spec.get("paused"):
         text.field("Paused", "true")
@@ -264,8 +291,11 @@ def _selector(selector: Mapping[str, Any]) -> str:
     terms = [f"{key}={value}" for key, value in (selector.get("matchLabels") or {}).items()]
     for expression in selector.get("matchExpressions") or []:
         values = ",".join(str(v) for v in expression.get("values") or [])
-        terms.append(f"{expression.get('key')} {expression.get('operator', '').lower()} "
-                     f"({values})".replace(" ()", ""))
+        terms.append(
+            f"{expression.get('key')} {expression.get('operator', '').lower()} ({values})".replace(
+                " ()", ""
+            )
+        )
     return ",".join(terms) or "<none>"
 
 
@@ -283,8 +313,9 @@ def _describe_secret(text: _Text, secret: Mapping[str, Any]) -> None:
 
 
 def _describe_generic(text: _Text, obj: Mapping[str, Any]) -> None:
-    rows = list(tree({k: v for k, v in obj.items()
-                       if k not in ("apiVersion", "kind", "metadata")}, 0))
+    rows = list(
+        tree({k: v for k, v in obj.items() if k not in ("apiVersion", "kind", "metadata")}, 0)
+    )
     for indent, label, value in rows[:MAX_TREE_LINES]:
         if value is None:
             text.heading(label, indent)
@@ -302,16 +333,28 @@ def _describe_events(text: _Text, events: Iterable[Mapping[str, Any]], now: floa
         text.field("Events", "<none>")
         return
     text.heading("Events")
-    rows = [(str(e.get("type", "")), str(e.get("reason", "")), _event_age(e, now),
-             _event_source(e), " ".join(str(e.get("message") or e.get("note") or "").split()))
-            for e in ordered]
+    rows = [
+        (
+            str(e.get("type", "")),
+            str(e.get("reason", "")),
+            _event_age(e, now),
+            _event_source(e),
+            " ".join(str(e.get("message") or e.get("note") or "").split()),
+        )
+        for e in ordered
+    ]
     text.table(("Type", "Reason", "Age", "From", "Message"), rows, 2)
 
 
 def _event_time(event: Mapping[str, Any]) -> str:
     series = event.get("series") or {}
-    return str(event.get("lastTimestamp") or series.get("lastObservedTime")
-               or event.get("eventTime") or event.get("firstTimestamp") or "")
+    return str(
+        event.get("lastTimestamp")
+        or series.get("lastObservedTime")
+        or event.get("eventTime")
+        or event.get("firstTimestamp")
+        or ""
+    )
 
 
 def _event_age(event: Mapping[str, Any], now: float) -> str:
@@ -327,5 +370,9 @@ def _event_age(event: Mapping[str, Any], now: float) -> str:
 
 def _event_source(event: Mapping[str, Any]) -> str:
     source = event.get("source") or {}
-    return str(source.get("component") or event.get("reportingComponent")
-               or event.get("reportingController") or "")
+    return str(
+        source.get("component")
+        or event.get("reportingComponent")
+        or event.get("reportingController")
+        or ""
+    )

@@ -35,8 +35,15 @@ FetchedWith = Literal["aggregated", "legacy"]
 class Discovery:
     """Discovers one server's kinds and keeps them in `<cache_dir>/<host_port>/kinds.json`."""
 
-    def __init__(self, client: KubeClient, cache_dir: Path, server: str,
-                 ttl: float = 6 * 3600, *, legacy: bool = False) -> None:
+    def __init__(
+        self,
+        client: KubeClient,
+        cache_dir: Path,
+        server: str,
+        ttl: float = 6 * 3600,
+        *,
+        legacy: bool = False,
+    ) -> None:
         self.client = client
         self.server = server
         self.ttl = ttl
@@ -90,8 +97,11 @@ class Discovery:
 
     def _fresh(self) -> KindRegistry | None:
         now = time.time()
-        if self._registry is not None and not self.failed_groups \
-                and now - self._fetched_at < self.ttl:
+        if (
+            self._registry is not None
+            and not self.failed_groups
+            and now - self._fetched_at < self.ttl
+        ):
             return self._registry
         loaded = self._read_cache()
         if loaded and now - loaded[1] < self.ttl:
@@ -104,8 +114,9 @@ class Discovery:
 
     async def _fetch(self) -> tuple[KindRegistry, bool]:
         accept = LEGACY_ACCEPT if self.legacy else AGGREGATED_ACCEPT
-        core, groups = await asyncio.gather(self.client.get("/api", accept=accept),
-                                            self.client.get("/apis", accept=accept))
+        core, groups = await asyncio.gather(
+            self.client.get("/api", accept=accept), self.client.get("/apis", accept=accept)
+        )
         kinds: list[ResourceKind] = []
         failed: list[str] = []
         # Either answer may be legacy even when aggregated was asked for (an older server).
@@ -149,9 +160,13 @@ class Discovery:
             return None  # missing or damaged: rediscover
 
     def _write_cache(self, registry: KindRegistry, fetched_at: float) -> None:
-        document = {"format": CACHE_FORMAT, "server": self.server, "fetchedAt": fetched_at,
-                    "fetchedWith": self.fetched_with,
-                    "kinds": [_kind_to_json(kind) for kind in registry]}
+        document = {
+            "format": CACHE_FORMAT,
+            "server": self.server,
+            "fetchedAt": fetched_at,
+            "fetchedWith": self.fetched_with,
+            "kinds": [_kind_to_json(kind) for kind in registry],
+        }
         directory = self.cache_path.parent
         try:
             directory.mkdir(mode=0o750, parents=True, exist_ok=True)
@@ -176,6 +191,7 @@ def cache_key(server: str) -> str:
 
 # ---------------------------------------------------------------------- documents
 
+
 def _is_aggregated(document: Any) -> bool:
     return isinstance(document, dict) and document.get("kind") == "APIGroupDiscoveryList"
 
@@ -183,8 +199,9 @@ def _is_aggregated(document: Any) -> bool:
 def _preferred_versions(group_list: dict[str, Any]) -> list[tuple[str, str]]:
     wanted = []
     for group in group_list.get("groups") or ():
-        preferred = (group.get("preferredVersion") or {}).get("version") \
-            or ((group.get("versions") or [{}])[0]).get("version")
+        preferred = (group.get("preferredVersion") or {}).get("version") or (
+            (group.get("versions") or [{}])[0]
+        ).get("version")
         if group.get("name") and preferred:
             wanted.append((group["name"], preferred))
     return wanted
@@ -203,22 +220,28 @@ def _from_aggregated(document: dict[str, Any], failed: list[str]) -> list[Resour
             continue
         version = current[0]["version"]
         for resource in current[0].get("resources") or ():
-            kinds.append(ResourceKind(
-                group=group, version=version, resource=resource["resource"],
-                kind=(resource.get("responseKind") or {}).get("kind") or "",
-                singular=resource.get("singularResource") or "",
-                short_names=tuple(resource.get("shortNames") or ()),
-                namespaced=resource.get("scope") == "Namespaced",
-                verbs=frozenset(resource.get("verbs") or ()),
-                categories=tuple(resource.get("categories") or ()),
-                subresources=frozenset(s["subresource"]
-                                       for s in resource.get("subresources") or ()),
-            ))
+            kinds.append(
+                ResourceKind(
+                    group=group,
+                    version=version,
+                    resource=resource["resource"],
+                    kind=(resource.get("responseKind") or {}).get("kind") or "",
+                    singular=resource.get("singularResource") or "",
+                    short_names=tuple(resource.get("shortNames") or ()),
+                    namespaced=resource.get("scope") == "Namespaced",
+                    verbs=frozenset(resource.get("verbs") or ()),
+                    categories=tuple(resource.get("categories") or ()),
+                    subresources=frozenset(
+                        s["subresource"] for s in resource.get("subresources") or ()
+                    ),
+                )
+            )
     return kinds
 
 
-def _from_resource_list(group: str, version: str,
-                        resource_list: dict[str, Any]) -> list[ResourceKind]:
+def _from_resource_list(
+    group: str, version: str, resource_list: dict[str, Any]
+) -> list[ResourceKind]:
     entries = resource_list.get("resources") or ()
     subresources: dict[str, set[str]] = {}
     for entry in entries:
@@ -227,7 +250,10 @@ def _from_resource_list(group: str, version: str,
             subresources.setdefault(parent, set()).add(sub)
     return [
         ResourceKind(
-            group=group, version=version, resource=entry["name"], kind=entry.get("kind") or "",
+            group=group,
+            version=version,
+            resource=entry["name"],
+            kind=entry.get("kind") or "",
             singular=entry.get("singularName") or "",
             short_names=tuple(entry.get("shortNames") or ()),
             namespaced=bool(entry.get("namespaced")),
@@ -235,20 +261,36 @@ def _from_resource_list(group: str, version: str,
             categories=tuple(entry.get("categories") or ()),
             subresources=frozenset(subresources.get(entry["name"], ())),
         )
-        for entry in entries if "/" not in entry["name"]
+        for entry in entries
+        if "/" not in entry["name"]
     ]
 
 
 def _kind_to_json(kind: ResourceKind) -> dict[str, Any]:
-    return {"group": kind.group, "version": kind.version, "resource": kind.resource,
-            "kind": kind.kind, "singular": kind.singular, "shortNames": list(kind.short_names),
-            "namespaced": kind.namespaced, "verbs": sorted(kind.verbs),
-            "categories": list(kind.categories), "subresources": sorted(kind.subresources)}
+    return {
+        "group": kind.group,
+        "version": kind.version,
+        "resource": kind.resource,
+        "kind": kind.kind,
+        "singular": kind.singular,
+        "shortNames": list(kind.short_names),
+        "namespaced": kind.namespaced,
+        "verbs": sorted(kind.verbs),
+        "categories": list(kind.categories),
+        "subresources": sorted(kind.subresources),
+    }
 
 
 def _kind_from_json(entry: dict[str, Any]) -> ResourceKind:
     return ResourceKind(
-        group=entry["group"], version=entry["version"], resource=entry["resource"],
-        kind=entry["kind"], singular=entry["singular"], short_names=tuple(entry["shortNames"]),
-        namespaced=bool(entry["namespaced"]), verbs=frozenset(entry["verbs"]),
-        categories=tuple(entry["categories"]), subresources=frozenset(entry["subresources"]))
+        group=entry["group"],
+        version=entry["version"],
+        resource=entry["resource"],
+        kind=entry["kind"],
+        singular=entry["singular"],
+        short_names=tuple(entry["shortNames"]),
+        namespaced=bool(entry["namespaced"]),
+        verbs=frozenset(entry["verbs"]),
+        categories=tuple(entry["categories"]),
+        subresources=frozenset(entry["subresources"]),
+    )

@@ -34,8 +34,15 @@ class Unreachable(KstuiError):
 class ApiError(KstuiError):
     """An API answer with a non-2xx status, carrying the Status body when there is one."""
 
-    def __init__(self, status_code: int, title: str, detail: str = "", hint: str = "",
-                 reason: str = "", body: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        status_code: int,
+        title: str,
+        detail: str = "",
+        hint: str = "",
+        reason: str = "",
+        body: dict[str, Any] | None = None,
+    ) -> None:
         super().__init__(title, detail, hint)
         self.status_code = status_code
         self.reason = reason
@@ -87,8 +94,14 @@ class ServerError(ApiError):
 
 
 _BY_STATUS: dict[int, type[ApiError]] = {
-    400: BadRequest, 401: Unauthorized, 403: Forbidden, 404: NotFound, 409: Conflict,
-    410: Gone, 422: Invalid, 429: TooManyRequests,
+    400: BadRequest,
+    401: Unauthorized,
+    403: Forbidden,
+    404: NotFound,
+    409: Conflict,
+    410: Gone,
+    422: Invalid,
+    429: TooManyRequests,
 }
 
 _HINTS = {
@@ -100,8 +113,9 @@ _HINTS = {
 }
 
 
-def api_error(status_code: int, body: dict[str, Any] | None, what: str,
-              retry_after: float | None = None) -> ApiError:
+def api_error(
+    status_code: int, body: dict[str, Any] | None, what: str, retry_after: float | None = None
+) -> ApiError:
     """An ApiError subclass for this status, its message taken from a Status body if any."""
     body = body if isinstance(body, dict) else {}
     message = str(body.get("message") or "")
@@ -112,8 +126,9 @@ def api_error(status_code: int, body: dict[str, Any] | None, what: str,
     if reason == "AlreadyExists":  # a 409 too, but nothing changed meanwhile: the name is taken
         hint = "the name is taken: choose another"
     if cls is TooManyRequests:
-        return TooManyRequests(status_code, title, message, hint, reason, body,
-                               retry_after=retry_after or 1.0)
+        return TooManyRequests(
+            status_code, title, message, hint, reason, body, retry_after=retry_after or 1.0
+        )
     return cls(status_code, title, message, hint, reason, body)
 
 
@@ -122,8 +137,16 @@ class NoAnswer(KstuiError):
     reading the object back did not show it applied: `applied` is False when the read-back
     shows it was not, None when that is still unknown. See write_outcome.py."""
 
-    def __init__(self, title: str, detail: str = "", hint: str = "", *,
-                 applied: bool | None = None, waited: float = 0.0, said: str = "") -> None:
+    def __init__(
+        self,
+        title: str,
+        detail: str = "",
+        hint: str = "",
+        *,
+        applied: bool | None = None,
+        waited: float = 0.0,
+        said: str = "",
+    ) -> None:
         super().__init__(title, detail, hint)
         self.applied = applied
         self.waited = waited

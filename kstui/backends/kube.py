@@ -38,13 +38,21 @@ from kstui.backends.kube_wire import (
 class KubeClient:
     """One per context. Paths are API paths (`/api/v1/namespaces/x/pods`)."""
 
-    def __init__(self, connection: Connection, *, timeout: float = 30.0,
-                 write_timeout: float = 30.0, user_agent: str = "kstui") -> None:
+    def __init__(
+        self,
+        connection: Connection,
+        *,
+        timeout: float = 30.0,
+        write_timeout: float = 30.0,
+        user_agent: str = "kstui",
+    ) -> None:
         self.connection = connection
         self.write_timeout = write_timeout
         """How long a write waits for its answer before it is read back (write_outcome.py)."""
         self._http = httpx.AsyncClient(
-            base_url=connection.server, verify=connection.verify, proxy=connection.proxy,
+            base_url=connection.server,
+            verify=connection.verify,
+            proxy=connection.proxy,
             timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
             headers={"User-Agent": user_agent, "Accept": "application/json"},
             limits=httpx.Limits(max_connections=50, max_keepalive_connections=20),
@@ -63,15 +71,20 @@ class KubeClient:
     def _unreachable(self, method: str, path: str, exc: Exception) -> Unreachable:
         return unreachable(self.connection, method, path, exc)
 
-    def _raise_for(self, method: str, path: str, response: httpx.Response,
-                   content: bytes) -> None:
+    def _raise_for(self, method: str, path: str, response: httpx.Response, content: bytes) -> None:
         raise_for(self.connection, method, path, response, content)
 
     @asynccontextmanager
-    async def _open(self, method: str, path: str, *, params: Mapping[str, Any] | None = None,
-                    content: bytes | None = None, headers: Mapping[str, str] | None = None,
-                    read_timeout: float | Literal["default"] | None = "default",
-                    ) -> AsyncIterator[httpx.Response]:
+    async def _open(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        content: bytes | None = None,
+        headers: Mapping[str, str] | None = None,
+        read_timeout: float | Literal["default"] | None = "default",
+    ) -> AsyncIterator[httpx.Response]:
         """A streamed response with a 2xx status; errors are raised typed. Retries once
         after a 401 when the credentials could be refreshed (exec plugins, token files)."""
         for attempt in (0, 1):
@@ -81,15 +94,15 @@ class KubeClient:
             extra: dict[str, Any] = {}
             if read_timeout != "default":
                 extra["timeout"] = httpx.Timeout(read_timeout, connect=10.0)
-            request = self._http.build_request(method, path, params=params, content=content,
-                                               headers=request_headers, **extra)
+            request = self._http.build_request(
+                method, path, params=params, content=content, headers=request_headers, **extra
+            )
             try:
                 response = await self._http.send(request, stream=True)
             except httpx.HTTPError as exc:
                 raise self._unreachable(method, path, exc) from exc
             try:
-                if response.status_code == 401 and attempt == 0 \
-                        and await self.connection.refresh():
+                if response.status_code == 401 and attempt == 0 and await self.connection.refresh():
                     continue
                 if response.status_code >= 300:
                     content_bytes = await response.aread()
@@ -99,10 +112,17 @@ class KubeClient:
             finally:
                 await response.aclose()
 
-    async def request(self, method: str, path: str, *, params: Mapping[str, Any] | None = None,
-                      body: Any = None, content: bytes | None = None,
-                      content_type: str = "application/json",
-                      accept: str | None = None) -> Any:
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        body: Any = None,
+        content: bytes | None = None,
+        content_type: str = "application/json",
+        accept: str | None = None,
+    ) -> Any:
         """Send one request and return the decoded JSON answer (None for an empty body)."""
         headers: dict[str, str] = {}
         if body is not None:
@@ -113,9 +133,14 @@ class KubeClient:
             headers["Accept"] = accept
         write = write_outcome.is_write(method, path, params)
         try:
-            async with self._open(method, path, params=params, content=content,
-                                  headers=headers, read_timeout=self.write_timeout
-                                  if write else "default") as response:
+            async with self._open(
+                method,
+                path,
+                params=params,
+                content=content,
+                headers=headers,
+                read_timeout=self.write_timeout if write else "default",
+            ) as response:
                 try:
                     data = await response.aread()
                 except httpx.HTTPError as exc:
@@ -131,30 +156,42 @@ class KubeClient:
         except orjson.JSONDecodeError:
             return data.decode(errors="replace")
 
-    async def _settle(self, method: str, path: str, content: bytes | None,
-                      content_type: str, error: Unreachable) -> Any:
+    async def _settle(
+        self, method: str, path: str, content: bytes | None, content_type: str, error: Unreachable
+    ) -> Any:
         """A write that failed in transport. Never sent: it failed. Sent but unanswered:
         read the object back; applied → its state as the answer, else NoAnswer."""
         cause = error.__cause__
         if not write_outcome.was_sent(cause):  # type: ignore[arg-type]
-            raise Unreachable(error.title, f"{error.detail} (the {method} was not sent)",
-                              error.hint) from cause
-        outcome = await write_outcome.settle(self, method, path, content, content_type,
-                                             self.write_timeout)
+            raise Unreachable(
+                error.title, f"{error.detail} (the {method} was not sent)", error.hint
+            ) from cause
+        outcome = await write_outcome.settle(
+            self, method, path, content, content_type, self.write_timeout
+        )
         if outcome.applied:
             write_outcome.report(outcome)
-            return outcome.latest if outcome.latest is not None else \
-                {"kind": "Status", "apiVersion": "v1", "status": "Success"}
-        raise NoAnswer(f"{self._what(method, path)}: no answer", outcome.text,
-                       "send it again" if outcome.applied is False
-                       else "look at the object before you send it again",
-                       applied=outcome.applied, waited=self.write_timeout,
-                       said=outcome.said) from cause
+            return (
+                outcome.latest
+                if outcome.latest is not None
+                else {"kind": "Status", "apiVersion": "v1", "status": "Success"}
+            )
+        raise NoAnswer(
+            f"{self._what(method, path)}: no answer",
+            outcome.text,
+            "send it again"
+            if outcome.applied is False
+            else "look at the object before you send it again",
+            applied=outcome.applied,
+            waited=self.write_timeout,
+            said=outcome.said,
+        ) from cause
 
     # ------------------------------------------------------------------ verbs
 
-    async def get(self, path: str, params: Mapping[str, Any] | None = None,
-                  accept: str | None = None) -> Any:
+    async def get(
+        self, path: str, params: Mapping[str, Any] | None = None, accept: str | None = None
+    ) -> Any:
         try:
             return await self.request("GET", path, params=params, accept=accept)
         except ApiError as error:
@@ -163,9 +200,13 @@ class KubeClient:
                     listener(path)
             raise
 
-    async def list_pages(self, path: str, params: Mapping[str, Any] | None = None,
-                         accept: str | None = None, limit: int = 500,
-                         ) -> AsyncIterator[dict[str, Any]]:
+    async def list_pages(
+        self,
+        path: str,
+        params: Mapping[str, Any] | None = None,
+        accept: str | None = None,
+        limit: int = 500,
+    ) -> AsyncIterator[dict[str, Any]]:
         """Each page of a list as it arrives (`limit`/`continue`). A 410 on a continue token
         means the snapshot expired; it is raised as Gone and the caller relists."""
         query = dict(params or {})
@@ -179,8 +220,13 @@ class KubeClient:
                 return
             query["continue"] = token
 
-    async def list(self, path: str, params: Mapping[str, Any] | None = None,
-                   accept: str | None = None, limit: int = 500) -> dict[str, Any]:
+    async def list(
+        self,
+        path: str,
+        params: Mapping[str, Any] | None = None,
+        accept: str | None = None,
+        limit: int = 500,
+    ) -> dict[str, Any]:
         """The whole list, pages joined; `metadata.resourceVersion` from the last page."""
         items: list[Any] = []
         rows: list[Any] = []
@@ -200,20 +246,29 @@ class KubeClient:
             result["items"] = items
         return result
 
-    async def watch(self, path: str, params: Mapping[str, Any] | None = None,
-                    accept: str | None = None, timeout_seconds: int = 300,
-                    on_open: Callable[[], None] | None = None,
-                    ) -> AsyncIterator[dict[str, Any]]:
+    async def watch(
+        self,
+        path: str,
+        params: Mapping[str, Any] | None = None,
+        accept: str | None = None,
+        timeout_seconds: int = 300,
+        on_open: Callable[[], None] | None = None,
+    ) -> AsyncIterator[dict[str, Any]]:
         """Watch events (`{"type", "object"}`) until the server ends the stream. An ERROR
         event with code 410 (or an HTTP 410) raises Gone; other ERROR events raise ApiError.
         `on_open` runs once the server accepted the watch, before any event: a quiet list may
         send nothing for minutes, and a cache needs to know it is live again."""
         query = dict(params or {})
-        query.update({"watch": "true", "allowWatchBookmarks": "true",
-                      "timeoutSeconds": str(timeout_seconds)})
-        async with self._open("GET", path, params=query,
-                              headers={"Accept": accept} if accept else None,
-                              read_timeout=timeout_seconds + 30) as response:
+        query.update(
+            {"watch": "true", "allowWatchBookmarks": "true", "timeoutSeconds": str(timeout_seconds)}
+        )
+        async with self._open(
+            "GET",
+            path,
+            params=query,
+            headers={"Accept": accept} if accept else None,
+            read_timeout=timeout_seconds + 30,
+        ) as response:
             if on_open is not None:
                 on_open()
             try:
@@ -235,8 +290,15 @@ class KubeClient:
     async def replace(self, path: str, body: dict[str, Any], *, dry_run: bool = False) -> Any:
         return await self.request("PUT", path, params=write_params(dry_run), body=body)
 
-    async def patch(self, path: str, patch: Any, patch_type: PatchType = "merge", *,
-                    dry_run: bool = False, force: bool = False) -> Any:
+    async def patch(
+        self,
+        path: str,
+        patch: Any,
+        patch_type: PatchType = "merge",
+        *,
+        dry_run: bool = False,
+        force: bool = False,
+    ) -> Any:
         params = write_params(dry_run)
         if patch_type == "apply":
             params["fieldManager"] = FIELD_MANAGER
@@ -245,11 +307,22 @@ class KubeClient:
             content = patch.encode() if isinstance(patch, str) else json.dumps(patch).encode()
         else:
             content = orjson.dumps(patch)
-        return await self.request("PATCH", path, params=params, content=content,
-                                  content_type=PATCH_CONTENT_TYPES[patch_type])
+        return await self.request(
+            "PATCH",
+            path,
+            params=params,
+            content=content,
+            content_type=PATCH_CONTENT_TYPES[patch_type],
+        )
 
-    async def delete(self, path: str, *, propagation: str | None = None,
-                     dry_run: bool = False, grace_seconds: int | None = None) -> Any:
+    async def delete(
+        self,
+        path: str,
+        *,
+        propagation: str | None = None,
+        dry_run: bool = False,
+        grace_seconds: int | None = None,
+    ) -> Any:
         options: dict[str, Any] = {"kind": "DeleteOptions", "apiVersion": "v1"}
         if propagation:
             options["propagationPolicy"] = propagation
@@ -259,35 +332,58 @@ class KubeClient:
             options["dryRun"] = ["All"]
         return await self.request("DELETE", path, body=options)
 
-    async def stream_lines(self, path: str, params: Mapping[str, Any] | None = None,
-                           ) -> AsyncIterator[str]:
+    async def stream_lines(
+        self,
+        path: str,
+        params: Mapping[str, Any] | None = None,
+    ) -> AsyncIterator[str]:
         """Lines of a streamed text answer (pod logs with follow=true), without timeout."""
-        async with self._open("GET", path, params=params, read_timeout=None,
-                              headers={"Accept": "*/*"}) as response:
+        async with self._open(
+            "GET", path, params=params, read_timeout=None, headers={"Accept": "*/*"}
+        ) as response:
             try:
                 async for line in response.aiter_lines():
                     yield line
             except httpx.HTTPError as exc:
                 raise self._unreachable("GET", path, exc) from exc
 
-    async def proxy(self, namespace: str, service: str, path: str, *, port: str | int = "",
-                    scheme: str = "", method: str = "GET",
-                    params: Mapping[str, Any] | None = None, body: Any = None) -> Any:
+    async def proxy(
+        self,
+        namespace: str,
+        service: str,
+        path: str,
+        *,
+        port: str | int = "",
+        scheme: str = "",
+        method: str = "GET",
+        params: Mapping[str, Any] | None = None,
+        body: Any = None,
+    ) -> Any:
         """A request to a Service through the API server's service proxy."""
-        target = f"{scheme}:{service}:{port}" if scheme else \
-            (f"{service}:{port}" if port else service)
+        target = (
+            f"{scheme}:{service}:{port}" if scheme else (f"{service}:{port}" if port else service)
+        )
         url = f"/api/v1/namespaces/{namespace}/services/{target}/proxy/{path.lstrip('/')}"
         return await self.request(method, url, params=params, body=body)
 
     async def whoami(self) -> dict[str, Any]:
         """`status.userInfo` from a SelfSubjectReview: who the API server thinks we are."""
-        review = await self.create("/apis/authentication.k8s.io/v1/selfsubjectreviews",
-                                   {"apiVersion": "authentication.k8s.io/v1",
-                                    "kind": "SelfSubjectReview"})
+        review = await self.create(
+            "/apis/authentication.k8s.io/v1/selfsubjectreviews",
+            {"apiVersion": "authentication.k8s.io/v1", "kind": "SelfSubjectReview"},
+        )
         return dict((review.get("status") or {}).get("userInfo") or {})
 
-    async def can_i(self, verb: str, resource: str, *, group: str = "", namespace: str = "",
-                    name: str = "", subresource: str = "") -> tuple[bool, str]:
+    async def can_i(
+        self,
+        verb: str,
+        resource: str,
+        *,
+        group: str = "",
+        namespace: str = "",
+        name: str = "",
+        subresource: str = "",
+    ) -> tuple[bool, str]:
         """A SelfSubjectAccessReview: (allowed, reason)."""
         attributes = {"verb": verb, "resource": resource, "group": group}
         if namespace:
@@ -298,8 +394,12 @@ class KubeClient:
             attributes["subresource"] = subresource
         review = await self.create(
             "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews",
-            {"apiVersion": "authorization.k8s.io/v1", "kind": "SelfSubjectAccessReview",
-             "spec": {"resourceAttributes": attributes}})
+            {
+                "apiVersion": "authorization.k8s.io/v1",
+                "kind": "SelfSubjectAccessReview",
+                "spec": {"resourceAttributes": attributes},
+            },
+        )
         status = review.get("status") or {}
         return bool(status.get("allowed")), str(status.get("reason") or "")
 

@@ -14,8 +14,10 @@ import yaml
 from kstui.backends.errors import KubeconfigError
 
 _YAML_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-DEMO_HINT = ("point KUBECONFIG at a kubeconfig file (or pass --kubeconfig), "
-             "or try `kstui demo` for a sandbox cluster")
+DEMO_HINT = (
+    "point KUBECONFIG at a kubeconfig file (or pass --kubeconfig), "
+    "or try `kstui demo` for a sandbox cluster"
+)
 _SECTIONS = (("clusters", "cluster"), ("users", "user"), ("contexts", "context"))
 
 
@@ -57,33 +59,44 @@ class KubeConfig:
         wanted = name or self.current_context
         files = ", ".join(map(str, self.files))
         if not wanted:
-            raise KubeconfigError("no current context", f"{files} set no current-context",
-                                  f"pick one with --context ({', '.join(self.contexts)}) or run "
-                                  "`kubectl config use-context NAME`")
+            raise KubeconfigError(
+                "no current context",
+                f"{files} set no current-context",
+                f"pick one with --context ({', '.join(self.contexts)}) or run "
+                "`kubectl config use-context NAME`",
+            )
         info = self.contexts.get(wanted)
         if info is None:
             known = _closest_first(wanted, list(self.contexts))
-            raise KubeconfigError(f'context "{wanted}" is not in the kubeconfig',
-                                  f"known contexts: {', '.join(known)} (from {files})",
-                                  f'did you mean "{known[0]}"? `kubectl config get-contexts` '
-                                  "lists them")
+            raise KubeconfigError(
+                f'context "{wanted}" is not in the kubeconfig',
+                f"known contexts: {', '.join(known)} (from {files})",
+                f'did you mean "{known[0]}"? `kubectl config get-contexts` lists them',
+            )
         where = f'context "{wanted}" (defined in {info.source})'
-        for kind, ref, entries in (("cluster", info.cluster, self.clusters),
-                                   ("user", info.user, self.users)):
+        for kind, ref, entries in (
+            ("cluster", info.cluster, self.clusters),
+            ("user", info.user, self.users),
+        ):
             if kind == "cluster" and not ref:
-                raise KubeconfigError(f"{where} names no cluster", "contexts[].context.cluster "
-                                      "is empty", f"set the context's cluster in {info.source}")
+                raise KubeconfigError(
+                    f"{where} names no cluster",
+                    "contexts[].context.cluster is empty",
+                    f"set the context's cluster in {info.source}",
+                )
             if ref and ref not in entries:
                 raise KubeconfigError(
                     f'{where} refers to {kind} "{ref}", which no kubeconfig file defines',
                     f"{kind}s defined: {', '.join(entries) or 'none'} (in {files})",
-                    f"add a {kind} entry named {ref!r} or fix the context in {info.source}")
+                    f"add a {kind} entry named {ref!r} or fix the context in {info.source}",
+                )
         if not info.server:
             cluster = self.clusters[info.cluster]
-            raise KubeconfigError(f'cluster "{info.cluster}" has no server ({where})',
-                                  f"clusters[].cluster.server is missing in {cluster.source}",
-                                  f"`kubectl config set-cluster {info.cluster} "
-                                  "--server=https://HOST:6443`")
+            raise KubeconfigError(
+                f'cluster "{info.cluster}" has no server ({where})',
+                f"clusters[].cluster.server is missing in {cluster.source}",
+                f"`kubectl config set-cluster {info.cluster} --server=https://HOST:6443`",
+            )
         return info
 
     def exec_waiting(self, name: str | None = None) -> str:
@@ -94,14 +107,18 @@ class KubeConfig:
         if user is None or not info or not info.server.lower().startswith("https://"):
             return ""  # over plain http no credential is loaded, so no plugin runs
         spec = user.body.get("exec")
-        if not isinstance(spec, dict) or not spec.get("command") \
-                or any(user.body.get(k) for k in ("token", "tokenFile", "auth-provider")):
+        if (
+            not isinstance(spec, dict)
+            or not spec.get("command")
+            or any(user.body.get(k) for k in ("token", "tokenFile", "auth-provider"))
+        ):
             return ""
         return f'waiting for exec plugin {spec["command"]} (user "{info.user}")…'
 
 
-def load_kubeconfig(explicit: str | None = None,
-                    env: Mapping[str, str] | None = None) -> KubeConfig:
+def load_kubeconfig(
+    explicit: str | None = None, env: Mapping[str, str] | None = None
+) -> KubeConfig:
     """Read and merge kubeconfig files as kubectl does: --kubeconfig alone; else every file in
     KUBECONFIG that exists (the first defining a name wins, and the first setting
     current-context); else ~/.kube/config."""
@@ -117,20 +134,26 @@ def load_kubeconfig(explicit: str | None = None,
     clusters, users = merged["clusters"], merged["users"]
     contexts: dict[str, ContextInfo] = {}
     for name, entry in merged["contexts"].items():
-        cluster_name, user_name = str(entry.body.get("cluster") or ""), \
-            str(entry.body.get("user") or "")
+        cluster_name, user_name = (
+            str(entry.body.get("cluster") or ""),
+            str(entry.body.get("user") or ""),
+        )
         cluster = clusters.get(cluster_name)
-        contexts[name] = ContextInfo(name, cluster_name, user_name,
-                                     str(entry.body.get("namespace") or "default"),
-                                     str(cluster.body.get("server") or "") if cluster else "",
-                                     entry.source)
+        contexts[name] = ContextInfo(
+            name,
+            cluster_name,
+            user_name,
+            str(entry.body.get("namespace") or "default"),
+            str(cluster.body.get("server") or "") if cluster else "",
+            entry.source,
+        )
     if not contexts:
-        raise KubeconfigError(f"no contexts in {', '.join(map(str, files))}",
-                              "a kubeconfig needs a context joining a cluster and a user",
-                              "add one with `kubectl config set-context NAME --cluster=C "
-                              f"--user=U`, or {DEMO_HINT}")
-    raw: dict[str, Any] = {"apiVersion": "v1", "kind": "Config",
-                           "current-context": current or ""}
+        raise KubeconfigError(
+            f"no contexts in {', '.join(map(str, files))}",
+            "a kubeconfig needs a context joining a cluster and a user",
+            f"add one with `kubectl config set-context NAME --cluster=C --user=U`, or {DEMO_HINT}",
+        )
+    raw: dict[str, Any] = {"apiVersion": "v1", "kind": "Config", "current-context": current or ""}
     for section, inner in _SECTIONS:
         raw[section] = [{"name": e.name, inner: e.body} for e in merged[section].values()]
     return KubeConfig(tuple(files), current, contexts, clusters, users, raw)
@@ -140,23 +163,28 @@ def _kubeconfig_files(explicit: str | None, env: Mapping[str, str]) -> list[Path
     if explicit:
         path = Path(os.path.abspath(explicit))
         if not path.exists():
-            raise KubeconfigError(f"kubeconfig {path} does not exist",
-                                  "--kubeconfig names a file that is not there",
-                                  "check the path, or leave --kubeconfig out to use KUBECONFIG "
-                                  "or ~/.kube/config")
+            raise KubeconfigError(
+                f"kubeconfig {path} does not exist",
+                "--kubeconfig names a file that is not there",
+                "check the path, or leave --kubeconfig out to use KUBECONFIG or ~/.kube/config",
+            )
         return [path]
     listed = list(dict.fromkeys(p for p in env.get("KUBECONFIG", "").split(os.pathsep) if p))
     if listed:
         found = [Path(os.path.abspath(p)) for p in listed if os.path.exists(p)]
         if not found:  # kubectl skips missing files; with none left there is nothing to use
-            raise KubeconfigError("none of the files in KUBECONFIG exist",
-                                  f"KUBECONFIG={os.pathsep.join(listed)}", DEMO_HINT)
+            raise KubeconfigError(
+                "none of the files in KUBECONFIG exist",
+                f"KUBECONFIG={os.pathsep.join(listed)}",
+                DEMO_HINT,
+            )
         return found
     home = env.get("HOME") or os.path.expanduser("~")
     default = Path(home) / ".kube" / "config"
     if not default.exists():
-        raise KubeconfigError("no kubeconfig found",
-                              f"KUBECONFIG is not set and {default} does not exist", DEMO_HINT)
+        raise KubeconfigError(
+            "no kubeconfig found", f"KUBECONFIG is not set and {default} does not exist", DEMO_HINT
+        )
     return [default]
 
 
@@ -164,31 +192,39 @@ def _read(path: Path) -> dict[str, Any]:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise KubeconfigError(f"cannot read kubeconfig {path}", str(exc),
-                              "check the file's permissions and that it is a text file") from exc
+        raise KubeconfigError(
+            f"cannot read kubeconfig {path}",
+            str(exc),
+            "check the file's permissions and that it is a text file",
+        ) from exc
     try:
         document = yaml.load(text, Loader=_YAML_LOADER)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         at = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
-        raise KubeconfigError(f"kubeconfig {path} is not valid YAML{at}",
-                              " ".join(str(exc).replace('"<unicode string>"', path.name)
-                                       .split()),
-                              f"fix {path}{at}; `kubectl config view` shows what kubectl makes "
-                              "of it") from exc
+        raise KubeconfigError(
+            f"kubeconfig {path} is not valid YAML{at}",
+            " ".join(str(exc).replace('"<unicode string>"', path.name).split()),
+            f"fix {path}{at}; `kubectl config view` shows what kubectl makes of it",
+        ) from exc
     if document is None:
         return {}  # an empty file is an empty config, as for kubectl
     if not isinstance(document, dict):
-        raise KubeconfigError(f"kubeconfig {path} is not a kubeconfig",
-                              f"expected a mapping at the top, found {type(document).__name__}",
-                              "a kubeconfig has clusters, users, contexts and current-context")
+        raise KubeconfigError(
+            f"kubeconfig {path} is not a kubeconfig",
+            f"expected a mapping at the top, found {type(document).__name__}",
+            "a kubeconfig has clusters, users, contexts and current-context",
+        )
     return document
 
 
 def _merge(path: Path, section: str, inner: str, items: Any, into: dict[str, Entry]) -> None:
     def bad(what: str) -> KubeconfigError:
-        return KubeconfigError(f"kubeconfig {path}: {what}", f"in the {section} list",
-                               f"fix {path}: each {inner} entry is `- name: N` with `{inner}:`")
+        return KubeconfigError(
+            f"kubeconfig {path}: {what}",
+            f"in the {section} list",
+            f"fix {path}: each {inner} entry is `- name: N` with `{inner}:`",
+        )
 
     if items is None:
         return

@@ -9,22 +9,64 @@ from typing import Any, Protocol
 
 from kstui.model import Column, Row, Tone
 
-_ERROR_STATES = frozenset({
-    "crashloopbackoff", "error", "failed", "imagepullbackoff", "errimagepull", "oomkilled",
-    "evicted", "notready", "unknown", "createcontainerconfigerror", "invalidimagename",
-    "createcontainererror", "runcontainererror", "containercannotrun", "backoff", "lost",
-    "false", "deadlineexceeded", "unhealthy", "failure",
-})
-_WARN_STATES = frozenset({
-    "pending", "containercreating", "podinitializing", "terminating", "progressing",
-    "unschedulable", "schedulingdisabled", "released", "waiting", "suspended", "installing",
-    "upgrading", "creating", "updating", "deleting",
-})
+_ERROR_STATES = frozenset(
+    {
+        "crashloopbackoff",
+        "error",
+        "failed",
+        "imagepullbackoff",
+        "errimagepull",
+        "oomkilled",
+        "evicted",
+        "notready",
+        "unknown",
+        "createcontainerconfigerror",
+        "invalidimagename",
+        "createcontainererror",
+        "runcontainererror",
+        "containercannotrun",
+        "backoff",
+        "lost",
+        "false",
+        "deadlineexceeded",
+        "unhealthy",
+        "failure",
+    }
+)
+_WARN_STATES = frozenset(
+    {
+        "pending",
+        "containercreating",
+        "podinitializing",
+        "terminating",
+        "progressing",
+        "unschedulable",
+        "schedulingdisabled",
+        "released",
+        "waiting",
+        "suspended",
+        "installing",
+        "upgrading",
+        "creating",
+        "updating",
+        "deleting",
+    }
+)
 _MUTED_STATES = frozenset({"completed", "succeeded", "terminated", "inactive"})
 _READY = re.compile(r"^(\d+)/(\d+)$")
 _NUMERIC_TYPES = frozenset({"integer", "number"})
-_NUMERIC_NAMES = frozenset({"restarts", "desired", "current", "available", "up-to-date",
-                            "replicas", "count", "completions"})
+_NUMERIC_NAMES = frozenset(
+    {
+        "restarts",
+        "desired",
+        "current",
+        "available",
+        "up-to-date",
+        "replicas",
+        "count",
+        "completions",
+    }
+)
 
 
 class TableRowLike(Protocol):
@@ -54,8 +96,9 @@ class Projection:
     ready_index: int
 
 
-def projection(table_columns: Sequence[Any], *, wide: bool = False,
-               with_namespace: bool = False) -> Projection:
+def projection(
+    table_columns: Sequence[Any], *, wide: bool = False, with_namespace: bool = False
+) -> Projection:
     """The columns to show: kubectl's default (priority 0) or wide set, NAMESPACE first for
     all-namespace views, and Age computed locally from creationTimestamp so it keeps ticking."""
     columns: list[Column] = []
@@ -84,9 +127,13 @@ def projection(table_columns: Sequence[Any], *, wide: bool = False,
 def project_row(row: TableRowLike, view: Projection) -> Row:
     cells = row.cells
     shown = tuple(
-        row.namespace if i == -1 else row.created if i == -2 else
-        (cells[i] if i < len(cells) else "")
-        for i in view.cell_indices)
+        row.namespace
+        if i == -1
+        else row.created
+        if i == -2
+        else (cells[i] if i < len(cells) else "")
+        for i in view.cell_indices
+    )
     return Row(row.key, shown, tone_of(shown, view))
 
 

@@ -13,10 +13,16 @@ class Session:
     """What every screen shares. Backends open lazily, so `:po @member` costs nothing until
     it is used; switching context closes the backends no screen needs any more."""
 
-    def __init__(self, kubeconfig: KubeConfig, context: str, namespace: str, *,
-                 readonly: Callable[[str], bool] = lambda _context: False,
-                 settings: BackendSettings | None = None,
-                 aliases: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        kubeconfig: KubeConfig,
+        context: str,
+        namespace: str,
+        *,
+        readonly: Callable[[str], bool] = lambda _context: False,
+        settings: BackendSettings | None = None,
+        aliases: Mapping[str, str] | None = None,
+    ) -> None:
         self.kubeconfig = kubeconfig
         self.context = context
         self.namespace = namespace
@@ -52,8 +58,9 @@ class Session:
     async def close_others(self, keep: str) -> None:
         """Close every backend but `keep` (after a context switch)."""
         stale = [name for name in self._backends if name != keep]
-        await asyncio.gather(*(self._backends.pop(name).aclose() for name in stale),
-                             return_exceptions=True)
+        await asyncio.gather(
+            *(self._backends.pop(name).aclose() for name in stale), return_exceptions=True
+        )
 
     async def aclose(self) -> None:
         backends, self._backends = list(self._backends.values()), {}

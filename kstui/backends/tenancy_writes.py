@@ -56,46 +56,66 @@ class TenancyWrites:
 
     # ------------------------------------------------------------------ writing: workspaces
 
-    async def create_workspace(self, name: str, *, alias: str = "", description: str = "",
-                               manager: str, clusters: list[str]) -> list[dict]:
+    async def create_workspace(
+        self,
+        name: str,
+        *,
+        alias: str = "",
+        description: str = "",
+        manager: str,
+        clusters: list[str],
+    ) -> list[dict]:
         """A WorkspaceTemplate on the host (API.md §1.2); no manager means the creator."""
         check_name(name, "workspace")
         host, kinds, client = await workspace_side(self.links)
         known = self.links.cluster_names
         unknown = [c for c in clusters if known and c not in known]
         if unknown:
-            raise KstuiError(f"no cluster named {', '.join(unknown)}",
-                             f"the host knows {', '.join(self.links.cluster_names)}")
+            raise KstuiError(
+                f"no cluster named {', '.join(unknown)}",
+                f"the host knows {', '.join(self.links.cluster_names)}",
+            )
         creator = await self.links.whoami(host.context)
-        body = template_body(kinds.templates, name, creator=creator, alias=alias,
-                             description=description, manager=manager or creator,
-                             clusters=clusters)
+        body = template_body(
+            kinds.templates,
+            name,
+            creator=creator,
+            alias=alias,
+            description=description,
+            manager=manager or creator,
+            clusters=clusters,
+        )
         return [await client.create(kinds.templates.path(), body)]
 
-    async def delete_workspace(self, name: str, *,
-                               projects: Literal["delete", "detach"]) -> list[dict]:
+    async def delete_workspace(
+        self, name: str, *, projects: Literal["delete", "detach"]
+    ) -> list[dict]:
         """Annotate what happens to the projects, then delete the template (API.md §1.3)."""
         if projects not in ("delete", "detach"):
             raise ValueError(f"projects must be 'delete' or 'detach', not {projects!r}")
         _, kinds, client = await workspace_side(self.links)
         policy = "Background" if projects == "delete" else "Orphan"
         path = kinds.templates.path(name=name)
-        patched = await client.patch(path, {"metadata": {"annotations": {
-            DELETION_PROPAGATION: policy}}})
+        patched = await client.patch(
+            path, {"metadata": {"annotations": {DELETION_PROPAGATION: policy}}}
+        )
         try:
             deleted = await client.delete(path)
         except KstuiError as error:
             raise PartialFailure(
                 f"workspace {name} was not deleted",
                 [f"annotated WorkspaceTemplate {name} with {DELETION_PROPAGATION}={policy}"],
-                f"delete WorkspaceTemplate {name}: {_said(error)}", [],
-                "delete it again: the annotation is already in place") from error
+                f"delete WorkspaceTemplate {name}: {_said(error)}",
+                [],
+                "delete it again: the annotation is already in place",
+            ) from error
         return [patched, deleted]
 
     # ------------------------------------------------------------------ writing: projects
 
-    async def create_project(self, workspace: str, *, context: str, name: str,
-                             alias: str = "") -> list[dict]:
+    async def create_project(
+        self, workspace: str, *, context: str, name: str, alias: str = ""
+    ) -> list[dict]:
         """A namespace labelled with its workspace (API.md §1.4); the creator annotation makes
         the namespace controller bind its creator as project admin."""
         check_name(name, "project")
@@ -105,8 +125,9 @@ class TenancyWrites:
         link = await self.links.link(context)
         client = await self.links.client(link.context)
         creator = await self.links.whoami(link.context)
-        body = namespace_body(name, workspace=target, flavor=link.flavor, creator=creator,
-                              alias=alias)
+        body = namespace_body(
+            name, workspace=target, flavor=link.flavor, creator=creator, alias=alias
+        )
         return [await client.create(NAMESPACES.path(), body)]
 
     async def move_project(self, *, context: str, namespace: str, workspace: str) -> list[dict]:
@@ -116,8 +137,11 @@ class TenancyWrites:
             check_name(target, "workspace")
         link = await self.links.link(context)
         client = await self.links.client(link.context)
-        return [await client.patch(NAMESPACES.path(name=namespace),
-                                   {"metadata": {"labels": {WORKSPACE_LABEL: target}}})]
+        return [
+            await client.patch(
+                NAMESPACES.path(name=namespace), {"metadata": {"labels": {WORKSPACE_LABEL: target}}}
+            )
+        ]
 
     # ------------------------------------------------------------------ writing: members
 
@@ -132,27 +156,34 @@ class TenancyWrites:
     async def remove_workspace_member(self, workspace: str, user: str) -> list[dict]:
         return await self._remove(await self._workspace_roster(workspace), user)
 
-    async def add_project_member(self, *, context: str, namespace: str, user: str,
-                                 role: str) -> list[dict]:
+    async def add_project_member(
+        self, *, context: str, namespace: str, user: str, role: str
+    ) -> list[dict]:
         return await self._add(await self._project_roster(context, namespace), user, role)
 
-    async def change_project_member(self, *, context: str, namespace: str, user: str,
-                                    role: str) -> list[dict]:
+    async def change_project_member(
+        self, *, context: str, namespace: str, user: str, role: str
+    ) -> list[dict]:
         return await self._change(await self._project_roster(context, namespace), user, role)
 
-    async def remove_project_member(self, *, context: str, namespace: str,
-                                    user: str) -> list[dict]:
+    async def remove_project_member(self, *, context: str, namespace: str, user: str) -> list[dict]:
         return await self._remove(await self._project_roster(context, namespace), user)
 
     async def _workspace_roster(self, workspace: str) -> _Roster:
         host, kinds, client = await workspace_side(self.links)
-        return _Roster(client, kinds.workspace_bindings, host, f"workspace {workspace}",
-                       workspace=workspace)
+        return _Roster(
+            client, kinds.workspace_bindings, host, f"workspace {workspace}", workspace=workspace
+        )
 
     async def _project_roster(self, context: str, namespace: str) -> _Roster:
         link = await self.links.link(context)
-        return _Roster(await self.links.client(link.context), PROJECT_BINDINGS[link.flavor],
-                       link, f"project {namespace}", namespace=namespace)
+        return _Roster(
+            await self.links.client(link.context),
+            PROJECT_BINDINGS[link.flavor],
+            link,
+            f"project {namespace}",
+            namespace=namespace,
+        )
 
     async def _role(self, roster: _Roster, role: str) -> tuple[str, str]:
         """The role's full name ("regular" → "<ws>-regular") and roleRef kind; the role must
@@ -165,10 +196,14 @@ class TenancyWrites:
             candidates = (role,)
         found = next((name for name in candidates if name in roles), None)
         if found is None:
-            raise KstuiError(f"no role {role} in {roster.where}",
-                             f"roles there: {', '.join(roles) or 'none'}")
-        if roster.link.flavor is Flavor.VANILLA and found in VANILLA_CLUSTER_ROLES and \
-                await _get_or_none(roster.client, RBAC_ROLES.path(roster.namespace, found)) is None:
+            raise KstuiError(
+                f"no role {role} in {roster.where}", f"roles there: {', '.join(roles) or 'none'}"
+            )
+        if (
+            roster.link.flavor is Flavor.VANILLA
+            and found in VANILLA_CLUSTER_ROLES
+            and await _get_or_none(roster.client, RBAC_ROLES.path(roster.namespace, found)) is None
+        ):
             return found, "ClusterRole"
         return found, "Role"
 
@@ -176,37 +211,50 @@ class TenancyWrites:
         role, role_kind = await self._role(roster, role)
         existing = await roster.bindings(user)
         if existing:
-            raise KstuiError(f"{user} is already a member of {roster.where}",
-                             f"role: {', '.join(role_of(b) for b in existing)}",
-                             "change the member's role instead")
-        return [await roster.client.create(roster.kind.path(roster.namespace),
-                                           roster.body(user, role, role_kind))]
+            raise KstuiError(
+                f"{user} is already a member of {roster.where}",
+                f"role: {', '.join(role_of(b) for b in existing)}",
+                "change the member's role instead",
+            )
+        return [
+            await roster.client.create(
+                roster.kind.path(roster.namespace), roster.body(user, role, role_kind)
+            )
+        ]
 
     async def _change(self, roster: _Roster, user: str, role: str) -> list[dict]:
         role, role_kind = await self._role(roster, role)
         existing = await roster.bindings(user)
         if [role_of(b) for b in existing] == [role]:
             return []
-        return await self._rebind(roster, user, existing, roster.body(user, role, role_kind),
-                                  f"{user}'s role in {roster.where} was only partly changed "
-                                  f"to {role}")
+        return await self._rebind(
+            roster,
+            user,
+            existing,
+            roster.body(user, role, role_kind),
+            f"{user}'s role in {roster.where} was only partly changed to {role}",
+        )
 
     async def _remove(self, roster: _Roster, user: str) -> list[dict]:
         existing = await roster.bindings(user)
         if not existing:
             raise KstuiError(f"{user} is not a member of {roster.where}")
-        return await self._rebind(roster, user, existing, None,
-                                  f"{user} was only partly removed from {roster.where}")
+        return await self._rebind(
+            roster, user, existing, None, f"{user} was only partly removed from {roster.where}"
+        )
 
-    async def _rebind(self, roster: _Roster, user: str, existing: list[dict],
-                      new: dict | None, title: str) -> list[dict]:
+    async def _rebind(
+        self, roster: _Roster, user: str, existing: list[dict], new: dict | None, title: str
+    ) -> list[dict]:
         """Take `user` out of `existing` bindings, then create `new`. Stopping half-way raises
         PartialFailure naming what was already done, so the UI can say exactly that."""
         kind = roster.kind
         written: list[dict] = []
         done: list[str] = []
-        steps = [(b, f"delete {kind.kind} {meta_of(b).get('name')} (role {role_of(b)})")
-                 for b in existing]
+        steps = [
+            (b, f"delete {kind.kind} {meta_of(b).get('name')} (role {role_of(b)})")
+            for b in existing
+        ]
         final = [f"create {kind.kind} {meta_of(new)['name']} (role {role_of(new)})"] if new else []
         for index, (binding, step) in enumerate(steps):
             try:
@@ -217,9 +265,14 @@ class TenancyWrites:
             except KstuiError as error:
                 if not done:
                     raise
-                rest = [s for _, s in steps[index + 1:]] + final
-                raise PartialFailure(title, done, f"{step}: {_said(error)}", rest,
-                                     "look at the member list, then retry") from error
+                rest = [s for _, s in steps[index + 1 :]] + final
+                raise PartialFailure(
+                    title,
+                    done,
+                    f"{step}: {_said(error)}",
+                    rest,
+                    "look at the member list, then retry",
+                ) from error
             done.append(step.replace("delete", "deleted", 1))
         if new is None:
             return written
@@ -228,15 +281,21 @@ class TenancyWrites:
         except KstuiError as error:
             if not done:
                 raise
-            raise PartialFailure(title, done, f"{final[0]}: {_said(error)}", [],
-                                 f"{user} has no role in {roster.where} now: add the member "
-                                 f"again with role {role_of(new)}") from error
+            raise PartialFailure(
+                title,
+                done,
+                f"{final[0]}: {_said(error)}",
+                [],
+                f"{user} has no role in {roster.where} now: add the member "
+                f"again with role {role_of(new)}",
+            ) from error
         return written
 
     # ------------------------------------------------------------------ writing: quotas
 
-    async def set_workspace_quota(self, workspace: str, hard: dict[str, str], *,
-                                  cluster: str = "") -> list[dict]:
+    async def set_workspace_quota(
+        self, workspace: str, hard: dict[str, str], *, cluster: str = ""
+    ) -> list[dict]:
         """Create or update the workspace's quota object on `cluster` (default: the host),
         read-modify-write with its resourceVersion (API.md §1.6)."""
         limits = check_hard(hard)
@@ -245,16 +304,18 @@ class TenancyWrites:
         current = await _get_or_none(client, path)
         if current is None:
             creator = await self.links.whoami(link.context)
-            return [await client.create(kind.path(), workspace_quota_body(workspace, limits,
-                                                                          creator))]
+            return [
+                await client.create(kind.path(), workspace_quota_body(workspace, limits, creator))
+            ]
         spec = current.setdefault("spec", {})
         spec.setdefault("quota", {})["hard"] = limits
         spec.setdefault("selector", {WORKSPACE_LABEL: workspace})
         current.pop("status", None)
         return [await client.replace(path, current)]
 
-    async def set_project_quota(self, *, context: str, namespace: str,
-                                hard: dict[str, str]) -> list[dict]:
+    async def set_project_quota(
+        self, *, context: str, namespace: str, hard: dict[str, str]
+    ) -> list[dict]:
         """The core ResourceQuota named after the project: PUT if it exists, else POST."""
         limits = check_hard(hard)
         link = await self.links.link(context)
@@ -263,8 +324,11 @@ class TenancyWrites:
         current = await _get_or_none(client, path)
         if current is None:
             creator = await self.links.whoami(link.context)
-            return [await client.create(RESOURCE_QUOTAS.path(namespace),
-                                        project_quota_body(namespace, limits, creator))]
+            return [
+                await client.create(
+                    RESOURCE_QUOTAS.path(namespace), project_quota_body(namespace, limits, creator)
+                )
+            ]
         current.setdefault("spec", {})["hard"] = limits
         current.pop("status", None)
         return [await client.replace(path, current)]
@@ -284,15 +348,19 @@ class _Roster:
     def body(self, user: str, role: str, role_kind: str) -> dict[str, Any]:
         if self.workspace:
             return workspace_binding_body(self.kind, self.workspace, user, role)
-        return project_binding_body(self.kind, self.link.flavor, self.namespace, user, role,
-                                    role_kind)
+        return project_binding_body(
+            self.kind, self.link.flavor, self.namespace, user, role, role_kind
+        )
 
     async def bindings(self, user: str) -> list[dict]:
         """The user's bindings: by user-ref label (+ workspace), or on plain RBAC by subject."""
         path = self.kind.path(self.namespace)
         if self.link.flavor is Flavor.VANILLA:
-            return [b for b in items(await self.client.list(path))
-                    if any(_is_user(s, user) for s in b.get("subjects") or ())]
+            return [
+                b
+                for b in items(await self.client.list(path))
+                if any(_is_user(s, user) for s in b.get("subjects") or ())
+            ]
         selector = f"{USER_REF_LABEL}={user}"
         if self.workspace:
             selector += f",{WORKSPACE_LABEL}={self.workspace}"
@@ -314,6 +382,7 @@ def _is_user(subject: dict, user: str) -> bool:
 
 
 # ---------------------------------------------------------------------- helpers
+
 
 async def _get_or_none(client: KubeClient, path: str) -> dict | None:
     try:

@@ -71,9 +71,19 @@ if TYPE_CHECKING:  # httpx loads when a context is opened, not at start
 
 T = TypeVar("T")
 
-__all__ = ["ClusterLink", "Flavor", "Member", "PartialFailure", "Permission", "ProjectSummary",
-           "QuotaLine", "WorkspaceService", "WorkspaceSummary", "validate_name",
-           "validate_quantity"]
+__all__ = [
+    "ClusterLink",
+    "Flavor",
+    "Member",
+    "PartialFailure",
+    "Permission",
+    "ProjectSummary",
+    "QuotaLine",
+    "WorkspaceService",
+    "WorkspaceSummary",
+    "validate_name",
+    "validate_quantity",
+]
 
 PODS_PER_REQUEST = 60
 """One per-namespace pods list costs about what 60 pods of a cluster-wide list cost (measured
@@ -86,18 +96,23 @@ _WORKSPACE_NEEDS: dict[str, tuple[tuple[str, str], ...]] = {
     "workspace.create": (("create", "templates"),),
     "workspace.delete": (("patch", "templates"), ("delete", "templates")),
     "workspace.member.add": (("create", "workspace_bindings"),),
-    "workspace.member.change": (("list", "workspace_bindings"), ("delete", "workspace_bindings"),
-                                ("create", "workspace_bindings")),
-    "workspace.member.remove": (("list", "workspace_bindings"),
-                                ("delete", "workspace_bindings")),
+    "workspace.member.change": (
+        ("list", "workspace_bindings"),
+        ("delete", "workspace_bindings"),
+        ("create", "workspace_bindings"),
+    ),
+    "workspace.member.remove": (("list", "workspace_bindings"), ("delete", "workspace_bindings")),
     "workspace.quota": (("create", "workspace_quotas"), ("update", "workspace_quotas")),
 }
 _PROJECT_NEEDS: dict[str, tuple[tuple[str, str], ...]] = {
     "project.create": (("create", "namespaces"),),
     "project.move": (("patch", "namespaces"),),
     "project.member.add": (("create", "project_bindings"),),
-    "project.member.change": (("list", "project_bindings"), ("delete", "project_bindings"),
-                              ("create", "project_bindings")),
+    "project.member.change": (
+        ("list", "project_bindings"),
+        ("delete", "project_bindings"),
+        ("create", "project_bindings"),
+    ),
     "project.member.remove": (("list", "project_bindings"), ("delete", "project_bindings")),
     "project.quota": (("create", "quotas"), ("update", "quotas")),
 }
@@ -108,15 +123,21 @@ class WorkspaceService:
 
     `links`, `host`, `whoami` and `access` are the ClusterLinks' own methods."""
 
-    def __init__(self, session: Session, *, probe_timeout: float = 8.0,
-                 other_identities: Callable[[str], bool] = lambda _context: False) -> None:
+    def __init__(
+        self,
+        session: Session,
+        *,
+        probe_timeout: float = 8.0,
+        other_identities: Callable[[str], bool] = lambda _context: False,
+    ) -> None:
         """`other_identities` says whether the config lets a context of another user than the
         session's serve (config `other_identities`); by default none does."""
         self.session = session
         self.warnings: list[str] = []
         """What the last list call could not read (one line per context), for a status line."""
-        self.clusters = ClusterLinks(session, probe_timeout=probe_timeout,
-                                     other_identities=other_identities)
+        self.clusters = ClusterLinks(
+            session, probe_timeout=probe_timeout, other_identities=other_identities
+        )
         self.retry_after = self.clusters.retry_after
         """A 429's Retry-After, even one a read swallowed: the screens' polls wait for it."""
         self.writes = TenancyWrites(self.clusters)
@@ -152,15 +173,15 @@ class WorkspaceService:
             self.warnings.append(f"{context}: {error.title}")
             return None
 
-    async def _own_namespaces(self, link: ClusterLink, client: KubeClient,
-                              selector: str) -> list[dict]:
+    async def _own_namespaces(
+        self, link: ClusterLink, client: KubeClient, selector: str
+    ) -> list[dict]:
         """What a tenant who may not list namespaces can still see: its context's namespace."""
         name = self.session.kubeconfig.contexts[link.context].namespace
         found = await self._quietly(link.context, client.get(NAMESPACES.path(name=name)))
         return [found] if found and selector_matches(selector, labels_of(found)) else []
 
-    async def _namespaces(self, link: ClusterLink, client: KubeClient,
-                          selector: str) -> list[dict]:
+    async def _namespaces(self, link: ClusterLink, client: KubeClient, selector: str) -> list[dict]:
         try:
             listed = await client.list(NAMESPACES.path(), {"labelSelector": selector})
         except Forbidden:
@@ -180,10 +201,13 @@ class WorkspaceService:
         client = await self.clusters.client(host.context)
         templates, bindings, quotas, namespaces = await asyncio.gather(
             _caught(client.list(kinds.templates.path())),
-            self._quietly(host.context, client.list(kinds.workspace_bindings.path(),
-                                                    {"labelSelector": WORKSPACE_LABEL})),
+            self._quietly(
+                host.context,
+                client.list(kinds.workspace_bindings.path(), {"labelSelector": WORKSPACE_LABEL}),
+            ),
             self._quietly(host.context, client.list(kinds.workspace_quotas.path())),
-            self._fan_out(lambda link, on: self._namespaces(link, on, WORKSPACE_LABEL)))
+            self._fan_out(lambda link, on: self._namespaces(link, on, WORKSPACE_LABEL)),
+        )
         projects = count_projects(namespaces)
         if isinstance(templates, Forbidden):
             return await self._workspaces_seen(host, client, projects)
@@ -198,25 +222,39 @@ class WorkspaceService:
         summaries = []
         for template in items(templates):
             name = meta_of(template).get("name", "")
-            summaries.append(workspace_summary(
-                template, project_count=projects.get(name, 0),
-                member_count=len(members.get(name, ())),
-                quota=workspace_quota_lines(quota_by_name.get(name))))
+            summaries.append(
+                workspace_summary(
+                    template,
+                    project_count=projects.get(name, 0),
+                    member_count=len(members.get(name, ())),
+                    quota=workspace_quota_lines(quota_by_name.get(name)),
+                )
+            )
         return sorted(summaries, key=lambda w: w.name)
 
-    async def _workspaces_seen(self, host: ClusterLink, client: KubeClient,
-                               projects: dict[str, int]) -> list[WorkspaceSummary]:
+    async def _workspaces_seen(
+        self, host: ClusterLink, client: KubeClient, projects: dict[str, int]
+    ) -> list[WorkspaceSummary]:
         """A tenant may not list workspaces: show the ones its reachable projects belong to,
         with what `get` reveals of each."""
-        self.warnings.append(f"{host.context}: may not list workspaces; showing those of the "
-                             "projects this user can read")
+        self.warnings.append(
+            f"{host.context}: may not list workspaces; showing those of the "
+            "projects this user can read"
+        )
         kind = KINDS[host.flavor].templates
         names = sorted(projects)
-        templates = await asyncio.gather(*(
-            self._quietly(host.context, client.get(kind.path(name=name))) for name in names))
-        return [workspace_summary(template or {"metadata": {"name": name}},
-                                  project_count=projects[name], member_count=0, quota=())
-                for name, template in zip(names, templates, strict=True)]
+        templates = await asyncio.gather(
+            *(self._quietly(host.context, client.get(kind.path(name=name))) for name in names)
+        )
+        return [
+            workspace_summary(
+                template or {"metadata": {"name": name}},
+                project_count=projects[name],
+                member_count=0,
+                quota=(),
+            )
+            for name, template in zip(names, templates, strict=True)
+        ]
 
     async def _label_groups(self) -> list[WorkspaceSummary]:
         """Vanilla clusters: namespaces grouped by their workspace label (API.md 7.1)."""
@@ -227,8 +265,10 @@ class WorkspaceService:
             for namespace in namespaces:
                 name = labels_of(namespace).get(WORKSPACE_LABEL) or UNASSIGNED
                 group_of[meta_of(namespace).get("name", "")] = name
-                group = groups.setdefault(name, {"clusters": set(), "projects": 0, "users": set(),
-                                                 "quotas": [], "created": []})
+                group = groups.setdefault(
+                    name,
+                    {"clusters": set(), "projects": 0, "users": set(), "quotas": [], "created": []},
+                )
                 group["clusters"].add(link.cluster)
                 group["projects"] += 1
                 group["created"].append(meta_of(namespace).get("creationTimestamp") or "")
@@ -238,18 +278,34 @@ class WorkspaceService:
             for quota in quotas:
                 if meta_of(quota).get("namespace") in group_of:
                     groups[group_of[meta_of(quota)["namespace"]]]["quotas"].append(quota)
-        return sorted((WorkspaceSummary(
-            name, "", "", "", "", tuple(sorted(g["clusters"])), g["projects"], len(g["users"]),
-            summed_quota_lines(g["quotas"]), min(filter(None, g["created"]), default=""),
-            synthetic=True) for name, g in groups.items()),
-            key=lambda w: (w.name == UNASSIGNED, w.name))
+        return sorted(
+            (
+                WorkspaceSummary(
+                    name,
+                    "",
+                    "",
+                    "",
+                    "",
+                    tuple(sorted(g["clusters"])),
+                    g["projects"],
+                    len(g["users"]),
+                    summed_quota_lines(g["quotas"]),
+                    min(filter(None, g["created"]), default=""),
+                    synthetic=True,
+                )
+                for name, g in groups.items()
+            ),
+            key=lambda w: (w.name == UNASSIGNED, w.name),
+        )
 
-    async def _vanilla_cluster(self, link: ClusterLink, client: KubeClient
-                               ) -> tuple[ClusterLink, list[dict], list[dict], list[dict]]:
+    async def _vanilla_cluster(
+        self, link: ClusterLink, client: KubeClient
+    ) -> tuple[ClusterLink, list[dict], list[dict], list[dict]]:
         namespaces, bindings, quotas = await asyncio.gather(
             self._quietly(link.context, self._namespaces(link, client, "")),
             self._quietly(link.context, client.list(RBAC_BINDINGS.path())),
-            self._quietly(link.context, client.list(RESOURCE_QUOTAS.path())))
+            self._quietly(link.context, client.list(RESOURCE_QUOTAS.path())),
+        )
         return link, namespaces or [], items(bindings), items(quotas)
 
     async def projects(self, workspace: str) -> list[ProjectSummary]:
@@ -258,27 +314,35 @@ class WorkspaceService:
         the label says); DevOps admin namespaces are left out, as the console does."""
         self.warnings = []
         selector = workspace_selector(workspace)
-        found = await self._fan_out(lambda link, client: self._projects_on(link, client,
-                                                                           selector))
+        found = await self._fan_out(lambda link, client: self._projects_on(link, client, selector))
         return sorted((p for group in found for p in group), key=lambda p: (p.name, p.cluster))
 
-    async def _projects_on(self, link: ClusterLink, client: KubeClient,
-                           selector: str) -> list[ProjectSummary]:
+    async def _projects_on(
+        self, link: ClusterLink, client: KubeClient, selector: str
+    ) -> list[ProjectSummary]:
         namespaces = await self._quietly(link.context, self._namespaces(link, client, selector))
         namespaces = [ns for ns in namespaces or () if is_project(ns)]
         if not namespaces:
             return []
-        counts = await self._pod_counts(link, client,
-                                        [meta_of(ns).get("name", "") for ns in namespaces])
+        counts = await self._pod_counts(
+            link, client, [meta_of(ns).get("name", "") for ns in namespaces]
+        )
         other = link.user or "?" if link.access is Access.BORROWED else ""
-        return [project_summary(ns, context=link.context, cluster=link.cluster,
-                                pods=counts.get(meta_of(ns).get("name", ""), (0, 0))[0],
-                                problem_pods=counts.get(meta_of(ns).get("name", ""), (0, 0))[1],
-                                other_user=other)
-                for ns in namespaces]
+        return [
+            project_summary(
+                ns,
+                context=link.context,
+                cluster=link.cluster,
+                pods=counts.get(meta_of(ns).get("name", ""), (0, 0))[0],
+                problem_pods=counts.get(meta_of(ns).get("name", ""), (0, 0))[1],
+                other_user=other,
+            )
+            for ns in namespaces
+        ]
 
-    async def _pod_counts(self, link: ClusterLink, client: KubeClient,
-                          names: list[str]) -> dict[str, tuple[int, int]]:
+    async def _pod_counts(
+        self, link: ClusterLink, client: KubeClient, names: list[str]
+    ) -> dict[str, tuple[int, int]]:
         """Pods per namespace. A first page of the cluster-wide list, as big as the
         per-namespace lists would cost, answers alone when the cluster holds no more pods than
         that; otherwise one small list per namespace, concurrently."""
@@ -289,8 +353,9 @@ class WorkspaceService:
                 page = await client.get(PODS.path(), {"limit": budget})
                 if not meta_of(page).get("continue"):
                     return tally_pods(items(page), wanted)
-        lists = await asyncio.gather(*(self._quietly(link.context, client.list(PODS.path(name)))
-                                       for name in names))
+        lists = await asyncio.gather(
+            *(self._quietly(link.context, client.list(PODS.path(name))) for name in names)
+        )
         return tally_pods((pod for listed in lists for pod in items(listed)), wanted)
 
     async def workspace_members(self, workspace: str) -> list[Member]:
@@ -298,8 +363,9 @@ class WorkspaceService:
         if host is None or host.flavor is Flavor.VANILLA:
             return []
         _, kinds, client = await workspace_side(self.clusters)
-        listed = await client.list(kinds.workspace_bindings.path(),
-                                   {"labelSelector": f"{WORKSPACE_LABEL}={workspace}"})
+        listed = await client.list(
+            kinds.workspace_bindings.path(), {"labelSelector": f"{WORKSPACE_LABEL}={workspace}"}
+        )
         return members_of(items(listed), "workspace")
 
     async def workspace_roles(self, workspace: str) -> list[str]:
@@ -318,15 +384,15 @@ class WorkspaceService:
     async def project_roles(self, context: str, namespace: str) -> list[str]:
         return await project_roles(self.clusters, context, namespace)
 
-    async def workspace_quota(self, workspace: str, *, cluster: str = ""
-                              ) -> tuple[QuotaLine, ...]:
+    async def workspace_quota(self, workspace: str, *, cluster: str = "") -> tuple[QuotaLine, ...]:
         """The workspace quota on `cluster` (default: the host). Vanilla: the sum of the core
         quotas of the group's namespaces."""
         host = await self.host()
         if host is not None and host.flavor is Flavor.VANILLA:
             selector = workspace_selector(workspace)
-            found = await self._fan_out(lambda link, client: self._group_quotas(link, client,
-                                                                                selector))
+            found = await self._fan_out(
+                lambda link, client: self._group_quotas(link, client, selector)
+            )
             return summed_quota_lines(q for group in found for q in group)
         _, kind, client = await quota_side(self.clusters, cluster)
         try:
@@ -334,11 +400,13 @@ class WorkspaceService:
         except NotFound:
             return ()
 
-    async def _group_quotas(self, link: ClusterLink, client: KubeClient,
-                            selector: str) -> list[dict]:
+    async def _group_quotas(
+        self, link: ClusterLink, client: KubeClient, selector: str
+    ) -> list[dict]:
         namespaces, quotas = await asyncio.gather(
             self._quietly(link.context, self._namespaces(link, client, selector)),
-            self._quietly(link.context, client.list(RESOURCE_QUOTAS.path())))
+            self._quietly(link.context, client.list(RESOURCE_QUOTAS.path())),
+        )
         names = {meta_of(ns).get("name") for ns in namespaces or ()}
         return [q for q in items(quotas) if meta_of(q).get("namespace") in names]
 
@@ -349,52 +417,84 @@ class WorkspaceService:
             listed = await client.list(RESOURCE_QUOTAS.path(namespace))
             return summed_quota_lines(items(listed))
         try:
-            return project_quota_lines(
-                await client.get(RESOURCE_QUOTAS.path(namespace, namespace)))
+            return project_quota_lines(await client.get(RESOURCE_QUOTAS.path(namespace, namespace)))
         except NotFound:
             return ()
 
     # ------------------------------------------------------------------ permissions
 
-    async def permission(self, action: str, *, workspace: str = "", context: str = "",
-                         namespace: str = "") -> Permission:
+    async def permission(
+        self, action: str, *, workspace: str = "", context: str = "", namespace: str = ""
+    ) -> Permission:
         """Whether RBAC lets this user do `action`, asked with SelfSubjectAccessReviews."""
         if action in _WORKSPACE_NEEDS:
             link = await self.host()
             if link is None or link.error:
-                return Permission(False, link.error if link else
-                                  "no context reaches a KubeSphere host cluster")
+                return Permission(
+                    False, link.error if link else "no context reaches a KubeSphere host cluster"
+                )
             if link.flavor is Flavor.VANILLA:
                 return Permission(False, VANILLA_READ_ONLY)
             kinds = KINDS[link.flavor]
-            checks = [(verb, getattr(kinds, attr), "",
-                       workspace if verb not in ("create", "list") else "")
-                      for verb, attr in _WORKSPACE_NEEDS[action]]
+            checks = [
+                (
+                    verb,
+                    getattr(kinds, attr),
+                    "",
+                    workspace if verb not in ("create", "list") else "",
+                )
+                for verb, attr in _WORKSPACE_NEEDS[action]
+            ]
         elif action in _PROJECT_NEEDS:
-            link = next((ln for ln in await self.links()
-                         if ln.context == (context or self.session.context)), None)
+            link = next(
+                (
+                    ln
+                    for ln in await self.links()
+                    if ln.context == (context or self.session.context)
+                ),
+                None,
+            )
             if link is None:
                 return Permission(False, f'context "{context}" is not in the kubeconfig')
-            by_attr = {"namespaces": NAMESPACES, "quotas": RESOURCE_QUOTAS,
-                       "project_bindings": PROJECT_BINDINGS[link.flavor]}
-            checks = [(verb, by_attr[attr], namespace,
-                       namespace if verb not in ("create", "list")
-                       and attr in ("namespaces", "quotas") else "")
-                      for verb, attr in _PROJECT_NEEDS[action]]
+            by_attr = {
+                "namespaces": NAMESPACES,
+                "quotas": RESOURCE_QUOTAS,
+                "project_bindings": PROJECT_BINDINGS[link.flavor],
+            }
+            checks = [
+                (
+                    verb,
+                    by_attr[attr],
+                    namespace,
+                    namespace
+                    if verb not in ("create", "list") and attr in ("namespaces", "quotas")
+                    else "",
+                )
+                for verb, attr in _PROJECT_NEEDS[action]
+            ]
         else:
             raise ValueError(f"unknown action {action!r}")
         if link.error:
             return Permission(False, link.error)
         return await self._ask(link, checks)
 
-    async def _ask(self, link: ClusterLink,
-                   checks: list[tuple[str, ResourceKind, str, str]]) -> Permission:
+    async def _ask(
+        self, link: ClusterLink, checks: list[tuple[str, ResourceKind, str, str]]
+    ) -> Permission:
         try:
             client = await self.clusters.client(link.context)
-            answers = await asyncio.gather(*(
-                client.can_i(verb, kind.resource, group=kind.group,
-                             namespace=namespace if kind.namespaced else "", name=name)
-                for verb, kind, namespace, name in checks))
+            answers = await asyncio.gather(
+                *(
+                    client.can_i(
+                        verb,
+                        kind.resource,
+                        group=kind.group,
+                        namespace=namespace if kind.namespaced else "",
+                        name=name,
+                    )
+                    for verb, kind, namespace, name in checks
+                )
+            )
         except KstuiError as error:
             self.retry_after.note(error)
             return Permission(False, f"cannot ask {link.cluster} for permission: {error.title}")
@@ -407,6 +507,7 @@ class WorkspaceService:
 
 
 # ---------------------------------------------------------------------- helpers
+
 
 async def _caught(call: Awaitable[T]) -> T | KstuiError:
     try:

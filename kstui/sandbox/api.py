@@ -38,8 +38,12 @@ STRATEGIC_PATCH = "application/strategic-merge-patch+json"
 APPLY_PATCH = "application/apply-patch+yaml"
 _YAML_TYPES = ("application/yaml", "application/x-yaml", "text/yaml", APPLY_PATCH)
 # Kinds whose DELETE answers with the deleted object; the rest answer with a Status.
-_RETURNS_DELETED = {("", "pods"), ("", "namespaces"), ("", "services"),
-                    ("apiextensions.k8s.io", "customresourcedefinitions")}
+_RETURNS_DELETED = {
+    ("", "pods"),
+    ("", "namespaces"),
+    ("", "services"),
+    ("apiextensions.k8s.io", "customresourcedefinitions"),
+}
 
 
 def respond(body: Any, status: int = 200) -> web.Response:
@@ -158,8 +162,10 @@ async def read_object(call: Call) -> dict[str, Any]:
         )
     problem = shapes.decode_error(call.kind, body)
     if problem:
-        raise ApiError.bad_request(f'{call.kind.kind} in version "{call.kind.version}" cannot be '
-                                   f"handled as a {call.kind.kind}: {problem}")
+        raise ApiError.bad_request(
+            f'{call.kind.kind} in version "{call.kind.version}" cannot be '
+            f"handled as a {call.kind.kind}: {problem}"
+        )
     meta = body.get("metadata")
     if meta is None:
         meta = body["metadata"] = {}
@@ -229,7 +235,8 @@ async def list_(call: Call) -> web.StreamResponse:
         limit = int(query.get("limit") or 0)
     except ValueError as error:
         raise ApiError.bad_request(
-            f'strconv.ParseInt: parsing "{query.get("limit")}": invalid syntax') from error
+            f'strconv.ParseInt: parsing "{query.get("limit")}": invalid syntax'
+        ) from error
     if query.get("resourceVersion", "") not in ("", "0") and not query.get("continue"):
         await await_version(call, query["resourceVersion"])
     rv = call.store.rv
@@ -261,8 +268,9 @@ async def list_(call: Call) -> web.StreamResponse:
     if rep.partial_metadata:
         return respond(encoding.partial_list(entries, rv, token))
     if len(entries) > STREAM_ABOVE:  # entries are immutable: a consistent snapshot to stream
-        return await respond_stream(call.request,
-                                    encoding.list_chunks(call.kind, entries, rv, token))
+        return await respond_stream(
+            call.request, encoding.list_chunks(call.kind, entries, rv, token)
+        )
     return respond(encoding.list_bytes(call.kind, entries, rv, token))
 
 
@@ -286,8 +294,7 @@ async def update(call: Call) -> web.Response:
     name = obj["metadata"].get("name")
     if name != call.info.name:
         raise ApiError.bad_request(
-            f"the name of the object ({name}) does not match the name on the URL "
-            f"({call.info.name})"
+            f"the name of the object ({name}) does not match the name on the URL ({call.info.name})"
         )
     subresource = call.info.subresource or None
     if subresource != "status":
@@ -318,10 +325,14 @@ def _patched(call: Call, current: dict[str, Any], body: Any, patch_type: str) ->
             return json_patch(current, body)
         if patch_type == STRATEGIC_PATCH:
             if not call.kind.strategic_merge:
-                raise ApiError(415, "UnsupportedMediaType",
-                               "the body of the request was in an unknown format - accepted media "
-                               "types include: application/json-patch+json, "
-                               "application/merge-patch+json, application/apply-patch+yaml", {})
+                raise ApiError(
+                    415,
+                    "UnsupportedMediaType",
+                    "the body of the request was in an unknown format - accepted media "
+                    "types include: application/json-patch+json, "
+                    "application/merge-patch+json, application/apply-patch+yaml",
+                    {},
+                )
             if not isinstance(body, dict):
                 raise ApiError.bad_request("strategic merge patch must be an object")
             return strategic_merge_patch(current, body, call.kind.kind)
@@ -337,14 +348,27 @@ def _patched(call: Call, current: dict[str, Any], body: Any, patch_type: str) ->
 async def patch(call: Call) -> web.Response:
     patch_type = content_type(call.request)
     if patch_type not in (MERGE_PATCH, JSON_PATCH, STRATEGIC_PATCH, APPLY_PATCH):
-        accepted = [JSON_PATCH, MERGE_PATCH, *([STRATEGIC_PATCH] if call.kind.strategic_merge
-                                               else []), APPLY_PATCH]
-        raise ApiError(415, "UnsupportedMediaType", "the body of the request was in an unknown "
-                       "format - accepted media types include: " + ", ".join(accepted))
+        accepted = [
+            JSON_PATCH,
+            MERGE_PATCH,
+            *([STRATEGIC_PATCH] if call.kind.strategic_merge else []),
+            APPLY_PATCH,
+        ]
+        raise ApiError(
+            415,
+            "UnsupportedMediaType",
+            "the body of the request was in an unknown "
+            "format - accepted media types include: " + ", ".join(accepted),
+        )
     body = await read_body(call.request)
     if patch_type == APPLY_PATCH and not call.query.get("fieldManager"):
-        raise ApiError(422, "Invalid", 'PatchOptions.meta.k8s.io "" is invalid: fieldManager: '
-                       "Required value: is required for apply patch", {})
+        raise ApiError(
+            422,
+            "Invalid",
+            'PatchOptions.meta.k8s.io "" is invalid: fieldManager: '
+            "Required value: is required for apply patch",
+            {},
+        )
     current = call.store.get(call.kind.storage_key, call.namespace, call.info.name)
     if current is None:
         if patch_type != APPLY_PATCH or call.info.subresource:
@@ -369,10 +393,20 @@ async def patch(call: Call) -> web.Response:
     problem = shapes.decode_error(call.kind, patched)
     if problem:  # the patched object is decoded too: 422 with the field "patch"
         shown = orjson.dumps(orjson.dumps(patched).decode()).decode()  # Go's %q, near enough
-        raise ApiError(422, "Invalid", f' "" is invalid: patch: Invalid value: {shown}: '
-                       f"{problem}", {"causes": [{
-                           "reason": "FieldValueInvalid", "field": "patch",
-                           "message": f"Invalid value: {shown}: {problem}"}]})
+        raise ApiError(
+            422,
+            "Invalid",
+            f' "" is invalid: patch: Invalid value: {shown}: {problem}',
+            {
+                "causes": [
+                    {
+                        "reason": "FieldValueInvalid",
+                        "field": "patch",
+                        "message": f"Invalid value: {shown}: {problem}",
+                    }
+                ]
+            },
+        )
     meta = patched.setdefault("metadata", {})
     meta["name"] = call.info.name  # a patch cannot rename or move an object
     if call.kind.namespaced:
@@ -396,22 +430,37 @@ async def delete(call: Call) -> web.Response:
     preconditions = body.get("preconditions") or {}
     dry_run = call.dry_run or body.get("dryRun") == ["All"]
     result = call.store.delete(
-        call.kind, call.namespace, call.info.name, propagation=propagation,
+        call.kind,
+        call.namespace,
+        call.info.name,
+        propagation=propagation,
         precondition_uid=preconditions.get("uid"),
-        precondition_rv=preconditions.get("resourceVersion"), dry_run=dry_run,
+        precondition_rv=preconditions.get("resourceVersion"),
+        dry_run=dry_run,
     )
     pending = bool(result["metadata"].get("deletionTimestamp")) and not dry_run
     if call.kind.storage_key in _RETURNS_DELETED or pending:
         # kube-apiserver answers 202 only when orphanDependents=false was asked for.
-        accepted = pending and (body.get("orphanDependents") is False
-                                or call.query.get("orphanDependents") == "false")
+        accepted = pending and (
+            body.get("orphanDependents") is False or call.query.get("orphanDependents") == "false"
+        )
         return respond(encoding.object_dict(call.kind, result), 202 if accepted else 200)
-    details = {"name": call.info.name, "kind": call.kind.plural,
-               "uid": result["metadata"].get("uid", "")}
+    details = {
+        "name": call.info.name,
+        "kind": call.kind.plural,
+        "uid": result["metadata"].get("uid", ""),
+    }
     if call.kind.group:
         details["group"] = call.kind.group
-    return respond({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success",
-                    "details": details})
+    return respond(
+        {
+            "kind": "Status",
+            "apiVersion": "v1",
+            "metadata": {},
+            "status": "Success",
+            "details": details,
+        }
+    )
 
 
 async def delete_collection(call: Call) -> web.Response:
@@ -424,8 +473,14 @@ async def delete_collection(call: Call) -> web.Response:
         if call.store.entry(call.kind.storage_key, entry.namespace, entry.name) is None:
             continue  # already collected with an owner
         deleted.append(call.store.delete(call.kind, entry.namespace, entry.name, dry_run=dry_run))
-    return respond({"kind": call.kind.list_kind, "apiVersion": call.kind.api_version,
-                    "metadata": {"resourceVersion": str(call.store.rv)}, "items": deleted})
+    return respond(
+        {
+            "kind": call.kind.list_kind,
+            "apiVersion": call.kind.api_version,
+            "metadata": {"resourceVersion": str(call.store.rv)},
+            "items": deleted,
+        }
+    )
 
 
 # ------------------------------------------------------------------ scale
@@ -458,11 +513,16 @@ def scale_of(kind: ResourceKind, obj: dict[str, Any]) -> dict[str, Any]:
     return {
         "kind": "Scale",
         "apiVersion": "autoscaling/v1",
-        "metadata": {key: meta[key] for key in ("name", "namespace", "uid", "resourceVersion",
-                                                "creationTimestamp") if key in meta},
+        "metadata": {
+            key: meta[key]
+            for key in ("name", "namespace", "uid", "resourceVersion", "creationTimestamp")
+            if key in meta
+        },
         "spec": {"replicas": _path_get(obj, spec.spec_replicas_path) or 0},
-        "status": {"replicas": _path_get(obj, spec.status_replicas_path) or 0,
-                   "selector": selector},
+        "status": {
+            "replicas": _path_get(obj, spec.status_replicas_path) or 0,
+            "selector": selector,
+        },
     }
 
 
@@ -476,10 +536,18 @@ async def get_scale(call: Call) -> web.Response:
 def _write_replicas(call: Call, current: dict[str, Any], scale: dict[str, Any]) -> web.Response:
     replicas = (scale.get("spec") or {}).get("replicas")
     if not isinstance(replicas, int) or replicas < 0:
-        raise ApiError.invalid("Scale", call.info.name, [{
-            "reason": "FieldValueInvalid", "field": "spec.replicas",
-            "message": f"Invalid value: {replicas!r}: must be greater than or equal to 0"}],
-            "autoscaling")
+        raise ApiError.invalid(
+            "Scale",
+            call.info.name,
+            [
+                {
+                    "reason": "FieldValueInvalid",
+                    "field": "spec.replicas",
+                    "message": f"Invalid value: {replicas!r}: must be greater than or equal to 0",
+                }
+            ],
+            "autoscaling",
+        )
     sent_rv = (scale.get("metadata") or {}).get("resourceVersion")
     if sent_rv and sent_rv != current["metadata"]["resourceVersion"]:
         raise ApiError.conflict(call.kind.plural, call.info.name, call.kind.group)

@@ -51,8 +51,13 @@ class Authenticator:
         self._tokens: dict[str, Token] = {}
 
     def issue(
-        self, username: str, groups: Iterable[str] = (), expires_at: datetime | None = None,
-        token: str | None = None, uid: str = "", valid: Callable[[], bool] | None = None,
+        self,
+        username: str,
+        groups: Iterable[str] = (),
+        expires_at: datetime | None = None,
+        token: str | None = None,
+        uid: str = "",
+        valid: Callable[[], bool] | None = None,
     ) -> str:
         value = token or f"{username.replace(':', '-')}-{secrets.token_hex(12)}"
         all_groups = tuple(dict.fromkeys((*groups, AUTHENTICATED)))
@@ -139,7 +144,9 @@ class Authorizer:
                 meta = binding["metadata"]
                 namespace = meta.get("namespace", "") if namespaced else ""
                 role_ref = binding.get("roleRef", {})
-                rules = self._rules_of(role_ref.get("kind", ""), namespace, role_ref.get("name", ""))
+                rules = self._rules_of(
+                    role_ref.get("kind", ""), namespace, role_ref.get("name", "")
+                )
                 kind_word = "RoleBinding" if namespaced else "ClusterRoleBinding"
                 where = f"{meta['name']}/{namespace}" if namespace else meta["name"]
                 via = f'{kind_word} "{where}" of {role_ref.get("kind")} "{role_ref.get("name")}"'
@@ -176,19 +183,25 @@ class Authorizer:
     def rules_for(self, user: UserInfo, namespace: str) -> tuple[list[dict], list[dict]]:
         """(resourceRules, nonResourceRules) a SelfSubjectRulesReview reports."""
         if MASTERS in user.groups:
-            return ([{"verbs": ["*"], "apiGroups": ["*"], "resources": ["*"]}],
-                    [{"verbs": ["*"], "nonResourceURLs": ["*"]}])
+            return (
+                [{"verbs": ["*"], "apiGroups": ["*"], "resources": ["*"]}],
+                [{"verbs": ["*"], "nonResourceURLs": ["*"]}],
+            )
         resource_rules, non_resource_rules = [], []
         for grant in self._grants_for(user):
             if grant.namespace and grant.namespace != namespace:
                 continue
             rule = grant.rule
             if rule.get("nonResourceURLs"):
-                non_resource_rules.append({"verbs": rule.get("verbs", []),
-                                           "nonResourceURLs": rule["nonResourceURLs"]})
+                non_resource_rules.append(
+                    {"verbs": rule.get("verbs", []), "nonResourceURLs": rule["nonResourceURLs"]}
+                )
             else:
-                entry = {"verbs": rule.get("verbs", []), "apiGroups": rule.get("apiGroups", []),
-                         "resources": rule.get("resources", [])}
+                entry = {
+                    "verbs": rule.get("verbs", []),
+                    "apiGroups": rule.get("apiGroups", []),
+                    "resources": rule.get("resources", []),
+                }
                 if rule.get("resourceNames"):
                     entry["resourceNames"] = rule["resourceNames"]
                 resource_rules.append(entry)
@@ -211,8 +224,10 @@ def _rule_allows(rule: dict[str, Any], attrs: Attributes) -> bool:
         return False
     if not attrs.is_resource:
         for url in rule.get("nonResourceURLs") or ():
-            if url == attrs.path or url == "*" or (
-                url.endswith("*") and attrs.path.startswith(url[:-1])
+            if (
+                url == attrs.path
+                or url == "*"
+                or (url.endswith("*") and attrs.path.startswith(url[:-1]))
             ):
                 return True
         return False
@@ -220,9 +235,11 @@ def _rule_allows(rule: dict[str, Any], attrs: Attributes) -> bool:
         return False
     resources = rule.get("resources") or []
     wanted = f"{attrs.resource}/{attrs.subresource}" if attrs.subresource else attrs.resource
-    if not ("*" in resources or wanted in resources or (
-        attrs.subresource and f"*/{attrs.subresource}" in resources
-    )):
+    if not (
+        "*" in resources
+        or wanted in resources
+        or (attrs.subresource and f"*/{attrs.subresource}" in resources)
+    ):
         return False
     names = rule.get("resourceNames")
     return not names or attrs.name in names
@@ -236,8 +253,10 @@ def forbidden_message(user: UserInfo, attrs: Attributes) -> str:
     qualified = f"{attrs.resource}.{attrs.group}" if attrs.group else attrs.resource
     subject = f'{qualified} "{attrs.name}"' if attrs.name else qualified
     scope = f'in the namespace "{attrs.namespace}"' if attrs.namespace else "at the cluster scope"
-    return (f'{subject} is forbidden: User "{user.username}" cannot {attrs.verb} resource '
-            f'"{resource}" in API group "{attrs.group}" {scope}')
+    return (
+        f'{subject} is forbidden: User "{user.username}" cannot {attrs.verb} resource '
+        f'"{resource}" in API group "{attrs.group}" {scope}'
+    )
 
 
 # ------------------------------------------------------------------ default RBAC objects
@@ -247,26 +266,55 @@ _WRITE = ["create", "delete", "deletecollection", "patch", "update"]
 
 
 def _role(name: str, rules: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"apiVersion": f"{RBAC_GROUP}/v1", "kind": "ClusterRole",
-            "metadata": {"name": name, "labels": {"kubernetes.io/bootstrapping": "rbac-defaults"}},
-            "rules": rules}
+    return {
+        "apiVersion": f"{RBAC_GROUP}/v1",
+        "kind": "ClusterRole",
+        "metadata": {"name": name, "labels": {"kubernetes.io/bootstrapping": "rbac-defaults"}},
+        "rules": rules,
+    }
 
 
 def _binding(name: str, role: str, subjects: list[dict[str, str]]) -> dict[str, Any]:
-    return {"apiVersion": f"{RBAC_GROUP}/v1", "kind": "ClusterRoleBinding",
-            "metadata": {"name": name, "labels": {"kubernetes.io/bootstrapping": "rbac-defaults"}},
-            "roleRef": {"apiGroup": RBAC_GROUP, "kind": "ClusterRole", "name": role},
-            "subjects": [{"apiGroup": RBAC_GROUP, **s} for s in subjects]}
+    return {
+        "apiVersion": f"{RBAC_GROUP}/v1",
+        "kind": "ClusterRoleBinding",
+        "metadata": {"name": name, "labels": {"kubernetes.io/bootstrapping": "rbac-defaults"}},
+        "roleRef": {"apiGroup": RBAC_GROUP, "kind": "ClusterRole", "name": role},
+        "subjects": [{"apiGroup": RBAC_GROUP, **s} for s in subjects],
+    }
 
 
 _NAMESPACED_WORKLOAD = [
-    {"apiGroups": [""], "resources": ["pods", "pods/log", "pods/status", "services", "endpoints",
-                                      "configmaps", "secrets", "persistentvolumeclaims",
-                                      "serviceaccounts", "events", "resourcequotas",
-                                      "limitranges"]},
-    {"apiGroups": ["apps"], "resources": ["deployments", "deployments/scale", "replicasets",
-                                          "replicasets/scale", "statefulsets",
-                                          "statefulsets/scale", "daemonsets", "deployments/status"]},
+    {
+        "apiGroups": [""],
+        "resources": [
+            "pods",
+            "pods/log",
+            "pods/status",
+            "services",
+            "endpoints",
+            "configmaps",
+            "secrets",
+            "persistentvolumeclaims",
+            "serviceaccounts",
+            "events",
+            "resourcequotas",
+            "limitranges",
+        ],
+    },
+    {
+        "apiGroups": ["apps"],
+        "resources": [
+            "deployments",
+            "deployments/scale",
+            "replicasets",
+            "replicasets/scale",
+            "statefulsets",
+            "statefulsets/scale",
+            "daemonsets",
+            "deployments/status",
+        ],
+    },
     {"apiGroups": ["batch"], "resources": ["jobs", "cronjobs"]},
     {"apiGroups": ["networking.k8s.io"], "resources": ["ingresses", "networkpolicies"]},
     {"apiGroups": ["events.k8s.io"], "resources": ["events"]},
@@ -278,22 +326,53 @@ def default_rbac_objects() -> list[dict[str, Any]]:
     """The bootstrap roles and bindings every cluster has (trimmed to what matters here)."""
     view = [{**r, "verbs": _READ} for r in _NAMESPACED_WORKLOAD]
     edit = [{**r, "verbs": _READ + _WRITE} for r in _NAMESPACED_WORKLOAD]
-    admin = [*edit, {"apiGroups": [RBAC_GROUP], "resources": ["roles", "rolebindings"],
-                     "verbs": _READ + _WRITE}]
-    review = {"apiGroups": ["authorization.k8s.io"],
-              "resources": ["selfsubjectaccessreviews", "selfsubjectrulesreviews"],
-              "verbs": ["create"]}
-    whoami = {"apiGroups": ["authentication.k8s.io"], "resources": ["selfsubjectreviews"],
-              "verbs": ["create"]}
-    discovery = {"nonResourceURLs": ["/api", "/api/*", "/apis", "/apis/*", "/healthz", "/livez",
-                                     "/readyz", "/openapi", "/openapi/*", "/version", "/version/"],
-                 "verbs": ["get"]}
-    public = {"nonResourceURLs": ["/healthz", "/livez", "/readyz", "/version", "/version/"],
-              "verbs": ["get"]}
+    admin = [
+        *edit,
+        {
+            "apiGroups": [RBAC_GROUP],
+            "resources": ["roles", "rolebindings"],
+            "verbs": _READ + _WRITE,
+        },
+    ]
+    review = {
+        "apiGroups": ["authorization.k8s.io"],
+        "resources": ["selfsubjectaccessreviews", "selfsubjectrulesreviews"],
+        "verbs": ["create"],
+    }
+    whoami = {
+        "apiGroups": ["authentication.k8s.io"],
+        "resources": ["selfsubjectreviews"],
+        "verbs": ["create"],
+    }
+    discovery = {
+        "nonResourceURLs": [
+            "/api",
+            "/api/*",
+            "/apis",
+            "/apis/*",
+            "/healthz",
+            "/livez",
+            "/readyz",
+            "/openapi",
+            "/openapi/*",
+            "/version",
+            "/version/",
+        ],
+        "verbs": ["get"],
+    }
+    public = {
+        "nonResourceURLs": ["/healthz", "/livez", "/readyz", "/version", "/version/"],
+        "verbs": ["get"],
+    }
     authenticated = [{"kind": "Group", "name": AUTHENTICATED}]
     return [
-        _role("cluster-admin", [{"apiGroups": ["*"], "resources": ["*"], "verbs": ["*"]},
-                                {"nonResourceURLs": ["*"], "verbs": ["*"]}]),
+        _role(
+            "cluster-admin",
+            [
+                {"apiGroups": ["*"], "resources": ["*"], "verbs": ["*"]},
+                {"nonResourceURLs": ["*"], "verbs": ["*"]},
+            ],
+        ),
         _role("admin", admin),
         _role("edit", edit),
         _role("view", view),
@@ -303,6 +382,9 @@ def default_rbac_objects() -> list[dict[str, Any]]:
         _binding("cluster-admin", "cluster-admin", [{"kind": "Group", "name": MASTERS}]),
         _binding("system:basic-user", "system:basic-user", authenticated),
         _binding("system:discovery", "system:discovery", authenticated),
-        _binding("system:public-info-viewer", "system:public-info-viewer",
-                 [*authenticated, {"kind": "Group", "name": UNAUTHENTICATED}]),
+        _binding(
+            "system:public-info-viewer",
+            "system:public-info-viewer",
+            [*authenticated, {"kind": "Group", "name": UNAUTHENTICATED}],
+        ),
     ]

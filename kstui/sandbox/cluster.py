@@ -106,16 +106,28 @@ class SandboxCluster:
         name = meta.get("name") or ""
         causes: list[dict[str, str]] = []
         if not name and not (creating and meta.get("generateName")):
-            causes.append({"reason": "FieldValueRequired", "field": "metadata.name",
-                           "message": "Required value: name or generateName is required"})
+            causes.append(
+                {
+                    "reason": "FieldValueRequired",
+                    "field": "metadata.name",
+                    "message": "Required value: name or generateName is required",
+                }
+            )
         elif name:
             rule = names.name_rule(kind.group, kind.plural)
-            causes += [{"reason": "FieldValueInvalid", "field": "metadata.name",
-                        "message": f'Invalid value: "{name}": {problem}'}
-                       for problem in rule(name)]
+            causes += [
+                {
+                    "reason": "FieldValueInvalid",
+                    "field": "metadata.name",
+                    "message": f'Invalid value: "{name}": {problem}',
+                }
+                for problem in rule(name)
+            ]
         if meta.get("labels") is not None:
-            causes += [{"reason": "FieldValueInvalid", "field": "metadata.labels",
-                        "message": problem} for problem in names.validate_labels(meta["labels"])]
+            causes += [
+                {"reason": "FieldValueInvalid", "field": "metadata.labels", "message": problem}
+                for problem in names.validate_labels(meta["labels"])
+            ]
         if kind.schema is not None:
             causes += [
                 {"reason": c.reason, "message": c.message, "field": c.field}
@@ -129,8 +141,9 @@ class SandboxCluster:
             if not causes:
                 obj["status"] = _established(obj, rfc3339(self.clock.now()))
         if causes:
-            raise ApiError.invalid(kind.kind, name or meta.get("generateName", ""), causes,
-                                   kind.group)
+            raise ApiError.invalid(
+                kind.kind, name or meta.get("generateName", ""), causes, kind.group
+            )
 
     def check_namespace(self, kind: ResourceKind, namespace: str, name: str = "") -> None:
         if not kind.namespaced:
@@ -144,7 +157,9 @@ class SandboxCluster:
             raise ApiError.forbidden(
                 f"{subject} is forbidden: unable to create new content in "
                 f"namespace {namespace} because it is being terminated",
-                name, kind.group, kind.plural,
+                name,
+                kind.group,
+                kind.plural,
             )
 
     def admit_quota(self, kind: ResourceKind, obj: dict[str, Any]) -> None:
@@ -173,33 +188,63 @@ def _validate_crd(crd: dict[str, Any]) -> list[dict[str, str]]:
     names_ = spec.get("names") or {}
     for field in ("plural", "kind"):
         if not names_.get(field):
-            causes.append({"reason": "FieldValueRequired", "field": f"spec.names.{field}",
-                           "message": "Required value"})
+            causes.append(
+                {
+                    "reason": "FieldValueRequired",
+                    "field": f"spec.names.{field}",
+                    "message": "Required value",
+                }
+            )
     if not spec.get("group"):
-        causes.append({"reason": "FieldValueRequired", "field": "spec.group",
-                       "message": "Required value"})
+        causes.append(
+            {"reason": "FieldValueRequired", "field": "spec.group", "message": "Required value"}
+        )
     if not spec.get("versions"):
-        causes.append({"reason": "FieldValueRequired", "field": "spec.versions",
-                       "message": "Required value"})
+        causes.append(
+            {"reason": "FieldValueRequired", "field": "spec.versions", "message": "Required value"}
+        )
     if spec.get("scope") not in ("Namespaced", "Cluster"):
-        causes.append({"reason": "FieldValueNotSupported", "field": "spec.scope",
-                       "message": f'Unsupported value: "{spec.get("scope")}": supported values: '
-                                  '"Cluster", "Namespaced"'})
+        causes.append(
+            {
+                "reason": "FieldValueNotSupported",
+                "field": "spec.scope",
+                "message": f'Unsupported value: "{spec.get("scope")}": supported values: '
+                '"Cluster", "Namespaced"',
+            }
+        )
     expected = f"{names_.get('plural')}.{spec.get('group')}"
     if not causes and crd["metadata"].get("name") != expected:
-        causes.append({"reason": "FieldValueInvalid", "field": "metadata.name",
-                       "message": f'Invalid value: "{crd["metadata"].get("name")}": must be '
-                                  f"spec.names.plural+\".\"+spec.group"})
+        causes.append(
+            {
+                "reason": "FieldValueInvalid",
+                "field": "metadata.name",
+                "message": f'Invalid value: "{crd["metadata"].get("name")}": must be '
+                f'spec.names.plural+"."+spec.group',
+            }
+        )
     return causes
 
 
 def _established(crd: dict[str, Any], now: str) -> dict[str, Any]:
     """The status the apiextensions controller writes once a CRD's names are accepted."""
     conditions = [
-        {"type": "NamesAccepted", "status": "True", "reason": "NoConflicts",
-         "message": "no conflicts found", "lastTransitionTime": now},
-        {"type": "Established", "status": "True", "reason": "InitialNamesAccepted",
-         "message": "the initial names have been accepted", "lastTransitionTime": now},
+        {
+            "type": "NamesAccepted",
+            "status": "True",
+            "reason": "NoConflicts",
+            "message": "no conflicts found",
+            "lastTransitionTime": now,
+        },
+        {
+            "type": "Established",
+            "status": "True",
+            "reason": "InitialNamesAccepted",
+            "message": "the initial names have been accepted",
+            "lastTransitionTime": now,
+        },
     ]
-    return {"acceptedNames": crd["spec"]["names"], "conditions": conditions,
-            "storedVersions": [v["name"] for v in crd["spec"]["versions"] if v.get("storage")]}
+    return {
+        "acceptedNames": crd["spec"]["names"],
+        "conditions": conditions,
+        "storedVersions": [v["name"] for v in crd["spec"]["versions"] if v.get("storage")],
+    }

@@ -59,10 +59,21 @@ def _hpa_v1_to_v2(obj: dict[str, Any]) -> None:
     spec = obj.get("spec")
     if isinstance(spec, dict) and "targetCPUUtilizationPercentage" in spec:
         percent = spec.pop("targetCPUUtilizationPercentage")
-        spec["metrics"] = [{"type": "Resource", "resource": {
-            "name": "cpu", "target": {"type": "Utilization", "averageUtilization": percent}}}]
+        spec["metrics"] = [
+            {
+                "type": "Resource",
+                "resource": {
+                    "name": "cpu",
+                    "target": {"type": "Utilization", "averageUtilization": percent},
+                },
+            }
+        ]
     status = obj.get("status")
     if isinstance(status, dict) and "currentCPUUtilizationPercentage" in status:
         percent = status.pop("currentCPUUtilizationPercentage")
-        status["currentMetrics"] = [{"type": "Resource", "resource": {
-            "name": "cpu", "current": {"averageUtilization": percent}}}]
+        status["currentMetrics"] = [
+            {
+                "type": "Resource",
+                "resource": {"name": "cpu", "current": {"averageUtilization": percent}},
+            }
+        ]

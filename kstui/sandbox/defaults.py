@@ -73,10 +73,11 @@ def _qos_class(spec: dict[str, Any]) -> str:
     if not any(r.get("requests") or r.get("limits") for r in resources):
         return "BestEffort"
     guaranteed = all(
-        (r.get("limits") or {}).get(res) and
-        (r.get("requests") or {}).get(res, (r.get("limits") or {}).get(res))
+        (r.get("limits") or {}).get(res)
+        and (r.get("requests") or {}).get(res, (r.get("limits") or {}).get(res))
         == (r.get("limits") or {}).get(res)
-        for r in resources for res in ("cpu", "memory")
+        for r in resources
+        for res in ("cpu", "memory")
     )
     return "Guaranteed" if guaranteed else "Burstable"
 
@@ -108,16 +109,17 @@ def _statefulset(obj: dict[str, Any], rng: random.Random) -> None:
     spec = obj.setdefault("spec", {})
     spec.setdefault("replicas", 1)
     spec.setdefault("podManagementPolicy", "OrderedReady")
-    spec.setdefault("updateStrategy", {"type": "RollingUpdate",
-                                       "rollingUpdate": {"partition": 0}})
+    spec.setdefault("updateStrategy", {"type": "RollingUpdate", "rollingUpdate": {"partition": 0}})
     spec.setdefault("revisionHistoryLimit", 10)
     _template(obj)
 
 
 def _daemonset(obj: dict[str, Any], rng: random.Random) -> None:
     spec = obj.setdefault("spec", {})
-    spec.setdefault("updateStrategy", {"type": "RollingUpdate",
-                                       "rollingUpdate": {"maxUnavailable": 1, "maxSurge": 0}})
+    spec.setdefault(
+        "updateStrategy",
+        {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 1, "maxSurge": 0}},
+    )
     spec.setdefault("revisionHistoryLimit", 10)
     _template(obj)
 
@@ -201,16 +203,23 @@ def _validate_workload(obj: dict[str, Any]) -> Causes:
     template = spec.get("template") or {}
     labels = (template.get("metadata") or {}).get("labels") or {}
     if selector and not labels_match(selector_from_match_labels(selector), labels):
-        causes.append({
-            "reason": "FieldValueInvalid",
-            "message": f"Invalid value: {labels!r}: `selector` does not match template `labels`",
-            "field": "spec.template.metadata.labels",
-        })
+        causes.append(
+            {
+                "reason": "FieldValueInvalid",
+                "message": f"Invalid value: {labels!r}: `selector` does not match template "
+                "`labels`",
+                "field": "spec.template.metadata.labels",
+            }
+        )
     replicas = spec.get("replicas")
     if isinstance(replicas, int) and replicas < 0:
-        causes.append({"reason": "FieldValueInvalid",
-                       "message": f"Invalid value: {replicas}: must be greater than or equal to 0",
-                       "field": "spec.replicas"})
+        causes.append(
+            {
+                "reason": "FieldValueInvalid",
+                "message": f"Invalid value: {replicas}: must be greater than or equal to 0",
+                "field": "spec.replicas",
+            }
+        )
     return causes + _containers(template.get("spec") or {}, "spec.template.spec")
 
 
@@ -219,8 +228,13 @@ def _validate_configmap(obj: dict[str, Any]) -> Causes:
     for field in ("data", "binaryData"):
         value = obj.get(field)
         if value is not None and not isinstance(value, dict):
-            causes.append({"reason": "FieldValueTypeInvalid",
-                           "message": "Invalid value: must be an object", "field": field})
+            causes.append(
+                {
+                    "reason": "FieldValueTypeInvalid",
+                    "message": "Invalid value: must be an object",
+                    "field": field,
+                }
+            )
     return causes
 
 

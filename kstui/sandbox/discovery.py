@@ -89,7 +89,9 @@ def core_versions(server_address: str) -> dict[str, Any]:
     return {
         "kind": "APIVersions",
         "versions": ["v1"],
-        "serverAddressByClientCIDRs": [{"clientCIDR": "0.0.0.0/0", "serverAddress": server_address}],
+        "serverAddressByClientCIDRs": [
+            {"clientCIDR": "0.0.0.0/0", "serverAddress": server_address}
+        ],
     }
 
 
@@ -115,8 +117,9 @@ def group(registry: KindRegistry, name: str) -> dict[str, Any] | None:
 
 def aggregated(registry: KindRegistry, core: bool, content_type: str) -> dict[str, Any]:
     """An APIGroupDiscoveryList: every group, version and resource in one answer."""
-    api_version = "apidiscovery.k8s.io/v2beta1" if "v2beta1" in content_type else \
-        "apidiscovery.k8s.io/v2"
+    api_version = (
+        "apidiscovery.k8s.io/v2beta1" if "v2beta1" in content_type else "apidiscovery.k8s.io/v2"
+    )
     groups = [""] if core else [g for g in registry.groups() if g]
     items = []
     for group_name in groups:
@@ -126,8 +129,11 @@ def aggregated(registry: KindRegistry, core: bool, content_type: str) -> dict[st
             for kind in sorted(registry.kinds_in(group_name, version), key=lambda k: k.plural):
                 resource: dict[str, Any] = {
                     "resource": kind.plural,
-                    "responseKind": {"group": kind.group, "version": kind.version,
-                                     "kind": kind.kind},
+                    "responseKind": {
+                        "group": kind.group,
+                        "version": kind.version,
+                        "kind": kind.kind,
+                    },
                     "scope": "Namespaced" if kind.namespaced else "Cluster",
                     "singularResource": kind.singular,
                     "verbs": list(kind.verbs),
@@ -139,20 +145,30 @@ def aggregated(registry: KindRegistry, core: bool, content_type: str) -> dict[st
                 subs = []
                 for sub in sorted(kind.subresources()):
                     sub_group, sub_version, sub_kind = _sub_kind(kind, sub)
-                    subs.append({
-                        "subresource": sub,
-                        "responseKind": {"group": sub_group, "version": sub_version,
-                                         "kind": sub_kind},
-                        "verbs": _SUBRESOURCE_VERBS.get(sub, ["get"]),
-                    })
+                    subs.append(
+                        {
+                            "subresource": sub,
+                            "responseKind": {
+                                "group": sub_group,
+                                "version": sub_version,
+                                "kind": sub_kind,
+                            },
+                            "verbs": _SUBRESOURCE_VERBS.get(sub, ["get"]),
+                        }
+                    )
                 if subs:
                     resource["subresources"] = subs
                 resources.append(resource)
             versions.append({"version": version, "resources": resources, "freshness": "Current"})
-        items.append({"metadata": {"name": group_name, "creationTimestamp": None},
-                      "versions": versions})
-    return {"kind": "APIGroupDiscoveryList", "apiVersion": api_version, "metadata": {},
-            "items": items}
+        items.append(
+            {"metadata": {"name": group_name, "creationTimestamp": None}, "versions": versions}
+        )
+    return {
+        "kind": "APIGroupDiscoveryList",
+        "apiVersion": api_version,
+        "metadata": {},
+        "items": items,
+    }
 
 
 def wants_aggregated(accept: str) -> str | None:

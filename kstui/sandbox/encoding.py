@@ -30,13 +30,12 @@ class Representation:
 
 def negotiate(accept: str, include_object: str | None) -> Representation:
     for part in accept.split(","):
-        params = dict(
-            item.strip().split("=", 1) for item in part.split(";")[1:] if "=" in item
-        )
+        params = dict(item.strip().split("=", 1) for item in part.split(";")[1:] if "=" in item)
         kind = params.get("as", "")
         if kind == "Table" and params.get("g", "meta.k8s.io") == "meta.k8s.io":
-            return Representation(True, params.get("v", "v1"),
-                                  include_object=include_object or "Metadata")
+            return Representation(
+                True, params.get("v", "v1"), include_object=include_object or "Metadata"
+            )
         if kind in ("PartialObjectMetadata", "PartialObjectMetadataList"):
             return Representation(partial_metadata=True)
         if part.split(";")[0].strip() in ("application/json", "*/*", ""):
@@ -61,12 +60,18 @@ def object_dict(kind: ResourceKind, obj: dict[str, Any]) -> dict[str, Any]:
 
 
 def partial_metadata(obj: dict[str, Any]) -> dict[str, Any]:
-    return {"kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1",
-            "metadata": obj.get("metadata", {})}
+    return {
+        "kind": "PartialObjectMetadata",
+        "apiVersion": "meta.k8s.io/v1",
+        "metadata": obj.get("metadata", {}),
+    }
 
 
 def list_bytes(
-    kind: ResourceKind, entries: Iterable[Entry], rv: int, continue_token: str = "",
+    kind: ResourceKind,
+    entries: Iterable[Entry],
+    rv: int,
+    continue_token: str = "",
     remaining: int | None = None,
 ) -> bytes:
     meta: dict[str, Any] = {"resourceVersion": str(rv)}
@@ -74,8 +79,7 @@ def list_bytes(
         meta["continue"] = continue_token
         if remaining is not None:
             meta["remainingItemCount"] = remaining
-    head = orjson.dumps({"kind": kind.list_kind, "apiVersion": kind.api_version,
-                         "metadata": meta})
+    head = orjson.dumps({"kind": kind.list_kind, "apiVersion": kind.api_version, "metadata": meta})
     items = b",".join(object_bytes(kind, e) for e in entries)
     return head[:-1] + b',"items":[' + items + b"]}"
 
@@ -105,8 +109,12 @@ def partial_list(entries: Iterable[Entry], rv: int, continue_token: str = "") ->
     meta: dict[str, Any] = {"resourceVersion": str(rv)}
     if continue_token:
         meta["continue"] = continue_token
-    return {"kind": "PartialObjectMetadataList", "apiVersion": "meta.k8s.io/v1", "metadata": meta,
-            "items": [partial_metadata(e.decode()) for e in entries]}
+    return {
+        "kind": "PartialObjectMetadataList",
+        "apiVersion": "meta.k8s.io/v1",
+        "metadata": meta,
+        "items": [partial_metadata(e.decode()) for e in entries],
+    }
 
 
 def table(

@@ -40,8 +40,12 @@ def _budgets_for(call: Call, pod: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _too_many(message: str, cause: str) -> ApiError:
-    return ApiError(429, "TooManyRequests", message,
-                    {"causes": [{"reason": "DisruptionBudget", "message": cause}]})
+    return ApiError(
+        429,
+        "TooManyRequests",
+        message,
+        {"causes": [{"reason": "DisruptionBudget", "message": cause}]},
+    )
 
 
 async def evict(call: Call) -> web.Response:
@@ -57,20 +61,30 @@ async def evict(call: Call) -> web.Response:
         raise ApiError.not_found("pods", name)
     phase = (pod.get("status") or {}).get("phase")
     # Finished, pending or already terminating pods need no budget (canIgnorePDB).
-    if phase not in ("Succeeded", "Failed", "Pending") and \
-            not pod["metadata"].get("deletionTimestamp"):
+    if phase not in ("Succeeded", "Failed", "Pending") and not pod["metadata"].get(
+        "deletionTimestamp"
+    ):
         budgets = _budgets_for(call, pod)
         if len(budgets) > 1:
-            raise ApiError.internal("This pod has more than one PodDisruptionBudget, which the "
-                                    "eviction subresource does not support.")
+            raise ApiError.internal(
+                "This pod has more than one PodDisruptionBudget, which the "
+                "eviction subresource does not support."
+            )
         if budgets:
             _take_disruption(call, budgets[0], name, dry_run)
     preconditions = options.get("preconditions") or {}
-    call.store.delete(call.kind, call.namespace, name, dry_run=dry_run,
-                      precondition_uid=preconditions.get("uid"),
-                      precondition_rv=preconditions.get("resourceVersion"))
-    return respond({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success",
-                    "code": 201}, 201)
+    call.store.delete(
+        call.kind,
+        call.namespace,
+        name,
+        dry_run=dry_run,
+        precondition_uid=preconditions.get("uid"),
+        precondition_rv=preconditions.get("resourceVersion"),
+    )
+    return respond(
+        {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "code": 201},
+        201,
+    )
 
 
 def _take_disruption(call: Call, pdb: dict[str, Any], pod: str, dry_run: bool) -> None:
@@ -78,17 +92,27 @@ def _take_disruption(call: Call, pdb: dict[str, Any], pod: str, dry_run: bool) -
     status = pdb.get("status") or {}
     meta = pdb["metadata"]
     if status.get("observedGeneration", 0) < meta.get("generation", 1):
-        raise _too_many(VIOLATION, f"The disruption budget {meta['name']} is still being "
-                        "processed by the server.")
+        raise _too_many(
+            VIOLATION,
+            f"The disruption budget {meta['name']} is still being processed by the server.",
+        )
     if status.get("disruptionsAllowed", 0) <= 0:
-        raise _too_many(VIOLATION, f"The disruption budget {meta['name']} needs "
-                        f"{status.get('desiredHealthy', 0)} healthy pods and has "
-                        f"{status.get('currentHealthy', 0)} currently")
+        raise _too_many(
+            VIOLATION,
+            f"The disruption budget {meta['name']} needs "
+            f"{status.get('desiredHealthy', 0)} healthy pods and has "
+            f"{status.get('currentHealthy', 0)} currently",
+        )
     if dry_run:
         return
-    status = {**status, "disruptionsAllowed": status["disruptionsAllowed"] - 1,
-              "disruptedPods": {**(status.get("disruptedPods") or {}),
-                                pod: rfc3339(call.cluster.clock.now())}}
+    status = {
+        **status,
+        "disruptionsAllowed": status["disruptionsAllowed"] - 1,
+        "disruptedPods": {
+            **(status.get("disruptedPods") or {}),
+            pod: rfc3339(call.cluster.clock.now()),
+        },
+    }
     kind = call.cluster.registry.storage_kind(PDBS)
     assert kind is not None
     call.store.update(kind, {**pdb, "status": status}, subresource="status", check_rv=False)

@@ -97,13 +97,21 @@ class Faults:
     def watches_silent(self) -> bool:
         return self.hung or self.muted_watches
 
-    def answer_late(self, seconds: float, path_prefix: str = "", *, count: int = 1,
-                    applied: bool = True, methods: tuple[str, ...] = WRITE_METHODS) -> None:
+    def answer_late(
+        self,
+        seconds: float,
+        path_prefix: str = "",
+        *,
+        count: int = 1,
+        applied: bool = True,
+        methods: tuple[str, ...] = WRITE_METHODS,
+    ) -> None:
         """The next `count` requests under `path_prefix` (writes by default) answer `seconds`
         late. `applied`: handled first, so the write is stored and only its answer is late;
         otherwise not handled at all (a 504 after the delay, as from a server that gave up)."""
-        self._late.append(_LateAnswer(seconds, count, path_prefix,
-                                      tuple(m.upper() for m in methods), applied))
+        self._late.append(
+            _LateAnswer(seconds, count, path_prefix, tuple(m.upper() for m in methods), applied)
+        )
 
     def clear(self) -> None:
         self.hung = self.muted_watches = False

@@ -43,8 +43,13 @@ _LABEL_VALUE_MSG = (
 
 _RX = {
     fmt: re.compile(fmt)
-    for fmt in (_DNS1123_LABEL_FMT, _DNS1123_SUBDOMAIN_FMT, _DNS1035_LABEL_FMT,
-                _QUALIFIED_NAME_FMT, _LABEL_VALUE_FMT)
+    for fmt in (
+        _DNS1123_LABEL_FMT,
+        _DNS1123_SUBDOMAIN_FMT,
+        _DNS1035_LABEL_FMT,
+        _QUALIFIED_NAME_FMT,
+        _LABEL_VALUE_FMT,
+    )
 }
 
 TOTAL_ANNOTATION_SIZE_LIMIT = 256 * 1024
@@ -105,7 +110,8 @@ def mask_trailing_dash(prefix: str) -> str:
 def _cronjob_name(name: str) -> list[str]:
     # the controller appends an 11-character suffix and job names are labels (63)
     return dns1123_subdomain(name) + (
-        ["must be no more than 52 characters"] if len(name) > 52 else [])
+        ["must be no more than 52 characters"] if len(name) > 52 else []
+    )
 
 
 _RBAC = "rbac.authorization.k8s.io"
@@ -113,8 +119,10 @@ _RULES: dict[tuple[str, str], NameRule] = {
     ("", "namespaces"): dns1123_label,
     ("", "services"): dns1035_label,  # ValidateServiceName is NameIsDNS1035Label
     ("batch", "cronjobs"): _cronjob_name,
-    **{(_RBAC, p): path_segment_name
-       for p in ("roles", "rolebindings", "clusterroles", "clusterrolebindings")},
+    **{
+        (_RBAC, p): path_segment_name
+        for p in ("roles", "rolebindings", "clusterroles", "clusterrolebindings")
+    },
     # APIServices are named `version.group` ("v1." for the core group)
     ("apiregistration.k8s.io", "apiservices"): path_segment_name,
     ("flowcontrol.apiserver.k8s.io", "flowschemas"): path_segment_name,
@@ -136,8 +144,10 @@ def qualified_name(value: str) -> list[str]:
     name_msg = regex_error(_QUALIFIED_NAME_MSG, _QUALIFIED_NAME_FMT, "MyName", "my.name", "123-abc")
     parts = value.split("/")
     if len(parts) > 2:
-        return [f"a qualified name {name_msg} with an optional DNS subdomain prefix and '/' "
-                "(e.g. 'example.com/MyName')"]
+        return [
+            f"a qualified name {name_msg} with an optional DNS subdomain prefix and '/' "
+            "(e.g. 'example.com/MyName')"
+        ]
     errs: list[str] = []
     if len(parts) == 2:
         if not parts[0]:

@@ -25,7 +25,7 @@ from typing import Any, NamedTuple
 
 import orjson
 
-__all__ = ["PatchError", "merge_patch", "json_patch", "strategic_merge_patch", "apply_patch"]
+__all__ = ["PatchError", "apply_patch", "json_patch", "merge_patch", "strategic_merge_patch"]
 
 _REJECTED = "the server rejected our request due to an error in our request"
 _REASONS = {400: "BadRequest", 422: "Invalid"}  # a plain Go error (500) has reason ""
@@ -51,7 +51,7 @@ def _eq(a: Any, b: Any) -> bool:
     if isinstance(a, dict) and isinstance(b, dict):
         return a.keys() == b.keys() and all(_eq(a[k], b[k]) for k in a)
     if isinstance(a, list) and isinstance(b, list):
-        return len(a) == len(b) and all(_eq(x, y) for x, y in zip(a, b))
+        return len(a) == len(b) and all(_eq(x, y) for x, y in zip(a, b, strict=False))
     return type(a) is type(b) and a == b
 
 
@@ -152,8 +152,9 @@ def _put(holder: dict, tokens: list[str], value: Any, op: str, path: str) -> Non
     elif op == "add":
         raise _missing(op, path)
     else:
-        raise _invalid(f"replace operation does not apply: doc is missing key: {path}: "
-                       "missing value")
+        raise _invalid(
+            f"replace operation does not apply: doc is missing key: {path}: missing value"
+        )
 
 
 def _remove(holder: dict, tokens: list[str], op: str, path: str) -> Any:
@@ -162,8 +163,10 @@ def _remove(holder: dict, tokens: list[str], op: str, path: str) -> Any:
         return parent.pop(_index(last, len(parent)))
     if isinstance(parent, dict) and last in parent:
         return parent.pop(last)
-    raise _invalid(f"error in remove for path: '{path}': "
-                   f"Unable to remove nonexistent key: {last}: missing value")
+    raise _invalid(
+        f"error in remove for path: '{path}': "
+        f"Unable to remove nonexistent key: {last}: missing value"
+    )
 
 
 def _apply_op(holder: dict, op: dict) -> None:
@@ -185,7 +188,7 @@ def _apply_op(holder: dict, op: dict) -> None:
         _put(holder, tokens, copy.deepcopy(_get(holder, source, kind, op["from"])), "add", path)
     else:
         source = _pointer(op, "from", kind)
-        if tokens[:len(source)] == source and tokens != source:
+        if tokens[: len(source)] == source and tokens != source:
             raise _invalid(f"move operation: path {path} is a child of from {op['from']}")
         _put(holder, tokens, _remove(holder, source, kind, op["from"]), "add", path)
 
@@ -194,12 +197,16 @@ def json_patch(target: dict, ops: list) -> dict:
     """Apply an RFC 6902 patch to a copy; any failing op aborts the whole patch."""
     ops = [] if ops is None else ops  # Go decodes a JSON null patch as an empty one
     if not isinstance(ops, list):
-        raise PatchError(400, f"json: cannot unmarshal {_json_type(ops)} "
-                              "into Go value of type jsonpatch.Patch")
+        raise PatchError(
+            400, f"json: cannot unmarshal {_json_type(ops)} into Go value of type jsonpatch.Patch"
+        )
     for op in ops:
         if op is not None and not isinstance(op, dict):
-            raise PatchError(400, f"json: cannot unmarshal {_json_type(op)} "
-                                  "into Go value of type jsonpatch.Operation")
+            raise PatchError(
+                400,
+                f"json: cannot unmarshal {_json_type(op)} "
+                "into Go value of type jsonpatch.Operation",
+            )
     holder = {"": _copy(target)}
     for op in ops:
         _apply_op(holder, op or {})  # a null op decodes as an empty one
@@ -235,13 +242,23 @@ _CONDITIONS = {"conditions": _m("type")}
 # Types not listed here (and fields not listed) merge maps and replace lists.
 _SCHEMA: dict[str, dict[str, _Field]] = {
     "ObjectMeta": {"finalizers": _m(), "ownerReferences": _m("uid")},
-    "Container": {"ports": _m("containerPort"), "env": _m("name"),
-                  "volumeMounts": _m("mountPath"), "volumeDevices": _m("devicePath")},
-    "PodSpec": {"containers": _m("name", "Container"), "initContainers": _m("name", "Container"),
-                "ephemeralContainers": _m("name", "Container"), "volumes": _m("name"),
-                "imagePullSecrets": _m("name"), "hostAliases": _m("ip"),
-                "topologySpreadConstraints": _m("topologyKey"), "schedulingGates": _m("name"),
-                "resourceClaims": _m("name")},  # tolerations, readinessGates: atomic
+    "Container": {
+        "ports": _m("containerPort"),
+        "env": _m("name"),
+        "volumeMounts": _m("mountPath"),
+        "volumeDevices": _m("devicePath"),
+    },
+    "PodSpec": {
+        "containers": _m("name", "Container"),
+        "initContainers": _m("name", "Container"),
+        "ephemeralContainers": _m("name", "Container"),
+        "volumes": _m("name"),
+        "imagePullSecrets": _m("name"),
+        "hostAliases": _m("ip"),
+        "topologySpreadConstraints": _m("topologyKey"),
+        "schedulingGates": _m("name"),
+        "resourceClaims": _m("name"),
+    },  # tolerations, readinessGates: atomic
     "PodStatus": {**_CONDITIONS, "podIPs": _m("ip"), "hostIPs": _m("ip")},
     "PodTemplateSpec": {"metadata": _Field("ObjectMeta"), "spec": _Field("PodSpec")},
     "TemplateOwnerSpec": {"template": _Field("PodTemplateSpec")},
@@ -261,14 +278,29 @@ _KINDS: dict[str, tuple[str, str, dict[str, _Field]]] = {
     "Node": ("NodeSpec", "NodeStatus", {}),
     "CronJob": ("CronJobSpec", "", {}),
     "ServiceAccount": ("", "", {"secrets": _m("name")}),
-    **{k: ("TemplateOwnerSpec", "ConditionsStatus", {}) for k in (
-        "Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "ReplicationController", "Job")},
-    **{k: ("", "ConditionsStatus", {}) for k in (
-        "Namespace", "PersistentVolumeClaim", "HorizontalPodAutoscaler")},
+    **{
+        k: ("TemplateOwnerSpec", "ConditionsStatus", {})
+        for k in (
+            "Deployment",
+            "ReplicaSet",
+            "StatefulSet",
+            "DaemonSet",
+            "ReplicationController",
+            "Job",
+        )
+    },
+    **{
+        k: ("", "ConditionsStatus", {})
+        for k in ("Namespace", "PersistentVolumeClaim", "HorizontalPodAutoscaler")
+    },
 }
 for _kind, (_spec, _status, _extra) in _KINDS.items():
-    _SCHEMA[_kind] = {"metadata": _Field("ObjectMeta"), "spec": _Field(_spec),
-                      "status": _Field(_status), **_extra}
+    _SCHEMA[_kind] = {
+        "metadata": _Field("ObjectMeta"),
+        "spec": _Field(_spec),
+        "status": _Field(_status),
+        **_extra,
+    }
 _SCHEMA["Object"] = {"metadata": _Field("ObjectMeta")}  # any other kind: ObjectMeta is universal
 
 _ORDER, _DELETE = "$setElementOrder/", "$deleteFromPrimitiveList/"
@@ -281,8 +313,11 @@ def _field(schema: str, name: str) -> _Field:
 def strategic_merge_patch(target: dict, patch: dict, kind: str) -> dict:
     """Kubernetes strategic merge patch, as `StrategicMergeMapPatch` applies it server-side."""
     if not isinstance(patch, dict):
-        raise PatchError(400, f"json: cannot unmarshal {_json_type(patch)} into Go value of type "
-                              "map[string]interface {}")
+        raise PatchError(
+            400,
+            f"json: cannot unmarshal {_json_type(patch)} into Go value of type "
+            "map[string]interface {}",
+        )
     return _merge_map(_copy(target), patch, kind if kind in _KINDS else "Object")
 
 
@@ -335,7 +370,7 @@ def _retain_keys(orig: dict, patch: dict) -> None:
 
 
 def _delete_from_primitive_list(orig: dict, key: str, value: Any) -> None:
-    name = key[len(_DELETE):]
+    name = key[len(_DELETE) :]
     if not name or not isinstance(value, list):
         raise PatchError(400, "invalid patch format of primitive list")
     if isinstance(orig.get(name), list):
@@ -345,7 +380,7 @@ def _delete_from_primitive_list(orig: dict, key: str, value: Any) -> None:
 def _set_element_order(orig: dict, patch: dict, schema: str) -> None:
     """Merge each list that has a `$setElementOrder/<field>` now, then order it by that list."""
     for key in [k for k in patch if k.startswith(_ORDER)]:
-        order, name = patch.pop(key), key[len(_ORDER):]
+        order, name = patch.pop(key), key[len(_ORDER) :]
         if not name or not isinstance(order, list):
             raise PatchError(400, "invalid patch format of setElementOrder list")
         if name in patch and not isinstance(patch[name], list):
@@ -439,8 +474,7 @@ def _sorted_by(items: list, order: list, key: str) -> list:
     out = [(_position(order, x, key), x) for x in items]
     for i in range(1, len(out)):
         j = i
-        while j > 0 and (out[j][0] < out[j - 1][0] if min(out[j][0], out[j - 1][0]) >= 0
-                         else True):
+        while j > 0 and (out[j][0] < out[j - 1][0] if min(out[j][0], out[j - 1][0]) >= 0 else True):
             out[j], out[j - 1] = out[j - 1], out[j]
             j -= 1
     return [x for _, x in out]
@@ -466,8 +500,11 @@ def _normalize(listed: list, others: list, order: list, live: list, key: str) ->
 def _without_nulls(value: Any) -> Any:
     """An applied configuration never deletes: drop nulls and directive-like keys."""
     if isinstance(value, dict):
-        return {k: _without_nulls(v) for k, v in value.items()
-                if v is not None and not k.startswith("$")}
+        return {
+            k: _without_nulls(v)
+            for k, v in value.items()
+            if v is not None and not k.startswith("$")
+        }
     if isinstance(value, list):
         return [_without_nulls(v) for v in value]
     return value

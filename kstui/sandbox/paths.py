@@ -55,8 +55,13 @@ def parse(method: str, path: str, watch_param: bool) -> RequestInfo:
         extra += "/"
 
     if name:
-        verb = {"get": "get", "put": "update", "patch": "patch", "delete": "delete",
-                "post": "create"}.get(method.lower(), method.lower())
+        verb = {
+            "get": "get",
+            "put": "update",
+            "patch": "patch",
+            "delete": "delete",
+            "post": "create",
+        }.get(method.lower(), method.lower())
         if watch and verb == "get":
             verb = "watch"
     else:

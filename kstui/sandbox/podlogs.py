@@ -26,8 +26,7 @@ def _container(call: Call, pod: dict[str, Any]) -> dict[str, Any]:
         if len(containers) != 1:
             choices = " ".join(c["name"] for c in containers)
             raise ApiError.bad_request(
-                f"a container name must be specified for pod {pod_name}, choose one of: "
-                f"[{choices}]"
+                f"a container name must be specified for pod {pod_name}, choose one of: [{choices}]"
             )
         return containers[0]
     for container in containers + (pod["spec"].get("initContainers") or []):
@@ -46,8 +45,9 @@ def _status_of(pod: dict[str, Any], container: str) -> dict[str, Any]:
     return {}
 
 
-def _instance(pod: dict[str, Any], container: dict[str, Any], previous: bool, call: Call) \
-        -> tuple[LogGenerator, datetime | None]:
+def _instance(
+    pod: dict[str, Any], container: dict[str, Any], previous: bool, call: Call
+) -> tuple[LogGenerator, datetime | None]:
     """The generator for the container instance asked for, and when it stopped (None: running)."""
     meta = pod["metadata"]
     status = _status_of(pod, container["name"])
@@ -56,8 +56,14 @@ def _instance(pod: dict[str, Any], container: dict[str, Any], previous: bool, ca
     last = (status.get("lastState") or {}).get("terminated")
 
     def generator(instance: int, started: str) -> LogGenerator:
-        return LogGenerator(meta["namespace"], meta["name"], container["name"],
-                            container.get("image", ""), parse_time(started), instance)
+        return LogGenerator(
+            meta["namespace"],
+            meta["name"],
+            container["name"],
+            container.get("image", ""),
+            parse_time(started),
+            instance,
+        )
 
     if previous:
         if not last or restarts == 0:
@@ -113,12 +119,16 @@ async def pod_log(call: Call) -> web.StreamResponse:
     now = clock.now()
     generator, stopped = _instance(pod, container, previous, call)
     until = min(now, stopped) if stopped else now
-    lines = [format_line(line, timestamps) + "\n"
-             for line in _initial_lines(generator, until, _since(call, now), tail)]
-    if stopped is not None and (previous or "running" not in
-                                (_status_of(pod, container["name"]).get("state") or {})):
-        if generator.instance < int(_status_of(pod, container["name"]).get("restartCount") or 0):
-            lines += [text + "\n" for text in generator.crash_tail()]
+    lines = [
+        format_line(line, timestamps) + "\n"
+        for line in _initial_lines(generator, until, _since(call, now), tail)
+    ]
+    if (
+        stopped is not None
+        and (previous or "running" not in (_status_of(pod, container["name"]).get("state") or {}))
+        and generator.instance < int(_status_of(pod, container["name"]).get("restartCount") or 0)
+    ):
+        lines += [text + "\n" for text in generator.crash_tail()]
     literal = (pod["metadata"].get("annotations") or {}).get(LOG_ANNOTATION)
     if literal is not None:
         lines += [text + "\n" for text in literal.split("\n")]
@@ -143,8 +153,9 @@ async def pod_log(call: Call) -> web.StreamResponse:
         if current is None or current.uid != uid:
             break  # the pod is gone: kubelet closes the stream
         now = clock.now()
-        chunk = "".join(format_line(line, timestamps) + "\n"
-                        for line in generator.lines_between(position, now)).encode()
+        chunk = "".join(
+            format_line(line, timestamps) + "\n" for line in generator.lines_between(position, now)
+        ).encode()
         position = now
         if chunk:
             if limit is not None:

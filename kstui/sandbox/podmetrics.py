@@ -32,8 +32,14 @@ def _container_usages(pod: dict[str, Any], at: datetime) -> list[tuple[str, int,
     usages = []
     for container in pod["spec"].get("containers") or []:
         resources = container.get("resources") or {}
-        cpu, memory = container_usage(meta["namespace"], meta["name"], container["name"], at,
-                                      resources.get("requests"), resources.get("limits"))
+        cpu, memory = container_usage(
+            meta["namespace"],
+            meta["name"],
+            container["name"],
+            at,
+            resources.get("requests"),
+            resources.get("limits"),
+        )
         usages.append((container["name"], cpu, memory))
     return usages
 
@@ -47,9 +53,12 @@ def _pod_metrics(pod: dict[str, Any], at: datetime) -> dict[str, Any]:
     return {
         "kind": "PodMetrics",
         "apiVersion": "metrics.k8s.io/v1beta1",
-        "metadata": {"name": meta["name"], "namespace": meta["namespace"],
-                     "creationTimestamp": rfc3339(at + timedelta(seconds=WINDOW_SECONDS)),
-                     "labels": meta.get("labels") or {}},
+        "metadata": {
+            "name": meta["name"],
+            "namespace": meta["namespace"],
+            "creationTimestamp": rfc3339(at + timedelta(seconds=WINDOW_SECONDS)),
+            "labels": meta.get("labels") or {},
+        },
         "timestamp": rfc3339(at),
         "window": f"{WINDOW_SECONDS}s",
         "containers": [
@@ -71,8 +80,11 @@ def _node_metrics(node: dict[str, Any], pods: list[dict[str, Any]], at: datetime
     return {
         "kind": "NodeMetrics",
         "apiVersion": "metrics.k8s.io/v1beta1",
-        "metadata": {"name": name, "creationTimestamp": rfc3339(at),
-                     "labels": node["metadata"].get("labels") or {}},
+        "metadata": {
+            "name": name,
+            "creationTimestamp": rfc3339(at),
+            "labels": node["metadata"].get("labels") or {},
+        },
         "timestamp": rfc3339(at),
         "window": f"{WINDOW_SECONDS}s",
         "usage": {"cpu": format_cpu(cpu), "memory": format_memory(memory)},
@@ -89,11 +101,16 @@ async def metrics(call: Call) -> web.Response:
             if pod is None or not _running(pod):
                 raise ApiError.not_found("pods", call.info.name, "metrics.k8s.io")
             return respond(_pod_metrics(pod, at))
-        pods = [e.decode() for e in store.select(("", "pods"), call.info.namespace or None,
-                                                 labels)]
+        pods = [e.decode() for e in store.select(("", "pods"), call.info.namespace or None, labels)]
         running = [_pod_metrics(pod, at) for pod in pods if _running(pod)]
-        return respond({"kind": "PodMetricsList", "apiVersion": "metrics.k8s.io/v1beta1",
-                        "metadata": {}, "items": running})
+        return respond(
+            {
+                "kind": "PodMetricsList",
+                "apiVersion": "metrics.k8s.io/v1beta1",
+                "metadata": {},
+                "items": running,
+            }
+        )
     pods = store.objects(("", "pods"))
     if call.info.name:
         node = store.get(("", "nodes"), "", call.info.name)
@@ -101,5 +118,11 @@ async def metrics(call: Call) -> web.Response:
             raise ApiError.not_found("nodes", call.info.name, "metrics.k8s.io")
         return respond(_node_metrics(node, pods, at))
     nodes = [e.decode() for e in store.select(("", "nodes"), None, labels)]
-    return respond({"kind": "NodeMetricsList", "apiVersion": "metrics.k8s.io/v1beta1",
-                    "metadata": {}, "items": [_node_metrics(n, pods, at) for n in nodes]})
+    return respond(
+        {
+            "kind": "NodeMetricsList",
+            "apiVersion": "metrics.k8s.io/v1beta1",
+            "metadata": {},
+            "items": [_node_metrics(n, pods, at) for n in nodes],
+        }
+    )

@@ -36,7 +36,10 @@ def col(
 ) -> dict[str, Any]:
     """One columnDefinitions entry; the server always sends all five fields."""
     return {
-        "name": name, "type": type_, "format": fmt, "description": description,
+        "name": name,
+        "type": type_,
+        "format": fmt,
+        "description": description,
         "priority": priority,
     }
 
@@ -152,8 +155,12 @@ def selector_string(selector: Obj | None) -> str:
         key, op = expr.get("key", ""), expr.get("operator")
         values = sorted(expr.get("values") or ())
         joined = values[0] if len(values) == 1 else ",".join(values)
-        text = {"In": f"{key} in ({joined})", "NotIn": f"{key} notin ({joined})",
-                "Exists": key, "DoesNotExist": f"!{key}"}.get(op or "")
+        text = {
+            "In": f"{key} in ({joined})",
+            "NotIn": f"{key} notin ({joined})",
+            "Exists": key,
+            "DoesNotExist": f"!{key}",
+        }.get(op or "")
         if text is None:
             return "<invalid>"
         requirements.append((key, text))
@@ -168,8 +175,10 @@ def format_label_selector(selector: Obj | None) -> str:
 def container_cells(pod_spec: Obj | None) -> list[str]:
     """layoutContainerCells: container names and images, comma-joined."""
     containers = (pod_spec or {}).get("containers") or []
-    return [",".join(c.get("name", "") for c in containers),
-            ",".join(c.get("image", "") for c in containers)]
+    return [
+        ",".join(c.get("name", "") for c in containers),
+        ",".join(c.get("image", "") for c in containers),
+    ]
 
 
 # ---------------------------------------------------------------- quantities

@@ -12,8 +12,18 @@ from aiohttp import web
 from kstui.sandbox.api import Call
 from kstui.sandbox.status import ApiError
 
-_HOP_HEADERS = {"host", "authorization", "connection", "keep-alive", "transfer-encoding",
-                "content-length", "upgrade", "proxy-authorization", "te", "trailer"}
+_HOP_HEADERS = {
+    "host",
+    "authorization",
+    "connection",
+    "keep-alive",
+    "transfer-encoding",
+    "content-length",
+    "upgrade",
+    "proxy-authorization",
+    "te",
+    "trailer",
+}
 
 
 def _split_name(text: str) -> tuple[str, str]:
@@ -53,8 +63,14 @@ async def service_proxy(call: Call, session: aiohttp.ClientSession) -> web.Strea
     headers = {k: v for k, v in request.headers.items() if k.lower() not in _HOP_HEADERS}
     body = await request.read()
     try:
-        async with session.request(request.method, url, params=request.query, headers=headers,
-                                   data=body or None, allow_redirects=False) as upstream:
+        async with session.request(
+            request.method,
+            url,
+            params=request.query,
+            headers=headers,
+            data=body or None,
+            allow_redirects=False,
+        ) as upstream:
             response = web.StreamResponse(status=upstream.status)
             for key, value in upstream.headers.items():
                 if key.lower() not in _HOP_HEADERS and key.lower() != "content-encoding":

@@ -19,20 +19,34 @@ NAMESPACES = ("", "namespaces")
 QUOTAS = ("", "resourcequotas")
 WORKSPACE_QUOTAS = ("quota.kubesphere.io", "resourcequotas")
 COUNTED: tuple[StorageKey, ...] = (
-    PODS, QUOTAS, ("", "services"), ("", "configmaps"), ("", "secrets"),
-    ("", "persistentvolumeclaims"), ("apps", "deployments"), ("apps", "replicasets"),
-    ("apps", "statefulsets"), ("apps", "daemonsets"), ("batch", "jobs"), ("batch", "cronjobs"),
+    PODS,
+    QUOTAS,
+    ("", "services"),
+    ("", "configmaps"),
+    ("", "secrets"),
+    ("", "persistentvolumeclaims"),
+    ("apps", "deployments"),
+    ("apps", "replicasets"),
+    ("apps", "statefulsets"),
+    ("apps", "daemonsets"),
+    ("batch", "jobs"),
+    ("batch", "cronjobs"),
 )
 """Kinds whose objects quotas count (`count/<resource>[.<group>]`); events are left out: they
 come by the thousand and nobody quotas them."""
 _COUNTED = frozenset(COUNTED)
-_LEGACY_COUNTS = {("", "services"): "services", ("", "configmaps"): "configmaps",
-                  ("", "secrets"): "secrets", ("", "resourcequotas"): "resourcequotas",
-                  ("", "persistentvolumeclaims"): "persistentvolumeclaims"}
+_LEGACY_COUNTS = {
+    ("", "services"): "services",
+    ("", "configmaps"): "configmaps",
+    ("", "secrets"): "secrets",
+    ("", "resourcequotas"): "resourcequotas",
+    ("", "persistentvolumeclaims"): "persistentvolumeclaims",
+}
 _TERMINAL = frozenset(("Succeeded", "Failed"))
 _COMPUTE = ("cpu", "memory", "ephemeral-storage")
-_MUST_SPECIFY = frozenset(("cpu", "memory", "requests.cpu", "requests.memory", "limits.cpu",
-                           "limits.memory"))
+_MUST_SPECIFY = frozenset(
+    ("cpu", "memory", "requests.cpu", "requests.memory", "limits.cpu", "limits.memory")
+)
 """Quota'd resources every container must state (the pod evaluator's validationSet)."""
 
 Quantity = tuple[Fraction, str]  # value and format ("decimal", "binary", "exponent")
@@ -117,8 +131,9 @@ def changes_usage(event: Event) -> bool:
         return True
     if event.key != PODS or event.old is None:
         return False
-    return (event.old.fields.get("status.phase") in _TERMINAL) != \
-        (event.new.fields.get("status.phase") in _TERMINAL)
+    return (event.old.fields.get("status.phase") in _TERMINAL) != (
+        event.new.fields.get("status.phase") in _TERMINAL
+    )
 
 
 def shown(quantity: Quantity) -> str:
@@ -192,8 +207,11 @@ class QuotaLedger:
 def _tracked_by(key: StorageKey, resource: str) -> bool:
     """MatchingResources: which quota'd resources an object of this kind is charged for."""
     if key == PODS:
-        return resource in ("pods", "count/pods") or resource.startswith(
-            ("requests.", "limits.", "hugepages-")) or resource in _COMPUTE
+        return (
+            resource in ("pods", "count/pods")
+            or resource.startswith(("requests.", "limits.", "hugepages-"))
+            or resource in _COMPUTE
+        )
     return resource in (count_name(key), _LEGACY_COUNTS.get(key))
 
 
@@ -205,8 +223,9 @@ def _missing(pod: dict[str, Any], required: set[str]) -> str:
         has = set(pod_usage({"spec": {"containers": [container]}}))
         for resource in sorted(required - has):
             missing.setdefault(resource, []).append(container.get("name", ""))
-    return "; ".join(f"{resource} for: {','.join(sorted(names))}"
-                     for resource, names in sorted(missing.items()))
+    return "; ".join(
+        f"{resource} for: {','.join(sorted(names))}" for resource, names in sorted(missing.items())
+    )
 
 
 def _listed(resources: dict[str, str]) -> str:
@@ -227,8 +246,10 @@ def admit(ledger: QuotaLedger, kind: ResourceKind, obj: dict[str, Any]) -> None:
         delta = pod_usage(obj)
     else:
         one = (Fraction(1), "decimal")
-        delta = {count_name(key): one, **({_LEGACY_COUNTS[key]: one}
-                                          if key in _LEGACY_COUNTS else {})}
+        delta = {
+            count_name(key): one,
+            **({_LEGACY_COUNTS[key]: one} if key in _LEGACY_COUNTS else {}),
+        }
     name = meta.get("name", "")
     subject = f'{kind.plural} "{name}"' if name else kind.plural  # as errors.NewForbidden
     usage = ledger.usage(namespace)
@@ -236,26 +257,37 @@ def admit(ledger: QuotaLedger, kind: ResourceKind, obj: dict[str, Any]) -> None:
         quota = ledger.store.get(QUOTAS, namespace, quota_name)
         if quota is None:
             continue
-        hard = {resource: quantity for resource, value in
-                ((quota.get("spec") or {}).get("hard") or {}).items()
-                if (quantity := _parse(value)) is not None and _tracked_by(key, resource)}
+        hard = {
+            resource: quantity
+            for resource, value in ((quota.get("spec") or {}).get("hard") or {}).items()
+            if (quantity := _parse(value)) is not None and _tracked_by(key, resource)
+        }
         if not hard:
             continue
         if key == PODS:
             missing = _missing(obj, set(hard) & _MUST_SPECIFY)
             if missing:
                 raise ApiError.forbidden(
-                    f"{subject} is forbidden: failed quota: {quota_name}: must specify "
-                    f"{missing}", name, kind.group, kind.plural)
-        exceeded = sorted(resource for resource, limit in hard.items() if resource in delta
-                          and usage.get(resource, ZERO)[0] + delta[resource][0] > limit[0])
+                    f"{subject} is forbidden: failed quota: {quota_name}: must specify {missing}",
+                    name,
+                    kind.group,
+                    kind.plural,
+                )
+        exceeded = sorted(
+            resource
+            for resource, limit in hard.items()
+            if resource in delta and usage.get(resource, ZERO)[0] + delta[resource][0] > limit[0]
+        )
         if exceeded:
             raise ApiError.forbidden(
                 f"{subject} is forbidden: exceeded quota: {quota_name}, "
                 f"requested: {_listed(masked(delta, exceeded))}, "
                 f"used: {_listed(masked(usage, exceeded))}, "
                 f"limited: {_listed({r: shown(hard[r]) for r in exceeded})}",
-                name, kind.group, kind.plural)
+                name,
+                kind.group,
+                kind.plural,
+            )
 
 
 # ------------------------------------------------------------------ controllers

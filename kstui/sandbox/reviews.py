@@ -29,10 +29,19 @@ def _attributes(spec: dict[str, Any]) -> Attributes:
 
 def _access_status(call: Call, user: UserInfo, spec: dict[str, Any]) -> dict[str, Any]:
     if not spec.get("resourceAttributes") and not spec.get("nonResourceAttributes"):
-        raise ApiError.invalid(call.kind.kind, "", [{
-            "reason": "FieldValueRequired", "field": "spec.resourceAttributes",
-            "message": "Required value: exactly one of nonResourceAttributes or "
-                       "resourceAttributes must be specified"}], call.kind.group)
+        raise ApiError.invalid(
+            call.kind.kind,
+            "",
+            [
+                {
+                    "reason": "FieldValueRequired",
+                    "field": "spec.resourceAttributes",
+                    "message": "Required value: exactly one of nonResourceAttributes or "
+                    "resourceAttributes must be specified",
+                }
+            ],
+            call.kind.group,
+        )
     allowed, reason = call.cluster.authz.decide(user, _attributes(spec))
     status: dict[str, Any] = {"allowed": allowed}
     if reason:
@@ -46,8 +55,10 @@ async def create_review(call: Call) -> web.Response:
         raise ApiError.bad_request("Object 'Kind' is missing in request body")
     problem = shapes.decode_error(call.kind, body)
     if problem:
-        raise ApiError.bad_request(f'{call.kind.kind} in version "{call.kind.version}" cannot be '
-                                   f"handled as a {call.kind.kind}: {problem}")
+        raise ApiError.bad_request(
+            f'{call.kind.kind} in version "{call.kind.version}" cannot be '
+            f"handled as a {call.kind.kind}: {problem}"
+        )
     spec = body.get("spec") or {}
     plural = call.kind.plural
     result: dict[str, Any] = {
@@ -61,15 +72,19 @@ async def create_review(call: Call) -> web.Response:
             spec.setdefault("resourceAttributes", {})["namespace"] = call.info.namespace
         result["status"] = _access_status(call, call.user, spec)
     elif plural == "subjectaccessreviews":
-        subject = UserInfo(spec.get("user", ""), tuple(spec.get("groups") or ()),
-                           spec.get("uid", ""))
+        subject = UserInfo(
+            spec.get("user", ""), tuple(spec.get("groups") or ()), spec.get("uid", "")
+        )
         result["status"] = _access_status(call, subject, spec)
     elif plural == "selfsubjectrulesreviews":
         resource_rules, non_resource_rules = call.cluster.authz.rules_for(
             call.user, spec.get("namespace", "")
         )
-        result["status"] = {"resourceRules": resource_rules,
-                            "nonResourceRules": non_resource_rules, "incomplete": False}
+        result["status"] = {
+            "resourceRules": resource_rules,
+            "nonResourceRules": non_resource_rules,
+            "incomplete": False,
+        }
     elif plural == "selfsubjectreviews":
         result.pop("spec")
         result["status"] = {"userInfo": call.user.as_dict()}

@@ -96,11 +96,16 @@ class Sandbox:
         self.options = options or SandboxOptions()
         opts = self.options
         self.clock: Clock = ManualClock(FROZEN_AT) if opts.frozen else Clock()
-        names = [CLUSTER_NAMES[i] if i < len(CLUSTER_NAMES) else f"member{i}"
-                 for i in range(opts.clusters)]
-        self.handles = {name: ClusterHandle(SandboxCluster(name, self.clock, opts.seed,
-                                                           opts.log_capacity, opts.kubesphere))
-                        for name in names}
+        names = [
+            CLUSTER_NAMES[i] if i < len(CLUSTER_NAMES) else f"member{i}"
+            for i in range(opts.clusters)
+        ]
+        self.handles = {
+            name: ClusterHandle(
+                SandboxCluster(name, self.clock, opts.seed, opts.log_capacity, opts.kubesphere)
+            )
+            for name in names
+        }
         for handle in self.handles.values():
             handle.cluster.bookmark_interval = opts.bookmark_interval
         self.identities: list[Identity] = []
@@ -123,8 +128,9 @@ class Sandbox:
     def token(self, cluster: str = "host", user: str = "admin") -> str:
         return next(i.token for i in self.identities if i.cluster == cluster and i.user == user)
 
-    def issue_token(self, cluster: str, user: str, groups: tuple[str, ...] = (),
-                    ttl: float | None = None) -> str:
+    def issue_token(
+        self, cluster: str, user: str, groups: tuple[str, ...] = (), ttl: float | None = None
+    ) -> str:
         c = self.cluster(cluster)
         expires = c.clock.now() + timedelta(seconds=ttl) if ttl is not None else None
         return c.authn.issue(user, groups, expires)
@@ -145,22 +151,34 @@ class Sandbox:
         ca_key = serialization.load_pem_private_key(self._ca.private_key_pem.bytes(), None)
         ca_cert = x509.load_pem_x509_certificate(self._ca.cert_pem.bytes())
         key = ec.generate_private_key(ec.SECP256R1())
-        subject = x509.Name([*(x509.NameAttribute(NameOID.ORGANIZATION_NAME, g) for g in groups),
-                             x509.NameAttribute(NameOID.COMMON_NAME, user)])
+        subject = x509.Name(
+            [
+                *(x509.NameAttribute(NameOID.ORGANIZATION_NAME, g) for g in groups),
+                x509.NameAttribute(NameOID.COMMON_NAME, user),
+            ]
+        )
         now = datetime.now(UTC)
-        cert = (x509.CertificateBuilder().subject_name(subject).issuer_name(ca_cert.subject)
-                .public_key(key.public_key()).serial_number(x509.random_serial_number())
-                .not_valid_before(now - timedelta(days=1))
-                .not_valid_after(now + timedelta(days=3650))
-                .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-                .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]),
-                               critical=False)
-                .sign(ca_key, hashes.SHA256()))  # type: ignore[arg-type]
+        cert = (
+            x509.CertificateBuilder()
+            .subject_name(subject)
+            .issuer_name(ca_cert.subject)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - timedelta(days=1))
+            .not_valid_after(now + timedelta(days=3650))
+            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False)
+            .sign(ca_key, hashes.SHA256())
+        )  # type: ignore[arg-type]
         base = Path(self._tmp.name) / f"client-{user}"
         Path(f"{base}.crt").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-        Path(f"{base}.key").write_bytes(key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption()))
+        Path(f"{base}.key").write_bytes(
+            key.private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            )
+        )
         return f"{base}.crt", f"{base}.key"
 
     # ------------------------------------------------------------------ life cycle
@@ -172,8 +190,9 @@ class Sandbox:
 
         state = self._state_dir()
         if state is not None and (state / "ca.pem").exists():
-            self._ca = trustme.CA.from_pem((state / "ca.pem").read_bytes(),
-                                           (state / "ca-key.pem").read_bytes())
+            self._ca = trustme.CA.from_pem(
+                (state / "ca.pem").read_bytes(), (state / "ca-key.pem").read_bytes()
+            )
         else:
             self._ca = trustme.CA(organization_name="kstui sandbox")
             if state is not None:
@@ -190,8 +209,9 @@ class Sandbox:
         """Seed every cluster (synchronously; no event loop needed)."""
         opts = self.options
         if opts.kubesphere_version not in ("3", "4"):
-            raise ValueError(f"kubesphere_version must be \"3\" or \"4\", "
-                             f"not {opts.kubesphere_version!r}")
+            raise ValueError(
+                f'kubesphere_version must be "3" or "4", not {opts.kubesphere_version!r}'
+            )
         flavor = Flavor(opts.kubesphere_version)
         for handle in self.handles.values():
             cluster = handle.cluster
@@ -201,19 +221,26 @@ class Sandbox:
             seed.seed_workloads(cluster, opts.pods)
         kube_system_uids = {
             name: (h.cluster.store.get(("", "namespaces"), "", "kube-system") or {})
-            .get("metadata", {}).get("uid", "") for name, h in self.handles.items()
+            .get("metadata", {})
+            .get("uid", "")
+            for name, h in self.handles.items()
         }
         if opts.kubesphere and "host" in self.handles:
             seed.seed_kubesphere(self.cluster("host"), kube_system_uids, flavor)
             if "member" in self.handles:
                 seed.seed_member_projects(self.cluster("member"), flavor)
             if opts.workspaces or opts.projects:
-                seed.seed_tenancy_bench({n: h.cluster for n, h in self.handles.items()},
-                                        opts.workspaces, opts.projects, flavor)
+                seed.seed_tenancy_bench(
+                    {n: h.cluster for n, h in self.handles.items()},
+                    opts.workspaces,
+                    opts.projects,
+                    flavor,
+                )
         clusters = {name: h.cluster for name, h in self.handles.items()}
         for handle in self.handles.values():
             handle.settled = ControllerManager(
-                handle.cluster, controllers_for(handle.cluster, clusters, flavor))
+                handle.cluster, controllers_for(handle.cluster, clusters, flavor)
+            )
         # what the controllers would have done by now: projects' roles, RBAC twins, quotas
         settle([h.settled for h in self.handles.values() if h.settled is not None])
         for handle in self.handles.values():  # last: the objects above keep their names
@@ -228,8 +255,12 @@ class Sandbox:
                 token = cluster.authn.issue(user, groups, token=kept.get(f"{cluster.name}/{user}"))
                 self.identities.append(Identity(cluster.name, user, token))
         if state is not None:
-            _write_private(state / "tokens.json", json.dumps(
-                {f"{i.cluster}/{i.user}": i.token for i in self.identities}, indent=1).encode())
+            _write_private(
+                state / "tokens.json",
+                json.dumps(
+                    {f"{i.cluster}/{i.user}": i.token for i in self.identities}, indent=1
+                ).encode(),
+            )
 
     def _state_dir(self) -> Path | None:
         if self.options.state_dir is None:
@@ -253,9 +284,12 @@ class Sandbox:
         context = self._ssl_context()
         for index, handle in enumerate(self.handles.values()):
             cluster = handle.cluster
-            handle.runner = web.AppRunner(build_app(cluster, context is not None),
-                                          access_log=None, handle_signals=False,
-                                          shutdown_timeout=0.5)
+            handle.runner = web.AppRunner(
+                build_app(cluster, context is not None),
+                access_log=None,
+                handle_signals=False,
+                shutdown_timeout=0.5,
+            )
             await handle.runner.setup()
             port = self.options.port + index if self.options.port else 0
             site = web.TCPSite(handle.runner, self.options.host, port, ssl_context=context)
@@ -265,12 +299,18 @@ class Sandbox:
             handle.url = f"{scheme}://{self.options.host}:{bound}"
             cluster.server_url = handle.url
             if self.options.controllers:
-                manager = ControllerManager(cluster, [
-                    NamespaceController(cluster), DeploymentController(cluster),
-                    ReplicaSetController(cluster), PodLifecycleController(cluster),
-                    EndpointSliceController(cluster), DisruptionController(cluster),
-                    JobController(cluster),
-                ])
+                manager = ControllerManager(
+                    cluster,
+                    [
+                        NamespaceController(cluster),
+                        DeploymentController(cluster),
+                        ReplicaSetController(cluster),
+                        PodLifecycleController(cluster),
+                        EndpointSliceController(cluster),
+                        DisruptionController(cluster),
+                        JobController(cluster),
+                    ],
+                )
                 manager.start()
                 handle.managers.append(manager)
                 if handle.settled is not None:
@@ -299,17 +339,31 @@ class Sandbox:
                 entry["certificate-authority-data"] = base64.b64encode(self.ca_pem).decode()
             clusters.append({"name": f"kstui-{name}", "cluster": entry})
             users.append({"name": f"{name}-admin", "user": {"token": self.token(name, "admin")}})
-            contexts.append({"name": name, "context": {"cluster": f"kstui-{name}",
-                                                       "user": f"{name}-admin"}})
+            contexts.append(
+                {"name": name, "context": {"cluster": f"kstui-{name}", "user": f"{name}-admin"}}
+            )
         if "host" in self.handles:
             tenant = seed.TENANT_USER
-            users.append({"name": f"{tenant}@host",
-                          "user": {"token": self.token("host", tenant)}})
-            contexts.append({"name": "tenant", "context": {
-                "cluster": "kstui-host", "user": f"{tenant}@host", "namespace": "shop-prod"}})
-        return {"apiVersion": "v1", "kind": "Config", "preferences": {},
-                "clusters": clusters, "users": users, "contexts": contexts,
-                "current-context": next(iter(self.handles))}
+            users.append({"name": f"{tenant}@host", "user": {"token": self.token("host", tenant)}})
+            contexts.append(
+                {
+                    "name": "tenant",
+                    "context": {
+                        "cluster": "kstui-host",
+                        "user": f"{tenant}@host",
+                        "namespace": "shop-prod",
+                    },
+                }
+            )
+        return {
+            "apiVersion": "v1",
+            "kind": "Config",
+            "preferences": {},
+            "clusters": clusters,
+            "users": users,
+            "contexts": contexts,
+            "current-context": next(iter(self.handles)),
+        }
 
     def write_kubeconfig(self, path: str | Path) -> Path:
         target = Path(path)
@@ -333,8 +387,9 @@ class SandboxThread:
     def __init__(self, options: SandboxOptions | None = None) -> None:
         self.sandbox = Sandbox(options)
         self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, name="kstui-sandbox",
-                                        daemon=True)
+        self._thread = threading.Thread(
+            target=self._loop.run_forever, name="kstui-sandbox", daemon=True
+        )
 
     def start(self) -> Sandbox:
         self._thread.start()
@@ -343,6 +398,7 @@ class SandboxThread:
 
     def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run fn on the sandbox's loop (where its store lives) and return what it returns."""
+
         async def run() -> T:
             return fn(*args, **kwargs)
 

@@ -31,11 +31,35 @@ class Cause:
 
 # Formats kept by StripUnsupportedFormatsPostProcess; the rest (int32, double...) are dropped
 # before validation. Of the kept ones, those without a checker in _FORMATS always pass.
-_SUPPORTED_FORMATS = frozenset((
-    "bsonobjectid", "uri", "email", "hostname", "ipv4", "ipv6", "cidr", "mac", "uuid", "uuid3",
-    "uuid4", "uuid5", "isbn", "isbn10", "isbn13", "creditcard", "ssn", "hexcolor", "rgbcolor",
-    "byte", "password", "date", "duration", "datetime", "date-time",
-))
+_SUPPORTED_FORMATS = frozenset(
+    (
+        "bsonobjectid",
+        "uri",
+        "email",
+        "hostname",
+        "ipv4",
+        "ipv6",
+        "cidr",
+        "mac",
+        "uuid",
+        "uuid3",
+        "uuid4",
+        "uuid5",
+        "isbn",
+        "isbn10",
+        "isbn13",
+        "creditcard",
+        "ssn",
+        "hexcolor",
+        "rgbcolor",
+        "byte",
+        "password",
+        "date",
+        "duration",
+        "datetime",
+        "date-time",
+    )
+)
 _META = ("apiVersion", "kind", "metadata")
 
 
@@ -45,8 +69,11 @@ class _Node:
     def __init__(self, s: dict[str, Any]) -> None:
         g = s.get
         # the server turns x-kubernetes-int-or-string into type [integer, string]
-        self.types = ("integer", "string") if g("x-kubernetes-int-or-string") else (
-            (g("type"),) if g("type") else ())
+        self.types = (
+            ("integer", "string")
+            if g("x-kubernetes-int-or-string")
+            else ((g("type"),) if g("type") else ())
+        )
         self.nullable, self.enum = bool(g("nullable")), g("enum") or None
         self.fmt = g("format") if g("format") in _SUPPORTED_FORMATS else ""
         self.props = {k: _Node(v) for k, v in (g("properties") or {}).items()}
@@ -60,17 +87,23 @@ class _Node:
         self.pattern_src = g("pattern") or ""
         self.pattern = _compile_re(self.pattern_src)
         self.min_len, self.max_len = g("minLength"), g("maxLength")
-        self.str_rules = self.pattern or self.fmt or self.min_len is not None or (
-            self.max_len is not None)
+        self.str_rules = (
+            self.pattern or self.fmt or self.min_len is not None or (self.max_len is not None)
+        )
         self.min_items, self.max_items = g("minItems"), g("maxItems")
         self.min_props, self.max_props = g("minProperties"), g("maxProperties")
         self.bounds = tuple(
-            (g(k), bool(g(ex)), word) for k, ex, word in
-            (("minimum", "exclusiveMinimum", "greater"), ("maximum", "exclusiveMaximum", "less"))
-            if g(k) is not None)
+            (g(k), bool(g(ex)), word)
+            for k, ex, word in (
+                ("minimum", "exclusiveMinimum", "greater"),
+                ("maximum", "exclusiveMaximum", "less"),
+            )
+            if g(k) is not None
+        )
         self.unique = bool(g("uniqueItems"))
         self.any_of, self.one_of, self.all_of = (
-            tuple(_Node(x) for x in g(k) or ()) for k in ("anyOf", "oneOf", "allOf"))
+            tuple(_Node(x) for x in g(k) or ()) for k in ("anyOf", "oneOf", "allOf")
+        )
         self.not_ = _Node(g("not")) if isinstance(g("not"), dict) else None
         self.composed = bool(self.any_of or self.one_of or self.all_of or self.not_)
         self.has_default, self.default = "default" in s, g("default")
@@ -186,8 +219,14 @@ def prepare(schema: dict[str, Any] | None, obj: dict[str, Any]) -> list[Cause]:
     return validate(schema, obj)
 
 
-_JSON_TYPES = {bool: ("boolean", ""), int: ("integer", "int64"), float: ("number", "float64"),
-               str: ("string", ""), list: ("array", ""), dict: ("object", "")}
+_JSON_TYPES = {
+    bool: ("boolean", ""),
+    int: ("integer", "int64"),
+    float: ("number", "float64"),
+    str: ("string", ""),
+    list: ("array", ""),
+    dict: ("object", ""),
+}
 
 
 def _check(s: _Node, v: Any, path: str, out: list[_Err], root: bool = False) -> None:
@@ -230,11 +269,18 @@ def _check_type(s: _Node, v: Any, path: str, out: list[_Err]) -> None:
     numeric = "number" in types or "integer" in types
     float_int = sch == "number" and "integer" in types and v.is_integer()
     int_float = sch == "integer" and "number" in types
-    if sch not in ("string", "array") and s.fmt and not (
-            sch in types or fmt == s.fmt or float_int or int_float):
+    if (
+        sch not in ("string", "array")
+        and s.fmt
+        and not (sch in types or fmt == s.fmt or float_int or int_float)
+    ):
         out.append(_type_err(path, s.fmt, fmt))
-    elif not ((s.fmt and not numeric and sch in ("string", "array")) or sch in types
-              or float_int or int_float):
+    elif not (
+        (s.fmt and not numeric and sch in ("string", "array"))
+        or sch in types
+        or float_int
+        or int_float
+    ):
         out.append(_type_err(path, ",".join(types), sch))
 
 
@@ -367,8 +413,11 @@ def _list_types(s: _Node | None, x: Any, path: str, out: list[Cause]) -> None:
         keys = s.map_keys or ()  # a map item is known by its keys, a set item by itself
         seen: dict[str, int] = {}
         for i, v in enumerate(x):
-            shown = _govalue(v) if s.list_type == "set" else _gojson(
-                {k: v[k] for k in keys if k in (v or {})})
+            shown = (
+                _govalue(v)
+                if s.list_type == "set"
+                else _gojson({k: v[k] for k in keys if k in (v or {})})
+            )
             seen[shown] = seen.get(shown, 0) + 1
             if seen[shown] == 2:  # each duplicated value is reported once, at its 2nd index
                 msg = f"Duplicate value: {shown}"
@@ -394,17 +443,19 @@ def _gonum(v: float) -> str:
         return f"{s}{ds[0]}{'.' if ds[1:] else ''}{ds[1:]}e{'-' if x < 0 else '+'}{abs(x):02d}"
     if x < 0:
         return f"{s}0.{'0' * (-x - 1)}{ds}"
-    return f"{s}{ds[: x + 1].ljust(x + 1, '0')}{'.' if ds[x + 1:] else ''}{ds[x + 1:]}"
+    return f"{s}{ds[: x + 1].ljust(x + 1, '0')}{'.' if ds[x + 1 :] else ''}{ds[x + 1 :]}"
 
 
 def _gojson(v: Any) -> str:
     """Go's json.Marshal: sorted keys, compact, integral floats without ".0", HTML escaped."""
+
     def norm(x: Any) -> Any:
         if isinstance(x, float) and x.is_integer() and abs(x) < 1e21:
             return int(x)
         if isinstance(x, dict):
             return {k: norm(y) for k, y in x.items()}
         return [norm(y) for y in x] if isinstance(x, list) else x
+
     text = json.dumps(norm(v), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
@@ -442,5 +493,9 @@ def _is_base64(s: str) -> bool:  # base64.StdEncoding skips newlines, wants corr
     return True
 
 
-_FORMATS = {"date": _is_date, "date-time": _is_datetime, "datetime": _is_datetime,
-            "byte": _is_base64}
+_FORMATS = {
+    "date": _is_date,
+    "date-time": _is_datetime,
+    "datetime": _is_datetime,
+    "byte": _is_base64,
+}

@@ -64,8 +64,10 @@ def put(cluster: SandboxCluster, obj: dict[str, Any]) -> dict[str, Any]:
     kind = cluster.kind_of(obj)
     status = copy.deepcopy(obj.get("status"))
     cluster.admit(kind, obj, creating=True)
-    if status is not None and kind.storage_key != ("apiextensions.k8s.io",
-                                                   "customresourcedefinitions"):
+    if status is not None and kind.storage_key != (
+        "apiextensions.k8s.io",
+        "customresourcedefinitions",
+    ):
         obj["status"] = status
     cluster.store.seed(kind, obj)
     return obj
@@ -75,24 +77,40 @@ def put(cluster: SandboxCluster, obj: dict[str, Any]) -> dict[str, Any]:
 
 
 def _namespace(name: str, labels: dict[str, str] | None = None) -> dict[str, Any]:
-    return {"apiVersion": "v1", "kind": "Namespace",
-            "metadata": {"name": name, "labels": dict(labels or {})}}
+    return {
+        "apiVersion": "v1",
+        "kind": "Namespace",
+        "metadata": {"name": name, "labels": dict(labels or {})},
+    }
 
 
 def _node(cluster: str, name: str, role: str, index: int, created: str) -> dict[str, Any]:
-    labels = {"kubernetes.io/hostname": name, "kubernetes.io/os": "linux",
-              "kubernetes.io/arch": "amd64", "beta.kubernetes.io/os": "linux",
-              "beta.kubernetes.io/arch": "amd64"}
+    labels = {
+        "kubernetes.io/hostname": name,
+        "kubernetes.io/os": "linux",
+        "kubernetes.io/arch": "amd64",
+        "beta.kubernetes.io/os": "linux",
+        "beta.kubernetes.io/arch": "amd64",
+    }
     if role == "control-plane":
         labels["node-role.kubernetes.io/control-plane"] = ""
     else:
         labels["node-role.kubernetes.io/worker"] = ""
-    capacity = {"cpu": "8", "memory": "32863824Ki", "pods": "110",
-                "ephemeral-storage": "203056560Ki", "hugepages-2Mi": "0"}
+    capacity = {
+        "cpu": "8",
+        "memory": "32863824Ki",
+        "pods": "110",
+        "ephemeral-storage": "203056560Ki",
+        "hugepages-2Mi": "0",
+    }
     allocatable = {**capacity, "cpu": "7800m", "memory": "31814224Ki"}
     conditions = [
-        ("MemoryPressure", "False", "KubeletHasSufficientMemory",
-         "kubelet has sufficient memory available"),
+        (
+            "MemoryPressure",
+            "False",
+            "KubeletHasSufficientMemory",
+            "kubelet has sufficient memory available",
+        ),
         ("DiskPressure", "False", "KubeletHasNoDiskPressure", "kubelet has no disk pressure"),
         ("PIDPressure", "False", "KubeletHasSufficientPID", "kubelet has sufficient PID available"),
         ("Ready", "True", "KubeletReady", "kubelet is posting ready status"),
@@ -101,24 +119,46 @@ def _node(cluster: str, name: str, role: str, index: int, created: str) -> dict[
     if role == "control-plane":
         spec["taints"] = [{"key": "node-role.kubernetes.io/control-plane", "effect": "NoSchedule"}]
     return {
-        "apiVersion": "v1", "kind": "Node",
-        "metadata": {"name": name, "labels": labels, "creationTimestamp": created,
-                     "annotations": {"node.alpha.kubernetes.io/ttl": "0"}},
+        "apiVersion": "v1",
+        "kind": "Node",
+        "metadata": {
+            "name": name,
+            "labels": labels,
+            "creationTimestamp": created,
+            "annotations": {"node.alpha.kubernetes.io/ttl": "0"},
+        },
         "spec": spec,
         "status": {
-            "capacity": capacity, "allocatable": allocatable,
-            "conditions": [{"type": t, "status": s, "reason": r, "message": m,
-                            "lastHeartbeatTime": created, "lastTransitionTime": created}
-                           for t, s, r, m in conditions],
-            "addresses": [{"type": "InternalIP", "address": f"172.18.{index}.10"},
-                          {"type": "Hostname", "address": name}],
+            "capacity": capacity,
+            "allocatable": allocatable,
+            "conditions": [
+                {
+                    "type": t,
+                    "status": s,
+                    "reason": r,
+                    "message": m,
+                    "lastHeartbeatTime": created,
+                    "lastTransitionTime": created,
+                }
+                for t, s, r, m in conditions
+            ],
+            "addresses": [
+                {"type": "InternalIP", "address": f"172.18.{index}.10"},
+                {"type": "Hostname", "address": name},
+            ],
             "daemonEndpoints": {"kubeletEndpoint": {"Port": 10250}},
-            "nodeInfo": {"machineID": f"{cluster}{index:030d}", "systemUUID": f"{cluster}-{index}",
-                         "bootID": f"boot-{cluster}-{index}", "kernelVersion": "6.1.0-28-amd64",
-                         "osImage": "Debian GNU/Linux 12 (bookworm)",
-                         "containerRuntimeVersion": "containerd://1.7.24",
-                         "kubeletVersion": "v1.35.2", "kubeProxyVersion": "v1.35.2",
-                         "operatingSystem": "linux", "architecture": "amd64"},
+            "nodeInfo": {
+                "machineID": f"{cluster}{index:030d}",
+                "systemUUID": f"{cluster}-{index}",
+                "bootID": f"boot-{cluster}-{index}",
+                "kernelVersion": "6.1.0-28-amd64",
+                "osImage": "Debian GNU/Linux 12 (bookworm)",
+                "containerRuntimeVersion": "containerd://1.7.24",
+                "kubeletVersion": "v1.35.2",
+                "kubeProxyVersion": "v1.35.2",
+                "operatingSystem": "linux",
+                "architecture": "amd64",
+            },
         },
     }
 
@@ -136,12 +176,23 @@ def seed_bootstrap(cluster: SandboxCluster, nodes: int = 3) -> None:
         role = "control-plane" if index == 0 else "worker"
         name = f"{cluster.name}-{'control-plane' if index == 0 else f'worker-{index}'}"
         put(cluster, _node(cluster.name, name, role, index, long_ago))
-    put(cluster, {"apiVersion": "v1", "kind": "Service",
-                  "metadata": {"name": "kubernetes", "namespace": "default",
-                               "labels": {"component": "apiserver", "provider": "kubernetes"},
-                               "creationTimestamp": long_ago},
-                  "spec": {"clusterIP": "10.96.0.1",
-                           "ports": [{"name": "https", "port": 443, "targetPort": 6443}]}})
+    put(
+        cluster,
+        {
+            "apiVersion": "v1",
+            "kind": "Service",
+            "metadata": {
+                "name": "kubernetes",
+                "namespace": "default",
+                "labels": {"component": "apiserver", "provider": "kubernetes"},
+                "creationTimestamp": long_ago,
+            },
+            "spec": {
+                "clusterIP": "10.96.0.1",
+                "ports": [{"name": "https", "port": 443, "targetPort": 6443}],
+            },
+        },
+    )
 
 
 def seed_crds(cluster: SandboxCluster, flavor: Flavor = KUBESPHERE_4) -> None:
@@ -171,9 +222,13 @@ def _complete_pod_status(pod: dict[str, Any]) -> None:
     for container in pod["spec"].get("containers") or ():
         given = by_name.get(container["name"], {})
         state = given.get("state") or {"running": {"startedAt": status.get("startTime")}}
-        full = container_status(container, state, bool(given.get("ready", "running" in state)),
-                                int(given.get("restartCount") or 0),
-                                (given.get("lastState") or {}).get("terminated"))
+        full = container_status(
+            container,
+            state,
+            bool(given.get("ready", "running" in state)),
+            int(given.get("restartCount") or 0),
+            (given.get("lastState") or {}).get("terminated"),
+        )
         completed.append(full)
     status["containerStatuses"] = completed
 
@@ -192,19 +247,27 @@ def _template_resources(pod: dict[str, Any], deployment: dict[str, Any]) -> None
             container["resources"] = copy.deepcopy(resources)
 
 
-def seed_kubesphere(cluster: SandboxCluster, member_uids: dict[str, str],
-                    flavor: Flavor = KUBESPHERE_4) -> None:
+def seed_kubesphere(
+    cluster: SandboxCluster, member_uids: dict[str, str], flavor: Flavor = KUBESPHERE_4
+) -> None:
     """seed-objects.yaml, made consistent: pods owned through ReplicaSets, times moved to now,
     objects in the shape the KubeSphere version holds them."""
     delta = cluster.clock.now() - STORY_NOW
     docs = [flavor.seed_object(_shift_times(d, delta)) for d in seed_documents()]
     for doc in docs:
         if doc["kind"] == "WorkspaceTemplate" and doc["metadata"]["name"] in PLACEMENT:
-            doc["spec"]["placement"] = {"clusters": [
-                {"name": name} for name in PLACEMENT[doc["metadata"]["name"]]
-                if name in member_uids]}
-    deployments = {(d["metadata"]["namespace"], d["metadata"]["name"]): d
-                   for d in docs if d["kind"] == "Deployment"}
+            doc["spec"]["placement"] = {
+                "clusters": [
+                    {"name": name}
+                    for name in PLACEMENT[doc["metadata"]["name"]]
+                    if name in member_uids
+                ]
+            }
+    deployments = {
+        (d["metadata"]["namespace"], d["metadata"]["name"]): d
+        for d in docs
+        if d["kind"] == "Deployment"
+    }
     stored: dict[tuple[str, str], dict[str, Any]] = {}
     replicasets: dict[tuple[str, str], dict[str, Any]] = {}
     for doc in docs:
@@ -220,8 +283,9 @@ def seed_kubesphere(cluster: SandboxCluster, member_uids: dict[str, str],
                 rs_name = meta["name"].rsplit("-", 1)[0]
                 key = (namespace, rs_name)
                 if key not in replicasets:
-                    replicasets[key] = _seed_replicaset(cluster, stored[(namespace, owner)],
-                                                        rs_name)
+                    replicasets[key] = _seed_replicaset(
+                        cluster, stored[(namespace, owner)], rs_name
+                    )
                 meta["ownerReferences"] = [owner_ref(replicasets[key])]
                 meta.setdefault("labels", {})["pod-template-hash"] = rs_name.rsplit("-", 1)[1]
                 _template_resources(doc, stored[(namespace, owner)])
@@ -229,8 +293,9 @@ def seed_kubesphere(cluster: SandboxCluster, member_uids: dict[str, str],
         try:
             put(cluster, doc)
         except ApiError as error:
-            raise RuntimeError(f"seed object {doc['kind']} {meta.get('name')}: "
-                               f"{error.message}") from error
+            raise RuntimeError(
+                f"seed object {doc['kind']} {meta.get('name')}: {error.message}"
+            ) from error
         if doc["kind"] == "Deployment":
             stored[(meta["namespace"], meta["name"])] = doc
     for name, uid in member_uids.items():
@@ -259,78 +324,136 @@ def _plausible_creation(doc: dict[str, Any], now: datetime) -> str:
 def _seed_replicaset(cluster: SandboxCluster, deployment: dict[str, Any], name: str) -> dict:
     template = copy.deepcopy(deployment["spec"]["template"])
     template_hash = name.rsplit("-", 1)[1]
-    template.setdefault("metadata", {}).setdefault("labels", {})["pod-template-hash"] = \
+    template.setdefault("metadata", {}).setdefault("labels", {})["pod-template-hash"] = (
         template_hash
+    )
     selector = copy.deepcopy(deployment["spec"]["selector"])
     selector.setdefault("matchLabels", {})["pod-template-hash"] = template_hash
     replicas = deployment["spec"].get("replicas", 1)
     rs = {
-        "apiVersion": "apps/v1", "kind": "ReplicaSet",
-        "metadata": {"name": name, "namespace": deployment["metadata"]["namespace"],
-                     "labels": template["metadata"]["labels"],
-                     "creationTimestamp": deployment["metadata"].get("creationTimestamp"),
-                     "annotations": {"deployment.kubernetes.io/revision": "1",
-                                     "deployment.kubernetes.io/desired-replicas": str(replicas)},
-                     "ownerReferences": [owner_ref(deployment)]},
+        "apiVersion": "apps/v1",
+        "kind": "ReplicaSet",
+        "metadata": {
+            "name": name,
+            "namespace": deployment["metadata"]["namespace"],
+            "labels": template["metadata"]["labels"],
+            "creationTimestamp": deployment["metadata"].get("creationTimestamp"),
+            "annotations": {
+                "deployment.kubernetes.io/revision": "1",
+                "deployment.kubernetes.io/desired-replicas": str(replicas),
+            },
+            "ownerReferences": [owner_ref(deployment)],
+        },
         "spec": {"replicas": replicas, "selector": selector, "template": template},
-        "status": {"replicas": replicas, "readyReplicas": replicas,
-                   "availableReplicas": replicas, "fullyLabeledReplicas": replicas,
-                   "observedGeneration": 1},
+        "status": {
+            "replicas": replicas,
+            "readyReplicas": replicas,
+            "availableReplicas": replicas,
+            "fullyLabeledReplicas": replicas,
+            "observedGeneration": 1,
+        },
     }
     return put(cluster, rs)
 
 
 def _member_cluster(name: str, uid: str, now: datetime, flavor: Flavor) -> dict[str, Any]:
     return {
-        "apiVersion": "cluster.kubesphere.io/v1alpha1", "kind": "Cluster",
-        "metadata": {"name": name, "labels": {"cluster.kubesphere.io/visibility": "public"},
-                     "annotations": {"kubesphere.io/alias-name": f"{name.title()} cluster",
-                                     "kubesphere.io/creator": "admin"},
-                     "finalizers": ["finalizer.cluster.kubesphere.io"]},
+        "apiVersion": "cluster.kubesphere.io/v1alpha1",
+        "kind": "Cluster",
+        "metadata": {
+            "name": name,
+            "labels": {"cluster.kubesphere.io/visibility": "public"},
+            "annotations": {
+                "kubesphere.io/alias-name": f"{name.title()} cluster",
+                "kubesphere.io/creator": "admin",
+            },
+            "finalizers": ["finalizer.cluster.kubesphere.io"],
+        },
         "spec": {"provider": "kubeadm", "connection": {"type": "direct"}},
-        "status": {"kubernetesVersion": "v1.35.2",
-                   "kubeSphereVersion": "v3.4.1" if flavor.v3 else "v4.1.3",
-                   "nodeCount": 3, "uid": uid,
-                   "conditions": [{"type": "Ready", "status": "True", "reason": "Ready",
-                                   "message": "Cluster is available now",
-                                   "lastUpdateTime": rfc3339(now),
-                                   "lastTransitionTime": rfc3339(now - timedelta(days=30))}]},
+        "status": {
+            "kubernetesVersion": "v1.35.2",
+            "kubeSphereVersion": "v3.4.1" if flavor.v3 else "v4.1.3",
+            "nodeCount": 3,
+            "uid": uid,
+            "conditions": [
+                {
+                    "type": "Ready",
+                    "status": "True",
+                    "reason": "Ready",
+                    "message": "Cluster is available now",
+                    "lastUpdateTime": rfc3339(now),
+                    "lastTransitionTime": rfc3339(now - timedelta(days=30)),
+                }
+            ],
+        },
     }
 
 
 # ------------------------------------------------------------------ projects and workspaces
 
 
-def _project(name: str, workspace: str, creator: str, alias: str, flavor: Flavor,
-             created: datetime) -> dict[str, Any]:
+def _project(
+    name: str, workspace: str, creator: str, alias: str, flavor: Flavor, created: datetime
+) -> dict[str, Any]:
     labels = {"kubesphere.io/workspace": workspace}
     if not flavor.v3:
         labels["kubesphere.io/managed"] = "true"
-    return {"apiVersion": "v1", "kind": "Namespace",
-            "metadata": {"name": name, "labels": labels, "creationTimestamp": rfc3339(created),
-                         "annotations": {"kubesphere.io/alias-name": alias,
-                                         "kubesphere.io/creator": creator}}}
+    return {
+        "apiVersion": "v1",
+        "kind": "Namespace",
+        "metadata": {
+            "name": name,
+            "labels": labels,
+            "creationTimestamp": rfc3339(created),
+            "annotations": {"kubesphere.io/alias-name": alias, "kubesphere.io/creator": creator},
+        },
+    }
 
 
 def _workspace_quota(cluster: SandboxCluster, workspace: str, cpu: int) -> dict[str, Any]:
     kind = cluster.registry.storage_kind(("quota.kubesphere.io", "resourcequotas"))
     assert kind is not None
-    return {"apiVersion": kind.api_version, "kind": "ResourceQuota",
-            "metadata": {"name": workspace, "labels": {"kubesphere.io/workspace": workspace},
-                         "annotations": {"kubesphere.io/creator": "admin"}},
-            "spec": {"selector": {"kubesphere.io/workspace": workspace},
-                     "quota": {"hard": {"limits.cpu": str(2 * cpu), "limits.memory": f"{4 * cpu}Gi",
-                                        "requests.cpu": str(cpu),
-                                        "requests.memory": f"{2 * cpu}Gi"}}}}
+    return {
+        "apiVersion": kind.api_version,
+        "kind": "ResourceQuota",
+        "metadata": {
+            "name": workspace,
+            "labels": {"kubesphere.io/workspace": workspace},
+            "annotations": {"kubesphere.io/creator": "admin"},
+        },
+        "spec": {
+            "selector": {"kubesphere.io/workspace": workspace},
+            "quota": {
+                "hard": {
+                    "limits.cpu": str(2 * cpu),
+                    "limits.memory": f"{4 * cpu}Gi",
+                    "requests.cpu": str(cpu),
+                    "requests.memory": f"{2 * cpu}Gi",
+                }
+            },
+        },
+    }
 
 
 def _project_quota(namespace: str, cpu: int) -> dict[str, Any]:
-    return {"apiVersion": "v1", "kind": "ResourceQuota",
-            "metadata": {"name": namespace, "namespace": namespace,
-                         "annotations": {"kubesphere.io/creator": "admin"}},
-            "spec": {"hard": {"limits.cpu": str(2 * cpu), "limits.memory": f"{4 * cpu}Gi",
-                              "requests.cpu": str(cpu), "requests.memory": f"{2 * cpu}Gi",
-                              "pods": str(10 * cpu)}}}
+    return {
+        "apiVersion": "v1",
+        "kind": "ResourceQuota",
+        "metadata": {
+            "name": namespace,
+            "namespace": namespace,
+            "annotations": {"kubesphere.io/creator": "admin"},
+        },
+        "spec": {
+            "hard": {
+                "limits.cpu": str(2 * cpu),
+                "limits.memory": f"{4 * cpu}Gi",
+                "requests.cpu": str(cpu),
+                "requests.memory": f"{2 * cpu}Gi",
+                "pods": str(10 * cpu),
+            }
+        },
+    }
 
 
 def seed_member_projects(cluster: SandboxCluster, flavor: Flavor = KUBESPHERE_4) -> None:
@@ -340,12 +463,27 @@ def seed_member_projects(cluster: SandboxCluster, flavor: Flavor = KUBESPHERE_4)
     put(cluster, _project_quota("shop-eu", 2))
     put(cluster, _workspace_quota(cluster, "acme-retail", 8))
     nodes = [n["metadata"]["name"] for n in cluster.store.objects(("", "nodes"))][1:]
-    _generated_deployment(cluster, "shop-eu", "storefront", "ghcr.io/acme/storefront:5.1.0",
-                          "250m", "256Mi", 2, created, nodes or ["node"], False, False)
+    _generated_deployment(
+        cluster,
+        "shop-eu",
+        "storefront",
+        "ghcr.io/acme/storefront:5.1.0",
+        "250m",
+        "256Mi",
+        2,
+        created,
+        nodes or ["node"],
+        False,
+        False,
+    )
 
 
-def seed_tenancy_bench(clusters: dict[str, SandboxCluster], workspaces: int, projects: int,
-                       flavor: Flavor = KUBESPHERE_4) -> None:
+def seed_tenancy_bench(
+    clusters: dict[str, SandboxCluster],
+    workspaces: int,
+    projects: int,
+    flavor: Flavor = KUBESPHERE_4,
+) -> None:
     """N more workspaces on every cluster and M empty projects spread over them (and over the
     clusters), for benchmarks: every tenth project has a quota, every workspace one per
     cluster. Managers and creators take turns among the sample users."""
@@ -356,14 +494,28 @@ def seed_tenancy_bench(clusters: dict[str, SandboxCluster], workspaces: int, pro
     template_api = host.registry.storage_kind(("tenant.kubesphere.io", "workspacetemplates"))
     assert template_api is not None
     for index, name in enumerate(names[:workspaces]):
-        meta = {"annotations": {"kubesphere.io/alias-name": f"Workspace {index}",
-                                "kubesphere.io/creator": "admin"}}
-        put(host, {"apiVersion": template_api.api_version, "kind": "WorkspaceTemplate",
-                   "metadata": {"name": name, **copy.deepcopy(meta),
-                                "creationTimestamp": rfc3339(now - timedelta(days=20))},
-                   "spec": {"template": {"metadata": meta,
-                                         "spec": {"manager": managers[index % 3]}},
-                            "placement": {"clusters": [{"name": c} for c in clusters]}}})
+        meta = {
+            "annotations": {
+                "kubesphere.io/alias-name": f"Workspace {index}",
+                "kubesphere.io/creator": "admin",
+            }
+        }
+        put(
+            host,
+            {
+                "apiVersion": template_api.api_version,
+                "kind": "WorkspaceTemplate",
+                "metadata": {
+                    "name": name,
+                    **copy.deepcopy(meta),
+                    "creationTimestamp": rfc3339(now - timedelta(days=20)),
+                },
+                "spec": {
+                    "template": {"metadata": meta, "spec": {"manager": managers[index % 3]}},
+                    "placement": {"clusters": [{"name": c} for c in clusters]},
+                },
+            },
+        )
         for cluster in clusters.values():
             put(cluster, _workspace_quota(cluster, name, 10))
     targets = list(clusters.values())
@@ -373,8 +525,17 @@ def seed_tenancy_bench(clusters: dict[str, SandboxCluster], workspaces: int, pro
         cluster = targets[round_ % len(targets)]
         name = f"{workspace}-p{round_:03d}"
         creator = managers[index % len(names) % 3]
-        put(cluster, _project(name, workspace, creator, f"Project {index}", flavor,
-                              now - timedelta(days=10, minutes=index)))
+        put(
+            cluster,
+            _project(
+                name,
+                workspace,
+                creator,
+                f"Project {index}",
+                flavor,
+                now - timedelta(days=10, minutes=index),
+            ),
+        )
         if index % 10 == 0:
             put(cluster, _project_quota(name, 2))
 
@@ -393,14 +554,25 @@ APPS = (
     ("reporting-job", "ghcr.io/acme/reporting:0.8.1", "100m", "256Mi"),
     ("db", "postgres:16.3", "500m", "1Gi"),
 )
-NAMESPACE_NAMES = ("payments", "storefront", "search", "identity", "analytics", "notifications",
-                   "inventory", "shipping", "catalog", "recommendations")
+NAMESPACE_NAMES = (
+    "payments",
+    "storefront",
+    "search",
+    "identity",
+    "analytics",
+    "notifications",
+    "inventory",
+    "shipping",
+    "catalog",
+    "recommendations",
+)
 
 
 def generated_namespaces(pods: int) -> list[str]:
     count = min(100, max(1, -(-pods // 100))) if pods > 0 else 0
-    return [NAMESPACE_NAMES[i] if i < len(NAMESPACE_NAMES) else f"apps-{i:03d}"
-            for i in range(count)]
+    return [
+        NAMESPACE_NAMES[i] if i < len(NAMESPACE_NAMES) else f"apps-{i:03d}" for i in range(count)
+    ]
 
 
 def seed_workloads(cluster: SandboxCluster, pods: int) -> None:
@@ -411,8 +583,10 @@ def seed_workloads(cluster: SandboxCluster, pods: int) -> None:
     now = cluster.clock.now()
     rng = cluster.rng
     nodes = [n["metadata"]["name"] for n in cluster.store.objects(("", "nodes"))][1:] or ["node"]
-    per_namespace = [pods // len(namespaces) + (1 if i < pods % len(namespaces) else 0)
-                     for i in range(len(namespaces))]
+    per_namespace = [
+        pods // len(namespaces) + (1 if i < pods % len(namespaces) else 0)
+        for i in range(len(namespaces))
+    ]
     for index, (namespace, count) in enumerate(zip(namespaces, per_namespace, strict=True)):
         created = now - timedelta(days=rng.randint(2, 60), minutes=rng.randint(0, 1440))
         ns = _namespace(namespace, {"app.kubernetes.io/part-of": "kstui-demo"})
@@ -420,19 +594,40 @@ def seed_workloads(cluster: SandboxCluster, pods: int) -> None:
         put(cluster, ns)
         apps = APPS[: max(1, min(len(APPS), count // 4 or 1))]
         sizes = [count // len(apps) + (1 if i < count % len(apps) else 0) for i in range(len(apps))]
-        for app_index, ((app, image, cpu, memory), replicas) in enumerate(zip(apps, sizes,
-                                                                              strict=True)):
+        for app_index, ((app, image, cpu, memory), replicas) in enumerate(
+            zip(apps, sizes, strict=True)
+        ):
             if replicas == 0:
                 continue
             crash = (index + app_index) % 17 == 3
             pending = (index + app_index) % 23 == 5
-            _generated_deployment(cluster, namespace, app, image, cpu, memory, replicas,
-                                  created, nodes, crash, pending)
+            _generated_deployment(
+                cluster,
+                namespace,
+                app,
+                image,
+                cpu,
+                memory,
+                replicas,
+                created,
+                nodes,
+                crash,
+                pending,
+            )
 
 
 def _generated_deployment(
-    cluster: SandboxCluster, namespace: str, app: str, image: str, cpu: str, memory: str,
-    replicas: int, created: datetime, nodes: list[str], crash: bool, pending: bool,
+    cluster: SandboxCluster,
+    namespace: str,
+    app: str,
+    image: str,
+    cpu: str,
+    memory: str,
+    replicas: int,
+    created: datetime,
+    nodes: list[str],
+    crash: bool,
+    pending: bool,
 ) -> None:
     rng = cluster.rng
     store = cluster.store
@@ -441,21 +636,36 @@ def _generated_deployment(
     if pending:
         annotations[UNSCHEDULABLE_ANNOTATION] = "true"
     container: dict[str, Any] = {
-        "name": app.split("-")[0], "image": image,
+        "name": app.split("-")[0],
+        "image": image,
         "ports": [{"containerPort": 8080, "name": "http", "protocol": "TCP"}],
-        "resources": {"requests": {"cpu": cpu, "memory": memory},
-                      "limits": {"cpu": str(int(cpu.rstrip("m")) * 2) + "m"
-                                 if cpu.endswith("m") else cpu, "memory": memory}},
+        "resources": {
+            "requests": {"cpu": cpu, "memory": memory},
+            "limits": {
+                "cpu": str(int(cpu.rstrip("m")) * 2) + "m" if cpu.endswith("m") else cpu,
+                "memory": memory,
+            },
+        },
     }
-    template = {"metadata": {"labels": dict(labels), "annotations": annotations},
-                "spec": {"containers": [container]}}
+    template = {
+        "metadata": {"labels": dict(labels), "annotations": annotations},
+        "spec": {"containers": [container]},
+    }
     deployment = {
-        "apiVersion": "apps/v1", "kind": "Deployment",
-        "metadata": {"name": app, "namespace": namespace, "labels": dict(labels),
-                     "creationTimestamp": rfc3339(created),
-                     "annotations": {"deployment.kubernetes.io/revision": "1"}},
-        "spec": {"replicas": replicas, "selector": {"matchLabels": dict(labels)},
-                 "template": template},
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {
+            "name": app,
+            "namespace": namespace,
+            "labels": dict(labels),
+            "creationTimestamp": rfc3339(created),
+            "annotations": {"deployment.kubernetes.io/revision": "1"},
+        },
+        "spec": {
+            "replicas": replicas,
+            "selector": {"matchLabels": dict(labels)},
+            "template": template,
+        },
     }
     put(cluster, deployment)
     template_hash = pod_template_hash(deployment["spec"]["template"])
@@ -469,10 +679,15 @@ def _generated_deployment(
         pod_template = orjson.loads(orjson.dumps(rs["spec"]["template"]))  # deepcopy, 8x faster
         node = nodes[rng.randrange(len(nodes))]
         pod = {
-            "apiVersion": "v1", "kind": "Pod",
-            "metadata": {**pod_template["metadata"], "name": name, "namespace": namespace,
-                         "creationTimestamp": rfc3339(created + timedelta(seconds=5)),
-                         "ownerReferences": [owner_ref(rs)]},
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": {
+                **pod_template["metadata"],
+                "name": name,
+                "namespace": namespace,
+                "creationTimestamp": rfc3339(created + timedelta(seconds=5)),
+                "ownerReferences": [owner_ref(rs)],
+            },
             "spec": pod_template["spec"],
         }
         cluster.admit(pod_kind, pod, creating=True)
@@ -480,26 +695,41 @@ def _generated_deployment(
             pod["spec"]["nodeName"] = node
         pod["status"] = _settled_status(pod, started, crash, pending, rng.random())
         store.seed(pod_kind, pod)
-    deployment["status"] = {"observedGeneration": 1, "replicas": replicas,
-                            "updatedReplicas": replicas, "readyReplicas": ready,
-                            "availableReplicas": ready}
+    deployment["status"] = {
+        "observedGeneration": 1,
+        "replicas": replicas,
+        "updatedReplicas": replicas,
+        "readyReplicas": ready,
+        "availableReplicas": ready,
+    }
     if not ready:
         del deployment["status"]["readyReplicas"], deployment["status"]["availableReplicas"]
     kind = cluster.kind_of(deployment)
     store.update(kind, deployment, subresource="status", check_rv=False)
 
 
-def _settled_status(pod: dict[str, Any], started: datetime, crash: bool, pending: bool,
-                    luck: float) -> dict[str, Any]:
+def _settled_status(
+    pod: dict[str, Any], started: datetime, crash: bool, pending: bool, luck: float
+) -> dict[str, Any]:
     from kstui.sandbox.controllers.pods import _conditions, _node_ip, _pod_ip
 
     container = pod["spec"]["containers"][0]
     start = rfc3339(started)
     if pending:
-        return {"phase": "Pending", "qosClass": "Burstable", "conditions": [{
-            "type": "PodScheduled", "status": "False", "reason": "Unschedulable",
-            "lastProbeTime": None, "lastTransitionTime": start,
-            "message": "0/3 nodes are available: 3 Insufficient cpu."}]}
+        return {
+            "phase": "Pending",
+            "qosClass": "Burstable",
+            "conditions": [
+                {
+                    "type": "PodScheduled",
+                    "status": "False",
+                    "reason": "Unschedulable",
+                    "lastProbeTime": None,
+                    "lastTransitionTime": start,
+                    "message": "0/3 nodes are available: 3 Insufficient cpu.",
+                }
+            ],
+        }
     restarts = 0 if luck < 0.85 else int(luck * 10) - 7
     last = None
     if restarts:
@@ -507,17 +737,24 @@ def _settled_status(pod: dict[str, Any], started: datetime, crash: bool, pending
     if crash:
         restarts = 40 + int(luck * 30)
         last = {"exitCode": 1, "reason": "Error", "startedAt": start, "finishedAt": start}
-        state: dict[str, Any] = {"waiting": {"reason": "CrashLoopBackOff",
-                                             "message": "back-off 5m0s restarting failed "
-                                                        f"container={container['name']}"}}
+        state: dict[str, Any] = {
+            "waiting": {
+                "reason": "CrashLoopBackOff",
+                "message": f"back-off 5m0s restarting failed container={container['name']}",
+            }
+        }
     else:
         state = {"running": {"startedAt": start}}
     node = pod["spec"]["nodeName"]
     ip = _pod_ip(pod["metadata"]["name"])
     return {
-        "phase": "Running", "qosClass": "Burstable", "startTime": start,
+        "phase": "Running",
+        "qosClass": "Burstable",
+        "startTime": start,
         "conditions": _conditions(start, not crash),
-        "hostIP": _node_ip(node), "hostIPs": [{"ip": _node_ip(node)}],
-        "podIP": ip, "podIPs": [{"ip": ip}],
+        "hostIP": _node_ip(node),
+        "hostIPs": [{"ip": _node_ip(node)}],
+        "podIP": ip,
+        "podIPs": [{"ip": ip}],
         "containerStatuses": [container_status(container, state, not crash, restarts, last)],
     }

@@ -34,7 +34,9 @@ class Requirement:
         return False
 
 
-_SET_RE = re.compile(r"^\s*(!?)\s*([A-Za-z0-9_./-]+)\s*(?:(notin|in)\s*\(([^)]*)\)|(==|!=|=)\s*(\S*))?\s*$")
+_SET_RE = re.compile(
+    r"^\s*(!?)\s*([A-Za-z0-9_./-]+)\s*(?:(notin|in)\s*\(([^)]*)\)|(==|!=|=)\s*(\S*))?\s*$"
+)
 
 
 def _split_top_level(text: str) -> list[str]:
@@ -90,7 +92,9 @@ def selector_from_match_labels(selector: Mapping[str, object] | None) -> tuple[R
         for k, v in (selector.get("matchLabels") or {}).items()  # type: ignore[union-attr]
     ]
     for expr in selector.get("matchExpressions") or []:  # type: ignore[union-attr]
-        op = {"In": "in", "NotIn": "notin", "Exists": "exists", "DoesNotExist": "!"}[expr["operator"]]
+        op = {"In": "in", "NotIn": "notin", "Exists": "exists", "DoesNotExist": "!"}[
+            expr["operator"]
+        ]
         requirements.append(Requirement(expr["key"], op, frozenset(expr.get("values") or ())))
     return tuple(requirements)
 
@@ -111,6 +115,7 @@ def selector_to_string(selector: Mapping[str, object] | None) -> str:
 
 
 # ---------------------------------------------------------------------------- field selectors
+
 
 # Which fields a kind may be selected on (beyond metadata.name / metadata.namespace), and how
 # each is read from an object. Unknown fields are a 400, as on the real server.
@@ -135,17 +140,36 @@ def _get(path: str) -> Callable[[dict], str]:
 _COMMON = ("metadata.name", "metadata.namespace")
 FIELD_LABELS: dict[tuple[str, str], tuple[str, ...]] = {
     ("", "pods"): (
-        "spec.nodeName", "spec.restartPolicy", "spec.schedulerName", "spec.serviceAccountName",
-        "spec.hostNetwork", "status.phase", "status.podIP", "status.nominatedNodeName",
+        "spec.nodeName",
+        "spec.restartPolicy",
+        "spec.schedulerName",
+        "spec.serviceAccountName",
+        "spec.hostNetwork",
+        "status.phase",
+        "status.podIP",
+        "status.nominatedNodeName",
     ),
     ("", "events"): (
-        "involvedObject.kind", "involvedObject.namespace", "involvedObject.name",
-        "involvedObject.uid", "involvedObject.apiVersion", "involvedObject.resourceVersion",
-        "involvedObject.fieldPath", "reason", "reportingComponent", "source", "type",
+        "involvedObject.kind",
+        "involvedObject.namespace",
+        "involvedObject.name",
+        "involvedObject.uid",
+        "involvedObject.apiVersion",
+        "involvedObject.resourceVersion",
+        "involvedObject.fieldPath",
+        "reason",
+        "reportingComponent",
+        "source",
+        "type",
     ),
     ("events.k8s.io", "events"): (
-        "regarding.kind", "regarding.namespace", "regarding.name", "regarding.uid",
-        "reason", "reportingController", "type",
+        "regarding.kind",
+        "regarding.namespace",
+        "regarding.name",
+        "regarding.uid",
+        "reason",
+        "reportingController",
+        "type",
     ),
     ("", "secrets"): ("type",),
     ("", "namespaces"): ("status.phase",),
@@ -159,7 +183,10 @@ FIELD_LABELS: dict[tuple[str, str], tuple[str, ...]] = {
 def field_values(storage_key: tuple[str, str], obj: dict) -> dict[str, str]:
     """The selectable field values of an object, computed once per write."""
     meta = obj.get("metadata", {})
-    values = {"metadata.name": meta.get("name", ""), "metadata.namespace": meta.get("namespace", "")}
+    values = {
+        "metadata.name": meta.get("name", ""),
+        "metadata.namespace": meta.get("namespace", ""),
+    }
     for path in FIELD_LABELS.get(storage_key, ()):
         if path == "source":
             values[path] = (obj.get("source") or {}).get("component", "")
@@ -199,7 +226,8 @@ def parse_field_selector(
         if field not in allowed:
             plural = storage_key[1]
             raise ApiError.bad_request(
-                f'field label not supported: {field}' if not kind_name
+                f"field label not supported: {field}"
+                if not kind_name
                 else f'"{field}" is not a known field selector: only "{plural}" '
                 f'"metadata.name", "metadata.namespace"'
             )

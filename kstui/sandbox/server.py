@@ -47,8 +47,12 @@ _PUBLIC_PATHS = ("/healthz", "/readyz", "/livez", "/version")
 
 
 def error_response(error: ApiError) -> web.Response:
-    return web.Response(body=orjson.dumps(error.status()), status=error.code,
-                        content_type="application/json", headers=error.headers)
+    return web.Response(
+        body=orjson.dumps(error.status()),
+        status=error.code,
+        content_type="application/json",
+        headers=error.headers,
+    )
 
 
 def _user(request: web.Request, cluster: SandboxCluster, tls: bool) -> UserInfo | None:
@@ -69,8 +73,7 @@ def _attributes(info: RequestInfo) -> Attributes:
     name = info.name
     if info.subresource == "proxy" and info.resource == "services":
         name = proxy._split_name(name)[0]
-    return Attributes(info.verb, info.group, info.resource, info.subresource, info.namespace,
-                      name)
+    return Attributes(info.verb, info.group, info.resource, info.subresource, info.namespace, name)
 
 
 @web.middleware
@@ -88,8 +91,7 @@ async def guard(
             await asyncio.sleep(0.1)
         failure = cluster.faults.take_failure(path)
         if failure is not None:
-            raise failure.error(request.query.get("resourceVersion", ""),
-                                cluster.store.oldest_rv)
+            raise failure.error(request.query.get("resourceVersion", ""), cluster.store.oldest_rv)
         tls = request.app[TLS]
         user = _user(request, cluster, tls)
         if user is None or (user is ANONYMOUS and path not in _PUBLIC_PATHS):
@@ -100,8 +102,9 @@ async def guard(
             return await handler(request)
         if not late.applied:
             await asyncio.sleep(late.seconds)
-            raise ApiError(504, "Timeout", "Timeout: request did not complete within the "
-                           "allotted timeout", {})
+            raise ApiError(
+                504, "Timeout", "Timeout: request did not complete within the allotted timeout", {}
+            )
         response = await handler(request)  # stored now; only the answer is late
         await asyncio.sleep(late.seconds)
         return response
@@ -122,8 +125,9 @@ async def guard(
 def _authorize(cluster: SandboxCluster, user: UserInfo, info: RequestInfo) -> None:
     attrs = _attributes(info)
     if not cluster.authz.allowed(user, attrs):
-        raise ApiError.forbidden(forbidden_message(user, attrs), attrs.name, attrs.group,
-                                 attrs.resource)
+        raise ApiError.forbidden(
+            forbidden_message(user, attrs), attrs.name, attrs.group, attrs.resource
+        )
 
 
 async def dispatch(request: web.Request) -> web.StreamResponse:
@@ -136,8 +140,11 @@ async def dispatch(request: web.Request) -> web.StreamResponse:
     kind = cluster.kind(info.group, info.version, info.resource)
     if kind is None:
         raise ApiError.path_not_found()
-    if kind.namespaced and info.resource != "namespaces" and not info.namespace and (
-        info.name or info.verb == "create"
+    if (
+        kind.namespaced
+        and info.resource != "namespaces"
+        and not info.namespace
+        and (info.name or info.verb == "create")
     ):
         raise ApiError.path_not_found()
     if not kind.namespaced and info.namespace and info.resource != "namespaces":
@@ -170,8 +177,13 @@ async def dispatch(request: web.Request) -> web.StreamResponse:
         handler = {"get": api.get_scale, "update": api.update_scale, "patch": api.patch}.get(verb)
     elif sub in ("status", "finalize", "approval", ""):
         handler = {
-            "get": api.get, "list": api.list_, "watch": watch.watch, "create": api.create,
-            "update": api.update, "patch": api.patch, "delete": api.delete,
+            "get": api.get,
+            "list": api.list_,
+            "watch": watch.watch,
+            "create": api.create,
+            "update": api.update,
+            "patch": api.patch,
+            "delete": api.delete,
             "deletecollection": api.delete_collection,
         }.get(verb)
         if sub and verb not in ("get", "update", "patch"):
@@ -181,11 +193,13 @@ async def dispatch(request: web.Request) -> web.StreamResponse:
     if handler is None:
         raise ApiError.method_not_allowed()
     if sub == "finalize":
-        call = api.Call(cluster, request, RequestInfo(**{**_as_dict(info), "subresource": ""}),
-                        kind, user)
+        call = api.Call(
+            cluster, request, RequestInfo(**{**_as_dict(info), "subresource": ""}), kind, user
+        )
     elif sub == "approval":  # a CSR's approval is written into its status conditions
-        call = api.Call(cluster, request,
-                        RequestInfo(**{**_as_dict(info), "subresource": "status"}), kind, user)
+        call = api.Call(
+            cluster, request, RequestInfo(**{**_as_dict(info), "subresource": "status"}), kind, user
+        )
     return await handler(call)
 
 
@@ -200,8 +214,7 @@ async def _non_resource(
     if path == "/sandbox/faults":
         return await _faults_endpoint(request, cluster, user)
     if not cluster.authz.allowed(user, Attributes(verb="get", path=request.path)):
-        raise ApiError.forbidden(forbidden_message(user, Attributes(verb="get",
-                                                                    path=request.path)))
+        raise ApiError.forbidden(forbidden_message(user, Attributes(verb="get", path=request.path)))
     registry = cluster.registry
     accept = request.headers.get("Accept", "")
     aggregated = discovery.wants_aggregated(accept)
@@ -232,8 +245,14 @@ async def _non_resource(
         body = openapi.index(registry)
     elif parts[:2] == ["openapi", "v3"] and _openapi_group_version(registry, parts[2:]):
         group, version = ("", parts[3]) if parts[2] == "api" else (parts[3], parts[4])
-        return openapi.response(registry, group, version, KUBERNETES_VERSION["gitVersion"],
-                                request.query.get("hash"), request.headers.get("If-None-Match"))
+        return openapi.response(
+            registry,
+            group,
+            version,
+            KUBERNETES_VERSION["gitVersion"],
+            request.query.get("hash"),
+            request.headers.get("If-None-Match"),
+        )
     elif path == "/openapi/v2":
         return openapi.v2_response(KUBERNETES_VERSION["gitVersion"], accept)
     if body is None:
@@ -264,8 +283,12 @@ async def _faults_endpoint(
     elif action == "expire":
         cluster.store.compact()
     elif action == "fail":
-        faults.fail_next(command.get("count", 1), command.get("status", 500),
-                         command.get("pathPrefix", ""), command.get("retryAfter", 1))
+        faults.fail_next(
+            command.get("count", 1),
+            command.get("status", 500),
+            command.get("pathPrefix", ""),
+            command.get("retryAfter", 1),
+        )
     elif action == "slow":
         faults.slow(float(command.get("seconds", 1.0)), command.get("pathPrefix", ""))
     elif action == "hang":
@@ -273,9 +296,12 @@ async def _faults_endpoint(
     elif action == "mute-watches":
         faults.mute_watches(bool(command.get("on", True)))
     elif action == "late":
-        faults.answer_late(float(command.get("seconds", 1.0)), command.get("pathPrefix", ""),
-                           count=int(command.get("count", 1)),
-                           applied=bool(command.get("applied", True)))
+        faults.answer_late(
+            float(command.get("seconds", 1.0)),
+            command.get("pathPrefix", ""),
+            count=int(command.get("count", 1)),
+            applied=bool(command.get("applied", True)),
+        )
     elif action == "clear":
         faults.clear()
     else:

@@ -68,28 +68,41 @@ def _workload(kind: str, replicas: bool = True) -> tuple[Shape, ...]:
 
 
 def _rules(kind: str) -> tuple[Shape, ...]:
-    return (("rules", kind, "[]v1.PolicyRule"),
-            *((f"rules.{f}", "PolicyRule", "[]string")
-              for f in ("verbs", "apiGroups", "resources", "resourceNames", "nonResourceURLs")))
+    return (
+        ("rules", kind, "[]v1.PolicyRule"),
+        *(
+            (f"rules.{f}", "PolicyRule", "[]string")
+            for f in ("verbs", "apiGroups", "resources", "resourceNames", "nonResourceURLs")
+        ),
+    )
 
 
 def _binding(kind: str) -> tuple[Shape, ...]:
-    return (("subjects", kind, "[]v1.Subject"),
-            *((f"subjects.{f}", "Subject", "string")
-              for f in ("kind", "name", "namespace", "apiGroup")),
-            ("roleRef", kind, "v1.RoleRef"),
-            *((f"roleRef.{f}", "RoleRef", "string") for f in ("kind", "name", "apiGroup")))
+    return (
+        ("subjects", kind, "[]v1.Subject"),
+        *(
+            (f"subjects.{f}", "Subject", "string")
+            for f in ("kind", "name", "namespace", "apiGroup")
+        ),
+        ("roleRef", kind, "v1.RoleRef"),
+        *((f"roleRef.{f}", "RoleRef", "string") for f in ("kind", "name", "apiGroup")),
+    )
 
 
 def _access_review(kind: str, spec: str) -> tuple[Shape, ...]:
-    return (("spec", kind, f"v1.{spec}"),
-            ("spec.resourceAttributes", spec, "v1.ResourceAttributes"),
-            *((f"spec.resourceAttributes.{f}", "ResourceAttributes", "string")
-              for f in ("namespace", "verb", "group", "version", "resource", "subresource",
-                        "name")),
-            ("spec.nonResourceAttributes", spec, "v1.NonResourceAttributes"),
-            *((f"spec.nonResourceAttributes.{f}", "NonResourceAttributes", "string")
-              for f in ("path", "verb")))
+    return (
+        ("spec", kind, f"v1.{spec}"),
+        ("spec.resourceAttributes", spec, "v1.ResourceAttributes"),
+        *(
+            (f"spec.resourceAttributes.{f}", "ResourceAttributes", "string")
+            for f in ("namespace", "verb", "group", "version", "resource", "subresource", "name")
+        ),
+        ("spec.nonResourceAttributes", spec, "v1.NonResourceAttributes"),
+        *(
+            (f"spec.nonResourceAttributes.{f}", "NonResourceAttributes", "string")
+            for f in ("path", "verb")
+        ),
+    )
 
 
 _RBAC = "rbac.authorization.k8s.io"
@@ -97,23 +110,29 @@ _AUTHZ = "authorization.k8s.io"
 _BUILTIN: dict[tuple[str, str], tuple[Shape, ...]] = {
     ("", "configmaps"): (("data", "ConfigMap", "map[string]string"),),
     ("", "secrets"): (("stringData", "Secret", "map[string]string"),),
-    ("", "namespaces"): (("spec", "Namespace", "v1.NamespaceSpec"),
-                         ("spec.finalizers", "NamespaceSpec", "[]v1.FinalizerName")),
+    ("", "namespaces"): (
+        ("spec", "Namespace", "v1.NamespaceSpec"),
+        ("spec.finalizers", "NamespaceSpec", "[]v1.FinalizerName"),
+    ),
     ("", "pods"): (("spec", "Pod", "v1.PodSpec"), *_pod_spec("spec")),
-    ("", "services"): (("spec", "Service", "v1.ServiceSpec"),
-                       ("spec.ports", "ServiceSpec", "[]v1.ServicePort"),
-                       ("spec.selector", "ServiceSpec", "map[string]string"),
-                       ("spec.type", "ServiceSpec", "v1.ServiceType")),
+    ("", "services"): (
+        ("spec", "Service", "v1.ServiceSpec"),
+        ("spec.ports", "ServiceSpec", "[]v1.ServicePort"),
+        ("spec.selector", "ServiceSpec", "map[string]string"),
+        ("spec.type", "ServiceSpec", "v1.ServiceType"),
+    ),
     ("apps", "deployments"): _workload("Deployment"),
     ("apps", "replicasets"): _workload("ReplicaSet"),
     ("apps", "statefulsets"): _workload("StatefulSet"),
     ("apps", "daemonsets"): _workload("DaemonSet", replicas=False),
-    ("batch", "jobs"): (("spec", "Job", "v1.JobSpec"),
-                        ("spec.parallelism", "JobSpec", "int32"),
-                        ("spec.completions", "JobSpec", "int32"),
-                        ("spec.template", "JobSpec", "v1.PodTemplateSpec"),
-                        ("spec.template.spec", "PodTemplateSpec", "v1.PodSpec"),
-                        *_pod_spec("spec.template.spec")),
+    ("batch", "jobs"): (
+        ("spec", "Job", "v1.JobSpec"),
+        ("spec.parallelism", "JobSpec", "int32"),
+        ("spec.completions", "JobSpec", "int32"),
+        ("spec.template", "JobSpec", "v1.PodTemplateSpec"),
+        ("spec.template.spec", "PodTemplateSpec", "v1.PodSpec"),
+        *_pod_spec("spec.template.spec"),
+    ),
     (_RBAC, "roles"): _rules("Role"),
     (_RBAC, "clusterroles"): _rules("ClusterRole"),
     (_RBAC, "rolebindings"): _binding("RoleBinding"),
@@ -123,17 +142,21 @@ _BUILTIN: dict[tuple[str, str], tuple[Shape, ...]] = {
         ("spec.group", "CustomResourceDefinitionSpec", "string"),
         ("spec.scope", "CustomResourceDefinitionSpec", "v1.ResourceScope"),
         ("spec.names", "CustomResourceDefinitionSpec", "v1.CustomResourceDefinitionNames"),
-        *((f"spec.names.{f}", "CustomResourceDefinitionNames", "string")
-          for f in ("plural", "singular", "kind", "listKind")),
+        *(
+            (f"spec.names.{f}", "CustomResourceDefinitionNames", "string")
+            for f in ("plural", "singular", "kind", "listKind")
+        ),
         ("spec.versions", "CustomResourceDefinitionSpec", "[]v1.CustomResourceDefinitionVersion"),
         ("spec.versions.name", "CustomResourceDefinitionVersion", "string"),
         ("spec.versions.served", "CustomResourceDefinitionVersion", "bool"),
         ("spec.versions.storage", "CustomResourceDefinitionVersion", "bool"),
     ),
-    (_AUTHZ, "selfsubjectaccessreviews"):
-        _access_review("SelfSubjectAccessReview", "SelfSubjectAccessReviewSpec"),
-    (_AUTHZ, "localsubjectaccessreviews"):
-        _access_review("LocalSubjectAccessReview", "SubjectAccessReviewSpec"),
+    (_AUTHZ, "selfsubjectaccessreviews"): _access_review(
+        "SelfSubjectAccessReview", "SelfSubjectAccessReviewSpec"
+    ),
+    (_AUTHZ, "localsubjectaccessreviews"): _access_review(
+        "LocalSubjectAccessReview", "SubjectAccessReviewSpec"
+    ),
     (_AUTHZ, "subjectaccessreviews"): (
         *_access_review("SubjectAccessReview", "SubjectAccessReviewSpec"),
         ("spec.user", "SubjectAccessReviewSpec", "string"),
@@ -220,8 +243,10 @@ def decode_error(kind: Any, obj: dict[str, Any]) -> str | None:
                     del parent[key]
                 continue
             if not _fits(value, go_type):
-                return (f"json: cannot unmarshal {_json_type(value)} into Go struct field "
-                        f"{owner}.{path} of type {go_type}")
+                return (
+                    f"json: cannot unmarshal {_json_type(value)} into Go struct field "
+                    f"{owner}.{path} of type {go_type}"
+                )
             element = _element_type(go_type)
             if element is None:
                 continue
@@ -231,6 +256,8 @@ def decode_error(kind: Any, obj: dict[str, Any]) -> str | None:
                     if builtin:
                         value[at] = _zero(element)
                 elif not _fits(item, element):
-                    return (f"json: cannot unmarshal {_json_type(item)} into Go struct field "
-                            f"{owner}.{path} of type {element}")
+                    return (
+                        f"json: cannot unmarshal {_json_type(item)} into Go struct field "
+                        f"{owner}.{path} of type {element}"
+                    )
     return None

@@ -50,14 +50,14 @@ class ApiError(Exception):
             404,
             "NotFound",
             f'{qualified} "{name}" not found',
-            {"name": name, "group": group, "kind": resource} if group else
-            {"name": name, "kind": resource},
+            {"name": name, "group": group, "kind": resource}
+            if group
+            else {"name": name, "kind": resource},
         )
 
     @classmethod
     def path_not_found(cls) -> ApiError:
-        return cls(404, "NotFound", "the server could not find the requested resource",
-                   {})
+        return cls(404, "NotFound", "the server could not find the requested resource", {})
 
     @classmethod
     def already_exists(cls, resource: str, name: str, group: str = "") -> ApiError:
@@ -95,8 +95,9 @@ class ApiError(Exception):
         return cls(422, "Invalid", f'{qualified} "{name}" is invalid: {summary}', details)
 
     @classmethod
-    def method_not_allowed(cls, message: str = "the server does not allow this method on the "
-                           "requested resource") -> ApiError:
+    def method_not_allowed(
+        cls, message: str = "the server does not allow this method on the requested resource"
+    ) -> ApiError:
         return cls(405, "MethodNotAllowed", message, {})
 
     @classmethod
@@ -104,14 +105,17 @@ class ApiError(Exception):
         accepted = "application/json, application/yaml"
         if with_protobuf:  # only the built-in kinds are decoded from protobuf
             accepted += ", application/vnd.kubernetes.protobuf"
-        return cls(415, "UnsupportedMediaType",
-                   f"the body of the request was in an unknown format - accepted media types "
-                   f'include: {accepted} (got "{content_type}")', {})
+        return cls(
+            415,
+            "UnsupportedMediaType",
+            f"the body of the request was in an unknown format - accepted media types "
+            f'include: {accepted} (got "{content_type}")',
+            {},
+        )
 
     @classmethod
     def too_large(cls) -> ApiError:
-        return cls(413, "RequestEntityTooLarge",
-                   "Request entity too large: limit is 3145728", {})
+        return cls(413, "RequestEntityTooLarge", "Request entity too large: limit is 3145728", {})
 
     @classmethod
     def unauthorized(cls) -> ApiError:
@@ -133,21 +137,37 @@ class ApiError(Exception):
     @classmethod
     def too_large_resource_version(cls, requested: int, current: int) -> ApiError:
         """kube-apiserver's answer to a list or watch newer than anything it has seen."""
-        return cls(504, "Timeout", f"Too large resource version: {requested}, current: {current}",
-                   {"causes": [{"reason": "ResourceVersionTooLarge",
-                                "message": "Too large resource version"}],
-                    "retryAfterSeconds": 1}, {"Retry-After": "1"})
+        return cls(
+            504,
+            "Timeout",
+            f"Too large resource version: {requested}, current: {current}",
+            {
+                "causes": [
+                    {"reason": "ResourceVersionTooLarge", "message": "Too large resource version"}
+                ],
+                "retryAfterSeconds": 1,
+            },
+            {"Retry-After": "1"},
+        )
 
     @classmethod
     def too_many_requests(cls, retry_after: int) -> ApiError:
-        return cls(429, "TooManyRequests", "the server has received too many requests and has "
-                   "asked us to try again later", {"retryAfterSeconds": retry_after},
-                   {"Retry-After": str(retry_after)})
+        return cls(
+            429,
+            "TooManyRequests",
+            "the server has received too many requests and has asked us to try again later",
+            {"retryAfterSeconds": retry_after},
+            {"Retry-After": str(retry_after)},
+        )
 
     @classmethod
     def internal(cls, message: str) -> ApiError:
-        return cls(500, "InternalError", f"Internal error occurred: {message}",
-                   {"causes": [{"message": message}]})
+        return cls(
+            500,
+            "InternalError",
+            f"Internal error occurred: {message}",
+            {"causes": [{"message": message}]},
+        )
 
     @classmethod
     def service_unavailable(cls, message: str) -> ApiError:

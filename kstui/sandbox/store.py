@@ -9,6 +9,7 @@ resumes from a list's resourceVersion loses nothing, and one that is too old get
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 import uuid
 from collections.abc import Callable, Iterable, Iterator
@@ -72,9 +73,7 @@ class Event:
 
     __slots__ = ("key", "new", "old", "rv", "type")
 
-    def __init__(
-        self, rv: int, key: StorageKey, type_: str, new: Entry, old: Entry | None
-    ) -> None:
+    def __init__(self, rv: int, key: StorageKey, type_: str, new: Entry, old: Entry | None) -> None:
         self.rv = rv
         self.key = key
         self.type = type_
@@ -131,7 +130,7 @@ class Store:
         if start_after is not None:
             import bisect
 
-            keys = keys[bisect.bisect_right(keys, start_after):]
+            keys = keys[bisect.bisect_right(keys, start_after) :]
         for object_key in keys:
             if namespace and object_key[0] != namespace:
                 continue
@@ -164,7 +163,7 @@ class Store:
         if rv < self._log_first_rv - 1:
             return None
         start = rv + 1 - self._log_first_rv
-        return self._log[max(start, 0):]
+        return self._log[max(start, 0) :]
 
     @property
     def oldest_rv(self) -> int:
@@ -180,10 +179,8 @@ class Store:
             return
         if self._changed is None or self._changed.done():
             self._changed = asyncio.get_running_loop().create_future()
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(asyncio.shield(self._changed), timeout)
-        except TimeoutError:
-            pass
 
     def _record(self, key: StorageKey, type_: str, new: Entry, old: Entry | None) -> None:
         event = Event(new.rv, key, type_, new, old)
@@ -305,8 +302,13 @@ class Store:
         else:
             updated = obj
             kept = current["metadata"]
-            for field in ("uid", "creationTimestamp", "generation", "deletionTimestamp",
-                          "deletionGracePeriodSeconds"):
+            for field in (
+                "uid",
+                "creationTimestamp",
+                "generation",
+                "deletionTimestamp",
+                "deletionGracePeriodSeconds",
+            ):
                 if field in kept:
                     meta[field] = kept[field]
                 else:
@@ -325,8 +327,9 @@ class Store:
                 meta["generation"] = int(kept.get("generation", 1)) + 1
             if kept.get("deletionTimestamp"):
                 # Finalizers may only be removed from an object being deleted, never added.
-                meta["finalizers"] = [f for f in meta.get("finalizers") or []
-                                      if f in (kept.get("finalizers") or [])]
+                meta["finalizers"] = [
+                    f for f in meta.get("finalizers") or [] if f in (kept.get("finalizers") or [])
+                ]
         if updated == current and not dry_run:
             return current  # a no-op write does not bump resourceVersion, as on the real server
         if dry_run:
@@ -355,9 +358,13 @@ class Store:
         obj = found.decode()
         meta = obj["metadata"]
         if precondition_uid and precondition_uid != meta.get("uid"):
-            raise ApiError(409, "Conflict", f'Precondition failed: UID in precondition: '
-                           f'{precondition_uid}, UID in object meta: {meta.get("uid")}',
-                           {"name": name, "kind": kind.plural})
+            raise ApiError(
+                409,
+                "Conflict",
+                f"Precondition failed: UID in precondition: "
+                f"{precondition_uid}, UID in object meta: {meta.get('uid')}",
+                {"name": name, "kind": kind.plural},
+            )
         if precondition_rv and precondition_rv != meta.get("resourceVersion"):
             raise ApiError.conflict(kind.plural, name, kind.group)
         if dry_run:

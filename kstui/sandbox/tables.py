@@ -85,9 +85,17 @@ def _registry() -> dict[tuple[str, str], Printer]:
 
 def _crd_columns(kind: ResourceKind) -> list[tuple[dict[str, Any], str]]:
     columns = [
-        (col(c.name, c.description or
-             f"Custom resource definition column (in JSONPath format): {c.json_path}",
-             c.type, c.priority, c.format), c.json_path)
+        (
+            col(
+                c.name,
+                c.description
+                or f"Custom resource definition column (in JSONPath format): {c.json_path}",
+                c.type,
+                c.priority,
+                c.format,
+            ),
+            c.json_path,
+        )
         for c in kind.columns
     ]
     # serveDefaultColumnsIfEmpty: only a CRD without any printer column gets an Age column.
@@ -170,8 +178,8 @@ def _node_cells(node: Obj, now: datetime) -> list[Any]:
         status.append("SchedulingDisabled")
     roles = set()
     for key, value in dig(node, "metadata", "labels", default={}).items():
-        if key.startswith("node-role.kubernetes.io/") and key[len("node-role.kubernetes.io/"):]:
-            roles.add(key[len("node-role.kubernetes.io/"):])
+        if key.startswith("node-role.kubernetes.io/") and key[len("node-role.kubernetes.io/") :]:
+            roles.add(key[len("node-role.kubernetes.io/") :])
         elif key == "kubernetes.io/role" and value:
             roles.add(value)
     info = dig(node, "status", "nodeInfo", default={})
@@ -181,9 +189,15 @@ def _node_cells(node: Obj, now: datetime) -> list[Any]:
         return next((a["address"] for a in addresses if a.get("type") == type_), "<none>")
 
     return [
-        name_of(node), ",".join(status), ",".join(sorted(roles)) or "<none>", age(node, now),
-        info.get("kubeletVersion", ""), address("InternalIP"), address("ExternalIP"),
-        info.get("osImage") or "<unknown>", info.get("kernelVersion") or "<unknown>",
+        name_of(node),
+        ",".join(status),
+        ",".join(sorted(roles)) or "<none>",
+        age(node, now),
+        info.get("kubeletVersion", ""),
+        address("InternalIP"),
+        address("ExternalIP"),
+        info.get("osImage") or "<unknown>",
+        info.get("kernelVersion") or "<unknown>",
         info.get("containerRuntimeVersion") or "<unknown>",
     ]
 
@@ -194,29 +208,38 @@ def _quota_cells(quota: Obj, now: datetime) -> list[Any]:
     request, limit = [], []
     for resource in sorted(hard):
         column = limit if resource.split(".")[0] == "limits" and "." in resource else request
-        column.append(f"{resource}: {canonical_quantity(used.get(resource))}/"
-                      f"{canonical_quantity(hard[resource])}")
+        column.append(
+            f"{resource}: {canonical_quantity(used.get(resource))}/"
+            f"{canonical_quantity(hard[resource])}"
+        )
     return [name_of(quota), age(quota, now), ", ".join(request), ", ".join(limit)]
 
 
 def _core_event(event: Obj) -> Obj:
     """An events.k8s.io/v1 Event in the core shape (the server prints both from one type)."""
     return {
-        "metadata": event.get("metadata") or {}, "type": event.get("type", ""),
-        "reason": event.get("reason", ""), "involvedObject": event.get("regarding") or {},
-        "message": event.get("note", ""), "source": event.get("deprecatedSource") or {},
+        "metadata": event.get("metadata") or {},
+        "type": event.get("type", ""),
+        "reason": event.get("reason", ""),
+        "involvedObject": event.get("regarding") or {},
+        "message": event.get("note", ""),
+        "source": event.get("deprecatedSource") or {},
         "reportingComponent": event.get("reportingController", ""),
         "reportingInstance": event.get("reportingInstance", ""),
         "firstTimestamp": event.get("deprecatedFirstTimestamp"),
         "lastTimestamp": event.get("deprecatedLastTimestamp"),
-        "count": event.get("deprecatedCount", 0), "series": event.get("series"),
+        "count": event.get("deprecatedCount", 0),
+        "series": event.get("series"),
         "eventTime": event.get("eventTime"),
     }
 
 
 def _event_cells(event: Obj, now: datetime) -> list[Any]:
-    first = (since(event["firstTimestamp"], now) if event.get("firstTimestamp")
-             else since(event.get("eventTime"), now))
+    first = (
+        since(event["firstTimestamp"], now)
+        if event.get("firstTimestamp")
+        else since(event.get("eventTime"), now)
+    )
     last = since(event["lastTimestamp"], now) if event.get("lastTimestamp") else first
     count = event.get("count") or 0
     if event.get("series"):
@@ -229,10 +252,18 @@ def _event_cells(event: Obj, now: datetime) -> list[Any]:
     source = event.get("source") or {}
     component = source.get("component") or event.get("reportingComponent", "")
     instance = source.get("host") or event.get("reportingInstance", "")
-    return [last, event.get("type", ""), event.get("reason", ""),
-            f"{kind}/{regarding['name']}" if regarding.get("name") else kind,
-            regarding.get("fieldPath", ""), f"{component}, {instance}" if instance else component,
-            (event.get("message") or "").strip(), first, count, name_of(event)]
+    return [
+        last,
+        event.get("type", ""),
+        event.get("reason", ""),
+        f"{kind}/{regarding['name']}" if regarding.get("name") else kind,
+        regarding.get("fieldPath", ""),
+        f"{component}, {instance}" if instance else component,
+        (event.get("message") or "").strip(),
+        first,
+        count,
+        name_of(event),
+    ]
 
 
 def _binding_cells(binding: Obj, now: datetime) -> list[Any]:
@@ -244,8 +275,14 @@ def _binding_cells(binding: Obj, now: datetime) -> list[Any]:
             sas.append(f"{subject.get('namespace', '')}/{name}")
         elif kind in ("User", "Group"):
             (users if kind == "User" else groups).append(name)
-    return [name_of(binding), f"{ref.get('kind', '')}/{ref.get('name', '')}", age(binding, now),
-            ", ".join(users), ", ".join(groups), ", ".join(sas)]
+    return [
+        name_of(binding),
+        f"{ref.get('kind', '')}/{ref.get('name', '')}",
+        age(binding, now),
+        ", ".join(users),
+        ", ".join(groups),
+        ", ".join(sas),
+    ]
 
 
 def _metrics_cells(metrics: Obj, now: datetime) -> list[Any]:
@@ -255,77 +292,139 @@ def _metrics_cells(metrics: Obj, now: datetime) -> list[Any]:
 
     def total(resource: str) -> str:
         parsed = [parse_quantity(u[resource]) for u in usages if resource in u]
-        return format_quantity(sum((v for v, _ in parsed), Fraction(0)),
-                               parsed[0][1] if parsed else "decimal")
+        return format_quantity(
+            sum((v for v, _ in parsed), Fraction(0)), parsed[0][1] if parsed else "decimal"
+        )
 
     return [name_of(metrics), total("cpu"), total("memory"), metrics.get("window", "")]
 
 
-_METRICS = Printer((col("Name", "Name of the resource", fmt="name"),
-                    col("cpu", fmt="quantity"), col("memory", fmt="quantity"),
-                    col("Window", fmt="duration")), _metrics_cells)
+_METRICS = Printer(
+    (
+        col("Name", "Name of the resource", fmt="name"),
+        col("cpu", fmt="quantity"),
+        col("memory", fmt="quantity"),
+        col("Window", fmt="duration"),
+    ),
+    _metrics_cells,
+)
 _BINDING_COLUMNS = (
-    NAME, col("Role", "RoleRef can reference a Role in the current namespace or a ClusterRole in "
-              "the global namespace."), AGE,
+    NAME,
+    col(
+        "Role",
+        "RoleRef can reference a Role in the current namespace or a ClusterRole in "
+        "the global namespace.",
+    ),
+    AGE,
     col("Users", "Users in the roleBinding", priority=1),
     col("Groups", "Groups in the roleBinding", priority=1),
     col("ServiceAccounts", "ServiceAccounts in the roleBinding", priority=1),
 )
 _CLUSTER_BINDING_COLUMNS = (
-    NAME, col("Role", "RoleRef can only reference a ClusterRole in the global namespace."), AGE,
-    *({**c, "description": c["description"].replace("roleBinding", "clusterRoleBinding")}
-      for c in _BINDING_COLUMNS[3:]),
+    NAME,
+    col("Role", "RoleRef can only reference a ClusterRole in the global namespace."),
+    AGE,
+    *(
+        {**c, "description": c["description"].replace("roleBinding", "clusterRoleBinding")}
+        for c in _BINDING_COLUMNS[3:]
+    ),
 )
 _EVENT_COLUMNS = (
     col("Last Seen", "The time at which the most recent occurrence of this event was recorded."),
     col("Type", "Type of this event (Normal, Warning), new types could be added in the future"),
-    col("Reason", "This should be a short, machine understandable string that gives the reason "
-        "for the transition into the object's current status."),
+    col(
+        "Reason",
+        "This should be a short, machine understandable string that gives the reason "
+        "for the transition into the object's current status.",
+    ),
     col("Object", "The object that this event is about."),
-    col("Subobject", "If referring to a piece of an object instead of an entire object, this "
+    col(
+        "Subobject",
+        "If referring to a piece of an object instead of an entire object, this "
         "string should contain a valid JSON/Go field access statement, such as "
-        "desiredState.manifest.containers[2].", priority=1),
-    col("Source", "The component reporting this event. Should be a short machine understandable "
-        "string.", priority=1),
+        "desiredState.manifest.containers[2].",
+        priority=1,
+    ),
+    col(
+        "Source",
+        "The component reporting this event. Should be a short machine understandable string.",
+        priority=1,
+    ),
     col("Message", "A human-readable description of the status of this operation."),
-    col("First Seen", "The time at which the event was first recorded. (Time of server receipt "
-        "is in TypeMeta.)", priority=1),
+    col(
+        "First Seen",
+        "The time at which the event was first recorded. (Time of server receipt is in TypeMeta.)",
+        priority=1,
+    ),
     col("Count", "The number of times this event has occurred.", priority=1),
     col("Name", NAME_DOC, priority=1, fmt="name"),
 )
 CORE_PRINTERS: dict[tuple[str, str], Printer] = {
     ("", "namespaces"): Printer(
         (NAME, col("Status", "The status of the namespace"), AGE),
-        lambda o, now: [name_of(o), dig(o, "status", "phase", default="Active"), age(o, now)]),
-    ("", "nodes"): Printer((
-        NAME, col("Status", "The status of the node"), col("Roles", "The roles of the node"), AGE,
-        col("Version", "Kubelet Version reported by the node."),
-        col("Internal-IP", "List of addresses reachable to the node.", priority=1),
-        col("External-IP", "List of addresses reachable to the node.", priority=1),
-        col("OS-Image", "OS Image reported by the node from /etc/os-release (e.g. Debian "
-            "GNU/Linux 7 (wheezy)).", priority=1),
-        col("Kernel-Version", "Kernel Version reported by the node from 'uname -r' (e.g. "
-            "3.16.0-0.bpo.4-amd64).", priority=1),
-        col("Container-Runtime", "ContainerRuntime Version reported by the node through runtime "
-            "remote API (e.g. containerd://1.4.2).", priority=1),
-    ), _node_cells),
-    ("", "resourcequotas"): Printer((
-        NAME, AGE,
-        col("Request", "Request represents a minimum amount of cpu/memory that a container may "
-            "consume."),
-        col("Limit", "Limits control the maximum amount of cpu/memory that a container may use "
-            "independent of contention on the node."),
-    ), _quota_cells),
+        lambda o, now: [name_of(o), dig(o, "status", "phase", default="Active"), age(o, now)],
+    ),
+    ("", "nodes"): Printer(
+        (
+            NAME,
+            col("Status", "The status of the node"),
+            col("Roles", "The roles of the node"),
+            AGE,
+            col("Version", "Kubelet Version reported by the node."),
+            col("Internal-IP", "List of addresses reachable to the node.", priority=1),
+            col("External-IP", "List of addresses reachable to the node.", priority=1),
+            col(
+                "OS-Image",
+                "OS Image reported by the node from /etc/os-release (e.g. Debian "
+                "GNU/Linux 7 (wheezy)).",
+                priority=1,
+            ),
+            col(
+                "Kernel-Version",
+                "Kernel Version reported by the node from 'uname -r' (e.g. 3.16.0-0.bpo.4-amd64).",
+                priority=1,
+            ),
+            col(
+                "Container-Runtime",
+                "ContainerRuntime Version reported by the node through runtime "
+                "remote API (e.g. containerd://1.4.2).",
+                priority=1,
+            ),
+        ),
+        _node_cells,
+    ),
+    ("", "resourcequotas"): Printer(
+        (
+            NAME,
+            AGE,
+            col(
+                "Request",
+                "Request represents a minimum amount of cpu/memory that a container may consume.",
+            ),
+            col(
+                "Limit",
+                "Limits control the maximum amount of cpu/memory that a container may use "
+                "independent of contention on the node.",
+            ),
+        ),
+        _quota_cells,
+    ),
     ("", "events"): Printer(_EVENT_COLUMNS, _event_cells),
     ("events.k8s.io", "events"): Printer(
-        _EVENT_COLUMNS, lambda o, now: _event_cells(_core_event(o), now)),
+        _EVENT_COLUMNS, lambda o, now: _event_cells(_core_event(o), now)
+    ),
     ("rbac.authorization.k8s.io", "rolebindings"): Printer(_BINDING_COLUMNS, _binding_cells),
     ("rbac.authorization.k8s.io", "clusterrolebindings"): Printer(
-        _CLUSTER_BINDING_COLUMNS, _binding_cells),
+        _CLUSTER_BINDING_COLUMNS, _binding_cells
+    ),
     ("coordination.k8s.io", "leases"): Printer(
-        (NAME, col("Holder", "holderIdentity contains the identity of the holder of a current "
-                   "lease."), AGE),
-        lambda o, now: [name_of(o), dig(o, "spec", "holderIdentity", default=""), age(o, now)]),
+        (
+            NAME,
+            col("Holder", "holderIdentity contains the identity of the holder of a current lease."),
+            AGE,
+        ),
+        lambda o, now: [name_of(o), dig(o, "spec", "holderIdentity", default=""), age(o, now)],
+    ),
     ("metrics.k8s.io", "pods"): _METRICS,
     ("metrics.k8s.io", "nodes"): _METRICS,
 }

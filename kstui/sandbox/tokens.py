@@ -32,9 +32,18 @@ def _b64(data: dict[str, Any]) -> str:
 
 
 def _invalid(name: str, field: str, value: Any, detail: str) -> ApiError:
-    return ApiError.invalid("TokenRequest", name, [{
-        "reason": "FieldValueInvalid", "field": field,
-        "message": f"Invalid value: {value}: {detail}"}], "authentication.k8s.io")
+    return ApiError.invalid(
+        "TokenRequest",
+        name,
+        [
+            {
+                "reason": "FieldValueInvalid",
+                "field": field,
+                "message": f"Invalid value: {value}: {detail}",
+            }
+        ],
+        "authentication.k8s.io",
+    )
 
 
 async def create_token(call: Call) -> web.Response:
@@ -48,11 +57,19 @@ async def create_token(call: Call) -> web.Response:
     if not isinstance(seconds, int):
         raise ApiError.bad_request("spec.expirationSeconds must be an integer")
     if seconds < 600:
-        raise _invalid(call.info.name, "spec.expirationSeconds", seconds,
-                       "may not specify a duration less than 10 minutes")
+        raise _invalid(
+            call.info.name,
+            "spec.expirationSeconds",
+            seconds,
+            "may not specify a duration less than 10 minutes",
+        )
     if seconds > 2**32:
-        raise _invalid(call.info.name, "spec.expirationSeconds", seconds,
-                       "may not specify a duration larger than 2^32 seconds")
+        raise _invalid(
+            call.info.name,
+            "spec.expirationSeconds",
+            seconds,
+            "may not specify a duration larger than 2^32 seconds",
+        )
     audiences = list(spec.get("audiences") or [API_AUDIENCE])
     namespace, name = call.info.namespace, call.info.name
     account = call.store.entry(SERVICE_ACCOUNTS, namespace, name)
@@ -61,13 +78,22 @@ async def create_token(call: Call) -> web.Response:
     now = call.cluster.clock.now()
     expires = now + timedelta(seconds=seconds)
     username = f"system:serviceaccount:{namespace}:{name}"
-    claims = {"aud": audiences, "exp": int(expires.timestamp()), "iat": int(now.timestamp()),
-              "iss": API_AUDIENCE, "jti": secrets.token_hex(16),
-              "kubernetes.io": {"namespace": namespace,
-                                "serviceaccount": {"name": name, "uid": account.uid}},
-              "nbf": int(now.timestamp()), "sub": username}
-    token = ".".join((_b64({"alg": "RS256", "kid": "kstui-sandbox"}), _b64(claims),
-                      secrets.token_urlsafe(32)))
+    claims = {
+        "aud": audiences,
+        "exp": int(expires.timestamp()),
+        "iat": int(now.timestamp()),
+        "iss": API_AUDIENCE,
+        "jti": secrets.token_hex(16),
+        "kubernetes.io": {
+            "namespace": namespace,
+            "serviceaccount": {"name": name, "uid": account.uid},
+        },
+        "nbf": int(now.timestamp()),
+        "sub": username,
+    }
+    token = ".".join(
+        (_b64({"alg": "RS256", "kid": "kstui-sandbox"}), _b64(claims), secrets.token_urlsafe(32))
+    )
     store, uid = call.store, account.uid
 
     def still_bound() -> bool:  # a deleted (or recreated) account's tokens stop working
@@ -75,12 +101,18 @@ async def create_token(call: Call) -> web.Response:
         return current is not None and current.uid == uid
 
     if API_AUDIENCE in audiences and not call.dry_run:  # a token for others is not ours
-        call.cluster.authn.issue(username, service_account_groups(namespace), expires, token,
-                                 uid=uid, valid=still_bound)
+        call.cluster.authn.issue(
+            username, service_account_groups(namespace), expires, token, uid=uid, valid=still_bound
+        )
     spec.update({"audiences": audiences, "expirationSeconds": seconds})
     spec.setdefault("boundObjectRef", None)
-    return respond({"kind": "TokenRequest", "apiVersion": "authentication.k8s.io/v1",
-                    "metadata": {"name": name, "namespace": namespace,
-                                 "creationTimestamp": None},
-                    "spec": spec,
-                    "status": {"token": token, "expirationTimestamp": rfc3339(expires)}}, 201)
+    return respond(
+        {
+            "kind": "TokenRequest",
+            "apiVersion": "authentication.k8s.io/v1",
+            "metadata": {"name": name, "namespace": namespace, "creationTimestamp": None},
+            "spec": spec,
+            "status": {"token": token, "expirationTimestamp": rfc3339(expires)},
+        },
+        201,
+    )

@@ -22,15 +22,21 @@ NANO = 1_000_000_000
 _DAY, _HOUR = 86_400.0, 3_600.0
 
 _SUFFIXES: dict[str, Decimal] = {
-    "n": Decimal("1e-9"), "u": Decimal("1e-6"), "m": Decimal("1e-3"), "": Decimal(1),
-    "k": Decimal("1e3"), "M": Decimal("1e6"), "G": Decimal("1e9"), "T": Decimal("1e12"),
-    "P": Decimal("1e15"), "E": Decimal("1e18"),
+    "n": Decimal("1e-9"),
+    "u": Decimal("1e-6"),
+    "m": Decimal("1e-3"),
+    "": Decimal(1),
+    "k": Decimal("1e3"),
+    "M": Decimal("1e6"),
+    "G": Decimal("1e9"),
+    "T": Decimal("1e12"),
+    "P": Decimal("1e15"),
+    "E": Decimal("1e18"),
     **{s + "i": Decimal(2 ** (10 * (i + 1))) for i, s in enumerate("KMGTPE")},
 }
 # The decimal exponent alternative comes first so "1E3" is 1000 while "1E" is exa.
 _QTY_RE = re.compile(r"([+-]?(?:\d+\.?\d*|\.\d+))([eE][+-]?\d+|[KMGTPE]i|[numkMGTPE])?")
-_DEC_SUFFIX = {-9: "n", -6: "u", -3: "m", 0: "", 3: "k", 6: "M", 9: "G", 12: "T", 15: "P",
-               18: "E"}
+_DEC_SUFFIX = {-9: "n", -6: "u", -3: "m", 0: "", 3: "k", 6: "M", 9: "G", 12: "T", 15: "P", 18: "E"}
 _BIN_SUFFIX = {0: "", 10: "Ki", 20: "Mi", 30: "Gi", 40: "Ti", 50: "Pi", 60: "Ei"}
 
 
@@ -100,8 +106,14 @@ class UsageProfile:
 def usage_profile(namespace: str, pod: str, container: str) -> UsageProfile:
     seed = stable_hash("usage", namespace, pod, container)
     u = [_unit(seed, k) for k in range(6)]
-    return UsageProfile(cpu_level=u[0], mem_level=u[1], hot=u[2] < 0.12, leaky=u[3] < 0.15,
-                        leak_period_s=2 * _HOUR + u[4] * 10 * _HOUR, phase=u[5])
+    return UsageProfile(
+        cpu_level=u[0],
+        mem_level=u[1],
+        hot=u[2] < 0.12,
+        leaky=u[3] < 0.15,
+        leak_period_s=2 * _HOUR + u[4] * 10 * _HOUR,
+        phase=u[5],
+    )
 
 
 def _unit(seed: int, *parts: object) -> float:
@@ -116,16 +128,20 @@ def _epoch(at: datetime) -> float:
 
 def _wave(phase: float, t: float, daily: float, hourly: float) -> float:
     """Smooth multiplier around 1.0: business-day swell plus a faster hourly ripple."""
-    return (1 + daily * math.sin(2 * math.pi * (t / _DAY + phase))
-            + hourly * math.sin(2 * math.pi * (t / _HOUR + 3 * phase)))
+    return (
+        1
+        + daily * math.sin(2 * math.pi * (t / _DAY + phase))
+        + hourly * math.sin(2 * math.pi * (t / _HOUR + 3 * phase))
+    )
 
 
 def _noise(seed: int, key: str, t: float, amplitude: float) -> float:
     return 1 + amplitude * (2 * _unit(seed, key, int(t // BUCKET_S)) - 1)
 
 
-def _resource(requests: dict[str, str] | None, limits: dict[str, str] | None,
-              name: str) -> tuple[str | None, str | None]:
+def _resource(
+    requests: dict[str, str] | None, limits: dict[str, str] | None, name: str
+) -> tuple[str | None, str | None]:
     lim = (limits or {}).get(name)
     # Kubernetes defaults a missing request to the limit.
     return (requests or {}).get(name) or lim, lim
@@ -136,16 +152,22 @@ def _cpu(seed: int, p: UsageProfile, t: float, request: str | None, limit: str |
     if p.hot and lim:
         level, wave = lim * (0.88 + 0.1 * p.cpu_level), _wave(p.phase, t, 0.04, 0.02)
     else:
-        level = (cpu_nanocores(request) * (0.2 + 0.7 * p.cpu_level) if request
-                 else (1 + 299 * p.cpu_level**2) * 1e6)  # squared: most pods idle-ish
+        level = (
+            cpu_nanocores(request) * (0.2 + 0.7 * p.cpu_level)
+            if request
+            else (1 + 299 * p.cpu_level**2) * 1e6
+        )  # squared: most pods idle-ish
         wave = _wave(p.phase, t, 0.2, 0.08)
     value = level * wave * _noise(seed, "cpu", t, 0.06)
     return max(0, int(min(value, lim) if lim else value))
 
 
 def _memory(seed: int, p: UsageProfile, t: float, request: str | None, limit: str | None) -> int:
-    level = (memory_bytes(request) * (0.3 + 0.6 * p.mem_level) if request
-             else (10 + 590 * p.mem_level**2) * MI)
+    level = (
+        memory_bytes(request) * (0.3 + 0.6 * p.mem_level)
+        if request
+        else (10 + 590 * p.mem_level**2) * MI
+    )
     if p.leaky:
         frac = (t / p.leak_period_s + p.phase) % 1.0
         factor = 0.6 + 0.8 * frac  # grows for one period, then falls back
@@ -157,9 +179,14 @@ def _memory(seed: int, p: UsageProfile, t: float, request: str | None, limit: st
     return int(value) // PAGE * PAGE
 
 
-def container_usage(namespace: str, pod: str, container: str, at: datetime,
-                    requests: dict[str, str] | None = None,
-                    limits: dict[str, str] | None = None) -> tuple[int, int]:
+def container_usage(
+    namespace: str,
+    pod: str,
+    container: str,
+    at: datetime,
+    requests: dict[str, str] | None = None,
+    limits: dict[str, str] | None = None,
+) -> tuple[int, int]:
     """(cpu nanocores, memory working-set bytes) of one container at `at`."""
     t = _epoch(at)
     seed = stable_hash("usage", namespace, pod, container)

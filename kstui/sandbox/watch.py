@@ -51,7 +51,8 @@ class WatchStream:
             self.timeout = float(timeout) if timeout else float(random.randint(*DEFAULT_TIMEOUT))
         except ValueError as error:
             raise ApiError.bad_request(
-                f'strconv.ParseInt: parsing "{timeout}": invalid syntax') from error
+                f'strconv.ParseInt: parsing "{timeout}": invalid syntax'
+            ) from error
         self.rep = call.representation()
         self.sent_columns = False
         self.last_write = time.monotonic()
@@ -68,23 +69,40 @@ class WatchStream:
     def _line(self, type_: str, entry: Entry) -> bytes:
         kind = self.call.kind
         if self.rep.table:
-            table = encoding.table(kind, [entry.decode()], self.call.cluster.clock.now(),
-                                   self.rep, with_columns=not self.sent_columns)
+            table = encoding.table(
+                kind,
+                [entry.decode()],
+                self.call.cluster.clock.now(),
+                self.rep,
+                with_columns=not self.sent_columns,
+            )
             self.sent_columns = True
             return orjson.dumps({"type": type_, "object": table}) + b"\n"
         if self.rep.partial_metadata:
             obj = encoding.partial_metadata(entry.decode())
             return orjson.dumps({"type": type_, "object": obj}) + b"\n"
-        return b'{"type":"' + type_.encode() + b'","object":' + \
-            encoding.object_bytes(kind, entry) + b"}\n"
+        return (
+            b'{"type":"'
+            + type_.encode()
+            + b'","object":'
+            + encoding.object_bytes(kind, entry)
+            + b"}\n"
+        )
 
     def _bookmark(self, rv: int, initial_end: bool = False) -> bytes:
         meta: dict[str, Any] = {"resourceVersion": str(rv)}
         if initial_end:
             meta["annotations"] = {"k8s.io/initial-events-end": "true"}
         kind = self.call.kind
-        return orjson.dumps({"type": "BOOKMARK", "object": {
-            "kind": kind.kind, "apiVersion": kind.api_version, "metadata": meta}}) + b"\n"
+        return (
+            orjson.dumps(
+                {
+                    "type": "BOOKMARK",
+                    "object": {"kind": kind.kind, "apiVersion": kind.api_version, "metadata": meta},
+                }
+            )
+            + b"\n"
+        )
 
     @staticmethod
     def _error(error: ApiError) -> bytes:
@@ -105,8 +123,14 @@ class WatchStream:
             return "DELETED"
         return None
 
-    async def _stream(self, response: web.StreamResponse, position: int, sent: int,
-                      started_generation: int, deadline: float) -> None:
+    async def _stream(
+        self,
+        response: web.StreamResponse,
+        position: int,
+        sent: int,
+        started_generation: int,
+        deadline: float,
+    ) -> None:
         """Events after `position` until the deadline, a fault, or the client leaving."""
         call = self.call
         store = call.store
@@ -120,8 +144,13 @@ class WatchStream:
                 continue
             events = store.events_since(position)
             if events is None:
-                await response.write(self._error(ApiError.expired(
-                    f"too old resource version: {position} ({store.oldest_rv + 1})")))
+                await response.write(
+                    self._error(
+                        ApiError.expired(
+                            f"too old resource version: {position} ({store.oldest_rv + 1})"
+                        )
+                    )
+                )
                 break
             buffer = []
             limit = faults.drop_watches_after
@@ -170,8 +199,9 @@ class WatchStream:
         rv_param = call.query.get("resourceVersion", "")
         if rv_param not in ("", "0") and not self.send_initial:
             await await_version(call, rv_param)  # before the 200: errors go out as a Status
-        response = web.StreamResponse(headers={"Content-Type": "application/json",
-                                               "Cache-Control": "no-cache, private"})
+        response = web.StreamResponse(
+            headers={"Content-Type": "application/json", "Cache-Control": "no-cache, private"}
+        )
         response.enable_chunked_encoding()
         await response.prepare(call.request)
         started_generation = faults.watch_generation
@@ -182,8 +212,11 @@ class WatchStream:
             # Entries are immutable: this list is the state at `position`, even while the
             # writes below wait for the socket; sent in pieces, 10k pods never make one 20 MiB
             # bytes (nor a 20 MiB TLS buffer).
-            entries = list(store.select(
-                call.kind.storage_key, self.namespace or None, self.labels, self.fields))
+            entries = list(
+                store.select(
+                    call.kind.storage_key, self.namespace or None, self.labels, self.fields
+                )
+            )
             buffer, size = [], 0
             for entry in entries:
                 buffer.append(self._line("ADDED", entry))
@@ -200,8 +233,9 @@ class WatchStream:
             try:
                 position = int(rv_param)
             except ValueError:
-                await response.write(self._error(ApiError.bad_request(
-                    f"invalid resource version: {rv_param}")))
+                await response.write(
+                    self._error(ApiError.bad_request(f"invalid resource version: {rv_param}"))
+                )
                 return response
         # The client may go away mid-write: then there is nothing left to tell it.
         with contextlib.suppress(ConnectionResetError, ClientConnectionResetError):

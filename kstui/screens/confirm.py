@@ -30,8 +30,9 @@ class ConfirmModal(ModalScreen[bool]):
         Binding("left,right,tab", "app.focus_next", show=False),
     ]
 
-    def __init__(self, question: str, detail: str = "", *, yes: str = "Delete",
-                 dangerous: bool = True) -> None:
+    def __init__(
+        self, question: str, detail: str = "", *, yes: str = "Delete", dangerous: bool = True
+    ) -> None:
         super().__init__()
         self.question = question
         self.detail = detail
@@ -45,8 +46,11 @@ class ConfirmModal(ModalScreen[bool]):
                 yield Plain(self.detail, id="detail")
             with Horizontal():
                 yield Button("Cancel (n)", id="no")
-                yield Button(f"{self.yes_label} (y)", id="yes",
-                             variant="error" if not self.has_class("-safe") else "primary")
+                yield Button(
+                    f"{self.yes_label} (y)",
+                    id="yes",
+                    variant="error" if not self.has_class("-safe") else "primary",
+                )
 
     def on_mount(self) -> None:
         self.query_one("#no", Button).focus()

@@ -20,20 +20,43 @@ from kstui.widgets.plain import Plain
 from kstui.widgets.resource_table import ResourceTable
 from kstui.widgets.textual_leaks import Footer
 
-COLUMNS = (Column("NAME", max_width=40), Column("IMAGE", max_width=60), Column("READY"),
-           Column("STATE", max_width=40), Column("RESTARTS", numeric=True), Column("INIT"))
+COLUMNS = (
+    Column("NAME", max_width=40),
+    Column("IMAGE", max_width=60),
+    Column("READY"),
+    Column("STATE", max_width=40),
+    Column("RESTARTS", numeric=True),
+    Column("INIT"),
+)
 POLL_SECONDS = 2.0
 
 
 def container_rows(pod: dict[str, Any]) -> list[Row]:
     rows = []
     for info in actions.containers_of(pod):
-        tone = Tone.OK if info.ready else Tone.MUTED if info.state.startswith("terminated") \
-            and info.init else Tone.ERROR if "BackOff" in info.state or "Error" in info.state \
+        tone = (
+            Tone.OK
+            if info.ready
+            else Tone.MUTED
+            if info.state.startswith("terminated") and info.init
+            else Tone.ERROR
+            if "BackOff" in info.state or "Error" in info.state
             else Tone.WARN
-        rows.append(Row(info.name, (info.name, info.image, "true" if info.ready else "false",
-                                    info.state, str(info.restarts), "yes" if info.init else ""),
-                        tone))
+        )
+        rows.append(
+            Row(
+                info.name,
+                (
+                    info.name,
+                    info.image,
+                    "true" if info.ready else "false",
+                    info.state,
+                    str(info.restarts),
+                    "yes" if info.init else "",
+                ),
+                tone,
+            )
+        )
     return rows
 
 

@@ -36,9 +36,17 @@ class WriteHost(Protocol):
 
 
 class ObjectEditor:
-    def __init__(self, app: App[Any], client: KubeClient, kind: ResourceKind,
-                 label: str, *, context: str, key: str = "",
-                 host: WriteHost | None = None) -> None:
+    def __init__(
+        self,
+        app: App[Any],
+        client: KubeClient,
+        kind: ResourceKind,
+        label: str,
+        *,
+        context: str,
+        key: str = "",
+        host: WriteHost | None = None,
+    ) -> None:
         self.app = app
         self.client = client
         self.kind = kind
@@ -47,17 +55,18 @@ class ObjectEditor:
         self.key = key
         self.host = host
 
-    async def edit(self, namespace: str, name: str,
-                   server_copy: dict[str, Any] | None = None) -> bool:
+    async def edit(
+        self, namespace: str, name: str, server_copy: dict[str, Any] | None = None
+    ) -> bool:
         """True when a change was saved. A text the server did not take is kept on disk, and
         the next edit of the same object reopens it (kept_edits.py). `server_copy`: the
         object as just read, when the caller has read it."""
         kind, client = self.kind, self.client
-        kept = await asyncio.to_thread(kept_edits.find, self.context, kind.resource,
-                                       namespace, name)
+        kept = await asyncio.to_thread(
+            kept_edits.find, self.context, kind.resource, namespace, name
+        )
         original = kept.original if kept else None
-        server_copy = original or server_copy or await actions.fetch(client, kind, namespace,
-                                                                     name)
+        server_copy = original or server_copy or await actions.fetch(client, kind, namespace, name)
         base = describe.to_yaml(server_copy, reveal_secrets=True)
         if kept is not None:
             self.app.notify(f"reopening your kept edit {kept.path}", title=self.label)
@@ -65,8 +74,9 @@ class ObjectEditor:
         else:
             original, text, problem = server_copy, base, ""
         while True:
-            edited_text = strip_problem(await self.run_editor(text, problem,
-                                                              f"{kind.resource}-{name}"))
+            edited_text = strip_problem(
+                await self.run_editor(text, problem, f"{kind.resource}-{name}")
+            )
             if kept is not None and edited_text.strip() in ("", base.strip()):
                 kept_edits.discard(kept)
                 self.app.notify(f"kept edit discarded: {kept.path}")
@@ -84,8 +94,9 @@ class ObjectEditor:
             try:
                 saved = await self.save(original, edited, namespace, name)
             except Invalid as error:
-                causes = "\n".join(f"{c.get('field', '')}: {c.get('message', '')}"
-                                   for c in error.causes)
+                causes = "\n".join(
+                    f"{c.get('field', '')}: {c.get('message', '')}" for c in error.causes
+                )
                 text, problem = edited_text, f"{error.detail}\n{causes}".strip()
                 continue
             except Exception as error:
@@ -96,8 +107,9 @@ class ObjectEditor:
                 kept_edits.discard(kept)
             return saved
 
-    async def save(self, original: dict[str, Any] | None, edited: dict[str, Any],
-                   namespace: str, name: str) -> bool:
+    async def save(
+        self, original: dict[str, Any] | None, edited: dict[str, Any], namespace: str, name: str
+    ) -> bool:
         """PUT (or reapply after a conflict), shown in flight; False if the user gave up."""
         token = self.host.write_began(self.key, f"saving {self.label}…") if self.host else 0
         applied = False
@@ -108,53 +120,82 @@ class ObjectEditor:
                 except Conflict:
                     if original is None:  # a kept text from an earlier run: no safe reapply
                         raise
-                    if not await self.reapply_after_conflict(original, edited, namespace,
-                                                             name):
+                    if not await self.reapply_after_conflict(original, edited, namespace, name):
                         return False
             applied = True
         finally:
             if self.host is not None:
                 self.host.write_ended(token, applied)
         if late:
-            self.app.notify(f"edit of {self.label}: {late[-1].text}", title="saved",
-                            timeout=12)
+            self.app.notify(f"edit of {self.label}: {late[-1].text}", title="saved", timeout=12)
         else:
             self.app.notify(f"saved {self.label}")
         return True
 
-    async def keep(self, text: str, original: dict[str, Any] | None, namespace: str,
-                   name: str, error: BaseException) -> bool:
+    async def keep(
+        self,
+        text: str,
+        original: dict[str, Any] | None,
+        namespace: str,
+        name: str,
+        error: BaseException,
+    ) -> bool:
         """The server did not take the text (or may not have): keep it and say where."""
         if isinstance(error, NoAnswer):
-            title = f"edit of {self.label}: " + ("not applied" if error.applied is False
-                                                  else "outcome unknown")
+            title = f"edit of {self.label}: " + (
+                "not applied" if error.applied is False else "outcome unknown"
+            )
             why = error.detail
         elif isinstance(error, KstuiError):
-            title, why = f"edit of {self.label} not saved", \
-                "\n".join(p for p in (error.title, error.detail) if p)
+            title, why = (
+                f"edit of {self.label} not saved",
+                "\n".join(p for p in (error.title, error.detail) if p),
+            )
         else:
             title, why = f"edit of {self.label} not saved", f"{type(error).__name__}: {error}"
         try:
-            path = await asyncio.to_thread(kept_edits.keep, self.context, self.kind.resource,
-                                           namespace, name, text, f"not saved: {why}", original)
+            path = await asyncio.to_thread(
+                kept_edits.keep,
+                self.context,
+                self.kind.resource,
+                namespace,
+                name,
+                text,
+                f"not saved: {why}",
+                original,
+            )
         except OSError as failure:
-            self.app.notify(f"{why}\nand your text could not be kept: {failure}", title=title,
-                            severity="error", timeout=20)
+            self.app.notify(
+                f"{why}\nand your text could not be kept: {failure}",
+                title=title,
+                severity="error",
+                timeout=20,
+            )
             return False
-        self.app.notify(f"{why}\nyour text is kept in {path}\npress e on the row to reopen it",
-                        title=title, severity="error", timeout=20)
+        self.app.notify(
+            f"{why}\nyour text is kept in {path}\npress e on the row to reopen it",
+            title=title,
+            severity="error",
+            timeout=20,
+        )
         return True
 
-    async def reapply_after_conflict(self, original: dict[str, Any], edited: dict[str, Any],
-                                     namespace: str, name: str) -> bool:
+    async def reapply_after_conflict(
+        self, original: dict[str, Any], edited: dict[str, Any], namespace: str, name: str
+    ) -> bool:
         latest = await actions.fetch(self.client, self.kind, namespace, name)
-        changed = describe.yaml_diff(actions.strip_volatile(original),
-                                     actions.strip_volatile(latest))
-        reapply = await self.app.push_screen_wait(ConfirmModal(
-            f"{self.label} changed on the server since you opened it",
-            f"What changed meanwhile:\n{changed or '(metadata only)'}\n\n"
-            "Reapply only your own changes on top of the latest version?",
-            yes="Reapply", dangerous=False))
+        changed = describe.yaml_diff(
+            actions.strip_volatile(original), actions.strip_volatile(latest)
+        )
+        reapply = await self.app.push_screen_wait(
+            ConfirmModal(
+                f"{self.label} changed on the server since you opened it",
+                f"What changed meanwhile:\n{changed or '(metadata only)'}\n\n"
+                "Reapply only your own changes on top of the latest version?",
+                yes="Reapply",
+                dangerous=False,
+            )
+        )
         if not reapply:
             self.app.notify("edit discarded", severity="warning")
             return False
@@ -173,8 +214,9 @@ class ObjectEditor:
                 with self.app.suspend():
                     await asyncio.to_thread(subprocess.run, command, check=False)
             except SuspendNotSupported:  # headless (tests): the editor needs no terminal
-                await asyncio.to_thread(subprocess.run, command, check=False,
-                                        stdin=subprocess.DEVNULL)
+                await asyncio.to_thread(
+                    subprocess.run, command, check=False, stdin=subprocess.DEVNULL
+                )
             return path.read_text()
 
 

@@ -11,7 +11,7 @@ from kstui.model import utc_now
 
 if TYPE_CHECKING:
     from kstui.backends.session import Session
-    from kstui.screens.resources import Target
+    from kstui.screens.resource_target import Target
 
 
 def _nowhere(*_args: Any) -> None:

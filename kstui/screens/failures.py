@@ -10,8 +10,16 @@ from kstui.backends.errors import KstuiError
 def notify_failure(node: DOMNode, error: BaseException) -> None:
     """A KstuiError shows its title and detail (or hint); anything else says what it was."""
     if isinstance(error, KstuiError):
-        node.notify(error.detail or error.hint or error.title, title=error.title,
-                    severity="error", timeout=8)
+        node.notify(
+            error.detail or error.hint or error.title,
+            title=error.title,
+            severity="error",
+            timeout=8,
+        )
     else:
-        node.notify(f"{type(error).__name__}: {error}", title="unexpected error",
-                    severity="error", timeout=8)
+        node.notify(
+            f"{type(error).__name__}: {error}",
+            title="unexpected error",
+            severity="error",
+            timeout=8,
+        )

@@ -20,9 +20,17 @@ COMMAND_HELP = """\
 ctrl+p                       palette: contexts, namespaces, kinds, sections"""
 
 
-HIDDEN_ACTIONS = frozenset({"focus_next", "focus_previous", "app.focus_next",
-                            "app.focus_previous", "screen.copy_text", "copy_text",
-                            "app.command_palette"})
+HIDDEN_ACTIONS = frozenset(
+    {
+        "focus_next",
+        "focus_previous",
+        "app.focus_next",
+        "app.focus_previous",
+        "screen.copy_text",
+        "copy_text",
+        "app.command_palette",
+    }
+)
 
 
 def _rank(binding_id: str) -> int:

@@ -32,8 +32,9 @@ class LogsScreen(Screen[None]):
         Binding("c", "clear", "clear", id="logs.clear"),
     ]
 
-    def __init__(self, backend: Backend, namespace: str, pod: str, container: str | None,
-                 *, tail: int = 500) -> None:
+    def __init__(
+        self, backend: Backend, namespace: str, pod: str, container: str | None, *, tail: int = 500
+    ) -> None:
         super().__init__()
         self.backend = backend
         self.namespace = namespace

@@ -51,14 +51,27 @@ class ProjectAccess:
 
 
 class ProjectDetailScreen(TenancyScreen):
-    DEFAULT_CSS = """
+    DEFAULT_CSS = (
+        """
     ProjectDetailScreen #workloads { height: 1; padding: 0 1; }
-    """ + CLUSTERS_CSS
+    """
+        + CLUSTERS_CSS
+    )
     BINDINGS = [
-        Binding("tab,right_square_bracket", "cycle_pane(1)", "next pane", show=False,
-                id="project.next_pane"),
-        Binding("shift+tab,left_square_bracket", "cycle_pane(-1)", "previous pane", show=False,
-                id="project.previous_pane"),
+        Binding(
+            "tab,right_square_bracket",
+            "cycle_pane(1)",
+            "next pane",
+            show=False,
+            id="project.next_pane",
+        ),
+        Binding(
+            "shift+tab,left_square_bracket",
+            "cycle_pane(-1)",
+            "previous pane",
+            show=False,
+            id="project.previous_pane",
+        ),
         # priority: the table's own `g` (first row) would otherwise win; `home` still does that
         Binding("g", "browse('pods')", "browse pods", priority=True, id="project.browse"),
         Binding("w", "browse('deployments')", "workloads", id="project.workloads"),
@@ -69,20 +82,29 @@ class ProjectDetailScreen(TenancyScreen):
         Binding("r", "refresh", "refresh", show=False, id="project.refresh"),
         Binding("escape", "back", "back", id="project.back"),
     ]
-    GATED = {"add_member": "project.member.add", "change_role": "project.member.change",
-             "remove_member": "project.member.remove", "set_quota": "project.quota"}
+    GATED = {
+        "add_member": "project.member.add",
+        "change_role": "project.member.change",
+        "remove_member": "project.member.remove",
+        "set_quota": "project.quota",
+    }
     PANES = ("pods", "members", "quota")
     PANE_ACTIONS = {"change_role": "members", "remove_member": "members"}
 
-    def __init__(self, env: ScreenEnv, service: WorkspaceService,
-                 project: ProjectSummary) -> None:
+    def __init__(self, env: ScreenEnv, service: WorkspaceService, project: ProjectSummary) -> None:
         super().__init__(env, service)
         self.project = project
         self.backend = self.session.backend(project.context)
         self.members: dict[str, Member] = {}
         self.quota: tuple[QuotaLine, ...] = ()
-        self.lives = {"pods": LiveList(coalesce_seconds=0.1, hint=False, on_delta=self._counted,
-                                       empty=lambda: f"no pods in {project.name}")}
+        self.lives = {
+            "pods": LiveList(
+                coalesce_seconds=0.1,
+                hint=False,
+                on_delta=self._counted,
+                empty=lambda: f"no pods in {project.name}",
+            )
+        }
         """Pods (shown and counted) and workloads (counted only), live from the watch cache."""
         for resource in WORKLOADS:
             self.lives[resource] = LiveList(coalesce_seconds=0.2, on_delta=self._counted)
@@ -98,13 +120,14 @@ class ProjectDetailScreen(TenancyScreen):
     def crumbs(self) -> str:
         p = self.project
         alias = f" ({p.alias})" if p.alias and p.alias != p.name else ""
-        return (f"workspaces › {p.workspace or '(none)'} › {p.name}{alias}"
-                f" · {cluster_cell(p.cluster, p.other_user)}"
-                f" · {p.phase or '?'} · created by {p.creator or '?'}")
+        return (
+            f"workspaces › {p.workspace or '(none)'} › {p.name}{alias}"
+            f" · {cluster_cell(p.cluster, p.other_user)}"
+            f" · {p.phase or '?'} · created by {p.creator or '?'}"
+        )
 
     def compose(self) -> ComposeResult:
-        yield ContextBar(id="context-bar",
-                         frozen_age="updated 0s ago" if self.frozen_now else None)
+        yield ContextBar(id="context-bar", frozen_age="updated 0s ago" if self.frozen_now else None)
         yield Plain(self.crumbs(), id="crumbs", one_line=True)
         yield cluster_line()
         yield Plain("", id="workloads", one_line=True)
@@ -142,7 +165,8 @@ class ProjectDetailScreen(TenancyScreen):
             self.refused = error
             bar.user = self.service.me
             self.query_one("#pods-table", ResourceTable).set_empty_message(
-                f"{error.title}\n{error.detail}".strip())
+                f"{error.title}\n{error.detail}".strip()
+            )
             self.query_one("#workloads", Static).update(error.title)
             return
         self.cleared = True
@@ -190,10 +214,15 @@ class ProjectDetailScreen(TenancyScreen):
         if self.refused is not None:
             return
         lives = self.lives
-        self.query_one("#workloads", Static).update(" · ".join((
-            tally(lives["pods"], "pods", "with problems"),
-            tally(lives["deployments"], "deployments", "not ready"),
-            tally(lives["statefulsets"], "statefulsets", "not ready"))))
+        self.query_one("#workloads", Static).update(
+            " · ".join(
+                (
+                    tally(lives["pods"], "pods", "with problems"),
+                    tally(lives["deployments"], "deployments", "not ready"),
+                    tally(lives["statefulsets"], "statefulsets", "not ready"),
+                )
+            )
+        )
 
     def _counted(self, _delta: object) -> None:
         self._show_workloads()
@@ -205,7 +234,8 @@ class ProjectDetailScreen(TenancyScreen):
 
         members, quota = await asyncio.gather(
             or_error(self.service.project_members(context, namespace)),
-            or_error(self.service.project_quota(context, namespace)))
+            or_error(self.service.project_quota(context, namespace)),
+        )
         return ProjectAccess(members, quota)
 
     def show(self, data: ProjectAccess) -> None:
@@ -239,24 +269,40 @@ class ProjectDetailScreen(TenancyScreen):
         """The browser reads through the project's context: only once it is cleared."""
         if self.cleared:
             return True
-        self.set_status(f"{self.refused.title}: {self.refused.detail}" if self.refused
-                        else "still asking who serves this project…", alert=True)
+        self.set_status(
+            f"{self.refused.title}: {self.refused.detail}"
+            if self.refused
+            else "still asking who serves this project…",
+            alert=True,
+        )
         return False
 
     def action_browse(self, resource: str) -> None:
         if not self._may_browse():
             return
-        self.open_resources(Target(resource, self.project.name, self.project.context,
-                                   crumb=f"{self.project.workspace} › {self.project.name}"))
+        self.open_resources(
+            Target(
+                resource,
+                self.project.name,
+                self.project.context,
+                crumb=f"{self.project.workspace} › {self.project.name}",
+            )
+        )
 
     @on(ResourceTable.RowChosen, "#pods-table")
     def _pod_chosen(self, event: ResourceTable.RowChosen) -> None:
         event.stop()
         if not self._may_browse():
             return
-        self.open_resources(Target("pods", self.project.name, self.project.context,
-                                   focus=self.lives["pods"].names.get(event.key, ("", ""))[1],
-                                   crumb=f"{self.project.workspace} › {self.project.name}"))
+        self.open_resources(
+            Target(
+                "pods",
+                self.project.name,
+                self.project.context,
+                focus=self.lives["pods"].names.get(event.key, ("", ""))[1],
+                crumb=f"{self.project.workspace} › {self.project.name}",
+            )
+        )
 
     @on(ResourceTable.RowChosen, "#members-table")
     def _member_chosen(self, event: ResourceTable.RowChosen) -> None:
@@ -271,10 +317,16 @@ class ProjectDetailScreen(TenancyScreen):
     async def action_add_member(self) -> None:
         context, namespace = self.project.context, self.project.name
         roles = await self.service.project_roles(context, namespace)
-        self.app.push_screen(MemberModal(
-            f"Add a member to {self._where()}", roles=roles, where=self._where(),
-            send=lambda user, role: self.service.writes.add_project_member(
-                context=context, namespace=namespace, user=user, role=role)))
+        self.app.push_screen(
+            MemberModal(
+                f"Add a member to {self._where()}",
+                roles=roles,
+                where=self._where(),
+                send=lambda user, role: self.service.writes.add_project_member(
+                    context=context, namespace=namespace, user=user, role=role
+                ),
+            )
+        )
 
     @work(group="form", exclusive=True, exit_on_error=False)
     async def action_change_role(self) -> None:
@@ -283,31 +335,49 @@ class ProjectDetailScreen(TenancyScreen):
             return
         context, namespace = self.project.context, self.project.name
         roles = await self.service.project_roles(context, namespace)
-        self.app.push_screen(MemberModal(
-            f"Change {member.user}'s role in {self._where()}", roles=roles,
-            where=self._where(), user=member.user, role=member.role,
-            send=lambda user, role: self.service.writes.change_project_member(
-                context=context, namespace=namespace, user=user, role=role)))
+        self.app.push_screen(
+            MemberModal(
+                f"Change {member.user}'s role in {self._where()}",
+                roles=roles,
+                where=self._where(),
+                user=member.user,
+                role=member.role,
+                send=lambda user, role: self.service.writes.change_project_member(
+                    context=context, namespace=namespace, user=user, role=role
+                ),
+            )
+        )
 
     @work(group="write", exclusive=True, exit_on_error=False)
     async def action_remove_member(self) -> None:
         member = self.selected_member()
         if member is None:
             return
-        confirmed = await self.app.push_screen_wait(ConfirmModal(
-            f"Remove {member.user} from {self._where()}?",
-            f"Deletes {member.user}'s role binding(s) in namespace {self.project.name} "
-            f"(now: {member.role}).", yes="Remove"))
+        confirmed = await self.app.push_screen_wait(
+            ConfirmModal(
+                f"Remove {member.user} from {self._where()}?",
+                f"Deletes {member.user}'s role binding(s) in namespace {self.project.name} "
+                f"(now: {member.role}).",
+                yes="Remove",
+            )
+        )
         if not confirmed:
             return
         await self.service.writes.remove_project_member(
-            context=self.project.context, namespace=self.project.name, user=member.user)
+            context=self.project.context, namespace=self.project.name, user=member.user
+        )
         self.notify(f"removed {member.user} from {self._where()}", title="done")
         self.poll()
 
     def action_set_quota(self) -> None:
         context, namespace = self.project.context, self.project.name
-        self.app.push_screen(QuotaModal(
-            f"Quota of {self._where()}", current=self.quota, where=self._where(),
-            send=lambda hard: self.service.writes.set_project_quota(
-                context=context, namespace=namespace, hard=hard)))
+        self.app.push_screen(
+            QuotaModal(
+                f"Quota of {self._where()}",
+                current=self.quota,
+                where=self._where(),
+                send=lambda hard: self.service.writes.set_project_quota(
+                    context=context, namespace=namespace, hard=hard
+                ),
+            )
+        )

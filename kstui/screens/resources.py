@@ -89,10 +89,13 @@ class ResourcesScreen(WritesInFlight):
         self.kind: ResourceKind | None = None
         self.filter_text = ""
         self.live = LiveList(
-            coalesce_seconds=self.coalesce_seconds, pending=self.pending,
+            coalesce_seconds=self.coalesce_seconds,
+            pending=self.pending,
             empty=lambda: empty_text(self.target, self.kind, self.namespace),
-            show_pending=self._show_pending, on_loaded=self._loaded,
-            on_delta=lambda _: self._show_crumbs())
+            show_pending=self._show_pending,
+            on_loaded=self._loaded,
+            on_delta=lambda _: self._show_crumbs(),
+        )
         """The live list: rows, names, pending marks (table and bar are set on mount)."""
         self.routes = ResourceRoutes(self)
         self.writes = ResourceWrites(self)
@@ -126,8 +129,9 @@ class ResourcesScreen(WritesInFlight):
     def _show_crumbs(self) -> None:
         """Breadcrumbs, the row count (… while the list is still arriving) and the filter."""
         table = self.query_one(ResourceTable)
-        count = f"{table.visible_count}/{table.row_count}" if self.filter_text \
-            else str(table.row_count)
+        count = (
+            f"{table.visible_count}/{table.row_count}" if self.filter_text else str(table.row_count)
+        )
         text = f"{self.crumbs()}[{count}{'' if self.loaded else '…'}]"
         if self.filter_text:
             text += f"  /{self.filter_text}"
@@ -136,8 +140,7 @@ class ResourcesScreen(WritesInFlight):
         self.query_one("#crumbs", Static).update(text)
 
     def compose(self) -> ComposeResult:
-        yield ContextBar(id="context-bar",
-                         frozen_age="updated 0s ago" if self.frozen_now else None)
+        yield ContextBar(id="context-bar", frozen_age="updated 0s ago" if self.frozen_now else None)
         yield Plain(self.crumbs(), id="crumbs", one_line=True)
         yield ResourceTable(id="table")
         yield WriteStatus(id="write-status")
@@ -231,8 +234,12 @@ class ResourcesScreen(WritesInFlight):
         self.live.with_namespace = bool(kind.namespaced and not self.namespace)
         path = kind.path(self.namespace or None) if kind.namespaced else kind.path()
         assert self.backend.caches is not None
-        await self.live.follow(self.backend.caches, path, label_selector=self.target.selector,
-                               field_selector=self.target.field_selector)
+        await self.live.follow(
+            self.backend.caches,
+            path,
+            label_selector=self.target.selector,
+            field_selector=self.target.field_selector,
+        )
 
     def _loaded(self) -> None:
         self.post_message(self.Loaded(self.query_one(ResourceTable).row_count))
@@ -303,9 +310,14 @@ class ResourcesScreen(WritesInFlight):
         if self.kind is not None and not self.kind.namespaced:
             return
         namespace = self.session.namespace if not self.namespace else ""
-        self.post_message(self.CommandEntered(
-            command_line.GoTo(self.target.kind, namespace, self.target.context,
-                              self.target.selector), self))
+        self.post_message(
+            self.CommandEntered(
+                command_line.GoTo(
+                    self.target.kind, namespace, self.target.context, self.target.selector
+                ),
+                self,
+            )
+        )
 
     def action_wide(self) -> None:
         self.live.wide = not self.live.wide
@@ -354,8 +366,9 @@ class ResourcesScreen(WritesInFlight):
 
     async def select_labels(self, selector: str) -> None:
         """`/-l k=v`: this list again, with a label selector."""
-        await self.app.push_screen(self._child(replace(
-            self.target, selector=selector, focus="", crumb=self.crumbs())))
+        await self.app.push_screen(
+            self._child(replace(self.target, selector=selector, focus="", crumb=self.crumbs()))
+        )
 
     def _set_filter(self, text: str) -> None:
         self.filter_text = text

@@ -35,8 +35,13 @@ async def or_error(call: Awaitable[T]) -> T | KstuiError:
         return error
 
 
-_SHORT_RESOURCE = {"limits.cpu": "cpu", "limits.memory": "mem", "requests.cpu": "req.cpu",
-                   "requests.memory": "req.mem", "pods": "pods"}
+_SHORT_RESOURCE = {
+    "limits.cpu": "cpu",
+    "limits.memory": "mem",
+    "requests.cpu": "req.cpu",
+    "requests.memory": "req.mem",
+    "pods": "pods",
+}
 
 
 def quota_summary(lines: Iterable[QuotaLine]) -> tuple[str, float | None]:

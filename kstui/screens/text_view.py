@@ -33,8 +33,14 @@ class TextViewScreen(Screen[None]):
         Binding("G,end", "scroll('end')", show=False),
     ]
 
-    def __init__(self, title: str, render_text: Callable[[bool], str], *, language: str = "",
-                 has_secrets: bool = False) -> None:
+    def __init__(
+        self,
+        title: str,
+        render_text: Callable[[bool], str],
+        *,
+        language: str = "",
+        has_secrets: bool = False,
+    ) -> None:
         super().__init__()
         self.title_text = title
         self.render_text = render_text
@@ -53,8 +59,9 @@ class TextViewScreen(Screen[None]):
         if self.language and not self.app.no_color:
             from rich.syntax import Syntax  # pygments: ~15 ms, only when a YAML view opens
 
-            return Syntax(text, self.language, theme="ansi_dark", word_wrap=False,
-                          background_color="default")
+            return Syntax(
+                text, self.language, theme="ansi_dark", word_wrap=False, background_color="default"
+            )
         return Text(text)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

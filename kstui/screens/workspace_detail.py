@@ -34,21 +34,41 @@ from kstui.widgets.quota_bars import QuotaBars
 from kstui.widgets.resource_table import ResourceTable
 from kstui.widgets.textual_leaks import Footer
 
-PROJECT_COLUMNS = (Column("NAME", max_width=40), Column("CLUSTER", max_width=20),
-                   Column("ALIAS", max_width=30), Column("CREATOR", max_width=20),
-                   Column("STATUS", max_width=14), Column("PODS", numeric=True),
-                   Column("PROBLEMS", numeric=True), Column("AGE", age=True, max_width=12))
+PROJECT_COLUMNS = (
+    Column("NAME", max_width=40),
+    Column("CLUSTER", max_width=20),
+    Column("ALIAS", max_width=30),
+    Column("CREATOR", max_width=20),
+    Column("STATUS", max_width=14),
+    Column("PODS", numeric=True),
+    Column("PROBLEMS", numeric=True),
+    Column("AGE", age=True, max_width=12),
+)
 MEMBER_COLUMNS = (Column("USER", max_width=40), Column("ROLE", max_width=50))
 
 
 def project_row(project: ProjectSummary) -> Row:
-    tone = Tone.ERROR if project.problem_pods else \
-        Tone.WARN if project.other_user or (project.phase and project.phase != "Active") \
+    tone = (
+        Tone.ERROR
+        if project.problem_pods
+        else Tone.WARN
+        if project.other_user or (project.phase and project.phase != "Active")
         else Tone.NORMAL
-    return Row(f"{project.context}/{project.name}",
-               (project.name, cluster_cell(project.cluster, project.other_user), project.alias,
-                project.creator, project.phase, str(project.pods), str(project.problem_pods),
-                project.created), tone)
+    )
+    return Row(
+        f"{project.context}/{project.name}",
+        (
+            project.name,
+            cluster_cell(project.cluster, project.other_user),
+            project.alias,
+            project.creator,
+            project.phase,
+            str(project.pods),
+            str(project.problem_pods),
+            project.created,
+        ),
+        tone,
+    )
 
 
 def member_row(member: Member) -> Row:
@@ -68,10 +88,20 @@ class WorkspaceDetail:
 class WorkspaceDetailScreen(TenancyScreen):
     DEFAULT_CSS = CLUSTERS_CSS
     BINDINGS = [
-        Binding("tab,right_square_bracket", "cycle_pane(1)", "next pane", show=False,
-                id="workspace.next_pane"),
-        Binding("shift+tab,left_square_bracket", "cycle_pane(-1)", "previous pane", show=False,
-                id="workspace.previous_pane"),
+        Binding(
+            "tab,right_square_bracket",
+            "cycle_pane(1)",
+            "next pane",
+            show=False,
+            id="workspace.next_pane",
+        ),
+        Binding(
+            "shift+tab,left_square_bracket",
+            "cycle_pane(-1)",
+            "previous pane",
+            show=False,
+            id="workspace.previous_pane",
+        ),
         Binding("p", "create_project", "new project", id="workspace.create_project"),
         Binding("m", "move_project", "move project", id="workspace.move_project"),
         Binding("a", "add_member", "add member", id="workspace.add_member"),
@@ -81,15 +111,24 @@ class WorkspaceDetailScreen(TenancyScreen):
         Binding("r", "refresh", "refresh", show=False, id="workspace.refresh"),
         Binding("escape", "back", "back", id="workspace.back"),
     ]
-    GATED = {"create_project": "project.create", "move_project": "project.move",
-             "add_member": "workspace.member.add", "change_role": "workspace.member.change",
-             "remove_member": "workspace.member.remove", "set_quota": "workspace.quota"}
+    GATED = {
+        "create_project": "project.create",
+        "move_project": "project.move",
+        "add_member": "workspace.member.add",
+        "change_role": "workspace.member.change",
+        "remove_member": "workspace.member.remove",
+        "set_quota": "workspace.quota",
+    }
     PANES = ("projects", "members", "quota")
-    PANE_ACTIONS = {"move_project": "projects", "change_role": "members",
-                    "remove_member": "members"}
+    PANE_ACTIONS = {
+        "move_project": "projects",
+        "change_role": "members",
+        "remove_member": "members",
+    }
 
-    def __init__(self, env: ScreenEnv, service: WorkspaceService,
-                 workspace: WorkspaceSummary) -> None:
+    def __init__(
+        self, env: ScreenEnv, service: WorkspaceService, workspace: WorkspaceSummary
+    ) -> None:
         super().__init__(env, service)
         self.workspace = workspace
         self.projects: dict[str, ProjectSummary] = {}
@@ -100,12 +139,13 @@ class WorkspaceDetailScreen(TenancyScreen):
         ws = self.workspace
         alias = f" ({ws.alias})" if ws.alias and ws.alias != ws.name else ""
         where = ", ".join(ws.clusters) or "no cluster"
-        return (f"workspaces › {ws.name}{alias} · manager {ws.manager or '—'} · on {where}"
-                f" · {len(self.projects)} projects · {len(self.members)} members")
+        return (
+            f"workspaces › {ws.name}{alias} · manager {ws.manager or '—'} · on {where}"
+            f" · {len(self.projects)} projects · {len(self.members)} members"
+        )
 
     def compose(self) -> ComposeResult:
-        yield ContextBar(id="context-bar",
-                         frozen_age="updated 0s ago" if self.frozen_now else None)
+        yield ContextBar(id="context-bar", frozen_age="updated 0s ago" if self.frozen_now else None)
         yield Plain(self.crumbs(), id="crumbs", one_line=True)
         yield cluster_line()
         yield from self.compose_panes("projects", "Projects")
@@ -144,8 +184,10 @@ class WorkspaceDetailScreen(TenancyScreen):
         name = self.workspace.name
 
         projects, members, quota = await asyncio.gather(
-            or_error(self.service.projects(name)), or_error(self.service.workspace_members(name)),
-            or_error(self.service.workspace_quota(name)))
+            or_error(self.service.projects(name)),
+            or_error(self.service.workspace_members(name)),
+            or_error(self.service.workspace_quota(name)),
+        )
         return WorkspaceDetail(projects, members, quota, await self.service.links())
 
     def show(self, data: WorkspaceDetail) -> None:
@@ -211,15 +253,21 @@ class WorkspaceDetailScreen(TenancyScreen):
         # writes as the tenant), else the first kubeconfig context of the same user that does,
         # else one the config lets act as another user.
         by_cluster: dict[str, ClusterLink] = {}
-        for link in sorted(placed or links,
-                           key=lambda ln: (ln.access is not Access.OWN,
-                                           ln.context != self.session.context, ln.context)):
+        for link in sorted(
+            placed or links,
+            key=lambda ln: (
+                ln.access is not Access.OWN,
+                ln.context != self.session.context,
+                ln.context,
+            ),
+        ):
             by_cluster.setdefault(link.cluster, link)
         choices = sorted(by_cluster.values(), key=lambda ln: ln.cluster)
         contexts = [link.context for link in choices]
         preferred = self.session.context if self.session.context in contexts else ""
-        self.app.push_screen(CreateProjectModal(self.service, self.workspace.name,
-                                                links=choices, context=preferred))
+        self.app.push_screen(
+            CreateProjectModal(self.service, self.workspace.name, links=choices, context=preferred)
+        )
 
     @work(group="form", exclusive=True, exit_on_error=False)
     async def action_move_project(self) -> None:
@@ -233,9 +281,14 @@ class WorkspaceDetailScreen(TenancyScreen):
     async def action_add_member(self) -> None:
         name = self.workspace.name
         roles = await self.service.workspace_roles(name)
-        self.app.push_screen(MemberModal(
-            f"Add a member to workspace {name}", roles=roles, where=f"workspace {name}",
-            send=lambda user, role: self.service.writes.add_workspace_member(name, user, role)))
+        self.app.push_screen(
+            MemberModal(
+                f"Add a member to workspace {name}",
+                roles=roles,
+                where=f"workspace {name}",
+                send=lambda user, role: self.service.writes.add_workspace_member(name, user, role),
+            )
+        )
 
     @work(group="form", exclusive=True, exit_on_error=False)
     async def action_change_role(self) -> None:
@@ -244,10 +297,18 @@ class WorkspaceDetailScreen(TenancyScreen):
             return
         name = self.workspace.name
         roles = await self.service.workspace_roles(name)
-        self.app.push_screen(MemberModal(
-            f"Change {member.user}'s role in workspace {name}", roles=roles,
-            where=f"workspace {name}", user=member.user, role=member.role,
-            send=lambda user, role: self.service.writes.change_workspace_member(name, user, role)))
+        self.app.push_screen(
+            MemberModal(
+                f"Change {member.user}'s role in workspace {name}",
+                roles=roles,
+                where=f"workspace {name}",
+                user=member.user,
+                role=member.role,
+                send=lambda user, role: self.service.writes.change_workspace_member(
+                    name, user, role
+                ),
+            )
+        )
 
     @work(group="write", exclusive=True, exit_on_error=False)
     async def action_remove_member(self) -> None:
@@ -255,10 +316,14 @@ class WorkspaceDetailScreen(TenancyScreen):
         if member is None:
             return
         name = self.workspace.name
-        confirmed = await self.app.push_screen_wait(ConfirmModal(
-            f"Remove {member.user} from workspace {name}?",
-            f"Deletes {member.user}'s workspace role binding(s) (now: {member.role}). "
-            "Their project roles stay.", yes="Remove"))
+        confirmed = await self.app.push_screen_wait(
+            ConfirmModal(
+                f"Remove {member.user} from workspace {name}?",
+                f"Deletes {member.user}'s workspace role binding(s) (now: {member.role}). "
+                "Their project roles stay.",
+                yes="Remove",
+            )
+        )
         if not confirmed:
             return
         await self.service.writes.remove_workspace_member(name, member.user)
@@ -267,6 +332,11 @@ class WorkspaceDetailScreen(TenancyScreen):
 
     def action_set_quota(self) -> None:
         name = self.workspace.name
-        self.app.push_screen(QuotaModal(
-            f"Quota of workspace {name}", current=self.quota, where=f"workspace {name}",
-            send=lambda hard: self.service.writes.set_workspace_quota(name, hard)))
+        self.app.push_screen(
+            QuotaModal(
+                f"Quota of workspace {name}",
+                current=self.quota,
+                where=f"workspace {name}",
+                send=lambda hard: self.service.writes.set_workspace_quota(name, hard),
+            )
+        )

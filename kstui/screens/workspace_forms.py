@@ -36,8 +36,14 @@ class CreateWorkspaceModal(WriteForm):
 
     SEND_LABEL = "Create"
 
-    def __init__(self, service: WorkspaceService, *, clusters: Sequence[str], manager: str,
-                 preselected: Sequence[str] = ()) -> None:
+    def __init__(
+        self,
+        service: WorkspaceService,
+        *,
+        clusters: Sequence[str],
+        manager: str,
+        preselected: Sequence[str] = (),
+    ) -> None:
         super().__init__("New workspace")
         self.service = service
         self.clusters = list(clusters)
@@ -46,16 +52,32 @@ class CreateWorkspaceModal(WriteForm):
 
     def fields(self) -> list[Field]:
         return [
-            text("name", "Name", placeholder=NAME_HINT, required="a name is required",
-                 validators=(named("workspace"),), server=("metadata.name",)),
+            text(
+                "name",
+                "Name",
+                placeholder=NAME_HINT,
+                required="a name is required",
+                validators=(named("workspace"),),
+                server=("metadata.name",),
+            ),
             text("alias", "Alias", placeholder="display name (optional)", message_row=False),
             text("description", "Description", placeholder="(optional)", message_row=False),
-            text("manager", "Manager", self.manager, required="a manager is required",
-                 validators=(named("user"),), server=("spec.template.spec.manager",)),
-            multi("clusters", "Clusters", [(c, c) for c in self.clusters],
-                  [c for c in self.clusters if c in self.preselected],
-                  required="place it on at least one cluster (space toggles)",
-                  server=("spec.placement",)),
+            text(
+                "manager",
+                "Manager",
+                self.manager,
+                required="a manager is required",
+                validators=(named("user"),),
+                server=("spec.template.spec.manager",),
+            ),
+            multi(
+                "clusters",
+                "Clusters",
+                [(c, c) for c in self.clusters],
+                [c for c in self.clusters if c in self.preselected],
+                required="place it on at least one cluster (space toggles)",
+                server=("spec.placement",),
+            ),
         ]
 
     def chosen_clusters(self) -> list[str]:
@@ -64,8 +86,12 @@ class CreateWorkspaceModal(WriteForm):
     async def send(self, values: Values) -> tuple[str, Written]:
         name, clusters = values["name"], values["clusters"]
         written = await self.service.writes.create_workspace(
-            name, alias=values["alias"], description=values["description"],
-            manager=values["manager"], clusters=clusters)
+            name,
+            alias=values["alias"],
+            description=values["description"],
+            manager=values["manager"],
+            clusters=clusters,
+        )
         return f"created workspace {name} on {', '.join(clusters)}", written
 
 
@@ -79,23 +105,35 @@ class DeleteWorkspaceModal(WriteForm):
         super().__init__(
             f"Delete workspace {workspace.name}?",
             detail=f"It has {count} project{'s' if count != 1 else ''} and "
-                   f"{members} member{'s' if members != 1 else ''}"
-                   f"; placed on {', '.join(workspace.clusters) or 'no cluster'}.",
-            danger=True)
+            f"{members} member{'s' if members != 1 else ''}"
+            f"; placed on {', '.join(workspace.clusters) or 'no cluster'}.",
+            danger=True,
+        )
         self.service = service
         self.workspace = workspace
 
     def fields(self) -> list[Field]:
         name = self.workspace.name
         return [
-            radio("projects", "", [
-                ("Detach its projects: keep the namespaces, drop the label", "detach"),
-                ("Delete its projects: every namespace and all it holds", "delete"),
-            ], message_row=False),
+            radio(
+                "projects",
+                "",
+                [
+                    ("Detach its projects: keep the namespaces, drop the label", "detach"),
+                    ("Delete its projects: every namespace and all it holds", "delete"),
+                ],
+                message_row=False,
+            ),
             # typing the name is what the dialog asks first: it has the focus
-            text("confirm", "Type name", placeholder=name, live=False, focus=True,
-                 required=f"type {name} to confirm",
-                 validators=(lambda typed: None if typed == name else f"type {name} to confirm",)),
+            text(
+                "confirm",
+                "Type name",
+                placeholder=name,
+                live=False,
+                focus=True,
+                required=f"type {name} to confirm",
+                validators=(lambda typed: None if typed == name else f"type {name} to confirm",),
+            ),
         ]
 
     def can_send(self, values: Values) -> bool:
@@ -106,7 +144,8 @@ class DeleteWorkspaceModal(WriteForm):
 
     async def send(self, values: Values) -> tuple[str, Written]:
         choice_: Literal["delete", "detach"] = (
-            "delete" if values["projects"] == "delete" else "detach")
+            "delete" if values["projects"] == "delete" else "detach"
+        )
         written = await self.service.writes.delete_workspace(self.workspace.name, projects=choice_)
         what = "deleting its projects" if choice_ == "delete" else "detaching its projects"
         return f"deleting workspace {self.workspace.name}, {what}", written
@@ -122,8 +161,14 @@ class CreateProjectModal(WriteForm):
 
     SEND_LABEL = "Create"
 
-    def __init__(self, service: WorkspaceService, workspace: str, *,
-                 links: Sequence[ClusterLink], context: str = "") -> None:
+    def __init__(
+        self,
+        service: WorkspaceService,
+        workspace: str,
+        *,
+        links: Sequence[ClusterLink],
+        context: str = "",
+    ) -> None:
         super().__init__(f"New project in workspace {workspace}")
         self.service = service
         self.workspace = workspace
@@ -133,18 +178,30 @@ class CreateProjectModal(WriteForm):
 
     def fields(self) -> list[Field]:
         return [
-            choice("cluster", "Cluster", [(link_label(link), link.context) for link in self.links],
-                   self.context, required="no cluster is linked to this workspace"),
-            text("name", "Name", placeholder=NAME_HINT, focus=True,
-                 required="a name is required", validators=(named("project"),),
-                 server=("metadata.name",)),
+            choice(
+                "cluster",
+                "Cluster",
+                [(link_label(link), link.context) for link in self.links],
+                self.context,
+                required="no cluster is linked to this workspace",
+            ),
+            text(
+                "name",
+                "Name",
+                placeholder=NAME_HINT,
+                focus=True,
+                required="a name is required",
+                validators=(named("project"),),
+                server=("metadata.name",),
+            ),
             text("alias", "Alias", placeholder="display name (optional)", message_row=False),
         ]
 
     async def send(self, values: Values) -> tuple[str, Written]:
         name, context = values["name"], values["cluster"]
-        written = await self.service.writes.create_project(self.workspace, context=context,
-                                                    name=name, alias=values["alias"])
+        written = await self.service.writes.create_project(
+            self.workspace, context=context, name=name, alias=values["alias"]
+        )
         return f"created project {name} in {self.workspace} ({context})", written
 
 
@@ -153,22 +210,32 @@ class MoveProjectModal(WriteForm):
 
     SEND_LABEL = "Move"
 
-    def __init__(self, service: WorkspaceService, project: ProjectSummary, *,
-                 workspaces: Sequence[str]) -> None:
-        super().__init__(f"Move project {project.name} ({project.cluster})",
-                         detail=f"now in workspace {project.workspace}")
+    def __init__(
+        self, service: WorkspaceService, project: ProjectSummary, *, workspaces: Sequence[str]
+    ) -> None:
+        super().__init__(
+            f"Move project {project.name} ({project.cluster})",
+            detail=f"now in workspace {project.workspace}",
+        )
         self.service = service
         self.project = project
         self.targets = [name for name in workspaces if name != project.workspace]
 
     def fields(self) -> list[Field]:
-        return [choice("workspace", "To workspace", [(name, name) for name in self.targets],
-                       required="there is no other workspace to move it to")]
+        return [
+            choice(
+                "workspace",
+                "To workspace",
+                [(name, name) for name in self.targets],
+                required="there is no other workspace to move it to",
+            )
+        ]
 
     async def send(self, values: Values) -> tuple[str, Written]:
         target = values["workspace"]
         written = await self.service.writes.move_project(
-            context=self.project.context, namespace=self.project.name, workspace=target)
+            context=self.project.context, namespace=self.project.name, workspace=target
+        )
         return f"moved project {self.project.name} to {target}", written
 
 
@@ -178,9 +245,16 @@ class MemberModal(WriteForm):
     `send(user, role)` is the service call for the scope (add_workspace_member,
     change_project_member, …), bound by the screen."""
 
-    def __init__(self, title: str, *, roles: Sequence[str],
-                 send: Callable[[str, str], Awaitable[Written]], where: str,
-                 user: str = "", role: str = "") -> None:
+    def __init__(
+        self,
+        title: str,
+        *,
+        roles: Sequence[str],
+        send: Callable[[str, str], Awaitable[Written]],
+        where: str,
+        user: str = "",
+        role: str = "",
+    ) -> None:
         super().__init__(title)
         self.roles = list(roles)
         self.send_member = send
@@ -194,10 +268,22 @@ class MemberModal(WriteForm):
         # A new member starts at the least privilege offered; admin is a deliberate choice.
         least = next((role for role in self.roles if role.endswith("viewer")), "")
         return [
-            text("user", "User", self.user, placeholder="user name", disabled=bool(self.user),
-                 required="a user name is required", validators=(named("user"),)),
-            choice("role", "Role", [(r, r) for r in self.roles], self.role or least,
-                   required="choose a role" if self.roles else "no roles to choose from"),
+            text(
+                "user",
+                "User",
+                self.user,
+                placeholder="user name",
+                disabled=bool(self.user),
+                required="a user name is required",
+                validators=(named("user"),),
+            ),
+            choice(
+                "role",
+                "Role",
+                [(r, r) for r in self.roles],
+                self.role or least,
+                required="choose a role" if self.roles else "no roles to choose from",
+            ),
         ]
 
     def check(self, values: Values) -> dict[str, str]:
@@ -222,8 +308,14 @@ class QuotaModal(WriteForm):
     """
     SEND_LABEL = "Apply"
 
-    def __init__(self, title: str, *, current: Sequence[QuotaLine],
-                 send: Callable[[dict[str, str]], Awaitable[Written]], where: str) -> None:
+    def __init__(
+        self,
+        title: str,
+        *,
+        current: Sequence[QuotaLine],
+        send: Callable[[dict[str, str]], Awaitable[Written]],
+        where: str,
+    ) -> None:
         super().__init__(title, detail="Kubernetes quantities: 500m, 2, 4Gi, 512Mi…")
         self.current = {line.resource: line.hard for line in current}
         self.send_quota = send
@@ -234,10 +326,17 @@ class QuotaModal(WriteForm):
         return resource.replace(".", "-")
 
     def fields(self) -> list[Field]:
-        return [text(self.input_id(resource), resource, self.current.get(resource, ""),
-                     placeholder="no limit", validators=(validate_quantity,),
-                     server=(f"spec.hard.{resource}", f"spec.quota.hard.{resource}"))
-                for resource in QUOTA_RESOURCES]
+        return [
+            text(
+                self.input_id(resource),
+                resource,
+                self.current.get(resource, ""),
+                placeholder="no limit",
+                validators=(validate_quantity,),
+                server=(f"spec.hard.{resource}", f"spec.quota.hard.{resource}"),
+            )
+            for resource in QUOTA_RESOURCES
+        ]
 
     @classmethod
     def hard(cls, values: Values) -> dict[str, str]:

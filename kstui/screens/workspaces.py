@@ -24,21 +24,43 @@ from kstui.widgets.prompt import Prompt
 from kstui.widgets.resource_table import ResourceTable
 from kstui.widgets.textual_leaks import Footer
 
-COLUMNS = (Column("NAME", max_width=40), Column("ALIAS", max_width=30),
-           Column("MANAGER", max_width=20), Column("CLUSTERS", max_width=30),
-           Column("PROJECTS", numeric=True), Column("MEMBERS", numeric=True),
-           Column("QUOTA", max_width=14), Column("AGE", age=True, max_width=12))
+COLUMNS = (
+    Column("NAME", max_width=40),
+    Column("ALIAS", max_width=30),
+    Column("MANAGER", max_width=20),
+    Column("CLUSTERS", max_width=30),
+    Column("PROJECTS", numeric=True),
+    Column("MEMBERS", numeric=True),
+    Column("QUOTA", max_width=14),
+    Column("AGE", age=True, max_width=12),
+)
 VANILLA_NOTE = "no tenant.kubesphere.io: workspaces are namespace labels here, read-only"
 FULL_QUOTA = 0.9
 
 
 def workspace_row(summary: WorkspaceSummary) -> Row:
     quota, ratio = quota_summary(summary.quota)
-    tone = Tone.MUTED if summary.synthetic else \
-        Tone.WARN if ratio is not None and ratio >= FULL_QUOTA else Tone.NORMAL
-    return Row(summary.name, (summary.name, summary.alias, summary.manager,
-                              ",".join(summary.clusters), str(summary.project_count),
-                              str(summary.member_count), quota, summary.created), tone)
+    tone = (
+        Tone.MUTED
+        if summary.synthetic
+        else Tone.WARN
+        if ratio is not None and ratio >= FULL_QUOTA
+        else Tone.NORMAL
+    )
+    return Row(
+        summary.name,
+        (
+            summary.name,
+            summary.alias,
+            summary.manager,
+            ",".join(summary.clusters),
+            str(summary.project_count),
+            str(summary.member_count),
+            quota,
+            summary.created,
+        ),
+        tone,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,10 +73,13 @@ class Listing:
 class WorkspacesScreen(TenancyScreen):
     """The section's home: Enter opens a workspace; `n` and `ctrl+d` create and delete."""
 
-    DEFAULT_CSS = """
+    DEFAULT_CSS = (
+        """
     WorkspacesScreen #note { height: 1; padding: 0 1; color: $warning; display: none; }
     WorkspacesScreen #note.-shown { display: block; }
-    """ + CLUSTERS_CSS
+    """
+        + CLUSTERS_CSS
+    )
     BINDINGS = [
         Binding("n", "new", "new workspace", id="workspaces.new"),
         Binding("ctrl+d", "delete", "delete workspace", id="workspaces.delete"),
@@ -83,8 +108,7 @@ class WorkspacesScreen(TenancyScreen):
         self.check_permissions()
 
     def compose(self) -> ComposeResult:
-        yield ContextBar(id="context-bar",
-                         frozen_age="updated 0s ago" if self.frozen_now else None)
+        yield ContextBar(id="context-bar", frozen_age="updated 0s ago" if self.frozen_now else None)
         yield Plain("workspaces", id="crumbs", one_line=True)
         yield cluster_line()
         yield Plain(VANILLA_NOTE, id="note", one_line=True)
@@ -157,15 +181,17 @@ class WorkspacesScreen(TenancyScreen):
         clusters = sorted({link.cluster for link in self.links if not link.error})
         host = [self.host_link.cluster] if self.host_link is not None else []
         manager = await self.service.whoami(self.write_context)  # cached by the service
-        self.app.push_screen(CreateWorkspaceModal(
-            self.service, clusters=clusters, manager=manager, preselected=host))
+        self.app.push_screen(
+            CreateWorkspaceModal(self.service, clusters=clusters, manager=manager, preselected=host)
+        )
 
     def action_delete(self) -> None:
         summary = self.selected_workspace()
         if summary is None:
             return
         if summary.synthetic:
-            self.set_status(f"{summary.name} is a label grouping, not a workspace object",
-                            alert=True)
+            self.set_status(
+                f"{summary.name} is a label grouping, not a workspace object", alert=True
+            )
             return
         self.app.push_screen(DeleteWorkspaceModal(self.service, summary))

@@ -87,8 +87,11 @@ class Prompt(Input):
 
     def open(self, mode: str, value: str = "") -> None:
         self.mode = mode
-        self.placeholder = "kind, ns NAME, ctx NAME, q…  (tab completes)" if mode == "command" \
+        self.placeholder = (
+            "kind, ns NAME, ctx NAME, q…  (tab completes)"
+            if mode == "command"
             else "regex, !inverse, -l label=selector  (enter keeps, esc clears)"
+        )
         self.value = value
         self.add_class("-open")
         # At once, not after a refresh (what focus() does): the very next key read is ours.

@@ -49,8 +49,12 @@ class QuotaBars(Widget):
     """Attributes down: the screen calls `set_lines`; nothing is posted back."""
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
-        "quota-bars--label", "quota-bars--ok", "quota-bars--warn", "quota-bars--error",
-        "quota-bars--unknown", "quota-bars--track",
+        "quota-bars--label",
+        "quota-bars--ok",
+        "quota-bars--warn",
+        "quota-bars--error",
+        "quota-bars--unknown",
+        "quota-bars--track",
     }
     DEFAULT_CSS = """
     QuotaBars {
@@ -82,8 +86,11 @@ class QuotaBars(Widget):
 
     def render(self) -> Text:
         if not self.lines:
-            return Text(inert_line(self.empty_message), style=self.get_component_rich_style(
-                "quota-bars--unknown"), no_wrap=True)
+            return Text(
+                inert_line(self.empty_message),
+                style=self.get_component_rich_style("quota-bars--unknown"),
+                no_wrap=True,
+            )
         width = self.content_size.width or 80
         # quota names and amounts are the server's strings: shown inertly
         numbers = [inert_line(f"{line.used or '?'} / {line.hard}") for line in self.lines]
@@ -96,8 +103,7 @@ class QuotaBars(Widget):
             if index:
                 text.append("\n")
             fill_style = self.get_component_rich_style(f"quota-bars--{level(line.ratio)}")
-            filled = 0 if line.ratio is None else round(min(1.0, max(0.0, line.ratio))
-                                                        * bar_width)
+            filled = 0 if line.ratio is None else round(min(1.0, max(0.0, line.ratio)) * bar_width)
             text.append(f"{inert_line(line.resource):<{LABEL_WIDTH}}", style=label_style)
             text.append("█" * filled, style=fill_style)
             text.append("░" * (bar_width - filled), style=track_style)

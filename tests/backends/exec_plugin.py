@@ -23,10 +23,14 @@ def main() -> int:
         sys.stdout.write(state["output"])
         return 0
     info = json.loads(os.environ["KUBERNETES_EXEC_INFO"])
-    status = {key: state[key] for key in ("token", "clientCertificateData", "clientKeyData",
-                                          "expirationTimestamp") if state.get(key)}
-    sys.stdout.write(json.dumps({"apiVersion": info["apiVersion"], "kind": "ExecCredential",
-                                 "status": status}))
+    status = {
+        key: state[key]
+        for key in ("token", "clientCertificateData", "clientKeyData", "expirationTimestamp")
+        if state.get(key)
+    }
+    sys.stdout.write(
+        json.dumps({"apiVersion": info["apiVersion"], "kind": "ExecCredential", "status": status})
+    )
     return 0
 
 

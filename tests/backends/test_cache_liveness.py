@@ -30,15 +30,17 @@ def mute_watches(cluster: object) -> None:
 
 
 async def test_a_restart_with_an_older_resource_version_drops_the_rows_it_lost(
-        fresh_sandbox: Fresh) -> None:
+    fresh_sandbox: Fresh,
+) -> None:
     running = fresh_sandbox(pods=0, kubesphere=False)
     admin = sandbox_client(running)
     await admin.create(CONFIGMAPS, configmap("phantom", a="1"))
     for n in range(20):  # the old server's version runs well ahead of a fresh one
         await admin.patch(f"{CONFIGMAPS}/phantom", {"data": {"a": str(n)}})
     await admin.aclose()
-    async with live_cache(sandbox_client(running), CONFIGMAPS, min_interval=0.01,
-                          min_backoff=0.1, max_backoff=0.5) as (cache, seen):
+    async with live_cache(
+        sandbox_client(running), CONFIGMAPS, min_interval=0.01, min_backoff=0.1, max_backoff=0.5
+    ) as (cache, seen):
         await seen.until(lambda: seen.by_name("phantom"), "the configmap")
         ahead = int(cache.resource_version)
         running.stop()
@@ -58,13 +60,15 @@ async def test_a_restart_with_an_older_resource_version_drops_the_rows_it_lost(
 
 
 async def test_a_quiet_watch_without_bookmarks_relists_within_the_bound(
-        fresh_sandbox: Fresh) -> None:
+    fresh_sandbox: Fresh,
+) -> None:
     running = fresh_sandbox(pods=0, kubesphere=False)
     admin = sandbox_client(running)
     await admin.create(CONFIGMAPS, configmap("ghost", a="1"))
     await admin.aclose()
-    async with live_cache(sandbox_client(running), CONFIGMAPS, quiet_relist=2.0,
-                          probe_after=30.0) as (cache, seen):
+    async with live_cache(
+        sandbox_client(running), CONFIGMAPS, quiet_relist=2.0, probe_after=30.0
+    ) as (cache, seen):
         await seen.until(lambda: seen.by_name("ghost"), "the configmap")
         # The watch stays open but says nothing, not even a bookmark: the deletion is lost.
         store_write(running, mute_watches, delete("default", "ghost"))
@@ -78,8 +82,9 @@ async def test_a_quiet_watch_without_bookmarks_relists_within_the_bound(
 async def test_bookmarks_keep_a_quiet_watch_from_relisting(fresh_sandbox: Fresh) -> None:
     running = fresh_sandbox(pods=0, kubesphere=False)
     running.cluster().bookmark_interval = 0.3
-    async with live_cache(sandbox_client(running), CONFIGMAPS, quiet_relist=1.5,
-                          probe_after=30.0) as (cache, _seen):
+    async with live_cache(
+        sandbox_client(running), CONFIGMAPS, quiet_relist=1.5, probe_after=30.0
+    ) as (cache, _seen):
         await _seen.until(lambda: cache.watches_started, "the watch")
         opened = cache.synced_at
         await asyncio.sleep(4.0)  # more than twice the bound, with only bookmarks
@@ -91,11 +96,13 @@ async def test_bookmarks_keep_a_quiet_watch_from_relisting(fresh_sandbox: Fresh)
 
 
 async def test_a_list_that_keeps_answering_410_is_flagged_then_recovers(
-        fresh_sandbox: Fresh) -> None:
+    fresh_sandbox: Fresh,
+) -> None:
     running = fresh_sandbox(pods=0, kubesphere=False)
     store_write(running, lambda c: c.faults.fail_next(4, 410, CONFIGMAPS))
-    async with live_cache(sandbox_client(running), CONFIGMAPS, min_interval=0.01,
-                          min_backoff=0.1, max_backoff=0.3) as (cache, seen):
+    async with live_cache(
+        sandbox_client(running), CONFIGMAPS, min_interval=0.01, min_backoff=0.1, max_backoff=0.3
+    ) as (cache, seen):
         await seen.until(lambda: cache.state is CacheState.RETRYING, "the flag", 10)
         assert isinstance(cache.error, Gone)
         assert "410" in cache.error.title
@@ -114,11 +121,18 @@ def test_the_default_bounds_flag_a_hung_server_within_30_seconds() -> None:
 
 
 async def test_a_hung_server_is_flagged_while_watching_and_the_rows_are_kept(
-        fresh_sandbox: Fresh) -> None:
+    fresh_sandbox: Fresh,
+) -> None:
     running = fresh_sandbox(pods=0, kubesphere=False)
-    async with live_cache(sandbox_client(running), CONFIGMAPS, min_interval=0.01,
-                          probe_after=1.0, probe_timeout=1.0, list_timeout=1.0,
-                          quiet_relist=60.0) as (cache, seen):
+    async with live_cache(
+        sandbox_client(running),
+        CONFIGMAPS,
+        min_interval=0.01,
+        probe_after=1.0,
+        probe_timeout=1.0,
+        list_timeout=1.0,
+        quiet_relist=60.0,
+    ) as (cache, seen):
         await seen.until(lambda: seen.by_name("kube-root-ca.crt"), "the list")
         rows = dict(seen.rows)
         began = time.monotonic()
@@ -135,12 +149,19 @@ async def test_a_hung_server_is_flagged_while_watching_and_the_rows_are_kept(
 
 
 async def test_a_server_hung_before_the_list_is_flagged_within_the_list_timeout(
-        fresh_sandbox: Fresh) -> None:
+    fresh_sandbox: Fresh,
+) -> None:
     running = fresh_sandbox(pods=0, kubesphere=False)
     store_write(running, lambda c: c.faults.hang())
     began = time.monotonic()
-    async with live_cache(sandbox_client(running), CONFIGMAPS, min_interval=0.01,
-                          list_timeout=1.5, min_backoff=0.2, max_backoff=0.5) as (cache, seen):
+    async with live_cache(
+        sandbox_client(running),
+        CONFIGMAPS,
+        min_interval=0.01,
+        list_timeout=1.5,
+        min_backoff=0.2,
+        max_backoff=0.5,
+    ) as (cache, seen):
         await seen.until(lambda: cache.state is CacheState.RETRYING, "the flag", 10)
         assert time.monotonic() - began < 5
         assert isinstance(cache.error, Unreachable)
@@ -157,21 +178,33 @@ async def test_a_404_on_a_listed_row_drops_it_and_relists(fresh_sandbox: Fresh) 
     await client.create(CONFIGMAPS, configmap("other", a="1"))
     manager = CacheManager(client, grace=1.0)
     try:
-        async with manager.subscribe(CONFIGMAPS) as subscription, \
-                manager.subscribe("/api/v1/configmaps") as everywhere:
+        async with (
+            manager.subscribe(CONFIGMAPS) as subscription,
+            manager.subscribe("/api/v1/configmaps") as everywhere,
+        ):
             seen, all_seen = Consumer(subscription, 0.01), Consumer(everywhere, 0.01)
             try:
                 await seen.until(lambda: seen.by_name("ghost"), "the configmap")
                 await all_seen.until(lambda: all_seen.by_name("ghost"), "the configmap")
-                store_write(running, mute_watches, delete("default", "ghost"),
-                            lambda c: c.store.create(c.kind("", "v1", "configmaps"), {
-                                "apiVersion": "v1", "kind": "ConfigMap",
-                                "metadata": {"name": "new", "namespace": "default"}}))
+                store_write(
+                    running,
+                    mute_watches,
+                    delete("default", "ghost"),
+                    lambda c: c.store.create(
+                        c.kind("", "v1", "configmaps"),
+                        {
+                            "apiVersion": "v1",
+                            "kind": "ConfigMap",
+                            "metadata": {"name": "new", "namespace": "default"},
+                        },
+                    ),
+                )
                 with pytest.raises(NotFound):  # as `d` on the row does
                     await client.get(f"{CONFIGMAPS}/ghost")
                 for consumer in (seen, all_seen):
-                    await consumer.until(lambda c=consumer: c.by_name("ghost") is None,
-                                         "the row dropped", 5)
+                    await consumer.until(
+                        lambda c=consumer: c.by_name("ghost") is None, "the row dropped", 5
+                    )
                     # The relist also brings what the silent watch missed.
                     await consumer.until(lambda c=consumer: c.by_name("new"), "the relist", 10)
                 assert subscription.cache.lists_started == 2

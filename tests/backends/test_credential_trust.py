@@ -60,10 +60,16 @@ class RecordingServer:
     async def _answer(self, request: web.Request) -> web.Response:
         self.headers.append(dict(request.headers))
         if request.method == "POST":  # a SelfSubjectReview
-            return web.json_response({"kind": "SelfSubjectReview", "status": {
-                "userInfo": {"username": "system:anonymous"}}}, status=201)
-        return web.json_response({"kind": "NamespaceList", "apiVersion": "v1",
-                                  "metadata": {}, "items": []})
+            return web.json_response(
+                {
+                    "kind": "SelfSubjectReview",
+                    "status": {"userInfo": {"username": "system:anonymous"}},
+                },
+                status=201,
+            )
+        return web.json_response(
+            {"kind": "NamespaceList", "apiVersion": "v1", "metadata": {}, "items": []}
+        )
 
 
 def closed_port() -> int:
@@ -81,15 +87,24 @@ async def test_no_credential_of_any_kind_goes_to_a_plain_http_server(tmp_path: P
     plugin = Plugin(tmp_path)
     plugin.answer(token=SECRET)
     (tmp_path / "token").write_text(SECRET + "\n")
-    users = {"token": {"token": SECRET}, "token-file": {"tokenFile": "token"},
-             "basic": {"username": "ann", "password": SECRET},
-             "exec": {"exec": plugin.exec_entry()}}
+    users = {
+        "token": {"token": SECRET},
+        "token-file": {"tokenFile": "token"},
+        "basic": {"username": "ann", "password": SECRET},
+        "exec": {"exec": plugin.exec_entry()},
+    }
     kubeconfig = write_kubeconfig(
         tmp_path / "kubeconfig",
-        {"plain": {"server": recorder.url},
-         "bare": {"server": recorder.url.removeprefix("http://")}},
-        users, {**{name: {"cluster": "plain", "user": name} for name in users},
-                "bare": {"cluster": "bare"}})
+        {
+            "plain": {"server": recorder.url},
+            "bare": {"server": recorder.url.removeprefix("http://")},
+        },
+        users,
+        {
+            **{name: {"cluster": "plain", "user": name} for name in users},
+            "bare": {"cluster": "bare"},
+        },
+    )
     try:
         for context in [*users, "bare"]:
             async with client_for(kubeconfig, context) as client:
@@ -111,7 +126,8 @@ async def test_no_credential_of_any_kind_goes_to_a_plain_http_server(tmp_path: P
 
 
 async def test_a_plain_http_sandbox_stays_usable_when_its_tokens_change(
-        fresh_sandbox: Fresh) -> None:
+    fresh_sandbox: Fresh,
+) -> None:
     running = fresh_sandbox(tls=False, pods=0, kubesphere=False)
     assert running.url().startswith("http://")
     async with client_for(running.kubeconfig, "tenant") as tenant:
@@ -126,22 +142,28 @@ async def test_a_plain_http_sandbox_stays_usable_when_its_tokens_change(
 
 
 async def test_a_server_without_a_scheme_is_a_kubeconfig_error_naming_the_fix(
-        tmp_path: Path, sandbox: RunningSandbox) -> None:
+    tmp_path: Path, sandbox: RunningSandbox
+) -> None:
     hostport = sandbox.url().removeprefix("https://")
-    kubeconfig = single(tmp_path / "kubeconfig", tls_cluster(sandbox, server=hostport),
-                        {"token": SECRET})
+    kubeconfig = single(
+        tmp_path / "kubeconfig", tls_cluster(sandbox, server=hostport), {"token": SECRET}
+    )
     config = load_kubeconfig(str(kubeconfig))
     error = failure(lambda: KubeConnection(config))
     text = str(error)
-    assert error.title == (f'server of cluster "c" (context "only", {kubeconfig}) '
-                           "has no scheme"), text
+    assert error.title == (f'server of cluster "c" (context "only", {kubeconfig}) has no scheme'), (
+        text
+    )
     assert error.hint == f"write server: https://{hostport} in {kubeconfig}"
     assert "TLS" not in text
     assert "insecure" not in text
     assert SECRET not in text
 
-    fixed = single(tmp_path / "fixed", tls_cluster(sandbox, server="HTTPS://" + hostport),
-                   {"token": sandbox.token()})
+    fixed = single(
+        tmp_path / "fixed",
+        tls_cluster(sandbox, server="HTTPS://" + hostport),
+        {"token": sandbox.token()},
+    )
     async with client_for(fixed) as client:
         assert client.connection.server == sandbox.url()
         assert (await client.whoami())["username"] == "admin"
@@ -151,17 +173,22 @@ async def test_a_server_without_a_scheme_is_a_kubeconfig_error_naming_the_fix(
 
 
 async def test_an_unknown_authority_names_the_ca_never_insecure(
-        tmp_path: Path, sandbox: RunningSandbox) -> None:
-    (tmp_path / "other-ca.pem").write_bytes(
-        __import__("trustme").CA().cert_pem.bytes())
+    tmp_path: Path, sandbox: RunningSandbox
+) -> None:
+    (tmp_path / "other-ca.pem").write_bytes(__import__("trustme").CA().cert_pem.bytes())
     kubeconfig = write_kubeconfig(
         tmp_path / "kubeconfig",
-        {"file": {"server": sandbox.url(), "certificate-authority": "other-ca.pem"},
-         "system": {"server": sandbox.url()}},
+        {
+            "file": {"server": sandbox.url(), "certificate-authority": "other-ca.pem"},
+            "system": {"server": sandbox.url()},
+        },
         {"admin": {"token": sandbox.token()}},
-        {name: {"cluster": name, "user": "admin"} for name in ("file", "system")})
-    expected = {"file": f'{tmp_path / "other-ca.pem"} (certificate-authority of cluster "file"',
-                "system": f'the system\'s trusted CAs (cluster "system" in {kubeconfig}'}
+        {name: {"cluster": name, "user": "admin"} for name in ("file", "system")},
+    )
+    expected = {
+        "file": f'{tmp_path / "other-ca.pem"} (certificate-authority of cluster "file"',
+        "system": f'the system\'s trusted CAs (cluster "system" in {kubeconfig}',
+    }
     for context, origin in expected.items():
         async with client_for(kubeconfig, context) as client:
             with pytest.raises(Unreachable) as caught:
@@ -176,17 +203,22 @@ async def test_an_unknown_authority_names_the_ca_never_insecure(
 
 
 async def test_an_unreachable_or_refusing_proxy_is_named_not_the_server(
-        tmp_path: Path, sandbox: RunningSandbox) -> None:
+    tmp_path: Path, sandbox: RunningSandbox
+) -> None:
     dead = f"http://127.0.0.1:{closed_port()}"
     proxy = ConnectProxy()  # refuses tunnels to anything but loopback
     await proxy.start()
     kubeconfig = write_kubeconfig(
         tmp_path / "kubeconfig",
-        {"dead": tls_cluster(sandbox, **{"proxy-url": dead}),
-         "far": tls_cluster(sandbox, server="https://192.0.2.10:6443",
-                            **{"proxy-url": proxy.url})},
+        {
+            "dead": tls_cluster(sandbox, **{"proxy-url": dead}),
+            "far": tls_cluster(
+                sandbox, server="https://192.0.2.10:6443", **{"proxy-url": proxy.url}
+            ),
+        },
         {"admin": {"token": sandbox.token()}},
-        {name: {"cluster": name, "user": "admin"} for name in ("dead", "far")})
+        {name: {"cluster": name, "user": "admin"} for name in ("dead", "far")},
+    )
     try:
         async with client_for(kubeconfig, "dead") as client:
             with pytest.raises(Unreachable) as unreachable:
@@ -198,8 +230,9 @@ async def test_an_unreachable_or_refusing_proxy_is_named_not_the_server(
         await proxy.stop()
     assert unreachable.value.title == f"cannot reach proxy {dead} (context dead)"
     assert "proxy-url" in unreachable.value.hint
-    assert refused.value.title == (f"proxy {proxy.url} refused the tunnel to "
-                                   "https://192.0.2.10:6443 (context far)")
+    assert refused.value.title == (
+        f"proxy {proxy.url} refused the tunnel to https://192.0.2.10:6443 (context far)"
+    )
     assert "403" in refused.value.detail
 
 
@@ -207,21 +240,29 @@ async def test_an_unreachable_or_refusing_proxy_is_named_not_the_server(
 
 
 async def test_a_token_with_control_characters_is_named_with_its_file_never_shown(
-        tmp_path: Path, sandbox: RunningSandbox) -> None:
+    tmp_path: Path, sandbox: RunningSandbox
+) -> None:
     good = sandbox.token()
     broken = good[:10] + "\r" + good[10:]
     (tmp_path / "token").write_text(broken + "\n")
     plugin = Plugin(tmp_path)
     plugin.answer(token=good[:5] + "\x1b" + good[5:])
     kubeconfig = write_kubeconfig(
-        tmp_path / "kubeconfig", {"c": tls_cluster(sandbox)},
-        {"inline": {"token": broken}, "file": {"tokenFile": "token"},
-         "exec": {"exec": plugin.exec_entry()}},
-        {name: {"cluster": "c", "user": name} for name in ("inline", "file", "exec")})
+        tmp_path / "kubeconfig",
+        {"c": tls_cluster(sandbox)},
+        {
+            "inline": {"token": broken},
+            "file": {"tokenFile": "token"},
+            "exec": {"exec": plugin.exec_entry()},
+        },
+        {name: {"cluster": "c", "user": name} for name in ("inline", "file", "exec")},
+    )
     config = load_kubeconfig(str(kubeconfig))
-    expected = {"inline": ("a carriage return (\\r), at character 11", str(kubeconfig)),
-                "file": ("a carriage return (\\r), at character 11", str(tmp_path / "token")),
-                "exec": ("U+001B, at character 6", "exec plugin")}
+    expected = {
+        "inline": ("a carriage return (\\r), at character 11", str(kubeconfig)),
+        "file": ("a carriage return (\\r), at character 11", str(tmp_path / "token")),
+        "exec": ("U+001B, at character 6", "exec plugin"),
+    }
     for context, (what, where) in expected.items():
         error = failure(lambda context=context: KubeConnection(config, context))  # type: ignore
         text = str(error)
@@ -247,29 +288,41 @@ async def test_a_token_with_control_characters_is_named_with_its_file_never_show
 
 
 def test_malformed_plugin_output_is_described_by_its_shape_never_echoed(
-        tmp_path: Path, sandbox: RunningSandbox) -> None:
+    tmp_path: Path, sandbox: RunningSandbox
+) -> None:
     plugin = Plugin(tmp_path)
     v1 = "client.authentication.k8s.io/v1"
     outputs = {
         SECRET: "not JSON (29 bytes",
         json.dumps([SECRET]): "a JSON list",
         json.dumps({"kind": "Token", "token": SECRET}): "got keys: kind,token",
-        json.dumps({"apiVersion": SECRET, "kind": "ExecCredential"}):
-            "apiVersion a string that is no API version",
-        json.dumps({"apiVersion": v1, "kind": "ExecCredential",
-                    "status": {"tokn": SECRET, "expirationTimestamp": "soon"}}):
-            "(got keys: apiVersion,kind,status{expirationTimestamp,tokn})",
-        json.dumps({"apiVersion": v1, "kind": "ExecCredential",
-                    "status": {"token": {"value": SECRET}}}):
-            "status.token is a JSON object, not a string",
-        json.dumps({"apiVersion": v1, "kind": "ExecCredential",
-                    "status": {"token": "fine", "expirationTimestamp": SECRET}}):
-            "expirationTimestamp is not an RFC 3339 time",
-        json.dumps({"apiVersion": v1, "kind": "ExecCredential", "status": {SECRET: 1}}):
-            "status{?}",
+        json.dumps(
+            {"apiVersion": SECRET, "kind": "ExecCredential"}
+        ): "apiVersion a string that is no API version",
+        json.dumps(
+            {
+                "apiVersion": v1,
+                "kind": "ExecCredential",
+                "status": {"tokn": SECRET, "expirationTimestamp": "soon"},
+            }
+        ): "(got keys: apiVersion,kind,status{expirationTimestamp,tokn})",
+        json.dumps(
+            {"apiVersion": v1, "kind": "ExecCredential", "status": {"token": {"value": SECRET}}}
+        ): "status.token is a JSON object, not a string",
+        json.dumps(
+            {
+                "apiVersion": v1,
+                "kind": "ExecCredential",
+                "status": {"token": "fine", "expirationTimestamp": SECRET},
+            }
+        ): "expirationTimestamp is not an RFC 3339 time",
+        json.dumps(
+            {"apiVersion": v1, "kind": "ExecCredential", "status": {SECRET: 1}}
+        ): "status{?}",
     }
-    kubeconfig = single(tmp_path / "kubeconfig", tls_cluster(sandbox),
-                        {"exec": plugin.exec_entry()})
+    kubeconfig = single(
+        tmp_path / "kubeconfig", tls_cluster(sandbox), {"exec": plugin.exec_entry()}
+    )
     config = load_kubeconfig(str(kubeconfig))
     for output, words in outputs.items():
         plugin.answer(output=output)
@@ -296,11 +349,13 @@ print('{{"apiVersion": "client.authentication.k8s.io/v1", "kind": "ExecCredentia
 
 
 def hanging_plugin(tmp_path: Path) -> tuple[Path, Path, Path]:
-    command, pids, release = tmp_path / "bin" / "login-plugin", tmp_path / "pids", \
-        tmp_path / "release"
+    command, pids, release = (
+        tmp_path / "bin" / "login-plugin",
+        tmp_path / "pids",
+        tmp_path / "release",
+    )
     command.parent.mkdir(exist_ok=True)
-    command.write_text(HANGING.format(python=sys.executable, pids=str(pids),
-                                      release=str(release)))
+    command.write_text(HANGING.format(python=sys.executable, pids=str(pids), release=str(release)))
     command.chmod(0o755)
     return command, pids, release
 
@@ -315,11 +370,20 @@ def gone(pid: int) -> bool:
 
 
 async def test_a_hanging_plugin_is_stopped_in_time_named_with_its_user_and_fix(
-        tmp_path: Path, sandbox: RunningSandbox) -> None:
+    tmp_path: Path, sandbox: RunningSandbox
+) -> None:
     command, pids, _ = hanging_plugin(tmp_path)
-    kubeconfig = single(tmp_path / "kubeconfig", tls_cluster(sandbox), {"exec": {
-        "apiVersion": "client.authentication.k8s.io/v1", "command": str(command),
-        "interactiveMode": "IfAvailable"}})
+    kubeconfig = single(
+        tmp_path / "kubeconfig",
+        tls_cluster(sandbox),
+        {
+            "exec": {
+                "apiVersion": "client.authentication.k8s.io/v1",
+                "command": str(command),
+                "interactiveMode": "IfAvailable",
+            }
+        },
+    )
     config = load_kubeconfig(str(kubeconfig))
     assert config.exec_waiting() == f'waiting for exec plugin {command} (user "u")…'
     started = time.monotonic()
@@ -343,8 +407,9 @@ async def test_a_hanging_plugin_is_stopped_in_time_named_with_its_user_and_fix(
     assert 2.0 <= elapsed < 20, elapsed
     assert loop_ticks >= 10
     error = caught.value
-    assert error.title == (f'exec plugin of user "u" (context "only", {kubeconfig}): '
-                           f"`{command}` did not answer in 2 s")
+    assert error.title == (
+        f'exec plugin of user "u" (context "only", {kubeconfig}): `{command}` did not answer in 2 s'
+    )
     assert error.hint == f"run `{command}` once in a shell to log in, then reopen the context"
     deadline = time.monotonic() + 10
     while not all(map(gone, survivors)) and time.monotonic() < deadline:  # noqa: ASYNC110

@@ -52,7 +52,8 @@ async def nowhere() -> AsyncIterator[KubeClient]:
 
 @pytest.mark.parametrize("legacy", MODES)
 async def test_both_modes_find_core_grouped_and_kubesphere_kinds(
-        sandbox: RunningSandbox, client: KubeClient, tmp_path: Path, legacy: bool) -> None:
+    sandbox: RunningSandbox, client: KubeClient, tmp_path: Path, legacy: bool
+) -> None:
     discovery = Discovery(client, tmp_path, sandbox.url(), legacy=legacy)
     kinds = await discovery.load()
     assert discovery.fetched_with == ("legacy" if legacy else "aggregated")
@@ -74,13 +75,19 @@ async def test_both_modes_find_core_grouped_and_kubesphere_kinds(
     templates = kinds.resolve("workspacetemplates")
     # v1alpha2 is served too; the preferred version is v1beta1.
     assert templates.api_version == "tenant.kubesphere.io/v1beta1"
-    assert (templates.kind, templates.namespaced, templates.categories) == \
-        ("WorkspaceTemplate", False, ("tenant",))
+    assert (templates.kind, templates.namespaced, templates.categories) == (
+        "WorkspaceTemplate",
+        False,
+        ("tenant",),
+    )
     assert templates.path(name="ws") == "/apis/tenant.kubesphere.io/v1beta1/workspacetemplates/ws"
 
     clusters = kinds.resolve("clusters.cluster.kubesphere.io")
-    assert (clusters.group, clusters.version, clusters.kind) == \
-        ("cluster.kubesphere.io", "v1alpha1", "Cluster")
+    assert (clusters.group, clusters.version, clusters.kind) == (
+        "cluster.kubesphere.io",
+        "v1alpha1",
+        "Cluster",
+    )
     assert kinds.resolve("Cluster") is clusters
 
     releases = kinds.resolve("applicationreleases")
@@ -115,15 +122,35 @@ BUILTIN_GROUP_KINDS = {
     "endpointslices": ("discovery.k8s.io", "v1", "EndpointSlice", True, "AddressType"),
     "runtimeclasses": ("node.k8s.io", "v1", "RuntimeClass", False, "Handler"),
     "csr": ("certificates.k8s.io", "v1", "CertificateSigningRequest", False, "SignerName"),
-    "validatingwebhookconfigurations": ("admissionregistration.k8s.io", "v1",
-                                        "ValidatingWebhookConfiguration", False, "Webhooks"),
-    "mutatingwebhookconfigurations": ("admissionregistration.k8s.io", "v1",
-                                      "MutatingWebhookConfiguration", False, "Webhooks"),
+    "validatingwebhookconfigurations": (
+        "admissionregistration.k8s.io",
+        "v1",
+        "ValidatingWebhookConfiguration",
+        False,
+        "Webhooks",
+    ),
+    "mutatingwebhookconfigurations": (
+        "admissionregistration.k8s.io",
+        "v1",
+        "MutatingWebhookConfiguration",
+        False,
+        "Webhooks",
+    ),
     "apiservices": ("apiregistration.k8s.io", "v1", "APIService", False, "Available"),
-    "flowschemas": ("flowcontrol.apiserver.k8s.io", "v1", "FlowSchema", False,
-                    "MatchingPrecedence"),
-    "prioritylevelconfigurations": ("flowcontrol.apiserver.k8s.io", "v1",
-                                    "PriorityLevelConfiguration", False, "HandSize"),
+    "flowschemas": (
+        "flowcontrol.apiserver.k8s.io",
+        "v1",
+        "FlowSchema",
+        False,
+        "MatchingPrecedence",
+    ),
+    "prioritylevelconfigurations": (
+        "flowcontrol.apiserver.k8s.io",
+        "v1",
+        "PriorityLevelConfiguration",
+        False,
+        "HandSize",
+    ),
     "rc": ("", "v1", "ReplicationController", True, "Desired"),
     "podtemplates": ("", "v1", "PodTemplate", True, "Pod Labels"),
     "pv": ("", "v1", "PersistentVolume", False, "Claim"),
@@ -132,12 +159,17 @@ BUILTIN_GROUP_KINDS = {
 
 @pytest.mark.parametrize("legacy", MODES)
 async def test_the_resource_browser_finds_every_built_in_group(
-        sandbox: RunningSandbox, client: KubeClient, tmp_path: Path, legacy: bool) -> None:
+    sandbox: RunningSandbox, client: KubeClient, tmp_path: Path, legacy: bool
+) -> None:
     kinds = await Discovery(client, tmp_path, sandbox.url(), legacy=legacy).load()
     for name, (group, version, kind_name, namespaced, column) in BUILTIN_GROUP_KINDS.items():
         kind = kinds.resolve(name)
-        assert (kind.group, kind.version, kind.kind, kind.namespaced) == \
-            (group, version, kind_name, namespaced), name
+        assert (kind.group, kind.version, kind.kind, kind.namespaced) == (
+            group,
+            version,
+            kind_name,
+            namespaced,
+        ), name
         assert kind.can("list"), name
         assert kind.can("watch"), name
         table = await client.list(kind.path(), accept=TABLE_ACCEPT)
@@ -147,7 +179,8 @@ async def test_the_resource_browser_finds_every_built_in_group(
 
 
 async def test_aggregated_and_legacy_agree_on_every_kind(
-        sandbox: RunningSandbox, client: KubeClient, tmp_path: Path) -> None:
+    sandbox: RunningSandbox, client: KubeClient, tmp_path: Path
+) -> None:
     aggregated = await Discovery(client, tmp_path / "a", sandbox.url()).load()
     legacy = await Discovery(client, tmp_path / "l", sandbox.url(), legacy=True).load()
     assert len(aggregated) > 50
@@ -156,8 +189,8 @@ async def test_aggregated_and_legacy_agree_on_every_kind(
 
 
 async def test_cache_is_written_atomically_and_reused_without_a_request(
-        sandbox: RunningSandbox, client: KubeClient, nowhere: KubeClient,
-        tmp_path: Path) -> None:
+    sandbox: RunningSandbox, client: KubeClient, nowhere: KubeClient, tmp_path: Path
+) -> None:
     first = Discovery(client, tmp_path, sandbox.url())
     assert first.cached() is None
     kinds = await first.load()
@@ -194,11 +227,13 @@ async def test_cache_is_written_atomically_and_reused_without_a_request(
 
 
 async def test_damaged_cache_is_ignored_and_replaced(
-        sandbox: RunningSandbox, client: KubeClient, tmp_path: Path) -> None:
+    sandbox: RunningSandbox, client: KubeClient, tmp_path: Path
+) -> None:
     discovery = Discovery(client, tmp_path, sandbox.url())
     discovery.cache_path.parent.mkdir(parents=True)
-    discovery.cache_path.write_bytes(b'{"format": 1, "server": "' + sandbox.url().encode()
-                                     + b'", "kinds": [{"group": ')
+    discovery.cache_path.write_bytes(
+        b'{"format": 1, "server": "' + sandbox.url().encode() + b'", "kinds": [{"group": '
+    )
     assert discovery.cached() is None
     kinds = await discovery.load()
     assert kinds.resolve("po").resource == "pods"
@@ -208,7 +243,8 @@ async def test_damaged_cache_is_ignored_and_replaced(
 
 @pytest.mark.parametrize("legacy", MODES)
 async def test_crd_created_at_run_time_is_found_after_a_forced_load(
-        fresh_sandbox: Callable[..., RunningSandbox], tmp_path: Path, legacy: bool) -> None:
+    fresh_sandbox: Callable[..., RunningSandbox], tmp_path: Path, legacy: bool
+) -> None:
     running = fresh_sandbox()
     kube = sandbox_client(running)
     try:
@@ -234,8 +270,10 @@ async def test_crd_created_at_run_time_is_found_after_a_forced_load(
         assert fresh.resolve("gizmos.toys.example.com") is gizmos
         assert gizmos.categories == ("toys",)
         assert gizmos.subresources == {"status", "scale"}
-        assert gizmos.path("play", "g1", "scale") == \
-            "/apis/toys.example.com/v2/namespaces/play/gizmos/g1/scale"
+        assert (
+            gizmos.path("play", "g1", "scale")
+            == "/apis/toys.example.com/v2/namespaces/play/gizmos/g1/scale"
+        )
 
         # The refetch replaced the disk copy too: a new Discovery sees gizmos without asking.
         assert (await Discovery(kube, tmp_path, running.url()).load()).resolve("gz") == gizmos
@@ -244,7 +282,8 @@ async def test_crd_created_at_run_time_is_found_after_a_forced_load(
 
 
 async def test_resolve_refetches_once_for_an_unknown_name(
-        fresh_sandbox: Callable[..., RunningSandbox], tmp_path: Path) -> None:
+    fresh_sandbox: Callable[..., RunningSandbox], tmp_path: Path
+) -> None:
     running = fresh_sandbox(kubesphere=False)
     kube = sandbox_client(running)
     try:
@@ -254,8 +293,7 @@ async def test_resolve_refetches_once_for_an_unknown_name(
         with pytest.raises(UnknownKind):
             await discovery.resolve("workspacetemplates")  # no KubeSphere on this cluster
 
-        await kube.create("/apis/apiextensions.k8s.io/v1/customresourcedefinitions",
-                          _gizmo_crd())
+        await kube.create("/apis/apiextensions.k8s.io/v1/customresourcedefinitions", _gizmo_crd())
         assert (await discovery.resolve("gz")).kind == "Gizmo"
         # Concurrent forced loads share one fetch rather than queueing several.
         results = await asyncio.gather(*(discovery.load(force=True) for _ in range(5)))
@@ -265,7 +303,8 @@ async def test_resolve_refetches_once_for_an_unknown_name(
 
 
 async def test_server_errors_propagate_typed(
-        sandbox: RunningSandbox, client: KubeClient, tmp_path: Path) -> None:
+    sandbox: RunningSandbox, client: KubeClient, tmp_path: Path
+) -> None:
     sandbox.call(sandbox.cluster().faults.fail_next, 1, 500, "/apis")
     discovery = Discovery(client, tmp_path, sandbox.url())
     with pytest.raises(ServerError):
@@ -283,7 +322,8 @@ async def test_server_errors_propagate_typed(
 
 
 async def test_legacy_walk_survives_a_broken_group_but_does_not_cache_it(
-        sandbox: RunningSandbox, client: KubeClient, tmp_path: Path) -> None:
+    sandbox: RunningSandbox, client: KubeClient, tmp_path: Path
+) -> None:
     sandbox.call(sandbox.cluster().faults.fail_next, 1, 503, "/apis/metrics.k8s.io")
     discovery = Discovery(client, tmp_path, sandbox.url(), legacy=True)
     partial = await discovery.load()
@@ -309,12 +349,22 @@ def _gizmo_crd() -> dict[str, Any]:
         "spec": {
             "group": "toys.example.com",
             "scope": "Namespaced",
-            "names": {"plural": "gizmos", "singular": "gizmo", "kind": "Gizmo",
-                      "shortNames": ["gz"], "categories": ["toys"]},
+            "names": {
+                "plural": "gizmos",
+                "singular": "gizmo",
+                "kind": "Gizmo",
+                "shortNames": ["gz"],
+                "categories": ["toys"],
+            },
             "versions": [
                 {"name": "v1", "served": True, "storage": False, "schema": schema},
-                {"name": "v2", "served": True, "storage": True, "schema": schema,
-                 "subresources": {"status": {}, "scale": scale}},
+                {
+                    "name": "v2",
+                    "served": True,
+                    "storage": True,
+                    "schema": schema,
+                    "subresources": {"status": {}, "scale": scale},
+                },
             ],
         },
     }
@@ -325,8 +375,8 @@ async def _wait_established(kube: KubeClient, path: str) -> None:
         while True:
             crd = await kube.get(path)
             conditions = (crd.get("status") or {}).get("conditions") or ()
-            if any(c.get("type") == "Established" and c.get("status") == "True"
-                   for c in conditions):
+            if any(
+                c.get("type") == "Established" and c.get("status") == "True" for c in conditions
+            ):
                 return
             await asyncio.sleep(0.05)
-

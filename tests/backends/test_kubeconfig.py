@@ -36,13 +36,19 @@ MASTERS = ("system:masters",)
 PLUGIN_SOURCE = Path(__file__).with_name("exec_plugin.py")
 
 
-def write_kubeconfig(path: Path, clusters: dict[str, dict[str, Any]] | None = None,
-                     users: dict[str, dict[str, Any]] | None = None,
-                     contexts: dict[str, dict[str, Any]] | None = None,
-                     current: str | None = None) -> Path:
+def write_kubeconfig(
+    path: Path,
+    clusters: dict[str, dict[str, Any]] | None = None,
+    users: dict[str, dict[str, Any]] | None = None,
+    contexts: dict[str, dict[str, Any]] | None = None,
+    current: str | None = None,
+) -> Path:
     document: dict[str, Any] = {"apiVersion": "v1", "kind": "Config"}
-    for section, inner, entries in (("clusters", "cluster", clusters), ("users", "user", users),
-                                    ("contexts", "context", contexts)):
+    for section, inner, entries in (
+        ("clusters", "cluster", clusters),
+        ("users", "user", users),
+        ("contexts", "context", contexts),
+    ):
         if entries is not None:
             document[section] = [{"name": n, inner: body} for n, body in entries.items()]
     if current is not None:
@@ -57,19 +63,24 @@ def b64(data: bytes) -> str:
 
 
 def tls_cluster(running: RunningSandbox, **extra: Any) -> dict[str, Any]:
-    return {"server": running.url(),
-            "certificate-authority-data": b64(running.sandbox.ca_pem), **extra}
+    return {
+        "server": running.url(),
+        "certificate-authority-data": b64(running.sandbox.ca_pem),
+        **extra,
+    }
 
 
 def single(path: Path, cluster: dict[str, Any], user: dict[str, Any]) -> Path:
     """A kubeconfig with one context `only` joining `cluster` and `user`."""
-    return write_kubeconfig(path, {"c": cluster}, {"u": user},
-                            {"only": {"cluster": "c", "user": "u"}}, "only")
+    return write_kubeconfig(
+        path, {"c": cluster}, {"u": user}, {"only": {"cluster": "c", "user": "u"}}, "only"
+    )
 
 
 @asynccontextmanager
-async def client_for(kubeconfig: Path, context: str | None = None,
-                     **options: Any) -> AsyncIterator[KubeClient]:
+async def client_for(
+    kubeconfig: Path, context: str | None = None, **options: Any
+) -> AsyncIterator[KubeClient]:
     connection = await connect(load_kubeconfig(str(kubeconfig)), context, **options)
     client = KubeClient(connection, timeout=10)
     try:
@@ -78,8 +89,9 @@ async def client_for(kubeconfig: Path, context: str | None = None,
         await client.aclose()
 
 
-def client_certificate(running: RunningSandbox, user: str,
-                       groups: tuple[str, ...] = ()) -> tuple[str, str]:
+def client_certificate(
+    running: RunningSandbox, user: str, groups: tuple[str, ...] = ()
+) -> tuple[str, str]:
     return running.call(running.sandbox.client_certificate, user, groups)  # type: ignore
 
 
@@ -109,14 +121,21 @@ def failure(action: Callable[[], object]) -> KubeconfigError:
 
 
 def test_sandbox_kubeconfig_loads_in_under_5_ms_without_the_kubernetes_package(
-        sandbox: RunningSandbox) -> None:
+    sandbox: RunningSandbox,
+) -> None:
     config = load_kubeconfig(str(sandbox.kubeconfig))
     assert config.files == (sandbox.kubeconfig,)
     assert list(config.contexts) == ["host", "member", "tenant"]
     assert config.current_context == "host"
     host, tenant = config.context(None), config.context("tenant")
     assert (host.name, host.cluster, host.user, host.namespace, host.server, host.source) == (
-        "host", "kstui-host", "host-admin", "default", sandbox.url("host"), sandbox.kubeconfig)
+        "host",
+        "kstui-host",
+        "host-admin",
+        "default",
+        sandbox.url("host"),
+        sandbox.kubeconfig,
+    )
     assert (tenant.namespace, tenant.server) == ("shop-prod", sandbox.url("host"))
     assert config.context("member").server == sandbox.url("member")
     assert config.raw["current-context"] == "host"
@@ -129,11 +148,19 @@ def test_sandbox_kubeconfig_loads_in_under_5_ms_without_the_kubernetes_package(
         timings.append(time.perf_counter() - started)
     assert statistics.median(timings) < 0.005, timings
 
-    probe = ("import sys; from kstui.backends.kubeconfig import load_kubeconfig; "
-             f"load_kubeconfig({str(sandbox.kubeconfig)!r}).context('tenant'); "
-             "print('kubernetes' in sys.modules)")
-    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
-                          cwd=ROOT, check=True, timeout=60)
+    probe = (
+        "import sys; from kstui.backends.kubeconfig import load_kubeconfig; "
+        f"load_kubeconfig({str(sandbox.kubeconfig)!r}).context('tenant'); "
+        "print('kubernetes' in sys.modules)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=True,
+        timeout=60,
+    )
     assert done.stdout.strip() == "False"
 
 
@@ -143,19 +170,28 @@ def test_kubeconfig_list_merges_as_kubectl_merges(tmp_path: Path) -> None:
         tmp_path / "a" / "config",
         {"shared": {"server": "https://first.example:6443", "certificate-authority": "ca.pem"}},
         {"alice": {"token": "from-first"}},
-        {"one": {"cluster": "shared", "user": "alice"},
-         "two": {"cluster": "shared", "user": "alice", "namespace": "team-a"}})
+        {
+            "one": {"cluster": "shared", "user": "alice"},
+            "two": {"cluster": "shared", "user": "alice", "namespace": "team-a"},
+        },
+    )
     second = write_kubeconfig(
         tmp_path / "b" / "config",
-        {"shared": {"server": "https://second.example:6443"},
-         "extra": {"server": "https://extra.example:6443"}},
+        {
+            "shared": {"server": "https://second.example:6443"},
+            "extra": {"server": "https://extra.example:6443"},
+        },
         {"alice": {"token": "from-second"}, "bob": {"tokenFile": "bob.token"}},
-        {"two": {"cluster": "extra", "user": "bob"},
-         "three": {"cluster": "extra", "user": "bob", "namespace": "team-b"}},
-        current="three")
+        {
+            "two": {"cluster": "extra", "user": "bob"},
+            "three": {"cluster": "extra", "user": "bob", "namespace": "team-b"},
+        },
+        current="three",
+    )
     third = write_kubeconfig(tmp_path / "c" / "config", current="one")
-    listed = os.pathsep.join([str(first), str(tmp_path / "missing"), str(second), str(third),
-                              str(first)])
+    listed = os.pathsep.join(
+        [str(first), str(tmp_path / "missing"), str(second), str(third), str(first)]
+    )
     env = {"KUBECONFIG": listed, "HOME": str(tmp_path)}
 
     config = load_kubeconfig(None, env)
@@ -170,30 +206,49 @@ def test_kubeconfig_list_merges_as_kubectl_merges(tmp_path: Path) -> None:
 
     if shutil.which("kubectl") is None:
         pytest.fail("kubectl is not installed: .ci/run installs it")
-    viewed = json.loads(subprocess.run(
-        ["kubectl", "config", "view", "--raw", "-o", "json"], capture_output=True, text=True,
-        check=True, env={**os.environ, **env}, timeout=30).stdout)
+    viewed = json.loads(
+        subprocess.run(
+            ["kubectl", "config", "view", "--raw", "-o", "json"],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, **env},
+            timeout=30,
+        ).stdout
+    )
     assert viewed["current-context"] == config.current_context
-    assert {c["name"]: c["cluster"]["server"] for c in viewed["clusters"]} == \
-        {name: entry.body["server"] for name, entry in config.clusters.items()}
-    assert {u["name"]: u["user"] for u in viewed["users"]} == \
-        {name: entry.body for name, entry in config.users.items()}
-    assert {c["name"]: (c["context"]["cluster"], c["context"]["user"],
-                        c["context"].get("namespace", "default")) for c in viewed["contexts"]} \
-        == {name: (c.cluster, c.user, c.namespace) for name, c in config.contexts.items()}
+    assert {c["name"]: c["cluster"]["server"] for c in viewed["clusters"]} == {
+        name: entry.body["server"] for name, entry in config.clusters.items()
+    }
+    assert {u["name"]: u["user"] for u in viewed["users"]} == {
+        name: entry.body for name, entry in config.users.items()
+    }
+    assert {
+        c["name"]: (
+            c["context"]["cluster"],
+            c["context"]["user"],
+            c["context"].get("namespace", "default"),
+        )
+        for c in viewed["contexts"]
+    } == {name: (c.cluster, c.user, c.namespace) for name, c in config.contexts.items()}
 
 
 async def test_relative_paths_resolve_against_the_file_that_sets_them(
-        tmp_path: Path, sandbox: RunningSandbox) -> None:
+    tmp_path: Path, sandbox: RunningSandbox
+) -> None:
     """The cluster (CA file) comes from one directory, the user (token file) from another."""
-    clusters = write_kubeconfig(tmp_path / "clusters" / "config",
-                                {"sandbox": {"server": sandbox.url(),
-                                             "certificate-authority": "pki/ca.pem"}},
-                                contexts={"mixed": {"cluster": "sandbox", "user": "admin"}})
+    clusters = write_kubeconfig(
+        tmp_path / "clusters" / "config",
+        {"sandbox": {"server": sandbox.url(), "certificate-authority": "pki/ca.pem"}},
+        contexts={"mixed": {"cluster": "sandbox", "user": "admin"}},
+    )
     (tmp_path / "clusters" / "pki").mkdir()
     (tmp_path / "clusters" / "pki" / "ca.pem").write_bytes(sandbox.sandbox.ca_pem)
-    users = write_kubeconfig(tmp_path / "users" / "config",
-                             users={"admin": {"tokenFile": "admin.token"}}, current="mixed")
+    users = write_kubeconfig(
+        tmp_path / "users" / "config",
+        users={"admin": {"tokenFile": "admin.token"}},
+        current="mixed",
+    )
     (tmp_path / "users" / "admin.token").write_text(sandbox.token())
     config = load_kubeconfig(None, {"KUBECONFIG": f"{clusters}{os.pathsep}{users}"})
     assert config.current_context == "mixed"
@@ -206,8 +261,13 @@ async def test_relative_paths_resolve_against_the_file_that_sets_them(
 
 def test_explicit_file_wins_then_kubeconfig_then_home(tmp_path: Path) -> None:
     def one(path: Path, name: str) -> Path:
-        return write_kubeconfig(path, {"c": {"server": "https://x:6443"}}, {"u": {}},
-                                {name: {"cluster": "c", "user": "u"}}, name)
+        return write_kubeconfig(
+            path,
+            {"c": {"server": "https://x:6443"}},
+            {"u": {}},
+            {name: {"cluster": "c", "user": "u"}},
+            name,
+        )
 
     home = one(tmp_path / "home" / ".kube" / "config", "from-home")
     listed = one(tmp_path / "env.yaml", "from-env")
@@ -257,10 +317,15 @@ def test_bad_files_and_contexts_name_the_file_the_context_and_the_fix(tmp_path: 
         tmp_path / "contexts.yaml",
         {"ok": {"server": "https://x:6443"}, "serverless": {"insecure-skip-tls-verify": True}},
         {"u": {"token": "t"}},
-        {"production": {"cluster": "ok", "user": "u"}, "staging": {"cluster": "ok", "user": "u"},
-         "dev": {"cluster": "ok", "user": "u"}, "lost-cluster": {"cluster": "gone", "user": "u"},
-         "lost-user": {"cluster": "ok", "user": "ghost"},
-         "no-server": {"cluster": "serverless", "user": "u"}})
+        {
+            "production": {"cluster": "ok", "user": "u"},
+            "staging": {"cluster": "ok", "user": "u"},
+            "dev": {"cluster": "ok", "user": "u"},
+            "lost-cluster": {"cluster": "gone", "user": "u"},
+            "lost-user": {"cluster": "ok", "user": "ghost"},
+            "no-server": {"cluster": "serverless", "user": "u"},
+        },
+    )
     config = load_kubeconfig(str(path))
     error = failure(lambda: config.context("prodution"))
     assert '"prodution"' in error.title
@@ -271,8 +336,11 @@ def test_bad_files_and_contexts_name_the_file_the_context_and_the_fix(tmp_path: 
     assert error.title == "no current context"
     assert "production" in error.hint
 
-    for context, words in (("lost-cluster", 'cluster "gone"'), ("lost-user", 'user "ghost"'),
-                           ("no-server", 'cluster "serverless" has no server')):
+    for context, words in (
+        ("lost-cluster", 'cluster "gone"'),
+        ("lost-user", 'user "ghost"'),
+        ("no-server", 'cluster "serverless" has no server'),
+    ):
         error = failure(lambda context=context: config.context(context))  # type: ignore[misc]
         assert words in error.title
         assert f'"{context}"' in error.title
@@ -288,8 +356,10 @@ async def test_tokens_of_the_sandbox_kubeconfig(sandbox: RunningSandbox) -> None
     async with client_for(sandbox.kubeconfig) as admin:
         assert admin.connection.auth == "token"  # type: ignore[attr-defined]
         assert isinstance(admin.connection.verify, ssl.SSLContext)
-        assert await admin.whoami() == {"username": "admin",
-                                        "groups": ["system:masters", "system:authenticated"]}
+        assert await admin.whoami() == {
+            "username": "admin",
+            "groups": ["system:masters", "system:authenticated"],
+        }
         names = {n["metadata"]["name"] for n in (await admin.get("/api/v1/namespaces"))["items"]}
         assert {"payments", "storefront", "shop-prod"} <= names
     async with client_for(sandbox.kubeconfig, "member") as member:
@@ -301,14 +371,16 @@ async def test_tokens_of_the_sandbox_kubeconfig(sandbox: RunningSandbox) -> None
         assert (await tenant.get("/api/v1/namespaces/shop-prod/pods"))["items"]
 
 
-async def test_token_file_is_read_relative_and_reread_after_a_401(tmp_path: Path,
-                                                                  fresh_sandbox: Fresh) -> None:
+async def test_token_file_is_read_relative_and_reread_after_a_401(
+    tmp_path: Path, fresh_sandbox: Fresh
+) -> None:
     running = fresh_sandbox(frozen=True, pods=0, kubesphere=False)
     token_file = tmp_path / "secrets" / "token"
     token_file.parent.mkdir()
     token_file.write_text(issue(running, "file-one", ttl=60) + "\n")
-    kubeconfig = single(tmp_path / "kubeconfig", tls_cluster(running),
-                        {"tokenFile": "secrets/token"})
+    kubeconfig = single(
+        tmp_path / "kubeconfig", tls_cluster(running), {"tokenFile": "secrets/token"}
+    )
     async with client_for(kubeconfig) as client:
         assert client.connection.auth == "token file"  # type: ignore[attr-defined]
         assert (await client.whoami())["username"] == "file-one"
@@ -332,39 +404,53 @@ async def _raises(awaitable: Any) -> BaseException:
     raise AssertionError("expected an error")
 
 
-async def test_client_certificate_files_and_data(tmp_path: Path,
-                                                 sandbox: RunningSandbox) -> None:
+async def test_client_certificate_files_and_data(tmp_path: Path, sandbox: RunningSandbox) -> None:
     crt, key = client_certificate(sandbox, "carol", ("ops", *MASTERS))
     pki = tmp_path / "pki"
     pki.mkdir()
     shutil.copy(crt, pki / "carol.crt")
     shutil.copy(key, pki / "carol.key")
     kubeconfig = write_kubeconfig(
-        tmp_path / "kubeconfig", {"c": tls_cluster(sandbox)},
-        {"files": {"client-certificate": "pki/carol.crt", "client-key": "pki/carol.key"},
-         "data": {"client-certificate-data": b64((pki / "carol.crt").read_bytes()),
-                  "client-key-data": b64((pki / "carol.key").read_bytes())}},
-        {"files": {"cluster": "c", "user": "files"}, "data": {"cluster": "c", "user": "data"}})
+        tmp_path / "kubeconfig",
+        {"c": tls_cluster(sandbox)},
+        {
+            "files": {"client-certificate": "pki/carol.crt", "client-key": "pki/carol.key"},
+            "data": {
+                "client-certificate-data": b64((pki / "carol.crt").read_bytes()),
+                "client-key-data": b64((pki / "carol.key").read_bytes()),
+            },
+        },
+        {"files": {"cluster": "c", "user": "files"}, "data": {"cluster": "c", "user": "data"}},
+    )
     for context in ("files", "data"):
         async with client_for(kubeconfig, context) as client:
             assert client.connection.auth == "client certificate"  # type: ignore[attr-defined]
             assert await client.connection.auth_headers() == {}
             assert await client.whoami() == {
-                "username": "carol", "groups": ["ops", "system:masters", "system:authenticated"]}
+                "username": "carol",
+                "groups": ["ops", "system:masters", "system:authenticated"],
+            }
             assert (await client.get("/api/v1/namespaces"))["items"]
 
 
 async def test_certificate_authority_file_data_and_insecure_skip(
-        tmp_path: Path, sandbox: RunningSandbox) -> None:
+    tmp_path: Path, sandbox: RunningSandbox
+) -> None:
     (tmp_path / "ca.pem").write_bytes(sandbox.sandbox.ca_pem)
     url, token = sandbox.url(), sandbox.token()
     kubeconfig = write_kubeconfig(
         tmp_path / "kubeconfig",
-        {"file": {"server": url, "certificate-authority": "ca.pem"},
-         "data": {"server": url + "/", "certificate-authority-data": b64(sandbox.sandbox.ca_pem)},
-         "insecure": {"server": url, "insecure-skip-tls-verify": True}},
+        {
+            "file": {"server": url, "certificate-authority": "ca.pem"},
+            "data": {
+                "server": url + "/",
+                "certificate-authority-data": b64(sandbox.sandbox.ca_pem),
+            },
+            "insecure": {"server": url, "insecure-skip-tls-verify": True},
+        },
         {"admin": {"token": token}},
-        {name: {"cluster": name, "user": "admin"} for name in ("file", "data", "insecure")})
+        {name: {"cluster": name, "user": "admin"} for name in ("file", "data", "insecure")},
+    )
     for context in ("file", "data", "insecure"):
         async with client_for(kubeconfig, context) as client:
             assert client.connection.server == url
@@ -372,8 +458,9 @@ async def test_certificate_authority_file_data_and_insecure_skip(
             assert (await client.whoami())["username"] == "admin"
 
 
-async def test_proxy_url_tunnels_through_a_connect_proxy(tmp_path: Path,
-                                                         sandbox: RunningSandbox) -> None:
+async def test_proxy_url_tunnels_through_a_connect_proxy(
+    tmp_path: Path, sandbox: RunningSandbox
+) -> None:
     proxy = ConnectProxy()
     await proxy.start()
     try:
@@ -441,18 +528,24 @@ async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> N
 
 
 async def test_unreachable_server_and_wrong_certificate_authority(
-        tmp_path: Path, sandbox: RunningSandbox) -> None:
+    tmp_path: Path, sandbox: RunningSandbox
+) -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         closed = probe.getsockname()[1]
     stranger = trustme.CA(organization_name="not the sandbox").cert_pem.bytes()
     kubeconfig = write_kubeconfig(
         tmp_path / "kubeconfig",
-        {"closed": tls_cluster(sandbox, server=f"https://127.0.0.1:{closed}"),
-         "stranger": {"server": sandbox.url(), "certificate-authority-data": b64(stranger)}},
+        {
+            "closed": tls_cluster(sandbox, server=f"https://127.0.0.1:{closed}"),
+            "stranger": {"server": sandbox.url(), "certificate-authority-data": b64(stranger)},
+        },
         {"admin": {"token": sandbox.token()}},
-        {"closed": {"cluster": "closed", "user": "admin"},
-         "stranger": {"cluster": "stranger", "user": "admin"}})
+        {
+            "closed": {"cluster": "closed", "user": "admin"},
+            "stranger": {"cluster": "stranger", "user": "admin"},
+        },
+    )
     async with client_for(kubeconfig, "closed") as client:
         with pytest.raises(Unreachable) as refused:
             await client.get("/api/v1/namespaces")
@@ -461,18 +554,21 @@ async def test_unreachable_server_and_wrong_certificate_authority(
         with pytest.raises(Unreachable) as untrusted:
             await client.get("/api/v1/namespaces")
     text = str(untrusted.value)
-    assert untrusted.value.title == ("certificate signed by unknown authority: "
-                                     f"{sandbox.url()} (context stranger)"), text
+    assert untrusted.value.title == (
+        f"certificate signed by unknown authority: {sandbox.url()} (context stranger)"
+    ), text
     assert f'certificate-authority-data of cluster "stranger" in {kubeconfig}' in text, text
     assert untrusted.value.hint == "check the CA or the server address"
     assert "insecure" not in text.lower(), text
 
 
-async def test_an_expired_static_token_is_unauthorized(tmp_path: Path,
-                                                       fresh_sandbox: Fresh) -> None:
+async def test_an_expired_static_token_is_unauthorized(
+    tmp_path: Path, fresh_sandbox: Fresh
+) -> None:
     running = fresh_sandbox(frozen=True, pods=0, kubesphere=False)
-    kubeconfig = single(tmp_path / "kubeconfig", tls_cluster(running),
-                        {"token": issue(running, "brief", ttl=30)})
+    kubeconfig = single(
+        tmp_path / "kubeconfig", tls_cluster(running), {"token": issue(running, "brief", ttl=30)}
+    )
     async with client_for(kubeconfig) as client:
         assert (await client.whoami())["username"] == "brief"
         advance(running, 30)
@@ -484,38 +580,48 @@ async def test_an_expired_static_token_is_unauthorized(tmp_path: Path,
 
 
 def test_basic_auth_and_broken_tls_material_name_context_and_file(
-        tmp_path: Path, sandbox: RunningSandbox) -> None:
+    tmp_path: Path, sandbox: RunningSandbox
+) -> None:
     url = sandbox.url()
     (tmp_path / "garbage.pem").write_text("not a certificate\n")
     crt, key = client_certificate(sandbox, "dave")
     kubeconfig = write_kubeconfig(
         tmp_path / "kubeconfig",
-        {"good": tls_cluster(sandbox), "bad-ca": {"server": url, "certificate-authority":
-                                                  "garbage.pem"},
-         "no-ca": {"server": url, "certificate-authority": "missing/ca.pem"},
-         "bad-b64": {"server": url, "certificate-authority-data": "%%% not base64"},
-         "both": tls_cluster(sandbox, **{"insecure-skip-tls-verify": True})},
-        {"basic": {"username": "ann", "password": "s3cret"},
-         "bad-cert": {"client-certificate": "garbage.pem", "client-key": key},
-         "half-cert": {"client-certificate": crt}},
-        {"basic": {"cluster": "good", "user": "basic"},
-         "bad-ca": {"cluster": "bad-ca", "user": "basic"},
-         "no-ca": {"cluster": "no-ca", "user": "basic"},
-         "bad-b64": {"cluster": "bad-b64", "user": "basic"},
-         "both": {"cluster": "both", "user": "basic"},
-         "bad-cert": {"cluster": "good", "user": "bad-cert"},
-         "half-cert": {"cluster": "good", "user": "half-cert"}})
+        {
+            "good": tls_cluster(sandbox),
+            "bad-ca": {"server": url, "certificate-authority": "garbage.pem"},
+            "no-ca": {"server": url, "certificate-authority": "missing/ca.pem"},
+            "bad-b64": {"server": url, "certificate-authority-data": "%%% not base64"},
+            "both": tls_cluster(sandbox, **{"insecure-skip-tls-verify": True}),
+        },
+        {
+            "basic": {"username": "ann", "password": "s3cret"},
+            "bad-cert": {"client-certificate": "garbage.pem", "client-key": key},
+            "half-cert": {"client-certificate": crt},
+        },
+        {
+            "basic": {"cluster": "good", "user": "basic"},
+            "bad-ca": {"cluster": "bad-ca", "user": "basic"},
+            "no-ca": {"cluster": "no-ca", "user": "basic"},
+            "bad-b64": {"cluster": "bad-b64", "user": "basic"},
+            "both": {"cluster": "both", "user": "basic"},
+            "bad-cert": {"cluster": "good", "user": "bad-cert"},
+            "half-cert": {"cluster": "good", "user": "half-cert"},
+        },
+    )
     config = load_kubeconfig(str(kubeconfig))
     basic = KubeConnection(config, "basic")
     assert basic.auth == "basic"
     assert asyncio.run(basic.auth_headers()) == {"Authorization": f"Basic {b64(b'ann:s3cret')}"}
 
-    expected = {"bad-ca": ("certificate authority", str(tmp_path / "garbage.pem")),
-                "no-ca": ("certificate-authority", str(tmp_path / "missing" / "ca.pem")),
-                "bad-b64": ("not valid base64", str(kubeconfig)),
-                "both": ("insecure-skip-tls-verify", str(kubeconfig)),
-                "bad-cert": ("client certificate", str(tmp_path / "garbage.pem")),
-                "half-cert": ("no client-key", str(kubeconfig))}
+    expected = {
+        "bad-ca": ("certificate authority", str(tmp_path / "garbage.pem")),
+        "no-ca": ("certificate-authority", str(tmp_path / "missing" / "ca.pem")),
+        "bad-b64": ("not valid base64", str(kubeconfig)),
+        "both": ("insecure-skip-tls-verify", str(kubeconfig)),
+        "bad-cert": ("client certificate", str(tmp_path / "garbage.pem")),
+        "half-cert": ("no client-key", str(kubeconfig)),
+    }
     for context, (words, file) in expected.items():
         error = failure(lambda context=context: KubeConnection(config, context))  # type: ignore
         assert f'context "{context}"' in error.title, str(error)
@@ -546,22 +652,33 @@ class Plugin:
             return []
         return [json.loads(line) for line in self.calls_file.read_text().splitlines()]
 
-    def exec_entry(self, api_version: str = "client.authentication.k8s.io/v1",
-                   **extra: Any) -> dict[str, Any]:
-        entry = {"apiVersion": api_version, "command": "./bin/kstui-credentials",
-                 "args": [str(self.state)], "interactiveMode": "IfAvailable"}
+    def exec_entry(
+        self, api_version: str = "client.authentication.k8s.io/v1", **extra: Any
+    ) -> dict[str, Any]:
+        entry = {
+            "apiVersion": api_version,
+            "command": "./bin/kstui-credentials",
+            "args": [str(self.state)],
+            "interactiveMode": "IfAvailable",
+        }
         return {**entry, **extra}
 
 
 async def test_exec_plugin_runs_once_until_expiry_and_again_after_a_401(
-        tmp_path: Path, fresh_sandbox: Fresh) -> None:
+    tmp_path: Path, fresh_sandbox: Fresh
+) -> None:
     running = fresh_sandbox(frozen=True, pods=0, kubesphere=False)
     now = running.sandbox.clock.now
     plugin = Plugin(tmp_path)
-    kubeconfig = single(tmp_path / "kubeconfig", tls_cluster(running),
-                        {"exec": plugin.exec_entry(provideClusterInfo=True)})
-    plugin.answer(token=issue(running, "exec-one", ttl=600),
-                  expirationTimestamp=rfc3339(now() + timedelta(seconds=600)))
+    kubeconfig = single(
+        tmp_path / "kubeconfig",
+        tls_cluster(running),
+        {"exec": plugin.exec_entry(provideClusterInfo=True)},
+    )
+    plugin.answer(
+        token=issue(running, "exec-one", ttl=600),
+        expirationTimestamp=rfc3339(now() + timedelta(seconds=600)),
+    )
     async with client_for(kubeconfig, clock=now) as client:
         assert client.connection.auth == "exec"  # type: ignore[attr-defined]
         users = await asyncio.gather(*(client.whoami() for _ in range(10)))
@@ -571,13 +688,17 @@ async def test_exec_plugin_runs_once_until_expiry_and_again_after_a_401(
         assert spec["apiVersion"] == "client.authentication.k8s.io/v1"
         assert spec["spec"]["interactive"] is False
         assert spec["spec"]["cluster"]["server"] == running.url()
-        assert base64.b64decode(spec["spec"]["cluster"]["certificate-authority-data"]) \
+        assert (
+            base64.b64decode(spec["spec"]["cluster"]["certificate-authority-data"])
             == running.sandbox.ca_pem
+        )
 
         # Expired by its expirationTimestamp: the next requests share one run of the plugin.
         # The plugin claims an hour, but the server lets the token live 60 s.
-        plugin.answer(token=issue(running, "exec-two", ttl=600 + 60),
-                      expirationTimestamp=rfc3339(now() + timedelta(seconds=600 + 3600)))
+        plugin.answer(
+            token=issue(running, "exec-two", ttl=600 + 60),
+            expirationTimestamp=rfc3339(now() + timedelta(seconds=600 + 3600)),
+        )
         advance(running, 600)
         users = await asyncio.gather(*(client.whoami() for _ in range(10)))
         assert {u["username"] for u in users} == {"exec-two"}
@@ -600,11 +721,15 @@ async def test_exec_plugin_runs_once_until_expiry_and_again_after_a_401(
 
 
 async def test_exec_plugin_with_a_past_expiry_runs_for_every_request(
-        tmp_path: Path, sandbox: RunningSandbox) -> None:
+    tmp_path: Path, sandbox: RunningSandbox
+) -> None:
     plugin = Plugin(tmp_path)
     plugin.answer(token=sandbox.token(), expirationTimestamp="2020-01-01T00:00:00Z")
-    kubeconfig = single(tmp_path / "kubeconfig", tls_cluster(sandbox),
-                        {"exec": plugin.exec_entry("client.authentication.k8s.io/v1beta1")})
+    kubeconfig = single(
+        tmp_path / "kubeconfig",
+        tls_cluster(sandbox),
+        {"exec": plugin.exec_entry("client.authentication.k8s.io/v1beta1")},
+    )
     async with client_for(kubeconfig) as client:
         for _ in range(3):
             assert (await client.whoami())["username"] == "admin"
@@ -616,36 +741,59 @@ async def test_exec_plugin_with_a_past_expiry_runs_for_every_request(
 async def test_exec_plugin_client_certificate(tmp_path: Path, sandbox: RunningSandbox) -> None:
     crt, key = client_certificate(sandbox, "erin", ("dev", "ops"))
     plugin = Plugin(tmp_path)
-    plugin.answer(clientCertificateData=text_of(crt), clientKeyData=text_of(key),
-                  expirationTimestamp=rfc3339(datetime.now().astimezone() + timedelta(hours=1)))
-    kubeconfig = single(tmp_path / "kubeconfig", tls_cluster(sandbox),
-                        {"exec": plugin.exec_entry()})
+    plugin.answer(
+        clientCertificateData=text_of(crt),
+        clientKeyData=text_of(key),
+        expirationTimestamp=rfc3339(datetime.now().astimezone() + timedelta(hours=1)),
+    )
+    kubeconfig = single(
+        tmp_path / "kubeconfig", tls_cluster(sandbox), {"exec": plugin.exec_entry()}
+    )
     async with client_for(kubeconfig) as client:
         assert await client.connection.auth_headers() == {}
-        assert await client.whoami() == {"username": "erin",
-                                         "groups": ["dev", "ops", "system:authenticated"]}
+        assert await client.whoami() == {
+            "username": "erin",
+            "groups": ["dev", "ops", "system:authenticated"],
+        }
     assert len(plugin.calls) == 1
 
 
 def test_exec_plugin_failures_name_command_exit_code_and_stderr(
-        tmp_path: Path, sandbox: RunningSandbox) -> None:
+    tmp_path: Path, sandbox: RunningSandbox
+) -> None:
     plugin = Plugin(tmp_path)
     cluster = tls_cluster(sandbox)
     command = str(plugin.command)
     cases: list[tuple[dict[str, Any], dict[str, Any], list[str]]] = [
-        ({"exit": 3, "stderr": "starting login\nerror: refresh token expired\n"},
-         plugin.exec_entry(), [command, "exit code 3", "stderr: error: refresh token expired"]),
+        (
+            {"exit": 3, "stderr": "starting login\nerror: refresh token expired\n"},
+            plugin.exec_entry(),
+            [command, "exit code 3", "stderr: error: refresh token expired"],
+        ),
         ({"output": "hello"}, plugin.exec_entry(), ["not JSON (5 bytes"]),
-        ({"output": json.dumps({"apiVersion": "client.authentication.k8s.io/v1beta1",
-                                "kind": "ExecCredential", "status": {"token": "t"}})},
-         plugin.exec_entry(), ["client.authentication.k8s.io/v1beta1"]),
+        (
+            {
+                "output": json.dumps(
+                    {
+                        "apiVersion": "client.authentication.k8s.io/v1beta1",
+                        "kind": "ExecCredential",
+                        "status": {"token": "t"},
+                    }
+                )
+            },
+            plugin.exec_entry(),
+            ["client.authentication.k8s.io/v1beta1"],
+        ),
         ({}, plugin.exec_entry(), ["neither a token"]),
         ({"token": "t"}, plugin.exec_entry(interactiveMode=None), ["interactiveMode"]),
-        ({"token": "t"}, plugin.exec_entry("client.authentication.k8s.io/v1alpha1"),
-         ["v1alpha1"]),
-        ({"token": "t"}, plugin.exec_entry(command="kstui-no-such-plugin",
-                                           installHint="brew install kstui-no-such-plugin"),
-         ["kstui-no-such-plugin", "brew install kstui-no-such-plugin"]),
+        ({"token": "t"}, plugin.exec_entry("client.authentication.k8s.io/v1alpha1"), ["v1alpha1"]),
+        (
+            {"token": "t"},
+            plugin.exec_entry(
+                command="kstui-no-such-plugin", installHint="brew install kstui-no-such-plugin"
+            ),
+            ["kstui-no-such-plugin", "brew install kstui-no-such-plugin"],
+        ),
     ]
     for state, entry, words in cases:
         plugin.answer(**state)

@@ -22,20 +22,25 @@ CONFIGMAPS = "/api/v1/namespaces/default/configmaps"
 Fresh = Callable[..., RunningSandbox]
 
 
-def client(running: RunningSandbox, cluster: str = "host", user: str = "admin",
-           token: str | None = None) -> httpx.Client:
+def client(
+    running: RunningSandbox, cluster: str = "host", user: str = "admin", token: str | None = None
+) -> httpx.Client:
     context = ssl.create_default_context(cafile=running.ca_file())
     bearer = token if token is not None else running.token(cluster, user)
-    return httpx.Client(base_url=running.url(cluster), verify=context,
-                        headers={"Authorization": f"Bearer {bearer}"},
-                        timeout=httpx.Timeout(10.0, read=20.0))
+    return httpx.Client(
+        base_url=running.url(cluster),
+        verify=context,
+        headers={"Authorization": f"Bearer {bearer}"},
+        timeout=httpx.Timeout(10.0, read=20.0),
+    )
 
 
 class Watcher:
     """A watch read on its own thread and connection; `error` is how the stream ended badly."""
 
-    def __init__(self, running: RunningSandbox, path: str, params: dict[str, str],
-                 cluster: str = "host") -> None:
+    def __init__(
+        self, running: RunningSandbox, path: str, params: dict[str, str], cluster: str = "host"
+    ) -> None:
         self.http = client(running, cluster)
         self.path = path
         self.params = {**params, "watch": "1"}
@@ -61,8 +66,7 @@ class Watcher:
 
     def wait_for(self, count: int, timeout: float = 5.0) -> list[dict[str, Any]]:
         deadline = time.monotonic() + timeout
-        while len(self.events) < count and time.monotonic() < deadline \
-                and not self.ended.is_set():
+        while len(self.events) < count and time.monotonic() < deadline and not self.ended.is_set():
             time.sleep(0.02)
         return self.events
 
@@ -113,8 +117,9 @@ def test_abrupt_drop_resets_the_connection_and_resume_loses_nothing(fresh_sandbo
         rv = list_rv(http)
         watcher = Watcher(running, CONFIGMAPS, {"resourceVersion": rv})
         create(http, "before-drop")
-        assert [(e["type"], e["object"]["metadata"]["name"]) for e in watcher.wait_for(1)] == \
-            [("ADDED", "before-drop")]
+        assert [(e["type"], e["object"]["metadata"]["name"]) for e in watcher.wait_for(1)] == [
+            ("ADDED", "before-drop")
+        ]
         started = time.monotonic()
         running.call(faults.drop_watches, True)
         assert watcher.join(3.0), "the watch was not ended by drop_watches"
@@ -125,21 +130,28 @@ def test_abrupt_drop_resets_the_connection_and_resume_loses_nothing(fresh_sandbo
 
         # while nobody watches: a create, a change and a delete
         create(http, "while-down-1")
-        patched = http.patch(f"{CONFIGMAPS}/before-drop", json={"data": {"k": "v"}},
-                             headers={"Content-Type": "application/merge-patch+json"})
+        patched = http.patch(
+            f"{CONFIGMAPS}/before-drop",
+            json={"data": {"k": "v"}},
+            headers={"Content-Type": "application/merge-patch+json"},
+        )
         assert patched.status_code == 200, patched.text
         assert http.delete(f"{CONFIGMAPS}/while-down-1").status_code == 200
         create(http, "while-down-2")
 
-        resumed = read_all(http, CONFIGMAPS, {"resourceVersion": last_rv(watcher.events),
-                                              "timeoutSeconds": "1"})
+        resumed = read_all(
+            http, CONFIGMAPS, {"resourceVersion": last_rv(watcher.events), "timeoutSeconds": "1"}
+        )
     assert [(e["type"], e["object"]["metadata"]["name"]) for e in resumed] == [
-        ("ADDED", "while-down-1"), ("MODIFIED", "before-drop"), ("DELETED", "while-down-1"),
+        ("ADDED", "while-down-1"),
+        ("MODIFIED", "before-drop"),
+        ("DELETED", "while-down-1"),
         ("ADDED", "while-down-2"),
     ]
     assert resumed[1]["object"]["data"] == {"k": "v"}
     rvs = [int(e["object"]["metadata"]["resourceVersion"]) for e in watcher.events + resumed]
-    assert rvs == sorted(rvs) and len(set(rvs)) == len(rvs)
+    assert rvs == sorted(rvs)
+    assert len(set(rvs)) == len(rvs)
 
 
 def test_clean_drop_ends_the_stream_normally(fresh_sandbox: Fresh) -> None:
@@ -156,18 +168,20 @@ def test_clean_drop_ends_the_stream_normally(fresh_sandbox: Fresh) -> None:
         assert watcher.status == 200
         assert watcher.seen() == [("ADDED", "one")]
         create(http, "two")
-        resumed = read_all(http, CONFIGMAPS, {"resourceVersion": last_rv(watcher.events),
-                                              "timeoutSeconds": "1"})
-        assert [(e["type"], e["object"]["metadata"]["name"]) for e in resumed] == \
-            [("ADDED", "two")]
+        resumed = read_all(
+            http, CONFIGMAPS, {"resourceVersion": last_rv(watcher.events), "timeoutSeconds": "1"}
+        )
+        assert [(e["type"], e["object"]["metadata"]["name"]) for e in resumed] == [("ADDED", "two")]
         # a watch opened after the drop is not affected by it
         late = Watcher(running, CONFIGMAPS, {"resourceVersion": last_rv(resumed)})
         create(http, "three")
-        assert [(e["type"], e["object"]["metadata"]["name"]) for e in late.wait_for(1)] == \
-            [("ADDED", "three")]
+        assert [(e["type"], e["object"]["metadata"]["name"]) for e in late.wait_for(1)] == [
+            ("ADDED", "three")
+        ]
         assert not late.ended.is_set()
         running.call(faults.drop_watches, False)
-        assert late.join(3.0) and late.error is None
+        assert late.join(3.0)
+        assert late.error is None
 
 
 def test_events_during_the_drop_arrive_exactly_once(fresh_sandbox: Fresh) -> None:
@@ -176,8 +190,14 @@ def test_events_during_the_drop_arrive_exactly_once(fresh_sandbox: Fresh) -> Non
     kind = cluster.kind("", "v1", "configmaps")
 
     def put(index: int) -> None:
-        cluster.store.create(kind, {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {
-            "name": f"burst-{index}", "namespace": "default"}})
+        cluster.store.create(
+            kind,
+            {
+                "apiVersion": "v1",
+                "kind": "ConfigMap",
+                "metadata": {"name": f"burst-{index}", "namespace": "default"},
+            },
+        )
 
     def burst_then_drop() -> None:
         for index in range(6):
@@ -190,7 +210,8 @@ def test_events_during_the_drop_arrive_exactly_once(fresh_sandbox: Fresh) -> Non
         rv = list_rv(http)
         watcher = Watcher(running, CONFIGMAPS, {"resourceVersion": rv})
         create(http, "sentinel")
-        assert watcher.wait_for(1) and watcher.seen() == [("ADDED", "sentinel")]  # it is open
+        assert watcher.wait_for(1)
+        assert watcher.seen() == [("ADDED", "sentinel")]
         running.call(burst_then_drop)
         assert watcher.join(3.0)
         first = watcher.events[1:]
@@ -208,8 +229,14 @@ def test_drop_watches_after_limits_events_per_watch(fresh_sandbox: Fresh) -> Non
 
     def five_at_once() -> None:  # one loop turn: the watch sees them as one batch
         for index in range(5):
-            cluster.store.create(kind, {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {
-                "name": f"limited-{index}", "namespace": "default"}})
+            cluster.store.create(
+                kind,
+                {
+                    "apiVersion": "v1",
+                    "kind": "ConfigMap",
+                    "metadata": {"name": f"limited-{index}", "namespace": "default"},
+                },
+            )
 
     with client(running) as http:
         rv = list_rv(http)
@@ -224,14 +251,16 @@ def test_drop_watches_after_limits_events_per_watch(fresh_sandbox: Fresh) -> Non
         assert second.join(3.0)
         assert second.seen() == [("ADDED", "limited-2"), ("ADDED", "limited-3")]
         third = Watcher(running, CONFIGMAPS, {"resourceVersion": last_rv(second.events)})
-        assert third.wait_for(1) and third.seen() == [("ADDED", "limited-4")]
+        assert third.wait_for(1)
+        assert third.seen() == [("ADDED", "limited-4")]
         time.sleep(0.6)
         assert not third.ended.is_set()  # one event so far: under the limit, still open
         running.call(cluster.faults.drop_watches, False)
         assert third.join(3.0)
         received = watcher.events + second.events + third.events
-        assert [e["object"]["metadata"]["name"] for e in received] == \
-            [f"limited-{index}" for index in range(5)]
+        assert [e["object"]["metadata"]["name"] for e in received] == [
+            f"limited-{index}" for index in range(5)
+        ]
 
         running.call(cluster.faults.clear)
         assert running.call(lambda: cluster.faults.drop_watches_after) is None
@@ -249,23 +278,27 @@ def test_compaction_makes_resume_answer_410_expired(fresh_sandbox: Fresh) -> Non
         old_rv = list_rv(http)
         create(http, "after-list")
         running.call(store.compact)
-        with http.stream("GET", CONFIGMAPS,
-                         params={"watch": "1", "resourceVersion": old_rv}) as response:
+        with http.stream(
+            "GET", CONFIGMAPS, params={"watch": "1", "resourceVersion": old_rv}
+        ) as response:
             assert response.status_code == 200  # the error comes as a watch event
             lines = [json.loads(line) for line in response.iter_lines() if line.strip()]
         assert len(lines) == 1
         assert lines[0]["type"] == "ERROR"
         status = lines[0]["object"]
-        assert status["kind"] == "Status" and status["status"] == "Failure"
-        assert status["code"] == 410 and status["reason"] == "Expired"
+        assert status["kind"] == "Status"
+        assert status["status"] == "Failure"
+        assert status["code"] == 410
+        assert status["reason"] == "Expired"
         assert status["message"].startswith(f"too old resource version: {old_rv} (")
 
         # a list from now on is a fine place to watch from
         fresh_rv = list_rv(http)
         watcher = Watcher(running, CONFIGMAPS, {"resourceVersion": fresh_rv})
         create(http, "after-compaction")
-        assert [(e["type"], e["object"]["metadata"]["name"]) for e in watcher.wait_for(1)] == \
-            [("ADDED", "after-compaction")]
+        assert [(e["type"], e["object"]["metadata"]["name"]) for e in watcher.wait_for(1)] == [
+            ("ADDED", "after-compaction")
+        ]
         running.call(running.cluster().faults.drop_watches, False)
         watcher.join(3.0)
 
@@ -282,7 +315,8 @@ def test_compaction_expires_a_paged_lists_continue_token(fresh_sandbox: Fresh) -
         response = http.get(CONFIGMAPS, params={"limit": "1", "continue": token})
     assert response.status_code == 410
     body = response.json()
-    assert body["reason"] == "Expired" and body["code"] == 410
+    assert body["reason"] == "Expired"
+    assert body["code"] == 410
     assert "continue parameter is too old" in body["message"]
 
 
@@ -299,15 +333,22 @@ def test_fail_next_answers_429_with_retry_after(fresh_sandbox: Fresh) -> None:
             assert response.status_code == 429
             assert response.headers["Retry-After"] == "2"
             body = response.json()
-            assert body["kind"] == "Status" and body["status"] == "Failure"
-            assert body["reason"] == "TooManyRequests" and body["code"] == 429
+            assert body["kind"] == "Status"
+            assert body["status"] == "Failure"
+            assert body["reason"] == "TooManyRequests"
+            assert body["code"] == 429
             assert body["details"]["retryAfterSeconds"] == 2
         assert http.get("/api/v1/namespaces").status_code == 200
 
 
-@pytest.mark.parametrize(("code", "reason"), [
-    (500, "InternalError"), (503, "ServiceUnavailable"), (504, "Timeout"),
-])
+@pytest.mark.parametrize(
+    ("code", "reason"),
+    [
+        (500, "InternalError"),
+        (503, "ServiceUnavailable"),
+        (504, "Timeout"),
+    ],
+)
 def test_fail_next_server_errors(fresh_sandbox: Fresh, code: int, reason: str) -> None:
     running = fresh_sandbox(pods=0, kubesphere=False)
     running.call(running.cluster().faults.fail_next, 1, code)
@@ -355,8 +396,9 @@ def test_slow_delays_answers_and_clear_undoes_every_fault(fresh_sandbox: Fresh) 
         started = time.monotonic()
         assert http.get("/apis/apps/v1/deployments").status_code == 200
         assert time.monotonic() - started < 0.45
-        assert running.call(lambda: (faults.latency, faults.drop_watches_after,
-                                     len(faults._failures))) == (0.0, None, 0)
+        assert running.call(
+            lambda: (faults.latency, faults.drop_watches_after, len(faults._failures))
+        ) == (0.0, None, 0)
 
 
 def test_faults_on_one_cluster_leave_the_other_alone(fresh_sandbox: Fresh) -> None:
@@ -366,11 +408,13 @@ def test_faults_on_one_cluster_leave_the_other_alone(fresh_sandbox: Fresh) -> No
         on_host.get("/version")
         on_member.get("/version")
         host_watch = Watcher(running, CONFIGMAPS, {"resourceVersion": list_rv(on_host)}, "host")
-        member_watch = Watcher(running, CONFIGMAPS, {"resourceVersion": list_rv(on_member)},
-                               "member")
+        member_watch = Watcher(
+            running, CONFIGMAPS, {"resourceVersion": list_rv(on_member)}, "member"
+        )
         create(on_host, "host-sentinel")
         create(on_member, "member-sentinel")
-        assert host_watch.wait_for(1) and member_watch.wait_for(1)  # both are open
+        assert host_watch.wait_for(1)
+        assert member_watch.wait_for(1)
         running.call(host.fail_next, 1, 500)
         running.call(host.slow, 0.5)
         running.call(host.drop_watches, True)
@@ -381,18 +425,21 @@ def test_faults_on_one_cluster_leave_the_other_alone(fresh_sandbox: Fresh) -> No
         assert host_watch.join(3.0)
         assert isinstance(host_watch.error, httpx.RemoteProtocolError)
         create(on_member, "member-still-watched")
-        assert member_watch.wait_for(2) and member_watch.seen() == \
-            [("ADDED", "member-sentinel"), ("ADDED", "member-still-watched")]
+        assert member_watch.wait_for(2)
+        assert member_watch.seen() == [
+            ("ADDED", "member-sentinel"),
+            ("ADDED", "member-still-watched"),
+        ]
         assert not member_watch.ended.is_set()
 
         started = time.monotonic()
         assert on_host.get("/api/v1/namespaces").status_code == 500
         assert time.monotonic() - started >= 0.5
-        assert running.call(lambda: (member.latency, len(member._failures),
-                                     member.watch_generation)) == (0.0, 0, 0)
+        assert running.call(
+            lambda: (member.latency, len(member._failures), member.watch_generation)
+        ) == (0.0, 0, 0)
         running.call(running.cluster("member").store.compact)
-        assert running.call(lambda: running.cluster("host").store.events_since(1000)) \
-            is not None
+        assert running.call(lambda: running.cluster("host").store.events_since(1000)) is not None
         running.call(member.drop_watches, False)
         assert member_watch.join(3.0)
         running.call(host.clear)
@@ -404,12 +451,14 @@ def test_faults_on_one_cluster_leave_the_other_alone(fresh_sandbox: Fresh) -> No
 def test_admin_endpoint_injects_faults_over_http(fresh_sandbox: Fresh) -> None:
     running = fresh_sandbox(pods=0)
     with client(running) as admin:
-        answer = admin.post("/sandbox/faults", json={"action": "fail", "count": 1,
-                                                     "status": 429, "retryAfter": 3})
+        answer = admin.post(
+            "/sandbox/faults", json={"action": "fail", "count": 1, "status": 429, "retryAfter": 3}
+        )
         assert answer.status_code == 200
         assert answer.json() == {"ok": True, "action": "fail"}
         refused = admin.get("/api/v1/namespaces")
-        assert refused.status_code == 429 and refused.headers["Retry-After"] == "3"
+        assert refused.status_code == 429
+        assert refused.headers["Retry-After"] == "3"
         assert refused.json()["reason"] == "TooManyRequests"
         assert admin.get("/api/v1/namespaces").status_code == 200
 
@@ -417,29 +466,40 @@ def test_admin_endpoint_injects_faults_over_http(fresh_sandbox: Fresh) -> None:
         create(admin, "expire-me")
         assert admin.post("/sandbox/faults", json={"action": "expire"}).status_code == 200
         events = read_all(admin, CONFIGMAPS, {"resourceVersion": old_rv})
-        assert [(e["type"], e["object"]["code"], e["object"]["reason"]) for e in events] == \
-            [("ERROR", 410, "Expired")]
+        assert [(e["type"], e["object"]["code"], e["object"]["reason"]) for e in events] == [
+            ("ERROR", 410, "Expired")
+        ]
 
         watcher = Watcher(running, CONFIGMAPS, {"resourceVersion": list_rv(admin)})
         create(admin, "watched")
         assert watcher.wait_for(1)
-        assert admin.post("/sandbox/faults", json={"action": "drop-watches",
-                                                   "abrupt": False}).status_code == 200
-        assert watcher.join(3.0) and watcher.error is None
+        assert (
+            admin.post(
+                "/sandbox/faults", json={"action": "drop-watches", "abrupt": False}
+            ).status_code
+            == 200
+        )
+        assert watcher.join(3.0)
+        assert watcher.error is None
 
-        assert admin.post("/sandbox/faults", json={"action": "slow", "seconds": 0.5})\
-            .status_code == 200
+        assert (
+            admin.post("/sandbox/faults", json={"action": "slow", "seconds": 0.5}).status_code
+            == 200
+        )
         started = time.monotonic()
         admin.get("/api/v1/namespaces")
         assert time.monotonic() - started >= 0.5
-        assert admin.post("/sandbox/faults", json={"action": "clear"}).json() == \
-            {"ok": True, "action": "clear"}
+        assert admin.post("/sandbox/faults", json={"action": "clear"}).json() == {
+            "ok": True,
+            "action": "clear",
+        }
         started = time.monotonic()
         admin.get("/api/v1/namespaces")
         assert time.monotonic() - started < 0.45
 
         unknown = admin.post("/sandbox/faults", json={"action": "explode"})
-        assert unknown.status_code == 400 and unknown.json()["reason"] == "BadRequest"
+        assert unknown.status_code == 400
+        assert unknown.json()["reason"] == "BadRequest"
         assert unknown.json()["message"] == "unknown fault action 'explode'"
         assert admin.get("/sandbox/faults").status_code == 405
 
@@ -450,7 +510,8 @@ def test_admin_endpoint_is_forbidden_to_the_tenant(fresh_sandbox: Fresh) -> None
         refused = tenant.post("/sandbox/faults", json={"action": "slow", "seconds": 2})
         assert refused.status_code == 403
         body = refused.json()
-        assert body["reason"] == "Forbidden" and body["code"] == 403
+        assert body["reason"] == "Forbidden"
+        assert body["code"] == 403
         assert body["message"] == "only cluster admins may inject faults"
         assert running.call(lambda: running.cluster().faults.latency) == 0.0
         started = time.monotonic()
@@ -459,7 +520,8 @@ def test_admin_endpoint_is_forbidden_to_the_tenant(fresh_sandbox: Fresh) -> None
     context = ssl.create_default_context(cafile=running.ca_file())
     with httpx.Client(base_url=running.url(), verify=context) as anonymous:
         answer = anonymous.post("/sandbox/faults", json={"action": "clear"})
-        assert answer.status_code == 401 and answer.json()["reason"] == "Unauthorized"
+        assert answer.status_code == 401
+        assert answer.json()["reason"] == "Unauthorized"
 
 
 # ------------------------------------------------------------------ a real client
@@ -472,22 +534,37 @@ def test_kubectl_wait_survives_dropped_watches(fresh_sandbox: Fresh) -> None:
     running = fresh_sandbox(pods=0, kubesphere=False)
     env = {k: v for k, v in os.environ.items() if not k.startswith("KUBE")}
     cache = running.kubeconfig.parent / "kubecache"
-    env.update({"KUBECONFIG": str(running.kubeconfig), "KUBECACHEDIR": str(cache),
-                "HOME": str(cache)})
+    env.update(
+        {"KUBECONFIG": str(running.kubeconfig), "KUBECACHEDIR": str(cache), "HOME": str(cache)}
+    )
     with client(running) as http:
         create(http, "flag", state="waiting")
         process = subprocess.Popen(
-            ["kubectl", "wait", "configmap/flag", "-n", "default",
-             "--for=jsonpath={.data.state}=done", "--timeout=30s"],
-            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            [
+                "kubectl",
+                "wait",
+                "configmap/flag",
+                "-n",
+                "default",
+                "--for=jsonpath={.data.state}=done",
+                "--timeout=30s",
+            ],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         try:
             # drop every watch kubectl opens for a while, abruptly and cleanly
             for index in range(8):
                 time.sleep(0.3)
                 running.call(running.cluster().faults.drop_watches, index % 2 == 0)
                 assert process.poll() is None, process.communicate()
-            patched = http.patch(f"{CONFIGMAPS}/flag", json={"data": {"state": "done"}},
-                                 headers={"Content-Type": "application/merge-patch+json"})
+            patched = http.patch(
+                f"{CONFIGMAPS}/flag",
+                json={"data": {"state": "done"}},
+                headers={"Content-Type": "application/merge-patch+json"},
+            )
             assert patched.status_code == 200
             out, err = process.communicate(timeout=20)
         finally:

@@ -32,8 +32,12 @@ def tls_context(running: RunningSandbox, cert: tuple[str, str] | None = None) ->
     return context
 
 
-def client(running: RunningSandbox, token: str | None = None, user: str | None = "admin",
-           cert: tuple[str, str] | None = None) -> httpx.Client:
+def client(
+    running: RunningSandbox,
+    token: str | None = None,
+    user: str | None = "admin",
+    cert: tuple[str, str] | None = None,
+) -> httpx.Client:
     headers = {}
     if token is None and user is not None:
         token = running.token("host", user)
@@ -59,18 +63,26 @@ def advance(running: RunningSandbox, seconds: float) -> None:
 def test_tokens_identify_admin_and_tenant(sandbox: RunningSandbox) -> None:
     with client(sandbox) as admin:
         assert admin.get("/api/v1/namespaces").status_code == 200
-        assert whoami(admin) == {"username": "admin",
-                                 "groups": ["system:masters", "system:authenticated"]}
+        assert whoami(admin) == {
+            "username": "admin",
+            "groups": ["system:masters", "system:authenticated"],
+        }
     with client(sandbox, user="alice") as tenant:
         assert whoami(tenant) == {"username": "alice", "groups": ["system:authenticated"]}
         assert tenant.get("/api/v1/namespaces/shop-prod/pods").status_code == 200
         refused = tenant.get("/api/v1/namespaces")
         assert refused.status_code == 403
         assert refused.json() == {
-            "kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
+            "kind": "Status",
+            "apiVersion": "v1",
+            "metadata": {},
+            "status": "Failure",
             "message": 'namespaces is forbidden: User "alice" cannot list resource "namespaces" '
-                       'in API group "" at the cluster scope',
-            "reason": "Forbidden", "details": {"kind": "namespaces"}, "code": 403}
+            'in API group "" at the cluster scope',
+            "reason": "Forbidden",
+            "details": {"kind": "namespaces"},
+            "code": 403,
+        }
         path = tenant.get("/metrics")
         assert path.status_code == 403
         assert path.json()["message"] == 'forbidden: User "alice" cannot get path "/metrics"'
@@ -78,13 +90,20 @@ def test_tokens_identify_admin_and_tenant(sandbox: RunningSandbox) -> None:
     with client(sandbox, token="not-a-token") as stranger:
         response = stranger.get("/api/v1/namespaces")
         assert response.status_code == 401
-        assert response.json() == {"kind": "Status", "apiVersion": "v1", "metadata": {},
-                                   "status": "Failure", "message": "Unauthorized",
-                                   "reason": "Unauthorized", "code": 401}
+        assert response.json() == {
+            "kind": "Status",
+            "apiVersion": "v1",
+            "metadata": {},
+            "status": "Failure",
+            "message": "Unauthorized",
+            "reason": "Unauthorized",
+            "code": 401,
+        }
 
 
 def test_anonymous_over_tls_is_unauthorized_but_may_read_public_paths(
-        sandbox: RunningSandbox) -> None:
+    sandbox: RunningSandbox,
+) -> None:
     with client(sandbox, user=None) as anonymous:
         assert anonymous.get("/api/v1/namespaces").status_code == 401
         assert anonymous.get("/version").json()["gitVersion"] == "v1.35.2"
@@ -95,8 +114,10 @@ def test_a_token_expires_when_the_frozen_clock_passes_its_ttl(fresh_sandbox: Fre
     running = fresh_sandbox(frozen=True, pods=0, kubesphere=False)
     token = running.call(running.sandbox.issue_token, "host", "bob", ("system:masters",), 60)
     with client(running, token=token) as bob:
-        assert whoami(bob) == {"username": "bob",
-                               "groups": ["system:masters", "system:authenticated"]}
+        assert whoami(bob) == {
+            "username": "bob",
+            "groups": ["system:masters", "system:authenticated"],
+        }
         assert bob.get("/api/v1/namespaces").status_code == 200
         advance(running, 59.5)
         assert bob.get("/api/v1/namespaces").status_code == 200
@@ -114,8 +135,10 @@ def test_client_certificates_name_user_and_groups(fresh_sandbox: Fresh) -> None:
     sandbox = running.sandbox
     master = running.call(sandbox.client_certificate, "carol", ("system:masters",))
     with client(running, user=None, cert=master) as carol:
-        assert whoami(carol) == {"username": "carol",
-                                 "groups": ["system:masters", "system:authenticated"]}
+        assert whoami(carol) == {
+            "username": "carol",
+            "groups": ["system:masters", "system:authenticated"],
+        }
         assert carol.get("/api/v1/namespaces/default/pods").status_code == 200
         assert carol.get("/api/v1/namespaces").status_code == 200
 
@@ -126,23 +149,35 @@ def test_client_certificates_name_user_and_groups(fresh_sandbox: Fresh) -> None:
         assert refused.status_code == 403
         assert refused.json()["message"] == (
             'pods is forbidden: User "dave" cannot list resource "pods" in API group "" in the '
-            'namespace "default"')
+            'namespace "default"'
+        )
         assert refused.json()["details"] == {"kind": "pods"}
 
     several = running.call(sandbox.client_certificate, "erin", ("dev", "ops"))
     with client(running, user=None, cert=several) as erin:
-        assert whoami(erin) == {"username": "erin",
-                                "groups": ["dev", "ops", "system:authenticated"]}
+        assert whoami(erin) == {
+            "username": "erin",
+            "groups": ["dev", "ops", "system:authenticated"],
+        }
 
     # RBAC bound to a group from the certificate's O applies to its holder
     with client(running) as admin:
-        bound = admin.post("/apis/rbac.authorization.k8s.io/v1/namespaces/default/rolebindings",
-                           json={"apiVersion": "rbac.authorization.k8s.io/v1",
-                                 "kind": "RoleBinding", "metadata": {"name": "ops-view"},
-                                 "roleRef": {"apiGroup": "rbac.authorization.k8s.io",
-                                             "kind": "ClusterRole", "name": "view"},
-                                 "subjects": [{"apiGroup": "rbac.authorization.k8s.io",
-                                               "kind": "Group", "name": "ops"}]})
+        bound = admin.post(
+            "/apis/rbac.authorization.k8s.io/v1/namespaces/default/rolebindings",
+            json={
+                "apiVersion": "rbac.authorization.k8s.io/v1",
+                "kind": "RoleBinding",
+                "metadata": {"name": "ops-view"},
+                "roleRef": {
+                    "apiGroup": "rbac.authorization.k8s.io",
+                    "kind": "ClusterRole",
+                    "name": "view",
+                },
+                "subjects": [
+                    {"apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": "ops"}
+                ],
+            },
+        )
         assert bound.status_code == 201, bound.text
     with client(running, user=None, cert=several) as erin:
         assert erin.get("/api/v1/namespaces/default/pods").status_code == 200
@@ -153,11 +188,15 @@ def test_plain_http_treats_anonymous_as_admin(fresh_sandbox: Fresh) -> None:
     running = fresh_sandbox(tls=False, pods=0, kubesphere=False)
     assert running.url().startswith("http://")
     with client(running, user=None) as anonymous:
-        assert whoami(anonymous) == {"username": "system:admin",
-                                     "groups": ["system:masters", "system:authenticated"]}
+        assert whoami(anonymous) == {
+            "username": "system:admin",
+            "groups": ["system:masters", "system:authenticated"],
+        }
         assert anonymous.get("/api/v1/namespaces").status_code == 200
-        made = anonymous.post("/api/v1/namespaces/default/configmaps", json={
-            "apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "insecure"}})
+        made = anonymous.post(
+            "/api/v1/namespaces/default/configmaps",
+            json={"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "insecure"}},
+        )
         assert made.status_code == 201
     with client(running, user="alice") as tenant:  # a token still names its user
         assert whoami(tenant)["username"] == "alice"
@@ -169,16 +208,25 @@ def test_plain_http_treats_anonymous_as_admin(fresh_sandbox: Fresh) -> None:
 
 def deployment(name: str, replicas: int, *containers: tuple[str, str]) -> dict[str, Any]:
     return {
-        "apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": name},
-        "spec": {"replicas": replicas, "selector": {"matchLabels": {"app": name}},
-                 "template": {"metadata": {"labels": {"app": name}},
-                              "spec": {"containers": [{"name": c, "image": image}
-                                                      for c, image in containers]}}}}
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": name},
+        "spec": {
+            "replicas": replicas,
+            "selector": {"matchLabels": {"app": name}},
+            "template": {
+                "metadata": {"labels": {"app": name}},
+                "spec": {"containers": [{"name": c, "image": image} for c, image in containers]},
+            },
+        },
+    }
 
 
 def setup_namespace(http: httpx.Client) -> None:
-    response = http.post("/api/v1/namespaces", json={
-        "apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NS}})
+    response = http.post(
+        "/api/v1/namespaces",
+        json={"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NS}},
+    )
     assert response.status_code == 201, response.text
 
 
@@ -204,8 +252,10 @@ def test_a_deployment_makes_a_replicaset_owning_pods_that_start(fresh_sandbox: F
     running = fresh_sandbox(frozen=True, pods=0, kubesphere=False)
     with client(running) as http:
         setup_namespace(http)
-        made = http.post(f"/apis/apps/v1/namespaces/{NS}/deployments", json=deployment(
-            "web", 3, ("nginx", "nginx:1.27"), ("agent", "ghcr.io/acme/agent:2.1")))
+        made = http.post(
+            f"/apis/apps/v1/namespaces/{NS}/deployments",
+            json=deployment("web", 3, ("nginx", "nginx:1.27"), ("agent", "ghcr.io/acme/agent:2.1")),
+        )
         assert made.status_code == 201, made.text
         owner = made.json()
 
@@ -214,13 +264,22 @@ def test_a_deployment_makes_a_replicaset_owning_pods_that_start(fresh_sandbox: F
         assert rs["metadata"]["name"] == f"web-{template_hash}"
         # rand.SafeEncodeString of a decimal uint32: only these characters can occur
         assert re.fullmatch(r"[4-9bcdf]{1,10}", template_hash), template_hash
-        assert rs["metadata"]["ownerReferences"] == [{
-            "apiVersion": "apps/v1", "kind": "Deployment", "name": "web",
-            "uid": owner["metadata"]["uid"], "controller": True, "blockOwnerDeletion": True}]
+        assert rs["metadata"]["ownerReferences"] == [
+            {
+                "apiVersion": "apps/v1",
+                "kind": "Deployment",
+                "name": "web",
+                "uid": owner["metadata"]["uid"],
+                "controller": True,
+                "blockOwnerDeletion": True,
+            }
+        ]
         assert rs["metadata"]["annotations"]["deployment.kubernetes.io/revision"] == "1"
         assert rs["spec"]["replicas"] == 3
-        assert rs["spec"]["selector"]["matchLabels"] == {"app": "web",
-                                                         "pod-template-hash": template_hash}
+        assert rs["spec"]["selector"]["matchLabels"] == {
+            "app": "web",
+            "pod-template-hash": template_hash,
+        }
 
         created = pods(http, "web")
         assert len(created) == 3
@@ -234,14 +293,14 @@ def test_a_deployment_makes_a_replicaset_owning_pods_that_start(fresh_sandbox: F
             # scheduled, but never onto the control plane: its NoSchedule taint is not tolerated
             assert pod["spec"]["nodeName"] in ("host-worker-1", "host-worker-2")
             assert "podIP" not in pod["status"]
-            assert [s["state"] for s in pod["status"]["containerStatuses"]] == \
-                [{"waiting": {"reason": "ContainerCreating"}}] * 2
+            assert [s["state"] for s in pod["status"]["containerStatuses"]] == [
+                {"waiting": {"reason": "ContainerCreating"}}
+            ] * 2
             assert {s["ready"] for s in pod["status"]["containerStatuses"]} == {False}
 
         advance(running, 5)
         started = pods(http, "web")
-        assert [p["metadata"]["name"] for p in started] == [p["metadata"]["name"]
-                                                            for p in created]
+        assert [p["metadata"]["name"] for p in started] == [p["metadata"]["name"] for p in created]
         ips = set()
         for pod in started:
             status = pod["status"]
@@ -250,10 +309,16 @@ def test_a_deployment_makes_a_replicaset_owning_pods_that_start(fresh_sandbox: F
             assert status["podIPs"] == [{"ip": status["podIP"]}]
             ips.add(status["podIP"])
             ready = {c["type"]: c["status"] for c in status["conditions"]}
-            assert ready["Ready"] == "True" and ready["ContainersReady"] == "True"
+            assert ready["Ready"] == "True"
+            assert ready["ContainersReady"] == "True"
             nginx, agent = status["containerStatuses"]
-            assert (nginx["name"], nginx["image"], nginx["ready"], nginx["restartCount"],
-                    nginx["started"]) == ("nginx", "nginx:1.27", True, 0, True)
+            assert (
+                nginx["name"],
+                nginx["image"],
+                nginx["ready"],
+                nginx["restartCount"],
+                nginx["started"],
+            ) == ("nginx", "nginx:1.27", True, 0, True)
             assert nginx["imageID"] == image_id("docker.io/library/nginx", "nginx:1.27")
             assert agent["imageID"] == image_id("ghcr.io/acme/agent", "ghcr.io/acme/agent:2.1")
             assert set(nginx["state"]) == {"running"}
@@ -261,13 +326,31 @@ def test_a_deployment_makes_a_replicaset_owning_pods_that_start(fresh_sandbox: F
         assert len(ips) == 3
 
         status = http.get(f"/apis/apps/v1/namespaces/{NS}/deployments/web").json()["status"]
-        assert (status["observedGeneration"], status["replicas"], status["updatedReplicas"],
-                status["readyReplicas"], status["availableReplicas"]) == (1, 3, 3, 3, 3)
+        assert (
+            status["observedGeneration"],
+            status["replicas"],
+            status["updatedReplicas"],
+            status["readyReplicas"],
+            status["availableReplicas"],
+        ) == (1, 3, 3, 3, 3)
         first = started[0]["metadata"]["name"]
-        reasons = [e["reason"] for e in items(http, f"/api/v1/namespaces/{NS}/events",
-                                              fieldSelector=f"involvedObject.name={first}")]
-        assert sorted(reasons) == ["Created", "Created", "Pulled", "Pulled", "Scheduled",
-                                   "Started", "Started"]
+        reasons = [
+            e["reason"]
+            for e in items(
+                http,
+                f"/api/v1/namespaces/{NS}/events",
+                fieldSelector=f"involvedObject.name={first}",
+            )
+        ]
+        assert sorted(reasons) == [
+            "Created",
+            "Created",
+            "Pulled",
+            "Pulled",
+            "Scheduled",
+            "Started",
+            "Started",
+        ]
 
 
 def test_rollout_restart_and_scale_replace_and_remove_pods(fresh_sandbox: Fresh) -> None:
@@ -275,17 +358,34 @@ def test_rollout_restart_and_scale_replace_and_remove_pods(fresh_sandbox: Fresh)
     path = f"/apis/apps/v1/namespaces/{NS}/deployments/api"
     with client(running) as http:
         setup_namespace(http)
-        assert http.post(f"/apis/apps/v1/namespaces/{NS}/deployments",
-                         json=deployment("api", 3, ("api", "ghcr.io/acme/api:1.0")))\
-            .status_code == 201
+        assert (
+            http.post(
+                f"/apis/apps/v1/namespaces/{NS}/deployments",
+                json=deployment("api", 3, ("api", "ghcr.io/acme/api:1.0")),
+            ).status_code
+            == 201
+        )
         advance(running, 5)
         [old_rs] = replicasets(http)
         old_pods = {p["metadata"]["name"] for p in pods(http, "api")}
         assert len(old_pods) == 3
 
         # what `kubectl rollout restart` sends
-        restarted = http.patch(path, headers=STRATEGIC, json={"spec": {"template": {"metadata": {
-            "annotations": {"kubectl.kubernetes.io/restartedAt": "2026-01-15T12:00:05Z"}}}}})
+        restarted = http.patch(
+            path,
+            headers=STRATEGIC,
+            json={
+                "spec": {
+                    "template": {
+                        "metadata": {
+                            "annotations": {
+                                "kubectl.kubernetes.io/restartedAt": "2026-01-15T12:00:05Z"
+                            }
+                        }
+                    }
+                }
+            },
+        )
         assert restarted.status_code == 200, restarted.text
         assert restarted.json()["metadata"]["generation"] == 2
         sets = {rs["metadata"]["name"]: rs for rs in replicasets(http)}
@@ -293,35 +393,48 @@ def test_rollout_restart_and_scale_replace_and_remove_pods(fresh_sandbox: Fresh)
         new_rs = next(rs for name, rs in sets.items() if name != old_rs["metadata"]["name"])
         assert new_rs["metadata"]["annotations"]["deployment.kubernetes.io/revision"] == "2"
         assert new_rs["spec"]["template"]["metadata"]["annotations"] == {
-            "kubectl.kubernetes.io/restartedAt": "2026-01-15T12:00:05Z"}
+            "kubectl.kubernetes.io/restartedAt": "2026-01-15T12:00:05Z"
+        }
         assert sets[old_rs["metadata"]["name"]]["spec"]["replicas"] == 0
         assert new_rs["spec"]["replicas"] == 3
         replaced = pods(http, "api")
         assert len(replaced) == 3
         assert not old_pods & {p["metadata"]["name"] for p in replaced}
-        assert all(p["metadata"]["name"].startswith(new_rs["metadata"]["name"] + "-")
-                   for p in replaced)
+        assert all(
+            p["metadata"]["name"].startswith(new_rs["metadata"]["name"] + "-") for p in replaced
+        )
         assert {p["status"]["phase"] for p in replaced} == {"Pending"}
         advance(running, 5)
         assert {p["status"]["phase"] for p in pods(http, "api")} == {"Running"}
         status = http.get(path).json()["status"]
-        assert (status["observedGeneration"], status["updatedReplicas"],
-                status["availableReplicas"]) == (2, 3, 3)
+        assert (
+            status["observedGeneration"],
+            status["updatedReplicas"],
+            status["availableReplicas"],
+        ) == (2, 3, 3)
 
         scaled = http.patch(f"{path}/scale", headers=MERGE, json={"spec": {"replicas": 1}})
         assert scaled.status_code == 200, scaled.text
-        assert scaled.json()["kind"] == "Scale" and scaled.json()["spec"]["replicas"] == 1
+        assert scaled.json()["kind"] == "Scale"
+        assert scaled.json()["spec"]["replicas"] == 1
         left = pods(http, "api")
-        assert len(left) == 1 and left[0]["status"]["phase"] == "Running"
+        assert len(left) == 1
+        assert left[0]["status"]["phase"] == "Running"
         rs_now = {rs["metadata"]["name"]: rs["spec"]["replicas"] for rs in replicasets(http)}
         assert rs_now == {old_rs["metadata"]["name"]: 0, new_rs["metadata"]["name"]: 1}
         status = http.get(path).json()["status"]
         assert (status["replicas"], status["availableReplicas"]) == (1, 1)
-        deletions = [e for e in items(http, f"/api/v1/namespaces/{NS}/events",
-                                      fieldSelector=f"involvedObject.name="
-                                                    f"{new_rs['metadata']['name']}")
-                     if e["reason"] == "SuccessfulDelete"]
-        assert len(deletions) == 2 and all(e["count"] == 1 for e in deletions)
+        deletions = [
+            e
+            for e in items(
+                http,
+                f"/api/v1/namespaces/{NS}/events",
+                fieldSelector=f"involvedObject.name={new_rs['metadata']['name']}",
+            )
+            if e["reason"] == "SuccessfulDelete"
+        ]
+        assert len(deletions) == 2
+        assert all(e["count"] == 1 for e in deletions)
 
 
 def test_a_crash_annotated_pod_crash_loops_with_growing_back_off(fresh_sandbox: Fresh) -> None:
@@ -329,10 +442,15 @@ def test_a_crash_annotated_pod_crash_loops_with_growing_back_off(fresh_sandbox: 
     path = f"/api/v1/namespaces/{NS}/pods/crashy"
     with client(running) as http:
         setup_namespace(http)
-        made = http.post(f"/api/v1/namespaces/{NS}/pods", json={
-            "apiVersion": "v1", "kind": "Pod",
-            "metadata": {"name": "crashy", "annotations": {"sandbox.kstui.io/crash": "true"}},
-            "spec": {"containers": [{"name": "app", "image": "busybox:1.36"}]}})
+        made = http.post(
+            f"/api/v1/namespaces/{NS}/pods",
+            json={
+                "apiVersion": "v1",
+                "kind": "Pod",
+                "metadata": {"name": "crashy", "annotations": {"sandbox.kstui.io/crash": "true"}},
+                "spec": {"containers": [{"name": "app", "image": "busybox:1.36"}]},
+            },
+        )
         assert made.status_code == 201, made.text
         uid = made.json()["metadata"]["uid"]
 
@@ -343,9 +461,15 @@ def test_a_crash_annotated_pod_crash_loops_with_growing_back_off(fresh_sandbox: 
             return pod["status"]["phase"], container["restartCount"], container, ready
 
         def back_offs() -> list[dict[str, Any]]:
-            return [e for e in items(http, f"/api/v1/namespaces/{NS}/events",
-                                     fieldSelector="involvedObject.name=crashy")
-                    if e["reason"] == "BackOff"]
+            return [
+                e
+                for e in items(
+                    http,
+                    f"/api/v1/namespaces/{NS}/events",
+                    fieldSelector="involvedObject.name=crashy",
+                )
+                if e["reason"] == "BackOff"
+            ]
 
         advance(running, 5)
         phase, restarts, container, ready = state()
@@ -358,37 +482,58 @@ def test_a_crash_annotated_pod_crash_loops_with_growing_back_off(fresh_sandbox: 
             advance(running, 6)
             phase, restarts, container, ready = state()
             assert (phase, restarts, ready) == ("Running", crash, "False")
-            assert container["state"] == {"waiting": {
-                "reason": "CrashLoopBackOff",
-                "message": f"back-off {back_off}s restarting failed container=app "
-                           f"pod=crashy_{NS}({uid})"}}
+            assert container["state"] == {
+                "waiting": {
+                    "reason": "CrashLoopBackOff",
+                    "message": f"back-off {back_off}s restarting failed container=app "
+                    f"pod=crashy_{NS}({uid})",
+                }
+            }
             assert container["lastState"]["terminated"]["exitCode"] == 1
             assert container["lastState"]["terminated"]["reason"] == "Error"
             [event] = back_offs()
             assert (event["type"], event["count"]) == ("Warning", crash)
             assert event["involvedObject"]["fieldPath"] == "spec.containers{app}"
             assert event["source"]["component"] == "kubelet"
-            assert event["message"] == (f"Back-off restarting failed container app in pod "
-                                        f"crashy_{NS}({uid})")
+            assert event["message"] == (
+                f"Back-off restarting failed container app in pod crashy_{NS}({uid})"
+            )
             seen_last.append(event["lastTimestamp"])
             advance(running, back_off)
             phase, restarts, container, ready = state()
             assert (phase, restarts, ready) == ("Running", crash, "True")
             assert set(container["state"]) == {"running"}
-        assert seen_last == sorted(seen_last) and len(set(seen_last)) == 3
+        assert seen_last == sorted(seen_last)
+        assert len(set(seen_last)) == 3
         assert back_offs()[0]["firstTimestamp"] < seen_last[-1]
 
 
 def _world(running: RunningSandbox) -> tuple[list[tuple[str, ...]], list[str]]:
     with client(running) as http:
         setup_namespace(http)
-        assert http.post(f"/apis/apps/v1/namespaces/{NS}/deployments",
-                         json=deployment("web", 2, ("nginx", "nginx:1.27"))).status_code == 201
+        assert (
+            http.post(
+                f"/apis/apps/v1/namespaces/{NS}/deployments",
+                json=deployment("web", 2, ("nginx", "nginx:1.27")),
+            ).status_code
+            == 201
+        )
         advance(running, 5)
         everything = items(http, "/api/v1/pods")
         sets = [rs["metadata"]["name"] for rs in items(http, "/apis/apps/v1/replicasets")]
-    return ([(p["metadata"]["namespace"], p["metadata"]["name"], p["metadata"]["uid"],
-              p["status"]["phase"], p["status"].get("podIP", "")) for p in everything], sets)
+    return (
+        [
+            (
+                p["metadata"]["namespace"],
+                p["metadata"]["name"],
+                p["metadata"]["uid"],
+                p["status"]["phase"],
+                p["status"].get("podIP", ""),
+            )
+            for p in everything
+        ],
+        sets,
+    )
 
 
 def test_the_same_seed_makes_the_same_cluster(fresh_sandbox: Fresh) -> None:
@@ -407,12 +552,17 @@ def test_churn_makes_status_changes_at_about_its_rate(fresh_sandbox: Fresh) -> N
     with client(running) as http:
         started = time.monotonic()
         listed = http.get("/api/v1/pods").json()
-        generations = {p["metadata"]["name"]: p["metadata"]["generation"]
-                       for p in listed["items"]}
+        generations = {p["metadata"]["name"]: p["metadata"]["generation"] for p in listed["items"]}
         # everything from the list's resourceVersion until the server ends the watch (~2 s)
-        with http.stream("GET", "/api/v1/pods", params={
-                "watch": "1", "resourceVersion": listed["metadata"]["resourceVersion"],
-                "timeoutSeconds": "2"}) as response:
+        with http.stream(
+            "GET",
+            "/api/v1/pods",
+            params={
+                "watch": "1",
+                "resourceVersion": listed["metadata"]["resourceVersion"],
+                "timeoutSeconds": "2",
+            },
+        ) as response:
             events = [json.loads(line) for line in response.iter_lines() if line.strip()]
         elapsed = time.monotonic() - started
     assert 1.9 <= elapsed < 4

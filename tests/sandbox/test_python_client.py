@@ -24,23 +24,24 @@ TIMESTAMPED = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z ")
 
 @pytest.fixture(scope="module")
 def api(sandbox: RunningSandbox) -> Iterator[client.ApiClient]:
-    api_client = config.new_client_from_config(config_file=str(sandbox.kubeconfig),
-                                               context="host")
+    api_client = config.new_client_from_config(config_file=str(sandbox.kubeconfig), context="host")
     yield api_client
     api_client.close()
 
 
 @pytest.fixture(scope="module")
 def tenant(sandbox: RunningSandbox) -> Iterator[client.ApiClient]:
-    api_client = config.new_client_from_config(config_file=str(sandbox.kubeconfig),
-                                               context="tenant")
+    api_client = config.new_client_from_config(
+        config_file=str(sandbox.kubeconfig), context="tenant"
+    )
     yield api_client
     api_client.close()
 
 
 def make_namespace(api: client.ApiClient, name: str) -> str:
     client.CoreV1Api(api).create_namespace(
-        client.V1Namespace(metadata=client.V1ObjectMeta(name=name)))
+        client.V1Namespace(metadata=client.V1ObjectMeta(name=name))
+    )
     return name
 
 
@@ -51,11 +52,17 @@ def error_body(error: ApiException) -> dict[str, Any]:
 def deployment_body(name: str, replicas: int = 1, image: str = "nginx:1.27") -> dict[str, Any]:
     labels = {"app": name}
     return {
-        "apiVersion": "apps/v1", "kind": "Deployment",
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
         "metadata": {"name": name, "labels": dict(labels)},
-        "spec": {"replicas": replicas, "selector": {"matchLabels": dict(labels)},
-                 "template": {"metadata": {"labels": dict(labels)},
-                              "spec": {"containers": [{"name": "main", "image": image}]}}},
+        "spec": {
+            "replicas": replicas,
+            "selector": {"matchLabels": dict(labels)},
+            "template": {
+                "metadata": {"labels": dict(labels)},
+                "spec": {"containers": [{"name": "main", "image": image}]},
+            },
+        },
     }
 
 
@@ -70,25 +77,31 @@ def test_list_all_pods_deserializes(api: client.ApiClient, sandbox: RunningSandb
     assert int(pods.metadata.resource_version) > 1000
     for pod in pods.items:
         assert isinstance(pod, client.V1Pod)
-        assert pod.metadata.uid and pod.metadata.resource_version
+        assert pod.metadata.uid
+        assert pod.metadata.resource_version
         assert pod.metadata.creation_timestamp is not None
-        for status in (pod.status.container_statuses or []):
+        for status in pod.status.container_statuses or []:
             assert isinstance(status, client.V1ContainerStatus)
-            assert status.image and status.image_id and status.name
+            assert status.image
+            assert status.image_id
+            assert status.name
     worker = next(p for p in pods.items if p.metadata.name.startswith("shop-worker-"))
     assert worker.metadata.namespace == "shop-prod"
     # 7 restarts when seeded; the pod controller restarts it again after a 5-minute back-off.
     worker_status = worker.status.container_statuses[0]
-    assert worker_status.restart_count >= 7 and worker_status.last_state.terminated.exit_code == 1
+    assert worker_status.restart_count >= 7
+    assert worker_status.last_state.terminated.exit_code == 1
     assert worker_status.image_id.startswith("registry.acme.example/shop/worker@sha256:")
     # Generated pods are owned by a ReplicaSet, which is owned by a Deployment.
     generated = next(p for p in pods.items if p.metadata.namespace == "payments")
     owner = generated.metadata.owner_references[0]
-    assert owner.kind == "ReplicaSet" and owner.controller is True
+    assert owner.kind == "ReplicaSet"
+    assert owner.controller is True
     rs = client.AppsV1Api(api).read_namespaced_replica_set(owner.name, "payments")
     nginx = next(p for p in pods.items if p.spec.containers[0].image == "nginx:1.27.3")
     assert nginx.status.container_statuses[0].image_id.startswith(
-        "docker.io/library/nginx@sha256:")  # as containerd reports a Docker Hub image
+        "docker.io/library/nginx@sha256:"
+    )  # as containerd reports a Docker Hub image
     assert rs.metadata.owner_references[0].kind == "Deployment"
 
 
@@ -96,17 +109,21 @@ def test_label_and_field_selectors(api: client.ApiClient) -> None:
     core = client.CoreV1Api(api)
     reviews = core.list_namespaced_pod("shop-prod", label_selector="app=reviews")
     assert sorted(p.metadata.name for p in reviews.items) == [
-        "reviews-v1-5d8c9f7b6c-2xk7p", "reviews-v1-5d8c9f7b6c-q9w4m",
+        "reviews-v1-5d8c9f7b6c-2xk7p",
+        "reviews-v1-5d8c9f7b6c-q9w4m",
         "reviews-v2-6f4b8d9c7d-lm3zt",
     ]
     v2 = core.list_namespaced_pod("shop-prod", label_selector="app=reviews,version!=v1")
     assert [p.metadata.name for p in v2.items] == ["reviews-v2-6f4b8d9c7d-lm3zt"]
     by_name = core.list_pod_for_all_namespaces(
-        field_selector="metadata.name=reviews-v1-5d8c9f7b6c-2xk7p")
+        field_selector="metadata.name=reviews-v1-5d8c9f7b6c-2xk7p"
+    )
     assert [(p.metadata.namespace, p.metadata.name) for p in by_name.items] == [
-        ("shop-prod", "reviews-v1-5d8c9f7b6c-2xk7p")]
+        ("shop-prod", "reviews-v1-5d8c9f7b6c-2xk7p")
+    ]
     running = core.list_pod_for_all_namespaces(field_selector="status.phase=Running")
-    assert running.items and {p.status.phase for p in running.items} == {"Running"}
+    assert running.items
+    assert {p.status.phase for p in running.items} == {"Running"}
     not_running = core.list_pod_for_all_namespaces(field_selector="status.phase!=Running")
     assert all(p.status.phase != "Running" for p in not_running.items)
     with pytest.raises(ApiException) as caught:
@@ -135,11 +152,13 @@ def test_limit_and_continue_paging(api: client.ApiClient) -> None:
     assert pages == -(-len(whole.items) // 25)
     # A label-selected list pages as well and never repeats an item.
     first = core.list_pod_for_all_namespaces(label_selector="app=web", limit=3)
-    rest = core.list_pod_for_all_namespaces(label_selector="app=web",
-                                            _continue=first.metadata._continue)
+    rest = core.list_pod_for_all_namespaces(
+        label_selector="app=web", _continue=first.metadata._continue
+    )
     paged = [p.metadata.name for p in first.items + rest.items]
-    assert paged == [p.metadata.name for p in core.list_pod_for_all_namespaces(
-        label_selector="app=web").items]
+    assert paged == [
+        p.metadata.name for p in core.list_pod_for_all_namespaces(label_selector="app=web").items
+    ]
     assert len(set(paged)) == len(paged) > 3
 
 
@@ -148,13 +167,19 @@ def test_read_deployment(api: client.ApiClient) -> None:
     assert isinstance(deployment, client.V1Deployment)
     assert deployment.spec.replicas == 2
     assert deployment.spec.selector.match_labels == {
-        "app": "reviews", "version": "v1", "app.kubernetes.io/name": "storefront",
-        "app.kubernetes.io/version": "v1"}
-    assert deployment.spec.template.spec.containers[0].image == \
-        "registry.acme.example/shop/reviews:1.7.4"
+        "app": "reviews",
+        "version": "v1",
+        "app.kubernetes.io/name": "storefront",
+        "app.kubernetes.io/version": "v1",
+    }
+    assert (
+        deployment.spec.template.spec.containers[0].image
+        == "registry.acme.example/shop/reviews:1.7.4"
+    )
     assert deployment.status.ready_replicas == 2
     assert deployment.metadata.generation >= 1
-    assert deployment.kind == "Deployment" and deployment.api_version == "apps/v1"
+    assert deployment.kind == "Deployment"
+    assert deployment.api_version == "apps/v1"
 
 
 # ------------------------------------------------------------------ writes
@@ -163,38 +188,53 @@ def test_read_deployment(api: client.ApiClient) -> None:
 def test_configmap_create_and_patches(api: client.ApiClient, sandbox: RunningSandbox) -> None:
     ns = make_namespace(api, "pyc-cm")
     core = client.CoreV1Api(api)
-    created = core.create_namespaced_config_map(ns, client.V1ConfigMap(
-        metadata=client.V1ObjectMeta(name="settings", labels={"tier": "a"}),
-        data={"mode": "blue", "keep": "yes"}))
-    assert created.metadata.uid and created.metadata.namespace == ns
+    created = core.create_namespaced_config_map(
+        ns,
+        client.V1ConfigMap(
+            metadata=client.V1ObjectMeta(name="settings", labels={"tier": "a"}),
+            data={"mode": "blue", "keep": "yes"},
+        ),
+    )
+    assert created.metadata.uid
+    assert created.metadata.namespace == ns
     assert created.data == {"mode": "blue", "keep": "yes"}
 
     # A dict body goes as a strategic-merge patch: null deletes a key.
-    patched = core.patch_namespaced_config_map("settings", ns,
-                                               {"data": {"mode": "green", "keep": None}})
+    patched = core.patch_namespaced_config_map(
+        "settings", ns, {"data": {"mode": "green", "keep": None}}
+    )
     assert patched.data == {"mode": "green"}
     assert int(patched.metadata.resource_version) > int(created.metadata.resource_version)
     # An explicit merge patch.
     merged = core.patch_namespaced_config_map(
-        "settings", ns, {"metadata": {"labels": {"tier": "b", "extra": "1"}}},
-        _content_type="application/merge-patch+json")
+        "settings",
+        ns,
+        {"metadata": {"labels": {"tier": "b", "extra": "1"}}},
+        _content_type="application/merge-patch+json",
+    )
     assert merged.metadata.labels == {"tier": "b", "extra": "1"}
     assert merged.data == {"mode": "green"}
     # A list body goes as an RFC 6902 JSON patch.
-    json_patched = core.patch_namespaced_config_map("settings", ns, [
-        {"op": "add", "path": "/data/extra", "value": "x"},
-        {"op": "remove", "path": "/metadata/labels/extra"},
-        {"op": "test", "path": "/data/mode", "value": "green"},
-    ])
+    json_patched = core.patch_namespaced_config_map(
+        "settings",
+        ns,
+        [
+            {"op": "add", "path": "/data/extra", "value": "x"},
+            {"op": "remove", "path": "/metadata/labels/extra"},
+            {"op": "test", "path": "/data/mode", "value": "green"},
+        ],
+    )
     assert json_patched.data == {"mode": "green", "extra": "x"}
     assert json_patched.metadata.labels == {"tier": "b"}
     stored = sandbox.stored(CONFIGMAPS, ns, "settings")
-    assert stored is not None and stored["data"] == {"mode": "green", "extra": "x"}
+    assert stored is not None
+    assert stored["data"] == {"mode": "green", "extra": "x"}
     assert stored["metadata"]["resourceVersion"] == json_patched.metadata.resource_version
 
     with pytest.raises(ApiException) as caught:
-        core.patch_namespaced_config_map("settings", ns, [
-            {"op": "test", "path": "/data/mode", "value": "blue"}])
+        core.patch_namespaced_config_map(
+            "settings", ns, [{"op": "test", "path": "/data/mode", "value": "blue"}]
+        )
     assert caught.value.status == 422
     assert error_body(caught.value)["reason"] == "Invalid"
 
@@ -213,13 +253,17 @@ def test_deployment_create_and_patches(api: client.ApiClient, sandbox: RunningSa
     assert patched.spec.replicas == 3
     assert patched.metadata.generation == 2
     # Strategic merge on containers merges by name.
-    patched = apps.patch_namespaced_deployment("web", ns, {"spec": {"template": {"spec": {
-        "containers": [{"name": "main", "image": "nginx:1.28"}]}}}})
+    patched = apps.patch_namespaced_deployment(
+        "web",
+        ns,
+        {"spec": {"template": {"spec": {"containers": [{"name": "main", "image": "nginx:1.28"}]}}}},
+    )
     containers = patched.spec.template.spec.containers
     assert [(c.name, c.image) for c in containers] == [("main", "nginx:1.28")]
     assert patched.metadata.generation == 3
-    labelled = apps.patch_namespaced_deployment("web", ns, [
-        {"op": "add", "path": "/metadata/labels/owner", "value": "team-a"}])
+    labelled = apps.patch_namespaced_deployment(
+        "web", ns, [{"op": "add", "path": "/metadata/labels/owner", "value": "team-a"}]
+    )
     assert labelled.metadata.labels == {"app": "web", "owner": "team-a"}
     assert labelled.metadata.generation == 3  # metadata only: no new generation
     stored = sandbox.stored(DEPLOYMENTS, ns, "web")
@@ -239,16 +283,18 @@ def test_watch_configmaps(api: client.ApiClient) -> None:
     watcher = watch.Watch()
 
     def writer() -> None:
-        core.create_namespaced_config_map(ns, client.V1ConfigMap(
-            metadata=client.V1ObjectMeta(name="w"), data={"a": "1"}))
+        core.create_namespaced_config_map(
+            ns, client.V1ConfigMap(metadata=client.V1ObjectMeta(name="w"), data={"a": "1"})
+        )
         core.patch_namespaced_config_map("w", ns, {"data": {"a": "2"}})
         core.delete_namespaced_config_map("w", ns)
 
     thread = threading.Thread(target=writer)
     thread.start()
     started = time.monotonic()
-    for event in watcher.stream(core.list_namespaced_config_map, ns, resource_version=start,
-                                timeout_seconds=5):
+    for event in watcher.stream(
+        core.list_namespaced_config_map, ns, resource_version=start, timeout_seconds=5
+    ):
         obj = event["object"]
         assert isinstance(obj, client.V1ConfigMap)
         if obj.metadata.name != "w":
@@ -258,8 +304,11 @@ def test_watch_configmaps(api: client.ApiClient) -> None:
             watcher.stop()
     thread.join()
     assert time.monotonic() - started < 4.5  # stopped on DELETED, not by the timeout
-    assert events == [("ADDED", "w", {"a": "1"}), ("MODIFIED", "w", {"a": "2"}),
-                      ("DELETED", "w", {"a": "2"})]
+    assert events == [
+        ("ADDED", "w", {"a": "1"}),
+        ("MODIFIED", "w", {"a": "2"}),
+        ("DELETED", "w", {"a": "2"}),
+    ]
 
 
 # ------------------------------------------------------------------ logs
@@ -270,22 +319,25 @@ def test_pod_logs(api: client.ApiClient) -> None:
     pod = "reviews-v1-5d8c9f7b6c-2xk7p"
     tail = core.read_namespaced_pod_log(pod, "shop-prod", container="reviews", tail_lines=5)
     lines = tail.splitlines()
-    assert len(lines) == 5 and tail.endswith("\n")
-    stamped = core.read_namespaced_pod_log(pod, "shop-prod", container="reviews", tail_lines=3,
-                                           timestamps=True)
+    assert len(lines) == 5
+    assert tail.endswith("\n")
+    stamped = core.read_namespaced_pod_log(
+        pod, "shop-prod", container="reviews", tail_lines=3, timestamps=True
+    )
     assert len(stamped.splitlines()) == 3
     assert all(TIMESTAMPED.match(line) for line in stamped.splitlines())
     # The same lines, with the timestamp prefix cut off.
     assert [line.split(" ", 1)[1] for line in stamped.splitlines()] == lines[-3:]
-    sidecar = core.read_namespaced_pod_log(pod, "shop-prod", container="istio-proxy",
-                                           tail_lines=2)
-    assert len(sidecar.splitlines()) == 2 and sidecar != tail
+    sidecar = core.read_namespaced_pod_log(pod, "shop-prod", container="istio-proxy", tail_lines=2)
+    assert len(sidecar.splitlines()) == 2
+    assert sidecar != tail
 
-    worker = next(p.metadata.name for p in core.list_namespaced_pod(
-        "shop-prod", label_selector="app=shop-worker").items)
+    worker = next(
+        p.metadata.name
+        for p in core.list_namespaced_pod("shop-prod", label_selector="app=shop-worker").items
+    )
     assert worker.startswith("shop-worker-")
-    previous = core.read_namespaced_pod_log(worker, "shop-prod", container="worker",
-                                            previous=True)
+    previous = core.read_namespaced_pod_log(worker, "shop-prod", container="worker", previous=True)
     assert previous.strip()
     assert previous == core.read_namespaced_pod_log(worker, "shop-prod", previous=True)
 
@@ -293,7 +345,8 @@ def test_pod_logs(api: client.ApiClient) -> None:
         core.read_namespaced_pod_log(pod, "shop-prod", previous=True, container="reviews")
     assert caught.value.status == 400
     assert error_body(caught.value)["message"] == (
-        'previous terminated container "reviews" in pod "reviews-v1-5d8c9f7b6c-2xk7p" not found')
+        'previous terminated container "reviews" in pod "reviews-v1-5d8c9f7b6c-2xk7p" not found'
+    )
 
 
 # ------------------------------------------------------------------ custom objects
@@ -301,35 +354,51 @@ def test_pod_logs(api: client.ApiClient) -> None:
 
 def test_custom_objects(api: client.ApiClient) -> None:
     custom = client.CustomObjectsApi(api)
-    templates = custom.list_cluster_custom_object("tenant.kubesphere.io", "v1beta1",
-                                                  "workspacetemplates")
+    templates = custom.list_cluster_custom_object(
+        "tenant.kubesphere.io", "v1beta1", "workspacetemplates"
+    )
     assert templates["kind"] == "WorkspaceTemplateList"
     assert templates["apiVersion"] == "tenant.kubesphere.io/v1beta1"
     names = [t["metadata"]["name"] for t in templates["items"]]
     assert names == sorted(names)  # other modules on this shared sandbox may add workspaces
     assert {"acme-retail", "beta-labs"} <= set(names)
-    runs = custom.list_namespaced_custom_object("devops.kubesphere.io", "v1alpha3",
-                                                "shop-cicdr7x2k", "pipelineruns")
+    runs = custom.list_namespaced_custom_object(
+        "devops.kubesphere.io", "v1alpha3", "shop-cicdr7x2k", "pipelineruns"
+    )
     assert runs["kind"] == "PipelineRunList"
     names = {r["metadata"]["name"] for r in runs["items"]}
-    assert {"storefront-build-4m7kq", "storefront-build-h2x9d", "storefront-build-p8vzc",
-            "api-release-7fk2w"} <= names
-    everywhere = custom.list_cluster_custom_object("devops.kubesphere.io", "v1alpha3",
-                                                   "pipelineruns")
+    assert {
+        "storefront-build-4m7kq",
+        "storefront-build-h2x9d",
+        "storefront-build-p8vzc",
+        "api-release-7fk2w",
+    } <= names
+    everywhere = custom.list_cluster_custom_object(
+        "devops.kubesphere.io", "v1alpha3", "pipelineruns"
+    )
     assert {r["metadata"]["name"] for r in everywhere["items"]} >= names
-    one = custom.get_namespaced_custom_object("devops.kubesphere.io", "v1alpha3",
-                                              "shop-cicdr7x2k", "pipelineruns",
-                                              "storefront-build-4m7kq")
-    assert one["kind"] == "PipelineRun" and one["metadata"]["namespace"] == "shop-cicdr7x2k"
+    one = custom.get_namespaced_custom_object(
+        "devops.kubesphere.io",
+        "v1alpha3",
+        "shop-cicdr7x2k",
+        "pipelineruns",
+        "storefront-build-4m7kq",
+    )
+    assert one["kind"] == "PipelineRun"
+    assert one["metadata"]["namespace"] == "shop-cicdr7x2k"
     with pytest.raises(ApiException) as caught:
-        custom.get_cluster_custom_object("tenant.kubesphere.io", "v1beta1",
-                                         "workspacetemplates", "nope")
+        custom.get_cluster_custom_object(
+            "tenant.kubesphere.io", "v1beta1", "workspacetemplates", "nope"
+        )
     assert caught.value.status == 404
     body = error_body(caught.value)
     assert body["reason"] == "NotFound"
     assert body["message"] == 'workspacetemplates.tenant.kubesphere.io "nope" not found'
-    assert body["details"] == {"name": "nope", "group": "tenant.kubesphere.io",
-                               "kind": "workspacetemplates"}
+    assert body["details"] == {
+        "name": "nope",
+        "group": "tenant.kubesphere.io",
+        "kind": "workspacetemplates",
+    }
 
 
 # ------------------------------------------------------------------ errors
@@ -344,9 +413,12 @@ def test_tenant_forbidden(tenant: client.ApiClient) -> None:
     error = caught.value
     assert error.status == 403
     body = error_body(error)
-    assert body["reason"] == "Forbidden" and body["code"] == 403
-    assert body["message"] == ('pods is forbidden: User "alice" cannot list resource "pods" in '
-                               'API group "" in the namespace "ml-research"')
+    assert body["reason"] == "Forbidden"
+    assert body["code"] == 403
+    assert body["message"] == (
+        'pods is forbidden: User "alice" cannot list resource "pods" in '
+        'API group "" in the namespace "ml-research"'
+    )
     assert body["details"] == {"kind": "pods"}
     with pytest.raises(ApiException) as caught:
         core.read_namespace("ml-research")
@@ -354,14 +426,17 @@ def test_tenant_forbidden(tenant: client.ApiClient) -> None:
     assert error_body(caught.value)["message"] == (
         # kube-apiserver's RequestInfo takes a namespace's own name as its namespace.
         'namespaces "ml-research" is forbidden: User "alice" cannot get resource "namespaces" '
-        'in API group "" in the namespace "ml-research"')
+        'in API group "" in the namespace "ml-research"'
+    )
     with pytest.raises(ApiException) as caught:
         client.CustomObjectsApi(tenant).list_cluster_custom_object(
-            "tenant.kubesphere.io", "v1beta1", "workspacetemplates")
+            "tenant.kubesphere.io", "v1beta1", "workspacetemplates"
+        )
     assert caught.value.status == 403
     assert error_body(caught.value)["message"] == (
         'workspacetemplates.tenant.kubesphere.io is forbidden: User "alice" cannot list '
-        'resource "workspacetemplates" in API group "tenant.kubesphere.io" at the cluster scope')
+        'resource "workspacetemplates" in API group "tenant.kubesphere.io" at the cluster scope'
+    )
 
 
 def test_not_found_already_exists_conflict(api: client.ApiClient) -> None:
@@ -371,16 +446,22 @@ def test_not_found_already_exists_conflict(api: client.ApiClient) -> None:
         core.read_namespaced_config_map("missing", ns)
     assert caught.value.status == 404
     body = error_body(caught.value)
-    assert (body["kind"], body["status"], body["reason"], body["code"]) == \
-        ("Status", "Failure", "NotFound", 404)
+    assert (body["kind"], body["status"], body["reason"], body["code"]) == (
+        "Status",
+        "Failure",
+        "NotFound",
+        404,
+    )
     assert body["message"] == 'configmaps "missing" not found'
     assert body["details"] == {"name": "missing", "kind": "configmaps"}
 
-    first = core.create_namespaced_config_map(ns, client.V1ConfigMap(
-        metadata=client.V1ObjectMeta(name="dup"), data={"v": "1"}))
+    first = core.create_namespaced_config_map(
+        ns, client.V1ConfigMap(metadata=client.V1ObjectMeta(name="dup"), data={"v": "1"})
+    )
     with pytest.raises(ApiException) as caught:
-        core.create_namespaced_config_map(ns, client.V1ConfigMap(
-            metadata=client.V1ObjectMeta(name="dup")))
+        core.create_namespaced_config_map(
+            ns, client.V1ConfigMap(metadata=client.V1ObjectMeta(name="dup"))
+        )
     assert caught.value.status == 409
     body = error_body(caught.value)
     assert body["reason"] == "AlreadyExists"
@@ -395,9 +476,11 @@ def test_not_found_already_exists_conflict(api: client.ApiClient) -> None:
     assert caught.value.status == 409
     body = error_body(caught.value)
     assert body["reason"] == "Conflict"
-    assert body["message"] == ('Operation cannot be fulfilled on configmaps "dup": the object has '
-                               'been modified; please apply your changes to the latest version '
-                               'and try again')
+    assert body["message"] == (
+        'Operation cannot be fulfilled on configmaps "dup": the object has '
+        "been modified; please apply your changes to the latest version "
+        "and try again"
+    )
     assert body["details"] == {"name": "dup", "kind": "configmaps"}
     fresh = core.read_namespaced_config_map("dup", ns)
     assert fresh.data == {"v": "2"}
@@ -420,33 +503,42 @@ def test_scale_reviews_and_deletes(api: client.ApiClient, tenant: client.ApiClie
     apps.create_namespaced_deployment(ns, deployment_body("web", 1))
     scale = apps.read_namespaced_deployment_scale("web", ns)
     assert isinstance(scale, client.V1Scale)
-    assert scale.spec.replicas == 1 and scale.status.selector == "app=web"
+    assert scale.spec.replicas == 1
+    assert scale.status.selector == "app=web"
     scaled = apps.patch_namespaced_deployment_scale("web", ns, {"spec": {"replicas": 0}})
     assert scaled.spec.replicas == 0
     assert apps.read_namespaced_deployment("web", ns).spec.replicas == 0
 
-    review = client.V1SelfSubjectAccessReview(spec=client.V1SelfSubjectAccessReviewSpec(
-        resource_attributes=client.V1ResourceAttributes(verb="delete", resource="pods",
-                                                        namespace="shop-prod")))
+    review = client.V1SelfSubjectAccessReview(
+        spec=client.V1SelfSubjectAccessReviewSpec(
+            resource_attributes=client.V1ResourceAttributes(
+                verb="delete", resource="pods", namespace="shop-prod"
+            )
+        )
+    )
     mine = client.AuthorizationV1Api(tenant).create_self_subject_access_review(review)
     assert mine.status.allowed is True
     review.spec.resource_attributes.namespace = "ml-research"
     theirs = client.AuthorizationV1Api(tenant).create_self_subject_access_review(review)
     assert theirs.status.allowed is False
     whoami = client.AuthenticationV1Api(tenant).create_self_subject_review(
-        client.V1SelfSubjectReview())
+        client.V1SelfSubjectReview()
+    )
     assert whoami.status.user_info.username == "alice"
 
     core = client.CoreV1Api(api)
-    core.create_namespaced_config_map(ns, client.V1ConfigMap(
-        metadata=client.V1ObjectMeta(name="gone")))
+    core.create_namespaced_config_map(
+        ns, client.V1ConfigMap(metadata=client.V1ObjectMeta(name="gone"))
+    )
     # Deletes are typed `object` in this client: a Status, or the object when it lingers.
     status = core.delete_namespaced_config_map("gone", ns)
     assert (status["kind"], status["status"]) == ("Status", "Success")
-    assert status["details"]["name"] == "gone" and status["details"]["kind"] == "configmaps"
+    assert status["details"]["name"] == "gone"
+    assert status["details"]["kind"] == "configmaps"
     assert status["details"]["uid"]
     deleted = apps.delete_namespaced_deployment("web", ns, propagation_policy="Background")
-    assert deleted["status"] == "Success" and deleted["details"]["group"] == "apps"
+    assert deleted["status"] == "Success"
+    assert deleted["details"]["group"] == "apps"
     namespace = core.delete_namespace(ns)
     assert namespace["kind"] == "Namespace"
     assert namespace["status"]["phase"] == "Terminating"
@@ -455,7 +547,7 @@ def test_scale_reviews_and_deletes(api: client.ApiClient, tenant: client.ApiClie
         try:
             core.read_namespace(ns)
         except ApiException as error:
-            assert error.status == 404
+            assert error.status == 404  # noqa: PT017  (a poll until gone, not one call that raises)
             break
         assert time.monotonic() < deadline
         time.sleep(0.05)

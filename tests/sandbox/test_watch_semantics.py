@@ -23,12 +23,14 @@ Fresh = Callable[..., RunningSandbox]
 CONFIGMAPS = "/api/v1/namespaces/default/configmaps"
 
 
-def connect(running: RunningSandbox, token: str | None = None, read: float = 20.0) \
-        -> httpx.Client:
+def connect(running: RunningSandbox, token: str | None = None, read: float = 20.0) -> httpx.Client:
     context = ssl.create_default_context(cafile=running.ca_file())
-    return httpx.Client(base_url=running.url(), verify=context,
-                        headers={"Authorization": f"Bearer {token or running.token()}"},
-                        timeout=httpx.Timeout(10.0, read=read))
+    return httpx.Client(
+        base_url=running.url(),
+        verify=context,
+        headers={"Authorization": f"Bearer {token or running.token()}"},
+        timeout=httpx.Timeout(10.0, read=read),
+    )
 
 
 def current_rv(http: httpx.Client, path: str = CONFIGMAPS) -> int:
@@ -44,8 +46,9 @@ def assert_too_large(response: httpx.Response, requested: int) -> None:
     assert body["reason"] == "Timeout"
     assert body["code"] == 504
     assert body["message"].startswith(f"Too large resource version: {requested}, current: ")
-    assert body["details"]["causes"] == [{"reason": "ResourceVersionTooLarge",
-                                          "message": "Too large resource version"}]
+    assert body["details"]["causes"] == [
+        {"reason": "ResourceVersionTooLarge", "message": "Too large resource version"}
+    ]
     assert body["details"]["retryAfterSeconds"] == 1
     assert response.headers["Retry-After"] == "1"
 
@@ -61,15 +64,20 @@ def test_a_list_newer_than_the_store_answers_504_too_large(fresh_sandbox: Fresh)
             assert http.get(CONFIGMAPS, params={"resourceVersion": rv}).status_code == 200
 
 
-def test_a_watch_newer_than_the_store_answers_504_after_a_short_wait(
-        fresh_sandbox: Fresh) -> None:
+def test_a_watch_newer_than_the_store_answers_504_after_a_short_wait(fresh_sandbox: Fresh) -> None:
     running = fresh_sandbox(pods=0, kubesphere=False)
     with connect(running) as http:
         ahead = current_rv(http) + 1000
         began = time.monotonic()
-        response = http.get(CONFIGMAPS, params={"watch": "1", "resourceVersion": str(ahead),
-                                                "allowWatchBookmarks": "true",
-                                                "timeoutSeconds": "30"})
+        response = http.get(
+            CONFIGMAPS,
+            params={
+                "watch": "1",
+                "resourceVersion": str(ahead),
+                "allowWatchBookmarks": "true",
+                "timeoutSeconds": "30",
+            },
+        )
         waited = time.monotonic() - began
         assert_too_large(response, ahead)
         assert 2.5 <= waited < 15, waited  # it waited for the store to catch up, then said so
@@ -82,9 +90,11 @@ def test_a_watch_just_ahead_waits_for_the_store_to_catch_up(fresh_sandbox: Fresh
         events: list[dict[str, Any]] = []
 
         def watch() -> None:
-            with http.stream("GET", CONFIGMAPS, params={
-                    "watch": "1", "resourceVersion": str(next_rv), "timeoutSeconds": "5"}) \
-                    as response:
+            with http.stream(
+                "GET",
+                CONFIGMAPS,
+                params={"watch": "1", "resourceVersion": str(next_rv), "timeoutSeconds": "5"},
+            ) as response:
                 assert response.status_code == 200
                 events.extend(json.loads(line) for line in response.iter_lines() if line)
 
@@ -92,30 +102,44 @@ def test_a_watch_just_ahead_waits_for_the_store_to_catch_up(fresh_sandbox: Fresh
         reader.start()
         time.sleep(0.5)
         with connect(running) as writer:
-            assert writer.post(CONFIGMAPS, json={"apiVersion": "v1", "kind": "ConfigMap",
-                                                 "metadata": {"name": "first"}}).status_code == 201
-            assert writer.post(CONFIGMAPS, json={"apiVersion": "v1", "kind": "ConfigMap",
-                                                 "metadata": {"name": "second"}}).status_code \
+            assert (
+                writer.post(
+                    CONFIGMAPS,
+                    json={"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "first"}},
+                ).status_code
                 == 201
+            )
+            assert (
+                writer.post(
+                    CONFIGMAPS,
+                    json={"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "second"}},
+                ).status_code
+                == 201
+            )
         reader.join(15)
         # Events after next_rv: the first write is at next_rv itself, so only the second.
-        assert [(e["type"], e["object"]["metadata"]["name"]) for e in events] == \
-            [("ADDED", "second")]
+        assert [(e["type"], e["object"]["metadata"]["name"]) for e in events] == [
+            ("ADDED", "second")
+        ]
 
 
-def test_the_official_client_sees_504_too_large_on_list_and_watch(
-        fresh_sandbox: Fresh) -> None:
+def test_the_official_client_sees_504_too_large_on_list_and_watch(fresh_sandbox: Fresh) -> None:
     running = fresh_sandbox(pods=0, kubesphere=False)
-    api_client = k8s_config.new_client_from_config(config_file=str(running.kubeconfig),
-                                                   context="host")
+    api_client = k8s_config.new_client_from_config(
+        config_file=str(running.kubeconfig), context="host"
+    )
     try:
         core = k8s.CoreV1Api(api_client)
         now = int(core.list_namespaced_config_map("default").metadata.resource_version)
         for watching in (False, True):
             with pytest.raises(ApiException) as caught:
-                core.list_namespaced_config_map("default", resource_version=str(now + 500),
-                                                watch=watching, _preload_content=False,
-                                                timeout_seconds=10)
+                core.list_namespaced_config_map(
+                    "default",
+                    resource_version=str(now + 500),
+                    watch=watching,
+                    _preload_content=False,
+                    timeout_seconds=10,
+                )
             assert caught.value.status == 504
             body = json.loads(caught.value.body)
             assert body["details"]["causes"][0]["reason"] == "ResourceVersionTooLarge"
@@ -124,7 +148,8 @@ def test_the_official_client_sees_504_too_large_on_list_and_watch(
 
 
 def test_a_quiet_kind_gets_bookmarks_at_the_clusters_interval_despite_other_writes(
-        fresh_sandbox: Fresh) -> None:
+    fresh_sandbox: Fresh,
+) -> None:
     running = fresh_sandbox(pods=0, kubesphere=False)
     running.cluster().bookmark_interval = 1.0
     stop = threading.Event()
@@ -132,13 +157,17 @@ def test_a_quiet_kind_gets_bookmarks_at_the_clusters_interval_despite_other_writ
     def churn() -> None:  # another kind keeps the store's version moving
         with connect(running) as writer:
             path = "/api/v1/namespaces/default/secrets"
-            writer.post(path, json={"apiVersion": "v1", "kind": "Secret",
-                                    "metadata": {"name": "busy"}})
+            writer.post(
+                path, json={"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "busy"}}
+            )
             n = 0
             while not stop.is_set():
                 n += 1
-                writer.patch(f"{path}/busy", json={"stringData": {"n": str(n)}},
-                             headers={"Content-Type": "application/merge-patch+json"})
+                writer.patch(
+                    f"{path}/busy",
+                    json={"stringData": {"n": str(n)}},
+                    headers={"Content-Type": "application/merge-patch+json"},
+                )
                 time.sleep(0.05)
 
     writer = threading.Thread(target=churn)
@@ -148,9 +177,16 @@ def test_a_quiet_kind_gets_bookmarks_at_the_clusters_interval_despite_other_writ
             start = current_rv(http)
             began = time.monotonic()
             bookmarks: list[dict[str, Any]] = []
-            with http.stream("GET", CONFIGMAPS, params={
-                    "watch": "1", "resourceVersion": str(start), "allowWatchBookmarks": "true",
-                    "timeoutSeconds": "6"}) as response:
+            with http.stream(
+                "GET",
+                CONFIGMAPS,
+                params={
+                    "watch": "1",
+                    "resourceVersion": str(start),
+                    "allowWatchBookmarks": "true",
+                    "timeoutSeconds": "6",
+                },
+            ) as response:
                 for line in response.iter_lines():
                     if line:
                         event = json.loads(line)
@@ -175,8 +211,9 @@ def test_no_bookmarks_unless_the_client_allows_them(fresh_sandbox: Fresh) -> Non
     running.cluster().bookmark_interval = 0.5
     with connect(running) as http:
         start = current_rv(http)
-        response = http.get(CONFIGMAPS, params={"watch": "1", "resourceVersion": str(start),
-                                                "timeoutSeconds": "2"})
+        response = http.get(
+            CONFIGMAPS, params={"watch": "1", "resourceVersion": str(start), "timeoutSeconds": "2"}
+        )
         assert response.status_code == 200
         assert response.text == ""
 
@@ -199,9 +236,16 @@ def test_a_hung_server_silences_open_watches(fresh_sandbox: Fresh) -> None:
     running.cluster().bookmark_interval = 0.3
     with connect(running, read=2.0) as http:
         start = current_rv(http)
-        with http.stream("GET", CONFIGMAPS, params={
-                "watch": "1", "resourceVersion": str(start), "allowWatchBookmarks": "true",
-                "timeoutSeconds": "30"}) as response:
+        with http.stream(
+            "GET",
+            CONFIGMAPS,
+            params={
+                "watch": "1",
+                "resourceVersion": str(start),
+                "allowWatchBookmarks": "true",
+                "timeoutSeconds": "30",
+            },
+        ) as response:
             lines = response.iter_lines()
             assert json.loads(next(lines))["type"] == "BOOKMARK"
             running.call(running.cluster().faults.hang)
@@ -217,8 +261,13 @@ def test_a_restart_keeps_the_ca_and_tokens_but_not_the_store(fresh_sandbox: Fres
     ca, token, url = running.sandbox.ca_pem, running.token(), running.url()
     kubeconfig = running.kubeconfig.read_text()
     with connect(running) as http:
-        assert http.post(CONFIGMAPS, json={"apiVersion": "v1", "kind": "ConfigMap",
-                                           "metadata": {"name": "before"}}).status_code == 201
+        assert (
+            http.post(
+                CONFIGMAPS,
+                json={"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "before"}},
+            ).status_code
+            == 201
+        )
         before = current_rv(http)
     running.restart()
     assert running.url() == url

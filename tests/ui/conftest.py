@@ -21,25 +21,51 @@ from tests.connections import sandbox_client
 
 @pytest.fixture
 def make_app(sandbox: RunningSandbox, tmp_path: Path) -> Callable[..., KstuiApp]:
-    def make(context: str = "host", namespace: str = "payments", *, kind: str = "pods",
-             readonly: bool = False, config: Config | None = None,
-             kubeconfig: Path | None = None, frozen_now: float | None = None) -> KstuiApp:
+    def make(
+        context: str = "host",
+        namespace: str = "payments",
+        *,
+        kind: str = "pods",
+        readonly: bool = False,
+        config: Config | None = None,
+        kubeconfig: Path | None = None,
+        frozen_now: float | None = None,
+    ) -> KstuiApp:
         settings = AppSettings(
-            load_kubeconfig(str(kubeconfig or sandbox.kubeconfig)), context, namespace,
-            config=config or Config(), readonly=readonly, kind=kind,
-            frozen_now=frozen_now, cache_dir=tmp_path / "cache")
+            load_kubeconfig(str(kubeconfig or sandbox.kubeconfig)),
+            context,
+            namespace,
+            config=config or Config(),
+            readonly=readonly,
+            kind=kind,
+            frozen_now=frozen_now,
+            cache_dir=tmp_path / "cache",
+        )
         return build_app(settings)
 
     return make
 
 
-def workspaces_app(kubeconfig: Path, context: str, cache_dir: Path,
-                   frozen_now: float | None = None, config: Config | None = None) -> KstuiApp:
+def workspaces_app(
+    kubeconfig: Path,
+    context: str,
+    cache_dir: Path,
+    frozen_now: float | None = None,
+    config: Config | None = None,
+) -> KstuiApp:
     """The real app, made as the CLI makes it, opened on the Workspaces section."""
     loaded = load_kubeconfig(str(kubeconfig))
-    return build_app(AppSettings(loaded, context, loaded.context(context).namespace,
-                                 config=config or Config(), screen="workspaces",
-                                 frozen_now=frozen_now, cache_dir=cache_dir))
+    return build_app(
+        AppSettings(
+            loaded,
+            context,
+            loaded.context(context).namespace,
+            config=config or Config(),
+            screen="workspaces",
+            frozen_now=frozen_now,
+            cache_dir=cache_dir,
+        )
+    )
 
 
 MakeHost = Callable[..., KstuiApp]
@@ -47,15 +73,19 @@ MakeHost = Callable[..., KstuiApp]
 
 @pytest.fixture
 def make_host(sandbox: RunningSandbox, tmp_path: Path) -> Callable[..., KstuiApp]:
-    def make(context: str = "host", kubeconfig: Path | None = None,
-             config: Config | None = None) -> KstuiApp:
-        return workspaces_app(kubeconfig or sandbox.kubeconfig, context, tmp_path / "cache",
-                              config=config)
+    def make(
+        context: str = "host", kubeconfig: Path | None = None, config: Config | None = None
+    ) -> KstuiApp:
+        return workspaces_app(
+            kubeconfig or sandbox.kubeconfig, context, tmp_path / "cache", config=config
+        )
+
     return make
 
 
-async def wait_until(pilot: Pilot[Any], predicate: Callable[[], object], what: str,
-                     timeout: float = 10.0) -> None:
+async def wait_until(
+    pilot: Pilot[Any], predicate: Callable[[], object], what: str, timeout: float = 10.0
+) -> None:
     """Let the app run until `predicate()` holds (data arrives over real HTTP)."""
     deadline = asyncio.get_running_loop().time() + timeout
     while not predicate():
@@ -70,9 +100,15 @@ def table(pilot: Pilot[Any]) -> ResourceTable:
 
 async def loaded(pilot: Pilot[Any], minimum: int = 1) -> ResourceTable:
     """The current resource screen once its list is complete."""
-    await wait_until(pilot, lambda: isinstance(pilot.app.screen, ResourcesScreen)
-                     and pilot.app.screen.loaded
-                     and table(pilot).row_count >= minimum, "rows")
+    await wait_until(
+        pilot,
+        lambda: (
+            isinstance(pilot.app.screen, ResourcesScreen)
+            and pilot.app.screen.loaded
+            and table(pilot).row_count >= minimum
+        ),
+        "rows",
+    )
     return table(pilot)
 
 
@@ -86,8 +122,16 @@ async def move_to(pilot: Pilot[Any], name: str) -> None:
 
 
 async def type_text(pilot: Pilot[Any], text: str) -> None:
-    keys = {" ": "space", "/": "slash", ":": "colon", "!": "exclamation_mark",
-            "-": "minus", "=": "equals_sign", "@": "at", ".": "full_stop"}
+    keys = {
+        " ": "space",
+        "/": "slash",
+        ":": "colon",
+        "!": "exclamation_mark",
+        "-": "minus",
+        "=": "equals_sign",
+        "@": "at",
+        ".": "full_stop",
+    }
     await pilot.press(*(keys.get(ch, ch) for ch in text))
 
 

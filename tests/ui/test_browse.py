@@ -18,7 +18,8 @@ async def test_first_frame_then_rows_fill_in(make_app) -> None:
         assert (bar.context, bar.namespace) == ("host", "payments")
         rows = await loaded(pilot)
         names = [rows.row(k).cells[0] for k in rows.visible_keys]
-        assert names == sorted(names) and any(n.startswith("api-") for n in names)
+        assert names == sorted(names)
+        assert any(n.startswith("api-") for n in names)
         assert [c.name for c in rows.columns] == ["NAME", "READY", "STATUS", "RESTARTS", "AGE"]
         await wait_until(pilot, lambda: bar.user == "admin", "whoami")
 
@@ -79,7 +80,8 @@ async def test_filter_regex_invert_and_clear(make_app) -> None:
         await pilot.press("slash", "home", "exclamation_mark", "enter")
         assert rows.visible_count == total - cache_rows
         await pilot.press("escape")  # esc clears the filter before it goes back
-        assert rows.visible_count == total and len(app.screen_stack) == 1
+        assert rows.visible_count == total
+        assert len(app.screen_stack) == 1
 
 
 async def test_label_selector_filter(make_app) -> None:
@@ -157,9 +159,15 @@ async def test_namespace_and_context_commands(make_app) -> None:
         await pilot.press("colon")
         await type_text(pilot, "ctx member")
         await pilot.press("enter")
-        await wait_until(pilot, lambda: app.session.context == "member"
-                         and isinstance(app.screen, ResourcesScreen)
-                         and app.screen.context == "member", "context switch")
+        await wait_until(
+            pilot,
+            lambda: (
+                app.session.context == "member"
+                and isinstance(app.screen, ResourcesScreen)
+                and app.screen.context == "member"
+            ),
+            "context switch",
+        )
         assert len(app.screen_stack) == 1
         await loaded(pilot, minimum=0)
         bar = app.screen.query_one(ContextBar)
@@ -174,8 +182,9 @@ async def test_unknown_kind_and_bad_command_say_so(make_app) -> None:
         await pilot.press("colon")
         await type_text(pilot, "podz")
         await pilot.press("enter")
-        await wait_until(pilot, lambda: "podz" in app.screen.query_one("#context-bar")
-                         .problem, "unknown kind")
+        await wait_until(
+            pilot, lambda: "podz" in app.screen.query_one("#context-bar").problem, "unknown kind"
+        )
         await pilot.press("escape")
         await pilot.press("colon")
         await type_text(pilot, "ctx nowhere")
@@ -190,8 +199,9 @@ async def test_help_lists_the_keys_of_the_view(make_app) -> None:
         await loaded(pilot)
         await pilot.press("question_mark")
         await wait_until(pilot, lambda: isinstance(app.screen, HelpModal), "help")
-        lines = dict((label, keys) for keys, label in app.screen.lines)
-        assert lines["describe"] == "d" and lines["delete"] == "^d"
+        lines = {label: keys for keys, label in app.screen.lines}
+        assert lines["describe"] == "d"
+        assert lines["delete"] == "^d"
         await pilot.press("escape")
         assert isinstance(app.screen, ResourcesScreen)
 
@@ -204,7 +214,9 @@ async def test_describe_and_yaml_views(make_app) -> None:
         await pilot.press("d")
         await wait_until(pilot, lambda: isinstance(app.screen, TextViewScreen), "describe")
         text = app.screen.render_text(False)
-        assert "Name:" in text and "api" in text and "Replicas:" in text
+        assert "Name:" in text
+        assert "api" in text
+        assert "Replicas:" in text
         await pilot.press("escape")
         await pilot.press("y")
         await wait_until(pilot, lambda: isinstance(app.screen, TextViewScreen), "yaml")
@@ -221,8 +233,11 @@ async def test_palette_switches_context(make_app) -> None:
         await pilot.pause(0.3)
         await pilot.press("enter")
         await wait_until(pilot, lambda: app.session.context == "member", "switched")
-        await wait_until(pilot, lambda: isinstance(app.screen, ResourcesScreen)
-                         and app.screen.context == "member", "member list")
+        await wait_until(
+            pilot,
+            lambda: isinstance(app.screen, ResourcesScreen) and app.screen.context == "member",
+            "member list",
+        )
 
 
 async def test_section_key_and_screen_option(make_app) -> None:

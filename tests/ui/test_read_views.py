@@ -146,7 +146,10 @@ async def test_a_slow_edit_read_never_opens_the_editor_over_the_prompt(
     monkeypatch.setenv("KUBE_EDITOR", f"{sys.executable} {script}")
     app = build_app(
         AppSettings(
-            load_kubeconfig(str(running.kubeconfig)), "host", "", kind="deploy",
+            load_kubeconfig(str(running.kubeconfig)),
+            "host",
+            "",
+            kind="deploy",
             cache_dir=tmp_path / "cache",
         )
     )

@@ -18,14 +18,19 @@ PODS = "/api/v1/namespaces/default/pods"
 
 
 def pod(name: str) -> dict:
-    return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name},
-            "spec": {"containers": [{"name": "main", "image": "nginx:1.27"}]}}
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": name},
+        "spec": {"containers": [{"name": "main", "image": "nginx:1.27"}]},
+    }
 
 
 def bounds(app: KstuiApp, **values: float) -> None:
     """Short liveness bounds, so a test waits seconds instead of the defaults' half minute."""
-    app.session.settings = dataclasses.replace(app.session.settings,
-                                               watch_bounds=tuple(values.items()))
+    app.session.settings = dataclasses.replace(
+        app.session.settings, watch_bounds=tuple(values.items())
+    )
 
 
 def names(app: KstuiApp) -> set[str]:
@@ -33,7 +38,8 @@ def names(app: KstuiApp) -> set[str]:
 
 
 async def test_a_pod_deleted_while_the_server_was_down_disappears_after_its_restart(
-        make_app: Callable[..., KstuiApp], fresh_sandbox: Fresh) -> None:
+    make_app: Callable[..., KstuiApp], fresh_sandbox: Fresh
+) -> None:
     running = fresh_sandbox(pods=0, kubesphere=False)
     admin = sandbox_client(running)
     await admin.create(PODS, pod("phantom"))
@@ -56,7 +62,8 @@ async def test_a_pod_deleted_while_the_server_was_down_disappears_after_its_rest
 
 
 async def test_a_hung_server_is_flagged_in_the_header_and_the_rows_stay(
-        make_app: Callable[..., KstuiApp], fresh_sandbox: Fresh) -> None:
+    make_app: Callable[..., KstuiApp], fresh_sandbox: Fresh
+) -> None:
     running = fresh_sandbox(pods=0, kubesphere=False)
     admin = sandbox_client(running)
     await admin.create(PODS, pod("steady"))
@@ -77,7 +84,8 @@ async def test_a_hung_server_is_flagged_in_the_header_and_the_rows_stay(
 
 
 async def test_a_list_that_keeps_answering_410_shows_a_warning(
-        make_app: Callable[..., KstuiApp], fresh_sandbox: Fresh) -> None:
+    make_app: Callable[..., KstuiApp], fresh_sandbox: Fresh
+) -> None:
     running = fresh_sandbox(pods=0, kubesphere=False)
     running.call(running.cluster().faults.fail_next, 1000, 410, PODS)
     app = make_app("host", "default", kubeconfig=running.kubeconfig)
@@ -92,7 +100,8 @@ async def test_a_list_that_keeps_answering_410_shows_a_warning(
 
 
 async def test_describe_of_a_pod_the_watch_missed_drops_the_row(
-        make_app: Callable[..., KstuiApp], fresh_sandbox: Fresh) -> None:
+    make_app: Callable[..., KstuiApp], fresh_sandbox: Fresh
+) -> None:
     running = fresh_sandbox(pods=0, kubesphere=False)
     admin = sandbox_client(running)
     for name in ("ghost", "steady"):
@@ -104,8 +113,9 @@ async def test_describe_of_a_pod_the_watch_missed_drops_the_row(
 
         def vanish(cluster) -> None:  # type: ignore[no-untyped-def]
             cluster.faults.mute_watches()  # the deletion never reaches the watch
-            cluster.store.remove(cluster.kind("", "v1", "pods"),
-                                 cluster.store.get(("", "pods"), "default", "ghost"))
+            cluster.store.remove(
+                cluster.kind("", "v1", "pods"), cluster.store.get(("", "pods"), "default", "ghost")
+            )
 
         running.call(vanish, running.cluster())
         await move_to(pilot, "ghost")

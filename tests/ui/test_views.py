@@ -28,12 +28,20 @@ async def test_logs_follow_a_container(make_app) -> None:
 
 
 async def test_secret_values_are_masked_until_asked(make_app, kube, sandbox) -> None:
-    await kube.create("/api/v1/namespaces", {"apiVersion": "v1", "kind": "Namespace",
-                                             "metadata": {"name": "ui-secret"}})
+    await kube.create(
+        "/api/v1/namespaces",
+        {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "ui-secret"}},
+    )
     value = "hunter2-very-secret"
-    await kube.create("/api/v1/namespaces/ui-secret/secrets", {
-        "apiVersion": "v1", "kind": "Secret", "metadata": {"name": "db"},
-        "data": {"password": base64.b64encode(value.encode()).decode()}})
+    await kube.create(
+        "/api/v1/namespaces/ui-secret/secrets",
+        {
+            "apiVersion": "v1",
+            "kind": "Secret",
+            "metadata": {"name": "db"},
+            "data": {"password": base64.b64encode(value.encode()).decode()},
+        },
+    )
     app = make_app(namespace="ui-secret", kind="secrets")
     async with app.run_test(size=(100, 30)) as pilot:
         await loaded(pilot)
@@ -44,15 +52,17 @@ async def test_secret_values_are_masked_until_asked(make_app, kube, sandbox) -> 
         assert encoded not in app.screen.render_text(app.screen.revealed)
         assert "<hidden: 19 bytes>" in app.screen.render_text(False)
         await pilot.press("x")
-        assert yaml.safe_load(app.screen.render_text(app.screen.revealed))["data"] == \
-            {"password": encoded}
+        assert yaml.safe_load(app.screen.render_text(app.screen.revealed))["data"] == {
+            "password": encoded
+        }
         await pilot.press("escape", "d")
         await wait_until(pilot, lambda: isinstance(app.screen, TextViewScreen), "describe")
         assert encoded not in app.screen.render_text(False)
 
 
-async def test_unreachable_cluster_keeps_the_app_up(make_app, tmp_path: Path,
-                                                    sandbox: RunningSandbox) -> None:
+async def test_unreachable_cluster_keeps_the_app_up(
+    make_app, tmp_path: Path, sandbox: RunningSandbox
+) -> None:
     config = yaml.safe_load(sandbox.kubeconfig.read_text())
     config["clusters"][0]["cluster"]["server"] = "https://127.0.0.1:1"
     broken = tmp_path / "kubeconfig"
@@ -66,13 +76,20 @@ async def test_unreachable_cluster_keeps_the_app_up(make_app, tmp_path: Path,
 
 
 def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "kstui", *args], capture_output=True,
-                          text=True, timeout=60, env=env, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "kstui", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+        check=False,
+    )
 
 
 def test_version() -> None:
     result = run_cli("--version")
-    assert result.returncode == 0 and result.stdout.startswith("kstui 0.")
+    assert result.returncode == 0
+    assert result.stdout.startswith("kstui 0.")
 
 
 def test_bad_kubeconfig_is_one_clear_message(tmp_path: Path) -> None:
@@ -80,15 +97,18 @@ def test_bad_kubeconfig_is_one_clear_message(tmp_path: Path) -> None:
     broken.write_text("apiVersion: v1\nclusters: [\n")
     result = run_cli("--kubeconfig", str(broken))
     assert result.returncode == 2
-    assert str(broken) in result.stderr and "Traceback" not in result.stderr
+    assert str(broken) in result.stderr
+    assert "Traceback" not in result.stderr
     missing = run_cli("--kubeconfig", str(tmp_path / "nope"))
-    assert missing.returncode == 2 and "nope" in missing.stderr
+    assert missing.returncode == 2
+    assert "nope" in missing.stderr
     assert "Traceback" not in missing.stderr
 
 
 def test_unknown_context_lists_the_known_ones(sandbox: RunningSandbox) -> None:
     result = run_cli("--kubeconfig", str(sandbox.kubeconfig), "--context", "hots")
-    assert result.returncode == 2 and "host" in result.stderr
+    assert result.returncode == 2
+    assert "host" in result.stderr
     assert "Traceback" not in result.stderr
 
 
@@ -98,4 +118,5 @@ def test_bad_config_is_reported_before_start(tmp_path: Path, sandbox: RunningSan
     env = {"XDG_CONFIG_HOME": str(tmp_path), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
     result = run_cli("--kubeconfig", str(sandbox.kubeconfig), env=env)
     assert result.returncode == 2
-    assert "resource.delete" in result.stderr and "Traceback" not in result.stderr
+    assert "resource.delete" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -55,24 +55,30 @@ KEYS = {" ": "space", "-": "minus", "_": "underscore", ".": "full_stop", "!": "e
 
 # ---------------------------------------------------------------------- helpers
 
+
 async def type_text(pilot: Pilot[Any], text: str) -> None:
     await pilot.press(*(KEYS.get(ch, ch) for ch in text))
 
 
 async def ready(pilot: Pilot[Any], screen_type: type[TenancyScreen]) -> Any:
     """The screen on top once its first poll is shown and its permissions are known."""
-    await wait_until(pilot, lambda: isinstance(pilot.app.screen, screen_type)
-                     and pilot.app.screen.loaded, screen_type.__name__)
+    await wait_until(
+        pilot,
+        lambda: isinstance(pilot.app.screen, screen_type) and pilot.app.screen.loaded,
+        screen_type.__name__,
+    )
     screen = pilot.app.screen
     assert isinstance(screen, screen_type)
-    await wait_until(pilot, lambda: len(screen.permissions) == len(
-        set(screen.GATED.values())), "permissions")
+    await wait_until(
+        pilot, lambda: len(screen.permissions) == len(set(screen.GATED.values())), "permissions"
+    )
     return screen
 
 
 def cells(table: ResourceTable) -> dict[str, tuple[str, ...]]:
-    return {row.cells[0]: row.cells for key in table.visible_keys
-            if (row := table.row(key)) is not None}
+    return {
+        row.cells[0]: row.cells for key in table.visible_keys if (row := table.row(key)) is not None
+    }
 
 
 def row_of(table: ResourceTable, first_cell: str) -> Row:
@@ -98,8 +104,7 @@ async def open_workspace(pilot: Pilot[Any], name: str) -> WorkspaceDetailScreen:
 
 
 async def modal(pilot: Pilot[Any], modal_type: type) -> Any:
-    await wait_until(pilot, lambda: isinstance(pilot.app.screen, modal_type),
-                     modal_type.__name__)
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, modal_type), modal_type.__name__)
     await pilot.pause()
     return pilot.app.screen
 
@@ -125,8 +130,7 @@ async def stored(kube: KubeClient, path: str) -> dict[str, Any] | None:
         return None
 
 
-async def eventually(check: Callable[[], Awaitable[bool]], what: str,
-                     within: float = 10.0) -> None:
+async def eventually(check: Callable[[], Awaitable[bool]], what: str, within: float = 10.0) -> None:
     """Poll the sandbox until `check()` holds (its controllers act on their own time)."""
     deadline = asyncio.get_running_loop().time() + within
     while not await check():
@@ -140,21 +144,38 @@ async def make_workspace(kube: KubeClient, name: str, *, hold: bool = False) -> 
     metadata: dict[str, Any] = {"name": name, "annotations": {"kubesphere.io/creator": "admin"}}
     if hold:  # a finalizer no controller owns: the deleted template stays readable
         metadata["finalizers"] = [HOLD]
-    await kube.create(TEMPLATES, {
-        "apiVersion": "tenant.kubesphere.io/v1beta1", "kind": "WorkspaceTemplate",
-        "metadata": metadata,
-        "spec": {"template": {"spec": {"manager": "admin"}},
-                 "placement": {"clusters": [{"name": "host"}]}}})
+    await kube.create(
+        TEMPLATES,
+        {
+            "apiVersion": "tenant.kubesphere.io/v1beta1",
+            "kind": "WorkspaceTemplate",
+            "metadata": metadata,
+            "spec": {
+                "template": {"spec": {"manager": "admin"}},
+                "placement": {"clusters": [{"name": "host"}]},
+            },
+        },
+    )
     await eventually(lambda: exists(kube, f"{WS_ROLES}/{name}-viewer"), f"roles of {name}")
 
 
 async def make_project(kube: KubeClient, name: str, workspace: str) -> None:
     """A managed namespace in `workspace`; the controller stamps admin/operator/viewer."""
-    await kube.create(NAMESPACES, {"apiVersion": "v1", "kind": "Namespace", "metadata": {
-        "name": name, "annotations": {"kubesphere.io/creator": "admin"},
-        "labels": {WORKSPACE: workspace, "kubesphere.io/managed": "true"}}})
-    await eventually(lambda: exists(kube, f"{IAM_ROLES.format(ns=name)}/viewer"),
-                     f"roles of {name}")
+    await kube.create(
+        NAMESPACES,
+        {
+            "apiVersion": "v1",
+            "kind": "Namespace",
+            "metadata": {
+                "name": name,
+                "annotations": {"kubesphere.io/creator": "admin"},
+                "labels": {WORKSPACE: workspace, "kubesphere.io/managed": "true"},
+            },
+        },
+    )
+    await eventually(
+        lambda: exists(kube, f"{IAM_ROLES.format(ns=name)}/viewer"), f"roles of {name}"
+    )
 
 
 async def exists(kube: KubeClient, path: str) -> bool:
@@ -163,8 +184,8 @@ async def exists(kube: KubeClient, path: str) -> bool:
 
 # ---------------------------------------------------------------------- browsing
 
-async def test_list_shows_the_seeded_workspaces(make_host: MakeHost,
-        kube: KubeClient) -> None:
+
+async def test_list_shows_the_seeded_workspaces(make_host: MakeHost, kube: KubeClient) -> None:
     template = await kube.get(f"{TEMPLATES}/acme-retail")
     placement = ",".join(c["name"] for c in template["spec"]["placement"]["clusters"])
     app = make_host()
@@ -182,8 +203,7 @@ async def test_list_shows_the_seeded_workspaces(make_host: MakeHost,
         assert screen.check_action("new", ()) is True
 
 
-async def test_the_list_polls_but_not_under_a_form(make_host: MakeHost,
-        kube: KubeClient) -> None:
+async def test_the_list_polls_but_not_under_a_form(make_host: MakeHost, kube: KubeClient) -> None:
     app = make_host()
     async with app.run_test(size=(120, 36)) as pilot:
         screen = await ready(pilot, WorkspacesScreen)
@@ -207,8 +227,9 @@ async def test_drill_into_a_workspace_and_a_project_then_the_browser(make_host: 
     async with app.run_test(size=(120, 36)) as pilot:
         detail = await open_workspace(pilot, "acme-retail")
         projects = detail.query_one("#projects-table", ResourceTable)
-        await wait_until(pilot, lambda: {"shop-prod", "shop-staging"} <= set(cells(projects)),
-                         "projects")
+        await wait_until(
+            pilot, lambda: {"shop-prod", "shop-staging"} <= set(cells(projects)), "projects"
+        )
         shop = cells(projects)["shop-prod"]
         assert shop[1] == "host"
         assert shop[3] == "alice"
@@ -228,22 +249,30 @@ async def test_drill_into_a_workspace_and_a_project_then_the_browser(make_host: 
         await pilot.press("enter")
         project = await ready(pilot, ProjectDetailScreen)
         pods = project.query_one("#pods-table", ResourceTable)
-        await wait_until(pilot, lambda: any(n.startswith("shop-worker") for n in cells(pods)),
-                         "pods")
+        await wait_until(
+            pilot, lambda: any(n.startswith("shop-worker") for n in cells(pods)), "pods"
+        )
         worker = next(name for name in cells(pods) if name.startswith("shop-worker"))
         assert row_of(pods, worker).tone is Tone.ERROR
-        await wait_until(pilot, lambda: "with problems" in str(
-            project.query_one("#workloads", Static).render()), "problem tally")
+        await wait_until(
+            pilot,
+            lambda: "with problems" in str(project.query_one("#workloads", Static).render()),
+            "problem tally",
+        )
         await pilot.press("tab")
         members = project.query_one("#members-table", ResourceTable)
         await wait_until(pilot, lambda: "carol" in cells(members), "project members")
         assert cells(members)["carol"][1] == "operator"
         await pilot.press("shift+tab")
         await pilot.press("g")
-        await wait_until(pilot, lambda: isinstance(app.screen, ResourcesScreen)
-                         and app.screen.loaded, "resource browser")
-        assert app.screen.target == Target("pods", "shop-prod", "host",
-                                           crumb="acme-retail › shop-prod")
+        await wait_until(
+            pilot,
+            lambda: isinstance(app.screen, ResourcesScreen) and app.screen.loaded,
+            "resource browser",
+        )
+        assert app.screen.target == Target(
+            "pods", "shop-prod", "host", crumb="acme-retail › shop-prod"
+        )
         assert app.screen.query_one(ResourceTable).row_count >= 3
         await pilot.press("escape")
         await wait_until(pilot, lambda: app.screen is project, "back to the project")
@@ -256,8 +285,10 @@ async def test_drill_into_a_workspace_and_a_project_then_the_browser(make_host: 
 
 # ---------------------------------------------------------------------- workspaces
 
+
 async def test_create_workspace_checks_the_name_then_writes_the_template(
-        make_host: MakeHost, kube: KubeClient) -> None:
+    make_host: MakeHost, kube: KubeClient
+) -> None:
     app = make_host()
     async with app.run_test(size=(80, 24)) as pilot:
         await ready(pilot, WorkspacesScreen)
@@ -292,13 +323,15 @@ async def test_create_workspace_checks_the_name_then_writes_the_template(
         assert notes["kubesphere.io/creator"] == "admin"
         assert notes["kubesphere.io/alias-name"] == "UI made"
         assert template["spec"]["template"]["spec"]["manager"] == "admin"
-        assert template["spec"]["template"]["metadata"]["annotations"][
-            "kubesphere.io/creator"] == "admin"
-        assert template["spec"]["placement"] == {"clusters": [{"name": "host"},
-                                                              {"name": "member"}]}
+        assert (
+            template["spec"]["template"]["metadata"]["annotations"]["kubesphere.io/creator"]
+            == "admin"
+        )
+        assert template["spec"]["placement"] == {"clusters": [{"name": "host"}, {"name": "member"}]}
         listing = app.screen
-        await wait_until(pilot, lambda: "ui-created" in cells(listing.query_one(ResourceTable)),
-                         "listed")
+        await wait_until(
+            pilot, lambda: "ui-created" in cells(listing.query_one(ResourceTable)), "listed"
+        )
         # the same name again: the server's 409, shown in the form, which stays open
         await pilot.press("n")
         form = await modal(pilot, CreateWorkspaceModal)
@@ -313,8 +346,9 @@ async def test_create_workspace_checks_the_name_then_writes_the_template(
         await wait_until(pilot, lambda: isinstance(app.screen, WorkspacesScreen), "cancelled")
 
 
-async def test_delete_workspace_asks_for_the_name_and_detaches(make_host: MakeHost,
-        kube: KubeClient) -> None:
+async def test_delete_workspace_asks_for_the_name_and_detaches(
+    make_host: MakeHost, kube: KubeClient
+) -> None:
     await make_workspace(kube, "ui-doomed", hold=True)
     await make_project(kube, "ui-doomed-app", "ui-doomed")
     app = make_host()
@@ -340,17 +374,18 @@ async def test_delete_workspace_asks_for_the_name_and_detaches(make_host: MakeHo
         template = await stored(kube, f"{TEMPLATES}/ui-doomed")
         assert template is not None  # held by the test's finalizer
         assert template["metadata"].get("deletionTimestamp")
-        assert template["metadata"]["annotations"][
-            "kubesphere.io/deletion-propagation"] == "Orphan"
+        assert template["metadata"]["annotations"]["kubesphere.io/deletion-propagation"] == "Orphan"
 
         async def detached() -> bool:
             namespace = await stored(kube, f"{NAMESPACES}/ui-doomed-app")
             return namespace is not None and WORKSPACE not in namespace["metadata"]["labels"]
+
         await eventually(detached, "project detached, namespace kept")
 
 
-async def test_delete_workspace_can_take_its_projects(make_host: MakeHost,
-        kube: KubeClient) -> None:
+async def test_delete_workspace_can_take_its_projects(
+    make_host: MakeHost, kube: KubeClient
+) -> None:
     await make_workspace(kube, "ui-gone")
     await make_project(kube, "ui-gone-app", "ui-gone")
     app = make_host()
@@ -368,16 +403,19 @@ async def test_delete_workspace_can_take_its_projects(make_host: MakeHost,
         async def gone() -> bool:
             namespace = await stored(kube, f"{NAMESPACES}/ui-gone-app")
             return await stored(kube, f"{TEMPLATES}/ui-gone") is None and (
-                namespace is None or bool(namespace["metadata"].get("deletionTimestamp")))
+                namespace is None or bool(namespace["metadata"].get("deletionTimestamp"))
+            )
+
         await eventually(gone, "workspace and its project deleted")
-        await wait_until(pilot, lambda: "ui-gone" not in cells(
-            listing.query_one(ResourceTable)), "row gone")
+        await wait_until(
+            pilot, lambda: "ui-gone" not in cells(listing.query_one(ResourceTable)), "row gone"
+        )
 
 
 # ---------------------------------------------------------------------- projects
 
-async def test_create_then_move_a_project(make_host: MakeHost,
-        kube: KubeClient) -> None:
+
+async def test_create_then_move_a_project(make_host: MakeHost, kube: KubeClient) -> None:
     await make_workspace(kube, "ui-projects")
     await make_workspace(kube, "ui-projects-next")
     app = make_host()
@@ -420,8 +458,8 @@ async def test_create_then_move_a_project(make_host: MakeHost,
 
 # ---------------------------------------------------------------------- members and quotas
 
-async def test_workspace_member_add_change_remove(make_host: MakeHost,
-        kube: KubeClient) -> None:
+
+async def test_workspace_member_add_change_remove(make_host: MakeHost, kube: KubeClient) -> None:
     await make_workspace(kube, "ui-team")
     app = make_host()
     async with app.run_test(size=(80, 24)) as pilot:
@@ -436,10 +474,15 @@ async def test_workspace_member_add_change_remove(make_host: MakeHost,
         binding = await stored(kube, f"{WS_BINDINGS}/erin-ui-team-regular")
         assert binding is not None
         assert binding["metadata"]["labels"] == {
-            WORKSPACE: "ui-team", "iam.kubesphere.io/user-ref": "erin",
-            "iam.kubesphere.io/role-ref": "ui-team-regular"}
-        assert binding["roleRef"] == {"apiGroup": "iam.kubesphere.io", "kind": "WorkspaceRole",
-                                      "name": "ui-team-regular"}
+            WORKSPACE: "ui-team",
+            "iam.kubesphere.io/user-ref": "erin",
+            "iam.kubesphere.io/role-ref": "ui-team-regular",
+        }
+        assert binding["roleRef"] == {
+            "apiGroup": "iam.kubesphere.io",
+            "kind": "WorkspaceRole",
+            "name": "ui-team-regular",
+        }
         members = detail.query_one("#members-table", ResourceTable)
         await cursor_to(pilot, members, "erin")
         await pilot.press("c")
@@ -448,15 +491,17 @@ async def test_workspace_member_add_change_remove(make_host: MakeHost,
         await pilot.press("ctrl+s")  # unchanged role: refused in the form
         await pilot.pause()
         assert app.screen is form
-        assert "already has role" in str(
-            form.query_one("#role-error", Static).render())
+        assert "already has role" in str(form.query_one("#role-error", Static).render())
         await choose(pilot, "role", "ui-team-viewer")
         await pilot.press("ctrl+s")
         await wait_until(pilot, lambda: app.screen is detail, "changed")
         assert await stored(kube, f"{WS_BINDINGS}/erin-ui-team-regular") is None
         assert await stored(kube, f"{WS_BINDINGS}/erin-ui-team-viewer") is not None
-        await wait_until(pilot, lambda: cells(members).get("erin", ("", ""))[1]
-                         == "ui-team-viewer", "new role shown")
+        await wait_until(
+            pilot,
+            lambda: cells(members).get("erin", ("", ""))[1] == "ui-team-viewer",
+            "new role shown",
+        )
         await cursor_to(pilot, members, "erin")
         await pilot.press("x")
         confirm = await modal(pilot, ConfirmModal)
@@ -467,8 +512,7 @@ async def test_workspace_member_add_change_remove(make_host: MakeHost,
         assert listed["items"] == []
 
 
-async def test_workspace_quota_validates_quantities(make_host: MakeHost,
-        kube: KubeClient) -> None:
+async def test_workspace_quota_validates_quantities(make_host: MakeHost, kube: KubeClient) -> None:
     await make_workspace(kube, "ui-quota")
     app = make_host()
     async with app.run_test(size=(120, 36)) as pilot:
@@ -493,12 +537,10 @@ async def test_workspace_quota_validates_quantities(make_host: MakeHost,
         assert quota["spec"]["quota"]["hard"] == {"limits.cpu": "8", "limits.memory": "16Gi"}
         assert quota["spec"]["selector"] == {WORKSPACE: "ui-quota"}
         bars = detail.query_one(QuotaBars)
-        await wait_until(pilot, lambda: [line.hard for line in bars.lines] == ["8", "16Gi"],
-                         "bars")
+        await wait_until(pilot, lambda: [line.hard for line in bars.lines] == ["8", "16Gi"], "bars")
 
 
-async def test_project_members_and_quota(make_host: MakeHost,
-        kube: KubeClient) -> None:
+async def test_project_members_and_quota(make_host: MakeHost, kube: KubeClient) -> None:
     await make_workspace(kube, "ui-crew")
     await make_project(kube, "ui-crew-app", "ui-crew")
     app = make_host()
@@ -517,8 +559,11 @@ async def test_project_members_and_quota(make_host: MakeHost,
         path = IAM_BINDINGS.format(ns="ui-crew-app")
         binding = await stored(kube, f"{path}/frank-operator")
         assert binding is not None
-        assert binding["roleRef"] == {"apiGroup": "iam.kubesphere.io", "kind": "Role",
-                                      "name": "operator"}
+        assert binding["roleRef"] == {
+            "apiGroup": "iam.kubesphere.io",
+            "kind": "Role",
+            "name": "operator",
+        }
         assert binding["metadata"]["labels"]["iam.kubesphere.io/user-ref"] == "frank"
         members = project.query_one("#members-table", ResourceTable)
         await cursor_to(pilot, members, "frank")
@@ -529,8 +574,9 @@ async def test_project_members_and_quota(make_host: MakeHost,
         await wait_until(pilot, lambda: app.screen is project, "changed")
         assert await stored(kube, f"{path}/frank-operator") is None
         assert await stored(kube, f"{path}/frank-viewer") is not None
-        await wait_until(pilot, lambda: cells(members).get("frank", ("", ""))[1] == "viewer",
-                         "new role shown")
+        await wait_until(
+            pilot, lambda: cells(members).get("frank", ("", ""))[1] == "viewer", "new role shown"
+        )
         await cursor_to(pilot, members, "frank")
         await pilot.press("x")
         confirm = await modal(pilot, ConfirmModal)
@@ -549,8 +595,7 @@ async def test_project_members_and_quota(make_host: MakeHost,
         assert quota["spec"]["hard"] == {"pods": "20"}
 
 
-async def test_a_half_done_change_is_spelled_out(make_host: MakeHost,
-        kube: KubeClient) -> None:
+async def test_a_half_done_change_is_spelled_out(make_host: MakeHost, kube: KubeClient) -> None:
     """Changing a role deletes the old binding, then creates the new one. Here the new name is
     taken (by a binding of another user), so the server refuses the second step: the form
     says what was done and what was not, and stays open."""
@@ -560,10 +605,14 @@ async def test_a_half_done_change_is_spelled_out(make_host: MakeHost,
 
     def binding(name: str, user: str, role: str, labelled: bool) -> dict[str, Any]:
         labels = {"iam.kubesphere.io/user-ref": user, "iam.kubesphere.io/role-ref": role}
-        return {"apiVersion": "iam.kubesphere.io/v1beta1", "kind": "RoleBinding",
-                "metadata": {"name": name, "labels": labels if labelled else {}},
-                "roleRef": {"apiGroup": "iam.kubesphere.io", "kind": "Role", "name": role},
-                "subjects": [{"apiGroup": "iam.kubesphere.io", "kind": "User", "name": user}]}
+        return {
+            "apiVersion": "iam.kubesphere.io/v1beta1",
+            "kind": "RoleBinding",
+            "metadata": {"name": name, "labels": labels if labelled else {}},
+            "roleRef": {"apiGroup": "iam.kubesphere.io", "kind": "Role", "name": role},
+            "subjects": [{"apiGroup": "iam.kubesphere.io", "kind": "User", "name": user}],
+        }
+
     await kube.create(path, binding("gina-operator", "gina", "operator", labelled=True))
     await kube.create(path, binding("gina-viewer", "zed", "viewer", labelled=False))
     app = make_host()
@@ -580,8 +629,11 @@ async def test_a_half_done_change_is_spelled_out(make_host: MakeHost,
         await choose(pilot, "role", "viewer")
         await pilot.press("ctrl+s")
         outcome = form.query_one("#outcome", Static)
-        await wait_until(pilot, lambda: "not done" in str(outcome.render())
-                         or "failed" in str(outcome.render()), "partial failure shown")
+        await wait_until(
+            pilot,
+            lambda: "not done" in str(outcome.render()) or "failed" in str(outcome.render()),
+            "partial failure shown",
+        )
         text = str(outcome.render())
         assert "✓ done: deleted RoleBinding gina-operator (role operator)" in text
         assert "✗ failed: create RoleBinding gina-viewer (role viewer)" in text
@@ -599,8 +651,10 @@ async def test_a_half_done_change_is_spelled_out(make_host: MakeHost,
 
 # ---------------------------------------------------------------------- who may do what
 
-async def test_a_tenant_sees_disabled_actions_and_why(make_host: MakeHost,
-        kube: KubeClient) -> None:
+
+async def test_a_tenant_sees_disabled_actions_and_why(
+    make_host: MakeHost, kube: KubeClient
+) -> None:
     app = make_host(context="tenant")
     async with app.run_test(size=(120, 36)) as pilot:
         screen = await ready(pilot, WorkspacesScreen)
@@ -615,8 +669,11 @@ async def test_a_tenant_sees_disabled_actions_and_why(make_host: MakeHost,
         assert app.screen is screen  # no form
         assert str(status.render()) == f"n new workspace: {reason}"
         assert status.has_class("-denied")
-        footer_keys = {key: active.enabled for key, active in screen.active_bindings.items()
-                       if active.binding.action in ("new", "delete")}
+        footer_keys = {
+            key: active.enabled
+            for key, active in screen.active_bindings.items()
+            if active.binding.action in ("new", "delete")
+        }
         assert footer_keys == {"n": False, "ctrl+d": False}
 
 
@@ -628,7 +685,8 @@ def text_of(screen: TenancyScreen, selector: str) -> str:
 
 
 async def test_a_tenant_is_told_which_clusters_only_another_user_reaches(
-        make_host: MakeHost) -> None:
+    make_host: MakeHost,
+) -> None:
     """shop-eu lives on member, which only the member's admin context reaches: a tenant's
     session neither lists it through that context nor hides why."""
     app = make_host(context="tenant")
@@ -646,12 +704,14 @@ async def test_a_tenant_is_told_which_clusters_only_another_user_reaches(
 
 
 async def test_a_tenant_opening_a_project_on_member_gets_no_admin_writes(
-        make_host: MakeHost) -> None:
+    make_host: MakeHost,
+) -> None:
     """A project on member (as the listing used to offer it) opens without reading or writing
     through the member's admin context, and says which user that would take."""
     app = make_host(context="tenant")
-    shop_eu = ProjectSummary("shop-eu", "member", "member", "acme-retail", "Shop (EU)", "alice",
-                             "Active", 2, 0, "")
+    shop_eu = ProjectSummary(
+        "shop-eu", "member", "member", "acme-retail", "Shop (EU)", "alice", "Active", 2, 0, ""
+    )
     async with app.run_test(size=(120, 36)) as pilot:
         await ready(pilot, WorkspacesScreen)
         app.push_screen(ProjectDetailScreen(app.env, app.service("workspaces"), shop_eu))
@@ -694,15 +754,19 @@ async def test_an_opted_in_context_serves_and_is_marked(make_host: MakeHost) -> 
         project = await ready(pilot, ProjectDetailScreen)
         assert "member (as admin)" in text_of(project, "#crumbs")
         assert text_of(project, "#clusters") == "member as admin (other identity, opted in)"
-        await wait_until(pilot, lambda: project.query_one(ContextBar).user
-                         == "admin (other identity)", "the marked user")
+        await wait_until(
+            pilot,
+            lambda: project.query_one(ContextBar).user == "admin (other identity)",
+            "the marked user",
+        )
         assert project.check_action("add_member", ()) is True
         pods = project.query_one("#pods-table", ResourceTable)
         await wait_until(pilot, lambda: pods.row_count >= 1, "pods read as admin")
 
 
 async def test_a_read_only_vanilla_cluster_says_so(
-        fresh_sandbox: Callable[..., RunningSandbox], tmp_path: Path) -> None:
+    fresh_sandbox: Callable[..., RunningSandbox], tmp_path: Path
+) -> None:
     running = fresh_sandbox(kubesphere=False, pods=10)
     app = workspaces_app(running.kubeconfig, "host", tmp_path / "cache")
     async with app.run_test(size=(80, 24)) as pilot:
@@ -739,15 +803,25 @@ async def test_section_key_opens_workspaces_in_the_app(make_app) -> None:
         assert app.services["workspaces"] is app.screen.service
 
 
-async def test_quota_below_use_shows_as_exceeded(make_host: MakeHost,
-                                                 kube: KubeClient) -> None:
+async def test_quota_below_use_shows_as_exceeded(make_host: MakeHost, kube: KubeClient) -> None:
     await make_workspace(kube, "ui-full")
     await make_project(kube, "ui-full-app", "ui-full")
-    await kube.create("/apis/apps/v1/namespaces/ui-full-app/deployments", {
-        "apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"},
-        "spec": {"replicas": 2, "selector": {"matchLabels": {"app": "web"}},
-                 "template": {"metadata": {"labels": {"app": "web"}},
-                              "spec": {"containers": [{"name": "web", "image": "nginx"}]}}}})
+    await kube.create(
+        "/apis/apps/v1/namespaces/ui-full-app/deployments",
+        {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": {"name": "web"},
+            "spec": {
+                "replicas": 2,
+                "selector": {"matchLabels": {"app": "web"}},
+                "template": {
+                    "metadata": {"labels": {"app": "web"}},
+                    "spec": {"containers": [{"name": "web", "image": "nginx"}]},
+                },
+            },
+        },
+    )
     app = make_host()
     async with app.run_test(size=(120, 36)) as pilot:
         detail = await open_workspace(pilot, "ui-full")
@@ -762,18 +836,29 @@ async def test_quota_below_use_shows_as_exceeded(make_host: MakeHost,
         await wait_until(pilot, lambda: app.screen is project, "quota set")
         await pilot.press("3")
         bars = project.query_one(QuotaBars)
-        await wait_until(pilot, lambda: any(line.resource == "pods" and (line.ratio or 0) >= 2
-                                            for line in bars.lines), "2 of 1 pods", timeout=15)
+        await wait_until(
+            pilot,
+            lambda: any(line.resource == "pods" and (line.ratio or 0) >= 2 for line in bars.lines),
+            "2 of 1 pods",
+            timeout=15,
+        )
         assert "200%" in str(bars.render())
         # the sandbox's admission now refuses a third pod, as a real API server would
         with pytest.raises(kstui.backends.errors.Forbidden, match="exceeded quota"):
-            await kube.create("/api/v1/namespaces/ui-full-app/pods", {
-                "apiVersion": "v1", "kind": "Pod", "metadata": {"name": "extra"},
-                "spec": {"containers": [{"name": "c", "image": "busybox"}]}})
+            await kube.create(
+                "/api/v1/namespaces/ui-full-app/pods",
+                {
+                    "apiVersion": "v1",
+                    "kind": "Pod",
+                    "metadata": {"name": "extra"},
+                    "spec": {"containers": [{"name": "c", "image": "busybox"}]},
+                },
+            )
 
 
-async def test_a_kubesphere_3_cluster(fresh_sandbox: Callable[..., RunningSandbox],
-                                      tmp_path: Path) -> None:
+async def test_a_kubesphere_3_cluster(
+    fresh_sandbox: Callable[..., RunningSandbox], tmp_path: Path
+) -> None:
     running = fresh_sandbox(kubesphere_version="3", pods=10)
     app = workspaces_app(running.kubeconfig, "host", tmp_path / "cache")
     async with app.run_test(size=(120, 36)) as pilot:
@@ -791,9 +876,13 @@ async def test_a_kubesphere_3_cluster(fresh_sandbox: Callable[..., RunningSandbo
     client = client_for(running)
     try:
         binding = await client.get(
-            "/apis/rbac.authorization.k8s.io/v1/namespaces/shop-prod/rolebindings/gina-operator")
-        assert binding["roleRef"] == {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role",
-                                      "name": "operator"}
+            "/apis/rbac.authorization.k8s.io/v1/namespaces/shop-prod/rolebindings/gina-operator"
+        )
+        assert binding["roleRef"] == {
+            "apiGroup": "rbac.authorization.k8s.io",
+            "kind": "Role",
+            "name": "operator",
+        }
         assert binding["metadata"]["labels"]["iam.kubesphere.io/user-ref"] == "gina"
         assert binding["subjects"][0]["kind"] == "User"
     finally:

@@ -19,16 +19,34 @@ DEPLOY = "/apis/apps/v1/namespaces/{ns}/deployments"
 
 
 async def make_namespace(kube: KubeClient, name: str, replicas: int = 1) -> None:
-    await kube.create("/api/v1/namespaces", {"apiVersion": "v1", "kind": "Namespace",
-                                             "metadata": {"name": name}})
-    await kube.create(DEPLOY.format(ns=name), {
-        "apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"},
-        "spec": {"replicas": replicas, "selector": {"matchLabels": {"app": "web"}},
-                 "template": {"metadata": {"labels": {"app": "web"}},
-                              "spec": {"containers": [{"name": "web", "image": "nginx:1.27"}]}}}})
-    await kube.create(f"/api/v1/namespaces/{name}/configmaps", {
-        "apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "settings"},
-        "data": {"mode": "blue"}})
+    await kube.create(
+        "/api/v1/namespaces", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}
+    )
+    await kube.create(
+        DEPLOY.format(ns=name),
+        {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": {"name": "web"},
+            "spec": {
+                "replicas": replicas,
+                "selector": {"matchLabels": {"app": "web"}},
+                "template": {
+                    "metadata": {"labels": {"app": "web"}},
+                    "spec": {"containers": [{"name": "web", "image": "nginx:1.27"}]},
+                },
+            },
+        },
+    )
+    await kube.create(
+        f"/api/v1/namespaces/{name}/configmaps",
+        {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {"name": "settings"},
+            "data": {"mode": "blue"},
+        },
+    )
 
 
 def deployment(sandbox: RunningSandbox, ns: str) -> dict[str, Any] | None:
@@ -50,11 +68,17 @@ async def test_delete_asks_first_and_names_the_object(make_app, kube, sandbox) -
         await pilot.press("ctrl+d")
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmModal), "confirm")
         await pilot.press("y")
-        await wait_until(pilot, lambda: sandbox.stored(("", "configmaps"), "ui-delete",
-                                                       "settings") is None, "deleted")
+        await wait_until(
+            pilot,
+            lambda: sandbox.stored(("", "configmaps"), "ui-delete", "settings") is None,
+            "deleted",
+        )
         rows = app.screen.query_one("#table")
-        await wait_until(pilot, lambda: all(rows.row(k).cells[0] != "settings"
-                                            for k in rows.visible_keys), "row gone")
+        await wait_until(
+            pilot,
+            lambda: all(rows.row(k).cells[0] != "settings" for k in rows.visible_keys),
+            "row gone",
+        )
 
 
 async def test_scale_validates_then_writes(make_app, kube, sandbox) -> None:
@@ -68,8 +92,9 @@ async def test_scale_validates_then_writes(make_app, kube, sandbox) -> None:
         await pilot.press("backspace", "minus", "2", "enter")
         assert isinstance(app.screen, ScaleModal)  # refused: not a count
         await pilot.press("end", *["backspace"] * 4, "3", "enter")
-        await wait_until(pilot, lambda: deployment(sandbox, "ui-scale")["spec"]["replicas"] == 3,
-                         "scaled")
+        await wait_until(
+            pilot, lambda: deployment(sandbox, "ui-scale")["spec"]["replicas"] == 3, "scaled"
+        )
         rows = app.screen.query_one("#table")
         await wait_until(pilot, lambda: rows.cursor_row.cells[1] == "3/3", "3/3 shown")
 
@@ -82,27 +107,41 @@ async def test_restart_stamps_the_template(make_app, kube, sandbox) -> None:
         await pilot.press("r")
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmModal), "confirm")
         await pilot.press("y")
-        await wait_until(pilot, lambda: "kubectl.kubernetes.io/restartedAt" in (
-            deployment(sandbox, "ui-restart")["spec"]["template"]["metadata"]
-            .get("annotations") or {}), "restarted")
+        await wait_until(
+            pilot,
+            lambda: (
+                "kubectl.kubernetes.io/restartedAt"
+                in (
+                    deployment(sandbox, "ui-restart")["spec"]["template"]["metadata"].get(
+                        "annotations"
+                    )
+                    or {}
+                )
+            ),
+            "restarted",
+        )
 
 
 def editor(tmp_path: Path, body: str) -> str:
     """A non-interactive $KUBE_EDITOR: a Python script that edits the file it is given."""
     script = tmp_path / "editor.py"
-    script.write_text("import sys, pathlib, json, os\n"
-                      "path = pathlib.Path(sys.argv[1])\n"
-                      "text = path.read_text()\n"
-                      "count_file = pathlib.Path(__file__).with_suffix('.count')\n"
-                      "calls = int(count_file.read_text()) + 1 if count_file.exists() else 1\n"
-                      "count_file.write_text(str(calls))\n"
-                      "(pathlib.Path(__file__).parent / f'seen{calls}.yaml').write_text(text)\n"
-                      + body + "path.write_text(text)\n")
+    script.write_text(
+        "import sys, pathlib, json, os\n"
+        "path = pathlib.Path(sys.argv[1])\n"
+        "text = path.read_text()\n"
+        "count_file = pathlib.Path(__file__).with_suffix('.count')\n"
+        "calls = int(count_file.read_text()) + 1 if count_file.exists() else 1\n"
+        "count_file.write_text(str(calls))\n"
+        "(pathlib.Path(__file__).parent / f'seen{calls}.yaml').write_text(text)\n"
+        + body
+        + "path.write_text(text)\n"
+    )
     return f"{sys.executable} {script}"
 
 
-async def test_edit_saves_through_the_editor(make_app, kube, sandbox, tmp_path,
-                                             monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_edit_saves_through_the_editor(
+    make_app, kube, sandbox, tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     await make_namespace(kube, "ui-edit")
     monkeypatch.setenv("KUBE_EDITOR", editor(tmp_path, "text = text.replace('blue', 'green')\n"))
     app = make_app(namespace="ui-edit", kind="cm")
@@ -110,41 +149,66 @@ async def test_edit_saves_through_the_editor(make_app, kube, sandbox, tmp_path,
         await loaded(pilot)
         await move_to(pilot, "settings")
         await pilot.press("e")
-        await wait_until(pilot, lambda: sandbox.stored(("", "configmaps"), "ui-edit", "settings")
-                         ["data"]["mode"] == "green", "saved")
+        await wait_until(
+            pilot,
+            lambda: (
+                sandbox.stored(("", "configmaps"), "ui-edit", "settings")["data"]["mode"] == "green"
+            ),
+            "saved",
+        )
 
 
-async def test_edit_reopens_on_a_validation_error(make_app, kube, sandbox, tmp_path,
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_edit_reopens_on_a_validation_error(
+    make_app, kube, sandbox, tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     await make_namespace(kube, "ui-invalid")
     # First pass writes an invalid replica count (the server answers 422), the second fixes it.
-    monkeypatch.setenv("KUBE_EDITOR", editor(tmp_path, (
-        "text = text.replace('replicas: 1', 'replicas: -4' if calls == 1 else 'replicas: 2')\n"
-        "text = text.replace('replicas: -4', 'replicas: 2') if calls > 1 else text\n")))
+    monkeypatch.setenv(
+        "KUBE_EDITOR",
+        editor(
+            tmp_path,
+            (
+                "text = text.replace('replicas: 1', 'replicas: -4' if calls == 1 else "
+                "'replicas: 2')\n"
+                "text = text.replace('replicas: -4', 'replicas: 2') if calls > 1 else text\n"
+            ),
+        ),
+    )
     app = make_app(namespace="ui-invalid", kind="deploy")
     async with app.run_test(size=(100, 30)) as pilot:
         await loaded(pilot)
         await pilot.press("e")
-        await wait_until(pilot, lambda: deployment(sandbox, "ui-invalid")["spec"]["replicas"]
-                         == 2, "saved after the second pass")
+        await wait_until(
+            pilot,
+            lambda: deployment(sandbox, "ui-invalid")["spec"]["replicas"] == 2,
+            "saved after the second pass",
+        )
     second = (tmp_path / "seen2.yaml").read_text()
-    assert second.startswith("# ") and "replicas" in second.split("\n", 3)[0] + second
+    assert second.startswith("# ")
+    assert "replicas" in second.split("\n", 3)[0] + second
     assert "replicas: -4" in second  # the user's text came back, with the error on top
 
 
-async def test_edit_conflict_shows_the_change_and_reapplies(make_app, kube, sandbox, tmp_path,
-                                                            monkeypatch: pytest.MonkeyPatch) \
-        -> None:
+async def test_edit_conflict_shows_the_change_and_reapplies(
+    make_app, kube, sandbox, tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     await make_namespace(kube, "ui-conflict")
     # While "the user" edits, someone else changes the object: a real 409 on save.
     token, url, ca = sandbox.token(), sandbox.url(), sandbox.ca_file()
-    monkeypatch.setenv("KUBE_EDITOR", editor(tmp_path, (
-        "import httpx\n"
-        f"httpx.patch('{url}/api/v1/namespaces/ui-conflict/configmaps/settings', "
-        "content=json.dumps({'data': {'owner': 'team-b'}}), verify=" + repr(ca) + ", "
-        "headers={'Authorization': 'Bearer " + token + "', "
-        "'Content-Type': 'application/merge-patch+json'}).raise_for_status()\n"
-        "text = text.replace('blue', 'green')\n")))
+    monkeypatch.setenv(
+        "KUBE_EDITOR",
+        editor(
+            tmp_path,
+            (
+                "import httpx\n"
+                f"httpx.patch('{url}/api/v1/namespaces/ui-conflict/configmaps/settings', "
+                "content=json.dumps({'data': {'owner': 'team-b'}}), verify=" + repr(ca) + ", "
+                "headers={'Authorization': 'Bearer " + token + "', "
+                "'Content-Type': 'application/merge-patch+json'}).raise_for_status()\n"
+                "text = text.replace('blue', 'green')\n"
+            ),
+        ),
+    )
     app = make_app(namespace="ui-conflict", kind="cm")
     async with app.run_test(size=(100, 30)) as pilot:
         await loaded(pilot)
@@ -154,9 +218,14 @@ async def test_edit_conflict_shows_the_change_and_reapplies(make_app, kube, sand
         assert "changed on the server" in app.screen.question
         assert "+  owner: team-b" in app.screen.detail
         await pilot.press("y")
-        await wait_until(pilot, lambda: sandbox.stored(("", "configmaps"), "ui-conflict",
-                                                       "settings")["data"]
-                         == {"mode": "green", "owner": "team-b"}, "both changes kept")
+        await wait_until(
+            pilot,
+            lambda: (
+                sandbox.stored(("", "configmaps"), "ui-conflict", "settings")["data"]
+                == {"mode": "green", "owner": "team-b"}
+            ),
+            "both changes kept",
+        )
 
 
 async def test_readonly_disables_every_write(make_app, kube, sandbox) -> None:
@@ -199,7 +268,8 @@ async def test_remapped_keys(make_app, kube, sandbox) -> None:
         await pilot.press("question_mark")
         await wait_until(pilot, lambda: hasattr(app.screen, "lines"), "help")
         lines = {label: keys for keys, label in app.screen.lines}
-        assert lines["delete"] == "x" and lines["describe"] == "i"
+        assert lines["delete"] == "x"
+        assert lines["describe"] == "i"
 
 
 async def test_forbidden_write_tells_the_tenant_why(make_app, sandbox) -> None:
@@ -209,5 +279,8 @@ async def test_forbidden_write_tells_the_tenant_why(make_app, sandbox) -> None:
         await pilot.press("colon")
         await type_text(pilot, "po kube-system")
         await pilot.press("enter")
-        await wait_until(pilot, lambda: "Forbidden" in app.screen.query_one("#context-bar")
-                         .problem, "forbidden shown")
+        await wait_until(
+            pilot,
+            lambda: "Forbidden" in app.screen.query_one("#context-bar").problem,
+            "forbidden shown",
+        )

@@ -17,24 +17,27 @@ from kstui.command_line import (
 )
 
 
-@pytest.mark.parametrize(("line", "expected"), [
-    (":po", GoTo("po")),
-    ("deploy payments", GoTo("deploy", "payments")),
-    ("po -A", GoTo("po", "")),
-    ("po all", GoTo("po", "")),
-    ("po -n shop-prod", GoTo("po", "shop-prod")),
-    ("po@member", GoTo("po", None, "member")),
-    ("po @member", GoTo("po", None, "member")),
-    ("po payments @member -l app=api", GoTo("po", "payments", "member", "app=api")),
-    ("workspacetemplates", GoTo("workspacetemplates")),
-    ("apprls", GoTo("apprls")),
-    ("ns payments", SetNamespace("payments")),
-    ("ns -A", SetNamespace("")),
-    ("ctx member", SetContext("member")),
-    ("q", Quit()),
-    ("q!", Quit()),
-    ("help", ShowHelp()),
-])
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        (":po", GoTo("po")),
+        ("deploy payments", GoTo("deploy", "payments")),
+        ("po -A", GoTo("po", "")),
+        ("po all", GoTo("po", "")),
+        ("po -n shop-prod", GoTo("po", "shop-prod")),
+        ("po@member", GoTo("po", None, "member")),
+        ("po @member", GoTo("po", None, "member")),
+        ("po payments @member -l app=api", GoTo("po", "payments", "member", "app=api")),
+        ("workspacetemplates", GoTo("workspacetemplates")),
+        ("apprls", GoTo("apprls")),
+        ("ns payments", SetNamespace("payments")),
+        ("ns -A", SetNamespace("")),
+        ("ctx member", SetContext("member")),
+        ("q", Quit()),
+        ("q!", Quit()),
+        ("help", ShowHelp()),
+    ],
+)
 def test_parse(line: str, expected: object) -> None:
     assert parse(line) == expected
 
@@ -50,19 +53,23 @@ def test_a_bare_section_name_opens_the_section_and_otherwise_names_a_kind() -> N
 
 def test_alias_expands_before_parsing() -> None:
     assert parse("pp", {"pp": "pods -n payments"}) == GoTo("pods", "payments")
-    assert parse("pp -l app=x", {"pp": "pods -n payments"}) == \
-        GoTo("pods", "payments", selector="app=x")
+    assert parse("pp -l app=x", {"pp": "pods -n payments"}) == GoTo(
+        "pods", "payments", selector="app=x"
+    )
 
 
-@pytest.mark.parametrize(("line", "message"), [
-    ("", "empty command"),
-    ("po -n", "-n needs a namespace"),
-    ("po -l", "-l needs a label selector"),
-    ("po a b", "unexpected 'b'"),
-    ("ns a b", "takes one namespace"),
-    ("@member", "missing kind"),
-    ("po 'unclosed", "cannot read"),
-])
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("", "empty command"),
+        ("po -n", "-n needs a namespace"),
+        ("po -l", "-l needs a label selector"),
+        ("po a b", "unexpected 'b'"),
+        ("ns a b", "takes one namespace"),
+        ("@member", "missing kind"),
+        ("po 'unclosed", "cannot read"),
+    ],
+)
 def test_errors_say_why(line: str, message: str) -> None:
     with pytest.raises(CommandError, match=message):
         parse(line)
@@ -75,9 +82,9 @@ def test_complete_kinds_contexts_namespaces() -> None:
     assert complete("ctx me", kinds=kinds, contexts=["host", "member"]) == ["ctx member"]
     assert complete("po @m", kinds=kinds, contexts=["host", "member"]) == ["po @member"]
     assert complete("po@h", kinds=kinds, contexts=["host", "member"]) == ["po@host"]
-    assert complete("po pay", kinds=kinds, namespaces=["payments", "storefront"]) == \
-        ["po payments"]
-    assert complete("ns st", kinds=kinds, namespaces=["payments", "storefront"]) == \
-        ["ns storefront"]
+    assert complete("po pay", kinds=kinds, namespaces=["payments", "storefront"]) == ["po payments"]
+    assert complete("ns st", kinds=kinds, namespaces=["payments", "storefront"]) == [
+        "ns storefront"
+    ]
     assert complete("po -l ap", kinds=kinds, namespaces=["apps"]) == []
     assert complete("pp", kinds=kinds, aliases=["ppx"]) == ["ppx"]

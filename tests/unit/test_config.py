@@ -60,12 +60,15 @@ def test_empty_file_gives_defaults(tmp_path: Path) -> None:
 
 
 def test_config_path_follows_xdg_then_home(tmp_path: Path) -> None:
-    assert config_path({"XDG_CONFIG_HOME": str(tmp_path), "HOME": "/home/x"}) \
+    assert (
+        config_path({"XDG_CONFIG_HOME": str(tmp_path), "HOME": "/home/x"})
         == tmp_path / "kstui" / "config.yaml"
+    )
     assert config_path({"HOME": "/home/x"}) == Path("/home/x/.config/kstui/config.yaml")
     # A relative XDG_CONFIG_HOME is invalid by the XDG spec and ignored.
-    assert config_path({"XDG_CONFIG_HOME": "rel/dir", "HOME": "/home/x"}) \
-        == Path("/home/x/.config/kstui/config.yaml")
+    assert config_path({"XDG_CONFIG_HOME": "rel/dir", "HOME": "/home/x"}) == Path(
+        "/home/x/.config/kstui/config.yaml"
+    )
 
 
 def test_load_config_reads_the_xdg_file_when_no_path_is_given(tmp_path: Path) -> None:
@@ -78,19 +81,26 @@ def test_load_config_reads_the_xdg_file_when_no_path_is_given(tmp_path: Path) ->
 
 def test_example_config_loads_and_says_what_it_shows(tmp_path: Path) -> None:
     config = load_config(write(tmp_path, EXAMPLE_CONFIG), env={})
-    assert dict(config.keymap) == {"table.cursor_down": "j,down", "table.cursor_up": "k,up",
-                                   "resource.delete": "ctrl+x"}
+    assert dict(config.keymap) == {
+        "table.cursor_down": "j,down",
+        "table.cursor_up": "k,up",
+        "resource.delete": "ctrl+x",
+    }
     assert dict(config.aliases) == {"pp": "pods -n payments", "dp": "deploy"}
     assert config.readonly_contexts == {"prod-*", "kubesphere-host"}
     assert config.other_identities == frozenset()  # the example opts nothing in
     assert config.refresh == RefreshSettings()
     # Every top-level key is documented in the example.
-    assert set(yaml.safe_load(EXAMPLE_CONFIG)) == {f.name for f in dataclasses.fields(Config)
-                                                   if f.name != "path"}
+    assert set(yaml.safe_load(EXAMPLE_CONFIG)) == {
+        f.name for f in dataclasses.fields(Config) if f.name != "path"
+    }
 
 
 def test_full_config_is_read_into_frozen_values(tmp_path: Path) -> None:
-    config = load_config(write(tmp_path, """
+    config = load_config(
+        write(
+            tmp_path,
+            """
 default_context: kubesphere-host
 default_namespace: payments
 theme: nord
@@ -103,15 +113,22 @@ keymap:
   help.show: "?"
 aliases: {pp: "  pods -n payments  "}
 refresh: {coalesce_ms: 250, grace_seconds: 7.5, page_size: 1000}
-"""), env={})
+""",
+        ),
+        env={},
+    )
     assert config.default_context == "kubesphere-host"
     assert config.default_namespace == "payments"
     assert config.theme == "nord"
     assert config.readonly
     assert config.no_color
     # Normalised the way Textual's set_keymap matches keys.
-    assert dict(config.keymap) == {"resource.delete": "ctrl+x", "table.down": "j,down",
-                                   "search.open": "slash", "help.show": "question_mark"}
+    assert dict(config.keymap) == {
+        "resource.delete": "ctrl+x",
+        "table.down": "j,down",
+        "search.open": "slash",
+        "help.show": "question_mark",
+    }
     assert config.aliases["pp"] == "pods -n payments"
     assert config.refresh == RefreshSettings(coalesce_ms=250, grace_seconds=7.5, page_size=1000)
     with pytest.raises(dataclasses.FrozenInstanceError):
@@ -124,8 +141,9 @@ refresh: {coalesce_ms: 250, grace_seconds: 7.5, page_size: 1000}
 
 
 def test_readonly_contexts_match_names_and_globs(tmp_path: Path) -> None:
-    config = load_config(write(tmp_path, "readonly_contexts: [prod-*, kubesphere-host, '*-dr']\n"),
-                         env={})
+    config = load_config(
+        write(tmp_path, "readonly_contexts: [prod-*, kubesphere-host, '*-dr']\n"), env={}
+    )
     assert config.is_readonly("prod-eu")
     assert config.is_readonly("prod-")
     assert config.is_readonly("kubesphere-host")
@@ -187,55 +205,112 @@ def test_config_error_is_a_kstui_error_with_title_detail_hint(tmp_path: Path) ->
     assert str(tmp_path / "config.yaml") in error.hint
 
 
-@pytest.mark.parametrize(("text", "key_path", "problem", "allowed"), [
-    ("thme: nord\n", "thme", "did you mean 'theme'", "one of default_context"),
-    ("colour: red\n", "colour", "unknown key 'colour'", "no_color"),
-    ("refresh: {coalesce: 5}\n", "refresh.coalesce", "did you mean 'coalesce_ms'",
-     "coalesce_ms, grace_seconds, page_size"),
-    ("refresh: 5\n", "refresh", "is an integer", "a mapping"),
-    ("refresh: {coalesce_ms: 0}\n", "refresh.coalesce_ms", "is 0", "a whole number above 0"),
-    ("refresh: {page_size: -10}\n", "refresh.page_size", "is -10", "a whole number above 0"),
-    ("refresh: {grace_seconds: -1.5}\n", "refresh.grace_seconds", "is -1.5", "a number above 0"),
-    ("refresh: {coalesce_ms: 2.5}\n", "refresh.coalesce_ms", "is a number",
-     "a whole number above 0"),
-    ("refresh: {page_size: true}\n", "refresh.page_size", "is a boolean",
-     "a whole number above 0"),
-    ("refresh: {grace_seconds: soon}\n", "refresh.grace_seconds", "is a string",
-     "a number above 0"),
-    ("readonly: 'yes please'\n", "readonly", "is a string", "true or false"),
-    ("no_color: 1\n", "no_color", "is an integer", "true or false"),
-    ("theme: [a]\n", "theme", "is a list", "a Textual theme name"),
-    ("theme: 'dark mode'\n", "theme", "'dark mode'", "a Textual theme name"),
-    ("default_context: 5\n", "default_context", "is an integer", "a non-empty string"),
-    ("default_namespace: '  '\n", "default_namespace", "blank", "a non-empty string"),
-    ("readonly_contexts: prod-*\n", "readonly_contexts", "is a string", "a list of context"),
-    ("readonly_contexts: [prod, 7]\n", "readonly_contexts[1]", "is an integer",
-     "glob patterns"),
-    ("other_identities: member\n", "other_identities", "is a string", "a list of context"),
-    ("other_identities: allow\n", "other_identities", "is a string", "glob patterns"),
-    ("other_identities: [member, '']\n", "other_identities[1]", "is a string ('')",
-     "glob patterns"),
-    ("other_identity: [member]\n", "other_identity", "did you mean 'other_identities'",
-     "other_identities"),
-    ("keymap: [a]\n", "keymap", "is a list", "a mapping"),
-    ("keymap: {resource.delete: 5}\n", "keymap.resource.delete", "is an integer",
-     "comma-separated keys"),
-    ("keymap: {resource.delete: ctrl+}\n", "keymap.resource.delete", "'ctrl+' is not a key",
-     "ctrl+"),
-    ("keymap: {table.down: 'j,,down'}\n", "keymap.table.down", "'' is not a key name",
-     "comma-separated keys"),
-    ("keymap: {table.down: 'j,downn'}\n", "keymap.table.down", "'downn' is not a key name",
-     "pageup"),
-    ("keymap: {resource.delete: 'cmd+x'}\n", "keymap.resource.delete", "'cmd+x'", "ctrl+"),
-    ("keymap: {resource.delete: 'ctrl+ctrl+x'}\n", "keymap.resource.delete", "'ctrl+ctrl+x'",
-     "ctrl+"),
-    ("aliases: {pp: ''}\n", "aliases.pp", "is a string", "a non-empty command"),
-    ("aliases: {'p p': pods}\n", "aliases.p p", "is not a word", "a letter followed by"),
-    ("aliases: {pp: [pods]}\n", "aliases.pp", "is a list", "a non-empty command"),
-    ("- theme\n", "", "the top level is a list", "a mapping of settings"),
-])
+@pytest.mark.parametrize(
+    ("text", "key_path", "problem", "allowed"),
+    [
+        ("thme: nord\n", "thme", "did you mean 'theme'", "one of default_context"),
+        ("colour: red\n", "colour", "unknown key 'colour'", "no_color"),
+        (
+            "refresh: {coalesce: 5}\n",
+            "refresh.coalesce",
+            "did you mean 'coalesce_ms'",
+            "coalesce_ms, grace_seconds, page_size",
+        ),
+        ("refresh: 5\n", "refresh", "is an integer", "a mapping"),
+        ("refresh: {coalesce_ms: 0}\n", "refresh.coalesce_ms", "is 0", "a whole number above 0"),
+        ("refresh: {page_size: -10}\n", "refresh.page_size", "is -10", "a whole number above 0"),
+        (
+            "refresh: {grace_seconds: -1.5}\n",
+            "refresh.grace_seconds",
+            "is -1.5",
+            "a number above 0",
+        ),
+        (
+            "refresh: {coalesce_ms: 2.5}\n",
+            "refresh.coalesce_ms",
+            "is a number",
+            "a whole number above 0",
+        ),
+        (
+            "refresh: {page_size: true}\n",
+            "refresh.page_size",
+            "is a boolean",
+            "a whole number above 0",
+        ),
+        (
+            "refresh: {grace_seconds: soon}\n",
+            "refresh.grace_seconds",
+            "is a string",
+            "a number above 0",
+        ),
+        ("readonly: 'yes please'\n", "readonly", "is a string", "true or false"),
+        ("no_color: 1\n", "no_color", "is an integer", "true or false"),
+        ("theme: [a]\n", "theme", "is a list", "a Textual theme name"),
+        ("theme: 'dark mode'\n", "theme", "'dark mode'", "a Textual theme name"),
+        ("default_context: 5\n", "default_context", "is an integer", "a non-empty string"),
+        ("default_namespace: '  '\n", "default_namespace", "blank", "a non-empty string"),
+        ("readonly_contexts: prod-*\n", "readonly_contexts", "is a string", "a list of context"),
+        (
+            "readonly_contexts: [prod, 7]\n",
+            "readonly_contexts[1]",
+            "is an integer",
+            "glob patterns",
+        ),
+        ("other_identities: member\n", "other_identities", "is a string", "a list of context"),
+        ("other_identities: allow\n", "other_identities", "is a string", "glob patterns"),
+        (
+            "other_identities: [member, '']\n",
+            "other_identities[1]",
+            "is a string ('')",
+            "glob patterns",
+        ),
+        (
+            "other_identity: [member]\n",
+            "other_identity",
+            "did you mean 'other_identities'",
+            "other_identities",
+        ),
+        ("keymap: [a]\n", "keymap", "is a list", "a mapping"),
+        (
+            "keymap: {resource.delete: 5}\n",
+            "keymap.resource.delete",
+            "is an integer",
+            "comma-separated keys",
+        ),
+        (
+            "keymap: {resource.delete: ctrl+}\n",
+            "keymap.resource.delete",
+            "'ctrl+' is not a key",
+            "ctrl+",
+        ),
+        (
+            "keymap: {table.down: 'j,,down'}\n",
+            "keymap.table.down",
+            "'' is not a key name",
+            "comma-separated keys",
+        ),
+        (
+            "keymap: {table.down: 'j,downn'}\n",
+            "keymap.table.down",
+            "'downn' is not a key name",
+            "pageup",
+        ),
+        ("keymap: {resource.delete: 'cmd+x'}\n", "keymap.resource.delete", "'cmd+x'", "ctrl+"),
+        (
+            "keymap: {resource.delete: 'ctrl+ctrl+x'}\n",
+            "keymap.resource.delete",
+            "'ctrl+ctrl+x'",
+            "ctrl+",
+        ),
+        ("aliases: {pp: ''}\n", "aliases.pp", "is a string", "a non-empty command"),
+        ("aliases: {'p p': pods}\n", "aliases.p p", "is not a word", "a letter followed by"),
+        ("aliases: {pp: [pods]}\n", "aliases.pp", "is a list", "a non-empty command"),
+        ("- theme\n", "", "the top level is a list", "a mapping of settings"),
+    ],
+)
 def test_each_validation_error_names_file_key_problem_and_allowed(
-        tmp_path: Path, text: str, key_path: str, problem: str, allowed: str) -> None:
+    tmp_path: Path, text: str, key_path: str, problem: str, allowed: str
+) -> None:
     error = error_for(tmp_path, text)
     message = str(error)
     assert str(tmp_path / "config.yaml") in message
@@ -283,8 +358,10 @@ def test_key_normalisation() -> None:
     assert normalize_keys("j, Down ,PageUp") == "j,down,pageup"
     assert normalize_keys("G") == "G"  # shift+g arrives as "G": case matters alone
     assert normalize_keys("Ctrl+Shift+Up") == "ctrl+shift+up"
-    assert normalize_keys("ctrl+/,:,?,f12,space,escape") \
+    assert (
+        normalize_keys("ctrl+/,:,?,f12,space,escape")
         == "ctrl+slash,colon,question_mark,f12,space,escape"
+    )
     assert normalize_keys("alt+1,shift+tab,delete,enter") == "alt+1,shift+tab,delete,enter"
     assert normalize_keys("f25") is None
     assert normalize_keys("enterr") is None
@@ -299,8 +376,11 @@ def test_validate_keymap_accepts_known_ids() -> None:
 def test_validate_keymap_suggests_the_closest_ids(tmp_path: Path) -> None:
     known = ["resource.delete", "resource.describe", "resource.edit", "table.down", "app.quit"]
     with pytest.raises(ConfigError) as caught:
-        validate_keymap({"table.down": "j", "resource.delet": "ctrl+x"}, iter(known),
-                        source=tmp_path / "config.yaml")
+        validate_keymap(
+            {"table.down": "j", "resource.delet": "ctrl+x"},
+            iter(known),
+            source=tmp_path / "config.yaml",
+        )
     error = caught.value
     assert error.key_path == "keymap.resource.delet"
     assert "unknown binding id 'resource.delet'" in str(error)

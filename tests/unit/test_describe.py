@@ -32,13 +32,17 @@ NOW = parse_timestamp("2025-05-12T09:10:00Z") or 0.0
 
 
 def seed(kind: str, name: str) -> dict[str, Any]:
-    return copy.deepcopy(next(o for o in SEED
-                              if (o["kind"], o["metadata"]["name"]) == (kind, name)))
+    return copy.deepcopy(
+        next(o for o in SEED if (o["kind"], o["metadata"]["name"]) == (kind, name))
+    )
 
 
 def seed_events(name: str) -> list[dict[str, Any]]:
-    return [copy.deepcopy(o) for o in SEED
-            if o["kind"] == "Event" and o["involvedObject"]["name"] == name]
+    return [
+        copy.deepcopy(o)
+        for o in SEED
+        if o["kind"] == "Event" and o["involvedObject"]["name"] == name
+    ]
 
 
 def field(text: str, label: str) -> str:
@@ -52,18 +56,29 @@ def section(text: str, heading: str) -> str:
     """The lines under a top-level `Heading:` up to the next top-level line."""
     lines = text.splitlines()
     start = lines.index(f"{heading}:") + 1
-    end = next((i for i in range(start, len(lines)) if lines[i] and not lines[i][0].isspace()),
-               len(lines))
+    end = next(
+        (i for i in range(start, len(lines)) if lines[i] and not lines[i][0].isspace()), len(lines)
+    )
     return "\n".join(lines[start:end])
 
 
 def secret(**overrides: Any) -> dict[str, Any]:
     obj: dict[str, Any] = {
-        "apiVersion": "v1", "kind": "Secret", "type": "Opaque",
-        "metadata": {"name": "db", "namespace": "payments", "annotations": {
-            LAST_APPLIED: '{"data":{"password":"czNjcjN0LXZhbHVl"}}', "team": "payments"}},
-        "data": {"password": base64.b64encode(b"s3cr3t-value").decode(),
-                 "token": base64.b64encode(b"x" * 24).decode()},
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "type": "Opaque",
+        "metadata": {
+            "name": "db",
+            "namespace": "payments",
+            "annotations": {
+                LAST_APPLIED: '{"data":{"password":"czNjcjN0LXZhbHVl"}}',
+                "team": "payments",
+            },
+        },
+        "data": {
+            "password": base64.b64encode(b"s3cr3t-value").decode(),
+            "token": base64.b64encode(b"x" * 24).decode(),
+        },
         "stringData": {"note": "plain words"},
     }
     obj.update(overrides)
@@ -85,9 +100,13 @@ def test_yaml_round_trips_every_seed_object_in_order() -> None:
 
 
 def test_yaml_is_block_style_with_literal_multiline_strings() -> None:
-    obj = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"},
-           "data": {"script": "set -e\nmake test\n", "list": "a"},
-           "spec": {"items": [{"a": 1}, {"b": [1, 2]}]}}
+    obj = {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": "c"},
+        "data": {"script": "set -e\nmake test\n", "list": "a"},
+        "spec": {"items": [{"a": 1}, {"b": [1, 2]}]},
+    }
     text = to_yaml(obj)
     assert "  script: |\n    set -e\n    make test\n" in text
     assert "  items:\n  - a: 1\n  - b:\n    - 1\n    - 2\n" in text  # kubectl's list indent
@@ -97,8 +116,9 @@ def test_yaml_is_block_style_with_literal_multiline_strings() -> None:
 
 def test_managed_fields_are_dropped_unless_asked() -> None:
     obj = seed("Deployment", "reviews-v1")
-    obj["metadata"]["managedFields"] = [{"manager": "kubectl", "operation": "Update",
-                                         "fieldsV1": {"f:spec": {"f:replicas": {}}}}]
+    obj["metadata"]["managedFields"] = [
+        {"manager": "kubectl", "operation": "Update", "fieldsV1": {"f:spec": {"f:replicas": {}}}}
+    ]
     assert "managedFields" not in to_yaml(obj)
     assert "name: reviews-v1" in to_yaml(obj)
     kept = to_yaml(obj, drop_managed_fields=False)
@@ -131,8 +151,12 @@ def test_seed_helm_secret_is_masked() -> None:
 
 
 def test_only_core_secrets_are_masked() -> None:
-    other = {"apiVersion": "example.io/v1", "kind": "Secret", "metadata": {"name": "x"},
-             "data": {"k": "dmFsdWU="}}
+    other = {
+        "apiVersion": "example.io/v1",
+        "kind": "Secret",
+        "metadata": {"name": "x"},
+        "data": {"k": "dmFsdWU="},
+    }
     assert "dmFsdWU=" in to_yaml(other)
     # List items can come without apiVersion: mask rather than leak.
     bare = {"kind": "Secret", "metadata": {"name": "x"}, "data": {"k": "dmFsdWU="}}
@@ -140,8 +164,12 @@ def test_only_core_secrets_are_masked() -> None:
 
 
 def test_views_never_mutate_their_input() -> None:
-    objects = [secret(), seed("Pod", "shop-worker-7c9d8b6f5-hv2rk"),
-               seed("Deployment", "reviews-v1"), seed("PipelineRun", "storefront-build-h2x9d")]
+    objects = [
+        secret(),
+        seed("Pod", "shop-worker-7c9d8b6f5-hv2rk"),
+        seed("Deployment", "reviews-v1"),
+        seed("PipelineRun", "storefront-build-h2x9d"),
+    ]
     objects[1]["metadata"]["managedFields"] = [{"manager": "kubelet"}]
     events = seed_events("shop-worker-7c9d8b6f5-hv2rk")
     before = copy.deepcopy((objects, events))
@@ -192,7 +220,8 @@ def test_describe_pod_from_seed() -> None:
 def test_describe_pod_resources_and_controller() -> None:
     pod = seed("Pod", "bert-finetune-xq2lp")
     pod["metadata"]["ownerReferences"] = [
-        {"kind": "Job", "name": "bert-finetune", "apiVersion": "batch/v1", "controller": True}]
+        {"kind": "Job", "name": "bert-finetune", "apiVersion": "batch/v1", "controller": True}
+    ]
     pod["metadata"]["deletionTimestamp"] = "2025-05-12T09:09:00Z"
     pod["metadata"]["deletionGracePeriodSeconds"] = 30
     text = describe(pod, [], NOW)
@@ -207,16 +236,21 @@ def test_describe_pod_resources_and_controller() -> None:
 
 def test_describe_deployment_from_seed() -> None:
     deployment = seed("Deployment", "reviews-v1")
-    deployment["spec"]["strategy"] = {"type": "RollingUpdate",
-                                      "rollingUpdate": {"maxUnavailable": 0, "maxSurge": 1}}
+    deployment["spec"]["strategy"] = {
+        "type": "RollingUpdate",
+        "rollingUpdate": {"maxUnavailable": 0, "maxSurge": 1},
+    }
     deployment["status"]["unavailableReplicas"] = 1
     text = describe(deployment, [], NOW)
-    assert field(text, "Replicas") == \
-        "2 desired | 2 updated | 2 total | 2 available | 1 unavailable"
+    assert (
+        field(text, "Replicas") == "2 desired | 2 updated | 2 total | 2 available | 1 unavailable"
+    )
     assert field(text, "StrategyType") == "RollingUpdate"
     assert field(text, "RollingUpdateStrategy") == "0 max unavailable, 1 max surge"
-    assert field(text, "Selector") == \
-        "app=reviews,version=v1,app.kubernetes.io/name=storefront,app.kubernetes.io/version=v1"
+    assert (
+        field(text, "Selector")
+        == "app=reviews,version=v1,app.kubernetes.io/name=storefront,app.kubernetes.io/version=v1"
+    )
     template = section(text, "Pod Template")
     assert field(template, "Image") == "registry.acme.example/shop/reviews:1.7.4"
     assert field(template, "memory") == "1Gi"  # limits come first, as in kubectl
@@ -245,8 +279,7 @@ def test_describe_custom_resource_as_a_tree() -> None:
     assert "  Pipeline Ref:\n    Kind:       Pipeline\n    Name:       storefront-build\n" in spec
     status = section(text, "Status")
     assert field(status, "Phase") == "Failed"
-    assert "    - Type:                  Succeeded\n      Status:                False\n" \
-        in status
+    assert "    - Type:                  Succeeded\n      Status:                False\n" in status
     assert "    - Type:                  Ready\n" in status
     # Long values are cut so the view stays readable.
     assert field(spec, "Jenkinsfile").endswith("...")
@@ -263,8 +296,12 @@ def test_label_like_maps_keep_their_keys() -> None:
 
 
 def test_generic_tree_is_capped() -> None:
-    big = {"apiVersion": "example.io/v1", "kind": "Big", "metadata": {"name": "big"},
-           "spec": {f"field{i}": i for i in range(MAX_TREE_LINES + 50)}}
+    big = {
+        "apiVersion": "example.io/v1",
+        "kind": "Big",
+        "metadata": {"name": "big"},
+        "spec": {f"field{i}": i for i in range(MAX_TREE_LINES + 50)},
+    }
     text = describe(big, [], NOW)
     # 350 fields and the Spec heading: 351 rows, the first MAX_TREE_LINES shown.
     assert "\n... 51 more lines: see the YAML view\n" in text
@@ -274,8 +311,11 @@ def test_generic_tree_is_capped() -> None:
 
 
 def test_long_annotations_are_cut() -> None:
-    obj = {"apiVersion": "v1", "kind": "ConfigMap",
-           "metadata": {"name": "c", "annotations": {"note": "x" * 500, "multi": "a\nb"}}}
+    obj = {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": "c", "annotations": {"note": "x" * 500, "multi": "a\nb"}},
+    }
     text = describe(obj, [], NOW)
     assert "note: " + "x" * 140 + "...\n" in text
     assert "multi: a b\n" in text
@@ -283,16 +323,33 @@ def test_long_annotations_are_cut() -> None:
 
 def test_events_of_every_shape_are_ordered_oldest_first() -> None:
     events: list[dict[str, Any]] = [
-        {"type": "Normal", "reason": "Third", "eventTime": "2025-05-12T09:09:00.000000Z",
-         "reportingController": "ctrl", "note": "new-style event"},
-        {"type": "Normal", "reason": "First", "firstTimestamp": "2025-05-12T08:00:00Z",
-         "source": {"component": "kubelet"}, "message": "only first\n  seen"},
-        {"type": "Warning", "reason": "Second", "lastTimestamp": "2025-05-12T09:00:00Z",
-         "count": 1, "reportingComponent": "scheduler", "message": "m"},
+        {
+            "type": "Normal",
+            "reason": "Third",
+            "eventTime": "2025-05-12T09:09:00.000000Z",
+            "reportingController": "ctrl",
+            "note": "new-style event",
+        },
+        {
+            "type": "Normal",
+            "reason": "First",
+            "firstTimestamp": "2025-05-12T08:00:00Z",
+            "source": {"component": "kubelet"},
+            "message": "only first\n  seen",
+        },
+        {
+            "type": "Warning",
+            "reason": "Second",
+            "lastTimestamp": "2025-05-12T09:00:00Z",
+            "count": 1,
+            "reportingComponent": "scheduler",
+            "message": "m",
+        },
         {"type": "Normal", "reason": "Undated", "message": "no time"},
     ]
-    rows = section(describe({"kind": "X", "metadata": {"name": "x"}}, events, NOW),
-                   "Events").splitlines()[2:]
+    rows = section(
+        describe({"kind": "X", "metadata": {"name": "x"}}, events, NOW), "Events"
+    ).splitlines()[2:]
     assert [row.split()[1] for row in rows] == ["Undated", "First", "Second", "Third"]
     assert "<unknown>" in rows[0]
     assert rows[1].split()[2:] == ["70m", "kubelet", "only", "first", "seen"]
@@ -336,8 +393,9 @@ async def client(sandbox: Any) -> AsyncIterator[KubeClient]:
 @pytest.fixture
 async def namespace(client: KubeClient) -> AsyncIterator[str]:
     name = f"describe-{uuid.uuid4().hex[:8]}"
-    await client.create("/api/v1/namespaces", {"apiVersion": "v1", "kind": "Namespace",
-                                               "metadata": {"name": name}})
+    await client.create(
+        "/api/v1/namespaces", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}
+    )
     yield name
     await client.delete(f"/api/v1/namespaces/{name}")
 
@@ -345,8 +403,12 @@ async def namespace(client: KubeClient) -> AsyncIterator[str]:
 async def test_describe_a_real_pod_with_its_events(sandbox: Any, client: KubeClient) -> None:
     name = "shop-worker-7c9d8b6f5-hv2rk"
     pod = await client.get(f"/api/v1/namespaces/shop-prod/pods/{name}")
-    events = (await client.list("/api/v1/namespaces/shop-prod/events", {
-        "fieldSelector": f"involvedObject.name={name},involvedObject.kind=Pod"}))["items"]
+    events = (
+        await client.list(
+            "/api/v1/namespaces/shop-prod/events",
+            {"fieldSelector": f"involvedObject.name={name},involvedObject.kind=Pod"},
+        )
+    )["items"]
     assert {e["reason"] for e in events} >= {"BackOff", "Failed"}
     now = sandbox.sandbox.clock.now().timestamp()
     text = describe(pod, events, now)
@@ -357,7 +419,8 @@ async def test_describe_a_real_pod_with_its_events(sandbox: Any, client: KubeCli
     assert field(text, "Created").startswith(pod["metadata"]["creationTimestamp"] + " (")
     containers = section(text, "Containers")
     assert field(containers, "Restart Count") == str(
-        pod["status"]["containerStatuses"][0]["restartCount"])
+        pod["status"]["containerStatuses"][0]["restartCount"]
+    )
     rows = section(text, "Events").splitlines()[2:]
     assert len(rows) == len(events)
     reasons = [row.split()[1] for row in rows]
@@ -371,17 +434,26 @@ async def test_describe_and_yaml_of_a_real_deployment(client: KubeClient) -> Non
     text = describe(deployment, [], 0.0)
     status = deployment["status"]
     assert field(text, "Replicas").startswith(
-        f"{deployment['spec']['replicas']} desired | {status['updatedReplicas']} updated")
+        f"{deployment['spec']['replicas']} desired | {status['updatedReplicas']} updated"
+    )
     assert field(text, "RollingUpdateStrategy") == "25% max unavailable, 25% max surge"
     assert yaml.safe_load(to_yaml(deployment)) == deployment
 
 
 async def test_a_real_secret_is_masked(client: KubeClient, namespace: str) -> None:
-    created = await client.create(f"/api/v1/namespaces/{namespace}/secrets", {
-        "apiVersion": "v1", "kind": "Secret", "type": "Opaque",
-        "metadata": {"name": "db", "annotations": {LAST_APPLIED: '{"stringData":"hunter22"}'}},
-        "data": {"password": base64.b64encode(b"hunter22").decode(),
-                 "dsn": base64.b64encode(b"postgres://u:hunter22@db/app").decode()}})
+    created = await client.create(
+        f"/api/v1/namespaces/{namespace}/secrets",
+        {
+            "apiVersion": "v1",
+            "kind": "Secret",
+            "type": "Opaque",
+            "metadata": {"name": "db", "annotations": {LAST_APPLIED: '{"stringData":"hunter22"}'}},
+            "data": {
+                "password": base64.b64encode(b"hunter22").decode(),
+                "dsn": base64.b64encode(b"postgres://u:hunter22@db/app").decode(),
+            },
+        },
+    )
     stored = await client.get(f"/api/v1/namespaces/{namespace}/secrets/db")
     assert stored["metadata"]["uid"] == created["metadata"]["uid"]
 
@@ -400,8 +472,15 @@ async def test_a_real_secret_is_masked(client: KubeClient, namespace: str) -> No
 
 async def test_yaml_diff_after_a_real_conflict(client: KubeClient, namespace: str) -> None:
     path = f"/api/v1/namespaces/{namespace}/configmaps"
-    await client.create(path, {"apiVersion": "v1", "kind": "ConfigMap",
-                               "metadata": {"name": "settings"}, "data": {"mode": "blue"}})
+    await client.create(
+        path,
+        {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {"name": "settings"},
+            "data": {"mode": "blue"},
+        },
+    )
     mine = await client.get(f"{path}/settings")
     theirs = copy.deepcopy(mine)
     theirs["data"]["mode"] = "green"

@@ -45,8 +45,11 @@ def test_widgets_never_import_backends_and_screens_never_import_the_app() -> Non
 
 def test_startup_imports_no_network_stack() -> None:
     """The first frame must not wait for httpx, ssl contexts or the kubernetes package."""
-    code = ("import sys, kstui.app, kstui.__main__; "
-            "print(','.join(m for m in ('httpx', 'kubernetes') if m in sys.modules))")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            check=True)
+    code = (
+        "import sys, kstui.app, kstui.__main__; "
+        "print(','.join(m for m in ('httpx', 'kubernetes') if m in sys.modules))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
     assert result.stdout.strip() == ""

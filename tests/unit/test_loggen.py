@@ -1,9 +1,10 @@
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -17,11 +18,12 @@ from kstui.sandbox.loggen import (
     stable_hash,
 )
 
-T0 = datetime(2025, 5, 12, 9, 30, tzinfo=timezone.utc)
+T0 = datetime(2025, 5, 12, 9, 30, tzinfo=UTC)
 
 
-def gen(image: str = "busybox:1.36", container: str = "app", instance: int = 0,
-        started: datetime = T0) -> LogGenerator:
+def gen(
+    image: str = "busybox:1.36", container: str = "app", instance: int = 0, started: datetime = T0
+) -> LogGenerator:
     return LogGenerator("shop", "web-7d9f8-abcde", container, image, started, instance)
 
 
@@ -41,7 +43,7 @@ def test_same_identity_same_lines_and_instance_changes_content() -> None:
 def test_gaps_are_between_bounds() -> None:
     g = gen()
     times = [g.started_at] + [g.time_of(i) for i in range(1000)]
-    gaps = [(b - a) / timedelta(microseconds=1) for a, b in zip(times, times[1:], strict=False)]
+    gaps = [(b - a) / timedelta(microseconds=1) for a, b in itertools.pairwise(times)]
     assert min(gaps) >= MIN_GAP_US
     assert max(gaps) <= MAX_GAP_US
     assert (MIN_GAP_US, MAX_GAP_US) == (200_000, 2_000_000)
@@ -87,27 +89,31 @@ def test_tail_edge_cases() -> None:
     assert g.tail(0, T0 + timedelta(hours=1)) == []
     assert g.tail(10, T0) == []
     assert len(g.tail(10_000, T0 + timedelta(seconds=10))) == g.line_count_until(
-        T0 + timedelta(seconds=10))
+        T0 + timedelta(seconds=10)
+    )
 
 
-@pytest.mark.parametrize(("image", "container", "style"), [
-    ("nginx:1.25", "web", "nginx"),
-    ("registry.k8s.io/ingress-nginx/controller:v1.10.0", "controller", "nginx"),
-    ("docker.io/istio/proxyv2:1.22.0", "istio-proxy", "envoy"),
-    ("envoyproxy/envoy:v1.30", "edge", "envoy"),
-    ("jenkins/jenkins:lts", "jenkins", "java"),
-    ("bitnami/kafka:3.7", "kafka", "java"),
-    ("mycorp/orders:1.0", "spring-orders", "java"),
-    ("docker.io/istio/examples-bookinfo-reviews-v1:1.19", "reviews", "json"),
-    ("registry.example.com:5000/mycorp/app:1", "payment", "json"),
-    ("redis:7.2", "redis", "redis"),
-    ("postgres:16", "db", "postgres"),
-    ("mysql:8.0", "mysql", "mysql"),
-    ("mongo:7", "mongo", "mongo"),
-    ("mycorp/report-batch:2", "runner", "worker"),
-    ("busybox:1.36", "cron-cleanup", "worker"),
-    ("busybox:1.36", "app", "generic"),
-])
+@pytest.mark.parametrize(
+    ("image", "container", "style"),
+    [
+        ("nginx:1.25", "web", "nginx"),
+        ("registry.k8s.io/ingress-nginx/controller:v1.10.0", "controller", "nginx"),
+        ("docker.io/istio/proxyv2:1.22.0", "istio-proxy", "envoy"),
+        ("envoyproxy/envoy:v1.30", "edge", "envoy"),
+        ("jenkins/jenkins:lts", "jenkins", "java"),
+        ("bitnami/kafka:3.7", "kafka", "java"),
+        ("mycorp/orders:1.0", "spring-orders", "java"),
+        ("docker.io/istio/examples-bookinfo-reviews-v1:1.19", "reviews", "json"),
+        ("registry.example.com:5000/mycorp/app:1", "payment", "json"),
+        ("redis:7.2", "redis", "redis"),
+        ("postgres:16", "db", "postgres"),
+        ("mysql:8.0", "mysql", "mysql"),
+        ("mongo:7", "mongo", "mongo"),
+        ("mycorp/report-batch:2", "runner", "worker"),
+        ("busybox:1.36", "cron-cleanup", "worker"),
+        ("busybox:1.36", "app", "generic"),
+    ],
+)
 def test_style_selection(image: str, container: str, style: str) -> None:
     assert detect_style(image, container) == style
     assert gen(image, container).style == style
@@ -118,8 +124,10 @@ def texts(g: LogGenerator, n: int = 400) -> list[str]:
 
 
 def test_access_log_shapes() -> None:
-    combined = re.compile(r'^\d+\.\d+\.\d+\.\d+ - - \[\d{2}/[A-Z][a-z]{2}/\d{4}:\d{2}:\d{2}:\d{2} '
-                          r'\+0000\] "(GET|POST) \S+ HTTP/1\.1" \d{3} \d+ "[^"]*" "[^"]+"$')
+    combined = re.compile(
+        r"^\d+\.\d+\.\d+\.\d+ - - \[\d{2}/[A-Z][a-z]{2}/\d{4}:\d{2}:\d{2}:\d{2} "
+        r'\+0000\] "(GET|POST) \S+ HTTP/1\.1" \d{3} \d+ "[^"]*" "[^"]+"$'
+    )
     assert all(combined.match(t) for t in texts(gen("nginx:1.25", "web")))
     envoy = texts(gen("istio/proxyv2:1.22", "istio-proxy"))
     assert all(re.match(r'^\[\d{4}-\d\d-\d\dT[\d:.]+Z\] "GET ', t) for t in envoy)
@@ -142,11 +150,15 @@ def test_java_has_startup_and_stack_traces() -> None:
 
 
 def test_database_formats() -> None:
-    assert all(re.match(r"^1:M \d\d [A-Z][a-z]{2} \d{4} [\d:.]+ [*#] ", t)
-               for t in texts(gen("redis:7", "redis")))
+    assert all(
+        re.match(r"^1:M \d\d [A-Z][a-z]{2} \d{4} [\d:.]+ [*#] ", t)
+        for t in texts(gen("redis:7", "redis"))
+    )
     assert all(re.search(r" UTC \[\d+\] (LOG|ERROR):  ", t) for t in texts(gen("postgres:16")))
-    assert all(re.search(r"Z \d+ \[(Note|Warning)\] \[MY-\d+\] \[Server\] ", t)
-               for t in texts(gen("mysql:8", "mysql")))
+    assert all(
+        re.search(r"Z \d+ \[(Note|Warning)\] \[MY-\d+\] \[Server\] ", t)
+        for t in texts(gen("mysql:8", "mysql"))
+    )
     assert all(json.loads(t)["t"]["$date"].endswith("+00:00") for t in texts(gen("mongo:7")))
 
 
@@ -172,12 +184,12 @@ def test_generic_levels_vary() -> None:
 
 
 def test_format_line_rfc3339nano_like_kubelet() -> None:
-    line = LogLine(datetime(2025, 5, 12, 9, 30, 1, 123456, tzinfo=timezone.utc), "hello")
+    line = LogLine(datetime(2025, 5, 12, 9, 30, 1, 123456, tzinfo=UTC), "hello")
     assert format_line(line, timestamps=True) == "2025-05-12T09:30:01.123456Z hello"
     assert format_line(line, timestamps=False) == "hello"
-    whole = LogLine(datetime(2025, 5, 12, 9, 30, 1, tzinfo=timezone.utc), "x")
+    whole = LogLine(datetime(2025, 5, 12, 9, 30, 1, tzinfo=UTC), "x")
     assert format_line(whole, True) == "2025-05-12T09:30:01Z x"  # Go trims trailing zeros
-    tenth = LogLine(datetime(2025, 5, 12, 9, 30, 1, 120000, tzinfo=timezone.utc), "x")
+    tenth = LogLine(datetime(2025, 5, 12, 9, 30, 1, 120000, tzinfo=UTC), "x")
     assert format_line(tenth, True) == "2025-05-12T09:30:01.12Z x"
 
 
@@ -201,5 +213,5 @@ def test_golden_values() -> None:
     # Pinned so an accidental change to the deterministic model shows up in review.
     g = gen()
     assert g.line_count_until(T0 + timedelta(hours=1)) == 5277
-    assert g.time_of(0) == datetime(2025, 5, 12, 9, 30, 0, 652748, tzinfo=timezone.utc)
+    assert g.time_of(0) == datetime(2025, 5, 12, 9, 30, 0, 652748, tzinfo=UTC)
     assert g.line_at(5).text == "2025-05-12T09:30:03.509Z INFO  reconciled 260 objects"

@@ -17,37 +17,79 @@ from kstui.backends.quantity import (
 from kstui.backends.tenancy import validate_quantity
 
 
-@pytest.mark.parametrize(("text", "value"), [
-    ("0", Decimal(0)), ("2", Decimal(2)), ("500m", Decimal("0.5")), ("1.5", Decimal("1.5")),
-    (".5", Decimal("0.5")), ("+3", Decimal(3)), ("-1", Decimal(-1)), ("100n", Decimal("1E-7")),
-    ("10u", Decimal("0.00001")), ("4k", Decimal(4000)), ("4M", Decimal(4_000_000)),
-    ("4G", Decimal(4 * 10**9)), ("1T", Decimal(10**12)), ("1P", Decimal(10**15)),
-    ("1E", Decimal(10**18)), ("1Ki", Decimal(1024)), ("1Mi", Decimal(1024**2)),
-    ("1.5Gi", Decimal(3 * 1024**3 // 2)), ("2Ti", Decimal(2 * 1024**4)), ("1Pi", Decimal(1024**5)),
-    ("1Ei", Decimal(1024**6)), ("1e3", Decimal(1000)), ("12E-1", Decimal("1.2")),
-    (" 8Gi ", Decimal(8 * 1024**3)),
-])
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("0", Decimal(0)),
+        ("2", Decimal(2)),
+        ("500m", Decimal("0.5")),
+        ("1.5", Decimal("1.5")),
+        (".5", Decimal("0.5")),
+        ("+3", Decimal(3)),
+        ("-1", Decimal(-1)),
+        ("100n", Decimal("1E-7")),
+        ("10u", Decimal("0.00001")),
+        ("4k", Decimal(4000)),
+        ("4M", Decimal(4_000_000)),
+        ("4G", Decimal(4 * 10**9)),
+        ("1T", Decimal(10**12)),
+        ("1P", Decimal(10**15)),
+        ("1E", Decimal(10**18)),
+        ("1Ki", Decimal(1024)),
+        ("1Mi", Decimal(1024**2)),
+        ("1.5Gi", Decimal(3 * 1024**3 // 2)),
+        ("2Ti", Decimal(2 * 1024**4)),
+        ("1Pi", Decimal(1024**5)),
+        ("1Ei", Decimal(1024**6)),
+        ("1e3", Decimal(1000)),
+        ("12E-1", Decimal("1.2")),
+        (" 8Gi ", Decimal(8 * 1024**3)),
+    ],
+)
 def test_parse_quantity_is_exact(text: str, value: Decimal) -> None:
     assert parse_quantity(text) == value
 
 
-@pytest.mark.parametrize("text", [
-    "", "Gi", "1.2.3", "1 Gi", "1gi", "1KB", "abc", "1e", "1e1.5", "0x10", "--1", "1,5",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "Gi",
+        "1.2.3",
+        "1 Gi",
+        "1gi",
+        "1KB",
+        "abc",
+        "1e",
+        "1e1.5",
+        "0x10",
+        "--1",
+        "1,5",
+    ],
+)
 def test_parse_quantity_refuses_what_the_api_refuses(text: str) -> None:
     with pytest.raises(QuantityError):
         parse_quantity(text)
 
 
-@pytest.mark.parametrize(("value", "binary", "text"), [
-    (Decimal(0), False, "0"), (Decimal(12), False, "12"), (Decimal("5.5"), False, "5500m"),
-    (Decimal(12000), False, "12k"), (Decimal(4 * 10**9), False, "4G"),
-    (Decimal("0.0000001"), False, "100n"), (Decimal(48 * 1024**3), True, "48Gi"),
-    (Decimal(4736 * 1024**2), True, "4736Mi"), (Decimal(1000), True, "1000"),
-    (Decimal("1E-10"), False, "0.0000000001"),
-])
-def test_format_quantity_picks_the_largest_whole_suffix(value: Decimal, binary: bool,
-                                                        text: str) -> None:
+@pytest.mark.parametrize(
+    ("value", "binary", "text"),
+    [
+        (Decimal(0), False, "0"),
+        (Decimal(12), False, "12"),
+        (Decimal("5.5"), False, "5500m"),
+        (Decimal(12000), False, "12k"),
+        (Decimal(4 * 10**9), False, "4G"),
+        (Decimal("0.0000001"), False, "100n"),
+        (Decimal(48 * 1024**3), True, "48Gi"),
+        (Decimal(4736 * 1024**2), True, "4736Mi"),
+        (Decimal(1000), True, "1000"),
+        (Decimal("1E-10"), False, "0.0000000001"),
+    ],
+)
+def test_format_quantity_picks_the_largest_whole_suffix(
+    value: Decimal, binary: bool, text: str
+) -> None:
     assert format_quantity(value, binary) == text
     assert parse_quantity(text) == value
 

@@ -156,24 +156,37 @@ def _invalid(field: str, shown: str, detail: str) -> Cause:
 
 
 def test_valid_object_has_no_causes() -> None:
-    obj = _obj(mode="b", name="web", port="http", rules=[{"name": "r", "weight": 2}],
-               tags=["x", "y"], labels={"a": "b"}, when="2025-05-12T09:00:00Z", data="aGk=")
+    obj = _obj(
+        mode="b",
+        name="web",
+        port="http",
+        rules=[{"name": "r", "weight": 2}],
+        tags=["x", "y"],
+        labels={"a": "b"},
+        when="2025-05-12T09:00:00Z",
+        data="aGk=",
+    )
     assert prepare(SCHEMA, obj) == []
 
 
 def test_wrong_type() -> None:
     detail = 'in body must be of type integer: "string"'
     assert validate(SCHEMA, _obj(replicas="3")) == [
-        Cause("FieldValueTypeInvalid", f'Invalid value: "string": spec.replicas {detail}',
-              "spec.replicas")
+        Cause(
+            "FieldValueTypeInvalid",
+            f'Invalid value: "string": spec.replicas {detail}',
+            "spec.replicas",
+        )
     ]
 
 
 def test_null_for_a_non_nullable_field() -> None:
     assert validate(SCHEMA, _obj(replicas=None)) == [
-        Cause("FieldValueTypeInvalid",
-              'Invalid value: "null": spec.replicas in body must be of type integer: "null"',
-              "spec.replicas")
+        Cause(
+            "FieldValueTypeInvalid",
+            'Invalid value: "null": spec.replicas in body must be of type integer: "null"',
+            "spec.replicas",
+        )
     ]
     assert validate(SCHEMA, _obj(ratio=None)) == []  # nullable
 
@@ -186,8 +199,11 @@ def test_missing_required() -> None:
 
 def test_enum() -> None:
     assert validate(SCHEMA, _obj(mode="c")) == [
-        Cause("FieldValueNotSupported", 'Unsupported value: "c": supported values: "a", "b"',
-              "spec.mode")
+        Cause(
+            "FieldValueNotSupported",
+            'Unsupported value: "c": supported values: "a", "b"',
+            "spec.mode",
+        )
     ]
 
 
@@ -220,9 +236,12 @@ def test_numeric_bounds_print_like_go() -> None:
 def test_nested_array_item_paths() -> None:
     obj = _obj(rules=[{"name": "a"}, {"weight": "x"}])
     assert validate(SCHEMA, obj) == [
-        Cause("FieldValueTypeInvalid",
-              'Invalid value: "string": spec.rules[1].weight in body must be of type integer: '
-              '"string"', "spec.rules[1].weight"),
+        Cause(
+            "FieldValueTypeInvalid",
+            'Invalid value: "string": spec.rules[1].weight in body must be of type integer: '
+            '"string"',
+            "spec.rules[1].weight",
+        ),
         Cause("FieldValueRequired", "Required value", "spec.rules[1].name"),
     ]
 
@@ -238,22 +257,31 @@ def test_int_or_string() -> None:
     assert validate(SCHEMA, _obj(port=8080)) == []
     assert validate(SCHEMA, _obj(port="http")) == []
     assert validate(SCHEMA, _obj(port=True)) == [
-        Cause("FieldValueTypeInvalid",
-              'Invalid value: "boolean": spec.port in body must be of type integer,string: '
-              '"boolean"', "spec.port"),
-        Cause("FieldValueInvalid",
-              'Invalid value: "": "spec.port" must validate at least one schema (anyOf)', "<nil>"),
-        Cause("FieldValueTypeInvalid",
-              'Invalid value: "boolean": spec.port in body must be of type integer: "boolean"',
-              "spec.port"),
+        Cause(
+            "FieldValueTypeInvalid",
+            'Invalid value: "boolean": spec.port in body must be of type integer,string: "boolean"',
+            "spec.port",
+        ),
+        Cause(
+            "FieldValueInvalid",
+            'Invalid value: "": "spec.port" must validate at least one schema (anyOf)',
+            "<nil>",
+        ),
+        Cause(
+            "FieldValueTypeInvalid",
+            'Invalid value: "boolean": spec.port in body must be of type integer: "boolean"',
+            "spec.port",
+        ),
     ]
 
 
 def test_formats() -> None:
     assert validate(SCHEMA, _obj(when="yesterday")) == [
-        Cause("FieldValueTypeInvalid",
-              'Invalid value: "yesterday": spec.when in body must be of type date-time: '
-              '"yesterday"', "spec.when")
+        Cause(
+            "FieldValueTypeInvalid",
+            'Invalid value: "yesterday": spec.when in body must be of type date-time: "yesterday"',
+            "spec.when",
+        )
     ]
     assert validate(SCHEMA, _obj(when="2025-05-12t09:00:00.5+02:00")) == []
     assert validate(SCHEMA, _obj(when="2025-02-30T09:00:00Z"))[0].field == "spec.when"
@@ -262,9 +290,11 @@ def test_formats() -> None:
 
 def test_additional_properties_map() -> None:
     assert validate(SCHEMA, _obj(labels={"a": 1})) == [
-        Cause("FieldValueTypeInvalid",
-              'Invalid value: "integer": spec.labels.a in body must be of type string: "integer"',
-              "spec.labels.a")
+        Cause(
+            "FieldValueTypeInvalid",
+            'Invalid value: "integer": spec.labels.a in body must be of type string: "integer"',
+            "spec.labels.a",
+        )
     ]
 
 
@@ -300,12 +330,20 @@ def test_preserve_unknown_fields_keeps_unknown_but_prunes_known() -> None:
 
 
 def test_embedded_resource_keeps_its_type_and_metadata() -> None:
-    template = {"apiVersion": "v1", "kind": "Pod", "metadata": {"labels": {"a": "b"}},
-                "spec": {"x": "y", "dropped": 1}, "status": {}}
+    template = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"labels": {"a": "b"}},
+        "spec": {"x": "y", "dropped": 1},
+        "status": {},
+    }
     obj = _obj(template=template)
     prune(SCHEMA, obj)
     assert obj["spec"]["template"] == {
-        "apiVersion": "v1", "kind": "Pod", "metadata": {"labels": {"a": "b"}}, "spec": {"x": "y"}
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"labels": {"a": "b"}},
+        "spec": {"x": "y"},
     }
 
 
@@ -339,9 +377,21 @@ def test_prepare_runs_prune_default_validate_in_order() -> None:
 
 
 def test_default_values_are_copied() -> None:
-    sch = {"type": "object", "properties": {"spec": {"type": "object", "properties": {
-        "opts": {"type": "object", "default": {"a": [1]},
-                 "properties": {"a": {"type": "array", "items": {"type": "integer"}}}}}}}}
+    sch = {
+        "type": "object",
+        "properties": {
+            "spec": {
+                "type": "object",
+                "properties": {
+                    "opts": {
+                        "type": "object",
+                        "default": {"a": [1]},
+                        "properties": {"a": {"type": "array", "items": {"type": "integer"}}},
+                    }
+                },
+            }
+        },
+    }
     one, two = {"spec": {}}, {"spec": {}}
     default(sch, one)
     default(sch, two)
@@ -353,9 +403,12 @@ def test_istio_one_of_reports_at_a_nil_path() -> None:
     vs = _seed("VirtualService")
     vs["spec"]["http"][0]["match"][0]["uri"] = {"exact": "/a", "prefix": "/b"}
     assert prepare(_schema_for(vs), vs) == [
-        Cause("FieldValueInvalid",
-              'Invalid value: "": "spec.http[0].match[0].uri" must validate one and only one '
-              "schema (oneOf). Found 2 valid alternatives", "<nil>")
+        Cause(
+            "FieldValueInvalid",
+            'Invalid value: "": "spec.http[0].match[0].uri" must validate one and only one '
+            "schema (oneOf). Found 2 valid alternatives",
+            "<nil>",
+        )
     ]
 
 
@@ -373,8 +426,9 @@ def test_quota_int_or_string_map() -> None:
     quota["spec"]["quota"]["hard"]["pods"] = "ten"
     causes = prepare(_schema_for(quota), quota)
     assert [c.field for c in causes] == ["spec.quota.hard.pods"]
-    assert causes[0].message.startswith('Invalid value: "ten": spec.quota.hard.pods in body '
-                                        "should match '^(\\+|-)?")
+    assert causes[0].message.startswith(
+        'Invalid value: "ten": spec.quota.hard.pods in body should match \'^(\\+|-)?'
+    )
 
 
 def test_virtualservice_validation_speed() -> None:

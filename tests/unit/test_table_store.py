@@ -49,7 +49,9 @@ def test_sorts_by_text_case_insensitively_then_by_age_and_toggles() -> None:
 
 def test_numeric_sort_reads_the_leading_number_and_puts_the_rest_last() -> None:
     store = store_of(
-        pod("a", restarts="10"), pod("b", restarts="9 (5m ago)"), pod("c", restarts="<none>"),
+        pod("a", restarts="10"),
+        pod("b", restarts="9 (5m ago)"),
+        pod("c", restarts="<none>"),
         pod("d", restarts="-1"),
     )
     store.sort_by(2)

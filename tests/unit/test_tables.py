@@ -96,12 +96,23 @@ POD = builtin("", "pods")
 
 def test_pod_columns() -> None:
     assert names(POD) == [
-        ("Name", 0), ("Ready", 0), ("Status", 0), ("Restarts", 0), ("Age", 0), ("IP", 1),
-        ("Node", 1), ("Nominated Node", 1), ("Readiness Gates", 1),
+        ("Name", 0),
+        ("Ready", 0),
+        ("Status", 0),
+        ("Restarts", 0),
+        ("Age", 0),
+        ("IP", 1),
+        ("Node", 1),
+        ("Nominated Node", 1),
+        ("Readiness Gates", 1),
     ]
     columns = column_definitions(POD)
     assert columns[0] == {
-        "name": "Name", "type": "string", "format": "name", "description": NAME_DOC, "priority": 0,
+        "name": "Name",
+        "type": "string",
+        "format": "name",
+        "description": NAME_DOC,
+        "priority": 0,
     }
     assert columns[3]["type"] == "string"  # "7 (18m ago)" is a string since Kubernetes 1.24
     assert columns[4]["description"] == AGE_DOC
@@ -109,21 +120,39 @@ def test_pod_columns() -> None:
 
 def test_crashlooping_worker_pod() -> None:
     assert cells(seed("Pod", "shop-worker-7c9d8b6f5-hv2rk")) == [
-        "shop-worker-7c9d8b6f5-hv2rk", "0/1", "CrashLoopBackOff", "7 (18m ago)", "11d",
-        "10.233.90.44", "node-1", "<none>", "<none>",
+        "shop-worker-7c9d8b6f5-hv2rk",
+        "0/1",
+        "CrashLoopBackOff",
+        "7 (18m ago)",
+        "11d",
+        "10.233.90.44",
+        "node-1",
+        "<none>",
+        "<none>",
     ]
 
 
 def test_running_pod_with_an_old_restart() -> None:
     assert cells(seed("Pod", "reviews-v1-5d8c9f7b6c-q9w4m"))[:5] == [
-        "reviews-v1-5d8c9f7b6c-q9w4m", "2/2", "Running", "1 (3d6h ago)", "11d",
+        "reviews-v1-5d8c9f7b6c-q9w4m",
+        "2/2",
+        "Running",
+        "1 (3d6h ago)",
+        "11d",
     ]
 
 
 def test_unschedulable_pod_without_creation_timestamp() -> None:
     assert cells(seed("Pod", "bert-finetune-xq2lp", created=None)) == [
-        "bert-finetune-xq2lp", "0/1", "Pending", "0", "<unknown>",
-        "<none>", "<none>", "<none>", "<none>",
+        "bert-finetune-xq2lp",
+        "0/1",
+        "Pending",
+        "0",
+        "<unknown>",
+        "<none>",
+        "<none>",
+        "<none>",
+        "<none>",
     ]
 
 
@@ -131,35 +160,118 @@ def _pod(containers: list[dict], phase: str = "Running", **extra: Any) -> dict[s
     spec = {"containers": [{"name": c["name"]} for c in containers]}
     spec.update(extra.pop("spec", {}))
     status = {"phase": phase, "containerStatuses": containers, **extra}
-    return {"apiVersion": "v1", "kind": "Pod", "spec": spec, "status": status,
-            "metadata": {"name": "p", "creationTimestamp": CREATED}}
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "spec": spec,
+        "status": status,
+        "metadata": {"name": "p", "creationTimestamp": CREATED},
+    }
 
 
 def _running(name: str, ready: bool = True) -> dict[str, Any]:
-    return {"name": name, "ready": ready, "restartCount": 0,
-            "state": {"running": {"startedAt": CREATED}}}
+    return {
+        "name": name,
+        "ready": ready,
+        "restartCount": 0,
+        "state": {"running": {"startedAt": CREATED}},
+    }
 
 
 @pytest.mark.parametrize(
     ("pod", "ready", "status"),
     [
-        (_pod([{"name": "a", "restartCount": 0, "state": {"waiting": {
-            "reason": "ContainerCreating"}}}], "Pending"), "0/1", "ContainerCreating"),
-        (_pod([{"name": "a", "restartCount": 0, "state": {"terminated": {
-            "exitCode": 0, "reason": "Completed"}}}], "Succeeded"), "0/1", "Completed"),
-        (_pod([{"name": "a", "restartCount": 0, "state": {"terminated": {"exitCode": 2}}}],
-              "Failed"), "0/1", "ExitCode:2"),
-        (_pod([{"name": "a", "restartCount": 0, "state": {"terminated": {
-            "exitCode": 0, "signal": 9}}}], "Failed"), "0/1", "Signal:9"),
+        (
+            _pod(
+                [
+                    {
+                        "name": "a",
+                        "restartCount": 0,
+                        "state": {"waiting": {"reason": "ContainerCreating"}},
+                    }
+                ],
+                "Pending",
+            ),
+            "0/1",
+            "ContainerCreating",
+        ),
+        (
+            _pod(
+                [
+                    {
+                        "name": "a",
+                        "restartCount": 0,
+                        "state": {"terminated": {"exitCode": 0, "reason": "Completed"}},
+                    }
+                ],
+                "Succeeded",
+            ),
+            "0/1",
+            "Completed",
+        ),
+        (
+            _pod(
+                [{"name": "a", "restartCount": 0, "state": {"terminated": {"exitCode": 2}}}],
+                "Failed",
+            ),
+            "0/1",
+            "ExitCode:2",
+        ),
+        (
+            _pod(
+                [
+                    {
+                        "name": "a",
+                        "restartCount": 0,
+                        "state": {"terminated": {"exitCode": 0, "signal": 9}},
+                    }
+                ],
+                "Failed",
+            ),
+            "0/1",
+            "Signal:9",
+        ),
         # one container completed while another still runs: Running if the pod is Ready
-        (_pod([_running("a"), {"name": "b", "restartCount": 0, "state": {"terminated": {
-            "exitCode": 0, "reason": "Completed"}}}],
-            conditions=[{"type": "Ready", "status": "True"}]), "1/2", "Running"),
-        (_pod([_running("a"), {"name": "b", "restartCount": 0, "state": {"terminated": {
-            "exitCode": 0, "reason": "Completed"}}}]), "1/2", "NotReady"),
-        (_pod([], "Pending", conditions=[{"type": "PodScheduled", "status": "False",
-                                          "reason": "SchedulingGated"}]), "0/0",
-         "SchedulingGated"),
+        (
+            _pod(
+                [
+                    _running("a"),
+                    {
+                        "name": "b",
+                        "restartCount": 0,
+                        "state": {"terminated": {"exitCode": 0, "reason": "Completed"}},
+                    },
+                ],
+                conditions=[{"type": "Ready", "status": "True"}],
+            ),
+            "1/2",
+            "Running",
+        ),
+        (
+            _pod(
+                [
+                    _running("a"),
+                    {
+                        "name": "b",
+                        "restartCount": 0,
+                        "state": {"terminated": {"exitCode": 0, "reason": "Completed"}},
+                    },
+                ]
+            ),
+            "1/2",
+            "NotReady",
+        ),
+        (
+            _pod(
+                [],
+                "Pending",
+                conditions=[
+                    {"type": "PodScheduled", "status": "False", "reason": "SchedulingGated"}
+                ],
+            ),
+            "0/0",
+            "SchedulingGated",
+        ),
         (_pod([], "Failed", reason="Evicted"), "0/0", "Evicted"),
     ],
 )
@@ -168,8 +280,11 @@ def test_pod_status_reasons(pod: dict[str, Any], ready: str, status: str) -> Non
 
 
 def _init_pod(init_statuses: list[dict], **extra: Any) -> dict[str, Any]:
-    pod = _pod([{"name": "app", "restartCount": 0, "state": {"waiting": {
-        "reason": "PodInitializing"}}}], "Pending", **extra)
+    pod = _pod(
+        [{"name": "app", "restartCount": 0, "state": {"waiting": {"reason": "PodInitializing"}}}],
+        "Pending",
+        **extra,
+    )
     pod["spec"]["initContainers"] = [{"name": s["name"]} for s in init_statuses]
     pod["status"]["initContainerStatuses"] = init_statuses
     return pod
@@ -178,17 +293,48 @@ def _init_pod(init_statuses: list[dict], **extra: Any) -> dict[str, Any]:
 @pytest.mark.parametrize(
     ("statuses", "expected"),
     [
-        ([{"name": "i1", "restartCount": 0, "state": {"running": {}}},
-          {"name": "i2", "restartCount": 0, "state": {"waiting": {"reason": "PodInitializing"}}}],
-         "Init:0/2"),
-        ([{"name": "i1", "restartCount": 0, "state": {"terminated": {"exitCode": 0}}},
-          {"name": "i2", "restartCount": 0, "state": {"running": {}}}], "Init:1/2"),
-        ([{"name": "i1", "restartCount": 4, "state": {"waiting": {"reason": "CrashLoopBackOff"}}}],
-         "Init:CrashLoopBackOff"),
-        ([{"name": "i1", "restartCount": 0, "state": {"terminated": {
-            "exitCode": 1, "reason": "Error"}}}], "Init:Error"),
-        ([{"name": "i1", "restartCount": 0, "state": {"terminated": {"exitCode": 3}}}],
-         "Init:ExitCode:3"),
+        (
+            [
+                {"name": "i1", "restartCount": 0, "state": {"running": {}}},
+                {
+                    "name": "i2",
+                    "restartCount": 0,
+                    "state": {"waiting": {"reason": "PodInitializing"}},
+                },
+            ],
+            "Init:0/2",
+        ),
+        (
+            [
+                {"name": "i1", "restartCount": 0, "state": {"terminated": {"exitCode": 0}}},
+                {"name": "i2", "restartCount": 0, "state": {"running": {}}},
+            ],
+            "Init:1/2",
+        ),
+        (
+            [
+                {
+                    "name": "i1",
+                    "restartCount": 4,
+                    "state": {"waiting": {"reason": "CrashLoopBackOff"}},
+                }
+            ],
+            "Init:CrashLoopBackOff",
+        ),
+        (
+            [
+                {
+                    "name": "i1",
+                    "restartCount": 0,
+                    "state": {"terminated": {"exitCode": 1, "reason": "Error"}},
+                }
+            ],
+            "Init:Error",
+        ),
+        (
+            [{"name": "i1", "restartCount": 0, "state": {"terminated": {"exitCode": 3}}}],
+            "Init:ExitCode:3",
+        ),
     ],
 )
 def test_init_container_status(statuses: list[dict], expected: str) -> None:
@@ -198,10 +344,19 @@ def test_init_container_status(statuses: list[dict], expected: str) -> None:
 
 
 def test_sidecar_init_containers_count_as_containers() -> None:
-    pod = _init_pod([{"name": "proxy", "restartCount": 2, "started": True, "ready": True,
-                      "state": {"running": {}},
-                      "lastState": {"terminated": {"finishedAt": "2025-05-12T09:00:00Z"}}}],
-                    conditions=[{"type": "Initialized", "status": "True"}])
+    pod = _init_pod(
+        [
+            {
+                "name": "proxy",
+                "restartCount": 2,
+                "started": True,
+                "ready": True,
+                "state": {"running": {}},
+                "lastState": {"terminated": {"finishedAt": "2025-05-12T09:00:00Z"}},
+            }
+        ],
+        conditions=[{"type": "Initialized", "status": "True"}],
+    )
     pod["status"]["phase"] = "Running"
     pod["spec"]["initContainers"][0]["restartPolicy"] = "Always"
     pod["status"]["containerStatuses"] = [_running("app")]
@@ -209,11 +364,22 @@ def test_sidecar_init_containers_count_as_containers() -> None:
 
 
 def test_terminating_pod_and_wide_columns() -> None:
-    pod = _pod([_running("a")], podIPs=[{"ip": "fd00::5"}], nominatedNodeName="node-9",
-               conditions=[{"type": "Ready", "status": "True"},
-                           {"type": "example.com/gate", "status": "True"}],
-               spec={"nodeName": "node-2", "readinessGates": [
-                   {"conditionType": "example.com/gate"}, {"conditionType": "other/gate"}]})
+    pod = _pod(
+        [_running("a")],
+        podIPs=[{"ip": "fd00::5"}],
+        nominatedNodeName="node-9",
+        conditions=[
+            {"type": "Ready", "status": "True"},
+            {"type": "example.com/gate", "status": "True"},
+        ],
+        spec={
+            "nodeName": "node-2",
+            "readinessGates": [
+                {"conditionType": "example.com/gate"},
+                {"conditionType": "other/gate"},
+            ],
+        },
+    )
     pod["metadata"]["deletionTimestamp"] = "2025-05-12T09:09:00Z"
     assert cells(pod)[2:] == ["Terminating", "0", "11d", "fd00::5", "node-2", "node-9", "1/2"]
     pod["status"]["phase"] = "Succeeded"
@@ -222,10 +388,14 @@ def test_terminating_pod_and_wide_columns() -> None:
 
 def test_row_conditions_mark_finished_pods() -> None:
     pod = _pod([], "Succeeded")
-    assert row_conditions(POD, pod) == [{
-        "type": "Completed", "status": "True", "reason": "Succeeded",
-        "message": "The pod has completed successfully.",
-    }]
+    assert row_conditions(POD, pod) == [
+        {
+            "type": "Completed",
+            "status": "True",
+            "reason": "Succeeded",
+            "message": "The pod has completed successfully.",
+        }
+    ]
     assert row_conditions(POD, _pod([_running("a")])) == []
 
 
@@ -235,60 +405,145 @@ def test_row_conditions_mark_finished_pods() -> None:
 def test_deployments() -> None:
     kind = builtin("apps", "deployments")
     assert names(kind) == [
-        ("Name", 0), ("Ready", 0), ("Up-to-date", 0), ("Available", 0), ("Age", 0),
-        ("Containers", 1), ("Images", 1), ("Selector", 1),
+        ("Name", 0),
+        ("Ready", 0),
+        ("Up-to-date", 0),
+        ("Available", 0),
+        ("Age", 0),
+        ("Containers", 1),
+        ("Images", 1),
+        ("Selector", 1),
     ]
     assert cells(seed("Deployment", "reviews-v1")) == [
-        "reviews-v1", "2/2", 2, 2, "11d", "reviews", "registry.acme.example/shop/reviews:1.7.4",
+        "reviews-v1",
+        "2/2",
+        2,
+        2,
+        "11d",
+        "reviews",
+        "registry.acme.example/shop/reviews:1.7.4",
         "app=reviews,app.kubernetes.io/name=storefront,app.kubernetes.io/version=v1,version=v1",
     ]
     assert cells(seed("Deployment", "shop-worker"))[:5] == ["shop-worker", "0/1", 1, 0, "11d"]
 
 
 def _workload(kind: str, api_version: str, spec: dict, status: dict) -> dict[str, Any]:
-    template = {"spec": {"containers": [{"name": "web", "image": "nginx:1.27"},
-                                        {"name": "log", "image": "busybox"}]}}
-    return {"apiVersion": api_version, "kind": kind,
-            "metadata": {"name": "w", "creationTimestamp": CREATED},
-            "spec": {"template": template, **spec}, "status": status}
+    template = {
+        "spec": {
+            "containers": [
+                {"name": "web", "image": "nginx:1.27"},
+                {"name": "log", "image": "busybox"},
+            ]
+        }
+    }
+    return {
+        "apiVersion": api_version,
+        "kind": kind,
+        "metadata": {"name": "w", "creationTimestamp": CREATED},
+        "spec": {"template": template, **spec},
+        "status": status,
+    }
 
 
 def test_replicasets_statefulsets_daemonsets() -> None:
-    selector = {"matchLabels": {"app": "web"},
-                "matchExpressions": [{"key": "tier", "operator": "In", "values": ["b", "a"]},
-                                     {"key": "canary", "operator": "DoesNotExist"}]}
-    rs = _workload("ReplicaSet", "apps/v1", {"replicas": 3, "selector": selector},
-                   {"replicas": 3, "readyReplicas": 2})
-    assert cells(rs) == ["w", 3, 3, 2, "11d", "web,log", "nginx:1.27,busybox",
-                         "app=web,!canary,tier in (a,b)"]  # sorted by key
+    selector = {
+        "matchLabels": {"app": "web"},
+        "matchExpressions": [
+            {"key": "tier", "operator": "In", "values": ["b", "a"]},
+            {"key": "canary", "operator": "DoesNotExist"},
+        ],
+    }
+    rs = _workload(
+        "ReplicaSet",
+        "apps/v1",
+        {"replicas": 3, "selector": selector},
+        {"replicas": 3, "readyReplicas": 2},
+    )
+    assert cells(rs) == [
+        "w",
+        3,
+        3,
+        2,
+        "11d",
+        "web,log",
+        "nginx:1.27,busybox",
+        "app=web,!canary,tier in (a,b)",
+    ]  # sorted by key
     sts = _workload("StatefulSet", "apps/v1", {"replicas": 3}, {"readyReplicas": 1})
     assert cells(sts) == ["w", "1/3", "11d", "web,log", "nginx:1.27,busybox"]
-    ds = _workload("DaemonSet", "apps/v1", {"selector": {"matchLabels": {"app": "web"}}}, {
-        "desiredNumberScheduled": 3, "currentNumberScheduled": 3, "numberReady": 2,
-        "updatedNumberScheduled": 3, "numberAvailable": 2})
+    ds = _workload(
+        "DaemonSet",
+        "apps/v1",
+        {"selector": {"matchLabels": {"app": "web"}}},
+        {
+            "desiredNumberScheduled": 3,
+            "currentNumberScheduled": 3,
+            "numberReady": 2,
+            "updatedNumberScheduled": 3,
+            "numberAvailable": 2,
+        },
+    )
     ds["spec"]["template"]["spec"]["nodeSelector"] = {"kubernetes.io/os": "linux"}
-    assert cells(ds) == ["w", 3, 3, 2, 3, 2, "kubernetes.io/os=linux", "11d", "web,log",
-                         "nginx:1.27,busybox", "app=web"]
+    assert cells(ds) == [
+        "w",
+        3,
+        3,
+        2,
+        3,
+        2,
+        "kubernetes.io/os=linux",
+        "11d",
+        "web,log",
+        "nginx:1.27,busybox",
+        "app=web",
+    ]
 
 
 def test_jobs_and_cronjobs() -> None:
     kind = builtin("batch", "jobs")
-    assert names(kind)[:5] == [("Name", 0), ("Status", 0), ("Completions", 0), ("Duration", 0),
-                               ("Age", 0)]
-    done = _workload("Job", "batch/v1", {"completions": 1}, {
-        "succeeded": 1, "startTime": "2025-05-11T06:58:51Z",
-        "completionTime": "2025-05-11T07:03:05Z",
-        "conditions": [{"type": "Complete", "status": "True"}]})
+    assert names(kind)[:5] == [
+        ("Name", 0),
+        ("Status", 0),
+        ("Completions", 0),
+        ("Duration", 0),
+        ("Age", 0),
+    ]
+    done = _workload(
+        "Job",
+        "batch/v1",
+        {"completions": 1},
+        {
+            "succeeded": 1,
+            "startTime": "2025-05-11T06:58:51Z",
+            "completionTime": "2025-05-11T07:03:05Z",
+            "conditions": [{"type": "Complete", "status": "True"}],
+        },
+    )
     assert cells(done)[:5] == ["w", "Complete", "1/1", "4m14s", "11d"]
-    running = _workload("Job", "batch/v1", {"parallelism": 4},
-                        {"startTime": "2025-05-12T08:55:00Z", "active": 4})
+    running = _workload(
+        "Job", "batch/v1", {"parallelism": 4}, {"startTime": "2025-05-12T08:55:00Z", "active": 4}
+    )
     assert cells(running)[:4] == ["w", "Running", "0/1 of 4", "15m"]
     assert cells(running)[-1] == "<none>"
-    cron = _workload("CronJob", "batch/v1", {"schedule": "*/5 * * * *"},
-                     {"lastScheduleTime": "2025-05-12T09:05:00Z", "active": [{"name": "j"}]})
+    cron = _workload(
+        "CronJob",
+        "batch/v1",
+        {"schedule": "*/5 * * * *"},
+        {"lastScheduleTime": "2025-05-12T09:05:00Z", "active": [{"name": "j"}]},
+    )
     cron["spec"]["jobTemplate"] = {"spec": {"template": cron["spec"].pop("template")}}
-    assert cells(cron) == ["w", "*/5 * * * *", "<none>", "False", 1, "5m", "11d", "web,log",
-                           "nginx:1.27,busybox", "<none>"]
+    assert cells(cron) == [
+        "w",
+        "*/5 * * * *",
+        "<none>",
+        "False",
+        1,
+        "5m",
+        "11d",
+        "web,log",
+        "nginx:1.27,busybox",
+        "<none>",
+    ]
 
 
 # ---------------------------------------------------------------- core kinds
@@ -298,47 +553,85 @@ def test_namespaces_and_quota() -> None:
     assert names(builtin("", "namespaces")) == [("Name", 0), ("Status", 0), ("Age", 0)]
     assert cells(seed("Namespace", "shop-prod")) == ["shop-prod", "Active", "11d"]
     assert cells(seed("ResourceQuota", "shop-prod")) == [
-        "shop-prod", "11d", "pods: 5/40, requests.cpu: 1750m/4, requests.memory: 3Gi/8Gi",
+        "shop-prod",
+        "11d",
+        "pods: 5/40, requests.cpu: 1750m/4, requests.memory: 3Gi/8Gi",
         "limits.cpu: 4/8, limits.memory: 6Gi/16Gi",
     ]
 
 
 def test_configmaps_and_secrets() -> None:
     assert cells(seed("ConfigMap", "storefront-build-4m7kq")) == [
-        "storefront-build-4m7kq", 2, "11d"]
+        "storefront-build-4m7kq",
+        2,
+        "11d",
+    ]
     secret = next(o for o in SEED if o["kind"] == "Secret")
     assert cells(secret)[1:3] == ["helm.sh/release.v1", 1]
 
 
 def test_services() -> None:
     assert cells(seed("Service", "reviews")) == [
-        "reviews", "ClusterIP", "<none>", "<none>", "9080/TCP", "11d",
+        "reviews",
+        "ClusterIP",
+        "<none>",
+        "<none>",
+        "9080/TCP",
+        "11d",
         "app=reviews,app.kubernetes.io/name=storefront,app.kubernetes.io/version=v1",
     ]
     svc = seed("Service", "reviews")
-    svc["spec"].update(type="LoadBalancer", clusterIP="10.233.4.7", clusterIPs=["10.233.4.7"],
-                       ports=[{"port": 80, "protocol": "TCP"},
-                              {"port": 443, "nodePort": 30443, "protocol": "TCP"}])
-    assert cells(svc)[1:5] == ["LoadBalancer", "10.233.4.7", "<pending>",
-                               "80/TCP,443:30443/TCP"]
+    svc["spec"].update(
+        type="LoadBalancer",
+        clusterIP="10.233.4.7",
+        clusterIPs=["10.233.4.7"],
+        ports=[
+            {"port": 80, "protocol": "TCP"},
+            {"port": 443, "nodePort": 30443, "protocol": "TCP"},
+        ],
+    )
+    assert cells(svc)[1:5] == ["LoadBalancer", "10.233.4.7", "<pending>", "80/TCP,443:30443/TCP"]
     svc["status"] = {"loadBalancer": {"ingress": [{"ip": "203.0.113.9"}]}}
     assert cells(svc)[3] == "203.0.113.9"
 
 
 def test_nodes() -> None:
-    node = {"apiVersion": "v1", "kind": "Node",
-            "metadata": {"name": "node-1", "creationTimestamp": CREATED, "labels": {
-                "node-role.kubernetes.io/worker": "", "node-role.kubernetes.io/control-plane": ""}},
-            "spec": {"unschedulable": True},
-            "status": {"conditions": [{"type": "MemoryPressure", "status": "False"},
-                                      {"type": "Ready", "status": "True"}],
-                       "addresses": [{"type": "InternalIP", "address": "192.168.10.11"}],
-                       "nodeInfo": {"kubeletVersion": "v1.30.6", "osImage": "Ubuntu 22.04.4 LTS",
-                                    "kernelVersion": "5.15.0-105-generic",
-                                    "containerRuntimeVersion": "containerd://1.7.13"}}}
+    node = {
+        "apiVersion": "v1",
+        "kind": "Node",
+        "metadata": {
+            "name": "node-1",
+            "creationTimestamp": CREATED,
+            "labels": {
+                "node-role.kubernetes.io/worker": "",
+                "node-role.kubernetes.io/control-plane": "",
+            },
+        },
+        "spec": {"unschedulable": True},
+        "status": {
+            "conditions": [
+                {"type": "MemoryPressure", "status": "False"},
+                {"type": "Ready", "status": "True"},
+            ],
+            "addresses": [{"type": "InternalIP", "address": "192.168.10.11"}],
+            "nodeInfo": {
+                "kubeletVersion": "v1.30.6",
+                "osImage": "Ubuntu 22.04.4 LTS",
+                "kernelVersion": "5.15.0-105-generic",
+                "containerRuntimeVersion": "containerd://1.7.13",
+            },
+        },
+    }
     assert cells(node) == [
-        "node-1", "Ready,SchedulingDisabled", "control-plane,worker", "11d", "v1.30.6",
-        "192.168.10.11", "<none>", "Ubuntu 22.04.4 LTS", "5.15.0-105-generic",
+        "node-1",
+        "Ready,SchedulingDisabled",
+        "control-plane,worker",
+        "11d",
+        "v1.30.6",
+        "192.168.10.11",
+        "<none>",
+        "Ubuntu 22.04.4 LTS",
+        "5.15.0-105-generic",
         "containerd://1.7.13",
     ]
     bare = {"apiVersion": "v1", "kind": "Node", "metadata": {"name": "n", "labels": {}}}
@@ -347,15 +640,29 @@ def test_nodes() -> None:
 
 def test_core_events() -> None:
     assert names(builtin("", "events")) == [
-        ("Last Seen", 0), ("Type", 0), ("Reason", 0), ("Object", 0), ("Subobject", 1),
-        ("Source", 1), ("Message", 0), ("First Seen", 1), ("Count", 1), ("Name", 1),
+        ("Last Seen", 0),
+        ("Type", 0),
+        ("Reason", 0),
+        ("Object", 0),
+        ("Subobject", 1),
+        ("Source", 1),
+        ("Message", 0),
+        ("First Seen", 1),
+        ("Count", 1),
+        ("Name", 1),
     ]
     assert cells(seed("Event", "shop-worker-7c9d8b6f5-hv2rk.17ee4b3a0c9d2f11")) == [
-        "4m19s", "Warning", "BackOff", "pod/shop-worker-7c9d8b6f5-hv2rk",
-        "spec.containers{worker}", "kubelet, node-1",
+        "4m19s",
+        "Warning",
+        "BackOff",
+        "pod/shop-worker-7c9d8b6f5-hv2rk",
+        "spec.containers{worker}",
+        "kubelet, node-1",
         "Back-off restarting failed container worker in pod shop-worker-7c9d8b6f5-hv2rk_shop-"
         "prod(3f2a9c1e-6b7d-4e8f-9a0b-1c2d3e4f5a6b)",
-        "48m", 31, "shop-worker-7c9d8b6f5-hv2rk.17ee4b3a0c9d2f11",
+        "48m",
+        31,
+        "shop-worker-7c9d8b6f5-hv2rk.17ee4b3a0c9d2f11",
     ]
     row = cells(seed("Event", "storefront-build-p8vzc.17ee4f1a2b3c4d5e"))
     assert row[3:6] == ["pipelinerun/storefront-build-p8vzc", "", "pipelinerun-controller"]
@@ -365,17 +672,29 @@ def test_events_k8s_io_events_print_like_core_events() -> None:
     kind = builtin("events.k8s.io", "events")
     assert column_definitions(kind) == column_definitions(builtin("", "events"))
     event = {
-        "apiVersion": "events.k8s.io/v1", "kind": "Event",
+        "apiVersion": "events.k8s.io/v1",
+        "kind": "Event",
         "metadata": {"name": "e1", "namespace": "shop-prod"},
-        "eventTime": "2025-05-12T08:00:00.000000Z", "type": "Normal", "reason": "Scheduled",
+        "eventTime": "2025-05-12T08:00:00.000000Z",
+        "type": "Normal",
+        "reason": "Scheduled",
         "regarding": {"kind": "Pod", "name": "web-0", "fieldPath": ""},
         "note": "  Successfully assigned shop-prod/web-0 to node-1\n",
-        "reportingController": "default-scheduler", "reportingInstance": "sched-1",
+        "reportingController": "default-scheduler",
+        "reportingInstance": "sched-1",
         "series": {"count": 4, "lastObservedTime": "2025-05-12T09:07:30.123456Z"},
     }
     assert row_cells(kind, event, NOW) == [
-        "2m29s", "Normal", "Scheduled", "pod/web-0", "", "default-scheduler, sched-1",
-        "Successfully assigned shop-prod/web-0 to node-1", "70m", 4, "e1",
+        "2m29s",
+        "Normal",
+        "Scheduled",
+        "pod/web-0",
+        "",
+        "default-scheduler, sched-1",
+        "Successfully assigned shop-prod/web-0 to node-1",
+        "70m",
+        4,
+        "e1",
     ]
     del event["series"]
     assert row_cells(kind, event, NOW)[0] == "70m"
@@ -383,48 +702,105 @@ def test_events_k8s_io_events_print_like_core_events() -> None:
 
 
 def test_rbac_bindings_and_default_printer() -> None:
-    binding = {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
-               "metadata": {"name": "kubesphere:iam:alice-admin", "creationTimestamp": CREATED},
-               "roleRef": {"kind": "ClusterRole", "name": "admin"},
-               "subjects": [{"kind": "User", "name": "alice"}, {"kind": "User", "name": "carol"},
-                            {"kind": "Group", "name": "devs"},
-                            {"kind": "ServiceAccount", "name": "ci", "namespace": "shop-prod"}]}
-    assert cells(binding) == ["kubesphere:iam:alice-admin", "ClusterRole/admin", "11d",
-                              "alice, carol", "devs", "shop-prod/ci"]
-    for group, plural in [("rbac.authorization.k8s.io", "roles"), ("", "limitranges"),
-                          ("apiextensions.k8s.io", "customresourcedefinitions")]:
+    binding = {
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "RoleBinding",
+        "metadata": {"name": "kubesphere:iam:alice-admin", "creationTimestamp": CREATED},
+        "roleRef": {"kind": "ClusterRole", "name": "admin"},
+        "subjects": [
+            {"kind": "User", "name": "alice"},
+            {"kind": "User", "name": "carol"},
+            {"kind": "Group", "name": "devs"},
+            {"kind": "ServiceAccount", "name": "ci", "namespace": "shop-prod"},
+        ],
+    }
+    assert cells(binding) == [
+        "kubesphere:iam:alice-admin",
+        "ClusterRole/admin",
+        "11d",
+        "alice, carol",
+        "devs",
+        "shop-prod/ci",
+    ]
+    for group, plural in [
+        ("rbac.authorization.k8s.io", "roles"),
+        ("", "limitranges"),
+        ("apiextensions.k8s.io", "customresourcedefinitions"),
+    ]:
         kind = builtin(group, plural)
         assert [(c["name"], c["type"]) for c in column_definitions(kind)] == [
-            ("Name", "string"), ("Created At", "date")]
+            ("Name", "string"),
+            ("Created At", "date"),
+        ]
         obj = {"metadata": {"name": "x", "creationTimestamp": "2025-05-01T04:00:00+02:00"}}
         assert row_cells(kind, obj, NOW) == ["x", "2025-05-01T02:00:00Z"]
 
 
 def test_storage_and_networking() -> None:
-    pvc = {"apiVersion": "v1", "kind": "PersistentVolumeClaim",
-           "metadata": {"name": "data-redis-0", "creationTimestamp": CREATED},
-           "spec": {"volumeName": "pvc-1", "storageClassName": "local-path",
-                    "accessModes": ["ReadWriteOnce"], "volumeMode": "Filesystem"},
-           "status": {"phase": "Bound", "capacity": {"storage": "8192Mi"},
-                      "accessModes": ["ReadWriteOnce", "ReadOnlyMany"]}}
-    assert cells(pvc) == ["data-redis-0", "Bound", "pvc-1", "8Gi", "RWO,ROX", "local-path",
-                          "<unset>", "11d", "Filesystem"]
-    ing = {"apiVersion": "networking.k8s.io/v1", "kind": "Ingress",
-           "metadata": {"name": "shop", "creationTimestamp": CREATED},
-           "spec": {"rules": [{"host": "shop.example"}, {"host": "api.example"}],
-                    "tls": [{"hosts": ["shop.example"]}]}}
+    pvc = {
+        "apiVersion": "v1",
+        "kind": "PersistentVolumeClaim",
+        "metadata": {"name": "data-redis-0", "creationTimestamp": CREATED},
+        "spec": {
+            "volumeName": "pvc-1",
+            "storageClassName": "local-path",
+            "accessModes": ["ReadWriteOnce"],
+            "volumeMode": "Filesystem",
+        },
+        "status": {
+            "phase": "Bound",
+            "capacity": {"storage": "8192Mi"},
+            "accessModes": ["ReadWriteOnce", "ReadOnlyMany"],
+        },
+    }
+    assert cells(pvc) == [
+        "data-redis-0",
+        "Bound",
+        "pvc-1",
+        "8Gi",
+        "RWO,ROX",
+        "local-path",
+        "<unset>",
+        "11d",
+        "Filesystem",
+    ]
+    ing = {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "Ingress",
+        "metadata": {"name": "shop", "creationTimestamp": CREATED},
+        "spec": {
+            "rules": [{"host": "shop.example"}, {"host": "api.example"}],
+            "tls": [{"hosts": ["shop.example"]}],
+        },
+    }
     assert cells(ing) == ["shop", "<none>", "shop.example,api.example", "", "80, 443", "11d"]
-    netpol = {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
-              "metadata": {"name": "deny", "creationTimestamp": CREATED},
-              "spec": {"podSelector": {}}}
+    netpol = {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": {"name": "deny", "creationTimestamp": CREATED},
+        "spec": {"podSelector": {}},
+    }
     assert cells(netpol) == ["deny", "<none>", "11d"]
 
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("1500m", "1500m"), ("0.5", "500m"), ("2000", "2k"), ("12", "12"), ("1.5Gi", "1536Mi"),
-     ("48Gi", "48Gi"), ("4736Mi", "4736Mi"), ("1024Mi", "1Gi"), ("0.5Ki", "512"),
-     ("1e3", "1e3"), (40, "40"), ("0", "0"), (None, "0"), ("100Mi", "100Mi")],
+    [
+        ("1500m", "1500m"),
+        ("0.5", "500m"),
+        ("2000", "2k"),
+        ("12", "12"),
+        ("1.5Gi", "1536Mi"),
+        ("48Gi", "48Gi"),
+        ("4736Mi", "4736Mi"),
+        ("1024Mi", "1Gi"),
+        ("0.5Ki", "512"),
+        ("1e3", "1e3"),
+        (40, "40"),
+        ("0", "0"),
+        (None, "0"),
+        ("100Mi", "100Mi"),
+    ],
 )
 def test_quantities_print_canonically(text: Any, expected: str) -> None:
     assert canonical_quantity(text) == expected
@@ -436,17 +812,41 @@ def test_quantities_print_canonically(text: Any, expected: str) -> None:
 def test_pipelinerun_printer_columns() -> None:
     kind = KINDS[("devops.kubesphere.io/v1alpha3", "PipelineRun")]
     assert column_definitions(kind) == [
-        {"name": "Name", "type": "string", "format": "name", "description": NAME_DOC,
-         "priority": 0},
-        {"name": "ID", "type": "string", "format": "", "description": "The id of a PipelineRun",
-         "priority": 0},
-        {"name": "Phase", "type": "string", "format": "",
-         "description": "The phase of a PipelineRun", "priority": 0},
-        {"name": "Age", "type": "date", "format": "",
-         "description": "The age of a PipelineRun", "priority": 0},
+        {
+            "name": "Name",
+            "type": "string",
+            "format": "name",
+            "description": NAME_DOC,
+            "priority": 0,
+        },
+        {
+            "name": "ID",
+            "type": "string",
+            "format": "",
+            "description": "The id of a PipelineRun",
+            "priority": 0,
+        },
+        {
+            "name": "Phase",
+            "type": "string",
+            "format": "",
+            "description": "The phase of a PipelineRun",
+            "priority": 0,
+        },
+        {
+            "name": "Age",
+            "type": "date",
+            "format": "",
+            "description": "The age of a PipelineRun",
+            "priority": 0,
+        },
     ]
     assert cells(seed("PipelineRun", "storefront-build-h2x9d")) == [
-        "storefront-build-h2x9d", "13", "Failed", "11d"]
+        "storefront-build-h2x9d",
+        "13",
+        "Failed",
+        "11d",
+    ]
     run = seed("PipelineRun", "storefront-build-p8vzc")
     del run["status"]
     assert cells(run) == ["storefront-build-p8vzc", "14", None, "11d"]  # missing: JSON null
@@ -454,14 +854,23 @@ def test_pipelinerun_printer_columns() -> None:
 
 def test_strategy_and_virtualservice_columns_render_lists_as_json() -> None:
     assert cells(seed("Strategy", "reviews-canary")) == [
-        "reviews-canary", "Canary", '["reviews"]', "11d"]
+        "reviews-canary",
+        "Canary",
+        '["reviews"]',
+        "11d",
+    ]
     assert cells(seed("VirtualService", "reviews")) == ["reviews", None, '["reviews"]', "11d"]
 
 
 def test_crd_without_printer_columns_gets_age_only() -> None:
     kind = KINDS[("tenant.kubesphere.io/v1beta1", "Workspace")]
     assert column_definitions(kind)[1] == {
-        "name": "Age", "type": "date", "format": "", "description": AGE_DOC, "priority": 0}
+        "name": "Age",
+        "type": "date",
+        "format": "",
+        "description": AGE_DOC,
+        "priority": 0,
+    }
     assert cells(seed("Workspace", "acme-retail")) == ["acme-retail", "11d"]
 
 
@@ -476,30 +885,63 @@ def test_crd_column_types() -> None:
         return PrinterColumn(name=name, type=type_, json_path=path)
 
     kind = ResourceKind(
-        group="example.com", version="v1", plural="widgets", kind="Widget", namespaced=True,
+        group="example.com",
+        version="v1",
+        plural="widgets",
+        kind="Widget",
+        namespaced=True,
         crd_name="widgets.example.com",
         columns=(
-            column("Int", "integer", ".spec.float"), column("Num", "number", ".spec.int"),
-            column("Bool", "boolean", ".spec.flag"), column("BadBool", "boolean", ".spec.int"),
+            column("Int", "integer", ".spec.float"),
+            column("Num", "number", ".spec.int"),
+            column("Bool", "boolean", ".spec.flag"),
+            column("BadBool", "boolean", ".spec.int"),
             column("Started", "date", ".status.startTime"),
-            column("Bad", "date", ".status.bad"), column("Str", "string", ".spec.int"),
-            column("Float", "string", ".spec.float"), column("Flag", "string", ".spec.flag"),
-            column("Map", "string", ".spec.map"), column("Null", "string", ".spec.null"),
+            column("Bad", "date", ".status.bad"),
+            column("Str", "string", ".spec.int"),
+            column("Float", "string", ".spec.float"),
+            column("Flag", "string", ".spec.flag"),
+            column("Map", "string", ".spec.map"),
+            column("Null", "string", ".spec.null"),
             column("First", "string", ".spec.items[*].name"),
             column("Ready", "string", '.status.conditions[?(@.type=="Ready")].status'),
         ),
     )
-    widget = {"metadata": {"name": "w1"},
-              "spec": {"float": 3.75, "int": 2, "flag": True, "map": {"b": 1, "a": "<x>"},
-                       "null": None, "items": [{"name": "one"}, {"name": "two"}]},
-              "status": {"startTime": "2025-05-12T06:00:00Z", "bad": "yesterday",
-                         "conditions": [{"type": "Ready", "status": "False"}]}}
+    widget = {
+        "metadata": {"name": "w1"},
+        "spec": {
+            "float": 3.75,
+            "int": 2,
+            "flag": True,
+            "map": {"b": 1, "a": "<x>"},
+            "null": None,
+            "items": [{"name": "one"}, {"name": "two"}],
+        },
+        "status": {
+            "startTime": "2025-05-12T06:00:00Z",
+            "bad": "yesterday",
+            "conditions": [{"type": "Ready", "status": "False"}],
+        },
+    }
     assert row_cells(kind, widget, NOW) == [
-        "w1", 3, 2.0, True, None, "3h10m", "<invalid>", "2", "3.75", "true",
-        '{"a":"\\u003cx\\u003e","b":1}', "<no value>", "one", "False",
+        "w1",
+        3,
+        2.0,
+        True,
+        None,
+        "3h10m",
+        "<invalid>",
+        "2",
+        "3.75",
+        "true",
+        '{"a":"\\u003cx\\u003e","b":1}',
+        "<no value>",
+        "one",
+        "False",
     ]
     assert column_definitions(kind)[1]["description"] == (
-        "Custom resource definition column (in JSONPath format): .spec.float")
+        "Custom resource definition column (in JSONPath format): .spec.float"
+    )
 
 
 def test_every_seed_object_renders() -> None:
@@ -518,9 +960,15 @@ def test_printer_modules_import_only_the_stdlib() -> None:
     import ast
     import sys
 
-    allowed = {"kstui.sandbox", "kstui.sandbox.kinds", "kstui.sandbox.jsonpath",
-               "kstui.sandbox.tables", "kstui.sandbox.printers_workloads",
-               "kstui.sandbox.printers_groups", "kstui.sandbox.printing"}
+    allowed = {
+        "kstui.sandbox",
+        "kstui.sandbox.kinds",
+        "kstui.sandbox.jsonpath",
+        "kstui.sandbox.tables",
+        "kstui.sandbox.printers_workloads",
+        "kstui.sandbox.printers_groups",
+        "kstui.sandbox.printing",
+    }
     for module in ("tables", "printers_workloads", "printers_groups", "printing", "jsonpath"):
         tree = ast.parse((DATA.parent / f"{module}.py").read_text())
         for node in ast.walk(tree):
@@ -533,4 +981,6 @@ def test_printer_modules_import_only_the_stdlib() -> None:
             for name in imported:
                 top = name.split(".")[0]
                 assert name in allowed or top in sys.stdlib_module_names or top == "__future__", (
-                    module, name)
+                    module,
+                    name,
+                )

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+import itertools
+from datetime import UTC, datetime, timedelta
 from statistics import median
 
 import pytest
@@ -17,18 +18,37 @@ from kstui.sandbox.usage import (
     usage_profile,
 )
 
-T0 = datetime(2025, 5, 12, 9, 30, tzinfo=timezone.utc)
+T0 = datetime(2025, 5, 12, 9, 30, tzinfo=UTC)
 MI = 1 << 20
 REQ = {"cpu": "100m", "memory": "128Mi"}
 LIM = {"cpu": "500m", "memory": "256Mi"}
 
 
-@pytest.mark.parametrize(("text", "value"), [
-    ("100m", 0.1), ("1", 1.0), ("2.5", 2.5), ("128Mi", 134_217_728.0), ("1Gi", 1_073_741_824.0),
-    ("1e3", 1000.0), ("1E3", 1000.0), ("500k", 500_000.0), ("1G", 1e9), ("1Ki", 1024.0),
-    ("12345678n", 0.012345678), ("250u", 0.00025), ("1E", 1e18), (".5", 0.5), ("-1", -1.0),
-    ("+2", 2.0), ("1.5Gi", 1_610_612_736.0), ("0", 0.0), ("3e-3", 0.003), (" 64Mi ", 67108864.0),
-])
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("100m", 0.1),
+        ("1", 1.0),
+        ("2.5", 2.5),
+        ("128Mi", 134_217_728.0),
+        ("1Gi", 1_073_741_824.0),
+        ("1e3", 1000.0),
+        ("1E3", 1000.0),
+        ("500k", 500_000.0),
+        ("1G", 1e9),
+        ("1Ki", 1024.0),
+        ("12345678n", 0.012345678),
+        ("250u", 0.00025),
+        ("1E", 1e18),
+        (".5", 0.5),
+        ("-1", -1.0),
+        ("+2", 2.0),
+        ("1.5Gi", 1_610_612_736.0),
+        ("0", 0.0),
+        ("3e-3", 0.003),
+        (" 64Mi ", 67108864.0),
+    ],
+)
 def test_parse_quantity(text: str, value: float) -> None:
     assert parse_quantity(text) == pytest.approx(value, rel=1e-12)
 
@@ -45,18 +65,37 @@ def test_exact_helpers() -> None:
     assert memory_bytes("123456Ki") == 126_418_944
 
 
-@pytest.mark.parametrize(("nanocores", "text"), [
-    (0, "0"), (12_345_678, "12345678n"), (12_000_000, "12m"), (12_340_000, "12340u"),
-    (1_000_000_000, "1"), (1_500_000_000, "1500m"), (2_000_000_000_000, "2k"), (1, "1n"),
-])
+@pytest.mark.parametrize(
+    ("nanocores", "text"),
+    [
+        (0, "0"),
+        (12_345_678, "12345678n"),
+        (12_000_000, "12m"),
+        (12_340_000, "12340u"),
+        (1_000_000_000, "1"),
+        (1_500_000_000, "1500m"),
+        (2_000_000_000_000, "2k"),
+        (1, "1n"),
+    ],
+)
 def test_format_cpu_matches_apimachinery(nanocores: int, text: str) -> None:
     assert format_cpu(nanocores) == text
 
 
-@pytest.mark.parametrize(("num_bytes", "text"), [
-    (0, "0"), (126_418_944, "123456Ki"), (134_217_728, "128Mi"), (1 << 30, "1Gi"),
-    (1536, "1536"), (1000, "1k"), (512, "512"), (123_456_789, "123456789"), (1025 * 1024, "1025Ki"),
-])
+@pytest.mark.parametrize(
+    ("num_bytes", "text"),
+    [
+        (0, "0"),
+        (126_418_944, "123456Ki"),
+        (134_217_728, "128Mi"),
+        (1 << 30, "1Gi"),
+        (1536, "1536"),
+        (1000, "1k"),
+        (512, "512"),
+        (123_456_789, "123456789"),
+        (1025 * 1024, "1025Ki"),
+    ],
+)
 def test_format_memory_matches_apimachinery(num_bytes: int, text: str) -> None:
     assert format_memory(num_bytes) == text
 
@@ -85,7 +124,8 @@ def test_usage_never_exceeds_limits() -> None:
     times = sample_times()
     hot = [p for p in (f"svc-{i}" for i in range(60)) if usage_profile("shop", p, "app").hot]
     leaky = [p for p in (f"svc-{i}" for i in range(60)) if usage_profile("shop", p, "app").leaky]
-    assert hot and leaky
+    assert hot
+    assert leaky
     for pod in [f"web-{i}" for i in range(6)] + hot[:2] + leaky[:2]:
         for at in times:
             cpu, mem = container_usage("shop", pod, "app", at, REQ, LIM)
@@ -96,8 +136,9 @@ def test_usage_never_exceeds_limits() -> None:
 
 def test_limits_only_default_requests_and_stay_under() -> None:
     for at in sample_times(200):
-        cpu, mem = container_usage("shop", "lim-only", "app", at, None, {"cpu": "200m",
-                                                                          "memory": "64Mi"})
+        cpu, mem = container_usage(
+            "shop", "lim-only", "app", at, None, {"cpu": "200m", "memory": "64Mi"}
+        )
         assert cpu <= 200_000_000
         assert mem <= 64 * MI
 
@@ -107,10 +148,12 @@ def test_typical_level_relative_to_requests() -> None:
     for pod in range(60):
         if usage_profile("shop", f"web-{pod}", "app").hot:
             continue
-        cpus = [container_usage("shop", f"web-{pod}", "app", at, REQ, None)[0]
-                for at in sample_times(48)]
+        cpus = [
+            container_usage("shop", f"web-{pod}", "app", at, REQ, None)[0]
+            for at in sample_times(48)
+        ]
         ratios.append(median(cpus) / 100_000_000)
-    assert 0.15 < min(ratios)
+    assert min(ratios) > 0.15
     assert max(ratios) < 1.0
 
 
@@ -135,17 +178,21 @@ def test_hot_pods_run_near_cpu_limit() -> None:
 
 def test_leaky_memory_is_a_sawtooth() -> None:
     pod = next(f"leak-{i}" for i in range(100) if usage_profile("shop", f"leak-{i}", "app").leaky)
-    mems = [container_usage("shop", pod, "app", T0 + timedelta(minutes=5 * i), REQ, None)[1]
-            for i in range(12 * 24)]
-    deltas = [b - a for a, b in zip(mems, mems[1:], strict=False)]
+    mems = [
+        container_usage("shop", pod, "app", T0 + timedelta(minutes=5 * i), REQ, None)[1]
+        for i in range(12 * 24)
+    ]
+    deltas = [b - a for a, b in itertools.pairwise(mems)]
     drops = [d for d in deltas if d < -0.2 * max(mems)]
     assert drops  # a large sudden fall (GC / restart)
     assert sum(d > 0 for d in deltas) > 0.9 * len(deltas)  # otherwise it grows
 
 
 def test_wave_moves_over_the_day() -> None:
-    cpus = [container_usage("shop", "web-3", "app", T0 + timedelta(hours=h), REQ, None)[0]
-            for h in range(24)]
+    cpus = [
+        container_usage("shop", "web-3", "app", T0 + timedelta(hours=h), REQ, None)[0]
+        for h in range(24)
+    ]
     assert max(cpus) > 1.2 * min(cpus)
 
 

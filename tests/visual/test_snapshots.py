@@ -24,8 +24,9 @@ LARGE = (160, 48)
 @pytest.fixture(scope="module")
 def frozen(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSandbox]:
     """Same seed, same clock, same objects every run: what makes a snapshot stable."""
-    running = _start(tmp_path_factory.mktemp("frozen"),
-                     SandboxOptions(clusters=2, pods=120, frozen=True, seed=7))
+    running = _start(
+        tmp_path_factory.mktemp("frozen"), SandboxOptions(clusters=2, pods=120, frozen=True, seed=7)
+    )
     yield running
     running.thread.stop()
 
@@ -34,9 +35,17 @@ def frozen(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSandbox]
 def build(frozen: RunningSandbox, tmp_path: Path) -> Callable[..., KstuiApp]:
     def make(namespace: str = "payments", kind: str = "pods") -> KstuiApp:
         now = frozen.sandbox.clock.now().timestamp()
-        return build_app(AppSettings(load_kubeconfig(str(frozen.kubeconfig)), "host",
-                                    namespace, kind=kind, frozen_now=now,
-                                    cache_dir=tmp_path / "cache"))
+        return build_app(
+            AppSettings(
+                load_kubeconfig(str(frozen.kubeconfig)),
+                "host",
+                namespace,
+                kind=kind,
+                frozen_now=now,
+                cache_dir=tmp_path / "cache",
+            )
+        )
+
     return make
 
 
@@ -48,13 +57,18 @@ async def ready(pilot: Pilot[Any]) -> None:
         prompt.cursor_blink = False
 
 
-def shot(snap_compare: Any, app: KstuiApp, size: tuple[int, int],
-         then: Callable[[Pilot[Any]], Awaitable[None]] | None = None) -> bool:
+def shot(
+    snap_compare: Any,
+    app: KstuiApp,
+    size: tuple[int, int],
+    then: Callable[[Pilot[Any]], Awaitable[None]] | None = None,
+) -> bool:
     async def run_before(pilot: Pilot[Any]) -> None:
         await ready(pilot)
         if then is not None:
             await then(pilot)
         await pilot.pause()
+
     return bool(snap_compare(app, terminal_size=size, run_before=run_before))
 
 
@@ -64,24 +78,27 @@ def test_pods(snap_compare: Any, build: Callable[..., KstuiApp], size: tuple[int
 
 
 @pytest.mark.parametrize("size", [SMALL, LARGE], ids=["80x24", "160x48"])
-def test_deployments_all_namespaces(snap_compare: Any, build: Callable[..., KstuiApp],
-                                    size: tuple[int, int]) -> None:
+def test_deployments_all_namespaces(
+    snap_compare: Any, build: Callable[..., KstuiApp], size: tuple[int, int]
+) -> None:
     assert shot(snap_compare, build(namespace="", kind="deploy"), size)
 
 
 @pytest.mark.parametrize("size", [SMALL, LARGE], ids=["80x24", "160x48"])
-def test_workspacetemplates(snap_compare: Any, build: Callable[..., KstuiApp],
-                            size: tuple[int, int]) -> None:
+def test_workspacetemplates(
+    snap_compare: Any, build: Callable[..., KstuiApp], size: tuple[int, int]
+) -> None:
     assert shot(snap_compare, build(kind="workspacetemplates"), size)
 
 
 @pytest.mark.parametrize("size", [SMALL, LARGE], ids=["80x24", "160x48"])
-def test_describe(snap_compare: Any, build: Callable[..., KstuiApp],
-                  size: tuple[int, int]) -> None:
+def test_describe(snap_compare: Any, build: Callable[..., KstuiApp], size: tuple[int, int]) -> None:
     async def describe(pilot: Pilot[Any]) -> None:
         await pilot.press("d")
-        await wait_until(pilot, lambda: not isinstance(pilot.app.screen, ResourcesScreen),
-                         "describe")
+        await wait_until(
+            pilot, lambda: not isinstance(pilot.app.screen, ResourcesScreen), "describe"
+        )
+
     assert shot(snap_compare, build(kind="deploy"), size, describe)
 
 
@@ -89,24 +106,26 @@ def test_yaml(snap_compare: Any, build: Callable[..., KstuiApp]) -> None:
     async def yaml_view(pilot: Pilot[Any]) -> None:
         await move_to(pilot, "checkout")
         await pilot.press("y")
-        await wait_until(pilot, lambda: not isinstance(pilot.app.screen, ResourcesScreen),
-                         "yaml")
+        await wait_until(pilot, lambda: not isinstance(pilot.app.screen, ResourcesScreen), "yaml")
+
     assert shot(snap_compare, build(kind="deploy"), SMALL, yaml_view)
 
 
 def test_help(snap_compare: Any, build: Callable[..., KstuiApp]) -> None:
     async def open_help(pilot: Pilot[Any]) -> None:
         await pilot.press("question_mark")
-        await wait_until(pilot, lambda: not isinstance(pilot.app.screen, ResourcesScreen),
-                         "help")
+        await wait_until(pilot, lambda: not isinstance(pilot.app.screen, ResourcesScreen), "help")
+
     assert shot(snap_compare, build(), SMALL, open_help)
 
 
 def test_delete_confirmation(snap_compare: Any, build: Callable[..., KstuiApp]) -> None:
     async def delete(pilot: Pilot[Any]) -> None:
         await pilot.press("ctrl+d")
-        await wait_until(pilot, lambda: not isinstance(pilot.app.screen, ResourcesScreen),
-                         "confirm")
+        await wait_until(
+            pilot, lambda: not isinstance(pilot.app.screen, ResourcesScreen), "confirm"
+        )
+
     assert shot(snap_compare, build(), SMALL, delete)
 
 
@@ -116,6 +135,7 @@ def test_command_completion(snap_compare: Any, build: Callable[..., KstuiApp]) -
         await type_text(pilot, "deplo")
         prompt = pilot.app.screen.query_one(Prompt)
         await wait_until(pilot, lambda: bool(prompt._suggestion), "suggestion")
+
     assert shot(snap_compare, build(), SMALL, command)
 
 
@@ -124,4 +144,5 @@ def test_filter(snap_compare: Any, build: Callable[..., KstuiApp]) -> None:
         await pilot.press("slash")
         await type_text(pilot, "cache|db")
         await pilot.press("enter")
+
     assert shot(snap_compare, build(), SMALL, filter_rows)

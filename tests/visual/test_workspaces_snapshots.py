@@ -39,8 +39,10 @@ Step = Callable[[Pilot[Any]], Awaitable[None]]
 @pytest.fixture(scope="module")
 def frozen(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSandbox]:
     """Same seed, same clock, same objects every run: what makes a snapshot stable."""
-    running = _start(tmp_path_factory.mktemp("frozen-ws"),
-                     SandboxOptions(clusters=2, pods=120, frozen=True, seed=7))
+    running = _start(
+        tmp_path_factory.mktemp("frozen-ws"),
+        SandboxOptions(clusters=2, pods=120, frozen=True, seed=7),
+    )
     yield running
     running.thread.stop()
 
@@ -50,6 +52,7 @@ def build(frozen: RunningSandbox, tmp_path: Path) -> Callable[..., KstuiApp]:
     def make(context: str = "host") -> KstuiApp:
         now = frozen.sandbox.clock.now().timestamp()
         return workspaces_app(frozen.kubeconfig, context, tmp_path / "cache", frozen_now=now)
+
     return make
 
 
@@ -68,27 +71,34 @@ def shot(snap_compare: Any, app: KstuiApp, *steps: Step) -> bool:
         for step in steps:
             await step(pilot)
         await still(pilot)
+
     return bool(snap_compare(app, terminal_size=SIZE, run_before=run_before))
 
 
 def press(*keys: str) -> Step:
     async def step(pilot: Pilot[Any]) -> None:
         await pilot.press(*keys)
+
     return step
 
 
 def typing(text: str) -> Step:
     async def step(pilot: Pilot[Any]) -> None:
         await type_text(pilot, text)
+
     return step
 
 
 def on_row(name: str, table_id: str = "") -> Step:
     async def step(pilot: Pilot[Any]) -> None:
         screen = pilot.app.screen
-        table = screen.query_one(f"#{table_id}", ResourceTable) if table_id \
+        table = (
+            screen.query_one(f"#{table_id}", ResourceTable)
+            if table_id
             else screen.query_one(ResourceTable)
+        )
         await cursor_to(pilot, table, name)
+
     return step
 
 
@@ -98,6 +108,7 @@ def opened(screen_type: type[TenancyScreen] | type[FormModal]) -> Step:
             await ready(pilot, screen_type)
         else:
             await modal(pilot, screen_type)
+
     return step
 
 
@@ -105,19 +116,22 @@ def member_rows(pilot_table: str = "members-table") -> Step:
     async def step(pilot: Pilot[Any]) -> None:
         table = pilot.app.screen.query_one(f"#{pilot_table}", ResourceTable)
         await wait_until(pilot, lambda: len(cells(table)) >= 3, "members")
+
     return step
 
 
 ACME = (on_row("acme-retail"), press("enter"), opened(WorkspaceDetailScreen))
-SHOP = (*ACME, on_row("shop-prod", "projects-table"), press("enter"),
-        opened(ProjectDetailScreen))
+SHOP = (*ACME, on_row("shop-prod", "projects-table"), press("enter"), opened(ProjectDetailScreen))
 
 
 async def pods_listed(pilot: Pilot[Any]) -> None:
     table = pilot.app.screen.query_one("#pods-table", ResourceTable)
     await wait_until(pilot, lambda: table.row_count >= 4, "pods")
-    await wait_until(pilot, lambda: "…" not in str(
-        pilot.app.screen.query_one("#workloads").render()), "workload counts")
+    await wait_until(
+        pilot,
+        lambda: "…" not in str(pilot.app.screen.query_one("#workloads").render()),
+        "workload counts",
+    )
 
 
 def test_list(snap_compare: Any, build: Callable[..., KstuiApp]) -> None:
@@ -127,6 +141,7 @@ def test_list(snap_compare: Any, build: Callable[..., KstuiApp]) -> None:
 def test_list_as_tenant(snap_compare: Any, build: Callable[..., KstuiApp]) -> None:
     async def as_alice(pilot: Pilot[Any]) -> None:
         await pilot.press("n")  # disabled: the status line says why
+
     app = build("tenant")
 
     async def run_before(pilot: Pilot[Any]) -> None:
@@ -135,6 +150,7 @@ def test_list_as_tenant(snap_compare: Any, build: Callable[..., KstuiApp]) -> No
         await wait_until(pilot, lambda: bar.user == "alice", "whoami")
         await as_alice(pilot)
         await still(pilot)
+
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
 
 
@@ -155,8 +171,9 @@ def test_project(snap_compare: Any, build: Callable[..., KstuiApp]) -> None:
 
 
 def test_project_members(snap_compare: Any, build: Callable[..., KstuiApp]) -> None:
-    assert shot(snap_compare, build(), *SHOP, pods_listed, press("right_square_bracket"),
-                member_rows())
+    assert shot(
+        snap_compare, build(), *SHOP, pods_listed, press("right_square_bracket"), member_rows()
+    )
 
 
 def test_project_quota(snap_compare: Any, build: Callable[..., KstuiApp]) -> None:
@@ -167,47 +184,91 @@ def test_create_workspace_form(snap_compare: Any, build: Callable[..., KstuiApp]
     assert shot(snap_compare, build(), press("n"), opened(CreateWorkspaceModal))
 
 
-def test_create_workspace_form_invalid_name(snap_compare: Any,
-                                            build: Callable[..., KstuiApp]) -> None:
-    assert shot(snap_compare, build(), press("n"), opened(CreateWorkspaceModal),
-                typing("Bad_Name"), press("enter"))
+def test_create_workspace_form_invalid_name(
+    snap_compare: Any, build: Callable[..., KstuiApp]
+) -> None:
+    assert shot(
+        snap_compare,
+        build(),
+        press("n"),
+        opened(CreateWorkspaceModal),
+        typing("Bad_Name"),
+        press("enter"),
+    )
 
 
 def test_delete_workspace_form(snap_compare: Any, build: Callable[..., KstuiApp]) -> None:
-    assert shot(snap_compare, build(), on_row("beta-labs"), press("ctrl+d"),
-                opened(DeleteWorkspaceModal), typing("beta-labs"))
+    assert shot(
+        snap_compare,
+        build(),
+        on_row("beta-labs"),
+        press("ctrl+d"),
+        opened(DeleteWorkspaceModal),
+        typing("beta-labs"),
+    )
 
 
 def test_create_project_form(snap_compare: Any, build: Callable[..., KstuiApp]) -> None:
-    assert shot(snap_compare, build(), *ACME, press("p"), opened(CreateProjectModal),
-                typing("shop-qa"))
+    assert shot(
+        snap_compare, build(), *ACME, press("p"), opened(CreateProjectModal), typing("shop-qa")
+    )
 
 
 def test_move_project_form(snap_compare: Any, build: Callable[..., KstuiApp]) -> None:
-    assert shot(snap_compare, build(), *ACME, on_row("shop-staging", "projects-table"),
-                press("m"), opened(MoveProjectModal))
+    assert shot(
+        snap_compare,
+        build(),
+        *ACME,
+        on_row("shop-staging", "projects-table"),
+        press("m"),
+        opened(MoveProjectModal),
+    )
 
 
 def test_add_member_form(snap_compare: Any, build: Callable[..., KstuiApp]) -> None:
-    assert shot(snap_compare, build(), *ACME, press("right_square_bracket"), member_rows(),
-                press("a"), opened(MemberModal), typing("erin"))
+    assert shot(
+        snap_compare,
+        build(),
+        *ACME,
+        press("right_square_bracket"),
+        member_rows(),
+        press("a"),
+        opened(MemberModal),
+        typing("erin"),
+    )
 
 
 def test_change_role_form(snap_compare: Any, build: Callable[..., KstuiApp]) -> None:
-    assert shot(snap_compare, build(), *ACME, press("right_square_bracket"), member_rows(),
-                on_row("carol", "members-table"), press("c"), opened(MemberModal))
+    assert shot(
+        snap_compare,
+        build(),
+        *ACME,
+        press("right_square_bracket"),
+        member_rows(),
+        on_row("carol", "members-table"),
+        press("c"),
+        opened(MemberModal),
+    )
 
 
 def test_workspace_quota_form(snap_compare: Any, build: Callable[..., KstuiApp]) -> None:
     assert shot(snap_compare, build(), *ACME, press("q"), opened(QuotaModal))
 
 
-def test_project_quota_form_invalid(snap_compare: Any,
-                                   build: Callable[..., KstuiApp]) -> None:
+def test_project_quota_form_invalid(snap_compare: Any, build: Callable[..., KstuiApp]) -> None:
     async def bad_pods(pilot: Pilot[Any]) -> None:
         field = pilot.app.screen.query_one("#pods", Input)
         field.focus()
         field.value = ""
         await type_text(pilot, "lots")
-    assert shot(snap_compare, build(), *SHOP, pods_listed, press("q"), opened(QuotaModal),
-                bad_pods, press("ctrl+s"))
+
+    assert shot(
+        snap_compare,
+        build(),
+        *SHOP,
+        pods_listed,
+        press("q"),
+        opened(QuotaModal),
+        bad_pods,
+        press("ctrl+s"),
+    )

@@ -93,8 +93,10 @@ class ControllerManager:
                 self._queue[(index, key)] = None
 
     def _stores(self) -> list[Store]:
-        return [self.cluster.store, *(store for c in self.controllers
-                                      for store, _ in c.remote_watches())]
+        return [
+            self.cluster.store,
+            *(store for c in self.controllers for store, _ in c.remote_watches()),
+        ]
 
     def start(self) -> None:
         self._loop = asyncio.get_running_loop()
@@ -149,11 +151,16 @@ class ControllerManager:
                 try:
                     self.controllers[index].reconcile(key)
                 except ApiError as error:
-                    log.debug("reconcile %s %s: %s", type(self.controllers[index]).__name__,
-                              key, error.message)
+                    log.debug(
+                        "reconcile %s %s: %s",
+                        type(self.controllers[index]).__name__,
+                        key,
+                        error.message,
+                    )
                 except Exception:
-                    log.exception("reconcile %s %s failed",
-                                  type(self.controllers[index]).__name__, key)
+                    log.exception(
+                        "reconcile %s %s failed", type(self.controllers[index]).__name__, key
+                    )
         if self._queue:
             self._schedule()
 
@@ -171,9 +178,12 @@ def settle(managers: Sequence[ControllerManager]) -> None:
         for manager in managers:
             manager.drain()
     else:
-        log.warning("controllers still busy after settling: %s",
-                    [type(c).__name__ for m in managers for (i, _) in m._queue
-                     for c in [m.controllers[i]]][:10])
+        log.warning(
+            "controllers still busy after settling: %s",
+            [type(c).__name__ for m in managers for (i, _) in m._queue for c in [m.controllers[i]]][
+                :10
+            ],
+        )
     for manager in managers:
         manager._quiet_at = tuple(store.rv for store in manager._stores())
         if manager._loop is None:

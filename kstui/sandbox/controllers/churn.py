@@ -64,8 +64,14 @@ class Churn:
         now = rfc3339(self.cluster.clock.now())
         if self.rng.random() < 0.2:
             status["restartCount"] = int(status.get("restartCount") or 0) + 1
-            status["lastState"] = {"terminated": {"exitCode": 137, "reason": "OOMKilled",
-                                                  "startedAt": now, "finishedAt": now}}
+            status["lastState"] = {
+                "terminated": {
+                    "exitCode": 137,
+                    "reason": "OOMKilled",
+                    "startedAt": now,
+                    "finishedAt": now,
+                }
+            }
         status["ready"] = not status.get("ready", True) if self.rng.random() < 0.5 else True
         ready = "True" if all(s.get("ready") for s in statuses) else "False"
         for condition in pod["status"].get("conditions") or ():

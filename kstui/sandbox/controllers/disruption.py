@@ -47,24 +47,33 @@ def budget_status(pdb: dict[str, Any], pods: list[dict[str, Any]], now: str) -> 
         desired = expected  # neither: nothing may be disrupted
     allowed = max(0, healthy - desired) if expected else 0
     previous = pdb.get("status") or {}
-    condition = {"type": "DisruptionAllowed", "status": "True" if allowed else "False",
-                 "reason": "SufficientPods" if allowed else "InsufficientPods", "message": "",
-                 "observedGeneration": pdb["metadata"].get("generation", 1),
-                 "lastTransitionTime": now}
+    condition = {
+        "type": "DisruptionAllowed",
+        "status": "True" if allowed else "False",
+        "reason": "SufficientPods" if allowed else "InsufficientPods",
+        "message": "",
+        "observedGeneration": pdb["metadata"].get("generation", 1),
+        "lastTransitionTime": now,
+    }
     for old in previous.get("conditions") or ():
         if old.get("type") == "DisruptionAllowed" and old.get("status") == condition["status"]:
             condition["lastTransitionTime"] = old.get("lastTransitionTime", now)
-    status = {"observedGeneration": pdb["metadata"].get("generation", 1),
-              "disruptionsAllowed": allowed, "currentHealthy": healthy,
-              "desiredHealthy": desired, "expectedPods": expected,
-              "conditions": [condition]}
+    status = {
+        "observedGeneration": pdb["metadata"].get("generation", 1),
+        "disruptionsAllowed": allowed,
+        "currentHealthy": healthy,
+        "desiredHealthy": desired,
+        "expectedPods": expected,
+        "conditions": [condition],
+    }
     if previous.get("disruptedPods"):
         status["disruptedPods"] = previous["disruptedPods"]
     return status
 
 
-def matching_pods(store: Any, pdb: dict[str, Any],
-                  candidates: Iterable[Entry] | None = None) -> list[dict[str, Any]]:
+def matching_pods(
+    store: Any, pdb: dict[str, Any], candidates: Iterable[Entry] | None = None
+) -> list[dict[str, Any]]:
     """The pods a budget selects, among `candidates` if given, else in its namespace."""
     requirements = selector_from_match_labels((pdb.get("spec") or {}).get("selector"))
     if not requirements:
@@ -85,8 +94,12 @@ class DisruptionController(Controller):
         if not budgets:
             return []
         old = event.old
-        if event.type == "MODIFIED" and old is not None and old.labels == event.new.labels \
-                and _healthy(old.decode()) == _healthy(event.new.decode()):
+        if (
+            event.type == "MODIFIED"
+            and old is not None
+            and old.labels == event.new.labels
+            and _healthy(old.decode()) == _healthy(event.new.decode())
+        ):
             return []
         keys = []
         labels = [event.new.labels] + ([old.labels] if old is not None else [])

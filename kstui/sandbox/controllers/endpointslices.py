@@ -47,15 +47,21 @@ def _matches(selector: dict[str, str], labels: dict[str, str]) -> bool:
 def _shown(pod: dict[str, Any]) -> tuple[Any, ...]:
     """What of a pod an EndpointSlice shows; events that leave it alone queue nothing."""
     status = pod.get("status") or {}
-    return (status.get("podIP"), (pod.get("spec") or {}).get("nodeName"), pod_ready(pod),
-            bool(pod["metadata"].get("deletionTimestamp")), status.get("phase"))
+    return (
+        status.get("podIP"),
+        (pod.get("spec") or {}).get("nodeName"),
+        pod_ready(pod),
+        bool(pod["metadata"].get("deletionTimestamp")),
+        status.get("phase"),
+    )
 
 
 def slice_name(service: dict[str, Any]) -> str:
     """`<service>-<5 chars>`, stable per Service uid (the real one is generateName'd)."""
     digest = hashlib.blake2b(service["metadata"]["uid"].encode(), digest_size=5).digest()
     return f"{service['metadata']['name'][:57]}-" + "".join(
-        "bcdfghjklmnpqrstvwxz2456789"[b % 27] for b in digest)
+        "bcdfghjklmnpqrstvwxz2456789"[b % 27] for b in digest
+    )
 
 
 def _target_port(port: dict[str, Any], pods: list[dict[str, Any]]) -> int | None:
@@ -85,10 +91,17 @@ def desired_slice(service: dict[str, Any], pods: list[dict[str, Any]]) -> dict[s
         ready = pod_ready(pod)
         endpoint: dict[str, Any] = {
             "addresses": [ip],
-            "conditions": {"ready": ready and not terminating, "serving": ready,
-                           "terminating": terminating},
-            "targetRef": {"kind": "Pod", "namespace": pod["metadata"]["namespace"],
-                          "name": pod["metadata"]["name"], "uid": pod["metadata"]["uid"]},
+            "conditions": {
+                "ready": ready and not terminating,
+                "serving": ready,
+                "terminating": terminating,
+            },
+            "targetRef": {
+                "kind": "Pod",
+                "namespace": pod["metadata"]["namespace"],
+                "name": pod["metadata"]["name"],
+                "uid": pod["metadata"]["uid"],
+            },
         }
         node = (pod.get("spec") or {}).get("nodeName")
         if node:
@@ -97,21 +110,30 @@ def desired_slice(service: dict[str, Any], pods: list[dict[str, Any]]) -> dict[s
     ports = []
     for port in (service.get("spec") or {}).get("ports") or ():
         number = _target_port(port, pods)
-        entry: dict[str, Any] = {"name": port.get("name", ""), "protocol":
-                                 port.get("protocol", "TCP")}
+        entry: dict[str, Any] = {
+            "name": port.get("name", ""),
+            "protocol": port.get("protocol", "TCP"),
+        }
         if number is not None:
             entry["port"] = number
         ports.append(entry)
-    labels = {k: v for k, v in (meta.get("labels") or {}).items()
-              if k != "service.kubernetes.io/headless"}
+    labels = {
+        k: v for k, v in (meta.get("labels") or {}).items() if k != "service.kubernetes.io/headless"
+    }
     labels.update({MANAGED_BY: CONTROLLER_NAME, SERVICE_NAME: meta["name"]})
     return {
-        "apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
-        "metadata": {"name": slice_name(service), "namespace": meta["namespace"],
-                     "generateName": f"{meta['name']}-", "labels": labels,
-                     "ownerReferences": [owner_ref({**service, "apiVersion": "v1",
-                                                    "kind": "Service"})]},
-        "addressType": "IPv4", "endpoints": endpoints, "ports": ports,
+        "apiVersion": "discovery.k8s.io/v1",
+        "kind": "EndpointSlice",
+        "metadata": {
+            "name": slice_name(service),
+            "namespace": meta["namespace"],
+            "generateName": f"{meta['name']}-",
+            "labels": labels,
+            "ownerReferences": [owner_ref({**service, "apiVersion": "v1", "kind": "Service"})],
+        },
+        "addressType": "IPv4",
+        "endpoints": endpoints,
+        "ports": ports,
     }
 
 
@@ -153,12 +175,19 @@ class EndpointSliceController(Controller):
         if not selectors:
             return []  # most namespaces have no Service: pod churn there costs nothing
         old = event.old
-        if event.type == "MODIFIED" and old is not None and old.labels == event.new.labels \
-                and _shown(old.decode()) == _shown(event.new.decode()):
+        if (
+            event.type == "MODIFIED"
+            and old is not None
+            and old.labels == event.new.labels
+            and _shown(old.decode()) == _shown(event.new.decode())
+        ):
             return []
         labels = [event.new.labels] + ([old.labels] if old is not None else [])
-        return [(event.new.namespace, name) for name, selector in selectors.items()
-                if any(_matches(selector, lab) for lab in labels)]
+        return [
+            (event.new.namespace, name)
+            for name, selector in selectors.items()
+            if any(_matches(selector, lab) for lab in labels)
+        ]
 
     def reconcile(self, key: WorkKey, candidates: Iterable[Entry] | None = None) -> None:
         """Make the Service's slice match its pods; `candidates` narrows the pods looked at
@@ -166,8 +195,15 @@ class EndpointSliceController(Controller):
         namespace, name = key
         service = self.store.get(SERVICES, namespace, name)
         kind = self.kind(SLICES)
-        owned = [self.store.entry(k, *obj) for k, obj in self.store.dependents(
-            service["metadata"]["uid"]) if k == SLICES] if service else []
+        owned = (
+            [
+                self.store.entry(k, *obj)
+                for k, obj in self.store.dependents(service["metadata"]["uid"])
+                if k == SLICES
+            ]
+            if service
+            else []
+        )
         selector = ((service or {}).get("spec") or {}).get("selector")
         if service is None or not selector or service["spec"].get("type") == "ExternalName":
             for entry in owned:
@@ -181,14 +217,18 @@ class EndpointSliceController(Controller):
         current = next((e.decode() for e in owned if e is not None), None)
         if current is None:
             wanted["metadata"]["annotations"] = {
-                "endpoints.kubernetes.io/last-change-trigger-time": rfc3339(self.clock.now())}
+                "endpoints.kubernetes.io/last-change-trigger-time": rfc3339(self.clock.now())
+            }
             self.cluster.create(kind, wanted)
             return
-        if all(current.get(f) == wanted[f] for f in ("endpoints", "ports", "addressType")) \
-                and current["metadata"].get("labels") == wanted["metadata"]["labels"]:
+        if (
+            all(current.get(f) == wanted[f] for f in ("endpoints", "ports", "addressType"))
+            and current["metadata"].get("labels") == wanted["metadata"]["labels"]
+        ):
             return
         current.update({f: wanted[f] for f in ("endpoints", "ports", "addressType")})
         current["metadata"]["labels"] = wanted["metadata"]["labels"]
         current["metadata"].setdefault("annotations", {})[
-            "endpoints.kubernetes.io/last-change-trigger-time"] = rfc3339(self.clock.now())
+            "endpoints.kubernetes.io/last-change-trigger-time"
+        ] = rfc3339(self.clock.now())
         self.store.update(kind, current, check_rv=False)

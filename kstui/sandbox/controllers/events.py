@@ -28,8 +28,9 @@ def record(
     events_kind = kind_lookup(EVENTS)
     # Repeats (same reason and message for the same object) bump one event's count, as
     # client-go's correlator keys them; "Created pod: a" and "Created pod: b" are two events.
-    digest = hashlib.blake2b(f"{meta.get('uid')}/{reason}/{field_path}/{message}".encode(),
-                             digest_size=8)
+    digest = hashlib.blake2b(
+        f"{meta.get('uid')}/{reason}/{field_path}/{message}".encode(), digest_size=8
+    )
     key = f"{meta['name']}.{digest.hexdigest()}"
     existing = store.get(EVENTS, namespace, key)
     if existing is not None:
@@ -42,26 +43,32 @@ def record(
     if host:
         source["host"] = host
     involved = {
-        "kind": obj["kind"], "namespace": meta.get("namespace", ""), "name": meta["name"],
-        "uid": meta.get("uid", ""), "apiVersion": obj["apiVersion"],
+        "kind": obj["kind"],
+        "namespace": meta.get("namespace", ""),
+        "name": meta["name"],
+        "uid": meta.get("uid", ""),
+        "apiVersion": obj["apiVersion"],
         "resourceVersion": meta.get("resourceVersion", ""),
     }
     if field_path:
         involved["fieldPath"] = field_path
-    store.create(events_kind, {
-        "apiVersion": "v1",
-        "kind": "Event",
-        "metadata": {"name": key, "namespace": namespace},
-        "involvedObject": involved,
-        "reason": reason,
-        "message": message,
-        "source": source,
-        "firstTimestamp": rfc3339(now),
-        "lastTimestamp": rfc3339(now),
-        "eventTime": None,
-        "count": 1,
-        "type": type_,
-        "reportingComponent": component,
-        "reportingInstance": host,
-        "action": "",
-    })
+    store.create(
+        events_kind,
+        {
+            "apiVersion": "v1",
+            "kind": "Event",
+            "metadata": {"name": key, "namespace": namespace},
+            "involvedObject": involved,
+            "reason": reason,
+            "message": message,
+            "source": source,
+            "firstTimestamp": rfc3339(now),
+            "lastTimestamp": rfc3339(now),
+            "eventTime": None,
+            "count": 1,
+            "type": type_,
+            "reportingComponent": component,
+            "reportingInstance": host,
+            "action": "",
+        },
+    )

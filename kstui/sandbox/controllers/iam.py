@@ -48,10 +48,17 @@ class _Mirror(Controller):
         if namespace is None or namespace.fields.get("status.phase") == "Terminating":
             return  # nothing new in a namespace being emptied
         meta = source["metadata"]
-        twin = {"apiVersion": f"{RBAC}/v1", "kind": self.twin_kind,
-                "metadata": {"name": PREFIX + meta["name"], "namespace": meta["namespace"],
-                             "labels": MANAGED, "ownerReferences": [owner_ref(source)]},
-                **self.content(source)}
+        twin = {
+            "apiVersion": f"{RBAC}/v1",
+            "kind": self.twin_kind,
+            "metadata": {
+                "name": PREFIX + meta["name"],
+                "namespace": meta["namespace"],
+                "labels": MANAGED,
+                "ownerReferences": [owner_ref(source)],
+            },
+            **self.content(source),
+        }
         upsert(self.store, self.kind(self.twin_key), twin)
 
     def content(self, source: dict[str, Any]) -> dict[str, Any]:
@@ -70,10 +77,16 @@ class RoleMirror(_Mirror):
 
 def _subject(subject: dict[str, Any]) -> dict[str, Any]:
     if subject.get("kind") == "ServiceAccount":
-        return {"kind": "ServiceAccount", "name": subject.get("name", ""),
-                **({"namespace": subject["namespace"]} if subject.get("namespace") else {})}
-    return {"apiGroup": RBAC, "kind": subject.get("kind") or "User",
-            "name": subject.get("name", "")}
+        return {
+            "kind": "ServiceAccount",
+            "name": subject.get("name", ""),
+            **({"namespace": subject["namespace"]} if subject.get("namespace") else {}),
+        }
+    return {
+        "apiGroup": RBAC,
+        "kind": subject.get("kind") or "User",
+        "name": subject.get("name", ""),
+    }
 
 
 class RoleBindingMirror(_Mirror):
@@ -84,6 +97,11 @@ class RoleBindingMirror(_Mirror):
 
     def content(self, source: dict[str, Any]) -> dict[str, Any]:
         role = source.get("roleRef") or {}
-        return {"roleRef": {"apiGroup": RBAC, "kind": role.get("kind") or "Role",
-                            "name": PREFIX + role.get("name", "")},
-                "subjects": [_subject(s) for s in source.get("subjects") or ()]}
+        return {
+            "roleRef": {
+                "apiGroup": RBAC,
+                "kind": role.get("kind") or "Role",
+                "name": PREFIX + role.get("name", ""),
+            },
+            "subjects": [_subject(s) for s in source.get("subjects") or ()],
+        }

@@ -27,18 +27,33 @@ class NamespaceController(Controller):
             self._terminate(namespace)
             return
         if self.store.get(("", "serviceaccounts"), name, "default") is None:
-            self.store.create(self.kind(("", "serviceaccounts")), {
-                "apiVersion": "v1", "kind": "ServiceAccount",
-                "metadata": {"name": "default", "namespace": name}})
+            self.store.create(
+                self.kind(("", "serviceaccounts")),
+                {
+                    "apiVersion": "v1",
+                    "kind": "ServiceAccount",
+                    "metadata": {"name": "default", "namespace": name},
+                },
+            )
         if self.store.get(("", "configmaps"), name, "kube-root-ca.crt") is None:
-            self.store.create(self.kind(("", "configmaps")), {
-                "apiVersion": "v1", "kind": "ConfigMap",
-                "metadata": {"name": "kube-root-ca.crt", "namespace": name,
-                             "annotations": {"kubernetes.io/description": "Contains a CA bundle "
-                                             "that can be used to verify the kube-apiserver "
-                                             "when using internal endpoints such as the "
-                                             "internal service IP or kubernetes.default.svc."}},
-                "data": {"ca.crt": ROOT_CA}})
+            self.store.create(
+                self.kind(("", "configmaps")),
+                {
+                    "apiVersion": "v1",
+                    "kind": "ConfigMap",
+                    "metadata": {
+                        "name": "kube-root-ca.crt",
+                        "namespace": name,
+                        "annotations": {
+                            "kubernetes.io/description": "Contains a CA bundle "
+                            "that can be used to verify the kube-apiserver "
+                            "when using internal endpoints such as the "
+                            "internal service IP or kubernetes.default.svc."
+                        },
+                    },
+                    "data": {"ca.crt": ROOT_CA},
+                },
+            )
 
     def __init__(self, cluster: Any) -> None:
         super().__init__(cluster)
@@ -70,7 +85,8 @@ class NamespaceController(Controller):
                     self.store.delete(kind, entry.namespace, entry.name)
         remaining = any(
             any(True for _ in self.store.select(k.storage_key, name))
-            for k in self.cluster.registry.all() if k.namespaced and k.group != "metrics.k8s.io"
+            for k in self.cluster.registry.all()
+            if k.namespaced and k.group != "metrics.k8s.io"
         )
         if remaining:  # objects with finalizers: their controllers must let go first
             self._look_again(name)  # as the real controller requeues a namespace with content

@@ -23,8 +23,9 @@ JOB_RUNS_FOR = 1.0
 
 
 def _stable(*parts: object) -> int:
-    return int.from_bytes(hashlib.blake2b("/".join(map(str, parts)).encode(),
-                                          digest_size=4).digest(), "big")
+    return int.from_bytes(
+        hashlib.blake2b("/".join(map(str, parts)).encode(), digest_size=4).digest(), "big"
+    )
 
 
 def _image_id(image: str) -> str:
@@ -50,15 +51,26 @@ def crash_looping(pod: dict[str, Any]) -> bool:
 def _conditions(now: str, ready: bool, scheduled: bool = True) -> list[dict[str, Any]]:
     flag = "True" if ready else "False"
     conditions = [
-        {"type": "PodReadyToStartContainers", "status": "True", "lastProbeTime": None,
-         "lastTransitionTime": now},
-        {"type": "Initialized", "status": "True", "lastProbeTime": None,
-         "lastTransitionTime": now},
+        {
+            "type": "PodReadyToStartContainers",
+            "status": "True",
+            "lastProbeTime": None,
+            "lastTransitionTime": now,
+        },
+        {"type": "Initialized", "status": "True", "lastProbeTime": None, "lastTransitionTime": now},
         {"type": "Ready", "status": flag, "lastProbeTime": None, "lastTransitionTime": now},
-        {"type": "ContainersReady", "status": flag, "lastProbeTime": None,
-         "lastTransitionTime": now},
-        {"type": "PodScheduled", "status": "True" if scheduled else "False",
-         "lastProbeTime": None, "lastTransitionTime": now},
+        {
+            "type": "ContainersReady",
+            "status": flag,
+            "lastProbeTime": None,
+            "lastTransitionTime": now,
+        },
+        {
+            "type": "PodScheduled",
+            "status": "True" if scheduled else "False",
+            "lastProbeTime": None,
+            "lastTransitionTime": now,
+        },
     ]
     if not ready:
         for condition in conditions[2:4]:
@@ -66,14 +78,20 @@ def _conditions(now: str, ready: bool, scheduled: bool = True) -> list[dict[str,
     return conditions
 
 
-def container_status(container: dict[str, Any], state: dict[str, Any], ready: bool,
-                     restarts: int = 0, last: dict[str, Any] | None = None) -> dict[str, Any]:
+def container_status(
+    container: dict[str, Any],
+    state: dict[str, Any],
+    ready: bool,
+    restarts: int = 0,
+    last: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     image = container.get("image", "")
     return {
         "name": container["name"],
         "image": image,
         "imageID": _image_id(image),
-        "containerID": f"containerd://{hashlib.sha256((container['name'] + str(restarts) + image).encode()).hexdigest()}",
+        "containerID": "containerd://"
+        + hashlib.sha256((container["name"] + str(restarts) + image).encode()).hexdigest(),
         "ready": ready,
         "started": "running" in state,
         "restartCount": restarts,
@@ -95,11 +113,16 @@ class PodLifecycleController(Controller):
         ready = []
         for node in self.store.objects(NODES):
             conditions = (node.get("status") or {}).get("conditions") or []
-            taints = [t for t in (node.get("spec") or {}).get("taints") or ()
-                      if t.get("effect") in ("NoSchedule", "NoExecute")]
-            if any(c.get("type") == "Ready" and c.get("status") == "True" for c in conditions) \
-                    and not (node.get("spec") or {}).get("unschedulable") \
-                    and all(any(_tolerates(t, taint) for t in tolerations) for taint in taints):
+            taints = [
+                t
+                for t in (node.get("spec") or {}).get("taints") or ()
+                if t.get("effect") in ("NoSchedule", "NoExecute")
+            ]
+            if (
+                any(c.get("type") == "Ready" and c.get("status") == "True" for c in conditions)
+                and not (node.get("spec") or {}).get("unschedulable")
+                and all(any(_tolerates(t, taint) for t in tolerations) for taint in taints)
+            ):
                 ready.append(node["metadata"]["name"])
         return ready
 
@@ -113,8 +136,11 @@ class PodLifecycleController(Controller):
         def fire() -> None:
             self._timers.discard(token)
             pod = self.store.get(PODS, *key)
-            if pod is not None and pod["metadata"].get("uid") == uid and \
-                    not pod["metadata"].get("deletionTimestamp"):
+            if (
+                pod is not None
+                and pod["metadata"].get("uid") == uid
+                and not pod["metadata"].get("deletionTimestamp")
+            ):
                 getattr(self, f"_{step}")(pod)
 
         self.clock.call_later(delay, fire)
@@ -138,11 +164,13 @@ class PodLifecycleController(Controller):
         elif phase == "Running" and _job_pod(pod):
             self._later(JOB_RUNS_FOR, key, uid, "finish")  # a Job's pod runs to its end
         elif phase == "Running" and crash_looping(pod):
-            waiting = any("waiting" in (s.get("state") or {})
-                          for s in status.get("containerStatuses") or ())
+            waiting = any(
+                "waiting" in (s.get("state") or {}) for s in status.get("containerStatuses") or ()
+            )
             if waiting:
-                restarts = max(int(s.get("restartCount") or 0)
-                               for s in status.get("containerStatuses") or [{}])
+                restarts = max(
+                    int(s.get("restartCount") or 0) for s in status.get("containerStatuses") or [{}]
+                )
                 delay = min(BACKOFF_START * 2 ** max(restarts - 1, 0), BACKOFF_MAX)
                 self._later(delay, key, uid, "restart")
             else:
@@ -162,8 +190,14 @@ class PodLifecycleController(Controller):
         now = rfc3339(self.clock.now())
         status = pod.setdefault("status", {})
         status["phase"] = "Pending"
-        status["conditions"] = [{"type": "PodScheduled", "status": "True",
-                                 "lastProbeTime": None, "lastTransitionTime": now}]
+        status["conditions"] = [
+            {
+                "type": "PodScheduled",
+                "status": "True",
+                "lastProbeTime": None,
+                "lastTransitionTime": now,
+            }
+        ]
         status["hostIP"] = _node_ip(node)
         status["hostIPs"] = [{"ip": status["hostIP"]}]
         status["containerStatuses"] = [
@@ -174,9 +208,16 @@ class PodLifecycleController(Controller):
         # a copy: a main-resource update keeps the stored status and would put it into `pod`
         self.store.update(self.kind(PODS), dict(pod), check_rv=False)
         self._write(pod)
-        record(self.store, self.cluster.registry.storage_kind, pod, "Normal", "Scheduled",
-               f"Successfully assigned {pod['metadata']['namespace']}/{pod['metadata']['name']} "
-               f"to {node}", "default-scheduler")
+        record(
+            self.store,
+            self.cluster.registry.storage_kind,
+            pod,
+            "Normal",
+            "Scheduled",
+            f"Successfully assigned {pod['metadata']['namespace']}/{pod['metadata']['name']} "
+            f"to {node}",
+            "default-scheduler",
+        )
 
     def _unschedulable(self, pod: dict[str, Any]) -> None:
         status = pod.setdefault("status", {})
@@ -184,15 +225,27 @@ class PodLifecycleController(Controller):
             return
         now = rfc3339(self.clock.now())
         status["phase"] = "Pending"
-        status["conditions"] = [{
-            "type": "PodScheduled", "status": "False", "reason": "Unschedulable",
-            "lastProbeTime": None, "lastTransitionTime": now,
-            "message": "0/3 nodes are available: 3 Insufficient cpu. preemption: 0/3 nodes are "
-                       "available: 3 No preemption victims found for incoming pod.",
-        }]
+        status["conditions"] = [
+            {
+                "type": "PodScheduled",
+                "status": "False",
+                "reason": "Unschedulable",
+                "lastProbeTime": None,
+                "lastTransitionTime": now,
+                "message": "0/3 nodes are available: 3 Insufficient cpu. preemption: 0/3 nodes are "
+                "available: 3 No preemption victims found for incoming pod.",
+            }
+        ]
         self._write(pod)
-        record(self.store, self.cluster.registry.storage_kind, pod, "Warning",
-               "FailedScheduling", status["conditions"][0]["message"], "default-scheduler")
+        record(
+            self.store,
+            self.cluster.registry.storage_kind,
+            pod,
+            "Warning",
+            "FailedScheduling",
+            status["conditions"][0]["message"],
+            "default-scheduler",
+        )
 
     def _start(self, pod: dict[str, Any]) -> None:
         now = rfc3339(self.clock.now())
@@ -210,13 +263,24 @@ class PodLifecycleController(Controller):
         for container in pod["spec"].get("containers") or ():
             path = f"spec.containers{{{container['name']}}}"
             for reason, message in (
-                ("Pulled", f'Container image "{container.get("image")}" already present on '
-                           "machine"),
+                (
+                    "Pulled",
+                    f'Container image "{container.get("image")}" already present on machine',
+                ),
                 ("Created", f"Created container {container['name']}"),
                 ("Started", f"Started container {container['name']}"),
             ):
-                record(self.store, self.cluster.registry.storage_kind, pod, "Normal", reason,
-                       message, "kubelet", pod["spec"].get("nodeName", ""), path)
+                record(
+                    self.store,
+                    self.cluster.registry.storage_kind,
+                    pod,
+                    "Normal",
+                    reason,
+                    message,
+                    "kubelet",
+                    pod["spec"].get("nodeName", ""),
+                    path,
+                )
 
     def _finish(self, pod: dict[str, Any]) -> None:
         """The containers exit: 0 and Succeeded, or 1 and Failed for a pod marked to crash."""
@@ -228,13 +292,17 @@ class PodLifecycleController(Controller):
         for condition in status["conditions"][2:4]:
             condition["reason"] = "PodFailed" if failed else "PodCompleted"
         statuses = []
-        for container, previous in zip(pod["spec"].get("containers") or (),
-                                        status.get("containerStatuses") or (), strict=False):
+        for container, previous in zip(
+            pod["spec"].get("containers") or (), status.get("containerStatuses") or (), strict=False
+        ):
             started = (previous.get("state") or {}).get("running", {}).get("startedAt", now)
-            terminated = {"exitCode": 1 if failed else 0,
-                          "reason": "Error" if failed else "Completed",
-                          "startedAt": started, "finishedAt": now,
-                          "containerID": previous.get("containerID", "")}
+            terminated = {
+                "exitCode": 1 if failed else 0,
+                "reason": "Error" if failed else "Completed",
+                "startedAt": started,
+                "finishedAt": now,
+                "containerID": previous.get("containerID", ""),
+            }
             statuses.append(container_status(container, {"terminated": terminated}, False))
         status["containerStatuses"] = statuses
         self._write(pod)
@@ -246,22 +314,43 @@ class PodLifecycleController(Controller):
         started = (first.get("state") or {}).get("running", {}).get("startedAt", now)
         restarts = int(first.get("restartCount") or 0) + 1
         container = pod["spec"]["containers"][0]
-        last = {"exitCode": 1, "reason": "Error", "startedAt": started, "finishedAt": now,
-                "containerID": first.get("containerID", "")}
-        message = (f"back-off {int(min(BACKOFF_START * 2 ** (restarts - 1), BACKOFF_MAX))}s "
-                   f"restarting failed container={container['name']} "
-                   f"pod={pod['metadata']['name']}_{pod['metadata']['namespace']}"
-                   f"({pod['metadata']['uid']})")
+        last = {
+            "exitCode": 1,
+            "reason": "Error",
+            "startedAt": started,
+            "finishedAt": now,
+            "containerID": first.get("containerID", ""),
+        }
+        message = (
+            f"back-off {int(min(BACKOFF_START * 2 ** (restarts - 1), BACKOFF_MAX))}s "
+            f"restarting failed container={container['name']} "
+            f"pod={pod['metadata']['name']}_{pod['metadata']['namespace']}"
+            f"({pod['metadata']['uid']})"
+        )
         status["containerStatuses"][0] = container_status(
-            container, {"waiting": {"reason": "CrashLoopBackOff", "message": message}}, False,
-            restarts, last)
+            container,
+            {"waiting": {"reason": "CrashLoopBackOff", "message": message}},
+            False,
+            restarts,
+            last,
+        )
         status["conditions"] = _conditions(now, False)
         self._write(pod)
-        record(self.store, self.cluster.registry.storage_kind, pod, "Warning", "BackOff",
-               "Back-off restarting failed container " + container["name"] + " in pod " +
-               f"{pod['metadata']['name']}_{pod['metadata']['namespace']}"
-               f"({pod['metadata']['uid']})", "kubelet", pod["spec"].get("nodeName", ""),
-               f"spec.containers{{{container['name']}}}")
+        record(
+            self.store,
+            self.cluster.registry.storage_kind,
+            pod,
+            "Warning",
+            "BackOff",
+            "Back-off restarting failed container "
+            + container["name"]
+            + " in pod "
+            + f"{pod['metadata']['name']}_{pod['metadata']['namespace']}"
+            f"({pod['metadata']['uid']})",
+            "kubelet",
+            pod["spec"].get("nodeName", ""),
+            f"spec.containers{{{container['name']}}}",
+        )
 
     def _restart(self, pod: dict[str, Any]) -> None:
         now = rfc3339(self.clock.now())
@@ -270,16 +359,23 @@ class PodLifecycleController(Controller):
         container = pod["spec"]["containers"][0]
         last = (first.get("lastState") or {}).get("terminated")
         status["containerStatuses"][0] = container_status(
-            container, {"running": {"startedAt": now}}, True,
-            int(first.get("restartCount") or 0), last)
-        status["conditions"] = _conditions(now, all(
-            s.get("ready") for s in status["containerStatuses"]))
+            container,
+            {"running": {"startedAt": now}},
+            True,
+            int(first.get("restartCount") or 0),
+            last,
+        )
+        status["conditions"] = _conditions(
+            now, all(s.get("ready") for s in status["containerStatuses"])
+        )
         self._write(pod)
 
 
 def _job_pod(pod: dict[str, Any]) -> bool:
-    return any(ref.get("kind") == "Job" and ref.get("controller")
-               for ref in pod["metadata"].get("ownerReferences") or ())
+    return any(
+        ref.get("kind") == "Job" and ref.get("controller")
+        for ref in pod["metadata"].get("ownerReferences") or ()
+    )
 
 
 def _tolerates(toleration: dict[str, Any], taint: dict[str, Any]) -> bool:
@@ -290,8 +386,9 @@ def _tolerates(toleration: dict[str, Any], taint: dict[str, Any]) -> bool:
         return False
     if toleration.get("operator", "Equal") == "Exists":
         return not toleration.get("key") or toleration.get("key") == taint.get("key")
-    return toleration.get("key") == taint.get("key") and \
-        (toleration.get("value") or "") == (taint.get("value") or "")
+    return toleration.get("key") == taint.get("key") and (toleration.get("value") or "") == (
+        taint.get("value") or ""
+    )
 
 
 def _pod_ip(uid: str) -> str:

@@ -46,8 +46,14 @@ if TYPE_CHECKING:
 BUILTIN_PROJECT_ROLES: dict[str, dict[str, Any]] = {
     "admin": {
         "description": "Manage all resources in the project.",
-        "aggregationRoleTemplates": {"roleSelector": {"matchLabels": {
-            "iam.kubesphere.io/scope": "namespace", "kubesphere.io/managed": "true"}}},
+        "aggregationRoleTemplates": {
+            "roleSelector": {
+                "matchLabels": {
+                    "iam.kubesphere.io/scope": "namespace",
+                    "kubesphere.io/managed": "true",
+                }
+            }
+        },
         "verbs": ["*"],
     },
     "operator": {
@@ -73,14 +79,17 @@ class ProjectController(Controller):
         if not flavor.v3:
             self.watches = (NAMESPACES,)  # only 3.x projects point at their Workspace
         # the RBAC twins of 4.x project members are made by the iam mirror, not here
-        self.roles, self.bindings = (RBAC_ROLES, RBAC_ROLE_BINDINGS) if flavor.v3 else \
-            (IAM_ROLES, IAM_ROLE_BINDINGS)
+        self.roles, self.bindings = (
+            (RBAC_ROLES, RBAC_ROLE_BINDINGS) if flavor.v3 else (IAM_ROLES, IAM_ROLE_BINDINGS)
+        )
 
     def keys_for(self, event: Event) -> Iterable[WorkKey]:
         if event.key == NAMESPACES:
             return [("", event.new.name)]
-        return [("", entry.name) for entry in
-                self.store.select(NAMESPACES, labels=in_workspace(event.new.name))]
+        return [
+            ("", entry.name)
+            for entry in self.store.select(NAMESPACES, labels=in_workspace(event.new.name))
+        ]
 
     def reconcile(self, key: WorkKey) -> None:
         namespace = self.store.get(NAMESPACES, *key)
@@ -132,12 +141,16 @@ class ProjectController(Controller):
         name = namespace["metadata"]["name"]
         kind = self.kind(self.roles)
         for role, shape in BUILTIN_PROJECT_ROLES.items():
-            annotations = {"kubesphere.io/creator": SYSTEM,
-                           "kubesphere.io/description": f'{{"en": "{shape["description"]}"}}'}
+            annotations = {
+                "kubesphere.io/creator": SYSTEM,
+                "kubesphere.io/description": f'{{"en": "{shape["description"]}"}}',
+            }
             desired: dict[str, Any] = {
-                "apiVersion": kind.api_version, "kind": "Role",
+                "apiVersion": kind.api_version,
+                "kind": "Role",
                 "metadata": {"name": role, "namespace": name, "annotations": annotations},
-                "rules": [{"apiGroups": ["*"], "resources": ["*"], "verbs": shape["verbs"]}]}
+                "rules": [{"apiGroups": ["*"], "resources": ["*"], "verbs": shape["verbs"]}],
+            }
             if not self.flavor.v3:
                 annotations["iam.kubesphere.io/auto-aggregate"] = "true"
                 if "aggregationRoleTemplates" in shape:
@@ -155,25 +168,40 @@ class ProjectController(Controller):
             return  # created once; changing a member's role is the console's business
         group = RBAC if self.flavor.v3 else IAM
         labels = {USER_REF: creator} if self.flavor.v3 else {USER_REF: creator, ROLE_REF: "admin"}
-        self.store.create(kind, {
-            "apiVersion": kind.api_version, "kind": "RoleBinding",
-            "metadata": {"name": name, "namespace": meta["name"], "labels": labels},
-            "roleRef": {"apiGroup": group, "kind": "Role", "name": "admin"},
-            "subjects": [{"apiGroup": group, "kind": "User", "name": creator}]})
+        self.store.create(
+            kind,
+            {
+                "apiVersion": kind.api_version,
+                "kind": "RoleBinding",
+                "metadata": {"name": name, "namespace": meta["name"], "labels": labels},
+                "roleRef": {"apiGroup": group, "kind": "Role", "name": "admin"},
+                "subjects": [{"apiGroup": group, "kind": "User", "name": creator}],
+            },
+        )
 
     # ------------------------------------------------------------------ no longer a project
 
     def _members(self, namespace: str) -> list[tuple[tuple[str, str], str]]:
         """The roles and bindings this controller answers for in a namespace."""
         if not self.flavor.v3:  # every iam Role and RoleBinding there
-            return [(key, entry.name) for key in (self.bindings, self.roles)
-                    for entry in in_namespace(self.store, key, namespace)]
-        found = [(self.bindings, entry.name) for entry
-                 in in_namespace(self.store, self.bindings, namespace)
-                 if USER_REF in entry.labels]
+            return [
+                (key, entry.name)
+                for key in (self.bindings, self.roles)
+                for entry in in_namespace(self.store, key, namespace)
+            ]
+        found = [
+            (self.bindings, entry.name)
+            for entry in in_namespace(self.store, self.bindings, namespace)
+            if USER_REF in entry.labels
+        ]
         for entry in in_namespace(self.store, self.roles, namespace):
-            if entry.name in BUILTIN_PROJECT_ROLES and (entry.decode()["metadata"].get(
-                    "annotations") or {}).get("kubesphere.io/creator") == SYSTEM:
+            if (
+                entry.name in BUILTIN_PROJECT_ROLES
+                and (entry.decode()["metadata"].get("annotations") or {}).get(
+                    "kubesphere.io/creator"
+                )
+                == SYSTEM
+            ):
                 found.append((self.roles, entry.name))
         return found
 

@@ -37,8 +37,9 @@ class ResourceQuotaController(Controller):
 
     def keys_for(self, event: Event) -> Iterable[WorkKey]:
         namespace = event.new.namespace
-        own = [(namespace, event.new.name)] if event.key == QUOTAS and \
-            not _status_only(event) else []
+        own = (
+            [(namespace, event.new.name)] if event.key == QUOTAS and not _status_only(event) else []
+        )
         if not changes_usage(event):
             return own
         return own + [(namespace, name) for name in self.ledger.names(QUOTAS, namespace)]
@@ -59,8 +60,9 @@ def _status_only(event: Event) -> bool:
     if event.type != "MODIFIED" or event.old is None:
         return False
     old, new = event.old.decode(), event.new.decode()
-    return old.get("spec") == new.get("spec") and \
-        old["metadata"].get("deletionTimestamp") == new["metadata"].get("deletionTimestamp")
+    return old.get("spec") == new.get("spec") and old["metadata"].get("deletionTimestamp") == new[
+        "metadata"
+    ].get("deletionTimestamp")
 
 
 def _selects(selector: dict[str, str], labels: dict[str, str]) -> bool:
@@ -77,17 +79,22 @@ class WorkspaceQuotaController(Controller):
     def __init__(self, cluster: Any) -> None:
         super().__init__(cluster)
         self.ledger: QuotaLedger = cluster.quota
-        self._selectors = {e.name: self._selector(e.decode())
-                           for e in self.store.select(WORKSPACE_QUOTAS)}
+        self._selectors = {
+            e.name: self._selector(e.decode()) for e in self.store.select(WORKSPACE_QUOTAS)
+        }
 
     @staticmethod
     def _selector(quota: dict[str, Any]) -> dict[str, str]:
-        return {str(k): str(v) for k, v in
-                ((quota.get("spec") or {}).get("selector") or {}).items()}
+        return {
+            str(k): str(v) for k, v in ((quota.get("spec") or {}).get("selector") or {}).items()
+        }
 
     def _matching(self, *label_sets: dict[str, str]) -> list[WorkKey]:
-        return [("", name) for name, selector in self._selectors.items()
-                if any(_selects(selector, labels) for labels in label_sets)]
+        return [
+            ("", name)
+            for name, selector in self._selectors.items()
+            if any(_selects(selector, labels) for labels in label_sets)
+        ]
 
     def keys_for(self, event: Event) -> Iterable[WorkKey]:
         if event.key == WORKSPACE_QUOTAS:
@@ -101,8 +108,11 @@ class WorkspaceQuotaController(Controller):
         if not self._selectors:
             return []
         if event.key == NAMESPACES:
-            if event.old is not None and event.type == "MODIFIED" and \
-                    event.old.labels == event.new.labels:
+            if (
+                event.old is not None
+                and event.type == "MODIFIED"
+                and event.old.labels == event.new.labels
+            ):
                 return []
             old_labels = event.old.labels if event.old is not None else {}
             return self._matching(old_labels, event.new.labels)
@@ -128,10 +138,10 @@ class WorkspaceQuotaController(Controller):
             usage = self.ledger.usage(namespace.name)
             for resource in hard:
                 add_usage(total, resource, usage.get(resource, ZERO))
-            rows.append({"namespace": namespace.name, "hard": hard,
-                         "used": masked(usage, hard)})
+            rows.append({"namespace": namespace.name, "hard": hard, "used": masked(usage, hard)})
         status = {"namespaces": rows, "total": {"hard": hard, "used": masked(total, hard)}}
         if quota.get("status") != status:
             quota["status"] = status
-            self.store.update(self.kind(WORKSPACE_QUOTAS), quota, subresource="status",
-                              check_rv=False)
+            self.store.update(
+                self.kind(WORKSPACE_QUOTAS), quota, subresource="status", check_rv=False
+            )

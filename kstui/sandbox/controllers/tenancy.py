@@ -91,9 +91,13 @@ class Flavor:
             return doc
         group, _, _ = doc["apiVersion"].rpartition("/")
         kind, meta = doc["kind"], doc["metadata"]
-        finalizers = {CASCADING_DELETION: {"WorkspaceTemplate": self.template_finalizer,
-                                           "Workspace": self.workspace_finalizer,
-                                           "Namespace": self.project_finalizer}.get(kind)}
+        finalizers = {
+            CASCADING_DELETION: {
+                "WorkspaceTemplate": self.template_finalizer,
+                "Workspace": self.workspace_finalizer,
+                "Namespace": self.project_finalizer,
+            }.get(kind)
+        }
         if meta.get("finalizers"):
             meta["finalizers"] = [finalizers.get(f) or f for f in meta["finalizers"]]
         if kind == "Namespace":
@@ -108,8 +112,9 @@ class Flavor:
             if "roleRef" in doc:
                 doc["roleRef"]["apiGroup"] = RBAC
                 doc["subjects"] = [{**s, "apiGroup": RBAC} for s in doc.get("subjects") or ()]
-                meta["labels"] = {k: v for k, v in (meta.get("labels") or {}).items()
-                                  if k == USER_REF}
+                meta["labels"] = {
+                    k: v for k, v in (meta.get("labels") or {}).items() if k == USER_REF
+                }
         elif group == IAM:
             doc["apiVersion"] = f"{IAM}/v1alpha2"
         return doc
@@ -147,7 +152,7 @@ def in_namespace(store: Store, key: StorageKey, namespace: str) -> list[Entry]:
     keys = store.sorted_keys(key)
     bucket = store.bucket(key)
     found = []
-    for object_key in keys[bisect.bisect_left(keys, (namespace, "")):]:
+    for object_key in keys[bisect.bisect_left(keys, (namespace, "")) :]:
         if object_key[0] != namespace:
             break
         entry = bucket.get(object_key)
@@ -161,8 +166,7 @@ def with_finalizer(obj: dict[str, Any], finalizer: str, present: bool) -> bool:
     finalizers = list(obj["metadata"].get("finalizers") or [])
     if (finalizer in finalizers) == present:
         return False
-    finalizers = [*finalizers, finalizer] if present else \
-        [f for f in finalizers if f != finalizer]
+    finalizers = [*finalizers, finalizer] if present else [f for f in finalizers if f != finalizer]
     obj["metadata"]["finalizers"] = finalizers
     return True
 

@@ -22,8 +22,9 @@ if TYPE_CHECKING:
     from kstui.sandbox.controllers import Controller
 
 
-def controllers_for(cluster: SandboxCluster, clusters: Mapping[str, SandboxCluster],
-                    flavor: Flavor) -> list[Controller]:
+def controllers_for(
+    cluster: SandboxCluster, clusters: Mapping[str, SandboxCluster], flavor: Flavor
+) -> list[Controller]:
     """What runs on this cluster: the host also keeps the workspaces of every cluster in step."""
     controllers: list[Controller] = [ResourceQuotaController(cluster)]
     if cluster.registry.storage_kind(WORKSPACES) is None:

@@ -22,8 +22,9 @@ _SAFE = "bcdfghjklmnpqrstvwxz2456789"
 
 def pod_template_hash(template: dict[str, Any]) -> str:
     """A stable short hash in the alphabet Kubernetes uses (rand.SafeEncodeString)."""
-    digest = hashlib.blake2b(orjson.dumps(template, option=orjson.OPT_SORT_KEYS),
-                             digest_size=4).digest()
+    digest = hashlib.blake2b(
+        orjson.dumps(template, option=orjson.OPT_SORT_KEYS), digest_size=4
+    ).digest()
     number = str(int.from_bytes(digest, "big"))
     return "".join(_SAFE[ord(ch) % len(_SAFE)] for ch in number)
 
@@ -88,17 +89,21 @@ class DeploymentController(Controller):
         template_hash = pod_template_hash(template)
         owned = self._replicasets(deployment)
         current = next((rs for rs in owned if _same_template(rs, template)), None)
-        revisions = [int(rs["metadata"].get("annotations", {}).get(
-            "deployment.kubernetes.io/revision", 0)) for rs in owned]
+        revisions = [
+            int(rs["metadata"].get("annotations", {}).get("deployment.kubernetes.io/revision", 0))
+            for rs in owned
+        ]
         rs_kind = self.kind(REPLICASETS)
         if current is None:
             current = self._new_replicaset(deployment, template_hash, max(revisions, default=0) + 1)
             self.cluster.create(rs_kind, current)
-            self._event(deployment, f"Scaled up replica set {current['metadata']['name']} "
-                                    f"to {desired}")
+            self._event(
+                deployment, f"Scaled up replica set {current['metadata']['name']} to {desired}"
+            )
             return  # the new ReplicaSet's ADDED event brings us back
-        revision = current["metadata"].get("annotations", {}).get(
-            "deployment.kubernetes.io/revision", "1")
+        revision = (
+            current["metadata"].get("annotations", {}).get("deployment.kubernetes.io/revision", "1")
+        )
         annotations = deployment["metadata"].setdefault("annotations", {})
         if annotations.get("deployment.kubernetes.io/revision") != revision:
             annotations["deployment.kubernetes.io/revision"] = revision
@@ -111,16 +116,19 @@ class DeploymentController(Controller):
                 if rs is not current and rs["spec"].get("replicas", 0) != 0:
                     rs["spec"]["replicas"] = 0
                     self.store.update(rs_kind, rs, check_rv=False)
-                    self._event(deployment, f"Scaled down replica set {rs['metadata']['name']} "
-                                            "to 0")
+                    self._event(
+                        deployment, f"Scaled down replica set {rs['metadata']['name']} to 0"
+                    )
         self._write_status(deployment, owned, current, desired)
 
-    def _new_replicaset(self, deployment: dict[str, Any], template_hash: str, revision: int) \
-            -> dict[str, Any]:
+    def _new_replicaset(
+        self, deployment: dict[str, Any], template_hash: str, revision: int
+    ) -> dict[str, Any]:
         meta = deployment["metadata"]
         template = copy.deepcopy(deployment["spec"]["template"])
-        template.setdefault("metadata", {}).setdefault("labels", {})["pod-template-hash"] = \
+        template.setdefault("metadata", {}).setdefault("labels", {})["pod-template-hash"] = (
             template_hash
+        )
         selector = copy.deepcopy(deployment["spec"].get("selector") or {})
         selector.setdefault("matchLabels", {})["pod-template-hash"] = template_hash
         desired = int(deployment["spec"].get("replicas", 1))
@@ -141,8 +149,13 @@ class DeploymentController(Controller):
             "spec": {"replicas": desired, "selector": selector, "template": template},
         }
 
-    def _write_status(self, deployment: dict[str, Any], owned: list[dict[str, Any]],
-                      current: dict[str, Any], desired: int) -> None:
+    def _write_status(
+        self,
+        deployment: dict[str, Any],
+        owned: list[dict[str, Any]],
+        current: dict[str, Any],
+        desired: int,
+    ) -> None:
         def total(field: str, sets: Iterable[dict[str, Any]]) -> int:
             return sum(int((rs.get("status") or {}).get(field) or 0) for rs in sets)
 
@@ -160,16 +173,28 @@ class DeploymentController(Controller):
             "readyReplicas": ready,
             "availableReplicas": available,
             "conditions": [
-                _condition(old, "Available", "True" if available >= desired else "False",
-                           "MinimumReplicasAvailable" if available >= desired
-                           else "MinimumReplicasUnavailable",
-                           "Deployment has minimum availability." if available >= desired
-                           else "Deployment does not have minimum availability.", now),
-                _condition(old, "Progressing", "True",
-                           "NewReplicaSetAvailable" if complete else "ReplicaSetUpdated",
-                           f'ReplicaSet "{current["metadata"]["name"]}" has successfully '
-                           "progressed." if complete else
-                           f'ReplicaSet "{current["metadata"]["name"]}" is progressing.', now),
+                _condition(
+                    old,
+                    "Available",
+                    "True" if available >= desired else "False",
+                    "MinimumReplicasAvailable"
+                    if available >= desired
+                    else "MinimumReplicasUnavailable",
+                    "Deployment has minimum availability."
+                    if available >= desired
+                    else "Deployment does not have minimum availability.",
+                    now,
+                ),
+                _condition(
+                    old,
+                    "Progressing",
+                    "True",
+                    "NewReplicaSetAvailable" if complete else "ReplicaSetUpdated",
+                    f'ReplicaSet "{current["metadata"]["name"]}" has successfully progressed.'
+                    if complete
+                    else f'ReplicaSet "{current["metadata"]["name"]}" is progressing.',
+                    now,
+                ),
             ],
         }
         if replicas - available > 0:
@@ -179,24 +204,37 @@ class DeploymentController(Controller):
                 del status[field]
         if status != old:
             deployment["status"] = status
-            self.store.update(self.kind(DEPLOYMENTS), deployment, subresource="status",
-                              check_rv=False)
+            self.store.update(
+                self.kind(DEPLOYMENTS), deployment, subresource="status", check_rv=False
+            )
 
     def _event(self, deployment: dict[str, Any], message: str) -> None:
-        record(self.store, self.cluster.registry.storage_kind, deployment, "Normal",
-               "ScalingReplicaSet", message, "deployment-controller")
+        record(
+            self.store,
+            self.cluster.registry.storage_kind,
+            deployment,
+            "Normal",
+            "ScalingReplicaSet",
+            message,
+            "deployment-controller",
+        )
 
 
-def _condition(old_status: dict[str, Any], type_: str, status: str, reason: str, message: str,
-               now: str) -> dict[str, Any]:
+def _condition(
+    old_status: dict[str, Any], type_: str, status: str, reason: str, message: str, now: str
+) -> dict[str, Any]:
     """A condition that keeps its transition time while its status does not change."""
     previous = next((c for c in old_status.get("conditions") or () if c.get("type") == type_), {})
     same = previous.get("status") == status and previous.get("reason") == reason
     return {
-        "type": type_, "status": status, "reason": reason, "message": message,
+        "type": type_,
+        "status": status,
+        "reason": reason,
+        "message": message,
         "lastUpdateTime": previous.get("lastUpdateTime", now) if same else now,
         "lastTransitionTime": previous.get("lastTransitionTime", now)
-        if previous.get("status") == status else now,
+        if previous.get("status") == status
+        else now,
     }
 
 
@@ -225,23 +263,39 @@ class ReplicaSetController(Controller):
             for _ in range(desired - len(pods)):
                 pod = self._new_pod(rs)
                 self.cluster.create(pod_kind, pod)
-                record(self.store, self.cluster.registry.storage_kind, rs, "Normal",
-                       "SuccessfulCreate", f"Created pod: {pod['metadata']['name']}",
-                       "replicaset-controller")
+                record(
+                    self.store,
+                    self.cluster.registry.storage_kind,
+                    rs,
+                    "Normal",
+                    "SuccessfulCreate",
+                    f"Created pod: {pod['metadata']['name']}",
+                    "replicaset-controller",
+                )
             return  # the pods' ADDED events bring us back for status
         if len(pods) > desired:
             # Scale down the least useful pods first: not ready, then the newest.
-            pods.sort(key=lambda p: (pod_ready(p), p["metadata"]["creationTimestamp"]),
-                      reverse=False)
+            pods.sort(
+                key=lambda p: (pod_ready(p), p["metadata"]["creationTimestamp"]), reverse=False
+            )
             for pod in pods[: len(pods) - desired]:
                 self.store.delete(pod_kind, pod["metadata"]["namespace"], pod["metadata"]["name"])
-                record(self.store, self.cluster.registry.storage_kind, rs, "Normal",
-                       "SuccessfulDelete", f"Deleted pod: {pod['metadata']['name']}",
-                       "replicaset-controller")
+                record(
+                    self.store,
+                    self.cluster.registry.storage_kind,
+                    rs,
+                    "Normal",
+                    "SuccessfulDelete",
+                    f"Deleted pod: {pod['metadata']['name']}",
+                    "replicaset-controller",
+                )
             return
         ready = sum(1 for p in pods if pod_ready(p))
-        status: dict[str, Any] = {"replicas": len(pods), "fullyLabeledReplicas": len(pods),
-                                  "observedGeneration": rs["metadata"]["generation"]}
+        status: dict[str, Any] = {
+            "replicas": len(pods),
+            "fullyLabeledReplicas": len(pods),
+            "observedGeneration": rs["metadata"]["generation"],
+        }
         if ready:
             status["readyReplicas"] = ready
             status["availableReplicas"] = ready
@@ -256,5 +310,9 @@ class ReplicaSetController(Controller):
         meta["name"] = self.store.generate_name(f"{rs['metadata']['name']}-")
         meta["namespace"] = rs["metadata"]["namespace"]
         meta["ownerReferences"] = [owner_ref(rs)]
-        return {"apiVersion": "v1", "kind": "Pod", "metadata": meta,
-                "spec": template.get("spec") or {}}
+        return {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": meta,
+            "spec": template.get("spec") or {},
+        }

@@ -46,22 +46,26 @@ _ALL = {"apiGroups": ["*"], "resources": ["*"]}
 BUILTIN_WORKSPACE_ROLES: dict[str, dict[str, Any]] = {
     "admin": {
         "description": "Manage all resources in the workspace.",
-        "aggregationRoleTemplates": {"roleSelector": {"matchLabels": {
-            "iam.kubesphere.io/scope": "workspace"}}},
+        "aggregationRoleTemplates": {
+            "roleSelector": {"matchLabels": {"iam.kubesphere.io/scope": "workspace"}}
+        },
         "rules": [{**_ALL, "verbs": ["*"]}],
     },
     "regular": {
         "description": "Create projects and view workspace settings.",
-        "aggregationRoleTemplates": {"templateNames": ["workspace-view-workspace-settings",
-                                                       "workspace-create-projects"]},
-        "rules": [{"apiGroups": ["*"], "resources": ["namespaces", "devopsprojects"],
-                   "verbs": ["create"]}],
+        "aggregationRoleTemplates": {
+            "templateNames": ["workspace-view-workspace-settings", "workspace-create-projects"]
+        },
+        "rules": [
+            {"apiGroups": ["*"], "resources": ["namespaces", "devopsprojects"], "verbs": ["create"]}
+        ],
     },
     "self-provisioner": {
         "description": "Create projects and manage the projects you create.",
         "aggregationRoleTemplates": {"templateNames": ["workspace-create-projects"]},
-        "rules": [{"apiGroups": ["*"], "resources": ["namespaces", "devopsprojects"],
-                   "verbs": ["create"]}],
+        "rules": [
+            {"apiGroups": ["*"], "resources": ["namespaces", "devopsprojects"], "verbs": ["create"]}
+        ],
     },
     "viewer": {
         "description": "View all resources in the workspace.",
@@ -73,13 +77,17 @@ _COPIED = (WORKSPACE_ROLES, WORKSPACE_ROLE_BINDINGS)
 
 
 def _ready(cluster_object: dict[str, Any]) -> bool:
-    return any(c.get("type") == "Ready" and c.get("status") == "True"
-               for c in (cluster_object.get("status") or {}).get("conditions") or ())
+    return any(
+        c.get("type") == "Ready" and c.get("status") == "True"
+        for c in (cluster_object.get("status") or {}).get("conditions") or ()
+    )
 
 
 def _controlled_by(obj: dict[str, Any], owner: dict[str, Any]) -> bool:
-    return any(ref.get("uid") == owner["metadata"]["uid"] and ref.get("controller")
-               for ref in obj["metadata"].get("ownerReferences") or ())
+    return any(
+        ref.get("uid") == owner["metadata"]["uid"] and ref.get("controller")
+        for ref in obj["metadata"].get("ownerReferences") or ()
+    )
 
 
 class WorkspaceTemplateController(Controller):
@@ -88,8 +96,9 @@ class WorkspaceTemplateController(Controller):
     watches = (TEMPLATES, WORKSPACES, *_COPIED, CLUSTERS)
     primary = TEMPLATES
 
-    def __init__(self, cluster: SandboxCluster, clusters: Mapping[str, SandboxCluster],
-                 flavor: Flavor) -> None:
+    def __init__(
+        self, cluster: SandboxCluster, clusters: Mapping[str, SandboxCluster], flavor: Flavor
+    ) -> None:
         super().__init__(cluster)
         self.clusters = dict(clusters)
         self.flavor = flavor
@@ -105,8 +114,11 @@ class WorkspaceTemplateController(Controller):
             return list(self.store.bucket(TEMPLATES))
         if event.key in (TEMPLATES, WORKSPACES):
             return [("", event.new.name)]
-        names = {entry.labels.get(WORKSPACE_LABEL) for entry in (event.new, event.old)
-                 if entry is not None}
+        names = {
+            entry.labels.get(WORKSPACE_LABEL)
+            for entry in (event.new, event.old)
+            if entry is not None
+        }
         return [("", name) for name in sorted(n for n in names if n)]
 
     # ------------------------------------------------------------------ reconcile
@@ -149,7 +161,8 @@ class WorkspaceTemplateController(Controller):
                 picked = entry.name in listed
             else:
                 picked = selector is not None and labels_match(
-                    selector_from_match_labels(selector), entry.labels)
+                    selector_from_match_labels(selector), entry.labels
+                )
             if picked:
                 placed.add(entry.name)
         return placed, unknown
@@ -164,9 +177,16 @@ class WorkspaceTemplateController(Controller):
             merged = {**(current["metadata"].get(field) or {}), **(shape_meta.get(field) or {})}
             if merged:
                 metadata[field] = merged
-        upsert(other.store, _kind(other, WORKSPACES), {
-            "apiVersion": api_version(other, WORKSPACES), "kind": "Workspace",
-            "metadata": metadata, "spec": shape.get("spec") or {}})
+        upsert(
+            other.store,
+            _kind(other, WORKSPACES),
+            {
+                "apiVersion": api_version(other, WORKSPACES),
+                "kind": "Workspace",
+                "metadata": metadata,
+                "spec": shape.get("spec") or {},
+            },
+        )
 
     def _drop_workspace(self, other: SandboxCluster, name: str) -> None:
         """A cluster left the placement: its copy goes, its projects stay (detached)."""
@@ -179,36 +199,48 @@ class WorkspaceTemplateController(Controller):
         kind = self.kind(WORKSPACE_ROLES)
         for role, shape in BUILTIN_WORKSPACE_ROLES.items():
             desired: dict[str, Any] = {
-                "apiVersion": kind.api_version, "kind": "WorkspaceRole",
-                "metadata": {"name": workspace_role_name(workspace, role),
-                             "labels": {WORKSPACE_LABEL: workspace},
-                             "annotations": {
-                                 "kubesphere.io/creator": "system",
-                                 "kubesphere.io/description":
-                                     f'{{"en": "{shape["description"]}"}}',
-                                 "iam.kubesphere.io/auto-aggregate": "true"},
-                             "ownerReferences": [owner_ref(template)]},
-                "rules": shape["rules"]}
+                "apiVersion": kind.api_version,
+                "kind": "WorkspaceRole",
+                "metadata": {
+                    "name": workspace_role_name(workspace, role),
+                    "labels": {WORKSPACE_LABEL: workspace},
+                    "annotations": {
+                        "kubesphere.io/creator": "system",
+                        "kubesphere.io/description": f'{{"en": "{shape["description"]}"}}',
+                        "iam.kubesphere.io/auto-aggregate": "true",
+                    },
+                    "ownerReferences": [owner_ref(template)],
+                },
+                "rules": shape["rules"],
+            }
             if "aggregationRoleTemplates" in shape and not self.flavor.v3:
                 desired["aggregationRoleTemplates"] = shape["aggregationRoleTemplates"]
             upsert(self.store, kind, desired)
 
     def _manager_binding(self, template: dict[str, Any]) -> None:
         workspace = template["metadata"]["name"]
-        manager = (((template.get("spec") or {}).get("template") or {}).get("spec") or {}) \
-            .get("manager")
+        manager = (((template.get("spec") or {}).get("template") or {}).get("spec") or {}).get(
+            "manager"
+        )
         if not manager:
             return
         role = workspace_role_name(workspace, "admin")
         kind = self.kind(WORKSPACE_ROLE_BINDINGS)
-        upsert(self.store, kind, {
-            "apiVersion": kind.api_version, "kind": "WorkspaceRoleBinding",
-            "metadata": {"name": role,
-                         "labels": {WORKSPACE_LABEL: workspace, USER_REF: manager,
-                                    ROLE_REF: role},
-                         "ownerReferences": [owner_ref(template)]},
-            "roleRef": {"apiGroup": IAM, "kind": "WorkspaceRole", "name": role},
-            "subjects": [{"apiGroup": IAM, "kind": "User", "name": manager}]})
+        upsert(
+            self.store,
+            kind,
+            {
+                "apiVersion": kind.api_version,
+                "kind": "WorkspaceRoleBinding",
+                "metadata": {
+                    "name": role,
+                    "labels": {WORKSPACE_LABEL: workspace, USER_REF: manager, ROLE_REF: role},
+                    "ownerReferences": [owner_ref(template)],
+                },
+                "roleRef": {"apiGroup": IAM, "kind": "WorkspaceRole", "name": role},
+                "subjects": [{"apiGroup": IAM, "kind": "User", "name": manager}],
+            },
+        )
 
     def _own_members(self, template: dict[str, Any]) -> None:
         """Every role and member of the workspace goes with its template (ownerReferences)."""
@@ -219,8 +251,11 @@ class WorkspaceTemplateController(Controller):
                 obj = entry.decode()
                 if deleting(obj) or _controlled_by(obj, template):
                     continue
-                others = [ref for ref in obj["metadata"].get("ownerReferences") or ()
-                          if not ref.get("controller")]
+                others = [
+                    ref
+                    for ref in obj["metadata"].get("ownerReferences") or ()
+                    if not ref.get("controller")
+                ]
                 obj["metadata"]["ownerReferences"] = [*others, owner_ref(template)]
                 self.store.update(kind, obj, check_rv=False)
 
@@ -237,15 +272,28 @@ class WorkspaceTemplateController(Controller):
                 if deleting(source):
                     continue
                 meta = source["metadata"]
-                metadata = {"name": meta["name"], "labels": meta.get("labels") or {},
-                            "ownerReferences": [owner_ref(owner)]}
+                metadata = {
+                    "name": meta["name"],
+                    "labels": meta.get("labels") or {},
+                    "ownerReferences": [owner_ref(owner)],
+                }
                 if meta.get("annotations"):
                     metadata["annotations"] = meta["annotations"]
-                fields = {k: v for k, v in source.items()
-                          if k not in ("apiVersion", "kind", "metadata", "status")}
-                upsert(other.store, kind, {"apiVersion": kind.api_version,
-                                           "kind": source["kind"], "metadata": metadata,
-                                           **fields})
+                fields = {
+                    k: v
+                    for k, v in source.items()
+                    if k not in ("apiVersion", "kind", "metadata", "status")
+                }
+                upsert(
+                    other.store,
+                    kind,
+                    {
+                        "apiVersion": kind.api_version,
+                        "kind": source["kind"],
+                        "metadata": metadata,
+                        **fields,
+                    },
+                )
                 wanted.add(meta["name"])
             for entry in list(other.store.select(key, labels=in_workspace(workspace))):
                 if entry.name not in wanted:
@@ -294,10 +342,16 @@ class WorkspaceController(Controller):
     def keys_for(self, event: Event) -> Iterable[WorkKey]:
         if event.key == WORKSPACES:
             return [("", event.new.name)]
-        names = {entry.labels.get(WORKSPACE_LABEL) for entry in (event.new, event.old)
-                 if entry is not None}
-        return [("", name) for name in sorted(n for n in names if n)
-                if self.store.entry(WORKSPACES, "", name) is not None]
+        names = {
+            entry.labels.get(WORKSPACE_LABEL)
+            for entry in (event.new, event.old)
+            if entry is not None
+        }
+        return [
+            ("", name)
+            for name in sorted(n for n in names if n)
+            if self.store.entry(WORKSPACES, "", name) is not None
+        ]
 
     def reconcile(self, key: WorkKey) -> None:
         workspace = self.store.get(WORKSPACES, *key)
@@ -332,8 +386,11 @@ class WorkspaceController(Controller):
                 continue
             meta = namespace["metadata"]
             meta["labels"].pop(WORKSPACE_LABEL, None)
-            refs = [r for r in meta.get("ownerReferences") or ()
-                    if r.get("uid") != workspace["metadata"]["uid"]]
+            refs = [
+                r
+                for r in meta.get("ownerReferences") or ()
+                if r.get("uid") != workspace["metadata"]["uid"]
+            ]
             if refs:
                 meta["ownerReferences"] = refs
             else:
