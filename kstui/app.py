@@ -110,8 +110,9 @@ def binding_ids() -> set[str]:
 
 def _subclasses(cls: type, modules: set[str]) -> list[type]:
     """Every kstui or section screen class (Textual's own carry no binding ids we map)."""
-    found = []
-    for sub in cls.__subclasses__():
+    found: list[type] = []
+    subclasses: list[type] = cls.__subclasses__()
+    for sub in subclasses:
         if sub.__module__.startswith("kstui.") or sub.__module__ in modules:
             found.append(sub)
         found.extend(_subclasses(sub, modules))
@@ -350,16 +351,17 @@ class KstuiApp(PromptRouting):
             if command.context and command.context not in self.session.kubeconfig.contexts:
                 self._unknown_context(command.context)
                 return
-            browsing = isinstance(screen, ResourcesScreen)
+            browsing = screen if isinstance(screen, ResourcesScreen) else None
             await self.push_screen(
                 ResourcesScreen(
                     self.env,
                     Target(
                         command.kind,
                         command.namespace,
-                        command.context or (screen.target.context if browsing else None),
+                        command.context
+                        or (browsing.target.context if browsing is not None else None),
                         command.selector,
-                        crumb=screen.crumbs() if browsing else "",
+                        crumb=browsing.crumbs() if browsing is not None else "",
                     ),
                 )
             )

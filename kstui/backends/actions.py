@@ -28,7 +28,7 @@ class ContainerInfo:
 async def fetch(
     client: KubeClient, kind: ResourceKind, namespace: str, name: str
 ) -> dict[str, Any]:
-    return await client.get(kind.path(namespace or None, name))  # type: ignore[no-any-return]
+    return await client.get(kind.path(namespace or None, name))
 
 
 async def events_for(client: KubeClient, obj: dict[str, Any]) -> list[dict[str, Any]]:
@@ -102,7 +102,7 @@ async def save_edit(
     meanwhile by someone else fails with Conflict instead of being overwritten."""
     meta = edited.get("metadata") or {}
     path = kind.path(meta.get("namespace") or None, meta.get("name"))
-    return await client.replace(path, edited, dry_run=dry_run)  # type: ignore[no-any-return]
+    return await client.replace(path, edited, dry_run=dry_run)
 
 
 async def reapply_edit(
@@ -112,7 +112,7 @@ async def reapply_edit(
     patch = merge_patch(strip_volatile(original), strip_volatile(edited))
     meta = edited.get("metadata") or {}
     path = kind.path(meta.get("namespace") or None, meta.get("name"))
-    return await client.patch(path, patch, "merge")  # type: ignore[no-any-return]
+    return await client.patch(path, patch, "merge")
 
 
 def strip_volatile(obj: dict[str, Any]) -> dict[str, Any]:

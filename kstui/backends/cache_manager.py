@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,9 +38,9 @@ class CacheManager:
         page_size: int = 500,
         min_backoff: float = 0.5,
         max_backoff: float = 30.0,
-        **cache_options: float,
+        watch_bounds: Iterable[tuple[str, float]] = (),
     ) -> None:
-        """`cache_options`: WatchCache's liveness bounds (probe_after, probe_timeout,
+        """`watch_bounds`: WatchCache's liveness bounds by name (probe_after, probe_timeout,
         list_timeout, quiet_relist)."""
         self.client = client
         self.grace = grace
@@ -48,7 +48,7 @@ class CacheManager:
             "page_size": page_size,
             "min_backoff": min_backoff,
             "max_backoff": max_backoff,
-            **cache_options,
+            **dict(watch_bounds),
         }
         self._shared: dict[tuple[str, str, str], _Shared] = {}
         self._stopping: set[asyncio.Task[None]] = set()

@@ -350,10 +350,10 @@ def _load_static(
     configuration = Configuration()
     with _LOADER_LOCK, tempfile.TemporaryDirectory(prefix="kstui-kubeconfig-") as scratch:
         try:
-            loader = KubeConfigLoader(  # type: ignore[no-untyped-call]
+            loader = KubeConfigLoader(
                 document, info.name, config_base_path="", temp_file_path=scratch
             )
-            loader.load_and_set(configuration)  # type: ignore[no-untyped-call]
+            loader.load_and_set(configuration)
         except Exception as exc:  # ConfigException, OSError, ValueError...: all the user's to fix
             raise KubeconfigError(
                 f'credentials of context "{info.name}" cannot be loaded',

@@ -220,7 +220,8 @@ def _container(
         for label, key in (("State", "state"), ("Last State", "lastState")):
             state = status.get(key) or {}
             if state or key == "state":
-                name, details = next(iter(state.items()), ("<unknown>", {}))
+                name, raw = next(iter(state.items()), ("<unknown>", None))
+                details: dict[str, Any] = raw or {}
                 text.field(label, name.capitalize(), indent)
                 for field, shown in (
                     ("reason", "Reason"),
@@ -229,7 +230,7 @@ def _container(
                     ("startedAt", "Started"),
                     ("finishedAt", "Finished"),
                 ):
-                    if (details or {}).get(field) not in (None, ""):
+                    if details.get(field) not in (None, ""):
                         text.field(
                             shown, shorten(str(details[field]), MAX_TREE_VALUE_LENGTH), indent + 2
                         )

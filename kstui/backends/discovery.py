@@ -141,7 +141,7 @@ class Discovery:
     async def _resource_list(self, group: str, version: str) -> dict[str, Any] | None:
         path = f"/apis/{group}/{version}" if group else f"/api/{version}"
         try:
-            return await self.client.get(path, accept=LEGACY_ACCEPT)  # type: ignore[no-any-return]
+            return await self.client.get(path, accept=LEGACY_ACCEPT)
         except (ServerError, NotFound):
             # kubectl carries on without a group whose aggregated server is down (503) or
             # that vanished mid-walk (404): one broken APIService must not hide every kind.

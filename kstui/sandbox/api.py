@@ -29,6 +29,7 @@ from kstui.sandbox.patch import (
 from kstui.sandbox.paths import RequestInfo
 from kstui.sandbox.selectors import parse_field_selector, parse_label_selector, selector_to_string
 from kstui.sandbox.status import ApiError
+from kstui.sandbox.store import Entry
 
 MAX_BODY = 3 * 1024 * 1024
 JSON = "application/json"
@@ -252,7 +253,7 @@ async def list_(call: Call) -> web.StreamResponse:
     selected = call.store.select(
         call.kind.storage_key, call.namespace or None, labels, fields, start_after
     )
-    entries = []
+    entries: list[Entry] = []
     token = ""
     for entry in selected:
         if limit and len(entries) == limit:

@@ -10,6 +10,7 @@ import asyncio
 import heapq
 import itertools
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 
@@ -41,6 +42,15 @@ class Clock:
         await asyncio.sleep(seconds)
 
 
+@dataclass(order=True)
+class _Timer:
+    """A pending timer; ordered by due time, then by the order it was set."""
+
+    due: datetime
+    seq: int
+    callback: Callable[[], None] = field(compare=False)
+
+
 class ManualClock(Clock):
     """A clock that stands still until `advance()` moves it; timers fire in order as it moves."""
 
@@ -48,7 +58,7 @@ class ManualClock(Clock):
 
     def __init__(self, start: datetime) -> None:
         self._now = start
-        self._timers: list[tuple[datetime, int, Callable[[], None]]] = []
+        self._timers: list[_Timer] = []
         self._counter = itertools.count()
         self._moved: asyncio.Event | None = None
 
@@ -56,21 +66,23 @@ class ManualClock(Clock):
         return self._now
 
     def call_later(self, delay: float, callback: Callable[[], None]) -> Callable[[], None]:
-        entry = [self._now + timedelta(seconds=max(delay, 0.0)), next(self._counter), callback]
-        heapq.heappush(self._timers, entry)  # type: ignore[arg-type]
+        timer = _Timer(
+            self._now + timedelta(seconds=max(delay, 0.0)), next(self._counter), callback
+        )
+        heapq.heappush(self._timers, timer)
 
         def cancel() -> None:
-            entry[2] = _noop
+            timer.callback = _noop
 
         return cancel
 
     def advance(self, seconds: float) -> None:
         """Move time forward, firing every timer that falls due, in time order."""
         target = self._now + timedelta(seconds=seconds)
-        while self._timers and self._timers[0][0] <= target:
-            due, _, callback = heapq.heappop(self._timers)
-            self._now = max(self._now, due)
-            callback()
+        while self._timers and self._timers[0].due <= target:
+            timer = heapq.heappop(self._timers)
+            self._now = max(self._now, timer.due)
+            timer.callback()
         self._now = target
         if self._moved is not None:
             self._moved.set()

@@ -58,7 +58,7 @@ class SandboxCluster:
         self.kubesphere = kubesphere
         self.registry = KindRegistry()
         self.store = Store(clock, self.rng, log_capacity)
-        self.store.kind_lookup = self.registry.storage_kind  # type: ignore[method-assign]
+        self.store.kind_lookup = self.registry.storage_kind
         self.quota = quota.QuotaLedger(self.store)
         """Per-namespace usage for ResourceQuotas; it hears every write from the first."""
         self.authn = Authenticator()

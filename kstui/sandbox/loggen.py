@@ -6,6 +6,7 @@ line times follow a per-block gap pattern so index <-> time is arithmetic, not a
 
 from __future__ import annotations
 
+import builtins
 import hashlib
 import json
 from bisect import bisect_right
@@ -83,7 +84,7 @@ class Rng:
     def pick(self, seq: tuple[str, ...]) -> str:
         return seq[self.next() % len(seq)]
 
-    def hex(self, n: int) -> str:
+    def hex(self, n: builtins.int) -> str:  # `int` here is the method above
         return "".join(f"{self.next():016x}" for _ in range((n + 15) // 16))[:n]
 
     def ip(self) -> str:
@@ -349,6 +350,7 @@ def _worker(r: Rng, g: LogGenerator, at: datetime) -> str:
 
 def _generic(r: Rng, g: LogGenerator, at: datetime) -> str:
     level, host, d = _level(r), r.pick(_HOSTS), r.int(1, 2000)
+    msgs: tuple[str, ...]
     if level == "WARN":
         msgs = (f"slow call to {host} took {d}ms", f"retrying {host} (attempt {r.int(2, 5)})")
     elif level == "ERROR":

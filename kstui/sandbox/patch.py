@@ -173,7 +173,8 @@ def _apply_op(holder: dict, op: dict) -> None:
     kind = op.get("op") if isinstance(op.get("op"), str) else "unknown"
     if kind not in ("add", "remove", "replace", "move", "copy", "test"):
         raise _invalid(f"Unexpected kind: {kind}")
-    path, tokens = op.get("path"), _pointer(op, "path", kind)
+    tokens = _pointer(op, "path", kind)
+    path: str = op["path"]  # _pointer checked that it is a string
     if kind in ("add", "replace", "test") and "value" not in op:
         raise _invalid(f"{kind} operation missing value")  # RFC 6902 4.1; v4 would use null
     if kind in ("add", "replace"):
@@ -220,7 +221,8 @@ def _json_type(value: Any) -> str:
         return "bool"
     if isinstance(value, (int, float)):
         return "number"
-    return {dict: "object", list: "array", str: "string"}.get(type(value), "null")
+    names: dict[type, str] = {dict: "object", list: "array", str: "string"}
+    return names.get(type(value), "null")
 
 
 # --------------------------------------------------------------------------- strategic merge
@@ -387,7 +389,8 @@ def _set_element_order(orig: dict, patch: dict, schema: str) -> None:
             continue  # e.g. null: left to the plain merge
         if name not in orig and name not in patch:
             continue
-        current = orig.get(name) if isinstance(orig.get(name), list) else []
+        existing = orig.get(name)
+        current: list = existing if isinstance(existing, list) else []
         field = _field(schema, name)
         merged = _merge_list(current, patch.pop(name), field) if name in patch else current
         listed, others = _partition(merged, order, field.key)

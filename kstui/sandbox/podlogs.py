@@ -41,7 +41,7 @@ def _status_of(pod: dict[str, Any], container: str) -> dict[str, Any]:
         status.get("initContainerStatuses") or []
     ):
         if entry.get("name") == container:
-            return entry  # type: ignore[no-any-return]
+            return entry
     return {}
 
 

@@ -98,10 +98,10 @@ def _hpa_metric(spec: Obj, statuses: list[Obj]) -> str:
         return "<unknown type>"
     target = dig(spec, section, "target", default={})
     wanted = target.get("averageValue") or target.get("value") or ""
-    current = next(
+    reading: dict[str, Any] = next(
         (dig(s, section, "current", default={}) for s in statuses if s.get("type") == type_), {}
     )
-    shown = current.get("averageValue") or current.get("value") or "<unknown>"
+    shown = reading.get("averageValue") or reading.get("value") or "<unknown>"
     prefix = "avg" if target.get("averageValue") and type_ != "Pods" else ""
     return f"{shown}/{wanted} ({prefix})" if prefix else f"{shown}/{wanted}"
 

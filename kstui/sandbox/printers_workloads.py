@@ -49,7 +49,7 @@ def _later(a: datetime | None, b: datetime | None) -> datetime | None:
 
 def _is_sidecar(container: Obj | None) -> bool:
     """A restartable init container (restartPolicy: Always) counts as a regular container."""
-    return bool(container) and container.get("restartPolicy") == "Always"
+    return container is not None and container.get("restartPolicy") == "Always"
 
 
 def _init_reason(state: Obj, index: int, total: int) -> str:

@@ -31,6 +31,7 @@ def fields(buf: bytes) -> dict[int, list[tuple[int, Any]]]:
     found: dict[int, list[tuple[int, Any]]] = {}
     pos, end = 0, len(buf)
     while pos < end:
+        value: int | bytes
         key, pos = varint(buf, pos)
         number, wire = key >> 3, key & 7
         if number == 0:

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import yaml
 from aiohttp import web
@@ -144,11 +144,19 @@ class Sandbox:
         from cryptography import x509
         from cryptography.hazmat.primitives import hashes, serialization
         from cryptography.hazmat.primitives.asymmetric import ec
-        from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
         # Built here, not with trustme's issue_cert: that allows a single O (so "a,b" would be
         # one group) and puts its own name in O when no groups are given.
-        ca_key = serialization.load_pem_private_key(self._ca.private_key_pem.bytes(), None)
+        from cryptography.hazmat.primitives.asymmetric.types import (
+            CertificateIssuerPrivateKeyTypes,
+        )
+        from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+        # a CA's key is a signing key, whatever its algorithm
+        ca_key = cast(
+            "CertificateIssuerPrivateKeyTypes",
+            serialization.load_pem_private_key(self._ca.private_key_pem.bytes(), None),
+        )
         ca_cert = x509.load_pem_x509_certificate(self._ca.cert_pem.bytes())
         key = ec.generate_private_key(ec.SECP256R1())
         subject = x509.Name(
@@ -169,7 +177,7 @@ class Sandbox:
             .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
             .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False)
             .sign(ca_key, hashes.SHA256())
-        )  # type: ignore[arg-type]
+        )
         base = Path(self._tmp.name) / f"client-{user}"
         Path(f"{base}.crt").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
         Path(f"{base}.key").write_bytes(

@@ -15,6 +15,7 @@ import binascii
 import datetime as dt
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -67,9 +68,9 @@ class _Node:
     """One schema node, digested once so that per-object work does no schema lookups."""
 
     def __init__(self, s: dict[str, Any]) -> None:
-        g = s.get
+        g: Callable[[str], Any] = s.get  # a JSON value, None when absent
         # the server turns x-kubernetes-int-or-string into type [integer, string]
-        self.types = (
+        self.types: tuple[str, ...] = (
             ("integer", "string")
             if g("x-kubernetes-int-or-string")
             else ((g("type"),) if g("type") else ())
@@ -78,7 +79,8 @@ class _Node:
         self.fmt = g("format") if g("format") in _SUPPORTED_FORMATS else ""
         self.props = {k: _Node(v) for k, v in (g("properties") or {}).items()}
         self.required = tuple(g("required") or ())
-        self.items = _Node(g("items")) if isinstance(g("items"), dict) else None
+        items = g("items")
+        self.items = _Node(items) if isinstance(items, dict) else None
         ap = g("additionalProperties")
         self.has_addl = ap is not None and ap is not False
         self.addl = _Node(ap) if isinstance(ap, dict) else None
@@ -104,14 +106,17 @@ class _Node:
         self.any_of, self.one_of, self.all_of = (
             tuple(_Node(x) for x in g(k) or ()) for k in ("anyOf", "oneOf", "allOf")
         )
-        self.not_ = _Node(g("not")) if isinstance(g("not"), dict) else None
+        not_ = g("not")
+        self.not_ = _Node(not_) if isinstance(not_, dict) else None
         self.composed = bool(self.any_of or self.one_of or self.all_of or self.not_)
         self.has_default, self.default = "default" in s, g("default")
         self.defaults = tuple((k, p) for k, p in self.props.items() if p.has_default)
         self.list_type, self.map_keys = g("x-kubernetes-list-type"), g("x-kubernetes-list-map-keys")
         kids = (*self.props.values(), self.items, self.addl)
         # lets the list-type walk skip subtrees without set/map lists
-        self.has_lists = self.list_type in ("set", "map") or any(k and k.has_lists for k in kids)
+        self.has_lists: bool = self.list_type in ("set", "map") or any(
+            k and k.has_lists for k in kids
+        )
 
 
 def _compile_re(pattern: str) -> re.Pattern[str] | None:
@@ -205,7 +210,8 @@ def validate(schema: dict[str, Any] | None, obj: dict[str, Any]) -> list[Cause]:
     """The causes the server reports for `obj`; the root metadata is validated elsewhere."""
     if schema is None:
         return []
-    s, errs = _compiled(schema), []
+    s = _compiled(schema)
+    errs: list[_Err] = []
     _check(s, obj, "", errs, root=True)
     causes = [_cause(*e) for e in errs]
     _list_types(s, obj, "", causes)
@@ -482,7 +488,7 @@ def _is_date(s: str) -> bool:  # time.Parse("2006-01-02")
 def _is_datetime(s: str) -> bool:  # strfmt.IsDateTime
     parts = s.lower().split("t")
     m = _RX_TIME.fullmatch(parts[1]) if len(parts) > 1 and _is_date(parts[0]) else None
-    return bool(m) and m[1] <= "23" and m[2] <= "59" and m[3] <= "59"
+    return m is not None and m[1] <= "23" and m[2] <= "59" and m[3] <= "59"
 
 
 def _is_base64(s: str) -> bool:  # base64.StdEncoding skips newlines, wants correct padding

@@ -651,7 +651,7 @@ def _generated_deployment(
         "metadata": {"labels": dict(labels), "annotations": annotations},
         "spec": {"containers": [container]},
     }
-    deployment = {
+    deployment: dict[str, Any] = {
         "apiVersion": "apps/v1",
         "kind": "Deployment",
         "metadata": {

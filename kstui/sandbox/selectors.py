@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any, cast
 
 from kstui.sandbox.status import ApiError
 
@@ -41,7 +42,9 @@ _SET_RE = re.compile(
 
 def _split_top_level(text: str) -> list[str]:
     """Split on commas outside parentheses: `env in (a,b),tier` is two requirements."""
-    parts, depth, current = [], 0, []
+    parts: list[str] = []
+    current: list[str] = []
+    depth = 0
     for ch in text:
         if ch == "(":
             depth += 1
@@ -87,11 +90,10 @@ def selector_from_match_labels(selector: Mapping[str, object] | None) -> tuple[R
     """A LabelSelector object (matchLabels/matchExpressions) as requirements."""
     if not selector:
         return ()
-    requirements = [
-        Requirement(k, "=", frozenset((str(v),)))
-        for k, v in (selector.get("matchLabels") or {}).items()  # type: ignore[union-attr]
-    ]
-    for expr in selector.get("matchExpressions") or []:  # type: ignore[union-attr]
+    labels = cast("Mapping[str, object]", selector.get("matchLabels") or {})
+    expressions = cast("list[Mapping[str, Any]]", selector.get("matchExpressions") or [])
+    requirements = [Requirement(k, "=", frozenset((str(v),))) for k, v in labels.items()]
+    for expr in expressions:
         op = {"In": "in", "NotIn": "notin", "Exists": "exists", "DoesNotExist": "!"}[
             expr["operator"]
         ]

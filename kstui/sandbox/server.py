@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from collections.abc import Awaitable, Callable
 
@@ -173,6 +174,7 @@ async def dispatch(request: web.Request) -> web.StreamResponse:
         return await eviction.evict(call)
     if sub == "token" and verb == "create":
         return await tokens.create_token(call)
+    handler: Callable[[api.Call], Awaitable[web.StreamResponse]] | None
     if sub == "scale":
         handler = {"get": api.get_scale, "update": api.update_scale, "patch": api.patch}.get(verb)
     elif sub in ("status", "finalize", "approval", ""):
@@ -193,18 +195,12 @@ async def dispatch(request: web.Request) -> web.StreamResponse:
     if handler is None:
         raise ApiError.method_not_allowed()
     if sub == "finalize":
-        call = api.Call(
-            cluster, request, RequestInfo(**{**_as_dict(info), "subresource": ""}), kind, user
-        )
+        call = api.Call(cluster, request, dataclasses.replace(info, subresource=""), kind, user)
     elif sub == "approval":  # a CSR's approval is written into its status conditions
         call = api.Call(
-            cluster, request, RequestInfo(**{**_as_dict(info), "subresource": "status"}), kind, user
+            cluster, request, dataclasses.replace(info, subresource="status"), kind, user
         )
     return await handler(call)
-
-
-def _as_dict(info: RequestInfo) -> dict[str, object]:
-    return {field: getattr(info, field) for field in info.__slots__}  # type: ignore[attr-defined]
 
 
 async def _non_resource(

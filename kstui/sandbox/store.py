@@ -54,7 +54,7 @@ class Entry:
         )
 
     def decode(self) -> dict[str, Any]:
-        return orjson.loads(self.raw)  # type: ignore[no-any-return]
+        return orjson.loads(self.raw)
 
     def share(self, old: Entry) -> None:
         """Reuse the previous version's equal values: the event log keeps both versions alive."""

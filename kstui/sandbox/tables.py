@@ -205,7 +205,8 @@ def _node_cells(node: Obj, now: datetime) -> list[Any]:
 def _quota_cells(quota: Obj, now: datetime) -> list[Any]:
     hard = dig(quota, "status", "hard", default={})
     used = dig(quota, "status", "used", default={})
-    request, limit = [], []
+    request: list[str] = []
+    limit: list[str] = []
     for resource in sorted(hard):
         column = limit if resource.split(".")[0] == "limits" and "." in resource else request
         column.append(
@@ -268,7 +269,9 @@ def _event_cells(event: Obj, now: datetime) -> list[Any]:
 
 def _binding_cells(binding: Obj, now: datetime) -> list[Any]:
     ref = binding.get("roleRef") or {}
-    users, groups, sas = [], [], []
+    users: list[str] = []
+    groups: list[str] = []
+    sas: list[str] = []
     for subject in binding.get("subjects") or []:
         kind, name = subject.get("kind"), subject.get("name", "")
         if kind == "ServiceAccount":

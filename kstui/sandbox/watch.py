@@ -152,7 +152,7 @@ class WatchStream:
                     )
                 )
                 break
-            buffer = []
+            buffer: list[bytes] = []
             limit = faults.drop_watches_after
             for event in events:
                 if limit is not None and sent + len(buffer) >= limit:

@@ -36,8 +36,9 @@ class ScreenEnv:
     """Open a list in the resource browser (Esc comes back)."""
     open_logs: Callable[[str, str, Sequence[str]], None] = _nowhere
     """Open logs: (context, namespace, pod names)."""
-    open_yaml: Callable[[str, str, str, str], None] = _nowhere
-    """Open an object's YAML: (context, kind alias, namespace, name)."""
+    open_yaml: Callable[[str, str, str, str], object] = _nowhere
+    """Open an object's YAML: (context, kind alias, namespace, name); the result is unused
+    (the app's is a worker)."""
     complete: Callable[[str], list[str]] = lambda _text: []
     """Completions for the `:` prompt."""
 

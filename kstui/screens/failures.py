@@ -2,12 +2,28 @@
 
 from __future__ import annotations
 
-from textual.dom import DOMNode
+from typing import Protocol
+
+from textual.notifications import SeverityLevel
 
 from kstui.backends.errors import KstuiError
 
 
-def notify_failure(node: DOMNode, error: BaseException) -> None:
+class Notifier(Protocol):
+    """What can show a notification: the App or any widget (a bare DOMNode cannot)."""
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None: ...
+
+
+def notify_failure(node: Notifier, error: BaseException) -> None:
     """A KstuiError shows its title and detail (or hint); anything else says what it was."""
     if isinstance(error, KstuiError):
         node.notify(

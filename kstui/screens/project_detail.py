@@ -157,7 +157,7 @@ class ProjectDetailScreen(TenancyScreen):
         await self._after_first_frame()
         context = self.project.context
         links = [link for link in await self.service.links() if link.context == context]
-        show_clusters(self.query_one("#clusters", Static), links, self.session.context)
+        show_clusters(self.query_one("#clusters", Plain), links, self.session.context)
         bar = self.query_one(ContextBar)
         try:
             link = await self.service.access(context)

@@ -40,7 +40,7 @@ class Section:
     def make_screen(self, env: ScreenEnv, service: Any) -> Screen[Any]:
         module, _, attribute = self.screen.partition(":")
         factory = getattr(importlib.import_module(module), attribute)
-        return factory(env, service)  # type: ignore[no-any-return]
+        return factory(env, service)
 
 
 SECTIONS: dict[str, Section] = {}

@@ -8,19 +8,18 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from textual.dom import DOMNode
 from textual.screen import Screen
 
 from kstui.backends import write_outcome
 from kstui.backends.errors import NoAnswer
 from kstui.screens.editing import WriteHost
-from kstui.screens.failures import notify_failure
+from kstui.screens.failures import Notifier, notify_failure
 from kstui.widgets.resource_table import ResourceTable
 from kstui.widgets.write_status import WriteStatus
 
 
 async def send_write(
-    node: DOMNode,
+    node: Notifier,
     host: WriteHost,
     key: str,
     doing: str,
@@ -54,7 +53,7 @@ async def send_write(
     return applied
 
 
-async def reported(node: DOMNode, call: Awaitable[object]) -> None:
+async def reported(node: Notifier, call: Awaitable[object]) -> None:
     """An app worker's failure becomes a notification (no screen is there to catch it)."""
     try:
         await call

@@ -218,7 +218,7 @@ class WorkspaceDetailScreen(TenancyScreen):
             self.quota = data.quota
             bars.set_lines(data.quota, empty_message="no quota set: q sets one")
         self.query_one("#crumbs", Static).update(self.crumbs())
-        show_clusters(self.query_one("#clusters", Static), data.links, self.session.context)
+        show_clusters(self.query_one("#clusters", Plain), data.links, self.session.context)
         if problems:
             self.query_one(ContextBar).problem = "; ".join(problems)
 

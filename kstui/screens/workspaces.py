@@ -142,7 +142,7 @@ class WorkspacesScreen(TenancyScreen):
         vanilla = data.host is not None and data.host.flavor is Flavor.VANILLA
         self.query_one("#note", Static).set_class(vanilla, "-shown")
         self.query_one("#crumbs", Static).update(f"workspaces[{table.row_count}]")
-        show_clusters(self.query_one("#clusters", Static), data.links, self.session.context)
+        show_clusters(self.query_one("#clusters", Plain), data.links, self.session.context)
         if first:
             self.show_identity()
 

@@ -33,10 +33,11 @@ class KeyGate(App[None]):
             self._held_keys.append(event)
             return
         focused = self.focused
-        ends_prompt = isinstance(focused, Prompt) and focused.ends_on(event.key)
+        prompt = focused if isinstance(focused, Prompt) else None
+        ends_prompt = prompt is not None and prompt.ends_on(event.key)
         await super().on_event(event)
         if ends_prompt:
-            self._held_keys, self._holder = [], focused
+            self._held_keys, self._holder = [], prompt
             if self._watchdog is None:
                 self._watchdog = self.set_interval(0.5, self._check_holder)
 

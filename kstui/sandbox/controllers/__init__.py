@@ -204,5 +204,5 @@ def owner_ref(obj: dict[str, Any], controller: bool = True) -> dict[str, Any]:
 def controller_of(obj: dict[str, Any]) -> dict[str, Any] | None:
     for ref in obj["metadata"].get("ownerReferences") or ():
         if ref.get("controller"):
-            return ref  # type: ignore[no-any-return]
+            return ref
     return None

@@ -172,7 +172,7 @@ def with_finalizer(obj: dict[str, Any], finalizer: str, present: bool) -> bool:
 
 
 def _copy(obj: dict[str, Any]) -> dict[str, Any]:
-    return orjson.loads(orjson.dumps(obj))  # type: ignore[no-any-return]  # 8x deepcopy
+    return orjson.loads(orjson.dumps(obj))  # 8x deepcopy
 
 
 def upsert(store: Store, kind: ResourceKind, desired: dict[str, Any]) -> dict[str, Any]:

@@ -224,7 +224,9 @@ def _condition(
     old_status: dict[str, Any], type_: str, status: str, reason: str, message: str, now: str
 ) -> dict[str, Any]:
     """A condition that keeps its transition time while its status does not change."""
-    previous = next((c for c in old_status.get("conditions") or () if c.get("type") == type_), {})
+    previous: dict[str, Any] = next(
+        (c for c in old_status.get("conditions") or () if c.get("type") == type_), {}
+    )
     same = previous.get("status") == status and previous.get("reason") == reason
     return {
         "type": type_,
