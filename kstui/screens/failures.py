@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Protocol
 
 from textual.notifications import SeverityLevel
@@ -24,7 +25,10 @@ class Notifier(Protocol):
 
 
 def notify_failure(node: Notifier, error: BaseException) -> None:
-    """A KstuiError shows its title and detail (or hint); anything else says what it was."""
+    """A KstuiError shows its title and detail (or hint); anything else says what it was.
+    A cancelled operation (the user moved on: a new list, context or namespace) is no failure."""
+    if isinstance(error, asyncio.CancelledError):
+        return
     if isinstance(error, KstuiError):
         node.notify(
             error.detail or error.hint or error.title,
