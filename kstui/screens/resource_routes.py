@@ -56,18 +56,21 @@ class ResourceRoutes:
                 )
             )
             return
-        reading = host.readings.begin(f"opening {picked.label}", picked)
-        try:
+        Found = tuple[dict[str, Any], str | None, list[dict[str, Any]] | None]
+
+        async def fetch() -> Found:
             client = await host.backend.open()
             obj = await actions.fetch(client, kind, namespace, name)
             selector = actions.pod_selector(obj) if kind.resource in POD_PARENTS else None
             events = None
             if kind.resource != "pods" and not selector and actions.controller_of(obj) is None:
                 events = await actions.events_for(client, obj)
-        finally:
-            current = host.readings.end(reading)
-        if not current:
+            return obj, selector, events
+
+        found = await host.readings.read(f"opening {picked.label}", picked, fetch)
+        if found is None:
             return
+        obj, selector, events = found
         if kind.resource == "pods":
             from kstui.screens.containers import ContainersScreen
 
@@ -129,14 +132,13 @@ class ResourceRoutes:
     ) -> tuple[dict[str, Any], list[dict[str, Any]]] | None:
         """The object (and its events), or None when the view is no longer wanted."""
         host = self.host
-        reading = host.readings.begin(f"{what} {picked.label}", picked)
-        try:
+
+        async def fetch() -> tuple[dict[str, Any], list[dict[str, Any]]]:
             client = await host.backend.open()
             obj = await actions.fetch(client, picked.kind, picked.namespace, picked.name)
-            found = await actions.events_for(client, obj) if events else []
-        finally:
-            current = host.readings.end(reading)
-        return (obj, found) if current else None
+            return obj, await actions.events_for(client, obj) if events else []
+
+        return await host.readings.read(f"{what} {picked.label}", picked, fetch)
 
     async def describe(self) -> None:
         picked = self.host.selected()

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from textual.app import App
 from textual.screen import Screen
@@ -15,6 +15,8 @@ from kstui.backends.backend import Backend
 from kstui.backends.kinds import ResourceKind
 from kstui.backends.session import Session
 from kstui.screens.editing import WriteHost
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +65,18 @@ class Readings:
         self.current = None
         self._changed()
         return True
+
+    async def read(
+        self, what: str, picked: Selection, fetch: Callable[[], Awaitable[T]]
+    ) -> T | None:
+        """`fetch()` shown as loading beside the crumbs; its answer, or None when it is no
+        longer wanted (esc, another row, another view, the prompt opening)."""
+        reading = self.begin(what, picked)
+        try:
+            got = await fetch()
+        finally:
+            wanted = self.end(reading)
+        return got if wanted else None
 
     def cancel(self) -> bool:
         if self.current is None:

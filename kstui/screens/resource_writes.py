@@ -68,12 +68,12 @@ class ResourceWrites:
         if picked is None:
             return
         client = await host.backend.open()
-        reading = host.readings.begin(f"scale {picked.label}", picked)  # esc, `/`... drop it
-        try:
-            current = await actions.replicas(client, picked.kind, picked.namespace, picked.name)
-        finally:
-            wanted = host.readings.end(reading)
-        if not wanted:
+        current = await host.readings.read(  # esc, `/`... drop it
+            f"scale {picked.label}",
+            picked,
+            lambda: actions.replicas(client, picked.kind, picked.namespace, picked.name),
+        )
+        if current is None:
             return
         count = await host.app.push_screen_wait(ScaleModal(picked.label, current))
         if count is None or count == current:
@@ -117,12 +117,12 @@ class ResourceWrites:
         client = await host.backend.open()
         # Read first, as a view does: esc, `/` or another row drop a slow read, so the
         # editor never opens over the prompt's keys.
-        reading = host.readings.begin(f"edit {picked.label}", picked)
-        try:
-            server_copy = await actions.fetch(client, picked.kind, picked.namespace, picked.name)
-        finally:
-            wanted = host.readings.end(reading)
-        if not wanted:
+        server_copy = await host.readings.read(
+            f"edit {picked.label}",
+            picked,
+            lambda: actions.fetch(client, picked.kind, picked.namespace, picked.name),
+        )
+        if server_copy is None:
             return
         app = host.app
         editor = ObjectEditor(
