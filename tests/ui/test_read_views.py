@@ -92,48 +92,21 @@ async def test_slow_describe_and_yaml_can_be_cancelled(
         running.call(running.cluster().faults.clear)
 
 
-async def test_a_slow_scale_never_takes_the_keys_typed_into_the_prompt(
-    fresh_sandbox: Callable[..., RunningSandbox], tmp_path: Path
+@pytest.mark.parametrize(
+    ("key", "subresource", "what", "typed"),
+    [("s", "/scale", "scale", "1"), ("e", "", "edit", "x")],
+)
+async def test_a_slow_read_before_a_write_never_takes_the_keys_typed_into_the_prompt(
+    fresh_sandbox: Callable[..., RunningSandbox],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    key: str,
+    subresource: str,
+    what: str,
+    typed: str,
 ) -> None:
-    """`s` asks the server first; `/1⏎` typed meanwhile is a filter, not a replica count."""
-    running = fresh_sandbox()
-    app = build_app(
-        AppSettings(
-            load_kubeconfig(str(running.kubeconfig)),
-            "host",
-            "",
-            kind="deploy",
-            cache_dir=tmp_path / "cache",
-        )
-    )
-    async with app.run_test(size=(140, 30)) as pilot:
-        table = await loaded(pilot)
-        screen = app.screen
-        assert isinstance(screen, ResourcesScreen)
-        namespace, name = screen.names[table.cursor_key or ""]
-        path = f"/apis/apps/v1/namespaces/{namespace}/deployments/{name}/scale"
-        running.call(running.cluster().faults.slow, LATENCY, path)
-        before = running.stored(("apps", "deployments"), namespace, name)
-        assert before is not None
-
-        await pilot.press("s")
-        await pilot.pause(0.3)
-        shown = "scale Deployment" in crumbs(app)
-        await pilot.press("slash", "1", "enter")
-        await no_view_opens(pilot)
-        assert screen.filter_text == "1"
-        assert shown, "the scale's read was shown as loading"
-        after = running.stored(("apps", "deployments"), namespace, name)
-        assert after is not None
-        assert after["metadata"]["resourceVersion"] == before["metadata"]["resourceVersion"]
-        running.call(running.cluster().faults.clear)
-
-
-async def test_a_slow_edit_read_never_opens_the_editor_over_the_prompt(
-    fresh_sandbox: Callable[..., RunningSandbox], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """`e` reads the object first; `/x⏎` typed meanwhile drops that read, so no editor runs
-    (it would have saved a change) and the keys are a filter."""
+    """`s` and `e` read the object first; `/x⏎` typed meanwhile drops that read, so neither
+    the scale dialog nor the editor (which would save a change) takes the keys: a filter."""
     running = fresh_sandbox()
     marker = tmp_path / "editor-ran"
     script = tmp_path / "editor.py"
@@ -158,18 +131,18 @@ async def test_a_slow_edit_read_never_opens_the_editor_over_the_prompt(
         screen = app.screen
         assert isinstance(screen, ResourcesScreen)
         namespace, name = screen.names[table.cursor_key or ""]
-        path = f"/apis/apps/v1/namespaces/{namespace}/deployments/{name}"
+        path = f"/apis/apps/v1/namespaces/{namespace}/deployments/{name}{subresource}"
         running.call(running.cluster().faults.slow, LATENCY, path)
         before = running.stored(("apps", "deployments"), namespace, name)
         assert before is not None
 
-        await pilot.press("e")
+        await pilot.press(key)
         await pilot.pause(0.3)
-        shown = "edit Deployment" in crumbs(app)
-        await pilot.press("slash", "x", "enter")
+        shown = f"{what} Deployment" in crumbs(app)
+        await pilot.press("slash", typed, "enter")
         await no_view_opens(pilot)
-        assert screen.filter_text == "x"
-        assert shown, "the edit's read was shown as loading"
+        assert screen.filter_text == typed
+        assert shown, f"the {what}'s read was shown as loading"
         assert not marker.exists(), "the editor ran although the read was dropped"
         after = running.stored(("apps", "deployments"), namespace, name)
         assert after is not None
