@@ -10,6 +10,7 @@ from typing import Any
 
 from kstui.backends import actions, describe
 from kstui.model import utc_now
+from kstui.screens.container_pick import ALL, ContainerPickModal
 from kstui.screens.logs import LogsScreen
 from kstui.screens.resource_target import ResourceHost, Selection, Target
 from kstui.screens.text_view import TextViewScreen
@@ -121,11 +122,44 @@ class ResourceRoutes:
             )
         )
 
-    def logs(self) -> None:
+    async def logs(self) -> None:
+        """`l`: a pod's log; a pod of several containers first asks which one, or all."""
         host = self.host
         picked = host.selected()
-        if picked is not None:
-            host.app.push_screen(LogsScreen(host.backend, picked.namespace, picked.name, None))
+        if picked is None:
+            return
+        if picked.kind.resource != "pods":
+            opens = (
+                f"; enter opens this {picked.kind.kind.lower()}'s pods"
+                if picked.kind.resource in POD_PARENTS
+                else ""
+            )
+            host.notify(f"logs: choose a pod or container{opens}", severity="warning")
+            return
+        got = await self.fetch_for_view("logs of", picked)
+        if not got:
+            return
+        names = [info.name for info in actions.containers_of(got[0]) if not info.init]
+        if len(names) <= 1:
+            host.app.push_screen(
+                LogsScreen(host.backend, picked.namespace, picked.name, names[0] if names else None)
+            )
+            return
+
+        def chosen(answer: str | None) -> None:
+            if answer is None:
+                return
+            host.app.push_screen(
+                LogsScreen(
+                    host.backend,
+                    picked.namespace,
+                    picked.name,
+                    None if answer == ALL else answer,
+                    all_of=names if answer == ALL else (),
+                )
+            )
+
+        host.app.push_screen(ContainerPickModal(picked.name, names), chosen)
 
     async def fetch_for_view(
         self, what: str, picked: Selection, *, events: bool = False

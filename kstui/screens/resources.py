@@ -257,8 +257,6 @@ class ResourcesScreen(WritesInFlight):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in WRITE_ACTIONS:
             return write_allowed(action, self.kind, self.session.readonly(self.context))
-        if action == "logs" and self.kind is not None and self.kind.resource != "pods":
-            return None
         return True
 
     @on(ResourceTable.RowChosen)
@@ -297,8 +295,9 @@ class ResourcesScreen(WritesInFlight):
     async def action_owner(self) -> None:
         await self.routes.owner()
 
-    def action_logs(self) -> None:
-        self.routes.logs()
+    @work(group="read", exclusive=True, exit_on_error=False)
+    async def action_logs(self) -> None:
+        await self.routes.logs()
 
     def action_copy(self) -> None:
         picked = self.selected()

@@ -265,8 +265,9 @@ def test_hostile_data_never_reaches_the_terminal(fresh_sandbox, tmp_path: Path) 
         )
         step(ESCAPE, "hostile-b")
 
-        # a notification: the server's message names the containers in brackets
-        step("l", "logs hostile/hostile-a", shown=("choose one of: [app side]",))
+        # two containers: `l` asks which (the server's "choose one of: [app side]" is
+        # test_literal_text's notification)
+        step("l", "logs of hostile-a: which container?", "side", "all containers")
         step(ESCAPE, "hostile-b")
 
         # the containers screen, then a container's log with hostile lines and a long one

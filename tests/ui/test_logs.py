@@ -1,0 +1,109 @@
+"""The logs key: which container of a several-container pod, what `l` means off a pod, and a
+title that says "following" only while the view really follows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.widgets import Log, OptionList
+
+from kstui.screens.container_pick import ContainerPickModal
+from kstui.screens.logs import LogsScreen
+from tests.ui.conftest import loaded, move_to, wait_until
+
+POD = "reviews-v1-5d8c9f7b6c-2xk7p"  # containers: reviews, istio-proxy
+
+
+def title_of(screen: Any) -> str:
+    return str(screen.query_one("#title").render())
+
+
+def errors(app: Any) -> list[str]:
+    return [f"{n.title}: {n.message}" for n in app._notifications if n.severity == "error"]
+
+
+async def pick(pilot: Any, app: Any, option: int) -> LogsScreen:
+    await pilot.press("l")
+    await wait_until(pilot, lambda: isinstance(app.screen, ContainerPickModal), "the picker")
+    options = app.screen.query_one(OptionList)
+    assert [options.get_option_at_index(i).id for i in range(options.option_count)][:2] == [
+        "reviews",
+        "istio-proxy",
+    ]
+    options.highlighted = option
+    await pilot.press("enter")
+    await wait_until(pilot, lambda: isinstance(app.screen, LogsScreen), "logs")
+    return app.screen
+
+
+async def test_logs_of_a_pod_with_several_containers_asks_which(make_app) -> None:  # type: ignore[no-untyped-def]
+    app = make_app(namespace="shop-prod")
+    async with app.run_test(size=(120, 30)) as pilot:
+        await loaded(pilot)
+        await move_to(pilot, POD)
+        screen = await pick(pilot, app, 1)
+        assert screen.container == "istio-proxy"
+        assert "[istio-proxy]" in title_of(screen)
+        await wait_until(pilot, lambda: screen.line_count >= 5, "istio-proxy's lines")
+        await pilot.pause(0.2)
+        assert not errors(app), errors(app)
+        assert "stream ended" not in title_of(screen)
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: not isinstance(app.screen, LogsScreen), "back")
+
+        screen = await pick(pilot, app, 2)  # all containers
+        assert screen.all_of == ["reviews", "istio-proxy"]
+
+        def both() -> bool:
+            lines = screen.query_one(Log).lines
+            return any(line.startswith("reviews     │ ") for line in lines) and any(
+                line.startswith("istio-proxy │ ") for line in lines
+            )
+
+        await wait_until(pilot, both, "lines of both containers, each with its name")
+        assert not errors(app), errors(app)
+
+
+async def test_logs_of_a_single_container_pod_open_directly(make_app) -> None:  # type: ignore[no-untyped-def]
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await loaded(pilot)
+        await pilot.press("l")
+        await wait_until(pilot, lambda: isinstance(app.screen, LogsScreen), "logs")
+        assert app.screen.container  # named: the server never has to guess
+
+
+async def test_logs_on_a_deployment_say_why_not(make_app) -> None:  # type: ignore[no-untyped-def]
+    app = make_app(namespace="shop-prod", kind="deployments")
+    async with app.run_test(size=(120, 30)) as pilot:
+        await loaded(pilot)
+        await move_to(pilot, "reviews-v1")
+        await pilot.press("l")
+        await wait_until(
+            pilot,
+            lambda: any("logs: choose a pod or container" in n.message for n in app._notifications),
+            "a word on why",
+        )
+        said = [n.message for n in app._notifications]
+        assert "logs: choose a pod or container; enter opens this deployment's pods" in said
+        assert not isinstance(app.screen, LogsScreen)
+
+
+async def test_log_title_says_paused_while_scrolled_up(make_app) -> None:  # type: ignore[no-untyped-def]
+    app = make_app()
+    async with app.run_test(size=(100, 20)) as pilot:
+        await loaded(pilot)
+        await pilot.press("l")
+        await wait_until(pilot, lambda: isinstance(app.screen, LogsScreen), "logs")
+        screen = app.screen
+        log = screen.query_one(Log)
+        await wait_until(pilot, lambda: log.max_scroll_y > 5, "more lines than the screen")
+        assert title_of(screen).endswith("· following")
+        log.scroll_home(animate=False, immediate=True)
+        await wait_until(pilot, lambda: "paused (scrolled up)" in title_of(screen), "paused")
+        assert "following" not in title_of(screen)
+        assert "end/G resumes" in title_of(screen)
+        await pilot.press("G")
+        await wait_until(pilot, lambda: title_of(screen).endswith("· following"), "following")
+        await pilot.press("f")
+        await wait_until(pilot, lambda: "paused (f)" in title_of(screen), "paused by f")
