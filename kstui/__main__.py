@@ -13,6 +13,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from kstui import __version__
 from kstui.screens.sections import SECTIONS  # no Textual: the registry imports screens lazily
@@ -286,6 +287,13 @@ def _die_with_parent(parent: int) -> None:
         os.kill(os.getpid(), signal.SIGTERM)
 
 
+_LEAVE_SCREEN = (
+    b"\x1b[?1000l\x1b[?1003l\x1b[?1015l\x1b[?1006l"  # mouse reports off
+    b"\x1b[?2004l\x1b[?1004l"  # bracketed paste, focus reports off
+    b"\x1b[?1049l\x1b[?25h"  # the main screen back, the cursor shown
+)
+
+
 class _DemoSandbox:
     """The sandbox child and its 0700 directory (a kubeconfig with tokens, the log): both go
     with the demo on every path, quit, crash, SIGHUP (terminal closed), SIGTERM, SIGINT."""
@@ -300,6 +308,11 @@ class _DemoSandbox:
         self.kubeconfig = self.workdir / "kubeconfig"
         self.log_path = self.workdir / "sandbox.log"
         self._previous = {sig: signal.signal(sig, self._on_signal) for sig in self.SIGNALS}
+        self._tty: list[Any] | None = None
+        with contextlib.suppress(OSError, ValueError, ImportError):
+            import termios
+
+            self._tty = termios.tcgetattr(0)  # before the UI makes it raw
         atexit.register(self.stop)
         parent = os.getpid()
         with self.log_path.open("w") as log:
@@ -315,6 +328,13 @@ class _DemoSandbox:
 
     def _on_signal(self, signum: int, _frame: object) -> None:
         self.stop()
+        if signum != signal.SIGHUP:  # a terminal is still there: leave it usable
+            with contextlib.suppress(OSError, ValueError, ImportError):
+                os.write(2, _LEAVE_SCREEN)  # fd 2: the app swaps sys.stderr
+                if self._tty is not None:
+                    import termios
+
+                    termios.tcsetattr(0, termios.TCSADRAIN, self._tty)
         signal.signal(signum, signal.SIG_DFL)
         os.kill(os.getpid(), signum)  # die of it, as without the handler
 

@@ -69,9 +69,14 @@ def test_the_demo_leaves_no_sandbox_and_no_files(tmp_path: Path, way: str) -> No
         os.close(term.fd)  # the terminal goes (an SSH drop): the kernel sends SIGHUP
         term._reader.join(2)
     else:
+        mark = term.mark()
         os.kill(term.pid, signal.SIGTERM)
     try:
         _nothing_left(term, tmp)
+        if way == "sigterm":  # the terminal is handed back: main screen, cursor shown
+            time.sleep(0.3)
+            assert b"\x1b[?1049l" in term.raw[mark:]
+            assert b"\x1b[?25h" in term.raw[mark:]
     finally:
         with contextlib.suppress(ChildProcessError, ProcessLookupError):
             os.kill(term.pid, signal.SIGKILL)
