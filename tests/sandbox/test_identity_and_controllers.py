@@ -573,3 +573,64 @@ def test_churn_makes_status_changes_at_about_its_rate(fresh_sandbox: Fresh) -> N
         meta = event["object"]["metadata"]
         assert meta["generation"] == generations[meta["name"]]
         assert event["object"]["status"]["phase"] == "Running"
+
+
+def _agrees(pod: dict[str, Any]) -> None:
+    """What describe and YAML say matches what the table shows: only a running container may
+    be ready or started, and Ready/ContainersReady are True exactly when all are ready."""
+    statuses = pod["status"]["containerStatuses"]
+    for status in statuses:
+        running = set(status["state"]) == {"running"}
+        assert status["started"] == running, status
+        assert not status["ready"] or running, status
+    ready = "True" if all(s["ready"] for s in statuses) else "False"
+    conditions = {c["type"]: c for c in pod["status"]["conditions"]}
+    for kind in ("Ready", "ContainersReady"):
+        assert conditions[kind]["status"] == ready, (kind, statuses, conditions[kind])
+        assert (conditions[kind].get("reason") == "ContainersNotReady") == (ready == "False")
+
+
+def test_a_crash_looping_pod_is_never_ready_under_churn(fresh_sandbox: Fresh) -> None:
+    """The demo's churn flaps readiness: never onto a container waiting in CrashLoopBackOff."""
+    from kstui.sandbox.controllers.churn import Churn
+
+    running = fresh_sandbox(frozen=True, pods=0, kubesphere=False)
+    churn = Churn(running.cluster(), rate=0, seed=1)
+    path = f"/api/v1/namespaces/{NS}/pods/crashy"
+
+    def stir() -> None:
+        store = running.cluster().store
+        kind = running.cluster().registry.storage_kind(("", "pods"))
+        for _ in range(40):
+            pod = store.get(("", "pods"), NS, "crashy")
+            churn._mutate(pod)
+            store.update(kind, pod, subresource="status", check_rv=False)
+
+    with client(running) as http:
+        setup_namespace(http)
+        made = http.post(
+            f"/api/v1/namespaces/{NS}/pods",
+            json={
+                "apiVersion": "v1",
+                "kind": "Pod",
+                "metadata": {"name": "crashy", "annotations": {"sandbox.kstui.io/crash": "true"}},
+                "spec": {
+                    "containers": [
+                        {"name": "app", "image": "busybox:1.36"},
+                        {"name": "side", "image": "busybox:1.36"},
+                    ]
+                },
+            },
+        )
+        assert made.status_code == 201, made.text
+        advance(running, 5)  # running, before its first crash
+        seen = []
+        for step in (0, 6, 5, 5, 6, 20):  # crash, back-off, restarted, crash, restarted
+            advance(running, step)
+            _agrees(http.get(path).json())
+            running.call(stir)
+            pod = http.get(path).json()
+            _agrees(pod)
+            seen.append(set(pod["status"]["containerStatuses"][0]["state"]))
+        assert {"waiting"} in seen
+        assert {"running"} in seen

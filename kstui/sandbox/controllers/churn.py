@@ -58,9 +58,12 @@ class Churn:
 
     def _mutate(self, pod: dict[str, Any]) -> None:
         statuses = pod["status"].get("containerStatuses") or []
-        if not statuses:
+        # Only a running container flaps or restarts: one waiting (CrashLoopBackOff) or
+        # terminated is never ready, and its restarts are the pod lifecycle controller's.
+        live = [s for s in statuses if set(s.get("state") or {}) == {"running"}]
+        if not live:
             return
-        status = statuses[self.rng.randrange(len(statuses))]
+        status = live[self.rng.randrange(len(live))]
         now = rfc3339(self.cluster.clock.now())
         if self.rng.random() < 0.2:
             status["restartCount"] = int(status.get("restartCount") or 0) + 1
@@ -79,3 +82,7 @@ class Churn:
                 if condition.get("status") != ready:
                     condition["lastTransitionTime"] = now
                 condition["status"] = ready
+                if ready == "True":
+                    condition.pop("reason", None)
+                else:
+                    condition["reason"] = "ContainersNotReady"
