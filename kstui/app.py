@@ -22,6 +22,7 @@ from kstui import command_line
 from kstui.backends import actions, describe
 from kstui.backends.backend import BackendSettings
 from kstui.backends.errors import KstuiError
+from kstui.backends.kinds import UnknownKind
 from kstui.backends.kubeconfig import KubeConfig
 from kstui.backends.session import Session
 from kstui.command_line import GoTo, OpenSection, Quit, SetContext, SetNamespace, ShowHelp
@@ -42,6 +43,8 @@ from kstui.widgets.textual_leaks import forget_styles_of_removed_widgets
 
 HISTORY = 50
 """Steps Esc can go back through in a section; older ones are dropped."""
+KIND_CHECK_S = 5.0
+"""How long `:kind` waits to learn whether the kind exists (discovery) before it opens anyway."""
 
 BROWSER = "resources"
 """The section a context switch falls back to when the current one cannot follow it."""
@@ -352,6 +355,9 @@ class KstuiApp(PromptRouting):
                 self._unknown_context(command.context)
                 return
             browsing = screen if isinstance(screen, ResourcesScreen) else None
+            context = command.context or (browsing.target.context if browsing else None)
+            if not await self._known_kind(command.kind, context):
+                return
             await self.push_screen(
                 ResourcesScreen(
                     self.env,
@@ -365,6 +371,18 @@ class KstuiApp(PromptRouting):
                     ),
                 )
             )
+
+    async def _known_kind(self, kind: str, context: str | None) -> bool:
+        """False (and says so, with the closest kinds) when no kind answers to `kind`: the
+        user stays where they were. Any other trouble is the list's to show."""
+        try:
+            await asyncio.wait_for(self.session.backend(context).resolve(kind), KIND_CHECK_S)
+        except UnknownKind as error:
+            self.notify(str(error), title="command", severity="error")
+            return False
+        except (KstuiError, TimeoutError):
+            pass
+        return True
 
     def _unknown_context(self, name: str) -> None:
         known = ", ".join(self.session.contexts)
@@ -399,8 +417,29 @@ class KstuiApp(PromptRouting):
         self.watch_namespaces()
 
     async def switch_namespace(self, namespace: str) -> None:
-        self.session.namespace = namespace
+        """`:ns NAME`: refused when the server says there is no such namespace; switched, with a
+        warning, when it cannot be checked (a tenant may not read namespaces)."""
         screen = self.screen
+        backend = self.session.backend(
+            screen.context if isinstance(screen, ResourcesScreen) else None
+        )
+        exists = await backend.namespace_exists(namespace) if namespace else True
+        if exists is False:
+            self.notify(
+                f"namespace {namespace!r} does not exist on {backend.name}: staying in "
+                f"{self.session.namespace or 'all namespaces'}",
+                title="namespace",
+                severity="error",
+            )
+            return
+        if exists is None:
+            self.notify(
+                f"could not check that namespace {namespace!r} exists on {backend.name}; "
+                "switched anyway",
+                title="namespace",
+                severity="warning",
+            )
+        self.session.namespace = namespace
         if isinstance(screen, ResourcesScreen):
             screen.retarget(replace(screen.target, namespace=None, focus=""))
 

@@ -9,8 +9,9 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import quote
 
-from kstui.backends.errors import KstuiError
+from kstui.backends.errors import KstuiError, NotFound
 from kstui.backends.kinds import BUILTIN, KindRegistry, ResourceKind, UnknownKind
 from kstui.backends.kubeconfig import ContextInfo, KubeConfig
 
@@ -152,6 +153,20 @@ class Backend:
             pass
         await self._discover(force=True)
         return self.kinds.resolve(alias)
+
+    async def namespace_exists(self, name: str) -> bool | None:
+        """Whether the namespace is there: True, False (the server says NotFound), or None
+        when it cannot be told (Forbidden for a tenant, no answer). Known names are not asked."""
+        if name in self.namespace_names:
+            return True
+        try:
+            client = await self.open()
+            await asyncio.wait_for(client.get(f"/api/v1/namespaces/{quote(name, safe='')}"), 5)
+        except NotFound:
+            return False
+        except (KstuiError, TimeoutError):
+            return None
+        return True
 
     async def aclose(self) -> None:
         for task in (self._discovery_task, self._identity_task):

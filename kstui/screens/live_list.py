@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from kstui.backends.cache_rows import CacheDelta, CachedRow, TableColumn
-from kstui.backends.errors import Forbidden, KstuiError
+from kstui.backends.errors import BadRequest, Forbidden, KstuiError
 from kstui.backends.rows import Projection, project, projection
 from kstui.model import Tone
 from kstui.widgets.context_bar import ContextBar
@@ -26,8 +26,12 @@ LOADING = "loading…"
 
 
 def error_message(error: KstuiError, *, hint: bool = True) -> str:
-    """What an empty table says when its list failed (a title and, if asked, the fix)."""
-    return f"{error.title}\n{error.hint}".strip() if hint else error.title
+    """What an empty table says when its list failed (a title and, if asked, the fix). A bad
+    request (a label selector the server cannot parse) also gives the server's reason."""
+    title = error.title
+    if isinstance(error, BadRequest) and error.detail:
+        title += f"\n{error.detail}"
+    return f"{title}\n{error.hint}".strip() if hint else title
 
 
 class LiveList:

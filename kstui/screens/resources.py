@@ -14,7 +14,7 @@ from textual.widgets import Static
 from kstui import command_line
 from kstui.backends.backend import Backend
 from kstui.backends.errors import KstuiError
-from kstui.backends.kinds import ResourceKind
+from kstui.backends.kinds import ResourceKind, UnknownKind
 from kstui.heap import HEAP
 from kstui.safe_text import inert_line
 from kstui.screens.env import ScreenEnv
@@ -34,10 +34,15 @@ from kstui.widgets.context_bar import ContextBar
 from kstui.widgets.plain import Plain
 from kstui.widgets.prompt import Prompt
 from kstui.widgets.resource_table import ResourceTable
+from kstui.widgets.table_store import filter_problem
 from kstui.widgets.textual_leaks import Footer
 from kstui.widgets.write_status import WriteStatus
 
 __all__ = ["ResourcesScreen", "Selection", "Target"]
+
+
+DEFAULT_KIND = "pods"
+"""What the browser lists when `--kind` names no kind."""
 
 
 class ResourcesScreen(WritesInFlight):
@@ -135,6 +140,8 @@ class ResourcesScreen(WritesInFlight):
         text = f"{self.crumbs()}[{count}{'' if self.loaded else '…'}]"
         if self.filter_text:
             text += f"  /{self.filter_text}"
+            if (problem := filter_problem(self.filter_text)) is not None:
+                text += f"  ({problem})"
         if (reading := self.readings.current) is not None:
             text += f"  {reading.what}…  (esc cancels)"
         self.query_one("#crumbs", Static).update(text)
@@ -203,6 +210,12 @@ class ResourcesScreen(WritesInFlight):
         user, notice = await self.backend.identity(), self.backend.notice
         self.query_one(ContextBar).user = f"{user} ({notice})" if notice else user
 
+    @property
+    def is_first_list(self) -> bool:
+        """The section's first screen (the one `--kind` chose), not a step pushed on it."""
+        stack = self.app.screen_stack
+        return bool(stack) and stack[0] is self
+
     def retarget(self, target: Target) -> None:
         """List something else in place (a namespace or context switch): no new history."""
         self.target = target
@@ -224,6 +237,14 @@ class ResourcesScreen(WritesInFlight):
             await self.backend.open()
             table.set_empty_message(LOADING)  # the exec plugin, if any, has answered
             self.kind = kind = await self.backend.resolve(self.target.kind)
+        except UnknownKind as error:
+            if self.is_first_list and self.target.kind != DEFAULT_KIND:
+                # `--kind foo`: say so and list the default kind rather than nothing
+                self.notify(str(error), title="--kind", severity="error")
+                self.retarget(replace(self.target, kind=DEFAULT_KIND, focus=""))
+                return
+            self.live.failed(error)
+            return
         except KstuiError as error:
             self.live.failed(error)
             return

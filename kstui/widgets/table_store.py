@@ -23,6 +23,18 @@ _CELLS = attrgetter("cells")
 SortKey = str | tuple[tuple[int, float] | tuple[int, int, str], str]
 
 
+def filter_problem(text: str) -> str | None:
+    """Why a `/` filter is no regular expression (it is then matched literally), or None."""
+    body = text[1:] if text.startswith("!") else text
+    if not _REGEX_SYNTAX.intersection(body):
+        return None
+    try:
+        re.compile(body)
+    except re.error as error:
+        return f"not a regex: {error.msg} — matching literally"
+    return None
+
+
 def _sort_keys(rows: Iterable[Row], index: int, column: Column | None) -> dict[str, SortKey]:
     """Each row's sort key for one column, ties broken by the row key."""
     if column is None:
