@@ -49,10 +49,17 @@ class TextViewScreen(Screen[None]):
         self.revealed = False
 
     def compose(self) -> ComposeResult:
-        yield Plain(self.title_text, id="title", one_line=True)
+        yield Plain(self._title(), id="title", one_line=True)
         with VerticalScroll():
             yield Static(self._renderable(), id="body")
         yield Footer(compact=True, show_command_palette=False)
+
+    def _title(self) -> str:
+        if not self.has_secrets:
+            return self.title_text
+        if self.revealed:
+            return f"{self.title_text} — values revealed"
+        return f"{self.title_text}  (values hidden: x reveals)"
 
     def _renderable(self) -> Any:
         text = inert(self.render_text(self.revealed))  # the object's strings are data
@@ -72,6 +79,7 @@ class TextViewScreen(Screen[None]):
     def action_toggle_secrets(self) -> None:
         self.revealed = not self.revealed
         self.query_one("#body", Static).update(self._renderable())
+        self.query_one("#title", Plain).update(self._title())
         self.notify("secret values shown" if self.revealed else "secret values hidden")
 
     def action_copy(self) -> None:
