@@ -74,6 +74,7 @@ class HelpModal(TextSearch, ModalScreen[None]):
         width: 84; max-width: 100%; height: auto; max-height: 100%;
         border: thick $primary; background: $surface; padding: 0 1;
     }
+    HelpModal #find-bar { dock: bottom; }
     """
         + SEARCH_CSS
     )

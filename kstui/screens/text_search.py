@@ -7,7 +7,7 @@ the view's own: back). An invalid regex is said so on the find line, which stays
 The app's `/` (the list filter, kstui/prompting.py) only runs on a screen with a `Prompt`;
 these views have none, so the key reaches them. A screen using `TextSearch` composes
 `search_bar()`, lists `SEARCH_BINDINGS` in its BINDINGS, and provides `search_text()` (what
-is shown, already inert), `search_redraw()` and `search_line_y(line)`.
+is shown, already inert), and `search_redraw()`, and shows the text in a Static `#body`.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ SEARCH_BINDINGS = [
 ]
 
 SEARCH_CSS = """
-#find-bar { dock: bottom; height: auto; display: none; }
+#find-bar { height: auto; display: none; }
 #find-bar.shown { display: block; }
 #find-bar Input { border: none; height: 1; padding: 0 1; }
 #find-status { height: 1; padding: 0 1; background: $panel; }
@@ -68,7 +68,12 @@ class TextSearch:
         raise NotImplementedError
 
     def search_line_y(self, line: int) -> int:
-        return line
+        """The row of `line` in the `#body` Static, which wraps long lines."""
+        width = max(1, self.query_one("#body", Static).content_region.width)  # type: ignore[attr-defined]
+        console = self.app.console  # type: ignore[attr-defined]
+        return sum(
+            len(Text(shown).wrap(console, width)) for shown in self.search_text().split("\n")[:line]
+        )
 
     # ------------------------------------------------------------ compose and state
     def search_bar(self) -> ComposeResult:

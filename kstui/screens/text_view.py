@@ -88,14 +88,8 @@ class TextViewScreen(TextSearch, Screen[None]):
         self.query_one("#body", Static).update(self._renderable())
 
     def search_line_y(self, line: int) -> int:
-        """The row of `line` in the body: describe text wraps, YAML does not."""
-        if self.language:
-            return line
-        width = max(1, self.query_one("#body", Static).content_region.width)
-        return sum(
-            len(Text(shown).wrap(self.app.console, width))
-            for shown in self.search_text().split("\n")[:line]
-        )
+        # YAML does not wrap; describe text does
+        return line if self.language else super().search_line_y(line)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "toggle_secrets":

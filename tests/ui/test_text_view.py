@@ -6,7 +6,7 @@ import base64
 
 import yaml
 from textual.containers import VerticalScroll
-from textual.widgets import Input, Static
+from textual.widgets import Footer, Input, Static
 
 from kstui.screens.help import HelpModal
 from kstui.screens.text_view import TextViewScreen
@@ -94,6 +94,9 @@ async def test_slash_finds_in_describe_and_yaml(make_app) -> None:
         await pilot.press("backspace", *"Ev.nts?", "enter")
         assert screen.search_found
         assert "match 1 of" in _status(screen)
+        status = screen.query_one("#find-status").region
+        assert status.height == 1
+        assert not status.overlaps(screen.query_one(Footer).region)  # seen, not under the footer
         first = screen.search_found[0][0]
         assert scroller.scroll_y <= first < scroller.scroll_y + scroller.size.height
         assert scroller.scroll_y > 0  # Events is at the bottom of a pod's describe
