@@ -236,9 +236,8 @@ class KstuiApp(PromptRouting):
         secret = obj.get("kind") == "Secret"
         self.push_screen(
             TextViewScreen(
-                f"yaml {resolved.kind} {where} @ {backend.name}"
-                + ("  (values hidden: x reveals)" if secret else ""),
-                lambda reveal: describe.to_yaml(obj, reveal_secrets=reveal),
+                f"yaml {resolved.kind} {where} @ {backend.name}",
+                lambda reveal: describe.shown_yaml(obj, reveal),
                 language="yaml",
                 has_secrets=secret,
             )

@@ -1,8 +1,9 @@
 """The `:` prompt and the `/` filter, for every section: the app owns the keys and the routing.
 
 A screen takes part by composing a `Prompt` (its completions come from `ScreenEnv.complete`);
-`/` filters the focused ResourceTable of the screen (or its first shown one). Optional screen
-hooks, all duck-typed so a new screen needs none of them:
+`/` filters the focused ResourceTable of the screen (or its first shown one). A screen without
+a Prompt (describe, YAML, help) gets `/` itself: it finds in its text (screens/text_search.py).
+Optional screen hooks, all duck-typed so a new screen needs none of them:
 
 - `prompt_opening()`: a view about to open late would take the prompt's keys; drop it.
 - `filter_changed(table)`: the screen shows the filter somewhere (the browser's crumbs).

@@ -17,6 +17,7 @@ from kstui.backends.object_yaml import (
     is_secret,
     mask_secret,
     secret_value_size,
+    shown_yaml,
     to_yaml,
     yaml_diff,
 )
@@ -30,6 +31,7 @@ __all__ = [
     "is_secret",
     "mask_secret",
     "secret_value_size",
+    "shown_yaml",
     "to_yaml",
     "yaml_diff",
 ]

@@ -112,6 +112,46 @@ def mask_secret(secret: Mapping[str, Any]) -> dict[str, Any]:
     return masked
 
 
+def shown_yaml(obj: Mapping[str, Any], revealed: bool) -> str:
+    """What a YAML view shows: a Secret's values masked, or revealed decoded (`x`)."""
+    if revealed and is_secret(obj):
+        return to_yaml(decoded_secret(obj), reveal_secrets=True)
+    return to_yaml(obj)
+
+
+def _size(count: int) -> str:
+    if count < 1024:
+        return f"{count} B"
+    return f"{count / 1024:.1f} KiB" if count < 1024 * 1024 else f"{count / 1048576:.1f} MiB"
+
+
+def decoded_value(encoded: Any) -> str:
+    """One `data` value as a reader wants it: its text once base64-decoded, or for binary
+    data a size and a hex preview, never the raw bytes."""
+    if not isinstance(encoded, str):
+        return ""
+    try:
+        raw = base64.b64decode(encoded, validate=True)
+    except (binascii.Error, ValueError):
+        return encoded  # not base64: shown as it is
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        text = None
+    if text is not None and "\x00" not in text:
+        return text  # control characters and all: the view makes them inert
+    preview = raw[:16].hex(" ")
+    return f"<binary, {_size(len(raw))}: {preview}{' …' if len(raw) > 16 else ''}>"
+
+
+def decoded_secret(secret: Mapping[str, Any]) -> dict[str, Any]:
+    """A copy of a Secret with its `data` values decoded (see `decoded_value`)."""
+    shown = dict(secret)
+    if isinstance(secret.get("data"), Mapping):
+        shown["data"] = {key: decoded_value(value) for key, value in secret["data"].items()}
+    return shown
+
+
 def _without_managed_fields(obj: Mapping[str, Any]) -> Mapping[str, Any]:
     metadata = obj.get("metadata")
     if not isinstance(metadata, Mapping) or "managedFields" not in metadata:

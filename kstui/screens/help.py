@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
-from kstui.widgets.plain import Plain
+from kstui.safe_text import inert
+from kstui.screens.text_search import SEARCH_BINDINGS, SEARCH_CSS, TextSearch, line_offsets
 
 COMMAND_HELP = """\
 :po  :deploy  :svc …        any kind by name, short name or kind (tab completes)
@@ -64,16 +66,26 @@ def key_lines(screen: Screen) -> list[tuple[str, str]]:
     return [(" ".join(seen[label]), label) for label in order]
 
 
-class HelpModal(ModalScreen[None]):
-    DEFAULT_CSS = """
+class HelpModal(TextSearch, ModalScreen[None]):
+    DEFAULT_CSS = (
+        """
     HelpModal { align: center middle; }
     HelpModal > VerticalScroll {
         width: 84; max-width: 100%; height: auto; max-height: 100%;
         border: thick $primary; background: $surface; padding: 0 1;
     }
-    HelpModal .title { text-style: bold; color: $primary; margin-top: 1; }
+    HelpModal #find-bar { dock: bottom; }
     """
-    BINDINGS = [Binding("escape,q,question_mark", "dismiss", "close", id="help.close")]
+        + SEARCH_CSS
+    )
+    BINDINGS = [
+        Binding("escape,q,question_mark", "dismiss", "close", id="help.close"),
+        *SEARCH_BINDINGS,
+        Binding("j,down", "scroll('down')", show=False),
+        Binding("k,up", "scroll('up')", show=False),
+        Binding("g,home", "scroll('home')", show=False),
+        Binding("G,end", "scroll('end')", show=False),
+    ]
 
     def __init__(self, view_name: str, lines: list[tuple[str, str]]) -> None:
         super().__init__()
@@ -81,14 +93,32 @@ class HelpModal(ModalScreen[None]):
         self.lines = lines
 
     def compose(self) -> ComposeResult:
+        with VerticalScroll():
+            yield Static(self._renderable(), id="body")
+        yield from self.search_bar()
+
+    def search_text(self) -> str:
+        """One text, so `/` finds in all of it: titles, keys and commands."""
         width = max((len(keys) for keys, _ in self.lines), default=8) + 2
         body = "\n".join(f"{keys:<{width}}{label}" for keys, label in self.lines)
-        with VerticalScroll():
-            yield Plain(f"Keys: {self.view_name}", classes="title")
-            yield Plain(body)
-            yield Static("Commands", classes="title")
-            yield Plain(COMMAND_HELP)
-            yield Static("esc closes", classes="hint")
+        title = f"Keys: {self.view_name}"
+        return inert(f"\n{title}\n{body}\n\nCommands\n{COMMAND_HELP}\nesc closes · / finds")
+
+    def _renderable(self) -> Text:
+        text = self.search_text()
+        shown = Text(text)
+        starts = line_offsets(text)
+        for line in (1, text.split("\n").index("Commands")):
+            shown.stylize(f"bold {self.app.current_theme.primary}", starts[line], starts[line + 1])
+        self.highlight(shown, starts)
+        return shown
+
+    def search_redraw(self) -> None:
+        self.query_one("#body", Static).update(self._renderable())
+
+    def action_scroll(self, where: str) -> None:
+        getattr(self.query_one(VerticalScroll), f"scroll_{where}")(animate=False)
 
     async def action_dismiss(self, result: None = None) -> None:
-        self.dismiss(None)
+        if not self.search_escape():
+            self.dismiss(None)

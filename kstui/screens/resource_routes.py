@@ -190,9 +190,8 @@ class ResourceRoutes:
         secret = obj.get("kind") == "Secret"
         host.app.push_screen(
             TextViewScreen(
-                f"yaml {picked.label} @ {host.context}"
-                + ("  (values hidden: x reveals)" if secret else ""),
-                lambda reveal: describe.to_yaml(obj, reveal_secrets=reveal),
+                f"yaml {picked.label} @ {host.context}",
+                lambda reveal: describe.shown_yaml(obj, reveal),
                 language="yaml",
                 has_secrets=secret,
             )

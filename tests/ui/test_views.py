@@ -53,7 +53,7 @@ async def test_secret_values_are_masked_until_asked(make_app, kube, sandbox) -> 
         assert "<hidden: 19 bytes>" in app.screen.render_text(False)
         await pilot.press("x")
         assert yaml.safe_load(app.screen.render_text(app.screen.revealed))["data"] == {
-            "password": encoded
+            "password": value
         }
         await pilot.press("escape", "d")
         await wait_until(pilot, lambda: isinstance(app.screen, TextViewScreen), "describe")
