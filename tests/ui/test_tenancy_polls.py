@@ -1,5 +1,6 @@
-"""The Workspaces screens' poll honours a 429's Retry-After (and says so in the header), and a
-half-done change is spelled out once. Real sandbox, real WorkspaceService, pilot keys."""
+"""The Workspaces screens' poll honours a 429's Retry-After (and says so in the header). Real
+sandbox, real WorkspaceService, pilot keys. (A half-done change spelled out once is checked in
+test_workspaces.py::test_a_half_done_change_is_spelled_out.)"""
 
 from __future__ import annotations
 
@@ -9,32 +10,21 @@ from pathlib import Path
 from typing import Any
 
 from textual.pilot import Pilot
-from textual.widgets import Static
 
-from kstui.backends.kube import KubeClient
-from kstui.screens.project_detail import ProjectDetailScreen
 from kstui.screens.tenancy import POLL_SECONDS, TenancyScreen
 from kstui.screens.workspace_detail import WorkspaceDetailScreen
-from kstui.screens.workspace_forms import MemberModal
 from kstui.screens.workspaces import WorkspacesScreen
 from kstui.widgets.context_bar import ContextBar
 from kstui.widgets.resource_table import ResourceTable
 from tests.conftest import RunningSandbox
 from tests.ui.conftest import wait_until, workspaces_app
 from tests.ui.test_workspaces import (
-    IAM_BINDINGS,
     TEMPLATES,
     WS_BINDINGS,
     WS_QUOTAS,
     cells,
-    choose,
-    cursor_to,
-    make_project,
-    make_workspace,
-    modal,
     open_workspace,
     ready,
-    stored,
 )
 
 Fresh = Callable[..., RunningSandbox]
@@ -116,55 +106,3 @@ async def test_a_workspace_pane_429_holds_the_detail_poll(
         )
         await waits_out_retry_after(pilot, running, WS_BINDINGS, detail)
         assert isinstance(app.screen, WorkspaceDetailScreen)
-
-
-async def test_a_half_done_change_is_spelled_out_once(
-    sandbox: RunningSandbox, tmp_path: Path, kube: KubeClient
-) -> None:
-    """Change role = delete the old binding, then create the new one; the second step fails
-    (the name is taken). Each step is listed once, then what to do."""
-    await make_workspace(kube, "ui-once")
-    await make_project(kube, "ui-once-app", "ui-once")
-    path = IAM_BINDINGS.format(ns="ui-once-app")
-
-    def binding(name: str, user: str, role: str, labelled: bool) -> dict[str, Any]:
-        labels = {"iam.kubesphere.io/user-ref": user, "iam.kubesphere.io/role-ref": role}
-        return {
-            "apiVersion": "iam.kubesphere.io/v1beta1",
-            "kind": "RoleBinding",
-            "metadata": {"name": name, "labels": labels if labelled else {}},
-            "roleRef": {"apiGroup": "iam.kubesphere.io", "kind": "Role", "name": role},
-            "subjects": [{"apiGroup": "iam.kubesphere.io", "kind": "User", "name": user}],
-        }
-
-    await kube.create(path, binding("hal-operator", "hal", "operator", labelled=True))
-    await kube.create(path, binding("hal-viewer", "zed", "viewer", labelled=False))
-    app = workspaces_app(sandbox.kubeconfig, "host", tmp_path / "cache")
-    async with app.run_test(size=(120, 36)) as pilot:
-        detail = await open_workspace(pilot, "ui-once")
-        await cursor_to(pilot, detail.query_one("#projects-table", ResourceTable), "ui-once-app")
-        await pilot.press("enter")
-        project = await ready(pilot, ProjectDetailScreen)
-        await pilot.press("2")
-        await cursor_to(pilot, project.query_one("#members-table", ResourceTable), "hal")
-        await pilot.press("c")
-        form: MemberModal = await modal(pilot, MemberModal)
-        await choose(pilot, "role", "viewer")
-        await pilot.press("ctrl+s")
-        outcome = form.query_one("#outcome", Static)
-        await wait_until(pilot, lambda: "failed" in str(outcome.render()), "outcome shown")
-        lines = str(outcome.render()).splitlines()
-        assert lines[0].startswith("✗ ")
-        assert [line for line in lines if "hal-operator" in line] == [
-            "✓ done: deleted RoleBinding hal-operator (role operator)"
-        ]
-        failed = [line for line in lines if "hal-viewer" in line]
-        assert len(failed) == 1
-        assert failed[0].startswith("✗ failed: create RoleBinding hal-viewer (role viewer)")
-        assert "already exists" in failed[0]
-        assert lines[-1] == (
-            "→ hal has no role in project ui-once-app now: add the member again with role viewer"
-        )
-        assert len(lines) == len(set(lines))
-        assert await stored(kube, f"{path}/hal-operator") is None
-        assert app.screen is form

@@ -642,6 +642,19 @@ async def test_a_half_done_change_is_spelled_out(make_host: MakeHost, kube: Kube
         assert "✓ done: deleted RoleBinding gina-operator (role operator)" in text
         assert "✗ failed: create RoleBinding gina-viewer (role viewer)" in text
         assert "already exists" in text
+        # Each step is spelled out once, then what to do.
+        lines = text.splitlines()
+        assert lines[0].startswith("✗ ")
+        assert [line for line in lines if "gina-operator" in line] == [
+            "✓ done: deleted RoleBinding gina-operator (role operator)"
+        ]
+        failed = [line for line in lines if "gina-viewer" in line]
+        assert len(failed) == 1
+        assert failed[0].startswith("✗ failed: create RoleBinding gina-viewer (role viewer)")
+        assert lines[-1] == (
+            "→ gina has no role in project ui-half-app now: add the member again with role viewer"
+        )
+        assert len(lines) == len(set(lines))
         assert app.screen is form
         assert form.wrote_something
         assert await stored(kube, f"{path}/gina-operator") is None
