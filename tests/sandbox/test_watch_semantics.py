@@ -39,6 +39,13 @@ def current_rv(http: httpx.Client, path: str = CONFIGMAPS) -> int:
     return int(response.json()["metadata"]["resourceVersion"])
 
 
+def create_configmap(http: httpx.Client, name: str) -> None:
+    response = http.post(
+        CONFIGMAPS, json={"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name}}
+    )
+    assert response.status_code == 201
+
+
 def assert_too_large(response: httpx.Response, requested: int) -> None:
     assert response.status_code == 504, response.text
     body = response.json()
@@ -102,20 +109,8 @@ def test_a_watch_just_ahead_waits_for_the_store_to_catch_up(fresh_sandbox: Fresh
         reader.start()
         time.sleep(0.5)
         with connect(running) as writer:
-            assert (
-                writer.post(
-                    CONFIGMAPS,
-                    json={"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "first"}},
-                ).status_code
-                == 201
-            )
-            assert (
-                writer.post(
-                    CONFIGMAPS,
-                    json={"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "second"}},
-                ).status_code
-                == 201
-            )
+            create_configmap(writer, "first")
+            create_configmap(writer, "second")
         reader.join(15)
         # Events after next_rv: the first write is at next_rv itself, so only the second.
         assert [(e["type"], e["object"]["metadata"]["name"]) for e in events] == [
@@ -261,13 +256,7 @@ def test_a_restart_keeps_the_ca_and_tokens_but_not_the_store(fresh_sandbox: Fres
     ca, token, url = running.sandbox.ca_pem, running.token(), running.url()
     kubeconfig = running.kubeconfig.read_text()
     with connect(running) as http:
-        assert (
-            http.post(
-                CONFIGMAPS,
-                json={"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "before"}},
-            ).status_code
-            == 201
-        )
+        create_configmap(http, "before")
         before = current_rv(http)
     running.restart()
     assert running.url() == url
