@@ -193,14 +193,8 @@ def _fail(error: Exception) -> int:
 
 def _not_terminals() -> list[str]:
     """Which of stdin and stdout are not a terminal: the full-screen UI needs both."""
-    missing = []
-    for name, stream in (("stdin", sys.stdin), ("stdout", sys.stdout)):
-        try:
-            if stream is None or not stream.isatty():
-                missing.append(name)
-        except ValueError:  # closed
-            missing.append(name)
-    return missing
+    streams = (("stdin", sys.stdin), ("stdout", sys.stdout))
+    return [name for name, stream in streams if not _is_terminal(stream)]
 
 
 def _needs_terminal(prog: str) -> int | None:
