@@ -22,7 +22,7 @@ from kstui.backends.kube import KubeClient
 from kstui.sandbox.controllers.pods import UNSCHEDULABLE_ANNOTATION
 from kstui.sandbox.podlogs import LOG_ANNOTATION
 from tests.connections import sandbox_client
-from tests.ui.pty_app import CTRL_P, ENTER, ESCAPE, PtyApp, kstui_on_pty
+from tests.ui.terminal import CTRL_P, ENTER, ESCAPE, Terminal
 
 UNIQUE = secrets.token_hex(6)
 CLIPBOARD = base64.b64encode(f"clipboard-overwritten-{UNIQUE}".encode()).decode()
@@ -205,7 +205,7 @@ class Drive:
     """Keys in, then wait for the view (`ready`, required) and for the data as it must show
     (`shown`: checked at the end, so that a failure still reports every leak)."""
 
-    def __init__(self, app: PtyApp) -> None:
+    def __init__(self, app: Terminal) -> None:
         self.app = app
         self.not_shown: list[str] = []
 
@@ -213,14 +213,14 @@ class Drive:
         mark = self.app.mark()
         self.app.press(*keys)
         try:
-            self.app.wait_for(*ready, since=mark, timeout=60)
+            self.app.wait_drawn(*ready, after=mark, timeout=60)
         except AssertionError as failure:
             raise AssertionError(
-                f"after {keys!r}: {failure}\nleaks so far: {leaks(self.app.output)}"
+                f"after {keys!r}: {failure}\nleaks so far: {leaks(self.app.raw)}"
             ) from None
         for text in shown:
             try:
-                self.app.wait_for(text, since=mark, timeout=20)
+                self.app.wait_drawn(text, after=mark, timeout=20)
             except AssertionError:
                 self.not_shown.append(f"{keys!r}: {text}")
 
@@ -238,7 +238,10 @@ def test_hostile_data_never_reaches_the_terminal(fresh_sandbox, tmp_path: Path) 
     asyncio.run(seed())
     kubeconfig = _hostile_kubeconfig(running.kubeconfig, tmp_path / "hostile-kubeconfig")
 
-    with kstui_on_pty(["--kubeconfig", str(kubeconfig), "-n", NAMESPACE], tmp_path) as app:
+    app = Terminal(
+        ["--kubeconfig", str(kubeconfig), "-n", NAMESPACE], tmp_path, columns=200, lines=50
+    )
+    try:
         step = Drive(app)
         # the list and the header: kubeconfig names, the server's STATUS text
         step(
@@ -312,7 +315,9 @@ def test_hostile_data_never_reaches_the_terminal(fresh_sandbox, tmp_path: Path) 
         step(":", "kind, ns NAME")
         step("ctx C", "ctx C", shown=("ctx C [red]C-MARKUP[/red]",))
 
-        raw = app.output
+        raw = app.raw
+    finally:
+        app.close()
 
     assert leaks(raw) == {}, "cluster data reached the terminal as control sequences"
     assert step.not_shown == [], "data not shown literally"
