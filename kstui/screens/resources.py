@@ -293,8 +293,6 @@ class ResourcesScreen(WritesInFlight):
     def child(self, target: Target) -> ResourcesScreen:
         return ResourcesScreen(self.env, target)
 
-    _child = child  # the prompt's `-l` opens a child list too
-
     # ------------------------------------------------------------------ read actions
 
     def cancel_reading(self) -> bool:
@@ -387,7 +385,7 @@ class ResourcesScreen(WritesInFlight):
     async def select_labels(self, selector: str) -> None:
         """`/-l k=v`: this list again, with a label selector."""
         await self.app.push_screen(
-            self._child(replace(self.target, selector=selector, focus="", crumb=self.crumbs()))
+            self.child(replace(self.target, selector=selector, focus="", crumb=self.crumbs()))
         )
 
     def _set_filter(self, text: str) -> None:
