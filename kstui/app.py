@@ -88,8 +88,9 @@ def section_bindings() -> list[Binding]:
     ]
 
 
-def binding_ids() -> set[str]:
-    """Every remappable binding id, for validating the user's keymap at start."""
+def all_bindings() -> list[Binding]:
+    """Every binding kstui declares (each section's screens imported), app and section keys
+    included: for keymap validation and the one-key-one-meaning check."""
     from kstui.widgets import prompt, resource_table
 
     section_modules = {section.screen_module() for section in SECTIONS.values()}
@@ -102,13 +103,18 @@ def binding_ids() -> set[str]:
         resource_table.ResourceTable,
         *_subclasses(Screen, section_modules),
     ]
-    ids = {
-        binding.id
+    declared = [
+        binding
         for cls in classes
         for binding in cls.__dict__.get("BINDINGS", [])
-        if isinstance(binding, Binding) and binding.id
-    }
-    return ids | {binding.id for binding in section_bindings() if binding.id}
+        if isinstance(binding, Binding)
+    ]
+    return declared + section_bindings()
+
+
+def binding_ids() -> set[str]:
+    """Every remappable binding id, for validating the user's keymap at start."""
+    return {binding.id for binding in all_bindings() if binding.id}
 
 
 def _subclasses(cls: type, modules: set[str]) -> list[type]:

@@ -66,7 +66,7 @@ class ContainersScreen(Screen[None]):
     """
     BINDINGS = [
         Binding("l", "logs", "logs", id="container.logs"),
-        Binding("escape", "back", "back", id="container.back"),
+        Binding("escape,q", "back", "back", id="container.back"),
     ]
 
     def __init__(self, backend: Backend, pod: dict[str, Any], *, crumb: str = "") -> None:

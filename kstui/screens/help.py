@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -10,6 +12,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
 from kstui.safe_text import inert
+from kstui.screens.scrolling import scroll_bindings
 from kstui.screens.text_search import SEARCH_BINDINGS, SEARCH_CSS, TextSearch, line_offsets
 
 COMMAND_HELP = """\
@@ -36,34 +39,39 @@ HIDDEN_ACTIONS = frozenset(
 
 
 def _rank(binding_id: str) -> int:
-    """The view's own actions first, then table movement, then app-wide keys."""
-    if binding_id.startswith("table."):
+    """The view's own actions first, then movement, then app-wide keys."""
+    if binding_id.startswith(("table.", "view.", "help.")) and binding_id != "help.close":
         return 1
     if binding_id.startswith("app.") or not binding_id:
         return 2
     return 0
 
 
-def key_lines(screen: Screen) -> list[tuple[str, str]]:
-    """(keys, description) for each binding active on `screen`, app bindings included."""
+@dataclass(frozen=True, slots=True)
+class KeyLine:
+    keys: str
+    label: str
+    binding_id: str
+    """What `keymap:` in the config calls this binding ("" for the toolkit's own)."""
+
+
+def key_lines(screen: Screen) -> list[KeyLine]:
+    """One line per binding active on `screen`, app bindings included, keys merged by label."""
     seen: dict[str, list[str]] = {}
-    order: list[str] = []
-    ranks: dict[str, int] = {}
-    for key, active in screen.active_bindings.items():
+    ids: dict[str, str] = {}
+    for active in screen.active_bindings.values():
         binding = active.binding
         if not binding.description or binding.system or binding.action in HIDDEN_ACTIONS:
             continue
         label = binding.description
         if label not in seen:
             seen[label] = []
-            order.append(label)
-            ranks[label] = _rank(binding.id or "")
+            ids[label] = binding.id or ""
         shown = screen.app.get_key_display(binding)
         if shown not in seen[label]:
             seen[label].append(shown)
-        del key
-    order.sort(key=lambda label: ranks[label])  # stable: keeps binding order within a rank
-    return [(" ".join(seen[label]), label) for label in order]
+    order = sorted(seen, key=lambda label: _rank(ids[label]))  # stable: binding order kept
+    return [KeyLine(" ".join(seen[label]), label, ids[label]) for label in order]
 
 
 class HelpModal(TextSearch, ModalScreen[None]):
@@ -79,15 +87,14 @@ class HelpModal(TextSearch, ModalScreen[None]):
         + SEARCH_CSS
     )
     BINDINGS = [
-        Binding("escape,q,question_mark", "dismiss", "close", id="help.close"),
+        Binding("escape,q", "dismiss", "close", id="help.close"),
+        # `?` toggles: the key that opened help, meaning help, closes it
+        Binding("question_mark", "dismiss", show=False, id="help.help"),
         *SEARCH_BINDINGS,
-        Binding("j,down", "scroll('down')", show=False),
-        Binding("k,up", "scroll('up')", show=False),
-        Binding("g,home", "scroll('home')", show=False),
-        Binding("G,end", "scroll('end')", show=False),
+        *scroll_bindings("help"),
     ]
 
-    def __init__(self, view_name: str, lines: list[tuple[str, str]]) -> None:
+    def __init__(self, view_name: str, lines: list[KeyLine]) -> None:
         super().__init__()
         self.view_name = view_name
         self.lines = lines
@@ -99,9 +106,13 @@ class HelpModal(TextSearch, ModalScreen[None]):
 
     def search_text(self) -> str:
         """One text, so `/` finds in all of it: titles, keys and commands."""
-        width = max((len(keys) for keys, _ in self.lines), default=8) + 2
-        body = "\n".join(f"{keys:<{width}}{label}" for keys, label in self.lines)
-        title = f"Keys: {self.view_name}"
+        keys_width = max((len(line.keys) for line in self.lines), default=8) + 2
+        label_width = max((len(line.label) for line in self.lines), default=8) + 2
+        body = "\n".join(
+            f"{line.keys:<{keys_width}}{line.label:<{label_width}}{line.binding_id}".rstrip()
+            for line in self.lines
+        )
+        title = f"Keys: {self.view_name}  (right: the binding id, for keymap: in the config)"
         return inert(f"\n{title}\n{body}\n\nCommands\n{COMMAND_HELP}\nesc closes · / finds")
 
     def _renderable(self) -> Text:

@@ -36,7 +36,7 @@ class LogsScreen(Screen[None]):
         Binding("escape,q", "back", "back", id="logs.back"),
         Binding("f", "toggle_follow", "follow on/off", id="logs.follow"),
         Binding("G,end", "bottom", "bottom", show=False, id="logs.bottom"),
-        Binding("c", "clear", "clear", id="logs.clear"),
+        Binding("ctrl+l", "clear", "clear", id="logs.clear"),
     ]
 
     def __init__(

@@ -1,5 +1,5 @@
 """ProjectDetailScreen: one project's pods (live, problems toned), workloads, members and quota;
-`g`, `w` and Enter on a pod jump into the resource browser scoped to the project."""
+`b`, `w` and Enter on a pod jump into the resource browser scoped to the project."""
 
 from __future__ import annotations
 
@@ -72,15 +72,14 @@ class ProjectDetailScreen(TenancyScreen):
             show=False,
             id="project.previous_pane",
         ),
-        # priority: the table's own `g` (first row) would otherwise win; `home` still does that
-        Binding("g", "browse('pods')", "browse pods", priority=True, id="project.browse"),
+        Binding("b", "browse('pods')", "browse pods", id="project.browse"),
         Binding("w", "browse('deployments')", "workloads", id="project.workloads"),
         Binding("a", "add_member", "add member", id="project.add_member"),
-        Binding("c", "change_role", "change role", id="project.change_role"),
-        Binding("x", "remove_member", "remove member", id="project.remove_member"),
-        Binding("q", "set_quota", "set quota", id="project.set_quota"),
-        Binding("r", "refresh", "refresh", show=False, id="project.refresh"),
-        Binding("escape", "back", "back", id="project.back"),
+        Binding("e", "change_role", "change role", id="project.change_role"),
+        Binding("ctrl+d", "remove_member", "remove member", id="project.remove_member"),
+        Binding("Q", "set_quota", "set quota", id="project.set_quota"),
+        Binding("ctrl+r", "refresh", "refresh", show=False, id="project.refresh"),
+        Binding("escape,q", "back", "back", id="project.back"),
     ]
     GATED = {
         "add_member": "project.member.add",

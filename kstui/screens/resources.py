@@ -29,6 +29,7 @@ from kstui.screens.resource_target import (
     empty_text,
 )
 from kstui.screens.resource_writes import WRITE_ACTIONS, ResourceWrites, write_allowed
+from kstui.screens.sections import FIRST_VIEW
 from kstui.screens.sending import WritesInFlight
 from kstui.widgets.context_bar import ContextBar
 from kstui.widgets.plain import Plain
@@ -61,11 +62,11 @@ class ResourcesScreen(WritesInFlight):
         Binding("c", "copy", "copy name", show=False, id="resource.copy"),
         Binding("o", "owner", "owner", show=False, id="resource.owner"),
         Binding("A", "all_namespaces", "all ns", show=False, id="resource.all_namespaces"),
-        Binding("w", "wide", "wide", show=False, id="resource.wide"),
+        Binding("ctrl+w", "wide", "wide", show=False, id="resource.wide"),
         Binding("greater_than_sign", "sort(1)", "sort →", show=False, id="resource.sort_next"),
         Binding("less_than_sign", "sort(-1)", "sort ←", show=False, id="resource.sort_prev"),
         Binding("equals_sign", "sort(0)", "reverse", show=False, id="resource.sort_reverse"),
-        Binding("escape", "back", "back", show=False, id="resource.back"),
+        Binding("escape,q", "back", "back", show=False, id="resource.back"),
     ]
 
     @dataclass
@@ -401,6 +402,8 @@ class ResourcesScreen(WritesInFlight):
             return
         if len(self.app.screen_stack) > 1:
             self.dismiss(None)
+        else:
+            self.notify(FIRST_VIEW, timeout=3)
 
     # ------------------------------------------------------------------ errors
 

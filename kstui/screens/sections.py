@@ -43,6 +43,9 @@ class Section:
         return factory(env, service)
 
 
+FIRST_VIEW = "nothing to go back to: this is the section's first view (:q quits)"
+"""What `q`/esc says where there is no view behind (a key never does nothing silently)."""
+
 SECTIONS: dict[str, Section] = {}
 """By name, in key order."""
 

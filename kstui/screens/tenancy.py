@@ -16,6 +16,7 @@ from kstui.backends.workspaces import WorkspaceService
 from kstui.screens.env import ScreenEnv
 from kstui.screens.polled_view import POLL_SECONDS, PolledScreen
 from kstui.screens.resources import Target
+from kstui.screens.sections import FIRST_VIEW
 from kstui.widgets.quota_bars import QuotaBars
 from kstui.widgets.resource_table import ResourceTable
 
@@ -159,3 +160,5 @@ class TenancyScreen(PolledScreen):
     def action_back(self) -> None:
         if len(self.app.screen_stack) > 1:
             self.dismiss(None)
+        else:
+            self.notify(FIRST_VIEW, timeout=3)

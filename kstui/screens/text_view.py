@@ -13,6 +13,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from kstui.safe_text import inert
+from kstui.screens.scrolling import scroll_bindings
 from kstui.screens.text_search import SEARCH_BINDINGS, SEARCH_CSS, TextSearch, find_matches
 from kstui.widgets.plain import Plain
 
@@ -30,12 +31,7 @@ class TextViewScreen(TextSearch, Screen[None]):
         *SEARCH_BINDINGS,
         Binding("x", "toggle_secrets", "reveal secrets", id="view.reveal"),
         Binding("c", "copy", "copy all", id="view.copy"),
-        Binding("j,down", "scroll('down')", show=False),
-        Binding("k,up", "scroll('up')", show=False),
-        Binding("space,pagedown", "scroll('page_down')", show=False),
-        Binding("b,pageup", "scroll('page_up')", show=False),
-        Binding("g,home", "scroll('home')", show=False),
-        Binding("G,end", "scroll('end')", show=False),
+        *scroll_bindings("view"),
     ]
 
     def __init__(

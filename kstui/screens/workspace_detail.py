@@ -105,11 +105,11 @@ class WorkspaceDetailScreen(TenancyScreen):
         Binding("p", "create_project", "new project", id="workspace.create_project"),
         Binding("m", "move_project", "move project", id="workspace.move_project"),
         Binding("a", "add_member", "add member", id="workspace.add_member"),
-        Binding("c", "change_role", "change role", id="workspace.change_role"),
-        Binding("x", "remove_member", "remove member", id="workspace.remove_member"),
-        Binding("q", "set_quota", "set quota", id="workspace.set_quota"),
-        Binding("r", "refresh", "refresh", show=False, id="workspace.refresh"),
-        Binding("escape", "back", "back", id="workspace.back"),
+        Binding("e", "change_role", "change role", id="workspace.change_role"),
+        Binding("ctrl+d", "remove_member", "remove member", id="workspace.remove_member"),
+        Binding("Q", "set_quota", "set quota", id="workspace.set_quota"),
+        Binding("ctrl+r", "refresh", "refresh", show=False, id="workspace.refresh"),
+        Binding("escape,q", "back", "back", id="workspace.back"),
     ]
     GATED = {
         "create_project": "project.create",

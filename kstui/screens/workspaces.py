@@ -71,7 +71,7 @@ class Listing:
 
 
 class WorkspacesScreen(TenancyScreen):
-    """The section's home: Enter opens a workspace; `n` and `ctrl+d` create and delete."""
+    """The section's home: Enter opens a workspace; `a` and `ctrl+d` create and delete."""
 
     DEFAULT_CSS = (
         """
@@ -81,9 +81,10 @@ class WorkspacesScreen(TenancyScreen):
         + CLUSTERS_CSS
     )
     BINDINGS = [
-        Binding("n", "new", "new workspace", id="workspaces.new"),
+        Binding("a", "new", "new workspace", id="workspaces.new"),
         Binding("ctrl+d", "delete", "delete workspace", id="workspaces.delete"),
-        Binding("r", "refresh", "refresh", id="workspaces.refresh"),
+        Binding("ctrl+r", "refresh", "refresh", id="workspaces.refresh"),
+        Binding("escape,q", "back", "back", show=False, id="workspaces.back"),
     ]
     GATED = {"new": "workspace.create", "delete": "workspace.delete"}
 

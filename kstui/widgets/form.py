@@ -2,7 +2,7 @@
 
 A screen subclasses it with `fields()` (a list of `Field`s from form_fields), `send(values)`
 (the write, run in a worker) and, when it needs them, `check(values)` (rules across fields),
-`can_send(values)` (e.g. the typed name matches) and `preview(values)` (a dry run, ctrl+r).
+`can_send(values)` (e.g. the typed name matches) and `preview(values)` (a dry run, ctrl+y).
 
 - The first field (or the one declared `focus=True`) has the focus when the form opens; after a
   refused send, the first field in error has it.
@@ -109,7 +109,7 @@ class FormModal(ModalScreen[FormResult | None]):
     BINDINGS = [
         Binding("escape", "cancel", "cancel", id="form.cancel"),
         Binding("ctrl+s", "send", "send", priority=True, id="form.send"),
-        Binding("ctrl+r", "preview", "preview", id="form.preview"),
+        Binding("ctrl+y", "preview", "preview", id="form.preview"),
     ]
     SEND_LABEL = "Save"
     HINT = "tab: next field · enter or ctrl+s: send · esc: cancel"
@@ -146,7 +146,7 @@ class FormModal(ModalScreen[FormResult | None]):
         raise NotImplementedError
 
     async def preview(self, values: Values) -> str:
-        """A dry run: what sending would do. Forms without one keep ctrl+r inert."""
+        """A dry run: what sending would do. Forms without one keep ctrl+y inert."""
         raise NotImplementedError
 
     async def perform(self, values: Values) -> tuple[str, Written, str]:
@@ -214,7 +214,7 @@ class FormModal(ModalScreen[FormResult | None]):
                     compact=True,
                     variant="error" if self.has_class("-danger") else "primary",
                 )
-            hint = self.HINT + (" · ctrl+r: preview" if self.has_preview else "")
+            hint = self.HINT + (" · ctrl+y: preview" if self.has_preview else "")
             yield Static(hint, classes="hint")
 
     @property

@@ -201,11 +201,35 @@ async def test_help_lists_the_keys_of_the_view(make_app) -> None:
         await loaded(pilot)
         await pilot.press("question_mark")
         await wait_until(pilot, lambda: isinstance(app.screen, HelpModal), "help")
-        lines = {label: keys for keys, label in app.screen.lines}
+        lines = {line.label: line.keys for line in app.screen.lines}
         assert lines["describe"] == "d"
         assert lines["delete"] == "^d"
-        await pilot.press("escape")
-        assert isinstance(app.screen, ResourcesScreen)
+        assert lines["back"] == "esc q"
+        # each line names its binding id, for `keymap:` in the config
+        ids = {line.label: line.binding_id for line in app.screen.lines}
+        assert ids["describe"] == "resource.describe"
+        assert any(
+            line.split() == ["d", "describe", "resource.describe"]
+            for line in app.screen.search_text().splitlines()
+        )
+        await pilot.press("question_mark")  # `?` toggles help: the same key closes it
+        await wait_until(pilot, lambda: isinstance(app.screen, ResourcesScreen), "help closed")
+        await pilot.press("question_mark", "q")
+        await wait_until(pilot, lambda: isinstance(app.screen, ResourcesScreen), "q closes it")
+
+
+async def test_back_at_the_first_view_says_there_is_nothing_behind(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await loaded(pilot)
+        screen = app.screen
+        await pilot.press("q")
+        await wait_until(
+            pilot,
+            lambda: any("nothing to go back to" in n.message for n in app._notifications),
+            "a notice instead of silence",
+        )
+        assert app.screen is screen
 
 
 async def test_describe_and_yaml_views(make_app) -> None:

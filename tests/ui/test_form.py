@@ -239,9 +239,9 @@ async def test_preview_is_a_dry_run_and_writes_nothing(kube: KubeClient) -> None
     app = FormHost(form)
     async with app.run_test(size=(100, 50)) as pilot:
         await opened(pilot, form)
-        assert "ctrl+r: preview" in str(form.query_one(".hint", Static).render())
+        assert "ctrl+y: preview" in str(form.query_one(".hint", Static).render())
         await type_text(pilot, "fm-preview")
-        await pilot.press("ctrl+r")
+        await pilot.press("ctrl+y")
         await wait_until(pilot, lambda: "would create" in outcome(form), "dry run")
         assert outcome(form) == "would create fm-preview with ['mode']"
         assert app.screen is form

@@ -92,7 +92,7 @@ async def test_a_registered_section_gets_key_palette_help_command_and_reset(
         assert first.service is probe[0]
         await pilot.press("question_mark")  # its line in help
         await wait_until(pilot, lambda: isinstance(app.screen, HelpModal), "help")
-        lines = {label: keys for keys, label in app.screen.lines}
+        lines = {line.label: line.keys for line in app.screen.lines}
         assert lines["probe"] == "9"
         assert lines["poke the probe"] == "z"
         await pilot.press("escape")

@@ -51,7 +51,7 @@ async def test_a_taken_workspace_name_is_said_on_the_name_field(
     app = make_host()
     async with app.run_test(size=(80, 24)) as pilot:
         await ready(pilot, WorkspacesScreen)
-        await pilot.press("n")
+        await pilot.press("a")
         form = await modal(pilot, CreateWorkspaceModal)
         await type_text(pilot, "ui-taken")
         await pilot.press("tab")

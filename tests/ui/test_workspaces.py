@@ -210,7 +210,7 @@ async def test_the_list_polls_but_not_under_a_form(make_host: MakeHost, kube: Ku
         table = screen.query_one(ResourceTable)
         await make_workspace(kube, "ui-polled")
         await wait_until(pilot, lambda: "ui-polled" in cells(table), "picked up by the poll")
-        await pilot.press("n")
+        await pilot.press("a")
         await modal(pilot, CreateWorkspaceModal)
         assert screen._next_poll is None  # nothing scheduled while the form covers the list
         await make_workspace(kube, "ui-polled-2")
@@ -268,7 +268,7 @@ async def test_drill_into_a_workspace_and_a_project_then_the_browser(
         await wait_until(pilot, lambda: "carol" in cells(members), "project members")
         assert cells(members)["carol"][1] == "operator"
         await pilot.press("shift+tab")
-        await pilot.press("g")
+        await pilot.press("b")
         await wait_until(
             pilot,
             lambda: isinstance(app.screen, ResourcesScreen) and app.screen.loaded,
@@ -296,7 +296,7 @@ async def test_create_workspace_checks_the_name_then_writes_the_template(
     app = make_host()
     async with app.run_test(size=(80, 24)) as pilot:
         await ready(pilot, WorkspacesScreen)
-        await pilot.press("n")
+        await pilot.press("a")
         form: CreateWorkspaceModal = await modal(pilot, CreateWorkspaceModal)
         assert form.query_one("#manager", Input).value == "admin"  # whoami
         await type_text(pilot, "Bad_Name")
@@ -337,7 +337,7 @@ async def test_create_workspace_checks_the_name_then_writes_the_template(
             pilot, lambda: "ui-created" in cells(listing.query_one(ResourceTable)), "listed"
         )
         # the same name again: the server's 409, shown in the form, which stays open
-        await pilot.press("n")
+        await pilot.press("a")
         form = await modal(pilot, CreateWorkspaceModal)
         await type_text(pilot, "ui-created")
         await pilot.press("enter")
@@ -489,7 +489,7 @@ async def test_workspace_member_add_change_remove(make_host: MakeHost, kube: Kub
         }
         members = detail.query_one("#members-table", ResourceTable)
         await cursor_to(pilot, members, "erin")
-        await pilot.press("c")
+        await pilot.press("e")
         form = await modal(pilot, MemberModal)
         assert form.query_one("#user", Input).disabled
         await pilot.press("ctrl+s")  # unchanged role: refused in the form
@@ -507,7 +507,7 @@ async def test_workspace_member_add_change_remove(make_host: MakeHost, kube: Kub
             "new role shown",
         )
         await cursor_to(pilot, members, "erin")
-        await pilot.press("x")
+        await pilot.press("ctrl+d")
         confirm = await modal(pilot, ConfirmModal)
         assert confirm.question == "Remove erin from workspace ui-team?"
         await pilot.press("y")
@@ -523,7 +523,7 @@ async def test_workspace_quota_validates_quantities(make_host: MakeHost, kube: K
         detail = await open_workspace(pilot, "ui-quota")
         await pilot.press("left_square_bracket")  # round back to the last pane
         assert "no quota" in str(detail.query_one(QuotaBars).render())
-        await pilot.press("q")
+        await pilot.press("Q")
         form = await modal(pilot, QuotaModal)
         await type_text(pilot, "lots")
         assert form.query_one("#limits-cpu-error", Static).has_class("-shown")
@@ -582,13 +582,13 @@ async def test_project_members_and_quota(make_host: MakeHost, kube: KubeClient) 
             pilot, lambda: cells(members).get("frank", ("", ""))[1] == "viewer", "new role shown"
         )
         await cursor_to(pilot, members, "frank")
-        await pilot.press("x")
+        await pilot.press("ctrl+d")
         confirm = await modal(pilot, ConfirmModal)
         assert confirm.question == "Remove frank from project ui-crew-app (host)?"
         await pilot.press("y")
         await wait_until(pilot, lambda: "frank" not in cells(members), "removed")
         assert await stored(kube, f"{path}/frank-viewer") is None
-        await pilot.press("q")
+        await pilot.press("Q")
         form = await modal(pilot, QuotaModal)
         form.query_one("#pods", Input).focus()
         await type_text(pilot, "20")
@@ -628,7 +628,7 @@ async def test_a_half_done_change_is_spelled_out(make_host: MakeHost, kube: Kube
         await pilot.press("tab")
         members = project.query_one("#members-table", ResourceTable)
         await cursor_to(pilot, members, "gina")
-        await pilot.press("c")
+        await pilot.press("e")
         form: MemberModal = await modal(pilot, MemberModal)
         await choose(pilot, "role", "viewer")
         await pilot.press("ctrl+s")
@@ -680,18 +680,18 @@ async def test_a_tenant_sees_disabled_actions_and_why(
         reason = screen.permissions["workspace.create"].reason
         assert reason.startswith("RBAC denies create workspacetemplates")
         status = screen.query_one("#status", Static)
-        assert str(status.render()).startswith("disabled — n new workspace, ^d delete workspace")
-        await pilot.press("n")
+        assert str(status.render()).startswith("disabled — a new workspace, ^d delete workspace")
+        await pilot.press("a")
         await pilot.pause()
         assert app.screen is screen  # no form
-        assert str(status.render()) == f"n new workspace: {reason}"
+        assert str(status.render()) == f"a new workspace: {reason}"
         assert status.has_class("-denied")
         footer_keys = {
             key: active.enabled
             for key, active in screen.active_bindings.items()
             if active.binding.action in ("new", "delete")
         }
-        assert footer_keys == {"n": False, "ctrl+d": False}
+        assert footer_keys == {"a": False, "ctrl+d": False}
 
 
 REFUSAL = "not reachable as alice (context member is admin; opt in: other_identities)"
@@ -744,7 +744,7 @@ async def test_a_tenant_opening_a_project_on_member_gets_no_admin_writes(
         assert "will not act as admin through member" in pods._empty_message
         await pilot.press("a")
         assert app.screen is project  # no member form
-        await pilot.press("g")
+        await pilot.press("b")
         await pilot.pause()
         assert not any(isinstance(step, ResourcesScreen) for step in app.screen_stack)
         assert app.screen is project
@@ -845,7 +845,7 @@ async def test_quota_below_use_shows_as_exceeded(make_host: MakeHost, kube: Kube
         await cursor_to(pilot, detail.query_one("#projects-table", ResourceTable), "ui-full-app")
         await pilot.press("enter")
         project = await ready(pilot, ProjectDetailScreen)
-        await pilot.press("q")
+        await pilot.press("Q")
         form = await modal(pilot, QuotaModal)
         form.query_one("#pods", Input).focus()
         await type_text(pilot, "1")

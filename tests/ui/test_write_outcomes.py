@@ -249,7 +249,7 @@ async def test_a_workspaces_form_without_an_answer_reports_it_applied(
     app.session.settings = BackendSettings(cache_dir=tmp_path / "cache", write_timeout=WAIT)
     async with app.run_test(size=(80, 24)) as pilot:
         await ready(pilot, WorkspacesScreen)
-        await pilot.press("n")
+        await pilot.press("a")
         form = await modal(pilot, CreateWorkspaceModal)
         await tenancy_type(pilot, "ui-late")
         late(sandbox, TEMPLATES)

@@ -267,7 +267,7 @@ async def test_remapped_keys(make_app, kube, sandbox) -> None:
         await pilot.press("n")
         await pilot.press("question_mark")
         await wait_until(pilot, lambda: hasattr(app.screen, "lines"), "help")
-        lines = {label: keys for keys, label in app.screen.lines}
+        lines = {line.label: line.keys for line in app.screen.lines}
         assert lines["delete"] == "x"
         assert lines["describe"] == "i"
 
