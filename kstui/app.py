@@ -145,7 +145,7 @@ class KstuiApp(PromptRouting):
             settings.kubeconfig,
             settings.context,
             settings.namespace,
-            readonly=lambda context: settings.readonly or config.is_readonly(context),
+            readonly=lambda context: config.readonly_reason(context, flag=settings.readonly),
             settings=BackendSettings(
                 grace_seconds=config.refresh.grace_seconds,
                 page_size=config.refresh.page_size,

@@ -103,6 +103,17 @@ class Config:
             return True
         return any(fnmatch.fnmatchcase(context, pattern) for pattern in self.readonly_contexts)
 
+    def readonly_reason(self, context: str, *, flag: bool = False) -> str:
+        """Why writes are refused on `context`, for messages ("" when they are not). `flag`:
+        the app was started read-only (--readonly, or this config's own switch)."""
+        if self.readonly:
+            return "set by the config or KSTUI_READONLY"
+        if flag:
+            return "started with --readonly"
+        if self.is_readonly(context):
+            return f"readonly_contexts matches {context}"
+        return ""
+
     def allows_other_identity(self, context: str) -> bool:
         """True when Workspaces may act through `context` as a user other than the session's."""
         return any(fnmatch.fnmatchcase(context, pattern) for pattern in self.other_identities)

@@ -19,7 +19,7 @@ class Session:
         context: str,
         namespace: str,
         *,
-        readonly: Callable[[str], bool] = lambda _context: False,
+        readonly: Callable[[str], str] = lambda _context: "",
         settings: BackendSettings | None = None,
         aliases: Mapping[str, str] | None = None,
     ) -> None:
@@ -28,6 +28,7 @@ class Session:
         self.namespace = namespace
         """The namespace lists open in; "" means all namespaces."""
         self._readonly = readonly
+        """context → why writes are off there ("started with --readonly"), "" when they are on."""
         self.settings = settings or BackendSettings()
         self.aliases: Mapping[str, str] = dict(aliases or {})
         """`:` command aliases from the user's config."""
@@ -42,6 +43,10 @@ class Session:
         return sorted(self.kubeconfig.contexts)
 
     def readonly(self, context: str | None = None) -> bool:
+        return bool(self._readonly(context or self.context))
+
+    def readonly_reason(self, context: str | None = None) -> str:
+        """Why writes are refused on `context` ("" when they are not)."""
         return self._readonly(context or self.context)
 
     def backend(self, context: str | None = None) -> Backend:

@@ -1,6 +1,8 @@
 """ObjectEditor: `e` on a row. The object goes to $KUBE_EDITOR/$EDITOR as YAML and comes back
-to the server; a validation error reopens the editor, a conflict shows what changed meanwhile,
-and any other failure keeps the text on disk for the next `e`."""
+to the server; a text the server refuses (400 BadRequest: it does not decode, e.g.
+`replicas: abc`; 422 Invalid: it fails validation) or that is not YAML reopens the editor with
+the reason on top, a conflict shows what changed meanwhile, and any other failure keeps the text
+on disk for the next `e`."""
 
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ import yaml
 from textual.app import App, SuspendNotSupported
 
 from kstui.backends import actions, describe, kept_edits, write_outcome
-from kstui.backends.errors import Conflict, Invalid, KstuiError, NoAnswer
+from kstui.backends.errors import BadRequest, Conflict, Invalid, KstuiError, NoAnswer
 from kstui.backends.kinds import ResourceKind
 from kstui.screens.confirm import ConfirmModal
 
@@ -73,9 +75,11 @@ class ObjectEditor:
             text, problem = kept.text, f"{kept.problem}\n{KEPT_HINT}".strip()
         else:
             original, text, problem = server_copy, base, ""
+        at: tuple[int, int] | None = None  # where in the text a YAML error is
         while True:
+            header = comment_header(problem, at)
             edited_text = strip_problem(
-                await self.run_editor(text, problem, f"{kind.resource}-{name}")
+                await self.run_editor(header + text, f"{kind.resource}-{name}")
             )
             if kept is not None and edited_text.strip() in ("", base.strip()):
                 kept_edits.discard(kept)
@@ -89,15 +93,16 @@ class ObjectEditor:
                 if not isinstance(edited, dict):
                     raise yaml.YAMLError("the document must be a mapping")
             except yaml.YAMLError as exc:
-                text, problem = edited_text, f"not valid YAML: {exc}"
+                text, (problem, at) = edited_text, yaml_problem(exc)
                 continue
+            at = None
             try:
                 saved = await self.save(original, edited, namespace, name)
-            except Invalid as error:
+            except (BadRequest, Invalid) as error:  # the server read the text and refused it
                 causes = "\n".join(
                     f"{c.get('field', '')}: {c.get('message', '')}" for c in error.causes
                 )
-                text, problem = edited_text, f"{error.detail}\n{causes}".strip()
+                text, problem = edited_text, f"{error.detail or error.title}\n{causes}".strip()
                 continue
             except Exception as error:
                 if await self.keep(edited_text, original, namespace, name, error) and kept:
@@ -202,13 +207,12 @@ class ObjectEditor:
         await actions.reapply_edit(self.client, self.kind, original, edited)
         return True
 
-    async def run_editor(self, text: str, problem: str, stem: str) -> str:
+    async def run_editor(self, text: str, stem: str) -> str:
         """Hand the terminal to the editor and wait; the app's loop keeps running meanwhile."""
         editor = os.environ.get("KUBE_EDITOR") or os.environ.get("EDITOR") or "vi"
-        header = "".join(f"# {line}\n" for line in problem.splitlines()) if problem else ""
         with tempfile.TemporaryDirectory(prefix="kstui-edit-") as tmp:
             path = Path(tmp) / f"{re.sub(r'[^a-zA-Z0-9_.-]', '-', stem)}.yaml"
-            path.write_text(header + text)
+            path.write_text(text)
             command = [*shlex.split(editor), str(path)]
             try:
                 with self.app.suspend():
@@ -218,6 +222,27 @@ class ObjectEditor:
                     subprocess.run, command, check=False, stdin=subprocess.DEVNULL
                 )
             return path.read_text()
+
+
+def yaml_problem(exc: yaml.YAMLError) -> tuple[str, tuple[int, int] | None]:
+    """The parser's complaint, and where it is in the text (1-based line and column). Its own
+    message quotes the line counted without the comment header: not shown."""
+    said = " ".join(
+        str(part) for part in (getattr(exc, "context", None), getattr(exc, "problem", None)) if part
+    )
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    where = (mark.line + 1, mark.column + 1) if mark is not None else None
+    return f"not valid YAML: {' '.join((said or str(exc)).split())}", where
+
+
+def comment_header(problem: str, at: tuple[int, int] | None = None) -> str:
+    """`problem` as `# ` lines on top of the text; `at` (a line and column of the text) is
+    named as the editor numbers it, below this header."""
+    lines = problem.splitlines()
+    if at is not None:
+        line, column = at
+        lines.append(f"at line {line + len(lines) + 1}, column {column}")
+    return "".join(f"# {line}\n" for line in lines)
 
 
 def strip_problem(text: str) -> str:

@@ -22,13 +22,14 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol
 
-from textual import events, work
-from textual.screen import Screen
+from textual import work
+from textual.binding import ActiveBinding
 from textual.timer import Timer
 from textual.widgets import Static
 
 from kstui.backends.errors import KstuiError
 from kstui.backends.retry_after import RetryAfter
+from kstui.screens.disabled_keys import ExplainsDisabledKeys, readonly_notice
 from kstui.screens.failures import notify_failure
 from kstui.widgets.context_bar import ContextBar
 
@@ -72,7 +73,7 @@ def fields_of(data: Any) -> list[Any]:
     return []
 
 
-class PolledScreen(Screen[None]):
+class PolledScreen(ExplainsDisabledKeys):
     """The poll loop, the Retry-After wait and permission gating; see the module docstring.
     The screen composes a ContextBar and a `#status` line."""
 
@@ -111,7 +112,8 @@ class PolledScreen(Screen[None]):
         return {}
 
     def readonly_reason(self) -> str:
-        """Why every gated action is denied without asking ("" when none)."""
+        """Why every gated action is denied without asking, as the session says why writes
+        are off ("started with --readonly"; "" when they are not)."""
         return ""
 
     # ------------------------------------------------------------------ the poll
@@ -193,8 +195,8 @@ class PolledScreen(Screen[None]):
         await self._after_first_frame()
         requests = self.permission_requests()
         answers: dict[str, Verdict]
-        if reason := self.readonly_reason():
-            answers = {pid: Denied(reason) for pid in requests}
+        if why := self.readonly_reason():
+            answers = {pid: Denied(f"read-only mode ({why})") for pid in requests}
         else:
 
             async def ask(pid: str, kwargs: dict[str, str]) -> tuple[str, Verdict]:
@@ -250,20 +252,18 @@ class PolledScreen(Screen[None]):
         status.update(text)
         status.set_class(alert, "-denied")
 
-    def on_key(self, event: events.Key) -> None:
-        """A disabled key does nothing in Textual; say why instead of staying silent."""
-        active = self.active_bindings.get(event.key)
-        if active is None or active.enabled or active.node is not self:
-            return
-        action = active.binding.action
-        if action in self.GATED:
-            event.stop()
-            event.prevent_default()
-            key = self.app.get_key_display(active.binding)
-            self.set_status(
-                f"{key} {active.binding.description}: {self.denial(action)}", alert=True
-            )
-            self.app.bell()
+    def why_disabled(self, binding: ActiveBinding) -> str:
+        """A gated key pressed while denied (ExplainsDisabledKeys): why, on the status line."""
+        action, description = binding.binding.action, binding.binding.description
+        if action not in self.GATED:
+            return ""
+        if why := self.readonly_reason():
+            return readonly_notice(description, why)
+        key = self.app.get_key_display(binding.binding)
+        return f"{key} {description}: {self.denial(action)}"
+
+    def say_disabled(self, text: str) -> None:
+        self.set_status(text, alert=True)
 
     # ------------------------------------------------------------------ errors
 

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from kstui.backends import actions
 from kstui.backends.kinds import ResourceKind
 from kstui.screens.confirm import ConfirmModal
+from kstui.screens.disabled_keys import readonly_notice
 from kstui.screens.editing import ObjectEditor
 from kstui.screens.resource_target import ResourceHost
 from kstui.screens.scale import ScaleModal
@@ -18,21 +19,28 @@ from kstui.screens.sending import reported
 WRITE_ACTIONS = frozenset({"edit", "delete", "scale", "restart"})
 
 
-def write_allowed(action: str, kind: ResourceKind | None, readonly: bool) -> bool | None:
-    """True, or None (the key shows, disabled) when the context is read-only or the kind
-    cannot take this write. Unknown kinds (still resolving) are not held back."""
+def write_denial(action: str, kind: ResourceKind | None, readonly: str) -> str:
+    """Why `action` is disabled on this list ("" when it is not): the context is read-only
+    (`readonly` says why) or the kind cannot take this write. The key then shows disabled and,
+    pressed, says this. Unknown kinds (still resolving) are not held back."""
     if readonly:
-        return None
-    if kind is not None:
-        if action == "scale" and not actions.scalable(kind):
-            return None
-        if action == "restart" and kind.resource not in actions.RESTARTABLE:
-            return None
-        if action == "delete" and not kind.can("delete"):
-            return None
-        if action == "edit" and not kind.can("update"):
-            return None
-    return True
+        return readonly_notice(action, readonly)
+    if kind is None:
+        return ""
+    plural = kind.resource
+    if action == "scale" and not actions.scalable(kind):
+        if plural == "pods":
+            return "scale: pods cannot be scaled; scale their deployment or statefulset"
+        return f"scale: {plural} cannot be scaled (they have no scale subresource)"
+    if action == "restart" and plural not in actions.RESTARTABLE:
+        if plural == "pods":
+            return "restart: pods cannot be restarted; restart their deployment or statefulset"
+        return f"restart: only deployments, statefulsets and daemonsets restart, not {plural}"
+    if action == "delete" and not kind.can("delete"):
+        return f"delete: {plural} cannot be deleted (the API offers no delete)"
+    if action == "edit" and not kind.can("update"):
+        return f"edit: {plural} cannot be edited (the API offers no update)"
+    return ""
 
 
 class ResourceWrites:

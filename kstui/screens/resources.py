@@ -7,7 +7,7 @@ from typing import Any
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import ActiveBinding, Binding
 from textual.message import Message
 from textual.widgets import Static
 
@@ -17,6 +17,7 @@ from kstui.backends.errors import KstuiError
 from kstui.backends.kinds import ResourceKind, UnknownKind
 from kstui.heap import HEAP
 from kstui.safe_text import inert_line
+from kstui.screens.disabled_keys import ExplainsDisabledKeys
 from kstui.screens.env import ScreenEnv
 from kstui.screens.failures import notify_failure
 from kstui.screens.live_list import LOADING, LiveList
@@ -28,7 +29,7 @@ from kstui.screens.resource_target import (
     crumb_label,
     empty_text,
 )
-from kstui.screens.resource_writes import WRITE_ACTIONS, ResourceWrites, write_allowed
+from kstui.screens.resource_writes import WRITE_ACTIONS, ResourceWrites, write_denial
 from kstui.screens.sections import FIRST_VIEW
 from kstui.screens.sending import WritesInFlight
 from kstui.widgets.context_bar import ContextBar
@@ -46,7 +47,7 @@ DEFAULT_KIND = "pods"
 """What the browser lists when `--kind` names no kind."""
 
 
-class ResourcesScreen(WritesInFlight):
+class ResourcesScreen(WritesInFlight, ExplainsDisabledKeys):
     DEFAULT_CSS = """
     ResourcesScreen #crumbs { height: 1; color: $text-muted; padding: 0 1; }
     ResourcesScreen ResourceTable { height: 1fr; }
@@ -277,9 +278,17 @@ class ResourcesScreen(WritesInFlight):
         return Selection(key, namespace, name, self.kind)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in WRITE_ACTIONS:
-            return write_allowed(action, self.kind, self.session.readonly(self.context))
-        return True
+        return None if self.denial(action) else True  # disabled: pressed, it says why
+
+    def why_disabled(self, binding: ActiveBinding) -> str:
+        """A write key that does not apply here, pressed (ExplainsDisabledKeys): why."""
+        return self.denial(binding.binding.action)
+
+    def denial(self, action: str) -> str:
+        """Why a write does not apply here ("" when it does, and for every other action)."""
+        if action not in WRITE_ACTIONS:
+            return ""
+        return write_denial(action, self.kind, self.session.readonly_reason(self.context))
 
     @on(ResourceTable.RowChosen)
     def _row_chosen(self, event: ResourceTable.RowChosen) -> None:

@@ -116,8 +116,7 @@ class TenancyScreen(PolledScreen):
         self.check_permissions()
 
     def readonly_reason(self) -> str:
-        context = self.write_context
-        return f"context {context} is read-only" if self.session.readonly(context) else ""
+        return self.session.readonly_reason(self.write_context)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         pane = self.PANE_ACTIONS.get(action)

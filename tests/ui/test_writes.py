@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -187,6 +188,74 @@ async def test_edit_reopens_on_a_validation_error(
     assert second.startswith("# ")
     assert "replicas" in second.split("\n", 3)[0] + second
     assert "replicas: -4" in second  # the user's text came back, with the error on top
+
+
+async def test_edit_reopens_on_a_bad_request(
+    make_app, kube, sandbox, tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`replicas: abc` does not decode (a 400 BadRequest, as from kube-apiserver): the editor
+    reopens with the server's message on top and the user's text, as on a 422."""
+    await make_namespace(kube, "ui-badreq")
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    monkeypatch.setenv(
+        "KUBE_EDITOR",
+        editor(
+            tmp_path,
+            (
+                "text = text.replace('replicas: 1', 'replicas: abc') if calls == 1 else "
+                "text.replace('replicas: abc', 'replicas: 3')\n"
+            ),
+        ),
+    )
+    app = make_app(namespace="ui-badreq", kind="deploy")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await loaded(pilot)
+        await pilot.press("e")
+        await wait_until(
+            pilot,
+            lambda: deployment(sandbox, "ui-badreq")["spec"]["replicas"] == 3,
+            "saved after the second pass",
+        )
+    second = (tmp_path / "seen2.yaml").read_text()
+    header = "".join(line for line in second.splitlines(keepends=True) if line.startswith("#"))
+    assert "cannot unmarshal string into Go struct field" in header
+    assert "spec.replicas of type int32" in header
+    assert "replicas: abc" in second  # the user's text came back, with the error on top
+    assert not (tmp_path / "state" / "kstui" / "edits").exists()  # nothing kept: it reopened
+
+
+async def test_edit_yaml_error_names_the_line_the_editor_shows(
+    make_app, kube, sandbox, tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The line a YAML error names is counted in the reopened file, comment header included."""
+    await make_namespace(kube, "ui-yamlline")
+    monkeypatch.setenv(
+        "KUBE_EDITOR",
+        editor(
+            tmp_path,
+            (
+                "text = text.replace('replicas: 1', '\\treplicas: 1') if calls == 1 else "
+                "text.replace('\\treplicas: 1', 'replicas: 2')\n"
+            ),
+        ),
+    )
+    app = make_app(namespace="ui-yamlline", kind="deploy")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await loaded(pilot)
+        await pilot.press("e")
+        await wait_until(
+            pilot,
+            lambda: deployment(sandbox, "ui-yamlline")["spec"]["replicas"] == 2,
+            "saved after the second pass",
+        )
+    second = (tmp_path / "seen2.yaml").read_text()
+    assert second.startswith("# not valid YAML")
+    lines = second.splitlines()
+    header = [line for line in lines if line.startswith("#")]
+    numbers = {int(n) for line in header for n in re.findall(r"line (\d+)", line)}
+    assert numbers, header
+    for number in numbers:  # every line named is the tab-indented one, as the editor numbers it
+        assert lines[number - 1].endswith("\treplicas: 1"), (number, header)
 
 
 async def test_edit_conflict_shows_the_change_and_reapplies(

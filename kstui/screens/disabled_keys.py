@@ -1,0 +1,37 @@
+"""A pressed key whose action is disabled says why, instead of doing nothing (Textual skips a
+disabled binding silently). One mechanism for every screen with actions shown disabled: the
+Workspaces screens (RBAC, read-only mode) and the resource lists (read-only mode, an action the
+row's kind does not take)."""
+
+from __future__ import annotations
+
+from textual import events
+from textual.binding import ActiveBinding
+from textual.screen import Screen
+
+
+def readonly_notice(action: str, why: str) -> str:
+    """`read-only mode: delete is disabled (started with --readonly)`."""
+    return f"read-only mode: {action} is disabled ({why})"
+
+
+class ExplainsDisabledKeys(Screen[None]):
+    """A screen base. `why_disabled` names the reason ("" keeps Textual's silence);
+    `say_disabled` shows it (a notification unless the screen has a better place)."""
+
+    def why_disabled(self, binding: ActiveBinding) -> str:
+        return ""
+
+    def say_disabled(self, text: str) -> None:
+        self.notify(text, severity="warning")
+
+    def on_key(self, event: events.Key) -> None:
+        active = self.active_bindings.get(event.key)
+        if active is None or active.enabled or active.node is not self:
+            return
+        text = self.why_disabled(active)
+        if text:
+            event.stop()
+            event.prevent_default()
+            self.say_disabled(text)
+            self.app.bell()
