@@ -6,7 +6,7 @@ row's kind does not take)."""
 from __future__ import annotations
 
 from textual import events
-from textual.binding import ActiveBinding
+from textual.binding import ActiveBinding, Binding
 from textual.screen import Screen
 
 
@@ -25,11 +25,20 @@ class ExplainsDisabledKeys(Screen[None]):
     def say_disabled(self, text: str) -> None:
         self.notify(text, severity="warning")
 
+    def why_hidden(self, binding: Binding) -> str:
+        """A key of this screen whose action is hidden where the user is (`check_action` said
+        False: e.g. a member action while the projects pane shows); "" keeps the silence."""
+        return ""
+
     def on_key(self, event: events.Key) -> None:
         active = self.active_bindings.get(event.key)
-        if active is None or active.enabled or active.node is not self:
+        if active is None:  # nothing answers the key here: is it one of ours, hidden?
+            hidden = self._bindings.key_to_bindings.get(event.key, [])
+            text = next(filter(None, map(self.why_hidden, hidden)), "")
+        elif active.enabled or active.node is not self:
             return
-        text = self.why_disabled(active)
+        else:
+            text = self.why_disabled(active)
         if text:
             event.stop()
             event.prevent_default()

@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from typing import ClassVar, TypeVar
 
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.widgets import TabbedContent, TabPane
 
 from kstui.backends.errors import KstuiError
@@ -123,6 +124,12 @@ class TenancyScreen(PolledScreen):
         if pane is not None and pane != self.active_pane:
             return False
         return super().check_action(action, parameters)
+
+    def why_hidden(self, binding: Binding) -> str:
+        pane = self.PANE_ACTIONS.get(binding.action)
+        if pane is None:
+            return ""
+        return f"{binding.description}: works in the {pane} pane (tab or ] to switch)"
 
     # ------------------------------------------------------------------ panes
 

@@ -16,7 +16,7 @@ from kstui.screens.workspace_detail import WorkspaceDetailScreen
 from kstui.screens.workspaces import WorkspacesScreen
 from tests.conftest import RunningSandbox
 from tests.ui.conftest import loaded, wait_until
-from tests.ui.test_workspaces import ready
+from tests.ui.test_workspaces import open_workspace, ready
 from tests.ui.test_writes import deployment
 
 WIDTH = 80
@@ -127,4 +127,27 @@ async def test_workspaces_writes_under_readonly_say_why(
         assert app.screen is detail
         assert str(detail.query_one("#status", Static).render()) == (
             "read-only mode: new project is disabled (started with --readonly)"
+        )
+
+
+async def test_a_member_key_in_the_projects_pane_says_where_it_works(make_host: Any) -> None:
+    app = make_host()
+    async with app.run_test(size=(WIDTH, 24)) as pilot:
+        detail = await open_workspace(pilot, "acme-retail")
+        assert detail.active_pane == "projects"
+        for key, said in (
+            ("e", "change role: works in the members pane (tab or ] to switch)"),
+            ("ctrl+d", "remove member: works in the members pane (tab or ] to switch)"),
+        ):
+            await pilot.press(key)
+            await pilot.pause()
+            assert app.screen is detail
+            assert str(detail.query_one("#status", Static).render()) == said
+            assert len(said) <= WIDTH
+        await pilot.press("right_square_bracket")  # members: `m` moves projects, not here
+        await wait_until(pilot, lambda: detail.active_pane == "members", "members pane")
+        await pilot.press("m")
+        await pilot.pause()
+        assert str(detail.query_one("#status", Static).render()).startswith(
+            "move project: works in the projects pane"
         )
