@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from textual import on, work
-from textual.app import App
 from textual.await_complete import AwaitComplete
 from textual.binding import Binding
 from textual.screen import ModalScreen, Screen
@@ -125,7 +124,7 @@ def _subclasses(cls: type, modules: set[str]) -> list[type]:
 class KstuiApp(PromptRouting):
     CSS_PATH = "app.tcss"
     TITLE = "kstui"
-    COMMANDS: ClassVar = App.COMMANDS | {KstuiCommands}
+    COMMANDS: ClassVar = {KstuiCommands}  # Textual's own commands included, after kstui's
     BINDINGS: ClassVar = [
         Binding("question_mark", "help", "help", id="app.help"),
         Binding("ctrl+q", "quit", "quit", show=False, priority=True, id="app.quit"),

@@ -122,9 +122,15 @@ def crumb_label(target: Target, kind: ResourceKind | None, namespace: str) -> st
 
 
 def empty_text(target: Target, kind: ResourceKind | None, namespace: str) -> str:
-    """What a complete but empty list says: `no pods in payments`."""
-    where = f" in {namespace}" if namespace and kind and kind.namespaced else ""
-    return f"no {kind.resource if kind else target.kind}{where}"
+    """What a complete but empty list says, and where it looked: `no pods in namespace
+    payments`, `no ingresses in any namespace`, `no pods matching app=web in …`."""
+    selectors = ", ".join(s for s in (target.selector, target.field_selector) if s)
+    text = f"no {kind.resource if kind else target.kind}"
+    if selectors:
+        text += f" matching {selectors}"
+    if kind is not None and not kind.namespaced:
+        return text
+    return f"{text} in namespace {namespace}" if namespace else f"{text} in any namespace"
 
 
 class ResourceHost(WriteHost, Protocol):

@@ -1,0 +1,115 @@
+"""How navigation keeps what the user set up: `A` toggles the list in place (its selectors,
+sort and filter kept), the one namespace rule (each context its own current namespace, the
+same for `:kind` and the palette), tab cycling in the `:` prompt, the palette's order, and
+what an empty list says."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from textual.command import CommandList, CommandPalette
+from textual.pilot import Pilot
+
+from kstui.app import KstuiApp
+from kstui.screens.resources import ResourcesScreen
+from kstui.widgets.prompt import Prompt
+from tests.ui.conftest import loaded, table, type_text, wait_until
+
+MakeApp = Callable[..., KstuiApp]
+
+
+async def command(pilot: Pilot[Any], text: str) -> None:
+    await pilot.press("colon")
+    await type_text(pilot, text)
+    await pilot.press("enter")
+
+
+def browser(app: KstuiApp) -> ResourcesScreen:
+    screen = app.screen
+    assert isinstance(screen, ResourcesScreen)
+    return screen
+
+
+async def listed(pilot: Pilot[Any], context: str, namespace: str, kind: str = "") -> None:
+    """Wait for the list on `context` in `namespace` (of `kind`) to be complete."""
+    app = pilot.app
+
+    def there() -> bool:
+        screen = app.screen
+        return (
+            isinstance(screen, ResourcesScreen)
+            and screen.loaded
+            and (screen.context, screen.namespace) == (context, namespace)
+            and (not kind or (screen.kind is not None and screen.kind.resource == kind))
+        )
+
+    await wait_until(pilot, there, f"{kind or 'a list'} on {context} in {namespace or 'all'}")
+
+
+# ---------------------------------------------------------------------- completion, palette
+
+
+async def test_tab_cycles_through_the_candidates(make_app: MakeApp) -> None:
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await loaded(pilot)
+        prompt = app.screen.query_one(Prompt)
+        await pilot.press("colon")
+        await type_text(pilot, "deplo")
+        found = app._complete("deplo")
+        assert len(found) >= 3
+        shown = []
+        for _ in range(len(found) + 1):
+            await pilot.press("tab")
+            shown.append(prompt.value)
+        assert shown == [*found, found[0]], "each candidate in turn, then the first again"
+        await pilot.press("shift+tab")
+        assert prompt.value == found[-1]
+        await pilot.press("shift+tab")
+        assert prompt.value == found[-2]
+
+
+async def test_the_palette_lists_kstui_entries_before_textuals(make_app: MakeApp) -> None:
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await loaded(pilot)
+        textual = {command.title for command in app.get_system_commands(app.screen)}
+
+        async def entries(query: str) -> list[str]:
+            await pilot.press("ctrl+p")
+            await wait_until(pilot, lambda: isinstance(app.screen, CommandPalette), "palette")
+            await type_text(pilot, query)
+            await pilot.pause(0.6)
+            commands = app.screen.query_one(CommandList)
+            texts = [
+                str(commands.get_option_at_index(i).hit.text) for i in range(commands.option_count)
+            ]
+            await pilot.press("escape")
+            await wait_until(pilot, lambda: isinstance(app.screen, ResourcesScreen), "closed")
+            return texts
+
+        for query in ("", "t", "q"):
+            texts = await entries(query)
+            theirs = [i for i, text in enumerate(texts) if text in textual]
+            ours = [i for i, text in enumerate(texts) if text not in textual]
+            assert theirs, (query, texts)
+            assert ours, (query, texts)
+            assert max(ours) < min(theirs), (query, texts)
+
+
+async def test_an_empty_list_says_where_it_looked(make_app: MakeApp) -> None:
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await loaded(pilot)
+        await command(pilot, "ingresses -A")
+        await listed(pilot, "host", "", "ingresses")
+        assert table(pilot).row_count == 0
+        assert table(pilot)._empty_message == "no ingresses in any namespace"
+        await pilot.press("A")
+        await listed(pilot, "host", "payments", "ingresses")
+        assert table(pilot)._empty_message == "no ingresses in namespace payments"
+        await command(pilot, "po -l app=nothing-here")
+        await listed(pilot, "host", "payments", "pods")
+        message = table(pilot)._empty_message
+        assert message == "no pods matching app=nothing-here in namespace payments"
