@@ -108,12 +108,17 @@ class Target:
     crumb: str = ""
 
 
-def crumb_label(target: Target, kind: ResourceKind | None, namespace: str) -> str:
-    """What a list shows, for its breadcrumbs: `pods(payments) -l app=web`."""
+def crumb_label(
+    target: Target, kind: ResourceKind | None, namespace: str, context: str = ""
+) -> str:
+    """What a list shows, for its breadcrumbs: `pods(payments) -l app=web`; `context` when
+    it is not the app's: `pods(default)@member`."""
     if kind is not None and not kind.namespaced:
         label = kind.resource  # cluster-scoped: no namespace to name
     else:
         label = f"{kind.resource if kind else target.kind}({namespace or 'all'})"
+    if context:
+        label += f"@{context}"
     if target.selector:
         label += f" -l {target.selector}"
     if target.field_selector:

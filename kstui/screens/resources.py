@@ -113,7 +113,10 @@ class ResourcesScreen(WritesInFlight):
 
     @property
     def namespace(self) -> str:
-        return self.session.namespace if self.target.namespace is None else self.target.namespace
+        """The target's, else its context's current namespace (session.py); "" is all."""
+        if self.target.namespace is None:
+            return self.session.namespace_of(self.context)
+        return self.target.namespace
 
     @property
     def context(self) -> str:
@@ -129,7 +132,9 @@ class ResourcesScreen(WritesInFlight):
         return self.live.loaded
 
     def crumbs(self) -> str:
-        return crumb_label(self.target, self.kind, self.namespace)
+        """This list's step; one on another context than the app's names it (`@member`)."""
+        away = "" if self.context == self.session.context else self.context
+        return crumb_label(self.target, self.kind, self.namespace, away)
 
     def _show_crumbs(self) -> None:
         """Breadcrumbs, the row count (… while the list is still arriving) and the filter."""

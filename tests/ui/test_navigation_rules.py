@@ -47,6 +47,63 @@ async def listed(pilot: Pilot[Any], context: str, namespace: str, kind: str = ""
     await wait_until(pilot, there, f"{kind or 'a list'} on {context} in {namespace or 'all'}")
 
 
+# ---------------------------------------------------------------------- one namespace rule
+
+
+async def palette_kind(pilot: Pilot[Any], kind: str) -> None:
+    await pilot.press("ctrl+p")
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, CommandPalette), "palette")
+    await type_text(pilot, f"kind: {kind}")
+    await pilot.pause(0.3)
+    await pilot.press("enter")
+
+
+async def test_colon_kind_and_the_palette_open_in_the_same_namespace(make_app: MakeApp) -> None:
+    app = make_app(namespace="default")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await loaded(pilot, minimum=0)
+        await command(pilot, "ns payments")
+        await listed(pilot, "host", "payments", "pods")
+        await command(pilot, "deploy")
+        await listed(pilot, "host", "payments", "deployments")
+        await pilot.press("escape")
+        await listed(pilot, "host", "payments", "pods")
+        await palette_kind(pilot, "deployments")
+        await listed(pilot, "host", "payments", "deployments")
+        await pilot.press("escape")
+        # a view on another context: its own namespace, for `:kind` and the palette alike
+        await command(pilot, "po @member")
+        await listed(pilot, "member", "default", "pods")
+        assert "pods(default)@member" in browser(app).crumbs()
+        await command(pilot, "deploy")
+        await listed(pilot, "member", "default", "deployments")
+        await pilot.press("escape")
+        await listed(pilot, "member", "default", "pods")
+        await palette_kind(pilot, "deployments")
+        await listed(pilot, "member", "default", "deployments")
+        assert app.session.context == "host"
+
+
+async def test_each_context_keeps_its_own_namespace(make_app: MakeApp) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await loaded(pilot)
+        await command(pilot, "ns storefront")
+        await listed(pilot, "host", "storefront", "pods")
+        await command(pilot, "po @member")  # member's own namespace, not host's `:ns`
+        await listed(pilot, "member", "default", "pods")
+        await pilot.press("escape")
+        await command(pilot, "ctx member")
+        await listed(pilot, "member", "default", "pods")
+        await command(pilot, "ns kube-system")
+        await listed(pilot, "member", "kube-system", "pods")
+        await command(pilot, "ctx host")
+        await listed(pilot, "host", "storefront", "pods")
+        assert app.session.namespace == "storefront"
+        await command(pilot, "ctx member")
+        await listed(pilot, "member", "kube-system", "pods")
+
+
 # ---------------------------------------------------------------------- completion, palette
 
 
