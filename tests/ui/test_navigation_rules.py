@@ -14,7 +14,7 @@ from textual.pilot import Pilot
 from kstui.app import KstuiApp
 from kstui.screens.resources import ResourcesScreen
 from kstui.widgets.prompt import Prompt
-from tests.ui.conftest import loaded, table, type_text, wait_until
+from tests.ui.conftest import loaded, move_to, table, type_text, wait_until
 
 MakeApp = Callable[..., KstuiApp]
 
@@ -45,6 +45,85 @@ async def listed(pilot: Pilot[Any], context: str, namespace: str, kind: str = ""
         )
 
     await wait_until(pilot, there, f"{kind or 'a list'} on {context} in {namespace or 'all'}")
+
+
+# ---------------------------------------------------------------------- `A`
+
+
+async def test_all_namespaces_on_a_nodes_pods_keeps_the_node(make_app: MakeApp) -> None:
+    app = make_app(kind="nodes")
+    async with app.run_test(size=(120, 36)) as pilot:
+        nodes = await loaded(pilot)
+        node = nodes.cursor_row.cells[0]
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: len(app.screen_stack) == 2, "the node's pods")
+        await listed(pilot, "host", "", "pods")
+        on_node = f"spec.nodeName={node}"
+        assert browser(app).target.field_selector == on_node
+        everywhere = table(pilot).row_count
+        await pilot.press("A")  # → the node's pods in the current namespace
+        await listed(pilot, "host", "payments", "pods")
+        assert browser(app).target.field_selector == on_node
+        assert f"--field-selector {on_node}" in browser(app).crumbs()
+        assert table(pilot).row_count <= everywhere
+        assert {ns for ns, _name in browser(app).names.values()} <= {"payments"}
+        await pilot.press("A")  # → all namespaces again, still that node's
+        await listed(pilot, "host", "", "pods")
+        assert browser(app).target.field_selector == on_node
+        assert table(pilot).row_count == everywhere
+
+
+async def test_all_namespaces_toggles_in_place_without_history_steps(make_app: MakeApp) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await loaded(pilot)
+        await command(pilot, "deploy")
+        await listed(pilot, "host", "payments", "deployments")
+        assert len(app.screen_stack) == 2
+        await pilot.press("A")
+        await listed(pilot, "host", "", "deployments")
+        await pilot.press("A")
+        await listed(pilot, "host", "payments", "deployments")
+        assert len(app.screen_stack) == 2, "toggling is no step of the history"
+        await pilot.press("escape")  # back where the user came from: the pods
+        await listed(pilot, "host", "payments", "pods")
+        assert len(app.screen_stack) == 1
+
+
+async def test_all_namespaces_in_an_all_namespaces_session_adds_nothing(
+    make_app: MakeApp,
+) -> None:
+    app = make_app(namespace="")
+    async with app.run_test(size=(120, 36), notifications=True) as pilot:
+        await loaded(pilot)
+        await listed(pilot, "host", "", "pods")
+        await pilot.press("A")
+        await wait_until(pilot, lambda: app._notifications, "a word on why nothing changed")
+        assert any("already all namespaces" in n.message for n in app._notifications)
+        assert len(app.screen_stack) == 1
+        assert browser(app).namespace == ""
+
+
+async def test_all_namespaces_keeps_the_sort_and_the_filter(make_app: MakeApp) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        rows = await loaded(pilot)
+        await pilot.press("greater_than_sign", "greater_than_sign", "equals_sign")
+        column = rows.columns[rows.sort_column].name
+        assert (column, rows.sort_reverse) == ("STATUS", True)
+        await pilot.press("slash")
+        await type_text(pilot, "api")
+        await pilot.press("enter")
+        await pilot.press("A")
+        await listed(pilot, "host", "", "pods")
+        rows = table(pilot)
+        assert rows.columns[0].name == "NAMESPACE"
+        assert (rows.columns[rows.sort_column].name, rows.sort_reverse) == ("STATUS", True)
+        assert rows.filter_text == "api"
+        await pilot.press("A")
+        await listed(pilot, "host", "payments", "pods")
+        rows = table(pilot)
+        assert (rows.columns[rows.sort_column].name, rows.sort_reverse) == ("STATUS", True)
 
 
 # ---------------------------------------------------------------------- one namespace rule
@@ -170,3 +249,20 @@ async def test_an_empty_list_says_where_it_looked(make_app: MakeApp) -> None:
         await listed(pilot, "host", "payments", "pods")
         message = table(pilot)._empty_message
         assert message == "no pods matching app=nothing-here in namespace payments"
+
+
+async def test_a_move_keeps_the_row(make_app: MakeApp) -> None:
+    """`A` keeps the cursor on the row it was on (the same object, now among all)."""
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await loaded(pilot)
+        screen = browser(app)
+        name = sorted(n for _ns, n in screen.names.values())[5]
+        await move_to(pilot, name)
+        await pilot.press("A")
+        await listed(pilot, "host", "", "pods")
+        await wait_until(
+            pilot,
+            lambda: screen.names.get(table(pilot).cursor_key or "") == ("payments", name),
+            "cursor on the same pod",
+        )
