@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from textual import on, work
-from textual.app import App
 from textual.await_complete import AwaitComplete
 from textual.binding import Binding
 from textual.screen import ModalScreen, Screen
@@ -131,7 +130,7 @@ def _subclasses(cls: type, modules: set[str]) -> list[type]:
 class KstuiApp(PromptRouting):
     CSS_PATH = "app.tcss"
     TITLE = "kstui"
-    COMMANDS: ClassVar = App.COMMANDS | {KstuiCommands}
+    COMMANDS: ClassVar = {KstuiCommands}  # Textual's own commands included, after kstui's
     BINDINGS: ClassVar = [
         Binding("question_mark", "help", "help", id="app.help"),
         Binding("ctrl+q", "quit", "quit", show=False, priority=True, id="app.quit"),
@@ -360,22 +359,19 @@ class KstuiApp(PromptRouting):
                 self._unknown_context(command.context)
                 return
             browsing = screen if isinstance(screen, ResourcesScreen) else None
-            context = command.context or (browsing.target.context if browsing else None)
-            if not await self._known_kind(command.kind, context):
-                return
-            await self.push_screen(
-                ResourcesScreen(
-                    self.env,
-                    Target(
-                        command.kind,
-                        command.namespace,
-                        command.context
-                        or (browsing.target.context if browsing is not None else None),
-                        command.selector,
-                        crumb=browsing.crumbs() if browsing is not None else "",
-                    ),
-                )
-            )
+            context = command.context or (browsing.context if browsing else None)
+            if await self._known_kind(command.kind, context):
+                await self.open_list(command, screen)
+
+    async def open_list(self, command: GoTo, screen: Screen[Any]) -> None:
+        """`:kind` and the palette's kinds, by the one namespace rule (session.py): on the
+        context named, else the one browsed; in the namespace named, else that context's
+        current one (Target.namespace None)."""
+        browsing = screen if isinstance(screen, ResourcesScreen) else None
+        context = command.context or (browsing.context if browsing else None)
+        crumb = browsing.crumbs() if browsing is not None else ""
+        target = Target(command.kind, command.namespace, context, command.selector)
+        await self.push_screen(ResourcesScreen(self.env, replace(target, crumb=crumb)))
 
     async def _known_kind(self, kind: str, context: str | None) -> bool:
         """False (and says so, with the closest kinds) when no kind answers to `kind`: the
@@ -407,8 +403,7 @@ class KstuiApp(PromptRouting):
         kind = kind or (current.target.kind if isinstance(current, ResourcesScreen) else "pods")
         if self.current_mode != BROWSER:
             await self.switch_mode(BROWSER)
-        self.session.context = name
-        self.session.namespace = self.session.kubeconfig.context(name).namespace
+        self.session.context = name  # and so its own current namespace (session.py)
         for section in SECTIONS:
             if section != BROWSER:
                 await self._reset_section(section)
@@ -432,7 +427,7 @@ class KstuiApp(PromptRouting):
         if exists is False:
             self.notify(
                 f"namespace {namespace!r} does not exist on {backend.name}: staying in "
-                f"{self.session.namespace or 'all namespaces'}",
+                f"{self.session.namespace_of(backend.name) or 'all namespaces'}",
                 title="namespace",
                 severity="error",
             )
@@ -444,10 +439,10 @@ class KstuiApp(PromptRouting):
                 title="namespace",
                 severity="warning",
             )
-        self.session.namespace = namespace
+        self.session.set_namespace(namespace, backend.name)
         if isinstance(screen, ResourcesScreen):
             screen.retarget(replace(screen.target, namespace=None, focus=""))
 
     async def go_to_kind(self, kind: str) -> None:
-        crumb = self.screen.crumbs() if isinstance(self.screen, ResourcesScreen) else ""
-        await self.push_screen(ResourcesScreen(self.env, Target(kind, crumb=crumb)))
+        """The palette's `kind:` entries (known kinds): exactly `:kind`."""
+        await self.open_list(GoTo(kind), self.screen)

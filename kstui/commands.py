@@ -1,4 +1,5 @@
-"""Command-palette providers (ctrl+p): contexts, namespaces, kinds and sections."""
+"""The command palette (ctrl+p): kstui's sections, contexts, namespaces and kinds, then
+Textual's own commands (theme, keys, quit…), in that order, from one provider."""
 
 from __future__ import annotations
 
@@ -24,6 +25,11 @@ class PaletteHost(Protocol):
     def switch_context(self, context: str) -> object: ...
     def switch_namespace(self, namespace: str) -> object: ...
     def go_to_kind(self, kind: str) -> object: ...
+
+
+KSTUI_FIRST = 1000.0
+"""Added to a kstui entry's match score: the palette orders hits by score alone, and every
+kstui entry comes before Textual's own."""
 
 
 class KstuiCommands(Provider):
@@ -78,9 +84,21 @@ class KstuiCommands(Provider):
             )
         return entries
 
+    def _textual_entries(self, *, discover: bool) -> list[tuple[str, Any, str]]:
+        """Textual's commands (the app's get_system_commands), after kstui's."""
+        commands = self.app.get_system_commands(self.screen)
+        found = [
+            (name, callback, help_text)
+            for name, help_text, callback, shown in commands
+            if shown or not discover
+        ]
+        return sorted(found, key=lambda entry: entry[0])
+
     async def discover(self) -> Hits:
         for text, callback, help_text in self._entries()[:40]:
             yield DiscoveryHit(Content(text), callback, text=text, help=help_text)
+        for text, callback, help_text in self._textual_entries(discover=True):
+            yield DiscoveryHit(text, callback, help=help_text)
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
@@ -88,4 +106,8 @@ class KstuiCommands(Provider):
             score = matcher.match(text)
             if score > 0:
                 shown = Content(text) if "[" in text else matcher.highlight(text)
-                yield Hit(score, shown, callback, text=text, help=help_text)
+                yield Hit(KSTUI_FIRST + score, shown, callback, text=text, help=help_text)
+        for text, callback, help_text in self._textual_entries(discover=False):
+            score = matcher.match(text)
+            if score > 0:
+                yield Hit(score, matcher.highlight(text), callback, help=help_text)

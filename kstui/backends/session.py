@@ -1,4 +1,11 @@
-"""Session: the kubeconfig, the current context and namespace, and one Backend per context."""
+"""Session: the kubeconfig, the current context, each context's current namespace, and one
+Backend per context.
+
+The namespace rule (README "Namespaces"): every context has its own current namespace, at first
+the one its kubeconfig entry names (the starting context: `--namespace`, if given). `:ns` changes
+the current namespace of the context being browsed. A list opened without a namespace (`:kind`,
+the palette's `kind:` entries, a context switch, `:kind @ctx`) lists in its context's current
+namespace; `-n NAME` or `:kind NAME` in that one, `-A` or `A` in all of them."""
 
 from __future__ import annotations
 
@@ -25,14 +32,36 @@ class Session:
     ) -> None:
         self.kubeconfig = kubeconfig
         self.context = context
-        self.namespace = namespace
-        """The namespace lists open in; "" means all namespaces."""
+        self._namespaces: dict[str, str] = {context: namespace}
+        """Each context's current namespace, once set or asked for; "" is all namespaces."""
         self._readonly = readonly
         """context → why writes are off there ("started with --readonly"), "" when they are on."""
         self.settings = settings or BackendSettings()
         self.aliases: Mapping[str, str] = dict(aliases or {})
         """`:` command aliases from the user's config."""
         self._backends: dict[str, Backend] = {}
+
+    @property
+    def namespace(self) -> str:
+        """The current context's current namespace; "" means all namespaces."""
+        return self.namespace_of(self.context)
+
+    @namespace.setter
+    def namespace(self, namespace: str) -> None:
+        self.set_namespace(namespace)
+
+    def namespace_of(self, context: str | None = None) -> str:
+        """The namespace a list on `context` opens in when none is named: the one `:ns` last
+        chose there, else the kubeconfig context's own."""
+        name = context or self.context
+        if name not in self._namespaces:
+            info = self.kubeconfig.contexts.get(name)
+            return info.namespace if info is not None else "default"
+        return self._namespaces[name]
+
+    def set_namespace(self, namespace: str, context: str | None = None) -> None:
+        """`:ns`: the current namespace of `context` (None: the current context)."""
+        self._namespaces[context or self.context] = namespace
 
     def known_namespaces(self, context: str | None = None) -> set[str]:
         backend = self._backends.get(context or self.context)

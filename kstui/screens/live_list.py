@@ -79,6 +79,8 @@ class LiveList:
         self.tones: dict[str, Tone] = {}
         self.loaded = False
         self.view: Projection | None = None
+        self.sort_wanted: tuple[str, bool] | None = None
+        """A chosen sort (column name, reversed) waiting for the columns of a new list."""
         self.columns: tuple[TableColumn, ...] = ()
 
     # ------------------------------------------------------------------ the loop
@@ -147,8 +149,24 @@ class LiveList:
     def reproject(self) -> None:
         """Columns (or wide, or all-namespaces) changed: new projection, new table columns."""
         self.view = projection(self.columns, wide=self.wide, with_namespace=self.with_namespace)
-        if self.table is not None:
-            self.table.set_columns(self.view.columns)
+        table = self.table
+        if table is None:
+            return
+        # A sort the user chose follows its column by name (`A` puts NAMESPACE in front),
+        # through a list that starts again with no columns yet
+        index, reverse = table.sort_column, table.sort_reverse
+        if (index, reverse) != (0, False) and index < len(table.columns):
+            self.sort_wanted = (table.columns[index].name, reverse)
+        table.set_columns(self.view.columns)
+        names = [column.name for column in table.columns]
+        if self.sort_wanted is not None and self.columns:  # the server's columns came
+            name, reverse = self.sort_wanted
+            self.sort_wanted = None
+            if name in names and (names.index(name), reverse) != (
+                table.sort_column,
+                table.sort_reverse,
+            ):
+                table.sort_by(names.index(name), reverse=reverse)
 
     def failed(self, error: KstuiError) -> None:
         """The list could not even start (no connection, unknown kind)."""

@@ -108,12 +108,17 @@ class Target:
     crumb: str = ""
 
 
-def crumb_label(target: Target, kind: ResourceKind | None, namespace: str) -> str:
-    """What a list shows, for its breadcrumbs: `pods(payments) -l app=web`."""
+def crumb_label(
+    target: Target, kind: ResourceKind | None, namespace: str, context: str = ""
+) -> str:
+    """What a list shows, for its breadcrumbs: `pods(payments) -l app=web`; `context` when
+    it is not the app's: `pods(default)@member`."""
     if kind is not None and not kind.namespaced:
         label = kind.resource  # cluster-scoped: no namespace to name
     else:
         label = f"{kind.resource if kind else target.kind}({namespace or 'all'})"
+    if context:
+        label += f"@{context}"
     if target.selector:
         label += f" -l {target.selector}"
     if target.field_selector:
@@ -122,9 +127,15 @@ def crumb_label(target: Target, kind: ResourceKind | None, namespace: str) -> st
 
 
 def empty_text(target: Target, kind: ResourceKind | None, namespace: str) -> str:
-    """What a complete but empty list says: `no pods in payments`."""
-    where = f" in {namespace}" if namespace and kind and kind.namespaced else ""
-    return f"no {kind.resource if kind else target.kind}{where}"
+    """What a complete but empty list says, and where it looked: `no pods in namespace
+    payments`, `no ingresses in any namespace`, `no pods matching app=web in …`."""
+    selectors = ", ".join(s for s in (target.selector, target.field_selector) if s)
+    text = f"no {kind.resource if kind else target.kind}"
+    if selectors:
+        text += f" matching {selectors}"
+    if kind is not None and not kind.namespaced:
+        return text
+    return f"{text} in namespace {namespace}" if namespace else f"{text} in any namespace"
 
 
 class ResourceHost(WriteHost, Protocol):

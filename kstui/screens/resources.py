@@ -110,12 +110,17 @@ class ResourcesScreen(WritesInFlight, ExplainsDisabledKeys):
         """The object being fetched for a view (describe, yaml, owner, enter), if any."""
         self.released = False
         """A history step: another list covers this one, which keeps no rows meanwhile."""
+        self.namespace_before_all: str | None = None
+        """What `A` goes back to from all namespaces (None: the context's current one)."""
 
     # ------------------------------------------------------------------ layout
 
     @property
     def namespace(self) -> str:
-        return self.session.namespace if self.target.namespace is None else self.target.namespace
+        """The target's, else its context's current namespace (session.py); "" is all."""
+        if self.target.namespace is None:
+            return self.session.namespace_of(self.context)
+        return self.target.namespace
 
     @property
     def context(self) -> str:
@@ -131,7 +136,9 @@ class ResourcesScreen(WritesInFlight, ExplainsDisabledKeys):
         return self.live.loaded
 
     def crumbs(self) -> str:
-        return crumb_label(self.target, self.kind, self.namespace)
+        """This list's step; one on another context than the app's names it (`@member`)."""
+        away = "" if self.context == self.session.context else self.context
+        return crumb_label(self.target, self.kind, self.namespace, away)
 
     def _show_crumbs(self) -> None:
         """Breadcrumbs, the row count (… while the list is still arriving) and the filter."""
@@ -218,13 +225,19 @@ class ResourcesScreen(WritesInFlight, ExplainsDisabledKeys):
         stack = self.app.screen_stack
         return bool(stack) and stack[0] is self
 
-    def retarget(self, target: Target) -> None:
-        """List something else in place (a namespace or context switch): no new history."""
+    def retarget(self, target: Target, *, keep_view: bool = False) -> None:
+        """List something else in place (a namespace or context switch, `A`): no new history.
+        `keep_view` (`A`): the filter and the cursor's row stay; the sort always does."""
+        cursor = self.query_one(ResourceTable).cursor_key
         self.target = target
         self.backend = self.session.backend(target.context)
         self.kind = None
         self.live.clear(forget_columns=True)
-        self._set_filter("")
+        if keep_view:
+            self.live.focus_key = cursor
+        else:
+            self.namespace_before_all = None
+            self._set_filter("")
         self.refresh_bindings()
         self._start()
 
@@ -335,17 +348,20 @@ class ResourcesScreen(WritesInFlight, ExplainsDisabledKeys):
             self.notify(f"copied {picked.name}")
 
     def action_all_namespaces(self) -> None:
+        """`A`: this same list (selectors, filter, sort, cursor) in all namespaces, or back
+        in the one it had; in place, as `:ns` is: esc still leads to the step before."""
         if self.kind is not None and not self.kind.namespaced:
             return
-        namespace = self.session.namespace if not self.namespace else ""
-        self.post_message(
-            self.CommandEntered(
-                command_line.GoTo(
-                    self.target.kind, namespace, self.target.context, self.target.selector
-                ),
-                self,
-            )
-        )
+        self.cancel_reading()
+        namespace: str | None = ""
+        if self.namespace:
+            self.namespace_before_all = self.target.namespace
+        else:
+            namespace, self.namespace_before_all = self.namespace_before_all, None
+            if not (self.session.namespace_of(self.context) if namespace is None else namespace):
+                self.notify("already all namespaces: `:ns NAME` picks one", severity="warning")
+                return
+        self.retarget(replace(self.target, namespace=namespace, focus=""), keep_view=True)
 
     def action_wide(self) -> None:
         self.live.wide = not self.live.wide

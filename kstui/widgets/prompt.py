@@ -37,7 +37,14 @@ class Prompt(Input):
     Prompt.-open { display: block; }
     """
     BINDINGS = [
-        Binding("tab", "complete", "complete", show=False, id="prompt.complete"),
+        Binding("tab", "complete(1)", "complete", show=False, id="prompt.complete"),
+        Binding(
+            "shift+tab",
+            "complete(-1)",
+            "complete, backwards",
+            show=False,
+            id="prompt.complete_back",
+        ),
         Binding("escape", "cancel", "cancel", show=False, id="prompt.cancel"),
     ]
 
@@ -84,6 +91,8 @@ class Prompt(Input):
         super().__init__(suggester=LineSuggester(safe_complete), id=id, select_on_focus=False)
         self.mode = "command"
         self._complete = safe_complete
+        self._cycle: Cycle | None = None
+        """The candidates repeated tabs step through, while the line is the one tab put."""
 
     def open(self, mode: str, value: str = "") -> None:
         self.mode = mode
@@ -126,13 +135,32 @@ class Prompt(Input):
         event.prevent_default()
         await self.run_action(binding.action)
 
-    def action_complete(self) -> None:
+    def action_complete(self, step: int = 1) -> None:
+        """Tab: the only candidate, or what all candidates share; then each candidate in
+        turn on every further tab (shift+tab: backwards), round to the first again."""
         if self.mode != "command":
             return
-        found = self._complete(self.value)
-        if found:
-            self.value = found[0] if len(found) == 1 else _common_prefix(found, self.value)
-            self.cursor_position = len(self.value)
+        cycle = self._cycle
+        if cycle is None or cycle.shown != self.value:
+            found = self._complete(self.value)
+            if not found:
+                return
+            cycle = Cycle(found, -1 if step > 0 else 0, "")
+            shared = _common_prefix(found, self.value)
+            if len(found) == 1 or (step > 0 and shared != found[0]):
+                cycle.index = 0 if shared == found[0] else -1
+                self._show(cycle, shared)
+                return
+        count = len(cycle.found)
+        cycle.index = (cycle.index + step) % count
+        if cycle.found[cycle.index] == self.value and count > 1:
+            cycle.index = (cycle.index + step) % count  # tab put it there already
+        self._show(cycle, cycle.found[cycle.index])
+
+    def _show(self, cycle: Cycle, line: str) -> None:
+        cycle.shown = self.value = line
+        self.cursor_position = len(line)
+        self._cycle = cycle
 
     def action_cancel(self) -> None:
         self.close()
@@ -149,6 +177,15 @@ class Prompt(Input):
         event.stop()
         if self.has_class("-open"):
             self.post_message(self.Edited(self, self.mode, event.value))
+
+
+@dataclass
+class Cycle:
+    """Tab's candidates for what was typed, the one shown and the line tab put."""
+
+    found: list[str]
+    index: int
+    shown: str
 
 
 def _common_prefix(options: list[str], typed: str) -> str:

@@ -221,7 +221,9 @@ async def test_a_live_list_says_when_it_is_empty(sandbox: RunningSandbox, tmp_pa
         assert isinstance(screen, ResourcesScreen)
         table = screen.query_one(ResourceTable)
         await wait_until(pilot, lambda: screen.loaded, "listed")
-        await wait_until(pilot, lambda: "no pods in nothing-here" in empty_text(table), "empty")
+        await wait_until(
+            pilot, lambda: "no pods in namespace nothing-here" in empty_text(table), "empty"
+        )
 
 
 async def test_a_live_list_shows_a_failing_list_and_recovers(
