@@ -143,7 +143,7 @@ class TableLines(ScrollView):
             available, height = self.container_size
             if self._store.visible_count + 1 > height:  # leave room for the vertical scrollbar
                 available -= self.styles.scrollbar_size_vertical
-            fitted = layout.fit_widths(fitted, available)
+            fitted = layout.fit_widths(fitted, available, self._store.columns)
         self.virtual_size = Size(layout.total_width(fitted), self._store.visible_count + 1)
         if invalidate or fitted != self._fitted:
             self._fitted = fitted
