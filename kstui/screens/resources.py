@@ -9,7 +9,6 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
-from textual.widgets import Static
 
 from kstui import command_line
 from kstui.backends.backend import Backend
@@ -31,7 +30,7 @@ from kstui.screens.resource_target import (
 from kstui.screens.resource_writes import WRITE_ACTIONS, ResourceWrites, write_allowed
 from kstui.screens.sending import WritesInFlight
 from kstui.widgets.context_bar import ContextBar
-from kstui.widgets.plain import Plain
+from kstui.widgets.crumbs import Crumbs
 from kstui.widgets.prompt import Prompt
 from kstui.widgets.resource_table import ResourceTable
 from kstui.widgets.table_store import filter_problem
@@ -137,18 +136,18 @@ class ResourcesScreen(WritesInFlight):
         count = (
             f"{table.visible_count}/{table.row_count}" if self.filter_text else str(table.row_count)
         )
-        text = f"{self.crumbs()}[{count}{'' if self.loaded else '…'}]"
+        extra = ""
         if self.filter_text:
-            text += f"  /{self.filter_text}"
+            extra += f"  /{self.filter_text}"
             if (problem := filter_problem(self.filter_text)) is not None:
-                text += f"  ({problem})"
+                extra += f"  ({problem})"
         if (reading := self.readings.current) is not None:
-            text += f"  {reading.what}…  (esc cancels)"
-        self.query_one("#crumbs", Static).update(text)
+            extra += f"  {reading.what}…  (esc cancels)"
+        self.query_one(Crumbs).show(self.crumbs(), f"[{count}{'' if self.loaded else '…'}]", extra)
 
     def compose(self) -> ComposeResult:
         yield ContextBar(id="context-bar", frozen_age="updated 0s ago" if self.frozen_now else None)
-        yield Plain(self.crumbs(), id="crumbs", one_line=True)
+        yield Crumbs(self.crumbs(), id="crumbs")
         yield ResourceTable(id="table")
         yield WriteStatus(id="write-status")
         yield Prompt(self.env.complete, id="prompt")
