@@ -131,7 +131,8 @@ class ResourcesScreen(WritesInFlight):
         return crumb_label(self.target, self.kind, self.namespace)
 
     def _show_crumbs(self) -> None:
-        """Breadcrumbs, the row count (… while the list is still arriving) and the filter."""
+        """Breadcrumbs, the row count (… while the list is still arriving, — when it is not
+        coming) and the filter."""
         table = self.query_one(ResourceTable)
         count = (
             f"{table.visible_count}/{table.row_count}" if self.filter_text else str(table.row_count)
@@ -143,7 +144,11 @@ class ResourcesScreen(WritesInFlight):
                 extra += f"  ({problem})"
         if (reading := self.readings.current) is not None:
             extra += f"  {reading.what}…  (esc cancels)"
-        self.query_one(Crumbs).show(self.crumbs(), f"[{count}{'' if self.loaded else '…'}]", extra)
+        if self.live.stopped is not None and not table.row_count:
+            count = "—"  # the list never came, and is not coming (forbidden, not found)
+        elif not self.loaded:
+            count += "…"
+        self.query_one(Crumbs).show(self.crumbs(), f"[{count}]", extra)
 
     def compose(self) -> ComposeResult:
         yield ContextBar(id="context-bar", frozen_age="updated 0s ago" if self.frozen_now else None)

@@ -4,6 +4,7 @@ widths and passes them in, so these are cheap to test and to reuse."""
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Iterable, Sequence
 from operator import attrgetter, itemgetter
 
@@ -169,3 +170,14 @@ def header_text(
     return " " * LEFT_PAD + (" " * COLUMN_GAP).join(
         fit(name, width) for name, width in zip(names, fitted, strict=True)
     )
+
+
+def message_lines(text: str, width: int) -> list[str]:
+    """An empty table's message (a title, the server's reason, a hint: one per line) wrapped
+    to `width` cells, so that nothing of it is cut at 80 columns."""
+    lines: list[str] = []
+    for part in text.split("\n"):
+        part = inert_line(part).strip()
+        if part:
+            lines += textwrap.wrap(part, max(1, width), break_on_hyphens=False) or [part]
+    return [fit(line, width).rstrip() for line in lines]

@@ -7,6 +7,7 @@ from kstui.widgets.table_layout import (
     MIN_NAMESPACE_COLUMN,
     MIN_SQUEEZED_COLUMN,
     fit_widths,
+    message_lines,
     total_width,
 )
 
@@ -57,3 +58,16 @@ def test_too_narrow_even_cut_down_the_table_scrolls_sideways() -> None:
 def test_unknown_columns_squeeze_the_last_one_then_cut_the_widest_one() -> None:
     assert fit_widths([10, 40, 10], 50) == [10, 27, 8]
     assert fit_widths([10, 40, 10], 20) == [10, MIN_SQUEEZED_COLUMN, 8]
+
+
+def test_an_empty_tables_message_wraps_each_of_its_lines() -> None:
+    message = (
+        "forbidden: alice cannot list secrets in namespace payments\n"
+        "ask a cluster admin for this permission, or switch to a context that has it"
+    )
+    lines = message_lines(message, 40)
+    assert all(len(line) <= 40 for line in lines)
+    assert lines[0] == "forbidden: alice cannot list secrets in"
+    assert " ".join(lines) == message.replace("\n", " ")
+    assert message_lines("loading…", 78) == ["loading…"]
+    assert message_lines("a\x1b[31mred\n\n", 78) == ["a␛[31mred"]  # data stays inert
