@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 
@@ -63,6 +64,32 @@ class Unauthorized(ApiError):
 
 class Forbidden(ApiError):
     """403: RBAC denies this verb on this resource."""
+
+    @property
+    def denied(self) -> str:
+        """What is denied, in a few words: `forbidden: alice cannot list secrets in namespace
+        payments` (or `cluster-wide`), read from the server's message when it is in
+        Kubernetes' words; else the server's message, else the title."""
+        match = _DENIAL.search(self.detail)
+        if match is None:
+            if "forbidden" in self.detail.lower():
+                return self.detail
+            return f"forbidden: {self.detail}" if self.detail else self.title
+        resource = match["resource"] + (f".{match['group']}" if match["group"] else "")
+        if match["namespace"]:
+            where = f" in namespace {match['namespace']}"
+        else:
+            where = " cluster-wide" if match["cluster"] else ""
+        return f"forbidden: {match['user']} cannot {match['verb']} {resource}{where}"
+
+
+_DENIAL = re.compile(
+    r'User "(?P<user>[^"]*)" cannot (?P<verb>[\w-]+) resource "(?P<resource>[^"]+)"'
+    r'(?: in API group "(?P<group>[^"]*)")?'
+    r'(?: in the namespace "(?P<namespace>[^"]*)"|(?P<cluster> at the cluster scope))?'
+)
+"""The authorizer's words: `secrets is forbidden: User "alice" cannot list resource "secrets"
+in API group "" in the namespace "payments"` (or `at the cluster scope`)."""
 
 
 class NotFound(ApiError):

@@ -9,14 +9,13 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Static
 
 from kstui.backends import actions
 from kstui.backends.backend import Backend
 from kstui.backends.errors import KstuiError
 from kstui.model import Column, Row, Tone
 from kstui.screens.logs import LogsScreen
-from kstui.widgets.plain import Plain
+from kstui.widgets.crumbs import Crumbs
 from kstui.widgets.resource_table import ResourceTable
 from kstui.widgets.textual_leaks import Footer
 
@@ -79,7 +78,7 @@ class ContainersScreen(Screen[None]):
         self.crumb = crumb or self.pod_name
 
     def compose(self) -> ComposeResult:
-        yield Plain(f"{self.crumb} › containers", id="crumbs", one_line=True)
+        yield Crumbs(f"{self.crumb} › containers", id="crumbs")
         yield ResourceTable(id="table")
         yield Footer(compact=True, show_command_palette=False)
 
@@ -87,6 +86,7 @@ class ContainersScreen(Screen[None]):
         table = self.query_one(ResourceTable)
         table.set_columns(COLUMNS)
         table.apply(container_rows(self.pod), reset=True)
+        self._show_crumbs()
         table.focus()
         self.poll()
 
@@ -100,9 +100,14 @@ class ContainersScreen(Screen[None]):
             try:
                 self.pod = await actions.fetch(client, kind, self.namespace, self.pod_name)
             except KstuiError as error:
-                self.query_one("#crumbs", Static).update(f"{self.crumb} › {error.title}")
+                self._show_crumbs(f"  {error.title}")
                 continue
             self.query_one(ResourceTable).sync(container_rows(self.pod))
+            self._show_crumbs()
+
+    def _show_crumbs(self, problem: str = "") -> None:
+        count = f"[{self.query_one(ResourceTable).row_count}]"
+        self.query_one(Crumbs).show(f"{self.crumb} › containers", count, problem)
 
     @on(ResourceTable.RowChosen)
     def _chosen(self, event: ResourceTable.RowChosen) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from kstui.backends.cache_rows import CacheDelta, CachedRow, TableColumn
+from kstui.backends.cache_rows import CacheDelta, CachedRow, CacheState, TableColumn
 from kstui.backends.errors import BadRequest, Forbidden, KstuiError
 from kstui.backends.rows import Projection, project, projection
 from kstui.model import Tone
@@ -25,10 +25,16 @@ if TYPE_CHECKING:  # the cache brings httpx: not before the first frame
 LOADING = "loading…"
 
 
+def problem_text(error: KstuiError) -> str:
+    """A failed list in a few words: what a 403 denies (`forbidden: alice cannot list secrets
+    in namespace payments`), else the error's title."""
+    return error.denied if isinstance(error, Forbidden) else error.title
+
+
 def error_message(error: KstuiError, *, hint: bool = True) -> str:
     """What an empty table says when its list failed (a title and, if asked, the fix). A bad
     request (a label selector the server cannot parse) also gives the server's reason."""
-    title = error.title
+    title = problem_text(error)
     if isinstance(error, BadRequest) and error.detail:
         title += f"\n{error.detail}"
     return f"{title}\n{error.hint}".strip() if hint else title
@@ -78,6 +84,9 @@ class LiveList:
         self.names: dict[str, tuple[str, str]] = {}
         self.tones: dict[str, Tone] = {}
         self.loaded = False
+        self.stopped: KstuiError | None = None
+        """Why the list never arrived and nothing is loading now (forbidden, not found): the
+        cache only tries again slowly, in case the user is given access."""
         self.view: Projection | None = None
         self.sort_wanted: tuple[str, bool] | None = None
         """A chosen sort (column name, reversed) waiting for the columns of a new list."""
@@ -126,16 +135,18 @@ class LiveList:
             self._focus()
             if self.on_loaded is not None:
                 self.on_loaded()
-        if self.on_delta is not None:
-            self.on_delta(delta)
         if table is not None and not table.row_count:
             if delta.loaded:
                 table.set_empty_message(self.empty())
             if delta.error is not None:
                 table.set_empty_message(error_message(delta.error, hint=self.hint))
+        failed = delta.state is CacheState.FAILED and not self.loaded
+        self.stopped = delta.error if failed else None
         if self.bar is not None:
             self.bar.synced_at = delta.synced_at
-            self.bar.problem = delta.error.title if delta.error is not None else ""
+            self.bar.problem = problem_text(delta.error) if delta.error is not None else ""
+        if self.on_delta is not None:
+            self.on_delta(delta)
 
     def _focus(self) -> None:
         key, self.focus_key = self.focus_key, None
@@ -170,14 +181,15 @@ class LiveList:
 
     def failed(self, error: KstuiError) -> None:
         """The list could not even start (no connection, unknown kind)."""
+        self.stopped = error
         if self.table is not None:
             self.table.set_empty_message(error_message(error, hint=self.hint))
         if self.bar is not None:
-            self.bar.problem = error.title
+            self.bar.problem = problem_text(error)
 
     def clear(self, *, forget_columns: bool = False) -> None:
         """Drop every row (released, or about to list something else)."""
-        self.names, self.tones, self.loaded = {}, {}, False
+        self.names, self.tones, self.loaded, self.stopped = {}, {}, False, None
         self.pending.clear()
         if forget_columns:
             self.view, self.columns = None, ()

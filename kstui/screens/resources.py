@@ -9,7 +9,6 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import ActiveBinding, Binding
 from textual.message import Message
-from textual.widgets import Static
 
 from kstui import command_line
 from kstui.backends.backend import Backend
@@ -33,7 +32,7 @@ from kstui.screens.resource_writes import WRITE_ACTIONS, ResourceWrites, write_d
 from kstui.screens.sections import FIRST_VIEW
 from kstui.screens.sending import WritesInFlight
 from kstui.widgets.context_bar import ContextBar
-from kstui.widgets.plain import Plain
+from kstui.widgets.crumbs import Crumbs
 from kstui.widgets.prompt import Prompt
 from kstui.widgets.resource_table import ResourceTable
 from kstui.widgets.table_store import filter_problem
@@ -141,23 +140,28 @@ class ResourcesScreen(WritesInFlight, ExplainsDisabledKeys):
         return crumb_label(self.target, self.kind, self.namespace, away)
 
     def _show_crumbs(self) -> None:
-        """Breadcrumbs, the row count (… while the list is still arriving) and the filter."""
+        """Breadcrumbs, the row count (… while the list is still arriving, — when it is not
+        coming) and the filter."""
         table = self.query_one(ResourceTable)
         count = (
             f"{table.visible_count}/{table.row_count}" if self.filter_text else str(table.row_count)
         )
-        text = f"{self.crumbs()}[{count}{'' if self.loaded else '…'}]"
+        extra = ""
         if self.filter_text:
-            text += f"  /{self.filter_text}"
+            extra += f"  /{self.filter_text}"
             if (problem := filter_problem(self.filter_text)) is not None:
-                text += f"  ({problem})"
+                extra += f"  ({problem})"
         if (reading := self.readings.current) is not None:
-            text += f"  {reading.what}…  (esc cancels)"
-        self.query_one("#crumbs", Static).update(text)
+            extra += f"  {reading.what}…  (esc cancels)"
+        if self.live.stopped is not None and not table.row_count:
+            count = "—"  # the list never came, and is not coming (forbidden, not found)
+        elif not self.loaded:
+            count += "…"
+        self.query_one(Crumbs).show(self.crumbs(), f"[{count}]", extra)
 
     def compose(self) -> ComposeResult:
         yield ContextBar(id="context-bar", frozen_age="updated 0s ago" if self.frozen_now else None)
-        yield Plain(self.crumbs(), id="crumbs", one_line=True)
+        yield Crumbs(self.crumbs(), id="crumbs")
         yield ResourceTable(id="table")
         yield WriteStatus(id="write-status")
         yield Prompt(self.env.complete, id="prompt")

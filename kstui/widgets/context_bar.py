@@ -77,7 +77,9 @@ class ContextBar(Widget):
             text.append(" READ-ONLY ", style="reverse bold")
         text.append(" │ ")
         if self.problem:
-            text.append(f"⚠ {inert_line(self.problem)} · {self.age_text()}", style="bold")
+            # Never synced (forbidden from the start): nothing is loading, no age to give.
+            age = "" if self.synced_at is None else f" · {self.age_text()}"
+            text.append(f"⚠ {inert_line(self.problem)}{age}", style="bold")
         else:
             text.append(self.age_text(), style="dim")
         return text

@@ -147,9 +147,9 @@ class ResourceTable(TableLines, can_focus=True):
         self._refresh_keys(changed)
 
     def set_empty_message(self, text: str) -> None:
-        """The muted line shown while there are no rows ("loading…", "no pods in payments");
-        a title and a hint on two lines share the one line."""
-        self._empty_message = text.replace("\n", "  ")
+        """The muted lines shown while there are no rows ("loading…", "no pods in payments");
+        each of its lines (a title, a hint) is wrapped to the table's width."""
+        self._empty_message = text
         if not self._store.visible_count:
             self.refresh()
 

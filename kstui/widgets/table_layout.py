@@ -4,6 +4,7 @@ widths and passes them in, so these are cheap to test and to reuse."""
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Iterable, Sequence
 from operator import attrgetter, itemgetter
 
@@ -15,7 +16,13 @@ from kstui.safe_text import inert_line
 COLUMN_GAP = 2
 LEFT_PAD = 1
 MIN_SQUEEZED_COLUMN = 16
-"""The widest column is cut down to this before the table scrolls sideways."""
+"""NAME (or the widest column) is cut down to this before the table scrolls sideways."""
+MIN_NAMESPACE_COLUMN = 12
+"""All namespaces at 80 columns: NAMESPACE is cut down to this before NAME is cut at all."""
+MIN_KEPT_NAME = 24
+"""NAME is cut down to this before the columns beside it (STATUS, RESTARTS) are."""
+MIN_DETAIL_COLUMN = 10
+"""The columns beside NAME are cut down to this before NAME is cut below MIN_KEPT_NAME."""
 MIN_LAST_COLUMN = 8
 """The last column shrinks (with an ellipsis) down to this width before the table scrolls."""
 AGE_WIDTH = 6
@@ -74,22 +81,52 @@ def grow_widths(widths: list[int], columns: Sequence[Column], rows: Iterable[Row
     return grew
 
 
-def fit_widths(widths: Sequence[int], available: int) -> list[int]:
-    """The natural widths fitted into `available` cells: the last column squeezed first, then
-    the widest one, rather than hide the last one behind a horizontal scroll."""
+def fit_widths(widths: Sequence[int], available: int, columns: Sequence[Column] = ()) -> list[int]:
+    """The natural widths fitted into `available` cells, rather than hide the last columns
+    behind a horizontal scroll: the last column is squeezed first; then, when the columns are
+    known, NAMESPACE (down to MIN_NAMESPACE_COLUMN), NAME (down to MIN_KEPT_NAME), the other
+    columns (widest first, down to MIN_DETAIL_COLUMN) and NAME again (down to
+    MIN_SQUEEZED_COLUMN). Without the columns, the widest column is cut instead of NAME."""
     fitted = list(widths)
     if not fitted:
         return fitted
     before_last = LEFT_PAD + sum(fitted[:-1]) + COLUMN_GAP * (len(fitted) - 1)
     floor = min(fitted[-1], MIN_LAST_COLUMN)
     fitted[-1] = max(floor, min(fitted[-1], available - before_last))
-    # Still too wide (80 columns, long names): cut the widest column, usually NAME.
-    overflow = LEFT_PAD + sum(fitted) + COLUMN_GAP * (len(fitted) - 1) - available
-    if overflow > 0 and len(fitted) > 1:
-        widest = max(range(len(fitted) - 1), key=fitted.__getitem__)
-        floor = min(fitted[widest], MIN_SQUEEZED_COLUMN)
-        fitted[widest] = max(floor, fitted[widest] - overflow)
+    overflow = total_width(fitted) - available
+    if overflow <= 0 or len(fitted) == 1:
+        return fitted
+    names = [column.name for column in columns] if len(columns) == len(fitted) else []
+    last = len(fitted) - 1
+    if "NAME" not in names[:last]:  # 80 columns, long names: cut the widest column
+        widest = max(range(last), key=fitted.__getitem__)
+        _shrink(fitted, [widest], MIN_SQUEEZED_COLUMN, overflow)
+        return fitted
+    name = names.index("NAME")
+    namespace = names.index("NAMESPACE") if "NAMESPACE" in names[:last] else -1
+    details = [index for index in range(last) if index not in (name, namespace)]
+    for shrinking, floor in (
+        ([namespace] if namespace >= 0 else [], MIN_NAMESPACE_COLUMN),
+        ([name], MIN_KEPT_NAME),
+        (details, MIN_DETAIL_COLUMN),
+        ([name], MIN_SQUEEZED_COLUMN),
+    ):
+        overflow = _shrink(fitted, shrinking, floor, overflow)
+        if overflow <= 0:
+            break
     return fitted
+
+
+def _shrink(fitted: list[int], indexes: Sequence[int], floor: int, overflow: int) -> int:
+    """Take up to `overflow` cells from these columns, a cell at a time from the widest, none
+    below `floor`; what is still left over."""
+    while overflow > 0 and indexes:
+        widest = max(indexes, key=fitted.__getitem__)
+        if fitted[widest] <= floor:
+            break
+        fitted[widest] -= 1
+        overflow -= 1
+    return overflow
 
 
 def total_width(fitted: Sequence[int]) -> int:
@@ -133,3 +170,14 @@ def header_text(
     return " " * LEFT_PAD + (" " * COLUMN_GAP).join(
         fit(name, width) for name, width in zip(names, fitted, strict=True)
     )
+
+
+def message_lines(text: str, width: int) -> list[str]:
+    """An empty table's message (a title, the server's reason, a hint: one per line) wrapped
+    to `width` cells, so that nothing of it is cut at 80 columns."""
+    lines: list[str] = []
+    for part in text.split("\n"):
+        part = inert_line(part).strip()
+        if part:
+            lines += textwrap.wrap(part, max(1, width), break_on_hyphens=False) or [part]
+    return [fit(line, width).rstrip() for line in lines]

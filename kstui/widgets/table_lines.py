@@ -98,10 +98,14 @@ class TableLines(ScrollView):
     def _empty_line(self, y: int, width: int, base: Style) -> Strip:
         body_height = max(1, self.scrollable_content_region.height - 1)
         store = self._store
-        if store.visible_count or y != 1 + (body_height - 1) // 2:
+        if store.visible_count:
             return Strip.blank(width, base)
         message = f"no rows match {store.filter_text!r}" if store.row_count else self._empty_message
-        text = fit(message, width).strip().center(width)
+        lines = layout.message_lines(message, width - 2)
+        index = y - 1 - max(0, (body_height - len(lines)) // 2)
+        if not 0 <= index < len(lines):
+            return Strip.blank(width, base)
+        text = lines[index].center(width)
         return Strip([Segment(fit(text, width), self._style(Tone.MUTED))], width)
 
     def _style(self, tone: Tone, *, cursor: bool = False, pending: bool = False) -> Style:
@@ -143,7 +147,7 @@ class TableLines(ScrollView):
             available, height = self.container_size
             if self._store.visible_count + 1 > height:  # leave room for the vertical scrollbar
                 available -= self.styles.scrollbar_size_vertical
-            fitted = layout.fit_widths(fitted, available)
+            fitted = layout.fit_widths(fitted, available, self._store.columns)
         self.virtual_size = Size(layout.total_width(fitted), self._store.visible_count + 1)
         if invalidate or fitted != self._fitted:
             self._fitted = fitted

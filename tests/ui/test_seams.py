@@ -176,7 +176,7 @@ def real_app(
 
 
 def empty_text(table: ResourceTable) -> str:
-    """What the table shows while it has no rows (its one muted line)."""
+    """What the table shows while it has no rows (its muted lines)."""
     lines = [table.render_line(y).text.strip() for y in range(1, table.size.height)]
     return " ".join(line for line in lines if line)
 
@@ -209,8 +209,9 @@ async def test_a_live_list_says_forbidden(sandbox: RunningSandbox, tmp_path: Pat
         screen = app.screen
         assert isinstance(screen, ResourcesScreen)
         table = screen.query_one(ResourceTable)
-        await wait_until(pilot, lambda: "Forbidden" in empty_text(table), "forbidden")
-        assert "Forbidden" in screen.query_one(ContextBar).problem
+        denied = "forbidden: alice cannot list pods in namespace kube-system"
+        await wait_until(pilot, lambda: denied in empty_text(table), "forbidden")
+        assert screen.query_one(ContextBar).problem == denied
         assert not table.row_count
 
 

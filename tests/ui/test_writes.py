@@ -350,6 +350,9 @@ async def test_forbidden_write_tells_the_tenant_why(make_app, sandbox) -> None:
         await pilot.press("enter")
         await wait_until(
             pilot,
-            lambda: "Forbidden" in app.screen.query_one("#context-bar").problem,
+            lambda: (
+                app.screen.query_one("#context-bar").problem
+                == "forbidden: alice cannot list pods in namespace kube-system"
+            ),
             "forbidden shown",
         )

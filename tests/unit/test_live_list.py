@@ -74,7 +74,7 @@ async def test_the_table_says_empty_failing_and_where_the_cursor_goes() -> None:
         assert empty_line(table) == "no pods in shop"
         live.apply(delta(error=KstuiError("Forbidden: pods in shop", hint="ask for access")))
         await pilot.pause()
-        assert empty_line(table) == "Forbidden: pods in shop  ask for access"
+        assert empty_line(table) == "Forbidden: pods in shop ask for access"  # two lines
         again = LiveList(table)
         again.focus_name = "db"
         again.apply(delta([cached("api"), cached("db"), cached("web")], reset=True))
