@@ -274,8 +274,8 @@ class WorkspaceDetailScreen(TenancyScreen):
         project = self.selected_project()
         if project is None:
             return
-        names = [ws.name for ws in await self.service.workspaces() if not ws.synthetic]
-        self.app.push_screen(MoveProjectModal(self.service, project, workspaces=names))
+        targets = [ws for ws in await self.service.workspaces() if not ws.synthetic]
+        self.app.push_screen(MoveProjectModal(self.service, project, workspaces=targets))
 
     @work(group="form", exclusive=True, exit_on_error=False)
     async def action_add_member(self) -> None:

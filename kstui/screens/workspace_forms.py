@@ -11,6 +11,7 @@ from typing import Literal
 
 from kstui.backends.identities import Access
 from kstui.backends.tenancy import (
+    SELECTOR_PLACEMENT,
     ClusterLink,
     ProjectSummary,
     QuotaLine,
@@ -206,12 +207,16 @@ class CreateProjectModal(WriteForm):
 
 
 class MoveProjectModal(WriteForm):
-    """Relabel a project into another workspace."""
+    """Relabel a project into another workspace: one placed on the project's cluster."""
 
     SEND_LABEL = "Move"
 
     def __init__(
-        self, service: WorkspaceService, project: ProjectSummary, *, workspaces: Sequence[str]
+        self,
+        service: WorkspaceService,
+        project: ProjectSummary,
+        *,
+        workspaces: Sequence[WorkspaceSummary],
     ) -> None:
         super().__init__(
             f"Move project {project.name} ({project.cluster})",
@@ -219,7 +224,8 @@ class MoveProjectModal(WriteForm):
         )
         self.service = service
         self.project = project
-        self.targets = [name for name in workspaces if name != project.workspace]
+        self.placed = {ws.name: ws for ws in workspaces if ws.name != project.workspace}
+        self.targets = list(self.placed)
 
     def fields(self) -> list[Field]:
         return [
@@ -231,12 +237,30 @@ class MoveProjectModal(WriteForm):
             )
         ]
 
+    def check(self, values: Values) -> dict[str, str]:
+        target = self.placed.get(values["workspace"])
+        problem = target and misplaced(target, self.project)
+        return {"workspace": problem} if problem else {}
+
     async def send(self, values: Values) -> tuple[str, Written]:
         target = values["workspace"]
         written = await self.service.writes.move_project(
             context=self.project.context, namespace=self.project.name, workspace=target
         )
         return f"moved project {self.project.name} to {target}", written
+
+
+def misplaced(workspace: WorkspaceSummary, project: ProjectSummary) -> str | None:
+    """Why `project` may not move into `workspace`: the workspace is not placed on the
+    project's cluster. None when it is, or when the placement cannot be told (a cluster
+    selector, or a template this user may not read)."""
+    clusters = workspace.clusters
+    if "clusters" in workspace.forbidden or SELECTOR_PLACEMENT in clusters:
+        return None
+    if project.cluster in clusters:
+        return None
+    where = f"on clusters {', '.join(clusters)}" if clusters else "placed on no cluster"
+    return f"workspace {workspace.name} is {where}; project {project.name} is on {project.cluster}"
 
 
 class MemberModal(WriteForm):
