@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from kstui.backends.cluster_links import ClusterLinks
@@ -63,6 +64,7 @@ from kstui.backends.tenancy_sides import (
     workspace_roles,
     workspace_side,
 )
+from kstui.backends.tenancy_users import user_caveat
 from kstui.backends.tenancy_writes import TenancyWrites
 
 if TYPE_CHECKING:  # httpx loads when a context is opened, not at start
@@ -117,6 +119,8 @@ class WorkspaceService:
         """Every write (create, delete, move, members, quotas), on the same links."""
         self.permission = TenancyPermissions(self.clusters, session).permission
         """Whether RBAC lets this user do an action (SelfSubjectAccessReviews)."""
+        self.user_caveat = partial(user_caveat, self.clusters)
+        """"" if a user name is a KubeSphere User, else why binding it is doubtful."""
         self.links = self.clusters.links
         self.host = self.clusters.host
         self.whoami = self.clusters.whoami

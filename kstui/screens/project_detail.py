@@ -321,6 +321,7 @@ class ProjectDetailScreen(TenancyScreen):
             MemberModal(
                 f"Add a member to {self._where()}",
                 roles=roles,
+                check_user=self.service.user_caveat,
                 where=self._where(),
                 send=lambda user, role: self.service.writes.add_project_member(
                     context=context, namespace=namespace, user=user, role=role

@@ -285,6 +285,7 @@ class WorkspaceDetailScreen(TenancyScreen):
             MemberModal(
                 f"Add a member to workspace {name}",
                 roles=roles,
+                check_user=self.service.user_caveat,
                 where=f"workspace {name}",
                 send=lambda user, role: self.service.writes.add_workspace_member(name, user, role),
             )

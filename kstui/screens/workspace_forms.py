@@ -81,6 +81,9 @@ class CreateWorkspaceModal(WriteForm):
             ),
         ]
 
+    async def caveats(self, values: Values) -> dict[str, str]:
+        return {"manager": await self.service.user_caveat(values["manager"])}
+
     def chosen_clusters(self) -> list[str]:
         return list(self.value_of("clusters"))
 
@@ -278,8 +281,11 @@ class MemberModal(WriteForm):
         where: str,
         user: str = "",
         role: str = "",
+        check_user: Callable[[str], Awaitable[str]] | None = None,
     ) -> None:
         super().__init__(title)
+        self.check_user = check_user
+        """Why a typed user name is doubtful ("" if it is a User): said before the write."""
         self.roles = list(roles)
         self.send_member = send
         self.where = where
@@ -314,6 +320,11 @@ class MemberModal(WriteForm):
         if self.user and values["role"] == self.role:
             return {"role": f"{self.user} already has role {self.role}"}
         return {}
+
+    async def caveats(self, values: Values) -> dict[str, str]:
+        if self.user or self.check_user is None:  # a member's role changes: no new name
+            return {}
+        return {"user": await self.check_user(values["user"])}
 
     async def send(self, values: Values) -> tuple[str, Written]:
         user, role = values["user"], values["role"]
