@@ -142,7 +142,7 @@ class ProjectDetailScreen(TenancyScreen):
         self.query_one("#pods-table", ResourceTable).focus()
         info = self.backend.info
         bar = self.query_one(ContextBar)
-        bar.context, bar.cluster, bar.user = info.name, self.project.cluster, info.user
+        bar.context, bar.cluster, bar.user = info.name, info.cluster, info.user
         bar.namespace = self.project.name
         bar.readonly = self.session.readonly(self.project.context)
         self._show_workloads()

@@ -21,6 +21,7 @@ from kstui.backends.tenancy import (
 )
 from kstui.backends.workspaces import WorkspaceService
 from kstui.screens.forms import WriteForm, Written
+from kstui.screens.tenancy import NOT_VISIBLE, clusters_text, unreached_text
 from kstui.widgets.form import Values
 from kstui.widgets.form_fields import Field, choice, multi, radio, text
 
@@ -106,11 +107,17 @@ class DeleteWorkspaceModal(WriteForm):
 
     def __init__(self, service: WorkspaceService, workspace: WorkspaceSummary) -> None:
         count, members = workspace.project_count, workspace.member_count
+        unreached = unreached_text(workspace.unreached)
         super().__init__(
             f"Delete workspace {workspace.name}?",
-            detail=f"It has {count} project{'s' if count != 1 else ''} and "
-            f"{members} member{'s' if members != 1 else ''}"
-            f"; placed on {', '.join(workspace.clusters) or 'no cluster'}.",
+            detail=f"It has {count} project{'s' if count != 1 else ''}"
+            + (f" ({unreached})" if unreached else "")
+            + (
+                f"; members {NOT_VISIBLE}"
+                if "members" in workspace.forbidden
+                else f" and {members} member{'s' if members != 1 else ''}"
+            )
+            + f"; placed on {clusters_text(workspace)}.",
             danger=True,
         )
         self.service = service
