@@ -337,7 +337,11 @@ class WorkspaceDetailScreen(TenancyScreen):
         if project is None:
             return
         targets = [ws for ws in await self.service.workspaces() if not ws.synthetic]
-        self.app.push_screen(MoveProjectModal(self.service, project, workspaces=targets))
+        self.app.push_screen(
+            MoveProjectModal(
+                self.service, project, workspaces=targets, clusters=self.service.cluster_names
+            )
+        )
 
     @work(group="form", exclusive=True, exit_on_error=False)
     async def action_add_member(self) -> None:

@@ -227,6 +227,7 @@ class MoveProjectModal(WriteForm):
         project: ProjectSummary,
         *,
         workspaces: Sequence[WorkspaceSummary],
+        clusters: Sequence[str] = (),
     ) -> None:
         super().__init__(
             f"Move project {project.name} ({project.cluster})",
@@ -234,6 +235,9 @@ class MoveProjectModal(WriteForm):
         )
         self.service = service
         self.project = project
+        self.clusters = set(clusters)
+        """Every KubeSphere cluster the host lists: a project on none of them (its context
+        not mapped to one) cannot be checked against a placement."""
         self.placed = {ws.name: ws for ws in workspaces if ws.name != project.workspace}
         self.targets = list(self.placed)
 
@@ -249,7 +253,8 @@ class MoveProjectModal(WriteForm):
 
     def check(self, values: Values) -> dict[str, str]:
         target = self.placed.get(values["workspace"])
-        problem = target and misplaced(target, self.project)
+        known = not self.clusters or self.project.cluster in self.clusters
+        problem = target and known and misplaced(target, self.project)
         return {"workspace": problem} if problem else {}
 
     async def send(self, values: Values) -> tuple[str, Written]:

@@ -83,12 +83,14 @@ async def test_a_project_moves_only_into_a_workspace_on_its_cluster(
             await pilot.press("m")
             form = await modal(pilot, MoveProjectModal)
             await choose(pilot, "workspace", "ui-host-site")
+            refusal = (
+                "workspace ui-host-site is on clusters host; project ui-eu-orders is on member"
+            )
+            assert error_of(form, "workspace") == refusal  # said as soon as it is chosen
             await pilot.press("ctrl+s")
             await pilot.pause(0.3)
             assert app.screen is form  # refused in the form: nothing sent
-            assert error_of(form, "workspace") == (
-                "workspace ui-host-site is on clusters host; project ui-eu-orders is on member"
-            )
+            assert error_of(form, "workspace") == refusal
             stays = await stored(member, f"{NAMESPACES}/ui-eu-orders")
             assert stays is not None
             assert stays["metadata"]["labels"][WORKSPACE] == "ui-both-sites"
