@@ -6,7 +6,7 @@ anything is written: RBAC binds any name, so a typo would otherwise grant nothin
 from __future__ import annotations
 
 from kstui.backends.cluster_links import ClusterLinks
-from kstui.backends.errors import KstuiError, NotFound
+from kstui.backends.errors import Forbidden, KstuiError, NotFound
 
 USERS_GROUP = "iam.kubesphere.io"
 
@@ -30,6 +30,11 @@ async def user_caveat(links: ClusterLinks, user: str) -> str:
         await client.get(kind.path(name=user))
     except NotFound:
         return f"there is no user {user} on {host.cluster}"
+    except Forbidden:
+        return (
+            f"cannot check that user {user} exists: RBAC denies get "
+            f"users.{USERS_GROUP} on {host.context}"
+        )
     except KstuiError as error:
-        return f"cannot check that user {user} exists on {host.cluster}: {error.title}"
+        return f"cannot check that user {user} exists: {error.title}"
     return ""
