@@ -13,6 +13,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
+from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from kstui.backends.cluster_links import ClusterLinks
@@ -49,6 +51,7 @@ from kstui.backends.tenancy.projections import (
 )
 from kstui.backends.tenancy.rules import validate_name, validate_quantity
 from kstui.backends.tenancy.values import (
+    SELECTOR_PLACEMENT,
     Member,
     PartialFailure,
     Permission,
@@ -63,6 +66,7 @@ from kstui.backends.tenancy_sides import (
     workspace_roles,
     workspace_side,
 )
+from kstui.backends.tenancy_users import user_caveat
 from kstui.backends.tenancy_writes import TenancyWrites
 
 if TYPE_CHECKING:  # httpx loads when a context is opened, not at start
@@ -117,6 +121,8 @@ class WorkspaceService:
         """Every write (create, delete, move, members, quotas), on the same links."""
         self.permission = TenancyPermissions(self.clusters, session).permission
         """Whether RBAC lets this user do an action (SelfSubjectAccessReviews)."""
+        self.user_caveat = partial(user_caveat, self.clusters)
+        """"" if a user name is a KubeSphere User, else why binding it is doubtful."""
         self.links = self.clusters.links
         self.host = self.clusters.host
         self.whoami = self.clusters.whoami
@@ -176,58 +182,72 @@ class WorkspaceService:
         client = await self.clusters.client(host.context)
         templates, bindings, quotas, namespaces = await asyncio.gather(
             _caught(client.list(kinds.templates.path())),
-            self._quietly(
-                host.context,
-                client.list(kinds.workspace_bindings.path(), {"labelSelector": WORKSPACE_LABEL}),
+            _caught(
+                client.list(kinds.workspace_bindings.path(), {"labelSelector": WORKSPACE_LABEL})
             ),
-            self._quietly(host.context, client.list(kinds.workspace_quotas.path())),
-            self._fan_out(lambda link, on: self._namespaces(link, on, WORKSPACE_LABEL)),
+            _caught(client.list(kinds.workspace_quotas.path())),
+            self.clusters.fan_out(lambda link, on: self._namespaces(link, on, WORKSPACE_LABEL)),
         )
-        projects = count_projects(namespaces)
-        if isinstance(templates, Forbidden):
-            return await self._workspaces_seen(host, client, projects)
-        if isinstance(templates, BaseException):
-            raise templates
+        self.warnings += namespaces.warnings()
+        projects = count_projects(namespaces.values())
+        unreached = tuple(sorted(namespaces.errors_by_cluster()))
+        forbidden = set()
+        for what, answer in (("members", bindings), ("quota", quotas)):
+            if isinstance(answer, KstuiError):
+                self.retry_after.note(answer)
+                self.warnings.append(f"{host.context}: {answer.title}")
+                if isinstance(answer, Forbidden):
+                    forbidden.add(what)
         members: dict[str, set[str]] = {}
-        for binding in items(bindings):
+        for binding in items(None if isinstance(bindings, KstuiError) else bindings):
             user = binding_user(binding)
             if user:
                 members.setdefault(labels_of(binding).get(WORKSPACE_LABEL, ""), set()).add(user)
-        quota_by_name = {meta_of(q).get("name"): q for q in items(quotas)}
+        quota_by_name = {
+            meta_of(q).get("name"): q
+            for q in items(None if isinstance(quotas, KstuiError) else quotas)
+        }
+        if isinstance(templates, Forbidden):
+            forbidden |= {"clusters", "manager"}
+            seen = await self._workspaces_seen(host, client, sorted(projects))
+        elif isinstance(templates, BaseException):
+            raise templates
+        else:
+            seen = items(templates)
         summaries = []
-        for template in items(templates):
+        for template in seen:
             name = meta_of(template).get("name", "")
+            summary = workspace_summary(
+                template,
+                project_count=projects.get(name, 0),
+                member_count=len(members.get(name, ())),
+                quota=workspace_quota_lines(quota_by_name.get(name)),
+            )
+            anywhere = "clusters" in forbidden or SELECTOR_PLACEMENT in summary.clusters
             summaries.append(
-                workspace_summary(
-                    template,
-                    project_count=projects.get(name, 0),
-                    member_count=len(members.get(name, ())),
-                    quota=workspace_quota_lines(quota_by_name.get(name)),
+                replace(
+                    summary,
+                    forbidden=frozenset(forbidden),
+                    unreached=tuple(c for c in unreached if anywhere or c in summary.clusters),
                 )
             )
         return sorted(summaries, key=lambda w: w.name)
 
     async def _workspaces_seen(
-        self, host: ClusterLink, client: KubeClient, projects: dict[str, int]
-    ) -> list[WorkspaceSummary]:
-        """A tenant may not list workspaces: show the ones its reachable projects belong to,
-        with what `get` reveals of each."""
+        self, host: ClusterLink, client: KubeClient, names: list[str]
+    ) -> list[dict]:
+        """A tenant may not list workspaces: the ones its reachable projects belong to, as
+        much of each as `get` reveals (its name, at least)."""
         self.warnings.append(
             f"{host.context}: may not list workspaces; showing those of the "
             "projects this user can read"
         )
         kind = KINDS[host.flavor].templates
-        names = sorted(projects)
         templates = await asyncio.gather(
             *(self._quietly(host.context, client.get(kind.path(name=name))) for name in names)
         )
         return [
-            workspace_summary(
-                template or {"metadata": {"name": name}},
-                project_count=projects[name],
-                member_count=0,
-                quota=(),
-            )
+            template or {"metadata": {"name": name}}
             for name, template in zip(names, templates, strict=True)
         ]
 

@@ -247,13 +247,27 @@ def _template_resources(pod: dict[str, Any], deployment: dict[str, Any]) -> None
             container["resources"] = copy.deepcopy(resources)
 
 
+_ADMIN: dict[str, Any] = {
+    "apiVersion": "iam.kubesphere.io/v1beta1",
+    "kind": "User",
+    "metadata": {
+        "name": "admin",
+        "annotations": {"iam.kubesphere.io/globalrole": "platform-admin"},
+    },
+    "spec": {"email": "admin@kubesphere.io", "lang": "en"},
+    "status": {"state": "Active"},
+}
+"""The platform administrator every KubeSphere installs (the sample file leaves it out): the
+sandbox's admin contexts are this user."""
+
+
 def seed_kubesphere(
     cluster: SandboxCluster, member_uids: dict[str, str], flavor: Flavor = KUBESPHERE_4
 ) -> None:
     """seed-objects.yaml, made consistent: pods owned through ReplicaSets, times moved to now,
     objects in the shape the KubeSphere version holds them."""
     delta = cluster.clock.now() - STORY_NOW
-    docs = [flavor.seed_object(_shift_times(d, delta)) for d in seed_documents()]
+    docs = [flavor.seed_object(_shift_times(d, delta)) for d in [*seed_documents(), _ADMIN]]
     for doc in docs:
         if doc["kind"] == "WorkspaceTemplate" and doc["metadata"]["name"] in PLACEMENT:
             doc["spec"]["placement"] = {

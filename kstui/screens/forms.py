@@ -11,7 +11,9 @@ from kstui.backends import write_outcome
 from kstui.backends.tenancy import PartialFailure
 from kstui.widgets.form import FormModal, FormResult, Values, Written
 
-__all__ = ["FormResult", "WriteForm", "Written", "partial_text"]
+__all__ = ["Caveats", "FormResult", "WriteForm", "Written", "partial_text"]
+
+_UNSET = object()
 
 
 def partial_text(failure: PartialFailure) -> str:
@@ -27,14 +29,48 @@ def partial_text(failure: PartialFailure) -> str:
     return "\n".join(lines)
 
 
+class Caveats(Exception):
+    """Doubts about the values, said on their fields before anything is sent; sending the same
+    values again goes ahead."""
+
+    def __init__(self, on_fields: dict[str, str]) -> None:
+        super().__init__("; ".join(on_fields.values()))
+        self.on_fields = on_fields
+
+
 class WriteForm(FormModal):
+    """`caveats(values)` (field id → doubt) are said on their fields before the first send;
+    a send with the same values again is the user's confirmation."""
+
+    CAVEAT_HINT = "nothing was sent; send again to go ahead anyway"
+
+    def __init__(self, title: str, *, detail: str = "", danger: bool = False) -> None:
+        super().__init__(title, detail=detail, danger=danger)
+        self.confirmed: dict[str, object] = {}
+        """Each doubted field's value when its caveat was said: sent again, it goes ahead."""
+
+    async def caveats(self, values: Values) -> dict[str, str]:
+        return {}
+
     async def perform(self, values: Values) -> tuple[str, Written, str]:
+        confirmed = self.confirmed
+        doubts = {
+            field: message
+            for field, message in (await self.caveats(values)).items()
+            if message and confirmed.get(field, _UNSET) != values.get(field)
+        }
+        if doubts:
+            confirmed.update({field: values.get(field) for field in doubts})
+            raise Caveats(doubts)
         with write_outcome.late_answers() as late:
             summary, written = await self.send(values)
         # a write whose answer never came but which the read-back found applied
         return summary, written, "".join(f"\n{outcome.text}" for outcome in late)
 
     def explain(self, error: BaseException) -> tuple[str, dict[str, str]]:
+        if isinstance(error, Caveats):
+            lines = [f"⚠ {message}" for message in error.on_fields.values()]
+            return "\n".join([*lines, self.CAVEAT_HINT]), dict(error.on_fields)
         if isinstance(error, PartialFailure):
             self.wrote_something = True
             return partial_text(error), {}

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from kstui.backends.identities import Access, served_by
+from kstui.backends.session import Session
 from kstui.backends.tenancy import ClusterLink
 from kstui.widgets.plain import Plain
 
@@ -26,6 +27,13 @@ def show_clusters(line: Plain, links: Iterable[ClusterLink], session_context: st
     # User and cluster names come from the API servers: Plain makes them inert.
     line.update(" · ".join(text for _cluster, _access, text in served))
     line.set_class(any(access is not Access.OWN for _c, access, _t in served), "-other")
+
+
+def header_cluster(session: Session, context: str) -> str:
+    """The cluster the header names beside a context: the kubeconfig's cluster entry, as the
+    resource browser names it (KubeSphere's cluster names are on the cluster line)."""
+    info = session.kubeconfig.contexts.get(context)
+    return info.cluster if info is not None else ""
 
 
 def cluster_cell(cluster: str, other_user: str) -> str:

@@ -141,7 +141,7 @@ class ProjectDetailScreen(TenancyScreen):
         self.query_one("#pods-table", ResourceTable).focus()
         info = self.backend.info
         bar = self.query_one(ContextBar)
-        bar.context, bar.cluster, bar.user = info.name, self.project.cluster, info.user
+        bar.context, bar.cluster, bar.user = info.name, info.cluster, info.user
         bar.namespace = self.project.name
         bar.readonly = self.session.readonly(self.project.context)
         self._show_workloads()
@@ -320,6 +320,7 @@ class ProjectDetailScreen(TenancyScreen):
             MemberModal(
                 f"Add a member to {self._where()}",
                 roles=roles,
+                check_user=self.service.user_caveat,
                 where=self._where(),
                 send=lambda user, role: self.service.writes.add_project_member(
                     context=context, namespace=namespace, user=user, role=role

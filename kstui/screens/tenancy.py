@@ -12,7 +12,7 @@ from textual.binding import Binding
 from textual.widgets import TabbedContent, TabPane
 
 from kstui.backends.errors import KstuiError
-from kstui.backends.tenancy import QuotaLine
+from kstui.backends.tenancy import QuotaLine, WorkspaceSummary
 from kstui.backends.workspaces import WorkspaceService
 from kstui.screens.env import ScreenEnv
 from kstui.screens.polled_view import POLL_SECONDS, PolledScreen
@@ -21,7 +21,19 @@ from kstui.screens.sections import FIRST_VIEW
 from kstui.widgets.quota_bars import QuotaBars
 from kstui.widgets.resource_table import ResourceTable
 
-__all__ = ["POLL_SECONDS", "OpenResources", "TenancyScreen", "or_error", "quota_summary"]
+__all__ = [
+    "NOT_VISIBLE",
+    "NO_ACCESS",
+    "POLL_SECONDS",
+    "UNKNOWN",
+    "OpenResources",
+    "TenancyScreen",
+    "clusters_text",
+    "manager_text",
+    "or_error",
+    "quota_summary",
+    "unreached_text",
+]
 
 OpenResources = Callable[[Target], object]
 """How a tenancy screen asks the app to open the resource browser (the app pushes it)."""
@@ -55,6 +67,28 @@ def quota_summary(lines: Iterable[QuotaLine]) -> tuple[str, float | None]:
     assert fullest.ratio is not None
     name = _SHORT_RESOURCE.get(fullest.resource, fullest.resource)
     return f"{name} {round(fullest.ratio * 100)}%", fullest.ratio
+
+
+NOT_VISIBLE = "not visible to you (forbidden)"
+UNKNOWN = "unknown (forbidden)"
+NO_ACCESS = "no access from this context"
+
+
+def clusters_text(workspace: WorkspaceSummary) -> str:
+    """Where a workspace is placed; "unknown (forbidden)" when its template may not be read."""
+    if "clusters" in workspace.forbidden:
+        return UNKNOWN
+    return ", ".join(workspace.clusters) or "no cluster"
+
+
+def manager_text(workspace: WorkspaceSummary) -> str:
+    return UNKNOWN if "manager" in workspace.forbidden else workspace.manager or "—"
+
+
+def unreached_text(clusters: Iterable[str]) -> str:
+    """ "+? on member": projects there are not counted, since this context cannot list them."""
+    names = ", ".join(clusters)
+    return f"+? on {names}" if names else ""
 
 
 class TenancyScreen(PolledScreen):

@@ -10,17 +10,38 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Static
 
-from kstui.backends.errors import KstuiError
+from kstui.backends.errors import Forbidden, KstuiError
 from kstui.backends.identities import Access
-from kstui.backends.tenancy import ClusterLink, Member, ProjectSummary, QuotaLine, WorkspaceSummary
+from kstui.backends.tenancy import (
+    SELECTOR_PLACEMENT,
+    ClusterLink,
+    Member,
+    ProjectSummary,
+    QuotaLine,
+    WorkspaceSummary,
+)
 from kstui.backends.workspaces import WorkspaceService
 from kstui.model import Column, Row, Tone
 from kstui.screens.confirm import ConfirmModal
 from kstui.screens.env import ScreenEnv
 from kstui.screens.identity_line import CSS as CLUSTERS_CSS
-from kstui.screens.identity_line import cluster_cell, cluster_line, show_clusters
+from kstui.screens.identity_line import (
+    cluster_cell,
+    cluster_line,
+    header_cluster,
+    show_clusters,
+)
 from kstui.screens.project_detail import ProjectDetailScreen
-from kstui.screens.tenancy import TenancyScreen, or_error
+from kstui.screens.tenancy import (
+    NO_ACCESS,
+    NOT_VISIBLE,
+    UNKNOWN,
+    TenancyScreen,
+    clusters_text,
+    manager_text,
+    or_error,
+    unreached_text,
+)
 from kstui.screens.workspace_forms import (
     CreateProjectModal,
     MemberModal,
@@ -83,6 +104,18 @@ class WorkspaceDetail:
     members: list[Member] | KstuiError
     quota: tuple[QuotaLine, ...] | KstuiError
     links: list[ClusterLink]
+    unreached: tuple[str, ...] = ()
+    """Clusters of the workspace whose projects this session cannot list."""
+
+
+def unreached_row(cluster: str) -> Row:
+    """Stands for the projects on a cluster no usable context reaches: never listed as if
+    they could be opened."""
+    return Row(
+        f"unreached/{cluster}",
+        (f"({NO_ACCESS})", cluster, "", "", "unreachable", "", "", ""),
+        Tone.MUTED,
+    )
 
 
 class WorkspaceDetailScreen(TenancyScreen):
@@ -134,14 +167,23 @@ class WorkspaceDetailScreen(TenancyScreen):
         self.projects: dict[str, ProjectSummary] = {}
         self.members: dict[str, Member] = {}
         self.quota: tuple[QuotaLine, ...] = ()
+        self.members_forbidden = "members" in workspace.forbidden
+        self.unreached: tuple[str, ...] = workspace.unreached
+        """Clusters the workspace may be on whose projects no usable context can list."""
 
     def crumbs(self) -> str:
         ws = self.workspace
         alias = f" ({ws.alias})" if ws.alias and ws.alias != ws.name else ""
-        where = ", ".join(ws.clusters) or "no cluster"
+        clusters = clusters_text(ws)
+        where = f"clusters {clusters}" if clusters == UNKNOWN else f"on {clusters}"
+        unreached = unreached_text(self.unreached)
+        projects = f"{len(self.projects)} projects" + (f" ({unreached})" if unreached else "")
+        members = (
+            f"members {NOT_VISIBLE}" if self.members_forbidden else f"{len(self.members)} members"
+        )
         return (
-            f"workspaces › {ws.name}{alias} · manager {ws.manager or '—'} · on {where}"
-            f" · {len(self.projects)} projects · {len(self.members)} members"
+            f"workspaces › {ws.name}{alias} · manager {manager_text(ws)} · {where}"
+            f" · {projects} · {members}"
         )
 
     def compose(self) -> ComposeResult:
@@ -171,7 +213,7 @@ class WorkspaceDetailScreen(TenancyScreen):
         bar = self.query_one(ContextBar)
         host = await self.service.host()
         if host is not None:
-            bar.context, bar.cluster = host.context, host.cluster
+            bar.context, bar.cluster = host.context, header_cluster(self.session, host.context)
             bar.readonly = self.session.readonly(host.context)
         bar.user = await self.service.whoami(bar.context)
 
@@ -188,7 +230,18 @@ class WorkspaceDetailScreen(TenancyScreen):
             or_error(self.service.workspace_members(name)),
             or_error(self.service.workspace_quota(name)),
         )
-        return WorkspaceDetail(projects, members, quota, await self.service.links())
+        usable, skipped = await self.service.clusters.per_cluster()
+        reached = {link.cluster for link in usable}
+        ws = self.workspace
+        anywhere = "clusters" in ws.forbidden or SELECTOR_PLACEMENT in ws.clusters
+        unreached = tuple(
+            sorted(
+                cluster
+                for cluster in {error.link.cluster for error in skipped} - reached
+                if anywhere or cluster in ws.clusters
+            )
+        )
+        return WorkspaceDetail(projects, members, quota, await self.service.links(), unreached)
 
     def show(self, data: WorkspaceDetail) -> None:
         problems = []
@@ -199,13 +252,22 @@ class WorkspaceDetailScreen(TenancyScreen):
                 projects_table.set_empty_message(data.projects.title)
         else:
             self.projects = {f"{p.context}/{p.name}": p for p in data.projects}
-            projects_table.sync([project_row(p) for p in data.projects])
+            self.unreached = data.unreached
+            projects_table.sync(
+                [project_row(p) for p in data.projects]
+                + [unreached_row(cluster) for cluster in data.unreached]
+            )
             projects_table.set_empty_message("no projects: p creates one")
         members_table = self.query_one("#members-table", ResourceTable)
+        self.members_forbidden = isinstance(data.members, Forbidden)
         if isinstance(data.members, KstuiError):
             problems.append(data.members.title)
             if not members_table.row_count:
-                members_table.set_empty_message(data.members.title)
+                members_table.set_empty_message(
+                    f"members {NOT_VISIBLE}\n{data.members.title}"
+                    if self.members_forbidden
+                    else data.members.title
+                )
         else:
             self.members = {member_row(m).key: m for m in data.members}
             members_table.sync([member_row(m) for m in data.members])
@@ -274,8 +336,12 @@ class WorkspaceDetailScreen(TenancyScreen):
         project = self.selected_project()
         if project is None:
             return
-        names = [ws.name for ws in await self.service.workspaces() if not ws.synthetic]
-        self.app.push_screen(MoveProjectModal(self.service, project, workspaces=names))
+        targets = [ws for ws in await self.service.workspaces() if not ws.synthetic]
+        self.app.push_screen(
+            MoveProjectModal(
+                self.service, project, workspaces=targets, clusters=self.service.cluster_names
+            )
+        )
 
     @work(group="form", exclusive=True, exit_on_error=False)
     async def action_add_member(self) -> None:
@@ -285,6 +351,7 @@ class WorkspaceDetailScreen(TenancyScreen):
             MemberModal(
                 f"Add a member to workspace {name}",
                 roles=roles,
+                check_user=self.service.user_caveat,
                 where=f"workspace {name}",
                 send=lambda user, role: self.service.writes.add_workspace_member(name, user, role),
             )

@@ -11,6 +11,7 @@ from typing import Literal
 
 from kstui.backends.identities import Access
 from kstui.backends.tenancy import (
+    SELECTOR_PLACEMENT,
     ClusterLink,
     ProjectSummary,
     QuotaLine,
@@ -20,6 +21,7 @@ from kstui.backends.tenancy import (
 )
 from kstui.backends.workspaces import WorkspaceService
 from kstui.screens.forms import WriteForm, Written
+from kstui.screens.tenancy import NOT_VISIBLE, clusters_text, unreached_text
 from kstui.widgets.form import Values
 from kstui.widgets.form_fields import Field, choice, multi, radio, text
 
@@ -80,6 +82,9 @@ class CreateWorkspaceModal(WriteForm):
             ),
         ]
 
+    async def caveats(self, values: Values) -> dict[str, str]:
+        return {"manager": await self.service.user_caveat(values["manager"])}
+
     def chosen_clusters(self) -> list[str]:
         return list(self.value_of("clusters"))
 
@@ -102,11 +107,17 @@ class DeleteWorkspaceModal(WriteForm):
 
     def __init__(self, service: WorkspaceService, workspace: WorkspaceSummary) -> None:
         count, members = workspace.project_count, workspace.member_count
+        unreached = unreached_text(workspace.unreached)
         super().__init__(
             f"Delete workspace {workspace.name}?",
-            detail=f"It has {count} project{'s' if count != 1 else ''} and "
-            f"{members} member{'s' if members != 1 else ''}"
-            f"; placed on {', '.join(workspace.clusters) or 'no cluster'}.",
+            detail=f"It has {count} project{'s' if count != 1 else ''}"
+            + (f" ({unreached})" if unreached else "")
+            + (
+                f"; members {NOT_VISIBLE}"
+                if "members" in workspace.forbidden
+                else f" and {members} member{'s' if members != 1 else ''}"
+            )
+            + f"; placed on {clusters_text(workspace)}.",
             danger=True,
         )
         self.service = service
@@ -206,12 +217,17 @@ class CreateProjectModal(WriteForm):
 
 
 class MoveProjectModal(WriteForm):
-    """Relabel a project into another workspace."""
+    """Relabel a project into another workspace: one placed on the project's cluster."""
 
     SEND_LABEL = "Move"
 
     def __init__(
-        self, service: WorkspaceService, project: ProjectSummary, *, workspaces: Sequence[str]
+        self,
+        service: WorkspaceService,
+        project: ProjectSummary,
+        *,
+        workspaces: Sequence[WorkspaceSummary],
+        clusters: Sequence[str] = (),
     ) -> None:
         super().__init__(
             f"Move project {project.name} ({project.cluster})",
@@ -219,7 +235,11 @@ class MoveProjectModal(WriteForm):
         )
         self.service = service
         self.project = project
-        self.targets = [name for name in workspaces if name != project.workspace]
+        self.clusters = set(clusters)
+        """Every KubeSphere cluster the host lists: a project on none of them (its context
+        not mapped to one) cannot be checked against a placement."""
+        self.placed = {ws.name: ws for ws in workspaces if ws.name != project.workspace}
+        self.targets = list(self.placed)
 
     def fields(self) -> list[Field]:
         return [
@@ -231,12 +251,31 @@ class MoveProjectModal(WriteForm):
             )
         ]
 
+    def check(self, values: Values) -> dict[str, str]:
+        target = self.placed.get(values["workspace"])
+        known = not self.clusters or self.project.cluster in self.clusters
+        problem = target and known and misplaced(target, self.project)
+        return {"workspace": problem} if problem else {}
+
     async def send(self, values: Values) -> tuple[str, Written]:
         target = values["workspace"]
         written = await self.service.writes.move_project(
             context=self.project.context, namespace=self.project.name, workspace=target
         )
         return f"moved project {self.project.name} to {target}", written
+
+
+def misplaced(workspace: WorkspaceSummary, project: ProjectSummary) -> str | None:
+    """Why `project` may not move into `workspace`: the workspace is not placed on the
+    project's cluster. None when it is, or when the placement cannot be told (a cluster
+    selector, or a template this user may not read)."""
+    clusters = workspace.clusters
+    if "clusters" in workspace.forbidden or SELECTOR_PLACEMENT in clusters:
+        return None
+    if project.cluster in clusters:
+        return None
+    where = f"on clusters {', '.join(clusters)}" if clusters else "placed on no cluster"
+    return f"workspace {workspace.name} is {where}; project {project.name} is on {project.cluster}"
 
 
 class MemberModal(WriteForm):
@@ -254,8 +293,11 @@ class MemberModal(WriteForm):
         where: str,
         user: str = "",
         role: str = "",
+        check_user: Callable[[str], Awaitable[str]] | None = None,
     ) -> None:
         super().__init__(title)
+        self.check_user = check_user
+        """Why a typed user name is doubtful ("" if it is a User): said before the write."""
         self.roles = list(roles)
         self.send_member = send
         self.where = where
@@ -290,6 +332,11 @@ class MemberModal(WriteForm):
         if self.user and values["role"] == self.role:
             return {"role": f"{self.user} already has role {self.role}"}
         return {}
+
+    async def caveats(self, values: Values) -> dict[str, str]:
+        if self.user or self.check_user is None:  # a member's role changes: no new name
+            return {}
+        return {"user": await self.check_user(values["user"])}
 
     async def send(self, values: Values) -> tuple[str, Written]:
         user, role = values["user"], values["role"]

@@ -14,8 +14,8 @@ from kstui.backends.workspaces import WorkspaceService
 from kstui.model import Column, Row, Tone
 from kstui.screens.env import ScreenEnv
 from kstui.screens.identity_line import CSS as CLUSTERS_CSS
-from kstui.screens.identity_line import cluster_line, show_clusters
-from kstui.screens.tenancy import TenancyScreen, quota_summary
+from kstui.screens.identity_line import cluster_line, header_cluster, show_clusters
+from kstui.screens.tenancy import UNKNOWN, TenancyScreen, quota_summary, unreached_text
 from kstui.screens.workspace_detail import WorkspaceDetailScreen
 from kstui.screens.workspace_forms import CreateWorkspaceModal, DeleteWorkspaceModal
 from kstui.widgets.context_bar import ContextBar
@@ -47,16 +47,20 @@ def workspace_row(summary: WorkspaceSummary) -> Row:
         if ratio is not None and ratio >= FULL_QUOTA
         else Tone.NORMAL
     )
+    hidden = summary.forbidden
+    projects = " ".join(
+        filter(None, (str(summary.project_count), unreached_text(summary.unreached)))
+    )
     return Row(
         summary.name,
         (
             summary.name,
             summary.alias,
-            summary.manager,
-            ",".join(summary.clusters),
-            str(summary.project_count),
-            str(summary.member_count),
-            quota,
+            UNKNOWN if "manager" in hidden else summary.manager,
+            UNKNOWN if "clusters" in hidden else ",".join(summary.clusters),
+            projects,
+            "forbidden" if "members" in hidden else str(summary.member_count),
+            "forbidden" if "quota" in hidden else quota,
             summary.created,
         ),
         tone,
@@ -160,7 +164,7 @@ class WorkspacesScreen(TenancyScreen):
         link = self.host_link
         context = link.context if link is not None else self.session.context
         bar.context = context
-        bar.cluster = link.cluster if link is not None else ""
+        bar.cluster = header_cluster(self.session, context)
         bar.readonly = self.session.readonly(context)
         bar.user = await self.service.whoami(context)
 

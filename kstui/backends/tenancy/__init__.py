@@ -51,6 +51,7 @@ from kstui.backends.tenancy.projections import (
 )
 from kstui.backends.tenancy.rules import check_hard, check_name, validate_name, validate_quantity
 from kstui.backends.tenancy.values import (
+    SELECTOR_PLACEMENT,
     Member,
     PartialFailure,
     Permission,
@@ -68,6 +69,7 @@ __all__ = [
     "RBAC_BINDINGS",
     "RBAC_ROLES",
     "RESOURCE_QUOTAS",
+    "SELECTOR_PLACEMENT",
     "UNASSIGNED",
     "VANILLA_CLUSTER_ROLES",
     "VANILLA_READ_ONLY",

@@ -17,7 +17,13 @@ from kstui.backends.tenancy.kinds import (
     USER_REF_LABEL,
     WORKSPACE_LABEL,
 )
-from kstui.backends.tenancy.values import Member, ProjectSummary, QuotaLine, WorkspaceSummary
+from kstui.backends.tenancy.values import (
+    SELECTOR_PLACEMENT,
+    Member,
+    ProjectSummary,
+    QuotaLine,
+    WorkspaceSummary,
+)
 
 
 def is_project(namespace: Mapping[str, Any]) -> bool:
@@ -105,7 +111,7 @@ def workspace_summary(
     placement = spec.get("placement") or {}
     clusters = tuple(c.get("name", "") for c in placement.get("clusters") or ())
     if not clusters and placement.get("clusterSelector") is not None:
-        clusters = ("(selector)",)
+        clusters = (SELECTOR_PLACEMENT,)
     return WorkspaceSummary(
         name=meta_of(template).get("name", ""),
         alias=notes.get(ALIAS, ""),

@@ -17,6 +17,10 @@ class QuotaLine:
     """used/hard parsed as Kubernetes quantities, None if unparsable."""
 
 
+SELECTOR_PLACEMENT = "(selector)"
+"""A workspace placed by a cluster selector rather than by cluster names."""
+
+
 @dataclass(frozen=True, slots=True)
 class WorkspaceSummary:
     name: str
@@ -31,6 +35,11 @@ class WorkspaceSummary:
     created: str
     synthetic: bool = False
     """A vanilla grouping by label (incl. "(unassigned)"), not a WorkspaceTemplate."""
+    forbidden: frozenset[str] = frozenset()
+    """What this user may not read of it ("clusters", "manager", "members", "quota"): the
+    values above are then unknown, never a true zero or empty."""
+    unreached: tuple[str, ...] = ()
+    """Clusters whose projects this session cannot list: `project_count` leaves them out."""
 
 
 @dataclass(frozen=True, slots=True)
