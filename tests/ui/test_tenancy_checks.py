@@ -148,7 +148,7 @@ async def test_a_manager_who_is_no_user_is_said_before_creating(
     app = make_host()
     async with app.run_test(size=(120, 36)) as pilot:
         listing = await ready(pilot, WorkspacesScreen)
-        await pilot.press("n")
+        await pilot.press("a")
         form = await modal(pilot, CreateWorkspaceModal)
         await type_text(pilot, "ui-managed")
         manager = form.query_one("#manager", Input)
