@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import difflib
 import gzip
 import json
 import re
@@ -21,9 +20,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-import yaml
-
-from kstui.backends.object_yaml import hidden
 from kstui.model import Tone
 
 SECRET_TYPE = "helm.sh/release.v1"
@@ -31,22 +27,6 @@ SECRET_PREFIX = "sh.helm.release.v1."
 SELECTOR = "owner=helm"
 GZIP_MAGIC = b"\x1f\x8b"
 _NAME = re.compile(r"^sh\.helm\.release\.v1\.(?P<release>.+)\.v(?P<revision>[0-9]+)$")
-_HIDDEN_QUOTED = re.compile(r"'(<hidden: [0-9]+ bytes>)'")
-_Dumper: type[yaml.SafeDumper] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
-
-
-class _OneLineDumper(_Dumper):  # type: ignore[misc,valid-type]
-    """Every scalar on one line (multi-line strings double-quoted with `\\n`), so a values
-    text and its masked twin have the same lines: a diff can be taken on one, shown as the
-    other."""
-
-
-def _one_line_text(dumper: yaml.SafeDumper, text: str) -> yaml.ScalarNode:
-    style = '"' if "\n" in text or "\r" in text else None
-    return dumper.represent_scalar("tag:yaml.org,2002:str", text, style=style)
-
-
-_OneLineDumper.add_representer(str, _one_line_text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,119 +225,6 @@ def group(revisions: Iterable[Revision]) -> list[Release]:
         Release(name, namespace, tuple(sorted(found, key=lambda r: r.revision)))
         for (namespace, name), found in sorted(by_release.items())
     ]
-
-
-# ---------------------------------------------------------------------------- text
-
-
-def _masked(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return {key: _masked(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_masked(item) for item in value]
-    if value is None:
-        return None
-    shown = value if isinstance(value, str) else json.dumps(value)
-    return hidden(len(shown.encode()))
-
-
-def values_yaml(values: Mapping[str, Any], *, revealed: bool) -> str:
-    """Values as YAML, one scalar per line; each scalar hidden (its size shown) unless
-    revealed: values often carry passwords and tokens."""
-    if not values:
-        return "{}\n"
-    shown = values if revealed else _masked(values)
-    text: str = yaml.dump(
-        dict(shown),
-        Dumper=_OneLineDumper,
-        sort_keys=False,
-        default_flow_style=False,
-        allow_unicode=True,
-        width=1_000_000,
-    )
-    return text if revealed else _HIDDEN_QUOTED.sub(r"\1", text)
-
-
-def values_text(revision: Revision, *, revealed: bool) -> str:
-    """What the values view shows: the user-supplied values, then the chart's defaults."""
-    return (
-        f"# user-supplied values (helm get values {revision.release})\n"
-        + values_yaml(revision.values, revealed=revealed)
-        + f"\n# chart default values ({revision.chart_label or 'unknown chart'})\n"
-        + values_yaml(revision.chart_values, revealed=revealed)
-    )
-
-
-def _masked_diff(
-    before: Mapping[str, Any], after: Mapping[str, Any], labels: tuple[str, str]
-) -> str:
-    """A unified diff decided on the real values but shown masked: which keys changed shows,
-    their values do not (the masked text has the same lines as the real one)."""
-    real = (values_yaml(before, revealed=True), values_yaml(after, revealed=True))
-    masked = (values_yaml(before, revealed=False), values_yaml(after, revealed=False))
-    real_lines = [text.splitlines(keepends=True) for text in real]
-    masked_lines = [text.splitlines(keepends=True) for text in masked]
-    if [len(x) for x in real_lines] != [len(x) for x in masked_lines]:  # cannot happen
-        return "values changed (hidden: x reveals)\n" if real[0] != real[1] else ""
-    matcher = difflib.SequenceMatcher(None, real_lines[0], real_lines[1], autojunk=False)
-    out: list[str] = []
-    for group_codes in matcher.get_grouped_opcodes(3):
-        if not out:
-            out += [f"--- {labels[0]}\n", f"+++ {labels[1]}\n"]
-        first, last = group_codes[0], group_codes[-1]
-        out.append(f"@@ -{_range(first[1], last[2])} +{_range(first[3], last[4])} @@\n")
-        for tag, i1, i2, j1, j2 in group_codes:
-            if tag == "equal":
-                out += [" " + line for line in masked_lines[0][i1:i2]]
-                continue
-            out += ["-" + line for line in masked_lines[0][i1:i2]]
-            out += ["+" + line for line in masked_lines[1][j1:j2]]
-    return "".join(out)
-
-
-def _range(start: int, stop: int) -> str:
-    length = stop - start
-    beginning = start + 1 if length else start
-    return f"{beginning}" if length == 1 else f"{beginning},{length}"
-
-
-def diff_text(before: Revision, after: Revision, *, revealed: bool) -> str:
-    """The values and manifest diff of two revisions, as unified diffs."""
-    labels = (f"revision {before.revision}", f"revision {after.revision}")
-    if revealed:
-        values = "".join(
-            difflib.unified_diff(
-                values_yaml(before.values, revealed=True).splitlines(keepends=True),
-                values_yaml(after.values, revealed=True).splitlines(keepends=True),
-                fromfile=labels[0],
-                tofile=labels[1],
-            )
-        )
-    else:
-        values = _masked_diff(before.values, after.values, labels)
-    manifest = "".join(
-        difflib.unified_diff(
-            before.manifest.splitlines(keepends=True),
-            after.manifest.splitlines(keepends=True),
-            fromfile=labels[0],
-            tofile=labels[1],
-        )
-    )
-    header = (
-        f"# {before.label} ({before.chart_label}, {before.status}) → "
-        f"revision {after.revision} ({after.chart_label}, {after.status})\n"
-    )
-    return (
-        header
-        + "\n# user-supplied values\n"
-        + (_ended(values) or "(no change)\n")
-        + "\n# manifest\n"
-        + (_ended(manifest) or "(no change)\n")
-    )
-
-
-def _ended(text: str) -> str:
-    return text if not text or text.endswith("\n") else text + "\n"
 
 
 def history_line(revision: Revision) -> tuple[str, ...]:

@@ -51,9 +51,16 @@ def release_secret(release: dict[str, Any], modified: datetime) -> dict[str, Any
     }
 
 
-def _manifest(name: str, image: str, replicas: int) -> str:
+def _manifest(name: str, image: str, replicas: int, password: str = "") -> str:
+    secret = (
+        "---\n# Source: chart/templates/secret.yaml\n"
+        f"apiVersion: v1\nkind: Secret\nmetadata:\n  name: {name}-auth\ntype: Opaque\n"
+        f"stringData:\n  password: {password}\n"
+        if password
+        else ""
+    )
     return (
-        "---\n# Source: chart/templates/service.yaml\n"
+        secret + "---\n# Source: chart/templates/service.yaml\n"
         f"apiVersion: v1\nkind: Service\nmetadata:\n  name: {name}\n"
         f"  labels:\n    app.kubernetes.io/instance: {name}\n"
         "spec:\n  ports:\n  - port: 80\n"
@@ -105,7 +112,7 @@ def _release(
             "files": [],
         },
         "config": values,
-        "manifest": _manifest(name, image, replicas),
+        "manifest": _manifest(name, image, replicas, values.get("auth", {}).get("password", "")),
         "version": revision,
         "namespace": namespace,
     }

@@ -9,7 +9,8 @@ from typing import Any
 from textual.binding import Binding
 from textual.screen import Screen
 
-from kstui.backends.helm_releases import Revision, diff_text, values_text
+from kstui.backends.helm_releases import Revision
+from kstui.backends.helm_text import diff_text, manifest_has_secrets, manifest_text, values_text
 from kstui.model import Column
 from kstui.screens.text_view import TextViewScreen
 
@@ -57,8 +58,13 @@ def notes_view(revision: Revision) -> Screen[Any]:
 def manifest_view(revision: Revision) -> Screen[Any]:
     return TextViewScreen(
         f"manifest {revision.label}",
-        lambda _revealed: revision.error or revision.manifest or "(empty manifest)",
+        lambda revealed: (
+            revision.error
+            or manifest_text(revision.manifest, revealed=revealed)
+            or "(empty manifest)"
+        ),
         language="yaml",
+        has_secrets=manifest_has_secrets(revision.manifest),
     )
 
 

@@ -7,17 +7,17 @@ import base64
 import gzip
 import io
 import json
+from dataclasses import replace
 from typing import Any
 
 from kstui.backends.helm_releases import (
     decode_secret,
-    diff_text,
     group,
     helm_timestamp,
     parse_secret_name,
-    values_text,
 )
 from kstui.backends.helm_service import SecretRef, newest
+from kstui.backends.helm_text import diff_text, manifest_text, values_text
 from kstui.model import Tone
 
 
@@ -175,3 +175,56 @@ def test_values_are_hidden_until_revealed_and_the_diff_shows_what_changed() -> N
     assert "-replicaCount: 1\n+replicaCount: 3\n" in revealed
     assert "-  replicas: 1\n+  replicas: 3\n" in revealed
     assert " token:" in revealed  # context line: unchanged
+
+
+MANIFEST = """\
+---
+# Source: app/templates/secret.yaml
+apiVersion: v1
+kind: Secret
+metadata:
+  name: app-auth
+  labels:
+    tier: db
+stringData:
+  password: {password}
+  config.ini: |
+    [db]
+    password = {password}
+data: {{token: dG9r}}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: app
+data:
+  colour: red
+"""
+
+
+def test_a_manifest_hides_its_secrets_values_line_for_line() -> None:
+    real = MANIFEST.format(password="pw-1")
+    shown = manifest_text(real, revealed=False)
+    assert "pw-1" not in shown
+    assert "dG9r" not in shown
+    assert len(shown.splitlines()) == len(real.splitlines())
+    assert "  password: <hidden: 4 bytes>\n" in shown
+    assert "  config.ini: |\n    <hidden: 4 bytes>\n    <hidden: 15 bytes>\n" in shown
+    assert "data: <hidden: 13 bytes>\n" in shown
+    assert "    tier: db\n" in shown  # metadata stays
+    assert "  colour: red\n" in shown  # a ConfigMap's data stays
+    assert manifest_text(real, revealed=True) == real
+
+
+def test_a_manifest_diff_shows_the_changed_secret_line_hidden() -> None:
+    before = decode_secret(secret_of(release(1, "superseded", 1)))
+    after = decode_secret(secret_of(release(2, "deployed", 1)))
+    before = replace(before, manifest=MANIFEST.format(password="pw-1"))
+    after = replace(after, manifest=MANIFEST.format(password="pw-2"))
+    masked = diff_text(before, after, revealed=False)
+    assert "pw-" not in masked
+    assert "-  password: <hidden: 4 bytes>\n+  password: <hidden: 4 bytes>\n" in masked
+    assert "-    <hidden: 15 bytes>\n+    <hidden: 15 bytes>\n" in masked
+    assert "# user-supplied values\n(no change)\n" in masked
+    revealed = diff_text(before, after, revealed=True)
+    assert "-  password: pw-1\n+  password: pw-2\n" in revealed

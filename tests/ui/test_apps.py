@@ -133,6 +133,13 @@ async def test_enter_opens_the_history_and_d_diffs_with_the_revision_before(
         assert "-  password: s3cr3t-2\n+  password: s3cr3t-3\n" in text
         await pilot.press("q")
         await wait_until(pilot, lambda: isinstance(app.screen, ReleaseScreen), "back")
+        manifest = await open_view(pilot, "M")  # revision 3's: a Secret in it, hidden
+        assert "kind: Secret" in body(manifest)
+        assert "  password: <hidden: 8 bytes>" in body(manifest)
+        await pilot.press("x")
+        assert "  password: s3cr3t-3" in body(manifest)
+        await pilot.press("q")
+        await wait_until(pilot, lambda: isinstance(app.screen, ReleaseScreen), "back")
         history.move_cursor_to("1")
         await pilot.press("D")
         await pilot.pause()
