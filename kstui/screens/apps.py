@@ -16,7 +16,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
 
-from kstui.backends.errors import KstuiError
+from kstui.backends.errors import Forbidden, KstuiError
 from kstui.backends.helm_releases import SELECTOR, Revision, parse_secret_name
 from kstui.backends.helm_service import (
     READ_ONLY_NOTE,
@@ -176,13 +176,21 @@ class AppsScreen(Screen[None]):
                 self.loaded = self.loaded or delta.loaded
                 if not table.row_count:
                     if delta.error is not None:
-                        table.set_empty_message(error_message(delta.error))
+                        table.set_empty_message(self._failure(delta.error))
                     elif delta.loaded:
                         where = f" in {self.namespace}" if self.namespace else ""
                         table.set_empty_message(f"no Helm releases{where}")
                 bar.synced_at = delta.synced_at
                 bar.problem = delta.error.title if delta.error is not None else ""
                 self._show_crumbs()
+
+    def _failure(self, error: KstuiError) -> str:
+        """Why the list is empty; a user who may not read Secrets everywhere is offered the
+        session's namespace (tenants often may read their own)."""
+        text = error_message(error)
+        if isinstance(error, Forbidden) and self.all_namespaces and self.session.namespace:
+            text += f"\nA lists {self.session.namespace} only"
+        return text
 
     async def _decode_newest(self, refs: dict[str, SecretRef]) -> None:
         wanted = newest(refs.values())

@@ -20,19 +20,25 @@ from kstui.screens.text_view import TextViewScreen
 from kstui.widgets.plain import Plain
 from kstui.widgets.resource_table import ResourceTable
 from tests.conftest import RunningSandbox
-from tests.ui.conftest import wait_until
+from tests.ui.conftest import type_text, wait_until
 
 
 def apps_app(
-    kubeconfig: Path, cache_dir: Path, *, frozen_now: float | None = None, screen: str = "apps"
+    kubeconfig: Path,
+    cache_dir: Path,
+    *,
+    frozen_now: float | None = None,
+    screen: str = "apps",
+    context: str = "host",
+    namespace: str = "payments",
 ) -> KstuiApp:
     """The real app, made as the CLI makes it with `--screen apps`."""
     loaded = load_kubeconfig(str(kubeconfig))
     return build_app(
         AppSettings(
             loaded,
-            "host",
-            "payments",
+            context,
+            namespace,
             config=Config(),
             screen=screen,
             frozen_now=frozen_now,
@@ -173,11 +179,29 @@ async def test_values_are_hidden_until_x_and_notes_and_manifest_open(
         assert "x reveals" in title  # a Secret's YAML: masked as ever
 
 
-async def test_the_number_key_opens_the_section(sandbox: RunningSandbox, tmp_path: Path) -> None:
+async def test_the_number_key_and_the_command_open_the_section(
+    sandbox: RunningSandbox, tmp_path: Path
+) -> None:
     app = apps_app(sandbox.kubeconfig, tmp_path / "cache", screen="resources")
     async with app.run_test(size=(140, 30)) as pilot:
         await pilot.press("3")
         await releases(pilot)
+        await pilot.press("1")
+        await wait_until(pilot, lambda: not isinstance(app.screen, AppsScreen), "resources")
+        await type_text(pilot, ":apps")
+        await pilot.press("enter")
+        await releases(pilot)
+
+
+async def test_a_tenant_who_may_not_read_secrets_everywhere_is_told_so_and_offered_a(
+    sandbox: RunningSandbox, tmp_path: Path
+) -> None:
+    app = apps_app(sandbox.kubeconfig, tmp_path / "cache", context="tenant", namespace="shop-prod")
+    async with app.run_test(size=(140, 30)) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, AppsScreen), "apps")
+        table = app.screen.query_one(ResourceTable)
+        await wait_until(pilot, lambda: "A lists shop-prod only" in table._empty_message, "why")
+        assert "forbidden" in table._empty_message.lower()
 
 
 async def test_an_unreadable_release_secret_is_a_row_that_says_why(
