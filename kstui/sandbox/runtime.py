@@ -20,7 +20,7 @@ from typing import Any, TypeVar, cast
 import yaml
 from aiohttp import web
 
-from kstui.sandbox import seed, seed_groups
+from kstui.sandbox import seed, seed_groups, seed_helm
 from kstui.sandbox.auth import MASTERS
 from kstui.sandbox.clock import Clock, ManualClock
 from kstui.sandbox.cluster import SandboxCluster
@@ -253,6 +253,9 @@ class Sandbox:
         settle([h.settled for h in self.handles.values() if h.settled is not None])
         for handle in self.handles.values():  # last: the objects above keep their names
             seed_groups.seed_groups(handle.cluster)
+        first = self.handles.get("host") or next(iter(self.handles.values()), None)
+        if first is not None:  # Helm releases on any cluster, KubeSphere or not
+            seed_helm.seed_helm_releases(first.cluster)
         state = self._state_dir()
         kept: dict[str, str] = {}
         if state is not None and (state / "tokens.json").exists():

@@ -69,6 +69,12 @@ def _workspace_service(session: Session, config: Config) -> Any:
     return WorkspaceService(session, other_identities=config.allows_other_identity)
 
 
+def _helm_service(session: Session, _config: Config) -> Any:
+    from kstui.backends.helm_service import HelmReleases
+
+    return HelmReleases(session)
+
+
 register(
     Section(
         "resources",
@@ -84,6 +90,15 @@ register(
         "KubeSphere workspaces, projects, members, quotas",
         screen="kstui.screens.workspaces:WorkspacesScreen",
         service=_workspace_service,
+    )
+)
+register(
+    Section(
+        "apps",
+        "3",
+        "apps: Helm releases on any cluster (history, values, notes, manifest, diffs)",
+        screen="kstui.screens.apps:AppsScreen",
+        service=_helm_service,
     )
 )
 # Later sections (apps, pipelines, observe, traffic, triage) join here as they are built.
