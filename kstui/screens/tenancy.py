@@ -96,7 +96,7 @@ class TenancyScreen(PolledScreen):
     Permission answers; a context marked read-only denies them all without asking."""
 
     DEFAULT_CSS = """
-    TenancyScreen #crumbs { height: 1; padding: 0 1; color: $text-muted; }
+    TenancyScreen #crumbs { height: auto; max-height: 2; padding: 0 1; color: $text-muted; }
     TenancyScreen #status { height: 1; padding: 0 1; color: $text-muted; }
     TenancyScreen #status.-denied { color: $warning; text-style: bold; }
     TenancyScreen ResourceTable { height: 1fr; }

@@ -23,6 +23,8 @@ MIN_KEPT_NAME = 24
 """NAME is cut down to this before the columns beside it (STATUS, RESTARTS) are."""
 MIN_DETAIL_COLUMN = 10
 """The columns beside NAME are cut down to this before NAME is cut below MIN_KEPT_NAME."""
+MIN_TIGHT_COLUMN = 5
+"""Last resort before scrolling sideways: the columns beside NAME, down to this ("cpu…")."""
 MIN_LAST_COLUMN = 8
 """The last column shrinks (with an ellipsis) down to this width before the table scrolls."""
 AGE_WIDTH = 6
@@ -85,8 +87,9 @@ def fit_widths(widths: Sequence[int], available: int, columns: Sequence[Column] 
     """The natural widths fitted into `available` cells, rather than hide the last columns
     behind a horizontal scroll: the last column is squeezed first; then, when the columns are
     known, NAMESPACE (down to MIN_NAMESPACE_COLUMN), NAME (down to MIN_KEPT_NAME), the other
-    columns (widest first, down to MIN_DETAIL_COLUMN) and NAME again (down to
-    MIN_SQUEEZED_COLUMN). Without the columns, the widest column is cut instead of NAME."""
+    columns (widest first, down to MIN_DETAIL_COLUMN), NAME again (down to
+    MIN_SQUEEZED_COLUMN) and the other columns again (down to MIN_TIGHT_COLUMN). Without the
+    columns, the widest column is cut instead of NAME."""
     fitted = list(widths)
     if not fitted:
         return fitted
@@ -110,6 +113,7 @@ def fit_widths(widths: Sequence[int], available: int, columns: Sequence[Column] 
         ([name], MIN_KEPT_NAME),
         (details, MIN_DETAIL_COLUMN),
         ([name], MIN_SQUEEZED_COLUMN),
+        (details, MIN_TIGHT_COLUMN),
     ):
         overflow = _shrink(fitted, shrinking, floor, overflow)
         if overflow <= 0:

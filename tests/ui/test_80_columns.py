@@ -11,6 +11,7 @@ from kstui.app import KstuiApp
 from kstui.screens.containers import ContainersScreen
 from kstui.screens.resources import ResourcesScreen
 from tests.ui.conftest import loaded, move_to, table, type_text, wait_until
+from tests.ui.test_workspaces import open_workspace
 
 SIZE = (80, 24)
 
@@ -81,3 +82,14 @@ async def test_all_namespaces_pods_keep_restarts_and_age_and_longer_names(
         )
         assert len(name) > 20, name
         assert name[:20] in line, (name, line)  # cut to 16 ("…" included) before
+
+
+async def test_a_workspace_header_wraps_rather_than_lose_its_counts(make_host: Callable) -> None:
+    app = make_host()
+    async with app.run_test(size=SIZE) as pilot:
+        detail = await open_workspace(pilot, "acme-retail")
+        await wait_until(pilot, lambda: "members" in str(detail.crumbs()), "counted")
+        crumbs = detail.query_one("#crumbs")
+        await pilot.pause(0.2)
+        drawn = " ".join(crumbs.render_line(y).text.strip() for y in range(crumbs.size.height))
+        assert "3 projects · 3 members" in drawn, drawn

@@ -51,7 +51,7 @@ def test_the_name_is_cut_before_the_columns_beside_it_down_to_a_readable_width()
 
 def test_too_narrow_even_cut_down_the_table_scrolls_sideways() -> None:
     fitted = fit_widths(NATURAL, 50, PODS_ALL_NAMESPACES)
-    assert fitted == [MIN_NAMESPACE_COLUMN, MIN_SQUEEZED_COLUMN, 6, 10, 10, 6]
+    assert fitted == [MIN_NAMESPACE_COLUMN, MIN_SQUEEZED_COLUMN, 5, 5, 5, 6]
     assert total_width(fitted) > 50
 
 
@@ -71,3 +71,14 @@ def test_an_empty_tables_message_wraps_each_of_its_lines() -> None:
     assert " ".join(lines) == message.replace("\n", " ")
     assert message_lines("loading…", 78) == ["loading…"]
     assert message_lines("a\x1b[31mred\n\n", 78) == ["a␛[31mred"]  # data stays inert
+
+
+def test_a_wide_table_of_short_columns_cuts_them_before_scrolling_sideways() -> None:
+    """The Workspaces list at 80 columns: AGE stays on screen, the detail columns give way."""
+    columns = [Column(n) for n in ("NAME", "ALIAS", "MANAGER", "CLUSTERS", "PROJECTS", "MEMBERS")]
+    columns += [Column("QUOTA"), Column("AGE")]
+    fitted = fit_widths([11, 12, 7, 11, 8, 7, 7, 3], 74, columns)
+    assert total_width(fitted) <= 74
+    assert fitted[0] == 11  # NAME whole
+    assert fitted[-1] == 3  # AGE whole
+    assert min(fitted) >= 3
