@@ -23,6 +23,7 @@ from kstui.sandbox.controllers.pods import (
 )
 from kstui.sandbox.controllers.tenancy import Flavor
 from kstui.sandbox.controllers.workloads import pod_template_hash
+from kstui.sandbox.seed_helm import moved_release_secret
 from kstui.sandbox.status import ApiError
 
 STORY_NOW = datetime.fromisoformat("2025-05-12T09:10:00+00:00")
@@ -268,6 +269,7 @@ def seed_kubesphere(
     objects in the shape the KubeSphere version holds them."""
     delta = cluster.clock.now() - STORY_NOW
     docs = [flavor.seed_object(_shift_times(d, delta)) for d in [*seed_documents(), _ADMIN]]
+    docs = [moved_release_secret(doc, delta) for doc in docs]
     for doc in docs:
         if doc["kind"] == "WorkspaceTemplate" and doc["metadata"]["name"] in PLACEMENT:
             doc["spec"]["placement"] = {

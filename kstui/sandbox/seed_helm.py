@@ -29,6 +29,34 @@ def encode_release(release: dict[str, Any]) -> str:
     return base64.b64encode(base64.b64encode(packed)).decode()
 
 
+def _moved_helm_time(text: str, delta: timedelta) -> str:
+    """Helm's times carry nanoseconds ("2025-05-12T08:31:07.412395118Z"): move the seconds,
+    keep the fraction as written."""
+    if not text:
+        return text
+    whole, dot, rest = text.partition(".")
+    moved = datetime.strptime(whole.removesuffix("Z") + "+0000", "%Y-%m-%dT%H:%M:%S%z") + delta
+    return moved.strftime("%Y-%m-%dT%H:%M:%S") + (dot + rest if dot else "Z")
+
+
+def moved_release_secret(secret: dict[str, Any], delta: timedelta) -> dict[str, Any]:
+    """A seeded release Secret whose story times move to now like every other seed time: the
+    times inside Helm's payload and the `modifiedAt` label too (they are not plain fields)."""
+    if secret.get("type") != "helm.sh/release.v1" or "release" not in secret.get("data", {}):
+        return secret
+    packed = base64.b64decode(base64.b64decode(secret["data"]["release"]))
+    release = json.loads(gzip.decompress(packed) if packed[:2] == b"\x1f\x8b" else packed)
+    info = release.get("info", {})
+    for key in ("first_deployed", "last_deployed", "deleted"):
+        if isinstance(info.get(key), str):
+            info[key] = _moved_helm_time(info[key], delta)
+    secret["data"]["release"] = encode_release(release)
+    labels = secret["metadata"].get("labels", {})
+    if str(labels.get("modifiedAt", "")).isdigit():
+        labels["modifiedAt"] = str(int(labels["modifiedAt"]) + int(delta.total_seconds()))
+    return secret
+
+
 def release_secret(release: dict[str, Any], modified: datetime) -> dict[str, Any]:
     name, revision = release["name"], release["version"]
     return {

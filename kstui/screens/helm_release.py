@@ -116,8 +116,9 @@ class ReleaseScreen(Screen[None]):
                 secrets_path(self.namespace), label_selector=f"{SELECTOR},name={self.release_name}"
             ) as subscription:
                 async for delta in subscription.changes(self.env.coalesce_seconds):
-                    if delta.error is not None:
-                        self.query_one(ContextBar).problem = delta.error.title
+                    bar = self.query_one(ContextBar)
+                    bar.synced_at = delta.synced_at  # the header's age, not "loading…" forever
+                    bar.problem = delta.error.title if delta.error is not None else ""
                     if not delta.loaded:
                         continue
                     await self._list()

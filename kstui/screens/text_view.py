@@ -21,7 +21,9 @@ from kstui.widgets.plain import Plain
 class TextViewScreen(TextSearch, Screen[None]):
     DEFAULT_CSS = (
         """
-    TextViewScreen #title { height: 1; background: $panel; text-style: bold; padding: 0 1; }
+    TextViewScreen #title {
+        height: auto; max-height: 2; background: $panel; text-style: bold; padding: 0 1;
+    }
     TextViewScreen VerticalScroll { padding: 0 1; }
     """
         + SEARCH_CSS

@@ -11,6 +11,7 @@ import json
 import os
 import subprocess
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -179,7 +180,7 @@ def release_secrets(sandbox: RunningSandbox, ns: str, release: str) -> dict[str,
     }
 
 
-def test_list_shows_the_seeded_release(helm: Callable[..., Any]) -> None:
+def test_list_shows_the_seeded_release(helm: Callable[..., Any], sandbox: RunningSandbox) -> None:
     releases = json.loads(helm("list", "-A", "-o", "json").stdout)
     seeded = next(r for r in releases if r["name"] == "shop-cache")
     assert (seeded["namespace"], seeded["status"], seeded["chart"], seeded["revision"]) == (
@@ -188,6 +189,11 @@ def test_list_shows_the_seeded_release(helm: Callable[..., Any]) -> None:
         "redis-20.1.3",
         "1",
     )
+    # deployed 39 minutes before the story's now, as the seeds tell it: moved to the sandbox's now
+    # like every other seeded time, inside Helm's payload too
+    updated = datetime.strptime(seeded["updated"][:19] + "+0000", "%Y-%m-%d %H:%M:%S%z")
+    now = sandbox.call(lambda: sandbox.cluster().clock.now())
+    assert timedelta(minutes=30) < now - updated < timedelta(minutes=50), seeded["updated"]
 
 
 def test_get_and_history_of_the_seeded_release(helm: Callable[..., Any]) -> None:

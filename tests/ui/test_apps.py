@@ -17,6 +17,7 @@ from kstui.model import Tone
 from kstui.screens.apps import AppsScreen
 from kstui.screens.helm_release import ReleaseScreen
 from kstui.screens.text_view import TextViewScreen
+from kstui.widgets.context_bar import ContextBar
 from kstui.widgets.plain import Plain
 from kstui.widgets.resource_table import ResourceTable
 from tests.conftest import RunningSandbox
@@ -121,6 +122,9 @@ async def test_enter_opens_the_history_and_d_diffs_with_the_revision_before(
         )
         history = app.screen.query_one(ResourceTable)
         assert history.visible_keys == ("3", "2", "1")  # newest first
+        bar = app.screen.query_one(ContextBar)
+        await wait_until(pilot, lambda: bar.synced_at is not None, "the header's age, not loading")
+        assert "loading" not in bar.render().plain
         cells = [history.row(k).cells[:4] for k in history.visible_keys]  # type: ignore[union-attr]
         assert cells == [
             ("3", "deployed", "nginx-18.2.0", "1.27.3"),
@@ -239,3 +243,17 @@ async def test_an_unreadable_release_secret_is_a_row_that_says_why(
             "cannot read Secret ui-helm-broken/sh.helm.release.v1.mangled.v7: "
             "not base64 inside: Only base64 data is allowed"
         )
+
+
+async def test_a_long_view_title_wraps_at_80_columns_rather_than_lose_its_end(
+    sandbox: RunningSandbox, tmp_path: Path
+) -> None:
+    app = apps_app(sandbox.kubeconfig, tmp_path / "cache")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await releases(pilot)
+        assert screen.query_one(ResourceTable).move_cursor_to("default/search-index")
+        values = await open_view(pilot, "v")
+        await pilot.pause(0.2)
+        title = values.query_one("#title", Plain)
+        drawn = " ".join(title.render_line(y).text.strip() for y in range(title.size.height))
+        assert drawn.endswith("x reveals)"), drawn
