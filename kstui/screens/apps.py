@@ -36,7 +36,7 @@ from kstui.screens.helm_views import (
     revision_bindings,
     values_view,
 )
-from kstui.screens.live_list import LOADING, error_message
+from kstui.screens.live_list import LOADING, error_message, problem_text
 from kstui.screens.sections import FIRST_VIEW
 from kstui.widgets.context_bar import ContextBar
 from kstui.widgets.plain import Plain
@@ -97,6 +97,8 @@ class AppsScreen(Screen[None]):
         self.latest: dict[str, Revision] = {}
         """Row key (namespace/release) → its newest revision, decoded."""
         self.loaded = False
+        self.stopped = False
+        """The list failed before anything came (a 403): the count says — rather than …"""
 
     @property
     def namespace(self) -> str:
@@ -132,7 +134,9 @@ class AppsScreen(Screen[None]):
 
     def _crumbs(self) -> str:
         where = self.namespace or "all"
-        count = f"[{len(self.latest)}{'' if self.loaded else '…'}]"
+        # failed before anything came (self.stopped): nothing is loading, no count to give
+        loading = "" if self.loaded else "…"
+        count = "[—]" if self.stopped else f"[{len(self.latest)}{loading}]"
         return f"apps › helm releases({where}){count}"
 
     def _show_crumbs(self) -> None:
@@ -181,7 +185,8 @@ class AppsScreen(Screen[None]):
                         where = f" in {self.namespace}" if self.namespace else ""
                         table.set_empty_message(f"no Helm releases{where}")
                 bar.synced_at = delta.synced_at
-                bar.problem = delta.error.title if delta.error is not None else ""
+                bar.problem = problem_text(delta.error) if delta.error is not None else ""
+                self.stopped = delta.error is not None and not self.loaded
                 self._show_crumbs()
 
     def _failure(self, error: KstuiError) -> str:
@@ -251,7 +256,7 @@ class AppsScreen(Screen[None]):
 
     def action_all_namespaces(self) -> None:
         self.all_namespaces = not self.all_namespaces
-        self.latest, self.loaded = {}, False
+        self.latest, self.loaded, self.stopped = {}, False, False
         table = self.query_one(ResourceTable)
         table.apply(reset=True)
         table.set_empty_message(LOADING)

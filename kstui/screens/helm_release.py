@@ -24,7 +24,7 @@ from kstui.screens.helm_views import (
     revision_bindings,
     values_view,
 )
-from kstui.screens.live_list import LOADING, error_message
+from kstui.screens.live_list import LOADING, error_message, problem_text
 from kstui.widgets.context_bar import ContextBar
 from kstui.widgets.plain import Plain
 from kstui.widgets.prompt import Prompt
@@ -118,7 +118,7 @@ class ReleaseScreen(Screen[None]):
                 async for delta in subscription.changes(self.env.coalesce_seconds):
                     bar = self.query_one(ContextBar)
                     bar.synced_at = delta.synced_at  # the header's age, not "loading…" forever
-                    bar.problem = delta.error.title if delta.error is not None else ""
+                    bar.problem = problem_text(delta.error) if delta.error is not None else ""
                     if not delta.loaded:
                         continue
                     await self._list()

@@ -206,6 +206,10 @@ async def test_a_tenant_who_may_not_read_secrets_everywhere_is_told_so_and_offer
         table = app.screen.query_one(ResourceTable)
         await wait_until(pilot, lambda: "A lists shop-prod only" in table._empty_message, "why")
         assert "forbidden" in table._empty_message.lower()
+        # the header says what is denied, and nothing claims to be loading
+        await wait_until(pilot, lambda: "[—]" in str(app.screen.query_one("#crumbs").render()), "—")
+        header = app.screen.query_one(ContextBar).render().plain
+        assert "forbidden: alice cannot list secrets" in header, header
 
 
 async def test_an_unreadable_release_secret_is_a_row_that_says_why(
