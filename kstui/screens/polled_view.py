@@ -31,6 +31,7 @@ from kstui.backends.errors import KstuiError
 from kstui.backends.retry_after import RetryAfter
 from kstui.screens.disabled_keys import ExplainsDisabledKeys, readonly_notice
 from kstui.screens.failures import notify_failure
+from kstui.screens.live_list import problem_text
 from kstui.widgets.context_bar import ContextBar
 
 POLL_SECONDS = 3.0
@@ -147,7 +148,7 @@ class PolledScreen(ExplainsDisabledKeys):
             if not self._suspended:
                 self.show_failure(error)
                 self._wait_note = ""
-                self._bar().problem = error.title
+                self._bar().problem = problem_text(error)
         else:
             for value in fields_of(data):  # panes that failed on their own (or_error)
                 retry_after.note(value)

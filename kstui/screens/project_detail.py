@@ -20,7 +20,7 @@ from kstui.screens.confirm import ConfirmModal
 from kstui.screens.env import ScreenEnv
 from kstui.screens.identity_line import CSS as CLUSTERS_CSS
 from kstui.screens.identity_line import cluster_cell, cluster_line, show_clusters
-from kstui.screens.live_list import LiveList
+from kstui.screens.live_list import LiveList, problem_text
 from kstui.screens.resources import Target
 from kstui.screens.tenancy import TenancyScreen, or_error
 from kstui.screens.workspace_forms import MemberModal, QuotaModal
@@ -241,7 +241,7 @@ class ProjectDetailScreen(TenancyScreen):
         problems = []
         table = self.query_one("#members-table", ResourceTable)
         if isinstance(data.members, KstuiError):
-            problems.append(data.members.title)
+            problems.append(problem_text(data.members))
             if not table.row_count:
                 table.set_empty_message(data.members.title)
         else:
@@ -250,11 +250,11 @@ class ProjectDetailScreen(TenancyScreen):
             table.set_empty_message("no members: a adds one")
         bars = self.query_one(QuotaBars)
         if isinstance(data.quota, KstuiError):
-            problems.append(data.quota.title)
+            problems.append(problem_text(data.quota))
             bars.set_lines(self.quota, empty_message=data.quota.title)
         else:
             self.quota = data.quota
-            bars.set_lines(data.quota, empty_message="no quota set: q sets one")
+            bars.set_lines(data.quota, empty_message="no quota set: Q sets one")
         if problems:
             self.query_one(ContextBar).problem = "; ".join(problems)
 

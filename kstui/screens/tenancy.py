@@ -97,7 +97,7 @@ class TenancyScreen(PolledScreen):
 
     DEFAULT_CSS = """
     TenancyScreen #crumbs { height: auto; max-height: 2; padding: 0 1; color: $text-muted; }
-    TenancyScreen #status { height: 1; padding: 0 1; color: $text-muted; }
+    TenancyScreen #status { height: auto; max-height: 2; padding: 0 1; color: $text-muted; }
     TenancyScreen #status.-denied { color: $warning; text-style: bold; }
     TenancyScreen ResourceTable { height: 1fr; }
     TenancyScreen #panes { height: 1fr; }

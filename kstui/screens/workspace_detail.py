@@ -31,6 +31,7 @@ from kstui.screens.identity_line import (
     header_cluster,
     show_clusters,
 )
+from kstui.screens.live_list import problem_text
 from kstui.screens.project_detail import ProjectDetailScreen
 from kstui.screens.tenancy import (
     NO_ACCESS,
@@ -247,7 +248,7 @@ class WorkspaceDetailScreen(TenancyScreen):
         problems = []
         projects_table = self.query_one("#projects-table", ResourceTable)
         if isinstance(data.projects, KstuiError):
-            problems.append(data.projects.title)
+            problems.append(problem_text(data.projects))
             if not projects_table.row_count:
                 projects_table.set_empty_message(data.projects.title)
         else:
@@ -261,7 +262,7 @@ class WorkspaceDetailScreen(TenancyScreen):
         members_table = self.query_one("#members-table", ResourceTable)
         self.members_forbidden = isinstance(data.members, Forbidden)
         if isinstance(data.members, KstuiError):
-            problems.append(data.members.title)
+            problems.append(problem_text(data.members))
             if not members_table.row_count:
                 members_table.set_empty_message(
                     f"members {NOT_VISIBLE}\n{data.members.title}"
@@ -274,11 +275,11 @@ class WorkspaceDetailScreen(TenancyScreen):
             members_table.set_empty_message("no members")
         bars = self.query_one(QuotaBars)
         if isinstance(data.quota, KstuiError):
-            problems.append(data.quota.title)
+            problems.append(problem_text(data.quota))
             bars.set_lines(self.quota, empty_message=data.quota.title)
         else:
             self.quota = data.quota
-            bars.set_lines(data.quota, empty_message="no quota set: q sets one")
+            bars.set_lines(data.quota, empty_message="no quota set: Q sets one")
         self.query_one("#crumbs", Static).update(self.crumbs())
         show_clusters(self.query_one("#clusters", Plain), data.links, self.session.context)
         if problems:

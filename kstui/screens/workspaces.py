@@ -15,7 +15,7 @@ from kstui.model import Column, Row, Tone
 from kstui.screens.env import ScreenEnv
 from kstui.screens.identity_line import CSS as CLUSTERS_CSS
 from kstui.screens.identity_line import cluster_line, header_cluster, show_clusters
-from kstui.screens.tenancy import UNKNOWN, TenancyScreen, quota_summary, unreached_text
+from kstui.screens.tenancy import TenancyScreen, quota_summary, unreached_text
 from kstui.screens.workspace_detail import WorkspaceDetailScreen
 from kstui.screens.workspace_forms import CreateWorkspaceModal, DeleteWorkspaceModal
 from kstui.widgets.context_bar import ContextBar
@@ -56,8 +56,9 @@ def workspace_row(summary: WorkspaceSummary) -> Row:
         (
             summary.name,
             summary.alias,
-            UNKNOWN if "manager" in hidden else summary.manager,
-            UNKNOWN if "clusters" in hidden else ",".join(summary.clusters),
+            # a cell says just "forbidden"; the workspace's own header says more
+            "forbidden" if "manager" in hidden else summary.manager,
+            "forbidden" if "clusters" in hidden else ",".join(summary.clusters),
             projects,
             "forbidden" if "members" in hidden else str(summary.member_count),
             "forbidden" if "quota" in hidden else quota,

@@ -33,8 +33,8 @@ async def test_as_the_tenant_what_is_forbidden_is_not_a_zero(make_host: MakeHost
         row = cells(listing.query_one(ResourceTable))["acme-retail"]
         _name, _alias, manager, clusters, _projects, members, quota, _age = row
         assert members == "forbidden"  # not "0"
-        assert clusters == "unknown (forbidden)"  # not ""
-        assert manager == "unknown (forbidden)"
+        assert clusters == "forbidden"  # not ""
+        assert manager == "forbidden"
         assert quota == "forbidden"
         detail = await open_workspace(pilot, "acme-retail")
         await wait_until(pilot, lambda: detail.members_forbidden, "members refused")
@@ -99,3 +99,19 @@ async def test_the_header_names_the_cluster_alike_in_both_sections(make_app) -> 
             pilot, lambda: not isinstance(app.screen, WorkspaceDetailScreen), "the project"
         )
         assert header(pilot) == in_resources
+
+
+async def test_as_the_tenant_at_80_columns_the_header_says_what_is_denied(
+    make_host: MakeHost,
+) -> None:
+    app = make_host(context="tenant")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot, WorkspacesScreen)
+        detail = await open_workspace(pilot, "acme-retail")
+        await wait_until(pilot, lambda: detail.members_forbidden, "members refused")
+        bar = detail.query_one(ContextBar)
+        await wait_until(pilot, lambda: bool(bar.problem), "a problem in the header")
+        assert bar.problem.startswith("forbidden: alice cannot"), bar.problem  # not "GET /apis…"
+        status = detail.query_one("#status", Static)
+        drawn = " ".join(status.render_line(y).text.strip() for y in range(status.size.height))
+        assert drawn.endswith(")"), drawn  # "(press one for why)": whole, on two lines
