@@ -14,6 +14,7 @@ from textual.pilot import Pilot
 from kstui.app import KstuiApp
 from kstui.screens.resources import ResourcesScreen
 from kstui.widgets.prompt import Prompt
+from tests.conftest import RunningSandbox
 from tests.ui.conftest import loaded, move_to, table, type_text, wait_until
 
 MakeApp = Callable[..., KstuiApp]
@@ -234,8 +235,11 @@ async def test_the_palette_lists_kstui_entries_before_textuals(make_app: MakeApp
             assert max(ours) < min(theirs), (query, texts)
 
 
-async def test_an_empty_list_says_where_it_looked(make_app: MakeApp) -> None:
-    app = make_app()
+async def test_an_empty_list_says_where_it_looked(
+    make_app: MakeApp, fresh_sandbox: Callable[..., RunningSandbox]
+) -> None:
+    # a sandbox of its own: other tests create ingresses in the shared one
+    app = make_app(kubeconfig=fresh_sandbox().kubeconfig)
     async with app.run_test(size=(100, 30)) as pilot:
         await loaded(pilot)
         await command(pilot, "ingresses -A")
