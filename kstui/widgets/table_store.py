@@ -35,16 +35,23 @@ def filter_problem(text: str) -> str | None:
     return None
 
 
-def _sort_keys(rows: Iterable[Row], index: int, column: Column | None) -> dict[str, SortKey]:
-    """Each row's sort key for one column, ties broken by the row key."""
+def _sort_keys(
+    rows: Iterable[Row], index: int, column: Column | None, tie: int | None = None
+) -> dict[str, SortKey]:
+    """Each row's sort key for one column, ties broken by the `tie` column (NAME: rows of one
+    namespace in name order, as kubectl and k9s show them), then by the row key."""
     if column is None:
         return {row.key: row.key for row in rows}
+    if tie is None or tie == index:
+        then = {row.key: row.key for row in rows}
+    else:
+        then = {row.key: f"{row.cells[tie].casefold()}\0{row.key}" for row in rows}
     if column.age:  # newer timestamps are younger: sort by the negated time, unknown last
-        return {row.key: (_age_value(row.cells[index]), row.key) for row in rows}
+        return {row.key: (_age_value(row.cells[index]), then[row.key]) for row in rows}
     if column.numeric:  # "3 (5m ago)" sorts as 3; cells without a number go after numbers
-        return {row.key: (_number_value(row.cells[index]), row.key) for row in rows}
+        return {row.key: (_number_value(row.cells[index]), then[row.key]) for row in rows}
     # one string compares much faster than a tuple; NUL sorts before any character
-    return {row.key: f"{row.cells[index].casefold()}\0{row.key}" for row in rows}
+    return {row.key: f"{row.cells[index].casefold()}\0{then[row.key]}" for row in rows}
 
 
 def _age_value(cell: str) -> tuple[int, float]:
@@ -238,7 +245,9 @@ class TableStore:
         if gone:
             self._order[:] = [key for key in self._order if key not in gone]
         changed = [row for row in incoming if rows.get(row.key) != row]
-        new_keys = _sort_keys(changed, self._sort_column, self._sort_column_spec())
+        new_keys = _sort_keys(
+            changed, self._sort_column, self._sort_column_spec(), self._tie_column()
+        )
         needs_sort = reshaped = False
         for row in changed:
             previous = rows.get(row.key)
@@ -317,10 +326,14 @@ class TableStore:
     def _sort_column_spec(self) -> Column | None:
         return self._columns[self._sort_column] if self._columns else None
 
+    def _tie_column(self) -> int | None:
+        names = [column.name for column in self._columns]
+        return names.index("NAME") if "NAME" in names else None
+
     def _resort(self) -> None:
         self._order_texts = self._view_texts = self._order_positions = None
         self._sort_keys = _sort_keys(
-            self._rows.values(), self._sort_column, self._sort_column_spec()
+            self._rows.values(), self._sort_column, self._sort_column_spec(), self._tie_column()
         )
         self._order.sort(key=self._sort_keys.__getitem__, reverse=self._sort_reverse)
         self._rebuild_view()

@@ -41,10 +41,24 @@ def test_sorts_by_text_case_insensitively_then_by_age_and_toggles() -> None:
     store.sort_by(3)  # the same column again flips it
     assert store.sort_reverse
     assert store.view == ["ns/C", "ns/b", "ns/a"]
-    store.sort_by(1, reverse=False)  # all Running: key order decides
-    assert store.view == ["ns/C", "ns/a", "ns/b"]
+    store.sort_by(1, reverse=False)  # all Running: the names decide, as kubectl lists them
+    assert store.view == ["ns/a", "ns/b", "ns/C"]
     with pytest.raises(IndexError):
         store.sort_by(4)
+
+
+def test_rows_of_one_namespace_come_in_name_order() -> None:
+    store = TableStore()
+    store.set_columns([Column("NAMESPACE"), Column("NAME"), Column("AGE", age=True)])
+    made = datetime.fromtimestamp(NOW, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    # keys (uids) in another order than the names, as a server gives them
+    store.replace_all(
+        Row(uid, (ns, name, made))
+        for uid, ns, name in (("u3", "pay", "api"), ("u1", "pay", "web"), ("u2", "dev", "db"))
+    )
+    assert store.view == ["u2", "u3", "u1"]  # dev/db, pay/api, pay/web
+    store.sort_by(2)  # all of one age: still in name order
+    assert store.view == ["u3", "u2", "u1"]
 
 
 def test_numeric_sort_reads_the_leading_number_and_puts_the_rest_last() -> None:
