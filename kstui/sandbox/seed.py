@@ -709,7 +709,8 @@ def _generated_deployment(
         cluster.admit(pod_kind, pod, creating=True)
         if not pending:
             pod["spec"]["nodeName"] = node
-        pod["status"] = _settled_status(pod, started, crash, pending, rng.random())
+        now = cluster.clock.now()
+        pod["status"] = _settled_status(pod, started, crash, pending, rng.random(), now)
         store.seed(pod_kind, pod)
     deployment["status"] = {
         "observedGeneration": 1,
@@ -725,7 +726,12 @@ def _generated_deployment(
 
 
 def _settled_status(
-    pod: dict[str, Any], started: datetime, crash: bool, pending: bool, luck: float
+    pod: dict[str, Any],
+    started: datetime,
+    crash: bool,
+    pending: bool,
+    luck: float,
+    now: datetime,
 ) -> dict[str, Any]:
     from kstui.sandbox.controllers.pods import _conditions, _node_ip, _pod_ip
 
@@ -752,7 +758,14 @@ def _settled_status(
         last = {"exitCode": 137, "reason": "OOMKilled", "startedAt": start, "finishedAt": start}
     if crash:
         restarts = 40 + int(luck * 30)
-        last = {"exitCode": 1, "reason": "Error", "startedAt": start, "finishedAt": start}
+        # crash-looping: the last run ended minutes ago (the back-off caps at 5m), not at start
+        ended = now - timedelta(seconds=30 + int(luck * 240))
+        last = {
+            "exitCode": 1,
+            "reason": "Error",
+            "startedAt": rfc3339(ended - timedelta(seconds=8)),
+            "finishedAt": rfc3339(ended),
+        }
         state: dict[str, Any] = {
             "waiting": {
                 "reason": "CrashLoopBackOff",

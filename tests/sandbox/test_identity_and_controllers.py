@@ -634,3 +634,25 @@ def test_a_crash_looping_pod_is_never_ready_under_churn(fresh_sandbox: Fresh) ->
             seen.append(set(pod["status"]["containerStatuses"][0]["state"]))
         assert {"waiting"} in seen
         assert {"running"} in seen
+
+
+def test_a_seeded_crash_looping_pod_last_ran_minutes_ago(fresh_sandbox: Fresh) -> None:
+    """RESTARTS reads "41 (3m ago)" for a crash loop, as kubectl shows one: its last run ended
+    within the back-off cap (5m), not when the pod first started days ago."""
+    from kstui.sandbox.clock import parse_time
+
+    running = fresh_sandbox(frozen=True, pods=120, kubesphere=False)
+    now = running.call(lambda: running.cluster().clock.now()).timestamp()
+    with client(running) as http:
+        pods = http.get("/api/v1/pods").json()["items"]
+    looping = [
+        status
+        for pod in pods
+        for status in pod["status"].get("containerStatuses", [])
+        if status["state"].get("waiting", {}).get("reason") == "CrashLoopBackOff"
+    ]
+    assert looping
+    for status in looping:
+        ended = parse_time(status["lastState"]["terminated"]["finishedAt"])
+        assert ended is not None
+        assert 0 <= now - ended.timestamp() <= 300, status
