@@ -79,7 +79,8 @@ class ProjectDetailScreen(TenancyScreen):
         Binding("ctrl+d", "remove_member", "remove member", id="project.remove_member"),
         Binding("Q", "set_quota", "set quota", id="project.set_quota"),
         Binding("ctrl+r", "refresh", "refresh", show=False, id="project.refresh"),
-        Binding("escape,q", "back", "back", id="project.back"),
+        # esc is back in every view; the footer keeps its 80 columns for the view's own keys
+        Binding("escape,q", "back", "back", show=False, id="project.back"),
     ]
     GATED = {
         "add_member": "project.member.add",

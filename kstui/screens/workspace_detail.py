@@ -143,7 +143,8 @@ class WorkspaceDetailScreen(TenancyScreen):
         Binding("ctrl+d", "remove_member", "remove member", id="workspace.remove_member"),
         Binding("Q", "set_quota", "set quota", id="workspace.set_quota"),
         Binding("ctrl+r", "refresh", "refresh", show=False, id="workspace.refresh"),
-        Binding("escape,q", "back", "back", id="workspace.back"),
+        # esc is back in every view; the footer keeps its 80 columns for the view's own keys
+        Binding("escape,q", "back", "back", show=False, id="workspace.back"),
     ]
     GATED = {
         "create_project": "project.create",
