@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
@@ -51,6 +51,9 @@ _NEEDS = {
     "repo.add": ("create", "repos"),
     "repo.resync": ("patch", "repos/status"),
 }
+DEFAULT_HOST = "host"
+"""The host cluster's name when the context reading the store cannot read Cluster objects (a
+tenant's): KubeSphere's default, and the default of the kubesphere.io/cluster label."""
 NO_STORE = "no context reaches a KubeSphere 4.x host cluster: the app store is not there"
 KEEP_CHARTS = 16
 
@@ -94,10 +97,18 @@ class AppStore:
     async def client(self) -> KubeClient:
         return await self.clusters.client((await self.host()).context)
 
+    async def host_name(self) -> str:
+        """The host's Cluster name; "host" when this context could not map itself to one."""
+        link = await self.host()
+        return link.cluster if link.host else DEFAULT_HOST
+
     async def context_of(self, cluster: str) -> str:
         """The context that reaches a KubeSphere cluster by its Cluster name."""
         chosen, _skipped = await self.clusters.per_cluster()
         found = next((link for link in chosen if link.cluster == cluster), None)
+        host = await self.host()
+        if found is None and not host.host and cluster == DEFAULT_HOST:
+            return host.context  # the store's own context, unmapped (a tenant's)
         if found is None:
             raise KstuiError(
                 f"no context of this kubeconfig reaches cluster {cluster}",
@@ -202,7 +213,13 @@ class AppStore:
         return await self.tenancy.workspaces()
 
     async def projects(self, workspace: str) -> list[ProjectSummary]:
-        return await self.tenancy.projects(workspace)
+        """The workspace's projects, each named by its Cluster (the host's by its name even
+        when this context could not map itself to it)."""
+        host = await self.host()
+        found = await self.tenancy.projects(workspace)
+        if host.host:
+            return found
+        return [replace(p, cluster=DEFAULT_HOST) if p.context == host.context else p for p in found]
 
     async def may_install(self, cluster: str, namespace: str) -> Permission:
         """Create an ApplicationRelease on the host, and (Helm runs as the creator) write
@@ -211,7 +228,7 @@ class AppStore:
         client = await self.clusters.client(host.context)
         allowed, reason = await client.can_i("create", RELEASES.resource, group=RELEASES.group)
         if not allowed:
-            text = f"RBAC denies create {RELEASES.qualified} on {host.cluster}"
+            text = f"RBAC denies create {RELEASES.qualified} on {await self.host_name()}"
             return Permission(False, f"{text}: {reason}" if reason else text)
         if not namespace:
             return Permission(True, "")
@@ -248,7 +265,8 @@ class AppStore:
         if allowed:
             return Permission(True, "")
         text = f"RBAC denies {verb} {resource}{'/' + subresource if subresource else ''}"
-        return Permission(False, f"{text} on {host.cluster}" + (f": {reason}" if reason else ""))
+        where = await self.host_name()
+        return Permission(False, f"{text} on {where}" + (f": {reason}" if reason else ""))
 
     # ------------------------------------------------------------------ writing
 

@@ -171,7 +171,11 @@ class InstallForm(ValuesForm):
         workspace = next((w for w in self.workspaces if w.name == self.value_of("workspace")), None)
         if workspace is None:
             return []
-        return [(c, c) for c in workspace.clusters]
+        if "clusters" not in workspace.forbidden:
+            return [(c, c) for c in workspace.clusters]
+        # its placement may not be read (a tenant): the clusters its projects are seen on
+        self.projects = await self.store.projects(workspace.name)
+        return [(c, c) for c in sorted({p.cluster for p in self.projects})]
 
     async def load_projects(self) -> list[tuple[str, str]]:
         workspace = self.value_of("workspace")

@@ -430,3 +430,97 @@ async def test_resync_writes_manual_trigger_through_status(
         )
         await pilot.press("H")
         await wait_until(pilot, lambda: isinstance(app.screen, AppsScreen), "back home")
+
+
+STORE_USER = {
+    "apiVersion": "rbac.authorization.k8s.io/v1",
+    "kind": "ClusterRole",
+    "metadata": {"name": "teststore-app-user"},
+    "rules": [
+        {
+            "apiGroups": ["application.kubesphere.io"],
+            "resources": [
+                "repos",
+                "categories",
+                "applications",
+                "applicationversions",
+                "applicationreleases",
+            ],
+            "verbs": ["get", "list", "watch"],
+        },
+        {
+            "apiGroups": ["application.kubesphere.io"],
+            "resources": ["applicationreleases"],
+            "verbs": ["create"],
+        },
+        # she sees every project, and may write in her own only (shop-prod)
+        {"apiGroups": [""], "resources": ["namespaces"], "verbs": ["get", "list", "watch"]},
+    ],
+}
+STORE_USER_BINDING = {
+    "apiVersion": "rbac.authorization.k8s.io/v1",
+    "kind": "ClusterRoleBinding",
+    "metadata": {"name": "teststore-alice"},
+    "roleRef": {
+        "apiGroup": "rbac.authorization.k8s.io",
+        "kind": "ClusterRole",
+        "name": "teststore-app-user",
+    },
+    "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": "alice"}],
+}
+RBAC = "/apis/rbac.authorization.k8s.io/v1"
+
+
+async def test_a_tenant_may_install_only_into_its_own_projects_and_is_told_why(
+    sandbox: RunningSandbox, admin: KubeClient, tmp_path: Path
+) -> None:
+    name = unique("mine")
+    app = apps_app(sandbox.kubeconfig, tmp_path / "cache", context="tenant", namespace="shop-prod")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, AppsScreen), "apps")
+        await pilot.press("S")  # before a platform admin lets alice use the store
+        await wait_until(
+            pilot,
+            lambda: isinstance(app.screen, StoreScreen) and app.screen.problem is not None,
+            "the refusal",
+        )
+        apps = app.screen.query_one("#apps", ResourceTable)
+        assert "alice" in apps._empty_message
+        assert "cannot list" in apps._empty_message
+    await admin.create(f"{RBAC}/clusterroles", STORE_USER)
+    await admin.create(f"{RBAC}/clusterrolebindings", STORE_USER_BINDING)
+    try:
+        app = apps_app(
+            sandbox.kubeconfig, tmp_path / "cache2", context="tenant", namespace="shop-prod"
+        )
+        async with app.run_test(size=SIZE) as pilot:
+            form = await open_install(pilot)
+            assert form.value_of("workspace") == "acme-retail"
+            form.query_one("#name").value = name  # type: ignore[attr-defined]
+            await pilot.pause()
+            await wait_until(pilot, lambda: ("host", "shop-prod") in form.asked, "asked")
+            assert ("host", "shop-prod") not in form.denied  # her own project
+            form.query_one("#workspace", Select).value = "beta-labs"  # bob's, not hers
+            await wait_until(pilot, lambda: form.value_of("project") == "data-pipeline", "bob's")
+            error = form.query_one("#project-error", Plain)
+            await wait_until(pilot, lambda: "RBAC denies" in str(error.render()), "the denial")
+            assert str(error.render()).startswith(
+                "Helm runs as alice, and RBAC denies create secrets in data-pipeline on host: "
+                "not a project of yours"
+            )
+            await pilot.press("ctrl+s")
+            await pilot.pause()
+            assert isinstance(app.screen, InstallForm)  # not sent
+            with pytest.raises(NotFound):
+                await admin.get(f"{API}/applicationreleases/{name}")
+            form.query_one("#workspace", Select).value = "acme-retail"
+            await wait_until(pilot, lambda: form.value_of("project") == "shop-prod", "hers")
+            await pilot.press("ctrl+s")
+            await on_screen(pilot, ProgressScreen, "installed")
+            stored = await admin.get(f"{API}/applicationreleases/{name}")
+            assert stored["metadata"]["annotations"]["kubesphere.io/creator"] == "alice"
+            assert stored["metadata"]["labels"]["kubesphere.io/namespace"] == "shop-prod"
+            await admin.delete(f"{API}/applicationreleases/{name}")
+    finally:
+        await admin.delete(f"{RBAC}/clusterrolebindings/teststore-alice")
+        await admin.delete(f"{RBAC}/clusterroles/teststore-app-user")
