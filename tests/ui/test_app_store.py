@@ -6,23 +6,27 @@ re-sync, and a tenant who may install only into its own projects."""
 from __future__ import annotations
 
 import base64
+import json
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
+import keyring
 import pytest
+from keyring.backend import KeyringBackend
 from textual.pilot import Pilot
 from textual.widgets import Select, TextArea
 
 from kstui.backends.errors import NotFound
 from kstui.backends.kube import KubeClient
-from kstui.screens.app_forms import InstallForm, UpgradeForm
+from kstui.screens.app_forms import AddRepoForm, InstallForm, UpgradeForm
 from kstui.screens.app_releases import ProgressScreen, ReleasesScreen
 from kstui.screens.app_repos import ReposScreen
 from kstui.screens.app_store_screen import StoreScreen, VersionsScreen
 from kstui.screens.apps import AppsScreen
 from kstui.screens.confirm import ConfirmModal
+from kstui.screens.logs import LogsScreen
 from kstui.screens.text_view import TextViewScreen
 from kstui.widgets.plain import Plain
 from kstui.widgets.resource_table import ResourceTable
@@ -524,3 +528,100 @@ async def test_a_tenant_may_install_only_into_its_own_projects_and_is_told_why(
     finally:
         await admin.delete(f"{RBAC}/clusterrolebindings/teststore-alice")
         await admin.delete(f"{RBAC}/clusterroles/teststore-app-user")
+
+
+class MemoryKeyring(KeyringBackend):
+    """A keyring backend that keeps secrets in memory: what the OS keyring would hold."""
+
+    priority = 1  # type: ignore[assignment]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.kept: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.kept.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.kept[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        self.kept.pop((service, username), None)
+
+
+async def test_add_repo_writes_the_repo_and_keeps_the_credential_in_the_keyring(
+    sandbox: RunningSandbox, admin: KubeClient, tmp_path: Path
+) -> None:
+    name = unique("private")
+    memory = MemoryKeyring()
+    before = keyring.get_keyring()
+    keyring.set_keyring(memory)
+    try:
+        app = apps_app(sandbox.kubeconfig, tmp_path / "cache")
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_until(pilot, lambda: isinstance(app.screen, AppsScreen), "apps")
+            await pilot.press("P")
+            screen = await on_screen(pilot, ReposScreen, "repos")
+            await wait_until(pilot, lambda: screen.allowed("add"), "the permission")
+            await pilot.press("a")
+            await wait_until(pilot, lambda: isinstance(app.screen, AddRepoForm), "the form")
+            form = app.screen
+            assert "OS keyring" in str(form.query_one(".detail", Plain).render())
+            for field, value in (
+                ("name", name),
+                ("url", "https://charts.example.com/private"),
+                ("username", "robot"),
+                ("password", "s3cr3t-pw"),
+            ):
+                form.query_one(f"#{field}").value = value  # type: ignore[attr-defined]
+            await pilot.pause()
+            await pilot.press("ctrl+s")
+            table = screen.query_one(ResourceTable)
+            await wait_until(pilot, lambda: name in keys(table), "the new repo")
+        stored = await admin.get(f"{API}/repos/{name}")
+        assert stored["spec"]["credential"] == {"username": "robot", "password": "s3cr3t-pw"}
+        assert stored["metadata"]["annotations"] == {"kubesphere.io/creator": "admin"}
+        assert json.loads(memory.kept[("kstui-app-repo", f"host/{name}")]) == [
+            "robot",
+            "s3cr3t-pw",
+        ]
+        assert not _files_holding(tmp_path, b"s3cr3t-pw")  # no file kstui wrote holds it
+        await admin.delete(f"{API}/repos/{name}")
+    finally:
+        keyring.set_keyring(before)
+
+
+def _files_holding(root: Path, secret: bytes) -> list[Path]:
+    return [p for p in root.rglob("*") if p.is_file() and secret in p.read_bytes()]
+
+
+async def test_l_opens_the_log_of_the_release_helm_job_pod(
+    sandbox: RunningSandbox, admin: KubeClient, tmp_path: Path
+) -> None:
+    name = unique("logged")
+    await make_release(admin, name)
+    pod = f"helm-install-{name}-x7k2p"
+    await admin.create(
+        "/api/v1/namespaces/shop-staging/pods",
+        {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": {
+                "name": pod,
+                "labels": {"application.kubesphere.io/app-release-name": name},
+            },
+            "spec": {"containers": [{"name": "helm", "image": "kubesphere/helm:v3.15"}]},
+        },
+    )
+    app = apps_app(sandbox.kubeconfig, tmp_path / "cache")
+    async with app.run_test(size=SIZE) as pilot:
+        await open_releases(pilot, name)
+        await pilot.press("enter")
+        progress = await on_screen(pilot, ProgressScreen, "the release")
+        table = progress.query_one(ResourceTable)
+        await wait_until(pilot, lambda: f"pods/{pod}" in keys(table), "the job pod")
+        await pilot.press("l")
+        await wait_until(pilot, lambda: isinstance(app.screen, LogsScreen), "the log")
+        assert app.screen.pod == pod  # type: ignore[attr-defined]
+    await admin.delete(f"/api/v1/namespaces/shop-staging/pods/{pod}")
+    await admin.delete(f"{API}/applicationreleases/{name}")
