@@ -26,7 +26,9 @@ from kstui.screens.app_repos import ReposScreen
 from kstui.screens.app_store_screen import StoreScreen, VersionsScreen
 from kstui.screens.apps import AppsScreen
 from kstui.screens.confirm import ConfirmModal
+from kstui.screens.help import HelpModal
 from kstui.screens.logs import LogsScreen
+from kstui.screens.resources import ResourcesScreen
 from kstui.screens.text_view import TextViewScreen
 from kstui.widgets.plain import Plain
 from kstui.widgets.resource_table import ResourceTable
@@ -488,9 +490,16 @@ async def test_a_tenant_may_install_only_into_its_own_projects_and_is_told_why(
             lambda: isinstance(app.screen, StoreScreen) and app.screen.problem is not None,
             "the refusal",
         )
-        apps = app.screen.query_one("#apps", ResourceTable)
+        store = app.screen
+        apps = store.query_one("#apps", ResourceTable)
         assert "alice" in apps._empty_message
         assert "cannot list" in apps._empty_message
+        await wait_until(pilot, lambda: bool(store.permissions), "the permissions")
+        await pilot.press("i")
+        status = store.query_one("#status", Plain)
+        assert str(status.render()) == (
+            "i install: RBAC denies create applicationreleases.application.kubesphere.io on host"
+        )
     await admin.create(f"{RBAC}/clusterroles", STORE_USER)
     await admin.create(f"{RBAC}/clusterrolebindings", STORE_USER_BINDING)
     try:
@@ -623,5 +632,39 @@ async def test_l_opens_the_log_of_the_release_helm_job_pod(
         await pilot.press("l")
         await wait_until(pilot, lambda: isinstance(app.screen, LogsScreen), "the log")
         assert app.screen.pod == pod  # type: ignore[attr-defined]
+        await pilot.press("q")
+        await wait_until(pilot, lambda: app.screen is progress, "back")
+        table.move_cursor_to(f"pods/{pod}")
+        await pilot.press("enter")  # what a release made opens in the resource browser
+        await wait_until(pilot, lambda: isinstance(app.screen, ResourcesScreen), "browser")
+        browser = app.screen
+        assert isinstance(browser, ResourcesScreen)
+        await wait_until(pilot, lambda: browser.loaded, "the pods")
+        assert browser.namespace == "shop-staging"
+        cursor = browser.query_one(ResourceTable)
+        await wait_until(
+            pilot,
+            lambda: browser.names.get(cursor.cursor_key or "") == ("shop-staging", pod),
+            "on it",
+        )
     await admin.delete(f"/api/v1/namespaces/shop-staging/pods/{pod}")
     await admin.delete(f"{API}/applicationreleases/{name}")
+
+
+async def test_help_lists_the_section_views_on_every_view(
+    sandbox: RunningSandbox, admin: KubeClient, tmp_path: Path
+) -> None:
+    app = apps_app(sandbox.kubeconfig, tmp_path / "cache")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, AppsScreen), "apps")
+        for key, kind in (("H", AppsScreen), ("S", StoreScreen), ("R", ReleasesScreen)):
+            await pilot.press(key)
+            await wait_until(pilot, lambda k=kind: isinstance(app.screen, k), f"{key}")
+            await pilot.press("question_mark")
+            await wait_until(pilot, lambda: isinstance(app.screen, HelpModal), "help")
+            help_modal = app.screen
+            assert isinstance(help_modal, HelpModal)
+            shown = {(line.keys, line.label) for line in help_modal.lines}
+            assert {("S", "store"), ("R", "app releases"), ("P", "repos")} <= shown
+            assert ("H", "helm releases") in shown
+            await pilot.press("escape")
