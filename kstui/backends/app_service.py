@@ -187,6 +187,25 @@ class AppStore:
                 )
         return list(found.values())
 
+    async def helm_revision(self, release: ReleaseRow) -> str:
+        """Helm's newest revision of the release and its status ("2 deployed"), from the
+        labels of its release Secrets (API.md §7.2); "" when they cannot be read."""
+        try:
+            client = await self.clusters.client(await self.context_of(release.cluster))
+            listed = await client.list(
+                f"/api/v1/namespaces/{quote(release.namespace, safe='')}/secrets",
+                {"labelSelector": f"owner=helm,name={release.name}"},
+            )
+        except KstuiError:
+            return ""
+        best: tuple[int, str] | None = None
+        for item in _items(listed):
+            labels = (item.get("metadata") or {}).get("labels") or {}
+            version = str(labels.get("version") or "")
+            if version.isdigit() and (best is None or int(version) > best[0]):
+                best = (int(version), str(labels.get("status") or ""))
+        return f"{best[0]} {best[1]}".strip() if best else ""
+
     async def job_pods(self, release: ReleaseRow) -> tuple[str, list[str]]:
         """(context, pod names) of the release's Helm job pods, newest last."""
         context = await self.context_of(release.cluster)

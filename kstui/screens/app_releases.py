@@ -42,13 +42,13 @@ from kstui.widgets.resource_table import ResourceTable
 RELEASE_COLUMNS = (
     Column("NAME", max_width=24),
     Column("STATE", max_width=12),
-    Column("WORKSPACE", max_width=16),
     Column("CLUSTER", max_width=12),
     Column("PROJECT", max_width=18),
     Column("APP", max_width=22),
     Column("VERSION", max_width=12),
-    Column("MESSAGE", max_width=50),
     Column("AGE", age=True, max_width=8),
+    Column("WORKSPACE", max_width=16),
+    Column("MESSAGE", max_width=50),
 )
 PRODUCED_COLUMNS = (
     Column("KIND", max_width=14),
@@ -74,13 +74,13 @@ def release_line(release: ReleaseRow) -> Row:
         (
             release.name,
             state,
-            release.workspace,
             release.cluster,
             release.namespace,
             release.app,
             release.version or release.version_id,
-            release.message,
             release.created,
+            release.workspace,
+            release.message,
         ),
         tone_of(state),
     )
@@ -201,6 +201,8 @@ class Followed:
     produced: list[Produced] = field(default_factory=list)
     produced_error: str = ""
     gone: bool = False
+    revision: str = ""
+    """Helm's newest revision of it on its cluster ("3 deployed"), when its Secrets are read."""
 
 
 class ProgressScreen(ReleaseActions):
@@ -256,7 +258,7 @@ class ProgressScreen(ReleaseActions):
             produced = await self.store.produced(release)
         except KstuiError as error:
             return Followed(release, [], error.title)
-        return Followed(release, produced)
+        return Followed(release, produced, revision=await self.store.helm_revision(release))
 
     def show(self, data: Followed) -> None:
         if data.gone:
@@ -272,6 +274,7 @@ class ProgressScreen(ReleaseActions):
         self.query_one("#summary", Plain).update(
             f"{release.name}  {release.app} {release.version or release.version_id}  "
             f"in {release.namespace} on {release.cluster} ({release.workspace})  state {state}"
+            + (f"  helm revision {data.revision}" if data.revision else "")
         )
         message = self.query_one("#message", Plain)
         failed = state in FAILED_STATES

@@ -348,15 +348,8 @@ async def test_upgrade_patches_version_values_and_labels_after_a_diff(
         screen = await open_releases(pilot, name)
         row = screen.query_one(ResourceTable).row(name)
         assert row is not None
-        assert row.cells[:7] == (
-            name,
-            "active",
-            "acme-retail",
-            "host",
-            "shop-staging",
-            APP,
-            "1.0.0",
-        )
+        assert row.cells[:6] == (name, "active", "host", "shop-staging", APP, "1.0.0")
+        assert row.cells[7:] == ("acme-retail", "Install complete")
         await wait_until(pilot, lambda: screen.allowed("upgrade"), "the permission")
         await pilot.press("u")
         await wait_until(pilot, lambda: isinstance(app.screen, UpgradeForm), "the form")
@@ -622,6 +615,25 @@ async def test_l_opens_the_log_of_the_release_helm_job_pod(
             "spec": {"containers": [{"name": "helm", "image": "kubesphere/helm:v3.15"}]},
         },
     )
+    for revision, status in ((1, "superseded"), (2, "deployed")):  # Helm's own records
+        await admin.create(
+            "/api/v1/namespaces/shop-staging/secrets",
+            {
+                "apiVersion": "v1",
+                "kind": "Secret",
+                "type": "helm.sh/release.v1",
+                "metadata": {
+                    "name": f"sh.helm.release.v1.{name}.v{revision}",
+                    "labels": {
+                        "owner": "helm",
+                        "name": name,
+                        "status": status,
+                        "version": str(revision),
+                    },
+                },
+                "data": {"release": ""},
+            },
+        )
     app = apps_app(sandbox.kubeconfig, tmp_path / "cache")
     async with app.run_test(size=SIZE) as pilot:
         await open_releases(pilot, name)
@@ -629,6 +641,8 @@ async def test_l_opens_the_log_of_the_release_helm_job_pod(
         progress = await on_screen(pilot, ProgressScreen, "the release")
         table = progress.query_one(ResourceTable)
         await wait_until(pilot, lambda: f"pods/{pod}" in keys(table), "the job pod")
+        summary = str(progress.query_one("#summary", Plain).render())
+        assert summary.endswith("state active  helm revision 2 deployed")
         await pilot.press("l")
         await wait_until(pilot, lambda: isinstance(app.screen, LogsScreen), "the log")
         assert app.screen.pod == pod  # type: ignore[attr-defined]
@@ -648,6 +662,10 @@ async def test_l_opens_the_log_of_the_release_helm_job_pod(
             "on it",
         )
     await admin.delete(f"/api/v1/namespaces/shop-staging/pods/{pod}")
+    for revision in (1, 2):
+        await admin.delete(
+            f"/api/v1/namespaces/shop-staging/secrets/sh.helm.release.v1.{name}.v{revision}"
+        )
     await admin.delete(f"{API}/applicationreleases/{name}")
 
 
