@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import OrderedDict
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -145,6 +146,22 @@ class AppStore:
 
     async def release_object(self, name: str) -> dict[str, Any]:
         return dict(await (await self.client()).get(RELEASES.path(name=name)))
+
+    async def watch_release(self, name: str) -> AsyncIterator[tuple[str, ReleaseRow | None]]:
+        """Every change of one release as the API server reports it (a watch from its current
+        resourceVersion, so no state between two reads is missed): ("MODIFIED", row), and
+        ("DELETED", None) once it is gone. Ends when the server ends the watch."""
+        client = await self.client()
+        listed = await client.list(RELEASES.path(), {"fieldSelector": f"metadata.name={name}"})
+        version = str((listed.get("metadata") or {}).get("resourceVersion") or "")
+        for obj in _items(listed):
+            yield "ADDED", release_row(obj)
+        params = {"fieldSelector": f"metadata.name={name}", "resourceVersion": version}
+        async for event in client.watch(RELEASES.path(), params):
+            kind, obj = str(event.get("type") or ""), event.get("object") or {}
+            if kind == "BOOKMARK":
+                continue
+            yield kind, (None if kind == "DELETED" else release_row(obj))
 
     async def chart(self, version: VersionRow) -> app_charts.ChartFiles:
         """The chart of a version (kept per URL); the repo's keyring credential if any."""

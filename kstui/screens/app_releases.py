@@ -6,6 +6,7 @@ uninstall ctrl+d (a confirmation naming release, cluster and project)."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -234,6 +235,7 @@ class ProgressScreen(ReleaseActions):
         """(seen at, state, message), each change once."""
         self.produced: dict[str, Produced] = {}
         self.job_pods: list[str] = []
+        self.revision = ""
 
     def crumbs(self) -> str:
         return f"apps › app releases › {self.name_followed}"
@@ -260,29 +262,34 @@ class ProgressScreen(ReleaseActions):
             return Followed(release, [], error.title)
         return Followed(release, produced, revision=await self.store.helm_revision(release))
 
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.follow()
+
+    @work(group="watch", exclusive=True, exit_on_error=False)
+    async def follow(self) -> None:
+        """The release's every change from a watch (the poll reads what it made): a state the
+        controller holds for less than a poll is still listed."""
+        await self._after_first_frame()
+        while True:
+            try:
+                async for _kind, release in self.store.watch_release(self.name_followed):
+                    if release is None:
+                        self._show_gone()
+                        return
+                    self._show_release(release)
+            except KstuiError:
+                pass  # the poll says what is wrong; the watch is opened again
+            await asyncio.sleep(1.0)
+
     def show(self, data: Followed) -> None:
         if data.gone:
-            self._note_state("gone", "the ApplicationRelease is deleted (uninstalled)")
-            self.query_one("#summary", Plain).update(f"{self.name_followed}: uninstalled")
-            self._show_transitions()
+            self._show_gone()
             return
         release = data.release
         assert release is not None
-        self.release = release
-        state = state_of(release)
-        self._note_state(state, release.message)
-        self.query_one("#summary", Plain).update(
-            f"{release.name}  {release.app} {release.version or release.version_id}  "
-            f"in {release.namespace} on {release.cluster} ({release.workspace})  state {state}"
-            + (f"  helm revision {data.revision}" if data.revision else "")
-        )
-        message = self.query_one("#message", Plain)
-        failed = state in FAILED_STATES
-        message.update(
-            f"{'failed: ' if failed else ''}{release.message}" if release.message else ""
-        )
-        message.set_class(failed, "-failed")
-        self._show_transitions()
+        self.revision = data.revision or self.revision
+        self._show_release(release)
         self.produced = {f"{p.kind}/{p.name}": p for p in data.produced}
         self.job_pods = [p.name for p in data.produced if p.name.startswith("helm-")]
         table = self.query_one(ResourceTable)
@@ -295,8 +302,30 @@ class ProgressScreen(ReleaseActions):
                 data.produced_error
                 or f"nothing labelled app.kubernetes.io/instance={release.name} yet"
             )
-        if state in DONE_STATES and self.job_pods:
+        if state_of(release) in DONE_STATES and self.job_pods:
             self.set_status("l shows the Helm job pod's log")
+
+    def _show_gone(self) -> None:
+        self._note_state("gone", "the ApplicationRelease is deleted (uninstalled)")
+        self.query_one("#summary", Plain).update(f"{self.name_followed}: uninstalled")
+        self._show_transitions()
+
+    def _show_release(self, release: ReleaseRow) -> None:
+        self.release = release
+        state = state_of(release)
+        self._note_state(state, release.message)
+        self.query_one("#summary", Plain).update(
+            f"{release.name}  {release.app} {release.version or release.version_id}  "
+            f"in {release.namespace} on {release.cluster} ({release.workspace})  state {state}"
+            + (f"  helm revision {self.revision}" if self.revision else "")
+        )
+        message = self.query_one("#message", Plain)
+        failed = state in FAILED_STATES
+        message.update(
+            f"{'failed: ' if failed else ''}{release.message}" if release.message else ""
+        )
+        message.set_class(failed, "-failed")
+        self._show_transitions()
 
     def _note_state(self, state: str, message: str) -> None:
         if not self.transitions or self.transitions[-1][1:] != (state, message):
