@@ -68,6 +68,8 @@ class Produced:
     namespace: str
     name: str
     status: str
+    job: bool = False
+    """One of the controller's Helm job pods (install, upgrade, uninstall)."""
 
 
 def _items(listed: Any) -> list[dict[str, Any]]:
@@ -196,11 +198,16 @@ class AppStore:
             )
         )
         found: dict[tuple[str, str], Produced] = {}
-        for (kind, _path, _label), listed in zip(wanted, answers, strict=True):
+        for (kind, _path, label), listed in zip(wanted, answers, strict=True):
             for obj in _items(listed):
                 name = str((obj.get("metadata") or {}).get("name") or "")
                 found[(kind, name)] = Produced(
-                    context, kind, release.namespace, name, _status_word(kind, obj)
+                    context,
+                    kind,
+                    release.namespace,
+                    name,
+                    _status_word(kind, obj),
+                    job=label == JOB_RELEASE,
                 )
         return list(found.values())
 

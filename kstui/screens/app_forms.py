@@ -1,6 +1,6 @@
 """The app store's forms: install (an ApplicationRelease, API.md §2.3), upgrade (§2.5, with a
 diff of the values) and add a repo (§2.1, its credential kept in the OS keyring). Values are
-edited in the form or in $EDITOR (ctrl+e) and checked before anything is sent: YAML syntax with
+edited in the form or in $EDITOR (ctrl+o) and checked before anything is sent: YAML syntax with
 its line, then the chart's values.schema.json. ctrl+y is a server dry run showing the exact
 object. A project this user may not install into is refused on its field, with why."""
 
@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml as pyyaml
 from textual import on, work
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.widgets import Select, TextArea
 
 from kstui.backends.app_bodies import (
@@ -34,7 +34,12 @@ from kstui.screens.text_view import TextViewScreen
 from kstui.widgets.form import Values
 from kstui.widgets.form_fields import Field, choice, set_choices, text, yaml
 
-EDITOR_BINDING = Binding("ctrl+e", "editor", "values in $EDITOR", id="install.editor")
+EDITOR_BINDINGS: list[BindingType] = [
+    # ctrl+e is the end of the line in a text field: ctrl+o opens the values in $EDITOR
+    Binding("ctrl+o", "editor", "values in $EDITOR", priority=True, id="install.editor"),
+    # the values area would take ctrl+y as redo: the dry run wins wherever the focus is
+    Binding("ctrl+y", "preview", "preview", priority=True, id="install.preview"),
+]
 
 
 def _values_field(value: str = "") -> Field:
@@ -59,7 +64,8 @@ def object_yaml(obj: dict[str, Any]) -> str:
 class ValuesForm(WriteForm):
     """A form with a values field checked against the chart of the chosen version."""
 
-    BINDINGS = [EDITOR_BINDING]
+    BINDINGS = EDITOR_BINDINGS
+    HINT = "tab: next field · ctrl+s: send · esc: cancel · ctrl+o: values in $EDITOR"
 
     def __init__(self, title: str, store: AppStore, versions: Sequence[VersionRow]) -> None:
         super().__init__(title)
@@ -117,7 +123,7 @@ class ValuesForm(WriteForm):
 
 class InstallForm(ValuesForm):
     """Workspace, cluster (its placement), project (its namespaces there), version, name,
-    values; enter sends, ctrl+y is a dry run, ctrl+e edits the values in $EDITOR."""
+    values; enter sends, ctrl+y is a dry run, ctrl+o edits the values in $EDITOR."""
 
     SEND_LABEL = "Install"
 

@@ -20,7 +20,6 @@ from textual.screen import Screen
 from kstui.backends.app_bodies import decode_values
 from kstui.backends.app_service import AppStore, Produced
 from kstui.backends.app_store import (
-    DONE_STATES,
     FAILED_STATES,
     ReleaseRow,
     VersionRow,
@@ -291,10 +290,14 @@ class ProgressScreen(ReleaseActions):
         self.revision = data.revision or self.revision
         self._show_release(release)
         self.produced = {f"{p.kind}/{p.name}": p for p in data.produced}
-        self.job_pods = [p.name for p in data.produced if p.name.startswith("helm-")]
+        self.job_pods = [p.name for p in data.produced if p.job]
         table = self.query_one(ResourceTable)
         table.sync(
-            Row(key, (p.kind, p.name, p.status), tone_of("active" if p.status else ""))
+            Row(
+                key,
+                (f"{p.kind} (helm job)" if p.job else p.kind, p.name, p.status),
+                tone_of("active" if p.status else ""),
+            )
             for key, p in self.produced.items()
         )
         if not self.produced:
@@ -302,8 +305,8 @@ class ProgressScreen(ReleaseActions):
                 data.produced_error
                 or f"nothing labelled app.kubernetes.io/instance={release.name} yet"
             )
-        if state_of(release) in DONE_STATES and self.job_pods:
-            self.set_status("l shows the Helm job pod's log")
+        if self.job_pods:
+            self.set_status(f"Helm job pod {self.job_pods[-1]}: l shows its log")
 
     def _show_gone(self) -> None:
         self._note_state("gone", "the ApplicationRelease is deleted (uninstalled)")

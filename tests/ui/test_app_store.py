@@ -684,3 +684,25 @@ async def test_help_lists_the_section_views_on_every_view(
             assert {("S", "store"), ("R", "app releases"), ("P", "repos")} <= shown
             assert ("H", "helm releases") in shown
             await pilot.press("escape")
+
+
+async def test_ctrl_o_edits_the_values_in_editor_and_they_are_checked(
+    sandbox: RunningSandbox,
+    admin: KubeClient,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    editor = tmp_path / "editor.sh"
+    editor.write_text("#!/bin/sh\nprintf 'replicaCount: 0\\n' > \"$1\"\n")
+    editor.chmod(0o755)
+    monkeypatch.setenv("EDITOR", str(editor))
+    monkeypatch.delenv("KUBE_EDITOR", raising=False)
+    app = apps_app(sandbox.kubeconfig, tmp_path / "cache")
+    async with app.run_test(size=SIZE) as pilot:
+        form = await open_install(pilot)
+        await pilot.press("ctrl+o")
+        area = form.query_one("#values", TextArea)
+        await wait_until(pilot, lambda: area.text == "replicaCount: 0\n", "the edited values")
+        error = form.query_one("#values-error", Plain)
+        await wait_until(pilot, lambda: "minimum" in str(error.render()), "the schema")
+        assert str(error.render()) == "line 1: replicaCount: 0 is less than the minimum of 1"

@@ -1,6 +1,6 @@
 """SVG snapshots of the app store at 80x24 on a frozen, seeded sandbox: the store (categories
 beside the active apps) and the install form (its choices loaded, the chart's default values
-read from a chart served from a thread)."""
+read from a chart served from a thread), and a release followed."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from textual.widgets import TextArea
 
 from kstui.sandbox.runtime import SandboxOptions
 from kstui.screens.app_forms import InstallForm
+from kstui.screens.app_releases import ProgressScreen, ReleasesScreen
 from kstui.screens.app_store_screen import StoreScreen, VersionsScreen
 from kstui.screens.apps import AppsScreen
 from kstui.widgets.context_bar import ContextBar
@@ -115,6 +116,40 @@ def test_install_form(
             ),
             "the choices, the chart and the permission",
         )
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+def test_release_progress(
+    snap_compare: Any, frozen: RunningSandbox, charts: str, tmp_path: Path
+) -> None:
+    """The seeded shop-cache release followed: its state, message and what it made."""
+    now = frozen.sandbox.clock.now().timestamp()
+    app = apps_app(frozen.kubeconfig, tmp_path / "cache", frozen_now=now)
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, AppsScreen), "apps")
+        await pilot.press("R")
+        await wait_until(
+            pilot,
+            lambda: isinstance(pilot.app.screen, ReleasesScreen) and pilot.app.screen.loaded,
+            "the releases",
+        )
+        pilot.app.screen.query_one(ResourceTable).move_cursor_to("shop-cache")
+        await pilot.press("enter")
+        await wait_until(
+            pilot,
+            lambda: (
+                isinstance(pilot.app.screen, ProgressScreen)
+                and pilot.app.screen.loaded
+                and pilot.app.screen.query_one(ResourceTable).row_count > 0
+                and pilot.app.screen.allowed("uninstall")
+            ),
+            "the release",
+        )
+        bar = pilot.app.screen.query_one("#context-bar", ContextBar)
+        await wait_until(pilot, lambda: bar.user == "admin", "whoami")
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
