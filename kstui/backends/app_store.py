@@ -250,13 +250,6 @@ DONE_STATES = frozenset({"active", *FAILED_STATES})
 # ---------------------------------------------------------------------- the store listing
 
 
-def in_store(app: AppRow, workspace: str = "") -> bool:
-    """Active, and global or (for a workspace's listing) the workspace's own."""
-    if app.state != ACTIVE:
-        return False
-    return not workspace or app.workspace in ("", GLOBAL_WORKSPACE, workspace)
-
-
 def store_apps(
     apps: Iterable[AppRow],
     *,
