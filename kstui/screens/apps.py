@@ -2,8 +2,8 @@
 
 Live from the watch cache of `secrets -l owner=helm` (all namespaces by default, `A` toggles
 the session's namespace); each release's newest revision is decoded from its Secret. Read-only:
-the header says so, and why. The app store (repos, apps, ApplicationReleases) joins this
-section later as views of its own beside this one.
+the header says so, and why. The app store's views (S store, R app releases, P repos) open from
+here and come back here with esc or H (app_views.py).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
 
+from kstui.backends.app_service import AppStore
 from kstui.backends.errors import Forbidden, KstuiError
 from kstui.backends.helm_releases import SELECTOR, Revision, parse_secret_name
 from kstui.backends.helm_service import (
@@ -26,6 +27,8 @@ from kstui.backends.helm_service import (
     secrets_path,
 )
 from kstui.model import Column, Row
+from kstui.screens import app_repos, app_store_screen  # noqa: F401  (register their views)
+from kstui.screens.app_views import open_view, view_bindings
 from kstui.screens.env import ScreenEnv
 from kstui.screens.failures import notify_failure
 from kstui.screens.helm_release import ReleaseScreen
@@ -85,6 +88,7 @@ class AppsScreen(Screen[None]):
     BINDINGS = [
         *revision_bindings("apps"),
         Binding("A", "all_namespaces", "all ns", show=False, id="apps.all_namespaces"),
+        *view_bindings("apps"),
         Binding("escape,q", "back", "back", show=False, id="apps.back"),
     ]
 
@@ -99,6 +103,20 @@ class AppsScreen(Screen[None]):
         self.loaded = False
         self.stopped = False
         """The list failed before anything came (a 403): the count says — rather than …"""
+        self._store: AppStore | None = None
+
+    @property
+    def store(self) -> AppStore:
+        """The app store's service, made when a store view first opens."""
+        if self._store is None:
+            self._store = AppStore(self.session)
+        return self._store
+
+    def action_view(self, view: str) -> None:
+        if view == "helm":
+            self.notify("this is the Helm releases view", timeout=3)
+            return
+        open_view(self, self.env, self.store, view)
 
     @property
     def namespace(self) -> str:

@@ -208,20 +208,22 @@ class ObjectEditor:
         return True
 
     async def run_editor(self, text: str, stem: str) -> str:
-        """Hand the terminal to the editor and wait; the app's loop keeps running meanwhile."""
-        editor = os.environ.get("KUBE_EDITOR") or os.environ.get("EDITOR") or "vi"
-        with tempfile.TemporaryDirectory(prefix="kstui-edit-") as tmp:
-            path = Path(tmp) / f"{re.sub(r'[^a-zA-Z0-9_.-]', '-', stem)}.yaml"
-            path.write_text(text)
-            command = [*shlex.split(editor), str(path)]
-            try:
-                with self.app.suspend():
-                    await asyncio.to_thread(subprocess.run, command, check=False)
-            except SuspendNotSupported:  # headless (tests): the editor needs no terminal
-                await asyncio.to_thread(
-                    subprocess.run, command, check=False, stdin=subprocess.DEVNULL
-                )
-            return path.read_text()
+        return await run_editor(self.app, text, stem)
+
+
+async def run_editor(app: App[Any], text: str, stem: str) -> str:
+    """Hand the terminal to the editor and wait; the app's loop keeps running meanwhile."""
+    editor = os.environ.get("KUBE_EDITOR") or os.environ.get("EDITOR") or "vi"
+    with tempfile.TemporaryDirectory(prefix="kstui-edit-") as tmp:
+        path = Path(tmp) / f"{re.sub(r'[^a-zA-Z0-9_.-]', '-', stem)}.yaml"
+        path.write_text(text)
+        command = [*shlex.split(editor), str(path)]
+        try:
+            with app.suspend():
+                await asyncio.to_thread(subprocess.run, command, check=False)
+        except SuspendNotSupported:  # headless (tests): the editor needs no terminal
+            await asyncio.to_thread(subprocess.run, command, check=False, stdin=subprocess.DEVNULL)
+        return path.read_text()
 
 
 def yaml_problem(exc: yaml.YAMLError) -> tuple[str, tuple[int, int] | None]:

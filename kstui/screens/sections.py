@@ -96,7 +96,7 @@ register(
     Section(
         "apps",
         "3",
-        "apps: Helm releases on any cluster (history, values, notes, manifest, diffs)",
+        "apps: Helm releases on any cluster; the app store (S store, R releases, P repos)",
         screen="kstui.screens.apps:AppsScreen",
         service=_helm_service,
     )

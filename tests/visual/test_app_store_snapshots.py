@@ -1,0 +1,155 @@
+"""SVG snapshots of the app store at 80x24 on a frozen, seeded sandbox: the store (categories
+beside the active apps) and the install form (its choices loaded, the chart's default values
+read from a chart served from a thread), and a release followed."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import TextArea
+
+from kstui.sandbox.runtime import SandboxOptions
+from kstui.screens.app_forms import InstallForm
+from kstui.screens.app_releases import ProgressScreen, ReleasesScreen
+from kstui.screens.app_store_screen import StoreScreen, VersionsScreen
+from kstui.screens.apps import AppsScreen
+from kstui.widgets.context_bar import ContextBar
+from kstui.widgets.resource_table import ResourceTable
+from tests.app_store_seeds import chart_archive, chart_server, seed_app
+from tests.conftest import RunningSandbox, _start
+from tests.connections import sandbox_client
+from tests.ui.conftest import wait_until
+from tests.ui.test_apps import apps_app
+
+SIZE = (80, 24)
+APP = "demo-shop"
+
+
+@pytest.fixture(scope="module")
+def frozen(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSandbox]:
+    running = _start(
+        tmp_path_factory.mktemp("frozen-store"),
+        SandboxOptions(clusters=2, pods=40, frozen=True, seed=7),
+    )
+    yield running
+    running.thread.stop()
+
+
+@pytest.fixture(scope="module")
+def charts(frozen: RunningSandbox) -> Iterator[str]:
+    with chart_server({f"/{APP}-1.4.0.tgz": chart_archive("demo", "1.4.0")}) as url:
+
+        async def seed() -> None:
+            client = sandbox_client(frozen)
+            await seed_app(client, APP, url, versions={"1.4.0": "active"}, alias="demo shop")
+            await client.aclose()
+
+        asyncio.run(seed())
+        yield url
+
+
+async def _store(pilot: Pilot[Any]) -> StoreScreen:
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, AppsScreen), "apps")
+    await pilot.press("S")
+    await wait_until(
+        pilot,
+        lambda: isinstance(pilot.app.screen, StoreScreen) and pilot.app.screen.loaded,
+        "the store",
+    )
+    screen = pilot.app.screen
+    assert isinstance(screen, StoreScreen)
+    bar = screen.query_one("#context-bar", ContextBar)
+    await wait_until(pilot, lambda: bar.user == "admin", "whoami")
+    await wait_until(pilot, lambda: screen.allowed("install"), "the permission")
+    return screen
+
+
+def test_store_list(snap_compare: Any, frozen: RunningSandbox, charts: str, tmp_path: Path) -> None:
+    now = frozen.sandbox.clock.now().timestamp()
+    app = apps_app(frozen.kubeconfig, tmp_path / "cache", frozen_now=now)
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        screen = await _store(pilot)
+        apps = screen.query_one("#apps", ResourceTable)
+        await wait_until(pilot, lambda: apps.row_count == 4, "the four apps")
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+def test_install_form(
+    snap_compare: Any, frozen: RunningSandbox, charts: str, tmp_path: Path
+) -> None:
+    now = frozen.sandbox.clock.now().timestamp()
+    app = apps_app(frozen.kubeconfig, tmp_path / "cache", frozen_now=now)
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        screen = await _store(pilot)
+        apps = screen.query_one("#apps", ResourceTable)
+        await wait_until(pilot, lambda: APP in apps.visible_keys, "the app")
+        apps.move_cursor_to(APP)
+        await pilot.press("enter")
+        await wait_until(
+            pilot,
+            lambda: (
+                isinstance(pilot.app.screen, VersionsScreen)
+                and pilot.app.screen.query_one(ResourceTable).row_count == 1
+                and pilot.app.screen.allowed("install")
+            ),
+            "the version",
+        )
+        await pilot.press("i")
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, InstallForm), "the form")
+        form = pilot.app.screen
+        assert isinstance(form, InstallForm)
+        await wait_until(
+            pilot,
+            lambda: (
+                form.value_of("project") == "shop-prod"
+                and form.query_one("#values", TextArea).text.startswith("replicaCount")
+                and ("host", "shop-prod") in form.asked
+            ),
+            "the choices, the chart and the permission",
+        )
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+def test_release_progress(
+    snap_compare: Any, frozen: RunningSandbox, charts: str, tmp_path: Path
+) -> None:
+    """The seeded shop-cache release followed: its state, message and what it made."""
+    now = frozen.sandbox.clock.now().timestamp()
+    app = apps_app(frozen.kubeconfig, tmp_path / "cache", frozen_now=now)
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, AppsScreen), "apps")
+        await pilot.press("R")
+        await wait_until(
+            pilot,
+            lambda: isinstance(pilot.app.screen, ReleasesScreen) and pilot.app.screen.loaded,
+            "the releases",
+        )
+        pilot.app.screen.query_one(ResourceTable).move_cursor_to("shop-cache")
+        await pilot.press("enter")
+        await wait_until(
+            pilot,
+            lambda: (
+                isinstance(pilot.app.screen, ProgressScreen)
+                and pilot.app.screen.loaded
+                and pilot.app.screen.query_one(ResourceTable).row_count > 0
+                and pilot.app.screen.allowed("uninstall")
+            ),
+            "the release",
+        )
+        bar = pilot.app.screen.query_one("#context-bar", ContextBar)
+        await wait_until(pilot, lambda: bar.user == "admin", "whoami")
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
