@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from textual.widgets import Log, OptionList
+from textual.widgets import OptionList, RichLog
 
 from kstui.screens.container_pick import ContainerPickModal
 from kstui.screens.logs import LogsScreen
@@ -55,7 +55,7 @@ async def test_logs_of_a_pod_with_several_containers_asks_which(make_app) -> Non
         assert screen.all_of == ["reviews", "istio-proxy"]
 
         def both() -> bool:
-            lines = screen.query_one(Log).lines
+            lines = [plain for _row, plain in screen.shown]
             return any(line.startswith("reviews     │ ") for line in lines) and any(
                 line.startswith("istio-proxy │ ") for line in lines
             )
@@ -73,20 +73,18 @@ async def test_logs_of_a_single_container_pod_open_directly(make_app) -> None:  
         assert app.screen.container  # named: the server never has to guess
 
 
-async def test_logs_on_a_deployment_say_why_not(make_app) -> None:  # type: ignore[no-untyped-def]
+async def test_logs_on_a_deployment_follow_every_pod_of_its_selector(make_app) -> None:  # type: ignore[no-untyped-def]
     app = make_app(namespace="shop-prod", kind="deployments")
     async with app.run_test(size=(120, 30)) as pilot:
         await loaded(pilot)
         await move_to(pilot, "reviews-v1")
         await pilot.press("l")
-        await wait_until(
-            pilot,
-            lambda: any("logs: choose a pod or container" in n.message for n in app._notifications),
-            "a word on why",
-        )
-        said = [n.message for n in app._notifications]
-        assert "logs: choose a pod or container; enter opens this deployment's pods" in said
-        assert not isinstance(app.screen, LogsScreen)
+        await wait_until(pilot, lambda: isinstance(app.screen, LogsScreen), "logs")
+        screen = app.screen
+        assert screen.scopes[0][1].selector  # the deployment's selector, not one pod
+        assert "-l " in title_of(screen)
+        await wait_until(pilot, lambda: screen.line_count >= 5, "lines of its pods")
+        assert all(" │ " in plain for _row, plain in screen.shown)  # pod/container prefix
 
 
 async def test_log_title_says_paused_while_scrolled_up(make_app) -> None:  # type: ignore[no-untyped-def]
@@ -96,7 +94,7 @@ async def test_log_title_says_paused_while_scrolled_up(make_app) -> None:  # typ
         await pilot.press("l")
         await wait_until(pilot, lambda: isinstance(app.screen, LogsScreen), "logs")
         screen = app.screen
-        log = screen.query_one(Log)
+        log = screen.query_one(RichLog)
         await wait_until(pilot, lambda: log.max_scroll_y > 5, "more lines than the screen")
         assert title_of(screen).endswith("· following")
         log.scroll_home(animate=False, immediate=True)
@@ -107,3 +105,7 @@ async def test_log_title_says_paused_while_scrolled_up(make_app) -> None:  # typ
         await wait_until(pilot, lambda: title_of(screen).endswith("· following"), "following")
         await pilot.press("f")
         await wait_until(pilot, lambda: "paused (f)" in title_of(screen), "paused by f")
+        await wait_until(pilot, lambda: screen.held > 0, "lines arriving while paused")
+        assert f"paused (f): {screen.held} new lines" in title_of(screen) or screen.held
+        await pilot.press("f")
+        await wait_until(pilot, lambda: title_of(screen).endswith("· following"), "resumed")
