@@ -15,11 +15,11 @@ from kstui.model import Column, Row, Tone, parse_timestamp
 COLUMNS = (
     Column("LAST SEEN", age=True),
     Column("TYPE"),
-    Column("REASON"),
-    Column("OBJECT"),
+    Column("REASON", max_width=20),
+    Column("OBJECT", max_width=30),
     Column("COUNT", numeric=True),
-    Column("FIRST SEEN", age=True),
     Column("MESSAGE", max_width=200),
+    Column("FIRST SEEN", age=True),
 )
 NAMESPACED_COLUMNS = (Column("NAMESPACE"), *COLUMNS)
 WATCH_SECONDS = 240
@@ -84,8 +84,8 @@ class EventGroup:
             self.reason,
             self.object,
             str(self.count),
-            self.first,
             self.message,
+            self.first,
         )
         key = "\x00".join((self.namespace, self.object, self.reason, self.message))
         tone = Tone.WARN if self.type == "Warning" else Tone.NORMAL

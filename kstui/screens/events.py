@@ -30,7 +30,10 @@ APPLY_SECONDS = 0.2
 
 class EventsScreen(Screen[None]):
     DEFAULT_CSS = """
-    EventsScreen #title { height: 1; background: $panel; text-style: bold; padding: 0 1; }
+    EventsScreen #title {
+        height: 1; background: $panel; text-style: bold; padding: 0 1;
+        text-wrap: nowrap; text-overflow: ellipsis;
+    }
     EventsScreen ResourceTable { height: 1fr; }
     """
     BINDINGS = [

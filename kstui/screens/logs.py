@@ -48,7 +48,10 @@ def configured_lines(app: object) -> int:
 
 class LogsScreen(LogAsks, Screen[None]):
     DEFAULT_CSS = """
-    LogsScreen #title { height: 1; background: $panel; text-style: bold; padding: 0 1; }
+    LogsScreen #title {
+        height: 1; background: $panel; text-style: bold; padding: 0 1;
+        text-wrap: nowrap; text-overflow: ellipsis;
+    }
     LogsScreen #title.-ended { background: $warning 30%; }
     LogsScreen RichLog { padding: 0 1; background: $surface; }
     LogsScreen #ask-bar { height: auto; display: none; }

@@ -179,7 +179,8 @@ class ResourceRoutes:
             )
             return
         scope = LogScope(host.context, picked.namespace, selector=selector)
-        title = f"logs {picked.namespace}/{picked.name} (-l {selector}) @ {host.context}"
+        shown = selector if len(selector) <= 30 else selector[:29] + "…"
+        title = f"logs {picked.namespace}/{picked.name} (-l {shown}) @ {host.context}"
         host.app.push_screen(LogsScreen([(host.backend, scope)], title=title))
 
     async def events(self) -> None:
