@@ -7,10 +7,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from kstui.backends.kube import KubeClient
 from kstui.model import Column, Row, Tone, parse_timestamp
+
+if TYPE_CHECKING:
+    from kstui.backends.kube import KubeClient
 
 COLUMNS = (
     Column("LAST SEEN", age=True),
