@@ -14,10 +14,11 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import Input, RichLog, Static
+from textual.widgets import Input, Static
 
 from kstui.backends.log_streams import LogOptions, parse_since
 from kstui.screens.log_buffer import compile_regex
+from kstui.widgets.log_lines import LogLines
 
 ASK_BINDINGS = [
     Binding("slash", "ask('find')", "find", id="logs.find"),
@@ -94,7 +95,7 @@ class LogAsks:
     find_hits: list[int] = []
     find_current = 0
     shown: list[tuple[int, str]] = []
-    """(first row in the RichLog, plain text) of each line shown."""
+    """(first row in the LogLines, plain text) of each line shown."""
 
     def ask_bar(self) -> ComposeResult:
         with Vertical(id="ask-bar"):
@@ -104,8 +105,8 @@ class LogAsks:
     def _q(self, selector: str, kind: Any) -> Any:
         return self.query_one(selector, kind)  # type: ignore[attr-defined]
 
-    def _log(self) -> RichLog:
-        return self.query_one(RichLog)  # type: ignore[attr-defined]
+    def _log(self) -> LogLines:
+        return self.query_one(LogLines)  # type: ignore[attr-defined]
 
     def say(self, message: str) -> None:
         self._q("#ask-status", Static).update(Text(message))

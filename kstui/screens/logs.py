@@ -16,13 +16,13 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import RichLog
 
 from kstui.backends.backend import Backend
 from kstui.backends.log_streams import LogLine, LogOptions, LogScope, PodLogs, follow_all
 from kstui.safe_text import inert, inert_line
 from kstui.screens.log_asks import ASK_BINDINGS, LogAsks
 from kstui.screens.log_buffer import JSON_MODES, LogBuffer, LogLook
+from kstui.widgets.log_lines import LogLines
 from kstui.widgets.plain import Plain
 from kstui.widgets.textual_leaks import Footer
 
@@ -53,7 +53,7 @@ class LogsScreen(LogAsks, Screen[None]):
         text-wrap: nowrap; text-overflow: ellipsis;
     }
     LogsScreen #title.-ended { background: $warning 30%; }
-    LogsScreen RichLog { padding: 0 1; background: $surface; }
+    LogsScreen LogLines { padding: 0 1; }
     LogsScreen #ask-bar { height: auto; display: none; }
     LogsScreen #ask-bar.shown { display: block; }
     LogsScreen #ask-bar Input { border: none; height: 1; padding: 0 1; }
@@ -90,7 +90,7 @@ class LogsScreen(LogAsks, Screen[None]):
         self.look = LogLook(
             show_context=len(self.scopes) > 1,
             show_pod=several_pods,
-            show_container=several_pods or several_containers,
+            show_container=several_containers,  # else once a pod shows a second container
         )
         self.pod = first.pod
         self.namespace = first.namespace
@@ -108,7 +108,7 @@ class LogsScreen(LogAsks, Screen[None]):
         self.shown: list[tuple[int, str]] = []
         self.followers: list[PodLogs] = []
         """Each context's streams, (namespace, pod, container) → task."""
-        self._containers_seen: set[str] = set()
+        self._containers_seen: dict[tuple[str, str], set[str]] = {}
         self.at_end = True
         """Following the newest line (False once the user scrolls up)."""
         self._redrawing = False
@@ -171,7 +171,7 @@ class LogsScreen(LogAsks, Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Plain(self.heading, id="title", one_line=True)
-        yield RichLog(wrap=False, highlight=False, markup=False, auto_scroll=True, id="log")
+        yield LogLines(id="log")
         yield from self.ask_bar()
         yield Footer(compact=True, show_command_palette=False)
 
@@ -181,7 +181,7 @@ class LogsScreen(LogAsks, Screen[None]):
         self._show_title()
         self.set_interval(FLUSH_SECONDS, self._flush)
         self.follow_log()
-        log = self.query_one(RichLog)
+        log = self.query_one(LogLines)
         self.watch(log, "scroll_y", self._scrolled, init=False)
         log.focus()
 
@@ -215,20 +215,21 @@ class LogsScreen(LogAsks, Screen[None]):
             rows.append(Text.assemble(head, shown))
         return rows
 
-    def _write(self, log: RichLog, lines: Sequence[LogLine], scroll: bool) -> None:
+    def _write(self, log: LogLines, lines: Sequence[LogLine], scroll: bool) -> None:
         for line in lines:
             rows = self.rows_of(line)
             plain = "\n".join(row.plain for row in rows)
             if not self.look.wanted(line, plain):
                 continue
-            self.shown.append((len(log.lines), plain))
+            self.shown.append((len(log.rows), plain))
             for row in rows:
-                log.write(row, scroll_end=False)
+                log.append(row)
+        log.appended()
         if scroll:  # at once: the next tick must see the view at its end, not a scroll pending
             log.scroll_end(animate=False, immediate=True, x_axis=False)
 
     def redraw(self) -> None:
-        log = self.query_one(RichLog)
+        log = self.query_one(LogLines)
         self._redrawing = True
         log.clear()
         self.shown = []
@@ -237,13 +238,13 @@ class LogsScreen(LogAsks, Screen[None]):
         self._redraw_needed = False
         self.call_after_refresh(setattr, self, "_redrawing", False)
 
-    def following_now(self, log: RichLog) -> bool:
+    def following_now(self, log: LogLines) -> bool:
         return not self.paused and self.at_end
 
     def _scrolled(self, old: float, new: float) -> None:
         """The user scrolled up (the view went up, not by a redraw): stop at that line;
         back at the end (G, end, scrolling down): follow again."""
-        log = self.query_one(RichLog)
+        log = self.query_one(LogLines)
         if new < old and not self._redrawing:
             self.at_end = new >= log.max_scroll_y
         elif new >= log.max_scroll_y:
@@ -251,7 +252,7 @@ class LogsScreen(LogAsks, Screen[None]):
 
     def _flush(self) -> None:
         """What arrived since the last tick, as one batch: one repaint, not one per line."""
-        log = self.query_one(RichLog)
+        log = self.query_one(LogLines)
         if self._pending:
             batch, self._pending = self._pending, []
             self.line_count += len(batch)
@@ -266,11 +267,11 @@ class LogsScreen(LogAsks, Screen[None]):
             else:
                 kept = self.buffer.lines[max(0, start - (self.buffer.dropped - dropped)) :]
                 self._write(log, kept, self.following_now(log))
-                if self.buffer.dropped and len(log.lines) > 2 * self.buffer.limit:
-                    self.redraw()
+                if self.buffer.dropped and len(log.entries) > 5 * self.buffer.limit // 4:
+                    self.redraw()  # the view drops what the ring dropped
         self._show_state(log)
 
-    def _show_state(self, log: RichLog) -> None:
+    def _show_state(self, log: LogLines) -> None:
         """The title says "following" only while new lines really scroll into view."""
         state = FOLLOWING if self.at_end else SCROLLED_UP
         self.state = state
@@ -285,8 +286,9 @@ class LogsScreen(LogAsks, Screen[None]):
 
     def emit(self, line: LogLine) -> None:
         if not self.look.show_container and line.container and not line.note:
-            self._containers_seen.add(line.container)  # one pod's second container: prefixes
-            if len(self._containers_seen) > 1:
+            seen = self._containers_seen.setdefault((line.context, line.pod), set())
+            seen.add(line.container)  # a pod's second container: every line names its own
+            if len(seen) > 1:
                 self.look.show_container = self._redraw_needed = True
         self._pending.append(line)
         if len(self._pending) > 4 * self.buffer.limit:  # a flood between two ticks
@@ -312,13 +314,13 @@ class LogsScreen(LogAsks, Screen[None]):
             held, self.held = self.held, 0
             self.at_end = True
             self.redraw()
-            log = self.query_one(RichLog)
+            log = self.query_one(LogLines)
             log.scroll_end(animate=False, immediate=True)
             self.notify(f"following: {held} lines arrived while paused")
-        self._show_state(self.query_one(RichLog))
+        self._show_state(self.query_one(LogLines))
 
     def action_bottom(self) -> None:
-        log = self.query_one(RichLog)
+        log = self.query_one(LogLines)
         self.at_end = True
         if self.paused:
             self.action_toggle_follow()
@@ -334,9 +336,8 @@ class LogsScreen(LogAsks, Screen[None]):
         self.redraw()
 
     def action_toggle_wrap(self) -> None:
-        log = self.query_one(RichLog)
-        log.wrap = not log.wrap
-        self.redraw()
+        log = self.query_one(LogLines)
+        log.set_wrap(not log.wrap)
         self.notify("wrap on" if log.wrap else "wrap off: ←/→ scroll sideways")
 
     def action_json_mode(self) -> None:

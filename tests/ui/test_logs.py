@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from textual.widgets import OptionList, RichLog
+from textual.widgets import OptionList
 
 from kstui.screens.container_pick import ContainerPickModal
 from kstui.screens.logs import LogsScreen
+from kstui.widgets.log_lines import LogLines
 from tests.ui.conftest import loaded, move_to, wait_until
 
 POD = "reviews-v1-5d8c9f7b6c-2xk7p"  # containers: reviews, istio-proxy
@@ -94,7 +95,7 @@ async def test_log_title_says_paused_while_scrolled_up(make_app) -> None:  # typ
         await pilot.press("l")
         await wait_until(pilot, lambda: isinstance(app.screen, LogsScreen), "logs")
         screen = app.screen
-        log = screen.query_one(RichLog)
+        log = screen.query_one(LogLines)
         await wait_until(pilot, lambda: log.max_scroll_y > 5, "more lines than the screen")
         assert title_of(screen).endswith("· following")
         log.scroll_home(animate=False, immediate=True)
