@@ -8,6 +8,7 @@ lines are counted in the title."""
 
 from __future__ import annotations
 
+import time
 import zlib
 from collections.abc import Sequence
 
@@ -29,6 +30,7 @@ from kstui.widgets.textual_leaks import Footer
 DEFAULT_LINES = 5_000
 """The ring's size when the config does not say (`logs: {buffer_lines: N}`)."""
 FLUSH_SECONDS = 0.05
+REDRAW_SECONDS = 0.5
 FOLLOWING = "following"
 SCROLLED_UP = "paused (scrolled up) — end/G resumes"
 PAUSED = "paused (f) — f resumes"
@@ -112,6 +114,7 @@ class LogsScreen(LogAsks, Screen[None]):
         self.at_end = True
         """Following the newest line (False once the user scrolls up)."""
         self._redrawing = False
+        self._last_redraw = 0.0
 
     @classmethod
     def of_pod(
@@ -229,6 +232,7 @@ class LogsScreen(LogAsks, Screen[None]):
             log.scroll_end(animate=False, immediate=True, x_axis=False)
 
     def redraw(self) -> None:
+        self._last_redraw = time.monotonic()
         log = self.query_one(LogLines)
         self._redrawing = True
         log.clear()
@@ -256,19 +260,20 @@ class LogsScreen(LogAsks, Screen[None]):
         if self._pending:
             batch, self._pending = self._pending, []
             self.line_count += len(batch)
-            start = len(self.buffer.lines)
-            dropped = self.buffer.dropped
             in_order = self.buffer.add(batch)
+            self._redraw_needed = self._redraw_needed or not in_order
             if self.paused:
                 self.held += len(batch)
-                self._redraw_needed = self._redraw_needed or not in_order
-            elif not in_order or self._redraw_needed:
-                self.redraw()
-            else:
-                kept = self.buffer.lines[max(0, start - (self.buffer.dropped - dropped)) :]
-                self._write(log, kept, self.following_now(log))
+            elif not self._redraw_needed:
+                self._write(log, self.buffer.lines[-len(batch) :], self.following_now(log))
                 if self.buffer.dropped and len(log.entries) > 5 * self.buffer.limit // 4:
                     self.redraw()  # the view drops what the ring dropped
+        if (
+            self._redraw_needed
+            and not self.paused
+            and time.monotonic() - self._last_redraw >= REDRAW_SECONDS
+        ):
+            self.redraw()  # lines merged in between older ones: at most twice a second
         self._show_state(log)
 
     def _show_state(self, log: LogLines) -> None:
