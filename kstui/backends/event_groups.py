@@ -125,9 +125,9 @@ def group(events: list[dict[str, Any]]) -> list[EventGroup]:
 
 class LiveEvents:
     """The events of a scope by uid, from a list then a watch; `changed` is called after the
-    list and after each watch event."""
+    list and after each watch event (cheap: the consumer groups when it next paints)."""
 
-    def __init__(self, scope: EventScope, changed: Callable[[list[EventGroup]], None]) -> None:
+    def __init__(self, scope: EventScope, changed: Callable[[], None]) -> None:
         self.scope = scope
         self.changed = changed
         self.events: dict[str, dict[str, Any]] = {}
@@ -143,7 +143,7 @@ class LiveEvents:
             for event in listed.get("items") or []
             if scope.wants(event)
         }
-        self.changed(self.groups())
+        self.changed()
         version = (listed.get("metadata") or {}).get("resourceVersion", "")
         while True:
             params = dict(scope.params(), resourceVersion=version)
@@ -158,4 +158,4 @@ class LiveEvents:
                     self.events.pop(uid, None)
                 else:
                     self.events[uid] = event
-                self.changed(self.groups())
+                self.changed()

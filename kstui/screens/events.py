@@ -51,6 +51,7 @@ class EventsScreen(Screen[None]):
         self.groups: list[EventGroup] | None = None
         self.problem = ""
         self._dirty = False
+        self.live: LiveEvents | None = None
 
     @property
     def heading(self) -> str:
@@ -87,14 +88,14 @@ class EventsScreen(Screen[None]):
         self.set_interval(APPLY_SECONDS, self._apply)
         self.watch_events()
 
-    def _changed(self, groups: list[EventGroup]) -> None:
-        self.groups = groups
+    def _changed(self) -> None:
         self._dirty = True
 
     def _apply(self) -> None:
-        if not self._dirty or self.groups is None:
+        if not self._dirty or self.live is None:
             return
         self._dirty = False
+        self.groups = self.live.groups()
         table = self.query_one(ResourceTable)
         with_namespace = not self.scope.namespace
         table.sync(group.row(with_namespace) for group in self.groups)
@@ -104,9 +105,9 @@ class EventsScreen(Screen[None]):
 
     @work(exclusive=True, group="events", exit_on_error=False)
     async def watch_events(self) -> None:
-        self.groups, self.problem = None, ""
+        self.groups, self.problem, self._dirty = None, "", False
         self.query_one("#title", Plain).update(self.title_text())
-        live = LiveEvents(self.scope, self._changed)
+        self.live = live = LiveEvents(self.scope, self._changed)
         try:
             client = await self.backend.open()
             await live.run(client)
