@@ -106,7 +106,36 @@ async def test_log_title_says_paused_while_scrolled_up(make_app) -> None:  # typ
         await wait_until(pilot, lambda: title_of(screen).endswith("· following"), "following")
         await pilot.press("f")
         await wait_until(pilot, lambda: "paused (f)" in title_of(screen), "paused by f")
-        await wait_until(pilot, lambda: screen.held > 0, "lines arriving while paused")
-        assert f"paused (f): {screen.held} new lines" in title_of(screen) or screen.held
+        await wait_until(
+            pilot,
+            lambda: screen.held > 0 and f"paused (f): {screen.held} new lines" in title_of(screen),
+            "the lines that arrive while paused, counted",
+        )
+        shown_while_paused = len(screen.shown)
+        await pilot.pause(0.3)
+        assert len(screen.shown) == shown_while_paused  # held, not shown
+        held = screen.held
         await pilot.press("f")
         await wait_until(pilot, lambda: title_of(screen).endswith("· following"), "resumed")
+        said = [n.message for n in app._notifications]
+        assert any(m.startswith("following: ") and int(m.split()[1]) >= held for m in said)
+        assert len(screen.shown) > shown_while_paused
+
+
+async def test_wrap_off_scrolls_sideways_and_wrap_on_folds(make_app) -> None:  # type: ignore[no-untyped-def]
+    app = make_app(kind="deployments")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot)
+        await move_to(pilot, "checkout")  # JSON lines, wider than 80 columns
+        await pilot.press("l")
+        await wait_until(pilot, lambda: isinstance(app.screen, LogsScreen), "logs")
+        screen = app.screen
+        log = screen.query_one(LogLines)
+        await wait_until(pilot, lambda: log.max_scroll_x > 0, "lines wider than the view")
+        await pilot.press("right", "right")
+        await wait_until(pilot, lambda: log.scroll_x > 0, "scrolled sideways")
+        assert len(log.rows) == len(log.entries)  # one row a line
+        await pilot.press("W")
+        await wait_until(pilot, lambda: len(log.rows) > len(log.entries), "folded rows")
+        assert log.max_scroll_x == 0
+        assert max(row.cell_len for row in log.rows) <= log.scrollable_content_region.width
