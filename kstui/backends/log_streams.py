@@ -48,6 +48,8 @@ class LogOptions:
     """Only lines of the last this many seconds."""
     previous: bool = False
     """The instance before the current one (what a CrashLoopBackOff needs); never followed."""
+    since_time: str = ""
+    """Only lines from this RFC 3339 time on (a chart's cursor: the minutes around it)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,7 +189,8 @@ class PodLogs:
                 if key in self.streams and not self.streams[key].done():
                     continue
                 self._note(namespace, name, container, "started: following")
-                self._start(key, replace(self.options, tail=None, since=None), first=False)
+                fresh = replace(self.options, tail=None, since=None, since_time="")
+                self._start(key, fresh, first=False)
 
     def _pod_gone(self, pod: dict[str, Any]) -> None:
         meta = pod.get("metadata") or {}
@@ -214,6 +217,8 @@ class PodLogs:
             params["tailLines"] = str(options.tail)
         if options.since is not None:
             params["sinceSeconds"] = str(options.since)
+        elif options.since_time:
+            params["sinceTime"] = options.since_time
         context = self.scope.context
         try:
             client = await self.backend.open()

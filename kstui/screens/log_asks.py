@@ -84,7 +84,7 @@ def parse_options(text: str, current: LogOptions) -> LogOptions:
             since = None if value in ("", "none") else parse_since(value)
         else:
             raise ValueError(f"{word!r}: say tail=N and/or since=5m")
-    return LogOptions(tail, since, current.previous)
+    return LogOptions(tail, since, current.previous, current.since_time if since is None else "")
 
 
 class LogAsks:

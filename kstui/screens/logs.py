@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 import zlib
 from collections.abc import Sequence
+from dataclasses import replace
 
 from rich.text import Text
 from textual import work
@@ -354,7 +355,7 @@ class LogsScreen(LogAsks, Screen[None]):
     def action_previous(self) -> None:
         """The previous instance of the same containers (a CrashLoopBackOff's last run)."""
         previous = not self.options.previous
-        options = LogOptions(self.options.tail, self.options.since, previous)
+        options = replace(self.options, previous=previous)
         self.app.push_screen(LogsScreen(self.scopes, options, buffer_lines=self.buffer.limit))
 
     def restart(self, options: LogOptions) -> None:
