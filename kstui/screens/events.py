@@ -1,6 +1,6 @@
 """EventsScreen: live events of a namespace, of every namespace, or of one object (and what
 it owns), repeats grouped into one row with their summed count, first and last seen. `!`
-shows only warnings (the server filters), or everything again."""
+shows only warnings (the server filters), or everything again; `/` filters the rows."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from kstui.backends.event_groups import (
 )
 from kstui.safe_text import inert_line
 from kstui.widgets.plain import Plain
+from kstui.widgets.prompt import Prompt
 from kstui.widgets.resource_table import ResourceTable
 from kstui.widgets.textual_leaks import Footer
 
@@ -76,6 +77,7 @@ class EventsScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Plain(self.heading, id="title", one_line=True)
         yield ResourceTable(id="events")
+        yield Prompt(lambda _text: [], id="prompt")  # `/` filters the rows, `:` commands
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:

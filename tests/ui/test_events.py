@@ -105,6 +105,12 @@ async def test_repeats_are_grouped_with_summed_counts_and_live(make_app, kube) -
         )
         await kube.delete(f"/api/v1/namespaces/{NS}/events/web-1.d")
 
+        await pilot.press("slash")  # the rows filtered, as in every list
+        await type_text(pilot, "Pulled")
+        await pilot.press("enter")
+        table = screen.query_one(ResourceTable)
+        await wait_until(pilot, lambda: table.visible_count == 1, "one row matches")
+
 
 async def test_warnings_across_namespaces_and_the_toggle(make_app, kube) -> None:  # type: ignore[no-untyped-def]
     await seed(kube)
