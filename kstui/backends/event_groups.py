@@ -5,10 +5,12 @@ whose first and last seen span them all."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from kstui.backends.errors import Gone, Unreachable
 from kstui.model import Column, Row, Tone, parse_timestamp
 
 if TYPE_CHECKING:
@@ -25,6 +27,7 @@ COLUMNS = (
 )
 NAMESPACED_COLUMNS = (Column("NAMESPACE"), *COLUMNS)
 WATCH_SECONDS = 240
+RETRY_SECONDS = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,26 +139,35 @@ class LiveEvents:
         return group(list(self.events.values()))
 
     async def run(self, client: KubeClient) -> None:
-        scope = self.scope
-        listed = await client.list(scope.path(), scope.params())
+        version = await self._list(client)
+        while True:
+            params = dict(self.scope.params(), resourceVersion=version)
+            try:
+                async for change in client.watch(
+                    self.scope.path(), params, timeout_seconds=WATCH_SECONDS
+                ):
+                    event = change.get("object") or {}
+                    meta = event.get("metadata") or {}
+                    version = meta.get("resourceVersion", version)
+                    if change.get("type") == "BOOKMARK" or not self.scope.wants(event):
+                        continue
+                    uid = str(meta.get("uid"))
+                    if change.get("type") == "DELETED":
+                        self.events.pop(uid, None)
+                    else:
+                        self.events[uid] = event
+                    self.changed()
+            except Gone:  # the resourceVersion expired: list again
+                version = await self._list(client)
+            except Unreachable:  # a dropped connection: watch again from where it was
+                await asyncio.sleep(RETRY_SECONDS)
+
+    async def _list(self, client: KubeClient) -> str:
+        listed = await client.list(self.scope.path(), self.scope.params())
         self.events = {
             str((event.get("metadata") or {}).get("uid")): event
             for event in listed.get("items") or []
-            if scope.wants(event)
+            if self.scope.wants(event)
         }
         self.changed()
-        version = (listed.get("metadata") or {}).get("resourceVersion", "")
-        while True:
-            params = dict(scope.params(), resourceVersion=version)
-            async for change in client.watch(scope.path(), params, timeout_seconds=WATCH_SECONDS):
-                event = change.get("object") or {}
-                meta = event.get("metadata") or {}
-                version = meta.get("resourceVersion", version)
-                if change.get("type") == "BOOKMARK" or not scope.wants(event):
-                    continue
-                uid = str(meta.get("uid"))
-                if change.get("type") == "DELETED":
-                    self.events.pop(uid, None)
-                else:
-                    self.events[uid] = event
-                self.changed()
+        return str((listed.get("metadata") or {}).get("resourceVersion", ""))

@@ -12,14 +12,18 @@ import asyncio
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kstui.backends.backend import Backend
-from kstui.backends.errors import KstuiError
+from kstui.backends.errors import Gone, KstuiError, Unreachable
+
+if TYPE_CHECKING:
+    from kstui.backends.kube import KubeClient
 
 _SINCE = re.compile(r"^(\d+)([smhd])$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 PODS_WATCH_SECONDS = 240
+RETRY_SECONDS = 1.0
 
 
 def parse_since(text: str) -> int:
@@ -130,34 +134,48 @@ class PodLogs:
         return params
 
     async def run(self) -> None:
-        """List the pods, stream each, then follow the pods' watch until cancelled."""
+        """List the pods, stream each, then follow the pods' watch until cancelled (a watch
+        whose resourceVersion expired lists again: pods gone meanwhile are let go)."""
         client = await self.backend.open()
         try:
-            listed = await client.list(self._pods_path(), self._params())
-            pods = listed.get("items") or []
-            if not pods:
-                what = self.scope.pod or f"pods matching {self.scope.selector or 'everything'}"
-                self._note(self.scope.namespace, "", "", f"no {what} (yet): waiting for pods")
-            for pod in pods:
-                self._pod_seen(pod, first=True)
+            version = await self._list(client, first=True)
             if self.options.previous:
                 await asyncio.gather(*self.streams.values(), return_exceptions=True)
                 return
-            version = (listed.get("metadata") or {}).get("resourceVersion", "")
             while True:
                 params = dict(self._params(), resourceVersion=version)
-                async for event in client.watch(
-                    self._pods_path(), params, timeout_seconds=PODS_WATCH_SECONDS
-                ):
-                    obj = event.get("object") or {}
-                    version = (obj.get("metadata") or {}).get("resourceVersion", version)
-                    if event.get("type") == "DELETED":
-                        self._pod_gone(obj)
-                    elif event.get("type") in ("ADDED", "MODIFIED"):
-                        self._pod_seen(obj, first=False)
+                try:
+                    async for event in client.watch(
+                        self._pods_path(), params, timeout_seconds=PODS_WATCH_SECONDS
+                    ):
+                        obj = event.get("object") or {}
+                        version = (obj.get("metadata") or {}).get("resourceVersion", version)
+                        if event.get("type") == "DELETED":
+                            self._pod_gone(obj)
+                        elif event.get("type") in ("ADDED", "MODIFIED"):
+                            self._pod_seen(obj, first=False)
+                except Gone:
+                    version = await self._list(client, first=False)
+                except Unreachable:  # a dropped connection: watch again from where it was
+                    await asyncio.sleep(RETRY_SECONDS)
         finally:
             for task in self.streams.values():
                 task.cancel()
+
+    async def _list(self, client: KubeClient, *, first: bool) -> str:
+        listed = await client.list(self._pods_path(), self._params())
+        pods = listed.get("items") or []
+        if not pods and first:
+            what = self.scope.pod or f"pods matching {self.scope.selector or 'everything'}"
+            self._note(self.scope.namespace, "", "", f"no {what} (yet): waiting for pods")
+        present = set()
+        for pod in pods:
+            meta = pod.get("metadata") or {}
+            present.add((meta.get("namespace", ""), meta.get("name", "")))
+            self._pod_seen(pod, first=first)
+        for namespace, name in {key[:2] for key in self.streams} - present:
+            self._pod_gone({"metadata": {"namespace": namespace, "name": name}})
+        return str((listed.get("metadata") or {}).get("resourceVersion", ""))
 
     def _containers(self, pod: dict[str, Any]) -> list[str]:
         names = [c.get("name", "") for c in (pod.get("spec") or {}).get("containers") or []]

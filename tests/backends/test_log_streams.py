@@ -66,3 +66,44 @@ async def test_an_unreachable_context_is_a_note_and_the_others_go_on(sandbox: An
     assert [note.text for note in notes] == ["pods: cannot reach gone: connection refused"]
     assert {line.pod for line in lines if line.context == "host" and not line.note}
     await host.client.aclose()
+
+
+async def test_a_dropped_and_expired_pods_watch_lists_again_and_goes_on(fresh_sandbox: Any) -> None:
+    running = fresh_sandbox()
+    host = Reached(running)
+    kube = host.client
+    ns = "gone-watch"
+    await kube.create(
+        "/api/v1/namespaces", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}}
+    )
+
+    async def pod(name: str) -> None:
+        await kube.create(
+            f"/api/v1/namespaces/{ns}/pods",
+            {
+                "apiVersion": "v1",
+                "kind": "Pod",
+                "metadata": {"name": name, "labels": {"app": "w"}},
+                "spec": {"containers": [{"name": "app", "image": "shop/app:1"}]},
+            },
+        )
+
+    await pod("w-a")
+    lines: list[LogLine] = []
+    task = asyncio.create_task(
+        follow_all([(host, LogScope("host", ns, selector="app=w"))], LogOptions(), lines.append)
+    )
+    await asyncio.sleep(4)
+    assert any(line.pod == "w-a" and not line.note for line in lines)
+    faults = running.cluster().faults
+    running.call(faults.fail_next, 1, 410, f"/api/v1/namespaces/{ns}/pods")
+    running.call(faults.drop_watches)  # reset: watched again, answered 410, listed again
+    await asyncio.sleep(2)
+    await pod("w-b")
+    await asyncio.sleep(5)
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+    assert [t for t in faults.taken if t[2] == 410]  # the 410 was met
+    assert any(line.pod == "w-b" and not line.note for line in lines)
+    assert not [line for line in lines if line.text.startswith("pods:")]
+    await kube.aclose()
