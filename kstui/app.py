@@ -34,7 +34,7 @@ from kstui.screens.env import ScreenEnv
 from kstui.screens.failures import notify_failure
 from kstui.screens.help import HelpModal, key_lines
 from kstui.screens.live_list import LiveList
-from kstui.screens.logs import LogsScreen
+from kstui.screens.observe_open import open_command, pods_logs
 from kstui.screens.resources import ResourcesScreen, Target
 from kstui.screens.sections import SECTIONS
 from kstui.screens.text_view import TextViewScreen
@@ -221,11 +221,8 @@ class KstuiApp(PromptRouting):
         self.push_screen(ResourcesScreen(self.env, target))
 
     def _open_logs(self, context: str, namespace: str, pods: Sequence[str]) -> None:
-        """Logs of the first of `pods` (the logs view follows one pod)."""
-        if pods:
-            self.push_screen(
-                LogsScreen(self.session.backend(context or None), namespace, pods[0], None)
-            )
+        if pods:  # the first pod's, every container
+            self.push_screen(pods_logs(self.session, context, namespace, pods))
 
     @work(group="open-yaml", exclusive=True, exit_on_error=False)
     async def open_yaml(self, context: str, kind: str, namespace: str, name: str) -> None:
@@ -354,6 +351,9 @@ class KstuiApp(PromptRouting):
             await self.switch_namespace(command.namespace)
         elif isinstance(command, SetContext):
             await self.switch_context(command.context)
+        elif isinstance(command, command_line.OpenLogs | command_line.OpenEvents):
+            here = screen.context if isinstance(screen, ResourcesScreen) else None
+            await open_command(self, self.session, command, here, self.settings.frozen_now)
         elif isinstance(command, GoTo):
             if command.context and command.context not in self.session.kubeconfig.contexts:
                 self._unknown_context(command.context)

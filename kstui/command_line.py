@@ -46,13 +46,40 @@ class OpenSection:
     name: str
 
 
-Command = Quit | ShowHelp | SetNamespace | SetContext | GoTo | OpenSection
+@dataclass(frozen=True, slots=True)
+class OpenLogs:
+    """`:logs -l app=web [-n ns | -A] [@host,member] [--since 5m] [--tail N] [--previous]`,
+    or `:logs POD`: every pod of a selector (or one pod) on one context or several."""
+
+    pod: str = ""
+    selector: str = ""
+    namespace: str | None = None
+    """None keeps the current namespace; "" means all namespaces."""
+    contexts: tuple[str, ...] = ()
+    """() means the current context."""
+    since: str = ""
+    tail: int | None = 500
+    previous: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class OpenEvents:
+    """`:events [-n ns | -A] [--warnings] [@ctx]`: live events, repeats grouped."""
+
+    namespace: str | None = None
+    context: str | None = None
+    warnings: bool = False
+
+
+Command = Quit | ShowHelp | SetNamespace | SetContext | GoTo | OpenSection | OpenLogs | OpenEvents
 
 NAMESPACE_WORDS = ("ns", "namespace")
 CONTEXT_WORDS = ("ctx", "context")
 QUIT_WORDS = ("q", "q!", "quit", "exit")
 HELP_WORDS = ("help", "h", "?")
 ALL_NAMESPACES = ("-A", "--all-namespaces", "all", "*")
+LOGS_WORDS = ("logs", "log")
+EVENTS_WORDS = ("events",)
 
 
 class CommandError(ValueError):
@@ -87,11 +114,74 @@ def parse(
         if len(rest) > 1:
             raise CommandError(f"`:{head}` takes one namespace, got {' '.join(rest)}")
         return SetNamespace("" if rest[0] in ALL_NAMESPACES else rest[0])
+    if head in LOGS_WORDS:
+        return _logs(rest)
+    if head in EVENTS_WORDS:
+        return _events(rest)
     if head in CONTEXT_WORDS and rest:
         if len(rest) > 1:
             raise CommandError(f"`:{head}` takes one context, got {' '.join(rest)}")
         return SetContext(rest[0])
     return _goto(head, rest)
+
+
+def _needs(word: str, value: str | None, example: str) -> str:
+    if not value:
+        raise CommandError(f"{word} needs a value, e.g. {example}")
+    return value
+
+
+def _logs(words: list[str]) -> OpenLogs:
+    pod, selector, since, tail, previous = "", "", "", 500, False
+    namespace: str | None = None
+    contexts: tuple[str, ...] = ()
+    remaining = iter(words)
+    for word in remaining:
+        if word in ALL_NAMESPACES:
+            namespace = ""
+        elif word in ("-n", "--namespace"):
+            namespace = _needs(word, next(remaining, None), "-n payments")
+        elif word in ("-l", "--selector"):
+            selector = _needs(word, next(remaining, None), "-l app=web")
+        elif word == "--since":
+            since = _needs(word, next(remaining, None), "--since 5m")
+        elif word == "--tail":
+            value = _needs(word, next(remaining, None), "--tail 100")
+            if not value.isdigit():
+                raise CommandError(f"--tail takes a number of lines, got {value!r}")
+            tail = int(value)
+        elif word in ("-p", "--previous"):
+            previous = True
+        elif word.startswith("@") and len(word) > 1:
+            contexts = tuple(c for c in word[1:].split(",") if c)
+        elif not word.startswith("-") and not pod:
+            pod = word
+        else:
+            raise CommandError(f"unexpected {word!r} after :logs")
+    if not pod and not selector:
+        raise CommandError("`:logs` needs a pod name or -l SELECTOR, e.g. :logs -l app=web -A")
+    return OpenLogs(pod, selector, namespace, contexts, since, tail, previous)
+
+
+def _events(words: list[str]) -> OpenEvents:
+    namespace: str | None = None
+    context: str | None = None
+    warnings = False
+    remaining = iter(words)
+    for word in remaining:
+        if word in ALL_NAMESPACES:
+            namespace = ""
+        elif word in ("-n", "--namespace"):
+            namespace = _needs(word, next(remaining, None), "-n payments")
+        elif word in ("-w", "--warnings"):
+            warnings = True
+        elif word.startswith("@") and len(word) > 1:
+            context = word[1:]
+        elif namespace is None and not word.startswith("-"):
+            namespace = word
+        else:
+            raise CommandError(f"unexpected {word!r} after :events")
+    return OpenEvents(namespace, context, warnings)
 
 
 def _goto(kind: str, words: list[str]) -> GoTo:

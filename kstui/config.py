@@ -73,6 +73,14 @@ class RefreshSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class LogSettings:
+    """The log view's ring buffer."""
+
+    buffer_lines: int = 5_000
+    """Lines kept per log view; older ones are dropped, and the count of dropped lines shown."""
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     """Everything the user can set; `load_config` builds it."""
 
@@ -93,6 +101,7 @@ class Config:
     """Context names or glob patterns Workspaces may use although they log in as another user
     than the current context (by SelfSubjectReview); they are marked wherever they serve."""
     refresh: RefreshSettings = field(default_factory=RefreshSettings)
+    logs: LogSettings = field(default_factory=LogSettings)
     no_color: bool = False
     path: Path | None = None
     """The file this was loaded from, for messages; None when built in code."""
@@ -129,9 +138,11 @@ _TOP_LEVEL_KEYS = (
     "readonly_contexts",
     "other_identities",
     "refresh",
+    "logs",
     "no_color",
 )
 _REFRESH_KEYS = ("coalesce_ms", "grace_seconds", "page_size")
+_LOG_KEYS = ("buffer_lines",)
 _TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
 _FALSE_WORDS = frozenset({"", "0", "false", "no", "off"})
 
@@ -258,6 +269,8 @@ def _build(document: Any, path: Path) -> Config:
     _check_keys(document, _TOP_LEVEL_KEYS, path, "")
     refresh = _mapping(document, "refresh", path)
     _check_keys(refresh, _REFRESH_KEYS, path, "refresh.")
+    logs = _mapping(document, "logs", path)
+    _check_keys(logs, _LOG_KEYS, path, "logs.")
     defaults = RefreshSettings()
     return Config(
         default_context=_optional_text(document, "default_context", path),
@@ -276,6 +289,18 @@ def _build(document: Any, path: Path) -> Config:
                 _positive(refresh, "grace_seconds", defaults.grace_seconds, path, integer=False)
             ),
             page_size=int(_positive(refresh, "page_size", defaults.page_size, path, integer=True)),
+        ),
+        logs=LogSettings(
+            buffer_lines=int(
+                _positive(
+                    logs,
+                    "buffer_lines",
+                    LogSettings().buffer_lines,
+                    path,
+                    True,
+                    section_name="logs",
+                )
+            )
         ),
         no_color=_boolean(document, "no_color", path),
         path=path,
@@ -338,15 +363,25 @@ def _boolean(document: Mapping[str, Any], key: str, path: Path) -> bool:
 
 
 def _positive(
-    section: Mapping[str, Any], key: str, default: float, path: Path, *, integer: bool
+    section: Mapping[str, Any],
+    key: str,
+    default: float,
+    path: Path,
+    integer: bool,
+    *,
+    section_name: str = "refresh",
 ) -> float:
     value = section.get(key, default)
     allowed = "a whole number above 0" if integer else "a number above 0"
     valid_type = int if integer else (int, float)
     if isinstance(value, bool) or not isinstance(value, valid_type):
-        raise ConfigError(path, f"refresh.{key}", f"is {_type_name(value)} ({value!r})", allowed)
+        raise ConfigError(
+            path, f"{section_name}.{key}", f"is {_type_name(value)} ({value!r})", allowed
+        )
     if value <= 0:
-        raise ConfigError(path, f"refresh.{key}", f"is {value}, which is not above 0", allowed)
+        raise ConfigError(
+            path, f"{section_name}.{key}", f"is {value}, which is not above 0", allowed
+        )
     return value
 
 

@@ -43,6 +43,10 @@ refresh:
   grace_seconds: 30
   page_size: 500
 
+# Log views keep the newest buffer_lines lines; older ones are dropped and counted on screen.
+logs:
+  buffer_lines: 5000
+
 # Plain output without colours (also: NO_COLOR set to anything).
 no_color: false
 """

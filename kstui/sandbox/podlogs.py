@@ -9,7 +9,7 @@ from aiohttp import web
 
 from kstui.sandbox.api import Call
 from kstui.sandbox.clock import parse_time
-from kstui.sandbox.loggen import LogGenerator, LogLine, format_line
+from kstui.sandbox.loggen import LogGenerator, LogLine, format_line, format_rfc3339nano
 from kstui.sandbox.status import ApiError
 
 FOLLOW_POLL = 0.25
@@ -131,7 +131,9 @@ async def pod_log(call: Call) -> web.StreamResponse:
         lines += [text + "\n" for text in generator.crash_tail()]
     literal = (pod["metadata"].get("annotations") or {}).get(LOG_ANNOTATION)
     if literal is not None:
-        lines += [text + "\n" for text in literal.split("\n")]
+        # kubelet stamps every line it was asked to, these too (when they were printed: now)
+        stamp = f"{format_rfc3339nano(until)} " if timestamps else ""
+        lines += [stamp + text + "\n" for text in literal.split("\n")]
         if tail is not None:
             lines = lines[-tail:] if tail else []
     body = "".join(lines).encode()

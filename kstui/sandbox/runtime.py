@@ -20,7 +20,7 @@ from typing import Any, TypeVar, cast
 import yaml
 from aiohttp import web
 
-from kstui.sandbox import seed, seed_groups, seed_helm
+from kstui.sandbox import seed, seed_events, seed_groups, seed_helm
 from kstui.sandbox.auth import MASTERS
 from kstui.sandbox.clock import Clock, ManualClock
 from kstui.sandbox.cluster import SandboxCluster
@@ -256,6 +256,8 @@ class Sandbox:
         first = self.handles.get("host") or next(iter(self.handles.values()), None)
         if first is not None:  # Helm releases on any cluster, KubeSphere or not
             seed_helm.seed_helm_releases(first.cluster)
+        for handle in self.handles.values():  # after all: nothing else's version moves
+            seed_events.seed_events(handle.cluster)
         state = self._state_dir()
         kept: dict[str, str] = {}
         if state is not None and (state / "tokens.json").exists():

@@ -117,7 +117,9 @@ class ContainersScreen(Screen[None]):
     def action_logs(self) -> None:
         key = self.query_one(ResourceTable).cursor_key
         if key:
-            self.app.push_screen(LogsScreen(self.backend, self.namespace, self.pod_name, key))
+            self.app.push_screen(
+                LogsScreen.of_pod(self.backend, self.namespace, self.pod_name, key)
+            )
 
     def action_back(self) -> None:
         self.dismiss(None)

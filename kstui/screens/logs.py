@@ -1,167 +1,374 @@
-"""LogsScreen: follow one container's log, or all of a pod's containers interleaved (Observe
-deepens this: many pods, search, JSON)."""
+"""LogsScreen: one view for every scope of logs: one container, all of a pod's, every pod of a
+workload or label selector (pods joining and leaving), on one context or several merged in
+time order. Lines are data: made inert, never markup; prefixes are coloured by name.
+
+While it follows: include, exclude and highlight by regex (log_asks.py), JSON pretty or
+flattened, `/` with n/N, pause (counting what arrives), save; a bounded ring whose dropped
+lines are counted in the title."""
 
 from __future__ import annotations
 
-import asyncio
+import time
+import zlib
 from collections.abc import Sequence
+from dataclasses import replace
 
+from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Log
 
 from kstui.backends.backend import Backend
-from kstui.backends.errors import KstuiError
-from kstui.safe_text import inert
+from kstui.backends.log_streams import LogLine, LogOptions, LogScope, PodLogs, follow_all
+from kstui.safe_text import inert, inert_line
+from kstui.screens.log_asks import ASK_BINDINGS, LogAsks
+from kstui.screens.log_buffer import JSON_MODES, LogBuffer, LogLook
+from kstui.widgets.log_lines import LogLines
 from kstui.widgets.plain import Plain
 from kstui.widgets.textual_leaks import Footer
 
-MAX_LINES = 5_000
-"""A ring buffer: a chatty container must not grow memory without bound."""
+DEFAULT_LINES = 5_000
+"""The ring's size when the config does not say (`logs: {buffer_lines: N}`)."""
 FLUSH_SECONDS = 0.05
+REDRAW_SECONDS = 0.5
 FOLLOWING = "following"
 SCROLLED_UP = "paused (scrolled up) — end/G resumes"
 PAUSED = "paused (f) — f resumes"
+PALETTE = ("cyan", "magenta", "green", "yellow", "bright_blue", "bright_red")
+NOTE_STYLE = "italic dim"
 
 
-class LogsScreen(Screen[None]):
+def colour(name: str) -> str:
+    return PALETTE[zlib.crc32(name.encode()) % len(PALETTE)]
+
+
+def configured_lines(app: object) -> int:
+    config = getattr(getattr(app, "settings", None), "config", None)
+    logs = getattr(config, "logs", None)
+    return int(getattr(logs, "buffer_lines", DEFAULT_LINES))
+
+
+class LogsScreen(LogAsks, Screen[None]):
     DEFAULT_CSS = """
-    LogsScreen #title { height: 1; background: $panel; text-style: bold; padding: 0 1; }
+    LogsScreen #title {
+        height: 1; background: $panel; text-style: bold; padding: 0 1;
+        text-wrap: nowrap; text-overflow: ellipsis;
+    }
     LogsScreen #title.-ended { background: $warning 30%; }
-    LogsScreen Log { padding: 0 1; }
+    LogsScreen LogLines { padding: 0 1; }
+    LogsScreen #ask-bar { height: auto; display: none; }
+    LogsScreen #ask-bar.shown { display: block; }
+    LogsScreen #ask-bar Input { border: none; height: 1; padding: 0 1; }
+    LogsScreen #ask-status { height: 1; padding: 0 1; background: $panel; }
     """
     BINDINGS = [
         Binding("escape,q", "back", "back", id="logs.back"),
-        Binding("f", "toggle_follow", "follow on/off", id="logs.follow"),
+        Binding("f", "toggle_follow", "pause/follow", id="logs.follow"),
         Binding("G,end", "bottom", "bottom", show=False, id="logs.bottom"),
         Binding("ctrl+l", "clear", "clear", id="logs.clear"),
+        Binding("T", "toggle_timestamps", "timestamps", id="logs.timestamps"),
+        Binding("W", "toggle_wrap", "wrap", id="logs.wrap"),
+        Binding("J", "json_mode", "json", id="logs.json"),
+        Binding("P", "previous", "previous", id="logs.previous"),
+        *ASK_BINDINGS,
     ]
 
     def __init__(
         self,
+        scopes: Sequence[tuple[Backend, LogScope]],
+        options: LogOptions | None = None,
+        *,
+        buffer_lines: int | None = None,
+        title: str = "",
+    ) -> None:
+        super().__init__()
+        self.scopes = list(scopes)
+        self.options = options or LogOptions()
+        self.buffer_lines = buffer_lines
+        self.buffer = LogBuffer(buffer_lines or DEFAULT_LINES)
+        first = self.scopes[0][1]
+        several_pods = any(not scope.pod for _b, scope in self.scopes)
+        several_containers = any(len(scope.containers) > 1 for _b, scope in self.scopes)
+        self.look = LogLook(
+            show_context=len(self.scopes) > 1,
+            show_pod=several_pods,
+            show_container=several_containers,  # else once a pod shows a second container
+        )
+        self.pod = first.pod
+        self.namespace = first.namespace
+        self.container = first.containers[0] if len(first.containers) == 1 else None
+        self.all_of = list(first.containers) if len(first.containers) > 1 else []
+        self._title = title
+        self._pending: list[LogLine] = []
+        self.line_count = 0
+        self.held = 0
+        """Lines that arrived while paused (shown on resume)."""
+        self.paused = False
+        self.state = FOLLOWING
+        self._ended = ""
+        self._redraw_needed = False
+        self.shown: list[tuple[int, str]] = []
+        self.followers: list[PodLogs] = []
+        """Each context's streams, (namespace, pod, container) → task."""
+        self._containers_seen: dict[tuple[str, str], set[str]] = {}
+        self.at_end = True
+        """Following the newest line (False once the user scrolls up)."""
+        self._redrawing = False
+        self._last_redraw = 0.0
+
+    @classmethod
+    def of_pod(
+        cls,
         backend: Backend,
         namespace: str,
         pod: str,
         container: str | None,
         *,
-        tail: int = 500,
         all_of: Sequence[str] = (),
-    ) -> None:
-        """`all_of`: follow each of these containers, every line prefixed with its name."""
-        super().__init__()
-        self.backend = backend
-        self.namespace = namespace
-        self.pod = pod
-        self.container = container
-        self.all_of = list(all_of)
-        self.tail = tail
-        self._pending: list[str] = []
-        self.line_count = 0
-        self.state = FOLLOWING
-        self._ended = False
+        options: LogOptions | None = None,
+    ) -> LogsScreen:
+        """One pod's log: one container, or `all_of` these interleaved."""
+        containers = tuple(all_of) if all_of else ((container,) if container else ())
+        scope = LogScope(backend.name, namespace, pod=pod, containers=containers)
+        return cls([(backend, scope)], options)
 
+    # ------------------------------------------------------------------ what it shows
     @property
     def heading(self) -> str:
-        which = (
-            f" [all: {', '.join(self.all_of)}]"
-            if self.all_of
-            else f" [{self.container}]"
-            if self.container
-            else ""
+        if self._title:
+            return self._title
+        _backend, scope = self.scopes[0]
+        contexts = ",".join(scope.context for _b, scope in self.scopes)
+        where = scope.namespace or "all namespaces"
+        if scope.pod:
+            which = (
+                f" [all: {', '.join(self.all_of)}]"
+                if self.all_of
+                else f" [{self.container}]"
+                if self.container
+                else ""
+            )
+            what = f"{where}/{scope.pod}{which}"
+        else:
+            what = f"{where} -l {scope.selector}" if scope.selector else where
+        previous = " (previous instance)" if self.options.previous else ""
+        return f"logs {what}{previous} @ {contexts}"
+
+    def status_text(self) -> str:
+        state = self._ended or (
+            f"paused (f): {self.held} new lines — f resumes" if self.paused else self.state
         )
-        return f"logs {self.namespace}/{self.pod}{which} @ {self.backend.name}"
+        parts = [self.heading, state]
+        modes = []
+        if self.look.json_mode != "raw":
+            modes.append(f"json {self.look.json_mode}")
+        for name in ("include", "exclude", "highlight"):
+            pattern = getattr(self.look, name)
+            if pattern is not None:
+                modes.append(f"{name} /{pattern.pattern}/")
+        if modes:
+            parts.append(" ".join(modes))
+        if self.buffer.dropped:
+            parts.append(f"{self.buffer.dropped} older lines dropped (ring of {self.buffer.limit})")
+        return " · ".join(parts)
 
     def compose(self) -> ComposeResult:
-        yield Plain(f"{self.heading} · {FOLLOWING}", id="title", one_line=True)
-        yield Log(max_lines=MAX_LINES, auto_scroll=True, highlight=False)
+        yield Plain(self.heading, id="title", one_line=True)
+        yield LogLines(id="log")
+        yield from self.ask_bar()
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
+        if self.buffer_lines is None:
+            self.buffer = LogBuffer(configured_lines(self.app))
+        self._show_title()
         self.set_interval(FLUSH_SECONDS, self._flush)
         self.follow_log()
+        log = self.query_one(LogLines)
+        self.watch(log, "scroll_y", self._scrolled, init=False)
+        log.focus()
+
+    def rows_of(self, line: LogLine) -> list[Text]:
+        """One buffered line as the Text rows the log shows (inert, styled, never markup)."""
+        prefix = Text()
+        look = self.look
+        parts: list[tuple[str, str]] = []
+        if look.show_context:
+            parts.append((f"@{line.context}", "bold " + colour(line.context)))
+        if look.show_pod and line.pod:
+            parts.append((line.pod, colour(line.pod)))
+        if look.show_container and line.container:
+            parts.append((line.container, colour(line.pod + "/" + line.container)))
+        if parts:
+            for index, (text, style) in enumerate(parts):
+                prefix.append((" " if index else "") + inert_line(text), style=style)
+            width = look.widths.get("prefix", 0)
+            if prefix.cell_len > width:
+                look.widths["prefix"] = width = min(prefix.cell_len, 60)
+            prefix.pad_right(width - prefix.cell_len)
+            prefix.append(" │ ", style="dim")
+        rows = []
+        for index, body in enumerate(look.body(line)):
+            shown = Text(inert(body), style=NOTE_STYLE if line.note else "")
+            if look.highlight is not None:
+                shown.highlight_regex(look.highlight, "bold black on yellow")
+            if self.find_pattern is not None:
+                shown.highlight_regex(self.find_pattern, "reverse")
+            head = prefix if index == 0 else Text(" " * prefix.cell_len)
+            rows.append(Text.assemble(head, shown))
+        return rows
+
+    def _write(self, log: LogLines, lines: Sequence[LogLine], scroll: bool) -> None:
+        for line in lines:
+            rows = self.rows_of(line)
+            plain = "\n".join(row.plain for row in rows)
+            if not self.look.wanted(line, plain):
+                continue
+            self.shown.append((len(log.rows), plain))
+            for row in rows:
+                log.append(row)
+        log.appended()
+        if scroll:  # at once: the next tick must see the view at its end, not a scroll pending
+            log.scroll_end(animate=False, immediate=True, x_axis=False)
+
+    def redraw(self) -> None:
+        self._last_redraw = time.monotonic()
+        log = self.query_one(LogLines)
+        self._redrawing = True
+        log.clear()
+        self.shown = []
+        self.look.widths.clear()
+        self._write(log, self.buffer.lines, self.following_now(log))
+        self._redraw_needed = False
+        self.call_after_refresh(setattr, self, "_redrawing", False)
+
+    def following_now(self, log: LogLines) -> bool:
+        return not self.paused and self.at_end
+
+    def _scrolled(self, old: float, new: float) -> None:
+        """The user scrolled up (the view went up, not by a redraw): stop at that line;
+        back at the end (G, end, scrolling down): follow again."""
+        log = self.query_one(LogLines)
+        if new < old and not self._redrawing:
+            self.at_end = new >= log.max_scroll_y
+        elif new >= log.max_scroll_y:
+            self.at_end = True
 
     def _flush(self) -> None:
-        """Write what arrived since the last tick as one batch: one repaint, not one per line."""
-        log = self.query_one(Log)
+        """What arrived since the last tick, as one batch: one repaint, not one per line."""
+        log = self.query_one(LogLines)
         if self._pending:
-            lines, self._pending = self._pending, []
-            # a container's output is data: its escape sequences are shown, never emitted
-            log.write_lines(list(map(inert, lines)))
-            self.line_count += len(lines)
+            batch, self._pending = self._pending, []
+            self.line_count += len(batch)
+            in_order = self.buffer.add(batch)
+            self._redraw_needed = self._redraw_needed or not in_order
+            if self.paused:
+                self.held += len(batch)
+            elif not self._redraw_needed:
+                self._write(log, self.buffer.lines[-len(batch) :], self.following_now(log))
+                if self.buffer.dropped and len(log.entries) > 5 * self.buffer.limit // 4:
+                    self.redraw()  # the view drops what the ring dropped
+        if (
+            self._redraw_needed
+            and not self.paused
+            and time.monotonic() - self._last_redraw >= REDRAW_SECONDS
+        ):
+            self.redraw()  # lines merged in between older ones: at most twice a second
         self._show_state(log)
 
-    def _show_state(self, log: Log) -> None:
+    def _show_state(self, log: LogLines) -> None:
         """The title says "following" only while new lines really scroll into view."""
-        state = (
-            PAUSED
-            if not log.auto_scroll
-            else FOLLOWING
-            if log.is_vertical_scroll_end
-            else SCROLLED_UP
-        )
-        if state != self.state and not self._ended:
-            self.state = state
-            self.query_one("#title", Plain).update(f"{self.heading} · {state}")
+        state = FOLLOWING if self.at_end else SCROLLED_UP
+        self.state = state
+        self._show_title()
 
-    async def _stream(self, container: str | None, prefix: str) -> None:
-        params = {"follow": "true", "tailLines": str(self.tail)}
-        if container:
-            params["container"] = container
-        client = await self.backend.open()
-        path = f"/api/v1/namespaces/{self.namespace}/pods/{self.pod}/log"
-        async for line in client.stream_lines(path, params):
-            self._pending.append(prefix + line)
-            if len(self._pending) > MAX_LINES:
-                del self._pending[:-MAX_LINES]
+    def _show_title(self) -> None:
+        text = self.status_text()
+        title = self.query_one("#title", Plain)
+        if getattr(self, "_last_title", None) != text:
+            self._last_title = text
+            title.update(text)
 
-    async def _one_of_all(self, container: str, prefix: str) -> None:
-        """One container of "all": its failure is a line of its own; the others go on."""
-        try:
-            await self._stream(container, prefix)
-        except KstuiError as error:
-            self._pending.append(f"{prefix}(log stream: {error.title}: {error.detail})")
+    def emit(self, line: LogLine) -> None:
+        if not self.look.show_container and line.container and not line.note:
+            seen = self._containers_seen.setdefault((line.context, line.pod), set())
+            seen.add(line.container)  # a pod's second container: every line names its own
+            if len(seen) > 1:
+                self.look.show_container = self._redraw_needed = True
+        self._pending.append(line)
+        if len(self._pending) > 4 * self.buffer.limit:  # a flood between two ticks
+            over = len(self._pending) - self.buffer.limit
+            del self._pending[:over]
+            self.buffer.dropped += over
+            self.buffer.received += over
+            self.line_count += over
 
     @work(exclusive=True, group="logs", exit_on_error=False)
     async def follow_log(self) -> None:
-        width = max((len(name) for name in self.all_of), default=0)
-        try:
-            if self.all_of:
-                await asyncio.gather(
-                    *(self._one_of_all(name, f"{name:<{width}} │ ") for name in self.all_of)
-                )
-            else:
-                await self._stream(self.container, "")
-        except KstuiError as error:
-            self._end(f"{self.heading} · {error.title}")
-            self.notify(error.detail or error.title, title="log stream", severity="error")
-            return
-        self._end(f"{self.heading} · stream ended")
-
-    def _end(self, text: str) -> None:
+        self.followers = []
+        await follow_all(self.scopes, self.options, self.emit, self.followers)
         self._flush()
-        self._ended = True
-        title = self.query_one("#title", Plain)
-        title.update(text)
-        title.add_class("-ended")
+        self._ended = "previous instance" if self.options.previous else "stream ended"
+        self.query_one("#title", Plain).add_class("-ended")
+        self._show_title()
 
+    # ------------------------------------------------------------------ actions
     def action_toggle_follow(self) -> None:
-        log = self.query_one(Log)
-        log.auto_scroll = not log.auto_scroll
-        if log.auto_scroll:
-            log.scroll_end(animate=False)
-        self.notify("following" if log.auto_scroll else "paused scrolling")
-        self._show_state(log)
+        self.paused = not self.paused
+        if not self.paused:
+            held, self.held = self.held, 0
+            self.at_end = True
+            self.redraw()
+            log = self.query_one(LogLines)
+            log.scroll_end(animate=False, immediate=True)
+            self.notify(f"following: {held} lines arrived while paused")
+        self._show_state(self.query_one(LogLines))
 
     def action_bottom(self) -> None:
-        log = self.query_one(Log)
-        log.auto_scroll = True
+        log = self.query_one(LogLines)
+        self.at_end = True
+        if self.paused:
+            self.action_toggle_follow()
         log.scroll_end(animate=False, immediate=True)
         self._show_state(log)
 
     def action_clear(self) -> None:
-        self.query_one(Log).clear()
+        self.buffer.clear()
+        self.redraw()
+
+    def action_toggle_timestamps(self) -> None:
+        self.look.timestamps = not self.look.timestamps
+        self.redraw()
+
+    def action_toggle_wrap(self) -> None:
+        log = self.query_one(LogLines)
+        log.set_wrap(not log.wrap)
+        self.notify("wrap on" if log.wrap else "wrap off: ←/→ scroll sideways")
+
+    def action_json_mode(self) -> None:
+        modes = JSON_MODES
+        self.look.json_mode = modes[(modes.index(self.look.json_mode) + 1) % len(modes)]
+        self.redraw()
+        self._show_title()
+
+    def action_previous(self) -> None:
+        """The previous instance of the same containers (a CrashLoopBackOff's last run)."""
+        previous = not self.options.previous
+        options = replace(self.options, previous=previous)
+        self.app.push_screen(LogsScreen(self.scopes, options, buffer_lines=self.buffer.limit))
+
+    def restart(self, options: LogOptions) -> None:
+        """Follow again with new tail/since: the buffer starts afresh."""
+        self.options = options
+        self.buffer.clear()
+        self._pending.clear()
+        self._ended = ""
+        self.query_one("#title", Plain).remove_class("-ended")
+        self.redraw()
+        self.follow_log()
 
     def action_back(self) -> None:
+        if self.ask_escape():
+            return
         self.dismiss(None)

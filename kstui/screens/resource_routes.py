@@ -9,6 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from kstui.backends import actions, describe
+from kstui.backends.event_groups import EventScope
+from kstui.backends.log_streams import LogScope
 from kstui.model import utc_now
 from kstui.screens.container_pick import ALL, ContainerPickModal
 from kstui.screens.logs import LogsScreen
@@ -123,18 +125,14 @@ class ResourceRoutes:
         )
 
     async def logs(self) -> None:
-        """`l`: a pod's log; a pod of several containers first asks which one, or all."""
+        """`l`: a pod's log (a pod of several containers first asks which one, or all); on a
+        workload or service, every pod of its selector, joining and leaving as they go."""
         host = self.host
         picked = host.selected()
         if picked is None:
             return
         if picked.kind.resource != "pods":
-            opens = (
-                f"; enter opens this {picked.kind.kind.lower()}'s pods"
-                if picked.kind.resource in POD_PARENTS
-                else ""
-            )
-            host.notify(f"logs: choose a pod or container{opens}", severity="warning")
+            await self.selector_logs(picked)
             return
         got = await self.fetch_for_view("logs of", picked)
         if not got:
@@ -142,7 +140,9 @@ class ResourceRoutes:
         names = [info.name for info in actions.containers_of(got[0]) if not info.init]
         if len(names) <= 1:
             host.app.push_screen(
-                LogsScreen(host.backend, picked.namespace, picked.name, names[0] if names else None)
+                LogsScreen.of_pod(
+                    host.backend, picked.namespace, picked.name, names[0] if names else None
+                )
             )
             return
 
@@ -150,7 +150,7 @@ class ResourceRoutes:
             if answer is None:
                 return
             host.app.push_screen(
-                LogsScreen(
+                LogsScreen.of_pod(
                     host.backend,
                     picked.namespace,
                     picked.name,
@@ -160,6 +160,45 @@ class ResourceRoutes:
             )
 
         host.app.push_screen(ContainerPickModal(picked.name, names), chosen)
+
+    async def selector_logs(self, picked: Selection) -> None:
+        host = self.host
+        if picked.kind.resource not in POD_PARENTS:
+            host.notify(
+                f"logs: a {picked.kind.kind.lower()} has no pods; choose a pod or a workload",
+                severity="warning",
+            )
+            return
+        got = await self.fetch_for_view("logs of", picked)
+        if not got:
+            return
+        selector = actions.pod_selector(got[0])
+        if not selector:
+            host.notify(
+                f"logs: {picked.label} selects no pods (it has no selector)", severity="warning"
+            )
+            return
+        scope = LogScope(host.context, picked.namespace, selector=selector)
+        shown = selector if len(selector) <= 30 else selector[:29] + "…"
+        title = f"logs {picked.namespace}/{picked.name} (-l {shown}) @ {host.context}"
+        host.app.push_screen(LogsScreen([(host.backend, scope)], title=title))
+
+    async def events(self) -> None:
+        """`E`: the live events of the selected object and of what it owns (named after it);
+        on a namespace, the namespace's events."""
+        host = self.host
+        picked = host.selected()
+        if picked is None:
+            return
+        from kstui.screens.events import EventsScreen
+
+        if picked.kind.resource == "namespaces":
+            scope = EventScope(picked.name)
+        else:
+            scope = EventScope(
+                picked.namespace, object_kind=picked.kind.kind, object_name=picked.name
+            )
+        host.app.push_screen(EventsScreen(host.backend, scope, frozen_now=host.frozen_now))
 
     async def fetch_for_view(
         self, what: str, picked: Selection, *, events: bool = False

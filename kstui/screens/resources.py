@@ -21,13 +21,7 @@ from kstui.screens.env import ScreenEnv
 from kstui.screens.failures import notify_failure
 from kstui.screens.live_list import LOADING, LiveList
 from kstui.screens.resource_routes import ResourceRoutes
-from kstui.screens.resource_target import (
-    Readings,
-    Selection,
-    Target,
-    crumb_label,
-    empty_text,
-)
+from kstui.screens.resource_target import Readings, Selection, Target, crumb_label, empty_text
 from kstui.screens.resource_writes import WRITE_ACTIONS, ResourceWrites, write_denial
 from kstui.screens.sections import FIRST_VIEW
 from kstui.screens.sending import WritesInFlight
@@ -59,6 +53,7 @@ class ResourcesScreen(WritesInFlight, ExplainsDisabledKeys):
         Binding("s", "scale", "scale", show=False, id="resource.scale"),
         Binding("r", "restart", "restart", show=False, id="resource.restart"),
         Binding("l", "logs", "logs", id="resource.logs"),
+        Binding("E", "events", "events", show=False, id="resource.events"),
         Binding("c", "copy", "copy name", show=False, id="resource.copy"),
         Binding("o", "owner", "owner", show=False, id="resource.owner"),
         Binding("A", "all_namespaces", "all ns", show=False, id="resource.all_namespaces"),
@@ -344,6 +339,10 @@ class ResourcesScreen(WritesInFlight, ExplainsDisabledKeys):
     @work(group="read", exclusive=True, exit_on_error=False)
     async def action_logs(self) -> None:
         await self.routes.logs()
+
+    @work(group="read", exclusive=True, exit_on_error=False)
+    async def action_events(self) -> None:
+        await self.routes.events()
 
     def action_copy(self) -> None:
         picked = self.selected()

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from textual.widgets import Log, OptionList
+from textual.widgets import OptionList
 
 from kstui.screens.container_pick import ContainerPickModal
 from kstui.screens.logs import LogsScreen
+from kstui.widgets.log_lines import LogLines
 from tests.ui.conftest import loaded, move_to, wait_until
 
 POD = "reviews-v1-5d8c9f7b6c-2xk7p"  # containers: reviews, istio-proxy
@@ -55,7 +56,7 @@ async def test_logs_of_a_pod_with_several_containers_asks_which(make_app) -> Non
         assert screen.all_of == ["reviews", "istio-proxy"]
 
         def both() -> bool:
-            lines = screen.query_one(Log).lines
+            lines = [plain for _row, plain in screen.shown]
             return any(line.startswith("reviews     │ ") for line in lines) and any(
                 line.startswith("istio-proxy │ ") for line in lines
             )
@@ -73,20 +74,18 @@ async def test_logs_of_a_single_container_pod_open_directly(make_app) -> None:  
         assert app.screen.container  # named: the server never has to guess
 
 
-async def test_logs_on_a_deployment_say_why_not(make_app) -> None:  # type: ignore[no-untyped-def]
+async def test_logs_on_a_deployment_follow_every_pod_of_its_selector(make_app) -> None:  # type: ignore[no-untyped-def]
     app = make_app(namespace="shop-prod", kind="deployments")
     async with app.run_test(size=(120, 30)) as pilot:
         await loaded(pilot)
         await move_to(pilot, "reviews-v1")
         await pilot.press("l")
-        await wait_until(
-            pilot,
-            lambda: any("logs: choose a pod or container" in n.message for n in app._notifications),
-            "a word on why",
-        )
-        said = [n.message for n in app._notifications]
-        assert "logs: choose a pod or container; enter opens this deployment's pods" in said
-        assert not isinstance(app.screen, LogsScreen)
+        await wait_until(pilot, lambda: isinstance(app.screen, LogsScreen), "logs")
+        screen = app.screen
+        assert screen.scopes[0][1].selector  # the deployment's selector, not one pod
+        assert "-l " in title_of(screen)
+        await wait_until(pilot, lambda: screen.line_count >= 5, "lines of its pods")
+        assert all(" │ " in plain for _row, plain in screen.shown)  # pod/container prefix
 
 
 async def test_log_title_says_paused_while_scrolled_up(make_app) -> None:  # type: ignore[no-untyped-def]
@@ -96,7 +95,7 @@ async def test_log_title_says_paused_while_scrolled_up(make_app) -> None:  # typ
         await pilot.press("l")
         await wait_until(pilot, lambda: isinstance(app.screen, LogsScreen), "logs")
         screen = app.screen
-        log = screen.query_one(Log)
+        log = screen.query_one(LogLines)
         await wait_until(pilot, lambda: log.max_scroll_y > 5, "more lines than the screen")
         assert title_of(screen).endswith("· following")
         log.scroll_home(animate=False, immediate=True)
@@ -107,3 +106,36 @@ async def test_log_title_says_paused_while_scrolled_up(make_app) -> None:  # typ
         await wait_until(pilot, lambda: title_of(screen).endswith("· following"), "following")
         await pilot.press("f")
         await wait_until(pilot, lambda: "paused (f)" in title_of(screen), "paused by f")
+        await wait_until(
+            pilot,
+            lambda: screen.held > 0 and f"paused (f): {screen.held} new lines" in title_of(screen),
+            "the lines that arrive while paused, counted",
+        )
+        shown_while_paused = len(screen.shown)
+        await pilot.pause(0.3)
+        assert len(screen.shown) == shown_while_paused  # held, not shown
+        held = screen.held
+        await pilot.press("f")
+        await wait_until(pilot, lambda: title_of(screen).endswith("· following"), "resumed")
+        said = [n.message for n in app._notifications]
+        assert any(m.startswith("following: ") and int(m.split()[1]) >= held for m in said)
+        assert len(screen.shown) > shown_while_paused
+
+
+async def test_wrap_off_scrolls_sideways_and_wrap_on_folds(make_app) -> None:  # type: ignore[no-untyped-def]
+    app = make_app(kind="deployments")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot)
+        await move_to(pilot, "checkout")  # JSON lines, wider than 80 columns
+        await pilot.press("l")
+        await wait_until(pilot, lambda: isinstance(app.screen, LogsScreen), "logs")
+        screen = app.screen
+        log = screen.query_one(LogLines)
+        await wait_until(pilot, lambda: log.max_scroll_x > 0, "lines wider than the view")
+        await pilot.press("right", "right")
+        await wait_until(pilot, lambda: log.scroll_x > 0, "scrolled sideways")
+        assert len(log.rows) == len(log.entries)  # one row a line
+        await pilot.press("W")
+        await wait_until(pilot, lambda: len(log.rows) > len(log.entries), "folded rows")
+        assert log.max_scroll_x == 0
+        assert max(row.cell_len for row in log.rows) <= log.scrollable_content_region.width

@@ -219,6 +219,9 @@ def test_config_error_is_a_kstui_error_with_title_detail_hint(tmp_path: Path) ->
         ("refresh: 5\n", "refresh", "is an integer", "a mapping"),
         ("refresh: {coalesce_ms: 0}\n", "refresh.coalesce_ms", "is 0", "a whole number above 0"),
         ("refresh: {page_size: -10}\n", "refresh.page_size", "is -10", "a whole number above 0"),
+        ("logs: {buffer_lines: 0}\n", "logs.buffer_lines", "is 0", "a whole number above 0"),
+        ("logs: {buffer: 10}\n", "logs.buffer", "unknown key 'buffer'", "buffer_lines"),
+        ("logs: {buffer_lines: many}\n", "logs.buffer_lines", "is a string", "a whole number"),
         (
             "refresh: {grace_seconds: -1.5}\n",
             "refresh.grace_seconds",
@@ -402,3 +405,9 @@ def test_example_config_names_real_binding_ids() -> None:
 
     loaded = yaml.safe_load(EXAMPLE_CONFIG)
     validate_keymap(loaded["keymap"], binding_ids())
+
+
+def test_logs_buffer_lines_is_read(tmp_path: Path) -> None:
+    (tmp_path / "config.yaml").write_text("logs: {buffer_lines: 250}\n")
+    assert load_config(tmp_path / "config.yaml").logs.buffer_lines == 250
+    assert Config().logs.buffer_lines == 5000

@@ -426,7 +426,8 @@ async def test_describe_a_real_pod_with_its_events(sandbox: Any, client: KubeCli
     reasons = [row.split()[1] for row in rows]
     expected = sorted(events, key=lambda e: parse_timestamp(e["lastTimestamp"]) or 0.0)
     assert reasons == [e["reason"] for e in expected]
-    assert all(" kubelet " in row for row in rows)
+    # kubelet's, and the scheduler's Scheduled the sandbox seeds for a settled pod
+    assert all(" kubelet " in row or " default-scheduler " in row for row in rows)
 
 
 async def test_describe_and_yaml_of_a_real_deployment(client: KubeClient) -> None:

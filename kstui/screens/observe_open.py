@@ -1,0 +1,75 @@
+"""`:logs` and `:events` (command_line.py) made into their screens, and the logs that other
+sections open (ScreenEnv.open_logs): which contexts, which namespace (the namespace rule:
+the one named, else each context's current one), which options."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from textual.app import App
+
+from kstui.backends.event_groups import EventScope
+from kstui.backends.log_streams import LogOptions, LogScope, parse_since
+from kstui.backends.session import Session
+from kstui.command_line import OpenEvents, OpenLogs
+from kstui.screens.events import EventsScreen
+from kstui.screens.logs import LogsScreen
+
+
+def _unknown(session: Session, names: Sequence[str]) -> str:
+    missing = [name for name in names if name not in session.kubeconfig.contexts]
+    if not missing:
+        return ""
+    return (
+        f"no context {', '.join(missing)} in the kubeconfig; known: {', '.join(session.contexts)}"
+    )
+
+
+def command_screen(
+    session: Session,
+    command: OpenLogs | OpenEvents,
+    context: str | None,
+    frozen_now: float | None = None,
+) -> LogsScreen | EventsScreen | str:
+    """The screen a `:logs`/`:events` line opens, or what is wrong with it."""
+    if isinstance(command, OpenEvents):
+        name = command.context or context or session.context
+        if problem := _unknown(session, [name]):
+            return problem
+        namespace = session.namespace_of(name) if command.namespace is None else command.namespace
+        scope = EventScope(namespace, warnings=command.warnings)
+        return EventsScreen(session.backend(name), scope, frozen_now=frozen_now)
+    names = list(command.contexts) or [context or session.context]
+    if problem := _unknown(session, names):
+        return problem
+    try:
+        since = parse_since(command.since) if command.since else None
+    except ValueError as error:
+        return str(error)
+    scopes = []
+    for name in names:
+        namespace = session.namespace_of(name) if command.namespace is None else command.namespace
+        where = LogScope(name, namespace, pod=command.pod, selector=command.selector)
+        scopes.append((session.backend(name), where))
+    return LogsScreen(scopes, LogOptions(command.tail, since, command.previous))
+
+
+async def open_command(
+    app: App[Any],
+    session: Session,
+    command: OpenLogs | OpenEvents,
+    context: str | None,
+    frozen_now: float | None,
+) -> None:
+    made = command_screen(session, command, context, frozen_now)
+    if isinstance(made, str):
+        app.notify(made, title="command", severity="error")
+    else:
+        await app.push_screen(made)
+
+
+def pods_logs(session: Session, context: str, namespace: str, pods: Sequence[str]) -> LogsScreen:
+    """The logs of the first of `pods`, every container (ScreenEnv.open_logs)."""
+    name = context or session.context
+    return LogsScreen([(session.backend(name), LogScope(name, namespace, pod=pods[0]))])

@@ -1,0 +1,110 @@
+"""LogLines: a scrolling view of styled log rows that paints only what is visible (Line API).
+
+Appending a line stores its Text; a row is rendered into a Strip when it first scrolls into
+view (and cached), so a redraw of thousands of lines after a filter change costs the Texts,
+not their rendering. Wrap off keeps one row per line with sideways scrolling; wrap on splits
+lines at the view's width (again on a resize)."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.geometry import Size
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+
+class LogLines(ScrollView, can_focus=True):
+    DEFAULT_CSS = """
+    LogLines { background: $surface; color: $foreground; overflow-y: scroll; }
+    """
+
+    def __init__(self, *, wrap: bool = False, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.wrap = wrap
+        self.entries: list[Text] = []
+        self.rows: list[Text] = []
+        self._starts: list[int] = []
+        """The first row of each entry."""
+        self._widest = 0
+        self._cache: dict[int, Strip] = {}
+        self._wrapped_at = 0
+
+    # ------------------------------------------------------------------ data in
+    def clear(self) -> None:
+        self.entries.clear()
+        self.rows.clear()
+        self._starts.clear()
+        self._cache.clear()
+        self._widest = 0
+        self.virtual_size = Size(0, 0)
+        self.refresh()
+
+    def append(self, text: Text) -> int:
+        """Add one line (a Text without newlines); its first row."""
+        start = len(self.rows)
+        self.entries.append(text)
+        self._starts.append(start)
+        self._add_rows(text)
+        return start
+
+    def appended(self) -> None:
+        """After a batch of `append`s: one size update and one repaint."""
+        self.virtual_size = Size(self._widest, len(self.rows))
+        self.refresh()
+
+    def _add_rows(self, text: Text) -> None:
+        width = self._wrap_width()
+        if self.wrap and width and text.cell_len > width:
+            pieces = list(text.wrap(self.app.console, width, no_wrap=False, overflow="fold"))
+            self.rows.extend(pieces)
+            self._widest = max(self._widest, max(piece.cell_len for piece in pieces))
+        else:
+            self.rows.append(text)
+            self._widest = max(self._widest, text.cell_len)
+
+    def _wrap_width(self) -> int:
+        return max(0, self.scrollable_content_region.width) if self.wrap else 0
+
+    def set_wrap(self, wrap: bool) -> None:
+        self.wrap = wrap
+        self._rewrap()
+
+    def _rewrap(self) -> None:
+        entries = list(self.entries)
+        self.clear()
+        for entry in entries:
+            self.append(entry)
+        self._wrapped_at = self._wrap_width()
+        self.appended()
+
+    def on_resize(self) -> None:
+        if self.wrap and self._wrap_width() != self._wrapped_at:
+            self._rewrap()
+        self._cache.clear()
+
+    # ------------------------------------------------------------------ painting
+    def render_line(self, y: int) -> Strip:
+        scroll_x, scroll_y = self.scroll_offset
+        index = scroll_y + y
+        width = self.scrollable_content_region.width
+        if index >= len(self.rows):
+            return Strip.blank(width, self.rich_style)
+        strip = self._cache.get(index)
+        if strip is None:
+            row = self.rows[index]
+            strip = Strip(list(row.render(self.app.console)), row.cell_len)
+            if len(self._cache) > 4096:
+                self._cache.clear()
+            self._cache[index] = strip
+        cropped = strip.crop(scroll_x, scroll_x + width)
+        return cropped.extend_cell_length(width).apply_style(self.rich_style)
+
+    def row_text(self, index: int) -> str:
+        return self.rows[index].plain
+
+    def text(self) -> str:
+        """Every row's text, for tests and saving."""
+        return "\n".join(row.plain for row in self.rows)
+
+    def first_row_of(self, entry: int) -> int:
+        return self._starts[entry]

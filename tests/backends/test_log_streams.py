@@ -1,0 +1,109 @@
+"""PodLogs against the sandbox: sinceTime (what a chart's cursor asks), tail, and a context
+that cannot be reached said in a note while the others go on."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from kstui.backends.errors import Unreachable
+from kstui.backends.log_streams import LogLine, LogOptions, LogScope, follow_all, sort_key
+from tests.connections import sandbox_client
+
+
+class Reached:
+    def __init__(self, sandbox: Any, name: str = "host") -> None:
+        self.name = name
+        self.client = sandbox_client(sandbox, name)
+
+    async def open(self) -> Any:
+        return self.client
+
+
+class Unreached:
+    name = "gone"
+
+    async def open(self) -> Any:
+        raise Unreachable("cannot reach gone", "connection refused")
+
+
+async def collect(scopes: list[Any], options: LogOptions, seconds: float) -> list[LogLine]:
+    lines: list[LogLine] = []
+    task = asyncio.create_task(follow_all(scopes, options, lines.append))
+    await asyncio.sleep(seconds)
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+    return lines
+
+
+async def test_since_time_and_tail(sandbox: Any) -> None:
+    host = Reached(sandbox)
+    listed = await host.client.list(
+        "/api/v1/namespaces/payments/pods", {"labelSelector": "app=api"}
+    )
+    pod = listed["items"][0]["metadata"]["name"]
+    scope = LogScope("host", "payments", pod=pod)
+    since = (datetime.now(UTC) - timedelta(seconds=30)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    lines = await collect([(host, scope)], LogOptions(tail=None, since_time=since), 1.0)
+    real = [line for line in lines if not line.note]
+    assert real
+    assert all(line.key >= sort_key(since) for line in real)
+
+    tail = await collect([(host, scope)], LogOptions(tail=3), 0.5)
+    assert 3 <= len([line for line in tail if not line.note]) <= 6  # 3, and what followed
+    await host.client.aclose()
+
+
+async def test_an_unreachable_context_is_a_note_and_the_others_go_on(sandbox: Any) -> None:
+    host = Reached(sandbox)
+    scopes = [
+        (host, LogScope("host", "payments", selector="app=api")),
+        (Unreached(), LogScope("gone", "payments", selector="app=api")),
+    ]
+    lines = await collect(scopes, LogOptions(tail=2), 1.0)
+    notes = [line for line in lines if line.note and line.context == "gone"]
+    assert [note.text for note in notes] == ["pods: cannot reach gone: connection refused"]
+    assert {line.pod for line in lines if line.context == "host" and not line.note}
+    await host.client.aclose()
+
+
+async def test_a_dropped_and_expired_pods_watch_lists_again_and_goes_on(fresh_sandbox: Any) -> None:
+    running = fresh_sandbox()
+    host = Reached(running)
+    kube = host.client
+    ns = "gone-watch"
+    await kube.create(
+        "/api/v1/namespaces", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}}
+    )
+
+    async def pod(name: str) -> None:
+        await kube.create(
+            f"/api/v1/namespaces/{ns}/pods",
+            {
+                "apiVersion": "v1",
+                "kind": "Pod",
+                "metadata": {"name": name, "labels": {"app": "w"}},
+                "spec": {"containers": [{"name": "app", "image": "shop/app:1"}]},
+            },
+        )
+
+    await pod("w-a")
+    lines: list[LogLine] = []
+    task = asyncio.create_task(
+        follow_all([(host, LogScope("host", ns, selector="app=w"))], LogOptions(), lines.append)
+    )
+    await asyncio.sleep(4)
+    assert any(line.pod == "w-a" and not line.note for line in lines)
+    faults = running.cluster().faults
+    running.call(faults.fail_next, 1, 410, f"/api/v1/namespaces/{ns}/pods")
+    running.call(faults.drop_watches)  # reset: watched again, answered 410, listed again
+    await asyncio.sleep(2)
+    await pod("w-b")
+    await asyncio.sleep(5)
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+    assert [t for t in faults.taken if t[2] == 410]  # the 410 was met
+    assert any(line.pod == "w-b" and not line.note for line in lines)
+    assert not [line for line in lines if line.text.startswith("pods:")]
+    await kube.aclose()
