@@ -26,10 +26,10 @@ ASK_BINDINGS = [
     Binding("N", "find_step(-1)", "previous match", show=False, id="logs.find_previous"),
     Binding("I", "ask('include')", "include", id="logs.include"),
     Binding("X", "ask('exclude')", "exclude", id="logs.exclude"),
-    Binding("H", "ask('highlight')", "highlight", id="logs.highlight"),
+    Binding("h", "ask('highlight')", "highlight", id="logs.highlight"),
     Binding("F", "ask('fields')", "json fields", show=False, id="logs.json_fields"),
     Binding("O", "ask('options')", "tail/since", show=False, id="logs.stream_options"),
-    Binding("S", "ask('save')", "save", id="logs.save"),
+    Binding("C", "ask('save')", "capture to a file", id="logs.save"),
 ]
 
 QUESTIONS = {

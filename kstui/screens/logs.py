@@ -67,10 +67,10 @@ class LogsScreen(LogAsks, Screen[None]):
         Binding("f", "toggle_follow", "pause/follow", id="logs.follow"),
         Binding("G,end", "bottom", "bottom", show=False, id="logs.bottom"),
         Binding("ctrl+l", "clear", "clear", id="logs.clear"),
-        Binding("T", "toggle_timestamps", "timestamps", id="logs.timestamps"),
+        Binding("ctrl+t", "toggle_timestamps", "timestamps", id="logs.timestamps"),
         Binding("W", "toggle_wrap", "wrap", id="logs.wrap"),
         Binding("J", "json_mode", "json", id="logs.json"),
-        Binding("P", "previous", "previous", id="logs.previous"),
+        Binding("B", "previous", "previous", id="logs.previous"),
         *ASK_BINDINGS,
     ]
 

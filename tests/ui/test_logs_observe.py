@@ -155,7 +155,7 @@ async def test_include_exclude_highlight_json_and_find(make_app, kube) -> None: 
         await pilot.press("escape")
         assert screen.look.include is None
 
-        await answer(pilot, screen, "H", "declined")
+        await answer(pilot, screen, "h", "declined")
         rows = screen.query_one(LogLines).rows
         marked = [
             row.plain[span.start : span.end]
@@ -191,14 +191,14 @@ async def test_save_writes_what_is_shown_with_mode_0600(make_app, kube, tmp_path
         await loaded(pilot)
         screen = await command(pilot, app, "logs save --tail 4")
         await wait_until(pilot, lambda: len(shown(screen)) >= 4, "the four lines")
-        await pilot.press("S")
+        await pilot.press("C")
         field = screen.query_one("#ask-input", Input)
         assert field.value.endswith(".log")  # a default path is offered
         target = tmp_path / "saved.log"
         target.write_text("old")
         os.chmod(target, 0o644)
         await pilot.press("escape")  # closes the question
-        await answer(pilot, screen, "S", str(target))
+        await answer(pilot, screen, "C", str(target))
         saved = target.read_text().split("\n")
         assert [line for line in saved if line in LINES] == LINES
         assert saved[-1] == ""
@@ -240,7 +240,7 @@ async def test_previous_instance_and_none(make_app, kube) -> None:  # type: igno
     async with app.run_test(size=(120, 30)) as pilot:
         await loaded(pilot)
         screen = await command(pilot, app, f"logs {name}")
-        await pilot.press("P")
+        await pilot.press("B")
         await wait_until(
             pilot, lambda: app.screen is not screen and isinstance(app.screen, LogsScreen), "P"
         )
@@ -297,7 +297,7 @@ async def test_several_clusters_merge_in_time_order_with_a_prefix(  # type: igno
         keys = [line.key for line in real]
         assert keys == sorted(keys)  # one timeline across clusters
         assert "@ host,member" in title_of(screen)
-        await pilot.press("T")  # the server's timestamps shown
+        await pilot.press("ctrl+t")  # the server's timestamps shown
         stamped = [s for s in shown(screen) if s.startswith("@host merge-h")]
         assert stamped[-1].split(" │ ", 1)[1][:4].isdigit()
 
