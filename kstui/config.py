@@ -19,6 +19,7 @@ from typing import Any
 import yaml
 
 from kstui.backends.errors import KstuiError
+from kstui.backends.prometheus_endpoint import EndpointProblem, PrometheusEndpoint, parse_endpoints
 from kstui.config_example import EXAMPLE_CONFIG
 from kstui.key_names import KEYS_ALLOWED, normalize_key, normalize_keys
 
@@ -93,6 +94,10 @@ class Config:
     """Context names or glob patterns Workspaces may use although they log in as another user
     than the current context (by SelfSubjectReview); they are marked wherever they serve."""
     refresh: RefreshSettings = field(default_factory=RefreshSettings)
+    prometheus: Mapping[str, PrometheusEndpoint] = field(
+        default_factory=lambda: MappingProxyType({})
+    )
+    """Context → a Prometheus URL to use instead of the cluster's service proxy."""
     no_color: bool = False
     path: Path | None = None
     """The file this was loaded from, for messages; None when built in code."""
@@ -129,6 +134,7 @@ _TOP_LEVEL_KEYS = (
     "readonly_contexts",
     "other_identities",
     "refresh",
+    "prometheus",
     "no_color",
 )
 _REFRESH_KEYS = ("coalesce_ms", "grace_seconds", "page_size")
@@ -277,9 +283,17 @@ def _build(document: Any, path: Path) -> Config:
             ),
             page_size=int(_positive(refresh, "page_size", defaults.page_size, path, integer=True)),
         ),
+        prometheus=MappingProxyType(_prometheus(_mapping(document, "prometheus", path), path)),
         no_color=_boolean(document, "no_color", path),
         path=path,
     )
+
+
+def _prometheus(section: Mapping[Any, Any], path: Path) -> dict[str, PrometheusEndpoint]:
+    try:
+        return parse_endpoints(section)
+    except EndpointProblem as problem:
+        raise ConfigError(path, problem.key_path, problem.problem, problem.allowed) from None
 
 
 def _check_keys(
