@@ -15,6 +15,7 @@ import contextlib
 import io
 import logging
 import os
+import pickle
 import shutil
 import signal
 import socket
@@ -79,6 +80,33 @@ def write_history(path: Path, snap: Snapshot, counters: Counters, end: float) ->
         return write_openmetrics(
             out, all_families(snap, memo, live=False), counters, history_times(end)
         )
+
+
+def generate_apart(directory: Path, snap: Snapshot, end: float) -> tuple[int, Counters]:
+    """write_history in a child process (`python -m kstui.sandbox.prometheus DIR`): off the
+    sandbox's loop and its GIL, the clusters' histories in parallel. Returns the samples
+    written and where the counters ended."""
+    (directory / "history.job").write_bytes(pickle.dumps((snap, end)))
+    root = str(Path(__file__).resolve().parents[2])
+    path = os.environ.get("PYTHONPATH", "")
+    subprocess.run(
+        [sys.executable, "-m", "kstui.sandbox.prometheus", str(directory)],
+        check=True,
+        capture_output=True,
+        env={**os.environ, "PYTHONPATH": f"{root}{os.pathsep}{path}" if path else root},
+        preexec_fn=_die_with_parent,
+    )
+    samples, counters = pickle.loads((directory / "history.done").read_bytes())
+    for name in ("history.job", "history.done"):
+        (directory / name).unlink()
+    return int(samples), counters
+
+
+def _generate_here(directory: Path) -> None:
+    snap, end = pickle.loads((directory / "history.job").read_bytes())
+    counters = Counters()
+    samples = write_history(directory / "history.om", snap, counters, end)
+    (directory / "history.done").write_bytes(pickle.dumps((samples, counters)))
 
 
 class LiveExporter:
@@ -199,14 +227,24 @@ class PrometheusFleet:
         data = instance.directory / "data"
         started = time.perf_counter()
         end = cluster.clock.now().timestamp() // 60 * 60 - 60  # never into the future
-        snap = snapshot(cluster.store)
-        counters = Counters()
         history = instance.directory / "history.om"
-        samples = await asyncio.to_thread(write_history, history, snap, counters, end)
+        samples, counters = await asyncio.to_thread(
+            generate_apart, instance.directory, snapshot(cluster.store), end
+        )
         generated = time.perf_counter()
         await asyncio.to_thread(
             subprocess.run,
-            [promtool, "tsdb", "create-blocks-from", "openmetrics", str(history), str(data)],
+            [
+                promtool,
+                "tsdb",
+                "create-blocks-from",
+                "openmetrics",
+                # promtool reads the whole file once per block: one block, one read (3x faster)
+                "--max-block-duration=48h",
+                "--quiet",
+                str(history),
+                str(data),
+            ],
             check=True,
             capture_output=True,
         )
@@ -332,3 +370,7 @@ def ensure_service(cluster: SandboxCluster) -> None:
                 },
             },
         )
+
+
+if __name__ == "__main__":  # the history writer's child process (generate_apart)
+    _generate_here(Path(sys.argv[1]))
