@@ -408,3 +408,19 @@ def test_the_credentials_command_without_a_keyring_says_so(
     err = capsys.readouterr().err
     assert "no OS keyring is available" in err
     assert "t0ken-value" not in err
+
+
+async def test_a_vanilla_cluster_serves_it_where_kube_prometheus_does(
+    fresh_sandbox,  # type: ignore[no-untyped-def]
+) -> None:
+    _need_prometheus()
+    running = fresh_sandbox(pods=5, kubesphere=False, prometheus=True)
+    assert running.thread.wait_prometheus(120) == ""
+    kube = sandbox_client(running)
+    try:
+        client = prometheus_for("host", kube, Flavor.VANILLA)
+        assert client.transport.where.startswith("service monitoring/prometheus-k8s:web")  # type: ignore[attr-defined]
+        [series] = await client.history("memory", Target("cluster"), "24h")
+        assert len(series.points) >= 140
+    finally:
+        await kube.aclose()
