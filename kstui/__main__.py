@@ -151,10 +151,14 @@ async def _serve(args: argparse.Namespace, kubeconfig: Path) -> None:
 
     started = time.perf_counter()
     history = args.prometheus
-    if history is None:
-        history = prometheus.binaries() is not None
-        if not history:
+    if history is None:  # on where installed, unless the scrapes would load the sandbox
+        history = prometheus.binaries() is not None and args.pods <= prometheus.AUTO_MAX_PODS
+        if prometheus.binaries() is None:
             _print(f"kstui sandbox: {prometheus.MISSING}")
+        elif not history:
+            _print(
+                f"kstui sandbox: no Prometheus above {prometheus.AUTO_MAX_PODS} pods unless asked"
+            )
     sandbox = Sandbox(
         SandboxOptions(
             clusters=args.clusters,

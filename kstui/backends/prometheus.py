@@ -261,6 +261,11 @@ class Prometheus:
     async def now(self, metric: Metric, target: Target, at: float | None = None) -> list[Series]:
         return await self.query(expression(metric, target), at)
 
+    async def aclose(self) -> None:
+        """Close a configured URL's connections (the service proxy's belong to the context)."""
+        if isinstance(self.transport, DirectTransport):
+            await self.transport.aclose()
+
 
 def _number(value: float) -> str:
     return f"{value:.3f}".rstrip("0").rstrip(".")

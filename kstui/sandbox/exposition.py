@@ -3,6 +3,7 @@ OpenMetrics history for `promtool tsdb create-blocks-from openmetrics`."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import IO, Any
@@ -15,7 +16,12 @@ def _escape(value: str) -> str:
 
 
 def labels(pairs: dict[str, str]) -> str:
-    return "{" + ",".join(f'{k}="{_escape(v)}"' for k, v in pairs.items()) + "}"
+    return _labels(tuple(pairs.items()))
+
+
+@functools.lru_cache(maxsize=1 << 17)  # the same series every scrape: format each once
+def _labels(pairs: tuple[tuple[str, str], ...]) -> str:
+    return "{" + ",".join(f'{k}="{_escape(v)}"' for k, v in pairs) + "}"
 
 
 Value = Callable[[float], float]

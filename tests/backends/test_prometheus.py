@@ -7,6 +7,7 @@ missing binary fails (.ci/run installs it)."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import io
 import os
 import time
@@ -140,6 +141,21 @@ async def test_every_level_answers_every_metric(prom: RunningSandbox, admin: Pro
             found = await admin.now(metric, target, at)
             assert found, (level, metric)
             assert found[0].points[0][1] > 0, (level, metric, found)
+    # the table forms: every row of a level in one query
+    nodes = len((await client.get("/api/v1/nodes"))["items"])
+    rows = {
+        Target("node"): nodes,
+        Target("pod", node=spec["nodeName"]): 2,
+        Target("workspace"): 2,
+        Target("namespace", workspace=workspace): 2,
+        Target("pod", namespace=meta["namespace"], workload_kind=kind, workload=workload): 1,
+        Target("container", namespace=meta["namespace"], pod=meta["name"]): 1,
+    }
+    for target, least in rows.items():
+        for metric in METRICS:
+            found = await admin.now(metric, target, at)
+            assert len(found) >= least, (target, metric, found)
+    assert len(await admin.now("cpu", Target("node"), at)) == nodes
 
 
 async def _in_window(min_offset: float = 4.0) -> float:
@@ -161,38 +177,90 @@ async def _live(admin: Prometheus, expr: str, timeout: float = 30.0) -> list:  #
         await asyncio.sleep(0.5)
 
 
-async def test_values_agree_with_metrics_k8s_io_at_the_same_moment(
+async def _usage_now(client) -> tuple[str, dict, dict]:  # type: ignore[no-untyped-def]
+    """metrics.k8s.io now: its window, (namespace, pod) -> {container: (cores, bytes)} and
+    node -> (cores, bytes)."""
+    pods = await client.get("/apis/metrics.k8s.io/v1beta1/pods")
+    nodes = await client.get("/apis/metrics.k8s.io/v1beta1/nodes")
+    by_pod = {
+        (p["metadata"]["namespace"], p["metadata"]["name"]): {
+            c["name"]: (parse_quantity(c["usage"]["cpu"]), parse_quantity(c["usage"]["memory"]))
+            for c in p["containers"]
+        }
+        for p in pods["items"]
+    }
+    by_node = {
+        n["metadata"]["name"]: (
+            parse_quantity(n["usage"]["cpu"]),
+            parse_quantity(n["usage"]["memory"]),
+        )
+        for n in nodes["items"]
+    }
+    return pods["items"][0]["timestamp"], by_pod, by_node
+
+
+def _summed(by_pod: dict, keep) -> tuple[float, float]:  # type: ignore[no-untyped-def,type-arg]
+    chosen = [u for key, cs in by_pod.items() if keep(key) for u in cs.values()]
+    return sum(c for c, _ in chosen), sum(m for _, m in chosen)
+
+
+async def test_every_level_agrees_with_metrics_k8s_io_at_the_same_moment(
     prom: RunningSandbox, admin: Prometheus
 ) -> None:
+    """CPU and memory at each level, from Prometheus, equal the sums of what metrics.k8s.io
+    reports for the same 15 s window (CPU to KubeSphere's rounding of 1 millicore)."""
     client = admin.transport.kube  # type: ignore[attr-defined]
     pod = await _running_pod(client)
     meta, node = pod["metadata"], pod["spec"]["nodeName"]
-    selector = f'pod="{meta["name"]}", namespace="{meta["namespace"]}"'
+    namespace, rs = meta["namespace"], meta["ownerReferences"][0]["name"]
+    workload = rs.rsplit("-", 1)[0]
+    container = pod["spec"]["containers"][0]["name"]
+    spaces = {
+        n["metadata"]["name"]
+        for n in (await client.get("/api/v1/namespaces"))["items"]
+        if (n["metadata"].get("labels") or {}).get("kubesphere.io/workspace") == "acme-retail"
+    }
+    owners = {
+        (p["metadata"]["namespace"], p["metadata"]["name"]): (
+            p["metadata"].get("ownerReferences") or [{}]
+        )[0].get("name", "")
+        for p in (await client.get("/api/v1/pods"))["items"]
+    }
+    selector = f'pod="{meta["name"]}", namespace="{namespace}"'
     assert await _live(admin, f"rate(container_cpu_usage_seconds_total{{{selector}}}[15s])")
-    for _attempt in range(3):  # a window edge between the two reads: read both again
+    for _attempt in range(3):  # a window edge between the reads: read them all again
         at = await _in_window()
-        pod_metrics = await client.get(
-            f"/apis/metrics.k8s.io/v1beta1/namespaces/{meta['namespace']}/pods/{meta['name']}"
-        )
-        node_metrics = await client.get(f"/apis/metrics.k8s.io/v1beta1/nodes/{node}")
-        window = pod_metrics["timestamp"]
-        target = Target("pod", namespace=meta["namespace"], pod=meta["name"])
-        [cpu] = await admin.now("cpu", target, at)
-        [memory] = await admin.now("memory", target, at)
-        [node_cpu] = await admin.now("cpu", Target("node", node=node), at)
-        [node_memory] = await admin.now("memory", Target("node", node=node), at)
-        if (await client.get(f"/apis/metrics.k8s.io/v1beta1/nodes/{node}"))["timestamp"] != window:
+        window, by_pod, by_node = await _usage_now(client)
+        pods_where = functools.partial(_summed, by_pod)
+
+        want = {
+            Target("cluster"): (
+                sum(c for c, _ in by_node.values()),
+                sum(m for _, m in by_node.values()),
+            ),
+            Target("node", node=node): by_node[node],
+            Target("workspace", workspace="acme-retail"): pods_where(lambda k: k[0] in spaces),
+            Target("namespace", namespace=namespace): pods_where(lambda k: k[0] == namespace),
+            Target(
+                "workload", namespace=namespace, workload_kind="Deployment", workload=workload
+            ): pods_where(lambda k: k[0] == namespace and owners.get(k) == rs),
+            Target("pod", namespace=namespace, pod=meta["name"]): pods_where(
+                lambda k: k == (namespace, meta["name"])
+            ),
+            Target("container", namespace=namespace, pod=meta["name"], container=container): (
+                by_pod[(namespace, meta["name"])][container]
+            ),
+        }
+        got = {}
+        for target in want:
+            [cpu] = await admin.now("cpu", target, at)
+            [memory] = await admin.now("memory", target, at)
+            got[target] = (cpu.points[0][1], memory.points[0][1])
+        if (await _usage_now(client))[0] != window:
             continue
-        want_cpu = sum(parse_quantity(c["usage"]["cpu"]) for c in pod_metrics["containers"])
-        want_memory = sum(parse_quantity(c["usage"]["memory"]) for c in pod_metrics["containers"])
-        assert cpu.points[0][1] == pytest.approx(want_cpu, abs=0.0011)
-        assert memory.points[0][1] == pytest.approx(want_memory, rel=1e-6)
-        assert node_cpu.points[0][1] == pytest.approx(
-            parse_quantity(node_metrics["usage"]["cpu"]), abs=0.0011
-        )
-        assert node_memory.points[0][1] == pytest.approx(
-            parse_quantity(node_metrics["usage"]["memory"]), rel=1e-6
-        )
+        for target, (cpu_cores, memory_bytes) in want.items():
+            assert got[target][0] == pytest.approx(cpu_cores, abs=0.0011), target.level
+            assert got[target][1] == pytest.approx(memory_bytes, rel=1e-6), target.level
         return
     pytest.fail("every read straddled a 15 s window")
 
