@@ -116,6 +116,10 @@ class ProxyTransport:
                 raise PrometheusError(
                     "down", f"Prometheus down: Service {s} has no ready endpoints"
                 ) from error
+            if error.status_code == 503 and "error trying to reach service" in error.detail:
+                raise PrometheusError(
+                    "down", f"Prometheus down: Service {s} does not answer the proxy"
+                ) from error
             raise _from_prometheus(error, self.where) from error
         except Unreachable as error:
             raise PrometheusError(

@@ -478,7 +478,7 @@ def test_the_credentials_command_without_a_keyring_says_so(
     assert "t0ken-value" not in err
 
 
-async def test_a_vanilla_cluster_serves_it_where_kube_prometheus_does(
+async def test_a_vanilla_cluster_serves_it_where_kube_prometheus_does_until_it_is_down(
     fresh_sandbox,  # type: ignore[no-untyped-def]
 ) -> None:
     _need_prometheus()
@@ -490,5 +490,33 @@ async def test_a_vanilla_cluster_serves_it_where_kube_prometheus_does(
         assert client.transport.where.startswith("service monitoring/prometheus-k8s:web")  # type: ignore[attr-defined]
         [series] = await client.history("memory", Target("cluster"), "24h")
         assert len(series.points) >= 140
+        fleet = running.sandbox.prometheus
+        sandbox_prometheus.stop_process(fleet.instances["host"].process)
+        with pytest.raises(PrometheusError) as caught:  # its process gone, the Service still there
+            await client.history("memory", Target("cluster"), "1h")
+        assert caught.value.kind == "down"
+        assert caught.value.line == (
+            "Prometheus down: Service monitoring/prometheus-k8s:web does not answer the proxy"
+        )
     finally:
+        await kube.aclose()
+
+
+async def test_an_error_answer_says_failed_with_its_status(prom: RunningSandbox) -> None:
+    kube = sandbox_client(prom)
+    cluster = prom.cluster()
+    cluster.faults.fail_next(1, 500, "/api/v1/namespaces/kubesphere-monitoring-system/services")
+    try:
+        client = prometheus_for("host", kube, Flavor.V4)
+        with pytest.raises(PrometheusError) as caught:
+            await client.now("memory", Target("cluster"))
+        assert caught.value.kind == "failed"
+        assert caught.value.line.startswith(
+            "Prometheus failed (500) at service kubesphere-monitoring-system/prometheus-k8s:web "
+            "(context host): "
+        )
+        assert "\n" not in caught.value.line
+        assert await client.now("memory", Target("cluster"))  # the next one goes through
+    finally:
+        cluster.faults.clear()
         await kube.aclose()
