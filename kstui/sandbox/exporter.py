@@ -190,6 +190,10 @@ def ksm_labels(**pairs: str) -> dict[str, str]:
     return {"job": "kube-state-metrics", "instance": "kube-state-metrics", **pairs}
 
 
+def _ramp(count: float, start: float, end: float) -> Callable[[float], float]:
+    return lambda t: float(int(count * (t - start) / max(end - start, 1.0)))
+
+
 def _amount(resource: str, quantity: str) -> float:
     return cpu_nanocores(quantity) / NANO if resource == "cpu" else float(memory_bytes(quantity))
 
@@ -198,9 +202,12 @@ def one(_t: float) -> float:
     return 1.0
 
 
-def pod_families(snap: Snapshot, memo: Memo, *, live: bool) -> list[Family]:
+def pod_families(
+    snap: Snapshot, memo: Memo, *, live: bool, span: tuple[float, float] | None = None
+) -> list[Family]:
     """The pods' families (cAdvisor and kube-state-metrics); `live` adds the state-now ones
-    (phase, requests, limits) that the history leaves out to stay small."""
+    (phase, requests, limits) that the history leaves out to stay small. Over a history's
+    `span` a container's restarts grow evenly to today's count (a crash loop shows in it)."""
     nodes = {n.name: n for n in snap.nodes}
     cpu = Family("container_cpu_usage_seconds_total", "counter")
     wss = Family("container_memory_working_set_bytes", "gauge")
@@ -208,7 +215,9 @@ def pod_families(snap: Snapshot, memo: Memo, *, live: bool) -> list[Family]:
     tx = Family("container_network_transmit_bytes_total", "counter")
     info = Family("kube_pod_info", "gauge", steady=True)
     owner = Family("kube_pod_owner", "gauge", steady=True)
-    restarts = Family("kube_pod_container_status_restarts_total", "counter", steady=True)
+    restarts = Family(
+        "kube_pod_container_status_restarts_total", "counter", steady=True, counted=True
+    )
     phase = Family("kube_pod_status_phase", "gauge")
     requests = Family("kube_pod_container_resource_requests", "gauge")
     limits = Family("kube_pod_container_resource_limits", "gauge")
@@ -271,7 +280,8 @@ def pod_families(snap: Snapshot, memo: Memo, *, live: bool) -> list[Family]:
         )
         for c in pod.containers:
             count = float(c.restarts)
-            restarts.series.append((labels(ksm_labels(**ident, container=c.name)), constant(count)))
+            grown = _ramp(count, *span) if span and count else constant(count)
+            restarts.series.append((labels(ksm_labels(**ident, container=c.name)), grown))
             if live:
                 for family, values in ((requests, c.requests), (limits, c.limits)):
                     for resource, unit in (("cpu", "core"), ("memory", "byte")):

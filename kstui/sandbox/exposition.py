@@ -45,6 +45,8 @@ class Family:
     steady: bool = False
     """State that changes rarely (kube-state-metrics, node totals): the history samples it
     every 4 minutes only, within Prometheus's 5 minute lookback."""
+    counted: bool = False
+    """A counter whose values are its totals (restarts), not rates to integrate."""
     series: list[tuple[str, Callable[[float], float]]] = field(default_factory=list)
 
 
@@ -109,7 +111,7 @@ def write_exposition(out: IO[str], found: list[Family], counters: Counters, t: f
     for family in merged(found):
         out.write(f"# TYPE {family.name} {family.kind}\n")
         for series, value in family.series:
-            if family.kind == "counter":
+            if family.kind == "counter" and not family.counted:
                 number = counters.advance(family.name + series, t, value)
             else:
                 number = value(t)
@@ -138,7 +140,7 @@ def write_openmetrics(
                     continue
                 if t < first:
                     continue
-                if family.kind == "counter":
+                if family.kind == "counter" and not family.counted:
                     number = counters.advance_coarse(key, t, value)
                 else:
                     number = value(t)

@@ -62,8 +62,13 @@ def service_namespace(cluster: SandboxCluster) -> str:
     return MONITORING_NAMESPACE if cluster.kubesphere else VANILLA_NAMESPACE
 
 
-def all_families(snap: Snapshot, memo: Memo, *, live: bool) -> list[Family]:
-    return [*pod_families(snap, memo, live=live), *node_families(snap, memo, live=live)]
+def all_families(
+    snap: Snapshot, memo: Memo, *, live: bool, span: tuple[float, float] | None = None
+) -> list[Family]:
+    return [
+        *pod_families(snap, memo, live=live, span=span),
+        *node_families(snap, memo, live=live),
+    ]
 
 
 def history_times(end: float) -> list[float]:
@@ -78,10 +83,13 @@ def history_times(end: float) -> list[float]:
 
 def write_history(path: Path, snap: Snapshot, counters: Counters, end: float) -> int:
     """24 h of OpenMetrics for one cluster; the counters end where the live exporter goes on."""
-    memo = Memo()
+    memo, times = Memo(), history_times(end)
     with path.open("w", buffering=1 << 20) as out:
         return write_openmetrics(
-            out, all_families(snap, memo, live=False), counters, history_times(end)
+            out,
+            all_families(snap, memo, live=False, span=(times[0], times[-1])),
+            counters,
+            times,
         )
 
 

@@ -117,3 +117,46 @@ def test_without_the_package_the_sandbox_says_once_and_serves(tmp_path: Path) ->
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(20)
+
+
+def test_restarts_are_the_pods_restart_counts_and_grow_through_the_history() -> None:
+    sandbox = Sandbox(SandboxOptions(clusters=1, pods=120))
+    sandbox.populate()
+    cluster = sandbox.cluster()
+    counts = {
+        (p["metadata"]["namespace"], p["metadata"]["name"], s["name"]): s["restartCount"]
+        for p in cluster.store.objects(("", "pods"))
+        for s in (p.get("status") or {}).get("containerStatuses") or []
+    }
+    assert max(counts.values()) > 0, "no crash-looping pod to look at"
+    exporter = prometheus.LiveExporter(cluster)
+    live = _samples(exporter.render(time.time()))
+    for (namespace, pod, container), count in counts.items():
+        series = next(
+            k
+            for k in live
+            if k.startswith("kube_pod_container_status_restarts_total{")
+            and f'namespace="{namespace}",pod="{pod}",' in k
+            and f'container="{container}"' in k
+        )
+        assert live[series] == count
+    end = time.time() // 60 * 60 - 60
+    history = io.StringIO()
+    write_openmetrics(
+        history,
+        prometheus.all_families(
+            snapshot(cluster.store), Memo(), live=False, span=(end - 86_400, end)
+        ),
+        Counters(),
+        prometheus.history_times(end),
+    )
+    crashing = max(counts, key=lambda k: counts[k])
+    values = [
+        float(line.rsplit(" ", 2)[1])
+        for line in history.getvalue().splitlines()
+        if line.startswith("kube_pod_container_status_restarts_total{")
+        and f'pod="{crashing[1]}"' in line
+        and f'container="{crashing[2]}"' in line
+    ]
+    assert values == sorted(values)
+    assert values[0] < values[-1] == counts[crashing]
