@@ -219,8 +219,9 @@ def _owner(kind: str, name: str) -> str:
     raise ValueError(f"unknown workload kind {kind!r}; Deployment, StatefulSet or DaemonSet")
 
 
-def _pod_expression(metric: Metric, owner: str, pods: str) -> str:
-    """pod_cpu_usage, pod_memory_usage_wo_cache, pod_net_bytes_*: verbatim ($1, $2)."""
+def _pod_expression(metric: Metric, owner: str, pods: str, rounded: bool = True) -> str:
+    """pod_cpu_usage, pod_memory_usage_wo_cache, pod_net_bytes_*: verbatim ($1, $2); a sum
+    of pods rounds once, as KubeSphere's workload rule does (`rounded=False` inside it)."""
     if metric == "cpu":
         usage = (
             'sum by (namespace, pod) (irate(container_cpu_usage_seconds_total{job="kubelet", '
@@ -241,7 +242,7 @@ def _pod_expression(metric: Metric, owner: str, pods: str) -> str:
         f"{usage} * on (namespace, pod) group_left(owner_kind, owner_name) "
         f"kube_pod_owner{{{owner}}} * on (namespace, pod) group_left(node) kube_pod_info{{{pods}}}"
     )
-    return f"round({joined}, 0.001)" if metric == "cpu" else joined
+    return f"round({joined}, 0.001)" if metric == "cpu" and rounded else joined
 
 
 def _workload(metric: Metric, target: Target) -> str:
@@ -250,6 +251,7 @@ def _workload(metric: Metric, target: Target) -> str:
         metric,
         _owner(target.workload_kind, target.workload),
         f"namespace={quote(target.namespace)}",
+        rounded=False,
     )
     total = f"sum by (namespace) ({pods})"
     return f"round({total}, 0.001)" if metric == "cpu" else total

@@ -107,15 +107,18 @@ class Counters:
 
 
 def write_exposition(out: IO[str], found: list[Family], counters: Counters, t: float) -> None:
-    """The Prometheus text format (0.0.4) at t, as a scrape would read it."""
+    """The Prometheus text format (0.0.4) at t, as a scrape would read it. Each sample carries
+    t (ms): the counters were integrated up to t, so a rate between two scrapes is the model's
+    rate exactly, not off by the jitter between the scrape's clock and this one."""
+    stamp = int(t * 1000)
     for family in merged(found):
         out.write(f"# TYPE {family.name} {family.kind}\n")
         for series, value in family.series:
             if family.kind == "counter" and not family.counted:
-                number = counters.advance(family.name + series, t, value)
+                number = counters.advance(family.name + series, stamp / 1000, value)
             else:
                 number = value(t)
-            out.write(f"{family.name}{series} {number!r}\n")
+            out.write(f"{family.name}{series} {number!r} {stamp}\n")
 
 
 def write_openmetrics(

@@ -228,7 +228,9 @@ async def test_every_level_agrees_with_metrics_k8s_io_at_the_same_moment(
     }
     selector = f'pod="{meta["name"]}", namespace="{namespace}"'
     assert await _live(admin, f"rate(container_cpu_usage_seconds_total{{{selector}}}[15s])")
-    for _attempt in range(3):  # a window edge between the reads: read them all again
+    for attempt in range(4):
+        # Read again after a window edge between the reads, or after a pod came or went
+        # meanwhile (the controllers run); a difference that stays is a failure.
         at = await _in_window()
         window, by_pod, by_node = await _usage_now(client)
         pods_where = functools.partial(_summed, by_pod)
@@ -256,13 +258,19 @@ async def test_every_level_agrees_with_metrics_k8s_io_at_the_same_moment(
             [cpu] = await admin.now("cpu", target, at)
             [memory] = await admin.now("memory", target, at)
             got[target] = (cpu.points[0][1], memory.points[0][1])
-        if (await _usage_now(client))[0] != window:
+        if await _usage_now(client) != (window, by_pod, by_node):
             continue
-        for target, (cpu_cores, memory_bytes) in want.items():
-            assert got[target][0] == pytest.approx(cpu_cores, abs=0.0011), target.level
-            assert got[target][1] == pytest.approx(memory_bytes, rel=1e-6), target.level
+        wrong = [
+            (target.level, got[target], (cpu_cores, memory_bytes))
+            for target, (cpu_cores, memory_bytes) in want.items()
+            if got[target][0] != pytest.approx(cpu_cores, abs=0.000501)
+            or got[target][1] != pytest.approx(memory_bytes, rel=1e-6)
+        ]
+        if wrong and attempt < 3:
+            continue
+        assert wrong == []
         return
-    pytest.fail("every read straddled a 15 s window")
+    pytest.fail("every read straddled a 15 s window or a pod change")
 
 
 async def test_a_live_scrape_gives_a_rate_within_seconds(prom: RunningSandbox) -> None:

@@ -24,11 +24,11 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _samples(text: str) -> dict[str, float]:
-    """Series → value of a scrape (the text format: `name{labels} value`)."""
+    """Series → value of a scrape (the text format: `name{labels} value timestamp`)."""
     found = {}
     for line in text.splitlines():
         if line and not line.startswith("#"):
-            series, value = line.rsplit(" ", 1)
+            series, value, _stamp = line.rsplit(" ", 2)
             found[series] = float(value)
     return found
 
@@ -61,7 +61,7 @@ def test_live_counters_go_on_from_the_history_never_back() -> None:
     for series, value in last.items():
         assert live[series] > value  # integrated on from where the history stopped
     assert re.search(
-        r'^kube_pod_status_phase\{.*phase="Running"\} 1\.0$', exporter.render(end + 31), re.M
+        r'^kube_pod_status_phase\{.*phase="Running"\} 1\.0 \d+$', exporter.render(end + 31), re.M
     )
 
 
