@@ -96,12 +96,13 @@ class ProxyTransport:
         except Forbidden as error:
             raise PrometheusError(
                 "forbidden",
-                f"Prometheus forbidden: {error.denied} (services/proxy in {s.namespace})",
+                f"Prometheus {error.denied}",  # forbidden: alice cannot get services/proxy …
                 "ask for get on services/proxy in that namespace, or set a URL for this context",
             ) from error
         except Unauthorized as error:
             raise PrometheusError(
-                "unauthorized", "Prometheus: the cluster refused this context's credentials (401)"
+                "unauthorized",
+                "Prometheus unauthorized: the cluster refused this context's credentials (401)",
             ) from error
         except NotFound as error:
             if (error.body.get("details") or {}).get("kind") == "services":
@@ -178,7 +179,9 @@ class DirectTransport:
         try:
             client = self._client()
         except KstuiError as error:  # no secret, no keyring: said without any value
-            raise PrometheusError("unauthorized", error.title, error.hint) from None
+            raise PrometheusError(
+                "unauthorized", f"Prometheus unauthorized: {error.title}", error.hint
+            ) from None
         try:
             response = await client.get("/" + path.lstrip("/"), params=dict(params))
         except httpx.TimeoutException as error:
@@ -194,12 +197,12 @@ class DirectTransport:
         if status == 401:
             raise PrometheusError(
                 "unauthorized",
-                f"Prometheus at {self.where} refused the {self.endpoint.auth} credentials "
-                f"(401; keyring entry {entry!r})",
+                f"Prometheus unauthorized: {self.where} refused the {self.endpoint.auth} "
+                f"credentials (401; keyring entry {entry!r})",
                 f"kstui credentials set-prometheus {self._context}",
             )
         if status == 403:
-            raise PrometheusError("forbidden", f"Prometheus at {self.where} forbids this (403)")
+            raise PrometheusError("forbidden", f"Prometheus forbidden: {self.where} answered 403")
         if status == 404:
             raise PrometheusError("absent", f"Prometheus absent: no Prometheus API at {self.where}")
         try:

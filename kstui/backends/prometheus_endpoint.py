@@ -102,13 +102,13 @@ def secret_for(endpoint: PrometheusEndpoint, context: str) -> str:
         secret = keyring.get_password(KEYRING_SERVICE, entry)
     except KeyringError as error:
         raise KstuiError(
-            f"Prometheus: the OS keyring cannot be read ({type(error).__name__})",
+            f"the OS keyring cannot be read ({type(error).__name__})",
             "",
             f"kstui credentials set-prometheus {context}",
         ) from None
     if not secret:
         raise KstuiError(
-            f"Prometheus: no secret in the keyring for entry {entry!r}",
+            f"no secret in the keyring for entry {entry!r}",
             "",
             f"store it with: kstui credentials set-prometheus {context}",
         )

@@ -41,7 +41,10 @@ async def test_a_tenant_without_services_proxy_is_told_it_is_forbidden(
         with pytest.raises(PrometheusError) as caught:
             await tenant.history("cpu", Target("cluster"), "1h")
         assert caught.value.kind == "forbidden"
-        assert "alice cannot get services/proxy" in caught.value.line
+        assert caught.value.line == (
+            "Prometheus forbidden: alice cannot get services/proxy in namespace "
+            "kubesphere-monitoring-system"
+        )
         assert "\n" not in caught.value.line
     finally:
         await kube.aclose()
@@ -141,7 +144,10 @@ async def test_a_configured_url_uses_the_token_from_the_keyring(
         with pytest.raises(PrometheusError) as caught:
             await wrong.history("cpu", Target("cluster"), "1h")
         assert caught.value.kind == "unauthorized"
-        assert "refused the bearer credentials (401; keyring entry 'prod-eu')" in caught.value.line
+        assert caught.value.line == (
+            f"Prometheus unauthorized: {guarded} refused the bearer credentials "
+            "(401; keyring entry 'prod-eu')"
+        )
         assert "a-wrong-one" not in str(caught.value)
         assert _files_holding(tmp_path, "a-wrong-one") == []
 
@@ -149,7 +155,9 @@ async def test_a_configured_url_uses_the_token_from_the_keyring(
         empty = prometheus_for("prod", kube, Flavor.V4, endpoint)
         with pytest.raises(PrometheusError) as caught:
             await empty.history("cpu", Target("cluster"), "1h")
-        assert caught.value.line == "Prometheus: no secret in the keyring for entry 'prod-eu'"
+        assert caught.value.line == (
+            "Prometheus unauthorized: no secret in the keyring for entry 'prod-eu'"
+        )
     finally:
         await kube.aclose()
 
@@ -229,4 +237,18 @@ async def test_an_error_answer_says_failed_with_its_status(prom: RunningSandbox)
         assert await client.now("memory", Target("cluster"))  # the next one goes through
     finally:
         cluster.faults.clear()
+        await kube.aclose()
+
+
+async def test_credentials_the_cluster_refuses_say_unauthorized(prom: RunningSandbox) -> None:
+    kube = sandbox_client(prom)
+    kube.connection.token = "not-a-token"  # type: ignore[attr-defined]
+    try:
+        with pytest.raises(PrometheusError) as caught:
+            await prometheus_for("host", kube, Flavor.V4).now("cpu", Target("cluster"))
+        assert caught.value.kind == "unauthorized"
+        assert caught.value.line == (
+            "Prometheus unauthorized: the cluster refused this context's credentials (401)"
+        )
+    finally:
         await kube.aclose()
