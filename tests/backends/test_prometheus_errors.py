@@ -4,6 +4,7 @@ keyring here: nothing is written to a file)."""
 
 from __future__ import annotations
 
+import base64
 import io
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -100,12 +101,14 @@ async def test_without_prometheus_it_is_absent_and_without_endpoints_down(
 
 @pytest.fixture
 async def guarded(prom: RunningSandbox) -> AsyncIterator[str]:
-    """The sandbox's Prometheus behind a proxy that wants `Bearer s3cret-token`."""
+    """The sandbox's Prometheus behind a proxy that wants `Bearer s3cret-token` (or basic
+    auth as ops:pa55)."""
     upstream = _instance(prom).url
     session = ClientSession()
 
     async def forward(request: web.Request) -> web.Response:
-        if request.headers.get("Authorization") != "Bearer s3cret-token":
+        accepted = ("Bearer s3cret-token", "Basic " + base64.b64encode(b"ops:pa55").decode())
+        if request.headers.get("Authorization") not in accepted:
             return web.Response(status=401, text="Unauthorized")
         async with session.get(f"{upstream}{request.path}", params=request.query) as answer:
             return web.Response(
@@ -251,4 +254,18 @@ async def test_credentials_the_cluster_refuses_say_unauthorized(prom: RunningSan
             "Prometheus unauthorized: the cluster refused this context's credentials (401)"
         )
     finally:
+        await kube.aclose()
+
+
+async def test_a_configured_url_with_basic_auth_takes_the_password_from_the_keyring(
+    prom: RunningSandbox, guarded: str, memory_keyring: MemoryKeyring
+) -> None:
+    store_secret("staging", "pa55")
+    kube = sandbox_client(prom)
+    client = prometheus_for("staging", kube, Flavor.V4, PrometheusEndpoint(guarded, "basic", "ops"))
+    try:
+        [series] = await client.now("memory", Target("cluster"))
+        assert series.points[0][1] > 0
+    finally:
+        await client.aclose()
         await kube.aclose()
