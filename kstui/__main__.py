@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from kstui import __version__
+from kstui import __version__, credentials_command
 from kstui.screens.sections import SECTIONS  # no Textual: the registry imports screens lazily
 
 
@@ -61,6 +61,15 @@ def _sandbox_options(parser: argparse.ArgumentParser, pods: int, churn: float) -
         default="4",
         help="KubeSphere API generation to imitate (default 4)",
     )
+    history = parser.add_mutually_exclusive_group()
+    history.add_argument(
+        "--prometheus",
+        dest="prometheus",
+        action="store_true",
+        default=None,
+        help="a real Prometheus per cluster with 24 h of history (default: when installed)",
+    )
+    history.add_argument("--no-prometheus", dest="prometheus", action="store_false")
     parser.add_argument(
         "--workspaces",
         type=int,
@@ -124,6 +133,7 @@ def build_parser() -> argparse.ArgumentParser:
         "restart serves the same credentials "
         "(default: KUBECONFIG.state beside it)",
     )
+    credentials_command.add_parser(sub)
     demo = sub.add_parser("demo", help="open kstui on a demo sandbox (nothing to set up)")
     _sandbox_options(demo, pods=120, churn=2.0)
     _app_options(demo)
@@ -136,9 +146,19 @@ def _print(text: str = "") -> None:
 
 
 async def _serve(args: argparse.Namespace, kubeconfig: Path) -> None:
+    from kstui.sandbox import prometheus
     from kstui.sandbox.runtime import Sandbox, SandboxOptions
 
     started = time.perf_counter()
+    history = args.prometheus
+    if history is None:  # on where installed, unless the scrapes would load the sandbox
+        history = prometheus.binaries() is not None and args.pods <= prometheus.AUTO_MAX_PODS
+        if prometheus.binaries() is None:
+            _print(f"kstui sandbox: {prometheus.MISSING}")
+        elif not history:
+            _print(
+                f"kstui sandbox: no Prometheus above {prometheus.AUTO_MAX_PODS} pods unless asked"
+            )
     sandbox = Sandbox(
         SandboxOptions(
             clusters=args.clusters,
@@ -152,9 +172,12 @@ async def _serve(args: argparse.Namespace, kubeconfig: Path) -> None:
             workspaces=args.workspaces,
             projects=args.projects,
             state_dir=getattr(args, "state_dir", None) or f"{kubeconfig}.state",
+            prometheus=history,
         )
     )
     await sandbox.start()
+    if sandbox.prometheus is not None:  # its history comes in the background
+        sandbox.prometheus.on_ready = lambda said: _print(f"prometheus: {said}")
     sandbox.write_kubeconfig(kubeconfig)
     elapsed = time.perf_counter() - started
     _print(f"kstui sandbox: {len(sandbox.clusters)} cluster(s) ready in {elapsed:.2f}s")
@@ -384,6 +407,8 @@ def _run_demo(args: argparse.Namespace) -> int:
             command += ["--port", str(args.port)]
         if args.vanilla:
             command.append("--vanilla")
+        if args.prometheus is not None:
+            command.append("--prometheus" if args.prometheus else "--no-prometheus")
         return command
 
     sandbox = _DemoSandbox(command_for)
@@ -405,6 +430,8 @@ def _run_demo(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command == "credentials":
+        return credentials_command.run(args)
     if args.command == "sandbox":
         return _run_sandbox(args)
     if args.command == "demo":

@@ -9,7 +9,6 @@ from __future__ import annotations
 import difflib
 import fnmatch
 import os
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -18,9 +17,17 @@ from typing import Any
 
 import yaml
 
-from kstui.backends.errors import KstuiError
+from kstui.backends.prometheus_endpoint import EndpointProblem, PrometheusEndpoint, parse_endpoints
+from kstui.config_entries import (
+    ConfigError,
+    alias_entries,
+    keymap_entries,
+    pattern_entries,
+    theme_entry,
+    type_name,
+)
 from kstui.config_example import EXAMPLE_CONFIG
-from kstui.key_names import KEYS_ALLOWED, normalize_key, normalize_keys
+from kstui.key_names import normalize_keys
 
 __all__ = [
     "DEFAULT_THEME",
@@ -35,29 +42,6 @@ __all__ = [
 ]
 
 DEFAULT_THEME = "textual-dark"
-
-
-class ConfigError(KstuiError):
-    """The config file (or an environment variable) holds something kstui cannot use."""
-
-    def __init__(
-        self,
-        source: Path | str,
-        key_path: str,
-        problem: str,
-        allowed: str = "",
-        hint: str | None = None,
-    ) -> None:
-        where = f"{source}: {key_path}" if key_path else str(source)
-        super().__init__(
-            f"{where}: {problem}",
-            f"Allowed: {allowed}" if allowed else "",
-            f"fix {source}, or delete it to start with the defaults" if hint is None else hint,
-        )
-        self.source = str(source)
-        self.key_path = key_path
-        self.problem = problem
-        self.allowed = allowed
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +86,10 @@ class Config:
     than the current context (by SelfSubjectReview); they are marked wherever they serve."""
     refresh: RefreshSettings = field(default_factory=RefreshSettings)
     logs: LogSettings = field(default_factory=LogSettings)
+    prometheus: Mapping[str, PrometheusEndpoint] = field(
+        default_factory=lambda: MappingProxyType({})
+    )
+    """Context → a Prometheus URL to use instead of the cluster's service proxy."""
     no_color: bool = False
     path: Path | None = None
     """The file this was loaded from, for messages; None when built in code."""
@@ -139,15 +127,13 @@ _TOP_LEVEL_KEYS = (
     "other_identities",
     "refresh",
     "logs",
+    "prometheus",
     "no_color",
 )
 _REFRESH_KEYS = ("coalesce_ms", "grace_seconds", "page_size")
 _LOG_KEYS = ("buffer_lines",)
 _TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
 _FALSE_WORDS = frozenset({"", "0", "false", "no", "off"})
-
-_ALIAS_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
-_THEME_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 
 
 def config_path(env: Mapping[str, str] | None = None) -> Path:
@@ -263,7 +249,7 @@ def _build(document: Any, path: Path) -> Config:
         raise ConfigError(
             path,
             "",
-            f"the top level is {_type_name(document)}",
+            f"the top level is {type_name(document)}",
             "a mapping of settings: " + ", ".join(_TOP_LEVEL_KEYS),
         )
     _check_keys(document, _TOP_LEVEL_KEYS, path, "")
@@ -275,12 +261,12 @@ def _build(document: Any, path: Path) -> Config:
     return Config(
         default_context=_optional_text(document, "default_context", path),
         default_namespace=_optional_text(document, "default_namespace", path),
-        keymap=MappingProxyType(_keymap(_mapping(document, "keymap", path), path)),
-        aliases=MappingProxyType(_aliases(_mapping(document, "aliases", path), path)),
-        theme=_theme(document.get("theme", DEFAULT_THEME), path),
+        keymap=MappingProxyType(keymap_entries(_mapping(document, "keymap", path), path)),
+        aliases=MappingProxyType(alias_entries(_mapping(document, "aliases", path), path)),
+        theme=theme_entry(document.get("theme", DEFAULT_THEME), path),
         readonly=_boolean(document, "readonly", path),
-        readonly_contexts=_patterns(document, "readonly_contexts", path),
-        other_identities=_patterns(document, "other_identities", path),
+        readonly_contexts=pattern_entries(document, "readonly_contexts", path),
+        other_identities=pattern_entries(document, "other_identities", path),
         refresh=RefreshSettings(
             coalesce_ms=int(
                 _positive(refresh, "coalesce_ms", defaults.coalesce_ms, path, integer=True)
@@ -302,9 +288,17 @@ def _build(document: Any, path: Path) -> Config:
                 )
             )
         ),
+        prometheus=MappingProxyType(_prometheus(_mapping(document, "prometheus", path), path)),
         no_color=_boolean(document, "no_color", path),
         path=path,
     )
+
+
+def _prometheus(section: Mapping[Any, Any], path: Path) -> dict[str, PrometheusEndpoint]:
+    try:
+        return parse_endpoints(section)
+    except EndpointProblem as problem:
+        raise ConfigError(path, problem.key_path, problem.problem, problem.allowed) from None
 
 
 def _check_keys(
@@ -318,26 +312,12 @@ def _check_keys(
         raise ConfigError(path, f"{prefix}{key}", problem, "one of " + ", ".join(allowed))
 
 
-def _type_name(value: Any) -> str:
-    if value is None:
-        return "empty"
-    names = {
-        bool: "a boolean",
-        int: "an integer",
-        float: "a number",
-        str: "a string",
-        list: "a list",
-        dict: "a mapping",
-    }
-    return names.get(type(value), type(value).__name__)
-
-
 def _mapping(document: Mapping[str, Any], key: str, path: Path) -> dict[Any, Any]:
     value = document.get(key)
     if value is None:
         return {}
     if not isinstance(value, dict):
-        raise ConfigError(path, key, f"is {_type_name(value)}", "a mapping")
+        raise ConfigError(path, key, f"is {type_name(value)}", "a mapping")
     return value
 
 
@@ -349,7 +329,7 @@ def _optional_text(document: Mapping[str, Any], key: str, path: Path) -> str | N
         raise ConfigError(
             path,
             key,
-            f"is {_type_name(value)}" + (" (blank)" if isinstance(value, str) else ""),
+            f"is {type_name(value)}" + (" (blank)" if isinstance(value, str) else ""),
             "a non-empty string, or null for the kubeconfig's choice",
         )
     return value.strip()
@@ -358,7 +338,7 @@ def _optional_text(document: Mapping[str, Any], key: str, path: Path) -> str | N
 def _boolean(document: Mapping[str, Any], key: str, path: Path) -> bool:
     value = document.get(key, False)
     if not isinstance(value, bool):
-        raise ConfigError(path, key, f"is {_type_name(value)} ({value!r})", "true or false")
+        raise ConfigError(path, key, f"is {type_name(value)} ({value!r})", "true or false")
     return value
 
 
@@ -376,77 +356,10 @@ def _positive(
     valid_type = int if integer else (int, float)
     if isinstance(value, bool) or not isinstance(value, valid_type):
         raise ConfigError(
-            path, f"{section_name}.{key}", f"is {_type_name(value)} ({value!r})", allowed
+            path, f"{section_name}.{key}", f"is {type_name(value)} ({value!r})", allowed
         )
     if value <= 0:
         raise ConfigError(
             path, f"{section_name}.{key}", f"is {value}, which is not above 0", allowed
         )
     return value
-
-
-def _theme(value: Any, path: Path) -> str:
-    if not isinstance(value, str) or not _THEME_NAME.match(value):
-        raise ConfigError(
-            path,
-            "theme",
-            f"is {_type_name(value)} ({value!r})",
-            "a Textual theme name such as textual-dark, textual-light, nord",
-        )
-    return value
-
-
-def _patterns(document: Mapping[str, Any], key: str, path: Path) -> frozenset[str]:
-    value = document.get(key)
-    if value is None:
-        return frozenset()
-    allowed = "a list of context names or glob patterns, e.g. [prod-*, kubesphere-host]"
-    if not isinstance(value, list):
-        raise ConfigError(path, key, f"is {_type_name(value)}", allowed)
-    for index, item in enumerate(value):
-        if not isinstance(item, str) or not item.strip():
-            raise ConfigError(path, f"{key}[{index}]", f"is {_type_name(item)} ({item!r})", allowed)
-    return frozenset(item.strip() for item in value)
-
-
-def _keymap(section: Mapping[Any, Any], path: Path) -> dict[str, str]:
-    keymap: dict[str, str] = {}
-    for binding_id, keys in section.items():
-        key_path = f"keymap.{binding_id}"
-        if not isinstance(binding_id, str) or not binding_id:
-            raise ConfigError(
-                path,
-                key_path,
-                f"binding id {binding_id!r} is not a string",
-                "binding ids like resource.delete or table.down",
-            )
-        if not isinstance(keys, str):
-            raise ConfigError(path, key_path, f"is {_type_name(keys)} ({keys!r})", KEYS_ALLOWED)
-        normalized = normalize_keys(keys)
-        if normalized is None:
-            bad = next(t.strip() for t in keys.split(",") if normalize_key(t.strip()) is None)
-            raise ConfigError(path, key_path, f"{bad!r} is not a key name", KEYS_ALLOWED)
-        keymap[binding_id] = normalized
-    return keymap
-
-
-def _aliases(section: Mapping[Any, Any], path: Path) -> dict[str, str]:
-    aliases: dict[str, str] = {}
-    for name, expansion in section.items():
-        key_path = f"aliases.{name}"
-        if not isinstance(name, str) or not _ALIAS_NAME.match(name):
-            raise ConfigError(
-                path,
-                key_path,
-                f"alias name {name!r} is not a word",
-                "a letter followed by letters, digits, - or _ (e.g. pp)",
-            )
-        if not isinstance(expansion, str) or not expansion.strip():
-            raise ConfigError(
-                path,
-                key_path,
-                f"is {_type_name(expansion)} ({expansion!r})",
-                "a non-empty command, e.g. 'pods -n payments'",
-            )
-        aliases[name] = expansion.strip()
-    return aliases

@@ -46,6 +46,15 @@ refresh:
 # Log views keep the newest buffer_lines lines; older ones are dropped and counted on screen.
 logs:
   buffer_lines: 5000
+# Prometheus history comes through each cluster's kube-apiserver service proxy (no
+# credentials needed). To use another Prometheus for a context, name its URL here; its bearer
+# token or basic-auth password lives in the OS keyring, stored with
+# `kstui credentials set-prometheus CONTEXT` (never in this file):
+#   prod-eu:
+#     url: https://prometheus.example.com
+#     auth: bearer            # none | bearer | basic (then username: ...)
+#     keyring_entry: prod-eu  # default: the context's name
+prometheus: {}
 
 # Plain output without colours (also: NO_COLOR set to anything).
 no_color: false

@@ -34,6 +34,7 @@ from kstui.sandbox.controllers.pods import PodLifecycleController
 from kstui.sandbox.controllers.tenancy import Flavor
 from kstui.sandbox.controllers.tenancy_set import controllers_for
 from kstui.sandbox.controllers.workloads import DeploymentController, ReplicaSetController
+from kstui.sandbox.prometheus import PrometheusFleet
 from kstui.sandbox.server import build_app
 
 T = TypeVar("T")
@@ -69,6 +70,9 @@ class SandboxOptions:
     """Generated project namespaces, spread over the workspaces and the clusters."""
     bookmark_interval: float = 60.0
     """Seconds of quiet before a watch gets a BOOKMARK (kube-apiserver: about a minute)."""
+    prometheus: bool = False
+    """Run a real Prometheus per cluster behind its service proxy (prometheus.py): 24 h of
+    backfilled history, then live scrapes. Needs the `prometheus` binaries and a wall clock."""
     state_dir: str | None = None
     """Where the CA, its key and the tokens live: a restart there serves the same credentials
     (the store starts afresh, so its resourceVersion goes back). None: new ones each start."""
@@ -112,6 +116,7 @@ class Sandbox:
         self._ca: Any = None
         self._tmp = tempfile.TemporaryDirectory(prefix="kstui-sandbox-")
         self.ca_pem = b""
+        self.prometheus: PrometheusFleet | None = None
 
     # ------------------------------------------------------------------ access
 
@@ -332,8 +337,17 @@ class Sandbox:
             churn = Churn(cluster, self.options.churn, self.options.seed)
             churn.start()
             handle.managers.append(churn)
+        if self.options.prometheus:
+            self.prometheus = PrometheusFleet(self.clusters, Path(self._tmp.name))
+            if self.options.frozen:
+                self.prometheus.error = "a frozen clock has no Prometheus (it scrapes in real time)"
+                self.prometheus.ready.set()
+            else:
+                await self.prometheus.start()
 
     async def stop(self) -> None:
+        if self.prometheus is not None:
+            await self.prometheus.stop()
         for handle in self.handles.values():
             for manager in handle.managers:
                 if isinstance(manager, Churn):
@@ -417,8 +431,16 @@ class SandboxThread:
 
         return asyncio.run_coroutine_threadsafe(run(), self._loop).result(30)
 
+    def wait_prometheus(self, timeout: float = 120.0) -> str:
+        """Block until every cluster's Prometheus serves (or failed); "" or what went wrong."""
+        fleet = self.sandbox.prometheus
+        if fleet is None:
+            return "the sandbox was started without prometheus"
+        asyncio.run_coroutine_threadsafe(fleet.ready.wait(), self._loop).result(timeout)
+        return fleet.error
+
     def stop(self) -> None:
         with contextlib.suppress(Exception):
-            asyncio.run_coroutine_threadsafe(self.sandbox.stop(), self._loop).result(10)
+            asyncio.run_coroutine_threadsafe(self.sandbox.stop(), self._loop).result(20)
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(5)

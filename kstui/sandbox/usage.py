@@ -7,6 +7,7 @@ constant within a 15 s bucket, and never above the container's limits.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from dataclasses import dataclass
@@ -40,6 +41,7 @@ _DEC_SUFFIX = {-9: "n", -6: "u", -3: "m", 0: "", 3: "k", 6: "M", 9: "G", 12: "T"
 _BIN_SUFFIX = {0: "", 10: "Ki", 20: "Mi", 30: "Gi", 40: "Ti", 50: "Pi", 60: "Ei"}
 
 
+@functools.lru_cache(maxsize=4096)  # few distinct quantities, parsed per sample
 def parse_quantity_decimal(s: str) -> Decimal:
     m = _QTY_RE.fullmatch(s.strip())
     if m is None:
@@ -103,8 +105,9 @@ class UsageProfile:
     phase: float
 
 
+@functools.lru_cache(maxsize=65_536)  # pure; asked per container per sample by the exporter
 def usage_profile(namespace: str, pod: str, container: str) -> UsageProfile:
-    seed = stable_hash("usage", namespace, pod, container)
+    seed = _seed(namespace, pod, container)
     u = [_unit(seed, k) for k in range(6)]
     return UsageProfile(
         cpu_level=u[0],
@@ -114,6 +117,11 @@ def usage_profile(namespace: str, pod: str, container: str) -> UsageProfile:
         leak_period_s=2 * _HOUR + u[4] * 10 * _HOUR,
         phase=u[5],
     )
+
+
+@functools.lru_cache(maxsize=65_536)
+def _seed(namespace: str, pod: str, container: str) -> int:
+    return stable_hash("usage", namespace, pod, container)
 
 
 def _unit(seed: int, *parts: object) -> float:
@@ -189,7 +197,7 @@ def container_usage(
 ) -> tuple[int, int]:
     """(cpu nanocores, memory working-set bytes) of one container at `at`."""
     t = _epoch(at)
-    seed = stable_hash("usage", namespace, pod, container)
+    seed = _seed(namespace, pod, container)
     p = usage_profile(namespace, pod, container)
     cpu_req, cpu_lim = _resource(requests, limits, "cpu")
     mem_req, mem_lim = _resource(requests, limits, "memory")

@@ -84,3 +84,45 @@ def test_the_demo_leaves_no_sandbox_and_no_files(tmp_path: Path, way: str) -> No
         if way != "hangup":
             with contextlib.suppress(OSError):
                 os.close(term.fd)
+
+
+def _prometheus_processes(marker: str) -> list[int]:
+    found = []
+    for pid in _sandboxes(marker):
+        with contextlib.suppress(OSError):
+            if Path(f"/proc/{pid}/exe").resolve().name == "prometheus":
+                found.append(pid)
+    return found
+
+
+@pytest.mark.parametrize("way", ["quit", "sigterm"])
+def test_the_demo_takes_its_prometheus_with_it(tmp_path: Path, way: str) -> None:
+    from kstui.sandbox.prometheus import binaries
+
+    if binaries() is None:
+        if os.environ.get("CI"):
+            pytest.fail("prometheus/promtool are not installed: .ci/run installs them (CI=true)")
+        pytest.skip("needs the `prometheus` package (apt-get install prometheus)")
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    term = Terminal([*DEMO, "--prometheus"], tmp_path, env={"TMPDIR": str(tmp)})
+    try:
+        term.wait_for(r"pods", timeout=90)
+        [workdir] = list(tmp.glob("kstui-demo-*"))
+        deadline = time.monotonic() + 60
+        while "prometheus:" not in (workdir / "sandbox.log").read_text():
+            assert time.monotonic() < deadline, (workdir / "sandbox.log").read_text()
+            time.sleep(0.1)
+        assert "24 h of history" in (workdir / "sandbox.log").read_text()
+        assert _prometheus_processes(str(tmp)), "no prometheus beside the demo"
+        if way == "quit":
+            term.write(b":q\r")
+        else:
+            os.kill(term.pid, signal.SIGTERM)
+        _nothing_left(term, tmp)
+    finally:
+        with contextlib.suppress(ChildProcessError, ProcessLookupError):
+            os.kill(term.pid, signal.SIGKILL)
+            os.waitpid(term.pid, 0)
+        with contextlib.suppress(OSError):
+            os.close(term.fd)

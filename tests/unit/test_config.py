@@ -411,3 +411,46 @@ def test_logs_buffer_lines_is_read(tmp_path: Path) -> None:
     (tmp_path / "config.yaml").write_text("logs: {buffer_lines: 250}\n")
     assert load_config(tmp_path / "config.yaml").logs.buffer_lines == 250
     assert Config().logs.buffer_lines == 5000
+
+
+def test_a_prometheus_url_per_context_names_only_its_keyring_entry(tmp_path: Path) -> None:
+    from kstui.backends.prometheus_endpoint import PrometheusEndpoint
+
+    config = load_config(
+        write(
+            tmp_path,
+            """
+prometheus:
+  prod-eu:
+    url: https://prometheus.example.com
+    auth: basic
+    username: ops
+    keyring_entry: eu-prom
+""",
+        ),
+        env={},
+    )
+    assert dict(config.prometheus) == {
+        "prod-eu": PrometheusEndpoint(
+            "https://prometheus.example.com", "basic", "ops", "eu-prom", "", True
+        )
+    }
+
+
+@pytest.mark.parametrize(
+    ("entry", "key_path", "problem"),
+    [
+        ("{url: ftp://x}", "prometheus.c.url", "is 'ftp://x'"),
+        ("{url: 'https://u:p@x'}", "prometheus.c.url", "carries credentials"),
+        ("{url: 'https://x', auth: token}", "prometheus.c.auth", "is 'token'"),
+        ("{url: 'https://x', auth: basic}", "prometheus.c.username", "is missing"),
+        ("{url: 'https://x', password: s}", "prometheus.c.password", "unknown key"),
+    ],
+)
+def test_a_bad_prometheus_entry_says_where(
+    tmp_path: Path, entry: str, key_path: str, problem: str
+) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_config(write(tmp_path, f"prometheus:\n  c: {entry}\n"), env={})
+    assert caught.value.key_path == key_path
+    assert caught.value.problem == problem
