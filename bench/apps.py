@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -175,6 +176,7 @@ def main() -> None:
         )
     finally:
         thread.stop()
+        shutil.rmtree(workdir, ignore_errors=True)  # its kubeconfig holds tokens
     report("| figure | first | later runs p50 / p95 | target |")
     report("| --- | --- | --- | --- |")
     later = opens[1:] or opens

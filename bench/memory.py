@@ -30,6 +30,7 @@ import argparse
 import asyncio
 import gc
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -270,6 +271,7 @@ def main() -> None:
         )
     finally:
         sandbox.stop()
+        shutil.rmtree(workdir, ignore_errors=True)  # its kubeconfig holds tokens
 
 
 if __name__ == "__main__":

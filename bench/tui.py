@@ -317,6 +317,7 @@ def run(pods: int, samples: int, runs: int, churn: float) -> None:
         )
     finally:
         sandbox.stop()
+        shutil.rmtree(workdir, ignore_errors=True)  # its kubeconfig holds tokens
 
     def m(items: list[dict[str, float]], key: str) -> float:
         return median([item[key] for item in items if key in item])

@@ -24,6 +24,7 @@ import argparse
 import asyncio
 import os
 import signal
+import shutil
 import statistics
 import subprocess
 import sys
@@ -169,6 +170,7 @@ def main() -> None:
     finally:
         sandbox.send_signal(signal.SIGINT)
         sandbox.wait(10)
+        shutil.rmtree(workdir, ignore_errors=True)  # its kubeconfig holds tokens
     report("| figure | first | later runs p50 / p95 | target |")
     report("| --- | --- | --- | --- |")
     for name, samples in (
