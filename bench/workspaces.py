@@ -23,8 +23,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import signal
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
