@@ -105,6 +105,7 @@ class StoreView(PolledScreen):
         info = self.session.backend().info
         bar.context, bar.cluster, bar.user = info.name, info.cluster, info.user
         bar.readonly = self.session.readonly()
+        bar.namespace = "(app store)"  # its objects are cluster-scoped, on the host
         self.poll()
         self.check_permissions()
         self.show_identity()

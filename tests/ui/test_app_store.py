@@ -30,6 +30,7 @@ from kstui.screens.help import HelpModal
 from kstui.screens.logs import LogsScreen
 from kstui.screens.resources import ResourcesScreen
 from kstui.screens.text_view import TextViewScreen
+from kstui.widgets.context_bar import ContextBar
 from kstui.widgets.plain import Plain
 from kstui.widgets.resource_table import ResourceTable
 from tests.app_store_seeds import API, chart_archive, chart_server, seed_app
@@ -101,6 +102,8 @@ async def test_the_store_lists_active_apps_by_category_and_searches(
         apps = store.query_one("#apps", ResourceTable)
         await wait_until(pilot, lambda: APP in keys(apps), "the seeded app")
         assert "teststore-draft" not in keys(apps)  # a draft is not in the store
+        # cluster-scoped objects: the header names the store, not "ns all"
+        assert store.query_one(ContextBar).namespace == "(app store)"
         assert {"bitnami-nginx", "bitnami-redis", "bitnami-postgresql"} <= set(keys(apps))
         categories = store.query_one("#categories", ResourceTable)
         assert categories.row("databases").cells[0] == "Databases"  # type: ignore[union-attr]
