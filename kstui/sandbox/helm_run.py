@@ -9,7 +9,9 @@ items. Messages are gojsonschema's, as Helm 3 prints them:
 
 from __future__ import annotations
 
+import base64
 import copy
+import json
 from datetime import datetime
 from typing import Any
 
@@ -241,8 +243,13 @@ def release_record(
             "lock": None,
             "templates": [],
             "values": chart.values,
-            "schema": chart.schema,
-            "files": [{"name": "README.md", "data": ""}],
+            # []byte fields are base64 in Helm's JSON (Go's encoding of a byte slice)
+            "schema": None
+            if chart.schema is None
+            else base64.b64encode(json.dumps(chart.schema).encode()).decode(),
+            "files": [
+                {"name": "README.md", "data": base64.b64encode(chart.readme.encode()).decode()}
+            ],
         },
         "config": values,
         "manifest": manifest(chart, render(chart, release, namespace, values)),
@@ -270,6 +277,7 @@ def install_log(
     values: dict[str, Any],
     at: datetime,
     problem: str | None,
+    early: bool = False,
 ) -> str:
     """What `helm upgrade --install --debug` prints: the run, then the release or the error."""
     first = revision == 1
@@ -281,8 +289,9 @@ def install_log(
         'install.go:214: [debug] Original chart version: ""',
         f"install.go:231: [debug] CHART PATH: /tmp/helm-executor/{release}.tgz",
     ]
-    if problem is not None and problem.startswith("values don't meet"):
-        return "\n".join([*lines, f"Error: {problem.rstrip()}", f"helm.go:84: [debug] {problem}"])
+    if problem is not None and early:  # stopped before recording anything
+        shown = lines[:1] if problem.startswith("query:") else lines  # the history query
+        return "\n".join([*shown, f"Error: {problem.rstrip()}", f"helm.go:84: [debug] {problem}"])
     lines += [
         "client.go:142: [debug] creating 2 resource(s)"
         if first

@@ -281,7 +281,7 @@ def _deploy_failed(host: SandboxCluster, now: Any) -> None:
     problem = values_problem(chart, {})
     job_name = "helm-install-lab-broken-m5c8tz"
     namespace = "shop-staging"
-    log = install_log(chart, "lab-broken", namespace, 1, {}, at, problem)
+    log = install_log(chart, "lab-broken", namespace, 1, {}, at, problem, early=True)
     container = {
         "name": "helm",
         "image": HELM_IMAGE,

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import base64
 import json
+import os
+import subprocess
 from collections.abc import Iterator
 from typing import Any
 
@@ -14,6 +16,7 @@ import httpx
 import pytest
 
 from kstui.backends.helm_releases import decode_secret, group
+from tests import realclients
 from tests.conftest import RunningSandbox
 from tests.sandbox.test_appstore import V2, Fresh, G, get, release
 from tests.sandbox.test_identity_and_controllers import advance, client
@@ -159,6 +162,22 @@ def test_an_object_the_api_refuses_ends_in_failed_with_helms_reason(store: Any) 
     assert decode_secret(secret).description == reason
 
 
+def test_helm_runs_as_the_creator_who_may_not_write_there(store: Any) -> None:
+    running, http = store
+    body = release("cache", "bitnami-redis-20.1.3")
+    body["metadata"]["annotations"]["kubesphere.io/creator"] = "bob"  # no role in shop-staging
+    create(http, body)
+    run_for(running, 3)
+    status = get(http, "applicationreleases", "cache")["status"]
+    assert status["state"] == "deployFailed"
+    log = job_log(http, status["installJobName"])
+    assert log.splitlines()[1] == (
+        'Error: query: failed to query with labels: secrets is forbidden: User "bob" cannot '
+        'list resource "secrets" in API group "" in the namespace "shop-staging"'
+    )
+    assert helm_secrets(http, "cache") == []
+
+
 def test_an_upgrade_records_revision_two(store: Any) -> None:
     running, http = store
     create(http, release("cache", "bitnami-redis-20.1.3", "architecture: standalone\n"))
@@ -270,3 +289,44 @@ def test_the_seeded_releases(store: Any) -> None:
     run_for(running, 10)
     after = {n: get(http, "applicationreleases", n)["metadata"]["resourceVersion"] for n in found}
     assert before == after
+
+
+@pytest.mark.parametrize("major", realclients.HELM_MAJORS, ids=lambda m: f"helm{m}")
+def test_real_helm_reads_what_the_controller_recorded(
+    store: Any, major: int, tmp_path: Any
+) -> None:
+    running, http = store
+    create(http, release("cache", "bitnami-redis-20.1.3", "architecture: standalone\n"))
+    run_for(running, 3)
+    rel = get(http, "applicationreleases", "cache")
+    rel["spec"]["appVersionID"] = "bitnami-redis-19.6.4"
+    assert http.put(f"{V2}/applicationreleases/cache", json=rel).status_code == 200
+    run_for(running, 3)
+    home = tmp_path / "home"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("KUBE", "HELM_"))}
+    env.update(
+        KUBECONFIG=str(running.kubeconfig),
+        HOME=str(home),
+        HELM_CACHE_HOME=str(home / "cache"),
+        HELM_CONFIG_HOME=str(home / "config"),
+        HELM_DATA_HOME=str(home / "data"),
+    )
+
+    def helm(*args: str) -> Any:
+        done = subprocess.run(
+            [realclients.helm(major), *args, "-n", NS, "-o", "json"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert done.returncode == 0, f"helm {args}: {done.stdout}{done.stderr}"
+        return json.loads(done.stdout)
+
+    history = helm("history", "cache")
+    assert [(h["revision"], h["status"], h["chart"]) for h in history] == [
+        (1, "superseded", "redis-20.1.3"),
+        (2, "deployed", "redis-19.6.4"),
+    ]
+    assert helm("get", "values", "cache") == {"architecture": "standalone"}

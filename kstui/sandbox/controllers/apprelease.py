@@ -33,6 +33,7 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from kstui.sandbox.auth import Attributes, UserInfo, forbidden_message
 from kstui.sandbox.clock import rfc3339
 from kstui.sandbox.controllers import Controller, WorkKey
 from kstui.sandbox.controllers.appstore import GROUP, VERSIONS
@@ -218,23 +219,25 @@ class AppReleaseController(Controller):
             text = base64.b64decode(str(spec.get("values") or "")).decode()
         except (binascii.Error, UnicodeDecodeError):
             text = ""
-        values, problem = parse_values(text)
-        schema_failure = False
-        if problem is None:
-            problem = values_problem(chart, values)
-            schema_failure = problem is not None
+        creator = (rel["metadata"].get("annotations") or {}).get(CREATOR, "")
+        # Helm, impersonating the creator, first reads the release's history; then the values
+        problem = self._forbidden(target, creator, namespace)
+        values, bad_yaml = parse_values(text)
+        problem = problem or bad_yaml or values_problem(chart, values)
+        early = problem is not None  # Helm stops before it records anything
         if problem is None:
             problem = self._dry_run(target, render(chart, name, namespace, values))
         latest = self.helm.latest(target, namespace, name)
         revision = int(latest["version"]) + 1 if latest else 1
-        log = install_log(chart, name, namespace, revision, values, self.clock.now(), problem)
-        creator = (rel["metadata"].get("annotations") or {}).get(CREATOR, "")
+        log = install_log(
+            chart, name, namespace, revision, values, self.clock.now(), problem, early
+        )
         try:
             job_name = self._job(target, name, namespace, "install", log, problem, creator, text)
         except ApiError as error:
             self._set(rel, "failed", error.message)
             return
-        plan = Plan("install", name, namespace, revision, chart, values, problem, schema_failure)
+        plan = Plan("install", name, namespace, revision, chart, values, problem, early)
         self.helm.plan(target, job_name, plan)
         state = "upgraded" if latest else "created"
         self._set(rel, state, "Deploying", installJobName=job_name)
@@ -350,6 +353,16 @@ class AppReleaseController(Controller):
         assert kind is not None
         target.create(kind, job)
         return name
+
+    def _forbidden(self, target: SandboxCluster, creator: str, namespace: str) -> str | None:
+        """Helm's first request as `--kube-as-user <creator>`: list the release's Secrets."""
+        if not creator:
+            return None
+        user = UserInfo(creator, target.authn.groups_of(creator))
+        attrs = Attributes("list", "", "secrets", "", namespace)
+        if target.authz.allowed(user, attrs):
+            return None
+        return f"query: failed to query with labels: {forbidden_message(user, attrs)}"
 
     def _dry_run(self, target: SandboxCluster, objects: list[dict[str, Any]]) -> str | None:
         """What the API server would refuse of the rendered objects (Helm records it failed)."""

@@ -44,7 +44,7 @@ class Plan:
     chart: Chart | None = None
     values: dict[str, Any] = field(default_factory=dict)
     problem: str | None = None
-    schema_failure: bool = False
+    early: bool = False
     started: bool = False
     done: bool = False
 
@@ -88,7 +88,7 @@ class HelmInJobs:
                     target.kind_of(secret), plan.namespace, secret["metadata"]["name"]
                 )
             return
-        if plan.schema_failure or plan.chart is None:
+        if plan.early or plan.chart is None:
             return  # Helm stopped before it recorded anything
         status = "pending-install" if plan.revision == 1 else "pending-upgrade"
         self._record(
@@ -114,7 +114,7 @@ class HelmInJobs:
                 plan.problem = error.message
 
     def _helm_finish(self, target: SandboxCluster, plan: Plan) -> None:
-        if plan.action == "uninstall" or plan.schema_failure or plan.chart is None:
+        if plan.action == "uninstall" or plan.early or plan.chart is None:
             return
         if plan.problem is not None:
             self._record(target, plan, "failed", f'Release "{plan.release}" failed: {plan.problem}')
