@@ -227,6 +227,21 @@ REPOS: dict[str, tuple[ChartSpec, ...]] = {
 }
 
 
+UPLOADED = ChartSpec(
+    name="storefront",
+    description="acme-retail's storefront, uploaded to the app store for review",
+    home="https://example.com/acme/storefront",
+    icon="",
+    maintainer="acme-retail",
+    image="ghcr.io/acme/storefront",
+    port=8080,
+    values=_values("ghcr.io/acme/storefront", 8080, "greeting: hello\n"),
+    versions=(ChartVersion("0.1.0", "5.1.0", "2025-05-01T10:00:00Z"),),
+)
+"""An uploaded chart: KubeSphere keeps it in the ConfigMap named after its version in
+`extension-openpitrix` (key `BinaryKey`), not in a repository."""
+
+
 def readme(spec: ChartSpec, version: ChartVersion) -> str:
     port = spec.port
     return (

@@ -138,7 +138,7 @@ def chart_metadata(spec: ChartSpec, version: ChartVersion) -> dict[str, Any]:
     return meta
 
 
-def _archive(spec: ChartSpec, version: ChartVersion) -> bytes:
+def build_archive(spec: ChartSpec, version: ChartVersion) -> bytes:
     files = {
         "Chart.yaml": yaml.safe_dump(chart_metadata(spec, version), sort_keys=False),
         "values.yaml": spec.values.replace("{tag}", version.app_version),
@@ -176,7 +176,7 @@ def _built() -> dict[str, dict[str, bytes]]:
         entries: dict[str, list[dict[str, Any]]] = {}
         for spec in specs:
             for version in spec.versions:
-                archive = _archive(spec, version)
+                archive = build_archive(spec, version)
                 name = archive_name(spec.name, version.version)
                 files[name] = archive
                 entry = chart_metadata(spec, version)

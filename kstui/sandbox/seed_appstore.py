@@ -7,7 +7,8 @@
   (`manualTrigger`): the repo controller makes its Applications and versions as the cluster
   settles.
 - An uploaded app (`storefront-chart`, repo-name `upload`) whose only version is a `draft`:
-  the webhook refuses a release of it.
+  the webhook refuses a release of it. Its chart is where KubeSphere keeps uploads: the
+  ConfigMap `extension-openpitrix/storefront-chart-0.1.0`, key `BinaryKey`.
 - Releases in several states, as the controller would have left them: `eu-web` (member,
   nginx, upgraded: revisions 1 superseded and 2 deployed, its Deployment and Service),
   `promo-site` (host, `failed`: the API server refused its Deployment) and `lab-broken` (host,
@@ -28,6 +29,8 @@ from typing import Any
 
 import yaml
 
+from kstui.sandbox.chart_catalog import UPLOADED
+from kstui.sandbox.charts import build_archive
 from kstui.sandbox.clock import rfc3339
 from kstui.sandbox.cluster import SandboxCluster
 from kstui.sandbox.controllers import appstore_webhook, owner_ref
@@ -38,6 +41,7 @@ from kstui.sandbox.controllers.apprelease import (
     NAMESPACE_LABEL,
     RELEASE_LABEL,
     RELEASES,
+    UPLOAD_NAMESPACE,
     spec_hash,
 )
 from kstui.sandbox.controllers.appstore import APP_LABEL, GROUP, REPO_LABEL, REPOS, VERSIONS
@@ -146,6 +150,20 @@ def _uploaded(host: SandboxCluster) -> None:
             },
             "spec": {"appType": "helm", "abstraction": "acme-retail's storefront"},
             "status": {"state": "draft", "updateTime": rfc3339(now - timedelta(hours=3))},
+        },
+    )
+    archive = build_archive(UPLOADED, UPLOADED.versions[0])
+    if host.store.get(("", "namespaces"), "", UPLOAD_NAMESPACE) is None:
+        _put(
+            host, {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": UPLOAD_NAMESPACE}}
+        )
+    _put(
+        host,
+        {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {"name": "storefront-chart-0.1.0", "namespace": UPLOAD_NAMESPACE},
+            "binaryData": {"BinaryKey": base64.b64encode(archive).decode()},
         },
     )
     _put(

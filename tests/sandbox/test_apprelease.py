@@ -18,7 +18,7 @@ import pytest
 from kstui.backends.helm_releases import decode_secret, group
 from tests import realclients
 from tests.conftest import RunningSandbox
-from tests.sandbox.test_appstore import V2, Fresh, G, get, release
+from tests.sandbox.test_appstore import MERGE, V2, Fresh, G, get, release
 from tests.sandbox.test_identity_and_controllers import advance, client
 
 NS = "shop-staging"
@@ -256,6 +256,33 @@ def test_a_release_on_the_member_cluster_runs_there(store: Any) -> None:
             "sh.helm.release.v1.eu-cache.v1"
         ]
     assert http.get(f"/apis/batch/v1/namespaces/shop-eu/jobs/{job}").status_code == 404
+
+
+def test_an_uploaded_version_installs_from_its_configmap_once_active(store: Any) -> None:
+    running, http = store
+    stored = http.get("/api/v1/namespaces/extension-openpitrix/configmaps/storefront-chart-0.1.0")
+    assert stored.status_code == 200
+    assert base64.b64decode(stored.json()["binaryData"]["BinaryKey"])[:2] == b"\x1f\x8b"
+    approved = http.patch(
+        f"{V2}/applicationversions/storefront-chart-0.1.0/status",
+        json={"status": {"state": "active"}},
+        headers=MERGE,
+    )
+    assert approved.status_code == 200, approved.text
+    create(http, release("front", "storefront-chart-0.1.0", "greeting: hi\n"))
+    run_for(running, 3)
+    assert get(http, "applicationreleases", "front")["status"]["state"] == "active"
+    (secret,) = helm_secrets(http, "front")
+    assert decode_secret(secret).chart == "storefront"
+
+
+def test_uninstalling_a_release_helm_never_recorded_drops_its_jobs(store: Any) -> None:
+    running, http = store
+    job = get(http, "applicationreleases", "lab-broken")["status"]["installJobName"]
+    assert http.delete(f"{V2}/applicationreleases/lab-broken").status_code == 200
+    run_for(running, 0.5)
+    assert http.get(f"{V2}/applicationreleases/lab-broken").status_code == 404
+    assert http.get(f"/apis/batch/v1/namespaces/{NS}/jobs/{job}").status_code == 404
 
 
 def test_the_seeded_releases(store: Any) -> None:

@@ -34,6 +34,7 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from kstui.sandbox.auth import Attributes, UserInfo, forbidden_message
+from kstui.sandbox.charts import Chart, read_chart
 from kstui.sandbox.clock import rfc3339
 from kstui.sandbox.controllers import Controller, WorkKey
 from kstui.sandbox.controllers.appstore import GROUP, VERSIONS
@@ -53,6 +54,8 @@ RELEASES = (GROUP, "applicationreleases")
 JOBS = ("batch", "jobs")
 PODS = ("", "pods")
 SECRETS = ("", "secrets")
+CONFIGMAPS = ("", "configmaps")
+UPLOAD_NAMESPACE = "extension-openpitrix"
 FINALIZER = "helmrelease.application.kubesphere.io"
 RELEASE_LABEL = f"{GROUP}/app-release-name"
 CLUSTER_LABEL = "kubesphere.io/cluster"
@@ -209,9 +212,7 @@ class AppReleaseController(Controller):
         name = rel["metadata"]["name"]
         spec = rel.get("spec") or {}
         version = self.store.get(VERSIONS, "", str(spec.get("appVersionID", "")))
-        chart = None
-        if version is not None:
-            chart = self.cluster.charts.chart(str((version.get("spec") or {}).get("pullUrl", "")))
+        chart = None if version is None else self._chart(version)
         if chart is None:  # the chart cannot be read (yet): KubeSphere retries
             self._later(("", name), 30.0)
             return
@@ -353,6 +354,21 @@ class AppReleaseController(Controller):
         assert kind is not None
         target.create(kind, job)
         return name
+
+    def _chart(self, version: dict[str, Any]) -> Chart | None:
+        """A repo version's chart from its pullUrl; an uploaded one's from the ConfigMap
+        `extension-openpitrix/<version>` (key BinaryKey), as KubeSphere stores uploads."""
+        pull = str((version.get("spec") or {}).get("pullUrl") or "")
+        if pull:
+            return self.cluster.charts.chart(pull)
+        stored = self.store.get(CONFIGMAPS, UPLOAD_NAMESPACE, version["metadata"]["name"])
+        data = ((stored or {}).get("binaryData") or {}).get("BinaryKey")
+        if not data:
+            return None
+        try:
+            return read_chart(base64.b64decode(data))
+        except (binascii.Error, OSError, KeyError, ValueError):
+            return None
 
     def _forbidden(self, target: SandboxCluster, creator: str, namespace: str) -> str | None:
         """Helm's first request as `--kube-as-user <creator>`: list the release's Secrets."""
