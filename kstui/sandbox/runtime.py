@@ -301,7 +301,9 @@ class Sandbox:
         collecting = gc.isenabled()
         gc.disable()
         try:
-            await self.charts.start(self.options.host, self.options.charts_port)
+            opts = self.options  # with fixed ports, the charts take the one after the clusters'
+            charts_port = opts.charts_port or (opts.port + len(self.handles) if opts.port else 0)
+            await self.charts.start(opts.host, charts_port)
             self.populate()
         finally:
             if collecting:
