@@ -16,6 +16,8 @@ import httpx
 import pytest
 import yaml
 
+from kstui.sandbox.charts import ChartRepos, read_chart
+from kstui.sandbox.helm_run import values_problem
 from tests import realclients
 from tests.conftest import RunningSandbox
 from tests.sandbox.test_identity_and_controllers import advance, client
@@ -254,3 +256,33 @@ def test_real_helm_reads_the_chart_repository(store: Any, major: int, tmp_path: 
     kinds = [d["kind"] for d in yaml.safe_load_all(rendered) if d]
     assert kinds == ["Service", "Deployment"]
     assert running.sandbox.charts.base_url in labs
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        "replicaCount: abc",
+        "architecture: cluster",
+        "replicaCount: -2",
+        "auth: {enabled: yes2}",
+        "image: {tag: 1}",
+        "auth: null",
+    ],
+)
+def test_the_sandboxs_schema_check_says_what_helm_3_says(values: str, tmp_path: Path) -> None:
+    """The install job's Helm (KubeSphere runs Helm 3) and the sandbox's check, word for word."""
+    archive = ChartRepos().files["bitnami"]["redis-20.1.3.tgz"]
+    (tmp_path / "redis.tgz").write_bytes(archive)
+    (tmp_path / "values.yaml").write_text(values + "\n")
+    done = subprocess.run(
+        [realclients.helm(3), "template", "x", "redis.tgz", "-f", "values.yaml"],
+        cwd=tmp_path,
+        env={"HOME": str(tmp_path), "PATH": os.environ.get("PATH", "")},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 1
+    ours = values_problem(read_chart(archive), yaml.safe_load(values))
+    assert done.stderr.strip() == f"Error: {ours}".strip()
