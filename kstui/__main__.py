@@ -186,12 +186,18 @@ async def _serve(args: argparse.Namespace, kubeconfig: Path) -> None:
         _print(f"  context {cluster.name:<8} {sandbox.url(cluster.name)}  ({pods} pods, admin)")
     if "host" in sandbox.handles:
         _print("  context tenant   same server as host, as user 'alice' (namespace shop-prod)")
+    if sandbox.charts.base_url:
+        _print(
+            f"  charts           {sandbox.charts.base_url}/charts/<repo>/index.yaml (Helm repos)"
+        )
     _print(f"\nkubeconfig: {kubeconfig}")
     _print("try:")
     _print(f"  export KUBECONFIG={kubeconfig}")
     _print("  kubectl get pods -A")
     _print("  kubectl get workspacetemplates,clusters")
     _print("  kubectl --context tenant auth can-i delete pods -n shop-prod")
+    if sandbox.charts.base_url:
+        _print(f"  helm repo add labs {sandbox.charts.repo_url('labs')}")
     _print("\nCtrl-C stops the sandbox.")
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -286,6 +286,7 @@ async def create(call: Call) -> web.Response:
     call.cluster.admit(call.kind, obj, creating=True)
     call.cluster.check_namespace(call.kind, call.info.namespace, obj["metadata"].get("name", ""))
     call.cluster.admit_quota(call.kind, obj)
+    call.cluster.validate(call.kind, obj)
     created = call.store.create(call.kind, obj, dry_run=call.dry_run)
     return respond(encoding.object_dict(call.kind, created), 201)
 
@@ -300,6 +301,9 @@ async def update(call: Call) -> web.Response:
     subresource = call.info.subresource or None
     if subresource != "status":
         call.cluster.admit(call.kind, obj, creating=False)
+        old = call.store.get(call.kind.storage_key, call.namespace, call.info.name)
+        if old is not None:  # else the update answers 404 before any webhook is asked
+            call.cluster.validate(call.kind, obj, old)
     updated = call.store.update(call.kind, obj, subresource=subresource, dry_run=call.dry_run)
     return respond(encoding.object_dict(call.kind, updated))
 
@@ -386,6 +390,7 @@ async def patch(call: Call) -> web.Response:
         call.cluster.admit(call.kind, body, creating=True)
         call.cluster.check_namespace(call.kind, call.info.namespace, call.info.name)
         call.cluster.admit_quota(call.kind, body)
+        call.cluster.validate(call.kind, body)
         created = call.store.create(call.kind, body, dry_run=call.dry_run)
         return respond(encoding.object_dict(call.kind, created), 201)
     if call.info.subresource == "scale":
@@ -415,6 +420,7 @@ async def patch(call: Call) -> web.Response:
     subresource = call.info.subresource or None
     if subresource != "status":
         call.cluster.admit(call.kind, patched, creating=False)
+        call.cluster.validate(call.kind, patched, current)
     updated = call.store.update(call.kind, patched, subresource=subresource, dry_run=call.dry_run)
     return respond(encoding.object_dict(call.kind, updated))
 

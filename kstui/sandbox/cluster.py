@@ -13,6 +13,7 @@ from typing import Any
 
 from kstui.sandbox import convert, defaults, names, quota, schema
 from kstui.sandbox.auth import Authenticator, Authorizer
+from kstui.sandbox.charts import ChartRepos
 from kstui.sandbox.clock import Clock, rfc3339
 from kstui.sandbox.faults import Faults
 from kstui.sandbox.kinds import ResourceKind
@@ -69,6 +70,14 @@ class SandboxCluster:
         self.proxies: dict[tuple[str, str, str], ProxyTarget] = {}
         self.server_url = ""
         self.on_start: list[Callable[[], None]] = []
+        self.charts = ChartRepos()
+        """The chart repositories this sandbox serves (runtime.py gives every cluster the one
+        served); controllers read charts through it, never over the network."""
+        self.helm_job_start = 0.5
+        """Seconds an app store Helm job's pod takes to start (it then runs 1 s)."""
+        self.webhooks: list[Callable[[ResourceKind, dict[str, Any], dict[str, Any] | None], None]]
+        self.webhooks = []
+        """Validating admission webhooks: each may raise the ApiError of a refusal."""
         self.store.add_listener(self._on_crd_event)
 
     # ------------------------------------------------------------------ kinds
@@ -144,6 +153,13 @@ class SandboxCluster:
             raise ApiError.invalid(
                 kind.kind, name or meta.get("generateName", ""), causes, kind.group
             )
+
+    def validate(
+        self, kind: ResourceKind, obj: dict[str, Any], old: dict[str, Any] | None = None
+    ) -> None:
+        """Validating admission (after schema validation and quota), as webhooks answer."""
+        for webhook in self.webhooks:
+            webhook(kind, obj, old)
 
     def check_namespace(self, kind: ResourceKind, namespace: str, name: str = "") -> None:
         if not kind.namespaced:

@@ -16,6 +16,8 @@ FOLLOW_POLL = 0.25
 LOG_ANNOTATION = "sandbox.kstui.io/log"
 """Literal lines (newline-separated) each container of the pod has printed last: lets a test
 put exact text, escape sequences included, into a log."""
+LOG_ONLY_ANNOTATION = "sandbox.kstui.io/log-only"
+""""true": the literal lines are the whole log (a Helm job's pod prints nothing else)."""
 
 
 def _container(call: Call, pod: dict[str, Any]) -> dict[str, Any]:
@@ -129,7 +131,10 @@ async def pod_log(call: Call) -> web.StreamResponse:
         and generator.instance < int(_status_of(pod, container["name"]).get("restartCount") or 0)
     ):
         lines += [text + "\n" for text in generator.crash_tail()]
-    literal = (pod["metadata"].get("annotations") or {}).get(LOG_ANNOTATION)
+    annotations = pod["metadata"].get("annotations") or {}
+    literal = annotations.get(LOG_ANNOTATION)
+    if annotations.get(LOG_ONLY_ANNOTATION) == "true":
+        lines = []
     if literal is not None:
         # kubelet stamps every line it was asked to, these too (when they were printed: now)
         stamp = f"{format_rfc3339nano(until)} " if timestamps else ""
@@ -155,9 +160,15 @@ async def pod_log(call: Call) -> web.StreamResponse:
         if current is None or current.uid != uid:
             break  # the pod is gone: kubelet closes the stream
         now = clock.now()
-        chunk = "".join(
-            format_line(line, timestamps) + "\n" for line in generator.lines_between(position, now)
-        ).encode()
+        quiet = annotations.get(LOG_ONLY_ANNOTATION) == "true"
+        chunk = (
+            b""
+            if quiet
+            else "".join(
+                format_line(line, timestamps) + "\n"
+                for line in generator.lines_between(position, now)
+            ).encode()
+        )
         position = now
         if chunk:
             if limit is not None:

@@ -20,8 +20,9 @@ from typing import Any, TypeVar, cast
 import yaml
 from aiohttp import web
 
-from kstui.sandbox import seed, seed_events, seed_groups, seed_helm
+from kstui.sandbox import seed, seed_appstore, seed_events, seed_groups, seed_helm
 from kstui.sandbox.auth import MASTERS
+from kstui.sandbox.charts import ChartRepos
 from kstui.sandbox.clock import Clock, ManualClock
 from kstui.sandbox.cluster import SandboxCluster
 from kstui.sandbox.controllers import ControllerManager, settle
@@ -73,6 +74,11 @@ class SandboxOptions:
     prometheus: bool = False
     """Run a real Prometheus per cluster behind its service proxy (prometheus.py): 24 h of
     backfilled history, then live scrapes. Needs the `prometheus` binaries and a wall clock."""
+    charts_port: int = 0
+    """Port of the chart repositories' plain-HTTP server (0 picks a free one)."""
+    helm_job_start: float = 0.5
+    """Seconds the app store's Helm job pods take to start: an install is active ~1.5 s
+    after its ApplicationRelease is created (creating → created → active)."""
     state_dir: str | None = None
     """Where the CA, its key and the tokens live: a restart there serves the same credentials
     (the store starts afresh, so its resourceVersion goes back). None: new ones each start."""
@@ -117,6 +123,12 @@ class Sandbox:
         self._tmp = tempfile.TemporaryDirectory(prefix="kstui-sandbox-")
         self.ca_pem = b""
         self.prometheus: PrometheusFleet | None = None
+        self.charts = ChartRepos()
+        """The chart repositories, served at `charts.base_url` once started (every cluster
+        reads them through this one object)."""
+        for handle in self.handles.values():
+            handle.cluster.charts = self.charts
+            handle.cluster.helm_job_start = opts.helm_job_start
 
     # ------------------------------------------------------------------ access
 
@@ -242,6 +254,7 @@ class Sandbox:
             seed.seed_kubesphere(self.cluster("host"), kube_system_uids, flavor)
             if "member" in self.handles:
                 seed.seed_member_projects(self.cluster("member"), flavor)
+            seed_appstore.seed_appstore({n: h.cluster for n, h in self.handles.items()})
             if opts.workspaces or opts.projects:
                 seed.seed_tenancy_bench(
                     {n: h.cluster for n, h in self.handles.items()},
@@ -256,6 +269,8 @@ class Sandbox:
             )
         # what the controllers would have done by now: projects' roles, RBAC twins, quotas
         settle([h.settled for h in self.handles.values() if h.settled is not None])
+        if opts.kubesphere:
+            seed_appstore.seed_releases({n: h.cluster for n, h in self.handles.items()})
         for handle in self.handles.values():  # last: the objects above keep their names
             seed_groups.seed_groups(handle.cluster)
         first = self.handles.get("host") or next(iter(self.handles.values()), None)
@@ -293,6 +308,9 @@ class Sandbox:
         collecting = gc.isenabled()
         gc.disable()
         try:
+            opts = self.options  # with fixed ports, the charts take the one after the clusters'
+            charts_port = opts.charts_port or (opts.port + len(self.handles) if opts.port else 0)
+            await self.charts.start(opts.host, charts_port)
             self.populate()
         finally:
             if collecting:
@@ -348,6 +366,7 @@ class Sandbox:
     async def stop(self) -> None:
         if self.prometheus is not None:
             await self.prometheus.stop()
+        await self.charts.stop()
         for handle in self.handles.values():
             for manager in handle.managers:
                 if isinstance(manager, Churn):

@@ -15,6 +15,8 @@ NODES = ("", "nodes")
 CRASH_ANNOTATION = "sandbox.kstui.io/crash"
 """Set to "true" on a pod (or its template) to make its first container crash-loop."""
 UNSCHEDULABLE_ANNOTATION = "sandbox.kstui.io/unschedulable"
+START_AFTER_ANNOTATION = "sandbox.kstui.io/start-after"
+"""Seconds the pod takes to start (instead of 1–3 s): the app store's Helm jobs are quick."""
 BACKOFF_START, BACKOFF_MAX = 10.0, 300.0
 CRASH_AFTER = 6.0
 """Seconds a crash-looping container runs before it exits again."""
@@ -159,7 +161,12 @@ class PodLifecycleController(Controller):
             return
         phase = status.get("phase", "Pending")
         if phase == "Pending":
-            delay = 1.0 + (_stable(uid) % 2000) / 1000  # 1–3 s to pull and start
+            start_after = pod["metadata"].get("annotations", {}).get(START_AFTER_ANNOTATION)
+            delay = (
+                float(start_after)
+                if start_after
+                else 1.0 + (_stable(uid) % 2000) / 1000  # 1–3 s to pull and start
+            )
             self._later(delay, key, uid, "start")
         elif phase == "Running" and _job_pod(pod):
             self._later(JOB_RUNS_FOR, key, uid, "finish")  # a Job's pod runs to its end

@@ -7,6 +7,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
+from kstui.sandbox.controllers.apprelease import RELEASES, AppReleaseController
+from kstui.sandbox.controllers.appstore import (
+    AppVersionController,
+    CategoryController,
+    RepoController,
+)
 from kstui.sandbox.controllers.iam import RoleBindingMirror, RoleMirror
 from kstui.sandbox.controllers.projects import ProjectController
 from kstui.sandbox.controllers.quota import (
@@ -36,4 +42,11 @@ def controllers_for(
     controllers += [WorkspaceController(cluster, flavor), ProjectController(cluster, flavor)]
     if cluster.registry.storage_kind(IAM_ROLES) is not None:
         controllers += [RoleMirror(cluster), RoleBindingMirror(cluster)]
+    if cluster.name == "host" and cluster.registry.storage_kind(RELEASES) is not None:
+        controllers += [  # the app store (host only, as ks-controller-manager runs them)
+            RepoController(cluster),
+            AppVersionController(cluster),
+            CategoryController(cluster),
+            AppReleaseController(cluster, clusters),
+        ]
     return controllers
