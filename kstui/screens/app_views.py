@@ -33,9 +33,9 @@ def view_bindings(scope: str) -> list[Binding]:
     """The section's views, one key each, the same in every view of the section."""
     return [
         Binding("S", "view('store')", "store", id=f"{scope}.store"),
-        Binding("R", "view('releases')", "app releases", id=f"{scope}.app_releases"),
+        Binding("R", "view('releases')", "releases", id=f"{scope}.app_releases"),
         Binding("P", "view('repos')", "repos", id=f"{scope}.repos"),
-        Binding("H", "view('helm')", "helm releases", id=f"{scope}.helm_releases"),
+        Binding("H", "view('helm')", "helm", id=f"{scope}.helm_releases"),
     ]
 
 

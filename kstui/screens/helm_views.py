@@ -30,7 +30,7 @@ def revision_bindings(scope: str) -> list[Binding]:
         Binding("v", "values", "values", id=f"{scope}.values"),
         Binding("t", "notes", "notes", id=f"{scope}.notes"),
         Binding("M", "manifest", "manifest", id=f"{scope}.manifest"),
-        Binding("D", "diff", "diff with previous", id=f"{scope}.diff"),
+        Binding("D", "diff", "diff", id=f"{scope}.diff"),
         Binding("y", "yaml", "secret yaml", show=False, id=f"{scope}.yaml"),
     ]
 

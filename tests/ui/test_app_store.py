@@ -684,8 +684,8 @@ async def test_help_lists_the_section_views_on_every_view(
             help_modal = app.screen
             assert isinstance(help_modal, HelpModal)
             shown = {(line.keys, line.label) for line in help_modal.lines}
-            assert {("S", "store"), ("R", "app releases"), ("P", "repos")} <= shown
-            assert ("H", "helm releases") in shown
+            assert {("S", "store"), ("R", "releases"), ("P", "repos")} <= shown
+            assert ("H", "helm") in shown
             await pilot.press("escape")
 
 

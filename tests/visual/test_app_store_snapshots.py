@@ -76,7 +76,9 @@ def test_store_list(snap_compare: Any, frozen: RunningSandbox, charts: str, tmp_
     async def run_before(pilot: Pilot[Any]) -> None:
         screen = await _store(pilot)
         apps = screen.query_one("#apps", ResourceTable)
-        await wait_until(pilot, lambda: apps.row_count == 4, "the four apps")
+        # the seeded repos' apps (synced at start) and the test's own
+        await wait_until(pilot, lambda: APP in apps.visible_keys, "the apps")
+        await wait_until(pilot, lambda: apps.row_count == 6, "the six apps")
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
