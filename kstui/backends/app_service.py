@@ -185,20 +185,21 @@ class AppStore:
         context = await self.context_of(release.cluster)
         client = await self.clusters.client(context)
         ns = quote(release.namespace, safe="")
-        wanted = (
-            ("deployments", f"/apis/apps/v1/namespaces/{ns}/deployments", INSTANCE),
-            ("statefulsets", f"/apis/apps/v1/namespaces/{ns}/statefulsets", INSTANCE),
-            ("pods", f"/api/v1/namespaces/{ns}/pods", INSTANCE),
-            ("pods", f"/api/v1/namespaces/{ns}/pods", JOB_RELEASE),
-        )
+        pods = f"/api/v1/namespaces/{ns}/pods"
+        wanted = [
+            ("deployments", f"/apis/apps/v1/namespaces/{ns}/deployments", INSTANCE, release.name),
+            ("statefulsets", f"/apis/apps/v1/namespaces/{ns}/statefulsets", INSTANCE, release.name),
+            ("pods", pods, INSTANCE, release.name),
+            *(("pods", pods, label, value) for label, value in _job_pod_labels(release)),
+        ]
         answers = await asyncio.gather(
             *(
-                client.list(path, {"labelSelector": f"{label}={release.name}"})
-                for _kind, path, label in wanted
+                client.list(path, {"labelSelector": f"{label}={value}"})
+                for _kind, path, label, value in wanted
             )
         )
         found: dict[tuple[str, str], Produced] = {}
-        for (kind, _path, label), listed in zip(wanted, answers, strict=True):
+        for (kind, _path, label, _value), listed in zip(wanted, answers, strict=True):
             for obj in _items(listed):
                 name = str((obj.get("metadata") or {}).get("name") or "")
                 found[(kind, name)] = Produced(
@@ -207,7 +208,7 @@ class AppStore:
                     release.namespace,
                     name,
                     _status_word(kind, obj),
-                    job=label == JOB_RELEASE,
+                    job=label in (JOB_RELEASE, JOB_NAME),
                 )
         return list(found.values())
 
@@ -234,12 +235,23 @@ class AppStore:
         """(context, pod names) of the release's Helm job pods, newest last."""
         context = await self.context_of(release.cluster)
         client = await self.clusters.client(context)
-        listed = await client.list(
-            f"/api/v1/namespaces/{quote(release.namespace, safe='')}/pods",
-            {"labelSelector": f"{JOB_RELEASE}={release.name}"},
+        answers = await asyncio.gather(
+            *(
+                client.list(
+                    f"/api/v1/namespaces/{quote(release.namespace, safe='')}/pods",
+                    {"labelSelector": f"{label}={value}"},
+                )
+                for label, value in _job_pod_labels(release)
+            )
         )
+        by_name = {
+            str((p.get("metadata") or {}).get("name") or ""): p
+            for listed in answers
+            for p in _items(listed)
+        }
         pods = sorted(
-            _items(listed), key=lambda p: str((p.get("metadata") or {}).get("creationTimestamp"))
+            by_name.values(),
+            key=lambda p: str((p.get("metadata") or {}).get("creationTimestamp")),
         )
         return context, [str((p.get("metadata") or {}).get("name") or "") for p in pods]
 
@@ -368,3 +380,16 @@ def _status_word(kind: str, obj: dict[str, Any]) -> str:
     ready = status.get("readyReplicas") or 0
     wanted = (obj.get("spec") or {}).get("replicas")
     return f"{ready}/{wanted if wanted is not None else '?'} ready"
+
+
+JOB_NAME = "job-name"
+"""The label Kubernetes puts on a Job's pods: the Job's name (status.installJobName)."""
+
+
+def _job_pod_labels(release: ReleaseRow) -> list[tuple[str, str]]:
+    """How a release's Helm job pods are found: by the job the release's status names (every
+    Job's pods carry job-name), and by the release label, in case the pods carry it too."""
+    found = [(JOB_RELEASE, release.name)]
+    if release.job:
+        found.append((JOB_NAME, release.job))
+    return found

@@ -59,6 +59,9 @@ resources:
   requests:
     cpu: 100m
     memory: 128Mi
+  limits:
+    cpu: 150m
+    memory: 192Mi
 """
 
 

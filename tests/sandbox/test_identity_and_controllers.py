@@ -656,3 +656,51 @@ def test_a_seeded_crash_looping_pod_last_ran_minutes_ago(fresh_sandbox: Fresh) -
         ended = parse_time(status["lastState"]["terminated"]["finishedAt"])
         assert ended is not None
         assert 0 <= now - ended.timestamp() <= 300, status
+
+
+def test_a_pod_the_quota_refuses_is_a_failed_create_on_its_replicaset(
+    fresh_sandbox: Fresh,
+) -> None:
+    """As kube's replicaset-controller says it: a Warning FailedCreate event naming the quota,
+    and a ReplicaFailure condition, never a ReplicaSet that silently stays at 0 pods."""
+    running = fresh_sandbox(frozen=True, pods=0, kubesphere=False)
+    with client(running) as http:
+        setup_namespace(http)
+        quota = http.post(
+            f"/api/v1/namespaces/{NS}/resourcequotas",
+            json={
+                "apiVersion": "v1",
+                "kind": "ResourceQuota",
+                "metadata": {"name": "limits"},
+                "spec": {"hard": {"limits.cpu": "2"}},
+            },
+        )
+        assert quota.status_code == 201, quota.text
+        made = http.post(
+            f"/apis/apps/v1/namespaces/{NS}/deployments",
+            json={
+                "apiVersion": "apps/v1",
+                "kind": "Deployment",
+                "metadata": {"name": "nolimits"},
+                "spec": {
+                    "replicas": 1,
+                    "selector": {"matchLabels": {"app": "nolimits"}},
+                    "template": {
+                        "metadata": {"labels": {"app": "nolimits"}},
+                        "spec": {"containers": [{"name": "app", "image": "nginx"}]},
+                    },
+                },
+            },
+        )
+        assert made.status_code == 201, made.text
+        advance(running, 1)
+        sets = items(http, f"/apis/apps/v1/namespaces/{NS}/replicasets")
+        assert len(sets) == 1
+        condition = sets[0]["status"]["conditions"][0]
+        assert (condition["type"], condition["reason"]) == ("ReplicaFailure", "FailedCreate")
+        assert "must specify limits.cpu" in condition["message"]
+        events = items(http, f"/api/v1/namespaces/{NS}/events")
+        failed = [e for e in events if e["reason"] == "FailedCreate"]
+        assert failed
+        assert failed[0]["type"] == "Warning"
+        assert failed[0]["message"].startswith("Error creating: ")

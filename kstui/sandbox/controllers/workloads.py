@@ -12,6 +12,7 @@ import orjson
 from kstui.sandbox.clock import rfc3339
 from kstui.sandbox.controllers import Controller, WorkKey, controller_of, owner_ref
 from kstui.sandbox.controllers.events import record
+from kstui.sandbox.status import ApiError
 from kstui.sandbox.store import Event
 
 DEPLOYMENTS = ("apps", "deployments")
@@ -264,7 +265,11 @@ class ReplicaSetController(Controller):
         if len(pods) < desired:
             for _ in range(desired - len(pods)):
                 pod = self._new_pod(rs)
-                self.cluster.create(pod_kind, pod)
+                try:
+                    self.cluster.create(pod_kind, pod)
+                except ApiError as error:  # a quota, a policy: said, as kube's controller says it
+                    self._failed_create(rs, error.message)
+                    return
                 record(
                     self.store,
                     self.cluster.registry.storage_kind,
@@ -301,6 +306,30 @@ class ReplicaSetController(Controller):
         if ready:
             status["readyReplicas"] = ready
             status["availableReplicas"] = ready
+        if status != rs.get("status"):
+            rs["status"] = status
+            self.store.update(self.kind(REPLICASETS), rs, subresource="status", check_rv=False)
+
+    def _failed_create(self, rs: dict[str, Any], message: str) -> None:
+        """What kube's replicaset-controller does when the API refuses a pod: a FailedCreate
+        warning on the ReplicaSet and a ReplicaFailure condition (it retries later)."""
+        record(
+            self.store,
+            self.cluster.registry.storage_kind,
+            rs,
+            "Warning",
+            "FailedCreate",
+            f"Error creating: {message}",
+            "replicaset-controller",
+        )
+        status = dict(rs.get("status") or {})
+        if any(c.get("reason") == "FailedCreate" for c in status.get("conditions") or ()):
+            return  # said once: the message names a new pod each try, so rewriting would loop
+        now = rfc3339(self.clock.now())
+        status["conditions"] = [
+            _condition(status, "ReplicaFailure", "True", "FailedCreate", message, now)
+        ]
+        status.setdefault("replicas", 0)
         if status != rs.get("status"):
             rs["status"] = status
             self.store.update(self.kind(REPLICASETS), rs, subresource="status", check_rv=False)
