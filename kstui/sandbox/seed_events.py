@@ -74,8 +74,10 @@ def _pod_events(pod: dict[str, Any]) -> list[dict[str, Any]]:
     for container in spec.get("containers") or []:
         name, image = container["name"], container.get("image", "")
         state = statuses.get(name) or {}
-        started = (
+        last_run = (state.get("lastState") or {}).get("terminated") or {}
+        started = (  # the current instance's start, or (waiting to restart) the last one's
             ((state.get("state") or {}).get("running") or {}).get("startedAt")
+            or last_run.get("startedAt")
             or status.get("startTime")
             or created
         )
@@ -109,7 +111,7 @@ def _pod_events(pod: dict[str, Any]) -> list[dict[str, Any]]:
                     created,
                     type_="Warning",
                     count=restarts,
-                    last=started,
+                    last=last_run.get("finishedAt") or started,
                 )
             )
     return found

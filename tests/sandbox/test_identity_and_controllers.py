@@ -704,3 +704,22 @@ def test_a_pod_the_quota_refuses_is_a_failed_create_on_its_replicaset(
         assert failed
         assert failed[0]["type"] == "Warning"
         assert failed[0]["message"].startswith("Error creating: ")
+
+
+def test_a_seeded_crash_loops_back_off_event_was_last_seen_minutes_ago(
+    fresh_sandbox: Fresh,
+) -> None:
+    """The events agree with the pods: a crash loop's BackOff warning is as recent as its
+    last run, not as old as the pod."""
+    from kstui.sandbox.clock import parse_time
+
+    running = fresh_sandbox(frozen=True, pods=120, kubesphere=False)
+    now = running.call(lambda: running.cluster().clock.now()).timestamp()
+    with client(running) as http:
+        events = http.get("/api/v1/events").json()["items"]
+    back_offs = [e for e in events if e["reason"] == "BackOff"]
+    assert back_offs
+    for event in back_offs:
+        seen = parse_time(event["lastTimestamp"])
+        assert seen is not None
+        assert 0 <= now - seen.timestamp() <= 300, event["lastTimestamp"]
