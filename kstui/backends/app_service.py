@@ -33,6 +33,7 @@ from kstui.backends.app_store import (
     VersionRow,
     app_row,
     category_row,
+    helm_error,
     release_row,
     repo_row,
     version_row,
@@ -254,6 +255,14 @@ class AppStore:
             key=lambda p: str((p.get("metadata") or {}).get("creationTimestamp")),
         )
         return context, [str((p.get("metadata") or {}).get("name") or "") for p in pods]
+
+    async def helm_error(self, release: ReleaseRow, pod: str) -> str:
+        """Why Helm failed, from its job pod's log: what a deployFailed release's status does
+        not say (KubeSphere records only that the job failed)."""
+        client = await self.clusters.client(await self.context_of(release.cluster))
+        path = f"/api/v1/namespaces/{quote(release.namespace, safe='')}/pods/{quote(pod)}/log"
+        lines = [line async for line in client.stream_lines(path, {"tailLines": "80"})]
+        return helm_error(lines)
 
     # ------------------------------------------------------------------ the install form
 

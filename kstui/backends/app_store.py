@@ -311,3 +311,17 @@ def _version_key(version: str) -> tuple[Any, ...]:
     for part in version.replace("-", ".").split("."):
         parts.append((0, int(part), "") if part.isdigit() else (1, 0, part))
     return tuple(parts)
+
+
+def helm_error(log_lines: list[str]) -> str:
+    """Helm's own reason in its job's log: the `Error: …` line and the lines that detail it
+    (`broken-app:`, `- database: host is required`), up to its debug trace; "" if none."""
+    start = next((i for i, line in enumerate(log_lines) if line.startswith("Error: ")), None)
+    if start is None:
+        return ""
+    said = [log_lines[start].removeprefix("Error: ").strip()]
+    for line in log_lines[start + 1 :]:
+        if not line.strip() or "[debug]" in line or line.startswith(("helm.go", "Error: ")):
+            break
+        said.append(line.strip())
+    return " ".join(said)

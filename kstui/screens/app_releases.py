@@ -203,6 +203,8 @@ class Followed:
     gone: bool = False
     revision: str = ""
     """Helm's newest revision of it on its cluster ("3 deployed"), when its Secrets are read."""
+    helm_error: str = ""
+    """A failed release's reason in its Helm job's log (a deployFailed status says no more)."""
 
 
 class ProgressScreen(ReleaseActions):
@@ -234,6 +236,8 @@ class ProgressScreen(ReleaseActions):
         """(seen at, state, message), each change once."""
         self.produced: dict[str, Produced] = {}
         self.job_pods: list[str] = []
+        self.helm_reason = ""
+        """Helm's reason from its job's log, once a poll has read it (the watch shows it too)."""
         self.revision = ""
 
     def crumbs(self) -> str:
@@ -259,7 +263,15 @@ class ProgressScreen(ReleaseActions):
             produced = await self.store.produced(release)
         except KstuiError as error:
             return Followed(release, [], error.title)
-        return Followed(release, produced, revision=await self.store.helm_revision(release))
+        revision = await self.store.helm_revision(release)
+        jobs = [p.name for p in produced if p.job]
+        reason = ""
+        if state_of(release) in FAILED_STATES and jobs:
+            try:
+                reason = await self.store.helm_error(release, jobs[-1])
+            except KstuiError:
+                reason = ""  # the log is gone or unreadable: the status says what it can
+        return Followed(release, produced, revision=revision, helm_error=reason)
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -276,7 +288,7 @@ class ProgressScreen(ReleaseActions):
                     if release is None:
                         self._show_gone()
                         return
-                    self._show_release(release)
+                    self._show_release(release, self.helm_reason)
             except KstuiError:
                 pass  # the poll says what is wrong; the watch is opened again
             await asyncio.sleep(1.0)
@@ -288,7 +300,8 @@ class ProgressScreen(ReleaseActions):
         release = data.release
         assert release is not None
         self.revision = data.revision or self.revision
-        self._show_release(release)
+        self.helm_reason = data.helm_error
+        self._show_release(release, data.helm_error)
         self.produced = {f"{p.kind}/{p.name}": p for p in data.produced}
         self.job_pods = [p.name for p in data.produced if p.job]
         table = self.query_one(ResourceTable)
@@ -313,7 +326,7 @@ class ProgressScreen(ReleaseActions):
         self.query_one("#summary", Plain).update(f"{self.name_followed}: uninstalled")
         self._show_transitions()
 
-    def _show_release(self, release: ReleaseRow) -> None:
+    def _show_release(self, release: ReleaseRow, helm_error: str = "") -> None:
         self.release = release
         state = state_of(release)
         self._note_state(state, release.message)
@@ -324,9 +337,10 @@ class ProgressScreen(ReleaseActions):
         )
         message = self.query_one("#message", Plain)
         failed = state in FAILED_STATES
-        message.update(
-            f"{'failed: ' if failed else ''}{release.message}" if release.message else ""
-        )
+        text = f"{'failed: ' if failed else ''}{release.message}" if release.message else ""
+        if failed and helm_error and helm_error not in text:
+            text += f"\nhelm: {helm_error}"  # the reason, on screen and not only in a log
+        message.update(text)
         message.set_class(failed, "-failed")
         self._show_transitions()
 

@@ -289,6 +289,23 @@ async def test_a_failed_release_says_why_on_screen(sandbox: RunningSandbox, tmp_
         assert message.has_class("-failed")
 
 
+async def test_a_deploy_failed_release_shows_helms_reason_from_its_job_log(
+    sandbox: RunningSandbox, tmp_path: Path
+) -> None:
+    """KubeSphere records only "job has failed"; Helm's reason is in the job's log, and the
+    screen shows it (the seeded lab-broken: values its chart's schema refuses)."""
+    app = apps_app(sandbox.kubeconfig, tmp_path / "cache")
+    async with app.run_test(size=SIZE) as pilot:
+        await open_releases(pilot, "lab-broken")
+        await pilot.press("enter")
+        progress = await on_screen(pilot, ProgressScreen, "the release")
+        message = progress.query_one("#message", Plain)
+        await wait_until(pilot, lambda: "helm:" in str(message.render()), "Helm's reason")
+        said = str(message.render()).splitlines()
+        assert said[0].startswith("failed: deploy failed, job helm-install-lab-broken-"), said
+        assert said[1].endswith("broken-app: - database: host is required"), said
+
+
 async def test_schema_invalid_values_are_refused_before_sending(
     sandbox: RunningSandbox, admin: KubeClient, tmp_path: Path
 ) -> None:

@@ -197,3 +197,21 @@ def test_the_store_lists_active_apps_grouped_and_searched() -> None:
     )
     assert versions_of([older, REDIS], "bitnami-redis") == [REDIS]
     assert len(versions_of([older, REDIS], "bitnami-redis", everything=True)) == 2
+
+
+def test_helm_error_reads_the_reason_out_of_helms_job_log() -> None:
+    from kstui.backends.app_store import helm_error
+
+    log = [
+        "history.go:56: [debug] getting history for release lab-broken",
+        'Release "lab-broken" does not exist. Installing it now.',
+        "Error: values don't meet the specifications of the schema(s) in the following chart(s):",
+        "broken-app:",
+        "- database: host is required",
+        "helm.go:84: [debug] values don't meet the specifications of the schema(s)",
+    ]
+    assert helm_error(log) == (
+        "values don't meet the specifications of the schema(s) in the following chart(s): "
+        "broken-app: - database: host is required"
+    )
+    assert helm_error(["install.go:214: [debug] Original chart version"]) == ""
