@@ -345,6 +345,30 @@ async def test_a_taken_release_name_is_said_on_the_name_field(
         assert str(error.render()) == "shop-cache already exists"
 
 
+async def test_the_webhooks_refusal_reaches_the_form(
+    sandbox: RunningSandbox, admin: KubeClient, tmp_path: Path
+) -> None:
+    """The version is suspended after the form listed it: the sandbox's admission webhook
+    (as KubeSphere's) refuses the release, and the form says so and stays open."""
+    status = f"{API}/applicationversions/{APP}-2.0.0/status"
+    app = apps_app(sandbox.kubeconfig, tmp_path / "cache")
+    async with app.run_test(size=SIZE) as pilot:
+        form = await open_install(pilot)
+        form.query_one("#name").value = unique("late")  # type: ignore[attr-defined]
+        await admin.patch(status, {"status": {"state": "suspended"}}, "merge")
+        try:
+            await pilot.pause()
+            await pilot.press("ctrl+s")
+            outcome = form.query_one("#outcome", Plain)
+            await wait_until(pilot, lambda: "denied" in str(outcome.render()), "the refusal")
+            said = str(outcome.render())
+            assert "invalid application version" in said, said
+            assert "suspended" in said, said
+            assert app.screen is form
+        finally:
+            await admin.patch(status, {"status": {"state": "active"}}, "merge")
+
+
 async def make_release(admin: KubeClient, name: str, *, finalizer: bool = False) -> None:
     metadata: dict[str, Any] = {
         "name": name,
