@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 import time
 from collections.abc import Callable
@@ -15,10 +16,20 @@ ROUNDS = ("list shown", "right behind", "one read", "with a typo") * 2
 a typo mended by backspace: a prompt binding runs in order with the keys around it)."""
 
 
-def deployment_versions(running: RunningSandbox) -> dict[tuple[str, str], int]:
-    def read() -> dict[tuple[str, str], int]:
+def deployment_versions(running: RunningSandbox) -> dict[tuple[str, str], str]:
+    """Each deployment as a user could have changed it (labels, annotations, spec), not its
+    status, which its controller keeps writing while pods come up."""
+
+    def read() -> dict[tuple[str, str], str]:
         bucket = running.cluster().store.bucket(("apps", "deployments"))
-        return {key: entry.rv for key, entry in bucket.items()}
+        found = {}
+        for key, entry in bucket.items():
+            obj = entry.decode()
+            meta = obj["metadata"]
+            found[key] = json.dumps(
+                [meta.get("labels"), meta.get("annotations"), obj.get("spec")], sort_keys=True
+            )
+        return found
 
     return running.call(read)  # type: ignore[return-value]
 
