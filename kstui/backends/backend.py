@@ -131,6 +131,12 @@ class Backend:
                 await asyncio.shield(self._identity_task)
         return self.username or self.info.user
 
+    async def identity_label(self) -> str:
+        """Who the header names: the user, and what the connection warns of ("alice (http:
+        credentials not sent)")."""
+        user = await self.identity()
+        return f"{user} ({self.notice})" if self.notice else user
+
     async def kinds_ready(self) -> KindRegistry:
         """The discovered kinds (waits for the first discovery pass)."""
         if self._discovery_task is not None:

@@ -15,7 +15,7 @@ from textual.screen import Screen
 from kstui.backends.app_service import AppStore
 from kstui.backends.errors import KstuiError
 from kstui.screens.env import ScreenEnv
-from kstui.screens.live_list import error_message
+from kstui.screens.failures import error_message
 from kstui.screens.polled_view import PolledScreen
 from kstui.screens.sections import FIRST_VIEW
 from kstui.widgets.context_bar import ContextBar
@@ -117,7 +117,7 @@ class StoreView(PolledScreen):
         await self._after_first_frame()
         backend = self.session.backend()
         await backend.open()
-        self.query_one(ContextBar).user = await backend.identity()
+        self.query_one(ContextBar).user = await backend.identity_label()
 
     def show_identity(self) -> None:
         self.run_worker(self.show_identity_now(), group="identity", exit_on_error=False)

@@ -215,8 +215,7 @@ class ResourcesScreen(WritesInFlight, ExplainsDisabledKeys):
     async def show_identity(self) -> None:
         await self._after_first_frame()
         await self.backend.open()
-        user, notice = await self.backend.identity(), self.backend.notice
-        self.query_one(ContextBar).user = f"{user} ({notice})" if notice else user
+        self.query_one(ContextBar).user = await self.backend.identity_label()
 
     @property
     def is_first_list(self) -> bool:
