@@ -30,7 +30,7 @@ from kstui.model import Column, Row
 from kstui.screens import app_repos, app_store_screen  # noqa: F401  (register their views)
 from kstui.screens.app_views import open_view, view_bindings
 from kstui.screens.env import ScreenEnv
-from kstui.screens.failures import notify_failure
+from kstui.screens.failures import error_message, notify_failure, problem_text
 from kstui.screens.helm_release import ReleaseScreen
 from kstui.screens.helm_views import (
     diff_view,
@@ -39,7 +39,7 @@ from kstui.screens.helm_views import (
     revision_bindings,
     values_view,
 )
-from kstui.screens.live_list import LOADING, error_message, problem_text
+from kstui.screens.live_list import LOADING
 from kstui.screens.sections import FIRST_VIEW
 from kstui.widgets.context_bar import ContextBar
 from kstui.widgets.plain import Plain
@@ -167,8 +167,7 @@ class AppsScreen(Screen[None]):
         await self.env.after_first_frame()
         backend = self.service.backend(self.context)
         await backend.open()
-        user, notice = await backend.identity(), backend.notice
-        self.query_one(ContextBar).user = f"{user} ({notice})" if notice else user
+        self.query_one(ContextBar).user = await backend.identity_label()
 
     @work(exclusive=True, group="watch", exit_on_error=False)
     async def watch_releases(self) -> None:

@@ -1,4 +1,5 @@
-"""How a failed user action reaches the user: one notification with the server's words."""
+"""How a failure reaches the user: a failed action as one notification with the server's words,
+a failed list as the few words of a header and the lines of an empty table."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Protocol
 
 from textual.notifications import SeverityLevel
 
-from kstui.backends.errors import KstuiError
+from kstui.backends.errors import BadRequest, Forbidden, KstuiError
 
 
 class Notifier(Protocol):
@@ -43,3 +44,18 @@ def notify_failure(node: Notifier, error: BaseException) -> None:
             severity="error",
             timeout=8,
         )
+
+
+def problem_text(error: KstuiError) -> str:
+    """A failed list in a few words: what a 403 denies (`forbidden: alice cannot list secrets
+    in namespace payments`), else the error's title."""
+    return error.denied if isinstance(error, Forbidden) else error.title
+
+
+def error_message(error: KstuiError, *, hint: bool = True) -> str:
+    """What an empty table says when its list failed (a title and, if asked, the fix). A bad
+    request (a label selector the server cannot parse) also gives the server's reason."""
+    title = problem_text(error)
+    if isinstance(error, BadRequest) and error.detail:
+        title += f"\n{error.detail}"
+    return f"{title}\n{error.hint}".strip() if hint else title

@@ -15,7 +15,7 @@ from kstui.backends.helm_releases import SELECTOR, Release, Revision, history_li
 from kstui.backends.helm_service import READ_ONLY_NOTE, HelmReleases, secrets_path
 from kstui.model import Row
 from kstui.screens.env import ScreenEnv
-from kstui.screens.failures import notify_failure
+from kstui.screens.failures import error_message, notify_failure, problem_text
 from kstui.screens.helm_views import (
     REVISION_COLUMNS,
     diff_view,
@@ -24,7 +24,7 @@ from kstui.screens.helm_views import (
     revision_bindings,
     values_view,
 )
-from kstui.screens.live_list import LOADING, error_message, problem_text
+from kstui.screens.live_list import LOADING
 from kstui.widgets.context_bar import ContextBar
 from kstui.widgets.plain import Plain
 from kstui.widgets.prompt import Prompt
@@ -100,8 +100,7 @@ class ReleaseScreen(Screen[None]):
         await self.env.after_first_frame()
         backend = self.service.backend(self.context)
         await backend.open()
-        user, notice = await backend.identity(), backend.notice
-        self.query_one(ContextBar).user = f"{user} ({notice})" if notice else user
+        self.query_one(ContextBar).user = await backend.identity_label()
 
     @work(exclusive=True, group="watch", exit_on_error=False)
     async def follow(self) -> None:

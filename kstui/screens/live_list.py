@@ -13,9 +13,10 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from kstui.backends.cache_rows import CacheDelta, CachedRow, CacheState, TableColumn
-from kstui.backends.errors import BadRequest, Forbidden, KstuiError
+from kstui.backends.errors import Forbidden, KstuiError
 from kstui.backends.rows import Projection, project, projection
 from kstui.model import Tone
+from kstui.screens.failures import error_message, problem_text
 from kstui.widgets.context_bar import ContextBar
 from kstui.widgets.resource_table import ResourceTable
 
@@ -23,21 +24,6 @@ if TYPE_CHECKING:  # the cache brings httpx: not before the first frame
     from kstui.backends.cache_manager import CacheManager
 
 LOADING = "loading…"
-
-
-def problem_text(error: KstuiError) -> str:
-    """A failed list in a few words: what a 403 denies (`forbidden: alice cannot list secrets
-    in namespace payments`), else the error's title."""
-    return error.denied if isinstance(error, Forbidden) else error.title
-
-
-def error_message(error: KstuiError, *, hint: bool = True) -> str:
-    """What an empty table says when its list failed (a title and, if asked, the fix). A bad
-    request (a label selector the server cannot parse) also gives the server's reason."""
-    title = problem_text(error)
-    if isinstance(error, BadRequest) and error.detail:
-        title += f"\n{error.detail}"
-    return f"{title}\n{error.hint}".strip() if hint else title
 
 
 class LiveList:

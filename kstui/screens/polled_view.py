@@ -30,8 +30,7 @@ from textual.widgets import Static
 from kstui.backends.errors import KstuiError
 from kstui.backends.retry_after import RetryAfter
 from kstui.screens.disabled_keys import ExplainsDisabledKeys, readonly_notice
-from kstui.screens.failures import notify_failure
-from kstui.screens.live_list import problem_text
+from kstui.screens.failures import notify_failure, problem_text
 from kstui.widgets.context_bar import ContextBar
 
 POLL_SECONDS = 3.0

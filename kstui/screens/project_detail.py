@@ -18,9 +18,10 @@ from kstui.backends.workspaces import WorkspaceService
 from kstui.model import Column, Row, Tone
 from kstui.screens.confirm import ConfirmModal
 from kstui.screens.env import ScreenEnv
+from kstui.screens.failures import problem_text
 from kstui.screens.identity_line import CSS as CLUSTERS_CSS
 from kstui.screens.identity_line import cluster_cell, cluster_line, show_clusters
-from kstui.screens.live_list import LiveList, problem_text
+from kstui.screens.live_list import LiveList
 from kstui.screens.resources import Target
 from kstui.screens.tenancy import TenancyScreen, or_error
 from kstui.screens.workspace_forms import MemberModal, QuotaModal

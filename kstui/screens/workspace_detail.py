@@ -24,6 +24,7 @@ from kstui.backends.workspaces import WorkspaceService
 from kstui.model import Column, Row, Tone
 from kstui.screens.confirm import ConfirmModal
 from kstui.screens.env import ScreenEnv
+from kstui.screens.failures import problem_text
 from kstui.screens.identity_line import CSS as CLUSTERS_CSS
 from kstui.screens.identity_line import (
     cluster_cell,
@@ -31,7 +32,6 @@ from kstui.screens.identity_line import (
     header_cluster,
     show_clusters,
 )
-from kstui.screens.live_list import problem_text
 from kstui.screens.project_detail import ProjectDetailScreen
 from kstui.screens.tenancy import (
     NO_ACCESS,
