@@ -22,6 +22,7 @@ from kstui.backends.app_store import (
     APPLICATIONS,
     CATEGORIES,
     INSTANCE,
+    JOB_NAME,
     JOB_RELEASE,
     RELEASES,
     REPOS,
@@ -389,10 +390,6 @@ def _status_word(kind: str, obj: dict[str, Any]) -> str:
     ready = status.get("readyReplicas") or 0
     wanted = (obj.get("spec") or {}).get("replicas")
     return f"{ready}/{wanted if wanted is not None else '?'} ready"
-
-
-JOB_NAME = "job-name"
-"""The label Kubernetes puts on a Job's pods: the Job's name (status.installJobName)."""
 
 
 def _job_pod_labels(release: ReleaseRow) -> list[tuple[str, str]]:

@@ -41,6 +41,8 @@ INSTANCE = "app.kubernetes.io/instance"
 """The label a chart's workloads carry with the release name (API.md §2.4)."""
 JOB_RELEASE = "application.kubesphere.io/app-release-name"
 """The label on the controller's Helm jobs (install, upgrade, uninstall)."""
+JOB_NAME = "job-name"
+"""The label Kubernetes puts on a Job's pods: the Job's name (status.installJobName)."""
 RELEASE_FINALIZER = "helmrelease.application.kubesphere.io"
 
 

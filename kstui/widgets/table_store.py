@@ -42,16 +42,18 @@ def _sort_keys(
     namespace in name order, as kubectl and k9s show them), then by the row key."""
     if column is None:
         return {row.key: row.key for row in rows}
-    if tie is None or tie == index:
-        then = {row.key: row.key for row in rows}
-    else:
-        then = {row.key: f"{row.cells[tie].casefold()}\0{row.key}" for row in rows}
+
+    def then(row: Row) -> str:
+        if tie is None or tie == index:
+            return row.key
+        return f"{row.cells[tie].casefold()}\0{row.key}"
+
     if column.age:  # newer timestamps are younger: sort by the negated time, unknown last
-        return {row.key: (_age_value(row.cells[index]), then[row.key]) for row in rows}
+        return {row.key: (_age_value(row.cells[index]), then(row)) for row in rows}
     if column.numeric:  # "3 (5m ago)" sorts as 3; cells without a number go after numbers
-        return {row.key: (_number_value(row.cells[index]), then[row.key]) for row in rows}
+        return {row.key: (_number_value(row.cells[index]), then(row)) for row in rows}
     # one string compares much faster than a tuple; NUL sorts before any character
-    return {row.key: f"{row.cells[index].casefold()}\0{then[row.key]}" for row in rows}
+    return {row.key: f"{row.cells[index].casefold()}\0{then(row)}" for row in rows}
 
 
 def _age_value(cell: str) -> tuple[int, float]:
@@ -138,6 +140,8 @@ class TableStore:
 
     def __init__(self) -> None:
         self._columns: tuple[Column, ...] = ()
+        self._tie: int | None = None
+        """The NAME column, which breaks ties in any other column's order."""
         self._rows: dict[str, Row] = {}
         self._sort_keys: dict[str, SortKey] = {}
         self._order: list[str] = []
@@ -226,6 +230,8 @@ class TableStore:
     def set_columns(self, columns: Sequence[Column]) -> None:
         """Replace the columns: rows are padded or cut to fit, then re-sorted."""
         self._columns = tuple(columns)
+        names = [column.name for column in self._columns]
+        self._tie = names.index("NAME") if "NAME" in names else None
         self._searchable = tuple(i for i, column in enumerate(self._columns) if not column.age)
         self._search_texts = None
         self._rows = {key: _padded(row, len(self._columns)) for key, row in self._rows.items()}
@@ -245,9 +251,7 @@ class TableStore:
         if gone:
             self._order[:] = [key for key in self._order if key not in gone]
         changed = [row for row in incoming if rows.get(row.key) != row]
-        new_keys = _sort_keys(
-            changed, self._sort_column, self._sort_column_spec(), self._tie_column()
-        )
+        new_keys = _sort_keys(changed, self._sort_column, self._sort_column_spec(), self._tie)
         needs_sort = reshaped = False
         for row in changed:
             previous = rows.get(row.key)
@@ -326,14 +330,10 @@ class TableStore:
     def _sort_column_spec(self) -> Column | None:
         return self._columns[self._sort_column] if self._columns else None
 
-    def _tie_column(self) -> int | None:
-        names = [column.name for column in self._columns]
-        return names.index("NAME") if "NAME" in names else None
-
     def _resort(self) -> None:
         self._order_texts = self._view_texts = self._order_positions = None
         self._sort_keys = _sort_keys(
-            self._rows.values(), self._sort_column, self._sort_column_spec(), self._tie_column()
+            self._rows.values(), self._sort_column, self._sort_column_spec(), self._tie
         )
         self._order.sort(key=self._sort_keys.__getitem__, reverse=self._sort_reverse)
         self._rebuild_view()
