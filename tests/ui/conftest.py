@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from textual.pilot import Pilot
+from textual.widget import Widget
 
 from kstui.app import AppSettings, KstuiApp, build_app
 from kstui.backends.kubeconfig import load_kubeconfig
@@ -92,6 +93,12 @@ async def wait_until(
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
         await pilot.pause(0.02)
+
+
+def drawn(widget: Widget) -> str:
+    """A widget's lines as drawn on screen (padding stripped, joined by spaces): what a user
+    reads, wrapped or cut, not the text it was given."""
+    return " ".join(widget.render_line(y).text.strip() for y in range(widget.size.height))
 
 
 def table(pilot: Pilot[Any]) -> ResourceTable:

@@ -10,7 +10,7 @@ from textual.widget import Widget
 from kstui.app import KstuiApp
 from kstui.screens.containers import ContainersScreen
 from kstui.screens.resources import ResourcesScreen
-from tests.ui.conftest import loaded, move_to, table, type_text, wait_until
+from tests.ui.conftest import drawn, loaded, move_to, table, type_text, wait_until
 from tests.ui.test_workspaces import open_workspace
 
 SIZE = (80, 24)
@@ -91,5 +91,5 @@ async def test_a_workspace_header_wraps_rather_than_lose_its_counts(make_host: C
         await wait_until(pilot, lambda: "members" in str(detail.crumbs()), "counted")
         crumbs = detail.query_one("#crumbs")
         await pilot.pause(0.2)
-        drawn = " ".join(crumbs.render_line(y).text.strip() for y in range(crumbs.size.height))
-        assert "3 projects · 3 members" in drawn, drawn
+        shown = drawn(crumbs)
+        assert "3 projects · 3 members" in shown, shown

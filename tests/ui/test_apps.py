@@ -21,7 +21,7 @@ from kstui.widgets.context_bar import ContextBar
 from kstui.widgets.plain import Plain
 from kstui.widgets.resource_table import ResourceTable
 from tests.conftest import RunningSandbox
-from tests.ui.conftest import type_text, wait_until
+from tests.ui.conftest import drawn, type_text, wait_until
 
 
 def apps_app(
@@ -259,5 +259,5 @@ async def test_a_long_view_title_wraps_at_80_columns_rather_than_lose_its_end(
         values = await open_view(pilot, "v")
         await pilot.pause(0.2)
         title = values.query_one("#title", Plain)
-        drawn = " ".join(title.render_line(y).text.strip() for y in range(title.size.height))
-        assert drawn.endswith("x reveals)"), drawn
+        shown = drawn(title)
+        assert shown.endswith("x reveals)"), shown

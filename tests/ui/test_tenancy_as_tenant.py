@@ -16,7 +16,7 @@ from kstui.screens.workspace_detail import WorkspaceDetailScreen
 from kstui.screens.workspaces import WorkspacesScreen
 from kstui.widgets.context_bar import ContextBar
 from kstui.widgets.resource_table import ResourceTable
-from tests.ui.conftest import MakeHost, loaded, wait_until
+from tests.ui.conftest import MakeHost, drawn, loaded, wait_until
 from tests.ui.test_workspaces import cells, cursor_to, open_workspace, ready, row_of
 
 NO_ACCESS = "(no access from this context)"
@@ -113,5 +113,5 @@ async def test_as_the_tenant_at_80_columns_the_header_says_what_is_denied(
         await wait_until(pilot, lambda: bool(bar.problem), "a problem in the header")
         assert bar.problem.startswith("forbidden: alice cannot"), bar.problem  # not "GET /apis…"
         status = detail.query_one("#status", Static)
-        drawn = " ".join(status.render_line(y).text.strip() for y in range(status.size.height))
-        assert drawn.endswith(")"), drawn  # "(press one for why)": whole, on two lines
+        shown = drawn(status)
+        assert shown.endswith(")"), shown  # "(press one for why)": whole, on two lines
