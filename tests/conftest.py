@@ -6,12 +6,16 @@ import dataclasses
 import os
 import shutil
 import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import keyring
 import pytest
 import pytest_textual_snapshot
+from keyring.backend import KeyringBackend
 
+from kstui.sandbox import prometheus as sandbox_prometheus
 from kstui.sandbox.runtime import Sandbox, SandboxOptions, SandboxThread
 
 TESTS = Path(__file__).resolve().parent
@@ -133,3 +137,55 @@ def kubectl_env(
         {"KUBECONFIG": str(sandbox.kubeconfig), "KUBECACHEDIR": str(cache), "HOME": str(cache)}
     )
     return env
+
+
+def _need_prometheus() -> None:
+    if sandbox_prometheus.binaries() is not None:
+        return
+    if os.environ.get("CI"):
+        pytest.fail("prometheus/promtool are not installed: .ci/run installs them (CI=true)")
+    pytest.skip("needs the `prometheus` package (apt-get install prometheus) for a real Prometheus")
+
+
+@pytest.fixture(scope="session")
+def prom(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSandbox]:
+    """One cluster with 30 pods and its own Prometheus (24 h of history, live scrapes), shared by
+    every test that needs history: the backend, UI and snapshot tests alike."""
+    _need_prometheus()
+    running = _start(
+        tmp_path_factory.mktemp("prom"), SandboxOptions(clusters=1, pods=30, prometheus=True)
+    )
+    started = time.perf_counter()
+    error = running.thread.wait_prometheus(180)
+    assert error == "", error
+    print(f"prometheus ready {time.perf_counter() - started:.1f}s after the sandbox")  # noqa: T201
+    yield running
+    running.thread.stop()
+
+
+class MemoryKeyring(KeyringBackend):
+    """A keyring that lives in this process only: nothing on disk."""
+
+    priority = 1  # type: ignore[assignment]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.secrets: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.secrets.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.secrets[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        self.secrets.pop((service, username), None)
+
+
+@pytest.fixture
+def memory_keyring() -> Iterator[MemoryKeyring]:
+    before = keyring.get_keyring()
+    ring = MemoryKeyring()
+    keyring.set_keyring(ring)
+    yield ring
+    keyring.set_keyring(before)

@@ -3,13 +3,9 @@ none), a client on it, and a keyring that lives in memory; helpers the Prometheu
 
 from __future__ import annotations
 
-import os
-import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
-import keyring
 import pytest
-from keyring.backend import KeyringBackend
 
 from kstui.backends.cluster_values import Flavor
 from kstui.backends.prometheus import (
@@ -18,36 +14,12 @@ from kstui.backends.prometheus import (
 )
 from kstui.backends.quantity import parse_quantity as parse_decimal
 from kstui.sandbox import prometheus as sandbox_prometheus
-from kstui.sandbox.runtime import SandboxOptions
-from tests.conftest import RunningSandbox, _start
+from tests.conftest import RunningSandbox
 from tests.connections import sandbox_client
 
 
 def parse_quantity(text: str) -> float:
     return float(parse_decimal(text))
-
-
-def _need_prometheus() -> None:
-    if sandbox_prometheus.binaries() is not None:
-        return
-    if os.environ.get("CI"):
-        pytest.fail("prometheus/promtool are not installed: .ci/run installs them (CI=true)")
-    pytest.skip("needs the `prometheus` package (apt-get install prometheus) for a real Prometheus")
-
-
-@pytest.fixture(scope="module")
-def prom(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSandbox]:
-    """One cluster with 30 pods and its own Prometheus: 24 h of history, live scrapes."""
-    _need_prometheus()
-    running = _start(
-        tmp_path_factory.mktemp("prom"), SandboxOptions(clusters=1, pods=30, prometheus=True)
-    )
-    started = time.perf_counter()
-    error = running.thread.wait_prometheus(180)
-    assert error == "", error
-    print(f"prometheus ready {time.perf_counter() - started:.1f}s after the sandbox")  # noqa: T201
-    yield running
-    running.thread.stop()
 
 
 def _instance(running: RunningSandbox) -> sandbox_prometheus.Instance:
@@ -74,31 +46,3 @@ async def prom_admin(prom: RunningSandbox) -> AsyncIterator[Prometheus]:
     kube = sandbox_client(prom)
     yield prometheus_for("host", kube, Flavor.V4)
     await kube.aclose()
-
-
-class MemoryKeyring(KeyringBackend):
-    """A keyring that lives in this process only: nothing on disk."""
-
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.secrets: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.secrets.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.secrets[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        self.secrets.pop((service, username), None)
-
-
-@pytest.fixture
-def memory_keyring() -> Iterator[MemoryKeyring]:
-    before = keyring.get_keyring()
-    ring = MemoryKeyring()
-    keyring.set_keyring(ring)
-    yield ring
-    keyring.set_keyring(before)

@@ -24,12 +24,8 @@ from kstui.backends.prometheus import (
 from kstui.backends.prometheus_endpoint import PrometheusEndpoint, store_secret
 from kstui.backends.prometheus_queries import Target
 from kstui.sandbox import prometheus as sandbox_prometheus
-from tests.backends.conftest import (
-    MemoryKeyring,
-    _instance,
-    _need_prometheus,
-)
-from tests.conftest import RunningSandbox
+from tests.backends.conftest import _instance
+from tests.conftest import MemoryKeyring, RunningSandbox, _need_prometheus
 from tests.connections import sandbox_client
 
 

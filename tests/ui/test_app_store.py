@@ -14,7 +14,6 @@ from typing import Any
 
 import keyring
 import pytest
-from keyring.backend import KeyringBackend
 from textual.pilot import Pilot
 from textual.widgets import Select, TextArea
 
@@ -34,7 +33,7 @@ from kstui.widgets.context_bar import ContextBar
 from kstui.widgets.plain import Plain
 from kstui.widgets.resource_table import ResourceTable
 from tests.app_store_seeds import API, chart_archive, chart_server, seed_app
-from tests.conftest import RunningSandbox
+from tests.conftest import MemoryKeyring, RunningSandbox
 from tests.connections import sandbox_client
 from tests.ui.conftest import type_text, wait_until
 from tests.ui.test_apps import apps_app
@@ -632,25 +631,6 @@ async def test_a_tenant_may_install_only_into_its_own_projects_and_is_told_why(
         await admin.delete(f"{RBAC}/clusterroles/teststore-app-user")
 
 
-class MemoryKeyring(KeyringBackend):
-    """A keyring backend that keeps secrets in memory: what the OS keyring would hold."""
-
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.kept: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.kept.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.kept[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        self.kept.pop((service, username), None)
-
-
 async def test_add_repo_writes_the_repo_and_keeps_the_credential_in_the_keyring(
     sandbox: RunningSandbox, admin: KubeClient, tmp_path: Path
 ) -> None:
@@ -683,7 +663,7 @@ async def test_add_repo_writes_the_repo_and_keeps_the_credential_in_the_keyring(
         stored = await admin.get(f"{API}/repos/{name}")
         assert stored["spec"]["credential"] == {"username": "robot", "password": "s3cr3t-pw"}
         assert stored["metadata"]["annotations"] == {"kubesphere.io/creator": "admin"}
-        assert json.loads(memory.kept[("kstui-app-repo", f"host/{name}")]) == [
+        assert json.loads(memory.secrets[("kstui-app-repo", f"host/{name}")]) == [
             "robot",
             "s3cr3t-pw",
         ]
