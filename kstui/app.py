@@ -90,7 +90,8 @@ def section_bindings() -> list[Binding]:
 def all_bindings() -> list[Binding]:
     """Every binding kstui declares (each section's screens imported), app and section keys
     included: for keymap validation and the one-key-one-meaning check."""
-    from kstui.widgets import prompt, resource_table
+    from kstui.screens import observe_chart
+    from kstui.widgets import prompt, resource_table, usage_chart
 
     section_modules = {section.screen_module() for section in SECTIONS.values()}
     for module in section_modules:
@@ -100,6 +101,8 @@ def all_bindings() -> list[Binding]:
         PromptRouting,
         prompt.Prompt,
         resource_table.ResourceTable,
+        usage_chart.UsageChart,
+        observe_chart.ChartPane,
         *_subclasses(Screen, section_modules),
     ]
     declared = [

@@ -24,6 +24,10 @@ _SAME_AS = {
     "remove_member": "delete",
     "set_quota": "quota",
     "next_pane": "next pane",
+    "scroll_left": "left",  # a table's columns, a chart's time cursor: the view moves left
+    "scroll_right": "right",
+    "cursor_left": "left",
+    "cursor_right": "right",
     "previous_pane": "previous pane",
 }
 

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from typing import Any, Literal
 
@@ -336,7 +336,7 @@ class KubeClient:
         self,
         path: str,
         params: Mapping[str, Any] | None = None,
-    ) -> AsyncIterator[str]:
+    ) -> AsyncGenerator[str, None]:
         """Lines of a streamed text answer (pod logs with follow=true), without timeout."""
         async with self._open(
             "GET", path, params=params, read_timeout=None, headers={"Accept": "*/*"}

@@ -11,7 +11,9 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Callable, Sequence
+from contextlib import aclosing
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from kstui.backends.backend import Backend
@@ -54,6 +56,13 @@ class LogOptions:
     """The instance before the current one (what a CrashLoopBackOff needs); never followed."""
     since_time: str = ""
     """Only lines from this RFC 3339 time on (a chart's cursor: the minutes around it)."""
+    until_time: str = ""
+    """A window's end (RFC 3339): lines after it are not shown, each stream stops at its first
+    line past it, and nothing is followed (the pod log API has no end time of its own)."""
+
+    @property
+    def followed(self) -> bool:
+        return not self.previous and not self.until_time
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,9 +108,12 @@ def split_stamp(raw: str) -> tuple[str, str]:
     return "", raw
 
 
-def _now_stamp() -> str:
-    from datetime import UTC, datetime
+def rfc3339(seconds: float) -> str:
+    """Unix seconds as the API's RFC 3339 time (whole seconds, as `sinceTime` takes it)."""
+    return datetime.fromtimestamp(int(seconds), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
+
+def _now_stamp() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
@@ -139,7 +151,7 @@ class PodLogs:
         client = await self.backend.open()
         try:
             version = await self._list(client, first=True)
-            if self.options.previous:
+            if not self.options.followed:  # the previous instance, a window: read, then done
                 await asyncio.gather(*self.streams.values(), return_exceptions=True)
                 return
             while True:
@@ -195,7 +207,7 @@ class PodLogs:
             status = statuses.get(container) or {}
             state = status.get("state") or {}
             running = (state.get("running") or {}).get("startedAt")
-            if self.options.previous:
+            if not self.options.followed:
                 self._start(key, self.options, first=True)
                 continue
             if first and key not in self.streams:
@@ -229,7 +241,7 @@ class PodLogs:
         params = {"container": container, "timestamps": "true"}
         if options.previous:
             params["previous"] = "true"
-        else:
+        elif options.followed:
             params["follow"] = "true"
         if options.tail is not None:
             params["tailLines"] = str(options.tail)
@@ -238,12 +250,17 @@ class PodLogs:
         elif options.since_time:
             params["sinceTime"] = options.since_time
         context = self.scope.context
+        until = sort_key(options.until_time) if options.until_time else ""
         try:
             client = await self.backend.open()
             path = f"/api/v1/namespaces/{namespace}/pods/{pod}/log"
-            async for raw in client.stream_lines(path, params):
-                stamp, text = split_stamp(raw)
-                self.emit(LogLine(context, namespace, pod, container, stamp, text))
+            async with aclosing(client.stream_lines(path, params)) as lines:
+                async for raw in lines:
+                    stamp, text = split_stamp(raw)
+                    line = LogLine(context, namespace, pod, container, stamp, text)
+                    if until and stamp and line.key > until:
+                        break  # past the window: the rest of the log is later still
+                    self.emit(line)
         except KstuiError as error:
             said = error.detail or error.title
             if options.previous and "not found" in said:

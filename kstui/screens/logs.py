@@ -88,10 +88,11 @@ class LogsScreen(LogAsks, Screen[None]):
         self.buffer_lines = buffer_lines
         self.buffer = LogBuffer(buffer_lines or DEFAULT_LINES)
         first = self.scopes[0][1]
-        several_pods = any(not scope.pod for _b, scope in self.scopes)
+        pods = {(scope.namespace, scope.pod) for _b, scope in self.scopes}
+        several_pods = len(pods) > 1 or any(not scope.pod for _b, scope in self.scopes)
         several_containers = any(len(scope.containers) > 1 for _b, scope in self.scopes)
         self.look = LogLook(
-            show_context=len(self.scopes) > 1,
+            show_context=len({scope.context for _b, scope in self.scopes}) > 1,
             show_pod=several_pods,
             show_container=several_containers,  # else once a pod shows a second container
         )
@@ -309,7 +310,13 @@ class LogsScreen(LogAsks, Screen[None]):
         self.followers = []
         await follow_all(self.scopes, self.options, self.emit, self.followers)
         self._flush()
-        self._ended = "previous instance" if self.options.previous else "stream ended"
+        self._ended = (
+            "previous instance"
+            if self.options.previous
+            else "the window's lines (not followed)"
+            if self.options.until_time
+            else "stream ended"
+        )
         self.query_one("#title", Plain).add_class("-ended")
         self._show_title()
 

@@ -4,13 +4,14 @@ the one named, else each context's current one), which options."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from typing import Any
 
 from textual.app import App
 
 from kstui.backends.event_groups import EventScope
-from kstui.backends.log_streams import LogOptions, LogScope, parse_since
+from kstui.backends.log_streams import LogOptions, LogScope, parse_since, rfc3339
 from kstui.backends.session import Session
 from kstui.command_line import OpenEvents, OpenLogs
 from kstui.screens.events import EventsScreen
@@ -73,3 +74,32 @@ def pods_logs(session: Session, context: str, namespace: str, pods: Sequence[str
     """The logs of the first of `pods`, every container (ScreenEnv.open_logs)."""
     name = context or session.context
     return LogsScreen([(session.backend(name), LogScope(name, namespace, pod=pods[0]))])
+
+
+def window_logs(
+    session: Session,
+    context: str,
+    namespace: str,
+    *,
+    pods: Sequence[str] = (),
+    selector: str = "",
+    start: float,
+    end: float,
+) -> LogsScreen:
+    """The logs of `pods` (or every pod of `selector`) from `start` to `end` (unix seconds),
+    not followed: what a chart's `l` opens for the minutes around its cursor (ChartPane.LogsAt).
+    Asked with `sinceTime`; each stream stops at its first line after `end`."""
+    name = context or session.context
+    backend = session.backend(name)
+    if selector or not pods:
+        scopes = [(backend, LogScope(name, namespace, selector=selector))]
+        what = f"{namespace} -l {selector}" if selector else namespace
+    else:
+        scopes = [(backend, LogScope(name, namespace, pod=pod)) for pod in pods]
+        what = f"{namespace}/{pods[0]}" + (f" +{len(pods) - 1} pods" if len(pods) > 1 else "")
+    options = LogOptions(tail=None, since_time=rfc3339(start), until_time=rfc3339(end + 0.999))
+    clock = "%H:%M:%S"
+    window = (
+        f"{time.strftime(clock, time.localtime(start))}–{time.strftime(clock, time.localtime(end))}"
+    )
+    return LogsScreen(scopes, options, title=f"logs {what} {window} @ {name}")

@@ -30,6 +30,8 @@ from textual.message import Message
 from textual.strip import Strip
 from textual.widget import Widget
 
+from kstui.safe_text import inert_line
+
 BLOCKS = " ▁▂▃▄▅▆▇█"
 GUTTER = 10
 BIG_STEP = 10
@@ -191,8 +193,9 @@ class UsageChart(Widget, can_focus=True):
         self._changed()
 
     def clear(self, message: str) -> None:
+        """No chart: `message` (data, made inert: one line) on the readout's line instead."""
         self.series, self._points, self.step = {}, {}, 0.0
-        self.message = message
+        self.message = inert_line(message)
         self._changed()
 
     def _changed(self) -> None:
@@ -287,7 +290,10 @@ class UsageChart(Widget, can_focus=True):
 
     def _line(self, y: int, width: int, height: int) -> Strip:
         if y == 0:
-            return Strip([Segment(self.readout(width)[:width], _READOUT)])
+            line = self.readout(width)
+            if len(line) > width:  # one line: a long message ends in an ellipsis
+                line = line[: max(0, width - 1)] + "…"
+            return Strip([Segment(line, _READOUT)])
         if not self.step:
             return Strip.blank(width)
         cw, lines = self._layout(width, height)

@@ -1,0 +1,147 @@
+"""ChartPane: the Observe section's chart of the selected row: CPU, memory and network of one
+Target over 15m / 1h / 6h / 24h / 7d (`-` shorter, `+` longer), loaded in a worker; a time
+cursor (UsageChart: left/right, shift for ten steps, home/end); `l` asks for the logs of the
+minutes around the cursor (posts `LogsAt`, the section opens them).
+
+When Prometheus cannot answer, the chart's line says which, in one line (the PrometheusError's
+own: absent, down, forbidden, unauthorized, slow, PromQL error, failed, unreachable); the
+pane's keys keep working and the next load tries again."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.message import Message
+from textual.widget import Widget
+
+from kstui.backends.errors import KstuiError
+from kstui.backends.observe_history import UsageHistory
+from kstui.backends.prometheus import PrometheusError
+from kstui.backends.prometheus_queries import WINDOWS, Target
+from kstui.widgets.plain import Plain
+from kstui.widgets.usage_chart import UsageChart
+
+Load = Callable[[Target, str], Awaitable[UsageHistory]]
+WINDOW_NAMES: tuple[str, ...] = tuple(WINDOWS)
+DEFAULT_WINDOW = "1h"
+AROUND_MIN_SECONDS = 120.0
+"""`l` asks for the cursor's moment ± this, or ± one step of a longer window's grid."""
+
+
+def around(moment: float, step: float) -> tuple[float, float]:
+    """The minutes around a cursor's moment whose logs `l` shows."""
+    half = max(step, AROUND_MIN_SECONDS)
+    return moment - half, moment + half
+
+
+class ChartPane(Widget):
+    DEFAULT_CSS = """
+    ChartPane { height: 1fr; min-height: 8; }
+    ChartPane #chart-title {
+        height: 1; background: $panel; padding: 0 1; text-wrap: nowrap; text-overflow: ellipsis;
+    }
+    ChartPane UsageChart { padding: 0 1 0 0; }
+    """
+    BINDINGS = [
+        Binding("minus", "window(-1)", "shorter", id="chart.shorter_window"),
+        Binding("plus", "window(1)", "longer", id="chart.longer_window"),
+        Binding("l", "logs", "logs then", id="chart.logs"),
+        Binding("ctrl+r", "reload", "refresh", show=False, id="chart.refresh"),
+    ]
+
+    class LogsAt(Message):
+        """The logs of `target`'s pods from `start` to `end` (unix seconds) are wanted."""
+
+        def __init__(self, target: Target, start: float, end: float) -> None:
+            super().__init__()
+            self.target, self.start, self.end = target, start, end
+
+    def __init__(self, load: Load, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.load = load
+        self.target: Target | None = None
+        self.title = ""
+        self.window = DEFAULT_WINDOW
+        self.history: UsageHistory | None = None
+        self.state = "empty"
+        """empty, loading, shown or the PrometheusError's kind (failed for any other error)."""
+        self.failure = ""
+        """The one line a failed load said."""
+
+    def compose(self) -> ComposeResult:
+        yield Plain("no row chosen", id="chart-title", one_line=True)
+        yield UsageChart(id="usage")
+
+    @property
+    def chart(self) -> UsageChart:
+        return self.query_one(UsageChart)
+
+    # ------------------------------------------------------------------ data in
+    def show_target(self, target: Target, title: str) -> None:
+        """Chart `target` (its window kept); a new target starts from a cleared chart."""
+        if target != self.target:
+            self.history = None
+            self.chart.clear(f"loading {self.window} …")
+        self.target, self.title = target, title
+        self._reload()
+
+    def _reload(self) -> None:
+        if self.target is None:
+            return
+        self.state = "loading"
+        self._show_title()
+        self._load(self.target, self.window)
+
+    def _show_title(self) -> None:
+        windows = " ".join(f"[{w}]" if w == self.window else w for w in WINDOW_NAMES)
+        loading = " · loading …" if self.state == "loading" else ""
+        text = f"{self.title} · {windows} (-/+){loading}" if self.title else "no row chosen"
+        self.query_one("#chart-title", Plain).update(text)
+
+    @work(exclusive=True, group="chart", exit_on_error=False)
+    async def _load(self, target: Target, window: str) -> None:
+        try:
+            history = await self.load(target, window)
+        except PrometheusError as error:
+            self._failed(error.kind, error.line)
+            return
+        except KstuiError as error:
+            self._failed("failed", f"chart failed: {error.title} {error.detail}".strip())
+            return
+        except Exception as error:  # a loader's bug is one line, not a crash
+            self._failed("failed", f"chart failed: {type(error).__name__}: {error}")
+            return
+        if target != self.target or window != self.window:
+            return  # a late answer for what is no longer shown
+        self.history, self.state, self.failure = history, "shown", ""
+        series = {str(metric): points for metric, points in history.series.items()}
+        self.chart.show(history.start, history.end, history.step, series)
+        self._show_title()
+
+    def _failed(self, kind: str, line: str) -> None:
+        self.history, self.state, self.failure = None, kind, " ".join(line.split())
+        self.chart.clear(self.failure)
+        self._show_title()
+
+    # ------------------------------------------------------------------ keys
+    def action_window(self, by: int) -> None:
+        index = WINDOW_NAMES.index(self.window) + by
+        if not 0 <= index < len(WINDOW_NAMES):
+            edge = "shortest" if by < 0 else "longest"
+            self.notify(f"{self.window} is the {edge} window", severity="warning")
+            return
+        self.window = WINDOW_NAMES[index]
+        self._reload()
+
+    def action_reload(self) -> None:
+        self._reload()
+
+    def action_logs(self) -> None:
+        if self.target is None or self.history is None:
+            self.notify("no chart to take a moment from", severity="warning")
+            return
+        start, end = around(self.chart.cursor_time, self.history.step)
+        self.post_message(self.LogsAt(self.target, start, end))
