@@ -48,7 +48,7 @@ class ChartPane(Widget):
     BINDINGS = [
         Binding("minus", "window(-1)", "shorter", id="chart.shorter_window"),
         Binding("plus", "window(1)", "longer", id="chart.longer_window"),
-        Binding("l", "logs", "logs then", id="chart.logs"),
+        Binding("l", "logs", "logs at cursor", id="chart.logs"),
         Binding("ctrl+r", "reload", "refresh", show=False, id="chart.refresh"),
     ]
 
