@@ -80,12 +80,19 @@ class ChartPane(Widget):
         return self.query_one(UsageChart)
 
     # ------------------------------------------------------------------ data in
+    def on_mount(self) -> None:
+        if self.target is not None:  # chosen before the pane was mounted
+            self._reload()
+
     def show_target(self, target: Target, title: str) -> None:
         """Chart `target` (its window kept); a new target starts from a cleared chart."""
-        if target != self.target:
+        changed = target != self.target
+        self.target, self.title = target, title
+        if not self.is_mounted:
+            return
+        if changed:
             self.history = None
             self.chart.clear(f"loading {self.window} …")
-        self.target, self.title = target, title
         self._reload()
 
     def _reload(self) -> None:

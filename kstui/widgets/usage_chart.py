@@ -178,9 +178,10 @@ class UsageChart(Widget, can_focus=True):
         *,
         keep_moment: bool = True,
     ) -> None:
-        """New data; the cursor stays at its moment when the new grid holds it, else at the
-        newest point."""
-        moment = self.cursor_time if keep_moment and self.step else None
+        """New data; the cursor stays at its moment when the new grid holds it (at the newest
+        point if it was there), else goes to the newest point."""
+        at_newest = bool(self.step) and self.cursor == self.points - 1
+        moment = self.cursor_time if keep_moment and self.step and not at_newest else None
         self.start, self.end, self.step = start, end, step
         self._points = {key: list(points) for key, points in series.items()}
         self.series = {key: dict(points) for key, points in self._points.items()}

@@ -21,6 +21,7 @@ from kstui.backends.observe_history import UsageHistory, usage_history
 from kstui.backends.prometheus import (
     KUBESPHERE_PROMETHEUS,
     Prometheus,
+    PrometheusError,
     ProxyTransport,
     prometheus_for,
 )
@@ -327,3 +328,64 @@ def test_around_is_the_minutes_of_the_cursor(window: str) -> None:
 
     assert around(1000.0, 15.0) == (880.0, 1120.0)
     assert around(10_000.0, 600.0) == (9_400.0, 10_600.0)
+
+
+# ---------------------------------------------------------------------------- fixed data
+
+
+class FixedHost(App[None]):
+    """The pane given its target before it is mounted, on fixed data."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.loads: list[str] = []
+
+    def compose(self) -> ComposeResult:
+        from tests.visual.test_chart_snapshots import END, fixed_history
+
+        async def load(target: Target, window: str) -> UsageHistory:
+            self.loads.append(window)
+            return fixed_history(target, window, END + 3600 * (len(self.loads) - 1))  # time goes on
+
+        chart = ChartPane(load)
+        chart.show_target(Target("cluster"), "cluster")
+        yield chart
+
+    def on_mount(self) -> None:
+        self.query_one(UsageChart).focus()
+
+
+async def test_a_target_given_before_mount_loads_and_the_cursor_keeps_its_place() -> None:
+    app = FixedHost()
+    async with app.run_test(size=(100, 24)) as pilot:
+        chart = await shown(pilot, "1h")
+        inner = chart.chart
+        assert inner.cursor == inner.points - 1  # the newest point first
+        await pilot.press("ctrl+r")
+        await wait_until(pilot, lambda: len(app.loads) == 2, "the reload")
+        await pilot.pause()
+        assert inner.cursor_time == inner.end  # at the newest, it stays at the (new) newest
+        await pilot.press("home")
+        assert inner.cursor == 0
+        await pilot.press("left")  # at the first point: stays
+        assert inner.cursor == 0
+        await pilot.press("right", "shift+right")
+        assert inner.cursor == 11
+        moment = inner.cursor_time
+        await pilot.press("plus")  # 6h holds that moment: the cursor goes to its nearest point
+        await shown(pilot, "6h")
+        assert abs(inner.cursor_time - moment) <= inner.step / 2
+
+
+async def test_l_without_a_chart_says_why() -> None:
+    async def never(target: Target, window: str) -> UsageHistory:
+        raise PrometheusError("absent", "Prometheus absent: no Service x/y on this cluster")
+
+    app = ChartHost(never)
+    async with app.run_test(size=(100, 24)) as pilot:
+        pane(pilot).show_target(Target("cluster"), "cluster")
+        await one_line_state(pilot, "absent")
+        await pilot.press("l")
+        await pilot.pause()
+        assert app.asked == []
+        assert [n.message for n in app._notifications] == ["no chart to take a moment from"]

@@ -26,10 +26,11 @@ END = 1_767_268_800.0  # 2026-01-01 12:00 UTC
 BASE: dict[Metric, float] = {"cpu": 0.18, "memory": 210e6, "net_in": 42e3, "net_out": 18e3}
 
 
-def fixed_history(target: Target, window: str) -> UsageHistory:
-    """A pod's day: a daily wave, a little ripple, and a spike 3 h ago (the same every run)."""
+def fixed_history(target: Target, window: str, end: float = END) -> UsageHistory:
+    """A pod's day: a daily wave, a little ripple, and a spike 3 h before END (the same every
+    run)."""
     seconds, step = WINDOWS[window]
-    start = END - seconds
+    start = end - seconds
     series: dict[Metric, list[tuple[float, float]]] = {}
     for n, (metric, base) in enumerate(BASE.items()):
         points = []
@@ -39,7 +40,7 @@ def fixed_history(target: Target, window: str) -> UsageHistory:
             spike = 2.4 if abs(t - (END - 3 * 3600)) < 1800 and metric != "memory" else 1.0
             points.append((t, base * wave * spike))
         series[metric] = points
-    return UsageHistory(window, start, END, float(step), series)
+    return UsageHistory(window, start, end, float(step), series)
 
 
 class Host(App[None]):
