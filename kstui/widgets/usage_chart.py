@@ -7,12 +7,12 @@ point of its slot (a spike never falls between two columns). Chosen by measuring
 bench/chart_render.py: a 24 h chart (4 metrics x 145 points), CPU ms per frame (new data, one
 trip through Textual, an empty frame's cost subtracted), median of 60, on this machine:
 
-    candidate                          80x24   160x48
-    this widget, new data               3.1      7.1
-    this widget, cursor moved           1.8      3.5   (rows kept, only re-cut at the cursor)
-    textual Sparkline x4               10.7     36.1   (no scale, no axis, no cursor)
-    textual-plot PlotWidget x4         10.2     17.7   (pulls numpy and a hires canvas)
-    textual-plotext PlotextPlot x4     15.9     34.7   (breaks with plotext 6: needs plotext<6)
+    candidate                          80x24      160x48
+    this widget, new data              3.1–3.3    7.1–8.3
+    this widget, cursor moved          1.8–2.3    3.5–4.1  (rows kept, only re-cut at the cursor)
+    textual Sparkline x4              10.7–12.3  36.1–38.1 (no scale, no axis, no cursor)
+    textual-plot PlotWidget x4        10.2–10.8  17.7–18.2 (pulls numpy and a hires canvas)
+    textual-plotext PlotextPlot x4    15.9–16.5  34.7–36.8 (breaks with plotext 6: needs <6)
 
 Neither library has a time cursor or a readout; this is 3-5x cheaper and adds no dependency.
 """

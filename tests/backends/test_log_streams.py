@@ -55,6 +55,22 @@ async def test_since_time_and_tail(sandbox: Any) -> None:
     await host.client.aclose()
 
 
+async def test_a_window_reads_only_its_lines_and_ends_without_following(sandbox: Any) -> None:
+    host = Reached(sandbox)
+    now = datetime.now(UTC)
+    since = (now - timedelta(seconds=90)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    until = (now - timedelta(seconds=30)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    scope = LogScope("host", "payments", selector="app=api")
+    lines: list[LogLine] = []
+    window = LogOptions(tail=None, since_time=since, until_time=until)
+    assert not window.followed
+    await asyncio.wait_for(follow_all([(host, scope)], window, lines.append), 20)  # it ends
+    real = [line for line in lines if not line.note]
+    assert len({line.pod for line in real}) > 1  # every pod of the selector
+    assert all(sort_key(since) <= line.key <= sort_key(until) for line in real)
+    await host.client.aclose()
+
+
 async def test_an_unreachable_context_is_a_note_and_the_others_go_on(sandbox: Any) -> None:
     host = Reached(sandbox)
     scopes = [
