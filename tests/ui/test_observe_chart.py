@@ -215,6 +215,20 @@ async def test_prometheus_slow_and_failing_each_say_so_and_the_pane_recovers(
         await kube.aclose()
 
 
+async def test_a_tenant_without_the_service_proxy_is_told_forbidden(prom: RunningSandbox) -> None:
+    kube = sandbox_client(prom, "host", "alice")
+    app = ChartHost(loader(prometheus_for("tenant", kube, Flavor.V4)))
+    try:
+        async with app.run_test(size=(120, 24)) as pilot:
+            pane(pilot).show_target(Target("cluster"), "cluster")
+            assert await one_line_state(pilot, "forbidden") == (
+                "Prometheus forbidden: alice cannot get services/proxy in namespace "
+                "kubesphere-monitoring-system"
+            )
+    finally:
+        await kube.aclose()
+
+
 async def test_a_promql_error_says_so(prom_admin: Prometheus) -> None:
     async def bad(target: Target, window: str) -> UsageHistory:
         await prom_admin.query("sum(")
