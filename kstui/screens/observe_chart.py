@@ -5,7 +5,13 @@ minutes around the cursor (posts `LogsAt`, the section opens them).
 
 When Prometheus cannot answer, the chart's line says which, in one line (the PrometheusError's
 own: absent, down, forbidden, unauthorized, slow, PromQL error, failed, unreachable); the
-pane's keys keep working and the next load tries again."""
+pane's keys keep working and the next load tries again.
+
+The section embeds it as
+    ChartPane(lambda target, window: usage_history(prometheus, target, window), id="chart")
+calls `show_target(Target(...), "pod shop/web-1")` as its cursor moves, and on `LogsAt` opens
+`observe_open.window_logs(session, context, namespace, pods=... or selector=..., start=, end=)`.
+"""
 
 from __future__ import annotations
 

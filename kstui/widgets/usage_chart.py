@@ -1,6 +1,6 @@
 """UsageChart: CPU, memory and network in/out of one target over a window, one band each, with
-a time cursor (left/right, shift for bigger steps, home/end) whose moment and values are read
-out on the top line. Data in through `show(...)`/`clear(...)`; `CursorMoved` out.
+a time cursor (left/right, shift for bigger steps, home/end, a click) whose moment and values
+are read out on the top line. Data in through `show(...)`/`clear(...)`; `CursorMoved` out.
 
 Drawn by hand with eighth blocks (▁▂▃▄▅▆▇█), one column per time slot, each column the highest
 point of its slot (a spike never falls between two columns). Chosen by measuring with
@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 from rich.segment import Segment
 from rich.style import Style
+from textual import events
 from textual.binding import Binding
 from textual.message import Message
 from textual.strip import Strip
@@ -252,6 +253,15 @@ class UsageChart(Widget, can_focus=True):
             self._strips.clear()
             self.refresh()
             self.post_message(self.CursorMoved(self, self.cursor_time))
+
+    def on_click(self, event: events.Click) -> None:
+        """A click on the chart puts the cursor on the point of that column."""
+        cw, _lines = self._layout(self.size.width, self.size.height)
+        column = event.x - GUTTER - 1
+        if not self.step or not 0 <= column < cw:
+            return
+        span = self.end + self.step - self.start
+        self.action_move_to(int((column + 0.5) / cw * span // self.step))
 
     # ------------------------------------------------------------------ drawing
     def _layout(self, width: int, height: int) -> tuple[int, list[tuple[int, int, int]]]:

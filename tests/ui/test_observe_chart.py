@@ -52,6 +52,10 @@ class ChartHost(App[None]):
         super().__init__()
         self.load, self.session = load, session
         self.asked: list[ChartPane.LogsAt] = []
+        self.moments: list[float] = []
+
+    def on_usage_chart_cursor_moved(self, message: UsageChart.CursorMoved) -> None:
+        self.moments.append(message.moment)
 
     def compose(self) -> ComposeResult:
         yield ChartPane(self.load, id="chart")
@@ -137,6 +141,7 @@ async def test_the_values_at_the_cursor_are_prometheus_at_that_instant(
             assert expected is not None
             assert f"{name} {format_value(metric, expected)}" in readout, (metric, readout)
         assert chart.chart.cursor_time == moment
+        assert app.moments == [history.end - n * history.step for n in (1, 2, 12)]
 
         await pilot.press("end")
         assert lines(pilot)[1].startswith(
@@ -385,6 +390,14 @@ async def test_a_target_given_before_mount_loads_and_the_cursor_keeps_its_place(
         assert inner.cursor == 0
         await pilot.press("right", "shift+right")
         assert inner.cursor == 11
+        moment = inner.cursor_time
+        await pilot.click(UsageChart, offset=(11, 3))  # the first chart column: the first point
+        assert inner.cursor == 0
+        await pilot.click(UsageChart, offset=(inner.size.width - 1, 3))  # the last: the newest
+        assert inner.cursor == inner.points - 1
+        await pilot.click(UsageChart, offset=(11, 3))
+        assert inner.cursor == 0
+        await pilot.press("right", "shift+right")
         moment = inner.cursor_time
         await pilot.press("plus")  # 6h holds that moment: the cursor goes to its nearest point
         await shown(pilot, "6h")
