@@ -10,7 +10,6 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-import pytest
 from textual.app import App, ComposeResult
 from textual.pilot import Pilot
 
@@ -30,7 +29,7 @@ from kstui.backends.prometheus_queries import Target, expression
 from kstui.backends.session import Session
 from kstui.sandbox import prometheus as sandbox_prometheus
 from kstui.screens.logs import LogsScreen
-from kstui.screens.observe_chart import ChartPane
+from kstui.screens.observe_chart import ChartPane, around
 from kstui.screens.observe_open import window_logs
 from kstui.widgets.usage_chart import UsageChart, format_value
 from tests.backends.conftest import _running_pod, prom_admin
@@ -341,10 +340,7 @@ async def test_l_at_the_cursor_opens_only_the_lines_of_its_minutes(
         await session.aclose()
 
 
-@pytest.mark.parametrize("window", ["15m"])
-def test_around_is_the_minutes_of_the_cursor(window: str) -> None:
-    from kstui.screens.observe_chart import around
-
+def test_around_is_the_minutes_of_the_cursor() -> None:
     assert around(1000.0, 15.0) == (880.0, 1120.0)
     assert around(10_000.0, 600.0) == (9_400.0, 10_600.0)
 
