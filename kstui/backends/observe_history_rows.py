@@ -14,17 +14,14 @@ import time
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from kstui.backends.cluster_links import ClusterLinks
 from kstui.backends.errors import KstuiError
 from kstui.backends.observe_levels import PROMETHEUS_KINDS, LevelRow
+from kstui.backends.observe_place import Place
 from kstui.backends.prometheus import Prometheus, PrometheusError, Series, prometheus_for
 from kstui.backends.prometheus_endpoint import PrometheusEndpoint
 from kstui.backends.prometheus_queries import WINDOWS, Metric, Target, expression
-
-if TYPE_CHECKING:
-    from kstui.backends.observe_service import Place
 
 TIMEOUT = 4.0
 """A Prometheus slower than this is "slow": usage now is not held up longer."""

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, Literal
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from kstui.backends.cluster_links import ClusterLinks
 from kstui.backends.cluster_values import ClusterLink, Flavor
@@ -35,57 +35,17 @@ from kstui.backends.observe_levels import (
     workload_target,
     workspace_of,
 )
+from kstui.backends.observe_place import Place
+from kstui.backends.prometheus_endpoint import PrometheusEndpoint
 from kstui.backends.prometheus_queries import Target
 from kstui.backends.session import Session
 
 if TYPE_CHECKING:
     from kstui.backends.kube import KubeClient
-    from kstui.config import Config
 
-LevelName = Literal[
-    "clusters",
-    "cluster",
-    "nodes",
-    "node",
-    "workspaces",
-    "workspace",
-    "namespace",
-    "workload",
-    "pod",
-]
 CACHE_SECONDS = 5.0
 """A list younger than this serves the next level too (drilling down costs no new list)."""
 METRICS = "/apis/metrics.k8s.io/v1beta1"
-
-
-@dataclass(frozen=True, slots=True)
-class Place:
-    """Where in the trees a level is: its name and what it is the level of."""
-
-    level: LevelName
-    context: str = ""
-    cluster: str = ""
-    vanilla: bool = False
-    node: str = ""
-    workspace: str = ""
-    namespace: str = ""
-    workload_kind: str = ""
-    workload: str = ""
-    pod: str = ""
-
-    @property
-    def crumb(self) -> str:
-        return {
-            "clusters": "observe",
-            "cluster": self.cluster or self.context,
-            "nodes": "nodes",
-            "node": f"node {self.node}",
-            "workspaces": "projects" if self.vanilla else "workspaces",
-            "workspace": self.workspace,
-            "namespace": f"project {self.namespace}",
-            "workload": f"{self.workload_kind.lower()} {self.workload}",
-            "pod": f"pod {self.pod}",
-        }[self.level]
 
 
 @dataclass(slots=True)
@@ -116,14 +76,19 @@ class _Pods:
 class ObserveService:
     """One per session (the section's service); reads are cached for CACHE_SECONDS."""
 
-    def __init__(self, session: Session, config: Config | None = None) -> None:
+    def __init__(
+        self,
+        session: Session,
+        *,
+        other_identities: Callable[[str], bool] = lambda _context: False,
+        endpoints: Mapping[str, PrometheusEndpoint] | None = None,
+    ) -> None:
+        """`other_identities` and `endpoints` are the config's (`other_identities`, and a
+        Prometheus URL per context)."""
         self.session = session
-        allows = config.allows_other_identity if config is not None else (lambda _c: False)
-        self.clusters = ClusterLinks(session, other_identities=allows)
+        self.clusters = ClusterLinks(session, other_identities=other_identities)
         self.retry_after = self.clusters.retry_after
-        self.history = HistoryRows(
-            self.clusters, dict(config.prometheus) if config is not None else {}
-        )
+        self.history = HistoryRows(self.clusters, endpoints or {})
         self._pods: dict[tuple[str, str], _Pods] = {}
         self._locks: dict[tuple[str, str], asyncio.Lock] = {}
 
@@ -350,47 +315,3 @@ def _workload_row(pod: PodFacts, key: str) -> LevelRow:
         workload_target(pod.namespace, pod.workload_kind, pod.workload),
         extra={"kind": pod.workload_kind},
     )
-
-
-def child(place: Place, row: LevelRow) -> Place | None:
-    """The level a row opens (None for a container: the screen opens its logs)."""
-    extra: Mapping[str, str] = row.extra
-    base = Place(
-        "cluster",
-        context=place.context or row.context,
-        cluster=place.cluster,
-        vanilla=place.vanilla,
-    )
-    match place.level:
-        case "clusters":
-            vanilla = bool(extra.get("vanilla"))
-            return Place("cluster", context=row.context, cluster=row.name, vanilla=vanilla)
-        case "cluster" if row.key == "nodes":
-            return replace(base, level="nodes")
-        case "cluster" if place.vanilla:  # projects are the namespaces
-            return replace(base, level="workspace", workspace=NO_WORKSPACE)
-        case "cluster":
-            return replace(base, level="workspaces")
-        case "nodes":
-            return replace(base, level="node", node=row.key)
-        case "workspaces":
-            return replace(base, level="workspace", workspace=row.key)
-        case "workspace":
-            return replace(base, level="namespace", workspace=place.workspace, namespace=row.key)
-        case "namespace":
-            return replace(
-                base,
-                level="workload",
-                namespace=place.namespace,
-                workload_kind=extra.get("kind", ""),
-                workload=row.name,
-            )
-        case "node" | "workload":
-            return replace(
-                base,
-                level="pod",
-                node=extra.get("node", ""),
-                namespace=extra.get("namespace", ""),
-                pod=row.name,
-            )
-    return None

@@ -26,7 +26,8 @@ from kstui.backends.observe_cells import (
     sparkline,
 )
 from kstui.backends.observe_levels import SEVERE, LevelRow
-from kstui.backends.observe_service import Level, ObserveService, Place, child
+from kstui.backends.observe_place import Place, child
+from kstui.backends.observe_service import Level, ObserveService
 from kstui.backends.prometheus_queries import WINDOWS, Target
 from kstui.model import Column, Row, Tone
 from kstui.screens.env import ScreenEnv

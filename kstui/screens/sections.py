@@ -78,7 +78,9 @@ def _helm_service(session: Session, _config: Config) -> Any:
 def _observe_service(session: Session, config: Config) -> Any:
     from kstui.backends.observe_service import ObserveService
 
-    return ObserveService(session, config)
+    return ObserveService(
+        session, other_identities=config.allows_other_identity, endpoints=config.prometheus
+    )
 
 
 register(
