@@ -1,5 +1,5 @@
 """The cells of an Observe row (pure): usage now against limits, requests or allocatable
-(`120m 24%/L`), network, problems, and a sparkline of a history in block characters.
+(`120m 24%L`), network, problems, and a sparkline of a history in block characters.
 
 CPU is always in millicores and memory in MiB, so that a column sorts by its leading number."""
 
@@ -40,7 +40,7 @@ def _mean(values: list[float]) -> float:
 
 
 def cpu_cell(row: LevelRow) -> str:
-    """`120m 24%/L`: millicores now, and the share of the limit (L), request (R) or a node's
+    """`120m 24%L`: millicores now, and the share of the limit (L), request (R) or a node's
     allocatable (A) it uses."""
     a = row.amounts
     if a.cpu is None:
@@ -61,11 +61,11 @@ def memory_cell(row: LevelRow) -> str:
 
 def _share(used: float, capacity: float, limit: float | None, request: float, against: str) -> str:
     if against == "A" and capacity:
-        return f"{round(used / capacity * 100)}%/A"
+        return f"{round(used / capacity * 100)}%A"
     if limit:
-        return f"{round(used / limit * 100)}%/L"
+        return f"{round(used / limit * 100)}%L"
     if request:
-        return f"{round(used / request * 100)}%/R"
+        return f"{round(used / request * 100)}%R"
     return ""
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -43,50 +43,47 @@ from kstui.widgets.textual_leaks import Footer
 
 FULL = 0.9
 """A row using this share of its limit (or a node of its allocatable) is marked."""
-SPARK_WIDTH = 12
+SPARK_WIDTH = 10
 LEAVES = ("pod",)
 """Levels whose rows (containers) open logs rather than another level."""
 
 
-def columns(place: Place, window: str) -> tuple[Column, ...]:
-    name = {
-        "clusters": "CLUSTER",
-        "cluster": "TREE",
-        "nodes": "NODE",
-        "node": "POD",
-        "workspaces": "PROJECTS" if place.vanilla else "WORKSPACE",
-        "workspace": "PROJECT",
-        "namespace": "WORKLOAD",
-        "workload": "POD",
-        "pod": "CONTAINER",
-    }[place.level]
+WIDE = 110
+"""At this width and above the table also shows network and pod counts."""
+
+
+def columns(place: Place, window: str, wide: bool = True) -> tuple[Column, ...]:
+    """NAME (the level is in the breadcrumbs), usage now, history, restarts, problems; and
+    network and pods when the terminal is wide enough."""
     found = [
-        Column(name, max_width=40),
+        Column("NAME", max_width=48),
         Column("CPU", numeric=True, max_width=14),
         Column("MEM", numeric=True, max_width=14),
         Column(f"CPU {window}", max_width=SPARK_WIDTH),
-        Column("NET ↓/↑", numeric=True, max_width=14),
         Column("RESTARTS", numeric=True),
+        Column("PROBLEMS", max_width=40),
     ]
-    if place.level not in ("node", "workload", "pod"):
-        found.append(Column("PODS", numeric=True))
-    found.append(Column("PROBLEMS", max_width=40))
+    if wide:
+        found.append(Column("NET ↓/↑", numeric=True, max_width=14))
+        if place.level not in ("node", "workload", "pod"):
+            found.append(Column("PODS", numeric=True))
     return tuple(found)
 
 
-def level_row(place: Place, row: LevelRow) -> Row:
+def level_row(place: Place, row: LevelRow, wide: bool = True) -> Row:
     denied = row.extra.get("denied", "")
     cells = [
         row.name,
         "—" if denied else cpu_cell(row),
         "—" if denied else memory_cell(row),
         sparkline(row.history, SPARK_WIDTH),
-        network_cell(row),
         str(row.restarts),
+        denied or problems_cell(row),
     ]
-    if place.level not in ("node", "workload", "pod"):
-        cells.append(str(row.pods))
-    cells.append(denied or problems_cell(row))
+    if wide:
+        cells.append(network_cell(row))
+        if place.level not in ("node", "workload", "pod"):
+            cells.append(str(row.pods))
     if denied:
         tone = Tone.MUTED
     elif any(p in SEVERE for p in row.problems):
@@ -135,6 +132,8 @@ class ObserveScreen(PolledScreen):
         self.rows: dict[str, LevelRow] = {}
         """By key, as last read."""
         self.level: Level | None = None
+        self.wide = True
+        """Whether the terminal has room for network and pod counts."""
 
     def compose(self) -> ComposeResult:
         frozen = "updated 0s ago" if self.env.frozen_now is not None else None
@@ -150,7 +149,8 @@ class ObserveScreen(PolledScreen):
 
     def on_mount(self) -> None:
         table = self.query_one(ResourceTable)
-        table.set_columns(columns(self.place, self.service.history.window))
+        self.wide = self.app.size.width >= WIDE
+        table.set_columns(self.columns())
         table.set_empty_message("loading…")
         if self.env.frozen_now is not None:
             table.freeze_time(self.env.frozen_now)
@@ -160,7 +160,10 @@ class ObserveScreen(PolledScreen):
         bar.context = self.place.context or session.context
         bar.namespace = self.place.namespace or "(observe)"
         bar.readonly = session.readonly(bar.context)
+        for line in ("#history", "#notes"):
+            self.query_one(line, Plain).display = False
         self.poll()
+        self.show_identity()
 
     # ------------------------------------------------------------------ data
 
@@ -171,11 +174,19 @@ class ObserveScreen(PolledScreen):
         self.level = data
         self.rows = {row.key: row for row in data.rows}
         table = self.query_one(ResourceTable)
-        table.sync([level_row(self.place, row) for row in data.rows])
+        table.sync([level_row(self.place, row, self.wide) for row in data.rows])
         table.set_empty_message(data.denied or f"no {self.place.crumb} rows")
-        self.query_one("#history", Plain).update(data.history)
-        self.query_one("#notes", Plain).update("; ".join(data.notes))
+        for line, text in (("#history", data.history), ("#notes", "; ".join(data.notes))):
+            widget = self.query_one(line, Plain)
+            widget.update(text)
+            widget.display = bool(text)
         self.query_one(Crumbs).show(self.steps, f"[{table.row_count}]")
+
+    @work(group="identity", exit_on_error=False)
+    async def show_identity(self) -> None:
+        await self.env.after_first_frame()
+        bar = self.query_one(ContextBar)
+        bar.user = await self.service.clusters.whoami(bar.context)
 
     def show_failure(self, error: KstuiError) -> None:
         table = self.query_one(ResourceTable)
@@ -233,7 +244,7 @@ class ObserveScreen(PolledScreen):
         names = list(WINDOWS)
         history = self.service.history
         history.window = names[(names.index(history.window) + 1) % len(names)]
-        self.query_one(ResourceTable).set_columns(columns(self.place, history.window))
+        self.query_one(ResourceTable).set_columns(self.columns())
         self.set_status(f"history window {history.window}")
         self.poll()
 
@@ -246,11 +257,22 @@ class ObserveScreen(PolledScreen):
         else:
             self.notify(FIRST_VIEW, timeout=3)
 
+    def columns(self) -> tuple[Column, ...]:
+        return columns(self.place, self.service.history.window, self.wide)
+
+    def on_resize(self) -> None:
+        wide = self.app.size.width >= WIDE
+        if wide != self.wide:
+            self.wide = wide
+            self.query_one(ResourceTable).set_columns(self.columns())
+            if self.level is not None:
+                self.show(self.level)
+
     def on_screen_resume(self) -> None:
+        self.wide = self.app.size.width >= WIDE
         table = self.query_one(ResourceTable)
-        wanted = columns(self.place, self.service.history.window)
-        if table.columns != wanted:
-            table.set_columns(wanted)
+        if table.columns != self.columns():
+            table.set_columns(self.columns())
         super().on_screen_resume()
 
 
