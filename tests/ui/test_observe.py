@@ -1,0 +1,221 @@
+"""The Observe section on the real sandbox: drill-down from the clusters to a container and
+back, values equal to what metrics.k8s.io and the pods say (computed here, not read back from
+kstui), the tenant's view with the reason for what it may not read, and Prometheus absent."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from textual.pilot import Pilot
+
+from kstui.app import AppSettings, KstuiApp, build_app
+from kstui.backends.kubeconfig import load_kubeconfig
+from kstui.backends.quantity import parse_quantity
+from kstui.screens.observe import ObserveScreen
+from kstui.widgets.resource_table import ResourceTable
+from tests.conftest import RunningSandbox
+from tests.connections import sandbox_client
+from tests.ui.conftest import wait_until
+
+
+def observe_app(kubeconfig: Path, context: str, cache_dir: Path) -> KstuiApp:
+    loaded = load_kubeconfig(str(kubeconfig))
+    return build_app(
+        AppSettings(
+            loaded,
+            context,
+            loaded.context(context).namespace,
+            screen="observe",
+            cache_dir=cache_dir,
+        )
+    )
+
+
+async def level(pilot: Pilot[Any], crumb: str, minimum: int = 1) -> ObserveScreen:
+    """The Observe screen of `crumb`, once its first read is shown."""
+
+    def shown() -> bool:
+        screen = pilot.app.screen
+        return (
+            isinstance(screen, ObserveScreen)
+            and screen.place.crumb == crumb
+            and screen.loaded
+            and (screen.query_one(ResourceTable).row_count >= minimum)
+        )
+
+    await wait_until(pilot, shown, f"the {crumb} level", timeout=20)
+    screen = pilot.app.screen
+    assert isinstance(screen, ObserveScreen)
+    return screen
+
+
+def cells(screen: ObserveScreen) -> dict[str, dict[str, str]]:
+    table = screen.query_one(ResourceTable)
+    names = [column.name for column in table.columns]
+    found = {}
+    for key in table.visible_keys:
+        row = table.row(key)
+        assert row is not None
+        found[row.cells[0]] = dict(zip(names, row.cells, strict=True))
+    return found
+
+
+async def open_row(pilot: Pilot[Any], screen: ObserveScreen, name: str) -> None:
+    table = screen.query_one(ResourceTable)
+    key = next(k for k in table.visible_keys if (row := table.row(k)) and row.cells[0] == name)
+    assert table.move_cursor_to(key)
+    await pilot.press("enter")
+
+
+def cores(text: str) -> float:
+    return float(parse_quantity(text))
+
+
+async def test_drill_down_to_a_container_and_back(fresh_sandbox: Any, tmp_path: Path) -> None:
+    """Every level from the clusters to a container, each value equal to metrics.k8s.io and
+    the pod's own spec (a frozen sandbox: usage holds still while it is compared), then q back
+    up to the clusters."""
+    running: RunningSandbox = fresh_sandbox(frozen=True)
+    client = sandbox_client(running)
+    try:
+        pods = (await client.list("/api/v1/namespaces/payments/pods"))["items"]
+        usage = (await client.list("/apis/metrics.k8s.io/v1beta1/namespaces/payments/pods"))[
+            "items"
+        ]
+    finally:
+        await client.aclose()
+    running_pod = next(p for p in pods if p["status"].get("phase") == "Running")
+    name = running_pod["metadata"]["name"]
+    deployment = running_pod["metadata"]["ownerReferences"][0]["name"].rpartition("-")[0]
+    measured = next(m for m in usage if m["metadata"]["name"] == name)
+    container = running_pod["spec"]["containers"][0]
+    used = next(c for c in measured["containers"] if c["name"] == container["name"])["usage"]
+    limit = container["resources"]["limits"]
+    cpu = cores(used["cpu"])
+    memory = float(parse_quantity(used["memory"]))
+    expected_cpu = f"{round(cpu * 1000)}m {round(cpu / cores(limit['cpu']) * 100)}%L"
+    expected_mem = (
+        f"{round(memory / 2**20)}Mi "
+        f"{round(memory / float(parse_quantity(limit['memory'])) * 100)}%L"
+    )
+    app = observe_app(running.kubeconfig, "host", tmp_path / "cache")
+    async with app.run_test(size=(160, 40)) as pilot:
+        top = await level(pilot, "observe")
+        assert "host" in cells(top)
+        await open_row(pilot, top, "host")
+        tree = await level(pilot, "host", 2)
+        assert set(cells(tree)) == {"nodes", "workspaces"}
+        await open_row(pilot, tree, "workspaces")
+        spaces = await level(pilot, "workspaces")
+        await open_row(pilot, spaces, "(no workspace)")
+        projects = await level(pilot, "(no workspace)")
+        await open_row(pilot, projects, "payments")
+        workloads = await level(pilot, "project payments")
+        await open_row(pilot, workloads, deployment)
+        pods_level = await level(pilot, f"deployment {deployment}")
+        assert name in cells(pods_level)
+        await open_row(pilot, pods_level, name)
+        containers = await level(pilot, f"pod {name}")
+        row = cells(containers)[container["name"]]
+        assert row["CPU"] == expected_cpu
+        assert row["MEM"] == expected_mem
+        restarts = running_pod["status"]["containerStatuses"][0]["restartCount"]
+        assert row["RESTARTS"] == str(restarts)
+        crumbs = containers.query_one("#crumbs")
+        assert "payments" in " ".join(crumbs._steps)
+        for crumb in (
+            f"deployment {deployment}",
+            "project payments",
+            "(no workspace)",
+            "workspaces",
+            "host",
+            "observe",
+        ):
+            await pilot.press("q")
+            await level(pilot, crumb)
+
+
+async def test_a_workspace_sums_its_pods(fresh_sandbox: Any, tmp_path: Path) -> None:
+    """A project's CPU is its running pods' metrics.k8s.io usage summed, against their
+    requests summed (computed here from the lists)."""
+    running: RunningSandbox = fresh_sandbox(frozen=True)
+    client = sandbox_client(running)
+    try:
+        pods = (await client.list("/api/v1/namespaces/shop-prod/pods"))["items"]
+        usage = (await client.list("/apis/metrics.k8s.io/v1beta1/namespaces/shop-prod/pods"))[
+            "items"
+        ]
+    finally:
+        await client.aclose()
+    used = sum(cores(c["usage"]["cpu"]) for m in usage for c in m["containers"])
+    requested = sum(
+        cores(c.get("resources", {}).get("requests", {}).get("cpu", "0"))
+        for p in pods
+        for c in p["spec"]["containers"]
+    )
+    limits = [
+        c.get("resources", {}).get("limits", {}).get("cpu")
+        for p in pods
+        for c in p["spec"]["containers"]
+    ]
+    assert None in limits  # so the share is of the requests
+    expected = f"{round(used * 1000)}m {round(used / requested * 100)}%R"
+    app = observe_app(running.kubeconfig, "host", tmp_path / "cache")
+    async with app.run_test(size=(160, 40)) as pilot:
+        await open_row(pilot, await level(pilot, "observe"), "host")
+        await open_row(pilot, await level(pilot, "host", 2), "workspaces")
+        await open_row(pilot, await level(pilot, "workspaces"), "acme-retail")
+        projects = await level(pilot, "acme-retail")
+        row = cells(projects)["shop-prod"]
+        assert row["CPU"] == expected
+        assert row["PODS"] == str(len(pods))
+        restarts = sum(
+            s.get("restartCount", 0) for p in pods for s in p["status"].get("containerStatuses", [])
+        )
+        assert row["RESTARTS"] == str(restarts)
+
+
+async def test_the_tenant_sees_its_namespace_and_why_nodes_are_not_shown(
+    sandbox: RunningSandbox, tmp_path: Path
+) -> None:
+    app = observe_app(sandbox.kubeconfig, "tenant", tmp_path / "cache")
+    async with app.run_test(size=(160, 40)) as pilot:
+        top = await level(pilot, "observe")
+        await open_row(pilot, top, "tenant")
+        tree = await level(pilot, "tenant", 2)
+        nodes = cells(tree)["nodes"]
+        assert nodes["PROBLEMS"] == "nodes: forbidden: alice cannot list nodes cluster-wide"
+        notes = str(tree.query_one("#notes").render())
+        assert "namespace shop-prod only" in notes
+        await open_row(pilot, tree, "nodes")
+        await pilot.pause(0.3)
+        assert "forbidden" in tree.query_one("#status").render().plain  # type: ignore[attr-defined]
+        await open_row(pilot, tree, "workspaces")
+        spaces = await level(pilot, "workspaces")
+        assert set(cells(spaces)) == {"acme-retail"}
+        await open_row(pilot, spaces, "acme-retail")
+        projects = await level(pilot, "acme-retail")
+        assert set(cells(projects)) == {"shop-prod"}  # not shop-staging, not payments
+        history = str(projects.query_one("#history").render())
+        assert history.startswith("Prometheus forbidden: alice cannot get services/proxy")
+
+
+async def test_without_prometheus_usage_now_works_and_one_line_says_why(
+    sandbox: RunningSandbox, tmp_path: Path
+) -> None:
+    app = observe_app(sandbox.kubeconfig, "host", tmp_path / "cache")
+    async with app.run_test(size=(160, 40)) as pilot:
+        top = await level(pilot, "observe", 2)
+        await open_row(pilot, top, "host")
+        tree = await level(pilot, "host", 2)
+        await open_row(pilot, tree, "nodes")
+        nodes = await level(pilot, "nodes")
+        history = str(nodes.query_one("#history").render())
+        assert history == (
+            "Prometheus absent: no Service kubesphere-monitoring-system/prometheus-k8s on this "
+            "cluster — history from this session's samples"
+        )
+        for row in cells(nodes).values():
+            assert row["CPU"].endswith("%A")  # usage now, against allocatable
+            assert row["CPU 1h"]  # the session's own sample
