@@ -136,14 +136,19 @@ class HistoryRows:
         answers = await asyncio.gather(
             *(self._fill_context(place, query, c, rows, now) for c in contexts)
         )
-        lines = [line for line in answers if line]
+        by_line: dict[str, list[str]] = {}
+        for context, line in zip(contexts, answers, strict=True):
+            if line:
+                by_line.setdefault(line, []).append(context)
+        lines = [
+            f"{', '.join(where)}: {line}" if place.level == "clusters" else line
+            for line, where in by_line.items()
+        ]
         for row in rows:
             if not row.history:
                 row.history = list(self._samples.get((place, row.key), ()))
         if not lines:
             return ""
-        if len(lines) == 1 or len(set(lines)) == 1:
-            return lines[0]
         return "; ".join(lines)
 
     async def _fill_context(
@@ -154,7 +159,7 @@ class HistoryRows:
             mine = rows
         failed = self._failed.get(context)
         if failed is not None and time.monotonic() - failed[0] < FAILURE_SECONDS:
-            return _line(failed[1], context, place)
+            return _line(failed[1])
         try:
             prometheus = await self.prometheus(context)
             seconds, step = WINDOWS[self.window]
@@ -169,7 +174,7 @@ class HistoryRows:
             )
         except PrometheusError as error:
             self._failed[context] = (time.monotonic(), error)
-            return _line(error, context, place)
+            return _line(error)
         except KstuiError as error:
             return f"history unavailable: {error.title}"
         self._failed.pop(context, None)
@@ -220,6 +225,5 @@ def _last(points: dict[float, float] | None) -> float | None:
     return points[max(points)]
 
 
-def _line(error: PrometheusError, context: str, place: Place) -> str:
-    prefix = f"{context}: " if place.level == "clusters" else ""
-    return f"{prefix}{error.line} — history from this session's samples"
+def _line(error: PrometheusError) -> str:
+    return f"{error.line} — history from this session's samples"

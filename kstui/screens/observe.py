@@ -134,6 +134,8 @@ class ObserveScreen(PolledScreen):
         self.level: Level | None = None
         self.wide = True
         """Whether the terminal has room for network and pod counts."""
+        if env.frozen_now is not None:
+            self.poll_seconds = 3600.0  # type: ignore[misc]  # snapshots: one read, one sample
 
     def compose(self) -> ComposeResult:
         frozen = "updated 0s ago" if self.env.frozen_now is not None else None
