@@ -382,3 +382,25 @@ def total_row(key: str, name: str, target: Target, rows: Iterable[LevelRow]) -> 
         total.problems.update(row.problems)
         total.pods += row.pods
     return total
+
+
+QUOTA_FULL = 0.9
+"""A ResourceQuota line at this share of its hard limit is a problem marker."""
+
+
+def quota_problems(quotas: Iterable[Mapping[str, Any]]) -> dict[str, list[str]]:
+    """namespace → markers for its quota lines at QUOTA_FULL or more (`quota requests.cpu
+    95%`), from each ResourceQuota's status (used against hard)."""
+    found: dict[str, list[str]] = {}
+    for quota in quotas:
+        status = quota.get("status") or {}
+        hard, used = status.get("hard") or {}, status.get("used") or {}
+        namespace = str(meta_of(quota).get("namespace") or "")
+        for resource, limit in hard.items():
+            bound = quantity(str(limit))
+            if bound <= 0 or resource not in used:
+                continue
+            share = quantity(str(used[resource])) / bound
+            if share >= QUOTA_FULL:
+                found.setdefault(namespace, []).append(f"quota {resource} {round(share * 100)}%")
+    return found

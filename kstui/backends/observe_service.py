@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +30,7 @@ from kstui.backends.observe_levels import (
     pod_facts,
     pod_row,
     pod_usage,
+    quota_problems,
     total_row,
     workload_key,
     workload_target,
@@ -220,10 +221,25 @@ class ObserveService:
             )
             for ns in names
         }
-        pods = await self.pods(link, client, "")
+        pods, quotas = await asyncio.gather(
+            self.pods(link, client, ""), self._quotas(client, names)
+        )
         _zero_when_measured(rows.values(), pods)
         group_pods(pods.facts, pods.usage, lambda p: p.namespace, rows)
+        for namespace, markers in quota_problems(quotas).items():
+            if namespace in rows:
+                rows[namespace].problems.update(markers)
         return Level(list(rows.values()), notes=[*notes, *pods.notes])
+
+    async def _quotas(self, client: KubeClient, namespaces: list[str]) -> list[dict[str, Any]]:
+        """The ResourceQuotas of these namespaces (what this user may read of them)."""
+        try:
+            return items(await client.list("/api/v1/resourcequotas"))
+        except Forbidden:
+            parts = await asyncio.gather(
+                *(_quietly(client.list(_in(ns, "/api/v1", "resourcequotas"))) for ns in namespaces)
+            )
+            return [quota for part in parts for quota in items(part)]
 
     # ------------------------------------------------------------------ lists
 
@@ -285,6 +301,13 @@ class ObserveService:
         except (Forbidden, NotFound) as error:
             notes.append(f"usage now unknown: {_why(error)}")
             return {}
+
+
+async def _quietly(call: Awaitable[Any]) -> Any:
+    try:
+        return await call
+    except KstuiError:
+        return {}
 
 
 def _in(namespace: str, prefix: str, resource: str) -> str:

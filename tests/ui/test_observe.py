@@ -219,3 +219,53 @@ async def test_without_prometheus_usage_now_works_and_one_line_says_why(
         for row in cells(nodes).values():
             assert row["CPU"].endswith("%A")  # usage now, against allocatable
             assert row["CPU 1h"]  # the session's own sample
+
+
+async def test_a_full_quota_is_a_problem_marker(fresh_sandbox: Any, tmp_path: Path) -> None:
+    """shop-prod's quota made as tight as its pods: the project says so (the share computed
+    here from the quota's own status)."""
+    running: RunningSandbox = fresh_sandbox(frozen=True)
+    client = sandbox_client(running)
+    path = "/api/v1/namespaces/shop-prod/resourcequotas/shop-prod"
+    try:
+        quota = await client.get(path)
+        used = quota["status"]["used"]["pods"]
+        await client.patch(path, {"spec": {"hard": {"pods": used}}})
+        quota = await client.get(path)
+    finally:
+        await client.aclose()
+    share = round(
+        float(parse_quantity(quota["status"]["used"]["pods"]))
+        / float(parse_quantity(quota["status"]["hard"]["pods"]))
+        * 100
+    )
+    app = observe_app(running.kubeconfig, "host", tmp_path / "cache")
+    async with app.run_test(size=(160, 40)) as pilot:
+        await open_row(pilot, await level(pilot, "observe"), "host")
+        await open_row(pilot, await level(pilot, "host", 2), "workspaces")
+        await open_row(pilot, await level(pilot, "workspaces"), "acme-retail")
+        projects = await level(pilot, "acme-retail")
+        assert f"quota pods {share}%" in cells(projects)["shop-prod"]["PROBLEMS"]
+        assert "quota" not in cells(projects)["shop-staging"]["PROBLEMS"]
+
+
+async def test_top_n_by_cpu(fresh_sandbox: Any, tmp_path: Path) -> None:
+    """`>` sorts by CPU, largest first; `=` reverses."""
+    running: RunningSandbox = fresh_sandbox(frozen=True)
+    app = observe_app(running.kubeconfig, "host", tmp_path / "cache")
+    async with app.run_test(size=(160, 40)) as pilot:
+        await open_row(pilot, await level(pilot, "observe"), "host")
+        await open_row(pilot, await level(pilot, "host", 2), "nodes")
+        nodes = await level(pilot, "nodes")
+        busiest = max(cells(nodes), key=lambda name: int(cells(nodes)[name]["PODS"]))
+        await open_row(pilot, nodes, busiest)
+        node = await level(pilot, f"node {busiest}", 3)
+        await pilot.press("greater_than_sign")
+        await pilot.pause()
+        shown = [int(row["CPU"].split("m")[0]) for row in cells(node).values() if row["CPU"] != "—"]
+        assert len(shown) >= 3
+        assert shown == sorted(shown, reverse=True)
+        await pilot.press("equals_sign")
+        await pilot.pause()
+        shown = [int(row["CPU"].split("m")[0]) for row in cells(node).values() if row["CPU"] != "—"]
+        assert shown == sorted(shown)
