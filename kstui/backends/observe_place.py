@@ -44,7 +44,7 @@ class Place:
             "nodes": "nodes",
             "node": f"node {self.node}",
             "workspaces": "projects" if self.vanilla else "workspaces",
-            "workspace": self.workspace,
+            "workspace": "projects" if self.vanilla else self.workspace,
             "namespace": f"project {self.namespace}",
             "workload": f"{self.workload_kind.lower()} {self.workload}",
             "pod": f"pod {self.pod}",

@@ -12,6 +12,7 @@ from textual.pilot import Pilot
 from kstui.app import AppSettings, KstuiApp, build_app
 from kstui.backends.kubeconfig import load_kubeconfig
 from kstui.backends.quantity import parse_quantity
+from kstui.screens.logs import LogsScreen
 from kstui.screens.observe import ObserveScreen
 from kstui.widgets.resource_table import ResourceTable
 from tests.conftest import RunningSandbox
@@ -269,3 +270,47 @@ async def test_top_n_by_cpu(fresh_sandbox: Any, tmp_path: Path) -> None:
         await pilot.pause()
         shown = [int(row["CPU"].split("m")[0]) for row in cells(node).values() if row["CPU"] != "—"]
         assert shown == sorted(shown)
+
+
+async def test_a_container_opens_its_logs(fresh_sandbox: Any, tmp_path: Path) -> None:
+    """The last level's rows open the pod's logs; q comes back to the containers."""
+    running: RunningSandbox = fresh_sandbox(frozen=True)
+    app = observe_app(running.kubeconfig, "host", tmp_path / "cache")
+    async with app.run_test(size=(160, 40)) as pilot:
+        await open_row(pilot, await level(pilot, "observe"), "host")
+        await open_row(pilot, await level(pilot, "host", 2), "nodes")
+        nodes = await level(pilot, "nodes")
+        busiest = max(cells(nodes), key=lambda name: int(cells(nodes)[name]["PODS"]))
+        await open_row(pilot, nodes, busiest)
+        node = await level(pilot, f"node {busiest}")
+        pod = next(name for name, row in cells(node).items() if row["CPU"] != "—")
+        await open_row(pilot, node, pod)
+        containers = await level(pilot, f"pod {pod}")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, LogsScreen), "logs")
+        await pilot.press("q")
+        await level(pilot, f"pod {pod}")
+        assert pilot.app.screen is containers
+
+
+async def test_on_a_vanilla_cluster_projects_are_the_namespaces(
+    fresh_sandbox: Any, tmp_path: Path
+) -> None:
+    running: RunningSandbox = fresh_sandbox(frozen=True, kubesphere=False)
+    client = sandbox_client(running)
+    try:
+        namespaces = {
+            ns["metadata"]["name"] for ns in (await client.list("/api/v1/namespaces"))["items"]
+        }
+    finally:
+        await client.aclose()
+    app = observe_app(running.kubeconfig, "host", tmp_path / "cache")
+    async with app.run_test(size=(160, 40)) as pilot:
+        await open_row(pilot, await level(pilot, "observe"), "host")
+        tree = await level(pilot, "host", 2)
+        assert set(cells(tree)) == {"nodes", "projects"}
+        await open_row(pilot, tree, "projects")
+        projects = await level(pilot, "projects")
+        assert set(cells(projects)) == namespaces
+        history = str(projects.query_one("#history").render())
+        assert history.startswith("Prometheus absent: no Service monitoring/prometheus-k8s")
