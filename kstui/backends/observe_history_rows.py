@@ -29,6 +29,8 @@ FAILURE_SECONDS = 15.0
 """A failed Prometheus is asked again after this long (the line stays meanwhile)."""
 SAMPLES = 60
 """The session's own samples kept per row (the fallback history)."""
+SAMPLE_SECONDS = 5.0
+"""One sample per level this often at most: metrics.k8s.io and the lists change no faster."""
 
 Key = Callable[[Mapping[str, str]], str | None]
 
@@ -110,6 +112,13 @@ class HistoryRows:
         self._answers: dict[tuple[str, str, float], list[Series]] = {}
         self._failed: dict[str, tuple[float, PrometheusError]] = {}
         self._samples: dict[tuple[Place, str], deque[float]] = {}
+        self._sampled: dict[Place, float] = {}
+        """When each level last added a sample (reads within SAMPLE_SECONDS share a list)."""
+
+    def forget(self) -> None:
+        """Ask again: cached answers and failures go (the samples stay)."""
+        self._answers.clear()
+        self._failed.clear()
 
     async def prometheus(self, context: str) -> Prometheus:
         found = self._prometheus.get(context)
@@ -124,10 +133,15 @@ class HistoryRows:
 
     async def fill(self, place: Place, rows: list[LevelRow], now: float | None = None) -> str:
         """Each row's history (CPU over the window) and network now; "" when Prometheus
-        answered, else its one line (the rows then show the session's samples)."""
+        answered, else its one line (the rows then show the session's samples: the screen
+        says so in the column's title)."""
+        sampled = time.monotonic()
+        fresh = sampled - self._sampled.get(place, -SAMPLE_SECONDS) >= SAMPLE_SECONDS
+        if fresh:
+            self._sampled[place] = sampled
         for row in rows:
             samples = self._samples.setdefault((place, row.key), deque(maxlen=SAMPLES))
-            if row.amounts.cpu is not None:
+            if row.amounts.cpu is not None and (fresh or not samples):
                 samples.append(row.amounts.cpu)
         query = level_query(place)
         contexts = sorted({row.context or place.context for row in rows})
@@ -226,4 +240,4 @@ def _last(points: dict[float, float] | None) -> float | None:
 
 
 def _line(error: PrometheusError) -> str:
-    return f"{error.line} — history from this session's samples"
+    return error.line

@@ -93,6 +93,11 @@ class ObserveService:
         self._pods: dict[tuple[str, str], _Pods] = {}
         self._locks: dict[tuple[str, str], asyncio.Lock] = {}
 
+    def forget(self) -> None:
+        """The next read lists afresh and asks Prometheus again (ctrl+r)."""
+        self._pods.clear()
+        self.history.forget()
+
     async def permission(self, _pid: str, **_where: str) -> Allowed:
         return Allowed()  # the section only reads; what it may not read, each level says
 

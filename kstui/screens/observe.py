@@ -52,14 +52,20 @@ WIDE = 110
 """At this width and above the table also shows network and pod counts."""
 
 
-def columns(place: Place, window: str, wide: bool = True) -> tuple[Column, ...]:
+SAMPLED = "CPU session"
+"""The history column's title when it shows the session's own samples (no Prometheus)."""
+
+
+def columns(
+    place: Place, window: str, wide: bool = True, sampled: bool = False
+) -> tuple[Column, ...]:
     """NAME (the level is in the breadcrumbs), usage now, history, restarts, problems; and
     network and pods when the terminal is wide enough."""
     found = [
         Column("NAME", max_width=48),
         Column("CPU", numeric=True, max_width=14),
         Column("MEM", numeric=True, max_width=14),
-        Column(f"CPU {window}", max_width=SPARK_WIDTH),
+        Column(SAMPLED if sampled else f"CPU {window}", max_width=len(SAMPLED)),
         Column("RESTARTS", numeric=True),
         Column("PROBLEMS", max_width=40),
     ]
@@ -176,6 +182,8 @@ class ObserveScreen(PolledScreen):
         self.level = data
         self.rows = {row.key: row for row in data.rows}
         table = self.query_one(ResourceTable)
+        if table.columns != self.columns():
+            table.set_columns(self.columns())
         table.sync([level_row(self.place, row, self.wide) for row in data.rows])
         table.set_empty_message(data.denied or f"no {self.place.crumb} rows")
         for line, text in (("#history", data.history), ("#notes", "; ".join(data.notes))):
@@ -251,6 +259,7 @@ class ObserveScreen(PolledScreen):
         self.poll()
 
     def action_refresh(self) -> None:
+        self.service.forget()
         self.poll()
 
     def action_back(self) -> None:
@@ -260,7 +269,8 @@ class ObserveScreen(PolledScreen):
             self.notify(FIRST_VIEW, timeout=3)
 
     def columns(self) -> tuple[Column, ...]:
-        return columns(self.place, self.service.history.window, self.wide)
+        sampled = self.level is not None and bool(self.level.history)
+        return columns(self.place, self.service.history.window, self.wide, sampled)
 
     def on_resize(self) -> None:
         wide = self.app.size.width >= WIDE

@@ -215,11 +215,11 @@ async def test_without_prometheus_usage_now_works_and_one_line_says_why(
         history = str(nodes.query_one("#history").render())
         assert history == (
             "Prometheus absent: no Service kubesphere-monitoring-system/prometheus-k8s on this "
-            "cluster — history from this session's samples"
+            "cluster"
         )
         for row in cells(nodes).values():
             assert row["CPU"].endswith("%A")  # usage now, against allocatable
-            assert row["CPU 1h"]  # the session's own sample
+            assert row["CPU session"]  # the session's own sample
 
 
 async def test_a_full_quota_is_a_problem_marker(fresh_sandbox: Any, tmp_path: Path) -> None:
@@ -314,3 +314,19 @@ async def test_on_a_vanilla_cluster_projects_are_the_namespaces(
         assert set(cells(projects)) == namespaces
         history = str(projects.query_one("#history").render())
         assert history.startswith("Prometheus absent: no Service monitoring/prometheus-k8s")
+
+
+async def test_z_changes_the_history_window(prom: RunningSandbox, tmp_path: Path) -> None:
+    app = observe_app(prom.kubeconfig, "host", tmp_path / "cache")
+    async with app.run_test(size=(160, 40)) as pilot:
+        top = await level(pilot, "observe")
+        table = top.query_one(ResourceTable)
+        assert table.columns[3].name == "CPU 1h"
+        await pilot.press("z")
+        assert table.columns[3].name == "CPU 6h"
+        await open_row(pilot, top, "host")
+        tree = await level(pilot, "host", 2)
+        assert tree.query_one(ResourceTable).columns[3].name == "CPU 6h"
+        await pilot.press("q")
+        await pilot.press("z", "z", "z", "z")
+        assert table.columns[3].name == "CPU 1h"
