@@ -158,8 +158,9 @@ class HistoryRows:
             f"{', '.join(where)}: {line}" if place.level == "clusters" else line
             for line, where in by_line.items()
         ]
-        for row in rows:
-            if not row.history:
+        failed = {context for context, line in zip(contexts, answers, strict=True) if line}
+        for row in rows:  # Prometheus answered without a row's series: no history, not ours
+            if (row.context or place.context) in failed or (place.level != "clusters" and failed):
                 row.history = list(self._samples.get((place, row.key), ()))
         if not lines:
             return ""
