@@ -44,8 +44,9 @@ from kstui.backends.session import Session
 if TYPE_CHECKING:
     from kstui.backends.kube import KubeClient
 
-CACHE_SECONDS = 5.0
-"""A list younger than this serves the next level too (drilling down costs no new list)."""
+CACHE_SECONDS = 4.0
+"""A list younger than this serves the next level too (drilling down costs no new list);
+shorter than the screens' poll, so every poll reads afresh."""
 METRICS = "/apis/metrics.k8s.io/v1beta1"
 
 
@@ -91,11 +92,13 @@ class ObserveService:
         self.retry_after = self.clusters.retry_after
         self.history = HistoryRows(self.clusters, endpoints or {})
         self._pods: dict[tuple[str, str], _Pods] = {}
+        self._node_cache: dict[str, tuple[float, tuple[list[Any], list[Any], list[str]]]] = {}
         self._locks: dict[tuple[str, str], asyncio.Lock] = {}
 
     def forget(self) -> None:
         """The next read lists afresh and asks Prometheus again (ctrl+r)."""
         self._pods.clear()
+        self._node_cache.clear()
         self.history.forget()
 
     async def permission(self, _pid: str, **_where: str) -> Allowed:
@@ -181,21 +184,32 @@ class ObserveService:
 
     async def _nodes(self, link: ClusterLink, client: KubeClient) -> Level:
         try:
-            nodes, pods = await asyncio.gather(
-                client.list("/api/v1/nodes"), self.pods(link, client, "")
+            (nodes, measured, notes), pods = await asyncio.gather(
+                self._node_lists(link, client), self.pods(link, client, "")
             )
         except Forbidden as error:
             return Level([], denied=f"nodes: {error.denied}")
-        notes = list(pods.notes)
+        rows = node_rows(nodes, measured, pods.facts, pods.usage)
+        for row in rows:
+            row.context = link.context
+        return Level(rows, notes=[*pods.notes, *notes])
+
+    async def _node_lists(
+        self, link: ClusterLink, client: KubeClient
+    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[str]]:
+        """The nodes and their NodeMetrics (shared for CACHE_SECONDS, as the pods are)."""
+        cached = self._node_cache.get(link.context)
+        if cached is not None and time.monotonic() - cached[0] < CACHE_SECONDS:
+            return cached[1]
+        nodes = items(await client.list("/api/v1/nodes"))
+        notes = []
         try:
             measured = items(await client.list(f"{METRICS}/nodes"))
         except (Forbidden, NotFound) as error:
             measured = []
             notes.append(f"node usage unknown: {_why(error)}")
-        rows = node_rows(items(nodes), measured, pods.facts, pods.usage)
-        for row in rows:
-            row.context = link.context
-        return Level(rows, notes=notes)
+        self._node_cache[link.context] = (time.monotonic(), (nodes, measured, notes))
+        return nodes, measured, notes
 
     async def _workspaces(self, link: ClusterLink, client: KubeClient) -> Level:
         namespaces, notes = await self._namespaces(link, client)

@@ -9,7 +9,7 @@ or memory), `z` changes the history window. A container's Enter opens its logs.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -103,6 +103,9 @@ def level_row(place: Place, row: LevelRow, wide: bool = True) -> Row:
 
 class ObserveScreen(PolledScreen):
     """One level of the Observe trees (the section's first screen is the clusters)."""
+
+    poll_seconds: ClassVar[float] = 5.0
+    """metrics.k8s.io moves every 15 s; a cluster-wide level lists every pod each time."""
 
     DEFAULT_CSS = """
     ObserveScreen #crumbs { padding: 0 1; color: $text-muted; }
