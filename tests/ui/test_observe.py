@@ -330,3 +330,42 @@ async def test_z_changes_the_history_window(prom: RunningSandbox, tmp_path: Path
         await pilot.press("q")
         await pilot.press("z", "z", "z", "z")
         assert table.columns[3].name == "CPU 1h"
+
+
+async def test_nodes_against_their_allocatable(fresh_sandbox: Any, tmp_path: Path) -> None:
+    """Each node's CPU and memory now are its NodeMetrics against its allocatable, and its
+    restarts are those of the pods the pods list puts on it (computed here)."""
+    running: RunningSandbox = fresh_sandbox(frozen=True)
+    client = sandbox_client(running)
+    try:
+        nodes = (await client.list("/api/v1/nodes"))["items"]
+        usage = (await client.list("/apis/metrics.k8s.io/v1beta1/nodes"))["items"]
+        pods = (await client.list("/api/v1/pods"))["items"]
+    finally:
+        await client.aclose()
+    expected = {}
+    for node in nodes:
+        name = node["metadata"]["name"]
+        used = next(m["usage"] for m in usage if m["metadata"]["name"] == name)
+        allocatable = node["status"]["allocatable"]
+        cpu, memory = cores(used["cpu"]), float(parse_quantity(used["memory"]))
+        restarts = sum(
+            s.get("restartCount", 0)
+            for p in pods
+            if p["spec"].get("nodeName") == name
+            for s in p["status"].get("containerStatuses", [])
+        )
+        expected[name] = (
+            f"{round(cpu * 1000)}m {round(cpu / cores(allocatable['cpu']) * 100)}%A",
+            f"{round(memory / 2**20)}Mi "
+            f"{round(memory / float(parse_quantity(allocatable['memory'])) * 100)}%A",
+            str(restarts),
+        )
+    app = observe_app(running.kubeconfig, "host", tmp_path / "cache")
+    async with app.run_test(size=(160, 40)) as pilot:
+        await open_row(pilot, await level(pilot, "observe"), "host")
+        await open_row(pilot, await level(pilot, "host", 2), "nodes")
+        shown = cells(await level(pilot, "nodes"))
+        assert {
+            name: (row["CPU"], row["MEM"], row["RESTARTS"]) for name, row in shown.items()
+        } == expected
