@@ -108,6 +108,11 @@ class ObserveService:
 
     async def level(self, place: Place, now: float | None = None) -> Level:
         """The rows of `place`, with history from Prometheus (or the session's samples)."""
+        return await self.with_history(place, await self.now(place), now)
+
+    async def now(self, place: Place) -> Level:
+        """The rows of `place` with usage now, before any history (a slow Prometheus never
+        holds them up)."""
         if place.level == "clusters":
             level = await self._clusters()
         else:
@@ -115,6 +120,10 @@ class ObserveService:
             client = await self.clusters.client(link.context)
             level = await self._read(place, link, client)
         level.notes = list(dict.fromkeys(level.notes))
+        return level
+
+    async def with_history(self, place: Place, level: Level, now: float | None = None) -> Level:
+        """`level` with each row's history and network from Prometheus (one line if not)."""
         if not level.denied:
             level.history = await self.history.fill(place, level.rows, now)
         return level

@@ -179,7 +179,10 @@ class ObserveScreen(PolledScreen):
     # ------------------------------------------------------------------ data
 
     async def fetch(self) -> Level:
-        return await self.service.level(self.place, now=self.env.frozen_now)
+        level = await self.service.now(self.place)
+        if not self.loaded:  # the first rows at once; their history when Prometheus answers
+            self.show(level)
+        return await self.service.with_history(self.place, level, now=self.env.frozen_now)
 
     def show(self, data: Level) -> None:
         self.level = data

@@ -4,29 +4,40 @@ kstui), the tenant's view with the reason for what it may not read, and Promethe
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
+import pytest
+from aiohttp import web
 from textual.pilot import Pilot
 
 from kstui.app import AppSettings, KstuiApp, build_app
+from kstui.backends import observe_history_rows
 from kstui.backends.kubeconfig import load_kubeconfig
+from kstui.backends.prometheus_endpoint import PrometheusEndpoint
 from kstui.backends.quantity import parse_quantity
+from kstui.config import Config
 from kstui.screens.logs import LogsScreen
 from kstui.screens.observe import ObserveScreen
 from kstui.widgets.resource_table import ResourceTable
-from tests.conftest import RunningSandbox
+from tests.conftest import MemoryKeyring, RunningSandbox
 from tests.connections import sandbox_client
 from tests.ui.conftest import wait_until
 
 
-def observe_app(kubeconfig: Path, context: str, cache_dir: Path) -> KstuiApp:
+def observe_app(
+    kubeconfig: Path, context: str, cache_dir: Path, config: Config | None = None
+) -> KstuiApp:
     loaded = load_kubeconfig(str(kubeconfig))
     return build_app(
         AppSettings(
             loaded,
             context,
             loaded.context(context).namespace,
+            config=config or Config(),
             screen="observe",
             cache_dir=cache_dir,
         )
@@ -369,3 +380,69 @@ async def test_nodes_against_their_allocatable(fresh_sandbox: Any, tmp_path: Pat
         assert {
             name: (row["CPU"], row["MEM"], row["RESTARTS"]) for name, row in shown.items()
         } == expected
+
+
+@pytest.fixture
+async def refusing() -> AsyncIterator[str]:
+    """A Prometheus URL that answers 500 at /bad, 401 at /locked and nothing in time at /slow."""
+
+    async def bad(_request: web.Request) -> web.Response:
+        return web.json_response(
+            {"status": "error", "errorType": "internal", "error": "boom"}, status=500
+        )
+
+    async def locked(_request: web.Request) -> web.Response:
+        return web.Response(status=401, text="no")
+
+    async def slow(_request: web.Request) -> web.Response:
+        await asyncio.sleep(5)
+        return web.json_response({"status": "success", "data": {"result": []}})
+
+    app = web.Application()
+    app.router.add_get("/bad/{tail:.*}", bad)
+    app.router.add_get("/locked/{tail:.*}", locked)
+    app.router.add_get("/slow/{tail:.*}", slow)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    yield f"http://127.0.0.1:{port}"
+    await runner.cleanup()
+
+
+@pytest.mark.parametrize(
+    ("path", "auth", "line"),
+    [
+        ("bad", "none", "Prometheus failed: boom"),
+        ("locked", "bearer", "Prometheus unauthorized: "),
+        ("slow", "none", "Prometheus slow: no answer in 0.5s"),
+    ],
+    ids=["500", "401", "slow"],
+)
+async def test_a_failing_prometheus_url_is_one_line_and_usage_now_stays(
+    fresh_sandbox: Any,
+    tmp_path: Path,
+    refusing: str,
+    memory_keyring: MemoryKeyring,
+    monkeypatch: pytest.MonkeyPatch,
+    path: str,
+    auth: str,
+    line: str,
+) -> None:
+    monkeypatch.setattr(observe_history_rows, "TIMEOUT", 0.5)
+    memory_keyring.set_password("kstui-prometheus", "host", "wrong-secret")
+    running: RunningSandbox = fresh_sandbox(frozen=True)
+    endpoint = PrometheusEndpoint(f"{refusing}/{path}", auth=auth)  # type: ignore[arg-type]
+    config = Config(prometheus=MappingProxyType({"host": endpoint}))
+    app = observe_app(running.kubeconfig, "host", tmp_path / "cache", config)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await open_row(pilot, await level(pilot, "observe"), "host")
+        await open_row(pilot, await level(pilot, "host", 2), "nodes")
+        nodes = await level(pilot, "nodes")
+        history = str(nodes.query_one("#history").render())
+        assert history.startswith(line)
+        assert "\n" not in history
+        assert "wrong-secret" not in history
+        assert all(row["CPU"].endswith("%A") for row in cells(nodes).values())
+        assert nodes.query_one(ResourceTable).columns[3].name == "CPU session"
