@@ -8,9 +8,11 @@ A report, not a test: it always exits 0. The sandbox runs in this process (a bac
 https, token auth); the client is kstui's own ObserveService (kstui/backends/observe_service.py),
 the section's backend: each level is read as the screen reads it (pods, metrics.k8s.io, nodes,
 namespaces, and one Prometheus query per metric for the whole level), then made into the
-table's rows. "open" is a level opened first (its lists read), "again" the same level read
-again at once (a list younger than 4 s serves, as when drilling down), "rows" the projection
-into table rows. Each level opened is the biggest row of the level above.
+table's rows. "usage now" is a level opened first until its rows can show (its lists read;
+the screen shows them then), "+history" until their history and network are in too, "again"
+the same level read again at once (a list younger than 4 s serves, as when drilling down;
+Prometheus answers are kept until the window's step passes), "rows" the projection into table
+rows. Each level opened is the biggest row of the level above.
 """
 
 from __future__ import annotations
@@ -37,7 +39,10 @@ async def _walk(kubeconfig: Path, cache: Path) -> None:
     config = load_kubeconfig(str(kubeconfig))
     session = Session(config, "host", "default", settings=BackendSettings(cache_dir=cache))
     service = ObserveService(session)
-    print(f"{'level':<44} {'rows':>6} {'open':>9} {'again':>9} {'rows':>8}  history")
+    print(
+        f"{'level':<40} {'rows':>6} {'usage now':>9} {'+history':>9} {'again':>7} "
+        f"{'rows':>6}  history"
+    )
     try:
         for start in ("nodes", "workspaces"):
             place: Place | None = Place("clusters")
@@ -47,7 +52,9 @@ async def _walk(kubeconfig: Path, cache: Path) -> None:
             while place is not None:
                 try:
                     started = time.perf_counter()
-                    level = await service.level(place)
+                    level = await service.now(place)
+                    rows_now = time.perf_counter() - started
+                    level = await service.with_history(place, level)
                     opened = time.perf_counter() - started
                     started = time.perf_counter()
                     level = await service.level(place)
@@ -58,10 +65,10 @@ async def _walk(kubeconfig: Path, cache: Path) -> None:
                 started = time.perf_counter()
                 [level_row(place, row) for row in level.rows]
                 projected = time.perf_counter() - started
-                name = " › ".join(filter(None, (place.level, place.crumb)))[:44]
+                name = " › ".join(filter(None, (place.level, place.crumb)))[:40]
                 print(
-                    f"{name:<44} {len(level.rows):>6} {opened * 1000:>7.0f}ms "
-                    f"{again * 1000:>7.0f}ms {projected * 1000:>6.0f}ms  "
+                    f"{name:<40} {len(level.rows):>6} {rows_now * 1000:>7.0f}ms "
+                    f"{opened * 1000:>7.0f}ms {again * 1000:>5.0f}ms {projected * 1000:>4.0f}ms  "
                     f"{'Prometheus' if not level.history else level.history[:40]}",
                     flush=True,
                 )

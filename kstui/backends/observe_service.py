@@ -73,6 +73,8 @@ class _Pods:
     usage: Usage
     notes: list[str]
     at: float
+    measured: bool = True
+    """Whether `usage` was asked for (a list read for nodes only leaves it empty)."""
 
 
 class ObserveService:
@@ -161,7 +163,7 @@ class ObserveService:
 
     async def _clusters(self) -> Level:
         async def one(link: ClusterLink, client: KubeClient) -> LevelRow:
-            level = await self._cluster(link, client)
+            level = await self._cluster(link, client, usage=False)
             row = total_row(link.context, link.cluster or link.context, Target("cluster"), [])
             nodes = next((r for r in level.rows if r.key == "nodes" and r.amounts.cpu), None)
             pods = next(r for r in level.rows if r.key != "nodes")
@@ -176,9 +178,11 @@ class ObserveService:
         answer = await self.clusters.fan_out(one, within=20)
         return Level(answer.values(), notes=answer.warnings())
 
-    async def _cluster(self, link: ClusterLink, client: KubeClient) -> Level:
+    async def _cluster(self, link: ClusterLink, client: KubeClient, usage: bool = True) -> Level:
+        """Its nodes and its workspaces (or projects), each summed; `usage=False` reads the
+        pods' own usage only when the nodes cannot be read (the clusters' level)."""
         nodes = await self._nodes(link, client)
-        pods = await self.pods(link, client, "")
+        pods = await self.pods(link, client, "", usage=usage or bool(nodes.denied))
         vanilla = link.flavor is Flavor.VANILLA
         name = "projects" if vanilla else "workspaces"
         spread = total_row("workspaces", name, Target("cluster"), [])
@@ -194,7 +198,7 @@ class ObserveService:
     async def _nodes(self, link: ClusterLink, client: KubeClient) -> Level:
         try:
             (nodes, measured, notes), pods = await asyncio.gather(
-                self._node_lists(link, client), self.pods(link, client, "")
+                self._node_lists(link, client), self.pods(link, client, "", usage=False)
             )
         except Forbidden as error:
             return Level([], denied=f"nodes: {error.denied}")
@@ -285,29 +289,49 @@ class ObserveService:
                 found = [{"metadata": {"name": own}}]
             return found, [f"namespace {own} only ({error.denied})"]
 
-    async def pods(self, link: ClusterLink, client: KubeClient, namespace: str) -> _Pods:
-        """The pods of `namespace` ("" = every namespace this user may read) with their usage
-        now; a cluster-wide list younger than CACHE_SECONDS serves any namespace."""
+    async def pods(
+        self, link: ClusterLink, client: KubeClient, namespace: str, *, usage: bool = True
+    ) -> _Pods:
+        """The pods of `namespace` ("" = every namespace this user may read), with their usage
+        now unless `usage` is False (a node's and a cluster's own figures come from
+        NodeMetrics: the cluster-wide PodMetrics wait until a level needs them). A cluster-wide
+        list younger than CACHE_SECONDS serves any namespace."""
         key = (link.context, namespace)
         lock = self._locks.setdefault(key, asyncio.Lock())
         async with lock:
-            for wide in (key, (link.context, "")):
-                cached = self._pods.get(wide)
-                if cached is not None and time.monotonic() - cached.at < CACHE_SECONDS:
-                    if wide == key:
-                        return cached
-                    facts = [p for p in cached.facts if p.namespace == namespace]
-                    return _Pods(facts, cached.usage, cached.notes, cached.at)
-            read = await self._read_pods(link, client, namespace)
-            self._pods[key] = read
-            return read
+            found = self._cached(key)
+            if found is None:
+                found = await self._read_pods(link, client, namespace, usage)
+                self._pods[key] = found
+            if usage and not found.measured:
+                notes: list[str] = []
+                measured = await self._measure(client, namespace, found.facts, notes)
+                if found is self._pods.get(key):
+                    found.usage, found.measured = measured, True
+                    found.notes = [*found.notes, *notes]
+                else:
+                    found = _Pods(found.facts, measured, [*found.notes, *notes], found.at, True)
+            return found
 
-    async def _read_pods(self, link: ClusterLink, client: KubeClient, namespace: str) -> _Pods:
+    def _cached(self, key: tuple[str, str]) -> _Pods | None:
+        context, namespace = key
+        for wide in (key, (context, "")):
+            cached = self._pods.get(wide)
+            if cached is not None and time.monotonic() - cached.at < CACHE_SECONDS:
+                if wide == key:
+                    return cached
+                facts = [p for p in cached.facts if p.namespace == namespace]
+                return _Pods(facts, cached.usage, cached.notes, cached.at, cached.measured)
+        return None
+
+    async def _read_pods(
+        self, link: ClusterLink, client: KubeClient, namespace: str, usage: bool
+    ) -> _Pods:
         notes: list[str] = []
         try:
             listed, measured = await asyncio.gather(
                 client.list(_in(namespace, "/api/v1", "pods")),
-                self._usage(client, namespace, notes),
+                self._usage(client, namespace, notes) if usage else _nothing(),
             )
             found = items(listed)
         except Forbidden as error:
@@ -315,13 +339,32 @@ class ObserveService:
                 raise
             namespaces, notes = await self._namespaces(link, client)
             names = [str(meta_of(ns).get("name") or "") for ns in namespaces]
-            parts = await asyncio.gather(*(self._read_pods(link, client, n) for n in names))
+            parts = await asyncio.gather(*(self._read_pods(link, client, n, usage) for n in names))
             facts = [p for part in parts for p in part.facts]
-            usage = {k: v for part in parts for k, v in part.usage.items()}
+            merged = {k: v for part in parts for k, v in part.usage.items()}
+            notes += [note for part in parts for note in part.notes]
             if not notes:
                 notes = [f"pods: {error.denied}"]
-            return _Pods(facts, usage, notes, time.monotonic())
-        return _Pods([pod_facts(p) for p in found], measured, notes, time.monotonic())
+            return _Pods(facts, merged, notes, time.monotonic(), usage)
+        return _Pods([pod_facts(p) for p in found], measured, notes, time.monotonic(), usage)
+
+    async def _measure(
+        self, client: KubeClient, namespace: str, facts: list[PodFacts], notes: list[str]
+    ) -> Usage:
+        """PodMetrics for pods listed without them: cluster-wide, or namespace by namespace
+        where this user may not read them cluster-wide."""
+        try:
+            return pod_usage(items(await client.list(_in(namespace, METRICS, "pods"))))
+        except Forbidden as error:
+            if namespace:
+                notes.append(f"usage now unknown: {_why(error)}")
+                return {}
+        except NotFound as error:
+            notes.append(f"usage now unknown: {_why(error)}")
+            return {}
+        names = sorted({pod.namespace for pod in facts})
+        parts = await asyncio.gather(*(self._usage(client, n, notes) for n in names))
+        return {key: value for part in parts for key, value in part.items()}
 
     async def _usage(self, client: KubeClient, namespace: str, notes: list[str]) -> Usage:
         try:
@@ -329,6 +372,10 @@ class ObserveService:
         except (Forbidden, NotFound) as error:
             notes.append(f"usage now unknown: {_why(error)}")
             return {}
+
+
+async def _nothing() -> Usage:
+    return {}
 
 
 async def _quietly(call: Awaitable[Any]) -> Any:
