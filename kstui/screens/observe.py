@@ -227,7 +227,7 @@ class ObserveScreen(PolledScreen):
         if row is None:
             return
         if row.extra.get("denied"):
-            self.set_status(f"{row.name}: {row.extra['denied']}", alert=True)
+            self.set_status(row.extra["denied"], alert=True)
             return
         if self.place.level in LEAVES:
             self.action_logs()

@@ -202,7 +202,8 @@ async def test_the_tenant_sees_its_namespace_and_why_nodes_are_not_shown(
         assert "namespace shop-prod only" in notes
         await open_row(pilot, tree, "nodes")
         await pilot.pause(0.3)
-        assert "forbidden" in tree.query_one("#status").render().plain  # type: ignore[attr-defined]
+        status = str(tree.query_one("#status").render())
+        assert status == "nodes: forbidden: alice cannot list nodes cluster-wide"
         await open_row(pilot, tree, "workspaces")
         spaces = await level(pilot, "workspaces")
         assert set(cells(spaces)) == {"acme-retail"}
