@@ -163,7 +163,7 @@ def _container_problems(status: Mapping[str, Any], running_pod: bool) -> list[st
     last = (status.get("lastState") or {}).get("terminated") or {}
     if last.get("reason") == "OOMKilled" and "OOMKilled" not in found:
         found.append("OOMKilled")
-    if running_pod and not found and not status.get("ready", False) and state.get("running"):
+    if running_pod and not found and not status.get("ready", False) and "running" in state:
         found.append("NotReady")
     return found
 
