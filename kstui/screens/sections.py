@@ -75,6 +75,14 @@ def _helm_service(session: Session, _config: Config) -> Any:
     return HelmReleases(session)
 
 
+def _observe_service(session: Session, config: Config) -> Any:
+    from kstui.backends.observe_service import ObserveService
+
+    return ObserveService(
+        session, other_identities=config.allows_other_identity, endpoints=config.prometheus
+    )
+
+
 register(
     Section(
         "resources",
@@ -99,6 +107,15 @@ register(
         "apps: Helm releases on any cluster; the app store (S store, R releases, P repos)",
         screen="kstui.screens.apps:AppsScreen",
         service=_helm_service,
+    )
+)
+register(
+    Section(
+        "observe",
+        "5",
+        "observe: usage, history and problems from cluster down to container",
+        screen="kstui.screens.observe:ObserveScreen",
+        service=_observe_service,
     )
 )
 # Later sections (apps, pipelines, observe, traffic, triage) join here as they are built.

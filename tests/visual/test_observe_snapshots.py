@@ -4,15 +4,23 @@ time order) and of a namespace's grouped events, at 80x24, on the frozen sandbox
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
+import pytest
 from textual.pilot import Pilot
 
-from kstui.app import KstuiApp
+from kstui.app import AppSettings, KstuiApp, build_app
+from kstui.backends.kubeconfig import load_kubeconfig
 from kstui.screens.events import EventsScreen
 from kstui.screens.logs import LogsScreen
+from kstui.screens.observe import ObserveScreen
+from kstui.widgets.context_bar import ContextBar
+from kstui.widgets.prompt import Prompt
+from kstui.widgets.resource_table import ResourceTable
+from tests.conftest import RunningSandbox
 from tests.ui.conftest import move_to, type_text, wait_until
-from tests.visual.test_snapshots import SMALL, build, frozen, shot
+from tests.visual.test_snapshots import LARGE, SMALL, build, frozen, shot
 
 __all__ = ["build", "frozen"]  # the frozen sandbox's fixtures, shared
 
@@ -47,3 +55,75 @@ def test_events_of_a_namespace(snap_compare: Any, build: Callable[..., KstuiApp]
         await pilot.pause(0.5)
 
     assert shot(snap_compare, build(), SMALL, events)
+
+
+def observe_build(frozen: RunningSandbox, tmp_path: Path) -> KstuiApp:
+    loaded = load_kubeconfig(str(frozen.kubeconfig))
+    return build_app(
+        AppSettings(
+            loaded,
+            "host",
+            "payments",
+            screen="observe",
+            frozen_now=frozen.sandbox.clock.now().timestamp(),
+            cache_dir=tmp_path / "cache",
+        )
+    )
+
+
+async def observe_level(pilot: Pilot[Any], crumb: str) -> ObserveScreen:
+    def shown() -> bool:
+        screen = pilot.app.screen
+        return (
+            isinstance(screen, ObserveScreen)
+            and screen.place.crumb == crumb
+            and screen.loaded
+            and screen.query_one(ContextBar).user == "admin"
+        )
+
+    await wait_until(pilot, shown, crumb, timeout=20)
+    screen = pilot.app.screen
+    assert isinstance(screen, ObserveScreen)
+    for prompt in screen.query(Prompt):
+        prompt.cursor_blink = False
+    return screen
+
+
+async def observe_open(pilot: Pilot[Any], screen: ObserveScreen, name: str) -> None:
+    table = screen.query_one(ResourceTable)
+    key = next(k for k in table.visible_keys if (row := table.row(k)) and row.cells[0] == name)
+    assert table.move_cursor_to(key)
+    await pilot.press("enter")
+
+
+@pytest.mark.parametrize("size", [SMALL, LARGE], ids=["80x24", "160x48"])
+def test_observe_clusters(
+    snap_compare: Any, frozen: RunningSandbox, tmp_path: Path, size: tuple[int, int]
+) -> None:
+    """The first level: every cluster's usage against its nodes' allocatable; no Prometheus
+    on a frozen sandbox, said in one line."""
+
+    async def clusters(pilot: Pilot[Any]) -> None:
+        await observe_level(pilot, "observe")
+        await pilot.pause(0.3)
+
+    app = observe_build(frozen, tmp_path)
+    assert snap_compare(app, terminal_size=size, run_before=clusters)
+
+
+@pytest.mark.parametrize("size", [SMALL, LARGE], ids=["80x24", "160x48"])
+def test_observe_workloads_of_a_project(
+    snap_compare: Any, frozen: RunningSandbox, tmp_path: Path, size: tuple[int, int]
+) -> None:
+    """host › workspaces › (no workspace) › project payments: its workloads."""
+
+    async def workloads(pilot: Pilot[Any]) -> None:
+        await observe_open(pilot, await observe_level(pilot, "observe"), "host")
+        await observe_open(pilot, await observe_level(pilot, "host"), "workspaces")
+        await observe_open(pilot, await observe_level(pilot, "workspaces"), "(no workspace)")
+        await observe_open(pilot, await observe_level(pilot, "(no workspace)"), "payments")
+        await observe_level(pilot, "project payments")
+        await pilot.pause(0.3)
+
+    app = observe_build(frozen, tmp_path)
+    assert snap_compare(app, terminal_size=size, run_before=workloads)
