@@ -1,0 +1,336 @@
+"""exec, attach and port-forward over WebSocket: a minimal channel client, then real kubectl."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import ssl
+import time
+from typing import Any
+
+import aiohttp
+import pytest
+
+from tests.conftest import RunningSandbox
+from tests.sandbox.test_kubectl import KubectlEnv, kubectl
+
+NS = "exec-lab"
+PODS = f"""
+apiVersion: v1
+kind: ConfigMap
+metadata: {{name: app-config, namespace: {NS}}}
+data: {{"app.yaml": "greeting: hello\\n"}}
+---
+apiVersion: v1
+kind: Secret
+metadata: {{name: app-secret, namespace: {NS}}}
+stringData: {{password: s3cret}}
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: shell
+  namespace: {NS}
+  annotations: {{sandbox.kstui.io/start-after: "0"}}
+spec:
+  containers:
+  - name: main
+    image: alpine:3.20
+    command: [sh]
+    stdin: true
+    tty: true
+    env: [{{name: GREETING, value: hello-from-env}}]
+    volumeMounts:
+    - {{name: config, mountPath: /etc/app}}
+    - {{name: secret, mountPath: /etc/secret}}
+  volumes:
+  - {{name: config, configMap: {{name: app-config}}}}
+  - {{name: secret, secret: {{secretName: app-secret}}}}
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: web
+  namespace: {NS}
+  annotations: {{sandbox.kstui.io/start-after: "0"}}
+spec:
+  containers:
+  - {{name: nginx, image: "nginx:1.27.3", ports: [{{containerPort: 80, name: http}}]}}
+  - {{name: cache, image: "redis:7.2.5", ports: [{{containerPort: 6379}}]}}
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: api
+  namespace: {NS}
+  annotations: {{sandbox.kstui.io/start-after: "0"}}
+spec:
+  containers:
+  - name: app
+    image: gcr.io/distroless/static-debian12
+    ports: [{{containerPort: 9090, name: metrics}}]
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: starting
+  namespace: {NS}
+  annotations: {{sandbox.kstui.io/start-after: "3600"}}
+spec:
+  containers:
+  - {{name: slow, image: "busybox:1.36"}}
+"""
+
+
+@pytest.fixture(scope="module")
+def lab(sandbox: RunningSandbox, kubectl_env: dict[str, str]) -> RunningSandbox:
+    kubectl(kubectl_env, "create", "namespace", NS, check=False)
+    kubectl(kubectl_env, "apply", "-f", "-", stdin=PODS)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        phases = {
+            name: ((sandbox.stored(("", "pods"), NS, name) or {}).get("status") or {}).get("phase")
+            for name in ("shell", "web", "api")
+        }
+        if set(phases.values()) == {"Running"}:
+            return sandbox
+        time.sleep(0.2)
+    raise AssertionError(f"pods did not start: {phases}")
+
+
+class Channels:
+    """What one exec said, per channel, and its Status."""
+
+    def __init__(self, protocol: str) -> None:
+        self.protocol = protocol
+        self.data: dict[int, bytes] = {}
+
+    def text(self, channel: int) -> str:
+        return self.data.get(channel, b"").decode()
+
+    @property
+    def status(self) -> dict[str, Any]:
+        return json.loads(self.data[3])  # type: ignore[no-any-return]
+
+
+async def _session(
+    sandbox: RunningSandbox,
+    path: str,
+    query: list[tuple[str, str]],
+    sends: list[bytes] = (),  # type: ignore[assignment]
+    user: str = "admin",
+    protocols: tuple[str, ...] = ("v5.channel.k8s.io", "v4.channel.k8s.io"),
+) -> Channels:
+    context = ssl.create_default_context(cafile=sandbox.ca_file())
+    headers = {"Authorization": f"Bearer {sandbox.token('host', user)}"}
+    async with (
+        aiohttp.ClientSession() as session,
+        session.ws_connect(
+            sandbox.url() + path, params=query, protocols=protocols, ssl=context, headers=headers
+        ) as ws,
+    ):
+        result = Channels(ws.protocol or "")
+        for message in sends:
+            await ws.send_bytes(message)
+        async for message in ws:
+            if message.type == aiohttp.WSMsgType.BINARY:
+                channel = message.data[0]
+                result.data[channel] = result.data.get(channel, b"") + message.data[1:]
+        return result
+
+
+def exec_(sandbox: RunningSandbox, pod: str, *command: str, **kwargs: Any) -> Channels:
+    query = [("command", c) for c in command]
+    query += [("stdout", "true"), ("stderr", "true"), *kwargs.pop("extra", [])]
+    if kwargs.get("sends"):
+        query.append(("stdin", "true"))
+    path = f"/api/v1/namespaces/{NS}/pods/{pod}/exec"
+    return asyncio.run(_session(sandbox, path, query, **kwargs))
+
+
+async def _refused(sandbox: RunningSandbox, path: str, user: str = "admin") -> tuple[int, str]:
+    context = ssl.create_default_context(cafile=sandbox.ca_file())
+    headers = {"Authorization": f"Bearer {sandbox.token('host', user)}"}
+    async with aiohttp.ClientSession() as session:
+        with pytest.raises(aiohttp.WSServerHandshakeError) as caught:
+            await session.ws_connect(
+                sandbox.url() + path, protocols=("v5.channel.k8s.io",), ssl=context, headers=headers
+            )
+        async with session.get(sandbox.url() + path, ssl=context, headers=headers) as plain:
+            return caught.value.status, await plain.text()
+
+
+def test_ls_root_and_os_release(lab: RunningSandbox) -> None:
+    result = exec_(lab, "shell", "ls", "/")
+    assert result.protocol == "v5.channel.k8s.io"
+    assert {"bin", "etc", "proc", "tmp", "usr", "var"} <= set(result.text(1).split())
+    assert result.status == {"metadata": {}, "status": "Success"}
+    release = exec_(lab, "shell", "cat", "/etc/os-release")
+    assert "ID=alpine" in release.text(1)
+    debian = exec_(lab, "web", "cat", "/etc/os-release", extra=[("container", "nginx")])
+    assert "Debian GNU/Linux 12 (bookworm)" in debian.text(1)
+
+
+def test_v4_is_served_too(lab: RunningSandbox) -> None:
+    result = exec_(lab, "shell", "hostname", protocols=("v4.channel.k8s.io",))
+    assert result.protocol == "v4.channel.k8s.io"
+    assert result.text(1) == "shell\n"
+
+
+def test_env_and_mounted_config(lab: RunningSandbox) -> None:
+    env = exec_(lab, "shell", "env").text(1)
+    assert "GREETING=hello-from-env" in env.splitlines()
+    assert "HOSTNAME=shell" in env.splitlines()
+    assert exec_(lab, "shell", "cat", "/etc/app/app.yaml").text(1) == "greeting: hello\n"
+    assert exec_(lab, "shell", "cat", "/etc/secret/password").text(1) == "s3cret"
+    df = exec_(lab, "shell", "df").text(1)
+    assert "/etc/app" in df
+    assert "/etc/secret" in df
+
+
+def test_exit_code_on_the_error_channel(lab: RunningSandbox) -> None:
+    status = exec_(lab, "shell", "sh", "-c", "exit 3").status
+    assert status["status"] == "Failure"
+    assert status["reason"] == "NonZeroExitCode"
+    assert status["details"]["causes"] == [{"reason": "ExitCode", "message": "3"}]
+
+
+def test_unknown_command_127(lab: RunningSandbox) -> None:
+    result = exec_(lab, "shell", "sh", "-c", "frobnicate --now")
+    assert result.text(2) == "sh: frobnicate: not found\n"
+    assert result.status["details"]["causes"][0]["message"] == "127"
+    bash = exec_(lab, "web", "bash", "-c", "frobnicate", extra=[("container", "nginx")])
+    assert bash.text(2) == "bash: frobnicate: command not found\n"
+
+
+def test_bash_only_where_the_image_has_it(lab: RunningSandbox) -> None:
+    refused = exec_(lab, "shell", "bash")
+    assert refused.status["reason"] == "InternalError"
+    assert 'exec: "bash": executable file not found in $PATH' in refused.status["message"]
+
+
+def test_distroless_refuses_exec(lab: RunningSandbox) -> None:
+    status = exec_(lab, "api", "sh").status
+    assert status["code"] == 500
+    assert status["message"].startswith("Internal error occurred: error executing command")
+    assert "OCI runtime exec failed" in status["message"]
+
+
+def test_interactive_tty_shell(lab: RunningSandbox) -> None:
+    sends = [b"\x00cd /etc\r", b"\x00pwd\r", b"\x00echo $GREETING\r", b"\x00exit 4\r"]
+    result = exec_(lab, "shell", "sh", sends=sends, extra=[("tty", "true")])
+    screen = result.text(1)
+    assert screen.startswith("/ # cd /etc\r\n/etc # pwd\r\n/etc\r\n/etc # ")
+    assert "hello-from-env\r\n" in screen
+    assert result.status["details"]["causes"][0]["message"] == "4"
+    assert 2 not in result.data  # a tty has one output stream
+
+
+def test_stdin_script_without_tty_ends_at_close(lab: RunningSandbox) -> None:
+    sends = [b"\x00echo one\nls /etc/app\n", b"\xff\x00"]
+    result = exec_(lab, "shell", "sh", sends=sends)
+    assert result.text(1) == "one\napp.yaml\n"
+    assert result.status["status"] == "Success"
+
+
+def test_rbac_denied_before_upgrade(lab: RunningSandbox) -> None:
+    path = f"/api/v1/namespaces/{NS}/pods/shell/exec?command=ls&stdout=true"
+    code, body = asyncio.run(_refused(lab, path, user="alice"))
+    assert code == 403
+    status = json.loads(body)
+    assert status["reason"] == "Forbidden"
+    assert 'cannot create resource "pods/exec"' in status["message"]
+
+
+def test_not_running_and_missing(lab: RunningSandbox) -> None:
+    code, body = asyncio.run(
+        _refused(lab, f"/api/v1/namespaces/{NS}/pods/starting/exec?command=ls&stdout=true")
+    )
+    assert (code, body) == (500, 'container not found ("slow")')
+    code, body = asyncio.run(
+        _refused(lab, f"/api/v1/namespaces/{NS}/pods/nope/exec?command=ls&stdout=true")
+    )
+    assert code == 404
+    assert json.loads(body)["message"] == 'pods "nope" not found'
+
+
+async def _forward(sandbox: RunningSandbox, pod: str, port: int, payload: bytes) -> bytes:
+    context = ssl.create_default_context(cafile=sandbox.ca_file())
+    headers = {"Authorization": f"Bearer {sandbox.token()}"}
+    path = f"/api/v1/namespaces/{NS}/pods/{pod}/portforward"
+    received = b""
+    async with (
+        aiohttp.ClientSession() as session,
+        session.ws_connect(
+            sandbox.url() + path,
+            params={"ports": str(port)},
+            protocols=("portforward.k8s.io",),
+            ssl=context,
+            headers=headers,
+        ) as ws,
+    ):
+        openings = [await ws.receive_bytes(), await ws.receive_bytes()]
+        assert openings == [
+            b"\x00" + port.to_bytes(2, "little"),
+            b"\x01" + port.to_bytes(2, "little"),
+        ]
+        await ws.send_bytes(b"\x00" + payload)
+        message = await ws.receive_bytes(timeout=5)
+        received = message[1:] if message[0] == 0 else b"error: " + message[1:]
+    return received
+
+
+def test_port_forward_responders(lab: RunningSandbox) -> None:
+    page = asyncio.run(_forward(lab, "web", 80, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"))
+    assert page.startswith(b"HTTP/1.1 200 OK\r\n")
+    assert b"<h1>Welcome to nginx!</h1>" in page
+    assert asyncio.run(_forward(lab, "web", 6379, b"PING\r\n")) == b"+PONG\r\n"
+    metrics = asyncio.run(_forward(lab, "api", 9090, b"GET /metrics HTTP/1.1\r\n\r\n"))
+    assert b"# TYPE http_requests_total counter" in metrics
+    refused = asyncio.run(_forward(lab, "web", 81, b"GET / HTTP/1.1\r\n\r\n"))
+    assert refused.startswith(b"error: error forwarding port 81")
+
+
+# ------------------------------------------------------------------ real kubectl
+
+
+@pytest.mark.kubectl
+def test_kubectl_exec(lab: RunningSandbox, kubectl_env: KubectlEnv) -> None:
+    listing = kubectl(kubectl_env, "exec", "-n", NS, "shell", "--", "ls", "/")
+    assert "etc" in listing.stdout.split()
+    failed = kubectl(
+        kubectl_env, "exec", "-n", NS, "shell", "--", "sh", "-c", "exit 3", check=False
+    )
+    assert failed.returncode == 3, failed.stderr
+    assert "command terminated with exit code 3" in failed.stderr
+    piped = kubectl(kubectl_env, "exec", "-i", "-n", NS, "shell", "--", "cat", stdin="piped\n")
+    assert piped.stdout == "piped\n"
+    distroless = kubectl(kubectl_env, "exec", "-n", NS, "api", "--", "sh", check=False)
+    assert distroless.returncode == 1
+    assert "OCI runtime exec failed" in distroless.stderr
+    waiting = kubectl(kubectl_env, "exec", "-n", NS, "starting", "--", "ls", check=False)
+    assert 'container not found ("slow")' in waiting.stderr
+
+
+@pytest.mark.kubectl
+def test_kubectl_exec_forbidden(lab: RunningSandbox, kubectl_env: KubectlEnv) -> None:
+    denied = kubectl(
+        kubectl_env, "--context", "tenant", "exec", "-n", NS, "shell", "--", "ls", check=False
+    )
+    assert denied.returncode == 1
+    assert "Forbidden" in denied.stderr or "forbidden" in denied.stderr
+
+
+@pytest.mark.kubectl
+def test_kubectl_cp_both_ways(lab: RunningSandbox, kubectl_env: KubectlEnv, tmp_path: Any) -> None:
+    source = tmp_path / "notes.txt"
+    source.write_text("copied in\n")
+    kubectl(kubectl_env, "cp", str(source), f"{NS}/shell:/tmp/notes.txt")
+    inside = kubectl(kubectl_env, "exec", "-n", NS, "shell", "--", "cat", "/tmp/notes.txt")
+    assert inside.stdout == "copied in\n"
+    back = tmp_path / "back.yaml"
+    kubectl(kubectl_env, "cp", f"{NS}/shell:/etc/app/app.yaml", str(back))
+    assert back.read_text() == "greeting: hello\n"
+    folder = tmp_path / "etc-app"
+    kubectl(kubectl_env, "cp", f"{NS}/shell:/etc/app", str(folder))
+    assert (folder / "app.yaml").read_text() == "greeting: hello\n"
