@@ -16,6 +16,7 @@ from aiohttp import WSMsgType, web
 from kstui.sandbox import streams
 from kstui.sandbox.api import Call
 from kstui.sandbox.shell import Box
+from kstui.sandbox.spdy import TUNNEL_PROTOCOL, SpdySession, Stream
 from kstui.sandbox.status import ApiError
 
 PROTOCOLS = ("portforward.k8s.io", "v4.channel.k8s.io")
@@ -136,47 +137,54 @@ def _refused(call: Call, pod: dict[str, Any], port: int) -> bytes:
     ).encode()
 
 
+def _responder(call: Call, pod: dict[str, Any], port: int) -> Responder | None:
+    """Whichever running container listens on the port (they share the pod's network)."""
+    for container in pod["spec"].get("containers") or []:
+        if streams._running(pod, container["name"]) is None:
+            continue
+        candidate = Responder(streams.box_of(call.cluster, pod, container), container, port)
+        if candidate.listening:
+            return candidate
+    return None
+
+
 async def forward(call: Call) -> web.StreamResponse:
     pod = call.store.get(("", "pods"), call.info.namespace, call.info.name)
     if pod is None:
         raise ApiError.not_found("pods", call.info.name)
-    ports = _ports(call)
+    offered = call.request.headers.get("Sec-WebSocket-Protocol", "")
+    tunneled = TUNNEL_PROTOCOL in [p.strip() for p in offered.split(",")]
+    ports = [] if tunneled else _ports(call)  # a tunnel names its ports in stream headers
     if (pod.get("status") or {}).get("phase") != "Running":
         raise ApiError.bad_request(
             f"pod {call.info.name} is not running and cannot be port-forwarded"
         )
-    ws = web.WebSocketResponse(protocols=PROTOCOLS, autoping=True)
+    ws = web.WebSocketResponse(protocols=(TUNNEL_PROTOCOL, *PROTOCOLS), autoping=True)
     if not ws.can_prepare(call.request).ok:
         raise ApiError.bad_request("Upgrade request required")
-    containers = pod["spec"].get("containers") or []
-    responders = []
-    for port in ports:  # the pod's network namespace: whichever container listens on it
-        found = None
-        for container in containers:
-            if streams._running(pod, container["name"]) is None:
-                continue
-            candidate = Responder(streams.box_of(call.cluster, pod, container), container, port)
-            if candidate.listening:
-                found = candidate
-                break
-        responders.append(found)
+    responders = [_responder(call, pod, port) for port in ports]
     await ws.prepare(call.request)
+    if ws.ws_protocol == TUNNEL_PROTOCOL:
+        try:
+            await _tunnel(call, ws, pod)
+        except (ConnectionError, streams.PodGone):
+            pass
+        finally:
+            await ws.close()
+        return ws
     try:
         for index, port in enumerate(ports):
             opening = struct.pack("<H", port)
             await ws.send_bytes(bytes([2 * index]) + opening)
             await ws.send_bytes(bytes([2 * index + 1]) + opening)
-        uid = pod["metadata"].get("uid")
-        async for message in ws:
+        gone = streams.pod_gone(call, pod["metadata"].get("uid", ""))
+        async for message in streams.receive(ws, gone):
             if message.type != WSMsgType.BINARY or not message.data:
                 continue
             channel, data = message.data[0], message.data[1:]
             index = channel // 2
             if channel % 2 or index >= len(ports):
                 continue
-            current = call.store.entry(("", "pods"), call.info.namespace, call.info.name)
-            if current is None or current.uid != uid:
-                break  # the pod is gone: its connections end
             responder = responders[index]
             if responder is None:
                 await ws.send_bytes(bytes([channel + 1]) + _refused(call, pod, ports[index]))
@@ -184,8 +192,47 @@ async def forward(call: Call) -> web.StreamResponse:
             answer = responder.feed(data)
             if answer:
                 await ws.send_bytes(bytes([channel]) + answer)
-    except ConnectionError:
-        pass
+    except (ConnectionError, streams.PodGone):
+        pass  # the client left, or the pod is gone and its connections with it
     finally:
         await ws.close()
     return ws
+
+
+async def _tunnel(call: Call, ws: web.WebSocketResponse, pod: dict[str, Any]) -> None:
+    """kubectl's port-forward: SPDY streams in the WebSocket, a pair per local connection."""
+    session = SpdySession(ws.send_bytes)
+    pairs: dict[str, dict[str, Stream]] = {}
+    responders: dict[int, Responder | None] = {}
+    gone = streams.pod_gone(call, pod["metadata"].get("uid", ""))
+    async for message in streams.receive(ws, gone):
+        if message.type != WSMsgType.BINARY:
+            continue
+        events = await session.feed(message.data)
+        for stream in events.opened:
+            pair = pairs.setdefault(stream.headers.get("requestid", ""), {})
+            pair[stream.headers.get("streamtype", "")] = stream
+            if stream.headers.get("streamtype") != "data":
+                continue
+            port = int(stream.headers.get("port") or 0)
+            responders[stream.id] = _responder(call, pod, port)
+            if responders[stream.id] is None:
+                if "error" in pair:
+                    await session.write(pair["error"], _refused(call, pod, port))
+                await _end(session, pair)
+        for stream, data in events.data:
+            responder = responders.get(stream.id)
+            answer = responder.feed(data) if responder is not None else b""
+            if answer:
+                await session.write(stream, answer)
+        for stream in events.ended:
+            if stream.headers.get("streamtype") == "data":
+                await _end(session, pairs.pop(stream.headers.get("requestid", ""), {}))
+        if events.goaway:
+            break
+
+
+async def _end(session: SpdySession, pair: dict[str, Stream]) -> None:
+    for kind in ("data", "error"):
+        if kind in pair:
+            await session.close(pair[kind])

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import posixpath
 import weakref
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -184,15 +185,45 @@ async def _send(ws: web.WebSocketResponse, channel: int, data: bytes, flags: set
         await ws.send_bytes(bytes([channel]) + data)
 
 
-async def _messages(ws: web.WebSocketResponse) -> Any:
+class PodGone(Exception):
+    """The pod was deleted mid-stream: its containers, and the process, are killed."""
+
+
+KILLED = 137
+"""The exit status of a process killed with its container (128 + SIGKILL)."""
+
+
+async def receive(ws: web.WebSocketResponse, gone: Callable[[], bool]) -> Any:
+    """The client's messages, checking every FOLLOW_POLL whether the pod is still there."""
+    while not ws.closed:
+        try:
+            message = await ws.receive(timeout=podlogs.FOLLOW_POLL)
+        except TimeoutError:
+            if gone():
+                raise PodGone from None
+            continue
+        if message.type in (WSMsgType.CLOSE, WSMsgType.CLOSING, WSMsgType.CLOSED, WSMsgType.ERROR):
+            return
+        yield message
+
+
+async def _messages(ws: web.WebSocketResponse, gone: Callable[[], bool]) -> Any:
     """(channel, data) per binary message until the client closes stdin (v5) or leaves."""
-    async for message in ws:
+    async for message in receive(ws, gone):
         if message.type != WSMsgType.BINARY or not message.data:
             continue
         channel, data = message.data[0], message.data[1:]
         if channel == CLOSE and data[:1] == bytes([STDIN]):
             return
         yield channel, data
+
+
+def pod_gone(call: Call, uid: str) -> Callable[[], bool]:
+    def gone() -> bool:
+        current = call.store.entry(("", "pods"), call.info.namespace, call.info.name)
+        return current is None or current.uid != uid
+
+    return gone
 
 
 async def stream(call: Call) -> web.StreamResponse:
@@ -209,12 +240,16 @@ async def stream(call: Call) -> web.StreamResponse:
     if _flag(call, "stderr"):
         flags.add(STDERR)
     box = box_of(call.cluster, pod, container)
+    gone = pod_gone(call, pod["metadata"].get("uid", ""))
     try:
         if call.info.subresource == "attach":
-            status = await _attach(call, ws, box, pod, container, tty, flags)
+            status = await _attach(call, ws, box, pod, container, tty, flags, gone)
         else:
-            status = await _exec(call, ws, box, tty, flags)
+            status = await _exec(call, ws, box, tty, flags, gone)
         await _send(ws, ERROR, orjson.dumps(status), flags)
+    except PodGone:
+        argv = call.query.getall("command", [])
+        await _send(ws, ERROR, orjson.dumps(_status(KILLED, argv)), flags)
     except ConnectionError:
         pass  # the client left
     finally:
@@ -223,7 +258,12 @@ async def stream(call: Call) -> web.StreamResponse:
 
 
 async def _exec(
-    call: Call, ws: web.WebSocketResponse, box: Box, tty: bool, flags: set[int]
+    call: Call,
+    ws: web.WebSocketResponse,
+    box: Box,
+    tty: bool,
+    flags: set[int],
+    gone: Callable[[], bool],
 ) -> dict[str, Any]:
     argv = call.query.getall("command")
     program = posixpath.basename(argv[0])
@@ -233,10 +273,10 @@ async def _exec(
     try:
         shell = Shell(box, program if program in box.image.shells else "sh", tty)
         if program in box.image.shells and "-c" not in argv[1:2] and _flag(call, "stdin"):
-            return await _interactive(ws, Session(shell, tty), flags, argv)
+            return await _interactive(ws, Session(shell, tty), flags, argv, gone)
         stdin = b""
         if _flag(call, "stdin"):
-            async for channel, data in _messages(ws):
+            async for channel, data in _messages(ws, gone):
                 if channel == STDIN:
                     stdin += data
         out, err, code = shell.execute(argv, stdin)
@@ -251,11 +291,15 @@ async def _exec(
 
 
 async def _interactive(
-    ws: web.WebSocketResponse, session: Session, flags: set[int], argv: list[str]
+    ws: web.WebSocketResponse,
+    session: Session,
+    flags: set[int],
+    argv: list[str],
+    gone: Callable[[], bool],
 ) -> dict[str, Any]:
     for channel, data in session.opening():
         await _send(ws, channel, data, flags)
-    async for channel, data in _messages(ws):
+    async for channel, data in _messages(ws, gone):
         if channel != STDIN:
             continue  # resize: the emulated programs do not lay out by width
         for out_channel, out in session.feed(data):
@@ -277,17 +321,17 @@ async def _attach(
     container: dict[str, Any],
     tty: bool,
     flags: set[int],
+    gone: Callable[[], bool],
 ) -> dict[str, Any]:
     """A container whose main process is a shell with stdin gets that shell; any other prints
     its log lines as they come, until the client leaves or the pod is gone."""
     main = posixpath.basename((container.get("command") or [""])[0])
     if container.get("stdin") and main in box.image.shells and _flag(call, "stdin"):
-        await _interactive(ws, Session(Shell(box, main, tty), tty), flags, [main])
+        await _interactive(ws, Session(Shell(box, main, tty), tty), flags, [main], gone)
         return _status(0, [main])
     generator, _ = podlogs._instance(pod, container, False, call)
     clock = call.cluster.clock
     position: datetime = clock.now()
-    uid = pod["metadata"].get("uid")
     while not ws.closed:
         try:
             message = await ws.receive(timeout=podlogs.FOLLOW_POLL)
@@ -295,8 +339,7 @@ async def _attach(
                 break
         except TimeoutError:
             pass
-        current = call.store.entry(("", "pods"), call.info.namespace, call.info.name)
-        if current is None or current.uid != uid:
+        if gone():
             break
         now = clock.now()
         lines = "".join(

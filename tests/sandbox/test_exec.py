@@ -4,15 +4,22 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import re
+import socket
 import ssl
+import subprocess
 import time
+from pathlib import Path
 from typing import Any
 
 import aiohttp
+import httpx
 import pytest
 
 from tests.conftest import RunningSandbox
-from tests.sandbox.test_kubectl import KubectlEnv, kubectl
+from tests.sandbox.test_kubectl import KubectlEnv, binary_of, kubectl
+from tests.sandbox.test_kubectl import kubectl_env as kubectl_env  # each real kubectl
 
 NS = "exec-lab"
 PODS = f"""
@@ -25,6 +32,21 @@ apiVersion: v1
 kind: Secret
 metadata: {{name: app-secret, namespace: {NS}}}
 stringData: {{password: s3cret}}
+---
+apiVersion: v1
+kind: ServiceAccount
+metadata: {{name: viewer, namespace: {NS}}}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: {{name: pod-reader, namespace: {NS}}}
+rules: [{{apiGroups: [""], resources: [pods, pods/log], verbs: [get, list, watch]}}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {{name: viewer-reads-pods, namespace: {NS}}}
+roleRef: {{apiGroup: rbac.authorization.k8s.io, kind: Role, name: pod-reader}}
+subjects: [{{kind: ServiceAccount, name: viewer, namespace: {NS}}}]
 ---
 apiVersion: v1
 kind: Pod
@@ -83,9 +105,13 @@ spec:
 
 
 @pytest.fixture(scope="module")
-def lab(sandbox: RunningSandbox, kubectl_env: dict[str, str]) -> RunningSandbox:
-    kubectl(kubectl_env, "create", "namespace", NS, check=False)
-    kubectl(kubectl_env, "apply", "-f", "-", stdin=PODS)
+def lab(sandbox: RunningSandbox, tmp_path_factory: pytest.TempPathFactory) -> RunningSandbox:
+    """The pods to exec into, applied once (the sandbox is shared: its own namespace)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KUBE")}
+    home = tmp_path_factory.mktemp("exec-home")
+    env.update({"KUBECONFIG": str(sandbox.kubeconfig), "HOME": str(home)})
+    kubectl(env, "create", "namespace", NS, check=False)
+    kubectl(env, "apply", "-f", "-", stdin=PODS)
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
         phases = {
@@ -148,9 +174,9 @@ def exec_(sandbox: RunningSandbox, pod: str, *command: str, **kwargs: Any) -> Ch
     return asyncio.run(_session(sandbox, path, query, **kwargs))
 
 
-async def _refused(sandbox: RunningSandbox, path: str, user: str = "admin") -> tuple[int, str]:
+async def _refused(sandbox: RunningSandbox, path: str, token: str = "") -> tuple[int, str]:
     context = ssl.create_default_context(cafile=sandbox.ca_file())
-    headers = {"Authorization": f"Bearer {sandbox.token('host', user)}"}
+    headers = {"Authorization": f"Bearer {token or sandbox.token()}"}
     async with aiohttp.ClientSession() as session:
         with pytest.raises(aiohttp.WSServerHandshakeError) as caught:
             await session.ws_connect(
@@ -233,13 +259,26 @@ def test_stdin_script_without_tty_ends_at_close(lab: RunningSandbox) -> None:
     assert result.status["status"] == "Success"
 
 
-def test_rbac_denied_before_upgrade(lab: RunningSandbox) -> None:
-    path = f"/api/v1/namespaces/{NS}/pods/shell/exec?command=ls&stdout=true"
-    code, body = asyncio.run(_refused(lab, path, user="alice"))
+@pytest.fixture(scope="module")
+def viewer_token(lab: RunningSandbox) -> str:
+    """A service account that may read pods but not exec, attach or forward."""
+    made = kubectl(_admin(lab), "create", "token", "viewer", "-n", NS)
+    return made.stdout.strip()
+
+
+@pytest.mark.parametrize("subresource", ["exec", "attach", "portforward"])
+def test_rbac_denied_before_upgrade(
+    lab: RunningSandbox, viewer_token: str, subresource: str
+) -> None:
+    path = f"/api/v1/namespaces/{NS}/pods/shell/{subresource}?command=ls&stdout=true&ports=80"
+    code, body = asyncio.run(_refused(lab, path, viewer_token))
     assert code == 403
     status = json.loads(body)
     assert status["reason"] == "Forbidden"
-    assert 'cannot create resource "pods/exec"' in status["message"]
+    assert status["message"] == (
+        'pods "shell" is forbidden: User "system:serviceaccount:exec-lab:viewer" cannot create '
+        f'resource "pods/{subresource}" in API group "" in the namespace "exec-lab"'
+    )
 
 
 def test_not_running_and_missing(lab: RunningSandbox) -> None:
@@ -291,10 +330,50 @@ def test_port_forward_responders(lab: RunningSandbox) -> None:
     assert refused.startswith(b"error: error forwarding port 81")
 
 
+def test_pod_deleted_during_a_shell(lab: RunningSandbox) -> None:
+    async def scenario() -> Channels:
+        context = ssl.create_default_context(cafile=lab.ca_file())
+        headers = {"Authorization": f"Bearer {lab.token()}"}
+        query = [("command", "sh"), ("stdin", "true"), ("stdout", "true"), ("tty", "true")]
+        async with (
+            aiohttp.ClientSession() as session,
+            session.ws_connect(
+                lab.url() + f"/api/v1/namespaces/{NS}/pods/doomed/exec",
+                params=query,
+                protocols=("v5.channel.k8s.io",),
+                ssl=context,
+                headers=headers,
+            ) as ws,
+        ):
+            result = Channels(ws.protocol or "")
+            await ws.receive_bytes(timeout=5)  # the prompt
+            kubectl(_admin(lab), "delete", "pod", "-n", NS, "doomed", "--wait=false")
+            async for message in ws:
+                if message.type == aiohttp.WSMsgType.BINARY:
+                    result.data[message.data[0]] = message.data[1:]
+            return result
+
+    kubectl(_admin(lab), "run", "-n", NS, "doomed", "--image=busybox:1.36")
+    deadline = time.monotonic() + 10
+    while (lab.stored(("", "pods"), NS, "doomed") or {}).get("status", {}).get("phase") != (
+        "Running"
+    ):
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+    status = asyncio.run(scenario()).status
+    assert status["details"]["causes"] == [{"reason": "ExitCode", "message": "137"}]
+
+
+def _admin(sandbox: RunningSandbox) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KUBE")}
+    env.update({"KUBECONFIG": str(sandbox.kubeconfig), "HOME": str(sandbox.kubeconfig.parent)})
+    return env
+
+
 # ------------------------------------------------------------------ real kubectl
+# Each runs with the machine's kubectl and with kubectl 1.35 and 1.32 (KubectlEnv).
 
 
-@pytest.mark.kubectl
 def test_kubectl_exec(lab: RunningSandbox, kubectl_env: KubectlEnv) -> None:
     listing = kubectl(kubectl_env, "exec", "-n", NS, "shell", "--", "ls", "/")
     assert "etc" in listing.stdout.split()
@@ -305,28 +384,48 @@ def test_kubectl_exec(lab: RunningSandbox, kubectl_env: KubectlEnv) -> None:
     assert "command terminated with exit code 3" in failed.stderr
     piped = kubectl(kubectl_env, "exec", "-i", "-n", NS, "shell", "--", "cat", stdin="piped\n")
     assert piped.stdout == "piped\n"
+    script = kubectl(
+        kubectl_env,
+        "exec",
+        "-i",
+        "-n",
+        NS,
+        "shell",
+        "--",
+        "sh",
+        stdin="echo hi\nexit 5\n",
+        check=False,
+    )
+    assert (script.returncode, script.stdout) == (5, "hi\n")
+    unknown = kubectl(kubectl_env, "exec", "-n", NS, "shell", "--", "sh", "-c", "nope", check=False)
+    assert (unknown.returncode, unknown.stderr.splitlines()[0]) == (127, "sh: nope: not found")
+
+
+def test_kubectl_exec_refusals(
+    lab: RunningSandbox, kubectl_env: KubectlEnv, viewer_token: str
+) -> None:
     distroless = kubectl(kubectl_env, "exec", "-n", NS, "api", "--", "sh", check=False)
     assert distroless.returncode == 1
-    assert "OCI runtime exec failed" in distroless.stderr
+    assert 'exec: "sh": executable file not found in $PATH' in distroless.stderr
     waiting = kubectl(kubectl_env, "exec", "-n", NS, "starting", "--", "ls", check=False)
-    assert 'container not found ("slow")' in waiting.stderr
-
-
-@pytest.mark.kubectl
-def test_kubectl_exec_forbidden(lab: RunningSandbox, kubectl_env: KubectlEnv) -> None:
+    assert waiting.stderr == 'error: unable to upgrade connection: container not found ("slow")\n'
     denied = kubectl(
-        kubectl_env, "--context", "tenant", "exec", "-n", NS, "shell", "--", "ls", check=False
+        kubectl_env, "--token", viewer_token, "exec", "-n", NS, "shell", "--", "ls", check=False
     )
     assert denied.returncode == 1
-    assert "Forbidden" in denied.stderr or "forbidden" in denied.stderr
+    assert denied.stderr == (
+        'Error from server (Forbidden): pods "shell" is forbidden: User '
+        '"system:serviceaccount:exec-lab:viewer" cannot create resource "pods/exec" in API group '
+        '"" in the namespace "exec-lab"\n'
+    )
 
 
-@pytest.mark.kubectl
-def test_kubectl_cp_both_ways(lab: RunningSandbox, kubectl_env: KubectlEnv, tmp_path: Any) -> None:
+def test_kubectl_cp_both_ways(lab: RunningSandbox, kubectl_env: KubectlEnv, tmp_path: Path) -> None:
     source = tmp_path / "notes.txt"
     source.write_text("copied in\n")
-    kubectl(kubectl_env, "cp", str(source), f"{NS}/shell:/tmp/notes.txt")
-    inside = kubectl(kubectl_env, "exec", "-n", NS, "shell", "--", "cat", "/tmp/notes.txt")
+    target = f"/tmp/{kubectl_env.ns('notes')}.txt"
+    kubectl(kubectl_env, "cp", str(source), f"{NS}/shell:{target}")
+    inside = kubectl(kubectl_env, "exec", "-n", NS, "shell", "--", "cat", target)
     assert inside.stdout == "copied in\n"
     back = tmp_path / "back.yaml"
     kubectl(kubectl_env, "cp", f"{NS}/shell:/etc/app/app.yaml", str(back))
@@ -334,3 +433,54 @@ def test_kubectl_cp_both_ways(lab: RunningSandbox, kubectl_env: KubectlEnv, tmp_
     folder = tmp_path / "etc-app"
     kubectl(kubectl_env, "cp", f"{NS}/shell:/etc/app", str(folder))
     assert (folder / "app.yaml").read_text() == "greeting: hello\n"
+
+
+def _started(process: subprocess.Popen[str], pattern: str) -> re.Match[str]:
+    assert process.stdout is not None
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        found = re.search(pattern, line)
+        if found:
+            return found
+    raise AssertionError(f"no line matching {pattern!r}")
+
+
+def test_kubectl_port_forward(lab: RunningSandbox, kubectl_env: KubectlEnv) -> None:
+    process = subprocess.Popen(
+        [binary_of(kubectl_env), "port-forward", "-n", NS, "pod/web", ":80", ":6379"],
+        env=kubectl_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        web = int(_started(process, r"127\.0\.0\.1:(\d+) -> 80")[1])
+        redis = int(_started(process, r"127\.0\.0\.1:(\d+) -> 6379")[1])
+        for _ in range(2):  # two connections through one forward
+            page = httpx.get(f"http://127.0.0.1:{web}/", timeout=10)
+            assert page.status_code == 200
+            assert "<h1>Welcome to nginx!</h1>" in page.text
+        assert httpx.get(f"http://127.0.0.1:{web}/nope", timeout=10).status_code == 404
+        with socket.create_connection(("127.0.0.1", redis), timeout=10) as raw:
+            raw.sendall(b"PING\r\n")
+            assert raw.recv(64) == b"+PONG\r\n"
+    finally:
+        process.terminate()
+        process.communicate(timeout=10)
+
+
+def test_kubectl_attach(lab: RunningSandbox, kubectl_env: KubectlEnv) -> None:
+    process = subprocess.Popen(
+        [binary_of(kubectl_env), "attach", "-n", NS, "web", "-c", "nginx"],
+        env=kubectl_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        line = _started(process, r"HTTP/1\.1")
+        assert '"GET' in line.string or '"POST' in line.string  # nginx's access log, live
+    finally:
+        process.terminate()
+        process.communicate(timeout=10)
