@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import json
 import os
+import pty
 import re
+import select
 import socket
 import ssl
+import struct
 import subprocess
+import termios
 import time
 from pathlib import Path
 from typing import Any
@@ -484,3 +489,67 @@ def test_kubectl_attach(lab: RunningSandbox, kubectl_env: KubectlEnv) -> None:
     finally:
         process.terminate()
         process.communicate(timeout=10)
+
+
+def _in_terminal(
+    env: KubectlEnv, args: list[str], keys: list[bytes], until: bytes = b""
+) -> tuple[int | None, bytes]:
+    """Run kubectl on a pseudo-terminal (as `-it` needs), typing `keys` whenever it is quiet,
+    until it ends (or the screen shows `until`: then it is stopped)."""
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+    process = subprocess.Popen(
+        [binary_of(env), *args], env=env, stdin=slave, stdout=slave, stderr=slave
+    )
+    os.close(slave)
+    screen = b""
+    deadline = time.monotonic() + 20
+    try:
+        while time.monotonic() < deadline and process.poll() is None:
+            ready, _, _ = select.select([master], [], [], 0.3)
+            if ready:
+                try:
+                    screen += os.read(master, 4096)
+                except OSError:
+                    break
+                if until and until in screen:
+                    break
+            elif keys:
+                os.write(master, keys.pop(0))
+            elif process.poll() is not None:
+                break
+        try:
+            return process.wait(timeout=0.2 if until and until in screen else 3), screen
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+            return None, screen
+    finally:
+        os.close(master)
+
+
+def test_kubectl_exec_it(lab: RunningSandbox, kubectl_env: KubectlEnv) -> None:
+    code, screen = _in_terminal(
+        kubectl_env, ["exec", "-it", "-n", NS, "shell", "--", "sh"], [b"ls /etc\r", b"exit 3\r"]
+    )
+    assert code == 3
+    assert screen.startswith(b"/ # ls /etc\r\napp  hostname  hosts  os-release  passwd")
+    assert b"/ # exit 3\r\ncommand terminated with exit code 3\r\n" in screen
+    code, screen = _in_terminal(
+        kubectl_env,
+        ["exec", "-it", "-n", NS, "web", "-c", "nginx", "--", "bash"],
+        [b"cd /usr/share/nginx/html; ls\r", b"\x04"],
+    )
+    assert code == 0
+    assert screen == (
+        b"root@web:/# cd /usr/share/nginx/html; ls\r\nindex.html\r\n"
+        b"root@web:/usr/share/nginx/html# exit\r\n"
+    )
+
+
+def test_kubectl_attach_it(lab: RunningSandbox, kubectl_env: KubectlEnv) -> None:
+    """The shell pod's main process is `sh` with stdin and a tty: attach talks to it."""
+    wanted = b"\r\n/ # hostname\r\nshell\r\n/ # "
+    args = ["attach", "-it", "-n", NS, "shell"]
+    _, screen = _in_terminal(kubectl_env, args, [b"\r", b"hostname\r"], until=wanted)
+    assert b"\r\n/ # hostname\r\nshell\r\n/ # " in screen
