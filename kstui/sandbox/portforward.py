@@ -155,6 +155,8 @@ async def forward(call: Call) -> web.StreamResponse:
     offered = call.request.headers.get("Sec-WebSocket-Protocol", "")
     tunneled = TUNNEL_PROTOCOL in [p.strip() for p in offered.split(",")]
     ports = [] if tunneled else _ports(call)  # a tunnel names its ports in stream headers
+    if not (pod.get("spec") or {}).get("nodeName"):
+        raise ApiError.bad_request(f"pod {call.info.name} does not have a host assigned")
     if (pod.get("status") or {}).get("phase") != "Running":
         raise ApiError.bad_request(
             f"pod {call.info.name} is not running and cannot be port-forwarded"
@@ -165,38 +167,37 @@ async def forward(call: Call) -> web.StreamResponse:
     responders = [_responder(call, pod, port) for port in ports]
     await ws.prepare(call.request)
     if ws.ws_protocol == TUNNEL_PROTOCOL:
-        try:
-            await _tunnel(call, ws, pod)
-        except (ConnectionError, streams.PodGone):
-            pass
-        finally:
-            await ws.close()
-        return ws
-    try:
-        for index, port in enumerate(ports):
-            opening = struct.pack("<H", port)
-            await ws.send_bytes(bytes([2 * index]) + opening)
-            await ws.send_bytes(bytes([2 * index + 1]) + opening)
-        gone = streams.pod_gone(call, pod["metadata"].get("uid", ""))
-        async for message in streams.receive(ws, gone):
-            if message.type != WSMsgType.BINARY or not message.data:
-                continue
-            channel, data = message.data[0], message.data[1:]
-            index = channel // 2
-            if channel % 2 or index >= len(ports):
-                continue
-            responder = responders[index]
-            if responder is None:
-                await ws.send_bytes(bytes([channel + 1]) + _refused(call, pod, ports[index]))
-                break
-            answer = responder.feed(data)
-            if answer:
-                await ws.send_bytes(bytes([channel]) + answer)
-    except (ConnectionError, streams.PodGone):
-        pass  # the client left, or the pod is gone and its connections with it
-    finally:
-        await ws.close()
-    return ws
+        return await streams.run(call, ws, _tunnel(call, ws, pod))
+    return await streams.run(call, ws, _channels(call, ws, pod, ports, responders))
+
+
+async def _channels(
+    call: Call,
+    ws: web.WebSocketResponse,
+    pod: dict[str, Any],
+    ports: list[int],
+    responders: list[Responder | None],
+) -> None:
+    """kubelet's WebSocket port-forward: one connection per port, on channels 2i and 2i+1."""
+    for index, port in enumerate(ports):
+        opening = struct.pack("<H", port)
+        await ws.send_bytes(bytes([2 * index]) + opening)
+        await ws.send_bytes(bytes([2 * index + 1]) + opening)
+    gone = streams.pod_gone(call, pod["metadata"].get("uid", ""))
+    async for message in streams.receive(ws, gone):
+        if message.type != WSMsgType.BINARY or not message.data:
+            continue
+        channel, data = message.data[0], message.data[1:]
+        index = channel // 2
+        if channel % 2 or index >= len(ports):
+            continue
+        responder = responders[index]
+        if responder is None:
+            await ws.send_bytes(bytes([channel + 1]) + _refused(call, pod, ports[index]))
+            break
+        answer = responder.feed(data)
+        if answer:
+            await ws.send_bytes(bytes([channel]) + answer)
 
 
 async def _tunnel(call: Call, ws: web.WebSocketResponse, pod: dict[str, Any]) -> None:

@@ -286,6 +286,8 @@ async def _faults_endpoint(
     action = command.get("action")
     if action == "drop-watches":
         faults.drop_watches(abrupt=command.get("abrupt", True))
+    elif action == "drop-streams":
+        faults.drop_streams()
     elif action == "expire":
         cluster.store.compact()
     elif action == "fail":

@@ -6,9 +6,10 @@ are the emulated shell's (shell.py) over the container's in-memory filesystem.""
 
 from __future__ import annotations
 
+import contextlib
 import posixpath
 import weakref
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
@@ -53,6 +54,8 @@ def _target(call: Call) -> tuple[dict[str, Any], dict[str, Any]]:
     pod = call.store.get(("", "pods"), call.info.namespace, call.info.name)
     if pod is None:
         raise ApiError.not_found("pods", call.info.name)
+    if not (pod.get("spec") or {}).get("nodeName"):
+        raise ApiError.bad_request(f"pod {call.info.name} does not have a host assigned")
     container = podlogs._container(call, pod)
     if call.info.subresource == "exec" and not call.query.getall("command", []):
         raise ApiError.bad_request("you must specify at least 1 command")
@@ -218,8 +221,18 @@ async def _messages(ws: web.WebSocketResponse, gone: Callable[[], bool]) -> Any:
         yield channel, data
 
 
+class StreamDropped(Exception):
+    """The `drop-streams` fault: the connection is cut."""
+
+
 def pod_gone(call: Call, uid: str) -> Callable[[], bool]:
+    """Whether the pod is gone; raises StreamDropped once the fault drops open streams."""
+    faults = call.cluster.faults
+    generation = faults.stream_generation
+
     def gone() -> bool:
+        if faults.stream_generation != generation:
+            raise StreamDropped
         current = call.store.entry(("", "pods"), call.info.namespace, call.info.name)
         return current is None or current.uid != uid
 
@@ -241,18 +254,34 @@ async def stream(call: Call) -> web.StreamResponse:
         flags.add(STDERR)
     box = box_of(call.cluster, pod, container)
     gone = pod_gone(call, pod["metadata"].get("uid", ""))
-    try:
-        if call.info.subresource == "attach":
-            status = await _attach(call, ws, box, pod, container, tty, flags, gone)
-        else:
-            status = await _exec(call, ws, box, tty, flags, gone)
+
+    async def body() -> None:
+        try:
+            if call.info.subresource == "attach":
+                status = await _attach(call, ws, box, pod, container, tty, flags, gone)
+            else:
+                status = await _exec(call, ws, box, tty, flags, gone)
+        except PodGone:
+            status = _status(KILLED, call.query.getall("command", []))
         await _send(ws, ERROR, orjson.dumps(status), flags)
-    except PodGone:
-        argv = call.query.getall("command", [])
-        await _send(ws, ERROR, orjson.dumps(_status(KILLED, argv)), flags)
-    except ConnectionError:
-        pass  # the client left
-    finally:
+
+    return await run(call, ws, body())
+
+
+async def run(
+    call: Call, ws: web.WebSocketResponse, body: Awaitable[None]
+) -> web.WebSocketResponse:
+    """A stream's body, then the WebSocket's close; the `drop-streams` fault cuts the
+    connection instead, with no close frame (a server or proxy that went away)."""
+    try:
+        await body
+    except StreamDropped:
+        if call.request.transport is not None:
+            call.request.transport.abort()
+        return ws
+    except (ConnectionError, PodGone):
+        pass  # the client left, or the pod is gone and its connections with it
+    with contextlib.suppress(ConnectionError):
         await ws.close()
     return ws
 

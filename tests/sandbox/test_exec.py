@@ -106,6 +106,16 @@ metadata:
 spec:
   containers:
   - {{name: slow, image: "busybox:1.36"}}
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: homeless
+  namespace: {NS}
+  annotations: {{sandbox.kstui.io/unschedulable: "true"}}
+spec:
+  containers:
+  - {{name: app, image: "busybox:1.36"}}
 """
 
 
@@ -296,6 +306,10 @@ def test_not_running_and_missing(lab: RunningSandbox) -> None:
     )
     assert code == 404
     assert json.loads(body)["message"] == 'pods "nope" not found'
+    for sub in ("exec?command=ls&stdout=true", "portforward?ports=80"):
+        code, body = asyncio.run(_refused(lab, f"/api/v1/namespaces/{NS}/pods/homeless/{sub}"))
+        assert code == 400
+        assert json.loads(body)["message"] == "pod homeless does not have a host assigned"
 
 
 async def _forward(sandbox: RunningSandbox, pod: str, port: int, payload: bytes) -> bytes:
@@ -553,3 +567,39 @@ def test_kubectl_attach_it(lab: RunningSandbox, kubectl_env: KubectlEnv) -> None
     args = ["attach", "-it", "-n", NS, "shell"]
     _, screen = _in_terminal(kubectl_env, args, [b"\r", b"hostname\r"], until=wanted)
     assert b"\r\n/ # hostname\r\nshell\r\n/ # " in screen
+
+
+def test_drop_streams_fault_cuts_a_shell_and_a_forward(lab: RunningSandbox) -> None:
+    """`drop-streams` cuts open exec and forward connections with no close frame and no status
+    (for clients' tests of a server that goes away)."""
+
+    async def scenario() -> list[Any]:
+        context = ssl.create_default_context(cafile=lab.ca_file())
+        headers = {"Authorization": f"Bearer {lab.token()}"}
+        base = lab.url() + f"/api/v1/namespaces/{NS}/pods"
+        seen: list[Any] = []
+        async with aiohttp.ClientSession() as session:
+            shell = await session.ws_connect(
+                base + "/shell/exec?command=sh&stdin=true&stdout=true&tty=true",
+                protocols=("v5.channel.k8s.io",),
+                ssl=context,
+                headers=headers,
+            )
+            forward = await session.ws_connect(
+                base + "/web/portforward?ports=80",
+                protocols=("portforward.k8s.io",),
+                ssl=context,
+                headers=headers,
+            )
+            assert await shell.receive_bytes(timeout=5) == b"\x01/ # "
+            await forward.receive_bytes(timeout=5)
+            await forward.receive_bytes(timeout=5)
+            lab.call(lab.cluster().faults.drop_streams)
+            for ws in (shell, forward):
+                message = await ws.receive(timeout=5)
+                seen.append(message.type)
+                await ws.close()
+        return seen
+
+    kinds = asyncio.run(scenario())
+    assert kinds == [aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.CLOSED]  # cut, no close frame
