@@ -104,7 +104,8 @@ class Responder:
             if self.box.fs.is_dir(file):
                 file = posixpath.join(file, "index.html")
             if file.startswith(root) and file in self.box.fs.files:
-                status, kind, body = 200, "text/html", self.box.fs.files[file]
+                kind = "text/html" if file.endswith(".html") else "application/octet-stream"
+                status, body = 200, self.box.fs.files[file]
         elif path == "/metrics" and self.kind in ("metrics", "app"):
             status, kind = 200, "text/plain; version=0.0.4; charset=utf-8"
             body = (
@@ -197,7 +198,7 @@ async def _channels(
             break
         answer = responder.feed(data)
         if answer:
-            await ws.send_bytes(bytes([channel]) + answer)
+            await streams.send_chunked(ws, channel, answer)
 
 
 async def _tunnel(call: Call, ws: web.WebSocketResponse, pod: dict[str, Any]) -> None:

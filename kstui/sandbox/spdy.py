@@ -18,6 +18,7 @@ SYN_STREAM, SYN_REPLY, RST_STREAM, SETTINGS, PING, GOAWAY, HEADERS, WINDOW_UPDAT
 )  # fmt: skip
 FLAG_FIN = 0x01
 _VERSION = 3
+_CHUNK = 32 * 1024
 
 # The header compression dictionary of the SPDY/3 draft (section 2.6.10.1): length-prefixed
 # words, then a run of status codes, dates and media types.
@@ -140,9 +141,9 @@ class SpdySession:
             events.goaway = True
 
     async def write(self, stream: Stream, data: bytes, fin: bool = False) -> None:
-        for start in range(0, max(len(data), 1), 1 << 16):
-            piece = data[start : start + (1 << 16)]
-            last = start + (1 << 16) >= len(data)
+        for start in range(0, max(len(data), 1), _CHUNK):
+            piece = data[start : start + _CHUNK]
+            last = start + _CHUNK >= len(data)
             flags = FLAG_FIN if fin and last else 0
             header = struct.pack(">II", stream.id, (flags << 24) | len(piece))
             await self.send(header + piece)

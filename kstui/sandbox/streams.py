@@ -183,9 +183,18 @@ def _status(code: int, argv: list[str]) -> dict[str, Any]:
     }
 
 
+CHUNK = 32 * 1024
+"""Bytes per message, as kubelet copies a stream (clients cap a message's size)."""
+
+
+async def send_chunked(ws: web.WebSocketResponse, channel: int, data: bytes) -> None:
+    for start in range(0, len(data), CHUNK):
+        await ws.send_bytes(bytes([channel]) + data[start : start + CHUNK])
+
+
 async def _send(ws: web.WebSocketResponse, channel: int, data: bytes, flags: set[int]) -> None:
     if data and channel in flags and not ws.closed:
-        await ws.send_bytes(bytes([channel]) + data)
+        await send_chunked(ws, channel, data)
 
 
 class PodGone(Exception):

@@ -465,7 +465,12 @@ def _started(process: subprocess.Popen[str], pattern: str) -> re.Match[str]:
     raise AssertionError(f"no line matching {pattern!r}")
 
 
-def test_kubectl_port_forward(lab: RunningSandbox, kubectl_env: KubectlEnv) -> None:
+def test_kubectl_port_forward(lab: RunningSandbox, kubectl_env: KubectlEnv, tmp_path: Path) -> None:
+    big = bytes(range(256)) * (12 * 1024)  # 3 MiB, copied in, then served through the forward
+    (tmp_path / "big.bin").write_bytes(big)
+    name = kubectl_env.ns("big") + ".bin"
+    where = f"{NS}/web:/usr/share/nginx/html/{name}"
+    kubectl(kubectl_env, "cp", "-c", "nginx", str(tmp_path / "big.bin"), where)
     process = subprocess.Popen(
         [binary_of(kubectl_env), "port-forward", "-n", NS, "pod/web", ":80", ":6379"],
         env=kubectl_env,
@@ -481,6 +486,7 @@ def test_kubectl_port_forward(lab: RunningSandbox, kubectl_env: KubectlEnv) -> N
             assert page.status_code == 200
             assert "<h1>Welcome to nginx!</h1>" in page.text
         assert httpx.get(f"http://127.0.0.1:{web}/nope", timeout=10).status_code == 404
+        assert httpx.get(f"http://127.0.0.1:{web}/{name}", timeout=20).content == big
         with socket.create_connection(("127.0.0.1", redis), timeout=10) as raw:
             raw.sendall(b"PING\r\n")
             assert raw.recv(64) == b"+PONG\r\n"
