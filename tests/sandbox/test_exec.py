@@ -393,6 +393,7 @@ def _admin(sandbox: RunningSandbox) -> dict[str, str]:
 # Each runs with the machine's kubectl and with kubectl 1.35 and 1.32 (KubectlEnv).
 
 
+@pytest.mark.kubectl
 def test_kubectl_exec(lab: RunningSandbox, kubectl_env: KubectlEnv) -> None:
     listing = kubectl(kubectl_env, "exec", "-n", NS, "shell", "--", "ls", "/")
     assert "etc" in listing.stdout.split()
@@ -420,6 +421,7 @@ def test_kubectl_exec(lab: RunningSandbox, kubectl_env: KubectlEnv) -> None:
     assert (unknown.returncode, unknown.stderr.splitlines()[0]) == (127, "sh: nope: not found")
 
 
+@pytest.mark.kubectl
 def test_kubectl_exec_refusals(
     lab: RunningSandbox, kubectl_env: KubectlEnv, viewer_token: str
 ) -> None:
@@ -439,6 +441,7 @@ def test_kubectl_exec_refusals(
     )
 
 
+@pytest.mark.kubectl
 def test_kubectl_cp_both_ways(lab: RunningSandbox, kubectl_env: KubectlEnv, tmp_path: Path) -> None:
     source = tmp_path / "notes.txt"
     source.write_text("copied in\n")
@@ -465,6 +468,7 @@ def _started(process: subprocess.Popen[str], pattern: str) -> re.Match[str]:
     raise AssertionError(f"no line matching {pattern!r}")
 
 
+@pytest.mark.kubectl
 def test_kubectl_port_forward(lab: RunningSandbox, kubectl_env: KubectlEnv, tmp_path: Path) -> None:
     big = bytes(range(256)) * (12 * 1024)  # 3 MiB, copied in, then served through the forward
     (tmp_path / "big.bin").write_bytes(big)
@@ -495,6 +499,7 @@ def test_kubectl_port_forward(lab: RunningSandbox, kubectl_env: KubectlEnv, tmp_
         process.communicate(timeout=10)
 
 
+@pytest.mark.kubectl
 def test_kubectl_attach(lab: RunningSandbox, kubectl_env: KubectlEnv) -> None:
     process = subprocess.Popen(
         [binary_of(kubectl_env), "attach", "-n", NS, "web", "-c", "nginx"],
@@ -548,6 +553,7 @@ def _in_terminal(
         os.close(master)
 
 
+@pytest.mark.kubectl
 def test_kubectl_exec_it(lab: RunningSandbox, kubectl_env: KubectlEnv) -> None:
     code, screen = _in_terminal(
         kubectl_env, ["exec", "-it", "-n", NS, "shell", "--", "sh"], [b"ls /etc\r", b"exit 3\r"]
@@ -558,15 +564,16 @@ def test_kubectl_exec_it(lab: RunningSandbox, kubectl_env: KubectlEnv) -> None:
     code, screen = _in_terminal(
         kubectl_env,
         ["exec", "-it", "-n", NS, "web", "-c", "nginx", "--", "bash"],
-        [b"cd /usr/share/nginx/html; ls\r", b"\x04"],
+        [b"cd /usr/share/nginx/html; ls index.html\r", b"\x04"],
     )
     assert code == 0
     assert screen == (
-        b"root@web:/# cd /usr/share/nginx/html; ls\r\nindex.html\r\n"
+        b"root@web:/# cd /usr/share/nginx/html; ls index.html\r\nindex.html\r\n"
         b"root@web:/usr/share/nginx/html# exit\r\n"
     )
 
 
+@pytest.mark.kubectl
 def test_kubectl_attach_it(lab: RunningSandbox, kubectl_env: KubectlEnv) -> None:
     """The shell pod's main process is `sh` with stdin and a tty: attach talks to it."""
     wanted = b"\r\n/ # hostname\r\nshell\r\n/ # "
