@@ -52,6 +52,8 @@ class Shell:
         self.tty = tty
         self.cwd = "/"
         self.env = dict(box.env)
+        if tty:
+            self.env.setdefault("TERM", "xterm")  # what the runtime sets for a tty exec
         self.status = 0
         self.exited: int | None = None
 
