@@ -178,7 +178,7 @@ class Shell:
         child = Shell(self.box, name, self.tty)
         child.cwd = self.cwd
         if args[:1] == ["-c"] and len(args) > 1:
-            return child.run(args[1])
+            return child.run(args[1], stdin)
         return child.run(stdin.decode(errors="replace"))
 
     def _exit(self, args: list[str], stdin: bytes) -> Output:

@@ -73,6 +73,7 @@ def test_language_pipes_redirects_and_errors() -> None:
     assert sh.run("vim") == (b"", b"sh: vim: not found\n", 127)
     assert sh.run("echo '$HOME' \"$HOME\"")[0] == b"$HOME /root\n"
     assert sh.run("exit 7; echo never") == (b"", b"", 7)
+    assert sh.execute(["sh", "-c", "cat > /tmp/in; cat /tmp/in"], b"fed\n")[0] == b"fed\n"
 
 
 def test_ps_lists_pid_1_and_the_shell() -> None:
