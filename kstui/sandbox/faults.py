@@ -1,5 +1,5 @@
-"""Faults a test can inject into one sandbox cluster: dropped watches, 410s, 429/500s, latency,
-late answers to writes."""
+"""Faults a test can inject into one sandbox cluster: dropped watches, cut exec/attach/forward
+streams, 410s, 429/500s, latency, late answers to writes."""
 
 from __future__ import annotations
 
@@ -69,8 +69,14 @@ class Faults:
     """Accept connections but answer nothing; open watches fall silent (a stuck server)."""
     muted_watches: bool = False
     """Open watches send nothing, not even bookmarks, while requests are answered."""
+    stream_generation: int = 0
+    """Bumped to cut every open exec, attach and port-forward WebSocket."""
     _failures: list[_Failure] = field(default_factory=list)
     _late: list[_LateAnswer] = field(default_factory=list)
+
+    def drop_streams(self) -> None:
+        """Cut every open exec, attach and port-forward connection (no close frame)."""
+        self.stream_generation += 1
 
     def drop_watches(self, abrupt: bool = True) -> None:
         """End every open watch now: abruptly (connection reset) or cleanly (as on a timeout)."""

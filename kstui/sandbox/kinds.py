@@ -234,7 +234,7 @@ BUILTIN_KINDS: tuple[ResourceKind, ...] = (
         ("po",),
         _ALL,
         status_subresource=True,
-        extra_subresources=("log", "proxy", "exec", "eviction", "binding"),
+        extra_subresources=("log", "proxy", "exec", "attach", "portforward", "eviction", "binding"),
     ),
     _k(
         "",

@@ -18,8 +18,10 @@ from kstui.sandbox import (
     openapi,
     podlogs,
     podmetrics,
+    portforward,
     proxy,
     reviews,
+    streams,
     tokens,
     watch,
 )
@@ -44,6 +46,7 @@ TLS = web.AppKey("tls", bool)
 SESSION = web.AppKey("session", aiohttp.ClientSession)
 USER = web.RequestKey("user", UserInfo)
 
+STREAMED = ("exec", "attach", "portforward")
 _PUBLIC_PATHS = ("/healthz", "/readyz", "/livez", "/version")
 
 
@@ -137,6 +140,9 @@ async def dispatch(request: web.Request) -> web.StreamResponse:
     info = parse(request.method, request.path, request.query.get("watch") in ("true", "1"))
     if not info.is_resource:
         return await _non_resource(request, cluster, user, info)
+    if info.subresource in STREAMED and info.resource == "pods" and info.verb == "get":
+        # A WebSocket upgrade is a GET; kube-apiserver authorizes it as `create`, as SPDY's POST.
+        info = dataclasses.replace(info, verb="create")
     _authorize(cluster, user, info)
     kind = cluster.kind(info.group, info.version, info.resource)
     if kind is None:
@@ -170,6 +176,10 @@ async def dispatch(request: web.Request) -> web.StreamResponse:
         return await podlogs.pod_log(call)
     if sub == "proxy" and info.resource == "services":
         return await proxy.service_proxy(call, request.app[SESSION])
+    if sub in STREAMED and info.resource == "pods":
+        if verb != "create":
+            raise ApiError.method_not_allowed()
+        return await (portforward.forward(call) if sub == "portforward" else streams.stream(call))
     if sub == "eviction" and verb == "create":
         return await eviction.evict(call)
     if sub == "token" and verb == "create":
@@ -276,6 +286,8 @@ async def _faults_endpoint(
     action = command.get("action")
     if action == "drop-watches":
         faults.drop_watches(abrupt=command.get("abrupt", True))
+    elif action == "drop-streams":
+        faults.drop_streams()
     elif action == "expire":
         cluster.store.compact()
     elif action == "fail":
