@@ -64,8 +64,13 @@ def object_yaml(obj: dict[str, Any]) -> str:
 class ValuesForm(WriteForm):
     """A form with a values field checked against the chart of the chosen version."""
 
+    DEFAULT_CSS = """
+    ValuesForm .title, ValuesForm .field { margin-bottom: 0; }
+    ValuesForm #foot { dock: bottom; }
+    """
+    """Fits 80x24: one line a field, Cancel and send docked below whatever scrolls."""
     BINDINGS = EDITOR_BINDINGS
-    HINT = "tab: next field · ctrl+s: send · esc: cancel · ctrl+o: values in $EDITOR"
+    HINT = "tab: next · ctrl+s: send · esc: cancel · ctrl+o: $EDITOR"
 
     def __init__(self, title: str, store: AppStore, versions: Sequence[VersionRow]) -> None:
         super().__init__(title)

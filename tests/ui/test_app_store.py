@@ -15,7 +15,8 @@ from typing import Any
 import keyring
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Select, TextArea
+from textual.widget import Widget
+from textual.widgets import Button, Select, TextArea
 
 from kstui.backends.errors import NotFound
 from kstui.backends.kube import KubeClient
@@ -788,3 +789,43 @@ async def test_ctrl_o_edits_the_values_in_editor_and_they_are_checked(
         error = form.query_one("#values-error", Plain)
         await wait_until(pilot, lambda: "minimum" in str(error.render()), "the schema")
         assert str(error.render()) == "line 1: replicaCount: 0 is less than the minimum of 1"
+
+
+FIELDS = ("workspace", "cluster", "project", "version", "name", "alias", "values")
+
+
+def shown(pilot: Pilot[Any], widget: Widget) -> bool:
+    """The widget is drawn on screen at its place: what is under its first cell is it (or a
+    part of it), and that cell is inside the terminal."""
+    region = widget.region
+    width, height = pilot.app.size
+    if not region or region.bottom > height or region.right > width:
+        return False
+    under, _ = pilot.app.screen.get_widget_at(region.x, region.y)
+    return under is widget or widget in under.ancestors_with_self
+
+
+async def test_the_install_form_fits_80x24_with_its_buttons_always_on_screen(
+    sandbox: RunningSandbox, admin: KubeClient, tmp_path: Path
+) -> None:
+    app = apps_app(sandbox.kubeconfig, tmp_path / "cache")
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = await open_install(pilot)
+        await pilot.pause(0.2)
+        send, cancel = form.query_one("#send", Button), form.query_one("#cancel", Button)
+        values = form.query_one("#values", TextArea)
+        assert values.region.height >= 5, values.region  # room to edit, not 2 lines
+        seen: set[str] = set()
+        for _ in range(20):  # tab goes round: name, alias, values, the buttons, workspace, …
+            focused = app.focused
+            assert focused is not None
+            if focused.id in FIELDS:
+                seen.add(focused.id)
+                assert shown(pilot, focused), f"{focused.id} is not on screen"
+            assert shown(pilot, send), f"send hidden at {focused.id}"
+            assert shown(pilot, cancel), f"cancel hidden at {focused.id}"
+            if seen == set(FIELDS):
+                break
+            await pilot.press("tab")
+            await pilot.pause()
+        assert seen == set(FIELDS)
