@@ -20,7 +20,14 @@ from typing import Any, TypeVar, cast
 import yaml
 from aiohttp import web
 
-from kstui.sandbox import seed, seed_appstore, seed_events, seed_groups, seed_helm
+from kstui.sandbox import (
+    seed,
+    seed_appstore,
+    seed_events,
+    seed_groups,
+    seed_helm,
+    seed_store_access,
+)
 from kstui.sandbox.auth import MASTERS
 from kstui.sandbox.charts import ChartRepos
 from kstui.sandbox.clock import Clock, ManualClock
@@ -278,6 +285,8 @@ class Sandbox:
             seed_helm.seed_helm_releases(first.cluster)
         for handle in self.handles.values():  # after all: nothing else's version moves
             seed_events.seed_events(handle.cluster)
+        if opts.kubesphere and "host" in self.handles:  # last: see seed_store_access
+            seed_store_access.seed_store_access(self.cluster("host"))
         state = self._state_dir()
         kept: dict[str, str] = {}
         if state is not None and (state / "tokens.json").exists():
