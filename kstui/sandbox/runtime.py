@@ -23,6 +23,7 @@ from aiohttp import web
 from kstui.sandbox import (
     seed,
     seed_appstore,
+    seed_appstore_v3,
     seed_events,
     seed_groups,
     seed_helm,
@@ -262,6 +263,7 @@ class Sandbox:
             if "member" in self.handles:
                 seed.seed_member_projects(self.cluster("member"), flavor)
             seed_appstore.seed_appstore({n: h.cluster for n, h in self.handles.items()})
+            seed_appstore_v3.seed_appstore_v3(self.cluster("host"))  # a 3.x host only
             if opts.workspaces or opts.projects:
                 seed.seed_tenancy_bench(
                     {n: h.cluster for n, h in self.handles.items()},
