@@ -18,8 +18,6 @@ from textual.widgets import Select, TextArea
 from kstui.backends.app_bodies import (
     check_values,
     decode_values,
-    release_body,
-    upgrade_patch,
     values_diff,
 )
 from kstui.backends.app_charts import ChartFiles
@@ -260,14 +258,13 @@ class InstallForm(ValuesForm):
         version = self.version(values["version"])
         if version is None:
             raise KstuiError(f"version {values['version']} is not an active version")
-        return release_body(
+        return await self.store.release_body(
             values["name"],
+            version,
             workspace=values["workspace"],
             cluster=values["cluster"],
             namespace=values["project"],
-            version=version,
             values=values["values"],
-            creator=await self.store.creator(),
             alias=values["alias"],
         )
 
@@ -276,7 +273,7 @@ class InstallForm(ValuesForm):
         await self.store.install(body, dry_run=True)
         self.app.push_screen(
             TextViewScreen(
-                f"dry run accepted: ApplicationRelease {values['name']} to create",
+                f"dry run accepted: {body['kind']} {values['name']} to create",
                 lambda _r: object_yaml(body),
                 language="yaml",
             )
@@ -356,7 +353,7 @@ class UpgradeForm(ValuesForm):
     async def preview(self, values: Values) -> str:
         version = self.version(values["version"])
         assert version is not None
-        patch = upgrade_patch(self.release, version, values["values"])
+        patch = await self.store.upgrade_patch(self.release, version, values["values"])
         shown = (
             self.diff(values)
             + "\n# the merge patch sent:\n"

@@ -72,7 +72,7 @@ def release_line(release: ReleaseRow) -> Row:
     return Row(
         release.name,
         (
-            release.name,
+            release.release_name,
             state,
             release.cluster,
             release.namespace,
@@ -108,7 +108,8 @@ class ReleaseActions(StoreView):
 
     def action_yaml(self) -> None:
         if (release := self.selected()) is not None:
-            self.env.open_yaml(self.session.context, "applicationreleases", "", release.name)
+            kind = self.store.last_dialect.releases.qualified
+            self.env.open_yaml(self.session.context, kind, "", release.name)
 
     @work(group="upgrade", exclusive=True, exit_on_error=False)
     async def action_upgrade(self) -> None:
@@ -134,7 +135,8 @@ class ReleaseActions(StoreView):
             ConfirmModal(
                 f"Uninstall {release.name} from project {release.namespace} on cluster "
                 f"{release.cluster}?",
-                f"Deletes ApplicationRelease {release.name}: KubeSphere's controller runs "
+                f"Deletes {self.store.last_dialect.releases.kind} {release.name}: KubeSphere's "
+                "controller runs "
                 f"helm uninstall in {release.namespace} on {release.cluster}, then lets it go.",
                 yes="Uninstall",
             ),

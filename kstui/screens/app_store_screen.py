@@ -14,7 +14,6 @@ from textual.containers import Horizontal
 from kstui.backends.app_charts import ChartFiles
 from kstui.backends.app_service import AppStore
 from kstui.backends.app_store import (
-    APPLICATIONS,
     AppRow,
     CategoryRow,
     VersionRow,
@@ -164,7 +163,8 @@ class StoreScreen(StoreView):
 
     def action_yaml(self) -> None:
         if (app := self.selected()) is not None:
-            self.env.open_yaml(self.session.context, APPLICATIONS.qualified, "", app.name)
+            kind = self.store.last_dialect.applications.qualified
+            self.env.open_yaml(self.session.context, kind, "", app.name)
 
     @work(group="install", exclusive=True, exit_on_error=False)
     async def action_install(self) -> None:
@@ -237,7 +237,8 @@ class VersionsScreen(StoreView):
 
     def action_yaml(self) -> None:
         if (version := self.selected()) is not None:
-            self.env.open_yaml(self.session.context, "applicationversions", "", version.name)
+            kind = self.store.last_dialect.versions.qualified
+            self.env.open_yaml(self.session.context, kind, "", version.name)
 
     def action_chart(self) -> None:
         self._open_chart("chart")
