@@ -43,6 +43,8 @@ VERSION_COLUMNS = (
     Column("NAME", max_width=36),
     Column("CHART", max_width=60),
 )
+"""CHART is the archive's file name (the whole pullUrl is in `d`): at 80 columns a URL shows
+only its host."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,7 +217,8 @@ class VersionsScreen(StoreView):
         hidden = len(versions_of(data, self.store_app.name, everything=True)) - len(self.versions)
         table = self.query_one(ResourceTable)
         table.sync(
-            Row(v.name, (v.version, v.state, v.created, v.name, v.pull_url)) for v in self.versions
+            Row(v.name, (v.version, v.state, v.created, v.name, v.pull_url.rsplit("/", 1)[-1]))
+            for v in self.versions
         )
         if not self.versions:
             table.set_empty_message(f"{self.store_app.name} has no active version")
