@@ -12,7 +12,8 @@ sandbox states the same rights as ClusterRoles:
   and create them. The install itself runs Helm as the creator (`kubesphere.io/creator`),
   whose project RBAC decides where it lands: a member's own projects only.
 
-Seeded last, so the other seeded objects keep their resourceVersions.
+On a 3.x-flavoured host the same rights name its v1alpha1 kinds (§2.7). Seeded last, so the
+other seeded objects keep their resourceVersions.
 """
 
 from __future__ import annotations
@@ -22,12 +23,16 @@ from typing import Any
 from kstui.sandbox.cluster import SandboxCluster
 from kstui.sandbox.controllers.apprelease import RELEASES
 from kstui.sandbox.controllers.appstore import GROUP
+from kstui.sandbox.controllers.helmrelease_v3 import HELM_RELEASES
 from kstui.sandbox.seed import put
 
 RBAC = "rbac.authorization.k8s.io"
 WORKSPACE_BINDINGS = ("iam.kubesphere.io", "workspacerolebindings")
 VIEWER, INSTALLER = "kubesphere:app-store-viewer", "kubesphere:app-store-installer"
-STORE_READ = ["categories", "applications", "applicationversions"]
+STORE_READ = {
+    RELEASES: ["categories", "applications", "applicationversions"],
+    HELM_RELEASES: ["helmcategories", "helmapplications", "helmapplicationversions"],
+}
 
 
 def _role(name: str, rules: list[dict[str, Any]], why: str) -> dict[str, Any]:
@@ -61,24 +66,27 @@ def workspace_members(cluster: SandboxCluster) -> list[str]:
 
 
 def seed_store_access(cluster: SandboxCluster) -> None:
-    if cluster.registry.storage_kind(RELEASES) is None:
-        return  # no 4.x store here
-    if cluster.registry.storage_kind(WORKSPACE_BINDINGS) is None:
-        return
-    read = {"apiGroups": [GROUP], "resources": STORE_READ, "verbs": ["get", "list", "watch"]}
+    releases = next((r for r in STORE_READ if cluster.registry.storage_kind(r)), None)
+    if releases is None or cluster.registry.storage_kind(WORKSPACE_BINDINGS) is None:
+        return  # no store here, or no workspaces
+    read = {
+        "apiGroups": [GROUP],
+        "resources": STORE_READ[releases],
+        "verbs": ["get", "list", "watch"],
+    }
     put(cluster, _role(VIEWER, [read], "every signed-in user browses the app store"))
     put(
         cluster,
         _binding(VIEWER, [{"apiGroup": RBAC, "kind": "Group", "name": "system:authenticated"}]),
     )
-    releases = {
+    install = {
         "apiGroups": [GROUP],
-        "resources": [RELEASES[1]],
+        "resources": [releases[1]],
         "verbs": ["get", "list", "watch", "create"],
     }
     put(
         cluster,
-        _role(INSTALLER, [read, releases], "workspace members install apps (Helm runs as them)"),
+        _role(INSTALLER, [read, install], "workspace members install apps (Helm runs as them)"),
     )
     members = [{"apiGroup": RBAC, "kind": "User", "name": n} for n in workspace_members(cluster)]
     put(cluster, _binding(INSTALLER, members))

@@ -94,3 +94,15 @@ def test_a_helm_release_goes_through_its_states_upgrade_and_uninstall(
     assert http.delete(f"{V1}/helmreleases/rls-test1").status_code == 200
     settle(running)
     assert http.get(f"{V1}/helmreleases/rls-test1").status_code == 404
+
+
+def test_on_3x_signed_in_users_browse_the_store_and_members_install(
+    store3: tuple[RunningSandbox, httpx.Client],
+) -> None:
+    running, _http = store3
+    with client(running, user="alice") as tenant:
+        for resource in ("helmcategories", "helmapplications", "helmapplicationversions"):
+            assert tenant.get(f"{V1}/{resource}").status_code == 200, resource
+        assert tenant.get(f"{V1}/helmreleases").status_code == 200
+        assert tenant.get(f"{V1}/helmrepos").status_code == 403  # credentials live there
+        assert tenant.delete(f"{V1}/helmreleases/rls-shopweb3x").status_code == 403
