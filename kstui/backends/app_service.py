@@ -275,6 +275,16 @@ class AppStore:
             raise KstuiError("the host did not say who this user is (SelfSubjectReview)")
         return user
 
+    async def unseen_projects(self) -> str:
+        """Why the install form may not offer every project ("" when it can): who may not
+        list namespaces sees only the project its context names."""
+        client = await self.clusters.client((await self.host()).context)
+        allowed, _reason = await client.can_i("list", "namespaces")
+        if allowed:
+            return ""
+        user, host = self.clusters.me or "this user", await self.host_name()
+        return f"Offered: the projects {user} can see (RBAC denies list namespaces on {host})"
+
     async def workspaces(self) -> list[WorkspaceSummary]:
         return await self.tenancy.workspaces()
 

@@ -20,8 +20,9 @@ from textual.widgets import Button, Select, TextArea
 
 from kstui.backends.errors import NotFound
 from kstui.backends.kube import KubeClient
-from kstui.screens.app_forms import AddRepoForm, InstallForm, UpgradeForm
+from kstui.screens.app_forms import InstallForm, UpgradeForm
 from kstui.screens.app_releases import ProgressScreen, ReleasesScreen
+from kstui.screens.app_repo_form import AddRepoForm
 from kstui.screens.app_repos import ReposScreen
 from kstui.screens.app_store_screen import StoreScreen, VersionsScreen
 from kstui.screens.apps import AppsScreen
@@ -569,6 +570,9 @@ async def test_a_tenant_may_install_only_into_its_own_projects_and_is_told_why(
         await wait_until(pilot, lambda: ("host", "shop-prod") in form.asked, "asked")
         assert ("host", "shop-prod") not in form.denied  # her own project
         assert form.query_one("#send").disabled is False
+        assert str(form.query_one(".detail", Plain).render()) == (  # why no other is offered
+            "Offered: the projects alice can see (RBAC denies list namespaces on host)"
+        )
     await admin.create(f"{RBAC}/clusterroles", NAMESPACE_READER)
     await admin.create(f"{RBAC}/clusterrolebindings", NAMESPACE_READER_BINDING)
     try:
