@@ -37,6 +37,8 @@ class Dialect:
     upgrade_patch: Callable[[ReleaseRow, VersionRow, str], dict[str, Any]]
     repo_actions: str = ""
     """Why adding and re-syncing repos is not offered ("" when it is)."""
+    no_helm_job: str = ""
+    """Why a release has no Helm job to read the log of ("" when Helm runs in a Job)."""
 
     def resource(self, name: str) -> str:
         """A 4.x resource name (`applicationreleases`) as this dialect names it."""
@@ -84,6 +86,7 @@ V3 = Dialect(
     release_body=app_store_v3.release_body,
     upgrade_patch=app_store_v3.upgrade_patch,
     repo_actions=app_store_v3.REPO_ACTIONS,
+    no_helm_job=app_store_v3.NO_HELM_JOB,
 )
 
 

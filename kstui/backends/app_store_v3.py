@@ -232,6 +232,9 @@ def upgrade_patch(release: ReleaseRow, version: VersionRow, values: str) -> dict
     }
 
 
+NO_HELM_JOB = "3.x runs Helm in its controller, not in a Job: no job log (y: deployStatus)"
+"""KubeSphere 3.x's ks-controller-manager runs Helm itself; status.deployStatus keeps the last
+10 transitions (in the release's YAML)."""
 REPO_ACTIONS = (
     "KubeSphere 3.x: API.md §2.7 names no repo action on HelmRepo objects (3.x adds and "
     "re-syncs repos through ks-apiserver), so kstui does not offer it"

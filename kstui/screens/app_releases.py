@@ -382,7 +382,8 @@ class ProgressScreen(ReleaseActions):
             return
         context, pods = await self.store.job_pods(self.release)
         if not pods:
-            self.set_status(f"no Helm job pod for {self.release.name} (yet)", alert=True)
+            why = self.store.last_dialect.no_helm_job
+            self.set_status(why or f"no Helm job pod for {self.release.name} (yet)", alert=True)
             return
         self.env.open_logs(context, self.release.namespace, [pods[-1]])
 

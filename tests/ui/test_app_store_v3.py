@@ -106,6 +106,10 @@ async def test_the_3x_store_lists_installs_upgrades_and_uninstalls_helm_releases
         }
         transitions = progress.query_one("#transitions", Plain)
         await wait_until(pilot, lambda: "active" in str(transitions.render()), "active")
+        await pilot.press("l")  # 3.x runs Helm in its controller: no job to read
+        status = progress.query_one("#status", Plain)
+        await wait_until(pilot, lambda: "no job log" in str(status.render()), "why no log")
+        assert str(status.render()).startswith("3.x runs Helm in its controller, not in a Job")
         await pilot.press("escape")
         await wait_until(pilot, lambda: isinstance(app.screen, VersionsScreen), "back")
         await pilot.press("R")
