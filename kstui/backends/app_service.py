@@ -148,6 +148,9 @@ class AppStore:
         listed = await (await self.client()).list(d.releases.path())
         return sorted((d.release_row(o) for o in _items(listed)), key=lambda r: r.name)
 
+    async def release(self, name: str) -> ReleaseRow:
+        return (await self.dialect()).release_row(await self.release_object(name))
+
     async def release_object(self, name: str) -> dict[str, Any]:
         d = await self.dialect()
         return dict(await (await self.client()).get(d.releases.path(name=name)))

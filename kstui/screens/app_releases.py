@@ -23,7 +23,6 @@ from kstui.backends.app_store import (
     FAILED_STATES,
     ReleaseRow,
     VersionRow,
-    release_row,
     state_of,
     versions_of,
 )
@@ -258,7 +257,7 @@ class ProgressScreen(ReleaseActions):
 
     async def fetch(self) -> Followed:
         try:
-            release = release_row(await self.store.release_object(self.name_followed))
+            release = await self.store.release(self.name_followed)
         except NotFound:
             return Followed(None, gone=True)
         try:
@@ -333,7 +332,7 @@ class ProgressScreen(ReleaseActions):
         state = state_of(release)
         self._note_state(state, release.message)
         self.query_one("#summary", Plain).update(
-            f"{release.name}  {release.app} {release.version or release.version_id}  "
+            f"{release.release_name}  {release.app} {release.version or release.version_id}  "
             f"in {release.namespace} on {release.cluster} ({release.workspace})  state {state}"
             + (f"  helm revision {self.revision}" if self.revision else "")
         )

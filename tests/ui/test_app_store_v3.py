@@ -106,6 +106,11 @@ async def test_the_3x_store_lists_installs_upgrades_and_uninstalls_helm_releases
         }
         transitions = progress.query_one("#transitions", Plain)
         await wait_until(pilot, lambda: "active" in str(transitions.render()), "active")
+        summary = progress.query_one("#summary", Plain)
+        await pilot.pause(1.2)  # a poll too, not only the watch: both read it as 3.x's
+        assert str(summary.render()).startswith(
+            "cache3  app-redis3x 19.6.4  in shop-prod on host (acme-retail)  state active"
+        ), str(summary.render())
         await pilot.press("l")  # 3.x runs Helm in its controller: no job to read
         status = progress.query_one("#status", Plain)
         await wait_until(pilot, lambda: "no job log" in str(status.render()), "why no log")
