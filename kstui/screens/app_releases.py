@@ -317,7 +317,7 @@ class ProgressScreen(ReleaseActions):
         if not self.produced:
             table.set_empty_message(
                 data.produced_error
-                or f"nothing labelled app.kubernetes.io/instance={release.name} yet"
+                or f"nothing labelled app.kubernetes.io/instance={release.release_name} yet"
             )
         if self.job_pods:
             self.set_status(f"Helm job pod {self.job_pods[-1]}: l shows its log")

@@ -111,6 +111,8 @@ async def test_the_3x_store_lists_installs_upgrades_and_uninstalls_helm_releases
         assert str(summary.render()).startswith(
             "cache3  app-redis3x 19.6.4  in shop-prod on host (acme-retail)  state active"
         ), str(summary.render())
+        produced = progress.query_one(ResourceTable)  # the 3.x sandbox runs no Helm
+        assert produced._empty_message == "nothing labelled app.kubernetes.io/instance=cache3 yet"
         await pilot.press("l")  # 3.x runs Helm in its controller: no job to read
         status = progress.query_one("#status", Plain)
         await wait_until(pilot, lambda: "no job log" in str(status.render()), "why no log")
