@@ -151,6 +151,9 @@ class ReleaseRow:
     """Helm's release name where it is not the object's (3.x: `spec.name` of `rls-…`)."""
     revision: int = 0
     """3.x's `spec.version`: an upgrade moves it one up (§2.7)."""
+    history: tuple[tuple[str, str, str], ...] = ()
+    """(time, state, message), oldest first, as the controller recorded them (3.x keeps the
+    last 10 in `status.deployStatus`; 4.x keeps none)."""
 
     @property
     def release_name(self) -> str:

@@ -157,6 +157,11 @@ def release_row(obj: Mapping[str, Any]) -> ReleaseRow:
         deleting=bool(meta.get("deletionTimestamp")),
         helm_name=str(spec.get("name") or ""),
         revision=int(spec.get("version") or 0),
+        history=tuple(
+            (str(s.get("time") or ""), str(s.get("state") or ""), str(s.get("message") or ""))
+            for s in reversed(status.get("deployStatus") or ())
+            if isinstance(s, dict)
+        ),
     )
 
 

@@ -10,6 +10,7 @@ import asyncio
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from textual import on, work
@@ -54,6 +55,14 @@ PRODUCED_COLUMNS = (
     Column("NAME", max_width=44),
     Column("STATUS", max_width=14),
 )
+
+
+def seconds(rfc3339: str) -> float:
+    """An RFC 3339 time as epoch seconds (0 when it is not one)."""
+    try:
+        return datetime.fromisoformat(rfc3339.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return 0.0
 
 
 def tone_of(state: str) -> Tone:
@@ -329,6 +338,8 @@ class ProgressScreen(ReleaseActions):
 
     def _show_release(self, release: ReleaseRow, helm_error: str = "") -> None:
         self.release = release
+        if not self.transitions:  # what the controller recorded before we looked (3.x)
+            self.transitions = [(seconds(at), s, m) for at, s, m in release.history if at]
         state = state_of(release)
         self._note_state(state, release.message)
         self.query_one("#summary", Plain).update(

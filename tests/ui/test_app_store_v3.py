@@ -127,6 +127,13 @@ async def test_the_3x_store_lists_installs_upgrades_and_uninstalls_helm_releases
         assert failed is not None
         assert failed.cells[:2] == ("shop-cache3", "failed")
         assert "INSTALLATION FAILED" in failed.cells[8]
+        rows.move_cursor_to("rls-shopweb3x")  # seeded: installed, then upgraded
+        await pilot.press("enter")
+        seeded = await loaded(pilot, ProgressScreen, "the seeded release")
+        lines = str(seeded.query_one("#transitions", Plain).render()).splitlines()
+        assert [line.split()[1] for line in lines] == ["creating", "active", "upgrading", "active"]
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app.screen is releases, "back to the releases")
         rows.move_cursor_to(rls)
         await wait_until(pilot, lambda: releases.allowed("upgrade"), "may upgrade")
         await pilot.press("u")
