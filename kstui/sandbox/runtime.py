@@ -20,15 +20,7 @@ from typing import Any, TypeVar, cast
 import yaml
 from aiohttp import web
 
-from kstui.sandbox import (
-    seed,
-    seed_appstore,
-    seed_appstore_v3,
-    seed_events,
-    seed_groups,
-    seed_helm,
-    seed_store_access,
-)
+from kstui.sandbox import seed, seed_appstore, seed_events, seed_groups, seed_helm
 from kstui.sandbox.auth import MASTERS
 from kstui.sandbox.charts import ChartRepos
 from kstui.sandbox.clock import Clock, ManualClock
@@ -263,7 +255,6 @@ class Sandbox:
             if "member" in self.handles:
                 seed.seed_member_projects(self.cluster("member"), flavor)
             seed_appstore.seed_appstore({n: h.cluster for n, h in self.handles.items()})
-            seed_appstore_v3.seed_appstore_v3(self.cluster("host"))  # a 3.x host only
             if opts.workspaces or opts.projects:
                 seed.seed_tenancy_bench(
                     {n: h.cluster for n, h in self.handles.items()},
@@ -288,7 +279,7 @@ class Sandbox:
         for handle in self.handles.values():  # after all: nothing else's version moves
             seed_events.seed_events(handle.cluster)
         if opts.kubesphere and "host" in self.handles:  # last: see seed_store_access
-            seed_store_access.seed_store_access(self.cluster("host"))
+            seed_appstore.seed_store_access(self.cluster("host"))
         state = self._state_dir()
         kept: dict[str, str] = {}
         if state is not None and (state / "tokens.json").exists():
