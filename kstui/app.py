@@ -36,7 +36,7 @@ from kstui.screens.help import HelpModal, key_lines
 from kstui.screens.live_list import LiveList
 from kstui.screens.observe_open import open_command, pods_logs
 from kstui.screens.resources import ResourcesScreen, Target
-from kstui.screens.sections import SECTIONS
+from kstui.screens.sections import SECTIONS, section_views
 from kstui.screens.text_view import TextViewScreen
 from kstui.widgets.textual_leaks import forget_styles_of_removed_widgets
 
@@ -200,6 +200,8 @@ class KstuiApp(PromptRouting):
     def section_names(self) -> tuple[str, ...]:
         return tuple(SECTIONS)
 
+    section_views = staticmethod(section_views)
+
     def service(self, name: str) -> Any:
         """The section's service, made when it is first asked for (not for the first frame)."""
         section = SECTIONS[name]
@@ -258,7 +260,7 @@ class KstuiApp(PromptRouting):
             namespaces=sorted(self.session.known_namespaces(backend.name)),
             contexts=self.session.contexts,
             aliases=self.session.aliases,
-            sections=SECTIONS,
+            sections=[*SECTIONS, *section_views()],
         )
 
     def push_screen(self, screen: Any, *args: Any, **kwargs: Any) -> Any:
@@ -289,10 +291,8 @@ class KstuiApp(PromptRouting):
         self.switch_mode(self.settings.screen)
 
     def on_ready(self) -> None:
-        """The first frame is composed: now the network (and httpx, ssl and the kubernetes
-        package for credentials) may start. Ready arrives before the frame has reached the
-        terminal; measured under a pty, starting the imports at once held the first frame back
-        ~100 ms, while 50 ms later the frame shows first and the rows arrive no later."""
+        """The first frame is composed: now the network (httpx, ssl, credentials) may start,
+        50 ms later: at once held the frame back ~100 ms (pty); later, rows come no later."""
         self.set_timer(0.05, self._start_network)
 
     def _start_network(self) -> None:
@@ -322,9 +322,8 @@ class KstuiApp(PromptRouting):
 
     @on(ResourcesScreen.Loaded)
     def _loaded(self, event: ResourcesScreen.Loaded) -> None:
-        """Move what is loaded so far out of the collector's way: with 10k+ rows a full GC
-        pass would otherwise land in the middle of a keystroke (PERFORMANCE.md). The heap is
-        settled, not just frozen: a plain freeze would pin every list closed before it."""
+        """Move what is loaded out of the collector's way (10k+ rows: a full GC pass mid-keystroke,
+        PERFORMANCE.md); settled, not just frozen, which would pin every list closed before."""
         HEAP.loaded(event.rows)
 
     # ------------------------------------------------------------------ actions
@@ -350,6 +349,8 @@ class KstuiApp(PromptRouting):
             self.action_help()
         elif isinstance(command, OpenSection):
             await self.switch_mode(command.name)
+            if command.view:  # its screens open their views by a `view` action
+                await self.run_action(f"view({command.view!r})", self.screen)
         elif isinstance(command, SetNamespace):
             await self.switch_namespace(command.namespace)
         elif isinstance(command, SetContext):

@@ -41,9 +41,11 @@ class GoTo:
 
 @dataclass(frozen=True, slots=True)
 class OpenSection:
-    """`:workspaces`: a section by its name (the kind of the same name: `:workspaces -A`)."""
+    """`:workspaces`: a section by its name (the kind of the same name: `:workspaces -A`);
+    `:appstore`: a section at one of its views (a word the section names for it)."""
 
     name: str
+    view: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,8 +96,12 @@ def expand_alias(text: str, aliases: Mapping[str, str]) -> str:
 
 
 def parse(
-    text: str, aliases: Mapping[str, str] | None = None, sections: Iterable[str] = ()
+    text: str,
+    aliases: Mapping[str, str] | None = None,
+    sections: Iterable[str] = (),
+    views: Mapping[str, tuple[str, str]] | None = None,
 ) -> Command:
+    """`views`: a word → (section, view) that opens the section at that view (`:repos`)."""
     text = expand_alias(text.strip().lstrip(":").strip(), aliases or {})
     try:
         words = shlex.split(text)
@@ -110,6 +116,8 @@ def parse(
         return ShowHelp()
     if head in sections and not rest:
         return OpenSection(head)
+    if views and head in views and not rest:
+        return OpenSection(*views[head])
     if head in NAMESPACE_WORDS and rest:
         if len(rest) > 1:
             raise CommandError(f"`:{head}` takes one namespace, got {' '.join(rest)}")

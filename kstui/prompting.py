@@ -142,6 +142,7 @@ class PromptRouting(KeyGate):
                 value,
                 self.session.aliases,  # type: ignore[attr-defined]
                 sections=self.section_names(),
+                views=self.section_views(),
             )
         except command_line.CommandError as error:
             self.notify(str(error), title="command", severity="error")
@@ -150,6 +151,10 @@ class PromptRouting(KeyGate):
 
     def section_names(self) -> tuple[str, ...]:
         return ()
+
+    def section_views(self) -> dict[str, tuple[str, str]]:
+        """`:word` → (section, view)."""
+        return {}
 
     async def run_command(self, command: command_line.Command, screen: Screen[Any]) -> None:
         raise NotImplementedError

@@ -18,26 +18,17 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from kstui.backends import app_bodies, app_charts
+from kstui.backends.app_dialects import Dialect, dialect_of
 from kstui.backends.app_store import (
-    APPLICATIONS,
-    CATEGORIES,
     INSTANCE,
     JOB_NAME,
     JOB_RELEASE,
-    RELEASES,
-    REPOS,
-    VERSIONS,
     AppRow,
     CategoryRow,
     ReleaseRow,
     RepoRow,
     VersionRow,
-    app_row,
-    category_row,
     helm_error,
-    release_row,
-    repo_row,
-    version_row,
 )
 from kstui.backends.cluster_values import ClusterLink, Flavor
 from kstui.backends.errors import KstuiError
@@ -57,7 +48,7 @@ _NEEDS = {
 DEFAULT_HOST = "host"
 """The host cluster's name when the context reading the store cannot read Cluster objects (a
 tenant's): KubeSphere's default, and the default of the kubesphere.io/cluster label."""
-NO_STORE = "no context reaches a KubeSphere 4.x host cluster: the app store is not there"
+NO_STORE = "no context reaches a KubeSphere host cluster: the app store is not there"
 KEEP_CHARTS = 16
 
 
@@ -85,6 +76,8 @@ class AppStore:
         self.clusters = self.tenancy.clusters
         self.retry_after = self.clusters.retry_after
         self._charts: OrderedDict[str, app_charts.ChartFiles] = OrderedDict()
+        self.last_dialect: Dialect = dialect_of(Flavor.V4)
+        """The dialect last read from the host: names for the screens' own words."""
 
     # ------------------------------------------------------------------ where
 
@@ -92,12 +85,17 @@ class AppStore:
         link = await self.clusters.host()
         if link is None or link.error:
             raise KstuiError(NO_STORE, link.error if link else "")
-        if link.flavor is not Flavor.V4:
+        if link.flavor is Flavor.VANILLA:
             raise KstuiError(
-                f"{link.cluster} runs KubeSphere {link.flavor}: the v2 app store is 4.x only",
+                f"{link.cluster} runs no KubeSphere: there is no app store",
                 "the Helm releases view (first in this section) works on any cluster",
             )
         return link
+
+    async def dialect(self) -> Dialect:
+        """4.x's v2 objects or 3.x's v1alpha1 Helm* ones (§2.7), by the host's flavour."""
+        self.last_dialect = dialect_of((await self.host()).flavor)
+        return self.last_dialect
 
     async def client(self) -> KubeClient:
         return await self.clusters.client((await self.host()).context)
@@ -124,48 +122,54 @@ class AppStore:
     # ------------------------------------------------------------------ reading
 
     async def repos(self) -> list[RepoRow]:
-        listed = await (await self.client()).list(REPOS.path())
-        return sorted((repo_row(o) for o in _items(listed)), key=lambda r: r.name)
+        d = await self.dialect()
+        listed = await (await self.client()).list(d.repos.path())
+        return sorted((d.repo_row(o) for o in _items(listed)), key=lambda r: r.name)
 
     async def catalog(self) -> tuple[list[CategoryRow], list[AppRow]]:
-        client = await self.client()
+        client, d = await self.client(), await self.dialect()
         categories, apps = await asyncio.gather(
-            client.list(CATEGORIES.path()), client.list(APPLICATIONS.path())
+            client.list(d.categories.path()), client.list(d.applications.path())
         )
-        return [category_row(o) for o in _items(categories)], [app_row(o) for o in _items(apps)]
+        shown = [d.app_row(o) for o in _items(apps) if d.in_store(o)]
+        return [d.category_row(o) for o in _items(categories)], shown
 
     async def versions(self, app: str) -> list[VersionRow]:
-        client = await self.client()
-        listed = await client.list(
-            VERSIONS.path(), {"labelSelector": f"application.kubesphere.io/app-id={app}"}
-        )
-        return [version_row(o) for o in _items(listed)]
+        client, d = await self.client(), await self.dialect()
+        listed = await client.list(d.versions.path(), {"labelSelector": f"{d.app_label}={app}"})
+        return [d.version_row(o) for o in _items(listed)]
 
     async def version(self, name: str) -> VersionRow:
-        return version_row(await (await self.client()).get(VERSIONS.path(name=name)))
+        d = await self.dialect()
+        return d.version_row(await (await self.client()).get(d.versions.path(name=name)))
 
     async def releases(self) -> list[ReleaseRow]:
-        listed = await (await self.client()).list(RELEASES.path())
-        return sorted((release_row(o) for o in _items(listed)), key=lambda r: r.name)
+        d = await self.dialect()
+        listed = await (await self.client()).list(d.releases.path())
+        return sorted((d.release_row(o) for o in _items(listed)), key=lambda r: r.name)
+
+    async def release(self, name: str) -> ReleaseRow:
+        return (await self.dialect()).release_row(await self.release_object(name))
 
     async def release_object(self, name: str) -> dict[str, Any]:
-        return dict(await (await self.client()).get(RELEASES.path(name=name)))
+        d = await self.dialect()
+        return dict(await (await self.client()).get(d.releases.path(name=name)))
 
     async def watch_release(self, name: str) -> AsyncIterator[tuple[str, ReleaseRow | None]]:
         """Every change of one release as the API server reports it (a watch from its current
         resourceVersion, so no state between two reads is missed): ("MODIFIED", row), and
         ("DELETED", None) once it is gone. Ends when the server ends the watch."""
-        client = await self.client()
-        listed = await client.list(RELEASES.path(), {"fieldSelector": f"metadata.name={name}"})
+        client, d = await self.client(), await self.dialect()
+        listed = await client.list(d.releases.path(), {"fieldSelector": f"metadata.name={name}"})
         version = str((listed.get("metadata") or {}).get("resourceVersion") or "")
         for obj in _items(listed):
-            yield "ADDED", release_row(obj)
+            yield "ADDED", d.release_row(obj)
         params = {"fieldSelector": f"metadata.name={name}", "resourceVersion": version}
-        async for event in client.watch(RELEASES.path(), params):
+        async for event in client.watch(d.releases.path(), params):
             kind, obj = str(event.get("type") or ""), event.get("object") or {}
             if kind == "BOOKMARK":
                 continue
-            yield kind, (None if kind == "DELETED" else release_row(obj))
+            yield kind, (None if kind == "DELETED" else d.release_row(obj))
 
     async def chart(self, version: VersionRow) -> app_charts.ChartFiles:
         """The chart of a version (kept per URL); the repo's keyring credential if any."""
@@ -187,11 +191,11 @@ class AppStore:
         context = await self.context_of(release.cluster)
         client = await self.clusters.client(context)
         ns = quote(release.namespace, safe="")
-        pods = f"/api/v1/namespaces/{ns}/pods"
+        pods, helm = f"/api/v1/namespaces/{ns}/pods", release.release_name
         wanted = [
-            ("deployments", f"/apis/apps/v1/namespaces/{ns}/deployments", INSTANCE, release.name),
-            ("statefulsets", f"/apis/apps/v1/namespaces/{ns}/statefulsets", INSTANCE, release.name),
-            ("pods", pods, INSTANCE, release.name),
+            ("deployments", f"/apis/apps/v1/namespaces/{ns}/deployments", INSTANCE, helm),
+            ("statefulsets", f"/apis/apps/v1/namespaces/{ns}/statefulsets", INSTANCE, helm),
+            ("pods", pods, INSTANCE, helm),
             *(("pods", pods, label, value) for label, value in _job_pod_labels(release)),
         ]
         answers = await asyncio.gather(
@@ -221,7 +225,7 @@ class AppStore:
             client = await self.clusters.client(await self.context_of(release.cluster))
             listed = await client.list(
                 f"/api/v1/namespaces/{quote(release.namespace, safe='')}/secrets",
-                {"labelSelector": f"owner=helm,name={release.name}"},
+                {"labelSelector": f"owner=helm,name={release.release_name}"},
             )
         except KstuiError:
             return ""
@@ -274,6 +278,16 @@ class AppStore:
             raise KstuiError("the host did not say who this user is (SelfSubjectReview)")
         return user
 
+    async def unseen_projects(self) -> str:
+        """Why the install form may not offer every project ("" when it can): who may not
+        list namespaces sees only the project its context names."""
+        client = await self.clusters.client((await self.host()).context)
+        allowed, _reason = await client.can_i("list", "namespaces")
+        if allowed:
+            return ""
+        user, host = self.clusters.me or "this user", await self.host_name()
+        return f"Offered: the projects {user} can see (RBAC denies list namespaces on {host})"
+
     async def workspaces(self) -> list[WorkspaceSummary]:
         return await self.tenancy.workspaces()
 
@@ -290,10 +304,10 @@ class AppStore:
         """Create an ApplicationRelease on the host, and (Helm runs as the creator) write
         Secrets, where Helm keeps the release, in the target project."""
         host = await self.host()
-        client = await self.clusters.client(host.context)
-        allowed, reason = await client.can_i("create", RELEASES.resource, group=RELEASES.group)
+        client, releases = await self.clusters.client(host.context), (await self.dialect()).releases
+        allowed, reason = await client.can_i("create", releases.resource, group=releases.group)
         if not allowed:
-            text = f"RBAC denies create {RELEASES.qualified} on {await self.host_name()}"
+            text = f"RBAC denies create {releases.qualified} on {await self.host_name()}"
             return Permission(False, f"{text}: {reason}" if reason else text)
         if not namespace:
             return Permission(True, "")
@@ -316,16 +330,20 @@ class AppStore:
         if pid == "release.install":
             return await self.may_install(where.get("cluster", ""), where.get("namespace", ""))
         verb, resource = _NEEDS[pid]
+        d = await self.dialect()
+        if pid.startswith("repo.") and d.repo_actions:
+            return Permission(False, d.repo_actions)
         return await self.may(verb, resource)
 
-    async def may(self, verb: str, resource: str = RELEASES.resource) -> Permission:
-        host = await self.host()
+    async def may(self, verb: str, resource: str = "applicationreleases") -> Permission:
+        host, d = await self.host(), await self.dialect()
         client = await self.clusters.client(host.context)
         subresource = ""
         if "/" in resource:
             resource, subresource = resource.split("/", 1)
+        resource = d.resource(resource)
         allowed, reason = await client.can_i(
-            verb, resource, group=RELEASES.group, subresource=subresource
+            verb, resource, group=d.releases.group, subresource=subresource
         )
         if allowed:
             return Permission(True, "")
@@ -336,20 +354,36 @@ class AppStore:
     # ------------------------------------------------------------------ writing
 
     async def install(self, body: dict[str, Any], *, dry_run: bool = False) -> dict[str, Any]:
-        return dict(await (await self.client()).create(RELEASES.path(), body, dry_run=dry_run))
+        d = await self.dialect()
+        return dict(await (await self.client()).create(d.releases.path(), body, dry_run=dry_run))
+
+    async def release_body(self, name: str, version: VersionRow, **fields: str) -> dict[str, Any]:
+        """The object an install creates, in the host's dialect (workspace, cluster,
+        namespace, values, alias: as `app_bodies.release_body` takes them)."""
+        d, creator = await self.dialect(), await self.creator()
+        return d.release_body(name, version=version, creator=creator, **fields)
+
+    async def upgrade_patch(
+        self, release: ReleaseRow, version: VersionRow, values: str
+    ) -> dict[str, Any]:
+        return (await self.dialect()).upgrade_patch(release, version, values)
 
     async def upgrade(
         self, release: ReleaseRow, version: VersionRow, values: str
     ) -> dict[str, Any]:
-        patch = app_bodies.upgrade_patch(release, version, values)
-        client = await self.client()
-        return dict(await client.patch(RELEASES.path(name=release.name), patch, "merge"))
+        patch = await self.upgrade_patch(release, version, values)
+        client, d = await self.client(), await self.dialect()
+        return dict(await client.patch(d.releases.path(name=release.name), patch, "merge"))
 
     async def uninstall(self, release: ReleaseRow) -> dict[str, Any]:
-        return dict(await (await self.client()).delete(RELEASES.path(name=release.name)))
+        d = await self.dialect()
+        return dict(await (await self.client()).delete(d.releases.path(name=release.name)))
 
     async def resync(self, repo: str) -> dict[str, Any]:
-        path = REPOS.path(name=repo) + "/status"
+        d = await self.dialect()
+        if d.repo_actions:
+            raise KstuiError("not sent", d.repo_actions)
+        path = d.repos.path(name=repo) + "/status"
         client = await self.client()
         return dict(await client.patch(path, app_bodies.MANUAL_TRIGGER, "merge"))
 
@@ -373,7 +407,10 @@ class AppStore:
             password=password,
             sync_period=sync_period,
         )
-        created = dict(await (await self.client()).create(REPOS.path(), body))
+        d = await self.dialect()
+        if d.repo_actions:
+            raise KstuiError("not sent", d.repo_actions)
+        created = dict(await (await self.client()).create(d.repos.path(), body))
         kept = ""
         if username or password:
             context = (await self.host()).context
@@ -395,7 +432,7 @@ def _status_word(kind: str, obj: dict[str, Any]) -> str:
 def _job_pod_labels(release: ReleaseRow) -> list[tuple[str, str]]:
     """How a release's Helm job pods are found: by the job the release's status names (every
     Job's pods carry job-name), and by the release label, in case the pods carry it too."""
-    found = [(JOB_RELEASE, release.name)]
+    found = [(JOB_RELEASE, release.release_name)]
     if release.job:
         found.append((JOB_NAME, release.job))
     return found

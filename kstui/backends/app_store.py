@@ -118,6 +118,8 @@ class VersionRow:
     digest: str
     home: str
     maintainers: str
+    chart: str = ""
+    """The chart's name where the object names it apart (3.x: `spec.name`)."""
 
     @property
     def installable(self) -> bool:
@@ -145,6 +147,18 @@ class ReleaseRow:
     """spec.values as stored: base64."""
     resource_version: str
     deleting: bool
+    helm_name: str = ""
+    """Helm's release name where it is not the object's (3.x: `spec.name` of `rls-…`)."""
+    revision: int = 0
+    """3.x's `spec.version`: an upgrade moves it one up (§2.7)."""
+    history: tuple[tuple[str, str, str], ...] = ()
+    """(time, state, message), oldest first, as the controller recorded them (3.x keeps the
+    last 10 in `status.deployStatus`; 4.x keeps none)."""
+
+    @property
+    def release_name(self) -> str:
+        """The Helm release: what its Secrets, jobs and workloads are labelled with."""
+        return self.helm_name or self.name
 
     @property
     def where(self) -> str:

@@ -278,6 +278,8 @@ class Sandbox:
             seed_helm.seed_helm_releases(first.cluster)
         for handle in self.handles.values():  # after all: nothing else's version moves
             seed_events.seed_events(handle.cluster)
+        if opts.kubesphere and "host" in self.handles:  # last: see seed_store_access
+            seed_appstore.seed_store_access(self.cluster("host"))
         state = self._state_dir()
         kept: dict[str, str] = {}
         if state is not None and (state / "tokens.json").exists():

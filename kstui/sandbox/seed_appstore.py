@@ -48,7 +48,11 @@ from kstui.sandbox.controllers.appstore import APP_LABEL, GROUP, REPO_LABEL, REP
 from kstui.sandbox.controllers.pods import CRASH_ANNOTATION, container_status
 from kstui.sandbox.helm_run import command, install_log, release_record, render, values_problem
 from kstui.sandbox.podlogs import LOG_ANNOTATION, LOG_ONLY_ANNOTATION
+from kstui.sandbox.seed_appstore_v3 import seed_appstore_v3
 from kstui.sandbox.seed_helm import release_secret
+from kstui.sandbox.seed_store_access import seed_store_access
+
+__all__ = ["seed_appstore", "seed_releases", "seed_store_access"]
 from kstui.sandbox.status import ApiError
 
 
@@ -64,6 +68,8 @@ def _put(cluster: SandboxCluster, obj: dict[str, Any]) -> dict[str, Any]:
 
 def seed_appstore(clusters: Mapping[str, SandboxCluster]) -> None:
     host = clusters.get("host")
+    if host is not None:
+        seed_appstore_v3(host)  # a 3.x host's store (none on 4.x)
     if host is None or host.registry.storage_kind(RELEASES) is None:
         return
     appstore_webhook.install(host)

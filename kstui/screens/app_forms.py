@@ -1,5 +1,5 @@
-"""The app store's forms: install (an ApplicationRelease, API.md §2.3), upgrade (§2.5, with a
-diff of the values) and add a repo (§2.1, its credential kept in the OS keyring). Values are
+"""The app store's values forms: install (an ApplicationRelease, API.md §2.3, or on 3.x a
+HelmRelease, §2.7) and upgrade (§2.5, with a diff of the values). Values are
 edited in the form or in $EDITOR (ctrl+o) and checked before anything is sent: YAML syntax with
 its line, then the chart's values.schema.json. ctrl+y is a server dry run showing the exact
 object. A project this user may not install into is refused on its field, with why."""
@@ -18,8 +18,6 @@ from textual.widgets import Select, TextArea
 from kstui.backends.app_bodies import (
     check_values,
     decode_values,
-    release_body,
-    upgrade_patch,
     values_diff,
 )
 from kstui.backends.app_charts import ChartFiles
@@ -33,6 +31,7 @@ from kstui.screens.forms import WriteForm, Written
 from kstui.screens.text_view import TextViewScreen
 from kstui.widgets.form import Values
 from kstui.widgets.form_fields import Field, choice, set_choices, text, yaml
+from kstui.widgets.plain import Plain
 
 EDITOR_BINDINGS: list[BindingType] = [
     # ctrl+e is the end of the line in a text field: ctrl+o opens the values in $EDITOR
@@ -64,11 +63,18 @@ def object_yaml(obj: dict[str, Any]) -> str:
 class ValuesForm(WriteForm):
     """A form with a values field checked against the chart of the chosen version."""
 
+    DEFAULT_CSS = """
+    ValuesForm .title, ValuesForm .detail, ValuesForm .field { margin-bottom: 0; }
+    ValuesForm #foot { dock: bottom; }
+    """
+    """Fits 80x24: one line a field, Cancel and send docked below whatever scrolls."""
     BINDINGS = EDITOR_BINDINGS
-    HINT = "tab: next field · ctrl+s: send · esc: cancel · ctrl+o: values in $EDITOR"
+    HINT = "tab: next · ctrl+s: send · esc: cancel · ctrl+o: $EDITOR"
 
-    def __init__(self, title: str, store: AppStore, versions: Sequence[VersionRow]) -> None:
-        super().__init__(title)
+    def __init__(
+        self, title: str, store: AppStore, versions: Sequence[VersionRow], detail: str = ""
+    ) -> None:
+        super().__init__(title, detail=detail)
         self.store = store
         self.versions = list(versions)
         self.charts: dict[str, ChartFiles] = {}
@@ -121,6 +127,9 @@ class ValuesForm(WriteForm):
         self.refresh_problems("values")
 
 
+WHERE = "Helm runs as you: a release lands only in a project where you may write"
+
+
 class InstallForm(ValuesForm):
     """Workspace, cluster (its placement), project (its namespaces there), version, name,
     values; enter sends, ctrl+y is a dry run, ctrl+o edits the values in $EDITOR."""
@@ -130,7 +139,7 @@ class InstallForm(ValuesForm):
     def __init__(
         self, store: AppStore, version: VersionRow, versions: Sequence[VersionRow]
     ) -> None:
-        super().__init__(f"Install {version.app}", store, versions or [version])
+        super().__init__(f"Install {version.app}", store, versions or [version], detail=WHERE)
         self.first = version
         self.workspaces: list[WorkspaceSummary] = []
         self.projects: list[ProjectSummary] = []
@@ -171,6 +180,9 @@ class InstallForm(ValuesForm):
 
     async def load_workspaces(self) -> list[tuple[str, str]]:
         self.workspaces = await self.store.workspaces()
+        unseen = await self.store.unseen_projects()
+        if unseen:  # a tenant: what is not offered, and why
+            self.query_one(".detail", Plain).update(unseen)
         return [((w.alias and f"{w.name} ({w.alias})") or w.name, w.name) for w in self.workspaces]
 
     async def load_clusters(self) -> list[tuple[str, str]]:
@@ -255,14 +267,13 @@ class InstallForm(ValuesForm):
         version = self.version(values["version"])
         if version is None:
             raise KstuiError(f"version {values['version']} is not an active version")
-        return release_body(
+        return await self.store.release_body(
             values["name"],
+            version,
             workspace=values["workspace"],
             cluster=values["cluster"],
             namespace=values["project"],
-            version=version,
             values=values["values"],
-            creator=await self.store.creator(),
             alias=values["alias"],
         )
 
@@ -271,7 +282,7 @@ class InstallForm(ValuesForm):
         await self.store.install(body, dry_run=True)
         self.app.push_screen(
             TextViewScreen(
-                f"dry run accepted: ApplicationRelease {values['name']} to create",
+                f"dry run accepted: {body['kind']} {values['name']} to create",
                 lambda _r: object_yaml(body),
                 language="yaml",
             )
@@ -351,7 +362,7 @@ class UpgradeForm(ValuesForm):
     async def preview(self, values: Values) -> str:
         version = self.version(values["version"])
         assert version is not None
-        patch = upgrade_patch(self.release, version, values["values"])
+        patch = await self.store.upgrade_patch(self.release, version, values["values"])
         shown = (
             self.diff(values)
             + "\n# the merge patch sent:\n"
@@ -370,72 +381,3 @@ class UpgradeForm(ValuesForm):
             raise KstuiError(f"version {values['version']} is not an active version")
         patched = await self.store.upgrade(self.release, version, values["values"])
         return f"upgrading {self.release.name} to {version.version}", [patched]
-
-
-class AddRepoForm(WriteForm):
-    """A Repo: name, URL, workspace, sync period, and a credential. The controller reads the
-    credential from the Repo itself, so a password is stored in that object on the cluster
-    (where who may read Repos can read it); kstui keeps its own copy in the OS keyring only."""
-
-    SEND_LABEL = "Add"
-
-    def __init__(self, store: AppStore) -> None:
-        super().__init__(
-            "Add a repo",
-            detail="A username and password are written into the Repo object (the KubeSphere "
-            "controller reads them there) and kept by kstui in the OS keyring, never in a file.",
-        )
-        self.store = store
-
-    def fields(self) -> list[Field]:
-        return [
-            text(
-                "name",
-                "Name",
-                required="a name is required",
-                validators=(partial(validate_name, what="repo"), _not_upload),
-                server=("metadata.name",),
-            ),
-            text(
-                "url",
-                "URL",
-                placeholder="https://charts.example.com",
-                required="the repo's URL is required",
-                validators=(_repo_url,),
-                server=("spec.url",),
-            ),
-            text("workspace", "Workspace", "system-workspace", message_row=False),
-            text("period", "Sync period", "0", placeholder="seconds; 0 = manual"),
-            text("username", "Username", placeholder="(optional)", message_row=False),
-            text("password", "Password", placeholder="(optional)", message_row=False),
-        ]
-
-    async def send(self, values: Values) -> tuple[str, Written]:
-        period = int(values["period"]) if values["period"].isdigit() else 0
-        created, keyring = await self.store.add_repo(
-            values["name"],
-            values["url"],
-            workspace=values["workspace"] or "system-workspace",
-            username=values["username"],
-            password=values["password"],
-            sync_period=period,
-        )
-        note = f" ({keyring})" if keyring else ""
-        return f"added repo {values['name']}{note}", [created]
-
-    def compose(self) -> Any:
-        yield from super().compose()
-
-    def on_mount(self) -> None:
-        super().on_mount()
-        self.query_one("#password").password = True  # type: ignore[attr-defined]
-
-
-def _not_upload(name: str) -> str | None:
-    return "the name upload is reserved by KubeSphere" if name == "upload" else None
-
-
-def _repo_url(url: str) -> str | None:
-    if url.startswith(("http://", "https://", "oci://")):
-        return None
-    return "a repo URL starts with http://, https:// or oci://"

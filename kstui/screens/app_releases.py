@@ -10,6 +10,7 @@ import asyncio
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from textual import on, work
@@ -23,7 +24,6 @@ from kstui.backends.app_store import (
     FAILED_STATES,
     ReleaseRow,
     VersionRow,
-    release_row,
     state_of,
     versions_of,
 )
@@ -57,6 +57,14 @@ PRODUCED_COLUMNS = (
 )
 
 
+def seconds(rfc3339: str) -> float:
+    """An RFC 3339 time as epoch seconds (0 when it is not one)."""
+    try:
+        return datetime.fromisoformat(rfc3339.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return 0.0
+
+
 def tone_of(state: str) -> Tone:
     if state in FAILED_STATES:
         return Tone.ERROR
@@ -72,7 +80,7 @@ def release_line(release: ReleaseRow) -> Row:
     return Row(
         release.name,
         (
-            release.name,
+            release.release_name,
             state,
             release.cluster,
             release.namespace,
@@ -108,7 +116,8 @@ class ReleaseActions(StoreView):
 
     def action_yaml(self) -> None:
         if (release := self.selected()) is not None:
-            self.env.open_yaml(self.session.context, "applicationreleases", "", release.name)
+            kind = self.store.last_dialect.releases.qualified
+            self.env.open_yaml(self.session.context, kind, "", release.name)
 
     @work(group="upgrade", exclusive=True, exit_on_error=False)
     async def action_upgrade(self) -> None:
@@ -134,7 +143,8 @@ class ReleaseActions(StoreView):
             ConfirmModal(
                 f"Uninstall {release.name} from project {release.namespace} on cluster "
                 f"{release.cluster}?",
-                f"Deletes ApplicationRelease {release.name}: KubeSphere's controller runs "
+                f"Deletes {self.store.last_dialect.releases.kind} {release.name}: KubeSphere's "
+                "controller runs "
                 f"helm uninstall in {release.namespace} on {release.cluster}, then lets it go.",
                 yes="Uninstall",
             ),
@@ -256,7 +266,7 @@ class ProgressScreen(ReleaseActions):
 
     async def fetch(self) -> Followed:
         try:
-            release = release_row(await self.store.release_object(self.name_followed))
+            release = await self.store.release(self.name_followed)
         except NotFound:
             return Followed(None, gone=True)
         try:
@@ -316,7 +326,7 @@ class ProgressScreen(ReleaseActions):
         if not self.produced:
             table.set_empty_message(
                 data.produced_error
-                or f"nothing labelled app.kubernetes.io/instance={release.name} yet"
+                or f"nothing labelled app.kubernetes.io/instance={release.release_name} yet"
             )
         if self.job_pods:
             self.set_status(f"Helm job pod {self.job_pods[-1]}: l shows its log")
@@ -328,10 +338,12 @@ class ProgressScreen(ReleaseActions):
 
     def _show_release(self, release: ReleaseRow, helm_error: str = "") -> None:
         self.release = release
+        if not self.transitions:  # what the controller recorded before we looked (3.x)
+            self.transitions = [(seconds(at), s, m) for at, s, m in release.history if at]
         state = state_of(release)
         self._note_state(state, release.message)
         self.query_one("#summary", Plain).update(
-            f"{release.name}  {release.app} {release.version or release.version_id}  "
+            f"{release.release_name}  {release.app} {release.version or release.version_id}  "
             f"in {release.namespace} on {release.cluster} ({release.workspace})  state {state}"
             + (f"  helm revision {self.revision}" if self.revision else "")
         )
@@ -380,7 +392,8 @@ class ProgressScreen(ReleaseActions):
             return
         context, pods = await self.store.job_pods(self.release)
         if not pods:
-            self.set_status(f"no Helm job pod for {self.release.name} (yet)", alert=True)
+            why = self.store.last_dialect.no_helm_job
+            self.set_status(why or f"no Helm job pod for {self.release.name} (yet)", alert=True)
             return
         self.env.open_logs(context, self.release.namespace, [pods[-1]])
 

@@ -10,7 +10,7 @@ from textual.binding import Binding
 from kstui.backends.app_service import AppStore
 from kstui.backends.app_store import RepoRow
 from kstui.model import Column, Row, Tone
-from kstui.screens.app_forms import AddRepoForm
+from kstui.screens.app_repo_form import AddRepoForm
 from kstui.screens.app_views import VIEW_SCREENS, StoreView, view_bindings
 from kstui.screens.env import ScreenEnv
 from kstui.widgets.form import FormResult

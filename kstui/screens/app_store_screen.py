@@ -14,7 +14,6 @@ from textual.containers import Horizontal
 from kstui.backends.app_charts import ChartFiles
 from kstui.backends.app_service import AppStore
 from kstui.backends.app_store import (
-    APPLICATIONS,
     AppRow,
     CategoryRow,
     VersionRow,
@@ -44,6 +43,8 @@ VERSION_COLUMNS = (
     Column("NAME", max_width=36),
     Column("CHART", max_width=60),
 )
+"""CHART is the archive's file name (the whole pullUrl is in `d`): at 80 columns a URL shows
+only its host."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,7 +165,8 @@ class StoreScreen(StoreView):
 
     def action_yaml(self) -> None:
         if (app := self.selected()) is not None:
-            self.env.open_yaml(self.session.context, APPLICATIONS.qualified, "", app.name)
+            kind = self.store.last_dialect.applications.qualified
+            self.env.open_yaml(self.session.context, kind, "", app.name)
 
     @work(group="install", exclusive=True, exit_on_error=False)
     async def action_install(self) -> None:
@@ -215,7 +217,8 @@ class VersionsScreen(StoreView):
         hidden = len(versions_of(data, self.store_app.name, everything=True)) - len(self.versions)
         table = self.query_one(ResourceTable)
         table.sync(
-            Row(v.name, (v.version, v.state, v.created, v.name, v.pull_url)) for v in self.versions
+            Row(v.name, (v.version, v.state, v.created, v.name, v.pull_url.rsplit("/", 1)[-1]))
+            for v in self.versions
         )
         if not self.versions:
             table.set_empty_message(f"{self.store_app.name} has no active version")
@@ -237,7 +240,8 @@ class VersionsScreen(StoreView):
 
     def action_yaml(self) -> None:
         if (version := self.selected()) is not None:
-            self.env.open_yaml(self.session.context, "applicationversions", "", version.name)
+            kind = self.store.last_dialect.versions.qualified
+            self.env.open_yaml(self.session.context, kind, "", version.name)
 
     def action_chart(self) -> None:
         self._open_chart("chart")

@@ -33,6 +33,8 @@ class Section:
     """"module:callable" of its first screen, called as callable(env, service)."""
     service: Callable[[Session, Config], Any] | None = None
     """Makes the section's service when the section first opens; a context switch drops it."""
+    views: tuple[tuple[str, str], ...] = ()
+    """(word, view): `:word` opens the section at that view, by its screens' `view` action."""
 
     def screen_module(self) -> str:
         return self.screen.partition(":")[0]
@@ -57,6 +59,11 @@ def register(section: Section) -> Section:
             raise ValueError(f"section key {section.key} is taken by {other.name!r}")
     SECTIONS[section.name] = section
     return section
+
+
+def section_views() -> dict[str, tuple[str, str]]:
+    """Every section's view words: word → (section, view)."""
+    return {word: (s.name, view) for s in SECTIONS.values() for word, view in s.views}
 
 
 def unregister(name: str) -> None:
@@ -107,6 +114,7 @@ register(
         "apps: Helm releases on any cluster; the app store (S store, R releases, P repos)",
         screen="kstui.screens.apps:AppsScreen",
         service=_helm_service,
+        views=(("appstore", "store"), ("repos", "repos")),
     )
 )
 register(

@@ -351,7 +351,7 @@ class QuotaModal(WriteForm):
     DEFAULT_CSS = """
     QuotaModal .field { margin-bottom: 0; }
     QuotaModal .field-error.-shown { margin-bottom: 0; }
-    QuotaModal #buttons { margin-top: 1; }
+    QuotaModal #foot { margin-top: 1; }
     """
     SEND_LABEL = "Apply"
 

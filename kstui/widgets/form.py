@@ -24,7 +24,7 @@ from typing import Any
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import (
@@ -103,6 +103,7 @@ class FormModal(ModalScreen[FormResult | None]):
     FormModal #outcome { height: auto; display: none; }
     FormModal #outcome.-shown { display: block; margin-bottom: 1; }
     FormModal #outcome.-error { color: $error; }
+    FormModal #foot { height: auto; }
     FormModal #buttons { height: auto; align-horizontal: right; }
     FormModal #buttons Button { margin-left: 2; }
     """
@@ -206,16 +207,17 @@ class FormModal(ModalScreen[FormResult | None]):
             for field in self.declared:
                 yield from compose_field(field)
             yield Plain("", id="outcome")
-            with Horizontal(id="buttons"):
-                yield Button("Cancel", id="cancel", compact=True)
-                yield Button(
-                    self.SEND_LABEL,
-                    id="send",
-                    compact=True,
-                    variant="error" if self.has_class("-danger") else "primary",
-                )
-            hint = self.HINT + (" · ctrl+y: preview" if self.has_preview else "")
-            yield Static(hint, classes="hint")
+            with Vertical(id="foot"):  # a tall form docks it: always on screen
+                with Horizontal(id="buttons"):
+                    yield Button("Cancel", id="cancel", compact=True)
+                    yield Button(
+                        self.SEND_LABEL,
+                        id="send",
+                        compact=True,
+                        variant="error" if self.has_class("-danger") else "primary",
+                    )
+                hint = self.HINT + (" · ctrl+y: preview" if self.has_preview else "")
+                yield Static(hint, classes="hint")
 
     @property
     def has_preview(self) -> bool:

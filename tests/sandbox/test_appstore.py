@@ -286,3 +286,27 @@ def test_the_sandboxs_schema_check_says_what_helm_3_says(values: str, tmp_path: 
     assert done.returncode == 1
     ours = values_problem(read_chart(archive), yaml.safe_load(values))
     assert done.stderr.strip() == f"Error: {ours}".strip()
+
+
+def test_signed_in_users_browse_the_store_and_members_install_as_kubesphere_lets_them(
+    sandbox: RunningSandbox,
+) -> None:
+    """ks-apiserver's roles, stated as RBAC (seed_store_access.py): alice reads categories,
+    apps and versions, and may create releases (a workspace member), but not read repos,
+    which hold credentials, nor change or delete releases."""
+    with client(sandbox, user="alice") as tenant:
+        for resource in ("categories", "applications", "applicationversions"):
+            assert tenant.get(f"{V2}/{resource}").status_code == 200, resource
+        assert tenant.get(f"{V2}/applicationreleases").status_code == 200
+        assert tenant.get(f"{V2}/repos").status_code == 403
+        review = {
+            "apiVersion": "authorization.k8s.io/v1",
+            "kind": "SelfSubjectAccessReview",
+            "spec": {"resourceAttributes": {"group": G, "resource": "applicationreleases"}},
+        }
+        for verb, allowed in (("create", True), ("delete", False), ("patch", False)):
+            review["spec"]["resourceAttributes"]["verb"] = verb  # type: ignore[index]
+            answer = tenant.post(
+                "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", json=review
+            )
+            assert answer.json()["status"]["allowed"] is allowed, verb

@@ -15,12 +15,14 @@ from typing import Any
 import keyring
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Select, TextArea
+from textual.widget import Widget
+from textual.widgets import Button, Select, TextArea
 
 from kstui.backends.errors import NotFound
 from kstui.backends.kube import KubeClient
-from kstui.screens.app_forms import AddRepoForm, InstallForm, UpgradeForm
+from kstui.screens.app_forms import InstallForm, UpgradeForm
 from kstui.screens.app_releases import ProgressScreen, ReleasesScreen
+from kstui.screens.app_repo_form import AddRepoForm
 from kstui.screens.app_repos import ReposScreen
 from kstui.screens.app_store_screen import StoreScreen, VersionsScreen
 from kstui.screens.apps import AppsScreen
@@ -530,39 +532,20 @@ async def test_resync_writes_manual_trigger_through_status(
         await wait_until(pilot, lambda: isinstance(app.screen, AppsScreen), "back home")
 
 
-STORE_USER = {
+NAMESPACE_READER = {
     "apiVersion": "rbac.authorization.k8s.io/v1",
     "kind": "ClusterRole",
-    "metadata": {"name": "teststore-app-user"},
-    "rules": [
-        {
-            "apiGroups": ["application.kubesphere.io"],
-            "resources": [
-                "repos",
-                "categories",
-                "applications",
-                "applicationversions",
-                "applicationreleases",
-            ],
-            "verbs": ["get", "list", "watch"],
-        },
-        {
-            "apiGroups": ["application.kubesphere.io"],
-            "resources": ["applicationreleases"],
-            "verbs": ["create"],
-        },
-        # she sees every project, and may write in her own only (shop-prod)
-        {"apiGroups": [""], "resources": ["namespaces"], "verbs": ["get", "list", "watch"]},
-    ],
+    "metadata": {"name": "teststore-namespace-reader"},
+    "rules": [{"apiGroups": [""], "resources": ["namespaces"], "verbs": ["get", "list", "watch"]}],
 }
-STORE_USER_BINDING = {
+NAMESPACE_READER_BINDING = {
     "apiVersion": "rbac.authorization.k8s.io/v1",
     "kind": "ClusterRoleBinding",
     "metadata": {"name": "teststore-alice"},
     "roleRef": {
         "apiGroup": "rbac.authorization.k8s.io",
         "kind": "ClusterRole",
-        "name": "teststore-app-user",
+        "name": "teststore-namespace-reader",
     },
     "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": "alice"}],
 }
@@ -572,28 +555,26 @@ RBAC = "/apis/rbac.authorization.k8s.io/v1"
 async def test_a_tenant_may_install_only_into_its_own_projects_and_is_told_why(
     sandbox: RunningSandbox, admin: KubeClient, tmp_path: Path
 ) -> None:
+    """alice as the sandbox has her (a member of acme-retail, admin of shop-prod): the store is
+    hers to browse, as every signed-in user's in KubeSphere, and shop-prod hers to install
+    into. Let her see every project, and bob's is refused with the reason before sending."""
     name = unique("mine")
     app = apps_app(sandbox.kubeconfig, tmp_path / "cache", context="tenant", namespace="shop-prod")
     async with app.run_test(size=SIZE) as pilot:
-        await wait_until(pilot, lambda: isinstance(app.screen, AppsScreen), "apps")
-        await pilot.press("S")  # before a platform admin lets alice use the store
-        await wait_until(
-            pilot,
-            lambda: isinstance(app.screen, StoreScreen) and app.screen.problem is not None,
-            "the refusal",
-        )
-        store = app.screen
+        store = await open_store(pilot)
         apps = store.query_one("#apps", ResourceTable)
-        assert "alice" in apps._empty_message
-        assert "cannot list" in apps._empty_message
-        await wait_until(pilot, lambda: bool(store.permissions), "the permissions")
-        await pilot.press("i")
-        status = store.query_one("#status", Plain)
-        assert str(status.render()) == (
-            "i install: RBAC denies create applicationreleases.application.kubesphere.io on host"
+        await wait_until(pilot, lambda: APP in keys(apps), "the store, read as alice")
+        assert store.problem is None
+        await pilot.press("escape")
+        form = await open_install(pilot)
+        await wait_until(pilot, lambda: ("host", "shop-prod") in form.asked, "asked")
+        assert ("host", "shop-prod") not in form.denied  # her own project
+        assert form.query_one("#send").disabled is False
+        assert str(form.query_one(".detail", Plain).render()) == (  # why no other is offered
+            "Offered: the projects alice can see (RBAC denies list namespaces on host)"
         )
-    await admin.create(f"{RBAC}/clusterroles", STORE_USER)
-    await admin.create(f"{RBAC}/clusterrolebindings", STORE_USER_BINDING)
+    await admin.create(f"{RBAC}/clusterroles", NAMESPACE_READER)
+    await admin.create(f"{RBAC}/clusterrolebindings", NAMESPACE_READER_BINDING)
     try:
         app = apps_app(
             sandbox.kubeconfig, tmp_path / "cache2", context="tenant", namespace="shop-prod"
@@ -603,8 +584,6 @@ async def test_a_tenant_may_install_only_into_its_own_projects_and_is_told_why(
             assert form.value_of("workspace") == "acme-retail"
             form.query_one("#name").value = name  # type: ignore[attr-defined]
             await pilot.pause()
-            await wait_until(pilot, lambda: ("host", "shop-prod") in form.asked, "asked")
-            assert ("host", "shop-prod") not in form.denied  # her own project
             form.query_one("#workspace", Select).value = "beta-labs"  # bob's, not hers
             await wait_until(pilot, lambda: form.value_of("project") == "data-pipeline", "bob's")
             error = form.query_one("#project-error", Plain)
@@ -628,7 +607,7 @@ async def test_a_tenant_may_install_only_into_its_own_projects_and_is_told_why(
             await admin.delete(f"{API}/applicationreleases/{name}")
     finally:
         await admin.delete(f"{RBAC}/clusterrolebindings/teststore-alice")
-        await admin.delete(f"{RBAC}/clusterroles/teststore-app-user")
+        await admin.delete(f"{RBAC}/clusterroles/teststore-namespace-reader")
 
 
 async def test_add_repo_writes_the_repo_and_keeps_the_credential_in_the_keyring(
@@ -788,3 +767,43 @@ async def test_ctrl_o_edits_the_values_in_editor_and_they_are_checked(
         error = form.query_one("#values-error", Plain)
         await wait_until(pilot, lambda: "minimum" in str(error.render()), "the schema")
         assert str(error.render()) == "line 1: replicaCount: 0 is less than the minimum of 1"
+
+
+FIELDS = ("workspace", "cluster", "project", "version", "name", "alias", "values")
+
+
+def shown(pilot: Pilot[Any], widget: Widget) -> bool:
+    """The widget is drawn on screen at its place: what is under its first cell is it (or a
+    part of it), and that cell is inside the terminal."""
+    region = widget.region
+    width, height = pilot.app.size
+    if not region or region.bottom > height or region.right > width:
+        return False
+    under, _ = pilot.app.screen.get_widget_at(region.x, region.y)
+    return under is widget or widget in under.ancestors_with_self
+
+
+async def test_the_install_form_fits_80x24_with_its_buttons_always_on_screen(
+    sandbox: RunningSandbox, admin: KubeClient, tmp_path: Path
+) -> None:
+    app = apps_app(sandbox.kubeconfig, tmp_path / "cache")
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = await open_install(pilot)
+        await pilot.pause(0.2)
+        send, cancel = form.query_one("#send", Button), form.query_one("#cancel", Button)
+        values = form.query_one("#values", TextArea)
+        assert values.region.height >= 5, values.region  # room to edit, not 2 lines
+        seen: set[str] = set()
+        for _ in range(20):  # tab goes round: name, alias, values, the buttons, workspace, …
+            focused = app.focused
+            assert focused is not None
+            if focused.id in FIELDS:
+                seen.add(focused.id)
+                assert shown(pilot, focused), f"{focused.id} is not on screen"
+            assert shown(pilot, send), f"send hidden at {focused.id}"
+            assert shown(pilot, cancel), f"cancel hidden at {focused.id}"
+            if seen == set(FIELDS):
+                break
+            await pilot.press("tab")
+            await pilot.pause()
+        assert seen == set(FIELDS)

@@ -88,3 +88,11 @@ def test_complete_kinds_contexts_namespaces() -> None:
     ]
     assert complete("po -l ap", kinds=kinds, namespaces=["apps"]) == []
     assert complete("pp", kinds=kinds, aliases=["ppx"]) == ["ppx"]
+
+
+def test_a_section_view_word_opens_the_section_at_that_view() -> None:
+    views = {"appstore": ("apps", "store"), "repos": ("apps", "repos")}
+    assert parse(":appstore", sections=("apps",), views=views) == OpenSection("apps", "store")
+    assert parse("repos", sections=("apps",), views=views) == OpenSection("apps", "repos")
+    assert parse("repos -A", sections=("apps",), views=views) == GoTo("repos", "")  # the kind
+    assert "appstore" in complete("appst", kinds=(), sections=("apps", "appstore"))

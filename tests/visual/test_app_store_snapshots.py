@@ -18,6 +18,7 @@ from kstui.screens.app_forms import InstallForm
 from kstui.screens.app_releases import ProgressScreen, ReleasesScreen
 from kstui.screens.app_store_screen import StoreScreen, VersionsScreen
 from kstui.screens.apps import AppsScreen
+from kstui.screens.logs import LogsScreen
 from kstui.widgets.context_bar import ContextBar
 from kstui.widgets.resource_table import ResourceTable
 from tests.app_store_seeds import chart_archive, chart_server, seed_app
@@ -153,5 +154,95 @@ def test_release_progress(
         bar = pilot.app.screen.query_one("#context-bar", ContextBar)
         await wait_until(pilot, lambda: bar.user == "admin", "whoami")
         await pilot.pause()
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+def test_app_versions(
+    snap_compare: Any, frozen: RunningSandbox, charts: str, tmp_path: Path
+) -> None:
+    """An app: its active versions, newest first."""
+    now = frozen.sandbox.clock.now().timestamp()
+    app = apps_app(frozen.kubeconfig, tmp_path / "cache", frozen_now=now)
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        screen = await _store(pilot)
+        apps = screen.query_one("#apps", ResourceTable)
+        await wait_until(pilot, lambda: "bitnami-redis" in apps.visible_keys, "redis")
+        apps.move_cursor_to("bitnami-redis")
+        await pilot.press("enter")
+        await wait_until(
+            pilot,
+            lambda: (
+                isinstance(pilot.app.screen, VersionsScreen)
+                and pilot.app.screen.query_one(ResourceTable).row_count == 2
+                and pilot.app.screen.allowed("install")
+            ),
+            "redis's versions",
+        )
+        bar = pilot.app.screen.query_one("#context-bar", ContextBar)
+        await wait_until(pilot, lambda: bar.user == "admin", "whoami")
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+async def _failed_release(pilot: Pilot[Any]) -> ProgressScreen:
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, AppsScreen), "apps")
+    await pilot.press("R")
+    await wait_until(
+        pilot,
+        lambda: isinstance(pilot.app.screen, ReleasesScreen) and pilot.app.screen.loaded,
+        "the releases",
+    )
+    pilot.app.screen.query_one(ResourceTable).move_cursor_to("lab-broken")
+    await pilot.press("enter")
+    await wait_until(
+        pilot,
+        lambda: (
+            isinstance(pilot.app.screen, ProgressScreen)
+            and pilot.app.screen.loaded
+            and "helm:" in str(pilot.app.screen.query_one("#message").render())
+            and pilot.app.screen.query_one(ResourceTable).row_count > 0
+            and pilot.app.screen.allowed("uninstall")
+        ),
+        "the failed release and Helm's reason",
+    )
+    screen = pilot.app.screen
+    assert isinstance(screen, ProgressScreen)
+    bar = screen.query_one("#context-bar", ContextBar)
+    await wait_until(pilot, lambda: bar.user == "admin", "whoami")
+    return screen
+
+
+def test_failed_release_progress(
+    snap_compare: Any, frozen: RunningSandbox, charts: str, tmp_path: Path
+) -> None:
+    """The seeded lab-broken followed: deployFailed, and Helm's reason read from its job log."""
+    now = frozen.sandbox.clock.now().timestamp()
+    app = apps_app(frozen.kubeconfig, tmp_path / "cache", frozen_now=now)
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await _failed_release(pilot)
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+def test_release_helm_job_log(
+    snap_compare: Any, frozen: RunningSandbox, charts: str, tmp_path: Path
+) -> None:
+    """`l` on the failed release: its Helm job pod's log."""
+    now = frozen.sandbox.clock.now().timestamp()
+    app = apps_app(frozen.kubeconfig, tmp_path / "cache", frozen_now=now)
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await _failed_release(pilot)
+        await pilot.press("l")
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, LogsScreen), "the log")
+        screen = pilot.app.screen
+        assert isinstance(screen, LogsScreen)
+        await wait_until(pilot, lambda: len(screen.buffer.lines) > 5, "Helm's log")
+        await pilot.pause(0.3)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)

@@ -39,6 +39,7 @@ IAM_ROLE_BINDINGS = (IAM, "rolebindings")
 RBAC_ROLES = (RBAC, "roles")
 RBAC_ROLE_BINDINGS = (RBAC, "rolebindings")
 CLUSTERS = ("cluster.kubesphere.io", "clusters")
+APP_STORE = "application.kubesphere.io"
 NAMESPACES = ("", "namespaces")
 
 
@@ -72,9 +73,13 @@ class Flavor:
 
     def crd(self, crd: dict[str, Any]) -> dict[str, Any] | None:
         """A CRD as this version installs it: 3.x serves only the alpha tenant and iam
-        versions (what clients detect 3.x by), and has no namespaced iam Roles at all."""
+        versions (what clients detect 3.x by), and has no namespaced iam Roles at all; its app
+        store is the v1alpha1 Helm* kinds (§2.7), 4.x's the v2 kinds."""
         spec = crd["spec"]
-        if not self.v3 or spec["group"] not in (IAM, "tenant.kubesphere.io"):
+        alpha_only = all(v["name"].startswith("v1alpha") for v in spec["versions"])
+        if spec["group"] == APP_STORE and not self.v3:
+            return None if alpha_only else crd  # 4.x: the v2 store only (API.md §2.1)
+        if not self.v3 or spec["group"] not in (IAM, "tenant.kubesphere.io", APP_STORE):
             return crd
         old = [v for v in spec["versions"] if v["name"].startswith("v1alpha")]
         if not old:

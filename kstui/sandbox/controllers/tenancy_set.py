@@ -13,6 +13,7 @@ from kstui.sandbox.controllers.appstore import (
     CategoryController,
     RepoController,
 )
+from kstui.sandbox.controllers.helmrelease_v3 import HELM_RELEASES, HelmReleaseV3Controller
 from kstui.sandbox.controllers.iam import RoleBindingMirror, RoleMirror
 from kstui.sandbox.controllers.projects import ProjectController
 from kstui.sandbox.controllers.quota import (
@@ -49,4 +50,6 @@ def controllers_for(
             CategoryController(cluster),
             AppReleaseController(cluster, clusters),
         ]
+    if cluster.name == "host" and cluster.registry.storage_kind(HELM_RELEASES) is not None:
+        controllers.append(HelmReleaseV3Controller(cluster))  # a 3.x store (§2.7)
     return controllers
