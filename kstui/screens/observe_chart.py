@@ -49,6 +49,7 @@ class ChartPane(Widget):
     ChartPane #chart-title {
         height: 1; background: $panel; padding: 0 1; text-wrap: nowrap; text-overflow: ellipsis;
     }
+    ChartPane.-paned:focus-within #chart-title { background: $accent; color: $text; }
     ChartPane UsageChart { padding: 0 1 0 0; }
     """
     BINDINGS = [
@@ -65,8 +66,18 @@ class ChartPane(Widget):
             super().__init__()
             self.target, self.start, self.end = target, start, end
 
-    def __init__(self, load: Load, *, id: str | None = None) -> None:
-        super().__init__(id=id)
+    class WindowChanged(Message):
+        """`-`/`+` chose another window (the section keeps its table's window the same)."""
+
+        def __init__(self, window: str) -> None:
+            super().__init__()
+            self.window = window
+
+    def __init__(self, load: Load, *, id: str | None = None, paned: bool = False) -> None:
+        """`paned`: beside another pane (the section's table): the title says which has the
+        keys (tab) and is highlighted while the chart has them."""
+        super().__init__(id=id, classes="-paned" if paned else None)
+        self.paned = paned
         self.load = load
         self.target: Target | None = None
         self.title = ""
@@ -92,7 +103,7 @@ class ChartPane(Widget):
 
     def show_target(self, target: Target, title: str) -> None:
         """Chart `target` (its window kept); a new target starts from a cleared chart."""
-        changed = target != self.target
+        changed = target != self.target or title != self.title  # one Target, two clusters
         self.target, self.title = target, title
         if not self.is_mounted:
             return
@@ -111,7 +122,10 @@ class ChartPane(Widget):
     def _show_title(self) -> None:
         windows = " ".join(f"[{w}]" if w == self.window else w for w in WINDOW_NAMES)
         loading = " · loading …" if self.state == "loading" else ""
-        text = f"{self.title} · {windows} (-/+){loading}" if self.title else "no row chosen"
+        focus = ""
+        if self.paned:
+            focus = " · ←/→ time, tab: table" if self.has_focus_within else " · tab: chart"
+        text = f"{self.title} · {windows} (-/+){loading}{focus}" if self.title else "no row chosen"
         self.query_one("#chart-title", Plain).update(text)
 
     @work(exclusive=True, group="chart", exit_on_error=False)
@@ -139,6 +153,19 @@ class ChartPane(Widget):
         self.chart.clear(self.failure)
         self._show_title()
 
+    def on_descendant_focus(self) -> None:
+        self._show_title()
+
+    def on_descendant_blur(self) -> None:
+        self._show_title()
+
+    def set_window(self, window: str) -> None:
+        """Show `window` (the section's `z`): reloaded when it is another."""
+        if window != self.window:
+            self.window = window
+            if self.is_mounted:
+                self._reload()
+
     # ------------------------------------------------------------------ keys
     def action_window(self, by: int) -> None:
         index = WINDOW_NAMES.index(self.window) + by
@@ -148,6 +175,7 @@ class ChartPane(Widget):
             return
         self.window = WINDOW_NAMES[index]
         self._reload()
+        self.post_message(self.WindowChanged(self.window))
 
     def action_reload(self) -> None:
         self._reload()

@@ -1,0 +1,174 @@
+"""The Observe section with its chart pane, on the sandbox's real Prometheus: the chart follows
+the table's cursor (its values at the cursor are Prometheus's own for that row at that instant,
+asked here over its HTTP API), one window for the table and the chart, `l` at the chart's
+cursor opens the logs of the row's pods for those minutes only, drill-down with the chart
+present, and a tenant's chart says forbidden while its table works."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+
+from kstui.backends.log_streams import sort_key
+from kstui.backends.observe_service import ObserveService
+from kstui.backends.prometheus_queries import Target, expression
+from kstui.screens.logs import LogsScreen
+from kstui.screens.observe import ObserveScreen
+from kstui.screens.observe_chart import ChartPane
+from kstui.widgets.resource_table import ResourceTable
+from kstui.widgets.usage_chart import format_value
+from tests.backends.conftest import _running_pod
+from tests.backends.test_observe_history import direct
+from tests.conftest import RunningSandbox
+from tests.connections import sandbox_client
+from tests.ui.conftest import wait_until
+from tests.ui.test_observe import cells, level, observe_app, open_row
+
+
+def chart_of(screen: ObserveScreen) -> ChartPane:
+    return screen.query_one(ChartPane)
+
+
+async def charted(pilot: Pilot[Any], screen: ObserveScreen, title: str) -> ChartPane:
+    """The screen's chart once it shows `title`'s history (or its one line)."""
+    chart = chart_of(screen)
+    await wait_until(
+        pilot,
+        lambda: chart.title == title and chart.state not in ("loading", "empty"),
+        f"the chart of {title} (now {chart.title!r} {chart.state})",
+        timeout=20,
+    )
+    await pilot.pause()
+    return chart
+
+
+def move(screen: ObserveScreen, name: str) -> None:
+    table = screen.query_one(ResourceTable)
+    key = next(k for k in table.visible_keys if (row := table.row(k)) and row.cells[0] == name)
+    assert table.move_cursor_to(key)
+
+
+def counted(monkeypatch: pytest.MonkeyPatch) -> list[Target]:
+    """Every chart load the section asks of Prometheus, by target."""
+    loads: list[Target] = []
+    usage = ObserveService.usage
+
+    async def counting(self: ObserveService, context: str, target: Target, *rest: Any) -> Any:
+        loads.append(target)
+        return await usage(self, context, target, *rest)
+
+    monkeypatch.setattr(ObserveService, "usage", counting)
+    return loads
+
+
+async def test_the_chart_follows_the_selected_row(
+    prom: RunningSandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    loads = counted(monkeypatch)
+    app = observe_app(prom.kubeconfig, "host", tmp_path / "cache")
+    async with app.run_test(size=(160, 48)) as pilot:
+        top = await level(pilot, "observe")
+        chart = await charted(pilot, top, "cluster host")
+        assert chart.state == "shown"
+        await open_row(pilot, top, "host")
+        tree = await level(pilot, "host", 2)
+        await open_row(pilot, tree, "nodes")
+        nodes = await level(pilot, "nodes", 2)
+        names = sorted(cells(nodes))
+        move(nodes, names[0])
+        await charted(pilot, nodes, f"node {names[0]}")
+        asked = len(loads)
+        for _ in range(3):  # fast j/k: the chart waits for the cursor to rest
+            move(nodes, names[1])
+            await pilot.pause()
+            move(nodes, names[0])
+            await pilot.pause()
+        move(nodes, names[1])
+        chart = await charted(pilot, nodes, f"node {names[1]}")
+        assert chart.state == "shown"
+        assert len(loads) == asked + 1  # one load for where it came to rest
+        history = chart.history
+        assert history is not None
+        await pilot.press("tab")
+        assert chart.chart.has_focus
+        assert "←/→ time, tab: table" in str(chart.query_one("#chart-title").render())
+        await pilot.press("left", "left", "left")
+        await pilot.pause()
+        moment = history.end - 3 * history.step
+        assert chart.chart.cursor_time == moment
+        readout = chart.chart.render_line(0).text
+        target = nodes.rows[names[1]].target
+        for metric, name in (("cpu", "cpu"), ("memory", "memory"), ("net_in", "net in")):
+            expected = await direct(prom, expression(metric, target), moment)
+            assert expected is not None
+            assert f"{name} {format_value(metric, expected)}" in readout, (metric, readout)
+        await pilot.press("tab")
+        assert nodes.query_one(ResourceTable).has_focus
+
+
+async def to_workloads(pilot: Pilot[Any], namespace: str, workspace: str) -> ObserveScreen:
+    await open_row(pilot, await level(pilot, "observe"), "host")
+    await open_row(pilot, await level(pilot, "host", 2), "workspaces")
+    await open_row(pilot, await level(pilot, "workspaces"), workspace)
+    await open_row(pilot, await level(pilot, workspace), namespace)
+    return await level(pilot, f"project {namespace}")
+
+
+async def test_l_at_the_chart_cursor_on_a_workload_opens_its_pods_minutes(
+    prom: RunningSandbox, tmp_path: Path
+) -> None:
+    kube = sandbox_client(prom)
+    try:
+        pod = await _running_pod(kube)
+        namespace = pod["metadata"]["namespace"]
+        deployment = pod["metadata"]["ownerReferences"][0]["name"].rpartition("-")[0]
+        found = await kube.get(f"/apis/apps/v1/namespaces/{namespace}/deployments/{deployment}")
+        space = await kube.get(f"/api/v1/namespaces/{namespace}")
+    finally:
+        await kube.aclose()
+    labels = found["spec"]["selector"]["matchLabels"]
+    selector = ",".join(f"{k}={v}" for k, v in sorted(labels.items()))
+    workspace = space["metadata"].get("labels", {}).get("kubesphere.io/workspace", "")
+    app = observe_app(prom.kubeconfig, "host", tmp_path / "cache")
+    async with app.run_test(size=(160, 48)) as pilot:
+        workloads = await to_workloads(pilot, namespace, workspace or "(no workspace)")
+        move(workloads, deployment)
+        chart = await charted(pilot, workloads, f"deployment {namespace}/{deployment}")
+        assert chart.state == "shown"
+        await pilot.press("tab", "minus")  # 15m: the table's window too
+        await wait_until(
+            pilot,
+            lambda: chart.history is not None and chart.history.window == "15m",
+            "15m",
+            timeout=20,
+        )
+        assert workloads.query_one(ResourceTable).columns[3].name == "CPU 15m"
+        for _ in range(12):  # 3 minutes back: the window ends before now
+            await pilot.press("left")
+        moment = chart.chart.cursor_time
+        await pilot.press("l")
+        await wait_until(pilot, lambda: isinstance(app.screen, LogsScreen), "the logs")
+        logs = app.screen
+        assert isinstance(logs, LogsScreen)
+        assert [scope.selector for _backend, scope in logs.scopes] == [selector]
+        assert [scope.namespace for _backend, scope in logs.scopes] == [namespace]
+        await wait_until(pilot, lambda: bool(logs._ended), "the window's end", timeout=20)
+        await pilot.pause(0.2)
+        first = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(moment - 120))
+        last = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(moment + 120))
+        shown = [line for line in logs.buffer.lines if not line.note]
+        assert shown, "lines of the window"
+        assert {line.pod.rpartition("-")[0].rpartition("-")[0] for line in shown} == {deployment}
+        assert all(sort_key(first + "Z") <= sort_key(line.stamp) for line in shown)
+        assert all(sort_key(line.stamp) < sort_key(last + ".999999999Z") for line in shown)
+        assert deployment in str(logs.query_one("#title").render())
+        await pilot.press("q")
+        await wait_until(pilot, lambda: app.screen is workloads, "back")
+        await pilot.press("q")  # the window stays the section's: one level up, 15m too
+        up = await level(pilot, workspace or "(no workspace)")
+        assert up.query_one(ResourceTable).columns[3].name == "CPU 15m"
+        assert chart_of(up).window == "15m"
