@@ -172,3 +172,82 @@ async def test_l_at_the_chart_cursor_on_a_workload_opens_its_pods_minutes(
         up = await level(pilot, workspace or "(no workspace)")
         assert up.query_one(ResourceTable).columns[3].name == "CPU 15m"
         assert chart_of(up).window == "15m"
+
+
+async def test_drill_down_to_a_container_and_back_with_the_chart(
+    prom: RunningSandbox, tmp_path: Path
+) -> None:
+    """Every level charts its selected row (a container at the last), `l` there is that
+    container's log, and q back up finds each level's chart as it was left."""
+    kube = sandbox_client(prom)
+    try:
+        pod = await _running_pod(kube)
+        space = await kube.get(f"/api/v1/namespaces/{pod['metadata']['namespace']}")
+    finally:
+        await kube.aclose()
+    namespace, name = pod["metadata"]["namespace"], pod["metadata"]["name"]
+    deployment = pod["metadata"]["ownerReferences"][0]["name"].rpartition("-")[0]
+    container = pod["spec"]["containers"][0]["name"]
+    workspace = space["metadata"].get("labels", {}).get("kubesphere.io/workspace", "")
+    workspace = workspace or "(no workspace)"
+    app = observe_app(prom.kubeconfig, "host", tmp_path / "cache")
+    async with app.run_test(size=(80, 24)) as pilot:
+        steps = [
+            ("observe", "host", "cluster host"),
+            ("host", "workspaces", "cluster host"),
+            ("workspaces", workspace, f"workspace {workspace}"),
+            (workspace, namespace, f"project {namespace}"),
+            (f"project {namespace}", deployment, f"deployment {namespace}/{deployment}"),
+            (f"deployment {deployment}", name, f"pod {namespace}/{name}"),
+            (f"pod {name}", container, f"container {name}/{container}"),
+        ]
+        for crumb, row, title in steps:
+            screen = await level(pilot, crumb)
+            move(screen, row)
+            chart = await charted(pilot, screen, title)
+            assert chart.state == "shown", (title, chart.failure)
+            if crumb != f"pod {name}":
+                await pilot.press("enter")
+        await pilot.press("tab", "l")  # the container's minutes, that container only
+        await wait_until(pilot, lambda: isinstance(app.screen, LogsScreen), "the logs")
+        logs = app.screen
+        assert isinstance(logs, LogsScreen)
+        assert [(s.namespace, s.pod, s.containers) for _b, s in logs.scopes] == [
+            (namespace, name, (container,))
+        ]
+        await pilot.press("q")
+        for crumb, _row, title in reversed(steps[:-1]):
+            await pilot.press("q")
+            screen = await level(pilot, crumb)
+            assert chart_of(screen).title == title
+            assert chart_of(screen).state == "shown"
+
+
+async def test_a_tenant_chart_says_forbidden_and_the_table_shows_its_namespace(
+    prom: RunningSandbox, tmp_path: Path
+) -> None:
+    app = observe_app(prom.kubeconfig, "tenant", tmp_path / "cache")
+    async with app.run_test(size=(160, 48)) as pilot:
+        await open_row(pilot, await level(pilot, "observe"), "tenant")
+        await open_row(pilot, await level(pilot, "tenant", 2), "workspaces")
+        spaces = await level(pilot, "workspaces")
+        await open_row(pilot, spaces, "acme-retail")
+        projects = await level(pilot, "acme-retail")
+        assert set(cells(projects)) == {"shop-prod"}
+        assert cells(projects)["shop-prod"]["CPU"] != "—"
+        chart = await charted(pilot, projects, "project shop-prod")
+        assert chart.state == "forbidden"
+        assert chart.failure == (
+            "Prometheus forbidden: alice cannot get services/proxy in namespace "
+            "kubesphere-monitoring-system"
+        )
+        drawn = chart.chart.render_line(0).text.strip()
+        assert drawn == chart.failure
+        await pilot.press("tab", "l")  # no chart: l says so, and the table still works
+        await pilot.pause()
+        assert not isinstance(app.screen, LogsScreen)
+        await pilot.press("tab", "l")  # the table's l: the project's pods, followed
+        await wait_until(pilot, lambda: isinstance(app.screen, LogsScreen), "the logs")
+        logs = app.screen
+        assert isinstance(logs, LogsScreen)
+        assert [(s.namespace, s.selector) for _b, s in logs.scopes] == [("shop-prod", "")]
