@@ -150,6 +150,12 @@ class ObserveScreen(PolledScreen):
     ObserveScreen.-short #chart-room { height: 11; }
     ObserveScreen.-short.-charting #chart-room { height: 1fr; }
     ObserveScreen.-short.-charting ResourceTable { height: 6; }
+    ObserveScreen.-chart-failed #chart-room, ObserveScreen.-short.-chart-failed #chart-room {
+        height: 4; min-height: 4;
+    }
+    ObserveScreen.-short.-charting.-chart-failed ResourceTable { height: 1fr; }
+    ObserveScreen.-chart-failed ChartPane { min-height: 4; }
+    ObserveScreen.-chart-failed UsageChart { min-height: 3; }
     """
     BINDINGS = [
         Binding("greater_than_sign", "sort(1)", "sort →", show=False, id="observe.sort_next"),
@@ -312,6 +318,12 @@ class ObserveScreen(PolledScreen):
     def _chart_window(self, event: ChartPane.WindowChanged) -> None:
         event.stop()
         self._set_window(event.window)
+
+    @on(ChartPane.Drawn)
+    def _chart_drawn(self, event: ChartPane.Drawn) -> None:
+        """A chart that cannot be drawn (its one line) leaves its room to the table."""
+        event.stop()
+        self.set_class(event.state != "shown", "-chart-failed")
 
     @on(ChartPane.LogsAt)
     def _logs_at(self, event: ChartPane.LogsAt) -> None:

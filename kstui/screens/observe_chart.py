@@ -73,6 +73,13 @@ class ChartPane(Widget):
             super().__init__()
             self.window = window
 
+    class Drawn(Message):
+        """The pane now shows `state`: shown, or a failure's kind (its one line)."""
+
+        def __init__(self, state: str) -> None:
+            super().__init__()
+            self.state = state
+
     def __init__(self, load: Load, *, id: str | None = None, paned: bool = False) -> None:
         """`paned`: beside another pane (the section's table): the title says which has the
         keys (tab) and is highlighted while the chart has them."""
@@ -147,11 +154,13 @@ class ChartPane(Widget):
         series = {str(metric): points for metric, points in history.series.items()}
         self.chart.show(history.start, history.end, history.step, series)
         self._show_title()
+        self.post_message(self.Drawn(self.state))
 
     def _failed(self, kind: str, line: str) -> None:
         self.history, self.state, self.failure = None, kind, " ".join(line.split())
         self.chart.clear(self.failure)
         self._show_title()
+        self.post_message(self.Drawn(self.state))
 
     def on_descendant_focus(self) -> None:
         self._show_title()

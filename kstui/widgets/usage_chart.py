@@ -19,6 +19,7 @@ Neither library has a time cursor or a readout; this is 3-5x cheaper and adds no
 
 from __future__ import annotations
 
+import textwrap
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -195,7 +196,8 @@ class UsageChart(Widget, can_focus=True):
         self._changed()
 
     def clear(self, message: str) -> None:
-        """No chart: `message` (data, made inert: one line) on the readout's line instead."""
+        """No chart: `message` (data, made inert: one line) instead, from the readout's line
+        (wrapped at spaces where the chart is narrower than it)."""
         self.series, self._points, self.step = {}, {}, 0.0
         self.message = inert_line(message)
         self._changed()
@@ -300,6 +302,12 @@ class UsageChart(Widget, can_focus=True):
         return strip
 
     def _line(self, y: int, width: int, height: int) -> Strip:
+        if not self.step:  # a message: wrapped over the said there are, never cut mid-word
+            said = textwrap.wrap(self.message, max(1, width)) or [""]
+            if len(said) > height:
+                said = said[: max(1, height)]
+                said[-1] = said[-1][: max(0, width - 1)] + "…"
+            return Strip([Segment(said[y], _READOUT)]) if y < len(said) else Strip.blank(width)
         if y == 0:
             line = self.readout(width)
             if len(line) > width:  # one line: a long message ends in an ellipsis

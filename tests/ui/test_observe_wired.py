@@ -251,3 +251,32 @@ async def test_a_tenant_chart_says_forbidden_and_the_table_shows_its_namespace(
         logs = app.screen
         assert isinstance(logs, LogsScreen)
         assert [(s.namespace, s.selector) for _b, s in logs.scopes] == [("shop-prod", "")]
+
+
+async def test_without_prometheus_the_chart_says_why_in_full_and_leaves_the_room(
+    sandbox: RunningSandbox, tmp_path: Path
+) -> None:
+    """At 80x24 the absent line is wider than the chart: it wraps (never cut), and the chart
+    shrinks to it so the table keeps its rows; usage now still works."""
+    app = observe_app(sandbox.kubeconfig, "host", tmp_path / "cache")
+    async with app.run_test(size=(80, 24)) as pilot:
+        top = await level(pilot, "observe", 2)
+        chart = await charted(pilot, top, "cluster host")
+        assert chart.state == "absent"
+        await pilot.pause()
+        drawn = [chart.chart.render_line(y).text.rstrip() for y in range(chart.chart.size.height)]
+        said = [line for line in drawn if line]
+        assert " ".join(said) == (
+            "Prometheus absent: no Service kubesphere-monitoring-system/prometheus-k8s on this "
+            "cluster"
+        )
+        assert not any(line.endswith("…") for line in said)
+        assert chart.outer_size.height <= 4
+        assert top.query_one(ResourceTable).outer_size.height >= 12
+        assert all(row["CPU"].endswith("%A") for row in cells(top).values())
+        await pilot.press("tab")  # the keys still go to the chart, and its l says why
+        assert chart.chart.has_focus
+        await pilot.press("l")
+        await pilot.pause()
+        assert not isinstance(app.screen, LogsScreen)
+        assert [n.message for n in app._notifications][-1] == "no chart to take a moment from"
