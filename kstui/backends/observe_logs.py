@@ -108,7 +108,7 @@ async def _workload(
             found = {}
         selector = selector_text((found.get("spec") or {}).get("selector"))
         if selector:
-            return LogPick(context, namespace, selector=selector, what=f"{what} ({selector})")
+            return LogPick(context, namespace, selector=selector, what=what)
     link = await service.clusters.link(context)  # no selector to read: its pods by name
     client = await service.clusters.client(context)
     pods = await service.pods(link, client, namespace, usage=False)

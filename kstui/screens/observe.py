@@ -300,9 +300,13 @@ class ObserveScreen(PolledScreen):
         self._follow = None
         chart = self.query_one(ChartPane)
         row = self.selected()
-        if row is None or row.extra.get("denied"):
+        if row is None:
             return
         title = chart_title(self.place, row)
+        if row.extra.get("denied"):
+            if chart.title != title or chart.state != "denied":
+                chart.say(title, row.extra["denied"])
+            return
         context = self.place.context or row.context
         if row.target != chart.target or title != chart.title:
             self.chart_context = context
@@ -403,6 +407,7 @@ class ObserveScreen(PolledScreen):
     def action_refresh(self) -> None:
         self.service.forget()
         self.poll()
+        self.query_one(ChartPane).action_reload()
 
     def action_back(self) -> None:
         if len(self.app.screen_stack) > 1:

@@ -119,6 +119,12 @@ class ChartPane(Widget):
             self.chart.clear(f"loading {self.window} …")
         self._reload()
 
+    def say(self, title: str, line: str) -> None:
+        """No chart for this row (one the user may not read): `line` says why."""
+        self.target, self.title = None, title
+        if self.is_mounted:
+            self._failed("denied", line)
+
     def _reload(self) -> None:
         if self.target is None:
             return
@@ -131,7 +137,7 @@ class ChartPane(Widget):
         loading = " · loading …" if self.state == "loading" else ""
         focus = ""
         if self.paned:
-            focus = " · ←/→ time, tab: table" if self.has_focus_within else " · tab: chart"
+            focus = " · tab: table" if self.has_focus_within else " · tab: chart"
         text = f"{self.title} · {windows} (-/+){loading}{focus}" if self.title else "no row chosen"
         self.query_one("#chart-title", Plain).update(text)
 

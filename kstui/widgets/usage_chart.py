@@ -167,6 +167,7 @@ class UsageChart(Widget, can_focus=True):
         self.message = "no data yet"
         self._frame: tuple[tuple[int, int, int], list[list[float | None]]] | None = None
         self._strips: dict[int, Strip] = {}
+        self._strips_size = (0, 0)
         self._texts: dict[tuple[int, int], tuple[str, str, Band]] = {}
         self._version = 0
 
@@ -295,6 +296,9 @@ class UsageChart(Widget, can_focus=True):
 
     def render_line(self, y: int) -> Strip:
         width, height = self.size
+        if self._strips_size != (width, height):  # lines drawn at another size never show
+            self._strips.clear()
+            self._strips_size = (width, height)
         strip = self._strips.get(y)
         if strip is None:
             strip = self._line(y, width, height).adjust_cell_length(width, self.rich_style)
@@ -303,7 +307,7 @@ class UsageChart(Widget, can_focus=True):
 
     def _line(self, y: int, width: int, height: int) -> Strip:
         if not self.step:  # a message: wrapped over the said there are, never cut mid-word
-            said = textwrap.wrap(self.message, max(1, width)) or [""]
+            said = textwrap.wrap(self.message, max(1, width), break_on_hyphens=False) or [""]
             if len(said) > height:
                 said = said[: max(1, height)]
                 said[-1] = said[-1][: max(0, width - 1)] + "…"
