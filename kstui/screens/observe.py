@@ -29,7 +29,7 @@ from kstui.backends.observe_cells import (
 from kstui.backends.observe_history import UsageHistory, aligned_end
 from kstui.backends.observe_levels import SEVERE, LevelRow
 from kstui.backends.observe_logs import pick_logs
-from kstui.backends.observe_place import Place, child
+from kstui.backends.observe_place import Place, chart_title, child
 from kstui.backends.observe_service import Level, ObserveService
 from kstui.backends.prometheus_queries import WINDOWS, Target
 from kstui.model import Column, Row, Tone
@@ -62,26 +62,6 @@ FOLLOW_SECONDS = 0.3
 SHORT = 32
 """Below this height the chart is compact (the table keeps most rows) until it has the keys;
 then it takes the room and the table keeps a few rows."""
-
-
-def chart_title(place: Place, row: LevelRow) -> str:
-    """What the chart of `row` shows, in words (the same Target can chart two rows: a
-    cluster's nodes and its workspaces are both the cluster)."""
-    target = row.target
-    if place.level == "clusters":
-        return f"cluster {row.name}"
-    if target.level == "cluster":
-        return f"cluster {place.cluster or place.context}"
-    if target.level == "workload":
-        return f"{target.workload_kind.lower()} {target.namespace}/{target.workload}"
-    if target.level == "pod" and target.pod:
-        return f"pod {target.namespace}/{target.pod}"
-    if target.level == "pod":  # a Job's or a bare pod's: no series of its own
-        kind = row.extra.get("kind", "workload").lower()
-        return f"{kind} {row.name}: no {kind} series, every pod of {target.namespace}"
-    if target.level == "container":
-        return f"container {target.pod}/{target.container}"
-    return f"{target.level.replace('namespace', 'project')} {row.name}"
 
 
 SAMPLED = "CPU session"
@@ -162,6 +142,10 @@ class ObserveScreen(PolledScreen):
         Binding("less_than_sign", "sort(-1)", "sort ←", show=False, id="observe.sort_prev"),
         Binding("equals_sign", "sort(0)", "reverse", show=False, id="observe.sort_reverse"),
         Binding("z", "window", "window", id="observe.window"),
+        # with the chart's keys: the next/previous row, the chart follows (the table's own
+        # j/k answer first while the table has the keys)
+        Binding("down,j", "row(1)", "next row", show=False, id="observe.cursor_down"),
+        Binding("up,k", "row(-1)", "previous row", show=False, id="observe.cursor_up"),
         Binding(
             "tab,right_square_bracket", "pane", "table/chart", show=False, id="observe.next_pane"
         ),
@@ -336,6 +320,13 @@ class ObserveScreen(PolledScreen):
 
     def on_descendant_focus(self) -> None:
         self.set_class(self.query_one(ChartPane).has_focus_within, "-charting")
+
+    def action_row(self, step: int) -> None:
+        table = self.query_one(ResourceTable)
+        if step > 0:
+            table.action_cursor_down()
+        else:
+            table.action_cursor_up()
 
     def action_pane(self) -> None:
         """tab: the keys go to the chart, or back to the table."""

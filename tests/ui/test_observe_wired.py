@@ -106,6 +106,9 @@ async def test_the_chart_follows_the_selected_row(
             expected = await direct(prom, expression(metric, target), moment)
             assert expected is not None
             assert f"{name} {format_value(metric, expected)}" in readout, (metric, readout)
+        await pilot.press("k")  # j/k with the chart's keys: the rows, the chart follows
+        chart = await charted(pilot, nodes, f"node {names[0]}")
+        assert chart.chart.has_focus
         await pilot.press("tab")
         assert nodes.query_one(ResourceTable).has_focus
 
