@@ -238,6 +238,8 @@ class ObserveScreen(PolledScreen):
             widget.update(text)
             widget.display = bool(text)
         self.query_one(Crumbs).show(self.steps, f"[{table.row_count}]")
+        if not data.rows:
+            self.set_class(True, "-chart-failed")  # no row, no chart: the room is the table's
         self._follow_cursor(at_once=self.query_one(ChartPane).target is None)
 
     @work(group="identity", exit_on_error=False)
@@ -301,6 +303,8 @@ class ObserveScreen(PolledScreen):
             and aligned_end(chart.window) > chart.history.end
         ):
             chart.action_reload()  # the window's newest step has passed
+        elif chart.failure and chart.state != "denied" and self.level and not self.level.history:
+            chart.action_reload()  # Prometheus answers the table again: the chart tries too
 
     @on(ChartPane.WindowChanged)
     def _chart_window(self, event: ChartPane.WindowChanged) -> None:

@@ -15,6 +15,7 @@ from textual.pilot import Pilot
 
 from kstui.backends.log_streams import sort_key
 from kstui.backends.observe_service import ObserveService
+from kstui.backends.prometheus import PrometheusError
 from kstui.backends.prometheus_queries import Target, expression
 from kstui.screens.logs import LogsScreen
 from kstui.screens.observe import ObserveScreen
@@ -288,3 +289,26 @@ async def test_without_prometheus_the_chart_says_why_in_full_and_leaves_the_room
         await pilot.pause()
         assert not isinstance(app.screen, LogsScreen)
         assert [n.message for n in app._notifications][-1] == "no chart to take a moment from"
+
+
+async def test_a_chart_that_failed_tries_again_once_the_table_has_history(
+    prom: RunningSandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The chart's load failed (slow) while the table's history came through: the next read
+    of the level loads the chart again, without a key."""
+    usage = ObserveService.usage
+    failures = [PrometheusError("slow", "Prometheus slow: no answer in 4s")]
+
+    async def once_slow(self: ObserveService, *args: Any) -> Any:
+        if failures:
+            raise failures.pop()
+        return await usage(self, *args)
+
+    monkeypatch.setattr(ObserveService, "usage", once_slow)
+    app = observe_app(prom.kubeconfig, "host", tmp_path / "cache")
+    async with app.run_test(size=(80, 24)) as pilot:
+        top = await level(pilot, "observe")
+        chart = chart_of(top)
+        await wait_until(pilot, lambda: chart.state == "slow", "the slow chart", timeout=20)
+        await wait_until(pilot, lambda: chart.state == "shown", "the chart again", timeout=20)
+        assert chart.title == "cluster host"
