@@ -93,3 +93,23 @@ def child(place: Place, row: LevelRow) -> Place | None:
                 pod=row.name,
             )
     return None
+
+
+def chart_title(place: Place, row: LevelRow) -> str:
+    """What the chart of `row` shows, in words (the same Target can chart two rows: a
+    cluster's nodes and its workspaces are both the cluster)."""
+    target = row.target
+    if place.level == "clusters":
+        return f"cluster {row.name}"
+    if target.level == "cluster":
+        return f"cluster {place.cluster or place.context}"
+    if target.level == "workload":
+        return f"{target.workload_kind.lower()} {target.namespace}/{target.workload}"
+    if target.level == "pod" and target.pod:
+        return f"pod {target.namespace}/{target.pod}"
+    if target.level == "pod":  # a Job's or a bare pod's: no series of its own
+        kind = row.extra.get("kind", "workload").lower()
+        return f"{kind} {row.name}: no {kind} series, every pod of {target.namespace}"
+    if target.level == "container":
+        return f"container {target.pod}/{target.container}"
+    return f"{target.level.replace('namespace', 'project')} {row.name}"

@@ -18,6 +18,7 @@ from kstui.backends.cluster_links import ClusterLinks
 from kstui.backends.cluster_values import ClusterLink, Flavor
 from kstui.backends.errors import Forbidden, KstuiError, NotFound
 from kstui.backends.objects import items, meta_of
+from kstui.backends.observe_history import UsageHistory, usage_history
 from kstui.backends.observe_history_rows import HistoryRows
 from kstui.backends.observe_levels import (
     NO_WORKSPACE,
@@ -102,6 +103,14 @@ class ObserveService:
         self._pods.clear()
         self._node_cache.clear()
         self.history.forget()
+
+    async def usage(
+        self, context: str, target: Target, window: str, end: float | None = None
+    ) -> UsageHistory:
+        """One row's chart (CPU, memory, network over `window`) from the context's Prometheus,
+        the same client the levels' history uses."""
+        prometheus = await self.history.prometheus(context)
+        return await usage_history(prometheus, target, window, end)
 
     async def permission(self, _pid: str, **_where: str) -> Allowed:
         return Allowed()  # the section only reads; what it may not read, each level says

@@ -15,6 +15,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.timer import Timer
 
 from kstui.backends.errors import KstuiError
 from kstui.backends.observe_cells import (
@@ -25,13 +26,17 @@ from kstui.backends.observe_cells import (
     ratio,
     sparkline,
 )
+from kstui.backends.observe_history import UsageHistory, aligned_end
 from kstui.backends.observe_levels import SEVERE, LevelRow
-from kstui.backends.observe_place import Place, child
+from kstui.backends.observe_logs import pick_logs
+from kstui.backends.observe_place import Place, chart_title, child
 from kstui.backends.observe_service import Level, ObserveService
 from kstui.backends.prometheus_queries import WINDOWS, Target
 from kstui.model import Column, Row, Tone
 from kstui.screens.env import ScreenEnv
 from kstui.screens.failures import error_message
+from kstui.screens.observe_chart import ChartPane
+from kstui.screens.observe_open import picked_logs
 from kstui.screens.polled_view import PolledScreen
 from kstui.screens.sections import FIRST_VIEW
 from kstui.widgets.context_bar import ContextBar
@@ -50,6 +55,13 @@ LEAVES = ("pod",)
 
 WIDE = 110
 """At this width and above the table also shows network and pod counts."""
+
+
+FOLLOW_SECONDS = 0.3
+"""The chart follows the table's cursor once it rests this long (fast j/k asks nothing)."""
+SHORT = 32
+"""Below this height the chart is compact (the table keeps most rows) until it has the keys;
+then it takes the room and the table keeps a few rows."""
 
 
 SAMPLED = "CPU session"
@@ -114,13 +126,36 @@ class ObserveScreen(PolledScreen):
     ObserveScreen #status { height: auto; max-height: 2; padding: 0 1; color: $text-muted; }
     ObserveScreen #status.-denied { color: $warning; text-style: bold; }
     ObserveScreen ResourceTable { height: 1fr; }
-    ObserveScreen #chart-room { height: auto; display: none; }
+    ObserveScreen #chart-room { height: 40%; min-height: 11; }
+    ObserveScreen.-short #chart-room { height: 11; }
+    ObserveScreen.-short.-charting #chart-room { height: 1fr; }
+    ObserveScreen.-short.-charting ResourceTable { height: 6; }
+    ObserveScreen.-chart-failed #chart-room, ObserveScreen.-short.-chart-failed #chart-room {
+        height: 4; min-height: 4;
+    }
+    ObserveScreen.-short.-charting.-chart-failed ResourceTable { height: 1fr; }
+    ObserveScreen.-chart-failed ChartPane { min-height: 4; }
+    ObserveScreen.-chart-failed UsageChart { min-height: 3; }
     """
     BINDINGS = [
         Binding("greater_than_sign", "sort(1)", "sort →", show=False, id="observe.sort_next"),
         Binding("less_than_sign", "sort(-1)", "sort ←", show=False, id="observe.sort_prev"),
         Binding("equals_sign", "sort(0)", "reverse", show=False, id="observe.sort_reverse"),
         Binding("z", "window", "window", id="observe.window"),
+        # with the chart's keys: the next/previous row, the chart follows (the table's own
+        # j/k answer first while the table has the keys)
+        Binding("down,j", "row(1)", "next row", show=False, id="observe.cursor_down"),
+        Binding("up,k", "row(-1)", "previous row", show=False, id="observe.cursor_up"),
+        Binding(
+            "tab,right_square_bracket", "pane", "table/chart", show=False, id="observe.next_pane"
+        ),
+        Binding(
+            "shift+tab,left_square_bracket",
+            "pane",
+            "table/chart",
+            show=False,
+            id="observe.previous_pane",
+        ),
         Binding("l", "logs", "logs", show=False, id="observe.logs"),
         Binding("ctrl+r", "refresh", "refresh", id="observe.refresh"),
         Binding("escape,q", "back", "back", show=False, id="observe.back"),
@@ -143,6 +178,9 @@ class ObserveScreen(PolledScreen):
         self.level: Level | None = None
         self.wide = True
         """Whether the terminal has room for network and pod counts."""
+        self.chart_context = self.place.context
+        """The context of the row the chart shows (rows of the clusters level differ)."""
+        self._follow: Timer | None = None
         if env.frozen_now is not None:
             self.poll_seconds = 3600.0  # type: ignore[misc]  # snapshots: one read, one sample
 
@@ -152,7 +190,8 @@ class ObserveScreen(PolledScreen):
         yield Crumbs(self.steps, id="crumbs")
         yield Plain("", id="history", one_line=True)
         yield ResourceTable(id="table")
-        yield Vertical(id="chart-room")  # the chart pane of the selected row goes here
+        with Vertical(id="chart-room"):  # the chart of the selected row
+            yield ChartPane(self._chart_load, id="chart", paned=True)
         yield Plain("", id="notes", one_line=True)
         yield Plain("", id="status", one_line=True)
         yield Prompt(self.env.complete, id="prompt")
@@ -166,6 +205,8 @@ class ObserveScreen(PolledScreen):
         if self.env.frozen_now is not None:
             table.freeze_time(self.env.frozen_now)
         table.focus()
+        self.set_class(self.app.size.height < SHORT, "-short")
+        self.query_one(ChartPane).set_window(self.service.history.window)
         session = self.env.session
         bar = self.query_one(ContextBar)
         bar.context = self.place.context or session.context
@@ -197,6 +238,9 @@ class ObserveScreen(PolledScreen):
             widget.update(text)
             widget.display = bool(text)
         self.query_one(Crumbs).show(self.steps, f"[{table.row_count}]")
+        if not data.rows:
+            self.set_class(True, "-chart-failed")  # no row, no chart: the room is the table's
+        self._follow_cursor(at_once=self.query_one(ChartPane).target is None)
 
     @work(group="identity", exit_on_error=False)
     async def show_identity(self) -> None:
@@ -218,6 +262,83 @@ class ObserveScreen(PolledScreen):
         row = self.selected()
         return row.target if row is not None else None
 
+    # ------------------------------------------------------------------ the chart
+
+    async def _chart_load(self, target: Target, window: str) -> UsageHistory:
+        return await self.service.usage(self.chart_context, target, window, self.env.frozen_now)
+
+    @on(ResourceTable.CursorMoved)
+    def _cursor_moved(self, event: ResourceTable.CursorMoved) -> None:
+        event.stop()
+        self._follow_cursor()
+
+    def _follow_cursor(self, at_once: bool = False) -> None:
+        """The chart shows the row under the cursor once the cursor rests."""
+        if self._follow is not None:
+            self._follow.stop()
+            self._follow = None
+        if at_once:
+            self.call_after_refresh(self._chart_follow)
+        else:
+            self._follow = self.set_timer(FOLLOW_SECONDS, self._chart_follow)
+
+    def _chart_follow(self) -> None:
+        self._follow = None
+        chart = self.query_one(ChartPane)
+        row = self.selected()
+        if row is None:
+            return
+        title = chart_title(self.place, row)
+        if row.extra.get("denied"):
+            if chart.title != title or chart.state != "denied":
+                chart.say(title, row.extra["denied"])
+            return
+        context = self.place.context or row.context
+        if row.target != chart.target or title != chart.title:
+            self.chart_context = context
+            chart.show_target(row.target, title)
+        elif (
+            self.env.frozen_now is None
+            and chart.history is not None
+            and aligned_end(chart.window) > chart.history.end
+        ):
+            chart.action_reload()  # the window's newest step has passed
+        elif chart.failure and chart.state != "denied" and self.level and not self.level.history:
+            chart.action_reload()  # Prometheus answers the table again: the chart tries too
+
+    @on(ChartPane.WindowChanged)
+    def _chart_window(self, event: ChartPane.WindowChanged) -> None:
+        event.stop()
+        self._set_window(event.window)
+
+    @on(ChartPane.Drawn)
+    def _chart_drawn(self, event: ChartPane.Drawn) -> None:
+        """A chart that cannot be drawn (its one line) leaves its room to the table."""
+        event.stop()
+        self.set_class(event.state != "shown", "-chart-failed")
+
+    @on(ChartPane.LogsAt)
+    def _logs_at(self, event: ChartPane.LogsAt) -> None:
+        event.stop()
+        self._open_logs(event.start, event.end)
+
+    def on_descendant_focus(self) -> None:
+        self.set_class(self.query_one(ChartPane).has_focus_within, "-charting")
+
+    def action_row(self, step: int) -> None:
+        table = self.query_one(ResourceTable)
+        if step > 0:
+            table.action_cursor_down()
+        else:
+            table.action_cursor_up()
+
+    def action_pane(self) -> None:
+        """tab: the keys go to the chart, or back to the table."""
+        if self.query_one(ChartPane).has_focus_within:
+            self.query_one(ResourceTable).focus()
+        else:
+            self.query_one(ChartPane).chart.focus()
+
     # ------------------------------------------------------------------ keys
 
     @on(ResourceTable.RowChosen)
@@ -237,15 +358,24 @@ class ObserveScreen(PolledScreen):
             self.app.push_screen(ObserveScreen(self.env, self.service, following, self.steps))
 
     def action_logs(self) -> None:
-        place, row = self.place, self.selected()
+        """l in the table: the row's pods' logs, followed (the chart's l: its cursor's)."""
+        self._open_logs(None, None)
+
+    @work(group="logs", exclusive=True, exit_on_error=False)
+    async def _open_logs(self, start: float | None, end: float | None) -> None:
+        row = self.selected()
         if row is None:
+            self.set_status("l: no row chosen", alert=True)
             return
-        if place.level == "pod":
-            self.env.open_logs(place.context, place.namespace, [place.pod])
-        elif place.level in ("node", "workload"):
-            self.env.open_logs(place.context, row.extra.get("namespace", ""), [row.name])
-        else:
-            self.set_status("l logs: open a workload or a pod first", alert=True)
+        try:
+            pick = await pick_logs(self.service, self.place, row)
+        except KstuiError as error:
+            self.set_status(f"l: {error_message(error)}", alert=True)
+            return
+        if pick.why:
+            self.set_status(f"l: {pick.why}", alert=True)
+            return
+        await self.app.push_screen(picked_logs(self.env.session, pick, start=start, end=end))
 
     def action_sort(self, step: int) -> None:
         table = self.query_one(ResourceTable)
@@ -258,15 +388,21 @@ class ObserveScreen(PolledScreen):
 
     def action_window(self) -> None:
         names = list(WINDOWS)
-        history = self.service.history
-        history.window = names[(names.index(history.window) + 1) % len(names)]
+        window = self.service.history.window
+        self._set_window(names[(names.index(window) + 1) % len(names)])
+
+    def _set_window(self, window: str) -> None:
+        """One window for the table's sparklines and the chart (`z`, or the chart's -/+)."""
+        self.service.history.window = window
+        self.query_one(ChartPane).set_window(window)
         self.query_one(ResourceTable).set_columns(self.columns())
-        self.set_status(f"history window {history.window}")
+        self.set_status(f"history window {window}")
         self.poll()
 
     def action_refresh(self) -> None:
         self.service.forget()
         self.poll()
+        self.query_one(ChartPane).action_reload()
 
     def action_back(self) -> None:
         if len(self.app.screen_stack) > 1:
@@ -279,6 +415,7 @@ class ObserveScreen(PolledScreen):
         return columns(self.place, self.service.history.window, self.wide, sampled)
 
     def on_resize(self) -> None:
+        self.set_class(self.app.size.height < SHORT, "-short")
         wide = self.app.size.width >= WIDE
         if wide != self.wide:
             self.wide = wide
@@ -291,6 +428,8 @@ class ObserveScreen(PolledScreen):
         table = self.query_one(ResourceTable)
         if table.columns != self.columns():
             table.set_columns(self.columns())
+        self.set_class(self.app.size.height < SHORT, "-short")
+        self.query_one(ChartPane).set_window(self.service.history.window)  # a deeper level's z
         super().on_screen_resume()
 
 

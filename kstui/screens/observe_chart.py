@@ -49,6 +49,7 @@ class ChartPane(Widget):
     ChartPane #chart-title {
         height: 1; background: $panel; padding: 0 1; text-wrap: nowrap; text-overflow: ellipsis;
     }
+    ChartPane.-paned:focus-within #chart-title { background: $accent; color: $text; }
     ChartPane UsageChart { padding: 0 1 0 0; }
     """
     BINDINGS = [
@@ -65,8 +66,25 @@ class ChartPane(Widget):
             super().__init__()
             self.target, self.start, self.end = target, start, end
 
-    def __init__(self, load: Load, *, id: str | None = None) -> None:
-        super().__init__(id=id)
+    class WindowChanged(Message):
+        """`-`/`+` chose another window (the section keeps its table's window the same)."""
+
+        def __init__(self, window: str) -> None:
+            super().__init__()
+            self.window = window
+
+    class Drawn(Message):
+        """The pane now shows `state`: shown, or a failure's kind (its one line)."""
+
+        def __init__(self, state: str) -> None:
+            super().__init__()
+            self.state = state
+
+    def __init__(self, load: Load, *, id: str | None = None, paned: bool = False) -> None:
+        """`paned`: beside another pane (the section's table): the title says which has the
+        keys (tab) and is highlighted while the chart has them."""
+        super().__init__(id=id, classes="-paned" if paned else None)
+        self.paned = paned
         self.load = load
         self.target: Target | None = None
         self.title = ""
@@ -92,7 +110,7 @@ class ChartPane(Widget):
 
     def show_target(self, target: Target, title: str) -> None:
         """Chart `target` (its window kept); a new target starts from a cleared chart."""
-        changed = target != self.target
+        changed = target != self.target or title != self.title  # one Target, two clusters
         self.target, self.title = target, title
         if not self.is_mounted:
             return
@@ -100,6 +118,12 @@ class ChartPane(Widget):
             self.history = None
             self.chart.clear(f"loading {self.window} …")
         self._reload()
+
+    def say(self, title: str, line: str) -> None:
+        """No chart for this row (one the user may not read): `line` says why."""
+        self.target, self.title = None, title
+        if self.is_mounted:
+            self._failed("denied", line)
 
     def _reload(self) -> None:
         if self.target is None:
@@ -111,7 +135,10 @@ class ChartPane(Widget):
     def _show_title(self) -> None:
         windows = " ".join(f"[{w}]" if w == self.window else w for w in WINDOW_NAMES)
         loading = " · loading …" if self.state == "loading" else ""
-        text = f"{self.title} · {windows} (-/+){loading}" if self.title else "no row chosen"
+        focus = ""
+        if self.paned:
+            focus = " · tab: table" if self.has_focus_within else " · tab: chart"
+        text = f"{self.title} · {windows} (-/+){loading}{focus}" if self.title else "no row chosen"
         self.query_one("#chart-title", Plain).update(text)
 
     @work(exclusive=True, group="chart", exit_on_error=False)
@@ -133,11 +160,26 @@ class ChartPane(Widget):
         series = {str(metric): points for metric, points in history.series.items()}
         self.chart.show(history.start, history.end, history.step, series)
         self._show_title()
+        self.post_message(self.Drawn(self.state))
 
     def _failed(self, kind: str, line: str) -> None:
         self.history, self.state, self.failure = None, kind, " ".join(line.split())
         self.chart.clear(self.failure)
         self._show_title()
+        self.post_message(self.Drawn(self.state))
+
+    def on_descendant_focus(self) -> None:
+        self._show_title()
+
+    def on_descendant_blur(self) -> None:
+        self._show_title()
+
+    def set_window(self, window: str) -> None:
+        """Show `window` (the section's `z`): reloaded when it is another."""
+        if window != self.window:
+            self.window = window
+            if self.is_mounted:
+                self._reload()
 
     # ------------------------------------------------------------------ keys
     def action_window(self, by: int) -> None:
@@ -148,6 +190,7 @@ class ChartPane(Widget):
             return
         self.window = WINDOW_NAMES[index]
         self._reload()
+        self.post_message(self.WindowChanged(self.window))
 
     def action_reload(self) -> None:
         self._reload()

@@ -12,6 +12,7 @@ from textual.app import App
 
 from kstui.backends.event_groups import EventScope
 from kstui.backends.log_streams import LogOptions, LogScope, parse_since, rfc3339
+from kstui.backends.observe_logs import LogPick
 from kstui.backends.session import Session
 from kstui.command_line import OpenEvents, OpenLogs
 from kstui.screens.events import EventsScreen
@@ -103,3 +104,31 @@ def window_logs(
         f"{time.strftime(clock, time.localtime(start))}–{time.strftime(clock, time.localtime(end))}"
     )
     return LogsScreen(scopes, options, title=f"logs {what} {window} @ {name}")
+
+
+def _span(start: float, end: float) -> str:
+    clock = "%H:%M:%S"
+    return (
+        f"{time.strftime(clock, time.localtime(start))}–{time.strftime(clock, time.localtime(end))}"
+    )
+
+
+def picked_logs(
+    session: Session, pick: LogPick, *, start: float | None = None, end: float | None = None
+) -> LogsScreen:
+    """The logs of an Observe row's pods (observe_logs.pick_logs): followed now, or from
+    `start` to `end` (a chart's cursor), not followed."""
+    name = pick.context or session.context
+    backend = session.backend(name)
+    if pick.pods:
+        scopes = [
+            (backend, LogScope(name, ns, pod=pod, containers=pick.containers))
+            for ns, pod in pick.pods
+        ]
+    else:
+        scopes = [(backend, LogScope(name, pick.namespace, selector=pick.selector))]
+    what = pick.what + (f" (+{pick.left_out} pods left out)" if pick.left_out else "")
+    if start is None or end is None:
+        return LogsScreen(scopes, LogOptions(), title=f"logs {what} @ {name}")
+    options = LogOptions(tail=None, since_time=rfc3339(start), until_time=rfc3339(end + 0.999))
+    return LogsScreen(scopes, options, title=f"logs {what} {_span(start, end)} @ {name}")

@@ -19,6 +19,7 @@ Neither library has a time cursor or a readout; this is 3-5x cheaper and adds no
 
 from __future__ import annotations
 
+import textwrap
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -166,6 +167,7 @@ class UsageChart(Widget, can_focus=True):
         self.message = "no data yet"
         self._frame: tuple[tuple[int, int, int], list[list[float | None]]] | None = None
         self._strips: dict[int, Strip] = {}
+        self._strips_size = (0, 0)
         self._texts: dict[tuple[int, int], tuple[str, str, Band]] = {}
         self._version = 0
 
@@ -195,7 +197,8 @@ class UsageChart(Widget, can_focus=True):
         self._changed()
 
     def clear(self, message: str) -> None:
-        """No chart: `message` (data, made inert: one line) on the readout's line instead."""
+        """No chart: `message` (data, made inert: one line) instead, from the readout's line
+        (wrapped at spaces where the chart is narrower than it)."""
         self.series, self._points, self.step = {}, {}, 0.0
         self.message = inert_line(message)
         self._changed()
@@ -293,6 +296,9 @@ class UsageChart(Widget, can_focus=True):
 
     def render_line(self, y: int) -> Strip:
         width, height = self.size
+        if self._strips_size != (width, height):  # lines drawn at another size never show
+            self._strips.clear()
+            self._strips_size = (width, height)
         strip = self._strips.get(y)
         if strip is None:
             strip = self._line(y, width, height).adjust_cell_length(width, self.rich_style)
@@ -300,6 +306,12 @@ class UsageChart(Widget, can_focus=True):
         return strip
 
     def _line(self, y: int, width: int, height: int) -> Strip:
+        if not self.step:  # a message: wrapped over the said there are, never cut mid-word
+            said = textwrap.wrap(self.message, max(1, width), break_on_hyphens=False) or [""]
+            if len(said) > height:
+                said = said[: max(1, height)]
+                said[-1] = said[-1][: max(0, width - 1)] + "…"
+            return Strip([Segment(said[y], _READOUT)]) if y < len(said) else Strip.blank(width)
         if y == 0:
             line = self.readout(width)
             if len(line) > width:  # one line: a long message ends in an ellipsis

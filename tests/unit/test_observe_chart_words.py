@@ -1,0 +1,45 @@
+"""What the Observe chart's title says of a row, and a workload's selector as `l` asks for its
+pods (pure)."""
+
+from __future__ import annotations
+
+from kstui.backends.observe_levels import LevelRow, workload_target
+from kstui.backends.observe_logs import selector_text
+from kstui.backends.observe_place import Place, chart_title
+from kstui.backends.prometheus_queries import Target
+
+
+def test_chart_titles_name_what_is_charted() -> None:
+    cluster = Place("cluster", context="host", cluster="host")
+    assert chart_title(Place("clusters"), LevelRow("m", "member", Target("cluster"))) == (
+        "cluster member"
+    )
+    assert chart_title(cluster, LevelRow("nodes", "nodes", Target("cluster"))) == "cluster host"
+    project = Place("namespace", context="host", namespace="shop")
+    web = LevelRow("Deployment/web", "web", workload_target("shop", "Deployment", "web"))
+    assert chart_title(project, web) == "deployment shop/web"
+    job = LevelRow("Job/nightly", "nightly", workload_target("shop", "Job", "nightly"))
+    job.extra = {"kind": "Job"}
+    assert chart_title(project, job) == "job nightly: no job series, every pod of shop"
+    space = Place("workspace", context="host", workspace="acme")
+    ns = LevelRow("shop", "shop", Target("namespace", namespace="shop", workspace="acme"))
+    assert chart_title(space, ns) == "project shop"
+
+
+def test_selector_text_is_kubectls() -> None:
+    assert selector_text({"matchLabels": {"b": "2", "a": "1"}}) == "a=1,b=2"
+    assert (
+        selector_text(
+            {
+                "matchLabels": {"app": "web"},
+                "matchExpressions": [
+                    {"key": "tier", "operator": "In", "values": ["a", "b"]},
+                    {"key": "x", "operator": "NotIn", "values": ["c"]},
+                    {"key": "y", "operator": "Exists"},
+                    {"key": "z", "operator": "DoesNotExist"},
+                ],
+            }
+        )
+        == "app=web,tier in (a,b),x notin (c),y,!z"
+    )
+    assert selector_text(None) == ""
