@@ -155,11 +155,15 @@ class LogsScreen(LogAsks, Screen[None]):
         previous = " (previous instance)" if self.options.previous else ""
         return f"logs {what}{previous} @ {contexts}"
 
-    def status_text(self) -> str:
+    def status_text(self, width: int = 0) -> str:
+        """Heading · state · dropped count · modes; within `width` the heading is cut first,
+        so the counts are drawn even on a narrow title (never silent)."""
         state = self._ended or (
             f"paused (f): {self.held} new lines — f resumes" if self.paused else self.state
         )
-        parts = [self.heading, state]
+        parts = [state]
+        if self.buffer.dropped:
+            parts.append(f"{self.buffer.dropped} older lines dropped (ring of {self.buffer.limit})")
         modes = []
         if self.look.json_mode != "raw":
             modes.append(f"json {self.look.json_mode}")
@@ -169,9 +173,11 @@ class LogsScreen(LogAsks, Screen[None]):
                 modes.append(f"{name} /{pattern.pattern}/")
         if modes:
             parts.append(" ".join(modes))
-        if self.buffer.dropped:
-            parts.append(f"{self.buffer.dropped} older lines dropped (ring of {self.buffer.limit})")
-        return " · ".join(parts)
+        heading, tail = self.heading, " · " + " · ".join(parts)
+        room = width - len(tail)
+        if width and len(heading) > room:
+            heading = heading[: max(room - 1, 0)] + "…" if room > 8 else ""
+        return (heading + tail) if heading else tail[3:]
 
     def compose(self) -> ComposeResult:
         yield Plain(self.heading, id="title", one_line=True)
@@ -284,8 +290,8 @@ class LogsScreen(LogAsks, Screen[None]):
         self._show_title()
 
     def _show_title(self) -> None:
-        text = self.status_text()
         title = self.query_one("#title", Plain)
+        text = self.status_text(title.content_region.width)
         if getattr(self, "_last_title", None) != text:
             self._last_title = text
             title.update(text)

@@ -19,7 +19,7 @@ from kstui.sandbox.podlogs import LOG_ANNOTATION
 from kstui.screens.logs import LogsScreen
 from kstui.widgets.log_lines import LogLines
 from tests.connections import sandbox_client
-from tests.ui.conftest import loaded, type_text, wait_until
+from tests.ui.conftest import drawn, loaded, type_text, wait_until
 
 JSON_LINE = json.dumps({"level": "info", "msg": "paid", "user": {"id": 7, "name": "ann"}})
 LINES = ["GET /cart 200", "ERROR payment declined", JSON_LINE, "GET /health 200"]
@@ -320,3 +320,25 @@ async def test_hostile_lines_are_shown_inert(make_app, kube, wrap: bool) -> None
         assert "␛]0;PWNED␇" in text  # the escape shown, never sent
         assert "\x1b" not in text
         assert "\x07" not in text
+
+
+async def test_the_dropped_and_held_counts_are_drawn_at_80_columns(make_app, kube) -> None:  # type: ignore[no-untyped-def]
+    """A long heading must not push the counts off a narrow title: they are never silent."""
+    app = make_app(namespace="shop-prod", config=Config(logs=LogSettings(buffer_lines=20)))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot)
+        screen = await command(pilot, app, "logs -l app=reviews,version=v1 -n shop-prod @host")
+        title = screen.query_one("#title")
+        await wait_until(
+            pilot,
+            lambda: screen.buffer.dropped > 0 and "dropped" in drawn(title),
+            "the dropped count drawn",
+        )
+        assert f"{screen.buffer.dropped} older lines dropped" in drawn(title)
+        assert drawn(title).startswith("logs shop-prod -l app=")  # the heading cut, not the count
+        await pilot.press("f")
+        await wait_until(
+            pilot,
+            lambda: screen.held > 0 and f"paused (f): {screen.held} new lines" in drawn(title),
+            f"the held count drawn: {drawn(title)!r}",
+        )
