@@ -304,7 +304,9 @@ class LogsScreen(LogAsks, Screen[None]):
                 self.look.show_container = self._redraw_needed = True
         self._pending.append(line)
         if len(self._pending) > 4 * self.buffer.limit:  # a flood between two ticks
+            # cut by time, not by arrival: the ring would keep only the newest anyway
             over = len(self._pending) - self.buffer.limit
+            self._pending.sort(key=lambda pending: pending.key)
             del self._pending[:over]
             self.buffer.dropped += over
             self.buffer.received += over

@@ -14,6 +14,7 @@ import pytest
 from textual.widgets import Input
 
 from kstui.backends.kube import KubeClient
+from kstui.backends.log_streams import LogLine
 from kstui.config import Config, LogSettings
 from kstui.sandbox.podlogs import LOG_ANNOTATION
 from kstui.screens.logs import LogsScreen
@@ -342,3 +343,28 @@ async def test_the_dropped_and_held_counts_are_drawn_at_80_columns(make_app, kub
             lambda: screen.held > 0 and f"paused (f): {screen.held} new lines" in drawn(title),
             f"the held count drawn: {drawn(title)!r}",
         )
+
+
+async def test_a_flood_between_two_ticks_keeps_the_newest_lines(make_app) -> None:  # type: ignore[no-untyped-def]
+    """More lines than the ring arriving at once (many pods' tails) are cut by time, not by
+    arrival: the ring ends with the newest lines whichever stream sent them first."""
+    app = make_app(config=Config(logs=LogSettings(buffer_lines=20)))
+    async with app.run_test(size=(120, 30)) as pilot:
+        await loaded(pilot)
+        await pilot.press("l")
+        await wait_until(pilot, lambda: isinstance(app.screen, LogsScreen), "logs")
+        screen = app.screen
+        newest = [
+            LogLine("host", "ns", "new", "app", f"2099-01-01T00:00:{i:02d}.000000Z", f"new {i}")
+            for i in range(50)
+        ]
+        older = [
+            LogLine("host", "ns", "old", "app", f"2098-01-01T00:00:{i:02d}.000000Z", f"old {i}")
+            for i in range(50)
+        ]
+        received = screen.buffer.received + len(screen._pending)
+        for line in [*newest, *older]:  # the newest stream's tail came in first
+            screen.emit(line)
+        screen._flush()
+        assert [line.text for line in screen.buffer.lines] == [f"new {i}" for i in range(30, 50)]
+        assert screen.buffer.received == received + 100
