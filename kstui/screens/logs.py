@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 import zlib
+from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -23,7 +24,7 @@ from kstui.backends.backend import Backend
 from kstui.backends.log_streams import LogLine, LogOptions, LogScope, PodLogs, follow_all
 from kstui.safe_text import inert, inert_line
 from kstui.screens.log_asks import ASK_BINDINGS, LogAsks
-from kstui.screens.log_buffer import JSON_MODES, LogBuffer, LogLook
+from kstui.screens.log_buffer import JSON_MODES, LogBuffer, LogLook, Settling
 from kstui.widgets.log_lines import LogLines
 from kstui.widgets.plain import Plain
 from kstui.widgets.textual_leaks import Footer
@@ -101,6 +102,12 @@ class LogsScreen(LogAsks, Screen[None]):
         self.all_of = list(first.containers) if len(first.containers) > 1 else []
         self._title = title
         self._pending: list[LogLine] = []
+        self._settling = Settling()
+        self._keys: list[str] = []
+        self._entries: list[int] = []
+        """The sort key and first LogLines entry of each line in `shown`."""
+        self._rewrite_from: str | None = None
+        """Lines merged in before ones already shown: the view is written again from here."""
         self.line_count = 0
         self.held = 0
         """Lines that arrived while paused (shown on resume)."""
@@ -232,6 +239,8 @@ class LogsScreen(LogAsks, Screen[None]):
             if not self.look.wanted(line, plain):
                 continue
             self.shown.append((len(log.rows), plain))
+            self._keys.append(line.key)
+            self._entries.append(len(log.entries))
             for row in rows:
                 log.append(row)
         log.appended()
@@ -243,10 +252,37 @@ class LogsScreen(LogAsks, Screen[None]):
         log = self.query_one(LogLines)
         self._redrawing = True
         log.clear()
-        self.shown = []
+        self.shown, self._keys, self._entries = [], [], []
         self.look.widths.clear()
         self._write(log, self.buffer.lines, self.following_now(log))
         self._redraw_needed = False
+        self._rewrite_from = None
+        self.call_after_refresh(setattr, self, "_redrawing", False)
+
+    def _rewrite(self, log: LogLines) -> None:
+        """The view again from the first line merged in before shown ones: only its tail."""
+        self._last_redraw = time.monotonic()
+        start, self._rewrite_from = self._rewrite_from or "", None
+        at = bisect_left(self._keys, start)
+        log.truncate(self._entries[at] if at < len(self._entries) else len(log.entries))
+        del self.shown[at:], self._keys[at:], self._entries[at:]
+        self._redrawing = True
+        lines = self.buffer.lines[bisect_left(self.buffer.keys, start) :]
+        self._write(log, lines, self.following_now(log))
+        self._trim(log)
+        self.call_after_refresh(setattr, self, "_redrawing", False)
+
+    def _trim(self, log: LogLines) -> None:
+        """The view lets go of what the ring dropped (in chunks, a quarter of the ring)."""
+        if len(self._keys) <= 5 * self.buffer.limit // 4 or not self.buffer.keys:
+            return
+        at = bisect_left(self._keys, self.buffer.keys[0])
+        entry = self._entries[at] if at < len(self._entries) else len(log.entries)
+        self._redrawing = True
+        removed = log.drop_front(entry)
+        self.shown = [(row - removed, plain) for row, plain in self.shown[at:]]
+        self._keys = self._keys[at:]
+        self._entries = [first - entry for first in self._entries[at:]]
         self.call_after_refresh(setattr, self, "_redrawing", False)
 
     def following_now(self, log: LogLines) -> bool:
@@ -264,23 +300,24 @@ class LogsScreen(LogAsks, Screen[None]):
     def _flush(self) -> None:
         """What arrived since the last tick, as one batch: one repaint, not one per line."""
         log = self.query_one(LogLines)
-        if self._pending:
-            batch, self._pending = self._pending, []
+        now = time.monotonic()
+        batch = self._settling.take(self._pending, now)
+        self._pending = []
+        if batch:
             self.line_count += len(batch)
-            in_order = self.buffer.add(batch)
-            self._redraw_needed = self._redraw_needed or not in_order
+            if not self.buffer.add(batch) or self.paused:  # sorted: batch[0] is its oldest
+                first = batch[0].key
+                self._rewrite_from = min(first, self._rewrite_from or first)
             if self.paused:
                 self.held += len(batch)
-            elif not self._redraw_needed:
+            elif not self._redraw_needed and self._rewrite_from is None:
                 self._write(log, self.buffer.lines[-len(batch) :], self.following_now(log))
-                if self.buffer.dropped and len(log.entries) > 5 * self.buffer.limit // 4:
-                    self.redraw()  # the view drops what the ring dropped
-        if (
-            self._redraw_needed
-            and not self.paused
-            and time.monotonic() - self._last_redraw >= REDRAW_SECONDS
-        ):
-            self.redraw()  # lines merged in between older ones: at most twice a second
+                self._trim(log)
+        if not self.paused and now - self._last_redraw >= REDRAW_SECONDS:
+            if self._redraw_needed:  # the look changed (a second container: prefixes)
+                self.redraw()
+            elif self._rewrite_from is not None:  # merged in between: at most twice a second
+                self._rewrite(log)
         self._show_state(log)
 
     def _show_state(self, log: LogLines) -> None:
@@ -327,8 +364,11 @@ class LogsScreen(LogAsks, Screen[None]):
         if not self.paused:
             held, self.held = self.held, 0
             self.at_end = True
-            self.redraw()
             log = self.query_one(LogLines)
+            if self._redraw_needed:
+                self.redraw()
+            elif self._rewrite_from is not None:
+                self._rewrite(log)  # the lines held: written after the ones shown
             log.scroll_end(animate=False, immediate=True)
             self.notify(f"following: {held} lines arrived while paused")
         self._show_state(self.query_one(LogLines))
@@ -371,6 +411,7 @@ class LogsScreen(LogAsks, Screen[None]):
         self.options = options
         self.buffer.clear()
         self._pending.clear()
+        self._settling.clear()
         self._ended = ""
         self.query_one("#title", Plain).remove_class("-ended")
         self.redraw()

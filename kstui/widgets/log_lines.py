@@ -52,6 +52,31 @@ class LogLines(ScrollView, can_focus=True):
         self.virtual_size = Size(self._widest, len(self.rows))
         self.refresh()
 
+    def truncate(self, entry: int) -> None:
+        """Drop the entries from `entry` on (lines merged in before them are written again)."""
+        if entry >= len(self.entries):
+            return
+        del self.rows[self._starts[entry] :]
+        del self.entries[entry:]
+        del self._starts[entry:]
+        self._cache.clear()
+
+    def drop_front(self, count: int) -> int:
+        """Drop the first `count` entries (what the ring dropped); the rows removed. The
+        lines in view stay where they are."""
+        if count <= 0:
+            return 0
+        count = min(count, len(self.entries))
+        removed = self._starts[count] if count < len(self._starts) else len(self.rows)
+        del self.rows[:removed]
+        del self.entries[:count]
+        self._starts = [start - removed for start in self._starts[count:]]
+        self._cache.clear()
+        scroll_y = self.scroll_y
+        self.virtual_size = Size(self._widest, len(self.rows))
+        self.set_scroll(None, max(0, scroll_y - removed))
+        return removed
+
     def _add_rows(self, text: Text) -> None:
         width = self._wrap_width()
         if self.wrap and width and text.cell_len > width:
