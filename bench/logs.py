@@ -238,8 +238,10 @@ async def measure(app: KstuiApp, pilot: Any, backend: Any, client: Any, args: An
     screen._write = counted_write  # type: ignore[method-assign]
     screen.redraw = timed_redraw  # type: ignore[method-assign]
     await app.push_screen(screen)
-    while not tally.streams or len(tally.streams) < args.pods:
+    waited = time.perf_counter()
+    while len(tally.streams) < args.pods and time.perf_counter() - waited < 60:
         await pilot.pause(0.1)
+    report(f"{len(tally.streams)} streams after {time.perf_counter() - waited:.1f} s")
     clock = FrameClock(app)
     key = partial(send_key, app)
     log = screen.query_one(LogLines)
@@ -265,6 +267,11 @@ async def measure(app: KstuiApp, pilot: Any, backend: Any, client: Any, args: An
             late += 1
             report(f"  `{name}` not shown within 10 s (focus: {app.focused!r})")
         peak = max(peak, rss_mib())
+        if index % 40 == 0:
+            report(
+                f"  {time.perf_counter() - started:4.0f} s: {screen.buffer.received:,} lines in, "
+                f"{len(samples)} keys timed, RSS {rss_mib():.0f} MiB"
+            )
         await asyncio.sleep(0.25)
     elapsed = time.perf_counter() - started
     received = screen.buffer.received - start_lines
