@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import signal
 import subprocess
 import sys
@@ -252,6 +253,16 @@ async def measure(app: KstuiApp, pilot: Any, backend: Any, client: Any, args: An
         ("up", None, lambda: not screen.at_end),
         ("G", "G", lambda: screen.at_end and log.scroll_y >= log.max_scroll_y),
     ]
+    pauses: list[tuple[int, float]] = []
+    gc_started = [0.0]
+
+    def on_gc(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            gc_started[0] = time.perf_counter()
+        else:
+            pauses.append((info["generation"], (time.perf_counter() - gc_started[0]) * 1000))
+
+    gc.callbacks.append(on_gc)
     samples: list[float] = []
     late = 0
     peak = rss_mib()
@@ -274,6 +285,7 @@ async def measure(app: KstuiApp, pilot: Any, backend: Any, client: Any, args: An
             )
         await asyncio.sleep(0.25)
     elapsed = time.perf_counter() - started
+    gc.callbacks.remove(on_gc)
     received = screen.buffer.received - start_lines
     lines_shown = shown["lines"] - start_shown
     screen.workers.cancel_group(screen, "logs")
@@ -295,6 +307,11 @@ async def measure(app: KstuiApp, pilot: Any, backend: Any, client: Any, args: An
     report(
         f"redraws             {shown['redraws']:10}     "
         f"{shown['redraw_ms'] / max(shown['redraws'], 1):.0f} ms each"
+    )
+    full = [ms for generation, ms in pauses if generation == 2]
+    report(
+        f"collector           {len(pauses)} collections, {len(full)} full "
+        f"(longest {max(full, default=0):.0f} ms), all {sum(ms for _g, ms in pauses):.0f} ms"
     )
     if samples:
         report(f"keystrokes          {percentiles(samples)}; {late} not shown within 10 s")

@@ -8,6 +8,7 @@ lines are counted in the title."""
 
 from __future__ import annotations
 
+import gc
 import time
 import zlib
 from bisect import bisect_left
@@ -22,6 +23,7 @@ from textual.screen import Screen
 
 from kstui.backends.backend import Backend
 from kstui.backends.log_streams import LogLine, LogOptions, LogScope, PodLogs, follow_all
+from kstui.heap import HEAP
 from kstui.safe_text import inert, inert_line
 from kstui.screens.log_asks import ASK_BINDINGS, LogAsks
 from kstui.screens.log_buffer import JSON_MODES, LogBuffer, LogLook, Settling
@@ -33,6 +35,10 @@ DEFAULT_LINES = 5_000
 """The ring's size when the config does not say (`logs: {buffer_lines: N}`)."""
 FLUSH_SECONDS = 0.05
 REDRAW_SECONDS = 0.5
+FREEZE_LINES = 10_000
+"""Each this many lines in, what the view keeps is frozen out of the collector's way (its
+lines have no cycles): a full collection over a 100,000-line ring took 600 ms, mid-keystroke.
+The heap is settled when the view closes (kstui/heap.py)."""
 FOLLOWING = "following"
 SCROLLED_UP = "paused (scrolled up) — end/G resumes"
 PAUSED = "paused (f) — f resumes"
@@ -106,6 +112,7 @@ class LogsScreen(LogAsks, Screen[None]):
         self._keys: list[str] = []
         self._entries: list[int] = []
         """The sort key and first LogLines entry of each line in `shown`."""
+        self._unfrozen = 0
         self._rewrite_from: str | None = None
         """Lines merged in before ones already shown: the view is written again from here."""
         self.line_count = 0
@@ -202,6 +209,9 @@ class LogsScreen(LogAsks, Screen[None]):
         self.watch(log, "scroll_y", self._scrolled, init=False)
         log.focus()
 
+    def on_unmount(self) -> None:
+        HEAP.released()  # the heap was frozen with this view's lines in it: let them go
+
     def rows_of(self, line: LogLine) -> list[Text]:
         """One buffered line as the Text rows the log shows (inert, styled, never markup)."""
         prefix = Text()
@@ -266,11 +276,9 @@ class LogsScreen(LogAsks, Screen[None]):
         at = bisect_left(self._keys, start)
         log.truncate(self._entries[at] if at < len(self._entries) else len(log.entries))
         del self.shown[at:], self._keys[at:], self._entries[at:]
-        self._redrawing = True
         lines = self.buffer.lines[bisect_left(self.buffer.keys, start) :]
         self._write(log, lines, self.following_now(log))
         self._trim(log)
-        self.call_after_refresh(setattr, self, "_redrawing", False)
 
     def _trim(self, log: LogLines) -> None:
         """The view lets go of what the ring dropped (in chunks, a quarter of the ring)."""
@@ -278,21 +286,20 @@ class LogsScreen(LogAsks, Screen[None]):
             return
         at = bisect_left(self._keys, self.buffer.keys[0])
         entry = self._entries[at] if at < len(self._entries) else len(log.entries)
-        self._redrawing = True
-        removed = log.drop_front(entry)
+        removed = log.drop_front(entry)  # the view's place kept: "scrolled up" stays true
         self.shown = [(row - removed, plain) for row, plain in self.shown[at:]]
         self._keys = self._keys[at:]
         self._entries = [first - entry for first in self._entries[at:]]
-        self.call_after_refresh(setattr, self, "_redrawing", False)
 
     def following_now(self, log: LogLines) -> bool:
-        return not self.paused and self.at_end
+        return not self.paused and self.at_end and not log.leaving_end
 
     def _scrolled(self, old: float, new: float) -> None:
         """The user scrolled up (the view went up, not by a redraw): stop at that line;
         back at the end (G, end, scrolling down): follow again."""
         log = self.query_one(LogLines)
         if new < old and not self._redrawing:
+            log.leaving_end = False
             self.at_end = new >= log.max_scroll_y
         elif new >= log.max_scroll_y:
             self.at_end = True
@@ -308,6 +315,10 @@ class LogsScreen(LogAsks, Screen[None]):
             if not self.buffer.add(batch) or self.paused:  # sorted: batch[0] is its oldest
                 first = batch[0].key
                 self._rewrite_from = min(first, self._rewrite_from or first)
+            self._unfrozen += len(batch)
+            if self._unfrozen >= FREEZE_LINES:
+                self._unfrozen = 0
+                gc.freeze()
             if self.paused:
                 self.held += len(batch)
             elif not self._redraw_needed and self._rewrite_from is None:
@@ -375,7 +386,7 @@ class LogsScreen(LogAsks, Screen[None]):
 
     def action_bottom(self) -> None:
         log = self.query_one(LogLines)
-        self.at_end = True
+        self.at_end, log.leaving_end = True, False
         if self.paused:
             self.action_toggle_follow()
         log.scroll_end(animate=False, immediate=True)

@@ -8,6 +8,7 @@ lines at the view's width (again on a resize)."""
 from __future__ import annotations
 
 from rich.text import Text
+from textual import events
 from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -28,6 +29,26 @@ class LogLines(ScrollView, can_focus=True):
         self._widest = 0
         self._cache: dict[int, Strip] = {}
         self._wrapped_at = 0
+        self.leaving_end = False
+        """The user asked to scroll up and the scroll has not happened yet (Textual defers
+        it past the next refresh): whoever follows the end must not pull the view back."""
+
+    # ------------------------------------------------------------------ the user scrolls up
+    def action_scroll_up(self) -> None:
+        self.leaving_end = True
+        super().action_scroll_up()
+
+    def action_page_up(self) -> None:
+        self.leaving_end = True
+        super().action_page_up()
+
+    def action_scroll_home(self) -> None:
+        self.leaving_end = True
+        super().action_scroll_home()
+
+    def _on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
+        self.leaving_end = True
+        super()._on_mouse_scroll_up(event)
 
     # ------------------------------------------------------------------ data in
     def clear(self) -> None:
@@ -72,9 +93,10 @@ class LogLines(ScrollView, can_focus=True):
         del self.entries[:count]
         self._starts = [start - removed for start in self._starts[count:]]
         self._cache.clear()
-        scroll_y = self.scroll_y
+        scroll_y = max(0, self.scroll_y - removed)
         self.virtual_size = Size(self._widest, len(self.rows))
-        self.set_scroll(None, max(0, scroll_y - removed))
+        self.scroll_target_y = scroll_y  # where the next scroll starts from
+        self.set_scroll(None, scroll_y)  # watchers not called: no one thinks the user scrolled
         return removed
 
     def _add_rows(self, text: Text) -> None:

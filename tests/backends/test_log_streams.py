@@ -133,9 +133,13 @@ async def test_a_selector_of_many_pods_streams_every_one(fresh_sandbox: Any) -> 
                 "spec": {"containers": [{"name": "app", "image": "shop/app:1"}]},
             },
         )
-    await asyncio.sleep(2)  # running
+    for _ in range(200):
+        listed = await kube.list(f"/api/v1/namespaces/{ns}/pods")
+        if all(p["status"].get("phase") == "Running" for p in listed["items"]):
+            break
+        await asyncio.sleep(0.1)
     scope = LogScope("host", ns, selector="app=many")
-    lines = await collect([(host, scope)], LogOptions(tail=1), 4.0)
+    lines = await collect([(host, scope)], LogOptions(tail=1), 8.0)
     pods = {line.pod for line in lines if not line.note}
     assert len(pods) == 70, sorted({f"many-{i:02d}" for i in range(70)} - pods)[:5]
     await kube.aclose()

@@ -399,3 +399,24 @@ async def test_many_streams_merge_by_appending_not_by_redrawing(make_app) -> Non
         assert keys == sorted(keys)
         last = [plain for _row, plain in screen.shown][-10:]
         assert len(set(last)) == len(last)  # nothing written twice
+
+
+async def test_up_leaves_the_end_while_the_ring_drops_lines(make_app) -> None:  # type: ignore[no-untyped-def]
+    """The view lets go of what the ring dropped from its front: a key up right after still
+    scrolls up and stops following (it used to start from the old place, past the end)."""
+    app = make_app(namespace="shop-prod", config=Config(logs=LogSettings(buffer_lines=40)))
+    async with app.run_test(size=(120, 20)) as pilot:
+        await loaded(pilot)
+        screen = await command(pilot, app, "logs -l app=reviews")
+        log = screen.query_one(LogLines)
+        await wait_until(pilot, lambda: screen.buffer.dropped > 200, "the ring dropping lines")
+        for _ in range(5):
+            await pilot.press("up")
+            await wait_until(pilot, lambda: not screen.at_end, "scrolled up, not following")
+            await wait_until(pilot, lambda: "paused (scrolled up)" in title_of(screen), "said")
+            top = log.scroll_y
+            await pilot.pause(0.5)  # lines go on coming and the front goes on being dropped
+            assert not screen.at_end
+            assert log.scroll_y <= top
+            await pilot.press("G")
+            await wait_until(pilot, lambda: screen.at_end, "following again")
