@@ -284,6 +284,8 @@ class LogsScreen(LogAsks, Screen[None]):
         """The view lets go of what the ring dropped (in chunks, a quarter of the ring)."""
         if len(self._keys) <= 5 * self.buffer.limit // 4 or not self.buffer.keys:
             return
+        if log.leaving_end:  # a scroll up on its way is in today's rows: trim after it
+            return
         at = bisect_left(self._keys, self.buffer.keys[0])
         entry = self._entries[at] if at < len(self._entries) else len(log.entries)
         removed = log.drop_front(entry)  # the view's place kept: "scrolled up" stays true

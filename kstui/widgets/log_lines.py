@@ -7,11 +7,15 @@ lines at the view's width (again on a resize)."""
 
 from __future__ import annotations
 
+import time
+
 from rich.text import Text
 from textual import events
 from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+
+LEAVING_SECONDS = 1.0
 
 
 class LogLines(ScrollView, can_focus=True):
@@ -29,25 +33,34 @@ class LogLines(ScrollView, can_focus=True):
         self._widest = 0
         self._cache: dict[int, Strip] = {}
         self._wrapped_at = 0
-        self.leaving_end = False
-        """The user asked to scroll up and the scroll has not happened yet (Textual defers
-        it past the next refresh): whoever follows the end must not pull the view back."""
+        self._leaving = 0.0
 
     # ------------------------------------------------------------------ the user scrolls up
+    @property
+    def leaving_end(self) -> bool:
+        """The user asked to scroll up and the scroll has not happened yet (Textual defers
+        it past the next refresh): whoever follows the end must not pull the view back, nor
+        move the rows under it. For a second at most (a scroll up at the top never comes)."""
+        return time.monotonic() - self._leaving < LEAVING_SECONDS
+
+    @leaving_end.setter
+    def leaving_end(self, leaving: bool) -> None:
+        self._leaving = time.monotonic() if leaving else 0.0
+
     def action_scroll_up(self) -> None:
-        self.leaving_end = True
+        self._leaving = time.monotonic()
         super().action_scroll_up()
 
     def action_page_up(self) -> None:
-        self.leaving_end = True
+        self._leaving = time.monotonic()
         super().action_page_up()
 
     def action_scroll_home(self) -> None:
-        self.leaving_end = True
+        self._leaving = time.monotonic()
         super().action_scroll_home()
 
     def _on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
-        self.leaving_end = True
+        self._leaving = time.monotonic()
         super()._on_mouse_scroll_up(event)
 
     # ------------------------------------------------------------------ data in
