@@ -38,7 +38,9 @@ REDRAW_SECONDS = 0.5
 FREEZE_LINES = 10_000
 """Each this many lines in, what the view keeps is frozen out of the collector's way (its
 lines have no cycles): a full collection over a 100,000-line ring took 600 ms, mid-keystroke.
-The heap is settled when the view closes (kstui/heap.py)."""
+Every SETTLE_FREEZES freezes, and when the view closes, the heap is settled instead (what was
+frozen while still in use and dropped since is collected: kstui/heap.py)."""
+SETTLE_FREEZES = 30
 FOLLOWING = "following"
 SCROLLED_UP = "paused (scrolled up) — end/G resumes"
 PAUSED = "paused (f) — f resumes"
@@ -113,6 +115,7 @@ class LogsScreen(LogAsks, Screen[None]):
         self._entries: list[int] = []
         """The sort key and first LogLines entry of each line in `shown`."""
         self._unfrozen = 0
+        self._freezes = 0
         self._rewrite_from: str | None = None
         """Lines merged in before ones already shown: the view is written again from here."""
         self.line_count = 0
@@ -319,8 +322,8 @@ class LogsScreen(LogAsks, Screen[None]):
                 self._rewrite_from = min(first, self._rewrite_from or first)
             self._unfrozen += len(batch)
             if self._unfrozen >= FREEZE_LINES:
-                self._unfrozen = 0
-                gc.freeze()
+                self._unfrozen, self._freezes = 0, self._freezes + 1
+                HEAP.settle() if self._freezes % SETTLE_FREEZES == 0 else gc.freeze()
             if self.paused:
                 self.held += len(batch)
             elif not self._redraw_needed and self._rewrite_from is None:
