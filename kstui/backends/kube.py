@@ -49,19 +49,28 @@ class KubeClient:
         self.connection = connection
         self.write_timeout = write_timeout
         """How long a write waits for its answer before it is read back (write_outcome.py)."""
-        self._http = httpx.AsyncClient(
-            base_url=connection.server,
-            verify=connection.verify,
-            proxy=connection.proxy,
-            timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
-            headers={"User-Agent": user_agent, "Accept": "application/json"},
-            limits=httpx.Limits(max_connections=50, max_keepalive_connections=20),
-        )
+        self._timeout, self._user_agent = timeout, user_agent
+        self._http = self._client(max_connections=50)
+        self._streams: httpx.AsyncClient | None = None
+        """Log streams' own pool, unbounded: each followed container holds a connection for
+        as long as it streams, so 100 of them must not wait for the requests' 50."""
         self.not_found_listeners: list[Callable[[str], None]] = []
         """Told the path of every GET answered 404: a cache may still list it (cache.py)."""
 
+    def _client(self, max_connections: int | None) -> httpx.AsyncClient:
+        return httpx.AsyncClient(
+            base_url=self.connection.server,
+            verify=self.connection.verify,
+            proxy=self.connection.proxy,
+            timeout=httpx.Timeout(self._timeout, connect=min(self._timeout, 10.0)),
+            headers={"User-Agent": self._user_agent, "Accept": "application/json"},
+            limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=20),
+        )
+
     async def aclose(self) -> None:
         await self._http.aclose()
+        if self._streams is not None:
+            await self._streams.aclose()
 
     # ------------------------------------------------------------------ plumbing
 
@@ -84,6 +93,7 @@ class KubeClient:
         content: bytes | None = None,
         headers: Mapping[str, str] | None = None,
         read_timeout: float | Literal["default"] | None = "default",
+        http: httpx.AsyncClient | None = None,
     ) -> AsyncIterator[httpx.Response]:
         """A streamed response with a 2xx status; errors are raised typed. Retries once
         after a 401 when the credentials could be refreshed (exec plugins, token files)."""
@@ -94,11 +104,12 @@ class KubeClient:
             extra: dict[str, Any] = {}
             if read_timeout != "default":
                 extra["timeout"] = httpx.Timeout(read_timeout, connect=10.0)
-            request = self._http.build_request(
+            client = http or self._http
+            request = client.build_request(
                 method, path, params=params, content=content, headers=request_headers, **extra
             )
             try:
-                response = await self._http.send(request, stream=True)
+                response = await client.send(request, stream=True)
             except httpx.HTTPError as exc:
                 raise self._unreachable(method, path, exc) from exc
             try:
@@ -338,8 +349,15 @@ class KubeClient:
         params: Mapping[str, Any] | None = None,
     ) -> AsyncGenerator[str, None]:
         """Lines of a streamed text answer (pod logs with follow=true), without timeout."""
+        if self._streams is None:
+            self._streams = self._client(max_connections=None)
         async with self._open(
-            "GET", path, params=params, read_timeout=None, headers={"Accept": "*/*"}
+            "GET",
+            path,
+            params=params,
+            read_timeout=None,
+            headers={"Accept": "*/*"},
+            http=self._streams,
         ) as response:
             try:
                 async for line in response.aiter_lines():

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 
 from kstui.sandbox.exposition import Family, Memo, constant, labels
 from kstui.sandbox.loggen import stable_hash
+from kstui.sandbox.spikes import Spike, SpikeIndex
 from kstui.sandbox.store import Store
 from kstui.sandbox.usage import (
     BUCKET_S,
@@ -72,6 +73,8 @@ class PodRef:
     owner_name: str
     created: float
     containers: list[ContainerRef] = field(default_factory=list)
+    spike: Spike | None = None
+    """Its workload told to spike (spikes.py): the model's usage jumps while it is active."""
 
     @property
     def running(self) -> bool:
@@ -81,7 +84,7 @@ class PodRef:
         """(nanocores, bytes) per container at the 15 s window holding t."""
         at = at_window(t)
         return [
-            container_usage(self.namespace, self.name, c.name, at, c.requests, c.limits)
+            container_usage(self.namespace, self.name, c.name, at, c.requests, c.limits, self.spike)
             for c in self.containers
         ]
 
@@ -129,6 +132,7 @@ def snapshot(store: Store) -> Snapshot:
             )
         )
     pods = []
+    spikes = SpikeIndex(store)
     for pod in store.objects(("", "pods")):
         meta, spec, status = pod["metadata"], pod.get("spec") or {}, pod.get("status") or {}
         owner = next(
@@ -150,6 +154,7 @@ def snapshot(store: Store) -> Snapshot:
             owner.get("kind", ""),
             owner.get("name", ""),
             _epoch(meta.get("creationTimestamp")),
+            spike=spikes.of(pod),
         )
         for c in spec.get("containers") or []:
             resources = c.get("resources") or {}
@@ -224,7 +229,9 @@ def pod_families(
 
     def usage_of(pod: PodRef, index: int, which: int) -> Callable[[float], float]:
         def value(t: float) -> float:
-            usage = memo.get(("pod", pod.namespace, pod.name, t // BUCKET_S), lambda: pod.usage(t))
+            usage = memo.get(
+                ("pod", pod.namespace, pod.name, t // BUCKET_S, pod.spike), lambda: pod.usage(t)
+            )
             return usage[index][which] / (NANO if which == 0 else 1)
 
         return value

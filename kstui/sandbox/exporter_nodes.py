@@ -91,8 +91,11 @@ def node_families(snap: Snapshot, memo: Memo, *, live: bool) -> list[Family]:
     exporter_pods = Family("kube_pod_info", "gauge", steady=True)
 
     def busy(node: NodeRef) -> Callable[[float], tuple[float, float]]:
+        told = tuple(
+            (p.namespace, p.name, p.spike) for p in snap.pods if p.spike and p.node == node.name
+        )
         return lambda t: memo.get(
-            ("node", node.name, t // BUCKET_S), lambda: node_busy(node, snap.pods, t)
+            ("node", node.name, t // BUCKET_S, told), lambda: node_busy(node, snap.pods, t)
         )
 
     def net(node: NodeRef) -> Callable[[float], tuple[float, float]]:

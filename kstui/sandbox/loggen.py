@@ -482,7 +482,10 @@ class LogGenerator:
         image: str,
         started_at: datetime,
         instance: int = 0,
+        rate: float | None = None,
     ) -> None:
+        """`rate`: lines a second on average instead of the container's own pace (a bench's
+        flood); the same lines, closer together."""
         self.namespace, self.pod, self.container, self.image = namespace, pod, container, image
         self.started_at = _aware(started_at)
         self.instance = instance
@@ -491,6 +494,9 @@ class LogGenerator:
         r = Rng(self._seed)
         hi = r.int(600_000, MAX_GAP_US)  # per-container pace: chatty vs quiet
         self._gaps = [r.int(MIN_GAP_US, hi) for _ in range(BLOCK)]
+        if rate:
+            scale = BLOCK * 1_000_000 / rate / sum(self._gaps)
+            self._gaps = [max(1, round(gap * scale)) for gap in self._gaps]
         self._block_us = sum(self._gaps)  # every block spans exactly this long -> closed form
         self._cum: dict[int, object] = {}
         self._eps: dict[int, object] = {}

@@ -18,6 +18,17 @@ LOG_ANNOTATION = "sandbox.kstui.io/log"
 put exact text, escape sequences included, into a log."""
 LOG_ONLY_ANNOTATION = "sandbox.kstui.io/log-only"
 """"true": the literal lines are the whole log (a Helm job's pod prints nothing else)."""
+LOG_RATE_ANNOTATION = "sandbox.kstui.io/log-rate"
+"""Lines a second each container of the pod writes (a bench's flood; 1 to 10,000)."""
+
+
+def _rate(pod: dict[str, Any]) -> float | None:
+    text = ((pod["metadata"].get("annotations") or {}).get(LOG_RATE_ANNOTATION) or "").strip()
+    try:
+        rate = float(text)
+    except ValueError:
+        return None
+    return min(max(rate, 1.0), 10_000.0)
 
 
 def _container(call: Call, pod: dict[str, Any]) -> dict[str, Any]:
@@ -65,6 +76,7 @@ def _instance(
             container.get("image", ""),
             parse_time(started),
             instance,
+            _rate(pod),
         )
 
     if previous:

@@ -14,6 +14,7 @@ from aiohttp import web
 from kstui.sandbox.api import Call, respond
 from kstui.sandbox.clock import rfc3339
 from kstui.sandbox.selectors import parse_label_selector
+from kstui.sandbox.spikes import SpikeIndex
 from kstui.sandbox.status import ApiError
 from kstui.sandbox.usage import container_usage, format_cpu, format_memory, node_overhead
 
@@ -26,9 +27,12 @@ def _window(now: datetime) -> datetime:
     return datetime.fromtimestamp(seconds, tz=now.tzinfo)
 
 
-def _container_usages(pod: dict[str, Any], at: datetime) -> list[tuple[str, int, int]]:
-    """(container, nanocores, bytes) for each container of a pod."""
+def _container_usages(
+    pod: dict[str, Any], at: datetime, spikes: SpikeIndex
+) -> list[tuple[str, int, int]]:
+    """(container, nanocores, bytes) for each container of a pod (spiking when told to)."""
     meta = pod["metadata"]
+    spike = spikes.of(pod)
     usages = []
     for container in pod["spec"].get("containers") or []:
         resources = container.get("resources") or {}
@@ -39,6 +43,7 @@ def _container_usages(pod: dict[str, Any], at: datetime) -> list[tuple[str, int,
             at,
             resources.get("requests"),
             resources.get("limits"),
+            spike,
         )
         usages.append((container["name"], cpu, memory))
     return usages
@@ -48,7 +53,7 @@ def _running(pod: dict[str, Any]) -> bool:
     return (pod.get("status") or {}).get("phase") == "Running"
 
 
-def _pod_metrics(pod: dict[str, Any], at: datetime) -> dict[str, Any]:
+def _pod_metrics(pod: dict[str, Any], at: datetime, spikes: SpikeIndex) -> dict[str, Any]:
     meta = pod["metadata"]
     return {
         "kind": "PodMetrics",
@@ -63,18 +68,20 @@ def _pod_metrics(pod: dict[str, Any], at: datetime) -> dict[str, Any]:
         "window": f"{WINDOW_SECONDS}s",
         "containers": [
             {"name": name, "usage": {"cpu": format_cpu(cpu), "memory": format_memory(memory)}}
-            for name, cpu, memory in _container_usages(pod, at)
+            for name, cpu, memory in _container_usages(pod, at, spikes)
         ],
     }
 
 
-def _node_metrics(node: dict[str, Any], pods: list[dict[str, Any]], at: datetime) -> dict:
+def _node_metrics(
+    node: dict[str, Any], pods: list[dict[str, Any]], at: datetime, spikes: SpikeIndex
+) -> dict:
     name = node["metadata"]["name"]
     cpu, memory = node_overhead(name, at)
     for pod in pods:
         if pod["spec"].get("nodeName") != name or not _running(pod):
             continue
-        for _, container_cpu, container_memory in _container_usages(pod, at):
+        for _, container_cpu, container_memory in _container_usages(pod, at, spikes):
             cpu += container_cpu
             memory += container_memory
     return {
@@ -95,14 +102,15 @@ async def metrics(call: Call) -> web.Response:
     store = call.store
     at = _window(call.cluster.clock.now())
     labels = parse_label_selector(call.query.get("labelSelector"))
+    spikes = SpikeIndex(store)
     if call.info.resource == "pods":
         if call.info.name:
             pod = store.get(("", "pods"), call.info.namespace, call.info.name)
             if pod is None or not _running(pod):
                 raise ApiError.not_found("pods", call.info.name, "metrics.k8s.io")
-            return respond(_pod_metrics(pod, at))
+            return respond(_pod_metrics(pod, at, spikes))
         pods = [e.decode() for e in store.select(("", "pods"), call.info.namespace or None, labels)]
-        running = [_pod_metrics(pod, at) for pod in pods if _running(pod)]
+        running = [_pod_metrics(pod, at, spikes) for pod in pods if _running(pod)]
         return respond(
             {
                 "kind": "PodMetricsList",
@@ -116,13 +124,13 @@ async def metrics(call: Call) -> web.Response:
         node = store.get(("", "nodes"), "", call.info.name)
         if node is None:
             raise ApiError.not_found("nodes", call.info.name, "metrics.k8s.io")
-        return respond(_node_metrics(node, pods, at))
+        return respond(_node_metrics(node, pods, at, spikes))
     nodes = [e.decode() for e in store.select(("", "nodes"), None, labels)]
     return respond(
         {
             "kind": "NodeMetricsList",
             "apiVersion": "metrics.k8s.io/v1beta1",
             "metadata": {},
-            "items": [_node_metrics(n, pods, at) for n in nodes],
+            "items": [_node_metrics(n, pods, at, spikes) for n in nodes],
         }
     )

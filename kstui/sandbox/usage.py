@@ -15,6 +15,7 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
 from kstui.sandbox.loggen import stable_hash
+from kstui.sandbox.spikes import Spike
 
 BUCKET_S = 15  # one noise sample per metrics-server-like scrape window
 PAGE = 4096  # working sets are whole pages, so metrics serialize as Ki like the real thing
@@ -155,8 +156,19 @@ def _resource(
     return (requests or {}).get(name) or lim, lim
 
 
-def _cpu(seed: int, p: UsageProfile, t: float, request: str | None, limit: str | None) -> int:
+SPIKE_CPU_CORES = 1.5
+"""What a spiking container without a CPU limit burns (with one: nearly all of it)."""
+SPIKE_MEMORY = 2.5
+"""A memory spike's factor on the usual working set (under the limit still)."""
+
+
+def _cpu(
+    seed: int, p: UsageProfile, t: float, request: str | None, limit: str | None, spike: bool
+) -> int:
     lim = cpu_nanocores(limit) if limit else None
+    if spike:
+        level = lim * 0.95 if lim else SPIKE_CPU_CORES * NANO
+        return max(0, int(min(level * _noise(seed, "spike", t, 0.03), lim or level * 2)))
     if p.hot and lim:
         level, wave = lim * (0.88 + 0.1 * p.cpu_level), _wave(p.phase, t, 0.04, 0.02)
     else:
@@ -170,7 +182,9 @@ def _cpu(seed: int, p: UsageProfile, t: float, request: str | None, limit: str |
     return max(0, int(min(value, lim) if lim else value))
 
 
-def _memory(seed: int, p: UsageProfile, t: float, request: str | None, limit: str | None) -> int:
+def _memory(
+    seed: int, p: UsageProfile, t: float, request: str | None, limit: str | None, spike: bool
+) -> int:
     level = (
         memory_bytes(request) * (0.3 + 0.6 * p.mem_level)
         if request
@@ -181,7 +195,7 @@ def _memory(seed: int, p: UsageProfile, t: float, request: str | None, limit: st
         factor = 0.6 + 0.8 * frac  # grows for one period, then falls back
     else:
         factor = _wave(p.phase, t, 0.04, 0.01) * _noise(seed, "mem", t, 0.01)
-    value = max(level * factor, MI)
+    value = max(level * factor * (SPIKE_MEMORY if spike else 1), MI)
     if limit:  # stay under the limit: at the limit the kernel would OOM-kill instead
         value = min(value, memory_bytes(limit) * 0.97)
     return int(value) // PAGE * PAGE
@@ -194,14 +208,22 @@ def container_usage(
     at: datetime,
     requests: dict[str, str] | None = None,
     limits: dict[str, str] | None = None,
+    spike: Spike | None = None,
 ) -> tuple[int, int]:
-    """(cpu nanocores, memory working-set bytes) of one container at `at`."""
+    """(cpu nanocores, memory working-set bytes) of one container at `at` (its workload's
+    `spike`, when told to, while active)."""
     t = _epoch(at)
+    spiking = spike is not None and spike.active(t)
+    cpu_spike = spiking and spike is not None and spike.cpu
+    memory_spike = spiking and spike is not None and spike.memory
     seed = _seed(namespace, pod, container)
     p = usage_profile(namespace, pod, container)
     cpu_req, cpu_lim = _resource(requests, limits, "cpu")
     mem_req, mem_lim = _resource(requests, limits, "memory")
-    return _cpu(seed, p, t, cpu_req, cpu_lim), _memory(seed, p, t, mem_req, mem_lim)
+    return (
+        _cpu(seed, p, t, cpu_req, cpu_lim, cpu_spike),
+        _memory(seed, p, t, mem_req, mem_lim, memory_spike),
+    )
 
 
 def node_overhead(node: str, at: datetime) -> tuple[int, int]:

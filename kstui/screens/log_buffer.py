@@ -52,6 +52,52 @@ class LogBuffer:
         self.keys.clear()
 
 
+QUIET_SECONDS = 1.0
+MAX_HOLD_SECONDS = 2.0
+
+
+class Settling:
+    """Lines that came, held while several streams merge: a line waits until every stream
+    heard within QUIET_SECONDS has sent a newer one (their chunks then go to the ring in time
+    order, appended, instead of rewriting the view's tail), never longer than
+    MAX_HOLD_SECONDS. One stream's lines never wait."""
+
+    def __init__(self) -> None:
+        self.waiting: list[tuple[float, list[LogLine]]] = []
+        self.newest: dict[tuple[str, str, str, str], tuple[str, float]] = {}
+        """Each stream's newest line: its key and when it came."""
+
+    def __len__(self) -> int:
+        return sum(len(lines) for _at, lines in self.waiting)
+
+    def clear(self) -> None:
+        self.waiting.clear()
+
+    def take(self, arrived: list[LogLine], now: float) -> list[LogLine]:
+        """Add what arrived this tick; the lines that may go on now."""
+        if arrived:
+            for line in arrived:
+                if not line.note:
+                    stream = (line.context, line.namespace, line.pod, line.container)
+                    self.newest[stream] = (line.key, now)
+            self.waiting.append((now, arrived))
+        active = [key for key, at in self.newest.values() if now - at <= QUIET_SECONDS]
+        mark = min(active) if len(active) > 1 else None
+        batch: list[LogLine] = []
+        kept: list[tuple[float, list[LogLine]]] = []
+        for at, lines in self.waiting:
+            if mark is None or now - at >= MAX_HOLD_SECONDS:
+                batch += lines
+                continue
+            rest = [line for line in lines if line.key > mark]
+            if len(rest) < len(lines):
+                batch += [line for line in lines if line.key <= mark]
+            if rest:
+                kept.append((at, rest))
+        self.waiting = kept
+        return batch
+
+
 def compile_regex(text: str) -> re.Pattern[str] | None:
     """The user's regex (None for ""); re.error says what is wrong."""
     return re.compile(text) if text else None

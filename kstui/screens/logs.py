@@ -8,8 +8,10 @@ lines are counted in the title."""
 
 from __future__ import annotations
 
+import gc
 import time
 import zlib
+from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -21,9 +23,10 @@ from textual.screen import Screen
 
 from kstui.backends.backend import Backend
 from kstui.backends.log_streams import LogLine, LogOptions, LogScope, PodLogs, follow_all
+from kstui.heap import HEAP
 from kstui.safe_text import inert, inert_line
 from kstui.screens.log_asks import ASK_BINDINGS, LogAsks
-from kstui.screens.log_buffer import JSON_MODES, LogBuffer, LogLook
+from kstui.screens.log_buffer import JSON_MODES, LogBuffer, LogLook, Settling
 from kstui.widgets.log_lines import LogLines
 from kstui.widgets.plain import Plain
 from kstui.widgets.textual_leaks import Footer
@@ -32,6 +35,12 @@ DEFAULT_LINES = 5_000
 """The ring's size when the config does not say (`logs: {buffer_lines: N}`)."""
 FLUSH_SECONDS = 0.05
 REDRAW_SECONDS = 0.5
+FREEZE_LINES = 10_000
+"""Each this many lines in, what the view keeps is frozen out of the collector's way (its
+lines have no cycles): a full collection over a 100,000-line ring took 600 ms, mid-keystroke.
+Every SETTLE_FREEZES freezes, and when the view closes, the heap is settled instead (what was
+frozen while still in use and dropped since is collected: kstui/heap.py)."""
+SETTLE_FREEZES = 30
 FOLLOWING = "following"
 SCROLLED_UP = "paused (scrolled up) — end/G resumes"
 PAUSED = "paused (f) — f resumes"
@@ -102,6 +111,14 @@ class LogsScreen(LogAsks, Screen[None]):
         self.all_of = list(first.containers) if len(first.containers) > 1 else []
         self._title = title
         self._pending: list[LogLine] = []
+        self._settling = Settling()
+        self._keys: list[str] = []
+        self._entries: list[int] = []
+        """The sort key and first LogLines entry of each line in `shown`."""
+        self._unfrozen = 0
+        self._freezes = 0
+        self._rewrite_from: str | None = None
+        """Lines merged in before ones already shown: the view is written again from here."""
         self.line_count = 0
         self.held = 0
         """Lines that arrived while paused (shown on resume)."""
@@ -156,11 +173,15 @@ class LogsScreen(LogAsks, Screen[None]):
         previous = " (previous instance)" if self.options.previous else ""
         return f"logs {what}{previous} @ {contexts}"
 
-    def status_text(self) -> str:
+    def status_text(self, width: int = 0) -> str:
+        """Heading · state · dropped count · modes; within `width` the heading is cut first,
+        so the counts are drawn even on a narrow title (never silent)."""
         state = self._ended or (
             f"paused (f): {self.held} new lines — f resumes" if self.paused else self.state
         )
-        parts = [self.heading, state]
+        parts = [state]
+        if self.buffer.dropped:
+            parts.append(f"{self.buffer.dropped} older lines dropped (ring of {self.buffer.limit})")
         modes = []
         if self.look.json_mode != "raw":
             modes.append(f"json {self.look.json_mode}")
@@ -170,9 +191,11 @@ class LogsScreen(LogAsks, Screen[None]):
                 modes.append(f"{name} /{pattern.pattern}/")
         if modes:
             parts.append(" ".join(modes))
-        if self.buffer.dropped:
-            parts.append(f"{self.buffer.dropped} older lines dropped (ring of {self.buffer.limit})")
-        return " · ".join(parts)
+        heading, tail = self.heading, " · " + " · ".join(parts)
+        room = width - len(tail)
+        if width and len(heading) > room:
+            heading = heading[: max(room - 1, 0)] + "…" if room > 8 else ""
+        return (heading + tail) if heading else tail[3:]
 
     def compose(self) -> ComposeResult:
         yield Plain(self.heading, id="title", one_line=True)
@@ -189,6 +212,9 @@ class LogsScreen(LogAsks, Screen[None]):
         log = self.query_one(LogLines)
         self.watch(log, "scroll_y", self._scrolled, init=False)
         log.focus()
+
+    def on_unmount(self) -> None:
+        HEAP.released()  # the heap was frozen with this view's lines in it: let them go
 
     def rows_of(self, line: LogLine) -> list[Text]:
         """One buffered line as the Text rows the log shows (inert, styled, never markup)."""
@@ -227,6 +253,8 @@ class LogsScreen(LogAsks, Screen[None]):
             if not self.look.wanted(line, plain):
                 continue
             self.shown.append((len(log.rows), plain))
+            self._keys.append(line.key)
+            self._entries.append(len(log.entries))
             for row in rows:
                 log.append(row)
         log.appended()
@@ -238,20 +266,46 @@ class LogsScreen(LogAsks, Screen[None]):
         log = self.query_one(LogLines)
         self._redrawing = True
         log.clear()
-        self.shown = []
+        self.shown, self._keys, self._entries = [], [], []
         self.look.widths.clear()
         self._write(log, self.buffer.lines, self.following_now(log))
         self._redraw_needed = False
+        self._rewrite_from = None
         self.call_after_refresh(setattr, self, "_redrawing", False)
 
+    def _rewrite(self, log: LogLines) -> None:
+        """The view again from the first line merged in before shown ones: only its tail."""
+        self._last_redraw = time.monotonic()
+        start, self._rewrite_from = self._rewrite_from or "", None
+        at = bisect_left(self._keys, start)
+        log.truncate(self._entries[at] if at < len(self._entries) else len(log.entries))
+        del self.shown[at:], self._keys[at:], self._entries[at:]
+        lines = self.buffer.lines[bisect_left(self.buffer.keys, start) :]
+        self._write(log, lines, self.following_now(log))
+        self._trim(log)
+
+    def _trim(self, log: LogLines) -> None:
+        """The view lets go of what the ring dropped (in chunks, a quarter of the ring)."""
+        if len(self._keys) <= 5 * self.buffer.limit // 4 or not self.buffer.keys:
+            return
+        if log.leaving_end:  # a scroll up on its way is in today's rows: trim after it
+            return
+        at = bisect_left(self._keys, self.buffer.keys[0])
+        entry = self._entries[at] if at < len(self._entries) else len(log.entries)
+        removed = log.drop_front(entry)  # the view's place kept: "scrolled up" stays true
+        self.shown = [(row - removed, plain) for row, plain in self.shown[at:]]
+        self._keys = self._keys[at:]
+        self._entries = [first - entry for first in self._entries[at:]]
+
     def following_now(self, log: LogLines) -> bool:
-        return not self.paused and self.at_end
+        return not self.paused and self.at_end and not log.leaving_end
 
     def _scrolled(self, old: float, new: float) -> None:
         """The user scrolled up (the view went up, not by a redraw): stop at that line;
         back at the end (G, end, scrolling down): follow again."""
         log = self.query_one(LogLines)
         if new < old and not self._redrawing:
+            log.leaving_end = False
             self.at_end = new >= log.max_scroll_y
         elif new >= log.max_scroll_y:
             self.at_end = True
@@ -259,23 +313,28 @@ class LogsScreen(LogAsks, Screen[None]):
     def _flush(self) -> None:
         """What arrived since the last tick, as one batch: one repaint, not one per line."""
         log = self.query_one(LogLines)
-        if self._pending:
-            batch, self._pending = self._pending, []
+        now = time.monotonic()
+        batch = self._settling.take(self._pending, now)
+        self._pending = []
+        if batch:
             self.line_count += len(batch)
-            in_order = self.buffer.add(batch)
-            self._redraw_needed = self._redraw_needed or not in_order
+            if not self.buffer.add(batch) or self.paused:  # sorted: batch[0] is its oldest
+                first = batch[0].key
+                self._rewrite_from = min(first, self._rewrite_from or first)
+            self._unfrozen += len(batch)
+            if self._unfrozen >= FREEZE_LINES:
+                self._unfrozen, self._freezes = 0, self._freezes + 1
+                HEAP.settle() if self._freezes % SETTLE_FREEZES == 0 else gc.freeze()
             if self.paused:
                 self.held += len(batch)
-            elif not self._redraw_needed:
+            elif not self._redraw_needed and self._rewrite_from is None:
                 self._write(log, self.buffer.lines[-len(batch) :], self.following_now(log))
-                if self.buffer.dropped and len(log.entries) > 5 * self.buffer.limit // 4:
-                    self.redraw()  # the view drops what the ring dropped
-        if (
-            self._redraw_needed
-            and not self.paused
-            and time.monotonic() - self._last_redraw >= REDRAW_SECONDS
-        ):
-            self.redraw()  # lines merged in between older ones: at most twice a second
+                self._trim(log)
+        if not self.paused and now - self._last_redraw >= REDRAW_SECONDS:
+            if self._redraw_needed:  # the look changed (a second container: prefixes)
+                self.redraw()
+            elif self._rewrite_from is not None:  # merged in between: at most twice a second
+                self._rewrite(log)
         self._show_state(log)
 
     def _show_state(self, log: LogLines) -> None:
@@ -285,8 +344,8 @@ class LogsScreen(LogAsks, Screen[None]):
         self._show_title()
 
     def _show_title(self) -> None:
-        text = self.status_text()
         title = self.query_one("#title", Plain)
+        text = self.status_text(title.content_region.width)
         if getattr(self, "_last_title", None) != text:
             self._last_title = text
             title.update(text)
@@ -299,7 +358,9 @@ class LogsScreen(LogAsks, Screen[None]):
                 self.look.show_container = self._redraw_needed = True
         self._pending.append(line)
         if len(self._pending) > 4 * self.buffer.limit:  # a flood between two ticks
+            # cut by time, not by arrival: the ring would keep only the newest anyway
             over = len(self._pending) - self.buffer.limit
+            self._pending.sort(key=lambda pending: pending.key)
             del self._pending[:over]
             self.buffer.dropped += over
             self.buffer.received += over
@@ -326,15 +387,18 @@ class LogsScreen(LogAsks, Screen[None]):
         if not self.paused:
             held, self.held = self.held, 0
             self.at_end = True
-            self.redraw()
             log = self.query_one(LogLines)
+            if self._redraw_needed:
+                self.redraw()
+            elif self._rewrite_from is not None:
+                self._rewrite(log)  # the lines held: written after the ones shown
             log.scroll_end(animate=False, immediate=True)
             self.notify(f"following: {held} lines arrived while paused")
         self._show_state(self.query_one(LogLines))
 
     def action_bottom(self) -> None:
         log = self.query_one(LogLines)
-        self.at_end = True
+        self.at_end, log.leaving_end = True, False
         if self.paused:
             self.action_toggle_follow()
         log.scroll_end(animate=False, immediate=True)
@@ -370,6 +434,7 @@ class LogsScreen(LogAsks, Screen[None]):
         self.options = options
         self.buffer.clear()
         self._pending.clear()
+        self._settling.clear()
         self._ended = ""
         self.query_one("#title", Plain).remove_class("-ended")
         self.redraw()

@@ -7,10 +7,15 @@ lines at the view's width (again on a resize)."""
 
 from __future__ import annotations
 
+import time
+
 from rich.text import Text
+from textual import events
 from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+
+LEAVING_SECONDS = 1.0
 
 
 class LogLines(ScrollView, can_focus=True):
@@ -28,6 +33,35 @@ class LogLines(ScrollView, can_focus=True):
         self._widest = 0
         self._cache: dict[int, Strip] = {}
         self._wrapped_at = 0
+        self._leaving = 0.0
+
+    # ------------------------------------------------------------------ the user scrolls up
+    @property
+    def leaving_end(self) -> bool:
+        """The user asked to scroll up and the scroll has not happened yet (Textual defers
+        it past the next refresh): whoever follows the end must not pull the view back, nor
+        move the rows under it. For a second at most (a scroll up at the top never comes)."""
+        return time.monotonic() - self._leaving < LEAVING_SECONDS
+
+    @leaving_end.setter
+    def leaving_end(self, leaving: bool) -> None:
+        self._leaving = time.monotonic() if leaving else 0.0
+
+    def action_scroll_up(self) -> None:
+        self._leaving = time.monotonic()
+        super().action_scroll_up()
+
+    def action_page_up(self) -> None:
+        self._leaving = time.monotonic()
+        super().action_page_up()
+
+    def action_scroll_home(self) -> None:
+        self._leaving = time.monotonic()
+        super().action_scroll_home()
+
+    def _on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
+        self._leaving = time.monotonic()
+        super()._on_mouse_scroll_up(event)
 
     # ------------------------------------------------------------------ data in
     def clear(self) -> None:
@@ -51,6 +85,32 @@ class LogLines(ScrollView, can_focus=True):
         """After a batch of `append`s: one size update and one repaint."""
         self.virtual_size = Size(self._widest, len(self.rows))
         self.refresh()
+
+    def truncate(self, entry: int) -> None:
+        """Drop the entries from `entry` on (lines merged in before them are written again)."""
+        if entry >= len(self.entries):
+            return
+        del self.rows[self._starts[entry] :]
+        del self.entries[entry:]
+        del self._starts[entry:]
+        self._cache.clear()
+
+    def drop_front(self, count: int) -> int:
+        """Drop the first `count` entries (what the ring dropped); the rows removed. The
+        lines in view stay where they are."""
+        if count <= 0:
+            return 0
+        count = min(count, len(self.entries))
+        removed = self._starts[count] if count < len(self._starts) else len(self.rows)
+        del self.rows[:removed]
+        del self.entries[:count]
+        self._starts = [start - removed for start in self._starts[count:]]
+        self._cache.clear()
+        scroll_y = max(0, self.scroll_y - removed)
+        self.virtual_size = Size(self._widest, len(self.rows))
+        self.scroll_target_y = scroll_y  # where the next scroll starts from
+        self.set_scroll(None, scroll_y)  # watchers not called: no one thinks the user scrolled
+        return removed
 
     def _add_rows(self, text: Text) -> None:
         width = self._wrap_width()

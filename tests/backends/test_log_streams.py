@@ -123,3 +123,39 @@ async def test_a_dropped_and_expired_pods_watch_lists_again_and_goes_on(fresh_sa
     assert any(line.pod == "w-b" and not line.note for line in lines)
     assert not [line for line in lines if line.text.startswith("pods:")]
     await kube.aclose()
+
+
+async def test_a_selector_of_many_pods_streams_every_one(fresh_sandbox: Any) -> None:
+    """Each followed container holds a connection for as long as it streams: more of them
+    than the client's connection pool (and the list watches beside) must all stream."""
+    running = fresh_sandbox()
+    host = Reached(running)
+    kube = host.client
+    ns = "many-logs"
+    await kube.create(
+        "/api/v1/namespaces", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}}
+    )
+    for index in range(70):
+        await kube.create(
+            f"/api/v1/namespaces/{ns}/pods",
+            {
+                "apiVersion": "v1",
+                "kind": "Pod",
+                "metadata": {
+                    "name": f"many-{index:02d}",
+                    "labels": {"app": "many"},
+                    "annotations": {"sandbox.kstui.io/log-rate": "20"},
+                },
+                "spec": {"containers": [{"name": "app", "image": "shop/app:1"}]},
+            },
+        )
+    for _ in range(200):
+        listed = await kube.list(f"/api/v1/namespaces/{ns}/pods")
+        if all(p["status"].get("phase") == "Running" for p in listed["items"]):
+            break
+        await asyncio.sleep(0.1)
+    scope = LogScope("host", ns, selector="app=many")
+    lines = await collect([(host, scope)], LogOptions(tail=1), 8.0)
+    pods = {line.pod for line in lines if not line.note}
+    assert len(pods) == 70, sorted({f"many-{i:02d}" for i in range(70)} - pods)[:5]
+    await kube.aclose()

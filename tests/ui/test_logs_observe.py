@@ -14,12 +14,13 @@ import pytest
 from textual.widgets import Input
 
 from kstui.backends.kube import KubeClient
+from kstui.backends.log_streams import LogLine
 from kstui.config import Config, LogSettings
 from kstui.sandbox.podlogs import LOG_ANNOTATION
 from kstui.screens.logs import LogsScreen
 from kstui.widgets.log_lines import LogLines
 from tests.connections import sandbox_client
-from tests.ui.conftest import loaded, type_text, wait_until
+from tests.ui.conftest import drawn, loaded, type_text, wait_until
 
 JSON_LINE = json.dumps({"level": "info", "msg": "paid", "user": {"id": 7, "name": "ann"}})
 LINES = ["GET /cart 200", "ERROR payment declined", JSON_LINE, "GET /health 200"]
@@ -320,3 +321,102 @@ async def test_hostile_lines_are_shown_inert(make_app, kube, wrap: bool) -> None
         assert "␛]0;PWNED␇" in text  # the escape shown, never sent
         assert "\x1b" not in text
         assert "\x07" not in text
+
+
+async def test_the_dropped_and_held_counts_are_drawn_at_80_columns(make_app, kube) -> None:  # type: ignore[no-untyped-def]
+    """A long heading must not push the counts off a narrow title: they are never silent."""
+    app = make_app(namespace="shop-prod", config=Config(logs=LogSettings(buffer_lines=20)))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot)
+        screen = await command(pilot, app, "logs -l app=reviews,version=v1 -n shop-prod @host")
+        title = screen.query_one("#title")
+        await wait_until(
+            pilot,
+            lambda: screen.buffer.dropped > 0 and "dropped" in drawn(title),
+            "the dropped count drawn",
+        )
+        assert f"{screen.buffer.dropped} older lines dropped" in drawn(title)
+        assert drawn(title).startswith("logs shop-prod -l app=")  # the heading cut, not the count
+        await pilot.press("f")
+        await wait_until(
+            pilot,
+            lambda: screen.held > 0 and f"paused (f): {screen.held} new lines" in drawn(title),
+            f"the held count drawn: {drawn(title)!r}",
+        )
+
+
+async def test_a_flood_between_two_ticks_keeps_the_newest_lines(make_app) -> None:  # type: ignore[no-untyped-def]
+    """More lines than the ring arriving at once (many pods' tails) are cut by time, not by
+    arrival: the ring ends with the newest lines whichever stream sent them first."""
+    app = make_app(config=Config(logs=LogSettings(buffer_lines=20)))
+    async with app.run_test(size=(120, 30)) as pilot:
+        await loaded(pilot)
+        await pilot.press("l")
+        await wait_until(pilot, lambda: isinstance(app.screen, LogsScreen), "logs")
+        screen = app.screen
+        newest = [
+            LogLine("host", "ns", "new", "app", f"2099-01-01T00:00:{i:02d}.000000Z", f"new {i}")
+            for i in range(50)
+        ]
+        older = [
+            LogLine("host", "ns", "old", "app", f"2098-01-01T00:00:{i:02d}.000000Z", f"old {i}")
+            for i in range(50)
+        ]
+        received = screen.buffer.received + len(screen._pending)
+        for line in [*newest, *older]:  # the newest stream's tail came in first
+            screen.emit(line)
+        newest_20 = [f"new {i}" for i in range(30, 50)]
+        await wait_until(
+            pilot,
+            lambda: [line.text for line in screen.buffer.lines] == newest_20,
+            f"the newest lines kept: {[line.text for line in screen.buffer.lines]}",
+        )
+        assert screen.buffer.received >= received + 100
+
+
+async def test_many_streams_merge_by_appending_not_by_redrawing(make_app) -> None:  # type: ignore[no-untyped-def]
+    """Each stream sends its lines in chunks, so a chunk often holds lines older than another
+    stream's last one: they wait to be merged in order, and the view only appends (a redraw
+    of a 100,000-line ring costs seconds)."""
+    app = make_app(namespace="shop-prod")
+    async with app.run_test(size=(120, 30)) as pilot:
+        await loaded(pilot)
+        screen = await command(pilot, app, "logs -l app=reviews")  # 2 pods x 2 containers
+        await wait_until(pilot, lambda: len(screen.buffer.lines) > 50, "the tails")
+        await pilot.pause(1)
+        calls: list[str] = []
+        for name in ("redraw", "_rewrite"):
+            method = getattr(screen, name, None)
+            if method is not None:
+                setattr(screen, name, lambda *a, m=method, n=name: (calls.append(n), m(*a)))
+        received = screen.buffer.received
+        await wait_until(
+            pilot, lambda: screen.buffer.received > received + 30, "lines of every stream"
+        )
+        await pilot.pause(2)
+        assert calls == []
+        keys = [line.key for line in screen.buffer.lines if not line.note]
+        assert keys == sorted(keys)
+        last = [plain for _row, plain in screen.shown][-10:]
+        assert len(set(last)) == len(last)  # nothing written twice
+
+
+async def test_up_leaves_the_end_while_the_ring_drops_lines(make_app) -> None:  # type: ignore[no-untyped-def]
+    """The view lets go of what the ring dropped from its front: a key up right after still
+    scrolls up and stops following (it used to start from the old place, past the end)."""
+    app = make_app(namespace="shop-prod", config=Config(logs=LogSettings(buffer_lines=40)))
+    async with app.run_test(size=(120, 20)) as pilot:
+        await loaded(pilot)
+        screen = await command(pilot, app, "logs -l app=reviews")
+        log = screen.query_one(LogLines)
+        await wait_until(pilot, lambda: screen.buffer.dropped > 200, "the ring dropping lines")
+        for _ in range(5):
+            await pilot.press("up")
+            await wait_until(pilot, lambda: not screen.at_end, "scrolled up, not following")
+            await wait_until(pilot, lambda: "paused (scrolled up)" in title_of(screen), "said")
+            top = log.scroll_y
+            await pilot.pause(0.5)  # lines go on coming and the front goes on being dropped
+            assert not screen.at_end
+            assert log.scroll_y <= top
+            await pilot.press("G")
+            await wait_until(pilot, lambda: screen.at_end, "following again")

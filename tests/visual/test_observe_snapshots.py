@@ -45,7 +45,8 @@ def test_logs_of_a_deployment(snap_compare: Any, build: Callable[..., KstuiApp])
             followers = screen.followers
             streams = [key for follower in followers for key in follower.streams]
             seen = {(line.pod, line.container) for line in screen.buffer.lines}
-            return bool(streams) and all(key[1:] in seen for key in streams)
+            done = not screen._pending and not screen._settling  # none held to merge
+            return bool(streams) and all(key[1:] in seen for key in streams) and done
 
         await wait_until(pilot, settled, "every pod's tail")
         await pilot.pause(0.5)
