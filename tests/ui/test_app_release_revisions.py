@@ -6,6 +6,7 @@ why, above the table, and no toast."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 
+from kstui.backends.app_service import AppStore
 from kstui.backends.kube import KubeClient
 from kstui.backends.kube_wire import METADATA_ACCEPT
 from kstui.screens.app_releases import ReleasesScreen
@@ -204,3 +206,24 @@ async def test_rev_fits_at_80_columns_beside_the_message(
         drawn = [table.render_line(y).text for y in range(1, 5)]
         line = next(text for text in drawn if text.startswith(" eu-web "))
         assert line[header.index(" REV ") : header.index(" REV ") + 5] == " 2   ", line
+
+
+async def test_the_rows_show_before_the_revisions_are_read(
+    sandbox: RunningSandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A slow project holds nothing up: the rows show with `–`, and fill in once read."""
+    gate = asyncio.Event()
+    real = AppStore.helm_revisions
+
+    async def slow(self: AppStore, cluster: str, namespace: str, release: str = "") -> Any:
+        await gate.wait()
+        return await real(self, cluster, namespace, release)
+
+    monkeypatch.setattr(AppStore, "helm_revisions", slow)
+    app = apps_app(sandbox.kubeconfig, tmp_path / "cache")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_releases(pilot, "eu-web")
+        await pilot.pause(0.3)
+        assert {cells(screen, key)[REV] for key in screen.releases} == {"–"}
+        gate.set()
+        await wait_until(pilot, lambda: cells(screen, "eu-web")[REV] == "2", "filled in", 10)
