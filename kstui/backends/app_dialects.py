@@ -39,6 +39,9 @@ class Dialect:
     """Why adding and re-syncing repos is not offered ("" when it is)."""
     no_helm_job: str = ""
     """Why a release has no Helm job to read the log of ("" when Helm runs in a Job)."""
+    revision_in_release: bool = False
+    """The release object keeps Helm's revision (3.x: `spec.version`); else it is read from
+    Helm's release Secrets on the target cluster (4.x)."""
 
     def resource(self, name: str) -> str:
         """A 4.x resource name (`applicationreleases`) as this dialect names it."""
@@ -87,6 +90,7 @@ V3 = Dialect(
     upgrade_patch=app_store_v3.upgrade_patch,
     repo_actions=app_store_v3.REPO_ACTIONS,
     no_helm_job=app_store_v3.NO_HELM_JOB,
+    revision_in_release=True,
 )
 
 

@@ -19,6 +19,7 @@ from urllib.parse import quote
 
 from kstui.backends import app_bodies, app_charts
 from kstui.backends.app_dialects import Dialect, dialect_of
+from kstui.backends.app_revisions import HelmRevisions, read_revisions, why
 from kstui.backends.app_store import (
     INSTANCE,
     JOB_NAME,
@@ -218,24 +219,24 @@ class AppStore:
                 )
         return list(found.values())
 
-    async def helm_revision(self, release: ReleaseRow) -> str:
-        """Helm's newest revision of the release and its status ("2 deployed"), from the
-        labels of its release Secrets (API.md §7.2); "" when they cannot be read."""
+    async def helm_revisions(
+        self, cluster: str, namespace: str, release: str = ""
+    ) -> HelmRevisions:
+        """Helm's newest revision of each release in a project, from its release Secrets'
+        labels, metadata only (app_revisions.py); a project that cannot be read says why."""
         try:
-            client = await self.clusters.client(await self.context_of(release.cluster))
-            listed = await client.list(
-                f"/api/v1/namespaces/{quote(release.namespace, safe='')}/secrets",
-                {"labelSelector": f"owner=helm,name={release.release_name}"},
-            )
-        except KstuiError:
-            return ""
-        best: tuple[int, str] | None = None
-        for item in _items(listed):
-            labels = (item.get("metadata") or {}).get("labels") or {}
-            version = str(labels.get("version") or "")
-            if version.isdigit() and (best is None or int(version) > best[0]):
-                best = (int(version), str(labels.get("status") or ""))
-        return f"{best[0]} {best[1]}".strip() if best else ""
+            client = await self.clusters.client(await self.context_of(cluster))
+        except KstuiError as error:
+            return HelmRevisions(error=why(error))
+        return await read_revisions(client, namespace, release)
+
+    async def helm_revision(self, release: ReleaseRow) -> str:
+        """Helm's newest revision of the release and its status ("2 deployed"); "" when its
+        Secrets cannot be read."""
+        name = release.release_name
+        found = await self.helm_revisions(release.cluster, release.namespace, name)
+        number, status = found.newest.get(name, (0, ""))
+        return f"{number} {status}".strip() if number else ""
 
     async def job_pods(self, release: ReleaseRow) -> tuple[str, list[str]]:
         """(context, pod names) of the release's Helm job pods, newest last."""

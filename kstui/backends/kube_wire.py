@@ -23,6 +23,10 @@ PATCH_CONTENT_TYPES: dict[str, str] = {
 }
 
 TABLE_ACCEPT = "application/json;as=Table;v=v1;g=meta.k8s.io,application/json"
+METADATA_ACCEPT = (
+    "application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io,application/json"
+)
+"""A list of the objects' metadata only (a Secret's data is never sent)."""
 FIELD_MANAGER = "kstui"
 
 

@@ -1,8 +1,9 @@
 """ApplicationReleases (API.md §2.3, §2.4): every release of the store with its workspace,
-cluster, project, state, message, age and installed version; a release followed live (its
-state transitions with their times, its failure's message, its Helm job pod's log with `l`, and
-the workloads and pods it produced, which Enter opens in the resource browser). Upgrade `u`,
-uninstall ctrl+d (a confirmation naming release, cluster and project)."""
+cluster, project, state, message, age, installed version and Helm revision (release_rows.py);
+a release followed live (its state transitions with their times, its failure's message, its
+Helm job pod's log with `l`, and the workloads and pods it produced, which Enter opens in the
+resource browser). Upgrade `u`, uninstall ctrl+d (a confirmation naming release, cluster and
+project)."""
 
 from __future__ import annotations
 
@@ -17,39 +18,24 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
+from textual.worker import Worker
 
 from kstui.backends.app_bodies import decode_values
 from kstui.backends.app_service import AppStore, Produced
-from kstui.backends.app_store import (
-    FAILED_STATES,
-    ReleaseRow,
-    VersionRow,
-    state_of,
-    versions_of,
-)
+from kstui.backends.app_store import FAILED_STATES, ReleaseRow, VersionRow, state_of, versions_of
 from kstui.backends.errors import KstuiError, NotFound
-from kstui.model import Column, Row, Tone
+from kstui.model import Column, Row
 from kstui.screens.app_forms import InstallForm, UpgradeForm
 from kstui.screens.app_views import VIEW_SCREENS, StoreView, view_bindings
 from kstui.screens.confirm import ConfirmModal
 from kstui.screens.env import ScreenEnv
+from kstui.screens.release_rows import RELEASE_COLUMNS, Place, RevisionColumn, release_line, tone_of
 from kstui.screens.resource_target import Target
 from kstui.screens.text_view import TextViewScreen
 from kstui.widgets.form import FormResult
 from kstui.widgets.plain import Plain
 from kstui.widgets.resource_table import ResourceTable
 
-RELEASE_COLUMNS = (
-    Column("NAME", max_width=24),
-    Column("STATE", max_width=12),
-    Column("CLUSTER", max_width=12),
-    Column("PROJECT", max_width=18),
-    Column("APP", max_width=22),
-    Column("VERSION", max_width=12),
-    Column("AGE", age=True, max_width=8),
-    Column("WORKSPACE", max_width=16),
-    Column("MESSAGE", max_width=50),
-)
 PRODUCED_COLUMNS = (
     Column("KIND", max_width=14),
     Column("NAME", max_width=44),
@@ -63,35 +49,6 @@ def seconds(rfc3339: str) -> float:
         return datetime.fromisoformat(rfc3339.replace("Z", "+00:00")).timestamp()
     except ValueError:
         return 0.0
-
-
-def tone_of(state: str) -> Tone:
-    if state in FAILED_STATES:
-        return Tone.ERROR
-    if state == "active":
-        return Tone.OK
-    if state == "deleting":
-        return Tone.MUTED
-    return Tone.WARN
-
-
-def release_line(release: ReleaseRow) -> Row:
-    state = state_of(release)
-    return Row(
-        release.name,
-        (
-            release.release_name,
-            state,
-            release.cluster,
-            release.namespace,
-            release.app,
-            release.version or release.version_id,
-            release.created,
-            release.workspace,
-            release.message,
-        ),
-        tone_of(state),
-    )
 
 
 def values_view(release: ReleaseRow) -> TextViewScreen:
@@ -174,9 +131,17 @@ class ReleasesScreen(ReleaseActions):
     def __init__(self, env: ScreenEnv, store: AppStore) -> None:
         super().__init__(env, store)
         self.releases: dict[str, ReleaseRow] = {}
+        self.revisions = RevisionColumn()
+        self._reading: Worker[None] | None = None
 
     def crumbs(self) -> str:
         return f"apps › app releases[{len(self.releases)}]"
+
+    def compose_body(self) -> ComposeResult:
+        note = Plain("", id="note")
+        note.display = False
+        yield note
+        yield ResourceTable(id="table")
 
     def prepare(self) -> None:
         table = self.query_one(ResourceTable)
@@ -188,11 +153,36 @@ class ReleasesScreen(ReleaseActions):
 
     def show(self, data: list[ReleaseRow]) -> None:
         self.releases = {r.name: r for r in data}
-        table = self.query_one(ResourceTable)
-        table.sync(release_line(r) for r in data)
+        self._show_rows()
         if not data:
+            table = self.query_one(ResourceTable)
             table.set_empty_message("no ApplicationReleases: S opens the store, i installs")
         self.update_crumbs()
+        in_release = self.store.last_dialect.revision_in_release
+        if not in_release and (self._reading is None or self._reading.is_finished):
+            self._reading = self._read_revisions(self.revisions.places(data))
+
+    def _show_rows(self) -> None:
+        in_release = self.store.last_dialect.revision_in_release
+        self.query_one(ResourceTable).sync(
+            release_line(r, self.revisions.cell(r, in_release=in_release))
+            for r in self.releases.values()
+        )
+        note = self.query_one("#note", Plain)
+        text = self.revisions.note(self.releases.values())
+        note.update(text)
+        note.display = bool(text)
+
+    @work(group="revisions", exit_on_error=False)
+    async def _read_revisions(self, places: list[Place]) -> None:
+        """Helm's revisions, one list per project, all at once; each fills its rows as it
+        comes (the list is shown before: a slow or denied project holds nothing up)."""
+
+        async def one(place: Place) -> None:
+            self.revisions.read[place] = await self.store.helm_revisions(*place)
+            self._show_rows()
+
+        await asyncio.gather(*(one(place) for place in places))
 
     def selected(self) -> ReleaseRow | None:
         key = self.query_one(ResourceTable).cursor_key

@@ -429,7 +429,7 @@ async def test_upgrade_patches_version_values_and_labels_after_a_diff(
         row = screen.query_one(ResourceTable).row(name)
         assert row is not None
         assert row.cells[:6] == (name, "active", "host", "shop-staging", APP, "1.0.0")
-        assert row.cells[7:] == ("acme-retail", "Install complete")
+        assert row.cells[8:] == ("acme-retail", "Install complete")
         await wait_until(pilot, lambda: screen.allowed("upgrade"), "the permission")
         await pilot.press("u")
         await wait_until(pilot, lambda: isinstance(app.screen, UpgradeForm), "the form")

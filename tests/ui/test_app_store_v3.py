@@ -126,7 +126,9 @@ async def test_the_3x_store_lists_installs_upgrades_and_uninstalls_helm_releases
         failed = rows.row("rls-cachefail")
         assert failed is not None
         assert failed.cells[:2] == ("shop-cache3", "failed")
-        assert "INSTALLATION FAILED" in failed.cells[8]
+        assert "INSTALLATION FAILED" in failed.cells[9]
+        assert failed.cells[6] == "1"  # REV: 3.x's spec.version
+        assert rows.row("rls-shopweb3x").cells[6] == "2"  # type: ignore[union-attr]
         rows.move_cursor_to("rls-shopweb3x")  # seeded: installed, then upgraded
         await pilot.press("enter")
         seeded = await loaded(pilot, ProgressScreen, "the seeded release")
@@ -147,6 +149,7 @@ async def test_the_3x_store_lists_installs_upgrades_and_uninstalls_helm_releases
         await wait_until(pilot, lambda: isinstance(app.screen, ReleasesScreen), "sent")
         stored = await admin.get(f"{V1}/helmreleases/{rls}")
         assert stored["spec"]["version"] == 2  # one up: the controller acts on it
+        await wait_until(pilot, lambda: rows.row(rls).cells[6] == "2", "REV 2")  # type: ignore[union-attr]
         assert (stored["spec"]["appVerId"], stored["spec"]["chartVersion"]) == (
             "appv-redis0",
             "20.1.3",
