@@ -50,6 +50,21 @@ class Place:
             "pod": f"pod {self.pod}",
         }[self.level]
 
+    @property
+    def empty(self) -> str:
+        """What an empty level says: what it would list, named."""
+        return {
+            "clusters": "no clusters in the kubeconfig",
+            "cluster": f"nothing to observe on {self.cluster or self.context}",
+            "nodes": "no nodes",
+            "node": f"no pods on node {self.node}",
+            "workspaces": "no projects" if self.vanilla else "no workspaces",
+            "workspace": f"no projects in workspace {self.workspace}",
+            "namespace": f"no workloads or pods in project {self.namespace}",
+            "workload": f"no pods of {self.workload_kind.lower()} {self.workload}",
+            "pod": f"no containers in pod {self.pod}",
+        }[self.level]
+
 
 def child(place: Place, row: LevelRow) -> Place | None:
     """The level a row opens (None for a container: the screen opens its logs)."""

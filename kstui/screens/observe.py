@@ -232,7 +232,7 @@ class ObserveScreen(PolledScreen):
         if table.columns != self.columns():
             table.set_columns(self.columns())
         table.sync([level_row(self.place, row, self.wide) for row in data.rows])
-        table.set_empty_message(data.denied or f"no {self.place.crumb} rows")
+        table.set_empty_message(data.denied or self.place.empty)
         for line, text in (("#history", data.history), ("#notes", "; ".join(data.notes))):
             widget = self.query_one(line, Plain)
             widget.update(text)
@@ -240,6 +240,7 @@ class ObserveScreen(PolledScreen):
         self.query_one(Crumbs).show(self.steps, f"[{table.row_count}]")
         if not data.rows:
             self.set_class(True, "-chart-failed")  # no row, no chart: the room is the table's
+            self.query_one(ChartPane).say("nothing to chart", data.denied or self.place.empty)
         self._follow_cursor(at_once=self.query_one(ChartPane).target is None)
 
     @work(group="identity", exit_on_error=False)

@@ -22,10 +22,11 @@ from kstui.backends.quantity import parse_quantity
 from kstui.config import Config
 from kstui.screens.logs import LogsScreen
 from kstui.screens.observe import ObserveScreen
+from kstui.screens.observe_chart import ChartPane
 from kstui.widgets.resource_table import ResourceTable
 from tests.conftest import MemoryKeyring, RunningSandbox
 from tests.connections import sandbox_client
-from tests.ui.conftest import wait_until
+from tests.ui.conftest import drawn, wait_until
 
 
 def observe_app(
@@ -447,3 +448,25 @@ async def test_a_failing_prometheus_url_is_one_line_and_usage_now_stays(
         assert "wrong-secret" not in history
         assert all(row["CPU"].endswith("%A") for row in cells(nodes).values())
         assert nodes.query_one(ResourceTable).columns[3].name == "CPU session"
+
+
+async def test_an_empty_project_says_what_it_would_list_and_charts_nothing(
+    sandbox: RunningSandbox, tmp_path: Path
+) -> None:
+    """`default` has no pods: the table names what is missing and the chart says it has
+    nothing, rather than 'no row chosen' over 'no data yet' (which reads as loading)."""
+    app = observe_app(sandbox.kubeconfig, "host", tmp_path / "cache")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_row(pilot, await level(pilot, "observe"), "host")
+        await open_row(pilot, await level(pilot, "host", 2), "workspaces")
+        await open_row(pilot, await level(pilot, "workspaces"), "(no workspace)")
+        await open_row(pilot, await level(pilot, "(no workspace)"), "default")
+        project = await level(pilot, "project default", 0)
+        await wait_until(pilot, lambda: project.query_one(ResourceTable).row_count == 0, "empty")
+        await pilot.pause()
+        pane = project.query_one(ChartPane)
+        shown = f"{drawn(pane.query_one('#chart-title'))} {drawn(pane.chart)}"
+        assert "no workloads or pods in project default" in shown
+        assert "no data yet" not in shown
+        assert "no row chosen" not in shown
+        assert "no workloads or pods in project default" in drawn(project.query_one(ResourceTable))

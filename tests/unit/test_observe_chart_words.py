@@ -43,3 +43,12 @@ def test_selector_text_is_kubectls() -> None:
         == "app=web,tier in (a,b),x notin (c),y,!z"
     )
     assert selector_text(None) == ""
+
+
+def test_an_empty_level_names_what_it_would_list() -> None:
+    assert Place("namespace", namespace="shop").empty == "no workloads or pods in project shop"
+    assert Place("node", node="n1").empty == "no pods on node n1"
+    assert Place("workload", workload_kind="Deployment", workload="web").empty == (
+        "no pods of deployment web"
+    )
+    assert Place("workspaces", vanilla=True).empty == "no projects"
