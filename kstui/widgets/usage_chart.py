@@ -110,6 +110,16 @@ def format_moment(moment: float, span: float, end: float) -> str:
     return f"{clock} (−{relative})"
 
 
+def baseline(values: Sequence[float | None], top: float) -> float:
+    """Where a band's scale starts: 0, unless every value sits high (the lowest above 40% of
+    the highest), when a flat-looking full bar would hide the changes; then a little under
+    the lowest, and the gutter says so (the band's lowest row is labelled with it)."""
+    low = min((v for v in values if v is not None), default=0.0)
+    if top <= 0 or low <= 0.4 * top:
+        return 0.0
+    return max(0.0, low - (top - low) * 0.25)
+
+
 def columns_of(
     points: Sequence[tuple[float, float]], start: float, end: float, width: int, step: float
 ) -> list[float | None]:
@@ -347,19 +357,23 @@ class UsageChart(Widget, can_focus=True):
             return cached
         band = BANDS[band_index]
         top = max((v for v in columns if v is not None), default=0.0) or 1.0
+        floor = baseline(columns, top) if rows >= 3 else 0.0
         if row == 0:
             label = format_value(band.key, top, short=True) if rows > 1 else band.name
-        elif row == rows - 1:
+        elif row == rows - 1 and floor:
+            label = format_value(band.key, floor, short=True)
+        elif row == (rows - 2 if floor else rows - 1):
             label = band.name
         else:
             label = ""
+        span = top - floor or 1.0
         from_bottom = rows - 1 - row  # this row shows eighths 8*from_bottom … 8*from_bottom+8
         chars = []
         for value in columns:
             if value is None:
                 chars.append(" ")
                 continue
-            eighths = max(1, round(value / top * rows * 8)) if value > 0 else 0
+            eighths = max(1, round((value - floor) / span * rows * 8)) if value > floor else 0
             chars.append(BLOCKS[max(0, min(8, eighths - 8 * from_bottom))])
         found = (label, "".join(chars), band)
         self._texts[key] = found

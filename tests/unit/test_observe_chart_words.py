@@ -7,6 +7,7 @@ from kstui.backends.observe_levels import LevelRow, workload_target
 from kstui.backends.observe_logs import selector_text
 from kstui.backends.observe_place import Place, chart_title
 from kstui.backends.prometheus_queries import Target
+from kstui.widgets.usage_chart import baseline
 
 
 def test_chart_titles_name_what_is_charted() -> None:
@@ -52,3 +53,11 @@ def test_an_empty_level_names_what_it_would_list() -> None:
         "no pods of deployment web"
     )
     assert Place("workspaces", vanilla=True).empty == "no projects"
+
+
+def test_a_band_that_sits_high_starts_its_scale_under_its_lowest_value() -> None:
+    """A CPU between 760m and 860m would be a full bar from 0: the scale starts under the
+    lowest value, and only when every value sits high (a band near 0 keeps 0)."""
+    assert baseline([0.76, 0.86, 0.80], 0.86) == 0.76 - 0.1 * 0.25
+    assert baseline([0.1, 0.86], 0.86) == 0.0
+    assert baseline([None, 0.0], 1.0) == 0.0
