@@ -15,6 +15,7 @@ from kstui.backends.backend import Backend
 from kstui.backends.errors import KstuiError
 from kstui.model import Column, Row, Tone
 from kstui.screens.logs import LogsScreen
+from kstui.screens.pod_operate import operate
 from kstui.widgets.crumbs import Crumbs
 from kstui.widgets.resource_table import ResourceTable
 from kstui.widgets.textual_leaks import Footer
@@ -65,6 +66,7 @@ class ContainersScreen(Screen[None]):
     """
     BINDINGS = [
         Binding("l", "logs", "logs", id="container.logs"),
+        Binding("ctrl+x", "run", "run a command", id="container.run"),
         Binding("escape,q", "back", "back", id="container.back"),
     ]
 
@@ -120,6 +122,13 @@ class ContainersScreen(Screen[None]):
             self.app.push_screen(
                 LogsScreen.of_pod(self.backend, self.namespace, self.pod_name, key)
             )
+
+    @work(group="operate", exclusive=True, exit_on_error=False)
+    async def action_run(self) -> None:
+        """`ctrl+x`: a command in the container under the cursor (pod_operate.py)."""
+        key = self.query_one(ResourceTable).cursor_key
+        if key:
+            await operate("run", self, self.backend, self.pod, key)
 
     def action_back(self) -> None:
         self.dismiss(None)

@@ -20,7 +20,8 @@ from kstui.screens.disabled_keys import ExplainsDisabledKeys
 from kstui.screens.env import ScreenEnv
 from kstui.screens.failures import notify_failure
 from kstui.screens.live_list import LOADING, LiveList
-from kstui.screens.resource_routes import ResourceRoutes
+from kstui.screens.pod_operate import OPERATE_ACTIONS, operate_denial
+from kstui.screens.resource_routes import OperatesOnPods, ResourceRoutes
 from kstui.screens.resource_target import Readings, Selection, Target, crumb_label, empty_text
 from kstui.screens.resource_writes import WRITE_ACTIONS, ResourceWrites, write_denial
 from kstui.screens.sections import FIRST_VIEW
@@ -40,7 +41,7 @@ DEFAULT_KIND = "pods"
 """What the browser lists when `--kind` names no kind."""
 
 
-class ResourcesScreen(WritesInFlight, ExplainsDisabledKeys):
+class ResourcesScreen(WritesInFlight, ExplainsDisabledKeys, OperatesOnPods):
     DEFAULT_CSS = """
     ResourcesScreen #crumbs { height: 1; color: $text-muted; padding: 0 1; }
     ResourcesScreen ResourceTable { height: 1fr; }
@@ -296,10 +297,11 @@ class ResourcesScreen(WritesInFlight, ExplainsDisabledKeys):
         return self.denial(binding.binding.action)
 
     def denial(self, action: str) -> str:
-        """Why a write does not apply here ("" when it does, and for every other action)."""
-        if action not in WRITE_ACTIONS:
-            return ""
-        return write_denial(action, self.kind, self.session.readonly_reason(self.context))
+        """Why a write or an exec does not apply here ("" when it does, and for the rest)."""
+        readonly = self.session.readonly_reason(self.context)
+        if action in OPERATE_ACTIONS:
+            return operate_denial(action, self.kind, readonly)
+        return write_denial(action, self.kind, readonly) if action in WRITE_ACTIONS else ""
 
     @on(ResourceTable.RowChosen)
     def _row_chosen(self, event: ResourceTable.RowChosen) -> None:
