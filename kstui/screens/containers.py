@@ -67,6 +67,7 @@ class ContainersScreen(Screen[None]):
     BINDINGS = [
         Binding("l", "logs", "logs", id="container.logs"),
         Binding("ctrl+x", "run", "run a command", id="container.run"),
+        Binding("s", "shell", "shell", id="container.shell"),
         Binding("escape,q", "back", "back", id="container.back"),
     ]
 
@@ -126,9 +127,17 @@ class ContainersScreen(Screen[None]):
     @work(group="operate", exclusive=True, exit_on_error=False)
     async def action_run(self) -> None:
         """`ctrl+x`: a command in the container under the cursor (pod_operate.py)."""
+        await self.operate("run")
+
+    @work(group="operate", exclusive=True, exit_on_error=False)
+    async def action_shell(self) -> None:
+        """`s`: a shell in the container under the cursor."""
+        await self.operate("shell")
+
+    async def operate(self, action: str) -> None:
         key = self.query_one(ResourceTable).cursor_key
         if key:
-            await operate("run", self, self.backend, self.pod, key)
+            await operate(action, self, self.backend, self.pod, key)
 
     def action_back(self) -> None:
         self.dismiss(None)

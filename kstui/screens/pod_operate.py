@@ -1,5 +1,6 @@
 """Operate on a pod's container: `ctrl+x` runs a command without a TTY (its output and exit code
-in a scrollable view, `c` copies it over OSC 52); `s` opens a shell (terminal.py). A pod of
+in a scrollable view, `c` copies it over OSC 52); `s` opens a shell: the app is suspended and
+the terminal joined to it (tty_bridge.py) until it ends, then its exit status is said. A pod of
 several containers first asks which one; RBAC and the container's state are checked before
 connecting (pod_exec.preflight)."""
 
@@ -18,14 +19,27 @@ from kstui.backends import actions
 from kstui.backends.backend import Backend
 from kstui.backends.errors import KstuiError
 from kstui.backends.kinds import ResourceKind
-from kstui.backends.pod_exec import ExecResult, ExecTarget, preflight, run_command
+from kstui.backends.pod_exec import (
+    SHELLS,
+    ExecResult,
+    ExecTarget,
+    open_shell,
+    preflight,
+    run_command,
+)
+from kstui.backends.tty_bridge import bridge
 from kstui.screens.container_pick import ContainerPickModal
 from kstui.screens.disabled_keys import readonly_notice
 from kstui.screens.failures import notify_failure
+from kstui.screens.resource_writes import WRITE_ACTIONS, write_denial
 from kstui.screens.text_view import TextViewScreen
 from kstui.widgets.plain import Plain
 
-OPERATE_ACTIONS = frozenset({"run"})
+OPERATE_ACTIONS = frozenset({"run", "shell"})
+POD_ONLY = frozenset({"run", "shell"})
+ON_OTHER_ROWS = {"shell": "scale"}
+"""`s` is a shell on a pod and scale on a workload: one binding of the two is hidden (False)
+per kind of row, so the other one answers the key (key_language.PER_ROW_KIND)."""
 
 
 class Host(Protocol):
@@ -33,6 +47,21 @@ class Host(Protocol):
 
     @property
     def app(self) -> App[Any]: ...
+
+
+def applies(action: str, kind: ResourceKind | None) -> bool:
+    """False hides the binding on this list: a shell off pods, scale on pods."""
+    pods = kind is not None and kind.resource == "pods"
+    if action == "shell":
+        return pods
+    return not (pods and action in ON_OTHER_ROWS.values())
+
+
+def action_denial(action: str, kind: ResourceKind | None, readonly: str) -> str:
+    """Why a write or an exec does not apply to this list's rows ("" when it does)."""
+    if action in OPERATE_ACTIONS:
+        return operate_denial(action, kind, readonly)
+    return write_denial(action, kind, readonly) if action in WRITE_ACTIONS else ""
 
 
 def operate_denial(action: str, kind: ResourceKind | None, readonly: str) -> str:
@@ -51,6 +80,8 @@ async def operate(
     """An operate action on a pod (`given`: the container, when a container row chose it)."""
     if action == "run":
         await run_in(screen, backend, pod, given)
+    elif action == "shell":
+        await shell_in(screen, backend, pod, given)
 
 
 class CommandModal(ModalScreen[list[str] | None]):
@@ -143,3 +174,40 @@ async def run_in(screen: Host, backend: Backend, pod: dict[str, Any], given: str
     )
     text = output_text(result)
     screen.app.push_screen(TextViewScreen(title, lambda _reveal: text))
+
+
+async def shell_in(
+    screen: Host,
+    backend: Backend,
+    pod: dict[str, Any],
+    given: str | None,
+    shells: tuple[str, ...] = SHELLS,
+) -> None:
+    """`s`: a shell in the container (bash, then sh), the terminal handed over while it runs;
+    back where the user was after, with its exit status said."""
+    from textual.app import SuspendNotSupported
+
+    meta = pod.get("metadata") or {}
+    container = await pick_container(screen, pod, "shell", given)
+    if container is None:
+        return
+    target = ExecTarget(str(meta.get("namespace", "")), str(meta.get("name", "")), container)
+    app = screen.app
+    try:
+        client = await backend.open()
+        await preflight(client, target)
+        async with open_shell(client, target, shells) as stream:
+            with app.batch_update(), app.suspend():
+                code = await bridge(stream)
+    except KstuiError as error:
+        notify_failure(app, error)
+        return
+    except SuspendNotSupported:
+        app.notify("a shell needs a terminal of its own", severity="warning")
+        return
+    app.notify(
+        f"{stream.argv[0]} in {target.where}",
+        title=f"shell ended: exit {code}",
+        severity="information" if code == 0 else "warning",
+        timeout=10,
+    )

@@ -257,7 +257,8 @@ class ResourceRoutes:
 
 
 class OperatesOnPods(Screen[None]):
-    """The operate keys of a resource list (pod_operate.py): on a pod row, in a container."""
+    """The operate keys of a resource list (pod_operate.py): on a pod row, in a container.
+    `s` is bound with scale in the screen's own list: a subclass's key replaces a base's."""
 
     BINDINGS = [Binding("ctrl+x", "run", "run a command", show=False, id="resource.run")]
     routes: ResourceRoutes
@@ -265,3 +266,7 @@ class OperatesOnPods(Screen[None]):
     @work(group="operate", exclusive=True, exit_on_error=False)
     async def action_run(self) -> None:
         await self.routes.operate("run")
+
+    @work(group="operate", exclusive=True, exit_on_error=False)
+    async def action_shell(self) -> None:
+        await self.routes.operate("shell")

@@ -129,3 +129,28 @@ async def test_run_is_for_pods_and_not_in_read_only_mode(
         assert notes(app, "warning")[0] == (
             ": run: configmaps have no containers; choose a pod (or a container)"
         )
+
+
+async def test_shell_refusals_are_said_before_the_terminal_is_handed_over(
+    make_app: Any, lab: RunningSandbox, viewer_token: str, tmp_path: Path
+) -> None:
+    kubeconfig = single(tmp_path / "viewer", tls_cluster(lab), {"token": viewer_token})
+    app = make_app(context="only", namespace=NS, kubeconfig=kubeconfig)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await loaded(pilot, 3)
+        await move_to(pilot, "shell")
+        await pilot.press("s")
+        await wait_until(pilot, lambda: notes(app), "the refusal")
+        assert notes(app)[0].startswith("RBAC does not let you exec into container")
+    app = make_app(namespace=NS)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await loaded(pilot, 3)
+        for pod, said in (
+            ("api", f'no shell in the image of container "app" of pod {NS}/api: tried bash, sh'),
+            ("starting", f'container "slow" of pod {NS}/starting is not running: waiting: '),
+        ):
+            await move_to(pilot, pod)
+            await pilot.press("s")
+            await wait_until(pilot, lambda: len(notes(app)) == 1, f"why not on {pod}")
+            assert notes(app)[0].startswith(said), notes(app)
+            app.clear_notifications()
