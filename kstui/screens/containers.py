@@ -66,7 +66,7 @@ class ContainersScreen(Screen[None]):
     """
     BINDINGS = [
         Binding("l", "logs", "logs", id="container.logs"),
-        Binding("ctrl+x", "run", "run a command", id="container.run"),
+        Binding("ctrl+e", "run", "run a command", id="container.run"),
         Binding("s", "shell", "shell", id="container.shell"),
         Binding("escape,q", "back", "back", id="container.back"),
     ]
@@ -126,7 +126,7 @@ class ContainersScreen(Screen[None]):
 
     @work(group="operate", exclusive=True, exit_on_error=False)
     async def action_run(self) -> None:
-        """`ctrl+x`: a command in the container under the cursor (pod_operate.py)."""
+        """`ctrl+e`: a command in the container under the cursor (pod_operate.py)."""
         await self.operate("run")
 
     @work(group="operate", exclusive=True, exit_on_error=False)

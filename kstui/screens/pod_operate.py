@@ -1,4 +1,4 @@
-"""Operate on a pod's container: `ctrl+x` runs a command without a TTY (its output and exit code
+"""Operate on a pod's container: `ctrl+e` runs a command without a TTY (its output and exit code
 in a scrollable view, `c` copies it over OSC 52); `s` opens a shell: the app is suspended and
 the terminal joined to it (tty_bridge.py) until it ends, then its exit status is said. A pod of
 several containers first asks which one; RBAC and the container's state are checked before
@@ -81,7 +81,7 @@ async def operate(
     if action == "run":
         await run_in(screen, backend, pod, given)
     elif action == "shell":
-        await shell_in(screen, backend, pod, given)
+        await shell_in(screen, backend, pod, given, configured_shells(screen.app))
 
 
 class CommandModal(ModalScreen[list[str] | None]):
@@ -153,7 +153,7 @@ async def pick_container(
 
 
 async def run_in(screen: Host, backend: Backend, pod: dict[str, Any], given: str | None) -> None:
-    """`ctrl+x`: ask a command, run it in the container, show its output and exit code."""
+    """`ctrl+e`: ask a command, run it in the container, show its output and exit code."""
     meta = pod.get("metadata") or {}
     container = await pick_container(screen, pod, "run", given)
     if container is None:
@@ -174,6 +174,11 @@ async def run_in(screen: Host, backend: Backend, pod: dict[str, Any], given: str
     )
     text = output_text(result)
     screen.app.push_screen(TextViewScreen(title, lambda _reveal: text))
+
+
+def configured_shells(app: object) -> tuple[str, ...]:
+    config = getattr(getattr(app, "settings", None), "config", None)
+    return tuple(getattr(config, "shells", SHELLS))
 
 
 async def shell_in(

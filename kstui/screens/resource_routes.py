@@ -167,7 +167,7 @@ class ResourceRoutes:
         host.app.push_screen(ContainerPickModal(picked.name, names), chosen)
 
     async def operate(self, action: str) -> None:
-        """`ctrl+x` run a command, `s` a shell, in a container of the selected pod."""
+        """`ctrl+e` run a command, `s` a shell, in a container of the selected pod."""
         host = self.host
         picked = host.selected()
         got = picked and await self.fetch_for_view(f"{action} in", picked)
@@ -260,7 +260,7 @@ class OperatesOnPods(Screen[None]):
     """The operate keys of a resource list (pod_operate.py): on a pod row, in a container.
     `s` is bound with scale in the screen's own list: a subclass's key replaces a base's."""
 
-    BINDINGS = [Binding("ctrl+x", "run", "run a command", show=False, id="resource.run")]
+    BINDINGS = [Binding("ctrl+e", "run", "run a command", show=False, id="resource.run")]
     routes: ResourceRoutes
 
     @work(group="operate", exclusive=True, exit_on_error=False)

@@ -1,4 +1,4 @@
-"""`ctrl+x`: run a command in a container without a TTY: the container picked when there are
+"""`ctrl+e`: run a command in a container without a TTY: the container picked when there are
 several, the output and exit code in a scrollable view, RBAC's reason before connecting."""
 
 from __future__ import annotations
@@ -8,6 +8,7 @@ from typing import Any
 
 from textual.widgets import Input, OptionList
 
+from kstui.config import Config
 from kstui.screens.container_pick import ContainerPickModal
 from kstui.screens.containers import ContainersScreen
 from kstui.screens.pod_operate import CommandModal
@@ -45,7 +46,7 @@ async def test_run_picks_the_container_and_shows_output_and_exit_code(
     async with app.run_test(size=(120, 30)) as pilot:
         await loaded(pilot, 3)
         await move_to(pilot, "web")
-        await pilot.press("ctrl+x")
+        await pilot.press("ctrl+e")
         await wait_until(pilot, lambda: isinstance(app.screen, ContainerPickModal), "picker")
         options = app.screen.query_one(OptionList)
         ids = [options.get_option_at_index(i).id for i in range(options.option_count)]
@@ -66,7 +67,7 @@ async def test_run_picks_the_container_and_shows_output_and_exit_code(
         await loaded(pilot)
 
         await move_to(pilot, "shell")  # one container: no question
-        await pilot.press("ctrl+x")
+        await pilot.press("ctrl+e")
         await command(pilot, "sh -c 'echo out; frobnicate; exit 3'")
         await wait_until(pilot, lambda: isinstance(app.screen, TextViewScreen), "the output")
         title, body = shown(app)
@@ -85,7 +86,7 @@ async def test_run_from_a_container_row(make_app: Any, lab: RunningSandbox) -> N
         containers = app.screen.query_one(ResourceTable)
         await wait_until(pilot, lambda: containers.row_count == 2, "two containers")
         assert containers.move_cursor_to("cache")
-        await pilot.press("ctrl+x")  # a container row: no picker
+        await pilot.press("ctrl+e")  # a container row: no picker
         await command(pilot, "hostname")
         await wait_until(pilot, lambda: isinstance(app.screen, TextViewScreen), "the output")
         title, body = shown(app)
@@ -101,7 +102,7 @@ async def test_rbac_denied_run_says_why_before_asking_more(
     async with app.run_test(size=(120, 30)) as pilot:
         await loaded(pilot, 3)
         await move_to(pilot, "shell")
-        await pilot.press("ctrl+x")
+        await pilot.press("ctrl+e")
         await command(pilot, "ls")
         await wait_until(pilot, lambda: notes(app), "the refusal")
         assert notes(app)[0].startswith(
@@ -118,13 +119,13 @@ async def test_run_is_for_pods_and_not_in_read_only_mode(
     async with app.run_test(size=(120, 30)) as pilot:
         await loaded(pilot, 3)
         await move_to(pilot, "shell")
-        await pilot.press("ctrl+x")
+        await pilot.press("ctrl+e")
         await wait_until(pilot, lambda: notes(app, "warning"), "why not")
         assert notes(app, "warning")[0].startswith(": read-only mode: run is disabled")
     app = make_app(namespace="default", kind="configmaps")
     async with app.run_test(size=(120, 30)) as pilot:
         await loaded(pilot, 1)
-        await pilot.press("ctrl+x")
+        await pilot.press("ctrl+e")
         await wait_until(pilot, lambda: notes(app, "warning"), "why not")
         assert notes(app, "warning")[0] == (
             ": run: configmaps have no containers; choose a pod (or a container)"
@@ -154,3 +155,15 @@ async def test_shell_refusals_are_said_before_the_terminal_is_handed_over(
             await wait_until(pilot, lambda: len(notes(app)) == 1, f"why not on {pod}")
             assert notes(app)[0].startswith(said), notes(app)
             app.clear_notifications()
+
+
+async def test_the_configured_shells_are_tried(make_app: Any, lab: RunningSandbox) -> None:
+    app = make_app(namespace=NS, config=Config(shells=("zsh", "fish")))
+    async with app.run_test(size=(120, 30)) as pilot:
+        await loaded(pilot, 3)
+        await move_to(pilot, "shell")
+        await pilot.press("s")
+        await wait_until(pilot, lambda: notes(app), "why not")
+        assert notes(app)[0].startswith(
+            f'no shell in the image of container "main" of pod {NS}/shell: tried zsh, fish'
+        )
