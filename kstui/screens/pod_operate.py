@@ -22,6 +22,7 @@ from kstui.backends.kinds import ResourceKind
 from kstui.backends.pod_exec import (
     SHELLS,
     ExecResult,
+    ExecStream,
     ExecTarget,
     open_shell,
     preflight,
@@ -176,6 +177,20 @@ async def run_in(screen: Host, backend: Backend, pod: dict[str, Any], given: str
     screen.app.push_screen(TextViewScreen(title, lambda _reveal: text))
 
 
+async def handed_over(app: App[Any], stream: ExecStream) -> int:
+    """The terminal is the shell's until it ends. App.suspend resumes only when its block
+    ends without an exception: a failure is held until the app is back."""
+    failure: BaseException | None = None
+    with app.batch_update(), app.suspend():  # batch: nothing is drawn over the shell
+        try:
+            code = await bridge(stream)
+        except BaseException as error:
+            failure = error
+    if failure is not None:
+        raise failure
+    return code
+
+
 def configured_shells(app: object) -> tuple[str, ...]:
     config = getattr(getattr(app, "settings", None), "config", None)
     return tuple(getattr(config, "shells", SHELLS))
@@ -202,8 +217,7 @@ async def shell_in(
         client = await backend.open()
         await preflight(client, target)
         async with open_shell(client, target, shells) as stream:
-            with app.batch_update(), app.suspend():
-                code = await bridge(stream)
+            code = await handed_over(app, stream)
     except KstuiError as error:
         notify_failure(app, error)
         return

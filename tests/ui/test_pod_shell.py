@@ -40,3 +40,26 @@ def test_s_opens_a_shell_and_comes_back_with_its_exit_status(
         terminal.wait_for(rf"pods\({NS}\)\[\d+\]", after=mark)
     finally:
         terminal.close()
+
+
+def test_a_dropped_connection_gives_the_terminal_back_and_says_so(
+    lab: RunningSandbox, tmp_path: Path
+) -> None:
+    terminal = Terminal(["--kubeconfig", str(lab.kubeconfig), "-n", NS], tmp_path, columns=120)
+    try:
+        terminal.wait_for(rf"pods\({NS}\)\[\d+\]")
+        mark = terminal.mark()
+        terminal.write(b"/shell" + ENTER.encode())
+        terminal.wait_for(rf"pods\({NS}\)\[1/\d+\]  /shell", after=mark)
+        mark = terminal.mark()
+        terminal.press("s")
+        terminal.wait_for(r"/ # $", after=mark, timeout=20)
+        mark = terminal.mark()
+        lab.call(lab.cluster().faults.drop_streams)
+        drawn = terminal.wait_drawn("was cut", "before the command ended", after=mark)
+        assert f"pods({NS})[1/" in drawn
+        mark = terminal.mark()
+        terminal.write(b"\x1b")
+        terminal.wait_for(rf"pods\({NS}\)\[\d+\]", after=mark)
+    finally:
+        terminal.close()
