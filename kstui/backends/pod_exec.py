@@ -11,6 +11,7 @@ aiohttp's client is used: it is a dependency already (the sandbox serves with it
 
 from __future__ import annotations
 
+import asyncio
 import json
 import ssl
 from collections.abc import AsyncIterator
@@ -107,20 +108,26 @@ def exit_code(status: dict[str, Any], target: ExecTarget, argv: list[str]) -> in
 
 async def preflight(client: KubeClient, target: ExecTarget) -> dict[str, Any]:
     """Before connecting: RBAC allows `create pods/exec` (with its reason when not), and the
-    container is running. Returns the pod."""
-    allowed, reason = await client.can_i(
-        "create", "pods", namespace=target.namespace, name=target.pod, subresource="exec"
+    container is running; both asked at once, the RBAC answer said first. Returns the pod."""
+    fetch = asyncio.ensure_future(
+        client.get(f"/api/v1/namespaces/{target.namespace}/pods/{target.pod}")
     )
-    if not allowed:
-        raise ExecDenied(
-            f"RBAC does not let you exec into {target.where}",
-            f"create pods/exec in namespace {target.namespace}: "
-            + (reason or "no Role or ClusterRole allows it"),
-            f"ask for a Role with the verb create on pods/exec in namespace {target.namespace}",
+    try:
+        allowed, reason = await client.can_i(
+            "create", "pods", namespace=target.namespace, name=target.pod, subresource="exec"
         )
-    pod: dict[str, Any] = await client.get(
-        f"/api/v1/namespaces/{target.namespace}/pods/{target.pod}"
-    )
+        if not allowed:
+            raise ExecDenied(
+                f"RBAC does not let you exec into {target.where}",
+                f"create pods/exec in namespace {target.namespace}: "
+                + (reason or "no Role or ClusterRole allows it"),
+                f"ask for a Role with the verb create on pods/exec in namespace {target.namespace}",
+            )
+    except BaseException:
+        fetch.cancel()
+        fetch.add_done_callback(lambda done: done.cancelled() or done.exception())  # heard
+        raise
+    pod: dict[str, Any] = await fetch
     statuses = (pod.get("status") or {}).get("containerStatuses") or []
     state = next(
         ((s.get("state") or {}) for s in statuses if s.get("name") == target.container), None

@@ -167,3 +167,22 @@ async def test_the_configured_shells_are_tried(make_app: Any, lab: RunningSandbo
         assert notes(app)[0].startswith(
             f'no shell in the image of container "main" of pod {NS}/shell: tried zsh, fish'
         )
+
+
+async def test_s_on_a_container_row_opens_that_container(
+    make_app: Any, lab: RunningSandbox
+) -> None:
+    """Headless, the shell stops where the terminal would be handed over: the checks and the
+    connection to the container under the cursor (nginx has bash) have passed."""
+    app = make_app(namespace=NS)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await loaded(pilot, 3)
+        await move_to(pilot, "web")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, ContainersScreen), "containers")
+        containers = app.screen.query_one(ResourceTable)
+        await wait_until(pilot, lambda: containers.row_count == 2, "two containers")
+        await pilot.press("s")
+        await wait_until(pilot, lambda: notes(app, "warning"), "the handover")
+        assert notes(app, "warning") == [": a shell needs a terminal of its own"]
+        assert not notes(app), notes(app)
