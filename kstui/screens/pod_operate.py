@@ -160,12 +160,12 @@ async def run_in(screen: Host, backend: Backend, pod: dict[str, Any], given: str
     if container is None:
         return
     target = ExecTarget(str(meta.get("namespace", "")), str(meta.get("name", "")), container)
-    argv = await screen.app.push_screen_wait(CommandModal(target.where))
-    if argv is None:
-        return
-    try:
+    try:  # refused (RBAC, not running): said before a command is asked
         client = await backend.open()
         await preflight(client, target)
+        argv = await screen.app.push_screen_wait(CommandModal(target.where))
+        if argv is None:
+            return
         result = await run_command(client, target, argv)
     except KstuiError as error:
         notify_failure(screen.app, error)
