@@ -23,6 +23,7 @@ from kstui.config_entries import (
     alias_entries,
     keymap_entries,
     pattern_entries,
+    shell_entries,
     theme_entry,
     type_name,
 )
@@ -86,6 +87,8 @@ class Config:
     than the current context (by SelfSubjectReview); they are marked wherever they serve."""
     refresh: RefreshSettings = field(default_factory=RefreshSettings)
     logs: LogSettings = field(default_factory=LogSettings)
+    shells: tuple[str, ...] = ("bash", "sh")
+    """The shells `s` tries in a container, in turn, until the image has one."""
     prometheus: Mapping[str, PrometheusEndpoint] = field(
         default_factory=lambda: MappingProxyType({})
     )
@@ -127,6 +130,7 @@ _TOP_LEVEL_KEYS = (
     "other_identities",
     "refresh",
     "logs",
+    "shells",
     "prometheus",
     "no_color",
 )
@@ -288,6 +292,7 @@ def _build(document: Any, path: Path) -> Config:
                 )
             )
         ),
+        shells=shell_entries(document, "shells", path),
         prometheus=MappingProxyType(_prometheus(_mapping(document, "prometheus", path), path)),
         no_color=_boolean(document, "no_color", path),
         path=path,

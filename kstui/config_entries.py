@@ -76,6 +76,20 @@ def pattern_entries(document: Mapping[str, Any], key: str, path: Path) -> frozen
     return frozenset(item.strip() for item in value)
 
 
+def shell_entries(document: Mapping[str, Any], key: str, path: Path) -> tuple[str, ...]:
+    """The shells `s` tries in turn: program names or paths, one word each."""
+    value = document.get(key)
+    if value is None:
+        return ("bash", "sh")
+    allowed = "a list of shells to try in turn, e.g. [bash, sh] or [/bin/zsh, sh]"
+    if not isinstance(value, list) or not value:
+        raise ConfigError(path, key, f"is {type_name(value)} ({value!r})", allowed)
+    for index, item in enumerate(value):
+        if not isinstance(item, str) or not item or re.search(r"[\s\x00-\x1f]", item):
+            raise ConfigError(path, f"{key}[{index}]", f"is {type_name(item)} ({item!r})", allowed)
+    return tuple(value)
+
+
 def keymap_entries(section: Mapping[Any, Any], path: Path) -> dict[str, str]:
     keymap: dict[str, str] = {}
     for binding_id, keys in section.items():

@@ -46,6 +46,9 @@ refresh:
 # Log views keep the newest buffer_lines lines; older ones are dropped and counted on screen.
 logs:
   buffer_lines: 5000
+
+# `s` on a pod or container opens a shell: these are tried in turn until the image has one.
+shells: [bash, sh]
 # Prometheus history comes through each cluster's kube-apiserver service proxy (no
 # credentials needed). To use another Prometheus for a context, name its URL here; its bearer
 # token or basic-auth password lives in the OS keyring, stored with

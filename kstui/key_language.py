@@ -31,6 +31,10 @@ _SAME_AS = {
     "previous_pane": "previous pane",
 }
 
+PER_ROW_KIND = (frozenset({"scale", "shell"}),)
+"""Meanings one key may share because each applies to its own kinds of rows, never both to one
+row: `s` is a shell on a pod or a container and scale on a workload (k9s's keys)."""
+
 ANSWER_SCOPES = frozenset({"confirm", "prompt"})
 """Scopes whose keys answer a question (y/n) or edit a line of text: there a key is its letter."""
 

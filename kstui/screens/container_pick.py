@@ -1,4 +1,5 @@
-"""ContainerPickModal: which container of a several-container pod `l` follows, or all of them."""
+"""ContainerPickModal: which container of a several-container pod `l` follows (or all of them),
+or which one a command or a shell runs in."""
 
 from __future__ import annotations
 
@@ -30,17 +31,22 @@ class ContainerPickModal(ModalScreen[str | None]):
     """
     BINDINGS = [Binding("escape,q", "cancel", "cancel", id="container_pick.cancel")]
 
-    def __init__(self, pod: str, containers: Sequence[str]) -> None:
+    def __init__(
+        self, pod: str, containers: Sequence[str], *, question: str = "", offer_all: bool = True
+    ) -> None:
         super().__init__()
         self.pod = pod
         self.containers = list(containers)
+        self.question = question or f"logs of {pod}: which container?"
+        self.offer_all = offer_all
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Plain(f"logs of {self.pod}: which container?", id="question")
+            yield Plain(self.question, id="question")
             # names are server data: Option prompts given as Text are never parsed as markup
             options = [Option(Text(name), id=name) for name in self.containers]
-            options.append(Option(Text("all containers (interleaved)"), id=ALL))
+            if self.offer_all:
+                options.append(Option(Text("all containers (interleaved)"), id=ALL))
             yield OptionList(*options)
 
     def on_mount(self) -> None:

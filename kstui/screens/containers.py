@@ -15,6 +15,7 @@ from kstui.backends.backend import Backend
 from kstui.backends.errors import KstuiError
 from kstui.model import Column, Row, Tone
 from kstui.screens.logs import LogsScreen
+from kstui.screens.pod_operate import operate
 from kstui.widgets.crumbs import Crumbs
 from kstui.widgets.resource_table import ResourceTable
 from kstui.widgets.textual_leaks import Footer
@@ -65,6 +66,8 @@ class ContainersScreen(Screen[None]):
     """
     BINDINGS = [
         Binding("l", "logs", "logs", id="container.logs"),
+        Binding("ctrl+e", "run", "run a command", id="container.run"),
+        Binding("s", "shell", "shell", id="container.shell"),
         Binding("escape,q", "back", "back", id="container.back"),
     ]
 
@@ -120,6 +123,21 @@ class ContainersScreen(Screen[None]):
             self.app.push_screen(
                 LogsScreen.of_pod(self.backend, self.namespace, self.pod_name, key)
             )
+
+    @work(group="operate", exclusive=True, exit_on_error=False)
+    async def action_run(self) -> None:
+        """`ctrl+e`: a command in the container under the cursor (pod_operate.py)."""
+        await self.operate("run")
+
+    @work(group="operate", exclusive=True, exit_on_error=False)
+    async def action_shell(self) -> None:
+        """`s`: a shell in the container under the cursor."""
+        await self.operate("shell")
+
+    async def operate(self, action: str) -> None:
+        key = self.query_one(ResourceTable).cursor_key
+        if key:
+            await operate(action, self, self.backend, self.pod, key)
 
     def action_back(self) -> None:
         self.dismiss(None)

@@ -8,12 +8,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from textual import work
+from textual.binding import Binding
+from textual.screen import Screen
+
 from kstui.backends import actions, describe
 from kstui.backends.event_groups import EventScope
 from kstui.backends.log_streams import LogScope
 from kstui.model import utc_now
 from kstui.screens.container_pick import ALL, ContainerPickModal
 from kstui.screens.logs import LogsScreen
+from kstui.screens.pod_operate import operate
 from kstui.screens.resource_target import ResourceHost, Selection, Target
 from kstui.screens.text_view import TextViewScreen
 
@@ -161,6 +166,14 @@ class ResourceRoutes:
 
         host.app.push_screen(ContainerPickModal(picked.name, names), chosen)
 
+    async def operate(self, action: str) -> None:
+        """`ctrl+e` run a command, `s` a shell, in a container of the selected pod."""
+        host = self.host
+        picked = host.selected()
+        got = picked and await self.fetch_for_view(f"{action} in", picked)
+        if got:
+            await operate(action, host, host.backend, got[0], None)
+
     async def selector_logs(self, picked: Selection) -> None:
         host = self.host
         if picked.kind.resource not in POD_PARENTS:
@@ -241,3 +254,19 @@ class ResourceRoutes:
         got = picked and await self.fetch_for_view("owner of", picked)
         if got:
             await self.open_owner(got[0])
+
+
+class OperatesOnPods(Screen[None]):
+    """The operate keys of a resource list (pod_operate.py): on a pod row, in a container.
+    `s` is bound with scale in the screen's own list: a subclass's key replaces a base's."""
+
+    BINDINGS = [Binding("ctrl+e", "run", "run a command", show=False, id="resource.run")]
+    routes: ResourceRoutes
+
+    @work(group="operate", exclusive=True, exit_on_error=False)
+    async def action_run(self) -> None:
+        await self.routes.operate("run")
+
+    @work(group="operate", exclusive=True, exit_on_error=False)
+    async def action_shell(self) -> None:
+        await self.routes.operate("shell")

@@ -20,9 +20,10 @@ from kstui.screens.disabled_keys import ExplainsDisabledKeys
 from kstui.screens.env import ScreenEnv
 from kstui.screens.failures import notify_failure
 from kstui.screens.live_list import LOADING, LiveList
-from kstui.screens.resource_routes import ResourceRoutes
+from kstui.screens.pod_operate import action_denial, applies
+from kstui.screens.resource_routes import OperatesOnPods, ResourceRoutes
 from kstui.screens.resource_target import Readings, Selection, Target, crumb_label, empty_text
-from kstui.screens.resource_writes import WRITE_ACTIONS, ResourceWrites, write_denial
+from kstui.screens.resource_writes import ResourceWrites
 from kstui.screens.sections import FIRST_VIEW
 from kstui.screens.sending import WritesInFlight
 from kstui.widgets.context_bar import ContextBar
@@ -40,7 +41,7 @@ DEFAULT_KIND = "pods"
 """What the browser lists when `--kind` names no kind."""
 
 
-class ResourcesScreen(WritesInFlight, ExplainsDisabledKeys):
+class ResourcesScreen(WritesInFlight, ExplainsDisabledKeys, OperatesOnPods):
     DEFAULT_CSS = """
     ResourcesScreen #crumbs { height: 1; color: $text-muted; padding: 0 1; }
     ResourcesScreen ResourceTable { height: 1fr; }
@@ -51,6 +52,7 @@ class ResourcesScreen(WritesInFlight, ExplainsDisabledKeys):
         Binding("e", "edit", "edit", id="resource.edit"),
         Binding("ctrl+d", "delete", "delete", id="resource.delete"),
         Binding("s", "scale", "scale", show=False, id="resource.scale"),
+        Binding("s", "shell", "shell", show=False, id="resource.shell"),  # on pods (applies)
         Binding("r", "restart", "restart", show=False, id="resource.restart"),
         Binding("l", "logs", "logs", id="resource.logs"),
         Binding("E", "events", "events", show=False, id="resource.events"),
@@ -289,6 +291,8 @@ class ResourcesScreen(WritesInFlight, ExplainsDisabledKeys):
         return Selection(key, namespace, name, self.kind)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if not applies(action, self.kind):  # `s`: a shell on pods, scale elsewhere
+            return False
         return None if self.denial(action) else True  # disabled: pressed, it says why
 
     def why_disabled(self, binding: ActiveBinding) -> str:
@@ -296,10 +300,8 @@ class ResourcesScreen(WritesInFlight, ExplainsDisabledKeys):
         return self.denial(binding.binding.action)
 
     def denial(self, action: str) -> str:
-        """Why a write does not apply here ("" when it does, and for every other action)."""
-        if action not in WRITE_ACTIONS:
-            return ""
-        return write_denial(action, self.kind, self.session.readonly_reason(self.context))
+        """Why a write or an exec does not apply here ("" when it does, and for the rest)."""
+        return action_denial(action, self.kind, self.session.readonly_reason(self.context))
 
     @on(ResourceTable.RowChosen)
     def _row_chosen(self, event: ResourceTable.RowChosen) -> None:

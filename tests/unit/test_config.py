@@ -454,3 +454,13 @@ def test_a_bad_prometheus_entry_says_where(
         load_config(write(tmp_path, f"prometheus:\n  c: {entry}\n"), env={})
     assert caught.value.key_path == key_path
     assert caught.value.problem == problem
+
+
+def test_shells_are_a_list_of_one_word_programs(tmp_path: Path) -> None:
+    assert load_config(write(tmp_path, "theme: nord\n"), env={}).shells == ("bash", "sh")
+    config = load_config(write(tmp_path, "shells: [/bin/zsh, sh]\n"), env={})
+    assert config.shells == ("/bin/zsh", "sh")
+    for text, where in (("shells: bash\n", "shells"), ("shells: [bash -l]\n", "shells[0]")):
+        with pytest.raises(ConfigError) as caught:
+            load_config(write(tmp_path, text), env={})
+        assert caught.value.key_path == where

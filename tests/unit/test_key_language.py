@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from kstui.app import all_bindings
-from kstui.key_language import ANSWER_SCOPES, meaning, scope
+from kstui.key_language import ANSWER_SCOPES, PER_ROW_KIND, meaning, scope
 
 
 def _meanings_by_key() -> dict[str, dict[str, set[str]]]:
@@ -24,7 +24,7 @@ def test_each_key_means_one_thing_in_every_view() -> None:
     clashes = {
         key: {what: sorted(ids) for what, ids in meanings.items()}
         for key, meanings in _meanings_by_key().items()
-        if len(meanings) > 1
+        if len(meanings) > 1 and frozenset(meanings) not in PER_ROW_KIND
     }
     assert clashes == {}
 
@@ -51,3 +51,7 @@ def test_meaning_reads_the_id() -> None:
     assert meaning("table.cursor_down") == meaning("view.down") == "down"
     assert meaning("app.section.workspaces") == "section workspaces"
     assert meaning("resource.all_namespaces") == "all namespaces"
+
+
+def test_s_is_a_shell_on_pods_and_scale_on_workloads() -> None:
+    assert set(_meanings_by_key()["s"]) == {"scale", "shell"}

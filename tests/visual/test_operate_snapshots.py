@@ -1,0 +1,42 @@
+"""Snapshots of the operate views on the frozen sandbox: the container picker of `ctrl+e` and
+a command's output pane with its exit code."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from textual.pilot import Pilot
+from textual.widgets import Input
+
+from kstui.app import KstuiApp
+from kstui.screens.container_pick import ContainerPickModal
+from kstui.screens.pod_operate import CommandModal
+from kstui.screens.text_view import TextViewScreen
+from tests.ui.conftest import move_to, wait_until
+from tests.visual.test_snapshots import SMALL, build, frozen, ready, shot  # noqa: F401 (fixtures)
+
+POD = "reviews-v1-5d8c9f7b6c-2xk7p"  # containers: reviews, istio-proxy
+
+
+async def picker(pilot: Pilot[Any]) -> None:
+    await ready(pilot)
+    await move_to(pilot, POD)
+    await pilot.press("ctrl+e")
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, ContainerPickModal), "picker")
+
+
+def test_run_asks_which_container(snap_compare: Any, build: Callable[..., KstuiApp]) -> None:  # noqa: F811
+    assert shot(snap_compare, build(namespace="shop-prod"), SMALL, picker)
+
+
+def test_command_output(snap_compare: Any, build: Callable[..., KstuiApp]) -> None:  # noqa: F811
+    async def output(pilot: Pilot[Any]) -> None:
+        await picker(pilot)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, CommandModal), "command")
+        pilot.app.screen.query_one(Input).value = "sh -c 'echo one; echo two; nope; exit 2'"
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, TextViewScreen), "output")
+
+    assert shot(snap_compare, build(namespace="shop-prod"), SMALL, output)
