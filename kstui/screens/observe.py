@@ -64,8 +64,9 @@ SHORT = 32
 then it takes the room and the table keeps a few rows."""
 
 
-SAMPLED = "CPU session"
-"""The history column's title when it shows the session's own samples (no Prometheus)."""
+SAMPLED = "CPU seen"
+"""The history column's title when it shows the samples kstui has seen this session (no
+Prometheus): short enough to stay whole at 80 columns."""
 
 
 def columns(

@@ -232,7 +232,7 @@ async def test_without_prometheus_usage_now_works_and_one_line_says_why(
         )
         for row in cells(nodes).values():
             assert row["CPU"].endswith("%A")  # usage now, against allocatable
-            assert row["CPU session"]  # the session's own sample
+            assert row["CPU seen"]  # the session's own sample
 
 
 async def test_a_full_quota_is_a_problem_marker(fresh_sandbox: Any, tmp_path: Path) -> None:
@@ -447,7 +447,7 @@ async def test_a_failing_prometheus_url_is_one_line_and_usage_now_stays(
         assert "\n" not in history
         assert "wrong-secret" not in history
         assert all(row["CPU"].endswith("%A") for row in cells(nodes).values())
-        assert nodes.query_one(ResourceTable).columns[3].name == "CPU session"
+        assert nodes.query_one(ResourceTable).columns[3].name == "CPU seen"
 
 
 async def test_an_empty_project_says_what_it_would_list_and_charts_nothing(
