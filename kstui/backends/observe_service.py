@@ -190,6 +190,10 @@ class ObserveService:
     async def _cluster(self, link: ClusterLink, client: KubeClient, usage: bool = True) -> Level:
         """Its nodes and its workspaces (or projects), each summed; `usage=False` reads the
         pods' own usage only when the nodes cannot be read (the clusters' level)."""
+        if usage:  # the pods, their usage and the nodes' asked at once (then all kept)
+            await asyncio.gather(
+                self.pods(link, client, "", usage=True), _quietly(self._node_lists(link, client))
+            )
         nodes = await self._nodes(link, client)
         pods = await self.pods(link, client, "", usage=usage or bool(nodes.denied))
         vanilla = link.flavor is Flavor.VANILLA
@@ -223,32 +227,41 @@ class ObserveService:
         cached = self._node_cache.get(link.context)
         if cached is not None and time.monotonic() - cached[0] < CACHE_SECONDS:
             return cached[1]
-        nodes = items(await client.list("/api/v1/nodes"))
-        notes = []
-        try:
-            measured = items(await client.list(f"{METRICS}/nodes"))
-        except (Forbidden, NotFound) as error:
-            measured = []
-            notes.append(f"node usage unknown: {_why(error)}")
+        notes: list[str] = []
+
+        async def measure() -> list[dict[str, Any]]:
+            try:
+                return items(await client.list(f"{METRICS}/nodes"))
+            except (Forbidden, NotFound) as error:
+                notes.append(f"node usage unknown: {_why(error)}")
+                return []
+
+        listed, measured = await asyncio.gather(client.list("/api/v1/nodes"), measure())
+        nodes = items(listed)
         self._node_cache[link.context] = (time.monotonic(), (nodes, measured, notes))
         return nodes, measured, notes
 
     async def _workspaces(self, link: ClusterLink, client: KubeClient) -> Level:
-        namespaces, notes = await self._namespaces(link, client)
+        (namespaces, notes), pods = await asyncio.gather(
+            self._namespaces(link, client), self.pods(link, client, "")
+        )
         claimed = workspace_of(namespaces)
         rows: dict[str, LevelRow] = {
             ws: LevelRow(ws, ws, Target("workspace", workspace=ws), context=link.context)
             for ws in sorted(set(claimed.values()))
         }
-        pods = await self.pods(link, client, "")
         _zero_when_measured(rows.values(), pods)
         group_pods(pods.facts, pods.usage, lambda p: claimed.get(p.namespace), rows)
         return Level(list(rows.values()), notes=[*notes, *pods.notes])
 
     async def _workspace(self, place: Place, link: ClusterLink, client: KubeClient) -> Level:
-        namespaces, notes = await self._namespaces(link, client)
-        claimed = workspace_of(namespaces)
-        names = sorted(ns for ns, ws in claimed.items() if ws == place.workspace)
+        async def named() -> tuple[list[str], list[str], list[dict[str, Any]]]:
+            namespaces, notes = await self._namespaces(link, client)
+            claimed = workspace_of(namespaces)
+            names = sorted(ns for ns, ws in claimed.items() if ws == place.workspace)
+            return names, notes, await self._quotas(client, names)
+
+        (names, notes, quotas), pods = await asyncio.gather(named(), self.pods(link, client, ""))
         rows = {
             ns: LevelRow(
                 ns,
@@ -262,9 +275,6 @@ class ObserveService:
             )
             for ns in names
         }
-        pods, quotas = await asyncio.gather(
-            self.pods(link, client, ""), self._quotas(client, names)
-        )
         _zero_when_measured(rows.values(), pods)
         group_pods(pods.facts, pods.usage, lambda p: p.namespace, rows)
         for namespace, markers in quota_problems(quotas).items():

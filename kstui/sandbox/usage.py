@@ -61,10 +61,12 @@ def parse_quantity(s: str) -> float:
     return float(parse_quantity_decimal(s))
 
 
+@functools.lru_cache(maxsize=4096)  # asked per container per sample
 def cpu_nanocores(s: str) -> int:
     return int(parse_quantity_decimal(s) * NANO)
 
 
+@functools.lru_cache(maxsize=4096)
 def memory_bytes(s: str) -> int:
     return int(parse_quantity_decimal(s))
 
