@@ -38,5 +38,7 @@ def test_command_output(snap_compare: Any, build: Callable[..., KstuiApp]) -> No
         pilot.app.screen.query_one(Input).value = "sh -c 'echo one; echo two; nope; exit 2'"
         await pilot.press("enter")
         await wait_until(pilot, lambda: isinstance(pilot.app.screen, TextViewScreen), "output")
+        screen = pilot.app.screen
+        await wait_until(pilot, lambda: "exit" in str(screen.query_one("#title").render()), "end")
 
     assert shot(snap_compare, build(namespace="shop-prod"), SMALL, output)
