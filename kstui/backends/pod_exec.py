@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import json
 import ssl
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -224,16 +224,37 @@ async def open_exec(
 ) -> AsyncIterator[ExecStream]:
     """Connect (the credentials refreshed once after a 401, as every request) and yield the
     stream; the handshake's refusals are typed (403 RBAC, 404 no pod, 500 not running)."""
-    import aiohttp
-
-    connection = client.connection
     query = [("command", part) for part in argv] + [("container", target.container)]
     query += [("stdout", "true")] + ([] if tty else [("stderr", "true")])
     if stdin:
         query.append(("stdin", "true"))
     if tty:
         query.append(("tty", "true"))
-    url = connection.server + target.path
+
+    def refusal(code: int, message: str) -> KstuiError:
+        return _refusal(code, message, target)
+
+    async with open_websocket(
+        client, target.path, query, protocols, refusal, f"exec into {target.where}"
+    ) as ws:
+        yield ExecStream(ws, target, argv)
+
+
+@asynccontextmanager
+async def open_websocket(
+    client: KubeClient,
+    path: str,
+    query: list[tuple[str, str]],
+    protocols: tuple[str, ...],
+    refusal: Callable[[int, str], KstuiError],
+    what: str,
+) -> AsyncIterator[aiohttp.ClientWebSocketResponse]:
+    """A WebSocket to the API server with the context's TLS, proxy and credentials (refreshed
+    once after a 401); `refusal` names a refused handshake. Closed on the way out."""
+    import aiohttp
+
+    connection = client.connection
+    url = connection.server + path
     async with aiohttp.ClientSession() as session:
         for attempt in (0, 1):
             headers = {"User-Agent": "kstui", **(await connection.auth_headers())}
@@ -251,16 +272,16 @@ async def open_exec(
             except aiohttp.WSServerHandshakeError as refused:
                 if refused.status == 401 and attempt == 0 and await connection.refresh():
                     continue
-                raise _refusal(refused.status, refused.message, target) from refused
+                raise refusal(refused.status, refused.message) from refused
             except (aiohttp.ClientError, OSError) as exc:
                 raise Unreachable(
                     f"cannot reach {connection.server} (context {connection.context_name})",
-                    f"exec into {target.where}: {type(exc).__name__}: {exc}",
+                    f"{what}: {type(exc).__name__}: {exc}",
                     "check that the cluster is running and the server address is right",
                 ) from exc
             break
         try:
-            yield ExecStream(ws, target, argv)
+            yield ws
         finally:
             await ws.close()
 
