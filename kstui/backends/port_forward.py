@@ -1,4 +1,4 @@
-"""Port-forward (`shift+f`): a local listener on 127.0.0.1 whose every accepted connection gets
+"""Port-forward (`ctrl+k`): a local listener on 127.0.0.1 whose every accepted connection gets
 its own WebSocket to the pod's `portforward` subresource, kubelet's `portforward.k8s.io`
 protocol: `?ports=P`, the data on channel 0 and errors on channel 1, the first message of each
 channel opening with the port as two little-endian bytes. No SPDY, no kubectl.

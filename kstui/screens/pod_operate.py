@@ -31,6 +31,7 @@ from kstui.screens.command_output import CommandOutputScreen
 from kstui.screens.container_pick import ContainerPickModal
 from kstui.screens.disabled_keys import readonly_notice
 from kstui.screens.failures import notify_failure
+from kstui.screens.port_forwards import forward_denial, forward_from
 from kstui.screens.resource_writes import WRITE_ACTIONS, write_denial
 from kstui.widgets.plain import Plain
 
@@ -58,6 +59,8 @@ def applies(action: str, kind: ResourceKind | None) -> bool:
 
 def action_denial(action: str, kind: ResourceKind | None, readonly: str) -> str:
     """Why a write or an exec does not apply to this list's rows ("" when it does)."""
+    if action == "port_forward":  # writes nothing: allowed in read-only mode
+        return forward_denial(kind.resource if kind else None)
     if action in OPERATE_ACTIONS:
         return operate_denial(action, kind, readonly)
     return write_denial(action, kind, readonly) if action in WRITE_ACTIONS else ""
@@ -81,6 +84,8 @@ async def operate(
         await run_in(screen, backend, pod, given)
     elif action == "shell":
         await shell_in(screen, backend, pod, given, configured_shells(screen.app))
+    elif action == "port_forward":
+        await forward_from(screen, backend, pod)
 
 
 class CommandModal(ModalScreen[list[str] | None]):
