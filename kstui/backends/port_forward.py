@@ -106,6 +106,8 @@ class PortForward:
     uid: str = ""
     label: str = ""
     """What the user forwarded (a service or a deployment), when not the pod itself."""
+    selector: str = ""
+    """The label selector of `label`'s pods: where a re-target looks."""
     local: int = 0
     connections: int = 0
     active: int = 0
@@ -156,6 +158,28 @@ class PortForward:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         self._tasks.clear()
+
+    async def retarget(self) -> str:
+        """After the pod went away: a running pod of the same service or workload (or a new
+        pod of the same name), watched from now on. What happened, in words."""
+        base = f"/api/v1/namespaces/{self.namespace}/pods"
+        try:
+            if self.selector:
+                listed = await self.client.get(base, {"labelSelector": self.selector})
+                pod = pick_pod(listed.get("items") or [])
+            else:
+                pod = pick_pod([await self.client.get(f"{base}/{self.pod}")])
+        except ApiError as error:
+            if error.status_code != 404:
+                raise
+            pod = None
+        if pod is None:
+            return f"no running pod to re-target to{f' ({self.label})' if self.label else ''}"
+        meta = pod.get("metadata") or {}
+        self.pod, self.uid = str(meta.get("name", "")), str(meta.get("uid", ""))
+        self.gone = self.last_error = ""
+        self._watch(asyncio.ensure_future(self._watch_pod()))
+        return f"127.0.0.1:{self.local} → {self.where}"
 
     async def _watch_pod(self) -> None:
         while not self.gone:

@@ -1,5 +1,6 @@
 """Port-forward (`ctrl+k`) from a pod, a Service or a workload row, and `:pf`, the running
-forwards with their connections and bytes (`ctrl+d` stops one). The forwards belong to the app
+forwards with their connections and bytes (`ctrl+d` stops one, `r` re-targets one whose pod
+went away). The forwards belong to the app
 (port_forward.Forwards) and keep running across screens until stopped; a Service or a workload
 forwards to one ready pod of theirs, as kubectl does."""
 
@@ -110,6 +111,7 @@ async def forward_from(screen: Host, backend: Backend, obj: dict[str, Any]) -> N
             wanted,
             uid=str(pod_meta.get("uid", "")),
             label="" if kind == "Pod" else f"{kind.lower()}/{name}",
+            selector="" if kind == "Pod" else actions.pod_selector(obj) or "",
         )
         await forwards_of(app).add(forward)
     except KstuiError as error:
@@ -153,6 +155,7 @@ class PortForwardsScreen(Screen[None]):
     BINDINGS = [
         Binding("escape,q", "back", "back", id="forwards.back"),
         Binding("ctrl+d", "stop", "stop forward", id="forwards.delete"),
+        Binding("r", "retarget", "re-target", id="forwards.restart"),
     ]
     COLUMNS = ("LOCAL", "TARGET", "CONNS (open/all)", "IN", "OUT", "STATE")
 
@@ -193,6 +196,24 @@ class PortForwardsScreen(Screen[None]):
         forward = items[min(table.cursor_row, len(items) - 1)]
         await self.forwards.stop(forward)
         self.notify(f"stopped 127.0.0.1:{forward.local} → {forward.where}")
+        self.show()
+
+    async def action_retarget(self) -> None:
+        """`r` on a forward whose pod went away: to a running pod of the same owner."""
+        table = self.query_one(DataTable)
+        items = self.forwards.items
+        if not items:
+            return
+        forward = items[min(table.cursor_row, len(items) - 1)]
+        if not forward.gone:
+            self.notify(f"{forward.where} is still there: nothing to re-target")
+            return
+        try:
+            said = await forward.retarget()
+        except KstuiError as error:
+            notify_failure(self.app, error)
+            return
+        self.notify(said, title="re-target", severity="warning" if forward.gone else "information")
         self.show()
 
     def action_back(self) -> None:

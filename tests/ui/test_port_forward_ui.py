@@ -1,6 +1,7 @@
 """`ctrl+k` port-forward from a pod row (the port picked, the local port in use moved to the
 next free and said) and from a Service row (a ready pod of it), in read-only mode too; `:pf`
-lists the forwards with connections and bytes, says when the pod is gone, `ctrl+d` stops one."""
+lists the forwards with connections and bytes, says when the pod is gone (`r` re-targets to a
+pod of the same service), `ctrl+d` stops one."""
 
 from __future__ import annotations
 
@@ -119,8 +120,27 @@ async def test_forward_from_a_service_row_and_its_pod_deleted(
             await wait_until(
                 pilot, lambda: rows(app)[0][5] == f"pod {NS}/fwd-redis is gone", "gone", 10
             )
+            await pilot.press("r")  # re-target: no pod of the service yet
+            await wait_until(pilot, lambda: notes(app, "warning"), "no pod")
+            assert notes(app, "warning") == [
+                "re-target: no running pod to re-target to (service/fwd-redis)"
+            ]
+            kubectl(
+                env, "run", "-n", NS, "fwd-redis-2", "--image=redis:7.2.5", "--labels=run=fwd-redis"
+            )
+            deadline = time.monotonic() + 10
+            while (lab.stored(("", "pods"), NS, "fwd-redis-2") or {}).get("status", {}).get(
+                "phase"
+            ) != "Running":
+                assert time.monotonic() < deadline
+                await asyncio.sleep(0.2)
+            await pilot.press("r")
+            await wait_until(pilot, lambda: rows(app)[0][5] == "forwarding", "re-targeted")
+            assert rows(app)[0][1] == f"pod {NS}/fwd-redis-2 port 6379 (service/fwd-redis)"
+            assert await ping(forward.local) == b"+PONG\r\n"
     finally:
         kubectl(env, "delete", "service", "-n", NS, "fwd-redis")
+        kubectl(env, "delete", "pod", "-n", NS, "fwd-redis-2", "--ignore-not-found")
 
 
 async def test_port_forward_says_why_not_on_other_rows(make_app: Any, lab: RunningSandbox) -> None:
