@@ -27,6 +27,9 @@ WATCH_EVERY = 2.0
 """Seconds between looks at whether the pod is still there."""
 TRIES = 100
 """Local ports tried from the wanted one up before the system picks one."""
+HALF_CLOSED = 1.0
+"""Seconds an answer is still awaited after the local client has sent all (shut its write
+side): the WebSocket protocol has no half-close to pass on."""
 
 
 class ForwardError(KstuiError):
@@ -202,6 +205,8 @@ class PortForward:
             self.gone = f"pod {self.namespace}/{self.pod} is being deleted"
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        import aiohttp
+
         task = asyncio.current_task()
         if task is not None:
             self._tasks.add(task)
@@ -213,6 +218,8 @@ class PortForward:
             self.last_error = f"{error.title}: {error.detail}" if error.detail else error.title
             if isinstance(error, ApiError) and error.status_code == 404:
                 self.gone = f"pod {self.namespace}/{self.pod} is gone"
+        except (OSError, aiohttp.ClientError) as exc:  # a reset local client, a cut stream
+            self.last_error = f"{type(exc).__name__}: {exc}"
         finally:
             self.active -= 1
             writer.close()
@@ -242,17 +249,25 @@ class PortForward:
                     await ws.send_bytes(bytes([DATA]) + data)
 
             sending = asyncio.ensure_future(upstream())
+            receiving: asyncio.Future[Any] | None = None
             opened = {DATA: False, ERROR: False}
             try:
                 while True:
-                    receiving = asyncio.ensure_future(ws.receive())
-                    done, _ = await asyncio.wait(
-                        {receiving, sending}, return_when=asyncio.FIRST_COMPLETED
-                    )
-                    if receiving not in done:  # the local side ended
-                        receiving.cancel()
+                    if receiving is None:
+                        receiving = asyncio.ensure_future(ws.receive())
+                    if not sending.done():
+                        await asyncio.wait(
+                            {receiving, sending}, return_when=asyncio.FIRST_COMPLETED
+                        )
+                        if not receiving.done():
+                            continue
+                    elif sending.cancelled() or sending.exception() is not None:
                         return
-                    message = receiving.result()
+                    else:  # the local side has sent all: its answers may still be coming
+                        done, _ = await asyncio.wait({receiving}, timeout=HALF_CLOSED)
+                        if not done:
+                            return
+                    message, receiving = receiving.result(), None
                     if message.type != aiohttp.WSMsgType.BINARY:
                         if message.type in (aiohttp.WSMsgType.TEXT, aiohttp.WSMsgType.PING):
                             continue
@@ -270,9 +285,11 @@ class PortForward:
                         self.last_error = data.decode(errors="replace")
                         return
             finally:
-                sending.cancel()
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await sending
+                for task in (sending, receiving):
+                    if task is not None and not task.done():
+                        task.cancel()
+                        with contextlib.suppress(asyncio.CancelledError, Exception):
+                            await task
 
 
 class Forwards:

@@ -67,6 +67,23 @@ async def test_http_and_redis_through_forwards(tmp_path: Path, lab: RunningSandb
             assert probe.connect_ex(("127.0.0.1", web.local)) != 0
 
 
+async def test_a_client_that_shuts_its_write_side_still_gets_the_answer(
+    tmp_path: Path, lab: RunningSandbox
+) -> None:
+    """`printf 'PING\\r\\n' | nc -N`: the answer comes after the client's EOF."""
+    async with client_for(token_kubeconfig(tmp_path, lab, lab.token())) as client:
+        forward = PortForward(client, NS, "web", 6379, free_port())
+        await forward.start()
+        try:
+            reader, writer = await asyncio.open_connection("127.0.0.1", forward.local)
+            writer.write(b"PING\r\n")
+            writer.write_eof()
+            assert await asyncio.wait_for(reader.read(), 5) == b"+PONG\r\n"
+            writer.close()
+        finally:
+            await forward.stop()
+
+
 async def test_a_local_port_in_use_moves_to_the_next_free(
     tmp_path: Path, lab: RunningSandbox
 ) -> None:
