@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
 PROTOCOLS = ("v5.channel.k8s.io", "v4.channel.k8s.io")
 STDIN, STDOUT, STDERR, ERROR, RESIZE, CLOSE = 0, 1, 2, 3, 4, 255
+STDIN_CHUNK = 256 * 1024
 SHELLS = ("bash", "sh")
 """The shells tried in turn, unless the config names others."""
 _NOT_FOUND = "executable file not found"
@@ -307,8 +308,8 @@ async def run_command(
     out, err = bytearray(), bytearray()
     async with open_exec(client, target, argv, stdin=stdin is not None) as stream:
         if stdin is not None:
-            if stdin:
-                await stream.send(stdin)
+            for start in range(0, len(stdin), STDIN_CHUNK):  # a server caps a message's size
+                await stream.send(stdin[start : start + STDIN_CHUNK])
             await stream.close_stdin()
         while (output := await stream.next()) is not None:
             (out if output[0] == STDOUT else err).extend(output[1])

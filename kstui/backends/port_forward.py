@@ -205,11 +205,16 @@ class PortForward:
             self.gone = f"pod {self.namespace}/{self.pod} is being deleted"
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        """asyncio's callback: the connection runs in a task of its own that stop() cancels
+        (Python 3.11 logs the callback's own task when it is the one cancelled)."""
+        inner = asyncio.ensure_future(self._connection(reader, writer))
+        self._watch(inner)
+        with contextlib.suppress(asyncio.CancelledError):
+            await inner
+
+    async def _connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         import aiohttp
 
-        task = asyncio.current_task()
-        if task is not None:
-            self._tasks.add(task)
         self.connections += 1
         self.active += 1
         try:
@@ -225,8 +230,6 @@ class PortForward:
             writer.close()
             with contextlib.suppress(Exception):
                 await writer.wait_closed()
-            if task is not None:
-                self._tasks.discard(task)
         if not self.gone:
             await self.check_pod()
 
