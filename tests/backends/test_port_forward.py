@@ -84,6 +84,25 @@ async def test_a_client_that_shuts_its_write_side_still_gets_the_answer(
             await forward.stop()
 
 
+async def test_the_server_dropping_the_stream_ends_that_connection_only(
+    tmp_path: Path, lab: RunningSandbox
+) -> None:
+    async with client_for(token_kubeconfig(tmp_path, lab, lab.token())) as client:
+        forward = PortForward(client, NS, "web", 6379, free_port())
+        await forward.start()
+        try:
+            reader, writer = await asyncio.open_connection("127.0.0.1", forward.local)
+            writer.write(b"PING\r\n")
+            assert await asyncio.wait_for(reader.readuntil(b"\r\n"), 5) == b"+PONG\r\n"
+            await asyncio.to_thread(lab.call, lab.cluster().faults.drop_streams)
+            assert await asyncio.wait_for(reader.read(), 10) == b""  # the connection ends
+            writer.close()
+            assert await redis_ping(forward.local) == b"+PONG\r\n"  # the forward goes on
+            assert not forward.gone
+        finally:
+            await forward.stop()
+
+
 async def test_a_local_port_in_use_moves_to_the_next_free(
     tmp_path: Path, lab: RunningSandbox
 ) -> None:
