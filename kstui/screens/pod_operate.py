@@ -85,7 +85,7 @@ async def operate(
     elif action == "shell":
         await shell_in(screen, backend, pod, given, configured_shells(screen.app))
     elif action == "port_forward":
-        await forward_from(screen, backend, pod)
+        await forward_from(screen, backend, pod, given)
 
 
 class CommandModal(ModalScreen[list[str] | None]):

@@ -54,9 +54,11 @@ def forwards_of(app: object) -> Forwards:
     return forwards
 
 
-async def forward_from(screen: Host, backend: Backend, obj: dict[str, Any]) -> None:
-    """`ctrl+k`: pick the port (when there are several), listen on the same local port or
-    the next free one, and say where."""
+async def forward_from(
+    screen: Host, backend: Backend, obj: dict[str, Any], container: str | None = None
+) -> None:
+    """`ctrl+k`: pick the port (when there are several; of `container` only, from a container
+    row), listen on the same local port or the next free one, and say where."""
     app = screen.app
     meta = obj.get("metadata") or {}
     namespace, name, kind = str(meta.get("namespace", "")), str(meta.get("name", "")), obj["kind"]
@@ -85,10 +87,13 @@ async def forward_from(screen: Host, backend: Backend, obj: dict[str, Any]) -> N
                 choices[label] = (int(port.get("port") or target), target)
         else:
             for declared in container_ports(pod):
-                choices[declared.label] = (declared.port, declared.port)
+                if container in (None, declared.container):
+                    choices[declared.label] = (declared.port, declared.port)
         if not choices:
             app.notify(
-                f"port-forward: {kind.lower()} {namespace}/{name} declares no ports",
+                f"port-forward: {kind.lower()} {namespace}/{name}"
+                + (f' container "{container}"' if container else "")
+                + " declares no ports",
                 severity="warning",
             )
             return

@@ -14,7 +14,9 @@ from typing import Any
 from textual.widgets import DataTable, OptionList
 
 from kstui.screens.container_pick import ContainerPickModal
+from kstui.screens.containers import ContainersScreen
 from kstui.screens.port_forwards import PortForwardsScreen, forwards_of
+from kstui.widgets.resource_table import ResourceTable
 from tests.conftest import RunningSandbox
 from tests.sandbox.exec_lab import NS, admin_env
 from tests.sandbox.exec_lab import lab as lab  # fixture
@@ -141,6 +143,25 @@ async def test_forward_from_a_service_row_and_its_pod_deleted(
     finally:
         kubectl(env, "delete", "service", "-n", NS, "fwd-redis")
         kubectl(env, "delete", "pod", "-n", NS, "fwd-redis-2", "--ignore-not-found")
+
+
+async def test_forward_from_a_container_row_offers_its_ports_only(
+    make_app: Any, lab: RunningSandbox
+) -> None:
+    app = make_app(namespace=NS)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await loaded(pilot, 3)
+        await move_to(pilot, "web")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, ContainersScreen), "containers")
+        containers = app.screen.query_one(ResourceTable)
+        await wait_until(pilot, lambda: containers.row_count == 2, "two containers")
+        assert containers.move_cursor_to("cache")
+        await pilot.press("ctrl+k")  # the cache container has one port: no question
+        await wait_until(pilot, lambda: forwards_of(app).items, "the forward")
+        forward = forwards_of(app).items[0]
+        assert (forward.pod, forward.port) == ("web", 6379)
+        assert await ping(forward.local) == b"+PONG\r\n"
 
 
 async def test_port_forward_says_why_not_on_other_rows(make_app: Any, lab: RunningSandbox) -> None:
