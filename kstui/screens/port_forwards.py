@@ -139,15 +139,15 @@ def _size(count: int) -> str:
 
 
 def row_of(forward: PortForward) -> tuple[str, ...]:
-    target = forward.where + (f" ({forward.label})" if forward.label else "")
-    state = forward.gone or forward.last_error or "forwarding"
+    target = f"{forward.namespace}/{forward.pod}:{forward.port}"
+    state = "pod gone" if forward.gone else "error" if forward.last_error else "forwarding"
     return (
         f"127.0.0.1:{forward.local}",
-        target,
+        state,
         f"{forward.active}/{forward.connections}",
         _size(forward.bytes_in),
         _size(forward.bytes_out),
-        state,
+        target + (f" ({forward.label})" if forward.label else ""),
     )
 
 
@@ -156,13 +156,14 @@ class PortForwardsScreen(Screen[None]):
 
     DEFAULT_CSS = """
     PortForwardsScreen #title { height: 1; background: $panel; text-style: bold; padding: 0 1; }
+    PortForwardsScreen #detail { height: auto; padding: 0 1; color: $warning; }
     """
     BINDINGS = [
         Binding("escape,q", "back", "back", id="forwards.back"),
         Binding("ctrl+d", "stop", "stop forward", id="forwards.delete"),
         Binding("r", "retarget", "re-target", id="forwards.restart"),
     ]
-    COLUMNS = ("LOCAL", "TARGET", "CONNS (open/all)", "IN", "OUT", "STATE")
+    COLUMNS = ("LOCAL", "STATE", "CONNS", "IN", "OUT", "TARGET")
 
     def __init__(self, forwards: Forwards) -> None:
         super().__init__()
@@ -171,6 +172,7 @@ class PortForwardsScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Plain("port-forwards", id="title", one_line=True)
         yield DataTable(id="forwards", cursor_type="row", zebra_stripes=False)
+        yield Plain("", id="detail")
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
@@ -191,6 +193,20 @@ class PortForwardsScreen(Screen[None]):
         self.query_one("#title", Plain).update(title)
         if count:
             table.move_cursor(row=min(cursor, count - 1))
+        self.show_detail()
+
+    def on_data_table_row_highlighted(self) -> None:
+        self.show_detail()
+
+    def show_detail(self) -> None:
+        """The highlighted forward's whole story: where its pod went, its last error."""
+        items = self.forwards.items
+        row = self.query_one(DataTable).cursor_row
+        forward = items[min(row, len(items) - 1)] if items else None
+        text = ""
+        if forward is not None:
+            text = forward.gone + " (r re-targets)" if forward.gone else forward.last_error
+        self.query_one("#detail", Plain).update(text)
 
     async def action_stop(self) -> None:
         table = self.query_one(DataTable)

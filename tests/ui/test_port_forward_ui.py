@@ -80,8 +80,7 @@ async def test_forward_from_a_pod_row_then_list_and_stop_it(
             await open_pf(pilot)
             await wait_until(pilot, lambda: rows(app)[0][2] == "0/1", "the connection counted")
             local = f"127.0.0.1:{forward.local}"
-            target = f"pod {NS}/web port 6379"
-            assert rows(app) == [[local, target, "0/1", "7 B", "6 B", "forwarding"]]
+            assert rows(app) == [[local, "forwarding", "0/1", "7 B", "6 B", f"{NS}/web:6379"]]
             await pilot.press("ctrl+d")
             await wait_until(pilot, lambda: not forwards_of(app).items, "stopped")
             assert rows(app) == []
@@ -117,11 +116,11 @@ async def test_forward_from_a_service_row_and_its_pod_deleted(
             assert await ping(forward.local) == b"+PONG\r\n"
             await open_pf(pilot)
             await wait_until(pilot, lambda: rows(app), "the row")
-            assert rows(app)[0][1] == f"pod {NS}/fwd-redis port 6379 (service/fwd-redis)"
+            assert rows(app)[0][5] == f"{NS}/fwd-redis:6379 (service/fwd-redis)"
             kubectl(env, "delete", "pod", "-n", NS, "fwd-redis", "--wait=false")
-            await wait_until(
-                pilot, lambda: rows(app)[0][5] == f"pod {NS}/fwd-redis is gone", "gone", 10
-            )
+            await wait_until(pilot, lambda: rows(app)[0][1] == "pod gone", "gone", 10)
+            detail = str(app.screen.query_one("#detail").render())
+            assert detail == f"pod {NS}/fwd-redis is gone (r re-targets)"
             await pilot.press("r")  # re-target: no pod of the service yet
             await wait_until(pilot, lambda: notes(app, "warning"), "no pod")
             assert notes(app, "warning") == [
@@ -137,8 +136,8 @@ async def test_forward_from_a_service_row_and_its_pod_deleted(
                 assert time.monotonic() < deadline
                 await asyncio.sleep(0.2)
             await pilot.press("r")
-            await wait_until(pilot, lambda: rows(app)[0][5] == "forwarding", "re-targeted")
-            assert rows(app)[0][1] == f"pod {NS}/fwd-redis-2 port 6379 (service/fwd-redis)"
+            await wait_until(pilot, lambda: rows(app)[0][1] == "forwarding", "re-targeted")
+            assert rows(app)[0][5] == f"{NS}/fwd-redis-2:6379 (service/fwd-redis)"
             assert await ping(forward.local) == b"+PONG\r\n"
     finally:
         kubectl(env, "delete", "service", "-n", NS, "fwd-redis")
