@@ -35,6 +35,7 @@ from kstui.screens.failures import notify_failure
 from kstui.screens.help import HelpModal, key_lines
 from kstui.screens.live_list import LiveList
 from kstui.screens.observe_open import open_command, pods_logs
+from kstui.screens.port_forwards import forwards_of
 from kstui.screens.resources import ResourcesScreen, Target
 from kstui.screens.sections import SECTIONS, section_views
 from kstui.screens.text_view import TextViewScreen
@@ -300,6 +301,7 @@ class KstuiApp(PromptRouting):
         self.watch_namespaces()
 
     async def on_unmount(self) -> None:
+        await forwards_of(self).stop_all()
         await self.session.aclose()
 
     # ------------------------------------------------------------------ background
@@ -355,7 +357,9 @@ class KstuiApp(PromptRouting):
             await self.switch_namespace(command.namespace)
         elif isinstance(command, SetContext):
             await self.switch_context(command.context)
-        elif isinstance(command, command_line.OpenLogs | command_line.OpenEvents):
+        elif isinstance(
+            command, command_line.OpenLogs | command_line.OpenEvents | command_line.OpenForwards
+        ):
             here = screen.context if isinstance(screen, ResourcesScreen) else None
             await open_command(self, self.session, command, here, self.settings.frozen_now)
         elif isinstance(command, GoTo):

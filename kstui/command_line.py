@@ -73,7 +73,22 @@ class OpenEvents:
     warnings: bool = False
 
 
-Command = Quit | ShowHelp | SetNamespace | SetContext | GoTo | OpenSection | OpenLogs | OpenEvents
+@dataclass(frozen=True, slots=True)
+class OpenForwards:
+    """`:pf`: the running port-forwards."""
+
+
+Command = (
+    Quit
+    | ShowHelp
+    | SetNamespace
+    | SetContext
+    | GoTo
+    | OpenSection
+    | OpenLogs
+    | OpenEvents
+    | OpenForwards
+)
 
 NAMESPACE_WORDS = ("ns", "namespace")
 CONTEXT_WORDS = ("ctx", "context")
@@ -82,6 +97,7 @@ HELP_WORDS = ("help", "h", "?")
 ALL_NAMESPACES = ("-A", "--all-namespaces", "all", "*")
 LOGS_WORDS = ("logs", "log")
 EVENTS_WORDS = ("events",)
+FORWARDS_WORDS = ("pf", "port-forwards", "portforwards")
 
 
 class CommandError(ValueError):
@@ -126,6 +142,8 @@ def parse(
         return _logs(rest)
     if head in EVENTS_WORDS:
         return _events(rest)
+    if head in FORWARDS_WORDS and not rest:
+        return OpenForwards()
     if head in CONTEXT_WORDS and rest:
         if len(rest) > 1:
             raise CommandError(f"`:{head}` takes one context, got {' '.join(rest)}")
@@ -238,7 +256,7 @@ def complete(
         if "@" in word:
             kind, partial = word.split("@", 1)
             return _matches(partial, contexts, prefix=f"{kind}@")
-        pool = [*kinds, *aliases, *sections, *NAMESPACE_WORDS, *CONTEXT_WORDS, "quit", "help"]
+        pool = [*kinds, *aliases, *sections, *NAMESPACE_WORDS, *CONTEXT_WORDS, "quit", "help", "pf"]
         return _matches(word, pool)
     head, last = words[0], words[-1]
     before = " ".join(words[:-1]) + " "

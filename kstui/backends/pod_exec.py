@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import json
 import ssl
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
 PROTOCOLS = ("v5.channel.k8s.io", "v4.channel.k8s.io")
 STDIN, STDOUT, STDERR, ERROR, RESIZE, CLOSE = 0, 1, 2, 3, 4, 255
+STDIN_CHUNK = 256 * 1024
 SHELLS = ("bash", "sh")
 """The shells tried in turn, unless the config names others."""
 _NOT_FOUND = "executable file not found"
@@ -224,16 +225,37 @@ async def open_exec(
 ) -> AsyncIterator[ExecStream]:
     """Connect (the credentials refreshed once after a 401, as every request) and yield the
     stream; the handshake's refusals are typed (403 RBAC, 404 no pod, 500 not running)."""
-    import aiohttp
-
-    connection = client.connection
     query = [("command", part) for part in argv] + [("container", target.container)]
     query += [("stdout", "true")] + ([] if tty else [("stderr", "true")])
     if stdin:
         query.append(("stdin", "true"))
     if tty:
         query.append(("tty", "true"))
-    url = connection.server + target.path
+
+    def refusal(code: int, message: str) -> KstuiError:
+        return _refusal(code, message, target)
+
+    async with open_websocket(
+        client, target.path, query, protocols, refusal, f"exec into {target.where}"
+    ) as ws:
+        yield ExecStream(ws, target, argv)
+
+
+@asynccontextmanager
+async def open_websocket(
+    client: KubeClient,
+    path: str,
+    query: list[tuple[str, str]],
+    protocols: tuple[str, ...],
+    refusal: Callable[[int, str], KstuiError],
+    what: str,
+) -> AsyncIterator[aiohttp.ClientWebSocketResponse]:
+    """A WebSocket to the API server with the context's TLS, proxy and credentials (refreshed
+    once after a 401); `refusal` names a refused handshake. Closed on the way out."""
+    import aiohttp
+
+    connection = client.connection
+    url = connection.server + path
     async with aiohttp.ClientSession() as session:
         for attempt in (0, 1):
             headers = {"User-Agent": "kstui", **(await connection.auth_headers())}
@@ -251,16 +273,16 @@ async def open_exec(
             except aiohttp.WSServerHandshakeError as refused:
                 if refused.status == 401 and attempt == 0 and await connection.refresh():
                     continue
-                raise _refusal(refused.status, refused.message, target) from refused
+                raise refusal(refused.status, refused.message) from refused
             except (aiohttp.ClientError, OSError) as exc:
                 raise Unreachable(
                     f"cannot reach {connection.server} (context {connection.context_name})",
-                    f"exec into {target.where}: {type(exc).__name__}: {exc}",
+                    f"{what}: {type(exc).__name__}: {exc}",
                     "check that the cluster is running and the server address is right",
                 ) from exc
             break
         try:
-            yield ExecStream(ws, target, argv)
+            yield ws
         finally:
             await ws.close()
 
@@ -286,8 +308,8 @@ async def run_command(
     out, err = bytearray(), bytearray()
     async with open_exec(client, target, argv, stdin=stdin is not None) as stream:
         if stdin is not None:
-            if stdin:
-                await stream.send(stdin)
+            for start in range(0, len(stdin), STDIN_CHUNK):  # a server caps a message's size
+                await stream.send(stdin[start : start + STDIN_CHUNK])
             await stream.close_stdin()
         while (output := await stream.next()) is not None:
             (out if output[0] == STDOUT else err).extend(output[1])

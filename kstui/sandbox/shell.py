@@ -328,6 +328,15 @@ class Shell:
                 out += self.box.fs.files[full]
         return out, err, code
 
+    def _sleep(self, args: list[str], stdin: bytes) -> Output:
+        """In a script it returns at once; run as the exec's own program it lasts (streams.py)."""
+        return b"", b"", 0
+
+    def _tail(self, args: list[str], stdin: bytes) -> Output:
+        """The last 10 lines; `-f` keeps following only as the exec's own program (streams.py)."""
+        out, err, code = self._cat([a for a in args if not a.startswith("-")], stdin)
+        return b"".join(out.splitlines(keepends=True)[-10:]), err, code
+
     def _test(self, args: list[str], stdin: bytes) -> Output:
         if args[-1:] == ["]"]:
             args = args[:-1]

@@ -6,6 +6,7 @@ are the emulated shell's (shell.py) over the container's in-memory filesystem.""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import posixpath
 import weakref
@@ -312,6 +313,8 @@ async def _exec(
         shell = Shell(box, program if program in box.image.shells else "sh", tty)
         if program in box.image.shells and "-c" not in argv[1:2] and _flag(call, "stdin"):
             return await _interactive(ws, Session(shell, tty), flags, argv, gone)
+        if program == "sleep" or (program == "tail" and "-f" in argv[1:]):
+            return await _lasting(ws, shell, argv, flags, gone)
         stdin = b""
         if _flag(call, "stdin"):
             async for channel, data in _messages(ws, gone):
@@ -326,6 +329,40 @@ async def _exec(
         return _status(code, argv)
     finally:
         box.running.pop(pid, None)
+
+
+async def _lasting(
+    ws: web.WebSocketResponse,
+    shell: Shell,
+    argv: list[str],
+    flags: set[int],
+    gone: Callable[[], bool],
+) -> dict[str, Any]:
+    """`sleep N` and `tail -f FILE` as the exec's program: they last until their time is up,
+    the client leaves (the process is killed with the stream) or the pod is gone."""
+    seconds: float | None = None
+    if posixpath.basename(argv[0]) == "sleep":
+        try:
+            seconds = float(argv[1])
+        except (IndexError, ValueError):
+            await _send(ws, STDERR, b"sleep: invalid number\n", flags)
+            return _status(1, argv)
+    else:
+        out, err, code = shell.execute(argv)
+        await _send(ws, STDOUT, out, flags)
+        await _send(ws, STDERR, err, flags)
+        if code:
+            return _status(code, argv)
+
+    async def until_left() -> None:
+        async for _ in receive(ws, gone):
+            pass
+
+    try:
+        await asyncio.wait_for(until_left(), seconds)
+    except TimeoutError:
+        return _status(0, argv)
+    return _status(KILLED, argv)
 
 
 async def _interactive(

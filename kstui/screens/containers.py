@@ -68,6 +68,7 @@ class ContainersScreen(Screen[None]):
         Binding("l", "logs", "logs", id="container.logs"),
         Binding("ctrl+e", "run", "run a command", id="container.run"),
         Binding("s", "shell", "shell", id="container.shell"),
+        Binding("ctrl+k", "port_forward", "port-forward", id="container.port_forward"),
         Binding("escape,q", "back", "back", id="container.back"),
     ]
 
@@ -133,6 +134,11 @@ class ContainersScreen(Screen[None]):
     async def action_shell(self) -> None:
         """`s`: a shell in the container under the cursor."""
         await self.operate("shell")
+
+    @work(group="operate", exclusive=True, exit_on_error=False)
+    async def action_port_forward(self) -> None:
+        """`ctrl+k`: forward a port of the container under the cursor."""
+        await self.operate("port_forward")
 
     async def operate(self, action: str) -> None:
         key = self.query_one(ResourceTable).cursor_key

@@ -14,7 +14,7 @@ from kstui.backends.event_groups import EventScope
 from kstui.backends.log_streams import LogOptions, LogScope, parse_since, rfc3339
 from kstui.backends.observe_logs import LogPick
 from kstui.backends.session import Session
-from kstui.command_line import OpenEvents, OpenLogs
+from kstui.command_line import OpenEvents, OpenForwards, OpenLogs
 from kstui.screens.events import EventsScreen
 from kstui.screens.logs import LogsScreen
 
@@ -60,10 +60,15 @@ def command_screen(
 async def open_command(
     app: App[Any],
     session: Session,
-    command: OpenLogs | OpenEvents,
+    command: OpenLogs | OpenEvents | OpenForwards,
     context: str | None,
     frozen_now: float | None,
 ) -> None:
+    if isinstance(command, OpenForwards):
+        from kstui.screens.port_forwards import PortForwardsScreen, forwards_of
+
+        await app.push_screen(PortForwardsScreen(forwards_of(app)))
+        return
     made = command_screen(session, command, context, frozen_now)
     if isinstance(made, str):
         app.notify(made, title="command", severity="error")

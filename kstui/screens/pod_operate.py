@@ -1,8 +1,8 @@
-"""Operate on a pod's container: `ctrl+e` runs a command without a TTY (its output and exit code
-in a scrollable view, `c` copies it over OSC 52); `s` opens a shell: the app is suspended and
-the terminal joined to it (tty_bridge.py) until it ends, then its exit status is said. A pod of
-several containers first asks which one; RBAC and the container's state are checked before
-connecting (pod_exec.preflight)."""
+"""Operate on a pod's container: `ctrl+e` runs a command without a TTY (its output streamed
+into a pane that opens at once, command_output.py; `c` copies it over OSC 52); `s` opens a
+shell: the app is suspended and the terminal joined to it (tty_bridge.py) until it ends, then
+its exit status is said. A pod of several containers first asks which one; RBAC and the
+container's state are checked before connecting (pod_exec.preflight)."""
 
 from __future__ import annotations
 
@@ -21,19 +21,18 @@ from kstui.backends.errors import KstuiError
 from kstui.backends.kinds import ResourceKind
 from kstui.backends.pod_exec import (
     SHELLS,
-    ExecResult,
     ExecStream,
     ExecTarget,
     open_shell,
     preflight,
-    run_command,
 )
 from kstui.backends.tty_bridge import bridge
+from kstui.screens.command_output import CommandOutputScreen
 from kstui.screens.container_pick import ContainerPickModal
 from kstui.screens.disabled_keys import readonly_notice
 from kstui.screens.failures import notify_failure
+from kstui.screens.port_forwards import forward_denial, forward_from
 from kstui.screens.resource_writes import WRITE_ACTIONS, write_denial
-from kstui.screens.text_view import TextViewScreen
 from kstui.widgets.plain import Plain
 
 OPERATE_ACTIONS = frozenset({"run", "shell"})
@@ -60,6 +59,8 @@ def applies(action: str, kind: ResourceKind | None) -> bool:
 
 def action_denial(action: str, kind: ResourceKind | None, readonly: str) -> str:
     """Why a write or an exec does not apply to this list's rows ("" when it does)."""
+    if action == "port_forward":  # writes nothing: allowed in read-only mode
+        return forward_denial(kind.resource if kind else None)
     if action in OPERATE_ACTIONS:
         return operate_denial(action, kind, readonly)
     return write_denial(action, kind, readonly) if action in WRITE_ACTIONS else ""
@@ -83,6 +84,8 @@ async def operate(
         await run_in(screen, backend, pod, given)
     elif action == "shell":
         await shell_in(screen, backend, pod, given, configured_shells(screen.app))
+    elif action == "port_forward":
+        await forward_from(screen, backend, pod, given)
 
 
 class CommandModal(ModalScreen[list[str] | None]):
@@ -127,16 +130,6 @@ class CommandModal(ModalScreen[list[str] | None]):
         self.dismiss(None)
 
 
-def output_text(result: ExecResult) -> str:
-    """stdout, then stderr under its own rule, as the view shows and copies them."""
-    text = result.stdout.decode(errors="replace")
-    if result.stderr:
-        if text and not text.endswith("\n"):
-            text += "\n"
-        text += "── stderr ──\n" + result.stderr.decode(errors="replace")
-    return text or "(no output)"
-
-
 async def pick_container(
     screen: Host, pod: dict[str, Any], purpose: str, given: str | None = None
 ) -> str | None:
@@ -164,17 +157,11 @@ async def run_in(screen: Host, backend: Backend, pod: dict[str, Any], given: str
         client = await backend.open()
         await preflight(client, target)
         argv = await screen.app.push_screen_wait(CommandModal(target.where))
-        if argv is None:
-            return
-        result = await run_command(client, target, argv)
     except KstuiError as error:
         notify_failure(screen.app, error)
         return
-    title = (
-        f"$ {shlex.join(argv)}  ·  {target.where} @ {backend.info.name}  ·  exit {result.exit_code}"
-    )
-    text = output_text(result)
-    screen.app.push_screen(TextViewScreen(title, lambda _reveal: text))
+    if argv is not None:  # the pane opens at once; the command streams into it
+        screen.app.push_screen(CommandOutputScreen(client, target, argv, backend.info.name))
 
 
 async def handed_over(app: App[Any], stream: ExecStream) -> int:

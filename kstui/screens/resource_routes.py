@@ -166,13 +166,14 @@ class ResourceRoutes:
 
         host.app.push_screen(ContainerPickModal(picked.name, names), chosen)
 
-    async def operate(self, action: str) -> None:
-        """`ctrl+e` run a command, `s` a shell, in a container of the selected pod."""
+    async def operate(self, action: str, name: str = "") -> None:
+        """`ctrl+e` run a command, `s` a shell, in a container of the selected pod; `ctrl+k`
+        port-forward from a pod, a service or a workload."""
         host = self.host
         picked = host.selected()
         got = picked and await self.fetch_for_view(f"{action} in", picked)
         if got:
-            await operate(action, host, host.backend, got[0], None)
+            await operate(name or action, host, host.backend, got[0], None)
 
     async def selector_logs(self, picked: Selection) -> None:
         host = self.host
@@ -260,7 +261,10 @@ class OperatesOnPods(Screen[None]):
     """The operate keys of a resource list (pod_operate.py): on a pod row, in a container.
     `s` is bound with scale in the screen's own list: a subclass's key replaces a base's."""
 
-    BINDINGS = [Binding("ctrl+e", "run", "run a command", show=False, id="resource.run")]
+    BINDINGS = [
+        Binding("ctrl+e", "run", "run a command", show=False, id="resource.run"),
+        Binding("ctrl+k", "port_forward", "port-forward", show=False, id="resource.port_forward"),
+    ]
     routes: ResourceRoutes
 
     @work(group="operate", exclusive=True, exit_on_error=False)
@@ -270,3 +274,7 @@ class OperatesOnPods(Screen[None]):
     @work(group="operate", exclusive=True, exit_on_error=False)
     async def action_shell(self) -> None:
         await self.routes.operate("shell")
+
+    @work(group="operate", exclusive=True, exit_on_error=False)
+    async def action_port_forward(self) -> None:
+        await self.routes.operate("port-forward", "port_forward")

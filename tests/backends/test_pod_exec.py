@@ -60,6 +60,10 @@ async def test_run_over_tls_with_a_token(tmp_path: Path, lab: RunningSandbox) ->
         assert three.exit_code == 3
         piped = await run_command(client, SHELL, ["sh", "-c", "cat"], stdin=b"fed through stdin")
         assert piped.stdout == b"fed through stdin"
+        big = b"0123456789abcdef" * (5 * 65536)  # 5 MiB: over a server's cap on one message
+        assert (await run_command(client, SHELL, ["sh", "-c", "cat"], stdin=big)).stdout == big
+        slept = await run_command(client, SHELL, ["sleep", "0.2"])  # the sandbox's sleep lasts
+        assert (slept.exit_code, slept.stdout) == (0, b"")
 
 
 async def test_v4_when_the_server_has_no_v5(tmp_path: Path, lab: RunningSandbox) -> None:

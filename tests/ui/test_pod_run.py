@@ -3,12 +3,15 @@ several, the output and exit code in a scrollable view, RBAC's reason before con
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
 from textual.widgets import Input, OptionList
 
+from kstui.backends.pod_exec import ExecTarget, run_command
 from kstui.config import Config
+from kstui.screens.command_output import Lines
 from kstui.screens.container_pick import ContainerPickModal
 from kstui.screens.containers import ContainersScreen
 from kstui.screens.pod_operate import CommandModal
@@ -33,6 +36,14 @@ async def command(pilot: Any, text: str) -> None:
     await pilot.press("enter")
 
 
+async def ended(pilot: Any) -> tuple[str, str]:
+    """The output pane, once its command has ended: its title and text."""
+    app = pilot.app
+    await wait_until(pilot, lambda: isinstance(app.screen, TextViewScreen), "the output")
+    await wait_until(pilot, lambda: " exit " in shown(app)[0], "the exit code")
+    return shown(app)
+
+
 def shown(app: Any) -> tuple[str, str]:
     screen = app.screen
     assert isinstance(screen, TextViewScreen)
@@ -54,8 +65,7 @@ async def test_run_picks_the_container_and_shows_output_and_exit_code(
         options.highlighted = 0
         await pilot.press("enter")
         await command(pilot, "cat /etc/os-release")
-        await wait_until(pilot, lambda: isinstance(app.screen, TextViewScreen), "the output")
-        title, body = shown(app)
+        title, body = await ended(pilot)
         assert (
             title
             == f'$ cat /etc/os-release  ·  container "nginx" of pod {NS}/web @ host  ·  exit 0'
@@ -69,8 +79,7 @@ async def test_run_picks_the_container_and_shows_output_and_exit_code(
         await move_to(pilot, "shell")  # one container: no question
         await pilot.press("ctrl+e")
         await command(pilot, "sh -c 'echo out; frobnicate; exit 3'")
-        await wait_until(pilot, lambda: isinstance(app.screen, TextViewScreen), "the output")
-        title, body = shown(app)
+        title, body = await ended(pilot)
         assert title.endswith("exit 3")
         assert body == "out\n── stderr ──\nsh: frobnicate: not found\n"
         assert not notes(app), notes(app)
@@ -88,8 +97,7 @@ async def test_run_from_a_container_row(make_app: Any, lab: RunningSandbox) -> N
         assert containers.move_cursor_to("cache")
         await pilot.press("ctrl+e")  # a container row: no picker
         await command(pilot, "hostname")
-        await wait_until(pilot, lambda: isinstance(app.screen, TextViewScreen), "the output")
-        title, body = shown(app)
+        title, body = await ended(pilot)
         assert 'container "cache" of pod' in title
         assert body == "web\n"
 
@@ -186,3 +194,50 @@ async def test_s_on_a_container_row_opens_that_container(
         await wait_until(pilot, lambda: notes(app, "warning"), "the handover")
         assert notes(app, "warning") == [": a shell needs a terminal of its own"]
         assert not notes(app), notes(app)
+
+
+async def test_a_command_that_lasts_streams_into_a_pane_and_esc_stops_it(
+    make_app: Any, lab: RunningSandbox
+) -> None:
+    """`tail -f` never ends: the pane opens at once with its output and says it runs; esc
+    closes the pane and the exec's WebSocket, so the process is gone from `ps`."""
+    app = make_app(namespace=NS)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await loaded(pilot, 3)
+        await move_to(pilot, "shell")
+        await pilot.press("ctrl+e")
+        await command(pilot, "tail -f /etc/app/app.yaml")
+        started = time.monotonic()
+        await wait_until(pilot, lambda: "greeting" in shown(app)[1], "the streamed output")
+        assert time.monotonic() - started < 1
+        title, body = shown(app)
+        assert title.endswith("running (esc stops it)")
+        assert body == "greeting: hello\n"
+        client = app.screen.client  # the exec client of the pane
+        target = ExecTarget(NS, "shell", "main")
+        assert "tail -f" in (await run_command(client, target, ["ps"])).stdout.decode()
+        await pilot.press("escape")
+        await loaded(pilot)
+
+        async def processes() -> str:
+            return (await run_command(client, target, ["ps"])).stdout.decode()
+
+        for _ in range(50):
+            if "tail -f" not in await processes():
+                break
+            await pilot.pause(0.1)
+        assert "tail -f" not in await processes()  # the stream closed: the process went with it
+        assert not notes(app), notes(app)
+
+
+def test_a_pane_keeps_the_last_lines_and_counts_the_dropped() -> None:
+    lines = Lines(limit=3)
+    for number in range(5):
+        lines.feed(f"line {number}\n".encode())
+    lines.feed(b"half")
+    assert lines.text() == (
+        "(2 earlier lines dropped: the last 3 are kept)\nline 2\nline 3\nline 4\nhalf"
+    )
+    lines.feed("é".encode()[:1])  # a character split across messages
+    lines.feed("é\n".encode()[1:])
+    assert lines.text().endswith("halfé\n")

@@ -1,5 +1,5 @@
 """Snapshots of the operate views on the frozen sandbox: the container picker of `ctrl+e` and
-a command's output pane with its exit code."""
+a command's output pane with its exit code, `:pf`."""
 
 from __future__ import annotations
 
@@ -10,8 +10,10 @@ from textual.pilot import Pilot
 from textual.widgets import Input
 
 from kstui.app import KstuiApp
+from kstui.backends.port_forward import PortForward
 from kstui.screens.container_pick import ContainerPickModal
 from kstui.screens.pod_operate import CommandModal
+from kstui.screens.port_forwards import PortForwardsScreen, forwards_of
 from kstui.screens.text_view import TextViewScreen
 from tests.ui.conftest import move_to, wait_until
 from tests.visual.test_snapshots import SMALL, build, frozen, ready, shot  # noqa: F401 (fixtures)
@@ -38,5 +40,28 @@ def test_command_output(snap_compare: Any, build: Callable[..., KstuiApp]) -> No
         pilot.app.screen.query_one(Input).value = "sh -c 'echo one; echo two; nope; exit 2'"
         await pilot.press("enter")
         await wait_until(pilot, lambda: isinstance(pilot.app.screen, TextViewScreen), "output")
+        screen = pilot.app.screen
+        await wait_until(pilot, lambda: "exit" in str(screen.query_one("#title").render()), "end")
 
     assert shot(snap_compare, build(namespace="shop-prod"), SMALL, output)
+
+
+def test_port_forwards(snap_compare: Any, build: Callable[..., KstuiApp]) -> None:  # noqa: F811
+    """`:pf` with two forwards (made up, not started: the local ports are fixed), one whose
+    pod went away."""
+
+    async def listed(pilot: Pilot[Any]) -> None:
+        await ready(pilot)
+        forwards = forwards_of(pilot.app)
+        web = PortForward(None, "shop-prod", POD, 9080, 9080, local=9080, connections=3)  # type: ignore[arg-type]
+        web.bytes_in, web.bytes_out, web.active = 1_572_864, 2_310, 1
+        gone = PortForward(None, "shop-prod", "redis-0", 6379, 6379, local=6380)  # type: ignore[arg-type]
+        gone.label, gone.connections, gone.bytes_in, gone.bytes_out = "service/redis", 1, 7, 6
+        gone.gone = "pod shop-prod/redis-0 is gone"
+        forwards.items.extend([web, gone])
+        await pilot.press("colon", "p", "f", "enter")
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, PortForwardsScreen), ":pf")
+        await pilot.press("down")  # the gone one: its story under the table
+        await pilot.pause()
+
+    assert shot(snap_compare, build(namespace="shop-prod"), SMALL, listed)
