@@ -113,8 +113,7 @@ class LogsScreen(LogAsks, Screen[None]):
         self._pending: list[LogLine] = []
         self._settling = Settling()
         self._keys: list[str] = []
-        self._entries: list[int] = []
-        """The sort key and first LogLines entry of each line in `shown`."""
+        """The sort key of each line in `shown` (line i of `shown` is the LogLines' entry i)."""
         self._unfrozen = 0
         self._freezes = 0
         self._rewrite_from: str | None = None
@@ -199,7 +198,7 @@ class LogsScreen(LogAsks, Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Plain(self.heading, id="title", one_line=True)
-        yield LogLines(id="log")
+        yield LogLines(id="log", render=self.rows_of)
         yield from self.ask_bar()
         yield Footer(compact=True, show_command_palette=False)
 
@@ -216,8 +215,9 @@ class LogsScreen(LogAsks, Screen[None]):
     def on_unmount(self) -> None:
         HEAP.released()  # the heap was frozen with this view's lines in it: let them go
 
-    def rows_of(self, line: LogLine) -> list[Text]:
-        """One buffered line as the Text rows the log shows (inert, styled, never markup)."""
+    def rows_of(self, line: LogLine, pad: int | None = None) -> list[Text]:
+        """One buffered line as the Text rows the log shows (inert, styled, never markup);
+        its prefix padded to `pad` cells (None: the widest prefix so far, which grows)."""
         prefix = Text()
         look = self.look
         parts: list[tuple[str, str]] = []
@@ -230,8 +230,8 @@ class LogsScreen(LogAsks, Screen[None]):
         if parts:
             for index, (text, style) in enumerate(parts):
                 prefix.append((" " if index else "") + inert_line(text), style=style)
-            width = look.widths.get("prefix", 0)
-            if prefix.cell_len > width:
+            width = look.widths.get("prefix", 0) if pad is None else pad
+            if pad is None and prefix.cell_len > width:
                 look.widths["prefix"] = width = min(prefix.cell_len, 60)
             prefix.pad_right(width - prefix.cell_len)
             prefix.append(" │ ", style="dim")
@@ -252,11 +252,9 @@ class LogsScreen(LogAsks, Screen[None]):
             plain = "\n".join(row.plain for row in rows)
             if not self.look.wanted(line, plain):
                 continue
-            self.shown.append((len(log.rows), plain))
+            pad = self.look.widths.get("prefix", 0)
+            self.shown.append((log.append(line, rows, pad), plain))
             self._keys.append(line.key)
-            self._entries.append(len(log.entries))
-            for row in rows:
-                log.append(row)
         log.appended()
         if scroll:  # at once: the next tick must see the view at its end, not a scroll pending
             log.scroll_end(animate=False, immediate=True, x_axis=False)
@@ -266,7 +264,7 @@ class LogsScreen(LogAsks, Screen[None]):
         log = self.query_one(LogLines)
         self._redrawing = True
         log.clear()
-        self.shown, self._keys, self._entries = [], [], []
+        self.shown, self._keys = [], []
         self.look.widths.clear()
         self._write(log, self.buffer.lines, self.following_now(log))
         self._redraw_needed = False
@@ -278,8 +276,8 @@ class LogsScreen(LogAsks, Screen[None]):
         self._last_redraw = time.monotonic()
         start, self._rewrite_from = self._rewrite_from or "", None
         at = bisect_left(self._keys, start)
-        log.truncate(self._entries[at] if at < len(self._entries) else len(log.entries))
-        del self.shown[at:], self._keys[at:], self._entries[at:]
+        log.truncate(at)
+        del self.shown[at:], self._keys[at:]
         lines = self.buffer.lines[bisect_left(self.buffer.keys, start) :]
         self._write(log, lines, self.following_now(log))
         self._trim(log)
@@ -291,11 +289,9 @@ class LogsScreen(LogAsks, Screen[None]):
         if log.leaving_end:  # a scroll up on its way is in today's rows: trim after it
             return
         at = bisect_left(self._keys, self.buffer.keys[0])
-        entry = self._entries[at] if at < len(self._entries) else len(log.entries)
-        removed = log.drop_front(entry)  # the view's place kept: "scrolled up" stays true
+        removed = log.drop_front(at)  # the view's place kept: "scrolled up" stays true
         self.shown = [(row - removed, plain) for row, plain in self.shown[at:]]
         self._keys = self._keys[at:]
-        self._entries = [first - entry for first in self._entries[at:]]
 
     def following_now(self, log: LogLines) -> bool:
         return not self.paused and self.at_end and not log.leaving_end
