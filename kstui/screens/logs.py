@@ -125,7 +125,6 @@ class LogsScreen(LogAsks, Screen[None]):
         self.state = FOLLOWING
         self._ended = ""
         self._redraw_needed = False
-        self.shown: list[tuple[int, str]] = []
         self.followers: list[PodLogs] = []
         """Each context's streams, (namespace, pod, container) → task."""
         self._containers_seen: dict[tuple[str, str], set[str]] = {}
@@ -253,7 +252,7 @@ class LogsScreen(LogAsks, Screen[None]):
             if not self.look.wanted(line, plain):
                 continue
             pad = self.look.widths.get("prefix", 0)
-            self.shown.append((log.append(line, rows, pad), plain))
+            log.append(line, rows, pad)
             self._keys.append(line.key)
         log.appended()
         if scroll:  # at once: the next tick must see the view at its end, not a scroll pending
@@ -264,7 +263,7 @@ class LogsScreen(LogAsks, Screen[None]):
         log = self.query_one(LogLines)
         self._redrawing = True
         log.clear()
-        self.shown, self._keys = [], []
+        self._keys = []
         self.look.widths.clear()
         self._write(log, self.buffer.lines, self.following_now(log))
         self._redraw_needed = False
@@ -277,20 +276,20 @@ class LogsScreen(LogAsks, Screen[None]):
         start, self._rewrite_from = self._rewrite_from or "", None
         at = bisect_left(self._keys, start)
         log.truncate(at)
-        del self.shown[at:], self._keys[at:]
+        del self._keys[at:]
         lines = self.buffer.lines[bisect_left(self.buffer.keys, start) :]
         self._write(log, lines, self.following_now(log))
         self._trim(log)
 
     def _trim(self, log: LogLines) -> None:
-        """The view lets go of what the ring dropped (in chunks, a quarter of the ring)."""
-        if len(self._keys) <= 5 * self.buffer.limit // 4 or not self.buffer.keys:
+        """The view lets go of what the ring dropped (in chunks, a sixteenth of the ring:
+        dropping is a move of a few arrays, and what the view holds past the ring is memory)."""
+        if len(self._keys) <= self.buffer.limit + self.buffer.limit // 16 or not self.buffer.keys:
             return
         if log.leaving_end:  # a scroll up on its way is in today's rows: trim after it
             return
         at = bisect_left(self._keys, self.buffer.keys[0])
-        removed = log.drop_front(at)  # the view's place kept: "scrolled up" stays true
-        self.shown = [(row - removed, plain) for row, plain in self.shown[at:]]
+        log.drop_front(at)  # the view's place kept: "scrolled up" stays true
         self._keys = self._keys[at:]
 
     def following_now(self, log: LogLines) -> bool:

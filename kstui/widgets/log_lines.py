@@ -61,6 +61,30 @@ class _Rows(Sequence[Text]):
             yield from self.view.entry_rows(entry)
 
 
+class _Shown(Sequence[tuple[int, str]]):
+    """Each entry's first row and plain text (its rows unwrapped, joined by newlines), made
+    on demand (for find and save): not kept."""
+
+    def __init__(self, view: LogLines) -> None:
+        self.view = view
+
+    def __len__(self) -> int:
+        return len(self.view.entries)
+
+    @overload
+    def __getitem__(self, index: int) -> tuple[int, str]: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[tuple[int, str]]: ...
+    def __getitem__(self, index: int | slice) -> tuple[int, str] | list[tuple[int, str]]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        return self.view.first_row_of(index), self.view.plain(index)
+
+
 class LogLines(ScrollView, can_focus=True):
     DEFAULT_CSS = """
     LogLines { background: $surface; color: $foreground; overflow-y: scroll; }
@@ -93,6 +117,14 @@ class LogLines(ScrollView, can_focus=True):
     @property
     def rows(self) -> _Rows:
         return _Rows(self)
+
+    @property
+    def shown(self) -> _Shown:
+        return _Shown(self)
+
+    def plain(self, entry: int) -> str:
+        rows = self.render_entry(self.entries[entry], self._tags[entry])
+        return "\n".join(row.plain for row in rows)
 
     def cached_rows(self) -> int:
         """How many rendered rows the view holds (bounded: the visible window's)."""
