@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import gc
 import time
-import zlib
 from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import replace
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
@@ -24,9 +24,9 @@ from textual.screen import Screen
 from kstui.backends.backend import Backend
 from kstui.backends.log_streams import LogLine, LogOptions, LogScope, PodLogs, follow_all
 from kstui.heap import HEAP
-from kstui.safe_text import inert, inert_line
 from kstui.screens.log_asks import ASK_BINDINGS, LogAsks
 from kstui.screens.log_buffer import JSON_MODES, LogBuffer, LogLook, Settling
+from kstui.screens.log_rows import plain_rows, rows_of
 from kstui.widgets.log_lines import LogLines
 from kstui.widgets.plain import Plain
 from kstui.widgets.textual_leaks import Footer
@@ -44,12 +44,6 @@ SETTLE_FREEZES = 30
 FOLLOWING = "following"
 SCROLLED_UP = "paused (scrolled up) — end/G resumes"
 PAUSED = "paused (f) — f resumes"
-PALETTE = ("cyan", "magenta", "green", "yellow", "bright_blue", "bright_red")
-NOTE_STYLE = "italic dim"
-
-
-def colour(name: str) -> str:
-    return PALETTE[zlib.crc32(name.encode()) % len(PALETTE)]
 
 
 def configured_lines(app: object) -> int:
@@ -217,42 +211,14 @@ class LogsScreen(LogAsks, Screen[None]):
     def rows_of(self, line: LogLine, pad: int | None = None) -> list[Text]:
         """One buffered line as the Text rows the log shows (inert, styled, never markup);
         its prefix padded to `pad` cells (None: the widest prefix so far, which grows)."""
-        prefix = Text()
-        look = self.look
-        parts: list[tuple[str, str]] = []
-        if look.show_context:
-            parts.append((f"@{line.context}", "bold " + colour(line.context)))
-        if look.show_pod and line.pod:
-            parts.append((line.pod, colour(line.pod)))
-        if look.show_container and line.container:
-            parts.append((line.container, colour(line.pod + "/" + line.container)))
-        if parts:
-            for index, (text, style) in enumerate(parts):
-                prefix.append((" " if index else "") + inert_line(text), style=style)
-            width = look.widths.get("prefix", 0) if pad is None else pad
-            if pad is None and prefix.cell_len > width:
-                look.widths["prefix"] = width = min(prefix.cell_len, 60)
-            prefix.pad_right(width - prefix.cell_len)
-            prefix.append(" │ ", style="dim")
-        rows = []
-        for index, body in enumerate(look.body(line)):
-            shown = Text(inert(body), style=NOTE_STYLE if line.note else "")
-            if look.highlight is not None:
-                shown.highlight_regex(look.highlight, "bold black on yellow")
-            if self.find_pattern is not None:
-                shown.highlight_regex(self.find_pattern, "reverse")
-            head = prefix if index == 0 else Text(" " * prefix.cell_len)
-            rows.append(Text.assemble(head, shown))
-        return rows
+        return rows_of(self.look, self.find_pattern, line, pad)
 
     def _write(self, log: LogLines, lines: Sequence[LogLine], scroll: bool) -> None:
         for line in lines:
-            rows = self.rows_of(line)
-            plain = "\n".join(row.plain for row in rows)
-            if not self.look.wanted(line, plain):
+            rows = plain_rows(self.look, line)
+            if not self.look.wanted(line, "\n".join(rows)):
                 continue
-            pad = self.look.widths.get("prefix", 0)
-            log.append(line, rows, pad)
+            log.append(line, [cell_len(row) for row in rows], self.look.widths.get("prefix", 0))
             self._keys.append(line.key)
         log.appended()
         if scroll:  # at once: the next tick must see the view at its end, not a scroll pending

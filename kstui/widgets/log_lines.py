@@ -172,25 +172,25 @@ class LogLines(ScrollView, can_focus=True):
         self._texts.clear()
         self._cache.clear()
 
-    def append(self, item: Any, rows: list[Text] | None = None, tag: int = 0) -> int:
-        """Add one entry (`rows`: its rows as `render` makes them, when at hand); its first
-        row. Nothing of `rows` is kept."""
-        if rows is None:
-            rows = self.render_entry(item, tag)
+    def append(self, item: Any, cells: Sequence[int] | None = None, tag: int = 0) -> int:
+        """Add one entry (`cells`: the width of each of its rows unwrapped, when known);
+        its first row."""
+        if cells is None:
+            cells = [row.cell_len for row in self.render_entry(item, tag)]
         start = self.row_count
-        wide = max((row.cell_len for row in rows), default=0)
+        wide = max(cells, default=0)
         self.entries.append(item)
         self._tags.append(min(tag, 0xFFFF))
-        self._lines.append(len(rows))
+        self._lines.append(len(cells))
         self._wide.append(wide)
         self._starts.append(start + self._base)
         width = self._wrap_width()
         if width and wide > width:
-            pieces = self._fold(rows, width)
+            pieces = self._fold(self.render_entry(item, tag), width)
             self.row_count += len(pieces)
             self._widest = max(self._widest, max(piece.cell_len for piece in pieces))
         else:
-            self.row_count += len(rows)
+            self.row_count += len(cells)
             self._widest = max(self._widest, wide)
         return start
 
