@@ -35,7 +35,7 @@ def prefix_parts(look: LogLook, line: LogLine) -> list[tuple[str, str]]:
     return parts
 
 
-def plain_rows(look: LogLook, line: LogLine) -> list[str]:
+def plain_rows(look: LogLook, line: LogLine, pad: int | None = None) -> list[str]:
     """`rows_of(line)`'s plain text, without making Texts (each line that comes in is
     measured and filtered by it; its Texts are made only when it comes into view)."""
     head = ""
@@ -43,8 +43,8 @@ def plain_rows(look: LogLook, line: LogLine) -> list[str]:
     if parts:
         head = strip_control_codes(" ".join(inert_line(text) for text, _style in parts))
         cells = cell_len(head)
-        width = look.widths.get("prefix", 0)
-        if cells > width:
+        width = look.widths.get("prefix", 0) if pad is None else pad
+        if pad is None and cells > width:
             look.widths["prefix"] = width = min(cells, 60)
         head += " " * (width - cells) + " │ "
     rest = " " * cell_len(head)

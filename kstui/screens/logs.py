@@ -191,7 +191,7 @@ class LogsScreen(LogAsks, Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Plain(self.heading, id="title", one_line=True)
-        yield LogLines(id="log", render=self.rows_of)
+        yield LogLines(id="log", render=self.rows_of, plain=self.plain_of)
         yield from self.ask_bar()
         yield Footer(compact=True, show_command_palette=False)
 
@@ -212,6 +212,9 @@ class LogsScreen(LogAsks, Screen[None]):
         """One buffered line as the Text rows the log shows (inert, styled, never markup);
         its prefix padded to `pad` cells (None: the widest prefix so far, which grows)."""
         return rows_of(self.look, self.find_pattern, line, pad)
+
+    def plain_of(self, line: LogLine, pad: int) -> list[str]:
+        return plain_rows(self.look, line, pad)
 
     def _write(self, log: LogLines, lines: Sequence[LogLine], scroll: bool) -> None:
         for line in lines:

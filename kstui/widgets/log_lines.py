@@ -91,12 +91,19 @@ class LogLines(ScrollView, can_focus=True):
     """
 
     def __init__(
-        self, *, wrap: bool = False, render: Render | None = None, id: str | None = None
+        self,
+        *,
+        wrap: bool = False,
+        render: Render | None = None,
+        plain: Callable[[Any, int], list[str]] | None = None,
+        id: str | None = None,
     ) -> None:
         super().__init__(id=id)
         self.wrap = wrap
         self.render_entry: Render = render or _as_text
         """An entry and its tag → its rows unwrapped (Texts without newlines)."""
+        self.plain_entry = plain
+        """The same rows' plain text, cheaper (find and save read every line)."""
         self.entries: list[Any] = []
         self._tags = array("H")
         self._lines = array("L")
@@ -123,6 +130,8 @@ class LogLines(ScrollView, can_focus=True):
         return _Shown(self)
 
     def plain(self, entry: int) -> str:
+        if self.plain_entry is not None:
+            return "\n".join(self.plain_entry(self.entries[entry], self._tags[entry]))
         rows = self.render_entry(self.entries[entry], self._tags[entry])
         return "\n".join(row.plain for row in rows)
 

@@ -95,3 +95,9 @@ def test_plain_rows_are_the_rows_plain_text_and_grow_the_prefix_alike() -> None:
             texts = [row.plain for row in rows_of(text_look, None, entry)]
             assert plain_rows(plain_look, entry) == texts
             assert plain_look.widths == text_look.widths
+            pad = (
+                text_look.widths.get("prefix", 0) + 2
+            )  # drawn later, at the pad it was written with
+            assert plain_rows(plain_look, entry, pad) == [
+                row.plain for row in rows_of(text_look, None, entry, pad)
+            ]
