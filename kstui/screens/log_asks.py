@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import re
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -94,8 +95,11 @@ class LogAsks:
     find_pattern: re.Pattern[str] | None = None
     find_hits: list[int] = []
     find_current = 0
-    shown: list[tuple[int, str]] = []
-    """(first row in the LogLines, plain text) of each line shown."""
+
+    @property
+    def shown(self) -> Sequence[tuple[int, str]]:
+        """(first row in the LogLines, plain text) of each line shown, made on demand."""
+        return self._log().shown
 
     def ask_bar(self) -> ComposeResult:
         with Vertical(id="ask-bar"):

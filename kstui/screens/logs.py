@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import gc
 import time
-import zlib
 from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import replace
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
@@ -24,9 +24,9 @@ from textual.screen import Screen
 from kstui.backends.backend import Backend
 from kstui.backends.log_streams import LogLine, LogOptions, LogScope, PodLogs, follow_all
 from kstui.heap import HEAP
-from kstui.safe_text import inert, inert_line
 from kstui.screens.log_asks import ASK_BINDINGS, LogAsks
 from kstui.screens.log_buffer import JSON_MODES, LogBuffer, LogLook, Settling
+from kstui.screens.log_rows import plain_rows, rows_of
 from kstui.widgets.log_lines import LogLines
 from kstui.widgets.plain import Plain
 from kstui.widgets.textual_leaks import Footer
@@ -44,12 +44,6 @@ SETTLE_FREEZES = 30
 FOLLOWING = "following"
 SCROLLED_UP = "paused (scrolled up) — end/G resumes"
 PAUSED = "paused (f) — f resumes"
-PALETTE = ("cyan", "magenta", "green", "yellow", "bright_blue", "bright_red")
-NOTE_STYLE = "italic dim"
-
-
-def colour(name: str) -> str:
-    return PALETTE[zlib.crc32(name.encode()) % len(PALETTE)]
 
 
 def configured_lines(app: object) -> int:
@@ -113,8 +107,7 @@ class LogsScreen(LogAsks, Screen[None]):
         self._pending: list[LogLine] = []
         self._settling = Settling()
         self._keys: list[str] = []
-        self._entries: list[int] = []
-        """The sort key and first LogLines entry of each line in `shown`."""
+        """The sort key of each line in `shown` (line i of `shown` is the LogLines' entry i)."""
         self._unfrozen = 0
         self._freezes = 0
         self._rewrite_from: str | None = None
@@ -126,7 +119,6 @@ class LogsScreen(LogAsks, Screen[None]):
         self.state = FOLLOWING
         self._ended = ""
         self._redraw_needed = False
-        self.shown: list[tuple[int, str]] = []
         self.followers: list[PodLogs] = []
         """Each context's streams, (namespace, pod, container) → task."""
         self._containers_seen: dict[tuple[str, str], set[str]] = {}
@@ -199,7 +191,7 @@ class LogsScreen(LogAsks, Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Plain(self.heading, id="title", one_line=True)
-        yield LogLines(id="log")
+        yield LogLines(id="log", render=self.rows_of, plain=self.plain_of)
         yield from self.ask_bar()
         yield Footer(compact=True, show_command_palette=False)
 
@@ -216,47 +208,21 @@ class LogsScreen(LogAsks, Screen[None]):
     def on_unmount(self) -> None:
         HEAP.released()  # the heap was frozen with this view's lines in it: let them go
 
-    def rows_of(self, line: LogLine) -> list[Text]:
-        """One buffered line as the Text rows the log shows (inert, styled, never markup)."""
-        prefix = Text()
-        look = self.look
-        parts: list[tuple[str, str]] = []
-        if look.show_context:
-            parts.append((f"@{line.context}", "bold " + colour(line.context)))
-        if look.show_pod and line.pod:
-            parts.append((line.pod, colour(line.pod)))
-        if look.show_container and line.container:
-            parts.append((line.container, colour(line.pod + "/" + line.container)))
-        if parts:
-            for index, (text, style) in enumerate(parts):
-                prefix.append((" " if index else "") + inert_line(text), style=style)
-            width = look.widths.get("prefix", 0)
-            if prefix.cell_len > width:
-                look.widths["prefix"] = width = min(prefix.cell_len, 60)
-            prefix.pad_right(width - prefix.cell_len)
-            prefix.append(" │ ", style="dim")
-        rows = []
-        for index, body in enumerate(look.body(line)):
-            shown = Text(inert(body), style=NOTE_STYLE if line.note else "")
-            if look.highlight is not None:
-                shown.highlight_regex(look.highlight, "bold black on yellow")
-            if self.find_pattern is not None:
-                shown.highlight_regex(self.find_pattern, "reverse")
-            head = prefix if index == 0 else Text(" " * prefix.cell_len)
-            rows.append(Text.assemble(head, shown))
-        return rows
+    def rows_of(self, line: LogLine, pad: int | None = None) -> list[Text]:
+        """One buffered line as the Text rows the log shows (inert, styled, never markup);
+        its prefix padded to `pad` cells (None: the widest prefix so far, which grows)."""
+        return rows_of(self.look, self.find_pattern, line, pad)
+
+    def plain_of(self, line: LogLine, pad: int) -> list[str]:
+        return plain_rows(self.look, line, pad)
 
     def _write(self, log: LogLines, lines: Sequence[LogLine], scroll: bool) -> None:
         for line in lines:
-            rows = self.rows_of(line)
-            plain = "\n".join(row.plain for row in rows)
-            if not self.look.wanted(line, plain):
+            rows = plain_rows(self.look, line)
+            if not self.look.wanted(line, "\n".join(rows)):
                 continue
-            self.shown.append((len(log.rows), plain))
+            log.append(line, [cell_len(row) for row in rows], self.look.widths.get("prefix", 0))
             self._keys.append(line.key)
-            self._entries.append(len(log.entries))
-            for row in rows:
-                log.append(row)
         log.appended()
         if scroll:  # at once: the next tick must see the view at its end, not a scroll pending
             log.scroll_end(animate=False, immediate=True, x_axis=False)
@@ -266,7 +232,7 @@ class LogsScreen(LogAsks, Screen[None]):
         log = self.query_one(LogLines)
         self._redrawing = True
         log.clear()
-        self.shown, self._keys, self._entries = [], [], []
+        self._keys = []
         self.look.widths.clear()
         self._write(log, self.buffer.lines, self.following_now(log))
         self._redraw_needed = False
@@ -278,24 +244,22 @@ class LogsScreen(LogAsks, Screen[None]):
         self._last_redraw = time.monotonic()
         start, self._rewrite_from = self._rewrite_from or "", None
         at = bisect_left(self._keys, start)
-        log.truncate(self._entries[at] if at < len(self._entries) else len(log.entries))
-        del self.shown[at:], self._keys[at:], self._entries[at:]
+        log.truncate(at)
+        del self._keys[at:]
         lines = self.buffer.lines[bisect_left(self.buffer.keys, start) :]
         self._write(log, lines, self.following_now(log))
         self._trim(log)
 
     def _trim(self, log: LogLines) -> None:
-        """The view lets go of what the ring dropped (in chunks, a quarter of the ring)."""
-        if len(self._keys) <= 5 * self.buffer.limit // 4 or not self.buffer.keys:
+        """The view lets go of what the ring dropped (in chunks, a sixteenth of the ring:
+        dropping is a move of a few arrays, and what the view holds past the ring is memory)."""
+        if len(self._keys) <= self.buffer.limit + self.buffer.limit // 16 or not self.buffer.keys:
             return
         if log.leaving_end:  # a scroll up on its way is in today's rows: trim after it
             return
         at = bisect_left(self._keys, self.buffer.keys[0])
-        entry = self._entries[at] if at < len(self._entries) else len(log.entries)
-        removed = log.drop_front(entry)  # the view's place kept: "scrolled up" stays true
-        self.shown = [(row - removed, plain) for row, plain in self.shown[at:]]
+        log.drop_front(at)  # the view's place kept: "scrolled up" stays true
         self._keys = self._keys[at:]
-        self._entries = [first - entry for first in self._entries[at:]]
 
     def following_now(self, log: LogLines) -> bool:
         return not self.paused and self.at_end and not log.leaving_end

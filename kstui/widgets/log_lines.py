@@ -1,13 +1,20 @@
 """LogLines: a scrolling view of styled log rows that paints only what is visible (Line API).
 
-Appending a line stores its Text; a row is rendered into a Strip when it first scrolls into
-view (and cached), so a redraw of thousands of lines after a filter change costs the Texts,
-not their rendering. Wrap off keeps one row per line with sideways scrolling; wrap on splits
-lines at the view's width (again on a resize)."""
+The view keeps what it was given for each line (the ring's entry, shared, not copied) and a
+few ints: its first row, its row count unwrapped, its widest row and a tag for the renderer
+(the prefix width it was written with). A row's Text is made only when it scrolls into view,
+by the `render` callback, and kept in a small cache of the visible window, so a 100,000-line
+view holds no per-line Text (they cost ~770 B a line and kept the collector busy). Wrap off
+keeps one row per line's row with sideways scrolling; wrap on folds rows at the view's width
+(again on a resize), counting the folded rows without keeping them."""
 
 from __future__ import annotations
 
 import time
+from array import array
+from bisect import bisect_right
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, overload
 
 from rich.text import Text
 from textual import events
@@ -16,6 +23,66 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 LEAVING_SECONDS = 1.0
+CACHED_ENTRIES = 256
+"""Lines whose rows are kept rendered: a few screens' worth (the visible window)."""
+CACHED_STRIPS = 1024
+
+Render = Callable[[Any, int], list[Text]]
+
+
+def _as_text(item: Any, _tag: int) -> list[Text]:
+    return [item] if isinstance(item, Text) else [Text(str(item))]
+
+
+class _Rows(Sequence[Text]):
+    """Every row of the view as a Text, made on demand (for tests and saving): not kept."""
+
+    def __init__(self, view: LogLines) -> None:
+        self.view = view
+
+    def __len__(self) -> int:
+        return self.view.row_count
+
+    @overload
+    def __getitem__(self, index: int) -> Text: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[Text]: ...
+    def __getitem__(self, index: int | slice) -> Text | list[Text]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        return self.view.row(index)
+
+    def __iter__(self) -> Iterator[Text]:
+        for entry in range(len(self.view.entries)):
+            yield from self.view.entry_rows(entry)
+
+
+class _Shown(Sequence[tuple[int, str]]):
+    """Each entry's first row and plain text (its rows unwrapped, joined by newlines), made
+    on demand (for find and save): not kept."""
+
+    def __init__(self, view: LogLines) -> None:
+        self.view = view
+
+    def __len__(self) -> int:
+        return len(self.view.entries)
+
+    @overload
+    def __getitem__(self, index: int) -> tuple[int, str]: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[tuple[int, str]]: ...
+    def __getitem__(self, index: int | slice) -> tuple[int, str] | list[tuple[int, str]]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        return self.view.first_row_of(index), self.view.plain(index)
 
 
 class LogLines(ScrollView, can_focus=True):
@@ -23,17 +90,54 @@ class LogLines(ScrollView, can_focus=True):
     LogLines { background: $surface; color: $foreground; overflow-y: scroll; }
     """
 
-    def __init__(self, *, wrap: bool = False, id: str | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        wrap: bool = False,
+        render: Render | None = None,
+        plain: Callable[[Any, int], list[str]] | None = None,
+        id: str | None = None,
+    ) -> None:
         super().__init__(id=id)
         self.wrap = wrap
-        self.entries: list[Text] = []
-        self.rows: list[Text] = []
-        self._starts: list[int] = []
-        """The first row of each entry."""
+        self.render_entry: Render = render or _as_text
+        """An entry and its tag → its rows unwrapped (Texts without newlines)."""
+        self.plain_entry = plain
+        """The same rows' plain text, cheaper (find and save read every line)."""
+        self.entries: list[Any] = []
+        self._tags = array("H")
+        self._lines = array("L")
+        """Each entry's row count unwrapped."""
+        self._wide = array("L")
+        """Each entry's widest row (cells): wrap needs to fold it only when wider."""
+        self._starts = array("q")
+        """The first row of each entry, plus `_base`."""
+        self._base = 0
+        self.row_count = 0
         self._widest = 0
+        self._texts: dict[int, list[Text]] = {}
+        """Entry → its rows as shown (folded when wrapping): the visible window's."""
         self._cache: dict[int, Strip] = {}
         self._wrapped_at = 0
         self._leaving = 0.0
+
+    @property
+    def rows(self) -> _Rows:
+        return _Rows(self)
+
+    @property
+    def shown(self) -> _Shown:
+        return _Shown(self)
+
+    def plain(self, entry: int) -> str:
+        if self.plain_entry is not None:
+            return "\n".join(self.plain_entry(self.entries[entry], self._tags[entry]))
+        rows = self.render_entry(self.entries[entry], self._tags[entry])
+        return "\n".join(row.plain for row in rows)
+
+    def cached_rows(self) -> int:
+        """How many rendered rows the view holds (bounded: the visible window's)."""
+        return sum(len(rows) for rows in self._texts.values()) + len(self._cache)
 
     # ------------------------------------------------------------------ the user scrolls up
     @property
@@ -66,34 +170,53 @@ class LogLines(ScrollView, can_focus=True):
     # ------------------------------------------------------------------ data in
     def clear(self) -> None:
         self.entries.clear()
-        self.rows.clear()
-        self._starts.clear()
-        self._cache.clear()
-        self._widest = 0
+        for ints in (self._tags, self._lines, self._wide, self._starts):
+            del ints[:]
+        self._base = self.row_count = self._widest = 0
+        self._forget()
         self.virtual_size = Size(0, 0)
         self.refresh()
 
-    def append(self, text: Text) -> int:
-        """Add one line (a Text without newlines); its first row."""
-        start = len(self.rows)
-        self.entries.append(text)
-        self._starts.append(start)
-        self._add_rows(text)
+    def _forget(self) -> None:
+        self._texts.clear()
+        self._cache.clear()
+
+    def append(self, item: Any, cells: Sequence[int] | None = None, tag: int = 0) -> int:
+        """Add one entry (`cells`: the width of each of its rows unwrapped, when known);
+        its first row."""
+        if cells is None:
+            cells = [row.cell_len for row in self.render_entry(item, tag)]
+        start = self.row_count
+        wide = max(cells, default=0)
+        self.entries.append(item)
+        self._tags.append(min(tag, 0xFFFF))
+        self._lines.append(len(cells))
+        self._wide.append(wide)
+        self._starts.append(start + self._base)
+        width = self._wrap_width()
+        if width and wide > width:
+            pieces = self._fold(self.render_entry(item, tag), width)
+            self.row_count += len(pieces)
+            self._widest = max(self._widest, max(piece.cell_len for piece in pieces))
+        else:
+            self.row_count += len(cells)
+            self._widest = max(self._widest, wide)
         return start
 
     def appended(self) -> None:
         """After a batch of `append`s: one size update and one repaint."""
-        self.virtual_size = Size(self._widest, len(self.rows))
+        self.virtual_size = Size(self._widest, self.row_count)
         self.refresh()
 
     def truncate(self, entry: int) -> None:
         """Drop the entries from `entry` on (lines merged in before them are written again)."""
         if entry >= len(self.entries):
             return
-        del self.rows[self._starts[entry] :]
+        self.row_count = self._starts[entry] - self._base
         del self.entries[entry:]
-        del self._starts[entry:]
-        self._cache.clear()
+        for ints in (self._tags, self._lines, self._wide, self._starts):
+            del ints[entry:]
+        self._forget()
 
     def drop_front(self, count: int) -> int:
         """Drop the first `count` entries (what the ring dropped); the rows removed. The
@@ -101,26 +224,27 @@ class LogLines(ScrollView, can_focus=True):
         if count <= 0:
             return 0
         count = min(count, len(self.entries))
-        removed = self._starts[count] if count < len(self._starts) else len(self.rows)
-        del self.rows[:removed]
+        removed = self.first_row_of(count) if count < len(self.entries) else self.row_count
         del self.entries[:count]
-        self._starts = [start - removed for start in self._starts[count:]]
-        self._cache.clear()
+        for ints in (self._tags, self._lines, self._wide, self._starts):
+            del ints[:count]
+        self._base += removed
+        self.row_count -= removed
+        self._forget()
         scroll_y = max(0, self.scroll_y - removed)
-        self.virtual_size = Size(self._widest, len(self.rows))
+        self.virtual_size = Size(self._widest, self.row_count)
         self.scroll_target_y = scroll_y  # where the next scroll starts from
         self.set_scroll(None, scroll_y)  # watchers not called: no one thinks the user scrolled
         return removed
 
-    def _add_rows(self, text: Text) -> None:
-        width = self._wrap_width()
-        if self.wrap and width and text.cell_len > width:
-            pieces = list(text.wrap(self.app.console, width, no_wrap=False, overflow="fold"))
-            self.rows.extend(pieces)
-            self._widest = max(self._widest, max(piece.cell_len for piece in pieces))
-        else:
-            self.rows.append(text)
-            self._widest = max(self._widest, text.cell_len)
+    def _fold(self, rows: list[Text], width: int) -> list[Text]:
+        pieces: list[Text] = []
+        for row in rows:
+            if row.cell_len > width:
+                pieces.extend(row.wrap(self.app.console, width, no_wrap=False, overflow="fold"))
+            else:
+                pieces.append(row)
+        return pieces
 
     def _wrap_width(self) -> int:
         return max(0, self.scrollable_content_region.width) if self.wrap else 0
@@ -130,11 +254,22 @@ class LogLines(ScrollView, can_focus=True):
         self._rewrap()
 
     def _rewrap(self) -> None:
-        entries = list(self.entries)
-        self.clear()
-        for entry in entries:
-            self.append(entry)
-        self._wrapped_at = self._wrap_width()
+        """Count the rows again at the new width: only lines wider than it are rendered."""
+        width = self._wrap_width()
+        row, widest = 0, 0
+        for entry, item in enumerate(self.entries):
+            self._starts[entry] = row + self._base
+            wide = self._wide[entry]
+            if width and wide > width:
+                pieces = self._fold(self.render_entry(item, self._tags[entry]), width)
+                row += len(pieces)
+                widest = max(widest, max(piece.cell_len for piece in pieces))
+            else:
+                row += self._lines[entry]
+                widest = max(widest, wide)
+        self.row_count, self._widest = row, widest
+        self._forget()
+        self._wrapped_at = width
         self.appended()
 
     def on_resize(self) -> None:
@@ -143,28 +278,48 @@ class LogLines(ScrollView, can_focus=True):
         self._cache.clear()
 
     # ------------------------------------------------------------------ painting
+    def entry_rows(self, entry: int) -> list[Text]:
+        """One entry's rows as shown (folded when wrapping), from the small cache."""
+        rows = self._texts.get(entry)
+        if rows is None:
+            rows = self.render_entry(self.entries[entry], self._tags[entry])
+            width = self._wrap_width()
+            if width and self._wide[entry] > width:
+                rows = self._fold(rows, width)
+            if len(self._texts) >= CACHED_ENTRIES:
+                self._texts.pop(next(iter(self._texts)))
+            self._texts[entry] = rows
+        return rows
+
+    def entry_of(self, row: int) -> int:
+        return bisect_right(self._starts, row + self._base) - 1
+
+    def row(self, index: int) -> Text:
+        entry = self.entry_of(index)
+        return self.entry_rows(entry)[index - self.first_row_of(entry)]
+
     def render_line(self, y: int) -> Strip:
         scroll_x, scroll_y = self.scroll_offset
         index = scroll_y + y
         width = self.scrollable_content_region.width
-        if index >= len(self.rows):
+        if index >= self.row_count:
             return Strip.blank(width, self.rich_style)
         strip = self._cache.get(index)
         if strip is None:
-            row = self.rows[index]
+            row = self.row(index)
             strip = Strip(list(row.render(self.app.console)), row.cell_len)
-            if len(self._cache) > 4096:
-                self._cache.clear()
+            if len(self._cache) >= CACHED_STRIPS:
+                self._cache.pop(next(iter(self._cache)))
             self._cache[index] = strip
         cropped = strip.crop(scroll_x, scroll_x + width)
         return cropped.extend_cell_length(width).apply_style(self.rich_style)
 
     def row_text(self, index: int) -> str:
-        return self.rows[index].plain
+        return self.row(index).plain
 
     def text(self) -> str:
         """Every row's text, for tests and saving."""
         return "\n".join(row.plain for row in self.rows)
 
     def first_row_of(self, entry: int) -> int:
-        return self._starts[entry]
+        return self._starts[entry] - self._base

@@ -72,3 +72,32 @@ def test_logs_and_events_commands() -> None:
     assert parse("events") == OpenEvents()
     assert parse("events -A --warnings") == OpenEvents(namespace="", warnings=True)
     assert parse("events shop @member") == OpenEvents(namespace="shop", context="member")
+
+
+def test_plain_rows_are_the_rows_plain_text_and_grow_the_prefix_alike() -> None:
+    """Each line that comes in is filtered and measured by `plain_rows` (no Texts); the rows
+    drawn later must read the same, prefix padding included."""
+    from kstui.screens.log_buffer import LogLook
+    from kstui.screens.log_rows import plain_rows, rows_of
+
+    lines = [
+        LogLine("host", "ns", "p", "app", "2026-01-01T00:00:01Z", "plain \x1b[31mred\x07 ok"),
+        LogLine("member", "ns", "pod-long", "sidecar", "", "joined", note=True),
+        LogLine("host", "ns", "日本", "app", "2026-01-01T00:00:02Z", '{"a": {"b": 1}, "c": "x"}'),
+        LogLine("host", "ns", "p", "app", "2026-01-01T00:00:03Z", "tab\there\r\nand bell\x07"),
+    ]
+    for json_mode in ("raw", "pretty", "fields"):
+        plain_look = LogLook(json_mode=json_mode, timestamps=True, show_context=True)
+        plain_look.show_pod = plain_look.show_container = True
+        text_look = LogLook(json_mode=json_mode, timestamps=True, show_context=True)
+        text_look.show_pod = text_look.show_container = True
+        for entry in lines:
+            texts = [row.plain for row in rows_of(text_look, None, entry)]
+            assert plain_rows(plain_look, entry) == texts
+            assert plain_look.widths == text_look.widths
+            pad = (
+                text_look.widths.get("prefix", 0) + 2
+            )  # drawn later, at the pad it was written with
+            assert plain_rows(plain_look, entry, pad) == [
+                row.plain for row in rows_of(text_look, None, entry, pad)
+            ]

@@ -1,0 +1,60 @@
+"""The log view under many lines holds no Text per line: rows are rendered when they come into
+view and only the visible window's are kept (a Text a line cost ~770 B and kept the collector
+busy for 8 s of a 60 s flood). Wrap on and off, top and bottom, still show the right rows."""
+
+from __future__ import annotations
+
+import gc
+from typing import Any
+
+from rich.text import Text
+
+from kstui.backends.log_streams import LogLine
+from kstui.config import Config, LogSettings
+from kstui.screens.logs import LogsScreen
+from kstui.widgets.log_lines import LogLines
+from tests.ui.conftest import loaded, wait_until
+
+LINES = 20_000
+
+
+def texts() -> int:
+    gc.collect()
+    return sum(1 for thing in gc.get_objects() if isinstance(thing, Text))
+
+
+def on_screen(log: LogLines) -> list[str]:
+    return [log.render_line(y).text.rstrip() for y in range(log.scrollable_content_region.height)]
+
+
+async def test_the_view_keeps_no_text_per_line_beyond_the_visible_window(make_app) -> None:  # type: ignore[no-untyped-def]
+    app = make_app(config=Config(logs=LogSettings(buffer_lines=2 * LINES)))
+    async with app.run_test(size=(120, 30)) as pilot:
+        await loaded(pilot)
+        await pilot.press("l")
+        await wait_until(pilot, lambda: isinstance(app.screen, LogsScreen), "logs")
+        screen: Any = app.screen
+        log = screen.query_one(LogLines)
+        before = texts()
+        wide = "w" * 150  # every tenth line folds in two when wrapping at 118 columns
+        for i in range(LINES):
+            stamp = f"2099-01-01T{i // 3600:02d}:{i // 60 % 60:02d}:{i % 60:02d}.000000Z"
+            text = f"line {i:05d} {wide if i % 10 == 0 else 'short'}"
+            screen.emit(LogLine("host", "ns", "flood", "app", stamp, text))
+        await wait_until(pilot, lambda: len(screen.shown) >= LINES, "every line shown", timeout=30)
+        await pilot.pause(0.3)
+        assert any("line 19999 short" in row for row in on_screen(log))
+        assert texts() - before < 2_000  # not one a line
+        assert log.cached_rows() <= 2_000
+
+        await pilot.press("W")  # wrap on: folded rows counted, not kept
+        await wait_until(pilot, lambda: log.wrap and len(log.rows) > len(log.entries), "folded")
+        assert len(log.rows) - len(log.entries) >= LINES // 10
+        await pilot.press("G")
+        await pilot.pause(0.3)
+        assert any("line 19999 short" in row for row in on_screen(log))
+        await pilot.press("home")
+        await pilot.pause(0.3)
+        assert log.scroll_y == 0
+        assert log.cached_rows() <= 2_000
+        assert texts() - before < 2_000
