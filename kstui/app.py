@@ -37,7 +37,7 @@ from kstui.screens.live_list import LiveList
 from kstui.screens.observe_open import open_command, pods_logs
 from kstui.screens.port_forwards import forwards_of
 from kstui.screens.resources import ResourcesScreen, Target
-from kstui.screens.sections import SECTIONS, section_views
+from kstui.screens.sections import SECTIONS, section_bindings, section_views
 from kstui.screens.text_view import TextViewScreen
 from kstui.widgets.textual_leaks import forget_styles_of_removed_widgets
 
@@ -72,20 +72,6 @@ class AppSettings:
 def build_app(settings: AppSettings) -> KstuiApp:
     """The one way the app is made: by the CLI, the UI tests and the snapshots."""
     return KstuiApp(settings)
-
-
-def section_bindings() -> list[Binding]:
-    """Each section's number key, from the registry."""
-    return [
-        Binding(
-            section.key,
-            f"section({section.name!r})",
-            section.name,
-            show=False,
-            id=f"app.section.{section.name}",
-        )
-        for section in SECTIONS.values()
-    ]
 
 
 def all_bindings() -> list[Binding]:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from textual.binding import Binding
     from textual.screen import Screen
 
     from kstui.backends.session import Session
@@ -127,3 +128,19 @@ register(
     )
 )
 # Later sections (apps, pipelines, observe, traffic, triage) join here as they are built.
+
+
+def section_bindings() -> list[Binding]:
+    """Each section's number key, from the registry (Textual imported only when asked)."""
+    from textual.binding import Binding
+
+    return [
+        Binding(
+            section.key,
+            f"section({section.name!r})",
+            section.name,
+            show=False,
+            id=f"app.section.{section.name}",
+        )
+        for section in SECTIONS.values()
+    ]
