@@ -107,22 +107,27 @@ def exit_code(status: dict[str, Any], target: ExecTarget, argv: list[str]) -> in
     raise ExecError(f"exec into {target.where} failed", message, "")
 
 
-async def preflight(client: KubeClient, target: ExecTarget) -> dict[str, Any]:
-    """Before connecting: RBAC allows `create pods/exec` (with its reason when not), and the
-    container is running; both asked at once, the RBAC answer said first. Returns the pod."""
+async def preflight(
+    client: KubeClient, target: ExecTarget, subresource: str = "exec"
+) -> dict[str, Any]:
+    """Before connecting: RBAC allows `create pods/exec` (or pods/attach: with its reason when
+    not), and the container is running; both asked at once, the RBAC answer said first.
+    Returns the pod."""
+    doing = "exec into" if subresource == "exec" else f"{subresource} to"
     fetch = asyncio.ensure_future(
         client.get(f"/api/v1/namespaces/{target.namespace}/pods/{target.pod}")
     )
     try:
         allowed, reason = await client.can_i(
-            "create", "pods", namespace=target.namespace, name=target.pod, subresource="exec"
+            "create", "pods", namespace=target.namespace, name=target.pod, subresource=subresource
         )
         if not allowed:
             raise ExecDenied(
-                f"RBAC does not let you exec into {target.where}",
-                f"create pods/exec in namespace {target.namespace}: "
+                f"RBAC does not let you {doing} {target.where}",
+                f"create pods/{subresource} in namespace {target.namespace}: "
                 + (reason or "no Role or ClusterRole allows it"),
-                f"ask for a Role with the verb create on pods/exec in namespace {target.namespace}",
+                f"ask for a Role with the verb create on pods/{subresource} in namespace "
+                f"{target.namespace}",
             )
     except BaseException:
         fetch.cancel()

@@ -15,6 +15,7 @@ from kstui.backends.backend import Backend
 from kstui.backends.errors import KstuiError
 from kstui.model import Column, Row, Tone
 from kstui.screens.logs import LogsScreen
+from kstui.screens.pod_attach import attach_in
 from kstui.screens.pod_operate import operate
 from kstui.widgets.crumbs import Crumbs
 from kstui.widgets.resource_table import ResourceTable
@@ -69,6 +70,7 @@ class ContainersScreen(Screen[None]):
         Binding("ctrl+e", "run", "run a command", id="container.run"),
         Binding("s", "shell", "shell", id="container.shell"),
         Binding("ctrl+k", "port_forward", "port-forward", id="container.port_forward"),
+        Binding("ctrl+a", "attach", "attach", id="container.attach"),
         Binding("escape,q", "back", "back", id="container.back"),
     ]
 
@@ -140,9 +142,16 @@ class ContainersScreen(Screen[None]):
         """`ctrl+k`: forward a port of the container under the cursor."""
         await self.operate("port_forward")
 
+    @work(group="operate", exclusive=True, exit_on_error=False)
+    async def action_attach(self) -> None:
+        """`ctrl+a`: attach to the main process of the container under the cursor."""
+        await self.operate("attach")
+
     async def operate(self, action: str) -> None:
         key = self.query_one(ResourceTable).cursor_key
-        if key:
+        if key and action == "attach":
+            await attach_in(self, self.backend, self.pod, key)
+        elif key:
             await operate(action, self, self.backend, self.pod, key)
 
     def action_back(self) -> None:

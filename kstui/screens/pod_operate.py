@@ -35,8 +35,8 @@ from kstui.screens.port_forwards import forward_denial, forward_from
 from kstui.screens.resource_writes import WRITE_ACTIONS, write_denial
 from kstui.widgets.plain import Plain
 
-OPERATE_ACTIONS = frozenset({"run", "shell"})
-POD_ONLY = frozenset({"run", "shell"})
+OPERATE_ACTIONS = frozenset({"run", "shell", "attach"})
+POD_ONLY = frozenset({"run", "shell", "attach"})
 ON_OTHER_ROWS = {"shell": "scale"}
 """`s` is a shell on a pod and scale on a workload: one binding of the two is hidden (False)
 per kind of row, so the other one answers the key (key_language.PER_ROW_KIND)."""
@@ -164,13 +164,14 @@ async def run_in(screen: Host, backend: Backend, pod: dict[str, Any], given: str
         screen.app.push_screen(CommandOutputScreen(client, target, argv, backend.info.name))
 
 
-async def handed_over(app: App[Any], stream: ExecStream) -> int:
-    """The terminal is the shell's until it ends. App.suspend resumes only when its block
-    ends without an exception: a failure is held until the app is back."""
+async def handed_over(app: App[Any], stream: ExecStream, **how: Any) -> int:
+    """The terminal is the shell's until it ends (`how`: bridge's detach keys and the like).
+    App.suspend resumes only when its block ends without an exception: a failure (a detach
+    too) is held until the app is back."""
     failure: BaseException | None = None
     with app.batch_update(), app.suspend():  # batch: nothing is drawn over the shell
         try:
-            code = await bridge(stream)
+            code = await bridge(stream, **how)
         except BaseException as error:
             failure = error
     if failure is not None:

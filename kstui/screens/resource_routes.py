@@ -18,6 +18,7 @@ from kstui.backends.log_streams import LogScope
 from kstui.model import utc_now
 from kstui.screens.container_pick import ALL, ContainerPickModal
 from kstui.screens.logs import LogsScreen
+from kstui.screens.pod_attach import attach_in
 from kstui.screens.pod_operate import operate
 from kstui.screens.resource_target import ResourceHost, Selection, Target
 from kstui.screens.text_view import TextViewScreen
@@ -172,7 +173,9 @@ class ResourceRoutes:
         host = self.host
         picked = host.selected()
         got = picked and await self.fetch_for_view(f"{action} in", picked)
-        if got:
+        if got and action == "attach":
+            await attach_in(host, host.backend, got[0], None)
+        elif got:
             await operate(name or action, host, host.backend, got[0], None)
 
     async def selector_logs(self, picked: Selection) -> None:
@@ -264,6 +267,7 @@ class OperatesOnPods(Screen[None]):
     BINDINGS = [
         Binding("ctrl+e", "run", "run a command", show=False, id="resource.run"),
         Binding("ctrl+k", "port_forward", "port-forward", show=False, id="resource.port_forward"),
+        Binding("ctrl+a", "attach", "attach", show=False, id="resource.attach"),
     ]
     routes: ResourceRoutes
 
@@ -278,3 +282,7 @@ class OperatesOnPods(Screen[None]):
     @work(group="operate", exclusive=True, exit_on_error=False)
     async def action_port_forward(self) -> None:
         await self.routes.operate("port-forward", "port_forward")
+
+    @work(group="operate", exclusive=True, exit_on_error=False)
+    async def action_attach(self) -> None:
+        await self.routes.operate("attach")
