@@ -16,6 +16,7 @@ from kstui.backends.errors import KstuiError
 from kstui.model import Column, Row, Tone
 from kstui.screens.logs import LogsScreen
 from kstui.screens.pod_attach import attach_in
+from kstui.screens.pod_copy import copy_in
 from kstui.screens.pod_operate import operate
 from kstui.widgets.crumbs import Crumbs
 from kstui.widgets.resource_table import ResourceTable
@@ -71,6 +72,7 @@ class ContainersScreen(Screen[None]):
         Binding("s", "shell", "shell", id="container.shell"),
         Binding("ctrl+k", "port_forward", "port-forward", id="container.port_forward"),
         Binding("ctrl+a", "attach", "attach", id="container.attach"),
+        Binding("ctrl+u", "copy_files", "copy files", id="container.copy_files"),
         Binding("escape,q", "back", "back", id="container.back"),
     ]
 
@@ -147,10 +149,17 @@ class ContainersScreen(Screen[None]):
         """`ctrl+a`: attach to the main process of the container under the cursor."""
         await self.operate("attach")
 
+    @work(group="operate", exclusive=True, exit_on_error=False)
+    async def action_copy_files(self) -> None:
+        """`ctrl+u`: copy files to or from the container under the cursor."""
+        await self.operate("copy")
+
     async def operate(self, action: str) -> None:
         key = self.query_one(ResourceTable).cursor_key
         if key and action == "attach":
             await attach_in(self, self.backend, self.pod, key)
+        elif key and action == "copy":
+            await copy_in(self, self.backend, self.pod, key)
         elif key:
             await operate(action, self, self.backend, self.pod, key)
 

@@ -61,6 +61,8 @@ def action_denial(action: str, kind: ResourceKind | None, readonly: str) -> str:
     """Why a write or an exec does not apply to this list's rows ("" when it does)."""
     if action == "port_forward":  # writes nothing: allowed in read-only mode
         return forward_denial(kind.resource if kind else None)
+    if action == "copy_files":  # copying down writes nothing: its form refuses up when read-only
+        return operate_denial("copy files", kind, "")
     if action in OPERATE_ACTIONS:
         return operate_denial(action, kind, readonly)
     return write_denial(action, kind, readonly) if action in WRITE_ACTIONS else ""

@@ -19,6 +19,7 @@ from kstui.model import utc_now
 from kstui.screens.container_pick import ALL, ContainerPickModal
 from kstui.screens.logs import LogsScreen
 from kstui.screens.pod_attach import attach_in
+from kstui.screens.pod_copy import copy_in
 from kstui.screens.pod_operate import operate
 from kstui.screens.resource_target import ResourceHost, Selection, Target
 from kstui.screens.text_view import TextViewScreen
@@ -175,6 +176,8 @@ class ResourceRoutes:
         got = picked and await self.fetch_for_view(f"{action} in", picked)
         if got and action == "attach":
             await attach_in(host, host.backend, got[0], None)
+        elif got and action == "copy":
+            await copy_in(host, host.backend, got[0], None)
         elif got:
             await operate(name or action, host, host.backend, got[0], None)
 
@@ -268,6 +271,7 @@ class OperatesOnPods(Screen[None]):
         Binding("ctrl+e", "run", "run a command", show=False, id="resource.run"),
         Binding("ctrl+k", "port_forward", "port-forward", show=False, id="resource.port_forward"),
         Binding("ctrl+a", "attach", "attach", show=False, id="resource.attach"),
+        Binding("ctrl+u", "copy_files", "copy files", show=False, id="resource.copy_files"),
     ]
     routes: ResourceRoutes
 
@@ -286,3 +290,7 @@ class OperatesOnPods(Screen[None]):
     @work(group="operate", exclusive=True, exit_on_error=False)
     async def action_attach(self) -> None:
         await self.routes.operate("attach")
+
+    @work(group="operate", exclusive=True, exit_on_error=False)
+    async def action_copy_files(self) -> None:
+        await self.routes.operate("copy")
