@@ -72,3 +72,24 @@ async def test_read_only_copies_down_only(
         assert form.problems()["direction"].startswith(
             "read-only mode: copying to a container is disabled"
         )
+
+
+async def test_disabled_keys_say_why(make_app: Any, lab: RunningSandbox) -> None:
+    app = make_app(namespace="default", kind="configmaps")
+    async with app.run_test(size=(120, 30)) as pilot:
+        await loaded(pilot, 1)
+        await pilot.press("ctrl+u")
+        await wait_until(pilot, lambda: notes(app, "warning"), "why not")
+        await pilot.press("ctrl+a")
+        await wait_until(pilot, lambda: len(notes(app, "warning")) > 1, "why not attach")
+        assert notes(app, "warning") == [
+            ": copy files: configmaps have no containers; choose a pod (or a container)",
+            ": attach: configmaps have no containers; choose a pod (or a container)",
+        ]
+    app = make_app(namespace=NS, readonly=True)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await loaded(pilot, 3)
+        await move_to(pilot, "shell")
+        await pilot.press("ctrl+a")
+        await wait_until(pilot, lambda: notes(app, "warning"), "why not")
+        assert notes(app, "warning")[0].startswith(": read-only mode: attach is disabled")
