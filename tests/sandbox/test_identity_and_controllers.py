@@ -636,6 +636,50 @@ def test_a_crash_looping_pod_is_never_ready_under_churn(fresh_sandbox: Fresh) ->
         assert {"running"} in seen
 
 
+def test_a_churn_restart_starts_a_new_run_and_ends_the_old_one(fresh_sandbox: Fresh) -> None:
+    """A restart under churn is kubelet's: the killed run ran from the old start until now, and
+    the running state starts now (not days ago beside a '0s ago' restart)."""
+    from kstui.sandbox.controllers.churn import Churn
+
+    running = fresh_sandbox(frozen=True, pods=0, kubesphere=False)
+    churn = Churn(running.cluster(), rate=0, seed=3)
+    path = f"/api/v1/namespaces/{NS}/pods/steady"
+    with client(running) as http:
+        setup_namespace(http)
+        made = http.post(
+            f"/api/v1/namespaces/{NS}/pods",
+            json={
+                "apiVersion": "v1",
+                "kind": "Pod",
+                "metadata": {"name": "steady"},
+                "spec": {"containers": [{"name": "app", "image": "busybox:1.36"}]},
+            },
+        )
+        assert made.status_code == 201, made.text
+        advance(running, 30)
+        first = http.get(path).json()["status"]["containerStatuses"][0]
+        started = first["state"]["running"]["startedAt"]
+        advance(running, 60)
+
+        def stir() -> None:
+            store = running.cluster().store
+            kind = running.cluster().registry.storage_kind(("", "pods"))
+            for _ in range(40):  # one in five mutations restarts: 40 make one all but certain
+                pod = store.get(("", "pods"), NS, "steady")
+                churn._mutate(pod)
+                store.update(kind, pod, subresource="status", check_rv=False)
+
+        running.call(stir)
+        status = http.get(path).json()["status"]["containerStatuses"][0]
+    assert status["restartCount"] >= 1
+    killed = status["lastState"]["terminated"]
+    now = killed["finishedAt"]
+    assert killed["startedAt"] <= now
+    assert killed["startedAt"] >= started
+    assert status["state"]["running"]["startedAt"] == now
+    assert now > started
+
+
 def test_a_seeded_crash_looping_pod_last_ran_minutes_ago(fresh_sandbox: Fresh) -> None:
     """RESTARTS reads "41 (3m ago)" for a crash loop, as kubectl shows one: its last run ended
     within the back-off cap (5m), not when the pod first started days ago."""

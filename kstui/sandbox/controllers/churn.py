@@ -66,15 +66,18 @@ class Churn:
         status = live[self.rng.randrange(len(live))]
         now = rfc3339(self.cluster.clock.now())
         if self.rng.random() < 0.2:
+            # The killed run ends now and a new one starts now (kubelet's restart).
+            started = status["state"]["running"].get("startedAt") or now
             status["restartCount"] = int(status.get("restartCount") or 0) + 1
             status["lastState"] = {
                 "terminated": {
                     "exitCode": 137,
                     "reason": "OOMKilled",
-                    "startedAt": now,
+                    "startedAt": started,
                     "finishedAt": now,
                 }
             }
+            status["state"] = {"running": {"startedAt": now}}
         status["ready"] = not status.get("ready", True) if self.rng.random() < 0.5 else True
         ready = "True" if all(s.get("ready") for s in statuses) else "False"
         for condition in pod["status"].get("conditions") or ():
