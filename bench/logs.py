@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import shutil
 import signal
 import subprocess
 import sys
@@ -214,6 +215,7 @@ async def run(args: argparse.Namespace) -> None:
             await app.session.aclose()
     finally:
         stop_sandbox(process)
+        shutil.rmtree(workdir, ignore_errors=True)  # its kubeconfig holds the sandbox's tokens
 
 
 async def measure(app: KstuiApp, pilot: Any, backend: Any, client: Any, args: Any) -> None:
