@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -122,6 +123,7 @@ def main() -> int:
         asyncio.run(_walk(kubeconfig, workdir / "cache"))
     finally:
         thread.stop()
+        shutil.rmtree(workdir, ignore_errors=True)  # its kubeconfig holds the sandbox's tokens
     return 0
 
 

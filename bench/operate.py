@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import shutil
 import statistics
 import sys
 import tempfile
@@ -135,6 +136,7 @@ def main() -> None:
         asyncio.run(forwarding(kubeconfig))
     if arguments.part == "forward":
         thread.stop()
+        shutil.rmtree(scratch, ignore_errors=True)  # its kubeconfig holds the sandbox's tokens
         return
     terminal = Terminal(["--kubeconfig", str(kubeconfig), "-n", "default"], scratch)
     to_prompt, to_list = [], []
@@ -156,6 +158,7 @@ def main() -> None:
     finally:
         terminal.close()
         thread.stop()
+        shutil.rmtree(scratch, ignore_errors=True)
 
     def ms(values: list[float]) -> str:
         return f"median {statistics.median(values) * 1000:.0f} ms, max {max(values) * 1000:.0f} ms"

@@ -16,6 +16,7 @@ dependency (the sandbox serves with it)."""
 from __future__ import annotations
 
 import asyncio
+import shutil
 import ssl
 import sys
 import tempfile
@@ -95,7 +96,9 @@ RUNNERS = {"aiohttp": with_aiohttp, "websockets": with_websockets, "httpx-ws": w
 
 def main(names: list[str]) -> None:
     thread = SandboxThread(
-        SandboxOptions(clusters=1, pods=0, kubesphere=False, state_dir=tempfile.mkdtemp())
+        SandboxOptions(
+            clusters=1, pods=0, kubesphere=False, state_dir=(scratch := tempfile.mkdtemp())
+        )
     )
     sandbox = thread.start()
     url = sandbox.url("host")
@@ -143,6 +146,7 @@ def main(names: list[str]) -> None:
         rate = size / (time.perf_counter() - start) / 1e6
         print(f"{name}: {each:.2f} ms per exec, {rate:.0f} MB/s")
     thread.stop()
+    shutil.rmtree(scratch, ignore_errors=True)  # the sandbox's state, tokens included
 
 
 if __name__ == "__main__":
