@@ -11,7 +11,7 @@ from typing import Any, Protocol
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer
+from textual.widgets import Footer
 
 from kstui.backends import actions
 from kstui.backends.backend import Backend
@@ -23,9 +23,11 @@ from kstui.backends.port_forward import (
     pick_pod,
     service_target,
 )
+from kstui.model import Column, Row, Tone
 from kstui.screens.container_pick import ContainerPickModal
 from kstui.screens.failures import notify_failure
 from kstui.widgets.plain import Plain
+from kstui.widgets.resource_table import ResourceTable
 
 FORWARDED = frozenset(
     {"pods", "services", "deployments", "statefulsets", "replicasets", "daemonsets"}
@@ -138,10 +140,11 @@ def _size(count: int) -> str:
     return f"{count:.1f} GiB"
 
 
-def row_of(forward: PortForward) -> tuple[str, ...]:
+def row_of(key: str, forward: PortForward) -> Row:
     target = f"{forward.namespace}/{forward.pod}:{forward.port}"
     state = "pod gone" if forward.gone else "error" if forward.last_error else "forwarding"
-    return (
+    tone = Tone.ERROR if forward.gone or forward.last_error else Tone.OK
+    cells = (
         f"127.0.0.1:{forward.local}",
         state,
         f"{forward.active}/{forward.connections}",
@@ -149,6 +152,7 @@ def row_of(forward: PortForward) -> tuple[str, ...]:
         _size(forward.bytes_out),
         target + (f" ({forward.label})" if forward.label else ""),
     )
+    return Row(key, cells, tone)
 
 
 class PortForwardsScreen(Screen[None]):
@@ -163,7 +167,14 @@ class PortForwardsScreen(Screen[None]):
         Binding("ctrl+d", "stop", "stop forward", id="forwards.delete"),
         Binding("r", "retarget", "re-target", id="forwards.restart"),
     ]
-    COLUMNS = ("LOCAL", "STATE", "CONNS", "IN", "OUT", "TARGET")
+    COLUMNS = (
+        Column("LOCAL", max_width=15),
+        Column("STATE", max_width=10),
+        Column("CONNS", numeric=True, max_width=9),
+        Column("IN", numeric=True, max_width=9),
+        Column("OUT", numeric=True, max_width=9),
+        Column("TARGET", max_width=80),
+    )
 
     def __init__(self, forwards: Forwards) -> None:
         super().__init__()
@@ -171,61 +182,60 @@ class PortForwardsScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Plain("port-forwards", id="title", one_line=True)
-        yield DataTable(id="forwards", cursor_type="row", zebra_stripes=False)
+        yield ResourceTable(id="forwards")
         yield Plain("", id="detail")
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        table.add_columns(*self.COLUMNS)
+        table = self.query_one(ResourceTable)
+        table.set_columns(self.COLUMNS)
+        table.set_empty_message("no port-forwards: ctrl+k on a pod, a service or a workload")
         self.show()
         self.set_interval(1.0, self.show)
         table.focus()
 
     def show(self) -> None:
-        table = self.query_one(DataTable)
-        cursor = table.cursor_row
-        table.clear()
-        for index, forward in enumerate(self.forwards.items):
-            table.add_row(*row_of(forward), key=str(index))
+        table = self.query_one(ResourceTable)
+        table.sync(row_of(self._key(forward), forward) for forward in self.forwards.items)
         count = len(self.forwards.items)
         title = f"port-forwards ({count})" if count else "port-forwards: none (ctrl+k on a pod)"
         self.query_one("#title", Plain).update(title)
-        if count:
-            table.move_cursor(row=min(cursor, count - 1))
         self.show_detail()
 
-    def on_data_table_row_highlighted(self) -> None:
+    @staticmethod
+    def _key(forward: PortForward) -> str:
+        return str(id(forward))  # one row per forward object, whatever it forwards to
+
+    def _selected(self) -> PortForward | None:
+        key = self.query_one(ResourceTable).cursor_key
+        return next((f for f in self.forwards.items if self._key(f) == key), None)
+
+    def on_resource_table_cursor_moved(self) -> None:
         self.show_detail()
 
     def show_detail(self) -> None:
         """The highlighted forward's whole story: where its pod went, its last error."""
-        items = self.forwards.items
-        row = self.query_one(DataTable).cursor_row
-        forward = items[min(row, len(items) - 1)] if items else None
+        forward = self._selected()
         text = ""
         if forward is not None:
             text = forward.gone + " (r re-targets)" if forward.gone else forward.last_error
         self.query_one("#detail", Plain).update(text)
 
     async def action_stop(self) -> None:
-        table = self.query_one(DataTable)
-        items = self.forwards.items
-        if not items:
+        forward = self._selected()
+        if forward is None:
             self.notify("no forward to stop", severity="warning")
             return
-        forward = items[min(table.cursor_row, len(items) - 1)]
         await self.forwards.stop(forward)
         self.notify(f"stopped 127.0.0.1:{forward.local} → {forward.where}")
         self.show()
 
     async def action_retarget(self) -> None:
         """`r` on a forward whose pod went away: to a running pod of the same owner."""
-        table = self.query_one(DataTable)
-        items = self.forwards.items
-        if not items:
+        forward = self._selected()
+        if forward is None:
+            self.notify("no forward to re-target", severity="warning")
             return
-        forward = items[min(table.cursor_row, len(items) - 1)]
         if not forward.gone:
             self.notify(f"{forward.where} is still there: nothing to re-target")
             return

@@ -11,7 +11,7 @@ import socket
 import time
 from typing import Any
 
-from textual.widgets import DataTable, OptionList
+from textual.widgets import OptionList
 
 from kstui.screens.container_pick import ContainerPickModal
 from kstui.screens.containers import ContainersScreen
@@ -38,8 +38,8 @@ async def ping(port: int) -> bytes:
 
 
 def rows(app: Any) -> list[list[str]]:
-    grid = app.screen.query_one(DataTable)
-    return [[str(cell) for cell in grid.get_row_at(i)] for i in range(grid.row_count)]
+    grid = app.screen.query_one(ResourceTable)
+    return [list(row.cells) for key in grid.visible_keys if (row := grid.row(key))]
 
 
 async def open_pf(pilot: Any) -> None:
