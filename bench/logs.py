@@ -227,10 +227,10 @@ async def measure(app: KstuiApp, pilot: Any, backend: Any, client: Any, args: An
     shown = {"lines": 0, "redraws": 0, "redraw_ms": 0.0}
     write, redraw = screen._write, screen.redraw
 
-    def counted_write(log: LogLines, lines: Any, scroll: bool) -> None:
-        if not screen._redrawing:
-            shown["lines"] += len(lines)
-        write(log, lines, scroll)
+    def counted_write(log: LogLines, start: int, scroll: bool) -> None:
+        if not screen._redrawing:  # the ring's lines from `start` on
+            shown["lines"] += len(screen.buffer.texts) - max(start, 0)
+        write(log, start, scroll)
 
     def timed_redraw() -> None:
         started = time.perf_counter()

@@ -5,51 +5,170 @@ to chosen fields, and the prefix (cluster, pod, container) each line carries."""
 from __future__ import annotations
 
 import bisect
+import calendar
 import json
 import re
+import time
+from array import array
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import UTC, datetime
+from typing import Any, overload
 
-from kstui.backends.log_streams import LogLine
+from kstui.backends.log_streams import LogLine, sort_key
 
 JSON_MODES = ("raw", "pretty", "fields")
 
 
+_STAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.(\d{1,9}))?Z")
+ODD = 15
+"""A line's stamp code when its stamp is not rebuilt from its key (none, or not in the
+server's form): the stamp is kept in its source's entry instead."""
+SourceKey = tuple[str, str, str, str, bool, str]
+"""(context, namespace, pod, container, note, the stamp when ODD else "")."""
+
+
+class Stamps:
+    """A server stamp as epoch nanoseconds and the digits of its fraction, and back to the
+    same text (Go trims the fraction's trailing zeros, kstui's own notes keep six digits: the
+    digit count rebuilds either exactly). Consecutive lines share a second: its text is kept."""
+
+    def __init__(self) -> None:
+        self._head, self._seconds = "", 0
+        self._back_seconds, self._back_head = -1, ""
+
+    def parse(self, stamp: str) -> tuple[int, int]:
+        """(nanoseconds, digits 0–9), or (a best key, ODD) when the text would not come back."""
+        found = _STAMP.fullmatch(stamp)
+        if found is None:
+            return self._odd_key(stamp), ODD
+        head = stamp[:19]
+        if head != self._head:
+            self._head = head
+            self._seconds = calendar.timegm(time.strptime(head, "%Y-%m-%dT%H:%M:%S"))
+        fraction = found.group(1) or ""
+        return self._seconds * 1_000_000_000 + int(f"{fraction:0<9}"), len(fraction)
+
+    @staticmethod
+    def _odd_key(stamp: str) -> int:
+        try:
+            moment = datetime.fromisoformat(stamp)
+        except ValueError:
+            return 0
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        delta = moment - datetime(1970, 1, 1, tzinfo=UTC)
+        return (delta.days * 86400 + delta.seconds) * 1_000_000_000 + delta.microseconds * 1000
+
+    def text(self, key: int, digits: int) -> str:
+        seconds, nanos = divmod(key, 1_000_000_000)
+        if seconds != self._back_seconds:
+            self._back_seconds = seconds
+            self._back_head = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds))
+        if not digits:
+            return self._back_head + "Z"
+        return f"{self._back_head}.{f'{nanos:09d}'[:digits]}Z"
+
+
+class _Lines(Sequence[LogLine]):
+    """The ring's lines as LogLines, made when asked (tests, a merge's rewrite): not kept."""
+
+    def __init__(self, ring: LogBuffer) -> None:
+        self.ring = ring
+
+    def __len__(self) -> int:
+        return len(self.ring.texts)
+
+    @overload
+    def __getitem__(self, index: int) -> LogLine: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[LogLine]: ...
+    def __getitem__(self, index: int | slice) -> LogLine | list[LogLine]:
+        ring = self.ring
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        return ring.line(ring.texts[index], ring.keys[index], ring.metas[index])
+
+
 class LogBuffer:
-    """The newest `limit` lines in time order; older ones are dropped and counted."""
+    """The newest `limit` lines in time order; older ones are dropped and counted.
+
+    Compact: a line is its text (one str) and two ints in arrays: its key (the server's stamp
+    as epoch nanoseconds) and `meta` (its source in `sources`: context, namespace, pod,
+    container, note; and the digits of its stamp's fraction). Its stamp is made again when it
+    is drawn or saved; no object, tuple or stamp string is kept per line."""
 
     def __init__(self, limit: int) -> None:
         self.limit = max(1, limit)
-        self.lines: list[LogLine] = []
-        self.keys: list[str] = []
+        self.texts: list[str] = []
+        self.keys = array("q")
+        self.metas = array("q")
+        self.sources: list[SourceKey] = []
+        self._source_ids: dict[SourceKey, int] = {}
+        self.stamps = Stamps()
         self.dropped = 0
         self.received = 0
+        self.oldest_added = 0
+        """The key of the oldest line of the last batch added."""
+
+    @property
+    def lines(self) -> _Lines:
+        return _Lines(self)
+
+    def pack(self, line: LogLine) -> tuple[int, int]:
+        """A line's key and meta."""
+        key, digits = self.stamps.parse(line.stamp)
+        odd = line.stamp if digits == ODD else ""
+        source: SourceKey = (line.context, line.namespace, line.pod, line.container, line.note, odd)
+        found = self._source_ids.get(source)
+        if found is None:
+            found = self._source_ids[source] = len(self.sources)
+            self.sources.append(source)
+        return key, found << 4 | digits
+
+    def line(self, text: str, key: int, meta: int) -> LogLine:
+        """One kept line as a LogLine again (its stamp as the server wrote it)."""
+        context, namespace, pod, container, note, odd = self.sources[meta >> 4]
+        digits = meta & 0xF
+        stamp = odd if digits == ODD else self.stamps.text(key, digits)
+        return LogLine(context, namespace, pod, container, stamp, text, note, sort_key(stamp))
 
     def add(self, batch: list[LogLine]) -> bool:
         """Add lines; True when they all went at the end (the view appends), False when one
         was older than a line already kept (the view redraws: a merge across streams)."""
-        batch.sort(key=lambda line: line.key)
+        packed = sorted(((*self.pack(line), line.text) for line in batch), key=_first)
+        if packed:
+            self.oldest_added = packed[0][0]
         self.received += len(batch)
         appended = True
-        for line in batch:
-            if not self.keys or line.key >= self.keys[-1]:
-                self.lines.append(line)
-                self.keys.append(line.key)
+        texts, keys, metas = self.texts, self.keys, self.metas
+        for key, meta, text in packed:
+            if not keys or key >= keys[-1]:
+                texts.append(text)
+                keys.append(key)
+                metas.append(meta)
             else:
-                at = bisect.bisect_right(self.keys, line.key)
-                self.lines.insert(at, line)
-                self.keys.insert(at, line.key)
+                at = bisect.bisect_right(keys, key)
+                texts.insert(at, text)
+                keys.insert(at, key)
+                metas.insert(at, meta)
                 appended = False
-        over = len(self.lines) - self.limit
+        over = len(texts) - self.limit
         if over > 0:
-            del self.lines[:over]
-            del self.keys[:over]
+            del texts[:over]
+            del keys[:over]
+            del metas[:over]
             self.dropped += over
         return appended
 
     def clear(self) -> None:
-        self.lines.clear()
-        self.keys.clear()
+        self.texts.clear()
+        del self.keys[:]
+        del self.metas[:]
+
+
+def _first(item: tuple[int, int, str]) -> int:
+    return item[0]
 
 
 QUIET_SECONDS = 1.0

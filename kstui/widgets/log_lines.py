@@ -27,10 +27,11 @@ CACHED_ENTRIES = 256
 """Lines whose rows are kept rendered: a few screens' worth (the visible window)."""
 CACHED_STRIPS = 1024
 
-Render = Callable[[Any, int], list[Text]]
+Render = Callable[[Any, int, int], list[Text]]
+"""An entry, its tag and its mark → its rows."""
 
 
-def _as_text(item: Any, _tag: int) -> list[Text]:
+def _as_text(item: Any, _tag: int, _mark: int) -> list[Text]:
     return [item] if isinstance(item, Text) else [Text(str(item))]
 
 
@@ -95,17 +96,20 @@ class LogLines(ScrollView, can_focus=True):
         *,
         wrap: bool = False,
         render: Render | None = None,
-        plain: Callable[[Any, int], list[str]] | None = None,
+        plain: Callable[[Any, int, int], list[str]] | None = None,
         id: str | None = None,
     ) -> None:
         super().__init__(id=id)
         self.wrap = wrap
         self.render_entry: Render = render or _as_text
-        """An entry and its tag → its rows unwrapped (Texts without newlines)."""
+        """An entry, its tag and its mark → its rows unwrapped (Texts without newlines)."""
         self.plain_entry = plain
         """The same rows' plain text, cheaper (find and save read every line)."""
         self.entries: list[Any] = []
-        self._tags = array("H")
+        self._tags = array("q")
+        self._marks = array("q")
+        """Two ints the owner keeps with each entry (a log line: its prefix width and source,
+        its time), given back to `render`: an entry can be one str, not an object."""
         self._lines = array("L")
         """Each entry's row count unwrapped."""
         self._wide = array("L")
@@ -131,8 +135,8 @@ class LogLines(ScrollView, can_focus=True):
 
     def plain(self, entry: int) -> str:
         if self.plain_entry is not None:
-            return "\n".join(self.plain_entry(self.entries[entry], self._tags[entry]))
-        rows = self.render_entry(self.entries[entry], self._tags[entry])
+            return "\n".join(self.plain_entry(*self._entry(entry)))
+        rows = self.render_entry(*self._entry(entry))
         return "\n".join(row.plain for row in rows)
 
     def cached_rows(self) -> int:
@@ -170,7 +174,7 @@ class LogLines(ScrollView, can_focus=True):
     # ------------------------------------------------------------------ data in
     def clear(self) -> None:
         self.entries.clear()
-        for ints in (self._tags, self._lines, self._wide, self._starts):
+        for ints in self._ints():
             del ints[:]
         self._base = self.row_count = self._widest = 0
         self._forget()
@@ -181,21 +185,30 @@ class LogLines(ScrollView, can_focus=True):
         self._texts.clear()
         self._cache.clear()
 
-    def append(self, item: Any, cells: Sequence[int] | None = None, tag: int = 0) -> int:
+    def _ints(self) -> tuple[array[int], ...]:
+        return (self._tags, self._marks, self._lines, self._wide, self._starts)
+
+    def _entry(self, entry: int) -> tuple[Any, int, int]:
+        return self.entries[entry], self._tags[entry], self._marks[entry]
+
+    def append(
+        self, item: Any, cells: Sequence[int] | None = None, tag: int = 0, mark: int = 0
+    ) -> int:
         """Add one entry (`cells`: the width of each of its rows unwrapped, when known);
         its first row."""
         if cells is None:
-            cells = [row.cell_len for row in self.render_entry(item, tag)]
+            cells = [row.cell_len for row in self.render_entry(item, tag, mark)]
         start = self.row_count
         wide = max(cells, default=0)
         self.entries.append(item)
-        self._tags.append(min(tag, 0xFFFF))
+        self._tags.append(tag)
+        self._marks.append(mark)
         self._lines.append(len(cells))
         self._wide.append(wide)
         self._starts.append(start + self._base)
         width = self._wrap_width()
         if width and wide > width:
-            pieces = self._fold(self.render_entry(item, tag), width)
+            pieces = self._fold(self.render_entry(item, tag, mark), width)
             self.row_count += len(pieces)
             self._widest = max(self._widest, max(piece.cell_len for piece in pieces))
         else:
@@ -214,7 +227,7 @@ class LogLines(ScrollView, can_focus=True):
             return
         self.row_count = self._starts[entry] - self._base
         del self.entries[entry:]
-        for ints in (self._tags, self._lines, self._wide, self._starts):
+        for ints in self._ints():
             del ints[entry:]
         self._forget()
 
@@ -226,7 +239,7 @@ class LogLines(ScrollView, can_focus=True):
         count = min(count, len(self.entries))
         removed = self.first_row_of(count) if count < len(self.entries) else self.row_count
         del self.entries[:count]
-        for ints in (self._tags, self._lines, self._wide, self._starts):
+        for ints in self._ints():
             del ints[:count]
         self._base += removed
         self.row_count -= removed
@@ -257,11 +270,11 @@ class LogLines(ScrollView, can_focus=True):
         """Count the rows again at the new width: only lines wider than it are rendered."""
         width = self._wrap_width()
         row, widest = 0, 0
-        for entry, item in enumerate(self.entries):
+        for entry in range(len(self.entries)):
             self._starts[entry] = row + self._base
             wide = self._wide[entry]
             if width and wide > width:
-                pieces = self._fold(self.render_entry(item, self._tags[entry]), width)
+                pieces = self._fold(self.render_entry(*self._entry(entry)), width)
                 row += len(pieces)
                 widest = max(widest, max(piece.cell_len for piece in pieces))
             else:
@@ -282,7 +295,7 @@ class LogLines(ScrollView, can_focus=True):
         """One entry's rows as shown (folded when wrapping), from the small cache."""
         rows = self._texts.get(entry)
         if rows is None:
-            rows = self.render_entry(self.entries[entry], self._tags[entry])
+            rows = self.render_entry(*self._entry(entry))
             width = self._wrap_width()
             if width and self._wide[entry] > width:
                 rows = self._fold(rows, width)
