@@ -1,7 +1,8 @@
 """PromQL for CPU, memory and network at every drill-down level (pure).
 
 The expressions are KubeSphere's (v3.4.1 `pkg/simple/client/monitoring/prometheus/promql.go`,
-API.md §9.3), so the numbers are the console's: `pod_*` and `container_*` verbatim; the levels
+API.md §9.3), so the numbers are the console's: `pod_*` and `container_*` verbatim (but for
+the right-hand sides of their joins, one series per pod: `_one_per_pod`); the levels
 whose templates read KubeSphere's recording rules (`node:node_cpu_utilisation:avg1m`,
 `namespace:container_cpu_usage_seconds_total:sum_rate`, `namespace:workload_cpu_usage:sum`, ...)
 use the rules' own expressions in their place, so any Prometheus that scrapes kubelet,
@@ -133,7 +134,8 @@ def _available(selector: str) -> str:
 def _on_node(expr: str, node: str) -> str:
     """node-exporter series joined to their node through the exporter pod's kube_pod_info,
     as KubeSphere's `node_namespace_pod:kube_pod_info:` rule does."""
-    info = f"max by (namespace, pod, node) (kube_pod_info{{{_join(_KSM, _pick('node', node))}}})"
+    picked = _join(_KSM, _pick("node", node), 'node!=""')
+    info = f"max by (namespace, pod, node) (kube_pod_info{{{picked}}})"
     return f"sum by (node) ({expr} * on (namespace, pod) group_left(node) {info})"
 
 
@@ -219,6 +221,16 @@ def _owner(kind: str, name: str) -> str:
     raise ValueError(f"unknown workload kind {kind!r}; Deployment, StatefulSet or DaemonSet")
 
 
+def _one_per_pod(metric: str, selector: str, keep: str) -> str:
+    """`metric{selector}` as one series per pod for a join's right-hand side. KubeSphere joins
+    the raw series, which fails ("found duplicate series for the match group") whenever a pod
+    has two of them in the lookback: kube-state-metrics run twice, or a pod's info changed
+    (scheduled: node "" then "n1", an IP given) where staleness does not apply (backfilled
+    history, a restarted exporter). A pod not yet on a node has no usage to join."""
+    scheduled = 'node!=""' if metric == "kube_pod_info" else ""
+    return f"max by (namespace, pod, {keep}) ({metric}{{{_join(selector, scheduled)}}})"
+
+
 def _pod_expression(metric: Metric, owner: str, pods: str, rounded: bool = True) -> str:
     """pod_cpu_usage, pod_memory_usage_wo_cache, pod_net_bytes_*: verbatim ($1, $2); a sum
     of pods rounds once, as KubeSphere's workload rule does (`rounded=False` inside it)."""
@@ -240,7 +252,8 @@ def _pod_expression(metric: Metric, owner: str, pods: str, rounded: bool = True)
         )
     joined = (
         f"{usage} * on (namespace, pod) group_left(owner_kind, owner_name) "
-        f"kube_pod_owner{{{owner}}} * on (namespace, pod) group_left(node) kube_pod_info{{{pods}}}"
+        f"{_one_per_pod('kube_pod_owner', owner, 'owner_kind, owner_name')} "
+        f"* on (namespace, pod) group_left(node) {_one_per_pod('kube_pod_info', pods, 'node')}"
     )
     return f"round({joined}, 0.001)" if metric == "cpu" and rounded else joined
 
