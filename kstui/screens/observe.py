@@ -78,7 +78,7 @@ def columns(
         Column("NAME", max_width=48),
         Column("CPU", numeric=True, max_width=14),
         Column("MEM", numeric=True, max_width=14),
-        Column(SAMPLED if sampled else f"CPU {window}", max_width=len(SAMPLED)),
+        Column(SAMPLED if sampled else f"CPU {window}", max_width=max(len(SAMPLED), SPARK_WIDTH)),
         Column("RESTARTS", numeric=True),
         Column("PROBLEMS", max_width=40),
     ]

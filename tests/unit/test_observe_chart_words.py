@@ -61,3 +61,12 @@ def test_a_band_that_sits_high_starts_its_scale_under_its_lowest_value() -> None
     assert baseline([0.76, 0.86, 0.80], 0.86) == 0.76 - 0.1 * 0.25
     assert baseline([0.1, 0.86], 0.86) == 0.0
     assert baseline([None, 0.0], 1.0) == 0.0
+
+
+def test_the_history_column_holds_a_whole_sparkline_under_either_title() -> None:
+    """Its title may be shorter than its sparkline ('CPU seen'): the title must not cap it."""
+    from kstui.screens.observe import SPARK_WIDTH, columns
+
+    for sampled in (False, True):
+        history = columns(Place("nodes"), "1h", sampled=sampled)[3]
+        assert history.max_width >= SPARK_WIDTH
