@@ -14,7 +14,7 @@ from kstui.backends.pod_exec import ExecTarget, preflight
 from kstui.backends.tty_bridge import Detached
 from kstui.safe_text import inert
 from kstui.screens.failures import notify_failure
-from kstui.screens.pod_operate import Host, handed_over, pick_container
+from kstui.screens.pod_operate import Host, handed_over, pick_target
 
 
 def entry_banner(target: ExecTarget, keys: bool) -> bytes:
@@ -30,16 +30,14 @@ async def attach_in(screen: Host, backend: Backend, pod: dict[str, Any], given: 
     """`ctrl+a`: attach to the container's main process until the user detaches or it ends."""
     from textual.app import SuspendNotSupported
 
-    meta = pod.get("metadata") or {}
-    container = await pick_container(screen, pod, "attach", given)
-    if container is None:
+    target = await pick_target(screen, pod, "attach", given)
+    if target is None:
         return
-    target = ExecTarget(str(meta.get("namespace", "")), str(meta.get("name", "")), container)
     app = screen.app
     try:
         client = await backend.open()
         fresh = await preflight(client, target, "attach")
-        mode = attach_mode(fresh, container)
+        mode = attach_mode(fresh, target.container)
         async with open_attach(client, target, mode) as stream:
             code = await handed_over(
                 app,

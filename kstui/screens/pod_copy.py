@@ -16,7 +16,7 @@ from kstui.backends.pod_copy import download, upload
 from kstui.backends.pod_exec import ExecTarget, preflight
 from kstui.screens.disabled_keys import readonly_notice
 from kstui.screens.failures import notify_failure
-from kstui.screens.pod_operate import Host, pick_container
+from kstui.screens.pod_operate import Host, pick_target
 from kstui.widgets.form import FormModal, Values, Written
 from kstui.widgets.form_fields import Field, radio, text
 
@@ -97,11 +97,9 @@ def readonly_of(app: Any, backend: Backend) -> str:
 
 async def copy_in(screen: Host, backend: Backend, pod: dict[str, Any], given: str | None) -> None:
     """`ctrl+u`: the form, once RBAC and the container's state allow an exec."""
-    meta = pod.get("metadata") or {}
-    container = await pick_container(screen, pod, "copy", given)
-    if container is None:
+    target = await pick_target(screen, pod, "copy", given)
+    if target is None:
         return
-    target = ExecTarget(str(meta.get("namespace", "")), str(meta.get("name", "")), container)
     try:
         client = await backend.open()
         await preflight(client, target)

@@ -148,13 +148,22 @@ async def pick_container(
     )
 
 
+async def pick_target(
+    screen: Host, pod: dict[str, Any], purpose: str, given: str | None
+) -> ExecTarget | None:
+    """The pod's container to operate on as an ExecTarget (None: the user chose none)."""
+    container = await pick_container(screen, pod, purpose, given)
+    if container is None:
+        return None
+    meta = pod.get("metadata") or {}
+    return ExecTarget(str(meta.get("namespace", "")), str(meta.get("name", "")), container)
+
+
 async def run_in(screen: Host, backend: Backend, pod: dict[str, Any], given: str | None) -> None:
     """`ctrl+e`: ask a command, run it in the container, show its output and exit code."""
-    meta = pod.get("metadata") or {}
-    container = await pick_container(screen, pod, "run", given)
-    if container is None:
+    target = await pick_target(screen, pod, "run", given)
+    if target is None:
         return
-    target = ExecTarget(str(meta.get("namespace", "")), str(meta.get("name", "")), container)
     try:  # refused (RBAC, not running): said before a command is asked
         client = await backend.open()
         await preflight(client, target)
@@ -197,11 +206,9 @@ async def shell_in(
     back where the user was after, with its exit status said."""
     from textual.app import SuspendNotSupported
 
-    meta = pod.get("metadata") or {}
-    container = await pick_container(screen, pod, "shell", given)
-    if container is None:
+    target = await pick_target(screen, pod, "shell", given)
+    if target is None:
         return
-    target = ExecTarget(str(meta.get("namespace", "")), str(meta.get("name", "")), container)
     app = screen.app
     try:
         client = await backend.open()
