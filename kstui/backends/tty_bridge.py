@@ -29,6 +29,17 @@ def terminal_size(fd: int) -> tuple[int, int]:
     return size.columns, size.lines
 
 
+def make_raw(fd: int, remote_tty: bool = True) -> None:
+    """Keys go through unread (raw). Without a TTY in the container its output has bare
+    newlines, so the terminal keeps turning them into CR LF (kubectl, without -t, leaves
+    output processing on too); with one, the container's TTY does that itself."""
+    tty.setraw(fd, termios.TCSANOW)
+    if not remote_tty:
+        attributes = termios.tcgetattr(fd)
+        attributes[1] |= termios.OPOST | termios.ONLCR
+        termios.tcsetattr(fd, termios.TCSANOW, attributes)
+
+
 async def bridge(
     stream: ExecStream,
     stdin_fd: int = 0,
@@ -37,10 +48,12 @@ async def bridge(
     detach: bytes = b"",
     keys: bool = True,
     banner: bytes = b"",
+    remote_tty: bool = True,
 ) -> int:
     """Run the session to its end; its exit code (StreamLost and the like are raised after the
     terminal is restored). `detach`, typed, raises Detached; `keys` False sends no keys (a
-    read-only attach: there ctrl+c detaches too); `banner` is written first."""
+    read-only attach: there ctrl+c detaches too); `banner` is written first; `remote_tty`
+    False: the container has no TTY (make_raw)."""
     loop = asyncio.get_running_loop()
     outgoing: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
     detached = asyncio.Event()
@@ -90,7 +103,7 @@ async def bridge(
     sender = asyncio.create_task(send())
     try:
         if saved is not None:
-            tty.setraw(stdin_fd, termios.TCSANOW)
+            make_raw(stdin_fd, remote_tty)
         if banner:
             os.write(stdout_fd, banner)
         await stream.resize(*terminal_size(stdout_fd))

@@ -45,6 +45,7 @@ async def attach_in(screen: Host, backend: Backend, pod: dict[str, Any], given: 
                 detach=DETACH,
                 keys=mode.stdin,
                 banner=entry_banner(target, mode.stdin),
+                remote_tty=mode.tty,
             )
     except Detached:
         app.notify(
