@@ -272,14 +272,20 @@ def _run_app(args: argparse.Namespace, kubeconfig_path: str | None) -> int:
         )
     if config.no_color:
         os.environ["NO_COLOR"] = "1"  # Textual reads it when the app is created
-    from kstui.app import AppSettings, binding_ids, build_app
-    from kstui.config import validate_keymap
+    from kstui.app import AppSettings, KstuiApp, binding_ids, build_app
+    from kstui.config import validate_keymap, validate_plugins
 
-    if config.keymap:  # binding_ids() imports every screen: only when there is a keymap
-        try:
-            validate_keymap(config.keymap, binding_ids(), source=config.path)
-        except KstuiError as error:
-            return _fail(error)
+    plugin_ids = {plugin.binding_id for plugin in config.plugins}
+    try:  # binding_ids() imports every screen: only when there is a keymap or a plugin
+        if config.keymap:
+            validate_keymap(config.keymap, binding_ids() | plugin_ids, source=config.path)
+        if config.plugins:
+            from kstui.screens.plugin_keys import builtin_keys
+
+            keys = builtin_keys(KstuiApp, config.keymap)
+            validate_plugins(config.plugins, keys, source=config.path)
+    except KstuiError as error:
+        return _fail(error)
     status = _needs_terminal("kstui")  # after the checks above: they need no terminal
     if status is not None:
         return status

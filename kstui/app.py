@@ -320,7 +320,8 @@ class KstuiApp(PromptRouting):
         if isinstance(self.screen, HelpModal):
             return
         name = type(self.screen).__name__.removesuffix("Screen").lower()
-        self.push_screen(HelpModal(name, key_lines(self.screen)))  # section keys included
+        plugins: list[str] = getattr(self.screen, "plugin_help", list)()  # the config's
+        self.push_screen(HelpModal(name, key_lines(self.screen), plugins))  # section keys too
 
     def action_section(self, name: str) -> None:
         if name in SECTIONS:

@@ -1,5 +1,6 @@
-"""The command palette (ctrl+p): kstui's sections, contexts, namespaces and kinds, then
-Textual's own commands (theme, keys, quit…), in that order, from one provider."""
+"""The command palette (ctrl+p): the plugins of the list's rows, kstui's sections, contexts,
+namespaces and kinds, then Textual's own commands (theme, keys, quit…), in that order, from
+one provider."""
 
 from __future__ import annotations
 
@@ -46,7 +47,8 @@ class KstuiCommands(Provider):
         from kstui.screens.sections import SECTIONS
 
         session = app.session
-        entries: list[tuple[str, Any, str]] = []
+        plugins = getattr(self.screen, "plugin_commands", list)  # the config's, for its rows
+        entries: list[tuple[str, Any, str]] = list(plugins())
         for name, section in SECTIONS.items():
             entries.append(
                 (

@@ -29,6 +29,7 @@ from kstui.config_entries import (
 )
 from kstui.config_example import EXAMPLE_CONFIG
 from kstui.key_names import normalize_keys
+from kstui.plugins import Plugin, PluginProblem, clash, parse_plugins
 
 __all__ = [
     "DEFAULT_THEME",
@@ -40,6 +41,7 @@ __all__ = [
     "load_config",
     "normalize_keys",
     "validate_keymap",
+    "validate_plugins",
 ]
 
 DEFAULT_THEME = "textual-dark"
@@ -93,6 +95,8 @@ class Config:
         default_factory=lambda: MappingProxyType({})
     )
     """Context → a Prometheus URL to use instead of the cluster's service proxy."""
+    plugins: tuple[Plugin, ...] = ()
+    """The user's commands on a key (kstui/plugins.py), in the config's order."""
     no_color: bool = False
     path: Path | None = None
     """The file this was loaded from, for messages; None when built in code."""
@@ -132,6 +136,7 @@ _TOP_LEVEL_KEYS = (
     "logs",
     "shells",
     "prometheus",
+    "plugins",
     "no_color",
 )
 _REFRESH_KEYS = ("coalesce_ms", "grace_seconds", "page_size")
@@ -294,6 +299,7 @@ def _build(document: Any, path: Path) -> Config:
         ),
         shells=shell_entries(document, "shells", path),
         prometheus=MappingProxyType(_prometheus(_mapping(document, "prometheus", path), path)),
+        plugins=_plugins(_mapping(document, "plugins", path), path),
         no_color=_boolean(document, "no_color", path),
         path=path,
     )
@@ -304,6 +310,31 @@ def _prometheus(section: Mapping[Any, Any], path: Path) -> dict[str, PrometheusE
         return parse_endpoints(section)
     except EndpointProblem as problem:
         raise ConfigError(path, problem.key_path, problem.problem, problem.allowed) from None
+
+
+def _plugins(section: Mapping[Any, Any], path: Path) -> tuple[Plugin, ...]:
+    try:
+        return parse_plugins(section)
+    except PluginProblem as problem:
+        raise ConfigError(path, problem.key_path, problem.problem, problem.allowed) from None
+
+
+def validate_plugins(
+    plugins: Iterable[Plugin],
+    builtin: Mapping[str, Mapping[str, str]],
+    source: Path | str | None = None,
+) -> None:
+    """Raise ConfigError for the first plugin whose key is a built-in key where its rows are
+    shown (`builtin`: scope → key → binding id, kstui/screens/plugin_keys.py)."""
+    problem = clash(plugins, builtin)
+    if problem is not None:
+        raise ConfigError(
+            source or "config",
+            problem.key_path,
+            problem.problem,
+            problem.allowed,
+            hint=f"change {problem.key_path} in {source or 'the config'}",
+        )
 
 
 def _check_keys(

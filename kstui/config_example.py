@@ -59,6 +59,30 @@ shells: [bash, sh]
 #     keyring_entry: prod-eu  # default: the context's name
 prometheus: {}
 
+# Plugins: your own commands on a key, on the selected row of the kinds listed (kind names as
+# kubectl takes them, `containers` for a pod's container rows, or `all`). The command is a
+# list of arguments and no shell reads it: $CONTEXT, $CLUSTER, $NAMESPACE, $NAME, $CONTAINER
+# (asked for on a pod row), $KIND, $COL-<column> (the row's cell, e.g. $COL-STATUS) are
+# replaced inside their argument, whatever the values hold ($$ is a literal $). KUBECONFIG
+# is set to the files kstui read. background: true shows the output in a pane with the exit
+# code; otherwise the terminal is the command's until it ends. confirm: true asks first.
+# Read-only mode disables plugins unless safe: true. Keys kstui already has there are refused.
+plugins:
+  debug:
+    key: shift+d
+    description: an ephemeral debug container
+    kinds: [pods, containers]
+    command: [kubectl, --context, $CONTEXT, -n, $NAMESPACE, debug, -it, $NAME,
+              --image=busybox, --target=$CONTAINER]
+    confirm: true
+  images:
+    key: ctrl+t
+    kinds: [deployments, statefulsets, daemonsets]
+    command: [kubectl, --context, $CONTEXT, -n, $NAMESPACE, get, $KIND, $NAME,
+              -o, "jsonpath={.spec.template.spec.containers[*].image}"]
+    background: true
+    safe: true
+
 # Plain output without colours (also: NO_COLOR set to anything).
 no_color: false
 """

@@ -63,24 +63,23 @@ def joined(out: str, err: str) -> str:
     return text
 
 
-class CommandOutputScreen(TextViewScreen):
-    """The pane of one running command; its exec belongs to the pane."""
+class OutputPane(TextViewScreen):
+    """The pane of one running command, which belongs to the pane: `produce` feeds `out` and
+    `err` and returns the exit code; leaving the pane cancels it."""
 
     REFRESH = 0.1
     """Seconds between redraws while output streams in."""
 
-    def __init__(
-        self, client: Any, target: ExecTarget, argv: list[str], context: str, limit: int = MAX_LINES
-    ) -> None:
-        self.client = client
-        self.target = target
-        self.argv = argv
-        self.head = f"$ {shlex.join(argv)}  ·  {target.where} @ {context}"
+    def __init__(self, head: str, limit: int = MAX_LINES) -> None:
+        self.head = head
         self.out, self.err = Lines(limit), Lines(limit)
         self.state = "running (esc stops it)"
         self.finished = False
         self._dirty = False
         super().__init__(self.head, lambda _reveal: self.body())
+
+    async def produce(self) -> int:
+        raise NotImplementedError
 
     def body(self) -> str:
         text = joined(self.out.text(), self.err.text())
@@ -95,14 +94,13 @@ class CommandOutputScreen(TextViewScreen):
         self.set_interval(self.REFRESH, self._redraw)
         self.run_worker(self._read(), group="exec", exit_on_error=False)
 
+    def feed(self, stream: int, data: bytes) -> None:
+        (self.out if stream == STDOUT else self.err).feed(data)
+        self._dirty = True
+
     async def _read(self) -> None:
         try:
-            async with open_exec(self.client, self.target, self.argv) as stream:
-                while (output := await stream.next()) is not None:
-                    (self.out if output[0] == STDOUT else self.err).feed(output[1])
-                    self._dirty = True
-                code = stream.exit_code()
-            self.state = f"exit {code}"
+            self.state = f"exit {await self.produce()}"
         except KstuiError as error:
             self.state = f"failed: {error.title}"
             notify_failure(self.app, error)
@@ -119,3 +117,21 @@ class CommandOutputScreen(TextViewScreen):
 
     def on_unmount(self) -> None:
         self.workers.cancel_group(self, "exec")  # the WebSocket is closed on the way out
+
+
+class CommandOutputScreen(OutputPane):
+    """`ctrl+e`: a command's exec in a container."""
+
+    def __init__(
+        self, client: Any, target: ExecTarget, argv: list[str], context: str, limit: int = MAX_LINES
+    ) -> None:
+        self.client = client
+        self.target = target
+        self.argv = argv
+        super().__init__(f"$ {shlex.join(argv)}  ·  {target.where} @ {context}", limit)
+
+    async def produce(self) -> int:
+        async with open_exec(self.client, self.target, self.argv) as stream:
+            while (output := await stream.next()) is not None:
+                self.feed(*output)
+            return stream.exit_code()

@@ -7,14 +7,15 @@ from typing import Any
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.screen import Screen
+from textual.binding import ActiveBinding, Binding
 
 from kstui.backends import actions
 from kstui.backends.backend import Backend
 from kstui.backends.errors import KstuiError
 from kstui.model import Column, Row, Tone
+from kstui.screens.disabled_keys import ExplainsDisabledKeys
 from kstui.screens.logs import LogsScreen
+from kstui.screens.plugin_rows import PluginsOnContainers
 from kstui.screens.pod_attach import attach_in
 from kstui.screens.pod_copy import copy_in
 from kstui.screens.pod_operate import operate
@@ -62,7 +63,7 @@ def container_rows(pod: dict[str, Any]) -> list[Row]:
     return rows
 
 
-class ContainersScreen(Screen[None]):
+class ContainersScreen(ExplainsDisabledKeys, PluginsOnContainers):
     DEFAULT_CSS = """
     ContainersScreen #crumbs { height: 1; background: $panel; padding: 0 1; }
     """
@@ -96,6 +97,7 @@ class ContainersScreen(Screen[None]):
         table.apply(container_rows(self.pod), reset=True)
         self._show_crumbs()
         table.focus()
+        self.bind_plugins()  # the config's plugins of `containers` (plugin_run.py)
         self.poll()
 
     @work(exclusive=True, group="watch", exit_on_error=False)
@@ -162,6 +164,12 @@ class ContainersScreen(Screen[None]):
             await copy_in(self, self.backend, self.pod, key)
         elif key:
             await operate(action, self, self.backend, self.pod, key)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return self.check_plugin(str(parameters[0])) if action == "plugin" else True
+
+    def why_disabled(self, binding: ActiveBinding) -> str:
+        return self.plugin_why(binding)  # a plugin not marked safe, in read-only mode
 
     def action_back(self) -> None:
         self.dismiss(None)

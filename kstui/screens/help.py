@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rich.text import Text
@@ -24,6 +25,8 @@ COMMAND_HELP = """\
 /regex   /!regex   /-l k=v   filter rows, invert, label selector
 ctrl+p                       palette: contexts, namespaces, kinds, sections"""
 
+
+PLUGINS = "Plugins (the config's plugins: on these rows)"
 
 HIDDEN_ACTIONS = frozenset(
     {
@@ -94,10 +97,12 @@ class HelpModal(TextSearch, ModalScreen[None]):
         *scroll_bindings("help"),
     ]
 
-    def __init__(self, view_name: str, lines: list[KeyLine]) -> None:
+    def __init__(self, view_name: str, lines: list[KeyLine], plugins: Sequence[str] = ()) -> None:
         super().__init__()
         self.view_name = view_name
         self.lines = lines
+        self.plugins = list(plugins)
+        """The config's plugins for this view's rows (plugin_run.RunsPlugins.plugin_help)."""
 
     def compose(self) -> ComposeResult:
         with VerticalScroll():
@@ -113,13 +118,18 @@ class HelpModal(TextSearch, ModalScreen[None]):
             for line in self.lines
         )
         title = f"Keys: {self.view_name}  (right: the binding id, for keymap: in the config)"
-        return inert(f"\n{title}\n{body}\n\nCommands\n{COMMAND_HELP}\nesc closes · / finds")
+        plugins = "".join(f"{line}\n" for line in ["", PLUGINS, *self.plugins] if self.plugins)
+        return inert(
+            f"\n{title}\n{body}\n{plugins}\nCommands\n{COMMAND_HELP}\nesc closes · / finds"
+        )
 
     def _renderable(self) -> Text:
         text = self.search_text()
         shown = Text(text)
         starts = line_offsets(text)
-        for line in (1, text.split("\n").index("Commands")):
+        lines = text.split("\n")
+        headings = [title for title in ("Commands", PLUGINS) if title in lines]
+        for line in (1, *map(lines.index, headings)):
             shown.stylize(f"bold {self.app.current_theme.primary}", starts[line], starts[line + 1])
         self.highlight(shown, starts)
         return shown

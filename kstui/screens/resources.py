@@ -20,6 +20,7 @@ from kstui.screens.disabled_keys import ExplainsDisabledKeys
 from kstui.screens.env import ScreenEnv
 from kstui.screens.failures import notify_failure
 from kstui.screens.live_list import LOADING, LiveList
+from kstui.screens.plugin_rows import PluginsOnResources
 from kstui.screens.pod_operate import action_denial, applies
 from kstui.screens.resource_routes import OperatesOnPods, ResourceRoutes
 from kstui.screens.resource_target import Readings, Selection, Target, crumb_label, empty_text
@@ -37,11 +38,10 @@ from kstui.widgets.write_status import WriteStatus
 __all__ = ["ResourcesScreen", "Selection", "Target"]
 
 
-DEFAULT_KIND = "pods"
-"""What the browser lists when `--kind` names no kind."""
+DEFAULT_KIND = "pods"  # what the browser lists when `--kind` names no kind
 
 
-class ResourcesScreen(WritesInFlight, ExplainsDisabledKeys, OperatesOnPods):
+class ResourcesScreen(WritesInFlight, ExplainsDisabledKeys, OperatesOnPods, PluginsOnResources):
     DEFAULT_CSS = """
     ResourcesScreen #crumbs { height: 1; color: $text-muted; padding: 0 1; }
     ResourcesScreen ResourceTable { height: 1fr; }
@@ -75,15 +75,12 @@ class ResourcesScreen(WritesInFlight, ExplainsDisabledKeys, OperatesOnPods):
 
     @dataclass
     class Loaded(Message):
-        """The first complete list arrived (the app freezes the GC's view of it)."""
-
-        rows: int
+        rows: int  # the first complete list arrived (the app settles the heap after it)
 
     def __init__(self, env: ScreenEnv, target: Target) -> None:
         super().__init__()
         self.env = env
-        self.first_frame = env.first_frame
-        """Set once the app's first frame is on the terminal; the network waits for it."""
+        self.first_frame = env.first_frame  # set once the first frame is drawn: network after
         self.session = env.session
         self.target = target
         self.backend: Backend = self.session.backend(target.context)
@@ -170,6 +167,7 @@ class ResourcesScreen(WritesInFlight, ExplainsDisabledKeys, OperatesOnPods):
         if self.frozen_now is not None:
             table.freeze_time(self.frozen_now)
         self.set_focus(table)  # now: keys replayed after a `:` command land here
+        self.bind_plugins()  # the config's plugins (plugin_run.py), on the rows of their kinds
         self._start()
 
     def on_unmount(self) -> None:
@@ -291,13 +289,15 @@ class ResourcesScreen(WritesInFlight, ExplainsDisabledKeys, OperatesOnPods):
         return Selection(key, namespace, name, self.kind)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "plugin":  # hidden off its kinds, disabled when read-only and not safe
+            return self.check_plugin(str(parameters[0]))
         if not applies(action, self.kind):  # `s`: a shell on pods, scale elsewhere
             return False
         return None if self.denial(action) else True  # disabled: pressed, it says why
 
     def why_disabled(self, binding: ActiveBinding) -> str:
-        """A write key that does not apply here, pressed (ExplainsDisabledKeys): why."""
-        return self.denial(binding.binding.action)
+        """A key that does not apply here, pressed (ExplainsDisabledKeys): why."""
+        return self.plugin_why(binding) or self.denial(binding.binding.action)
 
     def denial(self, action: str) -> str:
         """Why a write or an exec does not apply here ("" when it does, and for the rest)."""
