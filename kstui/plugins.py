@@ -76,10 +76,10 @@ class Plugin:
         return any(variable in variables_in(argument) for argument in self.command)
 
     def how(self) -> str:
-        """`background · asks first · safe`: for help and the palette."""
+        """`background, asks first, safe in read-only mode`: for help and the palette."""
         parts = ["background" if self.background else "foreground"]
         parts += ["asks first"] * self.confirm + ["safe in read-only mode"] * self.safe
-        return " · ".join(parts)
+        return ", ".join(parts)
 
 
 def variables_in(argument: str) -> list[str]:

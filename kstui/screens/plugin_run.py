@@ -14,7 +14,7 @@ import contextlib
 import os
 import shlex
 import signal
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -243,23 +243,31 @@ class RunsPlugins(Screen[None]):
             (
                 f"plugin: {plugin.name}",
                 partial(self.action_plugin, plugin.name),
-                f"{plugin.description or shlex.join(plugin.command)} "
+                f"{plugin.description or shown(plugin.command)} "
                 f"({self.app.get_key_display(Binding(plugin.key, ''))}, {plugin.how()})",
             )
             for plugin in self.applicable()
         ]
 
     def plugin_help(self) -> list[str]:
-        """`?`'s lines for the plugins of this list's rows: key, name, how, the command."""
+        """`?`'s lines for the plugins of this list's rows: key and name, how it runs and on
+        what, the command as its arguments (no shell reads it: quoted only around spaces)."""
+        keys = {p.name: self.app.get_key_display(Binding(p.key, "")) for p in self.applicable()}
+        width = max(map(len, keys.values()), default=0) + 2
         lines = []
         for plugin in self.applicable():
-            key = self.app.get_key_display(Binding(plugin.key, ""))
-            about = f" · {plugin.description}" if plugin.description else ""
-            lines.append(
-                f"{key}  {plugin.name}  ({plugin.how()}; {', '.join(plugin.kinds)}){about}"
-            )
-            lines.append(f"    $ {shlex.join(plugin.command)}")
+            about = f": {plugin.description}" if plugin.description else ""
+            lines.append(f"{keys[plugin.name]:<{width}}{plugin.name}{about}")
+            lines.append(" " * width + f"{plugin.how()} · on {', '.join(plugin.kinds)}")
+            lines.append(" " * width + shown(plugin.command))
         return lines
+
+
+def shown(argv: Iterable[str]) -> str:
+    """Arguments for reading: quoted only when blank or holding white space."""
+    return " ".join(
+        shlex.quote(arg) if not arg or any(c.isspace() for c in arg) else arg for arg in argv
+    )
 
 
 def kubeconfig_env(files: Any) -> dict[str, str]:

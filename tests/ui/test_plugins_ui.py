@@ -190,8 +190,8 @@ async def test_help_and_the_palette_list_the_plugins_of_the_rows(
         assert "where (plugin)" in text
         assert "plugin.where" in text
         assert "Plugins (the config's plugins: on these rows)" in text
-        assert "^t  where  (background; po) · say where the row is" in text
-        assert "    $ printf '%s|%s|%s|%s|%s\\n' '$CONTEXT' '$NAMESPACE'" in text
+        assert "^t  where: say where the row is\n    background · on po\n" in text
+        assert "    printf %s|%s|%s|%s|%s\\n $CONTEXT $NAMESPACE $NAME $KIND $COL-STATUS" in text
         await pilot.press("escape")
         await loaded(pilot)
         await pilot.press("ctrl+p")

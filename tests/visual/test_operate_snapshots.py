@@ -1,5 +1,5 @@
 """Snapshots of the operate views on the frozen sandbox: the container picker of `ctrl+e` and
-a command's output pane with its exit code, `:pf`."""
+a command's output pane with its exit code, `:pf`, and the plugins in `?` help."""
 
 from __future__ import annotations
 
@@ -11,7 +11,10 @@ from textual.widgets import Input
 
 from kstui.app import KstuiApp
 from kstui.backends.port_forward import PortForward
+from kstui.config import Config
+from kstui.plugins import parse_plugins
 from kstui.screens.container_pick import ContainerPickModal
+from kstui.screens.help import HelpModal
 from kstui.screens.pod_operate import CommandModal
 from kstui.screens.port_forwards import PortForwardsScreen, forwards_of
 from kstui.screens.text_view import TextViewScreen
@@ -65,3 +68,42 @@ def test_port_forwards(snap_compare: Any, build: Callable[..., KstuiApp]) -> Non
         await pilot.pause()
 
     assert shot(snap_compare, build(namespace="shop-prod"), SMALL, listed)
+
+
+PLUGINS = {
+    "debug": {
+        "key": "shift+d",
+        "description": "an ephemeral debug container",
+        "kinds": ["pods", "containers"],
+        "command": ["kubectl", "--context", "$CONTEXT", "-n", "$NAMESPACE", "debug", "-it",
+                    "$NAME", "--image=busybox", "--target=$CONTAINER"],
+        "confirm": True,
+    },
+    "node": {
+        "key": "ctrl+t",
+        "kinds": ["pods"],
+        "command": ["printf", "%s\\n", "$COL-NODE"],
+        "background": True,
+        "safe": True,
+    },
+    "images": {  # not for pods: not in their help
+        "key": "ctrl+t",
+        "kinds": ["deployments"],
+        "command": ["kubectl", "get", "$KIND", "$NAME"],
+        "background": True,
+    },
+}  # fmt: skip
+
+
+def test_plugin_help(snap_compare: Any, build: Callable[..., KstuiApp]) -> None:  # noqa: F811
+    """`?` on pods with three plugins configured: the two of pods among the keys (binding id
+    `plugin.NAME`) and under Plugins, with how they run and their commands."""
+
+    async def helped(pilot: Pilot[Any]) -> None:
+        await pilot.press("question_mark")
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, HelpModal), "help")
+        await pilot.press("G")  # the end: Plugins, then Commands
+        await pilot.pause()
+
+    app = build(namespace="shop-prod", config=Config(plugins=parse_plugins(PLUGINS)))
+    assert shot(snap_compare, app, (100, 30), helped)

@@ -33,7 +33,7 @@ def frozen(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSandbox]
 
 @pytest.fixture
 def build(frozen: RunningSandbox, tmp_path: Path) -> Callable[..., KstuiApp]:
-    def make(namespace: str = "payments", kind: str = "pods") -> KstuiApp:
+    def make(namespace: str = "payments", kind: str = "pods", config: Any = None) -> KstuiApp:
         now = frozen.sandbox.clock.now().timestamp()
         return build_app(
             AppSettings(
@@ -43,6 +43,7 @@ def build(frozen: RunningSandbox, tmp_path: Path) -> Callable[..., KstuiApp]:
                 kind=kind,
                 frozen_now=now,
                 cache_dir=tmp_path / "cache",
+                **({"config": config} if config is not None else {}),
             )
         )
 
