@@ -56,6 +56,8 @@ class Shell:
             self.env.setdefault("TERM", "xterm")  # what the runtime sets for a tty exec
         self.status = 0
         self.exited: int | None = None
+        self.size = (0, 0)
+        """The terminal's rows and columns, as the exec's resize channel last said."""
 
     # ------------------------------------------------------------ the language
 
@@ -176,7 +178,7 @@ class Shell:
 
     def _subshell(self, name: str, args: list[str], stdin: bytes) -> Output:
         child = Shell(self.box, name, self.tty)
-        child.cwd = self.cwd
+        child.cwd, child.size = self.cwd, self.size
         if args[:1] == ["-c"] and len(args) > 1:
             return child.run(args[1], stdin)
         return child.run(stdin.decode(errors="replace"))
@@ -208,6 +210,14 @@ class Shell:
         if args[:1] == ["-n"]:
             args, newline = args[1:], ""
         return (" ".join(args) + newline).encode(), b"", 0
+
+    def _stty(self, args: list[str], stdin: bytes) -> Output:
+        """`stty size` only: the rows and columns the client's resize channel sent."""
+        if not self.tty:
+            return b"", b"stty: standard input: Not a tty\n", 1
+        if args != ["size"]:
+            return b"", f"stty: only 'stty size' here, not {' '.join(args)!r}\n".encode(), 1
+        return f"{self.size[0]} {self.size[1]}\n".encode(), b"", 0
 
     def _true(self, args: list[str], stdin: bytes) -> Output:
         return b"", b"", 0

@@ -29,7 +29,7 @@ _OS_RELEASE = {
 # Programs the shell emulates; an image has those of its flavour (busybox or GNU).
 PROGRAMS = (
     "cat", "cd", "df", "echo", "env", "exit", "false", "hostname", "id", "ls", "mkdir", "ps",
-    "pwd", "rm", "sleep", "tail", "tar", "test", "[", "touch", "true",
+    "pwd", "rm", "sleep", "stty", "tail", "tar", "test", "[", "touch", "true",
 )  # fmt: skip
 _APP_VERSIONS = {"nginx": "NGINX_VERSION", "redis": "REDIS_VERSION", "postgres": "PG_VERSION"}
 

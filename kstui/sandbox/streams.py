@@ -365,6 +365,14 @@ async def _lasting(
     return _status(KILLED, argv)
 
 
+def terminal_size(data: bytes, before: tuple[int, int]) -> tuple[int, int]:
+    try:
+        size = orjson.loads(data)
+        return int(size["Height"]), int(size["Width"])
+    except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
+        return before
+
+
 async def _interactive(
     ws: web.WebSocketResponse,
     session: Session,
@@ -375,8 +383,10 @@ async def _interactive(
     for channel, data in session.opening():
         await _send(ws, channel, data, flags)
     async for channel, data in _messages(ws, gone):
+        if channel == RESIZE:  # {"Width": 120, "Height": 40}: what `stty size` answers
+            session.shell.size = terminal_size(data, session.shell.size)
         if channel != STDIN:
-            continue  # resize: the emulated programs do not lay out by width
+            continue
         for out_channel, out in session.feed(data):
             await _send(ws, out_channel, out, flags)
         if session.done:

@@ -208,3 +208,13 @@ def test_kubectl_attach_it(lab: RunningSandbox, kubectl_env: KubectlEnv) -> None
     args = ["attach", "-it", "-n", NS, "shell"]
     _, screen = _in_terminal(kubectl_env, args, [b"\r", b"hostname\r"], until=wanted)
     assert b"\r\n/ # hostname\r\nshell\r\n/ # " in screen
+
+
+def test_kubectl_exec_it_sends_the_terminal_size(
+    lab: RunningSandbox, kubectl_env: KubectlEnv
+) -> None:
+    """kubectl sends its terminal's size on the resize channel; `stty size` answers from it."""
+    keys = [b"stty size\r", b"exit\r"]
+    code, screen = _in_terminal(kubectl_env, ["exec", "-it", "-n", NS, "shell", "--", "sh"], keys)
+    assert code == 0
+    assert b"/ # stty size\r\n24 80\r\n" in screen

@@ -113,3 +113,11 @@ def test_tar_round_trip_and_traversal_refused() -> None:
     missing = sh.execute(["tar", "cf", "-", "/nope"])
     assert missing[2] == 2
     assert missing[1].startswith(b"tar: /nope: Cannot stat: No such file or directory\n")
+
+
+def test_stty_size_answers_only_on_a_terminal() -> None:
+    on_tty = Shell(shell().box, "sh", tty=True)
+    assert on_tty.execute(["stty", "size"]) == (b"0 0\n", b"", 0)  # no resize sent yet
+    on_tty.size = (40, 120)
+    assert on_tty.run("stty size; sh -c 'stty size'")[0] == b"40 120\n40 120\n"
+    assert shell().execute(["stty", "size"]) == (b"", b"stty: standard input: Not a tty\n", 1)
