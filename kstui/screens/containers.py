@@ -18,7 +18,7 @@ from kstui.screens.logs import LogsScreen
 from kstui.screens.plugin_rows import PluginsOnContainers
 from kstui.screens.pod_attach import attach_in
 from kstui.screens.pod_copy import copy_in
-from kstui.screens.pod_operate import operate
+from kstui.screens.pod_operate import POD_ONLY, operate, operate_denial
 from kstui.widgets.crumbs import Crumbs
 from kstui.widgets.resource_table import ResourceTable
 from kstui.widgets.textual_leaks import Footer
@@ -166,10 +166,16 @@ class ContainersScreen(ExplainsDisabledKeys, PluginsOnContainers):
             await operate(action, self, self.backend, self.pod, key)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        return self.check_plugin(str(parameters[0])) if action == "plugin" else True
+        if action == "plugin":
+            return self.check_plugin(str(parameters[0]))
+        return None if self.denial(action) else True  # disabled: pressed, it says why
 
     def why_disabled(self, binding: ActiveBinding) -> str:
-        return self.plugin_why(binding)  # a plugin not marked safe, in read-only mode
+        """A plugin not marked safe, or an exec (run, shell, attach), in read-only mode."""
+        return self.plugin_why(binding) or self.denial(binding.binding.action)
+
+    def denial(self, action: str) -> str:
+        return operate_denial(action, None, self.plugin_readonly()) if action in POD_ONLY else ""
 
     def action_back(self) -> None:
         self.dismiss(None)

@@ -56,10 +56,11 @@ class PluginOutputScreen(OutputPane):
 
     def __init__(self, plugin: Plugin, argv: list[str], env: dict[str, str]) -> None:
         self.plugin, self.argv, self.env = plugin, argv, env
+        self.process: asyncio.subprocess.Process | None = None
         super().__init__(f"$ {shlex.join(argv)}  ·  plugin {plugin.name}")
 
     async def produce(self) -> int:
-        process = await spawn(self.plugin, self.argv, self.env, piped=True)
+        self.process = process = await spawn(self.plugin, self.argv, self.env, piped=True)
         try:
 
             async def pump(stream: asyncio.StreamReader | None, which: int) -> None:

@@ -201,3 +201,48 @@ async def test_help_and_the_palette_list_the_plugins_of_the_rows(
         await pilot.press("enter")
         _head, body = await pane(pilot)
         assert body == f"host|{NS}|shell|pods|Running\n"
+
+
+async def test_leaving_a_background_plugins_pane_stops_it(
+    make_app: Any, lab: RunningSandbox
+) -> None:
+    slow = {"key": "ctrl+o", "kinds": ["pods"], "command": ["sleep", "60"], "background": True}
+    app = make_app(namespace=NS, config=config(fails=slow))
+    async with app.run_test(size=(140, 30)) as pilot:
+        await loaded(pilot, 3)
+        await move_to(pilot, "shell")
+        await pilot.press("ctrl+o")
+        await wait_until(pilot, lambda: isinstance(app.screen, PluginOutputScreen), "the pane")
+        screen = app.screen
+        await wait_until(pilot, lambda: screen.process is not None, "the program")
+        assert "running (esc stops it)" in title(screen)
+        await pilot.press("escape")
+        await loaded(pilot)
+        await wait_until(pilot, lambda: screen.process.returncode is not None, "it stopped")
+        assert screen.process.returncode == -15  # SIGTERM
+
+
+async def test_read_only_mode_disables_exec_keys_on_container_rows(
+    make_app: Any, lab: RunningSandbox
+) -> None:
+    """The containers view ran a command, a shell or an attach in read-only mode."""
+    app = make_app(namespace=NS, config=config(), readonly=True)
+    async with app.run_test(size=(140, 30)) as pilot:
+        await loaded(pilot, 3)
+        await move_to(pilot, "web")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, ContainersScreen), "containers")
+        containers = app.screen.query_one(ResourceTable)
+        await wait_until(pilot, lambda: containers.row_count == 2, "two containers")
+        for key, action in (("ctrl+e", "run"), ("s", "shell"), ("ctrl+a", "attach")):
+            await pilot.press(key)
+            await wait_until(pilot, lambda: len(notes(app, "warning")) > 0, "the reason")
+            said = notes(app, "warning")[-1]
+            assert said == f": read-only mode: {action} is disabled (started with --readonly)"
+            app.clear_notifications()
+            assert isinstance(app.screen, ContainersScreen)  # nothing asked, nothing ran
+        await pilot.press("ctrl+t")  # a plugin of pods only: not on container rows
+        assert containers.move_cursor_to("nginx")
+        await pilot.press("ctrl+y")  # safe: runs here too
+        _head, body = await pane(pilot)
+        assert body == "web/nginx\n"
