@@ -141,7 +141,10 @@ def main() -> None:
     terminal = Terminal(["--kubeconfig", str(kubeconfig), "-n", "default"], scratch)
     to_prompt, to_list = [], []
     try:
-        terminal.wait_for(r"pods\(default\)\[1\]")
+        terminal.wait_for(r"pods\(default\)\[2\]")  # box and web
+        mark = terminal.mark()
+        terminal.write(b"/box\r")  # the cursor on box, the alpine pod
+        terminal.wait_for(r"pods\(default\)\[1/2\]", after=mark)
         time.sleep(1.0)  # the first list, the whoami and discovery settle
         for _ in range(rounds):
             mark = terminal.mark()
