@@ -321,6 +321,7 @@ def seed_vanilla_traffic(cluster: SandboxCluster) -> None:
             {**labels, "version": version},
             f"docker.io/istio/examples-bookinfo-reviews-{version}:{image}",
             9080,
+            replicas=2 if version == "v1" else 1,  # seed_groups gives reviews-v1 a PDB (min 1)
             mesh=False,
         )
     istio = "networking.istio.io/v1"
