@@ -22,12 +22,13 @@ until the next Service, Deployment, Strategy, ServicePolicy or DestinationRule c
 
 from __future__ import annotations
 
+import bisect
 import copy
 from collections.abc import Iterable
 from typing import Any
 
 from kstui.sandbox.controllers import Controller, WorkKey
-from kstui.sandbox.store import Event
+from kstui.sandbox.store import Entry, Event
 
 SERVICES = ("", "services")
 DEPLOYMENTS = ("apps", "deployments")
@@ -186,8 +187,10 @@ class StrategyController(Controller):
         namespace = event.new.namespace
         if event.key in (SERVICES, DESTINATION_RULES):
             return [(namespace, event.new.name)]
-        apps = {(entry.labels or {}).get(APP) for entry in (event.new, event.old) if entry}
-        apps.discard(None)
+        entries = [e for e in (event.new, event.old) if e is not None]
+        if event.key == DEPLOYMENTS:  # only versions take part: pod churn elsewhere costs nothing
+            entries = [e for e in entries if (e.labels or {}).get(VERSION)]
+        apps = {(e.labels or {}).get(APP) for e in entries} - {None}
         if not apps:
             return []
         return [
@@ -196,9 +199,16 @@ class StrategyController(Controller):
             if (entry.labels or {}).get(APP) in apps
         ]
 
-    def _services(self, namespace: str) -> list[Any]:
+    def _services(self, namespace: str) -> Iterable[Entry]:
+        """The Services of one namespace, by bisecting the sorted keys (not scanning all)."""
+        keys = self.store.sorted_keys(SERVICES)
         bucket = self.store.bucket(SERVICES)
-        return [e for (ns, _), e in bucket.items() if ns == namespace]
+        for key in keys[bisect.bisect_left(keys, (namespace, "")) :]:
+            if key[0] != namespace:
+                break
+            entry = bucket.get(key)
+            if entry is not None:
+                yield entry
 
     def reconcile(self, key: WorkKey) -> None:
         namespace, name = key
