@@ -449,3 +449,95 @@ def test_prerequisites_and_subsets_follow_the_deployments(http: httpx.Client) ->
         )
     )
     assert copy.deepcopy(ok(http.get(f"{DR}/search"))["metadata"]["labels"]) == app_labels("search")
+
+
+def test_service_policy_adds_its_traffic_policy(http: httpx.Client) -> None:
+    """§5.1: a ServicePolicy labelled app=<component> adds trafficPolicy to the rule and to
+    the subsets of the same name (its CRD keeps snake_case fields; the rule gets camelCase)."""
+    make_service(http, "wallet", [("grpc", 50051)])
+    make_version(http, "wallet", "v1")
+    wait_subsets(http, "wallet", ["v1"])
+    policy = {
+        "apiVersion": "servicemesh.kubesphere.io/v1alpha2",
+        "kind": "ServicePolicy",
+        "metadata": {"name": "wallet", "labels": app_labels("wallet")},
+        "spec": {
+            "template": {
+                "spec": {
+                    "host": "wallet",
+                    "traffic_policy": {"connection_pool": {"tcp": {"max_connections": 10}}},
+                    "subsets": [
+                        {
+                            "name": "v1",
+                            "labels": {"version": "v1"},
+                            "traffic_policy": {
+                                "connection_pool": {"http": {"http1_max_pending_requests": 5}}
+                            },
+                        }
+                    ],
+                }
+            }
+        },
+    }
+    policies = f"/apis/servicemesh.kubesphere.io/v1alpha2/namespaces/{NS}/servicepolicies"
+    ok(http.post(policies, json=policy))
+
+    def applied() -> None:
+        spec = ok(http.get(f"{DR}/wallet"))["spec"]
+        assert spec["trafficPolicy"] == {"connectionPool": {"tcp": {"maxConnections": 10}}}
+        assert spec["subsets"] == [
+            {
+                "name": "v1",
+                "labels": {"version": "v1"},
+                "trafficPolicy": {"connectionPool": {"http": {"http1MaxPendingRequests": 5}}},
+            }
+        ]
+
+    eventually(applied)
+    assert vs_spec(http, "wallet")["http"][0]["name"] == "grpc"  # grpc is an HTTP port (§5.1)
+
+
+@pytest.fixture(scope="module")
+def v3_http(tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
+    running = _start(
+        tmp_path_factory.mktemp("traffic3"),
+        SandboxOptions(clusters=1, pods=0, kubesphere_version="3"),
+    )
+    with connect(running) as client:
+        yield client
+    running.thread.stop()
+
+
+def test_seeded_3x_strategies_and_what_the_controller_made_of_them(v3_http: httpx.Client) -> None:
+    http = v3_http
+    kinds = {
+        s["metadata"]["name"]: (s["spec"]["type"], s["spec"]["governor"])
+        for s in ok(http.get(STRATEGIES))["items"]
+    }
+    assert kinds == {
+        "reviews-canary": ("Canary", ""),
+        "ratings-canary": ("Canary", ""),
+        "details-bluegreen": ("Bluegreen", "v1"),
+        "productpage-canary": ("Canary", ""),
+        "payments-mirror": ("Mirror", ""),
+        "inventory-canary": ("Canary", ""),
+    }
+    assert [r["weight"] for r in vs_spec(http, "ratings")["http"][0]["route"]] == [90, 10]
+    assert vs_spec(http, "details")["http"] == [
+        {"match": [{"port": 9080}], "route": [route("details", "v1", 100, 9080)]}
+    ]
+    content = vs_spec(http, "productpage")["http"][0]["match"]
+    assert content[0]["headers"] == {"cookie": {"regex": "^(.*?;)?(user=beta)(;.*)?$"}}
+    assert content[1] == {
+        "headers": {"User-Agent": {"regex": ".*(Android|iPhone).*"}},
+        "port": 9080,
+    }
+    mirror = vs_spec(http, "payments")["http"][0]["mirror"]
+    assert mirror == {"host": "payments", "subset": "v2", "port": {"number": 8080}}
+    assert [r["weight"] for r in vs_spec(http, "inventory")["tcp"][0]["route"]] == [70, 30]
+    assert vs_spec(http, "cart")["http"][0]["route"] == [route("cart", "v1", 100, 8080)]
+    assert subsets(http, "cart") == ["v1", "v2"]  # two versions, no Strategy yet
+    assert subsets(http, "search") == ["v1"]  # search-v2 lacks servicemesh.kubesphere.io/enabled
+    failing = ok(http.get(f"{DEPLOYMENTS}/ratings-v2"))
+    assert failing["metadata"]["annotations"]["sandbox.kstui.io/error-ratio"] == "0.2"
+    assert failing["status"]["readyReplicas"] == 1

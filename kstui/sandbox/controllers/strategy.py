@@ -164,6 +164,24 @@ def strategy_spec(strategy: dict[str, Any], service: dict[str, Any]) -> dict[str
     return spec
 
 
+def _camel(key: str) -> str:
+    head, *rest = key.split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+def istio_json(value: Any) -> Any:
+    """A ServicePolicy's traffic policy as a DestinationRule holds it. The sandbox's
+    ServicePolicy CRD is the controller-gen one (snake_case fields, as in kubesphere/kubesphere's
+    tree); the controller reads it through jsonpb, which takes both spellings and writes
+    camelCase. Only the keys are converted: a protobuf wrapper or Duration written in the
+    snake_case schema's object form is passed on as written."""
+    if isinstance(value, dict):
+        return {_camel(k): istio_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [istio_json(v) for v in value]
+    return value
+
+
 def _keep_route_extras(spec: dict[str, Any], current: dict[str, Any] | None) -> None:
     """Fields of an existing HTTP route other than match/route survive for routes whose name
     matches (§5.4): retries, timeout, fault, … set by hand."""
@@ -242,11 +260,23 @@ class StrategyController(Controller):
             for p in self.store.objects(SERVICE_POLICIES, namespace)
             if (p["metadata"].get("labels") or {}).get(APP) == component
         ]
-        policy = (
+        template = (
             (((policies[0].get("spec") or {}).get("template") or {}).get("spec") or {})
             if policies
             else {}
         )
+        policy = {
+            "trafficPolicy": istio_json(
+                template.get("trafficPolicy") or template.get("traffic_policy") or {}
+            ),
+            "subsets": [
+                {
+                    **s,
+                    "trafficPolicy": istio_json(s.get("trafficPolicy") or s.get("traffic_policy")),
+                }
+                for s in template.get("subsets") or ()
+            ],
+        }
         policy_subsets = {s.get("name"): s for s in policy.get("subsets") or ()}
         subsets = []
         for version in versions:
