@@ -36,6 +36,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from kstui.sandbox.controllers.endpointslices import pods_in
 from kstui.sandbox.exposition import Family, Memo, labels
 from kstui.sandbox.loggen import stable_hash
 from kstui.sandbox.store import Store
@@ -148,7 +149,7 @@ class _Namespace:
             self.subsets[host] = {
                 s.get("name"): s.get("labels") or {} for s in spec.get("subsets") or ()
             }
-        self.pods = [p for p in store.objects(("", "pods"), namespace) if _ready(p)]
+        self.pods = [p for p in (e.decode() for e in pods_in(store, namespace)) if _ready(p)]
         self.deployments = {
             d["metadata"]["name"]: d for d in store.objects(("apps", "deployments"), namespace)
         }
