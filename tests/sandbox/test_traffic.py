@@ -541,3 +541,43 @@ def test_seeded_3x_strategies_and_what_the_controller_made_of_them(v3_http: http
     failing = ok(http.get(f"{DEPLOYMENTS}/ratings-v2"))
     assert failing["metadata"]["annotations"]["sandbox.kstui.io/error-ratio"] == "0.2"
     assert failing["status"]["readyReplicas"] == 1
+
+
+def test_vanilla_weights_by_json_patch_and_conditional_merge_patch(
+    fresh_sandbox: Callable[..., RunningSandbox],
+) -> None:
+    """§7.4 on a vanilla cluster: the VirtualService's JSON patch with a `test` op applies, and
+    is refused (422, nothing written) when the tested subset changed; an HTTPRoute merge patch
+    with a stale resourceVersion is a 409."""
+    running = fresh_sandbox(pods=0, kubesphere=False)
+    vs = "/apis/networking.istio.io/v1/namespaces/bookstore/virtualservices/reviews"
+    route = "/apis/gateway.networking.k8s.io/v1/namespaces/bookstore/httproutes/checkout"
+    json_patch = {"Content-Type": "application/json-patch+json"}
+    with connect(running) as http:
+        ops = [
+            {"op": "test", "path": "/spec/http/0/route/1/destination/subset", "value": "v2"},
+            {"op": "replace", "path": "/spec/http/0/route/0/weight", "value": 80},
+            {"op": "replace", "path": "/spec/http/0/route/1/weight", "value": 20},
+        ]
+        patched = ok(http.patch(vs, json=ops, headers=json_patch))
+        assert [r["weight"] for r in patched["spec"]["http"][0]["route"]] == [80, 20]
+        ops[0]["value"] = "v3"
+        refused = http.patch(vs, json=ops, headers=json_patch)
+        assert refused.status_code == 422, refused.text
+        assert "test failed" in refused.text  # in the Status' causes, as kube-apiserver says
+        assert (
+            ok(http.get(vs))["metadata"]["resourceVersion"]
+            == patched["metadata"]["resourceVersion"]
+        )
+        read = ok(http.get(route))
+        rules = read["spec"]["rules"]
+        rules[0]["backendRefs"][1]["weight"] = 50
+        ok(http.patch(route, json={"metadata": {"labels": {"touched": "yes"}}}, headers=MERGE))
+        body = {
+            "metadata": {"resourceVersion": read["metadata"]["resourceVersion"]},
+            "spec": {"rules": rules},
+        }
+        assert http.patch(route, json=body, headers=MERGE).status_code == 409
+        body["metadata"]["resourceVersion"] = ok(http.get(route))["metadata"]["resourceVersion"]
+        weights = ok(http.patch(route, json=body, headers=MERGE))["spec"]["rules"][0]["backendRefs"]
+        assert [w["weight"] for w in weights] == [75, 50]
