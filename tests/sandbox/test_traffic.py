@@ -1,14 +1,12 @@
 """The sandbox's grayscale release, over real HTTP: the Strategy controller builds the
 DestinationRule and VirtualService exactly as API.md §5.1 and §5.4 describe, the console's
-merge patches of §5.3 go through (and a stale resourceVersion is a 409), and the failure
-profile annotations of the Istio exporter."""
+merge patches of §5.3 go through (and a stale resourceVersion is a 409); a ServicePolicy."""
 
 from __future__ import annotations
 
 import copy
 import time
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -16,21 +14,28 @@ import pytest
 from kstui.sandbox.runtime import SandboxOptions
 from tests.conftest import RunningSandbox, _start
 from tests.sandbox.test_http import connect
-
-MERGE = {"Content-Type": "application/merge-patch+json"}
-NS = "shop-prod"
-STRATEGIES = f"/apis/servicemesh.kubesphere.io/v1alpha2/namespaces/{NS}/strategies"
-VS = f"/apis/networking.istio.io/v1beta1/namespaces/{NS}/virtualservices"
-DR = f"/apis/networking.istio.io/v1beta1/namespaces/{NS}/destinationrules"
-DEPLOYMENTS = f"/apis/apps/v1/namespaces/{NS}/deployments"
-SERVICES = f"/api/v1/namespaces/{NS}/services"
-ENABLED = {"servicemesh.kubesphere.io/enabled": "true"}
-SMALL = {  # shop-prod has a quota: its pods must say what they use
-    "resources": {
-        "requests": {"cpu": "10m", "memory": "16Mi"},
-        "limits": {"cpu": "20m", "memory": "32Mi"},
-    }
-}
+from tests.sandbox.traffic_lab import (
+    DEPLOYMENTS,
+    DR,
+    ENABLED,
+    MERGE,
+    NS,
+    SERVICES,
+    STRATEGIES,
+    VS,
+    app_labels,
+    check,
+    eventually,
+    make_service,
+    make_version,
+    ok,
+    route,
+    slider_patch,
+    strategy,
+    subsets,
+    vs_spec,
+    wait_subsets,
+)
 
 
 @pytest.fixture(scope="module")
@@ -45,120 +50,6 @@ def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSandbox
 def http(running: RunningSandbox) -> Iterator[httpx.Client]:
     with connect(running) as client:
         yield client
-
-
-def ok(response: httpx.Response) -> Any:
-    assert response.status_code < 300, (response.status_code, response.text)
-    return response.json()
-
-
-def eventually(check: Callable[[], Any], within: float = 20.0) -> Any:
-    deadline = time.monotonic() + within
-    while True:
-        try:
-            return check()
-        except AssertionError:
-            if time.monotonic() > deadline:
-                raise
-        time.sleep(0.05)
-
-
-def route(host: str, subset: str, weight: int, port: int | None = None) -> dict[str, Any]:
-    destination: dict[str, Any] = {"host": host, "subset": subset}
-    if port is not None:
-        destination["port"] = {"number": port}
-    return {"destination": destination, "weight": weight}
-
-
-def slider_patch(host: str, old: str, new: str, n: int, tcp: bool = False) -> dict[str, Any]:
-    """§5.3: the console's merge patch for the slider at N % (TCP: key `tcp`, `match: []`)."""
-    item: dict[str, Any] = {"route": [route(host, old, 100 - n), route(host, new, n)]}
-    if tcp:
-        item["match"] = []
-    governor = new if n == 100 else old if n == 0 else ""
-    key = "tcp" if tcp else "http"
-    return {"spec": {"template": {"spec": {key: [item]}}, "governor": governor}}
-
-
-def vs_spec(http: httpx.Client, name: str) -> dict[str, Any]:
-    return ok(http.get(f"{VS}/{name}"))["spec"]
-
-
-def app_labels(app: str, version: str | None = None) -> dict[str, str]:
-    labels = {"app": app, "app.kubernetes.io/name": "lab", "app.kubernetes.io/version": "v1"}
-    if version is not None:
-        labels["version"] = version
-    return labels
-
-
-def make_service(http: httpx.Client, app: str, ports: list[tuple[str, int]], mesh: bool = True):
-    body = {
-        "apiVersion": "v1",
-        "kind": "Service",
-        "metadata": {
-            "name": app,
-            "labels": app_labels(app),
-            "annotations": ENABLED if mesh else {},
-        },
-        "spec": {
-            "selector": app_labels(app),
-            "ports": [{"name": n, "port": p, "protocol": "TCP"} for n, p in ports],
-        },
-    }
-    ok(http.post(SERVICES, json=body))
-
-
-def make_version(http: httpx.Client, app: str, version: str, mesh: bool = True) -> None:
-    labels = app_labels(app, version)
-    body = {
-        "apiVersion": "apps/v1",
-        "kind": "Deployment",
-        "metadata": {
-            "name": f"{app}-{version.replace('.', '-')}",
-            "labels": labels,
-            "annotations": ENABLED if mesh else {},
-        },
-        "spec": {
-            "replicas": 1,
-            "selector": {"matchLabels": labels},
-            "template": {
-                "metadata": {"labels": labels},
-                "spec": {"containers": [{"name": app, "image": f"lab/{app}:{version}", **SMALL}]},
-            },
-        },
-    }
-    ok(http.post(DEPLOYMENTS, json=body))
-
-
-def subsets(http: httpx.Client, name: str) -> list[str]:
-    return [s["name"] for s in ok(http.get(f"{DR}/{name}"))["spec"].get("subsets") or ()]
-
-
-def wait_subsets(http: httpx.Client, name: str, wanted: list[str]) -> None:
-    def check() -> None:
-        response = http.get(f"{DR}/{name}")
-        assert response.status_code == 200
-        assert subsets(http, name) == wanted
-
-    eventually(check)
-
-
-def strategy(
-    app: str, kind: str, template: dict[str, Any], governor: str = "", policy: str = ""
-) -> dict[str, Any]:
-    return {
-        "apiVersion": "servicemesh.kubesphere.io/v1alpha2",
-        "kind": "Strategy",
-        "metadata": {"name": f"{app}-release", "labels": app_labels(app)},
-        "spec": {
-            "type": kind,
-            "principal": "v1",
-            "governor": governor,
-            "strategyPolicy": policy or "WaitForWorkloadReady",
-            "selector": {"matchLabels": app_labels(app)},
-            "template": {"spec": {"hosts": [app], **template}},
-        },
-    }
 
 
 # ------------------------------------------------------------------ the seeded 80/20 canary
@@ -218,7 +109,7 @@ def test_slider_patch_and_take_over_reach_the_virtual_service(http: httpx.Client
             )
         )
         eventually(
-            lambda: _assert(
+            lambda: check(
                 [r["weight"] for r in vs_spec(http, "reviews")["http"][0]["route"]] == [0, 100]
             )
         )
@@ -227,10 +118,6 @@ def test_slider_patch_and_take_over_reach_the_virtual_service(http: httpx.Client
         current["spec"] = before["spec"]
         ok(http.put(f"{STRATEGIES}/reviews-canary", json=current))
         eventually(lambda: test_seeded_canary_vs_is_the_strategy_per_port(http))
-
-
-def _assert(condition: bool) -> None:
-    assert condition
 
 
 def test_stale_resource_version_in_a_merge_patch_is_a_conflict(http: httpx.Client) -> None:
@@ -266,7 +153,7 @@ def test_tcp_strategy_default_routing_and_governor(http: httpx.Client) -> None:
     make_version(http, "ledger", "v2")
     wait_subsets(http, "ledger", ["v1", "v2"])
     eventually(
-        lambda: _assert(
+        lambda: check(
             vs_spec(http, "ledger")
             == {
                 "hosts": ["ledger"],
@@ -277,7 +164,7 @@ def test_tcp_strategy_default_routing_and_governor(http: httpx.Client) -> None:
     tcp = [{"match": [], "route": [route("ledger", "v1", 70), route("ledger", "v2", 30)]}]
     ok(http.post(STRATEGIES, json=strategy("ledger", "Canary", {"tcp": tcp})))
     eventually(
-        lambda: _assert(
+        lambda: check(
             vs_spec(http, "ledger")["tcp"]
             == [
                 {
@@ -290,7 +177,7 @@ def test_tcp_strategy_default_routing_and_governor(http: httpx.Client) -> None:
     patch = slider_patch("ledger", "v1", "v2", 0, tcp=True)
     ok(http.patch(f"{STRATEGIES}/ledger-release", json=patch, headers=MERGE))
     eventually(
-        lambda: _assert(
+        lambda: check(
             vs_spec(http, "ledger")["tcp"]
             == [{"match": [{"port": 27017}], "route": [route("ledger", "v1", 100, 27017)]}]
         )
@@ -298,7 +185,7 @@ def test_tcp_strategy_default_routing_and_governor(http: httpx.Client) -> None:
     # offline: the Strategy goes, the controller falls back to default routing
     ok(http.delete(f"{STRATEGIES}/ledger-release"))
     eventually(
-        lambda: _assert(
+        lambda: check(
             vs_spec(http, "ledger")["tcp"]
             == [{"match": [{"port": 27017}], "route": [route("ledger", "v1", 100, 27017)]}]
         )
@@ -354,7 +241,7 @@ def test_header_match_mirror_and_two_ports(http: httpx.Client) -> None:
     body = {"spec": {"type": "Mirror", "template": {"spec": mirror}}}
     ok(http.patch(f"{STRATEGIES}/catalog-release", json=body, headers=MERGE))
     eventually(
-        lambda: _assert(
+        lambda: check(
             vs_spec(http, "catalog")["http"]
             == [
                 {
@@ -397,18 +284,18 @@ def test_wait_for_workload_ready_paused_and_two_strategies(http: httpx.Client) -
     body = {"spec": {"template": {"spec": fixed}}}
     ok(http.patch(f"{STRATEGIES}/basket-release", json=body, headers=MERGE))
     eventually(
-        lambda: _assert(
+        lambda: check(
             vs_spec(http, "basket")["http"][0]["route"]
             == [route("basket", "v1", 60, 80), route("basket", "v20", 40, 80)]
         )
     )
     paused = {"spec": {"strategyPolicy": "Paused"}}
     ok(http.patch(f"{STRATEGIES}/basket-release", json=paused, headers=MERGE))
-    eventually(lambda: _assert(vs_spec(http, "basket")["http"][0]["route"] == default_route))
+    eventually(lambda: check(vs_spec(http, "basket")["http"][0]["route"] == default_route))
     immediately = {"spec": {"strategyPolicy": "Immediately", "template": {"spec": split}}}
     ok(http.patch(f"{STRATEGIES}/basket-release", json=immediately, headers=MERGE))
     eventually(
-        lambda: _assert(
+        lambda: check(
             vs_spec(http, "basket")["http"][0]["route"]
             == [route("basket", "v1", 60, 80), route("basket", "v2-0", 40, 80)]
         )
@@ -444,7 +331,7 @@ def test_prerequisites_and_subsets_follow_the_deployments(http: httpx.Client) ->
     ok(http.delete(f"{DEPLOYMENTS}/search-v1"))
     wait_subsets(http, "search", ["v3"])
     eventually(
-        lambda: _assert(
+        lambda: check(
             vs_spec(http, "search")["http"][0]["route"] == [route("search", "v3", 100, 80)]
         )
     )
@@ -495,89 +382,3 @@ def test_service_policy_adds_its_traffic_policy(http: httpx.Client) -> None:
 
     eventually(applied)
     assert vs_spec(http, "wallet")["http"][0]["name"] == "grpc"  # grpc is an HTTP port (§5.1)
-
-
-@pytest.fixture(scope="module")
-def v3_http(tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
-    running = _start(
-        tmp_path_factory.mktemp("traffic3"),
-        SandboxOptions(clusters=1, pods=0, kubesphere_version="3"),
-    )
-    with connect(running) as client:
-        yield client
-    running.thread.stop()
-
-
-def test_seeded_3x_strategies_and_what_the_controller_made_of_them(v3_http: httpx.Client) -> None:
-    http = v3_http
-    kinds = {
-        s["metadata"]["name"]: (s["spec"]["type"], s["spec"]["governor"])
-        for s in ok(http.get(STRATEGIES))["items"]
-    }
-    assert kinds == {
-        "reviews-canary": ("Canary", ""),
-        "ratings-canary": ("Canary", ""),
-        "details-bluegreen": ("Bluegreen", "v1"),
-        "productpage-canary": ("Canary", ""),
-        "payments-mirror": ("Mirror", ""),
-        "inventory-canary": ("Canary", ""),
-    }
-    assert [r["weight"] for r in vs_spec(http, "ratings")["http"][0]["route"]] == [90, 10]
-    assert vs_spec(http, "details")["http"] == [
-        {"match": [{"port": 9080}], "route": [route("details", "v1", 100, 9080)]}
-    ]
-    content = vs_spec(http, "productpage")["http"][0]["match"]
-    assert content[0]["headers"] == {"cookie": {"regex": "^(.*?;)?(user=beta)(;.*)?$"}}
-    assert content[1] == {
-        "headers": {"User-Agent": {"regex": ".*(Android|iPhone).*"}},
-        "port": 9080,
-    }
-    mirror = vs_spec(http, "payments")["http"][0]["mirror"]
-    assert mirror == {"host": "payments", "subset": "v2", "port": {"number": 8080}}
-    assert [r["weight"] for r in vs_spec(http, "inventory")["tcp"][0]["route"]] == [70, 30]
-    assert vs_spec(http, "cart")["http"][0]["route"] == [route("cart", "v1", 100, 8080)]
-    assert subsets(http, "cart") == ["v1", "v2"]  # two versions, no Strategy yet
-    assert subsets(http, "search") == ["v1"]  # search-v2 lacks servicemesh.kubesphere.io/enabled
-    failing = ok(http.get(f"{DEPLOYMENTS}/ratings-v2"))
-    assert failing["metadata"]["annotations"]["sandbox.kstui.io/error-ratio"] == "0.2"
-    assert failing["status"]["readyReplicas"] == 1
-
-
-def test_vanilla_weights_by_json_patch_and_conditional_merge_patch(
-    fresh_sandbox: Callable[..., RunningSandbox],
-) -> None:
-    """§7.4 on a vanilla cluster: the VirtualService's JSON patch with a `test` op applies, and
-    is refused (422, nothing written) when the tested subset changed; an HTTPRoute merge patch
-    with a stale resourceVersion is a 409."""
-    running = fresh_sandbox(pods=0, kubesphere=False)
-    vs = "/apis/networking.istio.io/v1/namespaces/bookstore/virtualservices/reviews"
-    route = "/apis/gateway.networking.k8s.io/v1/namespaces/bookstore/httproutes/checkout"
-    json_patch = {"Content-Type": "application/json-patch+json"}
-    with connect(running) as http:
-        ops = [
-            {"op": "test", "path": "/spec/http/0/route/1/destination/subset", "value": "v2"},
-            {"op": "replace", "path": "/spec/http/0/route/0/weight", "value": 80},
-            {"op": "replace", "path": "/spec/http/0/route/1/weight", "value": 20},
-        ]
-        patched = ok(http.patch(vs, json=ops, headers=json_patch))
-        assert [r["weight"] for r in patched["spec"]["http"][0]["route"]] == [80, 20]
-        ops[0]["value"] = "v3"
-        refused = http.patch(vs, json=ops, headers=json_patch)
-        assert refused.status_code == 422, refused.text
-        assert "test failed" in refused.text  # in the Status' causes, as kube-apiserver says
-        assert (
-            ok(http.get(vs))["metadata"]["resourceVersion"]
-            == patched["metadata"]["resourceVersion"]
-        )
-        read = ok(http.get(route))
-        rules = read["spec"]["rules"]
-        rules[0]["backendRefs"][1]["weight"] = 50
-        ok(http.patch(route, json={"metadata": {"labels": {"touched": "yes"}}}, headers=MERGE))
-        body = {
-            "metadata": {"resourceVersion": read["metadata"]["resourceVersion"]},
-            "spec": {"rules": rules},
-        }
-        assert http.patch(route, json=body, headers=MERGE).status_code == 409
-        body["metadata"]["resourceVersion"] = ok(http.get(route))["metadata"]["resourceVersion"]
-        weights = ok(http.patch(route, json=body, headers=MERGE))["spec"]["rules"][0]["backendRefs"]
-        assert [w["weight"] for w in weights] == [75, 50]
