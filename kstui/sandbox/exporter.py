@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from kstui.sandbox.exporter_istio import Flow, traffic_flows
 from kstui.sandbox.exposition import Family, Memo, constant, labels
 from kstui.sandbox.loggen import stable_hash
 from kstui.sandbox.spikes import Spike, SpikeIndex
@@ -106,6 +107,8 @@ class Snapshot:
     nodes: list[NodeRef]
     pods: list[PodRef]
     workspaces: dict[str, str]  # namespace -> workspace ("" when none)
+    flows: list[Flow] = field(default_factory=list)
+    """The mesh's traffic per pod, as the routes send it now (exporter_istio.py)."""
 
 
 def _epoch(text: str | None) -> float:
@@ -174,7 +177,7 @@ def snapshot(store: Store) -> Snapshot:
         )
         for ns in store.objects(("", "namespaces"))
     }
-    return Snapshot(nodes, pods, workspaces)
+    return Snapshot(nodes, pods, workspaces, traffic_flows(store))
 
 
 # ---------------------------------------------------------------------------- series labels

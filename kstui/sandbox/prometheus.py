@@ -32,6 +32,7 @@ from aiohttp import web
 
 from kstui.sandbox.cluster import SandboxCluster
 from kstui.sandbox.exporter import MONITORING_NAMESPACE, Snapshot, pod_families, snapshot
+from kstui.sandbox.exporter_istio import istio_families
 from kstui.sandbox.exporter_nodes import node_families
 from kstui.sandbox.exposition import Counters, Family, Memo, write_exposition, write_openmetrics
 
@@ -68,6 +69,7 @@ def all_families(
     return [
         *pod_families(snap, memo, live=live, span=span),
         *node_families(snap, memo, live=live),
+        *istio_families(snap.flows, memo),
     ]
 
 

@@ -20,7 +20,7 @@ from typing import Any, TypeVar, cast
 import yaml
 from aiohttp import web
 
-from kstui.sandbox import seed, seed_appstore, seed_events, seed_groups, seed_helm
+from kstui.sandbox import seed, seed_appstore, seed_events, seed_groups, seed_helm, seed_traffic
 from kstui.sandbox.auth import MASTERS
 from kstui.sandbox.charts import ChartRepos
 from kstui.sandbox.clock import Clock, ManualClock
@@ -244,6 +244,8 @@ class Sandbox:
             if opts.kubesphere:
                 seed.seed_crds(cluster, flavor)
             seed.seed_workloads(cluster, opts.pods)
+            if not opts.kubesphere:  # Istio and Gateway API weights (API.md §7.4)
+                seed_traffic.seed_vanilla_traffic(cluster)
         kube_system_uids = {
             name: (h.cluster.store.get(("", "namespaces"), "", "kube-system") or {})
             .get("metadata", {})
@@ -252,6 +254,8 @@ class Sandbox:
         }
         if opts.kubesphere and "host" in self.handles:
             seed.seed_kubesphere(self.cluster("host"), kube_system_uids, flavor)
+            if flavor.v3:  # grayscale release of every kind (the controller settles it below)
+                seed_traffic.seed_mesh(self.cluster("host"))
             if "member" in self.handles:
                 seed.seed_member_projects(self.cluster("member"), flavor)
             seed_appstore.seed_appstore({n: h.cluster for n, h in self.handles.items()})

@@ -196,8 +196,14 @@ def seed_bootstrap(cluster: SandboxCluster, nodes: int = 3) -> None:
     )
 
 
+VANILLA_ONLY_GROUPS = ("gateway.networking.k8s.io",)
+"""CRDs the sample KubeSphere clusters leave out: a vanilla cluster's traffic API (§7.4)."""
+
+
 def seed_crds(cluster: SandboxCluster, flavor: Flavor = KUBESPHERE_4) -> None:
     for crd in crd_documents():
+        if crd["spec"]["group"] in VANILLA_ONLY_GROUPS:
+            continue
         installed = flavor.crd(crd)
         if installed is not None:
             put(cluster, installed)

@@ -21,6 +21,7 @@ from kstui.sandbox.controllers.quota import (
     ResourceQuotaController,
     WorkspaceQuotaController,
 )
+from kstui.sandbox.controllers.strategy import STRATEGIES, VIRTUAL_SERVICES, StrategyController
 from kstui.sandbox.controllers.tenancy import IAM_ROLES, TEMPLATES, WORKSPACES, Flavor
 from kstui.sandbox.controllers.workspaces import WorkspaceController, WorkspaceTemplateController
 
@@ -34,6 +35,9 @@ def controllers_for(
 ) -> list[Controller]:
     """What runs on this cluster: the host also keeps the workspaces of every cluster in step."""
     controllers: list[Controller] = [ResourceQuotaController(cluster)]
+    registry = cluster.registry
+    if registry.storage_kind(STRATEGIES) and registry.storage_kind(VIRTUAL_SERVICES):
+        controllers.append(StrategyController(cluster))  # service mesh: §5.1, §5.4
     if cluster.registry.storage_kind(WORKSPACES) is None:
         return controllers  # a vanilla cluster: no tenant API
     if cluster.registry.storage_kind(WORKSPACE_QUOTAS) is not None:
