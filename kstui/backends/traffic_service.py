@@ -215,7 +215,7 @@ class TrafficService:
         client = await self.clusters.client(context)
         return (await writes.prerequisites(client, namespace, service))[0]
 
-    async def create(self, context: str, form: NewStrategy) -> dict[str, Any]:
+    async def create(self, context: str, form: NewStrategy) -> tuple[dict[str, Any], str]:
         self._writable(context)
         client = await self.clusters.client(context)
         creator = await self.clusters.whoami(context)

@@ -270,8 +270,9 @@ async def prerequisites(
     return problems, svc, dict(versions_of(svc, deployments)) if svc else {}
 
 
-async def create(client: KubeClient, form: NewStrategy, creator: str) -> dict[str, Any]:
-    """§5.3's POST, after §5.1's prerequisites (the failing ones named, nothing sent)."""
+async def create(client: KubeClient, form: NewStrategy, creator: str) -> tuple[dict[str, Any], str]:
+    """§5.3's POST, after §5.1's prerequisites (the failing ones named, nothing sent); the
+    Strategy as created, and a warning if its matchers were pruned."""
     allowed, reason = await client.can_i(
         "create", "strategies", group=STRATEGY_GROUP, namespace=form.namespace
     )
@@ -286,8 +287,23 @@ async def create(client: KubeClient, form: NewStrategy, creator: str) -> dict[st
         if version not in deployments:
             raise Unmet([f"Service {form.service} has no version {version!r}"])
     body = strategy_body(form, svc, deployments, creator)
-    answer = await client.create(strategy_path(form.namespace), body)
-    return dict(answer)
+    answer = dict(await client.create(strategy_path(form.namespace), body))
+    return answer, pruned_matchers(answer)
+
+
+def pruned_matchers(strategy: dict[str, Any]) -> str:
+    """§5.2: a content rule read back with an empty matcher means the cluster carries the
+    snake_case Strategy schema, which prunes it ("" when the matchers came back)."""
+    template = ((strategy.get("spec") or {}).get("template") or {}).get("spec") or {}
+    for rule in template.get("http") or []:
+        for item in rule.get("match") or []:
+            for header, matcher in (item.get("headers") or {}).items():
+                if not matcher:
+                    return (
+                        f"the cluster pruned the {header} matcher (snake_case Strategy schema, "
+                        "API.md §9.1): this rule matches every request"
+                    )
+    return ""
 
 
 __all__ = ["STRATEGY_API", "Changed", "NotAllowed", "Unmet", "Written"]
