@@ -7,16 +7,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from kstui.backends.traffic_health import Health, VersionHealth
+from kstui.backends.traffic_settings import GuardSettings
 
-
-@dataclass(frozen=True, slots=True)
-class GuardSettings:
-    error_margin: float = 1.0
-    """Percentage points: the raised version's 5xx ratio may exceed the other's by this much."""
-    latency_margin: float = 20.0
-    """Percent: the raised version's p95 may exceed the other's by this much."""
-    window: str = "15m"
-    """The window the figures cover unless the user picks another."""
+__all__ = ["GuardSettings", "Verdict", "judge", "millis", "percent"]
 
 
 @dataclass(frozen=True, slots=True)

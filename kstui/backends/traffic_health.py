@@ -15,13 +15,12 @@ import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from kstui.backends.prometheus import Series
+from kstui.backends.traffic_settings import WINDOWS
 
 if TYPE_CHECKING:
-    from kstui.backends.prometheus import Prometheus
+    from kstui.backends.prometheus import Prometheus, Series
 
-WINDOWS = {"5m": 300, "15m": 900, "1h": 3600, "6h": 21600}
-"""The windows the figures may cover, and their seconds."""
+__all__ = ["POINTS", "WINDOWS", "Health", "Selector", "VersionHealth", "read_health"]
 POINTS = 30
 """Points per sparkline."""
 

@@ -88,6 +88,13 @@ class Split:
         return found if found is not None else dict(self.wanted).get(self.new, 0)
 
     @property
+    def template_weight(self) -> int:
+        """What the slider moves: a Strategy's own template weight for the new version (the
+        controller then routes it), else the weight in effect."""
+        found = dict(self.wanted).get(self.new)
+        return self.new_weight if found is None else found
+
+    @property
     def partial(self) -> bool:
         return 0 < self.new_weight < 100 and not self.governor
 

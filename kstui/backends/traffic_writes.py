@@ -172,7 +172,7 @@ async def send(client: KubeClient, split: Split, body: Body, undo: Undo | None =
 
 async def set_weight(client: KubeClient, split: Split, weight: int) -> Written:
     """The slider (and take over of a Canary by weight): §5.3's weights patch, or §7.4's."""
-    undo = Undo(weight=split.new_weight)
+    undo = Undo(weight=split.template_weight)
     if split.source is Source.STRATEGY:
         return await send(client, split, weights_body(split, weight), undo)
     current = await client.get(object_path(split))

@@ -1,0 +1,250 @@
+"""The Traffic section on the real sandbox: the list, the slider's preview and apply, undo, a
+concurrent change asked again, and the guard against a real Prometheus backfilled with Istio
+series (figures on screen equal those computed from the samples; an override is recorded)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+
+from kstui.app import AppSettings, KstuiApp, build_app
+from kstui.backends.kubeconfig import load_kubeconfig
+from kstui.backends.prometheus_endpoint import PrometheusEndpoint
+from kstui.backends.traffic_guard import millis, percent
+from kstui.backends.traffic_journal import Journal, journal_path
+from kstui.config import Config
+from kstui.screens.confirm import ConfirmModal
+from kstui.screens.traffic import TrafficScreen
+from kstui.screens.traffic_modals import GuardModal
+from kstui.screens.traffic_split import SplitScreen
+from kstui.widgets.plain import Plain
+from kstui.widgets.resource_table import ResourceTable
+from kstui.widgets.slider import Slider
+from tests.conftest import RunningSandbox, _need_prometheus
+from tests.connections import sandbox_client
+from tests.traffic_prometheus import END, backfilled, expected
+from tests.traffic_seeds import seed_split
+from tests.ui.conftest import type_text, wait_until
+
+STRATEGIES = "/apis/servicemesh.kubesphere.io/v1alpha2/namespaces/{ns}/strategies/reviews-canary"
+
+
+def traffic_app(
+    kubeconfig: Path, cache: Path, config: Config | None = None, frozen_now: float | None = None
+) -> KstuiApp:
+    loaded = load_kubeconfig(str(kubeconfig))
+    return build_app(
+        AppSettings(
+            loaded,
+            "host",
+            "default",
+            config=config or Config(),
+            screen="traffic",
+            frozen_now=frozen_now,
+            cache_dir=cache,
+        )
+    )
+
+
+@pytest.fixture(autouse=True)
+def state_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    return tmp_path / "state"
+
+
+async def listed(pilot: Pilot[Any], namespace: str) -> TrafficScreen:
+    screen = pilot.app.screen
+    assert isinstance(screen, TrafficScreen)
+    await wait_until(
+        pilot, lambda: any(s.namespace == namespace for s in screen.splits.values()), "splits"
+    )
+    return screen
+
+
+async def open_split(pilot: Pilot[Any], namespace: str) -> SplitScreen:
+    screen = await listed(pilot, namespace)
+    key = next(k for k, s in screen.splits.items() if s.namespace == namespace)
+    assert screen.query_one(ResourceTable).move_cursor_to(key)
+    await pilot.press("enter")
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, SplitScreen), "slider")
+    split = pilot.app.screen
+    assert isinstance(split, SplitScreen)
+    await wait_until(pilot, lambda: split.loaded, "figures")
+    return split
+
+
+def text_of(screen: Any, selector: str) -> str:
+    return str(screen.query_one(selector, Plain).content)
+
+
+async def test_the_list_shows_the_seeded_canary_with_its_weights(
+    sandbox: RunningSandbox, tmp_path: Path
+) -> None:
+    app = traffic_app(sandbox.kubeconfig, tmp_path / "cache")
+    async with app.run_test(size=(160, 48)) as pilot:
+        screen = await listed(pilot, "shop-prod")
+        split = next(s for s in screen.splits.values() if s.namespace == "shop-prod")
+        table = screen.query_one(ResourceTable)
+        row = table.row(split.key)
+        assert row is not None
+        assert row.cells[2:7] == ("reviews-canary", "Canary", "v1 80 · v2 20", "—", row.cells[6])
+        assert row.cells[6].startswith("≥")  # no managedFields: dated from first seen
+
+
+async def test_slider_preview_apply_undo_and_a_concurrent_change(
+    sandbox: RunningSandbox, tmp_path: Path
+) -> None:
+    admin = sandbox_client(sandbox)
+    namespace, _ = await seed_split(admin)
+    path = STRATEGIES.format(ns=namespace)
+    app = traffic_app(sandbox.kubeconfig, tmp_path / "cache")
+    try:
+        async with app.run_test(size=(160, 48)) as pilot:
+            screen = await open_split(pilot, namespace)
+            await pilot.press("right", "full_stop", "comma", "right")
+            assert screen.query_one(Slider).value == 30
+            assert text_of(screen, "#preview").startswith(
+                "after apply: reviews → v1 70%, v2 30%  (now v1 80 · v2 20)"
+            )
+            await pilot.press("percent_sign")
+            await type_text(pilot, "25")
+            await pilot.press("enter")
+            assert screen.query_one(Slider).value == 25
+            await pilot.press("ctrl+s")
+            await wait_until(pilot, lambda: isinstance(app.screen, ConfirmModal), "confirm")
+            await pilot.press("y")
+            await wait_until(
+                pilot, lambda: "applied" in text_of(screen, "#status"), "the write's answer"
+            )
+            stored = await admin.get(path)
+            assert [
+                r["weight"] for r in stored["spec"]["template"]["spec"]["http"][0]["route"]
+            ] == [
+                75,
+                25,
+            ]
+            await pilot.press("U")
+            await wait_until(pilot, lambda: isinstance(app.screen, ConfirmModal), "undo confirm")
+            await pilot.press("y")
+            await wait_until(
+                pilot, lambda: "applied: undo" in text_of(screen, "#status"), "the undo's answer"
+            )
+            stored = await admin.get(path)
+            assert [
+                r["weight"] for r in stored["spec"]["template"]["spec"]["http"][0]["route"]
+            ] == [
+                80,
+                20,
+            ]
+            # someone else sets 50/50 now; kstui's next apply is refused and asks again
+            before_theirs = screen.split.resource_version
+            other = {
+                "spec": {
+                    "template": {
+                        "spec": {
+                            "http": [
+                                {
+                                    "route": [
+                                        {
+                                            "destination": {"host": "reviews", "subset": s},
+                                            "weight": 50,
+                                        }
+                                        for s in ("v1", "v2")
+                                    ]
+                                }
+                            ]
+                        }
+                    }
+                }
+            }
+            await admin.patch(path, other)
+            assert screen.split.resource_version == before_theirs
+            await pilot.press("left")
+            await pilot.press("ctrl+s")
+            await wait_until(pilot, lambda: isinstance(app.screen, ConfirmModal), "confirm")
+            await pilot.press("y")
+            await wait_until(
+                pilot,
+                lambda: (
+                    isinstance(app.screen, ConfirmModal)
+                    and "changed since it was read" in app.screen.question
+                ),
+                "asked again",
+            )
+            modal = app.screen
+            assert isinstance(modal, ConfirmModal)
+            assert "template v1 80/v2 20 → v1 50/v2 50" in modal.question
+            await pilot.press("n")
+            stored = await admin.get(path)
+            assert (
+                stored["spec"]["template"]["spec"]["http"]
+                == other["spec"]["template"]["spec"]["http"]
+            )
+    finally:
+        await admin.aclose()
+
+
+@pytest.fixture(scope="module")
+def istio_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    _need_prometheus()
+    with backfilled(tmp_path_factory.mktemp("istio-ui")) as url:
+        yield url
+
+
+async def test_health_figures_and_the_guard_with_its_override_recorded(
+    fresh_sandbox: Callable[..., RunningSandbox],
+    istio_url: str,
+    tmp_path: Path,
+    state_dir: Path,
+) -> None:
+    running = fresh_sandbox()
+    config = Config(prometheus={"host": PrometheusEndpoint(istio_url)})
+    app = traffic_app(running.kubeconfig, tmp_path / "cache", config, frozen_now=END)
+    async with app.run_test(size=(160, 48)) as pilot:
+        screen = await open_split(pilot, "shop-prod")
+        await wait_until(
+            pilot,
+            lambda: (
+                screen.health.versions.get("v1") is not None
+                and screen.health.of("v1").rate is not None
+            ),
+            "figures",
+        )
+        table = screen.query_one(ResourceTable)
+        for version in ("v1", "v2"):
+            rate, ratio, p95 = expected(version)
+            row = table.row(version)
+            assert row is not None
+            assert row.cells[3:6] == (f"{rate:.2f}", percent(ratio), millis(p95))
+        assert table.row("v1").cells[2] == "2/2"  # type: ignore[union-attr]
+        await pilot.press("right")  # v2 (10% 5xx, p95 750ms) would get more traffic
+        assert "guard: 5xx ratio of v2 is 10.00%, v1's 1.00%" in text_of(screen, "#preview")
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: isinstance(app.screen, GuardModal), "the guard")
+        guard = app.screen
+        assert isinstance(guard, GuardModal)
+        assert guard.reasons == [
+            "5xx ratio of v2 is 10.00%, v1's 1.00%: worse by more than 1 points",
+            "p95 of v2 is 750ms, v1's 194ms: slower by more than 20%",
+        ]
+        await type_text(pilot, "yes")
+        await pilot.press("enter")
+        assert isinstance(app.screen, GuardModal)  # only the word override goes on
+        assert Journal(journal_path()).entries() == []
+        for _ in range(3):
+            await pilot.press("backspace")
+        await type_text(pilot, "override")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: "applied" in text_of(screen, "#status"), "the write")
+    entries = Journal(journal_path()).entries()
+    assert len(entries) == 1
+    entry = entries[0]
+    assert (entry.namespace, entry.name) == ("shop-prod", "reviews-canary")
+    assert entry.action == "set reviews-canary to v1 75% · v2 25%"
+    assert entry.figures["v2"]["error_ratio"] == pytest.approx(expected("v2")[1])
+    assert entry.figures["v2"]["p95_ms"] == pytest.approx(expected("v2")[2])
+    assert journal_path().parent == state_dir / "kstui"
