@@ -7,7 +7,10 @@ from __future__ import annotations
 import asyncio
 import copy
 import uuid
+from pathlib import Path
 from typing import Any
+
+import yaml
 
 from kstui.backends.kube import KubeClient
 from kstui.backends.traffic_model import ISTIO_API, STRATEGY_API
@@ -156,3 +159,57 @@ def without_versions(obj: dict[str, Any]) -> dict[str, Any]:
     for key in ("resourceVersion", "generation", "managedFields"):
         found.get("metadata", {}).pop(key, None)
     return found
+
+
+async def viewer_token(admin: KubeClient, namespace: str) -> str:
+    """A service account that may read the traffic objects of `namespace`, not write them."""
+    await admin.create(
+        f"/api/v1/namespaces/{namespace}/serviceaccounts", {"metadata": {"name": "viewer"}}
+    )
+    rules = [
+        {
+            "apiGroups": ["servicemesh.kubesphere.io", "networking.istio.io", "apps", ""],
+            "resources": ["strategies", "virtualservices", "deployments", "services"],
+            "verbs": ["get", "list", "watch"],
+        }
+    ]
+    await admin.create(
+        f"/apis/rbac.authorization.k8s.io/v1/namespaces/{namespace}/roles",
+        {"metadata": {"name": "traffic-viewer"}, "rules": rules},
+    )
+    await admin.create(
+        f"/apis/rbac.authorization.k8s.io/v1/namespaces/{namespace}/rolebindings",
+        {
+            "metadata": {"name": "traffic-viewer"},
+            "roleRef": {
+                "apiGroup": "rbac.authorization.k8s.io",
+                "kind": "Role",
+                "name": "traffic-viewer",
+            },
+            "subjects": [{"kind": "ServiceAccount", "name": "viewer", "namespace": namespace}],
+        },
+    )
+    answer = await admin.create(
+        f"/api/v1/namespaces/{namespace}/serviceaccounts/viewer/token",
+        {"apiVersion": "authentication.k8s.io/v1", "kind": "TokenRequest", "spec": {}},
+    )
+    return str(answer["status"]["token"])
+
+
+def viewer_kubeconfig(source: Path, target: Path, token: str, namespace: str) -> Path:
+    """The sandbox's kubeconfig plus a context `viewer` on the host as that token."""
+    config = yaml.safe_load(source.read_text())
+    host = next(c for c in config["contexts"] if c["name"] == "host")
+    config["users"].append({"name": "viewer", "user": {"token": token}})
+    config["contexts"].append(
+        {
+            "name": "viewer",
+            "context": {
+                "cluster": host["context"]["cluster"],
+                "user": "viewer",
+                "namespace": namespace,
+            },
+        }
+    )
+    target.write_text(yaml.safe_dump(config))
+    return target

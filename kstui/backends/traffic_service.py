@@ -85,8 +85,18 @@ class TrafficService:
         self.clock = clock
         self._seen: dict[str, tuple[tuple[tuple[str, int], ...], float]] = {}
 
-    async def permission(self, _pid: str, **_where: str) -> Allowed:
-        return Allowed()  # each write asks RBAC itself (SelfSubjectAccessReview)
+    async def permission(
+        self, verb: str, *, context: str, namespace: str, source: str
+    ) -> Allowed:
+        """May this user `verb` (patch, delete) the split's kind in its namespace (SSAR)?
+        Each write asks again before it is sent."""
+        group, plural = writes.RESOURCE[Source(source)]
+        client = await self.clusters.client(context)
+        allowed, reason = await client.can_i(verb, plural, group=group, namespace=namespace)
+        if allowed:
+            return Allowed()
+        detail = f" ({reason})" if reason else ""
+        return Allowed(False, f"you may not {verb} {plural} in {namespace} (RBAC){detail}")
 
     # ------------------------------------------------------------------ reading
 

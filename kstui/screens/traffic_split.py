@@ -75,6 +75,14 @@ class SplitScreen(SplitActions):
         Binding("escape,q", "back", "back", show=False, id="traffic.back"),
     ]
 
+    GATED: ClassVar[dict[str, str]] = {
+        "apply": "patch",
+        "take_over": "patch",
+        "mirror": "patch",
+        "undo": "patch",
+        "offline": "delete",
+    }
+
     def __init__(self, env: ScreenEnv, service: TrafficService, split: Split) -> None:
         super().__init__(service, first_frame=env.first_frame)
         self.env = env
@@ -118,6 +126,18 @@ class SplitScreen(SplitActions):
         bar.readonly = self.env.session.readonly(self.split.context)
         self._show_split()
         self.poll()
+        self.check_permissions()
+
+    def permission_requests(self) -> dict[str, dict[str, str]]:
+        where = {
+            "context": self.split.context,
+            "namespace": self.split.namespace,
+            "source": str(self.split.source),
+        }
+        return {"patch": where, "delete": where}
+
+    def readonly_reason(self) -> str:
+        return self.env.session.readonly_reason(self.split.context)
 
     # ------------------------------------------------------------------ data
 

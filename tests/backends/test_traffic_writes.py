@@ -16,7 +16,7 @@ from kstui.backends.traffic_model import Split, StrategyType, strategy_split
 from kstui.backends.traffic_writes import Changed, NotAllowed, object_path, vs_path
 from tests.conftest import RunningSandbox
 from tests.connections import sandbox_client
-from tests.traffic_seeds import merge_patch, seed_split, without_versions
+from tests.traffic_seeds import merge_patch, seed_split, viewer_token, without_versions
 
 HOST = "reviews"
 
@@ -221,37 +221,6 @@ async def test_a_user_without_patch_strategies_is_told_why_and_nothing_is_sent(
 
 
 async def viewer_client(sandbox: RunningSandbox, admin: KubeClient, namespace: str) -> KubeClient:
-    """A service account that may read the traffic objects of `namespace`, not write them."""
-    await admin.create(
-        f"/api/v1/namespaces/{namespace}/serviceaccounts", {"metadata": {"name": "viewer"}}
-    )
-    rules = [
-        {
-            "apiGroups": ["servicemesh.kubesphere.io", "networking.istio.io", "apps", ""],
-            "resources": ["strategies", "virtualservices", "deployments", "services"],
-            "verbs": ["get", "list", "watch"],
-        }
-    ]
-    await admin.create(
-        f"/apis/rbac.authorization.k8s.io/v1/namespaces/{namespace}/roles",
-        {"metadata": {"name": "traffic-viewer"}, "rules": rules},
-    )
-    await admin.create(
-        f"/apis/rbac.authorization.k8s.io/v1/namespaces/{namespace}/rolebindings",
-        {
-            "metadata": {"name": "traffic-viewer"},
-            "roleRef": {
-                "apiGroup": "rbac.authorization.k8s.io",
-                "kind": "Role",
-                "name": "traffic-viewer",
-            },
-            "subjects": [{"kind": "ServiceAccount", "name": "viewer", "namespace": namespace}],
-        },
-    )
-    answer = await admin.create(
-        f"/api/v1/namespaces/{namespace}/serviceaccounts/viewer/token",
-        {"apiVersion": "authentication.k8s.io/v1", "kind": "TokenRequest", "spec": {}},
-    )
     client = sandbox_client(sandbox)
-    client.connection.token = answer["status"]["token"]  # type: ignore[attr-defined]
+    client.connection.token = await viewer_token(admin, namespace)  # type: ignore[attr-defined]
     return client

@@ -27,7 +27,7 @@ from kstui.widgets.slider import Slider
 from tests.conftest import RunningSandbox, _need_prometheus
 from tests.connections import sandbox_client
 from tests.traffic_prometheus import END, backfilled, expected
-from tests.traffic_seeds import seed_split
+from tests.traffic_seeds import seed_split, viewer_kubeconfig, viewer_token
 from tests.ui.conftest import type_text, wait_until
 
 STRATEGIES = "/apis/servicemesh.kubesphere.io/v1alpha2/namespaces/{ns}/strategies/reviews-canary"
@@ -248,3 +248,31 @@ async def test_health_figures_and_the_guard_with_its_override_recorded(
     assert entry.figures["v2"]["error_ratio"] == pytest.approx(expected("v2")[1])
     assert entry.figures["v2"]["p95_ms"] == pytest.approx(expected("v2")[2])
     assert journal_path().parent == state_dir / "kstui"
+
+
+async def test_a_user_without_patch_sees_why_and_writes_nothing(
+    sandbox: RunningSandbox, tmp_path: Path
+) -> None:
+    admin = sandbox_client(sandbox)
+    try:
+        namespace, _ = await seed_split(admin)
+        token = await viewer_token(admin, namespace)
+        kubeconfig = viewer_kubeconfig(
+            sandbox.kubeconfig, tmp_path / "viewer.yaml", token, namespace
+        )
+        before = await admin.get(STRATEGIES.format(ns=namespace))
+        loaded = load_kubeconfig(str(kubeconfig))
+        app = build_app(
+            AppSettings(loaded, "viewer", namespace, screen="traffic", cache_dir=tmp_path / "cache")
+        )
+        async with app.run_test(size=(160, 48)) as pilot:
+            screen = await open_split(pilot, namespace)
+            await wait_until(pilot, lambda: "patch" in screen.permissions, "the SSAR")
+            await pilot.press("right", "ctrl+s")
+            await pilot.pause()
+            said = text_of(screen, "#status")
+            assert f"apply: you may not patch strategies in {namespace} (RBAC)" in said
+            assert not isinstance(app.screen, ConfirmModal)
+        assert await admin.get(STRATEGIES.format(ns=namespace)) == before
+    finally:
+        await admin.aclose()
