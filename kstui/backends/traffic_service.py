@@ -85,9 +85,7 @@ class TrafficService:
         self.clock = clock
         self._seen: dict[str, tuple[tuple[tuple[str, int], ...], float]] = {}
 
-    async def permission(
-        self, verb: str, *, context: str, namespace: str, source: str
-    ) -> Allowed:
+    async def permission(self, verb: str, *, context: str, namespace: str, source: str) -> Allowed:
         """May this user `verb` (patch, delete) the split's kind in its namespace (SSAR)?
         Each write asks again before it is sent."""
         group, plural = writes.RESOURCE[Source(source)]
