@@ -40,13 +40,15 @@ def _labels(version: str, extra: str = "") -> str:
     return base + ("," + extra if extra else "")
 
 
-def history() -> str:
+def history(end: float = END) -> str:
+    """The hour of samples ending at `end`."""
+    start = int(end) - (SAMPLES - 1) * SCRAPE
     lines = ["# TYPE istio_requests counter"]
     for version, (ok, bad, _) in VERSIONS.items():
         for code, slope in (("200", ok), ("503", bad)):
             labels = _labels(version, f'response_code="{code}"')
             lines += [
-                f"istio_requests_total{{{labels}}} {1000 + slope * i * SCRAPE} {START + i * SCRAPE}"
+                f"istio_requests_total{{{labels}}} {1000 + slope * i * SCRAPE} {start + i * SCRAPE}"
                 for i in range(SAMPLES)
             ]
     lines.append("# TYPE istio_request_duration_milliseconds histogram")
@@ -56,7 +58,7 @@ def history() -> str:
             labels = _labels(version, f'le="{le}"')
             lines += [
                 f"istio_request_duration_milliseconds_bucket{{{labels}}} "
-                f"{1000 + slope * i * SCRAPE} {START + i * SCRAPE}"
+                f"{1000 + slope * i * SCRAPE} {start + i * SCRAPE}"
                 for i in range(SAMPLES)
             ]
     return "\n".join(lines) + "\n# EOF\n"
@@ -77,13 +79,13 @@ def expected(version: str) -> tuple[float, float, float]:
 
 
 @contextmanager
-def backfilled(directory: Path) -> Iterator[str]:
-    """A Prometheus on 127.0.0.1 serving `history()`; its URL."""
+def backfilled(directory: Path, end: float = END) -> Iterator[str]:
+    """A Prometheus on 127.0.0.1 serving `history(end)`; its URL."""
     found = sandbox_prometheus.binaries()
     assert found is not None
     prometheus, promtool = found
     source = directory / "istio.om"
-    source.write_text(history())
+    source.write_text(history(end))
     data = directory / "data"
     subprocess.run(
         [promtool, "tsdb", "create-blocks-from", "openmetrics", str(source), str(data)],

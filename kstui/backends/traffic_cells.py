@@ -16,12 +16,12 @@ SPARK = 10
 
 LIST_COLUMNS = (
     Column("CLUSTER", max_width=16),
-    Column("NAMESPACE", max_width=24),
+    Column("PROJECT", max_width=24),
     Column("NAME", max_width=32),
     Column("TYPE", max_width=18),
     Column("WEIGHTS", max_width=28),
     Column("GOVERNOR", max_width=10),
-    Column("AT WEIGHT", numeric=True, max_width=10),
+    Column("SINCE", numeric=True, max_width=10),
     Column("NOTE", max_width=48),
 )
 
@@ -74,26 +74,28 @@ def note_cell(split: Split) -> str:
     return "; ".join(notes)
 
 
-def split_row(split: Split, now: float) -> Row:
+def list_columns(clusters: int) -> tuple[Column, ...]:
+    """CLUSTER only when the splits are on more than one (80 columns hold the rest)."""
+    return LIST_COLUMNS if clusters > 1 else LIST_COLUMNS[1:]
+
+
+def split_row(split: Split, now: float, clusters: int = 2) -> Row:
     tone = Tone.NORMAL
     if not split.following or split.notes:
         tone = Tone.WARN
     elif split.partial:
         tone = Tone.NORMAL
-    return Row(
-        split.key,
-        (
-            split.cluster,
-            split.namespace,
-            split.name,
-            type_cell(split),
-            weights_cell(split),
-            split.governor or "—",
-            at_weight(split, now),
-            note_cell(split),
-        ),
-        tone,
+    cells = (
+        split.cluster,
+        split.namespace,
+        split.name,
+        type_cell(split),
+        weights_cell(split),
+        split.governor or "—",
+        at_weight(split, now),
+        note_cell(split),
     )
+    return Row(split.key, cells if clusters > 1 else cells[1:], tone)
 
 
 def resulting(split: Split, weight: int) -> tuple[tuple[tuple[str, int], ...], str]:

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 
 from kstui.backends.errors import KstuiError
-from kstui.backends.traffic_cells import LIST_COLUMNS, split_row
+from kstui.backends.traffic_cells import list_columns, split_row
 from kstui.backends.traffic_model import Split
 from kstui.backends.traffic_service import Listing, TrafficService
 from kstui.screens.env import ScreenEnv
@@ -74,7 +74,7 @@ class TrafficScreen(PolledScreen):
 
     def on_mount(self) -> None:
         table = self.query_one(ResourceTable)
-        table.set_columns(LIST_COLUMNS)
+        table.set_columns(list_columns(1))
         table.set_empty_message("loading…")
         if self.env.frozen_now is not None:
             table.freeze_time(self.env.frozen_now)
@@ -86,6 +86,13 @@ class TrafficScreen(PolledScreen):
         bar.readonly = session.readonly(bar.context)
         self.query_one("#notes", Plain).display = False
         self.poll()
+        self.show_identity()
+
+    @work(group="identity", exit_on_error=False)
+    async def show_identity(self) -> None:
+        await self.env.after_first_frame()
+        bar = self.query_one(ContextBar)
+        bar.user = await self.service.clusters.whoami(bar.context)
 
     async def fetch(self) -> Listing:
         return await self.service.splits()
@@ -94,7 +101,10 @@ class TrafficScreen(PolledScreen):
         self.splits = {split.key: split for split in data.splits}
         table = self.query_one(ResourceTable)
         now = self.env.now()
-        table.sync([split_row(split, now) for split in data.splits])
+        clusters = len({split.cluster for split in data.splits})
+        if table.columns != list_columns(clusters):
+            table.set_columns(list_columns(clusters))
+        table.sync([split_row(split, now, clusters) for split in data.splits])
         table.set_empty_message(EMPTY)
         notes = self.query_one("#notes", Plain)
         notes.update("; ".join(data.notes))

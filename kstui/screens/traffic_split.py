@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 
@@ -62,7 +62,7 @@ class SplitScreen(SplitActions):
         Binding("right", "move(5)", "+5", id="traffic.cursor_right"),
         Binding("comma,ctrl+left", "move(-1)", "-1", id="traffic.fine_left"),
         Binding("full_stop,ctrl+right", "move(1)", "+1", id="traffic.fine_right"),
-        Binding("percent_sign", "exact", "exact %", id="traffic.exact_weight"),
+        Binding("percent_sign", "exact", "exact", id="traffic.exact_weight"),
         Binding("ctrl+s", "apply", "apply", id="traffic.send"),
         Binding("K", "take_over", "take over", id="traffic.take_over"),
         Binding("V", "mirror", "mirror", id="traffic.mirror"),
@@ -100,7 +100,7 @@ class SplitScreen(SplitActions):
         yield ContextBar(id="context-bar", frozen_age=frozen)
         yield Crumbs(self._steps(), id="crumbs")
         yield Plain("", id="about", one_line=True)
-        yield Slider(self.split.old, self.split.new, id="slider")
+        yield Slider(self.split.new, self.split.old, id="slider")
         yield Plain("", id="preview")
         yield Plain("", id="window", one_line=True)
         yield ResourceTable(id="health")
@@ -126,6 +126,7 @@ class SplitScreen(SplitActions):
         bar.readonly = self.env.session.readonly(self.split.context)
         self._show_split()
         self.poll()
+        self.show_identity()
         self.check_permissions()
 
     def permission_requests(self) -> dict[str, dict[str, str]]:
@@ -140,6 +141,12 @@ class SplitScreen(SplitActions):
         return self.env.session.readonly_reason(self.split.context)
 
     # ------------------------------------------------------------------ data
+
+    @work(group="identity", exit_on_error=False)
+    async def show_identity(self) -> None:
+        await self.env.after_first_frame()
+        bar = self.query_one(ContextBar)
+        bar.user = await self.service.clusters.whoami(bar.context)
 
     async def fetch(self) -> Reading:
         split = await self.service.read(self.split)

@@ -1,5 +1,6 @@
 """Slider: a value between two ends (a share of 100 by default), drawn on one line with what
-each end gets, and a mark where the applied value stands. Data in through `set_value` and
+each end gets (the left end's share is the value, filled), and a mark where the applied value
+stands. Data in through `set_value` and
 `set_current`; `Slider.Changed` out when the value moves. Labels are data (inert)."""
 
 from __future__ import annotations
@@ -20,9 +21,10 @@ def layout(
     value: int, current: int, width: int, left: str, right: str, maximum: int = 100
 ) -> list[tuple[str, str]]:
     """The line as (text, part) pairs, part being "left", "right", "bar-left", "bar-right",
-    "mark" or "knob": `left 75% ████▌░░░ 25% right`. Pure, so it is tested without a screen."""
-    head = f"{left} {maximum - value:>3}% "
-    tail = f" {value:>3}% {right}"
+    "mark" or "knob": `left 25% ██●░░░░░ 75% right`: the filled bar is the value's share,
+    named on the left (so → grows it); the rest is the right end's. Pure."""
+    head = f"{left} {value:>3}% "
+    tail = f" {maximum - value:>3}% {right}"
     room = max(width - len(head) - len(tail), 3)
     knob = round(value / maximum * (room - 1))
     mark = round(current / maximum * (room - 1))
