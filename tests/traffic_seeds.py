@@ -5,6 +5,7 @@ VirtualService its controller would generate (§5.4), so tests never touch the s
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import copy
 import uuid
 from pathlib import Path
@@ -12,6 +13,7 @@ from typing import Any
 
 import yaml
 
+from kstui.backends.errors import Conflict
 from kstui.backends.kube import KubeClient
 from kstui.backends.traffic_model import ISTIO_API, STRATEGY_API
 
@@ -119,10 +121,12 @@ async def seed_split(
             f"/apis/{STRATEGY_API}/namespaces/{namespace}/strategies",
             strategy(name, "reviews", old, protocol),
         )
-        await client.create(
-            f"/apis/{ISTIO_API}/namespaces/{namespace}/virtualservices",
-            virtual_service("reviews", old, protocol=protocol),
-        )
+        # what the controller would generate (§5.4); where the sandbox runs one, it may be first
+        with contextlib.suppress(Conflict):
+            await client.create(
+                f"/apis/{ISTIO_API}/namespaces/{namespace}/virtualservices",
+                virtual_service("reviews", old, protocol=protocol),
+            )
     return namespace, name
 
 

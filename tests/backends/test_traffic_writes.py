@@ -4,11 +4,14 @@ which must equal the object before with that body merged in by RFC 7386 (nothing
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+import kstui.sandbox
 from kstui.backends import traffic_writes as writes
 from kstui.backends.errors import KstuiError
 from kstui.backends.kube import KubeClient
@@ -224,3 +227,40 @@ async def viewer_client(sandbox: RunningSandbox, admin: KubeClient, namespace: s
     client = sandbox_client(sandbox)
     client.connection.token = await viewer_token(admin, namespace)  # type: ignore[attr-defined]
     return client
+
+
+def _strategy_controller() -> bool:
+    """Whether this sandbox builds VirtualServices from Strategies (§5.4): another branch adds
+    that controller; until it lands the follow-through test is skipped, saying why."""
+    controllers = Path(kstui.sandbox.__file__).parent / "controllers"
+    return any(
+        word in path.name for path in controllers.glob("*.py") for word in ("strateg", "mesh")
+    )
+
+
+@pytest.mark.skipif(
+    not _strategy_controller(), reason="the sandbox's Strategy controller (§5.4) is not here yet"
+)
+async def test_the_virtual_service_follows_the_weights_through_the_controller(
+    admin: KubeClient,
+) -> None:
+    namespace, _ = await seed_split(admin)
+    split = await split_of(admin, namespace)
+    await writes.set_weight(admin, split, 45)
+    for _ in range(100):
+        vs = await admin.get(vs_path(namespace, HOST))
+        weights = [r.get("weight") for r in vs["spec"]["http"][0]["route"]]
+        if weights == [55, 45]:
+            break
+        await asyncio.sleep(0.02)
+    assert weights == [55, 45]
+    assert vs["spec"]["http"][0]["match"] == [{"port": 9080}]
+    taken = await writes.set_weight(admin, (await split_of(admin, namespace)), 100)
+    assert taken.after.governor == "v2"
+    for _ in range(100):
+        vs = await admin.get(vs_path(namespace, HOST))
+        route = vs["spec"]["http"][0]["route"]
+        if [(r["destination"]["subset"], r.get("weight")) for r in route] == [("v2", 100)]:
+            break
+        await asyncio.sleep(0.02)
+    assert [(r["destination"]["subset"], r.get("weight")) for r in route] == [("v2", 100)]
