@@ -53,6 +53,9 @@ class TrafficScreen(PolledScreen):
         Binding("escape,q", "back", "back", show=False, id="traffic.back"),
     ]
 
+    GATED: ClassVar[dict[str, str]] = {"create": "create"}
+    """Read-only mode disables `a` (and says why); RBAC is asked by the form, per namespace."""
+
     def __init__(self, env: ScreenEnv, service: TrafficService) -> None:
         super().__init__(service, first_frame=env.first_frame)
         self.env = env
@@ -87,6 +90,14 @@ class TrafficScreen(PolledScreen):
         self.query_one("#notes", Plain).display = False
         self.poll()
         self.show_identity()
+        self.check_permissions()
+
+    def permission_requests(self) -> dict[str, dict[str, str]]:
+        context = self.env.session.context
+        return {"create": {"context": context, "namespace": "", "source": "strategy"}}
+
+    def readonly_reason(self) -> str:
+        return self.env.session.readonly_reason(self.env.session.context)
 
     @work(group="identity", exit_on_error=False)
     async def show_identity(self) -> None:

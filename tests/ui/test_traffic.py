@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from textual.pilot import Pilot
+from textual.widgets import Input, Static
 
 from kstui.app import AppSettings, KstuiApp, build_app
 from kstui.backends.kubeconfig import load_kubeconfig
@@ -19,6 +20,7 @@ from kstui.backends.traffic_journal import Journal, journal_path
 from kstui.config import Config
 from kstui.screens.confirm import ConfirmModal
 from kstui.screens.traffic import TrafficScreen
+from kstui.screens.traffic_forms import CreateStrategyForm
 from kstui.screens.traffic_modals import GuardModal
 from kstui.screens.traffic_split import SplitScreen
 from kstui.widgets.plain import Plain
@@ -180,11 +182,16 @@ async def test_slider_preview_apply_undo_and_a_concurrent_change(
             assert isinstance(modal, ConfirmModal)
             assert "template v1 80/v2 20 → v1 50/v2 50" in modal.question
             await pilot.press("n")
+            await pilot.press("ctrl+d")  # offline without a governor: refused, said
+            await pilot.pause()
+            said = [str(n.message) for n in app._notifications]
+            assert any("take over first" in line for line in said), said
             stored = await admin.get(path)
             assert (
                 stored["spec"]["template"]["spec"]["http"]
                 == other["spec"]["template"]["spec"]["http"]
             )
+            assert await admin.get(f"/apis/apps/v1/namespaces/{namespace}/deployments/reviews-v2")
     finally:
         await admin.aclose()
 
@@ -277,3 +284,58 @@ async def test_a_user_without_patch_sees_why_and_writes_nothing(
         assert await admin.get(STRATEGIES.format(ns=namespace)) == before
     finally:
         await admin.aclose()
+
+
+async def test_the_create_form_names_the_failing_prerequisite(
+    sandbox: RunningSandbox, tmp_path: Path
+) -> None:
+    admin = sandbox_client(sandbox)
+    try:
+        namespace, _ = await seed_split(admin, with_strategy=False)
+        await admin.patch(
+            f"/api/v1/namespaces/{namespace}/services/reviews",
+            {"metadata": {"annotations": {"servicemesh.kubesphere.io/enabled": None}}},
+        )
+        app = traffic_app(sandbox.kubeconfig, tmp_path / "cache")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await listed(pilot, "shop-prod")
+            await pilot.press("a")
+            await wait_until(pilot, lambda: isinstance(app.screen, CreateStrategyForm), "form")
+            form = app.screen
+            for field, value in (("namespace", namespace), ("service", "reviews"), ("name", "x")):
+                form.query_one(f"#{field}", Input).value = value
+            await pilot.press("ctrl+s")
+            error = form.query_one("#service-error", Static)
+            await wait_until(pilot, lambda: error.has_class("-shown"), "said on the Service")
+            problem = 'Service reviews lacks annotation servicemesh.kubesphere.io/enabled: "true"'
+            assert str(error.render()) == problem
+            outcome = str(form.query_one("#outcome", Static).render())
+            assert outcome.startswith("✗ §5.1 prerequisite not met: nothing was sent")
+        listed_strategies = await admin.get(
+            f"/apis/servicemesh.kubesphere.io/v1alpha2/namespaces/{namespace}/strategies"
+        )
+        assert listed_strategies["items"] == []
+    finally:
+        await admin.aclose()
+
+
+async def test_read_only_mode_disables_the_writes_and_says_why(
+    sandbox: RunningSandbox, tmp_path: Path
+) -> None:
+    loaded = load_kubeconfig(str(sandbox.kubeconfig))
+    app = build_app(
+        AppSettings(
+            loaded, "host", "default", readonly=True, screen="traffic", cache_dir=tmp_path / "c"
+        )
+    )
+    async with app.run_test(size=(160, 48)) as pilot:
+        screen = await listed(pilot, "shop-prod")
+        await pilot.press("a")
+        await pilot.pause()
+        assert not isinstance(app.screen, CreateStrategyForm)
+        assert "read-only" in text_of(screen, "#status")
+        split = await open_split(pilot, "shop-prod")
+        await pilot.press("right", "ctrl+s")
+        await pilot.pause()
+        assert not isinstance(app.screen, ConfirmModal)
+        assert "read-only" in text_of(split, "#status")
