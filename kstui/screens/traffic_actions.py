@@ -239,14 +239,17 @@ class SplitActions(PolledScreen):
     async def _send(
         self, split: Split, wanted: int | None, question: str, make: Make, yes: str
     ) -> None:
-        status = self.query_one("#status", Plain)
-        status.update(f"sending: {question.rstrip('?')}…")
+        """The write, in an app worker: leaving the view never cancels it, and what it gives
+        is then said by a notification only."""
+        app = self.app
+        doing = question.rstrip("?")
+        self._say(f"sending: {doing}…")
         try:
             answer = await make(split)
         except Changed as changed:
-            status.update(changed.title)
-            if changed.after is None:
-                self.notify(f"{split.name} is gone: nothing written", severity="error")
+            self._say(changed.title)
+            if changed.after is None or not self.is_attached:
+                app.notify(f"{changed.title}: {changed.detail}", severity="error", timeout=15)
                 return
             after = self.split = changed.after
             self.query_one(Slider).set_current(after.template_weight)
@@ -256,11 +259,14 @@ class SplitActions(PolledScreen):
                 if go:
                     self._begin(after, wanted, question, make, yes)
 
-            self.app.push_screen(ConfirmModal(again, "", yes="Ask again", dangerous=False), retry)
+            app.push_screen(ConfirmModal(again, "", yes="Ask again", dangerous=False), retry)
             return
         except KstuiError as error:
-            status.update(error_message(error, hint=False))
-            notify_failure(self, error)
+            self._say(error_message(error, hint=False))
+            notify_failure(app, error)
+            return
+        app.notify(f"done: {doing}")
+        if not self.is_attached:
             return
         if isinstance(answer, Written):
             self.split = answer.after
@@ -269,14 +275,11 @@ class SplitActions(PolledScreen):
             slider.set_value(answer.after.template_weight)
             if answer.undo is not None:
                 self.last = answer
-            status.update(
-                f"applied: {question.rstrip('?')}" + ("  (U undoes)" if answer.undo else "")
-            )
+            self._say(f"applied: {doing}" + ("  (U undoes)" if answer.undo else ""))
         else:
-            status.update("done: deleted " + ", ".join(answer))
-        self.notify(status_text(question))
+            self._say("done: deleted " + ", ".join(answer))
         self.poll()
 
-
-def status_text(question: str) -> str:
-    return f"done: {question.rstrip('?')}"
+    def _say(self, text: str) -> None:
+        if self.is_attached:
+            self.query_one("#status", Plain).update(text)

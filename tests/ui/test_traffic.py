@@ -19,6 +19,7 @@ from kstui.backends.traffic_guard import millis, percent
 from kstui.backends.traffic_journal import Journal, journal_path
 from kstui.config import Config
 from kstui.screens.confirm import ConfirmModal
+from kstui.screens.text_view import TextViewScreen
 from kstui.screens.traffic import TrafficScreen
 from kstui.screens.traffic_forms import CreateStrategyForm
 from kstui.screens.traffic_modals import GuardModal
@@ -248,6 +249,14 @@ async def test_health_figures_and_the_guard_with_its_override_recorded(
         await type_text(pilot, "override")
         await pilot.press("enter")
         await wait_until(pilot, lambda: "applied" in text_of(screen, "#status"), "the write")
+        await pilot.press("L")  # the journal, viewable from the section
+        await wait_until(pilot, lambda: isinstance(app.screen, TextViewScreen), "journal")
+        journal = app.screen
+        assert isinstance(journal, TextViewScreen)
+        shown = journal.render_text(False)
+        assert "shop-prod/reviews-canary: set reviews-canary to v1 75% · v2 25%" in shown
+        assert "why stopped: 5xx ratio of v2 is 10.00%" in shown
+        assert "v2: 2.00 req/s, 5xx 10.00%, p95 750ms over 15m" in shown
     entries = Journal(journal_path()).entries()
     assert len(entries) == 1
     entry = entries[0]
