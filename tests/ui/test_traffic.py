@@ -22,7 +22,7 @@ from kstui.screens.confirm import ConfirmModal
 from kstui.screens.text_view import TextViewScreen
 from kstui.screens.traffic import TrafficScreen
 from kstui.screens.traffic_forms import CreateStrategyForm
-from kstui.screens.traffic_modals import GuardModal
+from kstui.screens.traffic_modals import Choice, GuardModal
 from kstui.screens.traffic_split import SplitScreen
 from kstui.widgets.plain import Plain
 from kstui.widgets.resource_table import ResourceTable
@@ -348,3 +348,38 @@ async def test_read_only_mode_disables_the_writes_and_says_why(
         await pilot.pause()
         assert not isinstance(app.screen, ConfirmModal)
         assert "read-only" in text_of(split, "#status")
+
+
+async def test_take_over_then_restore_from_the_slider_view(
+    sandbox: RunningSandbox, tmp_path: Path
+) -> None:
+    admin = sandbox_client(sandbox)
+    namespace, _ = await seed_split(admin)
+    path = STRATEGIES.format(ns=namespace)
+    app = traffic_app(sandbox.kubeconfig, tmp_path / "cache")
+    try:
+        async with app.run_test(size=(160, 48)) as pilot:
+            screen = await open_split(pilot, namespace)
+            await pilot.press("K")
+            await wait_until(pilot, lambda: isinstance(app.screen, Choice), "the choice")
+            await pilot.press("enter")  # the first: the new version takes over
+            await wait_until(pilot, lambda: isinstance(app.screen, ConfirmModal), "confirm")
+            await pilot.press("y")
+            await wait_until(pilot, lambda: screen.split.governor == "v2", "taken over")
+            stored = await admin.get(path)
+            assert stored["spec"]["governor"] == "v2"
+            assert [
+                r["weight"] for r in stored["spec"]["template"]["spec"]["http"][0]["route"]
+            ] == [
+                0,
+                100,
+            ]
+            await pilot.press("K")
+            await wait_until(pilot, lambda: isinstance(app.screen, Choice), "the choice")
+            await pilot.press("down", "down", "enter")  # restore
+            await wait_until(pilot, lambda: isinstance(app.screen, ConfirmModal), "confirm")
+            await pilot.press("y")
+            await wait_until(pilot, lambda: screen.split.governor == "", "restored")
+            assert (await admin.get(path))["spec"]["governor"] == ""
+    finally:
+        await admin.aclose()
