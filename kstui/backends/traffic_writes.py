@@ -33,7 +33,9 @@ from kstui.backends.traffic_model import (
     Body,
     Source,
     Split,
+    StrategyType,
     http_route_split,
+    port_protocol,
     strategy_split,
     virtual_service_split,
 )
@@ -286,6 +288,13 @@ async def create(client: KubeClient, form: NewStrategy, creator: str) -> tuple[d
     for version in (form.old, form.new):
         if version not in deployments:
             raise Unmet([f"Service {form.service} has no version {version!r}"])
+    ports = (svc.get("spec") or {}).get("ports") or [{}]
+    if port_protocol(str(ports[0].get("name") or "")) == "tcp" and form.type in (
+        StrategyType.MIRROR,
+        StrategyType.CONTENT,
+    ):
+        port = ports[0].get("name")
+        raise Unmet([f"Service {form.service} is TCP (port {port!r}): {form.type} needs HTTP"])
     body = strategy_body(form, svc, deployments, creator)
     answer = dict(await client.create(strategy_path(form.namespace), body))
     return answer, pruned_matchers(answer)

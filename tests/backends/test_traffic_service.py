@@ -316,3 +316,14 @@ async def test_vanilla_istio_and_gateway_api_weights(fresh_sandbox: Any, tmp_pat
             assert [r["weight"] for r in stored["spec"]["rules"][0]["backendRefs"]] == [50, 50]
     finally:
         await client.aclose()
+
+
+async def test_create_refuses_mirror_on_a_tcp_service(
+    sandbox: RunningSandbox, admin: KubeClient, tmp_path: Path
+) -> None:
+    namespace, _ = await seed_split(admin, protocol="tcp", with_strategy=False)
+    form = NewStrategy(namespace, "reviews", "reviews-m", StrategyType.MIRROR, "v1", "v2")
+    async with service_on(sandbox.kubeconfig, "host", tmp_path) as traffic:
+        with pytest.raises(Unmet) as raised:
+            await traffic.create("host", form)
+    assert raised.value.problems == ["Service reviews is TCP (port 'tcp-db'): Mirror needs HTTP"]

@@ -141,3 +141,17 @@ def test_the_health_queries_read_the_destination_reporter() -> None:
     assert p95_expr(selector, "5m").startswith(
         "histogram_quantile(0.95, sum by (destination_version, le)"
     )
+
+
+def test_the_slider_fills_the_value_and_marks_the_weight_in_force() -> None:
+    from kstui.widgets.slider import layout
+
+    parts = layout(25, 20, 60, "v2", "v1")
+    line = "".join(text for text, _ in parts)
+    assert line.startswith("v2  25% ")
+    assert line.endswith("  75% v1")
+    bar = [part for _, part in parts[1:-1]]
+    assert bar.index("knob") == round(0.25 * (len(bar) - 1))
+    assert bar.index("mark") == round(0.20 * (len(bar) - 1))
+    assert set(bar[: bar.index("mark")]) == {"bar-left"}
+    assert layout(20, 20, 60, "v2", "v1").count(("┃", "mark")) == 0  # at rest: no mark
