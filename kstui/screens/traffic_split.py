@@ -50,7 +50,7 @@ class SplitScreen(SplitActions):
     SplitScreen #crumbs { padding: 0 1; color: $text-muted; }
     SplitScreen #about { padding: 0 1; height: auto; max-height: 2; }
     SplitScreen Slider { margin: 1 0 0 0; }
-    SplitScreen #preview { padding: 0 1; height: auto; max-height: 4; color: $text-muted; }
+    SplitScreen #preview { padding: 0 1; height: 3; color: $text-muted; }
     SplitScreen #preview.-moved { color: $text; text-style: bold; }
     SplitScreen #preview.-guarded { color: $error; text-style: bold; }
     SplitScreen #window { padding: 0 1; margin-top: 1; color: $text-muted; }
@@ -202,7 +202,8 @@ class SplitScreen(SplitActions):
     def _preview(self, weight: int) -> None:
         verdict = self.verdict(weight)
         preview = self.query_one("#preview", Plain)
-        preview.update("\n".join(preview_lines(self.split, weight, verdict)))
+        # a fixed height: a keystroke repaints the line, never lays the screen out again
+        preview.update("\n".join(preview_lines(self.split, weight, verdict)), layout=False)
         preview.set_class(weight != self.split.template_weight, "-moved")
         preview.set_class(verdict.blocked, "-guarded")
 
