@@ -18,6 +18,8 @@ from typing import Any
 import yaml
 
 from kstui.backends.prometheus_endpoint import EndpointProblem, PrometheusEndpoint, parse_endpoints
+from kstui.backends.traffic_settings import WINDOWS as TRAFFIC_WINDOWS
+from kstui.backends.traffic_settings import GuardSettings
 from kstui.config_entries import (
     ConfigError,
     alias_entries,
@@ -97,6 +99,9 @@ class Config:
     """Context → a Prometheus URL to use instead of the cluster's service proxy."""
     plugins: tuple[Plugin, ...] = ()
     """The user's commands on a key (kstui/plugins.py), in the config's order."""
+    traffic: GuardSettings = field(default_factory=GuardSettings)
+    """The Traffic section's guard: the margins by which a version may be worse than the
+    other before raising its weight needs an override, and the figures' window."""
     no_color: bool = False
     path: Path | None = None
     """The file this was loaded from, for messages; None when built in code."""
@@ -137,10 +142,12 @@ _TOP_LEVEL_KEYS = (
     "shells",
     "prometheus",
     "plugins",
+    "traffic",
     "no_color",
 )
 _REFRESH_KEYS = ("coalesce_ms", "grace_seconds", "page_size")
 _LOG_KEYS = ("buffer_lines",)
+_TRAFFIC_KEYS = ("error_margin", "latency_margin", "window")
 _TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
 _FALSE_WORDS = frozenset({"", "0", "false", "no", "off"})
 
@@ -300,9 +307,28 @@ def _build(document: Any, path: Path) -> Config:
         shells=shell_entries(document, "shells", path),
         prometheus=MappingProxyType(_prometheus(_mapping(document, "prometheus", path), path)),
         plugins=_plugins(_mapping(document, "plugins", path), path),
+        traffic=_traffic(_mapping(document, "traffic", path), path),
         no_color=_boolean(document, "no_color", path),
         path=path,
     )
+
+
+def _traffic(section: Mapping[Any, Any], path: Path) -> GuardSettings:
+    """`traffic:` error_margin (percentage points), latency_margin (percent), window."""
+    _check_keys(section, _TRAFFIC_KEYS, path, "traffic.")
+    defaults = GuardSettings()
+    window = section.get("window", defaults.window)
+    if window not in TRAFFIC_WINDOWS:
+        raise ConfigError(
+            path, "traffic.window", f"is {window!r}", "one of " + ", ".join(TRAFFIC_WINDOWS)
+        )
+    margins = {
+        key: float(
+            _positive(section, key, getattr(defaults, key), path, False, section_name="traffic")
+        )
+        for key in ("error_margin", "latency_margin")
+    }
+    return GuardSettings(window=window, **margins)
 
 
 def _prometheus(section: Mapping[Any, Any], path: Path) -> dict[str, PrometheusEndpoint]:

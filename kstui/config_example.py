@@ -82,6 +82,14 @@ plugins:
               -o, "jsonpath={.spec.template.spec.containers[*].image}"]
     background: true
     safe: true
+# The Traffic section's guard: raising the weight of a version whose 5xx ratio is worse than
+# the other version's by more than error_margin percentage points, or whose p95 latency is
+# slower by more than latency_margin percent, stops and needs an explicit override (each one
+# is recorded in $XDG_STATE_HOME/kstui/traffic-journal.jsonl). window: 5m, 15m, 1h or 6h.
+traffic:
+  error_margin: 1.0
+  latency_margin: 20.0
+  window: 15m
 
 # Plain output without colours (also: NO_COLOR set to anything).
 no_color: false

@@ -91,6 +91,17 @@ def _observe_service(session: Session, config: Config) -> Any:
     )
 
 
+def _traffic_service(session: Session, config: Config) -> Any:
+    from kstui.backends.traffic_service import TrafficService
+
+    return TrafficService(
+        session,
+        other_identities=config.allows_other_identity,
+        endpoints=config.prometheus,
+        guard=config.traffic,
+    )
+
+
 register(
     Section(
         "resources",
@@ -125,6 +136,15 @@ register(
         "observe: usage, history and problems from cluster down to container",
         screen="kstui.screens.observe:ObserveScreen",
         service=_observe_service,
+    )
+)
+register(
+    Section(
+        "traffic",
+        "6",
+        "traffic: canary, blue-green and mirror weights, per-version health, the guard",
+        screen="kstui.screens.traffic:TrafficScreen",
+        service=_traffic_service,
     )
 )
 # Later sections (apps, pipelines, observe, traffic, triage) join here as they are built.

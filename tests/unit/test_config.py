@@ -464,3 +464,20 @@ def test_shells_are_a_list_of_one_word_programs(tmp_path: Path) -> None:
         with pytest.raises(ConfigError) as caught:
             load_config(write(tmp_path, text), env={})
         assert caught.value.key_path == where
+
+
+def test_traffic_guard_margins_are_read_and_checked(tmp_path: Path) -> None:
+    from kstui.backends.traffic_guard import GuardSettings
+
+    config = load_config(
+        write(tmp_path, "traffic:\n  error_margin: 2.5\n  latency_margin: 10\n  window: 1h\n"),
+        env={},
+    )
+    assert config.traffic == GuardSettings(2.5, 10.0, "1h")
+    assert load_config(write(tmp_path, "{}\n"), env={}).traffic == GuardSettings()
+    with pytest.raises(ConfigError, match=r"traffic\.error_margin"):
+        load_config(write(tmp_path, "traffic:\n  error_margin: -1\n"), env={})
+    with pytest.raises(ConfigError, match=r"traffic\.window"):
+        load_config(write(tmp_path, "traffic:\n  window: 2d\n"), env={})
+    with pytest.raises(ConfigError, match=r"traffic\.margin"):
+        load_config(write(tmp_path, "traffic:\n  margin: 1\n"), env={})
