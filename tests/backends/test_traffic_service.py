@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from kstui.backends.backend import BackendSettings
 from kstui.backends.kube import KubeClient
@@ -21,11 +20,9 @@ from kstui.backends.traffic_journal import Journal
 from kstui.backends.traffic_model import Source, StrategyType
 from kstui.backends.traffic_service import TrafficService
 from kstui.backends.traffic_writes import Unmet
-from tests.conftest import ROOT, RunningSandbox
+from tests.conftest import RunningSandbox
 from tests.connections import sandbox_client
 from tests.traffic_seeds import deployment, seed_split, service, unique, wait_ready
-
-CRDS = ROOT / "kstui" / "sandbox" / "data" / "crds"
 
 
 @contextlib.asynccontextmanager
@@ -166,62 +163,12 @@ async def test_create_posts_the_console_strategy(
 
 # ------------------------------------------------------------------ vanilla clusters (§7.4)
 
-HTTPROUTE_CRD = {
-    "apiVersion": "apiextensions.k8s.io/v1",
-    "kind": "CustomResourceDefinition",
-    "metadata": {"name": "httproutes.gateway.networking.k8s.io"},
-    "spec": {
-        "group": "gateway.networking.k8s.io",
-        "names": {
-            "kind": "HTTPRoute",
-            "listKind": "HTTPRouteList",
-            "plural": "httproutes",
-            "singular": "httproute",
-        },
-        "scope": "Namespaced",
-        "versions": [
-            {
-                "name": "v1",
-                "served": True,
-                "storage": True,
-                "schema": {
-                    "openAPIV3Schema": {
-                        "type": "object",
-                        "properties": {
-                            "spec": {"type": "object", "x-kubernetes-preserve-unknown-fields": True}
-                        },
-                    }
-                },
-            }
-        ],
-    },
-}
-
-
-async def _install_crds(client: KubeClient) -> None:
-    path = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions"
-    for crd in yaml.safe_load_all(
-        (CRDS / "networking.istio.io_virtualservices_destinationrules.yaml").read_text()
-    ):
-        if crd:
-            await client.create(path, crd)
-    await client.create(path, HTTPROUTE_CRD)
-    for _ in range(100):
-        try:
-            await client.list("/apis/gateway.networking.k8s.io/v1/httproutes")
-            await client.list("/apis/networking.istio.io/v1beta1/virtualservices")
-            return
-        except Exception:
-            import asyncio
-
-            await asyncio.sleep(0.05)
-
 
 async def test_vanilla_istio_and_gateway_api_weights(fresh_sandbox: Any, tmp_path: Path) -> None:
     running = fresh_sandbox(kubesphere=False)
     client = sandbox_client(running)
     try:
-        await _install_crds(client)
+        # a vanilla sandbox serves Istio's and Gateway API's CRDs (as a mesh-enabled cluster)
         namespace = unique("vanilla")
         await client.create("/api/v1/namespaces", {"metadata": {"name": namespace}})
         await client.create(f"/api/v1/namespaces/{namespace}/services", service("reviews"))
@@ -301,10 +248,18 @@ async def test_vanilla_istio_and_gateway_api_weights(fresh_sandbox: Any, tmp_pat
                 "spec": {
                     "rules": [
                         {
+                            # the rule array as read: with the defaults Gateway API's schema adds
                             "backendRefs": [
-                                {"name": "shop-v1", "port": 80, "weight": 50},
-                                {"name": "shop-v2", "port": 80, "weight": 50},
-                            ]
+                                {
+                                    "group": "",
+                                    "kind": "Service",
+                                    "name": n,
+                                    "port": 80,
+                                    "weight": 50,
+                                }
+                                for n in ("shop-v1", "shop-v2")
+                            ],
+                            "matches": [{"path": {"type": "PathPrefix", "value": "/"}}],
                         }
                     ]
                 },
