@@ -54,11 +54,13 @@ def rate_expr(selector: Selector, window: str) -> str:
 
 
 def errors_expr(selector: Selector, window: str) -> str:
-    """5xx answers over all answers, per version (no requests: no value, never 0)."""
+    """5xx answers over all answers, per version (no requests: no value, never 0). A version
+    that never answered a 5xx has no such series: `or` its total times 0 makes that a 0."""
     fives = selector.labels('response_code=~"5.."')
+    every = f"sum by ({selector.by}) (rate(istio_requests_total{selector.labels()}[{window}]))"
     return (
-        f"sum by ({selector.by}) (rate(istio_requests_total{fives}[{window}]))"
-        f" / sum by ({selector.by}) (rate(istio_requests_total{selector.labels()}[{window}]))"
+        f"(sum by ({selector.by}) (rate(istio_requests_total{fives}[{window}])) or {every} * 0)"
+        f" / {every}"
     )
 
 

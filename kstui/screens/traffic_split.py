@@ -58,11 +58,11 @@ class SplitScreen(SplitActions):
     SplitScreen #status { height: auto; max-height: 2; padding: 0 1; color: $text-muted; }
     """
     BINDINGS = [
-        Binding("left", "move(-5)", "-5", id="traffic.cursor_left"),
-        Binding("right", "move(5)", "+5", id="traffic.cursor_right"),
-        Binding("comma,ctrl+left", "move(-1)", "-1", id="traffic.fine_left"),
-        Binding("full_stop,ctrl+right", "move(1)", "+1", id="traffic.fine_right"),
-        Binding("percent_sign", "exact", "exact", id="traffic.exact_weight"),
+        Binding("left", "move(-5)", "-5", show=False, id="traffic.cursor_left"),
+        Binding("right", "move(5)", "+5", show=False, id="traffic.cursor_right"),
+        Binding("comma,ctrl+left", "move(-1)", "-1", show=False, id="traffic.fine_left"),
+        Binding("full_stop,ctrl+right", "move(1)", "+1", show=False, id="traffic.fine_right"),
+        Binding("percent_sign", "exact", "exact", show=False, id="traffic.exact_weight"),
         Binding("ctrl+s", "apply", "apply", id="traffic.send"),
         Binding("K", "take_over", "take over", id="traffic.take_over"),
         Binding("V", "mirror", "mirror", id="traffic.mirror"),

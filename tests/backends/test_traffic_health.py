@@ -28,11 +28,11 @@ async def test_rate_errors_and_p95_per_version_equal_the_samples(
     prometheus = Prometheus(DirectTransport(PrometheusEndpoint(istio_url), "host", 10.0), 10.0)
     try:
         health = await read_health(
-            prometheus, Selector(NAMESPACE, (SERVICE,)), ("v1", "v2"), window, END
+            prometheus, Selector(NAMESPACE, (SERVICE,)), ("v1", "v2", "v4"), window, END
         )
     finally:
         await prometheus.aclose()
-    for version in ("v1", "v2"):
+    for version in ("v1", "v2", "v4"):
         rate, ratio, p95 = expected(version)
         figures = health.of(version)
         assert figures.rate == pytest.approx(rate, rel=1e-9)
