@@ -91,6 +91,14 @@ def _observe_service(session: Session, config: Config) -> Any:
     )
 
 
+def _pipeline_service(session: Session, config: Config) -> Any:
+    from kstui.backends.pipelines_service import PipelineService
+
+    return PipelineService(
+        session, other_identities=config.allows_other_identity, endpoints=config.devops
+    )
+
+
 register(
     Section(
         "resources",
@@ -116,6 +124,15 @@ register(
         screen="kstui.screens.apps:AppsScreen",
         service=_helm_service,
         views=(("appstore", "store"), ("repos", "repos")),
+    )
+)
+register(
+    Section(
+        "pipelines",
+        "4",
+        "pipelines: KubeSphere DevOps projects, pipelines, runs, stage graphs and step logs",
+        screen="kstui.screens.pipelines:PipelinesScreen",
+        service=_pipeline_service,
     )
 )
 register(
