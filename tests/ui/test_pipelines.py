@@ -205,3 +205,75 @@ async def test_deleting_a_running_run_is_refused_and_says_why(
         status = drawn(runs.query_one("#status", Plain))
         assert "deletes only finished runs" in status
         assert not any(type(s).__name__ == "ConfirmModal" for s in app.screen_stack)
+
+
+async def test_a_run_vanishing_leaves_no_error_on_screen(
+    sandbox: RunningSandbox, tmp_path: Path
+) -> None:
+    """The controller deletes a run Jenkins merged into an identical queued build (§3.2)."""
+    client = sandbox_client(sandbox)
+    pipeline = await client.get(f"{GROUP}/namespaces/{NS}/pipelines/storefront-build")
+    from kstui.backends.pipeline_bodies import pipelinerun_body
+
+    body = pipelinerun_body(pipeline, {"IMAGE_TAG": "dup"}, creator="admin")
+    body["metadata"]["name"] = "storefront-build-dup01"
+    await client.create(f"{GROUP}/namespaces/{NS}/pipelineruns", body)
+    app = pipelines_app(sandbox.kubeconfig, tmp_path / "cache")
+    async with app.run_test(size=(120, 36)) as pilot:
+        run = await open_run(pilot, "storefront-build", "storefront-build-dup01")
+        path = f"{GROUP}/namespaces/{NS}/pipelineruns/storefront-build-dup01"
+        await client.patch(path, {"metadata": {"finalizers": None}})
+        await client.delete(path)
+        await wait_until(pilot, lambda: run.gone, "the run gone", timeout=15)
+        await pilot.pause(0.3)
+        assert "no longer exists" in drawn(run.query_one("#note", Plain))
+        assert not [n for n in app._notifications if n.severity == "error"]
+        assert run.query_one("#status", Plain).has_class("-denied") is False
+    await client.aclose()
+
+
+async def test_a_tenant_may_not_trigger_in_another_workspace_and_sees_why(
+    sandbox: RunningSandbox, tmp_path: Path
+) -> None:
+    client = sandbox_client(sandbox)
+    rbac = "/apis/rbac.authorization.k8s.io/v1"
+    role = {
+        "metadata": {"name": "test-pipelines-viewer"},
+        "rules": [
+            {
+                "apiGroups": ["devops.kubesphere.io"],
+                "resources": ["devopsprojects", "pipelines", "pipelineruns"],
+                "verbs": ["get", "list", "watch"],
+            }
+        ],
+    }
+    binding = {
+        "metadata": {"name": "test-pipelines-viewer"},
+        "roleRef": {
+            "apiGroup": "rbac.authorization.k8s.io",
+            "kind": "ClusterRole",
+            "name": "test-pipelines-viewer",
+        },
+        "subjects": [{"kind": "User", "apiGroup": "rbac.authorization.k8s.io", "name": "alice"}],
+    }
+    await client.create(f"{rbac}/clusterroles", role)
+    await client.create(f"{rbac}/clusterrolebindings", binding)
+    try:
+        app = pipelines_app(sandbox.kubeconfig, tmp_path / "cache", context="tenant")
+        async with app.run_test(size=(160, 48)) as pilot:
+            screen = await pipeline_list(pilot)
+            key = next(k for k, p in screen.pipelines.items() if p.name == "storefront-build")
+            screen.query_one(ResourceTable).move_cursor_to(key)
+            await wait_until(
+                pilot, lambda: "run.trigger" in screen.permissions, "the trigger permission"
+            )
+            assert not screen.permissions["run.trigger"].allowed
+            await pilot.press("ctrl+e")
+            await pilot.pause(0.2)
+            status = drawn(screen.query_one("#status", Plain))
+            assert "alice may not create pipelineruns in shop-cicdr7x2k" in status
+            assert type(app.screen).__name__ == "PipelinesScreen"
+    finally:
+        await client.delete(f"{rbac}/clusterrolebindings/test-pipelines-viewer")
+        await client.delete(f"{rbac}/clusterroles/test-pipelines-viewer")
+        await client.aclose()
