@@ -121,7 +121,7 @@ def _from_api_error(error: ApiError) -> DevOpsError:
         error.status_code == 404 and "services" in said and SERVICE in said
     ):
         return DevOpsUnreachable(
-            f"no DevOps API: {SERVICE} in {NAMESPACE} does not answer", said[:300]
+            f"no DevOps API: {SERVICE} does not answer", f"{NAMESPACE}: {said[:300]}"
         )
     return DevOpsError(
         f"the DevOps API refused ({error.status_code})", said[:300], "", error.status_code

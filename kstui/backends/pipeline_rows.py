@@ -163,7 +163,7 @@ def run_row(
     cause = ""
     if causes and isinstance(causes[0], dict):
         cause = str(causes[0].get("shortDescription") or "")
-    started = parse_time(status.get("startTime")) or parse_time(jenkins.get("startTime"))
+    started = parse_time(jenkins.get("startTime")) or parse_time(status.get("startTime"))
     finished = parse_time(status.get("completionTime"))
     millis = jenkins.get("durationInMillis")
     branch = str((spec.get("scm") or {}).get("refName") or "")

@@ -183,7 +183,9 @@ class PipelineService:
         rows.sort(key=lambda r: (r.created or 0, r.name), reverse=True)
         return rows
 
-    async def run(self, cluster: str, context: str, namespace: str, name: str) -> RunDetail | None:
+    async def run(
+        self, cluster: str, context: str, namespace: str, name: str, now: float | None = None
+    ) -> RunDetail | None:
         """One run with its stage graph; None once it is gone (deleted, or removed by the
         controller as a duplicate of an identical queued build)."""
         client = await self.links.client(context)
@@ -203,7 +205,7 @@ class PipelineService:
             configmap = None
         row = run_row(cluster, context, obj, configmap)
         status, stages = run_data(obj, configmap)
-        graph = parse_stages(stages, now=self.session_now())
+        graph = parse_stages(stages, now=self.session_now() if now is None else now)
         ref = RunRef(namespace, row.pipeline, row.build, row.branch) if row.build else None
         return RunDetail(row, obj, graph, ref, status)
 
@@ -346,10 +348,13 @@ class PipelineService:
             except KstuiError as error:
                 return AgentView("", [f"agent pods cannot be read: {error.title}"], [])
             started = run.row.started or 0
+            ended = run.row.finished_at if run.row.finished else None
             candidates = [
                 p
                 for p in pods.get("items") or ()
-                if (parse_time(p["metadata"].get("creationTimestamp")) or 0) >= started
+                if started
+                <= (parse_time(p["metadata"].get("creationTimestamp")) or 0)
+                <= (ended if ended is not None else float("inf"))
             ]
             candidates.sort(key=lambda p: str(p["metadata"].get("creationTimestamp")))
             name = candidates[0]["metadata"]["name"] if candidates else ""

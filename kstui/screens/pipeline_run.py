@@ -39,6 +39,7 @@ BOX_TONES = {
 }
 STEP_TONES = {State.SUCCESS: Tone.OK, State.FAILURE: Tone.ERROR, State.RUNNING: Tone.WARN}
 STEP_COLUMNS = (
+    Column("#", numeric=True, max_width=3),
     Column("STEP", max_width=28),
     Column("STATE", max_width=11),
     Column("DURATION", max_width=9),
@@ -116,6 +117,8 @@ class RunScreen(RunActions):
         """(node, step) whose log the pane follows; ("", "") the whole run's."""
         self._follow_timer: Timer | None = None
         self.api_problem = ""
+        self._opened = False
+        """The graph has shown once (the stage to open on is picked then, not later)."""
 
     def crumbs(self) -> str:
         r = self.run
@@ -145,7 +148,7 @@ class RunScreen(RunActions):
         if self.gone:
             return None
         r = self.run
-        return await self.service.run(r.cluster, r.context, r.namespace, r.name)
+        return await self.service.run(r.cluster, r.context, r.namespace, r.name, self.now())
 
     def show(self, data: RunDetail | None) -> None:
         if data is None:
@@ -168,6 +171,10 @@ class RunScreen(RunActions):
         ]
         empty = "no stages yet (queued)" if not data.row.finished else "no stage data"
         graph.show(groups, empty=empty)
+        if not self._opened and groups:
+            self._opened = True
+            if wanted := self._wanted_stage(data):
+                graph.pick(wanted)
         self.update_crumbs()
         self._show_steps()
 
@@ -191,10 +198,10 @@ class RunScreen(RunActions):
         table.sync(
             Row(
                 s.id,
-                (s.name, s.state.value, format_duration(s.duration_ms), s.description),
+                (str(n), s.name, s.state.value, format_duration(s.duration_ms), s.description),
                 STEP_TONES.get(s.state, Tone.MUTED if not s.state.finished else Tone.NORMAL),
             )
-            for s in steps
+            for n, s in enumerate(steps, 1)
         )
         if not steps:
             table.set_empty_message("no steps (not started)" if stage else "pick a stage")
@@ -202,6 +209,18 @@ class RunScreen(RunActions):
             chosen = self._interesting(steps)
             table.move_cursor_to(chosen.id)
             self._follow_soon(stage.id if stage else "", chosen.id)
+
+    @staticmethod
+    def _wanted_stage(data: RunDetail) -> str:
+        """The stage to open on: the one running (or waiting), else the first failed, else
+        the last that ran."""
+        graph = data.graph
+        if graph.running:
+            return graph.running[0].id
+        if (failed := graph.first_failed()) is not None:
+            return failed.id
+        ran = [s for s in graph.stages if s.state is not State.NOT_STARTED]
+        return ran[-1].id if ran else ""
 
     @staticmethod
     def _interesting(steps: tuple[Step, ...]) -> Step:
@@ -275,7 +294,7 @@ class RunScreen(RunActions):
         """No DevOps API: say so, then what the cluster alone holds, labelled as such."""
         log = self.query_one("#log", Log)
         self.query_one("#log-title", Plain).update(
-            f"log: {error.title} — showing what the cluster holds instead"
+            f"log: {error.title} — what the cluster holds instead"
         )
         lines = [f"✗ {error.title}" + (f" ({error.detail})" if error.detail else "")]
         lines.append("Step and run logs live only in Jenkins, behind the DevOps API.")
@@ -286,7 +305,7 @@ class RunScreen(RunActions):
             if agent.log:
                 lines.append(f"— {agent.pod} container jnlp log (the agent's connection log) —")
                 lines += agent.log
-        log.write_lines([inert_line(line) for line in lines])
+        log.write_lines([inert_line(line) for line in lines], scroll_end=False)
 
     def on_unmount(self) -> None:
         if self._follow_timer is not None:

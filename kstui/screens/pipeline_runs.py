@@ -44,6 +44,7 @@ class RunsScreen(PipelineView):
     def prepare(self) -> None:
         table = self.query_one(ResourceTable)
         table.set_columns(RUN_COLUMNS)
+        table.sort_by(0, reverse=True)  # the newest build first
         table.focus()
         if self.pipeline.multi_branch:
             self.set_note("multi-branch: " + (", ".join(self.pipeline.branches) or "no branches"))

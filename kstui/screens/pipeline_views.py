@@ -45,7 +45,7 @@ PIPELINE_COLUMNS = (
 )
 
 RUN_COLUMNS = (
-    Column("RUN", max_width=6),
+    Column("RUN", numeric=True, max_width=6),
     Column("PHASE", max_width=10),
     Column("STARTED", age=True, max_width=8),
     Column("DURATION", max_width=9),
@@ -86,7 +86,7 @@ def run_line(run: RunRow, now: float) -> Row:
     return Row(
         run.key,
         (
-            f"#{run.build}" if run.build else "—",
+            run.build or "—",
             run.phase,
             rfc3339(run.started or run.created),
             format_duration(run_duration(run, now)),
