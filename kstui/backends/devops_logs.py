@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-FAST = 0.2
+FAST = 0.1
 """The wait after an answer that brought text (more may be there already)."""
 SLOW = 2.0
 """The longest wait while a running step is quiet."""
@@ -75,7 +75,7 @@ class ProgressiveLog:
         """Seconds before the next request: FAST after text, doubling to SLOW while quiet."""
         if self._quiet == 0:
             return FAST
-        return min(SLOW, FAST * (2 ** min(self._quiet, 4)))
+        return min(SLOW, FAST * (2 ** min(self._quiet, 6)))
 
 
 def _header(headers: Mapping[str, str], name: str) -> str:

@@ -45,6 +45,8 @@ if TYPE_CHECKING:
 
 GROUP = "/apis/devops.kubesphere.io/v1alpha3"
 WITHIN = 8.0
+SUMMARIES = 100
+"""Runs of a pipeline whose Jenkins summary is read (the newest)."""
 
 
 def _ns(namespace: str) -> str:
@@ -168,17 +170,40 @@ class PipelineService:
         return pipelines.get("items") or [], runs.get("items") or []
 
     async def runs(self, row: PipelineRow) -> list[RunRow]:
-        """One pipeline's runs, newest first, each with its Jenkins summary."""
+        """One pipeline's runs, newest first, each with its Jenkins summary (the ConfigMap
+        named after each of the newest SUMMARIES runs, read at once; older runs show their
+        phase only)."""
         client = await self.links.client(row.context)
         selector = f"{PIPELINE_LABEL}={row.name}"
-        runs, maps = await asyncio.gather(
-            client.list(runs_path(row.namespace), params={"labelSelector": selector}),
-            client.list(f"/api/v1/namespaces/{_ns(row.namespace)}/configmaps"),
+        runs = await client.list(runs_path(row.namespace), params={"labelSelector": selector})
+        items = sorted(
+            runs.get("items") or (),
+            key=lambda r: (
+                str(r["metadata"].get("creationTimestamp") or ""),
+                r["metadata"]["name"],
+            ),
+            reverse=True,
         )
-        by_name = {m["metadata"]["name"]: m for m in maps.get("items") or ()}
+        gate = asyncio.Semaphore(16)
+
+        async def configmap(name: str) -> dict[str, Any] | None:
+            async with gate:
+                try:
+                    return dict(
+                        await client.get(
+                            f"/api/v1/namespaces/{_ns(row.namespace)}/configmaps/"
+                            f"{quote(name, safe='')}"
+                        )
+                    )
+                except ApiError as error:
+                    if error.status_code in (403, 404):
+                        return None
+                    raise
+
+        maps = await asyncio.gather(*(configmap(r["metadata"]["name"]) for r in items[:SUMMARIES]))
         rows = [
-            run_row(row.cluster, row.context, r, by_name.get(r["metadata"]["name"]))
-            for r in runs.get("items") or ()
+            run_row(row.cluster, row.context, r, maps[i] if i < len(maps) else None)
+            for i, r in enumerate(items)
         ]
         rows.sort(key=lambda r: (r.created or 0, r.name), reverse=True)
         return rows

@@ -7,6 +7,8 @@ parameters, V answer an input step, ctrl+d delete a finished run."""
 
 from __future__ import annotations
 
+import asyncio
+
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -26,6 +28,8 @@ from kstui.widgets.plain import Plain
 from kstui.widgets.resource_table import ResourceTable
 from kstui.widgets.stage_graph import Box, BoxGroup, StageGraphView
 
+WRITE_CHUNK = 100
+"""Lines written into the log pane at a time; a key waiting is handled between two."""
 LOG_LINES = 20_000
 """The log pane keeps this many lines (older ones leave as new ones come)."""
 
@@ -280,7 +284,11 @@ class RunScreen(RunActions):
         try:
             self._title(node, step, "following")
             async for lines in self.service.follow(detail.row.context, detail.ref, node, step):
-                log.write_lines([inert_line(line) for line in lines])
+                for start in range(0, len(lines), WRITE_CHUNK):  # keys go between chunks
+                    log.write_lines(
+                        [inert_line(line) for line in lines[start : start + WRITE_CHUNK]]
+                    )
+                    await asyncio.sleep(0)
             self._title(node, step, "ended")
         except DevOpsUnreachable as error:
             self.api_problem = error.title
