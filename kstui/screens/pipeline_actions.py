@@ -26,7 +26,12 @@ class RunActions(PipelineView):
     run: RunRow
     detail: RunDetail | None
 
+    api_problem: str
+
     def _ref(self, what: str) -> RunRef | None:
+        if self.api_problem:  # found while reading a log: say it now, ask nothing
+            self.set_status(f"{what}: {self.api_problem}", alert=True)
+            return None
         detail = self.detail
         if detail is None or detail.ref is None:
             self.set_status(f"{what}: the run has no Jenkins build number yet", alert=True)

@@ -32,6 +32,8 @@ class PipelinesScreen(PipelineView):
     def __init__(self, env: ScreenEnv, service: PipelineService) -> None:
         super().__init__(env, service)
         self.pipelines: dict[str, PipelineRow] = {}
+        self._asked_for: tuple[str, str] | None = None
+        """(context, namespace) the permissions were last asked for."""
 
     def crumbs(self) -> str:
         return f"pipelines[{len(self.pipelines)}]"
@@ -78,12 +80,17 @@ class PipelinesScreen(PipelineView):
         row = self.selected()
         if row is None:
             return {}
+        self._asked_for = (row.context, row.namespace)
         return {"run.trigger": {"context": row.context, "namespace": row.namespace}}
 
     @on(ResourceTable.CursorMoved)
     def _moved(self, _event: Any) -> None:
-        self.permissions = {}  # asked again for the pipeline now under the cursor
-        self.check_permissions()
+        row = self.selected()
+        where = (row.context, row.namespace) if row else None
+        if where != self._asked_for:  # asked again where the pipeline now under the cursor is
+            self._asked_for = where
+            self.permissions = {}
+            self.check_permissions()
 
     @on(ResourceTable.RowChosen)
     def _chosen(self, _event: Any) -> None:

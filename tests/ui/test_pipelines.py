@@ -85,13 +85,14 @@ async def open_run(pilot: Pilot[Any], pipeline: str, run: str) -> RunScreen:
     key = next(k for k, r in runs.runs.items() if r.name == run)
     runs.query_one(ResourceTable).move_cursor_to(key)
     await pilot.press("enter")
-    await wait_until(
-        pilot,
-        lambda: isinstance(pilot.app.screen, RunScreen) and pilot.app.screen.detail is not None,
-        "the run",
-    )
-    screen = pilot.app.screen
-    assert isinstance(screen, RunScreen)
+
+    def shown() -> RunScreen | None:  # a dialog (a login) may already cover it
+        found = [s for s in pilot.app.screen_stack if isinstance(s, RunScreen)]
+        return found[-1] if found and found[-1].detail is not None else None
+
+    await wait_until(pilot, shown, "the run")
+    screen = shown()
+    assert screen is not None
     return screen
 
 
@@ -277,3 +278,51 @@ async def test_a_tenant_may_not_trigger_in_another_workspace_and_sees_why(
         await client.delete(f"{rbac}/clusterrolebindings/test-pipelines-viewer")
         await client.delete(f"{rbac}/clusterroles/test-pipelines-viewer")
         await client.aclose()
+
+
+async def test_without_a_devops_api_the_agent_pod_events_and_jnlp_log_are_shown(
+    sandbox: RunningSandbox, tmp_path: Path
+) -> None:
+    app = pipelines_app(sandbox.kubeconfig, tmp_path / "cache")
+    async with app.run_test(size=(160, 48)) as pilot:
+        run = await open_run(pilot, "storefront-build", "storefront-build-p8vzc")
+        log = run.query_one("#log")
+        await wait_until(pilot, lambda: run.api_problem, "the DevOps API found missing")
+        await wait_until(pilot, lambda: "container jnlp log" in "\n".join(log.lines), "jnlp")
+        text = "\n".join(log.lines)  # type: ignore[attr-defined]
+        assert "no DevOps API" in text
+        assert "— from the cluster (not the step's output) —" in text
+        assert "agent pod kubesphere-devops-worker/base-jx8kn" in text
+        assert "named by the run's agent-pod-name annotation" in text
+        assert "container jnlp: running" in text
+        await pilot.press("K")  # the action says why at once, asks nothing
+        await pilot.pause(0.1)
+        assert "K stop: no DevOps API" in drawn(run.query_one("#status", Plain))
+        assert type(app.screen).__name__ == "RunScreen"
+
+
+async def test_a_multi_branch_trigger_sends_the_branch_in_scm(
+    sandbox: RunningSandbox, tmp_path: Path
+) -> None:
+    client = sandbox_client(sandbox)
+    path = f"{GROUP}/namespaces/{NS}/pipelineruns"
+    before = {r["metadata"]["name"] for r in (await client.list(path))["items"]}
+    app = pipelines_app(sandbox.kubeconfig, tmp_path / "cache")
+    async with app.run_test(size=(160, 48)) as pilot:
+        screen = await pipeline_list(pilot)
+        key = next(k for k, p in screen.pipelines.items() if p.name == "api-release")
+        screen.query_one(ResourceTable).move_cursor_to(key)
+        await wait_until(pilot, lambda: screen.allowed("trigger"), "the trigger permission")
+        await pilot.press("ctrl+e")
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "TriggerForm", "the form")
+        await pilot.pause(0.2)
+        assert app.screen.query_one("#branch").value == "main"  # type: ignore[attr-defined]
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: type(app.screen).__name__ != "TriggerForm", "the send")
+    made = [r for r in (await client.list(path))["items"] if r["metadata"]["name"] not in before]
+    assert len(made) == 1
+    assert made[0]["spec"]["scm"] == {"refName": "main", "refType": "branch"}
+    assert made[0]["spec"]["pipelineSpec"]["type"] == "multi-branch-pipeline"
+    assert made[0]["metadata"]["generateName"] == "api-release-"
+    await client.delete(f"{path}/{made[0]['metadata']['name']}")
+    await client.aclose()
