@@ -125,6 +125,10 @@ class PipelineService:
             except Forbidden:
                 projects = []
                 warnings.append(f"{link.context}: DevOps projects not visible to you")
+            except ApiError as error:
+                if error.status_code != 404:
+                    raise
+                return Overview([], [], [f"{link.cluster}: no KubeSphere DevOps"])
             workspaces = {
                 str((p.get("status") or {}).get("adminNamespace") or p["metadata"]["name"]): str(
                     (p["metadata"].get("labels") or {}).get("kubesphere.io/workspace") or ""

@@ -191,3 +191,23 @@ async def test_no_devops_api_is_said_as_such(sandbox: RunningSandbox, tmp_path: 
         async for _ in pipelines.follow("host", REF, "24", "25"):
             pass
     assert down.value.title.startswith("no DevOps API")
+
+
+async def test_a_cluster_without_devops_is_named_not_failed(
+    sandbox: RunningSandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kstui.backends.errors import ApiError
+    from kstui.backends.kube import KubeClient
+
+    plain = KubeClient.list
+    member = sandbox.url("member")
+
+    async def no_devops_on_member(self: KubeClient, path: str, *args: object, **kw: object):  # type: ignore[no-untyped-def]
+        if self.connection.server.rstrip("/") == member.rstrip("/") and "devops" in path:
+            raise ApiError(404, "the server could not find the requested resource")
+        return await plain(self, path, *args, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(KubeClient, "list", no_devops_on_member)
+    overview = await service(sandbox, tmp_path).overview()
+    assert {p.cluster for p in overview.pipelines} == {"host"}
+    assert "member: no KubeSphere DevOps" in overview.warnings
