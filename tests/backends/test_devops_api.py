@@ -20,7 +20,7 @@ from kstui.backends.kubeconfig import load_kubeconfig
 from kstui.backends.pipelines_service import PipelineService
 from kstui.backends.session import BackendSettings, Session
 from tests.conftest import RunningSandbox
-from tests.connections import sandbox_client
+from tests.devops_stand import devops_answers
 
 NS = "kubesphere-devops-system"
 REF = RunRef("shop-cicdr7x2k", "storefront-build", "14")
@@ -73,27 +73,11 @@ async def devops_api(sandbox: RunningSandbox) -> AsyncIterator[FakeDevOps]:
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
     port = runner.addresses[0][1]
-    admin = sandbox_client(sandbox)
-    with contextlib.suppress(Exception):
-        await admin.create("/api/v1/namespaces", {"metadata": {"name": NS}})
-    with contextlib.suppress(Exception):
-        await admin.create(
-            f"/api/v1/namespaces/{NS}/services",
-            {
-                "metadata": {"name": "devops-apiserver"},
-                "spec": {"selector": {"app": "devops"}, "ports": [{"port": 9090}]},
-            },
-        )
-    cluster = sandbox.sandbox.cluster()
-    sandbox.thread.call(
-        cluster.register_proxy, NS, "devops-apiserver", 9090, f"http://127.0.0.1:{port}"
-    )
     try:
-        yield fake
+        async with devops_answers(sandbox, f"http://127.0.0.1:{port}"):
+            yield fake
     finally:
-        sandbox.thread.call(cluster.unregister_proxy, NS, "devops-apiserver", 9090)
         await runner.cleanup()
-        await admin.aclose()
 
 
 def service(sandbox: RunningSandbox, tmp_path: Path, context: str = "host") -> PipelineService:
@@ -187,9 +171,14 @@ async def test_an_action_is_checked_on_services_proxy_first(
 
 async def test_no_devops_api_is_said_as_such(sandbox: RunningSandbox, tmp_path: Path) -> None:
     pipelines = service(sandbox, tmp_path)
-    with pytest.raises(DevOpsUnreachable) as down:
+
+    async def read() -> None:
         async for _ in pipelines.follow("host", REF, "24", "25"):
             pass
+
+    async with devops_answers(sandbox, None):
+        with pytest.raises(DevOpsUnreachable) as down:
+            await read()
     assert down.value.title.startswith("no DevOps API")
 
 

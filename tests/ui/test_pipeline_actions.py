@@ -17,11 +17,10 @@ from aiohttp import web
 from kstui.config import Config
 from kstui.widgets.plain import Plain
 from tests.conftest import MemoryKeyring, RunningSandbox
-from tests.connections import sandbox_client
+from tests.devops_stand import devops_answers
 from tests.ui.conftest import drawn, wait_until
 from tests.ui.test_pipelines import open_run, pipelines_app
 
-NS = "kubesphere-devops-system"
 PASSWORD = "pw-9f2c-never-shown"
 REFRESH = "refresh-77aa-kept-in-keyring"
 ACCESS = "access-31bb-in-memory"
@@ -71,26 +70,13 @@ async def stand_in(sandbox: RunningSandbox, proxy: bool = True) -> AsyncIterator
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
     url = f"http://127.0.0.1:{runner.addresses[0][1]}"
-    cluster = sandbox.sandbox.cluster()
-    if proxy:
-        admin = sandbox_client(sandbox)
-        with contextlib.suppress(Exception):
-            await admin.create("/api/v1/namespaces", {"metadata": {"name": NS}})
-        with contextlib.suppress(Exception):
-            await admin.create(
-                f"/api/v1/namespaces/{NS}/services",
-                {
-                    "metadata": {"name": "devops-apiserver"},
-                    "spec": {"selector": {"app": "devops"}, "ports": [{"port": 9090}]},
-                },
-            )
-        await admin.aclose()
-        sandbox.thread.call(cluster.register_proxy, NS, "devops-apiserver", 9090, url)
     try:
-        yield stand, url
-    finally:
         if proxy:
-            sandbox.thread.call(cluster.unregister_proxy, NS, "devops-apiserver", 9090)
+            async with devops_answers(sandbox, url):
+                yield stand, url
+        else:
+            yield stand, url
+    finally:
         await runner.cleanup()
 
 
