@@ -327,3 +327,18 @@ async def test_a_multi_branch_trigger_sends_the_branch_in_scm(
     assert made[0]["metadata"]["generateName"] == "api-release-"
     await client.delete(f"{path}/{made[0]['metadata']['name']}")
     await client.aclose()
+
+
+async def test_key_4_and_the_command_open_the_section(
+    sandbox: RunningSandbox, tmp_path: Path
+) -> None:
+    loaded = load_kubeconfig(str(sandbox.kubeconfig))
+    app = build_app(AppSettings(loaded, "host", "default", cache_dir=tmp_path / "cache"))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause(0.3)
+        await pilot.press("4")
+        await pipeline_list(pilot)
+        await pilot.press("1")
+        await wait_until(pilot, lambda: type(app.screen).__name__ != "PipelinesScreen", "1")
+        await pilot.press("colon", *"pipelines", "enter")
+        await pipeline_list(pilot)

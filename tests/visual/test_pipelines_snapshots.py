@@ -21,6 +21,7 @@ from kstui.sandbox.runtime import SandboxOptions
 from kstui.screens.pipeline_run import RunScreen
 from tests.conftest import RunningSandbox, _start
 from tests.connections import sandbox_client
+from tests.devops_stand import ensure_service
 from tests.ui.conftest import wait_until
 from tests.ui.test_pipelines import (
     GROUP,
@@ -175,21 +176,7 @@ def frozen(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSandbox]
     loop.run_until_complete(site.start())
     port = runner.addresses[0][1]
 
-    async def service() -> None:
-        client = sandbox_client(running)
-        await client.create(
-            "/api/v1/namespaces", {"metadata": {"name": "kubesphere-devops-system"}}
-        )
-        await client.create(
-            "/api/v1/namespaces/kubesphere-devops-system/services",
-            {
-                "metadata": {"name": "devops-apiserver"},
-                "spec": {"selector": {"app": "devops"}, "ports": [{"port": 9090}]},
-            },
-        )
-        await client.aclose()
-
-    loop.run_until_complete(service())
+    loop.run_until_complete(ensure_service(running))
     cluster = running.sandbox.cluster()
     running.thread.call(
         cluster.register_proxy,
