@@ -37,7 +37,9 @@ def _field_id(name: str) -> str:
 def parameter_field(parameter: Parameter) -> Field:
     """One parameter as a field of its type: a choice's choices, a boolean's checkbox."""
     fid = _field_id(parameter.name)
-    label = parameter.name[:16]
+    # The name is data (Jenkins metadata) and a field label is read as markup: keep only a
+    # parameter name's usual characters.
+    label = "".join(c if c.isalnum() or c in "_-." else "·" for c in parameter.name)[:16]
     if parameter.kind == "boolean":
         return check(fid, label, parameter.default == "true")
     if parameter.kind == "choice" and parameter.choices:

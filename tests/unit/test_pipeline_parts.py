@@ -405,3 +405,12 @@ def test_without_x_text_size_the_offset_counts_the_bytes() -> None:
     log.feed("héllo\n", {"X-More-Data": "false"})
     assert log.start == len("héllo\n".encode())
     assert log.done
+
+
+def test_a_hostile_parameter_name_is_no_markup_in_the_form() -> None:
+    from kstui.screens.pipeline_forms import parameter_field
+
+    field = parameter_field(Parameter("[bold red]X[/]\x1b[2J", "string", ""))
+    assert field.label == "·bold·red·X·····"
+    assert "[" not in field.label
+    assert "\x1b" not in field.label
