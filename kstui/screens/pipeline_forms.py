@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -24,6 +25,7 @@ from kstui.backends.pipeline_bodies import (
 from kstui.backends.pipeline_graph import InputRequest
 from kstui.backends.pipeline_rows import PipelineRow
 from kstui.backends.pipelines_service import PipelineService
+from kstui.safe_text import inert_line
 from kstui.screens.forms import WriteForm, Written
 from kstui.widgets.form import FormModal, FormResult, Values
 from kstui.widgets.form_fields import Field, check, choice, text
@@ -188,7 +190,8 @@ class InputModal(ModalScreen[str | None]):
             with Horizontal():
                 yield Button("Cancel", id="cancel")
                 yield Button("Abort", id="abort", variant="error")
-                yield Button(self.ask.ok or "Proceed", id="proceed", variant="primary")
+                ok = Text(inert_line(self.ask.ok or "Proceed")[:30])  # data: never markup
+                yield Button(ok, id="proceed", variant="primary")
 
     def on_mount(self) -> None:
         self.query_one("#cancel", Button).focus()

@@ -184,3 +184,23 @@ def _endpoint(url: str) -> Any:
     from kstui.backends.devops_endpoint import KsApiEndpoint
 
     return KsApiEndpoint(url, "alice")
+
+
+async def test_an_input_steps_words_are_data_not_markup() -> None:
+    from textual.app import App
+    from textual.widgets import Button
+
+    from kstui.backends.pipeline_graph import InputRequest
+    from kstui.screens.pipeline_forms import InputModal
+
+    ask = InputRequest("in-1", "[bold]Deploy[/bold]?", "[red]Go[/red]", "alice")
+
+    class Host(App[None]):
+        def on_mount(self) -> None:
+            self.push_screen(InputModal(ask, "mode"))
+
+    async with Host().run_test(size=(80, 24)) as pilot:
+        await pilot.pause(0.2)
+        label = str(pilot.app.screen.query_one("#proceed", Button).label)
+        assert label == "[red]Go[/red]"
+        assert "[bold]Deploy[/bold]?" in drawn(pilot.app.screen.query_one("#question", Plain))
