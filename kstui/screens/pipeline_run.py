@@ -284,6 +284,9 @@ class RunScreen(RunActions):
         try:
             self._title(node, step, "following")
             async for lines in self.service.follow(detail.row.context, detail.ref, node, step):
+                if len(lines) > LOG_LINES:  # a long log read at once: only what the pane keeps
+                    skipped = len(lines) - LOG_LINES + 1  # and the line that says so
+                    lines = [f"… {skipped:,} earlier lines not shown", *lines[skipped:]]
                 for start in range(0, len(lines), WRITE_CHUNK):  # keys go between chunks
                     log.write_lines(
                         [inert_line(line) for line in lines[start : start + WRITE_CHUNK]]

@@ -33,6 +33,7 @@ class Stand:
         self.posts: list[tuple[str, bytes, str | None]] = []
         self.logs: list[tuple[str, str | None]] = []
         self.grants: list[dict[str, str]] = []
+        self.log_text = "Started by user carol\n+ make test\nFinished: FAILURE\n"
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         auth = request.headers.get("Authorization")
@@ -46,7 +47,7 @@ class Stand:
             )
         if request.method == "GET" and request.path.endswith("/log"):
             self.logs.append((request.path, auth))
-            text = "Started by user carol\n+ make test\nFinished: FAILURE\n"
+            text = self.log_text
             start = int(request.query.get("start", "0"))
             return web.Response(
                 text=text[start:],
@@ -204,3 +205,21 @@ async def test_an_input_steps_words_are_data_not_markup() -> None:
         label = str(pilot.app.screen.query_one("#proceed", Button).label)
         assert label == "[red]Go[/red]"
         assert "[bold]Deploy[/bold]?" in drawn(pilot.app.screen.query_one("#question", Plain))
+
+
+async def test_a_long_log_read_at_once_keeps_only_what_the_pane_holds(
+    sandbox: RunningSandbox, tmp_path: Path
+) -> None:
+    from kstui.screens.pipeline_run import LOG_LINES
+
+    async with stand_in(sandbox) as (stand, _):
+        stand.log_text = "".join(f"line {n}\n" for n in range(LOG_LINES + 5_000))
+        app = pipelines_app(sandbox.kubeconfig, tmp_path / "cache")
+        async with app.run_test(size=(120, 36)) as pilot:
+            run = await open_run(pilot, "storefront-build", "storefront-build-h2x9d")
+            log: Any = run.query_one("#log")
+            await wait_until(pilot, lambda: "(ended)" in drawn(run.query_one("#log-title")), "end")
+            assert log.lines[0] == "… 5,001 earlier lines not shown"
+            assert log.lines[1] == "line 5001"
+            assert len(log.lines) == LOG_LINES
+            assert log.lines[-1] == f"line {LOG_LINES + 4_999}"
