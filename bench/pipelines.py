@@ -15,16 +15,18 @@ frame clock (key event → end of the first compositor frame showing the result)
 
 - `4` (from the resource browser) until the pipeline list shows every pipeline;
 - `j`/`k` in the 40-stage run's graph, four a second, while the step log follows (each key
-  moves the graph's cursor; the log keeps following, as the view waits 0.3 s of rest before
+  moves the graph's cursor; the log keeps following, as the view waits 0.5 s of rest before
   it follows another step).
 
 Targets (issue 14): the section opens within 1 s; keystroke p95 ≤ 50 ms while the log follows.
 
-On this machine (2 shared cores, the sandbox and the stand-in in the same process), 15 s:
-`4` → 200 pipelines 515 ms; a pipeline's runs 426 ms; the 40-stage graph 185 ms; the log
-followed at 2,006 lines/s; keystrokes p50 15.6 ms, p95 44.3 ms, max 201 ms (n=55). The log
-is asked every 0.1 s while it flows (0.2 s gave p95 53-57 ms: bigger answers, longer
-stalls) and written into the view 100 lines at a time, keys handled in between.
+On this machine (2 shared cores, the sandbox and the stand-in in the same process, other
+work running: load average 4-5), 10-15 s: `4` → 200 pipelines 538-875 ms; a pipeline's runs
+520-576 ms; the 40-stage graph 99-282 ms; the log followed at 2,003 lines/s; keystrokes p50
+13 ms, p95 39.5-39.9 ms, max 55-235 ms (n=36-56). The log is asked every 0.1 s while it flows
+(0.2 s gave p95 53-57 ms: bigger answers, longer stalls), written into the view 100 lines at a
+time, keys handled in between; a step is followed after 0.5 s of rest on it (with 0.3 s, keys
+slowed by load let the view switch logs, and a log read again from 0 stalled them: p95 273 ms).
 """
 
 from __future__ import annotations

@@ -28,6 +28,8 @@ from kstui.widgets.plain import Plain
 from kstui.widgets.resource_table import ResourceTable
 from kstui.widgets.stage_graph import Box, BoxGroup, StageGraphView
 
+FOLLOW_REST = 0.5
+"""Seconds the cursor rests on a step before its log is read (fast j/k reads nothing)."""
 WRITE_CHUNK = 100
 """Lines written into the log pane at a time; a key waiting is handled between two."""
 LOG_LINES = 20_000
@@ -242,7 +244,7 @@ class RunScreen(RunActions):
     def _follow_soon(self, node: str, step: str) -> None:
         if self._follow_timer is not None:
             self._follow_timer.stop()
-        self._follow_timer = self.set_timer(0.3, lambda: self.follow(node, step))
+        self._follow_timer = self.set_timer(FOLLOW_REST, lambda: self.follow(node, step))
 
     def action_step_log(self) -> None:
         key = self.query_one("#steps", ResourceTable).cursor_key
