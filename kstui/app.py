@@ -78,7 +78,7 @@ def all_bindings() -> list[Binding]:
     """Every binding kstui declares (each section's screens imported), app and section keys
     included: for keymap validation and the one-key-one-meaning check."""
     from kstui.screens import observe_chart
-    from kstui.widgets import prompt, resource_table, usage_chart
+    from kstui.widgets import prompt, resource_table, stage_graph, usage_chart
 
     section_modules = {section.screen_module() for section in SECTIONS.values()}
     for module in section_modules:
@@ -89,6 +89,7 @@ def all_bindings() -> list[Binding]:
         prompt.Prompt,
         resource_table.ResourceTable,
         usage_chart.UsageChart,
+        stage_graph.StageGraphView,
         observe_chart.ChartPane,
         *_subclasses(Screen, section_modules),
     ]

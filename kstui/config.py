@@ -17,6 +17,7 @@ from typing import Any
 
 import yaml
 
+from kstui.backends.devops_endpoint import DevOpsConfigProblem, KsApiEndpoint, parse_devops
 from kstui.backends.prometheus_endpoint import EndpointProblem, PrometheusEndpoint, parse_endpoints
 from kstui.backends.traffic_settings import WINDOWS as TRAFFIC_WINDOWS
 from kstui.backends.traffic_settings import GuardSettings
@@ -97,6 +98,8 @@ class Config:
         default_factory=lambda: MappingProxyType({})
     )
     """Context → a Prometheus URL to use instead of the cluster's service proxy."""
+    devops: Mapping[str, KsApiEndpoint] = field(default_factory=lambda: MappingProxyType({}))
+    """Context → a ks-apiserver (and login) for the DevOps API instead of the service proxy."""
     plugins: tuple[Plugin, ...] = ()
     """The user's commands on a key (kstui/plugins.py), in the config's order."""
     traffic: GuardSettings = field(default_factory=GuardSettings)
@@ -141,6 +144,7 @@ _TOP_LEVEL_KEYS = (
     "logs",
     "shells",
     "prometheus",
+    "devops",
     "plugins",
     "traffic",
     "no_color",
@@ -306,6 +310,7 @@ def _build(document: Any, path: Path) -> Config:
         ),
         shells=shell_entries(document, "shells", path),
         prometheus=MappingProxyType(_prometheus(_mapping(document, "prometheus", path), path)),
+        devops=MappingProxyType(_devops(_mapping(document, "devops", path), path)),
         plugins=_plugins(_mapping(document, "plugins", path), path),
         traffic=_traffic(_mapping(document, "traffic", path), path),
         no_color=_boolean(document, "no_color", path),
@@ -335,6 +340,13 @@ def _prometheus(section: Mapping[Any, Any], path: Path) -> dict[str, PrometheusE
     try:
         return parse_endpoints(section)
     except EndpointProblem as problem:
+        raise ConfigError(path, problem.key_path, problem.problem, problem.allowed) from None
+
+
+def _devops(section: Mapping[Any, Any], path: Path) -> dict[str, KsApiEndpoint]:
+    try:
+        return parse_devops(section)
+    except DevOpsConfigProblem as problem:
         raise ConfigError(path, problem.key_path, problem.problem, problem.allowed) from None
 
 

@@ -59,6 +59,17 @@ shells: [bash, sh]
 #     keyring_entry: prod-eu  # default: the context's name
 prometheus: {}
 
+# The DevOps API (Pipelines section, key 4) per context: by default the kube-apiserver's
+# service proxy to devops-apiserver, where it acts as anonymous with Jenkins-admin rights
+# (every action says so). A ks-apiserver URL instead logs you in to KubeSphere: the password
+# is asked once, only the refresh token is kept (OS keyring), renewed before it expires.
+#   prod-eu:
+#     ks_apiserver: https://ks.example.com
+#     username: alice
+#     client_id: kubesphere       # KubeSphere's built-in OAuth client (the default)
+#     client_secret: kubesphere
+devops: {}
+
 # Plugins: your own commands on a key, on the selected row of the kinds listed (kind names as
 # kubectl takes them, `containers` for a pod's container rows, or `all`). The command is a
 # list of arguments and no shell reads it: $CONTEXT, $CLUSTER, $NAMESPACE, $NAME, $CONTAINER

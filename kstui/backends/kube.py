@@ -384,6 +384,29 @@ class KubeClient:
         url = f"/api/v1/namespaces/{namespace}/services/{target}/proxy/{path.lstrip('/')}"
         return await self.request(method, url, params=params, body=body)
 
+    async def exchange(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        body: Any = None,
+    ) -> tuple[bytes, dict[str, str]]:
+        """One request whose answer's headers matter (the DevOps API's progressive logs
+        through the service proxy): the body's bytes and the headers; errors typed."""
+        content = orjson.dumps(body) if body is not None else None
+        headers = (
+            {"Content-Type": "application/json", "Accept": "*/*"} if content else {"Accept": "*/*"}
+        )
+        async with self._open(
+            method, path, params=params, content=content, headers=headers
+        ) as response:
+            try:
+                data = await response.aread()
+            except httpx.HTTPError as exc:
+                raise self._unreachable(method, path, exc) from exc
+            return data, dict(response.headers)
+
     async def whoami(self) -> dict[str, Any]:
         """`status.userInfo` from a SelfSubjectReview: who the API server thinks we are."""
         review = await self.create(

@@ -102,6 +102,14 @@ def _traffic_service(session: Session, config: Config) -> Any:
     )
 
 
+def _pipeline_service(session: Session, config: Config) -> Any:
+    from kstui.backends.pipelines_service import PipelineService
+
+    return PipelineService(
+        session, other_identities=config.allows_other_identity, endpoints=config.devops
+    )
+
+
 register(
     Section(
         "resources",
@@ -131,6 +139,15 @@ register(
 )
 register(
     Section(
+        "pipelines",
+        "4",
+        "pipelines: KubeSphere DevOps projects, pipelines, runs, stage graphs and step logs",
+        screen="kstui.screens.pipelines:PipelinesScreen",
+        service=_pipeline_service,
+    )
+)
+register(
+    Section(
         "observe",
         "5",
         "observe: usage, history and problems from cluster down to container",
@@ -147,7 +164,7 @@ register(
         service=_traffic_service,
     )
 )
-# Later sections (apps, pipelines, observe, traffic, triage) join here as they are built.
+# Later sections (triage) join here as they are built.
 
 
 def section_bindings() -> list[Binding]:
