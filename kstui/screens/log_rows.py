@@ -17,6 +17,8 @@ from kstui.screens.log_buffer import LogLook
 
 PALETTE = ("cyan", "magenta", "green", "yellow", "bright_blue", "bright_red")
 NOTE_STYLE = "italic dim"
+MAX_PREFIX = 60
+"""A prefix wider than this is not padded to: the widest so far stops growing here."""
 
 
 def colour(name: str) -> str:
@@ -35,6 +37,14 @@ def prefix_parts(look: LogLook, line: LogLine) -> list[tuple[str, str]]:
     return parts
 
 
+def head_cells(look: LogLook, line: LogLine) -> int:
+    """The width of the line's prefix unpadded, as `plain_rows` measures it (-1: none)."""
+    parts = prefix_parts(look, line)
+    if not parts:
+        return -1
+    return cell_len(strip_control_codes(" ".join(inert_line(text) for text, _s in parts)))
+
+
 def plain_rows(look: LogLook, line: LogLine, pad: int | None = None) -> list[str]:
     """`rows_of(line)`'s plain text, without making Texts (each line that comes in is
     measured and filtered by it; its Texts are made only when it comes into view)."""
@@ -45,7 +55,7 @@ def plain_rows(look: LogLook, line: LogLine, pad: int | None = None) -> list[str
         cells = cell_len(head)
         width = look.widths.get("prefix", 0) if pad is None else pad
         if pad is None and cells > width:
-            look.widths["prefix"] = width = min(cells, 60)
+            look.widths["prefix"] = width = min(cells, MAX_PREFIX)
         head += " " * (width - cells) + " │ "
     rest = " " * cell_len(head)
     return [
@@ -66,7 +76,7 @@ def rows_of(
             prefix.append((" " if index else "") + inert_line(text), style=style)
         width = look.widths.get("prefix", 0) if pad is None else pad
         if pad is None and prefix.cell_len > width:
-            look.widths["prefix"] = width = min(prefix.cell_len, 60)
+            look.widths["prefix"] = width = min(prefix.cell_len, MAX_PREFIX)
         prefix.pad_right(width - prefix.cell_len)
         prefix.append(" │ ", style="dim")
     rows = []

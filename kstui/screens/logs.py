@@ -15,7 +15,6 @@ from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import replace
 
-from rich.cells import cell_len
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
@@ -28,6 +27,7 @@ from kstui.heap import HEAP
 from kstui.screens.log_asks import ASK_BINDINGS, LogAsks
 from kstui.screens.log_buffer import JSON_MODES, LogBuffer, LogLook, Settling
 from kstui.screens.log_rows import plain_rows, rows_of
+from kstui.screens.log_write import LogWriter
 from kstui.widgets.log_lines import LogLines
 from kstui.widgets.plain import Plain
 from kstui.widgets.textual_leaks import Footer
@@ -132,6 +132,7 @@ class LogsScreen(LogAsks, Screen[None]):
         """Following the newest line (False once the user scrolls up)."""
         self._redrawing = False
         self._last_redraw = 0.0
+        self._writer = LogWriter()
 
     @classmethod
     def of_pod(
@@ -225,18 +226,7 @@ class LogsScreen(LogAsks, Screen[None]):
 
     def _write(self, log: LogLines, start: int, scroll: bool) -> None:
         """The ring's lines from `start` on into the view (those the filters let through)."""
-        ring, look = self.buffer, self.look
-        texts, keys, metas = ring.texts, ring.keys, ring.metas
-        for at in range(max(start, 0), len(texts)):
-            text, key, meta = texts[at], keys[at], metas[at]
-            line = ring.line(text, key, meta)
-            rows = plain_rows(look, line)
-            if not look.wanted(line, "\n".join(rows)):
-                continue
-            width = min(look.widths.get("prefix", 0), 0xFFFF)
-            log.append(text, [cell_len(row) for row in rows], meta << 16 | width, key)
-            self._keys.append(key)
-        log.appended()
+        self._writer.write(log, self.buffer, self.look, start, self._keys)
         if scroll:  # at once: the next tick must see the view at its end, not a scroll pending
             log.scroll_end(animate=False, immediate=True, x_axis=False)
 
@@ -325,7 +315,7 @@ class LogsScreen(LogAsks, Screen[None]):
         text = self.status_text(title.content_region.width)
         if getattr(self, "_last_title", None) != text:
             self._last_title = text
-            title.update(text)
+            title.update(text, layout=False)  # one row whatever it says: no reflow
 
     def emit(self, line: LogLine) -> None:
         if not self.look.show_container and line.container and not line.note:
