@@ -10,6 +10,7 @@ from typing import Any, Literal
 
 import httpx
 import orjson
+from httpx._decoders import LineDecoder
 
 from kstui.backends import write_outcome
 from kstui.backends.errors import (
@@ -33,6 +34,9 @@ from kstui.backends.kube_wire import (
     what,
     write_params,
 )
+
+Lines = list[str]
+"""One chunk's lines of a streamed answer."""
 
 
 class KubeClient:
@@ -343,12 +347,14 @@ class KubeClient:
             options["dryRun"] = ["All"]
         return await self.request("DELETE", path, body=options)
 
-    async def stream_lines(
+    async def stream_line_batches(
         self,
         path: str,
         params: Mapping[str, Any] | None = None,
-    ) -> AsyncGenerator[str, None]:
-        """Lines of a streamed text answer (pod logs with follow=true), without timeout."""
+    ) -> AsyncGenerator[Lines, None]:
+        """Lines of a streamed text answer (pod logs with follow=true), without timeout, a
+        chunk at a time: the lines each read completed (one step of the reader per chunk, not
+        per line: a flood of short lines was mostly that step)."""
         if self._streams is None:
             self._streams = self._client(max_connections=None)
         async with self._open(
@@ -359,9 +365,15 @@ class KubeClient:
             headers={"Accept": "*/*"},
             http=self._streams,
         ) as response:
+            decoder = LineDecoder()  # what httpx's aiter_lines splits with (splitlines')
             try:
-                async for line in response.aiter_lines():
-                    yield line
+                async for text in response.aiter_text():
+                    lines = decoder.decode(text)
+                    if lines:
+                        yield lines
+                rest = decoder.flush()
+                if rest:
+                    yield rest
             except httpx.HTTPError as exc:
                 raise self._unreachable("GET", path, exc) from exc
 

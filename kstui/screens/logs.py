@@ -37,14 +37,13 @@ DEFAULT_LINES = 5_000
 FLUSH_SECONDS = 0.05
 REDRAW_SECONDS = 0.5
 FREEZE_LINES = 10_000
-"""Each this many lines in, what the view keeps is frozen out of the collector's way (its
-lines have no cycles): a full collection over a 100,000-line ring took 600 ms, mid-keystroke.
-Every SETTLE_FREEZES freezes, and when the view closes, the heap is settled instead (what was
-frozen while still in use and dropped since is collected: kstui/heap.py). The ring's lines are
-untracked now (a str and ints in arrays), so a settle walks the app, not the ring (~200 ms under
-load, was ~600): settling every 100,000 lines, not 300,000, frees the garbage frozen meanwhile
-sooner (bench/logs.py: RSS growth 84 → 58 MiB)."""
-SETTLE_FREEZES = 10
+"""Once this many lines have come in, the heap is frozen out of the collector's way, once
+(kstui/heap.py): a full collection then walks only what was made since, which a flood turns
+over (its lines are a str and ints, untracked; what it drops in cycles, such as the footer's
+keys each time the ask bar opens and closes, is collected as it goes). Freezing again every
+10,000 lines pinned what was alive at each freeze, so every tenth freeze settled the heap, a
+full collection of the app (200–700 ms mid-flood: bench/logs.py's worst keystrokes). The heap
+is settled when the view closes."""
 FOLLOWING = "following"
 SCROLLED_UP = "paused (scrolled up) — end/G resumes"
 PAUSED = "paused (f) — f resumes"
@@ -114,8 +113,8 @@ class LogsScreen(LogAsks, Screen[None]):
         """The key (epoch ns) of each line in `shown` (line i of `shown` is the LogLines' entry
         i). The view's entry is the line's text; its tag the prefix width and the line's
         source, its mark the key: the ring makes the line again from them when drawn."""
-        self._unfrozen = 0
-        self._freezes = 0
+        self._lines_in = 0
+        self._frozen = False
         self._rewrite_from: int | None = None
         """Lines merged in before ones already shown: the view is written again from here."""
         self.line_count = 0
@@ -287,10 +286,10 @@ class LogsScreen(LogAsks, Screen[None]):
             if not self.buffer.add(batch) or self.paused:
                 first = self.buffer.oldest_added
                 self._rewrite_from = min(first, self._rewrite_from or first)
-            self._unfrozen += len(batch)
-            if self._unfrozen >= FREEZE_LINES:
-                self._unfrozen, self._freezes = 0, self._freezes + 1
-                HEAP.settle() if self._freezes % SETTLE_FREEZES == 0 else gc.freeze()
+            self._lines_in += len(batch)
+            if self._lines_in >= FREEZE_LINES and not self._frozen:
+                self._frozen = True
+                gc.freeze()
             if self.paused:
                 self.held += len(batch)
             elif not self._redraw_needed and self._rewrite_from is None:
