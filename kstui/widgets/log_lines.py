@@ -16,6 +16,7 @@ from bisect import bisect_right
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, overload
 
+from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual import events
@@ -26,7 +27,9 @@ from textual.strip import Strip
 LEAVING_SECONDS = 1.0
 CACHED_ENTRIES = 256
 """Lines whose rows are kept rendered: a few screens' worth (the visible window)."""
-CACHED_STRIPS = 1024
+CACHED_STRIPS = 256
+"""Rows kept drawn (cut and styled): a few screens' worth; a strip holds ~15 objects that the
+collector walks, and a flood draws each row once."""
 
 _ONES = array("L", [1] * 4096)
 Render = Callable[[Any, int, int], list[Text]]
@@ -364,9 +367,15 @@ class LogLines(ScrollView, can_focus=True):
         strip = self._cache.get(index)
         if strip is None:
             row = self.row(index)
-            strip = Strip(list(row.render(self.app.console)), row.cell_len)
-            strip = strip.crop(scroll_x, scroll_x + width).extend_cell_length(width)
-            strip = strip.apply_style(style)
+            segments = list(row.render(self.app.console))
+            cells = row.cell_len
+            if not scroll_x and cells <= width:  # one strip, not one a step (each ~15 objects)
+                if cells < width:
+                    segments.append(Segment(" " * (width - cells)))
+                strip = Strip(Segment.apply_style(segments, style), width)
+            else:
+                strip = Strip(segments, cells).crop(scroll_x, scroll_x + width)
+                strip = strip.extend_cell_length(width).apply_style(style)
             if len(self._cache) >= CACHED_STRIPS:
                 self._cache.pop(next(iter(self._cache)))
             self._cache[index] = strip
