@@ -1,6 +1,7 @@
 """How the log view shows a line: its prefix (cluster, pod, container, coloured by name), its
 body (JSON pretty or flattened, a timestamp), highlights; as Texts for the rows in view, or as
-plain strings for each line that comes in (to filter and measure it without making Texts)."""
+plain strings for each line that comes in (to filter and measure it without making Texts); and
+its heading fitted to a narrow title."""
 
 from __future__ import annotations
 
@@ -89,3 +90,26 @@ def rows_of(
         head = prefix if index == 0 else Text(" " * prefix.cell_len)
         rows.append(Text.assemble(head, shown))
     return rows
+
+
+SHORTEST_CUT = 12
+"""A name cut in its middle keeps at least this many characters (its start and its end)."""
+
+
+def fit_heading(heading: str, room: int) -> str:
+    """The heading within `room` characters, keeping what tells it apart: the longest name in
+    it (a workload's or a pod's, the selector) is cut in its middle first, its start and end
+    kept, so the cluster at the end and the time window stay; when that is not enough, the
+    heading is cut at the right."""
+    if len(heading) <= room:
+        return heading
+    words = heading.split(" ")
+    at = max(range(len(words)), key=lambda index: len(words[index]))
+    word, over = words[at], len(heading) - room + 1  # the ellipsis takes one
+    keep = max(len(word) - over, SHORTEST_CUT)
+    if keep < len(word) - 1:
+        start = keep // 2
+        words[at] = word[:start] + "…" + word[len(word) - (keep - start) :]
+        if len(cut := " ".join(words)) <= room:
+            return cut
+    return heading[: max(room - 1, 0)] + "…" if room > 8 else ""

@@ -26,7 +26,7 @@ from kstui.backends.log_streams import LogLine, LogOptions, LogScope, PodLogs, f
 from kstui.heap import HEAP
 from kstui.screens.log_asks import ASK_BINDINGS, LogAsks
 from kstui.screens.log_buffer import JSON_MODES, LogBuffer, LogLook, Settling
-from kstui.screens.log_rows import plain_rows, rows_of
+from kstui.screens.log_rows import fit_heading, plain_rows, rows_of
 from kstui.screens.log_write import LogWriter
 from kstui.widgets.log_lines import LogLines
 from kstui.widgets.plain import Plain
@@ -172,8 +172,9 @@ class LogsScreen(LogAsks, Screen[None]):
         return f"logs {what}{previous} @ {contexts}"
 
     def status_text(self, width: int = 0) -> str:
-        """Heading · state · dropped count · modes; within `width` the heading is cut first,
-        so the counts are drawn even on a narrow title (never silent)."""
+        """Heading · state · dropped count · modes; within `width` the heading is cut first
+        (its longest name in the middle), so the counts are drawn even on a narrow title
+        (never silent)."""
         state = self._ended or (
             f"paused (f): {self.held} new lines — f resumes" if self.paused else self.state
         )
@@ -190,9 +191,8 @@ class LogsScreen(LogAsks, Screen[None]):
         if modes:
             parts.append(" ".join(modes))
         heading, tail = self.heading, " · " + " · ".join(parts)
-        room = width - len(tail)
-        if width and len(heading) > room:
-            heading = heading[: max(room - 1, 0)] + "…" if room > 8 else ""
+        if width:
+            heading = fit_heading(heading, width - len(tail))
         return (heading + tail) if heading else tail[3:]
 
     def compose(self) -> ComposeResult:
