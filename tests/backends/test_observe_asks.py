@@ -106,3 +106,28 @@ async def test_a_project_asks_its_own_pods_and_metrics_at_once(
         [f"{METRICS}/namespaces/shop-prod/pods", "/api/v1/namespaces/shop-prod/pods"]
     )
     _all_at_once(asked)
+
+
+async def test_opening_asks_each_context_who_it_is_once(
+    sandbox: RunningSandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The section's first read maps the contexts (a SelfSubjectReview each), the session's
+    backend identifies itself when it opens, and the screen asks who the bar should name, all
+    at once: one review per context between them, not one each."""
+    reviews: Counter[int] = Counter()
+    plain = KubeClient.whoami
+
+    async def counted(self: KubeClient) -> dict[str, Any]:
+        reviews[id(self)] += 1
+        await asyncio.sleep(0.05)  # a slower server: the askers overlap
+        return await plain(self)
+
+    monkeypatch.setattr(KubeClient, "whoami", counted)
+    service = _service(sandbox, tmp_path)
+    try:
+        await service.session.backend("host").open()  # the app opens it: it asks who it is
+        await asyncio.gather(service.now(Place("clusters")), service.clusters.whoami("host"))
+    finally:
+        await service.session.aclose()
+    assert reviews, "no review asked"
+    assert set(reviews.values()) == {1}, reviews
