@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
@@ -35,8 +36,7 @@ from kstui.backends.kube_wire import (
     write_params,
 )
 
-Lines = list[str]
-"""One chunk's lines of a streamed answer."""
+Lines = list[str]  # one chunk's lines of a streamed answer
 
 
 class KubeClient:
@@ -222,18 +222,22 @@ class KubeClient:
         accept: str | None = None,
         limit: int = 500,
     ) -> AsyncIterator[dict[str, Any]]:
-        """Each page of a list as it arrives (`limit`/`continue`). A 410 on a continue token
-        means the snapshot expired; it is raised as Gone and the caller relists."""
-        query = dict(params or {})
-        if limit:
-            query["limit"] = limit
-        while True:
-            page = await self.get(path, query, accept=accept)
-            yield page
-            token = (page.get("metadata") or {}).get("continue")
-            if not token:
-                return
-            query["continue"] = token
+        """Each page of a list as it arrives (`limit`/`continue`); the next page is asked
+        before this one is handed on, so the server works on it while the caller reads this
+        one. A 410 on a continue token means the snapshot expired; it is raised as Gone and
+        the caller relists."""
+        query = dict(params or {}, **({"limit": limit} if limit else {}))
+        ahead: asyncio.Task[Any] | None = asyncio.ensure_future(self.get(path, query, accept))
+        try:
+            while ahead is not None:
+                page = await ahead
+                token = (page.get("metadata") or {}).get("continue")
+                query = dict(query, **{"continue": token})
+                ahead = asyncio.ensure_future(self.get(path, query, accept)) if token else None
+                yield page
+        finally:
+            if ahead is not None:
+                ahead.cancel()
 
     async def list(
         self,
