@@ -140,7 +140,29 @@ def stop_sandbox(process: subprocess.Popen[bytes]) -> None:
         process.kill()
 
 
+async def _warm(kubeconfig: Path) -> None:
+    """What a running API server has done before anyone opens Observe: served these lists once
+    (the sandbox makes some things on first use). Asked from another process, so this one's
+    client starts cold, as kstui's does."""
+    config = load_kubeconfig(str(kubeconfig))
+    session = Session(config, "host", "default", settings=BackendSettings(cache_dir=None))
+    try:
+        client = await session.backend("host").open(discover=False)
+        await client.whoami()
+        for path in ("/api/v1/pods", "/api/v1/nodes", "/apis/metrics.k8s.io/v1beta1/nodes"):
+            await client.list(path)
+    finally:
+        await session.aclose()
+
+
+def warm(kubeconfig: Path) -> None:
+    subprocess.run([sys.executable, __file__, "--warm", str(kubeconfig)], check=True)
+
+
 def main() -> int:
+    if sys.argv[1:2] == ["--warm"]:
+        asyncio.run(_warm(Path(sys.argv[2])))
+        return 0
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pods", type=int, default=10_000)
     parser.add_argument(
@@ -149,6 +171,13 @@ def main() -> int:
         default=False,
         help="with a real Prometheus (24 h backfill: minutes at 10,000 pods; its live scrapes "
         "then load the sandbox's own loop)",
+    )
+    parser.add_argument(
+        "--warm",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="have another process read the lists once first: the server warm, as a running "
+        "cluster's is (the sandbox makes some things on first use); this client still cold",
     )
     args = parser.parse_args()
     prometheus = args.prometheus and sandbox_prometheus.binaries() is not None
@@ -160,6 +189,8 @@ def main() -> int:
     try:
         took = time.perf_counter() - started
         print(f"sandbox: 1 cluster, {args.pods:,} pods, ready in {took:.1f}s", flush=True)
+        if args.warm:
+            warm(workdir / "kubeconfig")
         asyncio.run(_walk(workdir / "kubeconfig", workdir / "cache"))
     finally:
         stop_sandbox(process)
