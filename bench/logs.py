@@ -266,16 +266,19 @@ async def measure(app: KstuiApp, pilot: Any, backend: Any, client: Any, args: An
 
     gc.callbacks.append(on_gc)
     samples: list[float] = []
+    by_key: dict[str, list[float]] = {}
     late = 0
     peak = rss_mib()
     start_lines, start_shown, start_dropped = screen.buffer.received, shown["lines"], 0
     started = time.perf_counter()
+    cpu_started = time.process_time()
     index = 0
     while time.perf_counter() - started < args.seconds:
         name, character, condition = steps[index % len(steps)]
         index += 1
         try:
             samples.append(await clock.time(partial(key, name, character), condition))
+            by_key.setdefault(name, []).append(samples[-1])
         except TimeoutError:
             late += 1
             report(f"  `{name}` not shown within 10 s (focus: {app.focused!r})")
@@ -287,6 +290,7 @@ async def measure(app: KstuiApp, pilot: Any, backend: Any, client: Any, args: An
             )
         await asyncio.sleep(0.25)
     elapsed = time.perf_counter() - started
+    cpu = time.process_time() - cpu_started
     gc.callbacks.remove(on_gc)
     received = screen.buffer.received - start_lines
     lines_shown = shown["lines"] - start_shown
@@ -317,6 +321,12 @@ async def measure(app: KstuiApp, pilot: Any, backend: Any, client: Any, args: An
     )
     if samples:
         report(f"keystrokes          {percentiles(samples)}; {late} not shown within 10 s")
+        for name, timed in by_key.items():
+            report(f"  {name:<17} {percentiles(timed)}")
+    report(
+        f"CPU of this process {cpu / elapsed:10.2f} cores  (the UI; the sandbox is another "
+        f"process; a keystroke waits for the loop, so this near 1 core means queueing)"
+    )
     report(
         f"RSS                 {rss_before:.0f} MiB before, {rss_after:.0f} MiB after "
         f"(growth {rss_after - rss_before:.0f} MiB, peak {peak - rss_before:.0f} MiB over)"

@@ -4,8 +4,9 @@
     python bench/observe.py                    # 1 cluster, 10,000 pods (history: none)
     python bench/observe.py --pods 2000 --prometheus
 
-A report, not a test: it always exits 0. The sandbox runs in this process (a background thread,
-https, token auth); the client is kstui's own ObserveService (kstui/backends/observe_service.py),
+A report, not a test: it always exits 0. The sandbox runs in its own process (`kstui sandbox`,
+https, token auth), as a real kube-apiserver does: in this process it would compete with the
+client for the GIL; the client is kstui's own ObserveService (kstui/backends/observe_service.py),
 the section's backend: each level is read as the screen reads it (pods, metrics.k8s.io, nodes,
 namespaces, and one Prometheus query per metric for the whole level), then made into the
 table's rows. "usage now" is a level opened first until its rows can show (its lists read;
@@ -20,7 +21,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import shutil
+import signal
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -32,7 +36,6 @@ from kstui.backends.observe_place import Place, child
 from kstui.backends.observe_service import ObserveService
 from kstui.backends.session import BackendSettings, Session
 from kstui.sandbox import prometheus as sandbox_prometheus
-from kstui.sandbox.runtime import SandboxOptions, SandboxThread
 from kstui.screens.observe import level_row
 
 
@@ -90,7 +93,76 @@ async def _walk(kubeconfig: Path, cache: Path) -> None:
         await session.aclose()
 
 
+def start_sandbox(pods: int, prometheus: bool, workdir: Path) -> subprocess.Popen[bytes]:
+    """`kstui sandbox` in its own process; back once it serves (and, with Prometheus, once
+    its history is in)."""
+    log = workdir / "sandbox.log"
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "kstui",
+                "sandbox",
+                "--clusters",
+                "1",
+                "--pods",
+                str(pods),
+                "--prometheus" if prometheus else "--no-prometheus",
+                "--kubeconfig",
+                str(workdir / "kubeconfig"),
+                "--state-dir",
+                str(workdir / "state"),
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    deadline = time.monotonic() + (900 if prometheus else 300)
+    waited = "prometheus:" if prometheus else "ready in"
+    while waited not in log.read_text():
+        if process.poll() is not None or time.monotonic() > deadline:
+            stop_sandbox(process)
+            raise SystemExit(f"sandbox did not start:\n{log.read_text()}")
+        time.sleep(0.05)
+    if prometheus:
+        said = next(line for line in log.read_text().splitlines() if "prometheus:" in line)
+        if "ready in" not in said:
+            print(f"Prometheus not ready: {said}")
+    return process
+
+
+def stop_sandbox(process: subprocess.Popen[bytes]) -> None:
+    process.send_signal(signal.SIGINT)
+    try:
+        process.wait(10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+async def _warm(kubeconfig: Path) -> None:
+    """What a running API server has done before anyone opens Observe: served these lists once
+    (the sandbox makes some things on first use). Asked from another process, so this one's
+    client starts cold, as kstui's does."""
+    config = load_kubeconfig(str(kubeconfig))
+    session = Session(config, "host", "default", settings=BackendSettings(cache_dir=None))
+    try:
+        client = await session.backend("host").open(discover=False)
+        await client.whoami()
+        for path in ("/api/v1/pods", "/api/v1/nodes", "/apis/metrics.k8s.io/v1beta1/nodes"):
+            await client.list(path)
+    finally:
+        await session.aclose()
+
+
+def warm(kubeconfig: Path) -> None:
+    subprocess.run([sys.executable, __file__, "--warm", str(kubeconfig)], check=True)
+
+
 def main() -> int:
+    if sys.argv[1:2] == ["--warm"]:
+        asyncio.run(_warm(Path(sys.argv[2])))
+        return 0
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pods", type=int, default=10_000)
     parser.add_argument(
@@ -100,29 +172,28 @@ def main() -> int:
         help="with a real Prometheus (24 h backfill: minutes at 10,000 pods; its live scrapes "
         "then load the sandbox's own loop)",
     )
+    parser.add_argument(
+        "--warm",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="have another process read the lists once first: the server warm, as a running "
+        "cluster's is (the sandbox makes some things on first use); this client still cold",
+    )
     args = parser.parse_args()
     prometheus = args.prometheus and sandbox_prometheus.binaries() is not None
     if args.prometheus and not prometheus:
         print(f"without Prometheus: {sandbox_prometheus.MISSING}")
-    workdir = Path(f"/tmp/kstui-bench-observe-{time.time_ns()}")
-    workdir.mkdir(parents=True)
+    workdir = Path(tempfile.mkdtemp(prefix="kstui-bench-observe-"))
     started = time.perf_counter()
-    options = SandboxOptions(
-        clusters=1, pods=args.pods, prometheus=prometheus, state_dir=str(workdir / "state")
-    )
-    thread = SandboxThread(options)
-    sandbox = thread.start()
-    kubeconfig = sandbox.write_kubeconfig(workdir / "kubeconfig")
+    process = start_sandbox(args.pods, prometheus, workdir)
     try:
-        if prometheus:
-            error = thread.wait_prometheus(900)
-            if error:
-                print(f"Prometheus not ready: {error}")
         took = time.perf_counter() - started
         print(f"sandbox: 1 cluster, {args.pods:,} pods, ready in {took:.1f}s", flush=True)
-        asyncio.run(_walk(kubeconfig, workdir / "cache"))
+        if args.warm:
+            warm(workdir / "kubeconfig")
+        asyncio.run(_walk(workdir / "kubeconfig", workdir / "cache"))
     finally:
-        thread.stop()
+        stop_sandbox(process)
         shutil.rmtree(workdir, ignore_errors=True)  # its kubeconfig holds the sandbox's tokens
     return 0
 

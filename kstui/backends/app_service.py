@@ -267,7 +267,8 @@ class AppStore:
         not say (KubeSphere records only that the job failed)."""
         client = await self.clusters.client(await self.context_of(release.cluster))
         path = f"/api/v1/namespaces/{quote(release.namespace, safe='')}/pods/{quote(pod)}/log"
-        lines = [line async for line in client.stream_lines(path, {"tailLines": "80"})]
+        batches = client.stream_line_batches(path, {"tailLines": "80"})
+        lines = [line async for batch in batches for line in batch]
         return helm_error(lines)
 
     # ------------------------------------------------------------------ the install form

@@ -8,7 +8,7 @@ import contextvars
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from kstui.backends.errors import KstuiError, NotFound
@@ -62,6 +62,7 @@ class Backend:
         self._discovery_task: asyncio.Task[KindRegistry] | None = None
         self.discovery_error: KstuiError | None = None
         self._identity_task: asyncio.Task[None] | None = None
+        self._review: asyncio.Task[dict[str, Any]] | None = None
         self._opened = asyncio.Lock()
 
     @property
@@ -121,8 +122,22 @@ class Backend:
 
     async def _identify(self, client: KubeClient) -> None:
         with contextlib.suppress(KstuiError):
-            user = await client.whoami()
-            self.username = str(user.get("username") or "")
+            self.username = await self.whoami()
+
+    async def whoami(self) -> str:
+        """The user the API server says we are (SelfSubjectReview), asked once: whoever asks
+        meanwhile (the header, a section's cluster map) shares the one review; one that failed
+        is asked again. Only connects: it reads nothing else through the context."""
+        task = self._review
+        if task is None or (task.done() and (task.cancelled() or task.exception() is not None)):
+            task = asyncio.create_task(self._ask_review(), context=contextvars.Context())
+            self._review = task
+        user = await asyncio.shield(task)
+        return str(user.get("username") or "")
+
+    async def _ask_review(self) -> dict[str, Any]:
+        client = await self.open(discover=False)
+        return await client.whoami()
 
     async def identity(self) -> str:
         """The user name the API server reports (SelfSubjectReview), once known."""

@@ -54,9 +54,7 @@ class ContextMap:
         """The user the API server says we are (SelfSubjectReview): the creator to stamp.
         Only connects: asking who a context is reads nothing else through it."""
         if context not in self._usernames:
-            client = await self.session.backend(context).open(discover=False)
-            user = await client.whoami()
-            self._usernames[context] = str(user.get("username") or "")
+            self._usernames[context] = await self.session.backend(context).whoami()
         return self._usernames[context]
 
     async def _who(self, context: str) -> tuple[str, str]:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
@@ -10,6 +11,7 @@ from typing import Any, Literal
 
 import httpx
 import orjson
+from httpx._decoders import LineDecoder
 
 from kstui.backends import write_outcome
 from kstui.backends.errors import (
@@ -33,6 +35,8 @@ from kstui.backends.kube_wire import (
     what,
     write_params,
 )
+
+Lines = list[str]  # one chunk's lines of a streamed answer
 
 
 class KubeClient:
@@ -218,18 +222,22 @@ class KubeClient:
         accept: str | None = None,
         limit: int = 500,
     ) -> AsyncIterator[dict[str, Any]]:
-        """Each page of a list as it arrives (`limit`/`continue`). A 410 on a continue token
-        means the snapshot expired; it is raised as Gone and the caller relists."""
-        query = dict(params or {})
-        if limit:
-            query["limit"] = limit
-        while True:
-            page = await self.get(path, query, accept=accept)
-            yield page
-            token = (page.get("metadata") or {}).get("continue")
-            if not token:
-                return
-            query["continue"] = token
+        """Each page of a list as it arrives (`limit`/`continue`); the next page is asked
+        before this one is handed on, so the server works on it while the caller reads this
+        one. A 410 on a continue token means the snapshot expired; it is raised as Gone and
+        the caller relists."""
+        query = dict(params or {}, **({"limit": limit} if limit else {}))
+        ahead: asyncio.Task[Any] | None = asyncio.ensure_future(self.get(path, query, accept))
+        try:
+            while ahead is not None:
+                page = await ahead
+                token = (page.get("metadata") or {}).get("continue")
+                query = dict(query, **{"continue": token})
+                ahead = asyncio.ensure_future(self.get(path, query, accept)) if token else None
+                yield page
+        finally:
+            if ahead is not None:
+                ahead.cancel()
 
     async def list(
         self,
@@ -343,12 +351,14 @@ class KubeClient:
             options["dryRun"] = ["All"]
         return await self.request("DELETE", path, body=options)
 
-    async def stream_lines(
+    async def stream_line_batches(
         self,
         path: str,
         params: Mapping[str, Any] | None = None,
-    ) -> AsyncGenerator[str, None]:
-        """Lines of a streamed text answer (pod logs with follow=true), without timeout."""
+    ) -> AsyncGenerator[Lines, None]:
+        """Lines of a streamed text answer (pod logs with follow=true), without timeout, a
+        chunk at a time: the lines each read completed (one step of the reader per chunk, not
+        per line: a flood of short lines was mostly that step)."""
         if self._streams is None:
             self._streams = self._client(max_connections=None)
         async with self._open(
@@ -359,9 +369,15 @@ class KubeClient:
             headers={"Accept": "*/*"},
             http=self._streams,
         ) as response:
+            decoder = LineDecoder()  # what httpx's aiter_lines splits with (splitlines')
             try:
-                async for line in response.aiter_lines():
-                    yield line
+                async for text in response.aiter_text():
+                    lines = decoder.decode(text)
+                    if lines:
+                        yield lines
+                rest = decoder.flush()
+                if rest:
+                    yield rest
             except httpx.HTTPError as exc:
                 raise self._unreachable("GET", path, exc) from exc
 

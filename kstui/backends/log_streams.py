@@ -256,13 +256,10 @@ class PodLogs:
         try:
             client = await self.backend.open()
             path = f"/api/v1/namespaces/{namespace}/pods/{pod}/log"
-            async with aclosing(client.stream_lines(path, params)) as lines:
-                async for raw in lines:
-                    stamp, text = split_stamp(raw)
-                    line = LogLine(context, namespace, pod, container, stamp, text)
-                    if until and stamp and line.key > until:
+            async with aclosing(client.stream_line_batches(path, params)) as batches:
+                async for batch in batches:
+                    if not self._emit_batch(batch, context, namespace, pod, container, until):
                         break  # past the window: the rest of the log is later still
-                    self.emit(line)
         except KstuiError as error:
             said = error.detail or error.title
             if options.previous and "not found" in said:
@@ -271,6 +268,19 @@ class PodLogs:
             return
         if options.previous:
             self._note(namespace, pod, container, "end of the previous instance's log")
+
+    def _emit_batch(
+        self, batch: list[str], context: str, namespace: str, pod: str, container: str, until: str
+    ) -> bool:
+        """One chunk's lines out; False at the first line past `until` (the rest are later)."""
+        emit = self.emit
+        for raw in batch:
+            stamp, text = split_stamp(raw)
+            line = LogLine(context, namespace, pod, container, stamp, text)
+            if until and stamp and line.key > until:
+                return False
+            emit(line)
+        return True
 
 
 async def follow_all(

@@ -404,3 +404,16 @@ def quota_problems(quotas: Iterable[Mapping[str, Any]]) -> dict[str, list[str]]:
             if share >= QUOTA_FULL:
                 found.setdefault(namespace, []).append(f"quota {resource} {round(share * 100)}%")
     return found
+
+
+def pod_key(pod: PodFacts) -> str:
+    return f"{pod.namespace}/{pod.name}"
+
+
+def workload_row(pod: PodFacts, key: str) -> LevelRow:
+    return LevelRow(
+        key,
+        pod.workload,
+        workload_target(pod.namespace, pod.workload_kind, pod.workload),
+        extra={"kind": pod.workload_kind},
+    )

@@ -9,6 +9,7 @@ may not list pods or namespaces cluster-wide sees the namespaces its context nam
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -29,12 +30,13 @@ from kstui.backends.observe_levels import (
     group_pods,
     node_rows,
     pod_facts,
+    pod_key,
     pod_row,
     pod_usage,
     quota_problems,
     total_row,
     workload_key,
-    workload_target,
+    workload_row,
     workspace_of,
 )
 from kstui.backends.observe_place import Place
@@ -124,8 +126,12 @@ class ObserveService:
     async def now(self, place: Place) -> Level:
         """The rows of `place` with usage now, before any history (a slow Prometheus never
         holds them up)."""
-        if place.level == "clusters":
-            level = await self._clusters()
+        if place.level == "clusters":  # the session's own pods listed while contexts are mapped
+            early = asyncio.ensure_future(self._early_pods())
+            try:
+                level = await self._clusters()
+            finally:
+                early.cancel()
         else:
             link = await self.clusters.link(place.context)
             client = await self.clusters.client(link.context)
@@ -139,6 +145,14 @@ class ObserveService:
             level.history = await self.history.fill(place, level.rows, now)
         return level
 
+    async def _early_pods(self) -> None:
+        """The session's own context's pods (the clusters level's biggest list), asked at once:
+        mapping the contexts first takes a review and a probe of each."""
+        context = self.session.context
+        with contextlib.suppress(KstuiError):
+            client = await self.clusters.client(context)
+            await self._pods_of(context, client, "", usage=False)
+
     async def _read(self, place: Place, link: ClusterLink, client: KubeClient) -> Level:
         if place.level == "cluster":
             return await self._cluster(link, client)
@@ -147,7 +161,7 @@ class ObserveService:
         if place.level == "node":
             pods = await self.pods(link, client, "")
             chosen = [p for p in pods.facts if p.node == place.node]
-            rows = group_pods(chosen, pods.usage, _pod_key, {}, pod_row)
+            rows = group_pods(chosen, pods.usage, pod_key, {}, pod_row)
             return Level(list(rows.values()), notes=pods.notes)
         if place.level == "workspaces":
             return await self._workspaces(link, client)
@@ -155,7 +169,7 @@ class ObserveService:
             return await self._workspace(place, link, client)
         pods = await self.pods(link, client, place.namespace)
         if place.level == "namespace":
-            rows = group_pods(pods.facts, pods.usage, workload_key, {}, _workload_row)
+            rows = group_pods(pods.facts, pods.usage, workload_key, {}, workload_row)
             return Level(list(rows.values()), notes=pods.notes)
         if place.level == "workload":
             mine = [
@@ -163,7 +177,7 @@ class ObserveService:
                 for p in pods.facts
                 if p.workload_kind == place.workload_kind and p.workload == place.workload
             ]
-            rows = group_pods(mine, pods.usage, _pod_key, {}, pod_row)
+            rows = group_pods(mine, pods.usage, pod_key, {}, pod_row)
             return Level(list(rows.values()), notes=pods.notes)
         pod = next((p for p in pods.facts if p.name == place.pod), None)
         if pod is None:
@@ -243,7 +257,7 @@ class ObserveService:
 
     async def _workspaces(self, link: ClusterLink, client: KubeClient) -> Level:
         (namespaces, notes), pods = await asyncio.gather(
-            self._namespaces(link, client), self.pods(link, client, "")
+            self._namespaces(link.context, client), self.pods(link, client, "")
         )
         claimed = workspace_of(namespaces)
         rows: dict[str, LevelRow] = {
@@ -256,7 +270,7 @@ class ObserveService:
 
     async def _workspace(self, place: Place, link: ClusterLink, client: KubeClient) -> Level:
         async def named() -> tuple[list[str], list[str], list[dict[str, Any]]]:
-            namespaces, notes = await self._namespaces(link, client)
+            namespaces, notes = await self._namespaces(link.context, client)
             claimed = workspace_of(namespaces)
             names = sorted(ns for ns, ws in claimed.items() if ws == place.workspace)
             return names, notes, await self._quotas(client, names)
@@ -295,13 +309,13 @@ class ObserveService:
     # ------------------------------------------------------------------ lists
 
     async def _namespaces(
-        self, link: ClusterLink, client: KubeClient
+        self, context: str, client: KubeClient
     ) -> tuple[list[dict[str, Any]], list[str]]:
         """Every namespace, or the context's own when this user may not list them."""
         try:
             return items(await client.list("/api/v1/namespaces")), []
         except Forbidden as error:
-            own = self.session.kubeconfig.contexts[link.context].namespace or "default"
+            own = self.session.kubeconfig.contexts[context].namespace or "default"
             try:
                 found = [await client.get(f"/api/v1/namespaces/{own}")]
             except KstuiError:
@@ -315,12 +329,17 @@ class ObserveService:
         now unless `usage` is False (a node's and a cluster's own figures come from
         NodeMetrics: the cluster-wide PodMetrics wait until a level needs them). A cluster-wide
         list younger than CACHE_SECONDS serves any namespace."""
-        key = (link.context, namespace)
+        return await self._pods_of(link.context, client, namespace, usage=usage)
+
+    async def _pods_of(
+        self, context: str, client: KubeClient, namespace: str, *, usage: bool
+    ) -> _Pods:
+        key = (context, namespace)
         lock = self._locks.setdefault(key, asyncio.Lock())
         async with lock:
             found = self._cached(key)
             if found is None:
-                found = await self._read_pods(link, client, namespace, usage)
+                found = await self._read_pods(context, client, namespace, usage)
                 self._pods[key] = found
             if usage and not found.measured:
                 notes: list[str] = []
@@ -344,28 +363,29 @@ class ObserveService:
         return None
 
     async def _read_pods(
-        self, link: ClusterLink, client: KubeClient, namespace: str, usage: bool
+        self, context: str, client: KubeClient, namespace: str, usage: bool
     ) -> _Pods:
         notes: list[str] = []
         try:
-            listed, measured = await asyncio.gather(
-                client.list(_in(namespace, "/api/v1", "pods")),
+            found, measured = await asyncio.gather(
+                _facts(client, _in(namespace, "/api/v1", "pods")),
                 self._usage(client, namespace, notes) if usage else _nothing(),
             )
-            found = items(listed)
         except Forbidden as error:
             if namespace:
                 raise
-            namespaces, notes = await self._namespaces(link, client)
+            namespaces, notes = await self._namespaces(context, client)
             names = [str(meta_of(ns).get("name") or "") for ns in namespaces]
-            parts = await asyncio.gather(*(self._read_pods(link, client, n, usage) for n in names))
+            parts = await asyncio.gather(
+                *(self._read_pods(context, client, n, usage) for n in names)
+            )
             facts = [p for part in parts for p in part.facts]
             merged = {k: v for part in parts for k, v in part.usage.items()}
             notes += [note for part in parts for note in part.notes]
             if not notes:
                 notes = [f"pods: {error.denied}"]
             return _Pods(facts, merged, notes, time.monotonic(), usage)
-        return _Pods([pod_facts(p) for p in found], measured, notes, time.monotonic(), usage)
+        return _Pods(found, measured, notes, time.monotonic(), usage)
 
     async def _measure(
         self, client: KubeClient, namespace: str, facts: list[PodFacts], notes: list[str]
@@ -391,6 +411,14 @@ class ObserveService:
         except (Forbidden, NotFound) as error:
             notes.append(f"usage now unknown: {_why(error)}")
             return {}
+
+
+async def _facts(client: KubeClient, path: str) -> list[PodFacts]:
+    """A pod list's facts, made a page at a time while the server makes the next page."""
+    facts: list[PodFacts] = []
+    async for page in client.list_pages(path):
+        facts.extend(pod_facts(pod) for pod in items(page))
+    return facts
 
 
 async def _nothing() -> Usage:
@@ -419,16 +447,3 @@ def _zero_when_measured(rows: Iterable[LevelRow], pods: _Pods) -> None:
     if pods.usage:
         for row in rows:
             row.amounts.cpu = row.amounts.memory = 0.0
-
-
-def _pod_key(pod: PodFacts) -> str:
-    return f"{pod.namespace}/{pod.name}"
-
-
-def _workload_row(pod: PodFacts, key: str) -> LevelRow:
-    return LevelRow(
-        key,
-        pod.workload,
-        workload_target(pod.namespace, pod.workload_kind, pod.workload),
-        extra={"kind": pod.workload_kind},
-    )

@@ -39,6 +39,12 @@ class Stamps:
 
     def parse(self, stamp: str) -> tuple[int, int]:
         """(nanoseconds, digits 0–9), or (a best key, ODD) when the text would not come back."""
+        if stamp[:19] == self._head and stamp[-1:] == "Z":  # the second of the line before
+            fraction, digits = stamp[20:-1], len(stamp) - 21
+            if stamp[19] == "Z":
+                return self._seconds * 1_000_000_000, 0
+            if stamp[19] == "." and 0 < digits <= 9 and fraction.isascii() and fraction.isdigit():
+                return self._seconds * 1_000_000_000 + int(fraction.ljust(9, "0")), digits
         found = _STAMP.fullmatch(stamp)
         if found is None:
             return self._odd_key(stamp), ODD

@@ -15,7 +15,6 @@ from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import replace
 
-from rich.cells import cell_len
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
@@ -27,7 +26,8 @@ from kstui.backends.log_streams import LogLine, LogOptions, LogScope, PodLogs, f
 from kstui.heap import HEAP
 from kstui.screens.log_asks import ASK_BINDINGS, LogAsks
 from kstui.screens.log_buffer import JSON_MODES, LogBuffer, LogLook, Settling
-from kstui.screens.log_rows import plain_rows, rows_of
+from kstui.screens.log_rows import fit_heading, plain_rows, rows_of
+from kstui.screens.log_write import LogWriter
 from kstui.widgets.log_lines import LogLines
 from kstui.widgets.plain import Plain
 from kstui.widgets.textual_leaks import Footer
@@ -37,14 +37,13 @@ DEFAULT_LINES = 5_000
 FLUSH_SECONDS = 0.05
 REDRAW_SECONDS = 0.5
 FREEZE_LINES = 10_000
-"""Each this many lines in, what the view keeps is frozen out of the collector's way (its
-lines have no cycles): a full collection over a 100,000-line ring took 600 ms, mid-keystroke.
-Every SETTLE_FREEZES freezes, and when the view closes, the heap is settled instead (what was
-frozen while still in use and dropped since is collected: kstui/heap.py). The ring's lines are
-untracked now (a str and ints in arrays), so a settle walks the app, not the ring (~200 ms under
-load, was ~600): settling every 100,000 lines, not 300,000, frees the garbage frozen meanwhile
-sooner (bench/logs.py: RSS growth 84 → 58 MiB)."""
-SETTLE_FREEZES = 10
+"""Once this many lines have come in, the heap is frozen out of the collector's way, once
+(kstui/heap.py): a full collection then walks only what was made since, which a flood turns
+over (its lines are a str and ints, untracked; what it drops in cycles, such as the footer's
+keys each time the ask bar opens and closes, is collected as it goes). Freezing again every
+10,000 lines pinned what was alive at each freeze, so every tenth freeze settled the heap, a
+full collection of the app (200–700 ms mid-flood: bench/logs.py's worst keystrokes). The heap
+is settled when the view closes."""
 FOLLOWING = "following"
 SCROLLED_UP = "paused (scrolled up) — end/G resumes"
 PAUSED = "paused (f) — f resumes"
@@ -114,8 +113,8 @@ class LogsScreen(LogAsks, Screen[None]):
         """The key (epoch ns) of each line in `shown` (line i of `shown` is the LogLines' entry
         i). The view's entry is the line's text; its tag the prefix width and the line's
         source, its mark the key: the ring makes the line again from them when drawn."""
-        self._unfrozen = 0
-        self._freezes = 0
+        self._lines_in = 0
+        self._frozen = False
         self._rewrite_from: int | None = None
         """Lines merged in before ones already shown: the view is written again from here."""
         self.line_count = 0
@@ -132,6 +131,7 @@ class LogsScreen(LogAsks, Screen[None]):
         """Following the newest line (False once the user scrolls up)."""
         self._redrawing = False
         self._last_redraw = 0.0
+        self._writer = LogWriter()
 
     @classmethod
     def of_pod(
@@ -172,8 +172,9 @@ class LogsScreen(LogAsks, Screen[None]):
         return f"logs {what}{previous} @ {contexts}"
 
     def status_text(self, width: int = 0) -> str:
-        """Heading · state · dropped count · modes; within `width` the heading is cut first,
-        so the counts are drawn even on a narrow title (never silent)."""
+        """Heading · state · dropped count · modes; within `width` the heading is cut first
+        (its longest name in the middle), so the counts are drawn even on a narrow title
+        (never silent)."""
         state = self._ended or (
             f"paused (f): {self.held} new lines — f resumes" if self.paused else self.state
         )
@@ -190,9 +191,8 @@ class LogsScreen(LogAsks, Screen[None]):
         if modes:
             parts.append(" ".join(modes))
         heading, tail = self.heading, " · " + " · ".join(parts)
-        room = width - len(tail)
-        if width and len(heading) > room:
-            heading = heading[: max(room - 1, 0)] + "…" if room > 8 else ""
+        if width:
+            heading = fit_heading(heading, width - len(tail))
         return (heading + tail) if heading else tail[3:]
 
     def compose(self) -> ComposeResult:
@@ -225,18 +225,7 @@ class LogsScreen(LogAsks, Screen[None]):
 
     def _write(self, log: LogLines, start: int, scroll: bool) -> None:
         """The ring's lines from `start` on into the view (those the filters let through)."""
-        ring, look = self.buffer, self.look
-        texts, keys, metas = ring.texts, ring.keys, ring.metas
-        for at in range(max(start, 0), len(texts)):
-            text, key, meta = texts[at], keys[at], metas[at]
-            line = ring.line(text, key, meta)
-            rows = plain_rows(look, line)
-            if not look.wanted(line, "\n".join(rows)):
-                continue
-            width = min(look.widths.get("prefix", 0), 0xFFFF)
-            log.append(text, [cell_len(row) for row in rows], meta << 16 | width, key)
-            self._keys.append(key)
-        log.appended()
+        self._writer.write(log, self.buffer, self.look, start, self._keys)
         if scroll:  # at once: the next tick must see the view at its end, not a scroll pending
             log.scroll_end(animate=False, immediate=True, x_axis=False)
 
@@ -297,10 +286,10 @@ class LogsScreen(LogAsks, Screen[None]):
             if not self.buffer.add(batch) or self.paused:
                 first = self.buffer.oldest_added
                 self._rewrite_from = min(first, self._rewrite_from or first)
-            self._unfrozen += len(batch)
-            if self._unfrozen >= FREEZE_LINES:
-                self._unfrozen, self._freezes = 0, self._freezes + 1
-                HEAP.settle() if self._freezes % SETTLE_FREEZES == 0 else gc.freeze()
+            self._lines_in += len(batch)
+            if self._lines_in >= FREEZE_LINES and not self._frozen:
+                self._frozen = True
+                gc.freeze()
             if self.paused:
                 self.held += len(batch)
             elif not self._redraw_needed and self._rewrite_from is None:
@@ -325,7 +314,7 @@ class LogsScreen(LogAsks, Screen[None]):
         text = self.status_text(title.content_region.width)
         if getattr(self, "_last_title", None) != text:
             self._last_title = text
-            title.update(text)
+            title.update(text, layout=False)  # one row whatever it says: no reflow
 
     def emit(self, line: LogLine) -> None:
         if not self.look.show_container and line.container and not line.note:

@@ -16,17 +16,22 @@ from bisect import bisect_right
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, overload
 
+from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
 from textual import events
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 LEAVING_SECONDS = 1.0
 CACHED_ENTRIES = 256
 """Lines whose rows are kept rendered: a few screens' worth (the visible window)."""
-CACHED_STRIPS = 1024
+CACHED_STRIPS = 256
+"""Rows kept drawn (cut and styled): a few screens' worth; a strip holds ~15 objects that the
+collector walks, and a flood draws each row once."""
 
+_ONES = array("L", [1] * 4096)
 Render = Callable[[Any, int, int], list[Text]]
 """An entry, its tag and its mark → its rows."""
 
@@ -122,6 +127,9 @@ class LogLines(ScrollView, can_focus=True):
         self._texts: dict[int, list[Text]] = {}
         """Entry → its rows as shown (folded when wrapping): the visible window's."""
         self._cache: dict[int, Strip] = {}
+        """Row → its strip as drawn (cut to the view and styled): the visible window's."""
+        self._drawn_as: tuple[int, int, Style] | None = None
+        self._frame: tuple[int, int, int, Style] | None = None
         self._wrapped_at = 0
         self._leaving = 0.0
 
@@ -215,6 +223,28 @@ class LogLines(ScrollView, can_focus=True):
             self.row_count += len(cells)
             self._widest = max(self._widest, wide)
         return start
+
+    def extend(
+        self, items: Sequence[Any], widths: Sequence[int], tags: Sequence[int], marks: Sequence[int]
+    ) -> None:
+        """Add entries of one row each (`widths`: each row's cells unwrapped) at once."""
+        if not items:
+            return
+        widest = max(widths)
+        wrap = self._wrap_width()
+        if wrap and widest > wrap:  # some fold: counted one by one
+            for item, cells, tag, mark in zip(items, widths, tags, marks, strict=True):
+                self.append(item, (cells,), tag, mark)
+            return
+        count, start = len(items), self.row_count + self._base
+        self.entries.extend(items)
+        self._tags.extend(tags)
+        self._marks.extend(marks)
+        self._lines.extend(_ONES[:count] if count <= len(_ONES) else [1] * count)
+        self._wide.extend(widths)
+        self._starts.extend(range(start, start + count))
+        self.row_count += count
+        self._widest = max(self._widest, widest)
 
     def appended(self) -> None:
         """After a batch of `append`s: one size update and one repaint."""
@@ -311,21 +341,45 @@ class LogLines(ScrollView, can_focus=True):
         entry = self.entry_of(index)
         return self.entry_rows(entry)[index - self.first_row_of(entry)]
 
-    def render_line(self, y: int) -> Strip:
+    def render_lines(self, crop: Region) -> list[Strip]:
+        """A frame's rows: the scroll offset, width and style read once, not once a row (a
+        widget's style is worked out from its CSS each time it is asked)."""
         scroll_x, scroll_y = self.scroll_offset
+        self._frame = (scroll_x, scroll_y, self.scrollable_content_region.width, self.rich_style)
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._frame = None
+
+    def render_line(self, y: int) -> Strip:
+        frame = self._frame
+        if frame is None:
+            scroll_x, scroll_y = self.scroll_offset
+            frame = (scroll_x, scroll_y, self.scrollable_content_region.width, self.rich_style)
+        scroll_x, scroll_y, width, style = frame
         index = scroll_y + y
-        width = self.scrollable_content_region.width
         if index >= self.row_count:
-            return Strip.blank(width, self.rich_style)
+            return Strip.blank(width, style)
+        drawn_as = (scroll_x, width, style)
+        if drawn_as != self._drawn_as:  # the rows kept were cut and styled otherwise
+            self._cache.clear()
+            self._drawn_as = drawn_as
         strip = self._cache.get(index)
         if strip is None:
             row = self.row(index)
-            strip = Strip(list(row.render(self.app.console)), row.cell_len)
+            segments = list(row.render(self.app.console))
+            cells = row.cell_len
+            if not scroll_x and cells <= width:  # one strip, not one a step (each ~15 objects)
+                if cells < width:
+                    segments.append(Segment(" " * (width - cells)))
+                strip = Strip(Segment.apply_style(segments, style), width)
+            else:
+                strip = Strip(segments, cells).crop(scroll_x, scroll_x + width)
+                strip = strip.extend_cell_length(width).apply_style(style)
             if len(self._cache) >= CACHED_STRIPS:
                 self._cache.pop(next(iter(self._cache)))
             self._cache[index] = strip
-        cropped = strip.crop(scroll_x, scroll_x + width)
-        return cropped.extend_cell_length(width).apply_style(self.rich_style)
+        return strip
 
     def row_text(self, index: int) -> str:
         return self.row(index).plain

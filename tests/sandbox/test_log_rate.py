@@ -49,7 +49,8 @@ async def test_a_pod_annotated_with_a_rate_floods_its_log(sandbox: Any) -> None:
         for _ in range(100):
             try:
                 params = {"timestamps": "true", "tailLines": "1000"}
-                lines = [line async for line in kube.stream_lines(path, params)]
+                batches = kube.stream_line_batches(path, params)
+                lines = [line async for batch in batches for line in batch]
             except KstuiError:  # still starting
                 lines = []
             if len(lines) == 1000:

@@ -15,9 +15,11 @@ from textual.widgets import Input
 
 from kstui.backends.kube import KubeClient
 from kstui.backends.log_streams import LogLine
+from kstui.backends.observe_logs import LogPick
 from kstui.config import Config, LogSettings
 from kstui.sandbox.podlogs import LOG_ANNOTATION
 from kstui.screens.logs import LogsScreen
+from kstui.screens.observe_open import picked_logs
 from kstui.widgets.log_lines import LogLines
 from tests.connections import sandbox_client
 from tests.ui.conftest import drawn, loaded, type_text, wait_until
@@ -420,3 +422,24 @@ async def test_up_leaves_the_end_while_the_ring_drops_lines(make_app) -> None:  
             assert log.scroll_y <= top
             await pilot.press("G")
             await wait_until(pilot, lambda: screen.at_end, "following again")
+
+
+async def test_a_long_workload_name_keeps_its_end_and_the_cluster_at_80_columns(make_app) -> None:  # type: ignore[no-untyped-def]
+    """Observe's `l` on a workload titles the view with its kind, namespace/name and cluster:
+    at 80 columns a long name is cut in its middle, so its end (what tells it from its
+    siblings) and the cluster stay on the title with the state."""
+    name = "payments-gateway-canary-eu-west-1-blue"
+    app = make_app(namespace="shop-prod")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot)
+        pick = LogPick(
+            "host", "shop-prod", selector="app=reviews", what=f"deployment shop-prod/{name}"
+        )
+        await app.push_screen(picked_logs(app.session, pick))
+        await wait_until(pilot, lambda: isinstance(app.screen, LogsScreen), "logs")
+        title = app.screen.query_one("#title")
+        await wait_until(pilot, lambda: "following" in drawn(title), "the title drawn")
+        said = drawn(title).strip()
+        assert said.startswith("logs deployment shop-prod/"), said
+        assert "eu-west-1-blue @ host · following" in said, said
+        assert "…" in said  # cut in the name's middle

@@ -14,9 +14,7 @@ import pytest
 from aiohttp import web
 from textual.pilot import Pilot
 
-from kstui.app import AppSettings, KstuiApp, build_app
 from kstui.backends import observe_history_rows
-from kstui.backends.kubeconfig import load_kubeconfig
 from kstui.backends.prometheus_endpoint import PrometheusEndpoint
 from kstui.backends.quantity import parse_quantity
 from kstui.config import Config
@@ -27,22 +25,7 @@ from kstui.widgets.resource_table import ResourceTable
 from tests.conftest import MemoryKeyring, RunningSandbox
 from tests.connections import sandbox_client
 from tests.ui.conftest import drawn, wait_until
-
-
-def observe_app(
-    kubeconfig: Path, context: str, cache_dir: Path, config: Config | None = None
-) -> KstuiApp:
-    loaded = load_kubeconfig(str(kubeconfig))
-    return build_app(
-        AppSettings(
-            loaded,
-            context,
-            loaded.context(context).namespace,
-            config=config or Config(),
-            screen="observe",
-            cache_dir=cache_dir,
-        )
-    )
+from tests.ui.observe_kit import observe_app, open_row
 
 
 async def level(pilot: Pilot[Any], crumb: str, minimum: int = 1) -> ObserveScreen:
@@ -72,13 +55,6 @@ def cells(screen: ObserveScreen) -> dict[str, dict[str, str]]:
         assert row is not None
         found[row.cells[0]] = dict(zip(names, row.cells, strict=True))
     return found
-
-
-async def open_row(pilot: Pilot[Any], screen: ObserveScreen, name: str) -> None:
-    table = screen.query_one(ResourceTable)
-    key = next(k for k in table.visible_keys if (row := table.row(k)) and row.cells[0] == name)
-    assert table.move_cursor_to(key)
-    await pilot.press("enter")
 
 
 def cores(text: str) -> float:

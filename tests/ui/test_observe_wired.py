@@ -27,7 +27,8 @@ from tests.backends.test_observe_history import direct
 from tests.conftest import RunningSandbox
 from tests.connections import sandbox_client
 from tests.ui.conftest import wait_until
-from tests.ui.test_observe import cells, level, observe_app, open_row
+from tests.ui.observe_kit import observe_app, open_row
+from tests.ui.test_observe import cells, level
 
 
 def chart_of(screen: ObserveScreen) -> ChartPane:

@@ -7,7 +7,7 @@ import gc
 import tracemalloc
 
 from kstui.backends.log_streams import LogLine, sort_key
-from kstui.screens.log_buffer import LogBuffer
+from kstui.screens.log_buffer import LogBuffer, Stamps
 
 LINES = 20_000
 BYTES_PER_LINE = 48
@@ -83,3 +83,15 @@ def test_each_line_keeps_its_source() -> None:
         ("east", "a", "p1", "", True, "joined"),
     ]
     assert len(ring.sources) == 3
+
+
+def test_a_stamp_in_the_second_before_parses_as_the_full_pattern() -> None:
+    """Stamps of the second already seen take a shortcut: it must agree with the full pattern
+    (a fresh Stamps always takes the pattern), odd stamps included."""
+    second = "2026-01-01T00:00:05"
+    tails = [".5Z", "Z", ".000000001Z", ".123456789Z", ".1234567890Z", ".Z", ".12a4Z"]
+    tails += [".\u0661\u0662Z", "+02:00", ".5", ".5z", "Z ", ".-1Z"]
+    shared = Stamps()
+    shared.parse(second + ".1Z")
+    for tail in tails:
+        assert shared.parse(second + tail) == Stamps().parse(second + tail), tail

@@ -11,15 +11,14 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 
-from kstui.app import AppSettings, KstuiApp, build_app
+from kstui.app import KstuiApp
 from kstui.backends.kubeconfig import load_kubeconfig
 from kstui.screens.observe import ObserveScreen
 from kstui.screens.observe_chart import ChartPane
-from kstui.widgets.context_bar import ContextBar
-from kstui.widgets.prompt import Prompt
 from kstui.widgets.resource_table import ResourceTable
 from tests.conftest import RunningSandbox
 from tests.ui.conftest import wait_until
+from tests.ui.observe_kit import drawn_level, move_to_row, observe_app
 from tests.visual.test_snapshots import LARGE, SMALL, frozen
 
 __all__ = ["frozen"]  # the frozen sandbox's fixture
@@ -28,40 +27,11 @@ SIZES = pytest.mark.parametrize("size", [SMALL, LARGE], ids=["80x24", "160x48"])
 
 
 def observe_build(frozen: RunningSandbox, tmp_path: Path, context: str = "host") -> KstuiApp:
-    loaded = load_kubeconfig(str(frozen.kubeconfig))
-    return build_app(
-        AppSettings(
-            loaded,
-            context,
-            loaded.context(context).namespace or "payments",
-            screen="observe",
-            frozen_now=frozen.sandbox.clock.now().timestamp(),
-            cache_dir=tmp_path / "cache",
-        )
+    namespace = load_kubeconfig(str(frozen.kubeconfig)).context(context).namespace or "payments"
+    now = frozen.sandbox.clock.now().timestamp()
+    return observe_app(
+        frozen.kubeconfig, context, tmp_path / "cache", namespace=namespace, frozen_now=now
     )
-
-
-async def shown(pilot: Pilot[Any], crumb: str, user: str = "admin") -> ObserveScreen:
-    """The level `crumb` once its rows, its user and its chart are shown."""
-
-    def ready() -> bool:
-        screen = pilot.app.screen
-        return (
-            isinstance(screen, ObserveScreen)
-            and screen.place.crumb == crumb
-            and screen.loaded
-            and screen.query_one(ContextBar).user == user
-        )
-
-    await wait_until(pilot, ready, crumb, timeout=20)
-    screen = pilot.app.screen
-    assert isinstance(screen, ObserveScreen)
-    chart = screen.query_one(ChartPane)
-    await wait_until(pilot, lambda: chart.state not in ("empty", "loading"), "its chart")
-    await pilot.pause()
-    for prompt in screen.query(Prompt):
-        prompt.cursor_blink = False
-    return screen
 
 
 def names(screen: ObserveScreen) -> list[str]:
@@ -71,9 +41,7 @@ def names(screen: ObserveScreen) -> list[str]:
 
 async def choose(pilot: Pilot[Any], screen: ObserveScreen, name: str) -> None:
     """Move the cursor to `name`'s row and let the chart follow it."""
-    table = screen.query_one(ResourceTable)
-    key = next(k for k in table.visible_keys if (row := table.row(k)) and row.cells[0] == name)
-    assert table.move_cursor_to(key)
+    move_to_row(screen, name)
     await pilot.pause(0.5)  # the chart follows once the cursor rests
     chart = screen.query_one(ChartPane)
     await wait_until(pilot, lambda: chart.state not in ("empty", "loading"), "its chart")
@@ -82,7 +50,7 @@ async def choose(pilot: Pilot[Any], screen: ObserveScreen, name: str) -> None:
 async def drill(pilot: Pilot[Any], *steps: str) -> ObserveScreen:
     """From the clusters, Enter on each named row ('' = the first row) in turn; the last
     level, shown."""
-    screen = await shown(pilot, "observe")
+    screen = await drawn_level(pilot, "observe")
     for name in steps:
         name = name or names(screen)[0]
         await choose(pilot, screen, name)
@@ -91,7 +59,7 @@ async def drill(pilot: Pilot[Any], *steps: str) -> ObserveScreen:
         await wait_until(pilot, opened, f"{name}'s level")
         following = pilot.app.screen
         assert isinstance(following, ObserveScreen)
-        screen = await shown(pilot, following.place.crumb)
+        screen = await drawn_level(pilot, following.place.crumb)
     await pilot.pause(0.3)
     return screen
 
@@ -131,10 +99,10 @@ def test_observe_nodes_as_a_tenant(
     the chart says why, and Enter on it says why again rather than opening an empty level."""
 
     async def denied(pilot: Pilot[Any]) -> None:
-        clusters = await shown(pilot, "observe", user="alice")
+        clusters = await drawn_level(pilot, "observe", user="alice")
         await choose(pilot, clusters, "tenant")
         await pilot.press("enter")
-        tree = await shown(pilot, "tenant", user="alice")
+        tree = await drawn_level(pilot, "tenant", user="alice")
         await choose(pilot, tree, "nodes")
         await pilot.press("enter")
         status = tree.query_one("#status")

@@ -11,8 +11,7 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 
-from kstui.app import AppSettings, KstuiApp, build_app
-from kstui.backends.kubeconfig import load_kubeconfig
+from kstui.app import KstuiApp
 from kstui.backends.observe_history import UsageHistory
 from kstui.backends.observe_history_rows import HistoryRows
 from kstui.backends.observe_levels import LevelRow
@@ -21,13 +20,11 @@ from kstui.backends.observe_service import ObserveService
 from kstui.backends.prometheus_queries import Target
 from kstui.screens.events import EventsScreen
 from kstui.screens.logs import LogsScreen
-from kstui.screens.observe import ObserveScreen
 from kstui.screens.observe_chart import ChartPane
-from kstui.widgets.context_bar import ContextBar
-from kstui.widgets.prompt import Prompt
 from kstui.widgets.resource_table import ResourceTable
 from tests.conftest import RunningSandbox
 from tests.ui.conftest import move_to, type_text, wait_until
+from tests.ui.observe_kit import drawn_level, observe_app, open_row
 from tests.visual.test_chart_snapshots import BASE, fixed_history, utc
 from tests.visual.test_snapshots import LARGE, SMALL, build, frozen, shot
 
@@ -68,45 +65,10 @@ def test_events_of_a_namespace(snap_compare: Any, build: Callable[..., KstuiApp]
 
 
 def observe_build(frozen: RunningSandbox, tmp_path: Path) -> KstuiApp:
-    loaded = load_kubeconfig(str(frozen.kubeconfig))
-    return build_app(
-        AppSettings(
-            loaded,
-            "host",
-            "payments",
-            screen="observe",
-            frozen_now=frozen.sandbox.clock.now().timestamp(),
-            cache_dir=tmp_path / "cache",
-        )
+    now = frozen.sandbox.clock.now().timestamp()
+    return observe_app(
+        frozen.kubeconfig, "host", tmp_path / "cache", namespace="payments", frozen_now=now
     )
-
-
-async def observe_level(pilot: Pilot[Any], crumb: str) -> ObserveScreen:
-    def shown() -> bool:
-        screen = pilot.app.screen
-        return (
-            isinstance(screen, ObserveScreen)
-            and screen.place.crumb == crumb
-            and screen.loaded
-            and screen.query_one(ContextBar).user == "admin"
-        )
-
-    await wait_until(pilot, shown, crumb, timeout=20)
-    screen = pilot.app.screen
-    assert isinstance(screen, ObserveScreen)
-    chart = screen.query_one(ChartPane)
-    await wait_until(pilot, lambda: chart.state not in ("empty", "loading"), "its chart")
-    await pilot.pause()
-    for prompt in screen.query(Prompt):
-        prompt.cursor_blink = False
-    return screen
-
-
-async def observe_open(pilot: Pilot[Any], screen: ObserveScreen, name: str) -> None:
-    table = screen.query_one(ResourceTable)
-    key = next(k for k in table.visible_keys if (row := table.row(k)) and row.cells[0] == name)
-    assert table.move_cursor_to(key)
-    await pilot.press("enter")
 
 
 @pytest.mark.parametrize("size", [SMALL, LARGE], ids=["80x24", "160x48"])
@@ -117,7 +79,7 @@ def test_observe_clusters(
     on a frozen sandbox, said in one line."""
 
     async def clusters(pilot: Pilot[Any]) -> None:
-        await observe_level(pilot, "observe")
+        await drawn_level(pilot, "observe")
         await pilot.pause(0.3)
 
     app = observe_build(frozen, tmp_path)
@@ -131,11 +93,11 @@ def test_observe_workloads_of_a_project(
     """host › workspaces › (no workspace) › project payments: its workloads."""
 
     async def workloads(pilot: Pilot[Any]) -> None:
-        await observe_open(pilot, await observe_level(pilot, "observe"), "host")
-        await observe_open(pilot, await observe_level(pilot, "host"), "workspaces")
-        await observe_open(pilot, await observe_level(pilot, "workspaces"), "(no workspace)")
-        await observe_open(pilot, await observe_level(pilot, "(no workspace)"), "payments")
-        await observe_level(pilot, "project payments")
+        await open_row(pilot, await drawn_level(pilot, "observe"), "host")
+        await open_row(pilot, await drawn_level(pilot, "host"), "workspaces")
+        await open_row(pilot, await drawn_level(pilot, "workspaces"), "(no workspace)")
+        await open_row(pilot, await drawn_level(pilot, "(no workspace)"), "payments")
+        await drawn_level(pilot, "project payments")
         await pilot.pause(0.3)
 
     app = observe_build(frozen, tmp_path)
@@ -174,11 +136,11 @@ def test_observe_workload_with_its_chart(
     (tab gave it the keys: at 80x24 it takes the room, the table keeps a few rows)."""
 
     async def charted(pilot: Pilot[Any]) -> None:
-        await observe_open(pilot, await observe_level(pilot, "observe"), "host")
-        await observe_open(pilot, await observe_level(pilot, "host"), "workspaces")
-        await observe_open(pilot, await observe_level(pilot, "workspaces"), "(no workspace)")
-        await observe_open(pilot, await observe_level(pilot, "(no workspace)"), "payments")
-        screen = await observe_level(pilot, "project payments")
+        await open_row(pilot, await drawn_level(pilot, "observe"), "host")
+        await open_row(pilot, await drawn_level(pilot, "host"), "workspaces")
+        await open_row(pilot, await drawn_level(pilot, "workspaces"), "(no workspace)")
+        await open_row(pilot, await drawn_level(pilot, "(no workspace)"), "payments")
+        screen = await drawn_level(pilot, "project payments")
         table = screen.query_one(ResourceTable)
         key = next(
             k for k in table.visible_keys if (r := table.row(k)) and r.cells[0] == "checkout"
