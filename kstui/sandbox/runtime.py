@@ -31,6 +31,7 @@ from kstui.sandbox.controllers.disruption import DisruptionController
 from kstui.sandbox.controllers.endpointslices import EndpointSliceController
 from kstui.sandbox.controllers.jobs import JobController
 from kstui.sandbox.controllers.namespaces import NamespaceController
+from kstui.sandbox.controllers.pipelineruns import PipelineRunController
 from kstui.sandbox.controllers.pods import PodLifecycleController
 from kstui.sandbox.controllers.tenancy import Flavor
 from kstui.sandbox.controllers.tenancy_set import controllers_for
@@ -79,6 +80,10 @@ class SandboxOptions:
     helm_job_start: float = 0.5
     """Seconds the app store's Helm job pods take to start: an install is active ~1.5 s
     after its ApplicationRelease is created (creating → created → active)."""
+    pipeline_step_seconds: float = 1.0
+    """Seconds one unit of a sandbox Jenkins build plan takes (a seeded build is 10-30 units)."""
+    pipeline_poll_seconds: float = 3.0
+    """How often the PipelineRun controller polls a running build (ks-devops: 3 s)."""
     state_dir: str | None = None
     """Where the CA, its key and the tokens live: a restart there serves the same credentials
     (the store starts afresh, so its resourceVersion goes back). None: new ones each start."""
@@ -129,6 +134,8 @@ class Sandbox:
         for handle in self.handles.values():
             handle.cluster.charts = self.charts
             handle.cluster.helm_job_start = opts.helm_job_start
+            handle.cluster.pipeline_step_seconds = opts.pipeline_step_seconds
+            handle.cluster.pipeline_poll_seconds = opts.pipeline_poll_seconds
 
     # ------------------------------------------------------------------ access
 
@@ -347,6 +354,7 @@ class Sandbox:
                         EndpointSliceController(cluster),
                         DisruptionController(cluster),
                         JobController(cluster),
+                        *([PipelineRunController(cluster)] if cluster.kubesphere else []),
                     ],
                 )
                 manager.start()
