@@ -11,20 +11,18 @@ from __future__ import annotations
 import json
 import re
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from kstui.sandbox.jenkins import Build, Column, Stage, Step
-
-if TYPE_CHECKING:
-    from kstui.sandbox.cluster import SandboxCluster
 
 PLAN_ANNOTATION = "sandbox.kstui.io/plan"
 JobKey = tuple[str, str, str]  # namespace, pipeline, branch ("" unless multi-branch)
 
 
 class Jenkins:
-    def __init__(self, cluster: SandboxCluster) -> None:
+    def __init__(self, cluster: Any) -> None:
         self.cluster = cluster
+        """The SandboxCluster (its `pipeline_step_seconds`); not imported: it holds this."""
         self.builds: dict[JobKey, dict[int, Build]] = {}
         self.numbers: dict[JobKey, int] = {}
 
