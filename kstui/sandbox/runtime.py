@@ -20,7 +20,7 @@ from typing import Any, TypeVar, cast
 import yaml
 from aiohttp import web
 
-from kstui.sandbox import seed, seed_appstore, seed_events, seed_groups, seed_helm
+from kstui.sandbox import seed, seed_appstore, seed_devops, seed_events, seed_groups, seed_helm
 from kstui.sandbox.auth import MASTERS
 from kstui.sandbox.charts import ChartRepos
 from kstui.sandbox.clock import Clock, ManualClock
@@ -36,6 +36,7 @@ from kstui.sandbox.controllers.pods import PodLifecycleController
 from kstui.sandbox.controllers.tenancy import Flavor
 from kstui.sandbox.controllers.tenancy_set import controllers_for
 from kstui.sandbox.controllers.workloads import DeploymentController, ReplicaSetController
+from kstui.sandbox.ks_apiserver import KsApiServer
 from kstui.sandbox.prometheus import PrometheusFleet
 from kstui.sandbox.server import build_app
 
@@ -104,6 +105,8 @@ class ClusterHandle:
     managers: list[Any] = field(default_factory=list)
     settled: ControllerManager | None = None
     """Quota and tenancy controllers: run to quiet at seeding, started with the others."""
+    ks: KsApiServer | None = None
+    """The DevOps API (behind the service proxy) and a ks-apiserver with OAuth (KubeSphere)."""
 
 
 class Sandbox:
@@ -148,6 +151,13 @@ class Sandbox:
 
     def url(self, name: str = "host") -> str:
         return self.handles[name].url
+
+    def ks_apiserver(self, name: str = "host") -> KsApiServer:
+        """The cluster's ks-apiserver (`.url`: /oauth/token and /kapis/...) and DevOps API."""
+        found = self.handles[name].ks
+        if found is None:
+            raise LookupError(f"cluster {name} has no ks-apiserver (not KubeSphere, or stopped)")
+        return found
 
     def token(self, cluster: str = "host", user: str = "admin") -> str:
         return next(i.token for i in self.identities if i.cluster == cluster and i.user == user)
@@ -262,6 +272,7 @@ class Sandbox:
             if "member" in self.handles:
                 seed.seed_member_projects(self.cluster("member"), flavor)
             seed_appstore.seed_appstore({n: h.cluster for n, h in self.handles.items()})
+            seed_devops.seed_devops(self.cluster("host"))
             if opts.workspaces or opts.projects:
                 seed.seed_tenancy_bench(
                     {n: h.cluster for n, h in self.handles.items()},
@@ -362,6 +373,9 @@ class Sandbox:
                 if handle.settled is not None:
                     handle.settled.start()
                     handle.managers.append(handle.settled)
+            if cluster.kubesphere:
+                handle.ks = KsApiServer(cluster)
+                await handle.ks.start(self.options.host)
             churn = Churn(cluster, self.options.churn, self.options.seed)
             churn.start()
             handle.managers.append(churn)
@@ -381,6 +395,8 @@ class Sandbox:
             for manager in handle.managers:
                 if isinstance(manager, Churn):
                     manager.stop()
+            if handle.ks is not None:
+                await handle.ks.stop()
             if handle.runner is not None:
                 await handle.runner.cleanup()
         self._tmp.cleanup()
