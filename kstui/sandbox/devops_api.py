@@ -16,6 +16,7 @@ import base64
 import json
 from collections.abc import Awaitable, Callable
 from typing import Any
+from urllib.parse import unquote
 
 from aiohttp import web
 
@@ -51,6 +52,13 @@ def jwt_subject(token: str) -> str:
     except (ValueError, json.JSONDecodeError):
         return ""
     return str(claims.get("sub") or claims.get("username") or "")
+
+
+def branch_name(text: str) -> str:
+    """A branch as Jenkins spells it in URLs (`feature%2Fx`, even `feature%252Fx`) to its name."""
+    while "%" in text and unquote(text) != text:
+        text = unquote(text)
+    return text
 
 
 def _http(status: int, message: str) -> web.HTTPException:
@@ -96,7 +104,7 @@ class DevOpsApi:
         user = await self.identify(request)
         info = request.match_info
         run = info["run"]
-        job = (info["devops"], info["pipeline"], info.get("branch", ""))
+        job = (info["devops"], info["pipeline"], branch_name(info.get("branch", "")))
         build = self.cluster.jenkins.get(job, int(run)) if run.isdigit() else None
         if build is None:
             raise _http(404, f"run {run} of {'/'.join(p for p in job if p)} not found")
@@ -184,7 +192,7 @@ class DevOpsApi:
             raise _http(400, f"run {build.number} is still running: it cannot be replayed")
         pipeline = self._pipeline_obj(request)
         now = self.cluster.clock.now()
-        branch = request.match_info.get("branch", "")
+        branch = branch_name(request.match_info.get("branch", ""))
         cause = f"Replayed #{build.number}"
         new = self.cluster.jenkins.trigger(pipeline, branch, list(build.parameters), cause, now)
         new.run_name = self._run_for(pipeline, new, branch, user)

@@ -31,6 +31,41 @@ def pod_name(build: Build, template: str = "base") -> str:
     return f"{template}-" + "".join(_SAFE[b % len(_SAFE)] for b in digest[:5])
 
 
+def agent_pod(build: Build) -> dict[str, Any]:
+    name = pod_name(build)
+    jenkins_url = "http://devops-jenkins.kubesphere-devops-system:80"
+    job_url = "".join(f"job/{part}/" for part in build.job.split("/"))
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {
+            "name": name,
+            "namespace": WORKER_NAMESPACE,
+            "labels": {"jenkins": "slave", "jenkins/label": "base"},
+            "annotations": {"runUrl": f"{job_url}{build.number}/"},
+        },
+        "spec": {
+            "restartPolicy": "Never",
+            "containers": [
+                {
+                    "name": "base",
+                    "image": "kubesphere/builder-base:v3.2.2",
+                    "command": ["cat"],
+                    "tty": True,
+                },
+                {
+                    "name": "jnlp",
+                    "image": "jenkins/inbound-agent:4.10-2",
+                    "env": [
+                        {"name": "JENKINS_URL", "value": jenkins_url},
+                        {"name": "JENKINS_AGENT_NAME", "value": name},
+                    ],
+                },
+            ],
+        },
+    }
+
+
 def ensure(cluster: SandboxCluster, build: Build, run: dict[str, Any], view: View) -> None:
     """The agent pod exists from the build's start, and the run points at it."""
     if view.status.get("state") == "QUEUED":
@@ -42,41 +77,8 @@ def ensure(cluster: SandboxCluster, build: Build, run: dict[str, Any], view: Vie
     if pod is None:
         kind = cluster.registry.storage_kind(PODS)
         assert kind is not None
-        jenkins_url = "http://devops-jenkins.kubesphere-devops-system:80"
-        job_url = "".join(f"job/{part}/" for part in build.job.split("/"))
         try:
-            pod = cluster.create(
-                kind,
-                {
-                    "apiVersion": "v1",
-                    "kind": "Pod",
-                    "metadata": {
-                        "name": name,
-                        "namespace": WORKER_NAMESPACE,
-                        "labels": {"jenkins": "slave", "jenkins/label": "base"},
-                        "annotations": {"runUrl": f"{job_url}{build.number}/"},
-                    },
-                    "spec": {
-                        "restartPolicy": "Never",
-                        "containers": [
-                            {
-                                "name": "base",
-                                "image": "kubesphere/builder-base:v3.2.2",
-                                "command": ["cat"],
-                                "tty": True,
-                            },
-                            {
-                                "name": "jnlp",
-                                "image": "jenkins/inbound-agent:4.10-2",
-                                "env": [
-                                    {"name": "JENKINS_URL", "value": jenkins_url},
-                                    {"name": "JENKINS_AGENT_NAME", "value": name},
-                                ],
-                            },
-                        ],
-                    },
-                },
-            )
+            pod = cluster.create(kind, agent_pod(build))
         except ApiError:
             return
     node = (pod.get("spec") or {}).get("nodeName", "")
