@@ -20,7 +20,15 @@ from typing import Any, TypeVar, cast
 import yaml
 from aiohttp import web
 
-from kstui.sandbox import seed, seed_appstore, seed_devops, seed_events, seed_groups, seed_helm
+from kstui.sandbox import (
+    seed,
+    seed_appstore,
+    seed_devops,
+    seed_events,
+    seed_groups,
+    seed_helm,
+    seed_s2i,
+)
 from kstui.sandbox.auth import MASTERS
 from kstui.sandbox.charts import ChartRepos
 from kstui.sandbox.clock import Clock, ManualClock
@@ -33,6 +41,7 @@ from kstui.sandbox.controllers.jobs import JobController
 from kstui.sandbox.controllers.namespaces import NamespaceController
 from kstui.sandbox.controllers.pipelineruns import PipelineRunController
 from kstui.sandbox.controllers.pods import PodLifecycleController
+from kstui.sandbox.controllers.s2i import S2iRunController
 from kstui.sandbox.controllers.tenancy import Flavor
 from kstui.sandbox.controllers.tenancy_set import controllers_for
 from kstui.sandbox.controllers.workloads import DeploymentController, ReplicaSetController
@@ -272,7 +281,8 @@ class Sandbox:
             if "member" in self.handles:
                 seed.seed_member_projects(self.cluster("member"), flavor)
             seed_appstore.seed_appstore({n: h.cluster for n, h in self.handles.items()})
-            seed_devops.seed_devops(self.cluster("host"))
+            seed_devops.seed_devops(self.cluster("host"), flavor)
+            seed_s2i.seed_s2i(self.cluster("host"))
             if opts.workspaces or opts.projects:
                 seed.seed_tenancy_bench(
                     {n: h.cluster for n, h in self.handles.items()},
@@ -365,7 +375,11 @@ class Sandbox:
                         EndpointSliceController(cluster),
                         DisruptionController(cluster),
                         JobController(cluster),
-                        *([PipelineRunController(cluster)] if cluster.kubesphere else []),
+                        *(
+                            [PipelineRunController(cluster), S2iRunController(cluster)]
+                            if cluster.kubesphere
+                            else []
+                        ),
                     ],
                 )
                 manager.start()

@@ -23,21 +23,23 @@ from kstui.sandbox.cluster import SandboxCluster
 from kstui.sandbox.controllers import agent_pods
 from kstui.sandbox.controllers.pipelineruns import FINALIZER, RUN_ID, run_status
 from kstui.sandbox.controllers.pods import _conditions, container_status
+from kstui.sandbox.controllers.tenancy import Flavor
 from kstui.sandbox.jenkins import Answer, Build
 from kstui.sandbox.jenkins_jobs import PLAN_ANNOTATION
-from kstui.sandbox.seed import put
-from kstui.sandbox.seed_devops_data import PIPELINES, PROJECTS, RUNS, jenkins_metadata
+from kstui.sandbox.seed import KUBESPHERE_4, put
+from kstui.sandbox.seed_devops_data import MEMBERS, PIPELINES, PROJECTS, RUNS, jenkins_metadata
 
 DEVOPS_SYSTEM = "kubesphere-devops-system"
 GROUP_VERSION = "devops.kubesphere.io/v1alpha3"
 
 
-def seed_devops(cluster: SandboxCluster) -> None:
+def seed_devops(cluster: SandboxCluster, flavor: Flavor = KUBESPHERE_4) -> None:
     _system(cluster)
     now = cluster.clock.now()
     projects: dict[str, dict[str, Any]] = {}
     for name, workspace, creator, alias in PROJECTS:
         projects[name] = _project(cluster, name, workspace, creator, alias)
+        _members(cluster, name, flavor)
     pipelines: dict[tuple[str, str], dict[str, Any]] = {}
     for namespace, name, spec, plan, _, creator in PIPELINES:
         annotations = {
@@ -160,6 +162,36 @@ def _project(
     ]
     put(cluster, namespace)
     return project
+
+
+def _members(cluster: SandboxCluster, namespace: str, flavor: Flavor) -> None:
+    """The DevOps project's roles and members (3.x: plain RBAC; 4.x: iam objects, which the
+    role controllers mirror into RBAC `kubesphere:iam:<name>`)."""
+    rules = {
+        "admin": [{"apiGroups": ["*"], "resources": ["*"], "verbs": ["*"]}],
+        "viewer": [{"apiGroups": ["*"], "resources": ["*"], "verbs": ["get", "list", "watch"]}],
+    }
+    for role, role_rules in rules.items():
+        doc = {
+            "apiVersion": "iam.kubesphere.io/v1beta1",
+            "kind": "Role",
+            "metadata": {"name": role, "namespace": namespace},
+            "rules": role_rules,
+        }
+        put(cluster, flavor.seed_object(doc))
+    for user, role in MEMBERS[namespace]:
+        doc = {
+            "apiVersion": "iam.kubesphere.io/v1beta1",
+            "kind": "RoleBinding",
+            "metadata": {
+                "name": f"{user}-{role}",
+                "namespace": namespace,
+                "labels": {"iam.kubesphere.io/user-ref": user, "iam.kubesphere.io/role-ref": role},
+            },
+            "roleRef": {"apiGroup": "iam.kubesphere.io", "kind": "Role", "name": role},
+            "subjects": [{"apiGroup": "iam.kubesphere.io", "kind": "User", "name": user}],
+        }
+        put(cluster, flavor.seed_object(doc))
 
 
 def _run(

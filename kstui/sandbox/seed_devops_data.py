@@ -17,6 +17,12 @@ PROJECTS = (
     (ML, "beta-labs", "bob", "ML pipelines"),
 )
 
+MEMBERS = {
+    DELIVERY: (("alice", "admin"), ("carol", "viewer")),
+    ML: (("bob", "admin"), ("alice", "viewer")),
+}
+"""Who may do what in each DevOps project: alice triggers in hers, only looks in beta-labs'."""
+
 _CART_PARAMS: list[dict[str, str]] = [
     {"name": "IMAGE_TAG", "type": "string", "default_value": "latest", "description": "Image tag"},
     {
