@@ -24,6 +24,7 @@ class Jenkins:
         self.cluster = cluster
         """The SandboxCluster (its `pipeline_step_seconds`); not imported: it holds this."""
         self.builds: dict[JobKey, dict[int, Build]] = {}
+        """Builds by job and number (seeded history may hold jenkins_static.StaticBuild)."""
         self.numbers: dict[JobKey, int] = {}
 
     def next_number(self, job: JobKey) -> int:

@@ -18,6 +18,7 @@ import json
 from datetime import timedelta
 from typing import Any
 
+from kstui.sandbox import jenkins_static
 from kstui.sandbox.clock import rfc3339
 from kstui.sandbox.cluster import SandboxCluster
 from kstui.sandbox.controllers import agent_pods
@@ -34,6 +35,7 @@ GROUP_VERSION = "devops.kubesphere.io/v1alpha3"
 
 
 def seed_devops(cluster: SandboxCluster, flavor: Flavor = KUBESPHERE_4) -> None:
+    jenkins_static.adopt(cluster)  # seed-objects.yaml's runs: logs, stop and input too
     _system(cluster)
     now = cluster.clock.now()
     projects: dict[str, dict[str, Any]] = {}

@@ -7,11 +7,15 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import httpx
 import pytest
 
 from tests.conftest import RunningSandbox
-from tests.sandbox.test_devops_api import PROXY
-from tests.sandbox.test_identity_and_controllers import client
+from tests.sandbox.test_devops_api import PROXY, frozen, login
+from tests.sandbox.test_identity_and_controllers import advance, client
+from tests.sandbox.test_pipelines import settle
+
+__all__ = ["frozen"]  # the fixture, for the tests that act on a sandbox of their own
 
 DELIVERY = "shop-deliveryk5v2q"
 V2 = f"{PROXY}/kapis/devops.kubesphere.io/v1alpha2/namespaces/{DELIVERY}/pipelines"
@@ -124,3 +128,56 @@ def test_parameters_of_every_kind_and_branches(seeded: RunningSandbox) -> None:
         log = http.get(f"{V2}/web-app/branches/feature%252Fcheckout-v2/runs/1/log")
         assert log.status_code == 200, log.text
         assert log.headers["X-More-Data"] == "true"
+
+
+# ------------------------------------------------------------------ seed-objects.yaml's runs
+
+SHOP = "shop-cicdr7x2k"
+SHOP_V2 = f"{PROXY}/kapis/devops.kubesphere.io/v1alpha2/namespaces/{SHOP}/pipelines"
+
+
+def test_the_sample_runs_have_logs(seeded: RunningSandbox) -> None:
+    with client(seeded) as http:
+        failed = f"{SHOP_V2}/storefront-build/runs/13/nodes/15/steps/16/log"
+        response = http.get(failed, params={"start": 0})
+        assert response.status_code == 200, response.text
+        assert response.text.startswith("+ make test\n")
+        assert response.text.endswith("script returned exit code 2\n")
+        assert "X-More-Data" not in response.headers
+        running = f"{SHOP_V2}/storefront-build/runs/14/nodes/24/steps/25/log"
+        assert http.get(running).headers["X-More-Data"] == "true"
+        whole = http.get(f"{SHOP_V2}/storefront-build/runs/12/log").text
+        assert whole.endswith("Finished: SUCCESS\n")
+
+
+def test_the_sample_running_run_stops(frozen: RunningSandbox) -> None:
+    with client(frozen) as http:
+        stopped = http.post(f"{SHOP_V2}/storefront-build/runs/14/stop")
+        assert stopped.json()["result"] == "ABORTED"
+        advance(frozen, 3)
+        settle(frozen)
+        run = http.get(f"{DEVOPS}/namespaces/{SHOP}/pipelineruns/storefront-build-p8vzc").json()
+        assert run["status"]["phase"] == "Failed"
+
+
+def test_the_sample_input_refuses_anonymous_and_lets_alice_proceed(frozen: RunningSandbox) -> None:
+    with client(frozen) as http:
+        url = f"{SHOP_V2}/api-release/branches/main/runs/5/nodes/31/steps/32"
+        refused = http.post(url, json={"id": "Approve-prod", "parameters": []}).json()
+        assert refused == {
+            "allow": "false",
+            "message": "you have no permission to approve this step",
+        }
+        ks = frozen.sandbox.ks_apiserver()
+        token = login(ks.url, "alice")["access_token"]
+        path = url.removeprefix(PROXY)
+        ok = httpx.post(
+            f"{ks.url}{path}",
+            json={"id": "Approve-prod", "parameters": []},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        assert ok.status_code == 200
+        advance(frozen, 3)
+        settle(frozen)
+        run = http.get(f"{DEVOPS}/namespaces/{SHOP}/pipelineruns/api-release-7fk2w").json()
+        assert run["status"]["phase"] == "Succeeded"

@@ -118,6 +118,10 @@ class PipelineRunController(Controller):
             build = self._trigger(run, ref)
             if build is None:
                 return
+        if getattr(build, "static", False) and not getattr(build, "touched", False):
+            # adopted seeded history: written back only once an action changed it
+            self._later(key, self.cluster.pipeline_poll_seconds)
+            return
         view = build.view(self.clock.now())
         self._store_data(run, build, view)
         self._set_status(run, view)
