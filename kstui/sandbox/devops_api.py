@@ -100,7 +100,7 @@ class DevOpsApi:
 
     # ------------------------------------------------------------------ lookup
 
-    async def _build(self, request: web.Request) -> tuple[Build, View, str]:
+    async def _build(self, request: web.Request, console: bool = False) -> tuple[Build, View, str]:
         user = await self.identify(request)
         info = request.match_info
         run = info["run"]
@@ -108,7 +108,7 @@ class DevOpsApi:
         build = self.cluster.jenkins.get(job, int(run)) if run.isdigit() else None
         if build is None:
             raise _http(404, f"run {run} of {'/'.join(p for p in job if p)} not found")
-        return build, build.view(self.cluster.clock.now()), user
+        return build, build.view(self.cluster.clock.now(), console), user
 
     def _pipeline_obj(self, request: web.Request) -> dict[str, Any]:
         info = request.match_info
@@ -166,7 +166,7 @@ class DevOpsApi:
     # ------------------------------------------------------------------ logs
 
     async def run_log(self, request: web.Request) -> web.Response:
-        _, view, _ = await self._build(request)
+        _, view, _ = await self._build(request, console=True)
         return _progressive(request, view.log, not view.finished)
 
     async def step_log(self, request: web.Request) -> web.Response:
@@ -184,7 +184,7 @@ class DevOpsApi:
         build, _, user = await self._build(request)
         now = self.cluster.clock.now()
         build.stop(now, user or "anonymous")
-        return web.json_response(build.view(now).status)
+        return web.json_response(build.view(now, console=False).status)
 
     async def replay(self, request: web.Request) -> web.Response:
         build, view, user = await self._build(request)
@@ -196,7 +196,7 @@ class DevOpsApi:
         cause = f"Replayed #{build.number}"
         new = self.cluster.jenkins.trigger(pipeline, branch, list(build.parameters), cause, now)
         new.run_name = self._run_for(pipeline, new, branch, user)
-        return web.json_response(new.view(now).status)
+        return web.json_response(new.view(now, console=False).status)
 
     def _run_for(self, pipeline: dict[str, Any], build: Build, branch: str, user: str) -> str:
         """The PipelineRun the controller makes for a build it did not start (a replay)."""

@@ -68,7 +68,7 @@ class StaticBuild:
         self.answers[input_id] = answer
         self._finish(now, "SUCCESS" if answer.proceed else "ABORTED")
 
-    def view(self, now: datetime) -> View:
+    def view(self, now: datetime, console: bool = True) -> View:
         step_logs: dict[str, tuple[bytes, bool]] = {}
         pending: dict[str, tuple[str, dict[str, Any]]] = {}
         lines = [

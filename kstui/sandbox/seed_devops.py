@@ -201,7 +201,7 @@ def _run(
 ) -> None:
     """The PipelineRun and ConfigMap the controller would hold for the build by now."""
     now = cluster.clock.now()
-    view = build.view(now)
+    view = build.view(now, console=False)
     meta = pipeline["metadata"]
     suffix = agent_pods.pod_name(build)[-5:]
     name = f"{meta['name']}-{suffix}"
@@ -295,7 +295,9 @@ def _agent_pod(cluster: SandboxCluster, build: Build, started: str) -> dict[str,
 def _annotate(cluster: SandboxCluster, pipeline: dict[str, Any], builds: list[Build]) -> None:
     """The Jenkins metadata (and branches) the pipeline controller mirrors into annotations."""
     now = cluster.clock.now()
-    metadata, branches = jenkins_metadata(pipeline, [(b, b.view(now)) for b in builds])
+    metadata, branches = jenkins_metadata(
+        pipeline, [(b, b.view(now, console=False)) for b in builds]
+    )
     annotations = pipeline["metadata"]["annotations"]
     annotations["pipeline.devops.kubesphere.io/jenkins-metadata"] = json.dumps(
         metadata, separators=(",", ":")

@@ -122,7 +122,7 @@ class PipelineRunController(Controller):
             # adopted seeded history: written back only once an action changed it
             self._later(key, self.cluster.pipeline_poll_seconds)
             return
-        view = build.view(self.clock.now())
+        view = build.view(self.clock.now(), console=False)
         self._store_data(run, build, view)
         self._set_status(run, view)
         if view.finished:
