@@ -94,6 +94,10 @@ class SandboxOptions:
     """Seconds one unit of a sandbox Jenkins build plan takes (a seeded build is 10-30 units)."""
     pipeline_poll_seconds: float = 3.0
     """How often the PipelineRun controller polls a running build (ks-devops: 3 s)."""
+    devops_pipelines: int = 0
+    devops_runs: int = 0
+    """Generated pipelines and finished runs in DevOps project `bench-cicdb3nch` (benchmarks);
+    the first, `bench-long`, has 40 stages and a step writing 2,000 lines a second."""
     state_dir: str | None = None
     """Where the CA, its key and the tokens live: a restart there serves the same credentials
     (the store starts afresh, so its resourceVersion goes back). None: new ones each start."""
@@ -283,6 +287,9 @@ class Sandbox:
             seed_appstore.seed_appstore({n: h.cluster for n, h in self.handles.items()})
             seed_devops.seed_devops(self.cluster("host"), flavor)
             seed_s2i.seed_s2i(self.cluster("host"))
+            seed_devops.seed_devops_bench(
+                self.cluster("host"), opts.devops_pipelines, opts.devops_runs
+            )
             if opts.workspaces or opts.projects:
                 seed.seed_tenancy_bench(
                     {n: h.cluster for n, h in self.handles.items()},

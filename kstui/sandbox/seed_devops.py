@@ -308,3 +308,62 @@ def _annotate(cluster: SandboxCluster, pipeline: dict[str, Any], builds: list[Bu
         )
     kind = cluster.kind_of(pipeline)
     cluster.store.update(kind, pipeline, check_rv=False)
+
+
+BENCH_PROJECT = "bench-cicdb3nch"
+BENCH_PLAN: list[dict[str, Any]] = [
+    {"name": "Checkout", "steps": [{"checkout": "https://git.acme.example/bench/app.git"}]},
+    {"name": "Build", "steps": [{"sh": "make build", "units": 4}]},
+    {"name": "Test", "steps": [{"sh": "make test", "units": 5}]},
+]
+
+
+def seed_devops_bench(cluster: SandboxCluster, pipelines: int, runs: int) -> None:
+    """`pipelines` pipelines with `runs` finished runs between them in project
+    `bench-cicdb3nch` (acme-retail), and `bench-long`: 40 stages, the last one's step writing
+    2,000 lines a second for a minute, with a running run (#1) there now."""
+    if not pipelines:
+        return
+    _project(cluster, BENCH_PROJECT, "acme-retail", "alice", "Benchmark pipelines")
+    now = cluster.clock.now()
+    made = []
+    long_plan: list[dict[str, Any]] = [
+        {"name": f"Stage {i:02d}", "steps": [{"sh": f"make step-{i}", "units": 1}]}
+        for i in range(1, 40)
+    ]
+    long_plan.append(
+        {"name": "Stage 40", "steps": [{"sh": "make chatty", "units": 60, "lines": 120_000}]}
+    )
+    for index in range(pipelines):
+        name = "bench-long" if index == 0 else f"bench-{index:03d}"
+        plan = long_plan if index == 0 else BENCH_PLAN
+        made.append(
+            put(
+                cluster,
+                {
+                    "apiVersion": GROUP_VERSION,
+                    "kind": "Pipeline",
+                    "metadata": {
+                        "name": name,
+                        "namespace": BENCH_PROJECT,
+                        "annotations": {
+                            "kubesphere.io/creator": "alice",
+                            PLAN_ANNOTATION: json.dumps(plan, separators=(",", ":")),
+                        },
+                    },
+                    "spec": {"type": "pipeline", "pipeline": {"name": name}},
+                },
+            )
+        )
+    unit = cluster.pipeline_step_seconds
+    long_run = cluster.jenkins.trigger(made[0], "", [], "Started by user alice", now, 45 * unit)
+    _run(cluster, made[0], long_run, "", "alice")
+    for index in range(runs):
+        pipeline = made[1 + index % max(pipelines - 1, 1)] if pipelines > 1 else made[0]
+        ago = (runs - index) * 60 * unit
+        build = cluster.jenkins.trigger(
+            pipeline, "", [], "Started by user alice", now, started_ago=ago
+        )
+        if index % 7 == 3:
+            build.stop(build.started + timedelta(seconds=5 * unit), "alice")
+        _run(cluster, pipeline, build, "", "alice")

@@ -181,3 +181,26 @@ def test_the_sample_input_refuses_anonymous_and_lets_alice_proceed(frozen: Runni
         settle(frozen)
         run = http.get(f"{DEVOPS}/namespaces/{SHOP}/pipelineruns/api-release-7fk2w").json()
         assert run["status"]["phase"] == "Succeeded"
+
+
+def test_benchmark_pipelines_and_a_step_at_2000_lines_a_second(fresh_sandbox: Any) -> None:
+    running = fresh_sandbox(frozen=True, pods=0, devops_pipelines=3, devops_runs=10)
+    bench = "bench-cicdb3nch"
+    with client(running) as http:
+        runs = http.get(f"{DEVOPS}/namespaces/{bench}/pipelineruns").json()["items"]
+        assert len(runs) == 11
+        long = next(r for r in runs if r["metadata"]["name"].startswith("bench-long-"))
+        assert long["status"]["phase"] == "Running"
+        cm = http.get(f"/api/v1/namespaces/{bench}/configmaps/{long['metadata']['name']}").json()
+        stages = json.loads(cm["data"]["stage"])
+        assert len(stages) == 40
+        last = stages[-1]
+        url = (
+            f"{PROXY}/kapis/devops.kubesphere.io/v1alpha2/namespaces/{bench}/pipelines/bench-long"
+            f"/runs/1/nodes/{last['id']}/steps/{last['steps'][0]['id']}/log"
+        )
+        first = http.get(url)
+        size = int(first.headers["X-Text-Size"])
+        advance(running, 1)
+        more = http.get(url, params={"start": size})
+        assert 1990 <= more.text.count("\n") <= 2010
