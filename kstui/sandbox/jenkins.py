@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from kstui.sandbox.clock import rfc3339
+from kstui.sandbox.jenkins_nodes import stage_node, timed_node
 
 EPSILON = timedelta(microseconds=1)
 
@@ -199,7 +200,9 @@ class Build:
                     node["type"] = "PARALLEL"
                     node["firstParent"] = parent_id
                     node["edges"] = edges_next
-                parent = _node(parent_id, column.name, "STAGE", cursor, now, end, states, results)
+                parent = stage_node(
+                    parent_id, column.name, "STAGE", cursor, now, end, states, results
+                )
                 parent["edges"] = [{"id": n["id"], "type": "PARALLEL"} for n in branch_nodes]
                 parent["steps"] = []
                 nodes.append(parent)
@@ -298,7 +301,7 @@ class Build:
                 if step.input is not None:
                     pending[step_id] = (node_id, step.input)
             step_logs[step_id] = (shown.encode(), state != "FINISHED")
-            entry = _timed(step_id, step.name, "STEP", cursor, now, end, state, result)
+            entry = timed_node(step_id, step.name, "STEP", cursor, now, end, state, result)
             entry["displayDescription"] = step.description
             if step.input is not None:
                 entry["input"] = step.input
@@ -310,7 +313,7 @@ class Build:
                 cursor = end
                 break
             cursor = end
-        node = _node(node_id, stage.name, "STAGE", begin, now, cursor, states, results)
+        node = stage_node(node_id, stage.name, "STAGE", begin, now, cursor, states, results)
         if node.get("state") == "PAUSED" and steps and "input" in steps[-1]:
             node["input"] = steps[-1]["input"]
         node["steps"] = steps
@@ -418,52 +421,3 @@ class Build:
         for column in self.columns:
             total += max(sum(s.units for s in st.steps if not s.input) for st in column.stages)
         return total * self.unit
-
-
-def _timed(
-    node_id: str,
-    name: str,
-    type_: str,
-    start: datetime,
-    now: datetime,
-    end: datetime,
-    state: str,
-    result: str,
-) -> dict[str, Any]:
-    finished = state == "FINISHED"
-    upto = end if finished else now
-    return {
-        "id": node_id,
-        "displayName": name,
-        "type": type_,
-        "state": state,
-        "result": result if finished else "UNKNOWN",
-        "startTime": rfc3339(start),
-        "durationInMillis": max(int((upto - start).total_seconds() * 1000), 0),
-    }
-
-
-def _node(
-    node_id: str,
-    name: str,
-    type_: str,
-    start: datetime,
-    now: datetime,
-    end: datetime,
-    states: list[str],
-    results: list[str],
-) -> dict[str, Any]:
-    if not states:
-        return {"id": node_id, "displayName": name, "type": type_}
-    if "RUNNING" in states:
-        state = "RUNNING"
-    elif "PAUSED" in states:
-        state = "PAUSED"
-    else:
-        state = "FINISHED"
-    result = "SUCCESS"
-    for worst in ("FAILURE", "ABORTED", "UNSTABLE"):
-        if worst in results:
-            result = worst
-            break
-    return _timed(node_id, name, type_, start, now, end, state, result)
