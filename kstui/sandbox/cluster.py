@@ -16,6 +16,7 @@ from kstui.sandbox.auth import Authenticator, Authorizer
 from kstui.sandbox.charts import ChartRepos
 from kstui.sandbox.clock import Clock, rfc3339
 from kstui.sandbox.faults import Faults
+from kstui.sandbox.jenkins_jobs import Jenkins
 from kstui.sandbox.kinds import ResourceKind
 from kstui.sandbox.registry import KindRegistry
 from kstui.sandbox.status import ApiError
@@ -75,6 +76,11 @@ class SandboxCluster:
         served); controllers read charts through it, never over the network."""
         self.helm_job_start = 0.5
         """Seconds an app store Helm job's pod takes to start (it then runs 1 s)."""
+        self.pipeline_step_seconds = 1.0
+        """Seconds one unit of a sandbox Jenkins build plan takes (jenkins_jobs.py)."""
+        self.pipeline_poll_seconds = 3.0
+        """How often the PipelineRun controller polls a running build (ks-devops: 3 s)."""
+        self.jenkins = Jenkins(self)
         self.webhooks: list[Callable[[ResourceKind, dict[str, Any], dict[str, Any] | None], None]]
         self.webhooks = []
         """Validating admission webhooks: each may raise the ApiError of a refusal."""

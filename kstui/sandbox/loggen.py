@@ -23,6 +23,7 @@ _MASK = (1 << 64) - 1
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 STYLES = (
+    "jnlp",
     "nginx",
     "envoy",
     "java",
@@ -38,6 +39,7 @@ STYLES = (
 _STYLE_RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("envoy", ("envoy", "istio-proxy", "proxyv2")),
     ("nginx", ("nginx", "ingress")),
+    ("jnlp", ("inbound-agent", "jnlp")),
     ("java", ("java", "jdk", "jenkins", "spring", "kafka", "elasticsearch", "zookeeper")),
     ("redis", ("redis",)),
     ("postgres", ("postgres",)),
@@ -368,7 +370,26 @@ def _generic(r: Rng, g: LogGenerator, at: datetime) -> str:
     return f"{_iso_ms(at)} {level:<5} {r.pick(msgs)}"
 
 
+def _jnlp_prefix(r: Rng, at: datetime, level: str) -> str:
+    """The Jenkins agent's (remoting's) one-line log format."""
+    return f"{at:%Y-%m-%d %H:%M:%S}.{_ms(at)}+0000 [id={r.int(1, 40)}]\t{level}\t"
+
+
+def _jnlp(r: Rng, g: LogGenerator, at: datetime) -> str:
+    msg = r.pick(
+        (
+            "hudson.remoting.PingThread#ping: ping to controller succeeded",
+            "hudson.remoting.Request$2#run: executing RemoteLaunchCallable",
+            "hudson.remoting.jnlp.Main$CuiListener#status: channel alive, 0 pending requests",
+            "org.csanchez.jenkins.plugins.kubernetes.pipeline.ContainerExecDecorator: exec"
+            " in container base",
+        )
+    )
+    return _jnlp_prefix(r, at, "INFO") + msg
+
+
 _RENDERERS: dict[str, Renderer] = {
+    "jnlp": _jnlp,
     "nginx": _nginx,
     "envoy": _envoy,
     "java": _java,
@@ -388,11 +409,42 @@ Entry = tuple[str | None, str]
 Episode = tuple[int, list[Entry]]
 Prefixer = Callable[[Rng, datetime, str], str]
 _PREFIX: dict[str, Prefixer] = {
+    "jnlp": _jnlp_prefix,
     "java": _java_prefix,
     "worker": _plain_prefix,
     "generic": lambda r, at, level: f"{_iso_ms(at)} {level:<5} ",
 }
 _STARTUP: dict[str, list[Entry]] = {
+    "jnlp": [
+        ("INFO", "hudson.remoting.jnlp.Main#createEngine: Setting up agent: {pod}"),
+        ("INFO", "hudson.remoting.Engine#startEngine: Using Remoting version: 4.10"),
+        (
+            "INFO",
+            "org.jenkinsci.remoting.engine.WorkDirManager#initializeWorkDir: Using"
+            " /home/jenkins/agent/remoting as a remoting work directory",
+        ),
+        (
+            "INFO",
+            "hudson.remoting.jnlp.Main$CuiListener#status: Locating server among"
+            " [http://devops-jenkins.kubesphere-devops-system:80/]",
+        ),
+        ("INFO", "hudson.remoting.jnlp.Main$CuiListener#status: Agent discovery successful"),
+        (None, "  Agent address: devops-jenkins-agent.kubesphere-devops-system"),
+        (None, "  Agent port:    50000"),
+        ("INFO", "hudson.remoting.jnlp.Main$CuiListener#status: Handshaking"),
+        (
+            "INFO",
+            "hudson.remoting.jnlp.Main$CuiListener#status: Connecting to"
+            " devops-jenkins-agent.kubesphere-devops-system:50000",
+        ),
+        ("INFO", "hudson.remoting.jnlp.Main$CuiListener#status: Trying protocol: JNLP4-connect"),
+        (
+            "INFO",
+            "hudson.remoting.jnlp.Main$CuiListener#status: Remote identity confirmed:"
+            " 4b:2e:91:0c:7a:d3:58:16:ef:20:93:5c:c4:18:6a:b1",
+        ),
+        ("INFO", "hudson.remoting.jnlp.Main$CuiListener#status: Connected"),
+    ],
     "java": [
         ("INFO", "Starting Application v2.3.1 using Java 17.0.11 with PID 1"),
         ("INFO", "Tomcat initialized with port 8080 (http)"),
@@ -553,6 +605,7 @@ class LogGenerator:
         ep = self._episode(block)
         if ep is not None and ep[0] <= pos < ep[0] + len(ep[1]):
             level, text = ep[1][pos - ep[0]]
+            text = text.replace("{pod}", self.pod)
             return text if level is None else _PREFIX[self.style](r, at, level) + text
         return _RENDERERS[self.style](r, self, at)
 

@@ -20,7 +20,16 @@ from typing import Any, TypeVar, cast
 import yaml
 from aiohttp import web
 
-from kstui.sandbox import seed, seed_appstore, seed_events, seed_groups, seed_helm, seed_traffic
+from kstui.sandbox import (
+    seed,
+    seed_appstore,
+    seed_devops,
+    seed_events,
+    seed_groups,
+    seed_helm,
+    seed_s2i,
+    seed_traffic,
+)
 from kstui.sandbox.auth import MASTERS
 from kstui.sandbox.charts import ChartRepos
 from kstui.sandbox.clock import Clock, ManualClock
@@ -31,10 +40,13 @@ from kstui.sandbox.controllers.disruption import DisruptionController
 from kstui.sandbox.controllers.endpointslices import EndpointSliceController
 from kstui.sandbox.controllers.jobs import JobController
 from kstui.sandbox.controllers.namespaces import NamespaceController
+from kstui.sandbox.controllers.pipelineruns import PipelineRunController
 from kstui.sandbox.controllers.pods import PodLifecycleController
+from kstui.sandbox.controllers.s2i import S2iRunController
 from kstui.sandbox.controllers.tenancy import Flavor
 from kstui.sandbox.controllers.tenancy_set import controllers_for
 from kstui.sandbox.controllers.workloads import DeploymentController, ReplicaSetController
+from kstui.sandbox.ks_apiserver import KsApiServer
 from kstui.sandbox.prometheus import PrometheusFleet
 from kstui.sandbox.server import build_app
 
@@ -79,6 +91,14 @@ class SandboxOptions:
     helm_job_start: float = 0.5
     """Seconds the app store's Helm job pods take to start: an install is active ~1.5 s
     after its ApplicationRelease is created (creating → created → active)."""
+    pipeline_step_seconds: float = 1.0
+    """Seconds one unit of a sandbox Jenkins build plan takes (a seeded build is 10-30 units)."""
+    pipeline_poll_seconds: float = 3.0
+    """How often the PipelineRun controller polls a running build (ks-devops: 3 s)."""
+    devops_pipelines: int = 0
+    devops_runs: int = 0
+    """Generated pipelines and finished runs in DevOps project `bench-cicdb3nch` (benchmarks);
+    the first, `bench-long`, has 40 stages and a step writing 2,000 lines a second."""
     state_dir: str | None = None
     """Where the CA, its key and the tokens live: a restart there serves the same credentials
     (the store starts afresh, so its resourceVersion goes back). None: new ones each start."""
@@ -99,6 +119,8 @@ class ClusterHandle:
     managers: list[Any] = field(default_factory=list)
     settled: ControllerManager | None = None
     """Quota and tenancy controllers: run to quiet at seeding, started with the others."""
+    ks: KsApiServer | None = None
+    """The DevOps API (behind the service proxy) and a ks-apiserver with OAuth (KubeSphere)."""
 
 
 class Sandbox:
@@ -129,6 +151,8 @@ class Sandbox:
         for handle in self.handles.values():
             handle.cluster.charts = self.charts
             handle.cluster.helm_job_start = opts.helm_job_start
+            handle.cluster.pipeline_step_seconds = opts.pipeline_step_seconds
+            handle.cluster.pipeline_poll_seconds = opts.pipeline_poll_seconds
 
     # ------------------------------------------------------------------ access
 
@@ -141,6 +165,13 @@ class Sandbox:
 
     def url(self, name: str = "host") -> str:
         return self.handles[name].url
+
+    def ks_apiserver(self, name: str = "host") -> KsApiServer:
+        """The cluster's ks-apiserver (`.url`: /oauth/token and /kapis/...) and DevOps API."""
+        found = self.handles[name].ks
+        if found is None:
+            raise LookupError(f"cluster {name} has no ks-apiserver (not KubeSphere, or stopped)")
+        return found
 
     def token(self, cluster: str = "host", user: str = "admin") -> str:
         return next(i.token for i in self.identities if i.cluster == cluster and i.user == user)
@@ -259,6 +290,11 @@ class Sandbox:
             if "member" in self.handles:
                 seed.seed_member_projects(self.cluster("member"), flavor)
             seed_appstore.seed_appstore({n: h.cluster for n, h in self.handles.items()})
+            seed_devops.seed_devops(self.cluster("host"), flavor)
+            seed_s2i.seed_s2i(self.cluster("host"))
+            seed_devops.seed_devops_bench(
+                self.cluster("host"), opts.devops_pipelines, opts.devops_runs
+            )
             if opts.workspaces or opts.projects:
                 seed.seed_tenancy_bench(
                     {n: h.cluster for n, h in self.handles.items()},
@@ -351,6 +387,11 @@ class Sandbox:
                         EndpointSliceController(cluster),
                         DisruptionController(cluster),
                         JobController(cluster),
+                        *(
+                            [PipelineRunController(cluster), S2iRunController(cluster)]
+                            if cluster.kubesphere
+                            else []
+                        ),
                     ],
                 )
                 manager.start()
@@ -358,6 +399,9 @@ class Sandbox:
                 if handle.settled is not None:
                     handle.settled.start()
                     handle.managers.append(handle.settled)
+            if cluster.kubesphere:
+                handle.ks = KsApiServer(cluster)
+                await handle.ks.start(self.options.host)
             churn = Churn(cluster, self.options.churn, self.options.seed)
             churn.start()
             handle.managers.append(churn)
@@ -377,6 +421,8 @@ class Sandbox:
             for manager in handle.managers:
                 if isinstance(manager, Churn):
                     manager.stop()
+            if handle.ks is not None:
+                await handle.ks.stop()
             if handle.runner is not None:
                 await handle.runner.cleanup()
         self._tmp.cleanup()
