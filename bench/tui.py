@@ -28,19 +28,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import fcntl
 import os
-import pty
-import re
-import select
 import shutil
-import signal
 import statistics
-import struct
-import subprocess
 import sys
 import tempfile
-import termios
 import time
 from functools import partial
 from pathlib import Path
@@ -48,15 +40,21 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from launch import (
+    COLUMNS,
+    KSTUI_MARKS,
+    LINES,
+    SandboxProcess,
+    kstui_argv,
+    kubectl_once,
+    launch_once,
+)
 from table import FrameClock, p95, percentiles, send_key
 
 from kstui.app import AppSettings, KstuiApp
 from kstui.backends.kubeconfig import load_kubeconfig
 from kstui.screens.resources import ResourcesScreen
 from kstui.widgets.resource_table import ResourceTable
-
-COLUMNS, LINES = 160, 48
-LOADED = re.compile(rb"pods\(all\)\[(\d+)\]")
 
 
 def report(line: str = "") -> None:
@@ -68,131 +66,15 @@ def median(values: list[float]) -> float:
     return statistics.median(values) if values else float("nan")
 
 
-# --------------------------------------------------------------------------- sandbox
-
-
-class SandboxProcess:
-    def __init__(self, pods: int, churn: float, workdir: Path) -> None:
-        self.kubeconfig = workdir / "kubeconfig"
-        self.log = workdir / "sandbox.log"
-        with self.log.open("w") as log:
-            self.process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "kstui",
-                    "sandbox",
-                    "--clusters",
-                    "1",
-                    "--pods",
-                    str(pods),
-                    "--churn",
-                    str(churn),
-                    "--kubeconfig",
-                    str(self.kubeconfig),
-                ],
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        deadline = time.monotonic() + 300
-        while "ready in" not in self.log.read_text():
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit(f"sandbox did not start:\n{self.log.read_text()}")
-            time.sleep(0.05)
-
-    def stop(self) -> None:
-        self.process.send_signal(signal.SIGINT)
-        try:
-            self.process.wait(10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-
-
 # --------------------------------------------------------------------------- launch (pty)
 
 
-def rss_mib(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-
-def launch_once(kubeconfig: Path, env: dict[str, str]) -> dict[str, float]:
-    """Spawn `kstui -A` on a pty; timestamps of what appears on the 'terminal'."""
-    started = time.perf_counter()
-    pid, fd = pty.fork()
-    if pid == 0:  # the child: become kstui
-        os.execvpe(
-            sys.executable,
-            [sys.executable, "-m", "kstui", "--kubeconfig", str(kubeconfig), "-A"],
-            env,
-        )
-    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", LINES, COLUMNS, 0, 0))
-    seen = b""
-    marks: dict[str, float] = {}
-    deadline = started + 120
-    try:
-        while time.perf_counter() < deadline and "all rows" not in marks:
-            ready, _, _ = select.select([fd], [], [], 0.5)
-            if not ready:
-                continue
-            try:
-                chunk = os.read(fd, 1 << 16)
-            except OSError:
-                break
-            now = time.perf_counter() - started
-            seen = (seen + chunk)[-200_000:]
-            if "first frame" not in marks and "⎈".encode() in seen:
-                marks["first frame"] = now
-            if "first rows" not in marks and (b"Running" in chunk or b"Pending" in chunk):
-                marks["first rows"] = now
-            found = LOADED.findall(seen)
-            if found:
-                marks["all rows"] = now
-                marks["rows"] = float(found[-1])
-        time.sleep(0.5)  # let the app settle before reading its memory
-        marks["rss"] = rss_mib(pid)
-    finally:
-        os.write(fd, b"\x11")  # ctrl+q
-        end = time.monotonic() + 5
-        while time.monotonic() < end:
-            done, _status = os.waitpid(pid, os.WNOHANG)
-            if done:
-                break
-            try:
-                if select.select([fd], [], [], 0.1)[0]:
-                    os.read(fd, 1 << 16)
-            except OSError:
-                pass
-        else:
-            os.kill(pid, signal.SIGKILL)
-            os.waitpid(pid, 0)
-        os.close(fd)
+def launch(kubeconfig: Path, env: dict[str, str]) -> dict[str, float]:
+    """`kstui -A` on a pty: first frame, first rows, all rows (and their count), RSS."""
+    marks = launch_once(kstui_argv(kubeconfig), env, KSTUI_MARKS)
+    if "value all rows" in marks:
+        marks["rows"] = marks["value all rows"]
     return marks
-
-
-def kubectl_once(kubeconfig: Path, cache: Path) -> dict[str, float]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KUBE")}
-    env.update({"KUBECONFIG": str(kubeconfig), "KUBECACHEDIR": str(cache), "HOME": str(cache)})
-    started = time.perf_counter()
-    process = subprocess.Popen(
-        ["kubectl", "get", "pods", "-A"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env
-    )
-    assert process.stdout is not None
-    first = None
-    lines = 0
-    for _line in process.stdout:
-        lines += 1
-        if first is None and lines > 1:  # the header alone is not a row
-            first = time.perf_counter() - started
-    process.wait()
-    return {
-        "first rows": first or float("nan"),
-        "all rows": time.perf_counter() - started,
-        "rows": lines - 1,
-    }
 
 
 # --------------------------------------------------------------------------- keystrokes
@@ -305,7 +187,7 @@ def run(pods: int, samples: int, runs: int, churn: float) -> None:
     )
     env.pop("NO_COLOR", None)
     try:
-        launches = [launch_once(sandbox.kubeconfig, env) for _ in range(runs + 1)][1:]
+        launches = [launch(sandbox.kubeconfig, env) for _ in range(runs + 1)][1:]
         kubectl: list[dict[str, float]] = []
         if shutil.which("kubectl"):
             kubectl_once(sandbox.kubeconfig, workdir / "kube")  # warm its discovery cache
