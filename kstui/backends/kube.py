@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
@@ -219,17 +221,30 @@ class KubeClient:
         limit: int = 500,
     ) -> AsyncIterator[dict[str, Any]]:
         """Each page of a list as it arrives (`limit`/`continue`). A 410 on a continue token
-        means the snapshot expired; it is raised as Gone and the caller relists."""
+        means the snapshot expired; it is raised as Gone and the caller relists. The next
+        page is asked for before this one is handed over: the server prepares it while the
+        caller decodes and shows this one."""
         query = dict(params or {})
         if limit:
             query["limit"] = limit
+        page = await self.get(path, query, accept=accept)
         while True:
-            page = await self.get(path, query, accept=accept)
-            yield page
             token = (page.get("metadata") or {}).get("continue")
-            if not token:
+            following: asyncio.Task[dict[str, Any]] | None = None
+            if token:
+                query = {**query, "continue": token}
+                following = asyncio.ensure_future(self.get(path, query, accept=accept))
+            try:
+                yield page
+            except BaseException:
+                if following is not None:
+                    following.cancel()
+                    with contextlib.suppress(asyncio.CancelledError, Exception):
+                        await following
+                raise
+            if following is None:
                 return
-            query["continue"] = token
+            page = await following
 
     async def list(
         self,
