@@ -19,6 +19,9 @@ second for the whole run), then:
 3. Keystrokes (in process, headless, the same app): the app lists all pods while the churn runs;
    cursor down, page down and filter keystrokes (typed into the real `/` prompt) are timed from
    the key to the end of the first frame showing their effect (bench/table.py explains the method).
+   Modals (help `?`, the `:` prompt, the delete confirmation) are opened and closed by their
+   keys, each timed to the frame showing it open, then to the frame showing the list again
+   (`--modals`: only these, no launches).
 4. Watch event to screen: a visible pod is patched (a label change makes the server's Table row
    change only if a printed column changes, so the patch bumps the pod's restart count through
    the status subresource); timed from the PATCH to the end of the frame showing the new value.
@@ -53,8 +56,15 @@ from table import FrameClock, p95, percentiles, send_key
 
 from kstui.app import AppSettings, KstuiApp
 from kstui.backends.kubeconfig import load_kubeconfig
+from kstui.screens.confirm import ConfirmModal
+from kstui.screens.help import HelpModal
 from kstui.screens.resources import ResourcesScreen
+from kstui.widgets.prompt import Prompt
 from kstui.widgets.resource_table import ResourceTable
+
+MODAL_FIGURES = tuple(
+    f"{m} {way}" for m in ("help", "prompt", "confirm") for way in ("open", "close")
+)
 
 
 def report(line: str = "") -> None:
@@ -80,10 +90,52 @@ def launch(kubeconfig: Path, env: dict[str, str]) -> dict[str, float]:
 # --------------------------------------------------------------------------- keystrokes
 
 
-async def keystrokes(kubeconfig: Path, samples: int, cache_dir: Path) -> dict[str, list[float]]:
+MODALS = (
+    # (label, key, its character, the modal's test, the key that closes it)
+    ("help", "question_mark", "?", lambda app: isinstance(app.screen, HelpModal), "escape"),
+    ("prompt", "colon", ":", lambda app: prompt_open(app), "escape"),
+    ("confirm", "ctrl+d", None, lambda app: isinstance(app.screen, ConfirmModal), "escape"),
+)
+
+
+def prompt_open(app: Any) -> bool:
+    prompts = app.screen.query(Prompt)
+    return bool(prompts) and prompts.first().has_class("-open")
+
+
+async def modals(
+    app: Any, clock: FrameClock, samples: int, results: dict[str, list[float]]
+) -> None:
+    """Each modal opened and closed by its keys, timed to the frame that shows it open, then
+    to the frame that shows the list again (the `:` prompt is inline, not a screen)."""
+    base = app.screen
+    key = partial(send_key, app)
+    for label, name, character, shown, close in MODALS:
+        for _ in range(samples):
+            results[f"{label} open"].append(
+                await clock.time(
+                    lambda name=name, character=character: key(name, character),
+                    lambda shown=shown: shown(app),
+                )
+            )
+            await asyncio.sleep(0.05)
+            results[f"{label} close"].append(
+                await clock.time(
+                    lambda close=close: key(close),
+                    lambda shown=shown: app.screen is base and not shown(app),
+                )
+            )
+            await asyncio.sleep(0.05)
+
+
+async def keystrokes(
+    kubeconfig: Path, samples: int, cache_dir: Path, *, modals_only: bool = False
+) -> dict[str, list[float]]:
     config = load_kubeconfig(str(kubeconfig))
     app = KstuiApp(AppSettings(config, "host", "", cache_dir=cache_dir))
-    results: dict[str, list[float]] = {"cursor": [], "page": [], "filter": [], "event": []}
+    results: dict[str, list[float]] = {
+        label: [] for label in ("cursor", "page", "filter", "event", *MODAL_FIGURES)
+    }
     async with app.run_test(size=(COLUMNS, LINES)) as pilot:
         while not (isinstance(app.screen, ResourcesScreen) and app.screen.loaded):
             await pilot.pause(0.05)
@@ -91,6 +143,10 @@ async def keystrokes(kubeconfig: Path, samples: int, cache_dir: Path) -> dict[st
         table = screen.query_one(ResourceTable)
         clock = FrameClock(app)
         key = partial(send_key, app)
+        await modals(app, clock, min(samples, 30), results)
+        if modals_only:
+            await app.session.aclose()
+            return results
 
         page = table.scrollable_content_region.height - 1
         for label, name, step in (("cursor", "down", 1), ("page", "pagedown", page)):
@@ -172,7 +228,7 @@ async def keystrokes(kubeconfig: Path, samples: int, cache_dir: Path) -> dict[st
 # --------------------------------------------------------------------------- report
 
 
-def run(pods: int, samples: int, runs: int, churn: float) -> None:
+def run(pods: int, samples: int, runs: int, churn: float, modals_only: bool = False) -> None:
     workdir = Path(tempfile.mkdtemp(prefix="kstui-bench-"))
     report(f"\n## {pods:,} pods (sandbox churning {churn:g} pod updates/s), {COLUMNS}x{LINES}")
     started = time.perf_counter()
@@ -187,19 +243,27 @@ def run(pods: int, samples: int, runs: int, churn: float) -> None:
     )
     env.pop("NO_COLOR", None)
     try:
-        launches = [launch(sandbox.kubeconfig, env) for _ in range(runs + 1)][1:]
+        launches = (
+            [] if modals_only else [launch(sandbox.kubeconfig, env) for _ in range(runs + 1)][1:]
+        )
         kubectl: list[dict[str, float]] = []
-        if shutil.which("kubectl"):
+        if shutil.which("kubectl") and not modals_only:
             kubectl_once(sandbox.kubeconfig, workdir / "kube")  # warm its discovery cache
             kubectl = [kubectl_once(sandbox.kubeconfig, workdir / "kube") for _ in range(runs)]
         keys = (
-            asyncio.run(keystrokes(sandbox.kubeconfig, samples, workdir / "cache"))
+            asyncio.run(
+                keystrokes(sandbox.kubeconfig, samples, workdir / "cache", modals_only=modals_only)
+            )
             if samples
-            else {"cursor": [], "page": [], "filter": [], "event": []}
+            else {label: [] for label in ("cursor", "page", "filter", "event", *MODAL_FIGURES)}
         )
     finally:
         sandbox.stop()
         shutil.rmtree(workdir, ignore_errors=True)  # its kubeconfig holds tokens
+
+    if modals_only:
+        report_modals(keys)
+        return
 
     def m(items: list[dict[str, float]], key: str) -> float:
         return median([item[key] for item in items if key in item])
@@ -249,6 +313,19 @@ def run(pods: int, samples: int, runs: int, churn: float) -> None:
     for label in ("cursor", "page", "filter", "event"):
         if keys[label]:
             report(f"  {label:<7} {percentiles(keys[label])}")
+    report_modals(keys)
+
+
+def report_modals(keys: dict[str, list[float]]) -> None:
+    report("| modal, under churn | p50 / p95 / max | target | |")
+    report("| --- | --- | --- | --- |")
+    for label in MODAL_FIGURES:
+        values = keys[label]
+        if values:
+            report(
+                f"| {label} | {statistics.median(values):.0f} / {p95(values):.0f} / "
+                f"{max(values):.0f} ms | p95 ≤ 50 ms | {'pass' if p95(values) <= 50 else 'MISS'} |"
+            )
 
 
 def main() -> None:
@@ -262,10 +339,13 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=100, help="keystrokes per figure")
     parser.add_argument("--runs", type=int, default=3, help="launches and kubectl runs")
     parser.add_argument("--churn", type=float, default=200.0, help="pod updates/s (default 200)")
+    parser.add_argument(
+        "--modals", action="store_true", help="only the modals' open and close (no launches)"
+    )
     args = parser.parse_args()
     report(f"kstui bench/tui.py · python {sys.version.split()[0]} · {os.cpu_count()} cores")
     for pods in args.pods or [10_000, 50_000]:
-        run(pods, args.samples, args.runs, args.churn)
+        run(pods, args.samples, args.runs, args.churn, args.modals)
 
 
 if __name__ == "__main__":
