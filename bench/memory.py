@@ -40,8 +40,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from launch import SandboxProcess, rss_mib
 from table import send_key
-from tui import SandboxProcess, rss_mib
 
 from kstui.app import AppSettings, KstuiApp
 from kstui.backends.kubeconfig import load_kubeconfig

@@ -19,6 +19,9 @@ second for the whole run), then:
 3. Keystrokes (in process, headless, the same app): the app lists all pods while the churn runs;
    cursor down, page down and filter keystrokes (typed into the real `/` prompt) are timed from
    the key to the end of the first frame showing their effect (bench/table.py explains the method).
+   Modals (help `?`, the `:` prompt, the delete confirmation) are opened and closed by their
+   keys, each timed to the frame showing it open, then to the frame showing the list again
+   (`--modals`: only these, no launches).
 4. Watch event to screen: a visible pod is patched (a label change makes the server's Table row
    change only if a printed column changes, so the patch bumps the pod's restart count through
    the status subresource); timed from the PATCH to the end of the frame showing the new value.
@@ -28,19 +31,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import fcntl
 import os
-import pty
-import re
-import select
 import shutil
-import signal
 import statistics
-import struct
-import subprocess
 import sys
 import tempfile
-import termios
 import time
 from functools import partial
 from pathlib import Path
@@ -48,15 +43,28 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from launch import (
+    COLUMNS,
+    KSTUI_MARKS,
+    LINES,
+    SandboxProcess,
+    kstui_argv,
+    kubectl_once,
+    launch_once,
+)
 from table import FrameClock, p95, percentiles, send_key
 
 from kstui.app import AppSettings, KstuiApp
 from kstui.backends.kubeconfig import load_kubeconfig
+from kstui.screens.confirm import ConfirmModal
+from kstui.screens.help import HelpModal
 from kstui.screens.resources import ResourcesScreen
+from kstui.widgets.prompt import Prompt
 from kstui.widgets.resource_table import ResourceTable
 
-COLUMNS, LINES = 160, 48
-LOADED = re.compile(rb"pods\(all\)\[(\d+)\]")
+MODAL_FIGURES = tuple(
+    f"{m} {way}" for m in ("help", "prompt", "confirm") for way in ("open", "close")
+)
 
 
 def report(line: str = "") -> None:
@@ -68,140 +76,66 @@ def median(values: list[float]) -> float:
     return statistics.median(values) if values else float("nan")
 
 
-# --------------------------------------------------------------------------- sandbox
-
-
-class SandboxProcess:
-    def __init__(self, pods: int, churn: float, workdir: Path) -> None:
-        self.kubeconfig = workdir / "kubeconfig"
-        self.log = workdir / "sandbox.log"
-        with self.log.open("w") as log:
-            self.process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "kstui",
-                    "sandbox",
-                    "--clusters",
-                    "1",
-                    "--pods",
-                    str(pods),
-                    "--churn",
-                    str(churn),
-                    "--kubeconfig",
-                    str(self.kubeconfig),
-                ],
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        deadline = time.monotonic() + 300
-        while "ready in" not in self.log.read_text():
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit(f"sandbox did not start:\n{self.log.read_text()}")
-            time.sleep(0.05)
-
-    def stop(self) -> None:
-        self.process.send_signal(signal.SIGINT)
-        try:
-            self.process.wait(10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-
-
 # --------------------------------------------------------------------------- launch (pty)
 
 
-def rss_mib(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-
-def launch_once(kubeconfig: Path, env: dict[str, str]) -> dict[str, float]:
-    """Spawn `kstui -A` on a pty; timestamps of what appears on the 'terminal'."""
-    started = time.perf_counter()
-    pid, fd = pty.fork()
-    if pid == 0:  # the child: become kstui
-        os.execvpe(
-            sys.executable,
-            [sys.executable, "-m", "kstui", "--kubeconfig", str(kubeconfig), "-A"],
-            env,
-        )
-    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", LINES, COLUMNS, 0, 0))
-    seen = b""
-    marks: dict[str, float] = {}
-    deadline = started + 120
-    try:
-        while time.perf_counter() < deadline and "all rows" not in marks:
-            ready, _, _ = select.select([fd], [], [], 0.5)
-            if not ready:
-                continue
-            try:
-                chunk = os.read(fd, 1 << 16)
-            except OSError:
-                break
-            now = time.perf_counter() - started
-            seen = (seen + chunk)[-200_000:]
-            if "first frame" not in marks and "⎈".encode() in seen:
-                marks["first frame"] = now
-            if "first rows" not in marks and (b"Running" in chunk or b"Pending" in chunk):
-                marks["first rows"] = now
-            found = LOADED.findall(seen)
-            if found:
-                marks["all rows"] = now
-                marks["rows"] = float(found[-1])
-        time.sleep(0.5)  # let the app settle before reading its memory
-        marks["rss"] = rss_mib(pid)
-    finally:
-        os.write(fd, b"\x11")  # ctrl+q
-        end = time.monotonic() + 5
-        while time.monotonic() < end:
-            done, _status = os.waitpid(pid, os.WNOHANG)
-            if done:
-                break
-            try:
-                if select.select([fd], [], [], 0.1)[0]:
-                    os.read(fd, 1 << 16)
-            except OSError:
-                pass
-        else:
-            os.kill(pid, signal.SIGKILL)
-            os.waitpid(pid, 0)
-        os.close(fd)
+def launch(kubeconfig: Path, env: dict[str, str]) -> dict[str, float]:
+    """`kstui -A` on a pty: first frame, first rows, all rows (and their count), RSS."""
+    marks = launch_once(kstui_argv(kubeconfig), env, KSTUI_MARKS)
+    if "value all rows" in marks:
+        marks["rows"] = marks["value all rows"]
     return marks
-
-
-def kubectl_once(kubeconfig: Path, cache: Path) -> dict[str, float]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KUBE")}
-    env.update({"KUBECONFIG": str(kubeconfig), "KUBECACHEDIR": str(cache), "HOME": str(cache)})
-    started = time.perf_counter()
-    process = subprocess.Popen(
-        ["kubectl", "get", "pods", "-A"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env
-    )
-    assert process.stdout is not None
-    first = None
-    lines = 0
-    for _line in process.stdout:
-        lines += 1
-        if first is None and lines > 1:  # the header alone is not a row
-            first = time.perf_counter() - started
-    process.wait()
-    return {
-        "first rows": first or float("nan"),
-        "all rows": time.perf_counter() - started,
-        "rows": lines - 1,
-    }
 
 
 # --------------------------------------------------------------------------- keystrokes
 
 
-async def keystrokes(kubeconfig: Path, samples: int, cache_dir: Path) -> dict[str, list[float]]:
+MODALS = (
+    # (label, key, its character, the modal's test, the key that closes it)
+    ("help", "question_mark", "?", lambda app: isinstance(app.screen, HelpModal), "escape"),
+    ("prompt", "colon", ":", lambda app: prompt_open(app), "escape"),
+    ("confirm", "ctrl+d", None, lambda app: isinstance(app.screen, ConfirmModal), "escape"),
+)
+
+
+def prompt_open(app: Any) -> bool:
+    prompts = app.screen.query(Prompt)
+    return bool(prompts) and prompts.first().has_class("-open")
+
+
+async def modals(
+    app: Any, clock: FrameClock, samples: int, results: dict[str, list[float]]
+) -> None:
+    """Each modal opened and closed by its keys, timed to the frame that shows it open, then
+    to the frame that shows the list again (the `:` prompt is inline, not a screen)."""
+    base = app.screen
+    key = partial(send_key, app)
+    for label, name, character, shown, close in MODALS:
+        for _ in range(samples):
+            results[f"{label} open"].append(
+                await clock.time(
+                    lambda name=name, character=character: key(name, character),
+                    lambda shown=shown: shown(app),
+                )
+            )
+            await asyncio.sleep(0.05)
+            results[f"{label} close"].append(
+                await clock.time(
+                    lambda close=close: key(close),
+                    lambda shown=shown: app.screen is base and not shown(app),
+                )
+            )
+            await asyncio.sleep(0.05)
+
+
+async def keystrokes(
+    kubeconfig: Path, samples: int, cache_dir: Path, *, modals_only: bool = False
+) -> dict[str, list[float]]:
     config = load_kubeconfig(str(kubeconfig))
     app = KstuiApp(AppSettings(config, "host", "", cache_dir=cache_dir))
-    results: dict[str, list[float]] = {"cursor": [], "page": [], "filter": [], "event": []}
+    results: dict[str, list[float]] = {
+        label: [] for label in ("cursor", "page", "filter", "event", *MODAL_FIGURES)
+    }
     async with app.run_test(size=(COLUMNS, LINES)) as pilot:
         while not (isinstance(app.screen, ResourcesScreen) and app.screen.loaded):
             await pilot.pause(0.05)
@@ -209,6 +143,10 @@ async def keystrokes(kubeconfig: Path, samples: int, cache_dir: Path) -> dict[st
         table = screen.query_one(ResourceTable)
         clock = FrameClock(app)
         key = partial(send_key, app)
+        await modals(app, clock, min(samples, 30), results)
+        if modals_only:
+            await app.session.aclose()
+            return results
 
         page = table.scrollable_content_region.height - 1
         for label, name, step in (("cursor", "down", 1), ("page", "pagedown", page)):
@@ -290,7 +228,7 @@ async def keystrokes(kubeconfig: Path, samples: int, cache_dir: Path) -> dict[st
 # --------------------------------------------------------------------------- report
 
 
-def run(pods: int, samples: int, runs: int, churn: float) -> None:
+def run(pods: int, samples: int, runs: int, churn: float, modals_only: bool = False) -> None:
     workdir = Path(tempfile.mkdtemp(prefix="kstui-bench-"))
     report(f"\n## {pods:,} pods (sandbox churning {churn:g} pod updates/s), {COLUMNS}x{LINES}")
     started = time.perf_counter()
@@ -305,19 +243,27 @@ def run(pods: int, samples: int, runs: int, churn: float) -> None:
     )
     env.pop("NO_COLOR", None)
     try:
-        launches = [launch_once(sandbox.kubeconfig, env) for _ in range(runs + 1)][1:]
+        launches = (
+            [] if modals_only else [launch(sandbox.kubeconfig, env) for _ in range(runs + 1)][1:]
+        )
         kubectl: list[dict[str, float]] = []
-        if shutil.which("kubectl"):
+        if shutil.which("kubectl") and not modals_only:
             kubectl_once(sandbox.kubeconfig, workdir / "kube")  # warm its discovery cache
             kubectl = [kubectl_once(sandbox.kubeconfig, workdir / "kube") for _ in range(runs)]
         keys = (
-            asyncio.run(keystrokes(sandbox.kubeconfig, samples, workdir / "cache"))
+            asyncio.run(
+                keystrokes(sandbox.kubeconfig, samples, workdir / "cache", modals_only=modals_only)
+            )
             if samples
-            else {"cursor": [], "page": [], "filter": [], "event": []}
+            else {label: [] for label in ("cursor", "page", "filter", "event", *MODAL_FIGURES)}
         )
     finally:
         sandbox.stop()
         shutil.rmtree(workdir, ignore_errors=True)  # its kubeconfig holds tokens
+
+    if modals_only:
+        report_modals(keys)
+        return
 
     def m(items: list[dict[str, float]], key: str) -> float:
         return median([item[key] for item in items if key in item])
@@ -367,6 +313,19 @@ def run(pods: int, samples: int, runs: int, churn: float) -> None:
     for label in ("cursor", "page", "filter", "event"):
         if keys[label]:
             report(f"  {label:<7} {percentiles(keys[label])}")
+    report_modals(keys)
+
+
+def report_modals(keys: dict[str, list[float]]) -> None:
+    report("| modal, under churn | p50 / p95 / max | target | |")
+    report("| --- | --- | --- | --- |")
+    for label in MODAL_FIGURES:
+        values = keys[label]
+        if values:
+            report(
+                f"| {label} | {statistics.median(values):.0f} / {p95(values):.0f} / "
+                f"{max(values):.0f} ms | p95 ≤ 50 ms | {'pass' if p95(values) <= 50 else 'MISS'} |"
+            )
 
 
 def main() -> None:
@@ -380,10 +339,13 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=100, help="keystrokes per figure")
     parser.add_argument("--runs", type=int, default=3, help="launches and kubectl runs")
     parser.add_argument("--churn", type=float, default=200.0, help="pod updates/s (default 200)")
+    parser.add_argument(
+        "--modals", action="store_true", help="only the modals' open and close (no launches)"
+    )
     args = parser.parse_args()
     report(f"kstui bench/tui.py · python {sys.version.split()[0]} · {os.cpu_count()} cores")
     for pods in args.pods or [10_000, 50_000]:
-        run(pods, args.samples, args.runs, args.churn)
+        run(pods, args.samples, args.runs, args.churn, args.modals)
 
 
 if __name__ == "__main__":

@@ -18,14 +18,12 @@ from textual.binding import Binding
 from textual.screen import ModalScreen, Screen
 
 from kstui import command_line
-from kstui.backends import actions, describe
 from kstui.backends.backend import BackendSettings
 from kstui.backends.errors import KstuiError
 from kstui.backends.kinds import UnknownKind
 from kstui.backends.kubeconfig import KubeConfig
 from kstui.backends.session import Session
 from kstui.command_line import GoTo, OpenSection, Quit, SetContext, SetNamespace, ShowHelp
-from kstui.commands import KstuiCommands
 from kstui.config import Config
 from kstui.heap import HEAP
 from kstui.prompting import PromptRouting
@@ -34,11 +32,8 @@ from kstui.screens.env import ScreenEnv
 from kstui.screens.failures import notify_failure
 from kstui.screens.help import HelpModal, key_lines
 from kstui.screens.live_list import LiveList
-from kstui.screens.observe_open import open_command, pods_logs
-from kstui.screens.port_forwards import forwards_of
 from kstui.screens.resources import ResourcesScreen, Target
 from kstui.screens.sections import SECTIONS, section_bindings, section_views
-from kstui.screens.text_view import TextViewScreen
 from kstui.widgets.textual_leaks import forget_styles_of_removed_widgets
 
 HISTORY = 50
@@ -69,6 +64,32 @@ class AppSettings:
     """Seconds a write waits for its answer before it is read back."""
 
 
+LATER_MODULES = (
+    "kstui.commands",
+    "kstui.screens.observe_open",
+    "kstui.screens.port_forwards",
+    "kstui.screens.text_view",
+    "kstui.screens.pod_operate",
+    "kstui.screens.logs",
+    "kstui.screens.events",
+    "kstui.screens.pod_copy",
+    "kstui.screens.pod_attach",
+    "kstui.screens.plugin_output",
+    "kstui.screens.command_output",
+)
+"""Modules only later screens and keys need: imported when first used, not for the first
+frame (tests/unit/test_start_imports.py keeps them off the start path). all_bindings()
+imports them, as it does every section's screens."""
+
+
+def _commands() -> type[Any]:
+    """The palette's provider, imported when the palette first opens (textual.command is
+    ~40 ms the first frame need not pay)."""
+    from kstui.commands import KstuiCommands
+
+    return KstuiCommands
+
+
 def build_app(settings: AppSettings) -> KstuiApp:
     """The one way the app is made: by the CLI, the UI tests and the snapshots."""
     return KstuiApp(settings)
@@ -81,7 +102,7 @@ def all_bindings() -> list[Binding]:
     from kstui.widgets import prompt, resource_table, stage_graph, usage_chart
 
     section_modules = {section.screen_module() for section in SECTIONS.values()}
-    for module in section_modules:
+    for module in (*LATER_MODULES, *section_modules):
         importlib.import_module(module)  # registers the section's screens
     classes: list[Any] = [
         KstuiApp,
@@ -121,7 +142,7 @@ def _subclasses(cls: type, modules: set[str]) -> list[type]:
 class KstuiApp(PromptRouting):
     CSS_PATH = "app.tcss"
     TITLE = "kstui"
-    COMMANDS: ClassVar = {KstuiCommands}  # Textual's own commands included, after kstui's
+    COMMANDS: ClassVar = {_commands}  # Textual's own commands included, after kstui's
     BINDINGS: ClassVar = [
         Binding("question_mark", "help", "help", id="app.help"),
         Binding("ctrl+q", "quit", "quit", show=False, priority=True, id="app.quit"),
@@ -215,10 +236,15 @@ class KstuiApp(PromptRouting):
 
     def _open_logs(self, context: str, namespace: str, pods: Sequence[str]) -> None:
         if pods:  # the first pod's, every container
+            from kstui.screens.observe_open import pods_logs
+
             self.push_screen(pods_logs(self.session, context, namespace, pods))
 
     @work(group="open-yaml", exclusive=True, exit_on_error=False)
     async def open_yaml(self, context: str, kind: str, namespace: str, name: str) -> None:
+        from kstui.backends import actions, describe
+        from kstui.screens.text_view import TextViewScreen
+
         backend = self.session.backend(context or None)
         try:
             client = await backend.open()
@@ -288,6 +314,8 @@ class KstuiApp(PromptRouting):
         self.watch_namespaces()
 
     async def on_unmount(self) -> None:
+        from kstui.screens.port_forwards import forwards_of
+
         await forwards_of(self).stop_all()
         await self.session.aclose()
 
@@ -348,6 +376,8 @@ class KstuiApp(PromptRouting):
         elif isinstance(
             command, command_line.OpenLogs | command_line.OpenEvents | command_line.OpenForwards
         ):
+            from kstui.screens.observe_open import open_command
+
             here = screen.context if isinstance(screen, ResourcesScreen) else None
             await open_command(self, self.session, command, here, self.settings.frozen_now)
         elif isinstance(command, GoTo):

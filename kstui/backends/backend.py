@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from kstui.backends.errors import KstuiError, NotFound
+from kstui.backends.errors import Forbidden, KstuiError, NotFound
 from kstui.backends.kinds import BUILTIN, KindRegistry, ResourceKind, UnknownKind
 from kstui.backends.kubeconfig import ContextInfo, KubeConfig
 
@@ -37,6 +37,12 @@ class BackendSettings:
     quiet_relist); empty: cache.py's defaults."""
     write_timeout: float = 30.0
     """Seconds a write waits for its answer before kstui reads the object back."""
+    kinds_settle: float = 2.0
+    """Seconds after open before the kinds are revalidated and CRDs followed (the first
+    list goes first)."""
+
+
+CRDS = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions"
 
 
 class Backend:
@@ -60,6 +66,7 @@ class Backend:
         """Kept current by whoever watches namespaces (the app), for completion."""
         self._discovery: Discovery | None = None
         self._discovery_task: asyncio.Task[KindRegistry] | None = None
+        self._current_task: asyncio.Task[None] | None = None
         self.discovery_error: KstuiError | None = None
         self._identity_task: asyncio.Task[None] | None = None
         self._review: asyncio.Task[dict[str, Any]] | None = None
@@ -84,6 +91,9 @@ class Backend:
                 )
                 self._identity_task = asyncio.create_task(
                     self._identify(self.client), context=contextvars.Context()
+                )
+                self._current_task = asyncio.create_task(
+                    self._keep_kinds_current(), context=contextvars.Context()
                 )
             return self.client
 
@@ -119,6 +129,47 @@ class Backend:
         except KstuiError as error:
             self.discovery_error = error
             return self.kinds
+
+    async def _keep_kinds_current(self) -> None:
+        """In the background, once the first list had its start: a disk copy of the kinds is
+        revalidated with the server, then CRDs are followed and each change refreshes the
+        kinds, so a CRD created while kstui runs appears without a restart."""
+        from kstui.backends.cache_rows import CacheState
+
+        assert self._discovery_task is not None
+        assert self._discovery is not None
+        await asyncio.shield(self._discovery_task)
+        await asyncio.sleep(self.settings.kinds_settle)
+        if self._discovery.fetched_with is None:  # the disk copy: ask the server once
+            with contextlib.suppress(KstuiError):
+                await self._discover(force=True)
+        if self.caches is None:
+            return
+        try:
+            watchable = self.kinds.resolve("customresourcedefinitions.apiextensions.k8s.io")
+        except UnknownKind:
+            return
+        if not watchable.can("watch"):
+            return
+        async with self.caches.subscribe(CRDS) as subscription:
+            seen: int | None = None
+            async for delta in subscription.changes(min_interval=1.0):
+                if delta.state is CacheState.FAILED and isinstance(delta.error, Forbidden):
+                    return  # a tenant who may not read CRDs keeps the kinds it has
+                if not delta.loaded or delta.version == seen:
+                    continue
+                # The first list: only CRDs the kinds lack (made since discovery answered).
+                if seen is not None or any(not self._knows(row.name) for row in delta.upserted):
+                    with contextlib.suppress(KstuiError):
+                        await self._discover(force=True)
+                seen = delta.version
+
+    def _knows(self, qualified: str) -> bool:
+        try:
+            self.kinds.resolve(qualified)
+        except UnknownKind:
+            return False
+        return True
 
     async def _identify(self, client: KubeClient) -> None:
         with contextlib.suppress(KstuiError):
@@ -190,7 +241,7 @@ class Backend:
         return True
 
     async def aclose(self) -> None:
-        for task in (self._discovery_task, self._identity_task):
+        for task in (self._current_task, self._discovery_task, self._identity_task):
             if task is not None and not task.done():
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError, Exception):
@@ -200,4 +251,4 @@ class Backend:
         if self.client is not None:
             await self.client.aclose()
         self.client = None
-        self._discovery_task = self._identity_task = None
+        self._discovery_task = self._identity_task = self._current_task = None

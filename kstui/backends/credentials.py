@@ -25,6 +25,7 @@ from kstui.backends.exec_credentials import (
     bad_character,
 )
 from kstui.backends.kubeconfig import ContextInfo, Entry, KubeConfig
+from kstui.backends.plain_credentials import plain_configuration
 from kstui.backends.tls_contexts import load_client_pem, origin_of, tls_context, unverified_context
 
 TOKEN_FILE_PERIOD = 60.0
@@ -325,8 +326,9 @@ def _load_static(
     user: Entry | None,
     user_body: dict[str, Any],
 ) -> tuple[ssl.SSLContext | bool, str]:
-    """Token, token file, basic auth, OIDC id-token, CA and client certificate, through the
-    `kubernetes` package's KubeConfigLoader; returns (verify, Authorization header)."""
+    """Token, token file, basic auth, OIDC id-token, CA and client certificate; returns
+    (verify, Authorization header). The plain shapes are read here (plain_credentials.py);
+    the rest through the `kubernetes` package's KubeConfigLoader."""
     _check_files(info, "cluster", cluster, cluster_body, _CLUSTER_FILES)
     _check_files(info, "user", user, user_body, _USER_FILES)
     provider = user_body.get("auth-provider")
@@ -338,6 +340,12 @@ def _load_static(
             "switch to the exec plugin (gke-gcloud-auth-plugin or kubelogin)",
         )
     import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="kstui-kubeconfig-") as scratch:
+        plain = plain_configuration(cluster_body, user_body, scratch)
+        if plain is not None:
+            verify = tls_context(info, cluster, cluster_body, user, user_body, plain)
+            return verify, plain.authorization.strip()
 
     from kubernetes.client import Configuration
     from kubernetes.config.kube_config import KubeConfigLoader

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
@@ -222,22 +223,31 @@ class KubeClient:
         accept: str | None = None,
         limit: int = 500,
     ) -> AsyncIterator[dict[str, Any]]:
-        """Each page of a list as it arrives (`limit`/`continue`); the next page is asked
-        before this one is handed on, so the server works on it while the caller reads this
-        one. A 410 on a continue token means the snapshot expired; it is raised as Gone and
-        the caller relists."""
-        query = dict(params or {}, **({"limit": limit} if limit else {}))
-        ahead: asyncio.Task[Any] | None = asyncio.ensure_future(self.get(path, query, accept))
-        try:
-            while ahead is not None:
-                page = await ahead
-                token = (page.get("metadata") or {}).get("continue")
-                query = dict(query, **{"continue": token})
-                ahead = asyncio.ensure_future(self.get(path, query, accept)) if token else None
+        """Each page of a list as it arrives (`limit`/`continue`). A 410 on a continue token
+        means the snapshot expired; it is raised as Gone and the caller relists. The next
+        page is asked for before this one is handed over: the server prepares it while the
+        caller decodes and shows this one."""
+        query = dict(params or {})
+        if limit:
+            query["limit"] = limit
+        page = await self.get(path, query, accept=accept)
+        while True:
+            token = (page.get("metadata") or {}).get("continue")
+            following: asyncio.Task[dict[str, Any]] | None = None
+            if token:
+                query = {**query, "continue": token}
+                following = asyncio.ensure_future(self.get(path, query, accept=accept))
+            try:
                 yield page
-        finally:
-            if ahead is not None:
-                ahead.cancel()
+            except BaseException:
+                if following is not None:
+                    following.cancel()
+                    with contextlib.suppress(asyncio.CancelledError, Exception):
+                        await following
+                raise
+            if following is None:
+                return
+            page = await following
 
     async def list(
         self,

@@ -15,10 +15,11 @@ from kstui.backends.errors import KstuiError
 from kstui.model import Column, Row, Tone
 from kstui.screens.disabled_keys import ExplainsDisabledKeys
 from kstui.screens.logs import LogsScreen
+from kstui.screens.operate_rules import POD_ONLY, operate_denial
 from kstui.screens.plugin_rows import PluginsOnContainers
 from kstui.screens.pod_attach import attach_in
 from kstui.screens.pod_copy import copy_in
-from kstui.screens.pod_operate import POD_ONLY, operate, operate_denial
+from kstui.screens.pod_operate import operate
 from kstui.widgets.crumbs import Crumbs
 from kstui.widgets.resource_table import ResourceTable
 from kstui.widgets.textual_leaks import Footer

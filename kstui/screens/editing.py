@@ -13,7 +13,7 @@ import shlex
 import subprocess
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 import yaml
 from textual.app import App, SuspendNotSupported
@@ -22,19 +22,12 @@ from kstui.backends import actions, describe, kept_edits, write_outcome
 from kstui.backends.errors import BadRequest, Conflict, Invalid, KstuiError, NoAnswer
 from kstui.backends.kinds import ResourceKind
 from kstui.screens.confirm import ConfirmModal
+from kstui.screens.sending import WriteHost
 
 if TYPE_CHECKING:
     from kstui.backends.kube import KubeClient
 
 KEPT_HINT = "kept by kstui: save to send it again; delete every line to discard it"
-
-
-class WriteHost(Protocol):
-    """Where a write in flight shows (the row's pending mark, the status line)."""
-
-    def write_began(self, key: str, text: str) -> int: ...
-
-    def write_ended(self, token: int, applied: bool) -> None: ...
 
 
 class ObjectEditor:

@@ -9,8 +9,6 @@ key says why), the `?` help lines and the palette's entries."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import os
 import shlex
 import signal
@@ -25,13 +23,11 @@ from textual.binding import ActiveBinding, Binding
 from textual.screen import Screen
 
 from kstui.backends.errors import KstuiError
-from kstui.backends.pod_exec import STDERR, STDOUT
 from kstui.plugins import MissingValue, Plugin, expand
-from kstui.screens.command_output import OutputPane
 from kstui.screens.confirm import ConfirmModal
 from kstui.screens.disabled_keys import readonly_notice
 from kstui.screens.failures import notify_failure
-from kstui.screens.pod_operate import pick_container
+from kstui.screens.plugin_spawn import spawn
 
 
 @dataclass(frozen=True)
@@ -48,53 +44,6 @@ class Subject:
     """A pod row's object, for picking its container when the command names $CONTAINER."""
     env: dict[str, str] = field(default_factory=dict)
     """Set for the program besides kstui's environment (KUBECONFIG: the files kstui read)."""
-
-
-class PluginOutputScreen(OutputPane):
-    """A background plugin's pane: the program's stdout and stderr, then its exit code.
-    Leaving the pane stops the program (SIGTERM to its process group)."""
-
-    def __init__(self, plugin: Plugin, argv: list[str], env: dict[str, str]) -> None:
-        self.plugin, self.argv, self.env = plugin, argv, env
-        self.process: asyncio.subprocess.Process | None = None
-        super().__init__(f"$ {shlex.join(argv)}  ·  plugin {plugin.name}")
-
-    async def produce(self) -> int:
-        self.process = process = await spawn(self.plugin, self.argv, self.env, piped=True)
-        try:
-
-            async def pump(stream: asyncio.StreamReader | None, which: int) -> None:
-                while stream is not None and (chunk := await stream.read(1 << 16)):
-                    self.feed(which, chunk)
-
-            await asyncio.gather(pump(process.stdout, STDOUT), pump(process.stderr, STDERR))
-            return await process.wait()
-        finally:
-            if process.returncode is None:  # the pane was left: the program goes with it
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(process.pid, signal.SIGTERM)
-
-
-async def spawn(
-    plugin: Plugin, argv: list[str], env: dict[str, str], *, piped: bool
-) -> asyncio.subprocess.Process:
-    """The program, its arguments as they are (no shell); a missing program is said."""
-    pipe = asyncio.subprocess.PIPE if piped else None
-    try:
-        return await asyncio.create_subprocess_exec(
-            *argv,
-            stdin=asyncio.subprocess.DEVNULL if piped else None,
-            stdout=pipe,
-            stderr=pipe,
-            env={**os.environ, **env},
-            start_new_session=piped,  # a background program is stopped with its children
-        )
-    except OSError as error:
-        raise KstuiError(
-            f"plugin {plugin.name}: cannot run {argv[0]}",
-            error.strerror or str(error),
-            f"fix plugins.{plugin.name}.command in the config",
-        ) from None
 
 
 async def in_foreground(app: App[Any], plugin: Plugin, argv: list[str], env: dict[str, str]) -> int:
@@ -118,6 +67,9 @@ async def in_foreground(app: App[Any], plugin: Plugin, argv: list[str], env: dic
 async def run_plugin(screen: Screen[Any], plugin: Plugin, subject: Subject) -> None:
     """Expand, confirm if asked, run; every refusal or failure said."""
     from textual.app import SuspendNotSupported
+
+    from kstui.screens.plugin_output import PluginOutputScreen
+    from kstui.screens.pod_operate import pick_container
 
     app = screen.app
     values = dict(subject.values)

@@ -18,7 +18,6 @@ from textual.widgets import Input, Static
 from kstui.backends import actions
 from kstui.backends.backend import Backend
 from kstui.backends.errors import KstuiError
-from kstui.backends.kinds import ResourceKind
 from kstui.backends.pod_exec import (
     SHELLS,
     ExecStream,
@@ -29,17 +28,9 @@ from kstui.backends.pod_exec import (
 from kstui.backends.tty_bridge import bridge
 from kstui.screens.command_output import CommandOutputScreen
 from kstui.screens.container_pick import ContainerPickModal
-from kstui.screens.disabled_keys import readonly_notice
 from kstui.screens.failures import notify_failure
-from kstui.screens.port_forwards import forward_denial, forward_from
-from kstui.screens.resource_writes import WRITE_ACTIONS, write_denial
+from kstui.screens.port_forwards import forward_from
 from kstui.widgets.plain import Plain
-
-OPERATE_ACTIONS = frozenset({"run", "shell", "attach"})
-POD_ONLY = frozenset({"run", "shell", "attach"})
-ON_OTHER_ROWS = {"shell": "scale"}
-"""`s` is a shell on a pod and scale on a workload: one binding of the two is hidden (False)
-per kind of row, so the other one answers the key (key_language.PER_ROW_KIND)."""
 
 
 class Host(Protocol):
@@ -47,35 +38,6 @@ class Host(Protocol):
 
     @property
     def app(self) -> App[Any]: ...
-
-
-def applies(action: str, kind: ResourceKind | None) -> bool:
-    """False hides the binding on this list: a shell off pods, scale on pods."""
-    pods = kind is not None and kind.resource == "pods"
-    if action == "shell":
-        return pods
-    return not (pods and action in ON_OTHER_ROWS.values())
-
-
-def action_denial(action: str, kind: ResourceKind | None, readonly: str) -> str:
-    """Why a write or an exec does not apply to this list's rows ("" when it does)."""
-    if action == "port_forward":  # writes nothing: allowed in read-only mode
-        return forward_denial(kind.resource if kind else None)
-    if action == "copy_files":  # copying down writes nothing: its form refuses up when read-only
-        return operate_denial("copy files", kind, "")
-    if action in OPERATE_ACTIONS:
-        return operate_denial(action, kind, readonly)
-    return write_denial(action, kind, readonly) if action in WRITE_ACTIONS else ""
-
-
-def operate_denial(action: str, kind: ResourceKind | None, readonly: str) -> str:
-    """Why `action` does not apply to this list's rows ("" when it does): exec is a write
-    (create pods/exec), refused in read-only mode, and only pods have containers to run in."""
-    if readonly:
-        return readonly_notice(action, readonly)
-    if kind is not None and kind.resource != "pods":
-        return f"{action}: {kind.resource} have no containers; choose a pod (or a container)"
-    return ""
 
 
 async def operate(

@@ -29,22 +29,10 @@ from kstui.screens.failures import notify_failure
 from kstui.widgets.plain import Plain
 from kstui.widgets.resource_table import ResourceTable
 
-FORWARDED = frozenset(
-    {"pods", "services", "deployments", "statefulsets", "replicasets", "daemonsets"}
-)
-
 
 class Host(Protocol):
     @property
     def app(self) -> App[Any]: ...
-
-
-def forward_denial(resource: str | None) -> str:
-    """Why `ctrl+k` does not apply to this list's rows ("" when it does). Read-only mode
-    allows it: a forward writes nothing."""
-    if resource is None or resource in FORWARDED:
-        return ""
-    return f"port-forward: {resource} have no ports; choose a pod, a service or a workload"
 
 
 def forwards_of(app: object) -> Forwards:

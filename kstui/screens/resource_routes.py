@@ -12,17 +12,12 @@ from textual import work
 from textual.binding import Binding
 from textual.screen import Screen
 
-from kstui.backends import actions, describe
-from kstui.backends.event_groups import EventScope
-from kstui.backends.log_streams import LogScope
+from kstui.backends import actions
 from kstui.model import utc_now
-from kstui.screens.container_pick import ALL, ContainerPickModal
-from kstui.screens.logs import LogsScreen
-from kstui.screens.pod_attach import attach_in
-from kstui.screens.pod_copy import copy_in
-from kstui.screens.pod_operate import operate
 from kstui.screens.resource_target import ResourceHost, Selection, Target
-from kstui.screens.text_view import TextViewScreen
+
+# The views these keys open (logs, describe, yaml, exec...) are imported when first opened:
+# the first frame needs none of them (app.LATER_MODULES).
 
 POD_PARENTS = frozenset(
     {
@@ -119,6 +114,9 @@ class ResourceRoutes:
         )
 
     def show_description(self, obj: dict[str, Any], events: list[dict[str, Any]]) -> None:
+        from kstui.backends import describe
+        from kstui.screens.text_view import TextViewScreen
+
         host = self.host
         meta = obj.get("metadata") or {}
         now = host.frozen_now or utc_now()
@@ -144,6 +142,9 @@ class ResourceRoutes:
         got = await self.fetch_for_view("logs of", picked)
         if not got:
             return
+        from kstui.screens.container_pick import ALL, ContainerPickModal
+        from kstui.screens.logs import LogsScreen
+
         names = [info.name for info in actions.containers_of(got[0]) if not info.init]
         if len(names) <= 1:
             host.app.push_screen(
@@ -174,6 +175,10 @@ class ResourceRoutes:
         host = self.host
         picked = host.selected()
         got = picked and await self.fetch_for_view(f"{action} in", picked)
+        from kstui.screens.pod_attach import attach_in
+        from kstui.screens.pod_copy import copy_in
+        from kstui.screens.pod_operate import operate
+
         if got and action == "attach":
             await attach_in(host, host.backend, got[0], None)
         elif got and action == "copy":
@@ -198,6 +203,9 @@ class ResourceRoutes:
                 f"logs: {picked.label} selects no pods (it has no selector)", severity="warning"
             )
             return
+        from kstui.backends.log_streams import LogScope
+        from kstui.screens.logs import LogsScreen
+
         scope = LogScope(host.context, picked.namespace, selector=selector)
         shown = selector if len(selector) <= 30 else selector[:29] + "…"
         title = f"logs {picked.namespace}/{picked.name} (-l {shown}) @ {host.context}"
@@ -210,6 +218,7 @@ class ResourceRoutes:
         picked = host.selected()
         if picked is None:
             return
+        from kstui.backends.event_groups import EventScope
         from kstui.screens.events import EventsScreen
 
         if picked.kind.resource == "namespaces":
@@ -245,6 +254,9 @@ class ResourceRoutes:
         got = picked and await self.fetch_for_view("yaml", picked)
         if not picked or not got:
             return
+        from kstui.backends import describe
+        from kstui.screens.text_view import TextViewScreen
+
         obj = got[0]
         secret = obj.get("kind") == "Secret"
         host.app.push_screen(

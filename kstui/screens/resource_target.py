@@ -14,7 +14,7 @@ from textual.screen import Screen
 from kstui.backends.backend import Backend
 from kstui.backends.kinds import ResourceKind
 from kstui.backends.session import Session
-from kstui.screens.editing import WriteHost
+from kstui.screens.sending import WriteHost
 
 T = TypeVar("T")
 

@@ -11,7 +11,6 @@ from kstui.backends import actions
 from kstui.backends.kinds import ResourceKind
 from kstui.screens.confirm import ConfirmModal
 from kstui.screens.disabled_keys import readonly_notice
-from kstui.screens.editing import ObjectEditor
 from kstui.screens.resource_target import ResourceHost
 from kstui.screens.scale import ScaleModal
 from kstui.screens.sending import reported
@@ -133,6 +132,8 @@ class ResourceWrites:
         if server_copy is None:
             return
         app = host.app
+        from kstui.screens.editing import ObjectEditor  # yaml, describe: when first editing
+
         editor = ObjectEditor(
             app, client, picked.kind, picked.label, context=host.context, key=picked.key, host=host
         )

@@ -20,8 +20,8 @@ from kstui.screens.disabled_keys import ExplainsDisabledKeys
 from kstui.screens.env import ScreenEnv
 from kstui.screens.failures import notify_failure
 from kstui.screens.live_list import LOADING, LiveList
+from kstui.screens.operate_rules import action_denial, applies
 from kstui.screens.plugin_rows import PluginsOnResources
-from kstui.screens.pod_operate import action_denial, applies
 from kstui.screens.resource_routes import OperatesOnPods, ResourceRoutes
 from kstui.screens.resource_target import Readings, Selection, Target, crumb_label, empty_text
 from kstui.screens.resource_writes import ResourceWrites

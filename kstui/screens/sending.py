@@ -7,15 +7,23 @@ The answer may never come (a slow server): KubeClient then reads the object back
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import Protocol
 
 from textual.screen import Screen
 
 from kstui.backends import write_outcome
 from kstui.backends.errors import NoAnswer
-from kstui.screens.editing import WriteHost
 from kstui.screens.failures import Notifier, notify_failure
 from kstui.widgets.resource_table import ResourceTable
 from kstui.widgets.write_status import WriteStatus
+
+
+class WriteHost(Protocol):
+    """Where a write in flight shows (the row's pending mark, the status line)."""
+
+    def write_began(self, key: str, text: str) -> int: ...
+
+    def write_ended(self, token: int, applied: bool) -> None: ...
 
 
 async def send_write(

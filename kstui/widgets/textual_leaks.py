@@ -4,6 +4,7 @@ opened and closed) left both behind; bench/memory.py counts what survives."""
 from __future__ import annotations
 
 from textual.app import ComposeResult
+from textual.screen import Screen
 from textual.widgets import Footer as TextualFooter
 
 
@@ -13,7 +14,48 @@ class Footer(TextualFooter):
     stay in that reactive's watcher list until `compact` changes, which here is never: about 30
     widgets per recompose, for the life of the screen. Drop them before composing new ones."""
 
+    _shown: tuple[object, ...] | None = None
+    """What the keys composed last showed: a bindings change that shows the same keys (focus
+    moving to the prompt and back, a modal closing) composes nothing again (issue 18: each
+    recompose built ~30 widgets and restyled them, 30-50 ms of a modal's frame)."""
+
+    def bindings_changed(self, screen: Screen[object]) -> None:
+        self._bindings_ready = True
+        if not screen.app.app_focus:
+            return
+        if self.is_attached and screen is self.screen:
+            self.call_after_refresh(self._recompose_if_changed)
+
+    async def _recompose_if_changed(self) -> None:
+        # Under a modal its screen's keys are not the footer's to show: the modal has its own.
+        if not self.is_attached or self.screen is not self.app.screen:
+            return
+        if self._keys_shown() != self._shown:
+            await self.recompose()
+
+    def _keys_shown(self) -> tuple[object, ...]:
+        app = self.app
+        active = self.screen.active_bindings
+        palette = active.get(app.COMMAND_PALETTE_BINDING)
+        shown = tuple(
+            (
+                binding.key,
+                app.get_key_display(binding),
+                binding.description,
+                binding.action,
+                enabled,
+                tooltip,
+                binding.group,
+            )
+            for (_node, binding, enabled, tooltip) in active.values()
+            if binding.show
+        )
+        palette_key = (palette.binding.key, palette.enabled) if palette is not None else None
+        return (shown, palette_key, self.show_command_palette, self.compact)
+
     def compose(self) -> ComposeResult:
+        if self._bindings_ready:
+            self._shown = self._keys_shown()
         watchers = getattr(self, "__watchers", {}).get("compact")
         if watchers:
             watchers[:] = [

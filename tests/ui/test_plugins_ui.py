@@ -18,7 +18,7 @@ from kstui.screens.confirm import ConfirmModal
 from kstui.screens.container_pick import ContainerPickModal
 from kstui.screens.containers import ContainersScreen
 from kstui.screens.help import HelpModal
-from kstui.screens.plugin_run import PluginOutputScreen
+from kstui.screens.plugin_output import PluginOutputScreen
 from kstui.screens.resources import ResourcesScreen
 from kstui.widgets.resource_table import ResourceTable
 from tests.conftest import RunningSandbox

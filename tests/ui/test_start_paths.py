@@ -1,0 +1,71 @@
+"""Issue 18: the first list never waits for discovery (built-in kinds have known paths, so pods
+show while a slow server still has not answered discovery); a modal closing costs no footer."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from textual.widgets._footer import FooterKey
+
+from kstui.app import AppSettings, KstuiApp, build_app
+from kstui.backends.kubeconfig import load_kubeconfig
+from kstui.screens.confirm import ConfirmModal
+from kstui.screens.help import HelpModal
+from kstui.widgets.textual_leaks import Footer
+from tests.conftest import RunningSandbox
+from tests.ui.conftest import loaded, wait_until
+
+DISCOVERY_LATENCY = 60.0
+
+
+async def test_pods_show_while_discovery_is_still_unanswered(
+    fresh_sandbox: Callable[..., RunningSandbox], tmp_path: Path
+) -> None:
+    running = fresh_sandbox()
+    faults = running.cluster().faults
+    running.call(faults.slow, DISCOVERY_LATENCY, "/apis")  # aggregated discovery hangs
+    try:
+        app = build_app(
+            AppSettings(
+                load_kubeconfig(str(running.kubeconfig)),
+                "host",
+                "",
+                cache_dir=tmp_path / "cold-cache",  # no disk copy of the kinds either
+            )
+        )
+        async with app.run_test(size=(140, 30)) as pilot:
+            table = await loaded(pilot, minimum=2)
+            assert table.visible_count >= 2
+            backend = app.session.backend()
+            task = backend._discovery_task
+            assert task is not None
+            assert not task.done(), "discovery answered: the test proves nothing"
+    finally:
+        running.call(faults.clear)
+
+
+async def test_closing_a_modal_keeps_the_footer_keys_it_shows(
+    make_app: Callable[..., KstuiApp],
+) -> None:
+    """Issue 18 (frame budget): a modal closing gives the list back the same keys, so the
+    footer composes nothing again (each recompose built ~30 widgets, 30-50 ms of the frame);
+    keys that do change (the prompt taking focus) still recompose it."""
+    app = make_app()
+    async with app.run_test(size=(140, 30)) as pilot:
+        await loaded(pilot)
+        base = app.screen
+        footer = base.query_one(Footer)
+        await wait_until(pilot, lambda: bool(footer.query(FooterKey)), "the footer's keys")
+        await pilot.pause(0.2)
+        keys = list(footer.query(FooterKey))
+        for key, modal in (("question_mark", HelpModal), ("ctrl+d", ConfirmModal)):
+            await pilot.press(key)
+            await wait_until(pilot, lambda modal=modal: isinstance(app.screen, modal), "modal")
+            await pilot.press("escape")
+            await wait_until(pilot, lambda: app.screen is base, "the list again")
+            await pilot.pause(0.3)
+            assert list(footer.query(FooterKey)) == keys, f"{modal.__name__} recomposed it"
+
+        await pilot.press("colon")  # the prompt's keys are not the list's
+        await wait_until(pilot, lambda: list(footer.query(FooterKey)) != keys, "recomposed")

@@ -1,0 +1,53 @@
+"""The start path imports only what the first screen needs (issue 18): the views later keys
+open, the palette, YAML and the exec machinery load when first used. Not timed: a fresh
+interpreter imports the app and the first section's screen, then lists what came with them."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from kstui.app import LATER_MODULES
+
+HEAVY = (
+    "kubernetes",
+    "kstui.commands",
+    "kstui.backends.describe",
+    "kstui.backends.object_yaml",
+    "kstui.backends.pod_exec",
+    "kstui.backends.port_forward",
+    "kstui.backends.tty_bridge",
+    "kstui.screens.editing",
+    "kstui.widgets.form",
+    "kstui.screens.workspaces",
+    "kstui.screens.apps",
+    "kstui.screens.observe",
+    *LATER_MODULES,
+)
+
+
+def imported_at_start() -> set[str]:
+    code = (
+        "import json, sys\n"
+        "import kstui.app, kstui.screens.resources\n"
+        "from kstui.screens.sections import SECTIONS\n"
+        "import importlib; importlib.import_module(SECTIONS['resources'].screen_module())\n"
+        "print(json.dumps(sorted(sys.modules)))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    return set(json.loads(done.stdout))
+
+
+def test_the_start_path_leaves_later_screens_and_heavy_modules_unimported() -> None:
+    loaded = imported_at_start()
+    assert sorted(name for name in HEAVY if name in loaded) == []
+
+
+def test_the_later_modules_still_import_and_their_keys_are_known() -> None:
+    from kstui.app import binding_ids
+
+    ids = binding_ids()  # imports every section's screens and LATER_MODULES
+    assert "run.cancel" in ids  # CommandModal, in pod_operate (a later module)
