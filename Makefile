@@ -7,14 +7,14 @@ demo:
 	python3 -m venv .venv && .venv/bin/pip install -q -e . && .venv/bin/kstui demo
 
 test:
-	python3 -m venv .venv && .venv/bin/pip install -q -e ".[dev]" && .venv/bin/python -m pytest -q
+	python3 -m venv .venv && .venv/bin/pip install -q -e ".[dev]" && .venv/bin/python -m pytest -q -n auto --dist loadfile
 
 setup:
 	python3 -m venv .venv && .venv/bin/pip install -q -e ".[dev]"
 
 # Everything a change must pass: lint, format, types, import contracts, then every test.
 check: setup lint types contracts
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n auto --dist loadfile
 
 # The edit loop: pure functions, widgets and backends against the sandbox (under a minute).
 test-fast: setup

@@ -31,6 +31,16 @@ class TopLevelSVG(pytest_textual_snapshot.SVGImageExtension):
         return str(ROOT / "snapshots" / rel / test_location.basename)
 
 
+COLLECTED = pytest.StashKey[list[str]]()
+"""Every test id this process collected, before -k/-m deselection (each xdist worker collects
+the whole run): test_snapshot_files.py reads it."""
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(session: pytest.Session, items: list[pytest.Item]) -> None:
+    session.stash[COLLECTED] = [item.nodeid for item in items]
+
+
 @pytest.fixture(autouse=True)
 def _snapshots_at_top_level(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(pytest_textual_snapshot, "SVGImageExtension", TopLevelSVG)

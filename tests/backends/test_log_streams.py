@@ -4,11 +4,14 @@ that cannot be reached said in a note while the others go on."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from kstui.backends.errors import Unreachable
 from kstui.backends.log_streams import LogLine, LogOptions, LogScope, follow_all, sort_key
+from kstui.sandbox.controllers.pods import START_AFTER_ANNOTATION
 from tests.connections import sandbox_client
 
 
@@ -35,6 +38,18 @@ async def collect(scopes: list[Any], options: LogOptions, seconds: float) -> lis
     task.cancel()
     await asyncio.gather(task, return_exceptions=True)
     return lines
+
+
+async def until(done: Callable[[], object], what: str, timeout: float) -> None:
+    """Poll (every 50 ms) until `done()` holds; fail naming `what` after `timeout` seconds."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not done():
+        assert asyncio.get_running_loop().time() < deadline, f"timed out waiting for {what}"
+        await asyncio.sleep(0.05)
+
+
+def streamed(lines: list[LogLine], pod: str) -> bool:
+    return any(line.pod == pod and not line.note for line in lines)
 
 
 async def test_since_time_and_tail(sandbox: Any) -> None:
@@ -99,7 +114,11 @@ async def test_a_dropped_and_expired_pods_watch_lists_again_and_goes_on(fresh_sa
             {
                 "apiVersion": "v1",
                 "kind": "Pod",
-                "metadata": {"name": name, "labels": {"app": "w"}},
+                "metadata": {
+                    "name": name,
+                    "labels": {"app": "w"},
+                    "annotations": {START_AFTER_ANNOTATION: "0.2"},  # not the usual 1–3 s
+                },
                 "spec": {"containers": [{"name": "app", "image": "shop/app:1"}]},
             },
         )
@@ -109,18 +128,15 @@ async def test_a_dropped_and_expired_pods_watch_lists_again_and_goes_on(fresh_sa
     task = asyncio.create_task(
         follow_all([(host, LogScope("host", ns, selector="app=w"))], LogOptions(), lines.append)
     )
-    await asyncio.sleep(4)
-    assert any(line.pod == "w-a" and not line.note for line in lines)
+    await until(lambda: streamed(lines, "w-a"), "w-a's lines", 10)
     faults = running.cluster().faults
     running.call(faults.fail_next, 1, 410, f"/api/v1/namespaces/{ns}/pods")
     running.call(faults.drop_watches)  # reset: watched again, answered 410, listed again
-    await asyncio.sleep(2)
+    await until(lambda: [t for t in list(faults.taken) if t[2] == 410], "the 410", 10)
     await pod("w-b")
-    await asyncio.sleep(5)
+    await until(lambda: streamed(lines, "w-b"), "w-b's lines (after the relist)", 15)
     task.cancel()
     await asyncio.gather(task, return_exceptions=True)
-    assert [t for t in faults.taken if t[2] == 410]  # the 410 was met
-    assert any(line.pod == "w-b" and not line.note for line in lines)
     assert not [line for line in lines if line.text.startswith("pods:")]
     await kube.aclose()
 
@@ -144,7 +160,10 @@ async def test_a_selector_of_many_pods_streams_every_one(fresh_sandbox: Any) -> 
                 "metadata": {
                     "name": f"many-{index:02d}",
                     "labels": {"app": "many"},
-                    "annotations": {"sandbox.kstui.io/log-rate": "20"},
+                    "annotations": {
+                        "sandbox.kstui.io/log-rate": "20",
+                        START_AFTER_ANNOTATION: "0.2",
+                    },
                 },
                 "spec": {"containers": [{"name": "app", "image": "shop/app:1"}]},
             },
@@ -155,7 +174,15 @@ async def test_a_selector_of_many_pods_streams_every_one(fresh_sandbox: Any) -> 
             break
         await asyncio.sleep(0.1)
     scope = LogScope("host", ns, selector="app=many")
-    lines = await collect([(host, scope)], LogOptions(tail=1), 8.0)
-    pods = {line.pod for line in lines if not line.note}
-    assert len(pods) == 70, sorted({f"many-{i:02d}" for i in range(70)} - pods)[:5]
+    lines: list[LogLine] = []
+    task = asyncio.create_task(follow_all([(host, scope)], LogOptions(tail=1), lines.append))
+
+    def pods() -> set[str]:
+        return {line.pod for line in lines if not line.note}
+
+    with contextlib.suppress(AssertionError):
+        await until(lambda: len(pods()) == 70, "every pod", 20)
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+    assert len(pods()) == 70, sorted({f"many-{i:02d}" for i in range(70)} - pods())[:5]
     await kube.aclose()

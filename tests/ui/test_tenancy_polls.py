@@ -9,9 +9,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 from textual.pilot import Pilot
 
-from kstui.screens.tenancy import POLL_SECONDS, TenancyScreen
+from kstui.screens.tenancy import TenancyScreen
 from kstui.screens.workspace_detail import WorkspaceDetailScreen
 from kstui.screens.workspaces import WorkspacesScreen
 from kstui.widgets.context_bar import ContextBar
@@ -28,7 +29,11 @@ from tests.ui.test_workspaces import (
 )
 
 Fresh = Callable[..., RunningSandbox]
-RETRY_AFTER = 8
+RETRY_AFTER = 2
+"""Seconds the injected 429s ask for: a whole number, as HTTP's Retry-After is."""
+POLL = 0.5
+"""The screens' poll pace in these tests (the app's is POLL_SECONDS): well under Retry-After,
+so a second request at the poll's pace and one after the server's wait are told apart."""
 BUSY = re.compile(r"server busy \(429\): next read in (\d+)s")
 
 
@@ -43,6 +48,7 @@ async def waits_out_retry_after(
 ) -> None:
     """Two 429s in a row under `prefix`: the second request comes no sooner than Retry-After
     after the first, the header says why meanwhile, and the screen recovers after."""
+    assert screen.poll_seconds == POLL < RETRY_AFTER
     bar = screen.query_one(ContextBar)
     await wait_until(pilot, lambda: taken(running, prefix), "the first 429", timeout=20)
     await wait_until(pilot, lambda: BUSY.search(bar.problem), "the header names the wait")
@@ -56,7 +62,7 @@ async def waits_out_retry_after(
         timeout=RETRY_AFTER + 20,
     )
     first, second = taken(running, prefix)[:2]
-    assert second - first >= RETRY_AFTER - 0.1  # not the POLL_SECONDS pace
+    assert second - first >= RETRY_AFTER - 0.1  # not the poll's pace
     # The third request is answered: the header clears once the poll after it lands.
     await wait_until(
         pilot,
@@ -66,9 +72,13 @@ async def waits_out_retry_after(
     )
 
 
+@pytest.fixture(autouse=True)
+def _quick_polls(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(TenancyScreen, "poll_seconds", POLL)
+
+
 async def test_the_workspace_list_waits_out_a_429(fresh_sandbox: Fresh, tmp_path: Path) -> None:
     running = fresh_sandbox(pods=10)
-    assert POLL_SECONDS < RETRY_AFTER
     running.call(running.cluster().faults.fail_next, 2, 429, TEMPLATES, retry_after=RETRY_AFTER)
     app = workspaces_app(running.kubeconfig, "host", tmp_path / "cache")
     async with app.run_test(size=(160, 36)) as pilot:

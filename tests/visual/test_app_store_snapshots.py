@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import TextArea
+from textual.widgets import Input, TextArea
 
 from kstui.sandbox.runtime import SandboxOptions
 from kstui.screens.app_forms import InstallForm
@@ -119,6 +119,9 @@ def test_install_form(
             ),
             "the choices, the chart and the permission",
         )
+        for field in form.query(Input):  # the name field's cursor shows, whatever the blink
+            field.cursor_blink = False
+        form.query_one("#values", TextArea).cursor_blink = False
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
