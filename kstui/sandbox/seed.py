@@ -23,6 +23,7 @@ from kstui.sandbox.controllers.pods import (
 )
 from kstui.sandbox.controllers.tenancy import Flavor
 from kstui.sandbox.controllers.workloads import pod_template_hash
+from kstui.sandbox.loggen import stable_hash
 from kstui.sandbox.seed_helm import moved_release_secret
 from kstui.sandbox.status import ApiError
 
@@ -294,8 +295,11 @@ def seed_kubesphere(
     }
     stored: dict[tuple[str, str], dict[str, Any]] = {}
     replicasets: dict[tuple[str, str], dict[str, Any]] = {}
+    workers = [n["metadata"]["name"] for n in cluster.store.objects(("", "nodes"))][1:]
     for doc in docs:
         meta = doc["metadata"]
+        if doc["kind"] == "Pod":
+            _on_a_node_of(doc, workers)
         meta.setdefault("creationTimestamp", _plausible_creation(doc, cluster.clock.now()))
         if doc["kind"] == "Cluster" and meta["name"] == "host":
             doc["status"]["uid"] = member_uids.get("host", doc["status"].get("uid"))
@@ -325,6 +329,16 @@ def seed_kubesphere(
     for name, uid in member_uids.items():
         if name != "host":
             put(cluster, _member_cluster(name, uid, cluster.clock.now(), flavor))
+
+
+def _on_a_node_of(pod: dict[str, Any], workers: list[str]) -> None:
+    """The file's pods name nodes (node-1..3) this cluster may not have: a pod on a node the
+    cluster lacks would be counted in no node's usage, so it moves to one of the workers (by
+    its name, so every start places it alike)."""
+    spec = pod.get("spec") or {}
+    node = spec.get("nodeName")
+    if node and workers and node not in workers:
+        spec["nodeName"] = workers[stable_hash(pod["metadata"]["name"]) % len(workers)]
 
 
 def _timestamps(value: Any) -> list[str]:
