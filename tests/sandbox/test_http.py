@@ -313,7 +313,7 @@ def test_table_for_pods(fresh_sandbox: Any) -> None:
     ]
     assert [c["priority"] for c in columns] == [0, 0, 0, 0, 0, 1, 1, 1, 1]
     assert all(set(c) == {"name", "type", "format", "description", "priority"} for c in columns)
-    # the seeded pods; with one cluster the app store's eu-web release also lands in shop-prod
+    # the seeded pods (on this cluster's workers: the file names nodes it lacks); with one cluster the app store's eu-web release also lands in shop-prod
     seeded = [r for r in table["rows"] if not r["cells"][0].startswith("eu-web-")]
     assert [r["cells"] for r in seeded] == [
         [
@@ -323,7 +323,7 @@ def test_table_for_pods(fresh_sandbox: Any) -> None:
             "0",
             "5d22h",
             "10.233.90.17",
-            "node-1",
+            "host-worker-1",
             "<none>",
             "<none>",
         ],
@@ -334,7 +334,7 @@ def test_table_for_pods(fresh_sandbox: Any) -> None:
             "1 (3d6h ago)",
             "5d22h",
             "10.233.71.5",
-            "node-3",
+            "host-worker-1",
             "<none>",
             "<none>",
         ],
@@ -345,7 +345,7 @@ def test_table_for_pods(fresh_sandbox: Any) -> None:
             "0",
             "60m",
             "10.233.92.30",
-            "node-2",
+            "host-worker-2",
             "<none>",
             "<none>",
         ],
@@ -356,7 +356,7 @@ def test_table_for_pods(fresh_sandbox: Any) -> None:
             "7 (18m ago)",
             "49m",
             "10.233.90.44",
-            "node-1",
+            "host-worker-2",
             "<none>",
             "<none>",
         ],
