@@ -219,13 +219,17 @@ class RunScreen(RunActions):
     @staticmethod
     def _wanted_stage(data: RunDetail) -> str:
         """The stage to open on: the one running (or waiting), else the first failed, else
-        the last that ran."""
+        the first aborted or unstable one with steps, else the last that ran."""
         graph = data.graph
         if graph.running:
             return graph.running[0].id
         if (failed := graph.first_failed()) is not None:
             return failed.id
-        ran = [s for s in graph.stages if s.state is not State.NOT_STARTED]
+        for stage in graph.stages:
+            if stage.state in (State.ABORTED, State.UNSTABLE) and stage.steps:
+                return stage.id
+        idle = (State.NOT_STARTED, State.NOT_BUILT, State.SKIPPED)
+        ran = [s for s in graph.stages if s.state not in idle]
         return ran[-1].id if ran else ""
 
     @staticmethod

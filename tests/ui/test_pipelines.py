@@ -140,6 +140,23 @@ async def test_a_failed_run_shows_its_graph_steps_and_the_fallback_without_a_dev
         assert steps.row_count == 2
 
 
+async def test_an_aborted_run_opens_on_its_aborted_branch_with_its_log(
+    sandbox: RunningSandbox, tmp_path: Path
+) -> None:
+    """cart-ci #2 (seeded): the parallel branch "integration" aborted, later stages never
+    built; the view opens there and reads that step's log from the sandbox's DevOps API."""
+    app = pipelines_app(sandbox.kubeconfig, tmp_path / "cache")
+    async with app.run_test(size=(160, 48)) as pilot:
+        runs = await open_runs(pilot, "cart-ci")
+        name = next(r.name for r in runs.runs.values() if r.build == "2")
+        await pilot.press("escape")
+        run = await open_run(pilot, "cart-ci", name)
+        stage = run.stage()
+        assert stage is not None
+        assert (stage.name, stage.state.value) == ("integration", "aborted")
+        await wait_until(pilot, lambda: run.query_one("#log").lines, "the step's log")  # type: ignore[attr-defined]
+
+
 async def test_trigger_creates_the_exact_pipelinerun(
     sandbox: RunningSandbox, tmp_path: Path
 ) -> None:
@@ -154,6 +171,7 @@ async def test_trigger_creates_the_exact_pipelinerun(
         screen = await pipeline_list(pilot)
         key = next(k for k, p in screen.pipelines.items() if p.name == "storefront-build")
         screen.query_one(ResourceTable).move_cursor_to(key)
+        await pilot.pause()  # the move asks the permissions again, for that project
         await wait_until(pilot, lambda: screen.allowed("trigger"), "the trigger permission")
         await pilot.press("ctrl+e")
         await wait_until(pilot, lambda: type(app.screen).__name__ == "TriggerForm", "the form")
@@ -313,6 +331,7 @@ async def test_a_multi_branch_trigger_sends_the_branch_in_scm(
         screen = await pipeline_list(pilot)
         key = next(k for k, p in screen.pipelines.items() if p.name == "api-release")
         screen.query_one(ResourceTable).move_cursor_to(key)
+        await pilot.pause()  # the move asks the permissions again, for that project
         await wait_until(pilot, lambda: screen.allowed("trigger"), "the trigger permission")
         await pilot.press("ctrl+e")
         await wait_until(pilot, lambda: type(app.screen).__name__ == "TriggerForm", "the form")
