@@ -22,7 +22,7 @@ from kstui.widgets.resource_table import ResourceTable
 from kstui.widgets.stage_graph import StageGraphView
 from tests.conftest import RunningSandbox
 from tests.connections import sandbox_client
-from tests.devops_stand import devops_answers
+from tests.devops_down import devops_down
 from tests.ui.conftest import drawn, wait_until
 
 NS = "shop-cicdr7x2k"
@@ -115,7 +115,7 @@ async def test_a_failed_run_shows_its_graph_steps_and_the_fallback_without_a_dev
     sandbox: RunningSandbox, tmp_path: Path
 ) -> None:
     app = pipelines_app(sandbox.kubeconfig, tmp_path / "cache")
-    async with devops_answers(sandbox, None), app.run_test(size=(160, 48)) as pilot:
+    async with devops_down(sandbox), app.run_test(size=(160, 48)) as pilot:
         run = await open_run(pilot, "storefront-build", "storefront-build-h2x9d")
         graph = run.query_one(StageGraphView)
         await wait_until(pilot, lambda: graph.groups, "the graph")
@@ -303,7 +303,7 @@ async def test_without_a_devops_api_the_agent_pod_events_and_jnlp_log_are_shown(
     sandbox: RunningSandbox, tmp_path: Path
 ) -> None:
     app = pipelines_app(sandbox.kubeconfig, tmp_path / "cache")
-    async with devops_answers(sandbox, None), app.run_test(size=(160, 48)) as pilot:
+    async with devops_down(sandbox), app.run_test(size=(160, 48)) as pilot:
         run = await open_run(pilot, "storefront-build", "storefront-build-p8vzc")
         log = run.query_one("#log")
         await wait_until(pilot, lambda: run.api_problem, "the DevOps API found missing")
