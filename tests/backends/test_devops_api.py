@@ -199,3 +199,59 @@ async def test_a_cluster_without_devops_is_named_not_failed(
     overview = await service(sandbox, tmp_path).overview()
     assert {p.cluster for p in overview.pipelines} == {"host"}
     assert "member: no KubeSphere DevOps" in overview.warnings
+
+
+async def test_the_oauth_door_renews_once_per_refresh_token_and_a_401_asks_again(
+    frozen: RunningSandbox,
+) -> None:
+    """The sandbox's ks-apiserver: the password grant once, the access token renewed before
+    it expires by the sandbox clock, the used refresh token refused afterwards; a token the
+    server holds expired (kstui's clock behind) answers 401: both forgotten, asked again."""
+    import httpx
+
+    from kstui.backends.devops_api import DevOpsApi, KsApiWay
+    from kstui.backends.devops_endpoint import KsApiEndpoint
+    from kstui.backends.devops_login import KsLogin, LoginNeeded, httpx_token_post
+    from tests.unit.test_devops_login import MemoryStore
+
+    url = frozen.sandbox.ks_apiserver("host").url
+    endpoint = KsApiEndpoint(url, "alice")
+    cluster_clock = frozen.sandbox.cluster().clock
+    held = {"now": cluster_clock.now().timestamp()}
+
+    async def post(to: str, form: dict[str, str]) -> tuple[int, dict[str, Any]]:
+        return await (await httpx_token_post(endpoint))(to, form)
+
+    store = MemoryStore()
+    login = KsLogin(endpoint, post, store=store, clock=lambda: held["now"])
+    await login.login("P@88w0rd")
+    first = store.kept[login.entry]
+    http = httpx.AsyncClient(base_url=url)
+    api = DevOpsApi(KsApiWay(login, http))
+    ref = RunRef("shop-cicdr7x2k", "storefront-build", "13")
+    assert (await api.run_log(ref, {"start": "0"})).text.endswith("Finished: FAILURE\n")
+
+    await asyncio.to_thread(advance, frozen, 7200 - 30)  # inside the renewal margin
+    held["now"] = cluster_clock.now().timestamp()
+    assert (await api.run_log(ref, {"start": "0"})).text
+    assert login.grants == ["password", "refresh_token"]
+    second = store.kept[login.entry]
+    assert second != first
+    again = await post(
+        f"{url}/oauth/token",
+        {
+            "grant_type": "refresh_token",
+            "refresh_token": first,
+            "client_id": "kubesphere",
+            "client_secret": "kubesphere",
+        },
+    )
+    assert again[0] == 400  # a refresh token works once
+    assert again[1]["error"] == "invalid_grant"
+
+    await asyncio.to_thread(advance, frozen, 7300)  # kstui's clock stays behind
+    with pytest.raises(LoginNeeded) as asked:
+        await api.run_log(ref, {"start": "0"})
+    assert "401" in asked.value.title
+    assert store.kept == {}
+    await http.aclose()
