@@ -211,6 +211,25 @@ async def test_trigger_creates_the_exact_pipelinerun(
     await client.delete(f"{GROUP}/namespaces/{NS}/pipelineruns/{meta['name']}")
 
 
+async def test_the_trigger_forms_boolean_parameter_names_itself(
+    sandbox: RunningSandbox, tmp_path: Path
+) -> None:
+    """cart-ci's `RUN_E2E` (BooleanParameterDefinition): a ticked box with its name beside."""
+    app = pipelines_app(sandbox.kubeconfig, tmp_path / "cache")
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await pipeline_list(pilot)
+        key = next(k for k, p in screen.pipelines.items() if p.name == "cart-ci")
+        screen.query_one(ResourceTable).move_cursor_to(key)
+        await pilot.pause()
+        await wait_until(pilot, lambda: screen.allowed("trigger"), "the trigger permission")
+        await pilot.press("ctrl+e")
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "TriggerForm", "the form")
+        await pilot.pause(0.2)
+        box: Any = app.screen.query_one("#p-RUN_E2E")
+        assert box.value is True
+        assert "RUN_E2E" in app.export_screenshot()
+
+
 async def test_deleting_a_running_run_is_refused_and_says_why(
     sandbox: RunningSandbox, tmp_path: Path
 ) -> None:
