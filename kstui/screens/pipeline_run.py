@@ -1,9 +1,9 @@
 """A run: its stage graph (parallel branches side by side, state colours, durations, the
 running step), the picked stage's steps, and the picked step's log followed live through the
-DevOps API's progressive offsets (L: the whole run's log). Without a DevOps API it says so
+DevOps API's progressive offsets (Z: the whole run's log). Without a DevOps API it says so
 and shows what the cluster alone holds (API.md §9.5): the agent pod, its events, its `jnlp`
-log, labelled. Actions (pipeline_actions.py): K stop, Y replay, U re-run with the same
-parameters, V answer an input step, ctrl+d delete a finished run."""
+log, labelled. Actions (pipeline_actions.py): ctrl+x stop, Y replay, ctrl+n re-run with
+the same parameters, ctrl+g answer an input step, ctrl+d delete a finished run."""
 
 from __future__ import annotations
 
@@ -102,11 +102,11 @@ class RunScreen(RunActions):
     }
     BINDINGS = [
         Binding("l", "step_log", "step log", id="run.logs"),
-        Binding("L", "run_log", "run log", id="run.run_log"),
-        Binding("K", "stop", "stop", id="run.stop"),
+        Binding("Z", "run_log", "run log", id="run.run_log"),
+        Binding("ctrl+x", "stop", "stop", id="run.stop"),
         Binding("Y", "replay", "replay", id="run.replay"),
-        Binding("U", "rerun", "re-run same params", id="run.rerun"),
-        Binding("V", "input", "input", id="run.input"),
+        Binding("ctrl+n", "rerun", "re-run same params", id="run.rerun"),
+        Binding("ctrl+g", "input", "input", id="run.input"),
         Binding("ctrl+d", "delete", "delete run", id="run.delete"),
         Binding("y", "yaml", "yaml", show=False, id="run.yaml"),
         Binding("ctrl+r", "refresh", "refresh", show=False, id="run.refresh"),

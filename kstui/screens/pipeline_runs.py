@@ -25,7 +25,7 @@ class RunsScreen(PipelineView):
     BINDINGS = [
         Binding("enter", "open_run", "open run", id="runs.choose"),
         Binding("ctrl+e", "trigger", "run (trigger)", id="runs.run"),
-        Binding("U", "rerun", "re-run same params", id="runs.rerun"),
+        Binding("ctrl+n", "rerun", "re-run same params", id="runs.rerun"),
         Binding("ctrl+d", "delete", "delete run", id="runs.delete"),
         Binding("y", "yaml", "yaml", id="runs.yaml"),
         Binding("ctrl+r", "refresh", "refresh", show=False, id="runs.refresh"),

@@ -43,7 +43,7 @@ async def test_stop_is_asked_first_naming_the_anonymous_way(
         await pilot.press("escape")
         run = await open_run(pilot, "storefront-build", name)
         await wait_until(pilot, lambda: run.allowed("stop"), "the SSAR on services/proxy")
-        await pilot.press("K")
+        await pilot.press("ctrl+x")
         await wait_until(pilot, lambda: type(app.screen).__name__ == "ConfirmModal", "ask")
         detail = drawn(app.screen.query_one("#detail", Plain))
         assert "anonymous" in detail
@@ -69,7 +69,7 @@ async def test_an_input_refused_to_anonymous_shows_its_reason(
     async with app.run_test(size=(120, 36)) as pilot:
         run = await open_run(pilot, "api-release", "api-release-7fk2w")
         await wait_until(pilot, lambda: run.allowed("input"), "the SSAR")
-        await pilot.press("V")
+        await pilot.press("ctrl+g")
         await wait_until(pilot, lambda: type(app.screen).__name__ == "InputModal", "input")
         assert "Submitters: alice" in drawn(app.screen.query_one("#detail", Plain))
         await pilot.click("#proceed")
@@ -90,7 +90,7 @@ async def test_the_whole_runs_log(sandbox: RunningSandbox, tmp_path: Path) -> No
     async with app.run_test(size=(120, 36)) as pilot:
         run = await open_run(pilot, "storefront-build", "storefront-build-h2x9d")
         await pilot.pause(0.5)
-        await pilot.press("L")
+        await pilot.press("Z")
         await wait_until(
             pilot, lambda: "whole run (ended)" in drawn(run.query_one("#log-title")), "log"
         )

@@ -333,9 +333,9 @@ async def test_without_a_devops_api_the_agent_pod_events_and_jnlp_log_are_shown(
         assert "agent pod kubesphere-devops-worker/base-jx8kn" in text
         assert "named by the run's agent-pod-name annotation" in text
         assert "container jnlp: running" in text
-        await pilot.press("K")  # the action says why at once, asks nothing
+        await pilot.press("ctrl+x")  # the action says why at once, asks nothing
         await pilot.pause(0.1)
-        assert "K stop: no DevOps API" in drawn(run.query_one("#status", Plain))
+        assert "ctrl+x stop: no DevOps API" in drawn(run.query_one("#status", Plain))
         assert type(app.screen).__name__ == "RunScreen"
 
 
