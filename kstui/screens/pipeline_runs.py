@@ -1,6 +1,6 @@
 """One pipeline's runs, live (read every 2 s): build number, phase, start, duration, branch,
 commit and trigger cause. Enter opens a run (pipeline_run.py); ctrl+e triggers a new one;
-U runs one again with the same parameters; ctrl+d deletes a finished run (a running one is
+ctrl+n runs one again with the same parameters; ctrl+d deletes a finished run (a running one is
 refused, as KubeSphere refuses it); y its YAML. A run that vanishes (Jenkins merged it into an
 identical queued build, and the controller deleted it) just leaves the list."""
 
