@@ -255,3 +255,22 @@ async def test_the_oauth_door_renews_once_per_refresh_token_and_a_401_asks_again
     assert "401" in asked.value.title
     assert store.kept == {}
     await http.aclose()
+
+
+async def test_a_run_listed_finished_but_running_now_is_not_deleted(
+    frozen: RunningSandbox, tmp_path: Path
+) -> None:
+    """The phase is read again before the delete: a row seconds old is not trusted."""
+    import dataclasses
+
+    from kstui.backends.errors import KstuiError
+
+    pipelines = service(frozen, tmp_path)
+    overview = await pipelines.overview()
+    row = next(p for p in overview.pipelines if p.name == "storefront-build")
+    running = next(r for r in await pipelines.runs(row) if r.phase == "Running")
+    stale = dataclasses.replace(running, phase="Succeeded", finished_at=running.started)
+    with pytest.raises(KstuiError) as refused:
+        await pipelines.delete_run(stale)
+    assert "is Running: only a finished run can be deleted" in refused.value.title
+    assert any(r.name == running.name for r in await pipelines.runs(row))
