@@ -1,0 +1,43 @@
+"""`:s2i`: the sandbox's S2I/B2I builders in shop-staging (seeded: cart-web-s2i from git,
+payments-b2i from a binary, recs-s2i that always fails), each with its newest run's state and
+the image it produced."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from kstui.app import AppSettings, build_app
+from kstui.backends.kubeconfig import load_kubeconfig
+from kstui.screens.pipeline_s2i import S2iScreen
+from kstui.widgets.resource_table import ResourceTable
+from tests.conftest import RunningSandbox
+from tests.ui.conftest import wait_until
+
+
+async def test_the_s2i_command_lists_builders_with_their_last_run_and_image(
+    sandbox: RunningSandbox, tmp_path: Path
+) -> None:
+    loaded = load_kubeconfig(str(sandbox.kubeconfig))
+    app = build_app(AppSettings(loaded, "host", "default", cache_dir=tmp_path / "cache"))
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.pause(0.3)
+        await pilot.press("colon", *"s2i", "enter")
+        await wait_until(
+            pilot,
+            lambda: isinstance(app.screen, S2iScreen) and len(app.screen.builders) >= 3,
+            "the seeded builders",
+        )
+        screen = app.screen
+        assert isinstance(screen, S2iScreen)
+        rows = {r.builder: r for r in screen.builders.values()}
+        cart, payments, recs = rows["cart-web-s2i"], rows["payments-b2i"], rows["recs-s2i"]
+        assert (cart.namespace, cart.kind, cart.state) == ("shop-staging", "S2I", "Successful")
+        assert cart.image.endswith(":" + cart.image.rsplit(":", 1)[-1])
+        assert "/" in cart.image
+        assert (payments.kind, payments.state) == ("B2I", "Successful")
+        assert payments.image
+        assert (recs.state, recs.image) == ("Failed", "")
+        table = screen.query_one(ResourceTable)
+        assert table.row_count == len(screen.builders)
+        await pilot.press("q")
+        await wait_until(pilot, lambda: not isinstance(app.screen, S2iScreen), "back")
