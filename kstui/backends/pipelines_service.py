@@ -154,20 +154,6 @@ class PipelineService:
             answer.warnings() + [w for v in values for w in v.warnings],
         )
 
-    async def s2i(self) -> tuple[list[Any], list[str]]:
-        """Every cluster's S2I/B2I builders with their newest run (s2i_rows.py)."""
-        from kstui.backends.s2i_rows import S2I_GROUP, s2i_rows
-
-        async def read(link: Any, client: KubeClient) -> list[Any]:
-            builders, runs = await asyncio.gather(
-                client.list(f"{S2I_GROUP}/s2ibuilders"), client.list(f"{S2I_GROUP}/s2iruns")
-            )
-            items = builders.get("items") or [], runs.get("items") or []
-            return s2i_rows(link.cluster, link.context, *items)
-
-        answer = await self.links.fan_out(read, within=WITHIN)
-        return [r for v in answer.values() for r in v], answer.warnings()
-
     async def _pipelines_and_runs(
         self, link: Any, client: KubeClient, warnings: list[str]
     ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:

@@ -3,6 +3,7 @@ newest run's state and the image that run produced (`status.s2iBuildResult.image
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from typing import Any
 
@@ -82,3 +83,38 @@ def s2i_rows(
             )
         )
     return rows
+
+
+async def read_s2i(links: Any, within: float | None = None) -> tuple[list[S2iRow], list[str]]:
+    """Every cluster's builders with their newest run; a cluster that fails is a warning."""
+
+    async def read(link: Any, client: Any) -> list[S2iRow]:
+        builders, runs = await asyncio.gather(
+            client.list(f"{S2I_GROUP}/s2ibuilders"), client.list(f"{S2I_GROUP}/s2iruns")
+        )
+        items = builders.get("items") or [], runs.get("items") or []
+        return s2i_rows(link.cluster, link.context, *items)
+
+    answer = await links.fan_out(read, within=within)
+    return [r for v in answer.values() for r in v], answer.warnings()
+
+
+def s2irun_body(row: S2iRow, creator: str) -> dict[str, Any]:
+    """A new build of the builder, as the console creates it (the operator runs it)."""
+    return {
+        "apiVersion": "devops.kubesphere.io/v1alpha1",
+        "kind": "S2iRun",
+        "metadata": {
+            "generateName": f"{row.builder}-",
+            "namespace": row.namespace,
+            "labels": {BUILDER_LABEL: row.builder},
+            "annotations": {"kubesphere.io/creator": creator},
+        },
+        "spec": {"builderName": row.builder, "backoffLimit": 0, "secondsAfterFinished": 3600},
+    }
+
+
+async def start_build(links: Any, row: S2iRow) -> dict[str, Any]:
+    client = await links.client(row.context)
+    body = s2irun_body(row, await links.whoami(row.context))
+    return dict(await client.create(f"{S2I_GROUP}/namespaces/{row.namespace}/s2iruns", body))

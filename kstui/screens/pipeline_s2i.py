@@ -1,15 +1,19 @@
 """S2I/B2I builds (`:s2i` from the Pipelines section): each builder across clusters, whether
 it builds from source (S2I) or a binary (B2I), its template, its newest run's state and start,
-and the image that run produced. Read every 5 s; y the builder's YAML."""
+and the image that run produced. Read every 5 s; ctrl+e starts a build (an S2iRun)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from textual import work
 from textual.binding import Binding
 
-from kstui.backends.s2i_rows import S2iRow
+from kstui.backends.errors import KstuiError
+from kstui.backends.pipelines_service import WITHIN
+from kstui.backends.s2i_rows import S2iRow, read_s2i, start_build
 from kstui.model import Column, Row, Tone
+from kstui.screens.failures import error_message
 from kstui.screens.pipeline_views import PipelineView, rfc3339
 from kstui.widgets.resource_table import ResourceTable
 
@@ -46,6 +50,7 @@ def s2i_line(row: S2iRow) -> Row:
 class S2iScreen(PipelineView):
     poll_seconds = 5.0
     BINDINGS = [
+        Binding("ctrl+e", "trigger", "run (build)", id="s2i.run"),
         Binding("ctrl+r", "refresh", "refresh", show=False, id="s2i.refresh"),
         Binding("escape,q", "back", "back", show=False, id="s2i.back"),
     ]
@@ -63,7 +68,22 @@ class S2iScreen(PipelineView):
         table.focus()
 
     async def fetch(self) -> tuple[list[S2iRow], list[str]]:
-        return await self.service.s2i()
+        return await read_s2i(self.service.links, within=WITHIN)
+
+    @work(group="write", exit_on_error=False)
+    async def action_trigger(self) -> None:
+        key = self.query_one(ResourceTable).cursor_key
+        row = self.builders.get(key) if key is not None else None
+        if row is None:
+            return
+        try:
+            made = await start_build(self.service.links, row)
+        except KstuiError as error:
+            self.set_status(f"ctrl+e build {row.builder}: {error_message(error)}", alert=True)
+            return
+        name = made.get("metadata", {}).get("name", "")
+        self.notify(f"created S2iRun {name} of {row.builder}", title="build")
+        self.poll()
 
     def show(self, data: tuple[list[S2iRow], list[str]]) -> None:
         rows, warnings = data

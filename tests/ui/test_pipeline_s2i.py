@@ -1,6 +1,6 @@
 """`:s2i`: the sandbox's S2I/B2I builders in shop-staging (seeded: cart-web-s2i from git,
 payments-b2i from a binary, recs-s2i that always fails), each with its newest run's state and
-the image it produced."""
+the image it produced; ctrl+e starts a build (an S2iRun the sandbox's operator runs)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from kstui.backends.kubeconfig import load_kubeconfig
 from kstui.screens.pipeline_s2i import S2iScreen
 from kstui.widgets.resource_table import ResourceTable
 from tests.conftest import RunningSandbox
+from tests.connections import sandbox_client
 from tests.ui.conftest import wait_until
 
 
@@ -39,5 +40,25 @@ async def test_the_s2i_command_lists_builders_with_their_last_run_and_image(
         assert (recs.state, recs.image) == ("Failed", "")
         table = screen.query_one(ResourceTable)
         assert table.row_count == len(screen.builders)
+        before = cart.last_run
+        table.move_cursor_to(cart.key)
+        await pilot.press("ctrl+e")
+        await wait_until(
+            pilot,
+            lambda: screen.builders[cart.key].last_run not in ("", before),
+            "the new build listed as the newest run",
+            timeout=15,
+        )
+        started = screen.builders[cart.key]
+        assert started.last_run.startswith("cart-web-s2i-")
+        assert started.state in ("", "Running", "Successful")
+        assert not [n for n in app._notifications if n.severity == "error"]
         await pilot.press("q")
         await wait_until(pilot, lambda: not isinstance(app.screen, S2iScreen), "back")
+    client = sandbox_client(sandbox)
+    run = await client.get(
+        f"/apis/devops.kubesphere.io/v1alpha1/namespaces/shop-staging/s2iruns/{started.last_run}"
+    )
+    assert run["spec"]["builderName"] == "cart-web-s2i"
+    assert run["metadata"]["annotations"]["kubesphere.io/creator"] == "admin"
+    await client.aclose()
