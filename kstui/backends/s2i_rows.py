@@ -27,6 +27,8 @@ class S2iRow:
     state: str
     started: float | None
     image: str
+    job: str = ""
+    """The Job whose pod builds (`status.kubernetesJobName`): its log is the build's."""
 
     @property
     def key(self) -> str:
@@ -80,6 +82,7 @@ def s2i_rows(
                 state,
                 parse_time(status.get("startTime")) if status else None,
                 str((status.get("s2iBuildResult") or {}).get("imageName") or ""),
+                str(status.get("kubernetesJobName") or ""),
             )
         )
     return rows

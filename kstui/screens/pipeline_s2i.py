@@ -1,6 +1,7 @@
 """S2I/B2I builds (`:s2i` from the Pipelines section): each builder across clusters, whether
 it builds from source (S2I) or a binary (B2I), its template, its newest run's state and start,
-and the image that run produced. Read every 5 s; ctrl+e starts a build (an S2iRun)."""
+and the image that run produced. Read every 5 s; ctrl+e starts a build (an S2iRun); l follows
+the newest run's build log (its Job's pod)."""
 
 from __future__ import annotations
 
@@ -51,6 +52,7 @@ class S2iScreen(PipelineView):
     poll_seconds = 5.0
     BINDINGS = [
         Binding("ctrl+e", "trigger", "run (build)", id="s2i.run"),
+        Binding("l", "logs", "build log", id="s2i.logs"),
         Binding("ctrl+r", "refresh", "refresh", show=False, id="s2i.refresh"),
         Binding("escape,q", "back", "back", show=False, id="s2i.back"),
     ]
@@ -70,10 +72,26 @@ class S2iScreen(PipelineView):
     async def fetch(self) -> tuple[list[S2iRow], list[str]]:
         return await read_s2i(self.service.links, within=WITHIN)
 
+    def selected(self) -> S2iRow | None:
+        key = self.query_one(ResourceTable).cursor_key
+        return self.builders.get(key) if key is not None else None
+
+    def action_logs(self) -> None:
+        """The newest run's build log: its Job's pod, followed (the logs view)."""
+        from kstui.backends.log_streams import LogScope
+        from kstui.screens.logs import LogsScreen
+
+        row = self.selected()
+        if row is None or not row.job:
+            self.set_status("l build log: this builder has no run with a build Job yet")
+            return
+        scope = LogScope(row.context, row.namespace, selector=f"job-name={row.job}")
+        backend = self.session.backend(row.context)
+        self.app.push_screen(LogsScreen([(backend, scope)], title=f"build log {row.last_run}"))
+
     @work(group="write", exit_on_error=False)
     async def action_trigger(self) -> None:
-        key = self.query_one(ResourceTable).cursor_key
-        row = self.builders.get(key) if key is not None else None
+        row = self.selected()
         if row is None:
             return
         try:

@@ -5,6 +5,7 @@ the image it produced; ctrl+e starts a build (an S2iRun the sandbox's operator r
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from kstui.app import AppSettings, build_app
 from kstui.backends.kubeconfig import load_kubeconfig
@@ -53,6 +54,13 @@ async def test_the_s2i_command_lists_builders_with_their_last_run_and_image(
         assert started.last_run.startswith("cart-web-s2i-")
         assert started.state in ("", "Running", "Successful")
         assert not [n for n in app._notifications if n.severity == "error"]
+        await wait_until(pilot, lambda: screen.builders[cart.key].job, "its build Job", timeout=15)
+        await pilot.press("l")
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "LogsScreen", "the log view")
+        logs: Any = app.screen
+        await wait_until(pilot, lambda: logs.buffer.received > 0, "the build's lines", timeout=20)
+        await pilot.press("q")
+        await wait_until(pilot, lambda: isinstance(app.screen, S2iScreen), "back to the list")
         await pilot.press("q")
         await wait_until(pilot, lambda: not isinstance(app.screen, S2iScreen), "back")
     client = sandbox_client(sandbox)
