@@ -190,6 +190,10 @@ async def _serve(args: argparse.Namespace, kubeconfig: Path) -> None:
         _print(
             f"  charts           {sandbox.charts.base_url}/charts/<repo>/index.yaml (Helm repos)"
         )
+    for cluster in sandbox.clusters:  # the OAuth door for `devops: {ctx: {ks_apiserver: …}}`
+        with contextlib.suppress(LookupError):
+            ks = f"{sandbox.ks_apiserver(cluster.name).url} ({cluster.name}; password P@88w0rd)"
+            _print(f"  ks-apiserver     {ks}")
     _print(f"\nkubeconfig: {kubeconfig}")
     _print("try:")
     _print(f"  export KUBECONFIG={kubeconfig}")

@@ -241,4 +241,10 @@ class DevOpsApi:
         else:
             body["parameters"] = parameters or []
         path = f"{ref.path()}/nodes/{quote(node)}/steps/{quote(step)}"
-        return await self.way.send("POST", path, None, body)
+        answer = await self.way.send("POST", path, None, body)
+        refusal = answer.json()
+        # ks-devops refuses a non-submitter with HTTP 200 and {"allow": "false", "message"}
+        if isinstance(refusal, dict) and str(refusal.get("allow", "")).lower() == "false":
+            why = str(refusal.get("message") or "not allowed to answer this input step")
+            raise DevOpsError("input refused", why, "ask a listed submitter", 200)
+        return answer

@@ -26,6 +26,7 @@ from kstui.backends.pipeline_bodies import PIPELINE_LABEL, pipelinerun_body, rer
 from kstui.backends.pipeline_graph import StageGraph, parse_stages, parse_time
 from kstui.backends.pipeline_rows import (
     AGENT_POD,
+    FINAL_PHASES,
     WORKER_NAMESPACE,
     PipelineRow,
     ProjectRow,
@@ -288,14 +289,19 @@ class PipelineService:
         return await self.trigger(pipeline, values, branch)
 
     async def delete_run(self, run: RunRow) -> None:
-        if not run.finished:
-            raise KstuiError(
-                f"run {run.name} is {run.phase}: only a finished run can be deleted",
-                "KubeSphere refuses to delete a run that is not in a final phase",
-                "stop it first (S), then delete it",
-            )
+        """Deleted only when finished, as read now (the list may be seconds old)."""
         client = await self.links.client(run.context)
-        await client.delete(runs_path(run.namespace, run.name))
+        path = runs_path(run.namespace, run.name)
+        phase = run.phase
+        if run.finished:
+            phase = str(((await client.get(path)).get("status") or {}).get("phase") or "")
+        if not run.finished or phase not in FINAL_PHASES:
+            raise KstuiError(
+                f"run {run.name} is {phase or 'not finished'}: only a finished run can be deleted",
+                "KubeSphere refuses to delete a run that is not in a final phase",
+                "stop it first (ctrl+x in the run), then delete it",
+            )
+        await client.delete(path)
 
     # ------------------------------------------------------------------ the DevOps API
 

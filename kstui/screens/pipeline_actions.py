@@ -58,11 +58,11 @@ class RunActions(PipelineView):
         )
 
     def action_stop(self) -> None:
-        ref = self._ref("K stop")
+        ref = self._ref("ctrl+x stop")
         if ref is None:
             return
         if self.run.finished:
-            self.set_status(f"K stop: run #{ref.run} has already ended ({self.run.phase})")
+            self.set_status(f"ctrl+x stop: run #{ref.run} has already ended ({self.run.phase})")
             return
         self._confirm_then(
             f"Stop run #{ref.run} of {ref.pipeline}?",
@@ -85,12 +85,12 @@ class RunActions(PipelineView):
     def action_input(self) -> None:
         from kstui.screens.pipeline_forms import InputModal
 
-        ref = self._ref("V input")
+        ref = self._ref("ctrl+g input")
         if ref is None or self.detail is None:
             return
         found = self.detail.graph.waiting_input()
         if found is None:
-            self.set_status("V input: this run is not waiting on an input step")
+            self.set_status("ctrl+g input: this run is not waiting on an input step")
             return
         stage, step, ask = found
         step_id = step.id if step else ""
@@ -129,7 +129,7 @@ class RunActions(PipelineView):
         if not run.finished:
             self.set_status(
                 f"ctrl+d delete: run {run.name} is {run.phase}; KubeSphere deletes only "
-                "finished runs (K stops it)",
+                "finished runs (ctrl+x stops it)",
                 alert=True,
             )
             return

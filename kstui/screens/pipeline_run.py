@@ -1,9 +1,9 @@
 """A run: its stage graph (parallel branches side by side, state colours, durations, the
 running step), the picked stage's steps, and the picked step's log followed live through the
-DevOps API's progressive offsets (L: the whole run's log). Without a DevOps API it says so
+DevOps API's progressive offsets (Z: the whole run's log). Without a DevOps API it says so
 and shows what the cluster alone holds (API.md §9.5): the agent pod, its events, its `jnlp`
-log, labelled. Actions (pipeline_actions.py): K stop, Y replay, U re-run with the same
-parameters, V answer an input step, ctrl+d delete a finished run."""
+log, labelled. Actions (pipeline_actions.py): ctrl+x stop, Y replay, ctrl+n re-run with
+the same parameters, ctrl+g answer an input step, ctrl+d delete a finished run."""
 
 from __future__ import annotations
 
@@ -102,11 +102,11 @@ class RunScreen(RunActions):
     }
     BINDINGS = [
         Binding("l", "step_log", "step log", id="run.logs"),
-        Binding("L", "run_log", "run log", id="run.run_log"),
-        Binding("K", "stop", "stop", id="run.stop"),
+        Binding("Z", "run_log", "run log", id="run.run_log"),
+        Binding("ctrl+x", "stop", "stop", id="run.stop"),
         Binding("Y", "replay", "replay", id="run.replay"),
-        Binding("U", "rerun", "re-run same params", id="run.rerun"),
-        Binding("V", "input", "input", id="run.input"),
+        Binding("ctrl+n", "rerun", "re-run same params", id="run.rerun"),
+        Binding("ctrl+g", "input", "input", id="run.input"),
         Binding("ctrl+d", "delete", "delete run", id="run.delete"),
         Binding("y", "yaml", "yaml", show=False, id="run.yaml"),
         Binding("ctrl+r", "refresh", "refresh", show=False, id="run.refresh"),
@@ -219,13 +219,17 @@ class RunScreen(RunActions):
     @staticmethod
     def _wanted_stage(data: RunDetail) -> str:
         """The stage to open on: the one running (or waiting), else the first failed, else
-        the last that ran."""
+        the first aborted or unstable one with steps, else the last that ran."""
         graph = data.graph
         if graph.running:
             return graph.running[0].id
         if (failed := graph.first_failed()) is not None:
             return failed.id
-        ran = [s for s in graph.stages if s.state is not State.NOT_STARTED]
+        for stage in graph.stages:
+            if stage.state in (State.ABORTED, State.UNSTABLE) and stage.steps:
+                return stage.id
+        idle = (State.NOT_STARTED, State.NOT_BUILT, State.SKIPPED)
+        ran = [s for s in graph.stages if s.state not in idle]
         return ran[-1].id if ran else ""
 
     @staticmethod

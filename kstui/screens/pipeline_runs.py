@@ -1,6 +1,6 @@
 """One pipeline's runs, live (read every 2 s): build number, phase, start, duration, branch,
 commit and trigger cause. Enter opens a run (pipeline_run.py); ctrl+e triggers a new one;
-U runs one again with the same parameters; ctrl+d deletes a finished run (a running one is
+ctrl+n runs one again with the same parameters; ctrl+d deletes a finished run (a running one is
 refused, as KubeSphere refuses it); y its YAML. A run that vanishes (Jenkins merged it into an
 identical queued build, and the controller deleted it) just leaves the list."""
 
@@ -25,7 +25,7 @@ class RunsScreen(PipelineView):
     BINDINGS = [
         Binding("enter", "open_run", "open run", id="runs.choose"),
         Binding("ctrl+e", "trigger", "run (trigger)", id="runs.run"),
-        Binding("U", "rerun", "re-run same params", id="runs.rerun"),
+        Binding("ctrl+n", "rerun", "re-run same params", id="runs.rerun"),
         Binding("ctrl+d", "delete", "delete run", id="runs.delete"),
         Binding("y", "yaml", "yaml", id="runs.yaml"),
         Binding("ctrl+r", "refresh", "refresh", show=False, id="runs.refresh"),

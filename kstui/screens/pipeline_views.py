@@ -171,6 +171,14 @@ class PipelineView(PolledScreen):
         self.poll()
         self.check_permissions()
 
+    def action_view(self, view: str) -> None:
+        """`:s2i` from any of the section's views: the section's list opens it."""
+        for screen in reversed(self.app.screen_stack):
+            opener = getattr(screen, "open_view", None)
+            if opener is not None:
+                opener(view)
+                return
+
     def action_back(self) -> None:
         if len(self.app.screen_stack) > 1:
             self.dismiss(None)

@@ -106,6 +106,13 @@ class PipelinesScreen(PipelineView):
         if row is not None:
             self.app.push_screen(RunsScreen(self.env, self.service, row))
 
+    def open_view(self, view: str) -> None:
+        """`:s2i`: the S2I/B2I builders (pipeline_s2i.py)."""
+        if view == "s2i":
+            from kstui.screens.pipeline_s2i import S2iScreen
+
+            self.app.push_screen(S2iScreen(self.env, self.service))
+
     def action_trigger(self) -> None:
         from kstui.screens.pipeline_forms import open_trigger
 

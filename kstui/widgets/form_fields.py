@@ -98,6 +98,7 @@ def radio(id: str, label: str, choices: Choices, value: str = "", **options: Any
 
 def check(id: str, label: str, value: bool = False, **options: Any) -> Field:
     """One box that is on or off; `label` is drawn beside the box."""
+    options.setdefault("placeholder", label)  # the box's own words (its row's label is blank)
     return Field("check", id, label, value, message_row=False, **options)
 
 

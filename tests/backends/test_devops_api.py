@@ -1,83 +1,35 @@
 """The DevOps API client through the sandbox's real service proxy (API.md §3.4, §9.4), against
-a stand-in devops-apiserver registered behind `kubesphere-devops-system/devops-apiserver:9090`
-(the sandbox's own emulation is another branch's work): a step log followed live through
-`start`/`X-Text-Size`/`X-More-Data`, stop and replay, an input step refused to anonymous with
-its reason, the SSAR on services/proxy before an action (a tenant is refused, and told why),
-and the DevOps API down."""
+the sandbox's own devops-apiserver (a frozen clock moved by the test): a step log followed live
+through `start`/`X-Text-Size`/`X-More-Data`, stop and replay, an input step refused to anonymous
+with its reason (HTTP 200, `allow: false`), the SSAR on services/proxy before an action (a
+tenant is refused, and told why), the Jenkins metadata's parameter types, and the DevOps API
+down."""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
-from aiohttp import web
 
 from kstui.backends.devops_api import DevOpsError, DevOpsUnreachable, RunRef
 from kstui.backends.kubeconfig import load_kubeconfig
+from kstui.backends.pipeline_bodies import parameters_of
 from kstui.backends.pipelines_service import PipelineService
 from kstui.backends.session import BackendSettings, Session
 from tests.conftest import RunningSandbox
-from tests.devops_stand import devops_answers
+from tests.devops_down import devops_down
+from tests.sandbox.test_identity_and_controllers import advance, client
+from tests.sandbox.test_pipelines import settle
 
-NS = "kubesphere-devops-system"
 REF = RunRef("shop-cicdr7x2k", "storefront-build", "14")
-STEP = (
-    "/kapis/devops.kubesphere.io/v1alpha2/namespaces/shop-cicdr7x2k/pipelines/storefront-build"
-    "/runs/14/nodes/24/steps/25"
-)
+DELIVERY = "shop-deliveryk5v2q"
 
 
-class FakeDevOps:
-    """A step log that grows while the step runs; the actions it was sent."""
-
-    def __init__(self) -> None:
-        self.log = ""
-        self.more = True
-        self.starts: list[str] = []
-        self.posts: list[tuple[str, str, bytes]] = []
-
-    async def handle(self, request: web.Request) -> web.StreamResponse:
-        path = request.path
-        if request.method == "GET" and path == f"{STEP}/log":
-            start = int(request.query.get("start", "0"))
-            self.starts.append(request.query.get("start", ""))
-            data = self.log.encode()
-            return web.Response(
-                body=data[start:],
-                content_type="text/plain",
-                headers={
-                    "X-Text-Size": str(len(data)),
-                    "X-More-Data": "true" if self.more else "false",
-                },
-            )
-        if request.method == "POST":
-            body = await request.read()
-            self.posts.append((path, request.query_string, body))
-            auth = request.headers.get("Authorization")
-            if path == STEP and auth is None:  # anonymous, not a listed submitter
-                return web.Response(status=403, text="you have no permission to approve this step")
-            return web.json_response({"ok": True})
-        return web.Response(status=404, text="not found")
-
-
-@contextlib.asynccontextmanager
-async def devops_api(sandbox: RunningSandbox) -> AsyncIterator[FakeDevOps]:
-    fake = FakeDevOps()
-    app = web.Application()
-    app.router.add_route("*", "/{tail:.*}", fake.handle)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = runner.addresses[0][1]
-    try:
-        async with devops_answers(sandbox, f"http://127.0.0.1:{port}"):
-            yield fake
-    finally:
-        await runner.cleanup()
+@pytest.fixture
+def frozen(fresh_sandbox: Any) -> RunningSandbox:
+    return fresh_sandbox(frozen=True, pods=0, pipeline_step_seconds=1.0, pipeline_poll_seconds=1.0)
 
 
 def service(sandbox: RunningSandbox, tmp_path: Path, context: str = "host") -> PipelineService:
@@ -87,86 +39,133 @@ def service(sandbox: RunningSandbox, tmp_path: Path, context: str = "host") -> P
 
 
 async def test_a_step_log_is_followed_live_through_the_offsets(
-    sandbox: RunningSandbox, tmp_path: Path
+    frozen: RunningSandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    async with devops_api(sandbox) as fake:
-        pipelines = service(sandbox, tmp_path)
-        fake.log = "+ docker build .\nStep 1/9"
-        got: list[str] = []
+    """cart-ci #3's "integration" step (seeded, running): read while the sandbox's clock
+    moves, each ask from the last `X-Text-Size`, until `X-More-Data` goes."""
+    from kstui.backends.devops_api import DevOpsApi
 
-        async def after(asks: int) -> None:
-            for _ in range(500):  # the client's own pace: wait for its n-th ask
-                if len(fake.starts) >= asks:
-                    return
-                await asyncio.sleep(0.02)
+    starts: list[str] = []
+    sizes: list[str] = []
+    plain = DevOpsApi.step_log
 
-        async def grow() -> None:
-            await after(2)  # a quiet ask while the step runs
-            fake.log += " : FROM alpine\nStep 2/9 : RUN make\n"
-            await after(4)
-            fake.log += "Successfully built 1a2b\n"
-            fake.more = False
+    async def counted(self: DevOpsApi, *args: Any) -> Any:
+        starts.append(dict(args[-1]).get("start", ""))
+        answer = await plain(self, *args)
+        headers = {k.lower(): v for k, v in answer.headers.items()}
+        sizes.append(headers.get("x-text-size", ""))
+        return answer
 
-        grower = asyncio.create_task(grow())
-        async with asyncio.timeout(10):
-            async for lines in pipelines.follow("host", REF, "24", "25"):
-                got += lines
-        await grower
-        assert got == [
-            "+ docker build .",
-            "Step 1/9 : FROM alpine",
-            "Step 2/9 : RUN make",
-            "Successfully built 1a2b",
-        ]
-        assert fake.starts[0] == "0"
-        assert fake.starts[-1] == str(len(fake.log.encode()) - len("Successfully built 1a2b\n"))
-        assert fake.starts[1] == str(len("+ docker build .\nStep 1/9"))  # X-Text-Size
-        assert len(set(fake.starts)) >= 3  # and along with it
+    monkeypatch.setattr(DevOpsApi, "step_log", counted)
+    pipelines = service(frozen, tmp_path)
+
+    async def after(asks: int) -> None:
+        for _ in range(1000):  # the client's own pace: wait for its n-th ask
+            if len(starts) >= asks:
+                return
+            await asyncio.sleep(0.02)
+
+    async def grow() -> None:
+        await after(2)  # a quiet ask while the step runs
+        await asyncio.to_thread(advance, frozen, 3)
+        await after(4)
+        await asyncio.to_thread(advance, frozen, 1000)  # the step (and the build) ends
+
+    grower = asyncio.create_task(grow())
+    got: list[str] = []
+    ref = RunRef(DELIVERY, "cart-ci", "3")
+    async with asyncio.timeout(30):
+        async for lines in pipelines.follow("host", ref, "13", "14"):
+            got += lines
+    await grower
+    numbered = [int(line[1:6]) for line in got if line.startswith("[")]
+    assert len(numbered) > 100
+    assert numbered == list(range(numbered[0], numbered[0] + len(numbered)))  # no gap, no repeat
+    assert starts[0] == "0"
+    assert starts[1:] == sizes[:-1]  # every ask from where the last answer ended
+    assert len(set(starts)) >= 3
 
 
 async def test_stop_replay_and_an_input_refused_with_its_reason(
-    sandbox: RunningSandbox, tmp_path: Path
+    frozen: RunningSandbox, tmp_path: Path
 ) -> None:
-    async with devops_api(sandbox) as fake:
-        pipelines = service(sandbox, tmp_path)
-        said = await pipelines.act("host", "stop run #14", lambda api: api.stop(REF))
-        assert "as anonymous" in said
-        await pipelines.act("host", "replay run #14", lambda api: api.replay(REF))
-        run = REF.path()
-        assert fake.posts[:2] == [
-            (f"{run}/stop", "blocking=true&timeOutInSecs=10", b""),
-            (f"{run}/replay", "", b""),
-        ]
+    from tests.sandbox.test_devops_api import PROXY
+
+    v2 = f"{PROXY}/kapis/devops.kubesphere.io/v1alpha2/namespaces"
+    pipelines = service(frozen, tmp_path)
+    said = await pipelines.act("host", "stop run #14", lambda api: api.stop(REF))
+    assert "as anonymous" in said
+    await asyncio.to_thread(advance, frozen, 1)
+    settle(frozen)
+    with client(frozen) as http:
+        run = http.get(f"{v2}/shop-cicdr7x2k/pipelines/storefront-build/runs/14").json()
+        assert run["result"] == "ABORTED"
+    await pipelines.act(
+        "host",
+        "replay run #13",
+        lambda api: api.replay(RunRef(REF.namespace, REF.pipeline, "13")),
+    )
+    settle(frozen)
+    with client(frozen) as http:
+        runs = http.get(
+            "/apis/devops.kubesphere.io/v1alpha3/namespaces/shop-cicdr7x2k/pipelineruns"
+        )
+        ids = {
+            r["metadata"]["annotations"].get("devops.kubesphere.io/jenkins-pipelinerun-id")
+            for r in runs.json()["items"]
+        }
+        assert "15" in ids  # the replayed build's PipelineRun
+    gated = RunRef(DELIVERY, "db-migrate", "1")
+    api = await pipelines.api("host")
+    nodes = await api.nodes(gated)
+    node, step = next(
+        (n["id"], s["id"]) for n in nodes for s in n.get("steps") or () if s.get("input")
+    )
+    for abort in (False, True):
         with pytest.raises(DevOpsError) as refused:
             await pipelines.act(
                 "host",
                 "proceed",
-                lambda api: api.answer_input(REF, "24", "25", "Approve-prod"),
+                lambda api, abort=abort: api.answer_input(
+                    gated, node, step, "Apply-migration", abort=abort
+                ),
             )
         assert refused.value.reason == "you have no permission to approve this step"
-        assert refused.value.status == 403
-        assert fake.posts[2][2] == b'{"id":"Approve-prod","parameters":[]}'
-        with pytest.raises(DevOpsError):
-            await pipelines.act(
-                "host",
-                "abort",
-                lambda api: api.answer_input(REF, "24", "25", "Approve-prod", abort=True),
-            )
-        assert fake.posts[3][2] == b'{"id":"Approve-prod","abort":true}'
+    with client(frozen) as http:
+        still = http.get(f"{v2}/{DELIVERY}/pipelines/db-migrate/runs/1").json()
+        assert still["state"] == "PAUSED"
+
+
+async def test_parameters_of_both_jenkins_metadata_forms(
+    sandbox: RunningSandbox, tmp_path: Path
+) -> None:
+    """cart-ci's metadata names Jenkins' definition classes with `defaultParameterValue`;
+    storefront-build (a YAML sample) the short `"type": "string"`: both read."""
+    pipelines = service(sandbox, tmp_path)
+    overview = await pipelines.overview()
+    rows = {p.name: p for p in overview.pipelines}
+    cart = parameters_of(await pipelines.pipeline(rows["cart-ci"]))
+    assert [(p.name, p.kind, p.default, p.choices) for p in cart] == [
+        ("IMAGE_TAG", "string", "latest", ()),
+        ("DEPLOY_ENV", "choice", "dev", ("dev", "staging", "prod")),
+        ("RUN_E2E", "boolean", "true", ()),
+    ]
+    store = parameters_of(await pipelines.pipeline(rows["storefront-build"]))
+    assert [(p.name, p.kind) for p in store] == [("IMAGE_TAG", "string")]
 
 
 async def test_an_action_is_checked_on_services_proxy_first(
     sandbox: RunningSandbox, tmp_path: Path
 ) -> None:
-    async with devops_api(sandbox) as fake:
-        tenant = service(sandbox, tmp_path, context="tenant")
-        with pytest.raises(DevOpsError) as refused:
-            await tenant.act("tenant", "stop run #14", lambda api: api.stop(REF))
-        assert "services/proxy" in refused.value.reason
-        assert "not allowed" in refused.value.reason
-        assert fake.posts == []  # nothing was sent
-        verdict = await tenant.permission("devops.act", context="tenant")
-        assert not verdict.allowed
+    tenant = service(sandbox, tmp_path, context="tenant")
+    sent: list[str] = []
+    with pytest.raises(DevOpsError) as refused:
+        await tenant.act("tenant", "stop run #14", lambda api: sent.append("stop"))
+    assert "services/proxy" in refused.value.reason
+    assert "not allowed" in refused.value.reason
+    assert sent == []  # nothing was sent
+    verdict = await tenant.permission("devops.act", context="tenant")
+    assert not verdict.allowed
 
 
 async def test_no_devops_api_is_said_as_such(sandbox: RunningSandbox, tmp_path: Path) -> None:
@@ -176,7 +175,7 @@ async def test_no_devops_api_is_said_as_such(sandbox: RunningSandbox, tmp_path: 
         async for _ in pipelines.follow("host", REF, "24", "25"):
             pass
 
-    async with devops_answers(sandbox, None):
+    async with devops_down(sandbox):
         with pytest.raises(DevOpsUnreachable) as down:
             await read()
     assert down.value.title.startswith("no DevOps API")
@@ -200,3 +199,78 @@ async def test_a_cluster_without_devops_is_named_not_failed(
     overview = await service(sandbox, tmp_path).overview()
     assert {p.cluster for p in overview.pipelines} == {"host"}
     assert "member: no KubeSphere DevOps" in overview.warnings
+
+
+async def test_the_oauth_door_renews_once_per_refresh_token_and_a_401_asks_again(
+    frozen: RunningSandbox,
+) -> None:
+    """The sandbox's ks-apiserver: the password grant once, the access token renewed before
+    it expires by the sandbox clock, the used refresh token refused afterwards; a token the
+    server holds expired (kstui's clock behind) answers 401: both forgotten, asked again."""
+    import httpx
+
+    from kstui.backends.devops_api import DevOpsApi, KsApiWay
+    from kstui.backends.devops_endpoint import KsApiEndpoint
+    from kstui.backends.devops_login import KsLogin, LoginNeeded, httpx_token_post
+    from tests.unit.test_devops_login import MemoryStore
+
+    url = frozen.sandbox.ks_apiserver("host").url
+    endpoint = KsApiEndpoint(url, "alice")
+    cluster_clock = frozen.sandbox.cluster().clock
+    held = {"now": cluster_clock.now().timestamp()}
+
+    async def post(to: str, form: dict[str, str]) -> tuple[int, dict[str, Any]]:
+        return await (await httpx_token_post(endpoint))(to, form)
+
+    store = MemoryStore()
+    login = KsLogin(endpoint, post, store=store, clock=lambda: held["now"])
+    await login.login("P@88w0rd")
+    first = store.kept[login.entry]
+    http = httpx.AsyncClient(base_url=url)
+    api = DevOpsApi(KsApiWay(login, http))
+    ref = RunRef("shop-cicdr7x2k", "storefront-build", "13")
+    assert (await api.run_log(ref, {"start": "0"})).text.endswith("Finished: FAILURE\n")
+
+    await asyncio.to_thread(advance, frozen, 7200 - 30)  # inside the renewal margin
+    held["now"] = cluster_clock.now().timestamp()
+    assert (await api.run_log(ref, {"start": "0"})).text
+    assert login.grants == ["password", "refresh_token"]
+    second = store.kept[login.entry]
+    assert second != first
+    again = await post(
+        f"{url}/oauth/token",
+        {
+            "grant_type": "refresh_token",
+            "refresh_token": first,
+            "client_id": "kubesphere",
+            "client_secret": "kubesphere",
+        },
+    )
+    assert again[0] == 400  # a refresh token works once
+    assert again[1]["error"] == "invalid_grant"
+
+    await asyncio.to_thread(advance, frozen, 7300)  # kstui's clock stays behind
+    with pytest.raises(LoginNeeded) as asked:
+        await api.run_log(ref, {"start": "0"})
+    assert "401" in asked.value.title
+    assert store.kept == {}
+    await http.aclose()
+
+
+async def test_a_run_listed_finished_but_running_now_is_not_deleted(
+    frozen: RunningSandbox, tmp_path: Path
+) -> None:
+    """The phase is read again before the delete: a row seconds old is not trusted."""
+    import dataclasses
+
+    from kstui.backends.errors import KstuiError
+
+    pipelines = service(frozen, tmp_path)
+    overview = await pipelines.overview()
+    row = next(p for p in overview.pipelines if p.name == "storefront-build")
+    running = next(r for r in await pipelines.runs(row) if r.phase == "Running")
+    stale = dataclasses.replace(running, phase="Succeeded", finished_at=running.started)
+    with pytest.raises(KstuiError) as refused:
+        await pipelines.delete_run(stale)
+    assert "is Running: only a finished run can be deleted" in refused.value.title
+    assert any(r.name == running.name for r in await pipelines.runs(row))

@@ -5,6 +5,12 @@ steps with a submitter refusal, pipeline metadata, and the v1alpha3 delete refus
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -319,3 +325,40 @@ def test_oauth_password_and_refresh_grants_and_401s(frozen: RunningSandbox) -> N
     advance(frozen, 7200 + 1800 + 1)  # past the refresh token's life too
     later = {**refresh, "refresh_token": renewed.json()["refresh_token"]}
     assert httpx.post(f"{ks.url}/oauth/token", data=later).json()["error"] == "invalid_grant"
+
+
+def test_kstui_sandbox_prints_the_ks_apiserver_door(tmp_path: Path) -> None:
+    """`kstui sandbox` names the ks-apiserver URL (for a `devops:` config entry) and the
+    demo password; its password grant answers there."""
+    root = Path(__file__).resolve().parents[2]
+    command = [sys.executable, "-m", "kstui", "sandbox", "--clusters", "1", "--pods", "3"]
+    process = subprocess.Popen(
+        [*command, "--no-tls", "--kubeconfig", str(tmp_path / "kubeconfig")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, "PYTHONPATH": str(root)},
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        lines: list[str] = []
+        deadline = time.monotonic() + 60
+        while not any(line.startswith("kubeconfig:") for line in lines):
+            assert time.monotonic() < deadline, lines
+            lines.append(process.stdout.readline())
+        door = next(line for line in lines if line.strip().startswith("ks-apiserver"))
+        url = door.split()[1]
+        assert "(host; password P@88w0rd)" in door
+        grant = {
+            "grant_type": "password",
+            "client_id": "kubesphere",
+            "client_secret": "kubesphere",
+            "username": "alice",
+            "password": "P@88w0rd",
+        }
+        answer = httpx.post(f"{url}/oauth/token", data=grant)
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["token_type"] == "Bearer"
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(20)

@@ -22,7 +22,7 @@ from kstui.widgets.resource_table import ResourceTable
 from kstui.widgets.stage_graph import StageGraphView
 from tests.conftest import RunningSandbox
 from tests.connections import sandbox_client
-from tests.devops_stand import devops_answers
+from tests.devops_down import devops_down
 from tests.ui.conftest import drawn, wait_until
 
 NS = "shop-cicdr7x2k"
@@ -115,7 +115,7 @@ async def test_a_failed_run_shows_its_graph_steps_and_the_fallback_without_a_dev
     sandbox: RunningSandbox, tmp_path: Path
 ) -> None:
     app = pipelines_app(sandbox.kubeconfig, tmp_path / "cache")
-    async with devops_answers(sandbox, None), app.run_test(size=(160, 48)) as pilot:
+    async with devops_down(sandbox), app.run_test(size=(160, 48)) as pilot:
         run = await open_run(pilot, "storefront-build", "storefront-build-h2x9d")
         graph = run.query_one(StageGraphView)
         await wait_until(pilot, lambda: graph.groups, "the graph")
@@ -140,6 +140,23 @@ async def test_a_failed_run_shows_its_graph_steps_and_the_fallback_without_a_dev
         assert steps.row_count == 2
 
 
+async def test_an_aborted_run_opens_on_its_aborted_branch_with_its_log(
+    sandbox: RunningSandbox, tmp_path: Path
+) -> None:
+    """cart-ci #2 (seeded): the parallel branch "integration" aborted, later stages never
+    built; the view opens there and reads that step's log from the sandbox's DevOps API."""
+    app = pipelines_app(sandbox.kubeconfig, tmp_path / "cache")
+    async with app.run_test(size=(160, 48)) as pilot:
+        runs = await open_runs(pilot, "cart-ci")
+        name = next(r.name for r in runs.runs.values() if r.build == "2")
+        await pilot.press("escape")
+        run = await open_run(pilot, "cart-ci", name)
+        stage = run.stage()
+        assert stage is not None
+        assert (stage.name, stage.state.value) == ("integration", "aborted")
+        await wait_until(pilot, lambda: run.query_one("#log").lines, "the step's log")  # type: ignore[attr-defined]
+
+
 async def test_trigger_creates_the_exact_pipelinerun(
     sandbox: RunningSandbox, tmp_path: Path
 ) -> None:
@@ -154,6 +171,7 @@ async def test_trigger_creates_the_exact_pipelinerun(
         screen = await pipeline_list(pilot)
         key = next(k for k, p in screen.pipelines.items() if p.name == "storefront-build")
         screen.query_one(ResourceTable).move_cursor_to(key)
+        await pilot.pause()  # the move asks the permissions again, for that project
         await wait_until(pilot, lambda: screen.allowed("trigger"), "the trigger permission")
         await pilot.press("ctrl+e")
         await wait_until(pilot, lambda: type(app.screen).__name__ == "TriggerForm", "the form")
@@ -191,6 +209,25 @@ async def test_trigger_creates_the_exact_pipelinerun(
     assert run["spec"]["parameters"] == [{"name": "IMAGE_TAG", "value": "1.9.0"}]
     assert "scm" not in run["spec"]
     await client.delete(f"{GROUP}/namespaces/{NS}/pipelineruns/{meta['name']}")
+
+
+async def test_the_trigger_forms_boolean_parameter_names_itself(
+    sandbox: RunningSandbox, tmp_path: Path
+) -> None:
+    """cart-ci's `RUN_E2E` (BooleanParameterDefinition): a ticked box with its name beside."""
+    app = pipelines_app(sandbox.kubeconfig, tmp_path / "cache")
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await pipeline_list(pilot)
+        key = next(k for k, p in screen.pipelines.items() if p.name == "cart-ci")
+        screen.query_one(ResourceTable).move_cursor_to(key)
+        await pilot.pause()
+        await wait_until(pilot, lambda: screen.allowed("trigger"), "the trigger permission")
+        await pilot.press("ctrl+e")
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "TriggerForm", "the form")
+        await pilot.pause(0.2)
+        box: Any = app.screen.query_one("#p-RUN_E2E")
+        assert box.value is True
+        assert "RUN_E2E" in app.export_screenshot()
 
 
 async def test_deleting_a_running_run_is_refused_and_says_why(
@@ -285,7 +322,7 @@ async def test_without_a_devops_api_the_agent_pod_events_and_jnlp_log_are_shown(
     sandbox: RunningSandbox, tmp_path: Path
 ) -> None:
     app = pipelines_app(sandbox.kubeconfig, tmp_path / "cache")
-    async with devops_answers(sandbox, None), app.run_test(size=(160, 48)) as pilot:
+    async with devops_down(sandbox), app.run_test(size=(160, 48)) as pilot:
         run = await open_run(pilot, "storefront-build", "storefront-build-p8vzc")
         log = run.query_one("#log")
         await wait_until(pilot, lambda: run.api_problem, "the DevOps API found missing")
@@ -296,9 +333,9 @@ async def test_without_a_devops_api_the_agent_pod_events_and_jnlp_log_are_shown(
         assert "agent pod kubesphere-devops-worker/base-jx8kn" in text
         assert "named by the run's agent-pod-name annotation" in text
         assert "container jnlp: running" in text
-        await pilot.press("K")  # the action says why at once, asks nothing
+        await pilot.press("ctrl+x")  # the action says why at once, asks nothing
         await pilot.pause(0.1)
-        assert "K stop: no DevOps API" in drawn(run.query_one("#status", Plain))
+        assert "ctrl+x stop: no DevOps API" in drawn(run.query_one("#status", Plain))
         assert type(app.screen).__name__ == "RunScreen"
 
 
@@ -313,6 +350,7 @@ async def test_a_multi_branch_trigger_sends_the_branch_in_scm(
         screen = await pipeline_list(pilot)
         key = next(k for k, p in screen.pipelines.items() if p.name == "api-release")
         screen.query_one(ResourceTable).move_cursor_to(key)
+        await pilot.pause()  # the move asks the permissions again, for that project
         await wait_until(pilot, lambda: screen.allowed("trigger"), "the trigger permission")
         await pilot.press("ctrl+e")
         await wait_until(pilot, lambda: type(app.screen).__name__ == "TriggerForm", "the form")
