@@ -313,7 +313,8 @@ def test_table_for_pods(fresh_sandbox: Any) -> None:
     ]
     assert [c["priority"] for c in columns] == [0, 0, 0, 0, 0, 1, 1, 1, 1]
     assert all(set(c) == {"name", "type", "format", "description", "priority"} for c in columns)
-    # the seeded pods (on this cluster's workers: the file names nodes it lacks); with one cluster the app store's eu-web release also lands in shop-prod
+    # the seeded pods (on this cluster's workers: the file names nodes it lacks); with one
+    # cluster the app store's eu-web release also lands in shop-prod
     seeded = [r for r in table["rows"] if not r["cells"][0].startswith("eu-web-")]
     assert [r["cells"] for r in seeded] == [
         [

@@ -113,7 +113,11 @@ async def test_history_keeps_the_last_steps_and_not_their_rows(make_app) -> None
         await wait_until(pilot, lambda: len(_watching(app)) == 1, "one list watched")
         # The dropped steps are removed, and let go (Textual may keep one a while longer: a
         # task started while it was on screen keeps it in its context).
-        assert all(ref() is None or not ref().is_attached for ref in steps[:10])
+        await wait_until(
+            pilot,
+            lambda: all(ref() is None or not ref().is_attached for ref in steps[:10]),
+            "the dropped steps to be removed",
+        )
         await wait_until(
             pilot, lambda: _alive(steps) <= HISTORY + 1, "the dropped steps to go", timeout=30
         )
