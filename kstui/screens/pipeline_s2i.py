@@ -1,13 +1,13 @@
 """S2I/B2I builds (`:s2i` from the Pipelines section): each builder across clusters, whether
 it builds from source (S2I) or a binary (B2I), its template, its newest run's state and start,
 and the image that run produced. Read every 5 s; ctrl+e starts a build (an S2iRun); l follows
-the newest run's build log (its Job's pod)."""
+the newest run's build log (its Job's pod); enter lists all the builder's runs."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from textual import work
+from textual import on, work
 from textual.binding import Binding
 
 from kstui.backends.errors import KstuiError
@@ -51,6 +51,7 @@ def s2i_line(row: S2iRow) -> Row:
 class S2iScreen(PipelineView):
     poll_seconds = 5.0
     BINDINGS = [
+        Binding("enter", "runs", "runs", id="s2i.choose"),
         Binding("ctrl+e", "trigger", "run (build)", id="s2i.run"),
         Binding("l", "logs", "build log", id="s2i.logs"),
         Binding("ctrl+r", "refresh", "refresh", show=False, id="s2i.refresh"),
@@ -75,6 +76,18 @@ class S2iScreen(PipelineView):
     def selected(self) -> S2iRow | None:
         key = self.query_one(ResourceTable).cursor_key
         return self.builders.get(key) if key is not None else None
+
+    @on(ResourceTable.RowChosen)
+    def _chosen(self, _event: Any) -> None:
+        self.action_runs()
+
+    def action_runs(self) -> None:
+        """Every run of the builder, newest first (pipeline_s2i_runs.py)."""
+        from kstui.screens.pipeline_s2i_runs import S2iRunsScreen
+
+        row = self.selected()
+        if row is not None:
+            self.app.push_screen(S2iRunsScreen(self.env, self.service, row))
 
     def action_logs(self) -> None:
         """The newest run's build log: its Job's pod, followed (the logs view)."""

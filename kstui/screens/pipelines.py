@@ -112,6 +112,10 @@ class PipelinesScreen(PipelineView):
             from kstui.screens.pipeline_s2i import S2iScreen
 
             self.app.push_screen(S2iScreen(self.env, self.service))
+        elif view == "s2itemplates":
+            from kstui.screens.pipeline_s2i_runs import S2iTemplatesScreen
+
+            self.app.push_screen(S2iTemplatesScreen(self.env, self.service))
 
     def action_trigger(self) -> None:
         from kstui.screens.pipeline_forms import open_trigger

@@ -144,7 +144,7 @@ register(
         "pipelines: KubeSphere DevOps projects, pipelines, runs, stage graphs and step logs",
         screen="kstui.screens.pipelines:PipelinesScreen",
         service=_pipeline_service,
-        views=(("s2i", "s2i"),),
+        views=(("s2i", "s2i"), ("s2itemplates", "s2itemplates")),
     )
 )
 register(

@@ -70,3 +70,94 @@ async def test_the_s2i_command_lists_builders_with_their_last_run_and_image(
     assert run["spec"]["builderName"] == "cart-web-s2i"
     assert run["metadata"]["annotations"]["kubesphere.io/creator"] == "admin"
     await client.aclose()
+
+
+async def test_enter_on_a_builder_lists_all_its_runs_newest_first_with_the_image_whole(
+    sandbox: RunningSandbox, tmp_path: Path
+) -> None:
+    from kstui.screens.pipeline_s2i_runs import S2iRunsScreen
+
+    loaded = load_kubeconfig(str(sandbox.kubeconfig))
+    app = build_app(AppSettings(loaded, "host", "default", cache_dir=tmp_path / "cache"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause(0.3)
+        await pilot.press("colon", *"s2i", "enter")
+        await wait_until(
+            pilot,
+            lambda: isinstance(app.screen, S2iScreen) and len(app.screen.builders) >= 3,
+            "the seeded builders",
+        )
+        screen = app.screen
+        assert isinstance(screen, S2iScreen)
+        cart = next(r for r in screen.builders.values() if r.builder == "cart-web-s2i")
+        before = cart.last_run
+        table = screen.query_one(ResourceTable)
+        table.move_cursor_to(cart.key)
+        await pilot.press("ctrl+e")
+        await wait_until(
+            pilot,
+            lambda: screen.builders[cart.key].last_run not in ("", before),
+            "the new build",
+            timeout=15,
+        )
+        newest = screen.builders[cart.key].last_run
+        await pilot.press("enter")
+        await wait_until(
+            pilot,
+            lambda: isinstance(app.screen, S2iRunsScreen) and len(app.screen.runs) >= 2,
+            "the builder's runs",
+        )
+        runs = app.screen
+        assert isinstance(runs, S2iRunsScreen)
+        assert runs.order[0] == newest
+        assert before in runs.order
+        assert all(runs.runs[k].name.startswith("cart-web-s2i-") for k in runs.order)
+        seeded = runs.order[-1]  # the seeded run, finished hours ago (the oldest)
+        old = runs.runs[seeded]
+        assert old.state == "Successful"
+        assert old.image.startswith("registry.acme.example/shop/cart-web:")
+        assert old.duration_ms(runs.now()) == 3 * 60 * 1000
+        runs.query_one(ResourceTable).move_cursor_to(seeded)
+        await wait_until(
+            pilot,
+            lambda: old.image in str(runs.query_one("#detail").render()),
+            "the old run's whole image in the detail line",
+        )
+        runs.query_one(ResourceTable).move_cursor_to(newest)
+        await wait_until(pilot, lambda: runs.runs[newest].job, "its build Job", timeout=15)
+        await pilot.press("l")
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "LogsScreen", "the log view")
+        logs: Any = app.screen
+        await wait_until(pilot, lambda: logs.buffer.received > 0, "the build's lines", timeout=20)
+        await pilot.press("q")
+        await wait_until(pilot, lambda: app.screen is runs, "back to the runs")
+        await pilot.press("q")
+        await wait_until(pilot, lambda: app.screen is screen, "back to the builders")
+
+
+async def test_the_s2itemplates_command_lists_templates_with_their_base_images(
+    sandbox: RunningSandbox, tmp_path: Path
+) -> None:
+    from kstui.screens.pipeline_s2i_runs import S2iTemplatesScreen
+
+    loaded = load_kubeconfig(str(sandbox.kubeconfig))
+    app = build_app(AppSettings(loaded, "host", "default", cache_dir=tmp_path / "cache"))
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.pause(0.3)
+        await pilot.press("colon", *"s2itemplates", "enter")
+        await wait_until(
+            pilot,
+            lambda: isinstance(app.screen, S2iTemplatesScreen) and len(app.screen.templates) >= 3,
+            "the seeded templates",
+        )
+        screen = app.screen
+        assert isinstance(screen, S2iTemplatesScreen)
+        rows = {r.name: r for r in screen.templates.values()}
+        java, nodejs = rows["java"], rows["nodejs"]
+        assert (java.framework, java.binary) == ("java", True)
+        assert java.base_image == "kubespheredev/java-8-centos7:v3.2.0"
+        assert java.images == ("kubespheredev/java-8-centos7:v3.2.0",)
+        assert (nodejs.binary, nodejs.description) == (False, "Node.js 8")
+        assert screen.query_one(ResourceTable).row_count == len(screen.templates)
+        await pilot.press("q")
+        await wait_until(pilot, lambda: not isinstance(app.screen, S2iTemplatesScreen), "back")
