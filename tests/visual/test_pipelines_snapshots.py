@@ -108,3 +108,20 @@ def test_trigger_form(
         await pilot.pause(0.3)
 
     assert snap_compare(_app(frozen, tmp_path), terminal_size=size, run_before=run_before)
+
+
+def test_s2i_builders(snap_compare: Any, frozen: RunningSandbox, tmp_path: Path) -> None:
+    """`:s2i` at 80x24: the seeded builders (S2I, B2I, one failing) and their images."""
+    from kstui.screens.pipeline_s2i import S2iScreen
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await pipeline_list(pilot)
+        await pilot.press("colon", *"s2i", "enter")
+        await wait_until(
+            pilot,
+            lambda: isinstance(pilot.app.screen, S2iScreen) and len(pilot.app.screen.builders) >= 3,
+            "the seeded builders",
+        )
+        await pilot.pause()
+
+    assert snap_compare(_app(frozen, tmp_path), terminal_size=(80, 24), run_before=run_before)
