@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from textual import on, work
+from textual.app import ComposeResult
 from textual.binding import Binding
 
 from kstui.backends.errors import KstuiError
@@ -16,6 +17,7 @@ from kstui.backends.s2i_rows import S2iRow, read_s2i, start_build
 from kstui.model import Column, Row, Tone
 from kstui.screens.failures import error_message
 from kstui.screens.pipeline_views import PipelineView, rfc3339
+from kstui.widgets.plain import Plain
 from kstui.widgets.resource_table import ResourceTable
 
 S2I_COLUMNS = (
@@ -31,6 +33,17 @@ S2I_COLUMNS = (
 STATE_TONES = {"Successful": Tone.OK, "Failed": Tone.ERROR, "Running": Tone.WARN}
 
 
+def image_word(row: S2iRow) -> str:
+    return row.image or ("—" if row.state != "Failed" else "none (failed)")
+
+
+def builder_detail(row: S2iRow | None) -> str:
+    """The selected builder's newest image, whole (the IMAGE column is cut at 80 columns)."""
+    if row is None:
+        return ""
+    return f"{row.builder} {row.last_run or '(no run)'}  image: {image_word(row)}"
+
+
 def s2i_line(row: S2iRow) -> Row:
     return Row(
         row.key,
@@ -42,7 +55,7 @@ def s2i_line(row: S2iRow) -> Row:
             row.template,
             row.state or "no run",
             rfc3339(row.started),
-            row.image or ("—" if row.state != "Failed" else "none (failed)"),
+            image_word(row),
         ),
         STATE_TONES.get(row.state, Tone.MUTED if not row.state else Tone.NORMAL),
     )
@@ -50,6 +63,7 @@ def s2i_line(row: S2iRow) -> Row:
 
 class S2iScreen(PipelineView):
     poll_seconds = 5.0
+    DEFAULT_CSS = "S2iScreen #detail { height: auto; padding: 0 1; }"
     BINDINGS = [
         Binding("enter", "runs", "runs", id="s2i.choose"),
         Binding("ctrl+e", "trigger", "run (build)", id="s2i.run"),
@@ -61,6 +75,16 @@ class S2iScreen(PipelineView):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.builders: dict[str, S2iRow] = {}
+
+    def compose_body(self) -> ComposeResult:
+        yield ResourceTable(id="table")
+        yield Plain("", id="detail")
+
+    def show_detail(self) -> None:
+        self.query_one("#detail", Plain).update(builder_detail(self.selected()))
+
+    def on_resource_table_cursor_moved(self, _event: object) -> None:
+        self.show_detail()
 
     def crumbs(self) -> str:
         return f"pipelines › s2i builders[{len(self.builders)}]"
@@ -125,3 +149,4 @@ class S2iScreen(PipelineView):
             table.set_empty_message("no S2I/B2I builders")
         self.set_note("; ".join(warnings))
         self.update_crumbs()
+        self.show_detail()

@@ -161,3 +161,36 @@ async def test_the_s2itemplates_command_lists_templates_with_their_base_images(
         assert screen.query_one(ResourceTable).row_count == len(screen.templates)
         await pilot.press("q")
         await wait_until(pilot, lambda: not isinstance(app.screen, S2iTemplatesScreen), "back")
+
+
+async def test_the_builders_list_shows_the_selected_builders_image_whole_at_80x24(
+    sandbox: RunningSandbox, tmp_path: Path
+) -> None:
+    """At 80 columns the IMAGE column is cut; the detail line under the list holds it whole."""
+    loaded = load_kubeconfig(str(sandbox.kubeconfig))
+    app = build_app(AppSettings(loaded, "host", "default", cache_dir=tmp_path / "cache"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause(0.3)
+        await pilot.press("colon", *"s2i", "enter")
+        await wait_until(
+            pilot,
+            lambda: isinstance(app.screen, S2iScreen) and len(app.screen.builders) >= 3,
+            "the seeded builders",
+        )
+        screen = app.screen
+        assert isinstance(screen, S2iScreen)
+        rows = {r.builder: r for r in screen.builders.values()}
+        payments, recs = rows["payments-b2i"], rows["recs-s2i"]
+        table = screen.query_one(ResourceTable)
+        table.move_cursor_to(payments.key)
+        await wait_until(
+            pilot,
+            lambda: payments.image in str(screen.query_one("#detail").render()),
+            "payments-b2i's whole image on the detail line",
+        )
+        table.move_cursor_to(recs.key)
+        await wait_until(
+            pilot,
+            lambda: "none (failed)" in str(screen.query_one("#detail").render()),
+            "recs-s2i: no image, its run failed",
+        )
