@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from kstui.backends.errors import NotFound
 from kstui.backends.pipeline_graph import parse_time
 from kstui.backends.s2i_rows import BUILDER_LABEL, S2I_GROUP, S2iRow
 
@@ -116,9 +117,14 @@ async def read_templates(
 ) -> tuple[list[TemplateRow], list[str]]:
     """Every cluster's builder templates (cluster-scoped); a cluster that fails is a warning."""
 
-    async def read(link: Any, client: Any) -> list[TemplateRow]:
-        answer = await client.list(f"{S2I_GROUP}/s2ibuildertemplates")
-        return template_rows(link.cluster, answer.get("items") or [])
+    async def read(link: Any, client: Any) -> tuple[list[TemplateRow], str]:
+        try:
+            answer = await client.list(f"{S2I_GROUP}/s2ibuildertemplates")
+        except NotFound:  # the cluster does not serve S2I: a fact, not a failure
+            return [], f"{link.cluster}: no S2I/B2I"
+        return template_rows(link.cluster, answer.get("items") or []), ""
 
     answer = await links.fan_out(read, within=within)
-    return [r for v in answer.values() for r in v], answer.warnings()
+    values = answer.values()
+    notes = [note for _, note in values if note]
+    return [r for rows, _ in values for r in rows], answer.warnings() + notes

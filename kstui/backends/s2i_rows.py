@@ -7,6 +7,7 @@ import asyncio
 from dataclasses import dataclass
 from typing import Any
 
+from kstui.backends.errors import NotFound
 from kstui.backends.pipeline_graph import parse_time
 
 S2I_GROUP = "/apis/devops.kubesphere.io/v1alpha1"
@@ -91,15 +92,20 @@ def s2i_rows(
 async def read_s2i(links: Any, within: float | None = None) -> tuple[list[S2iRow], list[str]]:
     """Every cluster's builders with their newest run; a cluster that fails is a warning."""
 
-    async def read(link: Any, client: Any) -> list[S2iRow]:
-        builders, runs = await asyncio.gather(
-            client.list(f"{S2I_GROUP}/s2ibuilders"), client.list(f"{S2I_GROUP}/s2iruns")
-        )
+    async def read(link: Any, client: Any) -> tuple[list[S2iRow], str]:
+        try:
+            builders, runs = await asyncio.gather(
+                client.list(f"{S2I_GROUP}/s2ibuilders"), client.list(f"{S2I_GROUP}/s2iruns")
+            )
+        except NotFound:  # the cluster does not serve S2I: a fact, not a failure
+            return [], f"{link.cluster}: no S2I/B2I"
         items = builders.get("items") or [], runs.get("items") or []
-        return s2i_rows(link.cluster, link.context, *items)
+        return s2i_rows(link.cluster, link.context, *items), ""
 
     answer = await links.fan_out(read, within=within)
-    return [r for v in answer.values() for r in v], answer.warnings()
+    values = answer.values()
+    notes = [note for _, note in values if note]
+    return [r for rows, _ in values for r in rows], answer.warnings() + notes
 
 
 def s2irun_body(row: S2iRow, creator: str) -> dict[str, Any]:

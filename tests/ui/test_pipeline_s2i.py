@@ -4,12 +4,14 @@ the image it produced; ctrl+e starts a build (an S2iRun the sandbox's operator r
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from kstui.app import AppSettings, build_app
 from kstui.backends.kubeconfig import load_kubeconfig
 from kstui.screens.pipeline_s2i import S2iScreen
+from kstui.screens.pipeline_s2i_runs import S2iTemplatesScreen
 from kstui.widgets.resource_table import ResourceTable
 from tests.conftest import RunningSandbox
 from tests.connections import sandbox_client
@@ -138,7 +140,6 @@ async def test_enter_on_a_builder_lists_all_its_runs_newest_first_with_the_image
 async def test_the_s2itemplates_command_lists_templates_with_their_base_images(
     sandbox: RunningSandbox, tmp_path: Path
 ) -> None:
-    from kstui.screens.pipeline_s2i_runs import S2iTemplatesScreen
 
     loaded = load_kubeconfig(str(sandbox.kubeconfig))
     app = build_app(AppSettings(loaded, "host", "default", cache_dir=tmp_path / "cache"))
@@ -193,4 +194,32 @@ async def test_the_builders_list_shows_the_selected_builders_image_whole_at_80x2
             pilot,
             lambda: "none (failed)" in str(screen.query_one("#detail").render()),
             "recs-s2i: no image, its run failed",
+        )
+
+
+async def test_a_cluster_without_s2i_is_named_not_failed(
+    fresh_sandbox: Callable[..., RunningSandbox], tmp_path: Path
+) -> None:
+    """The member cluster serves no S2I kinds: a 404 there is a fact, said in words."""
+    running = fresh_sandbox(clusters=2)
+    loaded = load_kubeconfig(str(running.kubeconfig))
+    app = build_app(AppSettings(loaded, "host", "default", cache_dir=tmp_path / "cache"))
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.pause(0.3)
+        await pilot.press("colon", *"s2i", "enter")
+        await wait_until(
+            pilot,
+            lambda: isinstance(app.screen, S2iScreen) and len(app.screen.builders) >= 3,
+            "the seeded builders",
+        )
+        note = str(app.screen.query_one("#note").render())
+        assert "member: no S2I/B2I" in note
+        assert "NotFound" not in note
+        assert "GET /apis" not in note
+        await pilot.press("colon", *"s2itemplates", "enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, S2iTemplatesScreen), "templates")
+        await wait_until(
+            pilot,
+            lambda: "member: no S2I/B2I" in str(app.screen.query_one("#note").render()),
+            "the member's note",
         )
