@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from kstui.backends.errors import NotFound
+from kstui.backends.errors import Forbidden, NotFound
 from kstui.backends.pipeline_graph import parse_time
 from kstui.backends.s2i_rows import BUILDER_LABEL, S2I_GROUP, S2iRow
 
@@ -122,6 +122,8 @@ async def read_templates(
             answer = await client.list(f"{S2I_GROUP}/s2ibuildertemplates")
         except NotFound:  # the cluster does not serve S2I: a fact, not a failure
             return [], f"{link.cluster}: no S2I/B2I"
+        except Forbidden:
+            return [], f"{link.context}: S2I builder templates not visible to you"
         return template_rows(link.cluster, answer.get("items") or []), ""
 
     answer = await links.fan_out(read, within=within)

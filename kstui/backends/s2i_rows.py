@@ -7,7 +7,7 @@ import asyncio
 from dataclasses import dataclass
 from typing import Any
 
-from kstui.backends.errors import NotFound
+from kstui.backends.errors import Forbidden, NotFound
 from kstui.backends.pipeline_graph import parse_time
 
 S2I_GROUP = "/apis/devops.kubesphere.io/v1alpha1"
@@ -99,6 +99,8 @@ async def read_s2i(links: Any, within: float | None = None) -> tuple[list[S2iRow
             )
         except NotFound:  # the cluster does not serve S2I: a fact, not a failure
             return [], f"{link.cluster}: no S2I/B2I"
+        except Forbidden:
+            return [], f"{link.context}: S2I builders not visible to you"
         items = builders.get("items") or [], runs.get("items") or []
         return s2i_rows(link.cluster, link.context, *items), ""
 

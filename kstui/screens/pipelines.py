@@ -57,6 +57,9 @@ class PipelinesScreen(PipelineView):
             table.set_empty_message(
                 "no pipelines: no DevOps project here has one"
                 if data.projects
+                else "no DevOps projects visible (see the line above: not installed, or not"
+                " yours to list; :ns <project> shows one DevOps project's pipelines)"
+                if data.warnings
                 else "no DevOps projects on any cluster (KubeSphere DevOps not installed?)"
             )
         by_workspace: dict[str, list[str]] = defaultdict(list)
@@ -78,6 +81,11 @@ class PipelinesScreen(PipelineView):
     def selected(self) -> PipelineRow | None:
         key = self.query_one(ResourceTable).cursor_key
         return self.pipelines.get(key) if key is not None else None
+
+    def denial(self, action: str) -> str:
+        if self.selected() is None:  # nothing to ask about: no check is on its way
+            return "no pipeline selected"
+        return super().denial(action)
 
     def permission_requests(self) -> dict[str, dict[str, str]]:
         row = self.selected()

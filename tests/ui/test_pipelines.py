@@ -380,3 +380,33 @@ async def test_key_4_and_the_command_open_the_section(
         await wait_until(pilot, lambda: type(app.screen).__name__ != "PipelinesScreen", "1")
         await pilot.press("colon", *"pipelines", "enter")
         await pipeline_list(pilot)
+
+
+async def test_a_tenant_who_cannot_list_devops_projects_is_told_what_to_do(
+    sandbox: RunningSandbox, tmp_path: Path
+) -> None:
+    """The tenant context (shop-prod only) lists no DevOps project: the empty list says why and
+    how to reach one, the trigger key says there is no pipeline (not a check that never ends),
+    and `:s2i` says the builders are not visible rather than a raw 403."""
+    app = pipelines_app(sandbox.kubeconfig, tmp_path / "cache", context="tenant")
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.press("4")
+        await wait_until(pilot, lambda: isinstance(app.screen, PipelinesScreen), "the section")
+        screen = app.screen
+        assert isinstance(screen, PipelinesScreen)
+        table = screen.query_one(ResourceTable)
+        await wait_until(pilot, lambda: "not yours to list" in table._empty_message, "why")
+        await pilot.pause(0.5)
+        assert screen.denial("trigger") == "no pipeline selected"
+        await pilot.press("colon", *"s2i", "enter")
+        await wait_until(
+            pilot, lambda: type(app.screen).__name__ == "S2iScreen", "the builders view"
+        )
+        await wait_until(
+            pilot,
+            lambda: (
+                "S2I builders not visible to you" in drawn(app.screen.query_one("#note", Plain))
+            ),
+            "the tenant's note",
+        )
+        assert "Forbidden" not in drawn(app.screen.query_one("#note", Plain))
