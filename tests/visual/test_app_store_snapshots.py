@@ -122,6 +122,12 @@ def test_install_form(
         for field in form.query(Input):  # the name field's cursor shows, whatever the blink
             field.cursor_blink = False
         form.query_one("#values", TextArea).cursor_blink = False
+        # under load a layout pass may still be on its way (a scrollbar from a taller moment)
+        await wait_until(
+            pilot,
+            lambda: not any(w.show_vertical_scrollbar for w in form.query("*")),
+            "the form laid out at its final height",
+        )
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
