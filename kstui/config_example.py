@@ -29,7 +29,7 @@ other_identities: []
 keymap:
   table.cursor_down: j,down
   table.cursor_up: k,up
-  resource.delete: ctrl+x
+  resource.delete: ctrl+d,delete
 
 # Command aliases for the command bar.
 aliases:

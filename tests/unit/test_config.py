@@ -84,7 +84,7 @@ def test_example_config_loads_and_says_what_it_shows(tmp_path: Path) -> None:
     assert dict(config.keymap) == {
         "table.cursor_down": "j,down",
         "table.cursor_up": "k,up",
-        "resource.delete": "ctrl+x",
+        "resource.delete": "ctrl+d,delete",
     }
     assert dict(config.aliases) == {"pp": "pods -n payments", "dp": "deploy"}
     assert config.readonly_contexts == {"prod-*", "kubesphere-host"}
@@ -372,7 +372,7 @@ def test_key_normalisation() -> None:
 
 
 def test_validate_keymap_accepts_known_ids() -> None:
-    validate_keymap({"resource.delete": "ctrl+x"}, ["resource.delete", "table.down"])
+    validate_keymap({"resource.delete": "ctrl+d,delete"}, ["resource.delete", "table.down"])
     validate_keymap({}, [])
 
 
