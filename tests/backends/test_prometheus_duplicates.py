@@ -5,17 +5,13 @@ answers kstui's expressions and the raw KubeSphere join side by side."""
 
 from __future__ import annotations
 
-import socket
-import subprocess
-import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
 
 from kstui.backends.prometheus_queries import Target, expression
-from kstui.sandbox import prometheus as sandbox_prometheus
+from tests.backfilled_prometheus import backfilled_prometheus
 from tests.conftest import _need_prometheus
 
 START = 1_700_000_000  # long past: the blocks are history, not the head
@@ -52,52 +48,8 @@ def _history() -> str:
 @pytest.fixture(scope="module")
 def duplicated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     _need_prometheus()
-    found = sandbox_prometheus.binaries()
-    assert found is not None
-    prometheus, promtool = found
-    directory = tmp_path_factory.mktemp("dup-prom")
-    source = directory / "history.om"
-    source.write_text(_history())
-    data = directory / "data"
-    subprocess.run(
-        [promtool, "tsdb", "create-blocks-from", "openmetrics", str(source), str(data)],
-        check=True,
-        capture_output=True,
-    )
-    config = directory / "prometheus.yml"
-    config.write_text("global:\n  scrape_interval: 1m\n")
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    log = (directory / "prometheus.log").open("wb")
-    process = subprocess.Popen(
-        [
-            prometheus,
-            f"--config.file={config}",
-            f"--storage.tsdb.path={data}",
-            f"--web.listen-address=127.0.0.1:{port}",
-            "--storage.tsdb.retention.time=100y",
-        ],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{url}/-/ready", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert process.poll() is None, Path(log.name).read_text()
-            assert time.monotonic() < deadline, "prometheus did not get ready"
-            time.sleep(0.1)
+    with backfilled_prometheus(tmp_path_factory.mktemp("dup-prom"), _history()) as url:
         yield url
-    finally:
-        process.terminate()
-        process.wait(10)
-        log.close()
 
 
 def _query(url: str, expr: str) -> dict:  # type: ignore[type-arg]
