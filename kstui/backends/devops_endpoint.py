@@ -19,7 +19,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
+
+from kstui.backends.endpoint_entries import (
+    EndpointProblem,
+    context_entries,
+    http_url,
+    verify_flag,
+)
 
 _KEYS = ("ks_apiserver", "username", "client_id", "client_secret", "ca_file", "verify")
 
@@ -34,34 +40,18 @@ class KsApiEndpoint:
     verify: bool = True
 
 
-class DevOpsConfigProblem(ValueError):
-    """A config value kstui cannot use: config.py turns it into a ConfigError."""
-
-    def __init__(self, key_path: str, problem: str, allowed: str) -> None:
-        super().__init__(f"{key_path}: {problem}")
-        self.key_path, self.problem, self.allowed = key_path, problem, allowed
+DevOpsConfigProblem = EndpointProblem  # the config's endpoint sections fail alike
 
 
 def parse_devops(section: Mapping[Any, Any]) -> dict[str, KsApiEndpoint]:
     """`devops:` of the config: context → its ks-apiserver; raises DevOpsConfigProblem."""
     found = {}
-    for context, entry in section.items():
-        where = f"devops.{context}"
-        if not isinstance(context, str) or not context:
-            raise DevOpsConfigProblem(where, "the key is not a context name", "context: {...}")
-        if not isinstance(entry, dict):
-            raise DevOpsConfigProblem(where, "is not a mapping", "ks_apiserver and username")
-        for key in entry:
-            if key not in _KEYS:
-                raise DevOpsConfigProblem(f"{where}.{key}", "unknown key", ", ".join(_KEYS))
-        url = entry.get("ks_apiserver")
-        parts = urlsplit(url) if isinstance(url, str) else None
-        if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
-            raise DevOpsConfigProblem(f"{where}.ks_apiserver", f"is {url!r}", "an http(s) URL")
-        if parts.username or parts.password:
-            raise DevOpsConfigProblem(
-                f"{where}.ks_apiserver", "carries credentials", "a URL without user:password"
-            )
+    for context, entry, where in context_entries(
+        section, "devops", _KEYS, "context: {...}", "ks_apiserver and username"
+    ):
+        url = http_url(
+            f"{where}.ks_apiserver", entry.get("ks_apiserver"), "a URL without user:password"
+        )
         text = {}
         for key in ("username", "client_id", "client_secret", "ca_file"):
             value = entry.get(key, "")
@@ -70,11 +60,9 @@ def parse_devops(section: Mapping[Any, Any]) -> dict[str, KsApiEndpoint]:
             text[key] = value
         if not text["username"]:
             raise DevOpsConfigProblem(f"{where}.username", "is missing", "the KubeSphere user")
-        verify = entry.get("verify", True)
-        if not isinstance(verify, bool):
-            raise DevOpsConfigProblem(f"{where}.verify", f"is {verify!r}", "true or false")
+        verify = verify_flag(where, entry)
         found[context] = KsApiEndpoint(
-            str(url).rstrip("/"),
+            url.rstrip("/"),
             text["username"],
             text["client_id"] or "kubesphere",
             text["client_secret"] or "kubesphere",

@@ -18,8 +18,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
-from urllib.parse import urlsplit
 
+from kstui.backends.endpoint_entries import (
+    EndpointProblem,
+    context_entries,
+    http_url,
+    verify_flag,
+)
 from kstui.backends.errors import KstuiError
 
 KEYRING_SERVICE = "kstui-prometheus"
@@ -39,36 +44,17 @@ class PrometheusEndpoint:
     verify: bool = True
 
 
-class EndpointProblem(ValueError):
-    """A config value kstui cannot use: config.py turns it into a ConfigError."""
-
-    def __init__(self, key_path: str, problem: str, allowed: str) -> None:
-        super().__init__(f"{key_path}: {problem}")
-        self.key_path, self.problem, self.allowed = key_path, problem, allowed
-
-
 def parse_endpoints(section: Mapping[Any, Any]) -> dict[str, PrometheusEndpoint]:
     """`prometheus:` of the config: context → endpoint; raises EndpointProblem."""
     found = {}
-    for context, entry in section.items():
-        where = f"prometheus.{context}"
-        if not isinstance(context, str) or not context:
-            raise EndpointProblem(where, "the key is not a context name", "context: {url: ...}")
-        if not isinstance(entry, dict):
-            raise EndpointProblem(where, "is not a mapping", "a mapping with url and auth")
-        for key in entry:
-            if key not in _KEYS:
-                raise EndpointProblem(f"{where}.{key}", "unknown key", ", ".join(_KEYS))
-        url = entry.get("url")
-        parts = urlsplit(url) if isinstance(url, str) else None
-        if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
-            raise EndpointProblem(f"{where}.url", f"is {url!r}", "an http(s) URL")
-        if parts.username or parts.password:
-            raise EndpointProblem(
-                f"{where}.url",
-                "carries credentials",
-                "a URL without user:password (the secret goes in the keyring)",
-            )
+    for context, entry, where in context_entries(
+        section, "prometheus", _KEYS, "context: {url: ...}", "a mapping with url and auth"
+    ):
+        url = http_url(
+            f"{where}.url",
+            entry.get("url"),
+            "a URL without user:password (the secret goes in the keyring)",
+        )
         auth = entry.get("auth", "none")
         if auth not in AUTH_KINDS:
             raise EndpointProblem(f"{where}.auth", f"is {auth!r}", " | ".join(AUTH_KINDS))
@@ -79,11 +65,13 @@ def parse_endpoints(section: Mapping[Any, Any]) -> dict[str, PrometheusEndpoint]
         for key, value in text.items():
             if not isinstance(value, str):
                 raise EndpointProblem(f"{where}.{key}", f"is {value!r}", "a string")
-        verify = entry.get("verify", True)
-        if not isinstance(verify, bool):
-            raise EndpointProblem(f"{where}.verify", f"is {verify!r}", "true or false")
         found[context] = PrometheusEndpoint(
-            str(url), auth, username or "", text["keyring_entry"], text["ca_file"], verify
+            url,
+            auth,
+            username or "",
+            text["keyring_entry"],
+            text["ca_file"],
+            verify_flag(where, entry),
         )
     return found
 
