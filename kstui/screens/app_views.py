@@ -8,21 +8,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, ClassVar
 
-from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
 
 from kstui.backends.app_service import AppStore
-from kstui.backends.errors import KstuiError
 from kstui.screens.env import ScreenEnv
-from kstui.screens.failures import error_message
-from kstui.screens.polled_view import PolledScreen
+from kstui.screens.section_view import SectionView
 from kstui.screens.sections import FIRST_VIEW
 from kstui.widgets.context_bar import ContextBar
-from kstui.widgets.plain import Plain
-from kstui.widgets.prompt import Prompt
-from kstui.widgets.resource_table import ResourceTable
-from kstui.widgets.textual_leaks import Footer
 
 VIEWS = ("store", "releases", "repos", "helm")
 VIEW_SCREENS: dict[str, Callable[[ScreenEnv, AppStore], StoreView]] = {}
@@ -57,61 +50,25 @@ def open_view(screen: Screen[Any], env: ScreenEnv, store: AppStore, view: str) -
         screen.app.push_screen(made)
 
 
-class StoreView(PolledScreen):
+class StoreView(SectionView):
     """A polled view of the app store; subclasses compose `compose_body()`, fetch and show."""
 
-    DEFAULT_CSS = """
-    StoreView #crumbs { height: 1; padding: 0 1; color: $text-muted; }
-    StoreView #note { height: auto; max-height: 3; padding: 0 1; color: $text-muted; }
-    StoreView #status { height: 1; padding: 0 1; color: $text-muted; }
-    StoreView #status.-denied { color: $warning; text-style: bold; }
-    StoreView ResourceTable { height: 1fr; }
-    """
+    SCOPE = "(app store)"  # its objects are cluster-scoped, on the host
     VIEW: ClassVar[str] = ""
     """Its name among VIEWS ("" for a view opened from another: an app's versions)."""
     CRUMB: ClassVar[str] = ""
     service: AppStore
 
     def __init__(self, env: ScreenEnv, store: AppStore) -> None:
-        super().__init__(store, first_frame=env.first_frame)
-        self.env = env
-        self.session = env.session
+        super().__init__(env, store)
         self.store = store
-
-    # ------------------------------------------------------------------ layout
-
-    def compose(self) -> ComposeResult:
-        frozen = "updated 0s ago" if self.env.frozen_now is not None else None
-        yield ContextBar(id="context-bar", frozen_age=frozen)
-        yield Plain(self.crumbs(), id="crumbs", one_line=True)
-        yield from self.compose_body()
-        yield Plain("", id="status", one_line=True)
-        yield Prompt(self.env.complete, id="prompt")
-        yield Footer(compact=True, show_command_palette=False)
-
-    def compose_body(self) -> ComposeResult:
-        yield ResourceTable(id="table")
 
     def crumbs(self) -> str:
         return f"apps › {self.CRUMB}"
 
     def on_mount(self) -> None:
-        for table in self.query(ResourceTable):
-            table.set_empty_message("loading…")
-            if self.env.frozen_now is not None:
-                table.freeze_time(self.env.frozen_now)
-        self.prepare()
-        bar = self.query_one(ContextBar)
-        info = self.session.backend().info
-        bar.context, bar.cluster, bar.user = info.name, info.cluster, info.user
-        bar.readonly = self.session.readonly()
-        bar.namespace = "(app store)"  # its objects are cluster-scoped, on the host
-        self.poll()
-        self.check_permissions()
+        super().on_mount()
         self.show_identity()
-
-    def prepare(self) -> None:
-        """Columns and focus, before the first fetch."""
 
     async def show_identity_now(self) -> None:
         await self._after_first_frame()
@@ -122,18 +79,7 @@ class StoreView(PolledScreen):
     def show_identity(self) -> None:
         self.run_worker(self.show_identity_now(), group="identity", exit_on_error=False)
 
-    def show_failure(self, error: KstuiError) -> None:
-        for table in self.query(ResourceTable):
-            if not table.row_count:
-                table.set_empty_message(error_message(error))
-
-    def update_crumbs(self, text: str = "") -> None:
-        self.query_one("#crumbs", Plain).update(text or self.crumbs())
-
     # ------------------------------------------------------------------ permissions
-
-    def readonly_reason(self) -> str:
-        return self.session.readonly_reason()
 
     def permission_requests(self) -> dict[str, dict[str, str]]:
         return {pid: {} for pid in set(self.GATED.values())}
@@ -142,10 +88,6 @@ class StoreView(PolledScreen):
 
     def action_view(self, view: str) -> None:
         open_view(self, self.env, self.store, view)
-
-    def action_refresh(self) -> None:
-        self.poll()
-        self.check_permissions()
 
     def action_back(self) -> None:
         if len(self.app.screen_stack) > 1:
