@@ -149,6 +149,9 @@ class KstuiApp(PromptRouting):
     ]
 
     def __init__(self, settings: AppSettings) -> None:
+        # The app opens on the section's screen: no default screen to compose and switch away
+        # from (switch_mode holds every frame back 50 ms, and re-applies all CSS once more).
+        self.DEFAULT_MODE = settings.screen  # type: ignore[misc]  # read by App.__init__
         super().__init__()
         self.settings = settings
         config = settings.config
@@ -302,7 +305,6 @@ class KstuiApp(PromptRouting):
             self.set_keymap(dict(config.keymap))
         if config.theme != self.theme and config.theme in self.available_themes:
             self.theme = config.theme  # a theme change re-parses all CSS: only when asked
-        self.switch_mode(self.settings.screen)
 
     def on_ready(self) -> None:
         """The first frame is composed: now the network (httpx, ssl, credentials) may start,
