@@ -10,31 +10,31 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on, work
 from textual.await_complete import AwaitComplete
 from textual.binding import Binding
 from textual.screen import ModalScreen, Screen
 
-from kstui import command_line
 from kstui.backends.backend import BackendSettings
 from kstui.backends.errors import KstuiError
 from kstui.backends.kinds import UnknownKind
 from kstui.backends.kubeconfig import KubeConfig
 from kstui.backends.session import Session
-from kstui.command_line import GoTo, OpenSection, Quit, SetContext, SetNamespace, ShowHelp
 from kstui.config import Config
 from kstui.heap import HEAP
 from kstui.prompting import PromptRouting
 from kstui.safe_text import inert, inert_line
 from kstui.screens.env import ScreenEnv
 from kstui.screens.failures import notify_failure
-from kstui.screens.help import HelpModal, key_lines
 from kstui.screens.live_list import LiveList
 from kstui.screens.resources import ResourcesScreen, Target
 from kstui.screens.sections import SECTIONS, section_bindings, section_views
 from kstui.widgets.textual_leaks import forget_styles_of_removed_widgets
+
+if TYPE_CHECKING:
+    from kstui.command_line import Command, GoTo
 
 HISTORY = 50
 """Steps Esc can go back through in a section; older ones are dropped."""
@@ -66,6 +66,8 @@ class AppSettings:
 
 LATER_MODULES = (
     "kstui.commands",
+    "kstui.command_line",
+    "kstui.screens.help",
     "kstui.screens.observe_open",
     "kstui.screens.port_forwards",
     "kstui.screens.text_view",
@@ -268,6 +270,8 @@ class KstuiApp(PromptRouting):
         )
 
     def _complete(self, text: str) -> list[str]:
+        from kstui import command_line
+
         screen = self.screen
         context = screen.context if isinstance(screen, ResourcesScreen) else None
         backend = self.session.backend(context)
@@ -348,6 +352,8 @@ class KstuiApp(PromptRouting):
     # ------------------------------------------------------------------ actions
 
     def action_help(self) -> None:
+        from kstui.screens.help import HelpModal, key_lines
+
         if isinstance(self.screen, HelpModal):
             return
         name = type(self.screen).__name__.removesuffix("Screen").lower()
@@ -362,7 +368,10 @@ class KstuiApp(PromptRouting):
     async def _command(self, event: ResourcesScreen.CommandEntered) -> None:
         await self.run_command(event.command, event.screen)
 
-    async def run_command(self, command: command_line.Command, screen: Screen[Any]) -> None:
+    async def run_command(self, command: Command, screen: Screen[Any]) -> None:
+        from kstui import command_line
+        from kstui.command_line import GoTo, OpenSection, Quit, SetContext, SetNamespace, ShowHelp
+
         if isinstance(command, Quit):
             self.exit()
         elif isinstance(command, ShowHelp):
@@ -473,4 +482,6 @@ class KstuiApp(PromptRouting):
 
     async def go_to_kind(self, kind: str) -> None:
         """The palette's `kind:` entries (known kinds): exactly `:kind`."""
+        from kstui.command_line import GoTo
+
         await self.open_list(GoTo(kind), self.screen)

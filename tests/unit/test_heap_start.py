@@ -33,7 +33,9 @@ def test_the_start_collects_nothing_then_freezes_what_it_made() -> None:
         [sys.executable, "-c", CODE], capture_output=True, text=True, check=True, timeout=60
     )
     seen = json.loads(done.stdout)
-    assert seen["enabled_before"] and not seen["enabled_inside"] and seen["enabled_after"]
+    assert seen["enabled_before"]
+    assert not seen["enabled_inside"]
+    assert seen["enabled_after"]
     assert seen["frozen"] >= 1000
     assert seen["frozen"] <= seen["frozen_at_start"]  # what was frozen and since freed
     assert seen["timers"] == []  # the start's freeze pins no list: no settle for it
