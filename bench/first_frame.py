@@ -168,8 +168,11 @@ def main() -> None:
     kstui_argv = ["--kubeconfig", args.kubeconfig, "-A"]
 
     def env(tree: str) -> dict[str, str]:
-        return dict(
-            base, PYTHONPATH=str(Path(tree).resolve()), XDG_CACHE_HOME=str(workdir / "cache")
+        return dict(  # PYTHONSAFEPATH: not the current directory's kstui whatever the tree
+            base,
+            PYTHONPATH=str(Path(tree).resolve()),
+            PYTHONSAFEPATH="1",
+            XDG_CACHE_HOME=str(workdir / "cache"),
         )
 
     if args.profile:

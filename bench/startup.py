@@ -91,7 +91,11 @@ class Programs:
         self.base_env = base
 
     def env(self, tree: Path, cache: Path) -> dict[str, str]:
-        return dict(self.base_env, PYTHONPATH=str(tree), XDG_CACHE_HOME=str(cache))
+        # PYTHONSAFEPATH: `python -m kstui` would otherwise put the current directory first on
+        # sys.path, and run from a checkout every tree timed would be that checkout's kstui.
+        return dict(
+            self.base_env, PYTHONPATH=str(tree), PYTHONSAFEPATH="1", XDG_CACHE_HOME=str(cache)
+        )
 
     def cold_cache(self) -> Path:
         self.fresh += 1
