@@ -151,8 +151,10 @@ class KstuiApp(PromptRouting):
     ]
 
     def __init__(self, settings: AppSettings) -> None:
-        # The app opens on the section's screen: no default screen to compose and switch away
-        # from (switch_mode holds every frame back 50 ms, and re-applies all CSS once more).
+        # The app opens on the section's screen, as its default screen (get_default_screen):
+        # not Textual's empty one switched away from (switch_mode holds every frame back
+        # 50 ms, and re-applies all CSS once more); and not as a mode's screen, which the app
+        # awaits the mount of with every frame held (its first render thrown away).
         self.DEFAULT_MODE = settings.screen  # type: ignore[misc]  # read by App.__init__
         super().__init__()
         self.settings = settings
@@ -188,7 +190,8 @@ class KstuiApp(PromptRouting):
         for binding in section_bindings():
             self._bindings._add_binding(binding)
         for name in SECTIONS:
-            self.add_mode(name, partial(self._section_screen, name))
+            if name != settings.screen:  # that one's mode is added once it is up (on_mount)
+                self.add_mode(name, partial(self._section_screen, name))
         if forget_styles_of_removed_widgets not in HEAP.before_settle:
             HEAP.before_settle.append(forget_styles_of_removed_widgets)
 
@@ -303,7 +306,11 @@ class KstuiApp(PromptRouting):
             oldest._pop_result_callback()
             AwaitComplete(self._replace_screen(oldest)).call_next(self)  # as pop_screen does
 
+    def get_default_screen(self) -> Screen[Any]:
+        return self._section_screen(self.settings.screen)
+
     def on_mount(self) -> None:
+        self.add_mode(self.settings.screen, partial(self._section_screen, self.settings.screen))
         config = self.settings.config
         if config.keymap:
             self.set_keymap(dict(config.keymap))
