@@ -4,6 +4,7 @@
     python bench/startup.py                          # 1,000 then 10,000 pods, 5 rounds
     python bench/startup.py --pods 1000 --rounds 9
     python bench/startup.py --kstui before=/tmp/base --kstui after=.   # two kstui trees
+    python bench/startup.py --source     # compile kstui at every start (PYTHONDONTWRITEBYTECODE)
 
 A report, not a test: it prints tables and always exits 0. The machine may be shared and
 loaded, so nothing is timed alone: each round runs every program once, one after the other, in
@@ -71,7 +72,9 @@ def spread(values: list[float], scale: float = 1000.0, unit: str = "ms") -> str:
 class Programs:
     """Every program of a round, by label, each returning its marks (seconds)."""
 
-    def __init__(self, kubeconfig: Path, workdir: Path, trees: list[tuple[str, Path]]) -> None:
+    def __init__(
+        self, kubeconfig: Path, workdir: Path, trees: list[tuple[str, Path]], source: bool = False
+    ) -> None:
         self.kubeconfig = kubeconfig
         self.workdir = workdir
         self.trees = trees
@@ -79,10 +82,20 @@ class Programs:
         base = dict(os.environ, TERM="xterm-256color", COLORTERM="truecolor")
         base.pop("NO_COLOR", None)
         base["XDG_CONFIG_HOME"] = str(workdir / "config")  # no user config.yaml
+        if not source:
+            # As installed (pip byte-compiles) or run from a checkout Python may write to:
+            # bytecode cached (the warm-up fills it), as Textual's own is in site-packages.
+            # With PYTHONDONTWRITEBYTECODE=1 every start compiled ~60 kstui modules anew.
+            base.pop("PYTHONDONTWRITEBYTECODE", None)
+            base["PYTHONPYCACHEPREFIX"] = str(workdir / "pycache")
         self.base_env = base
 
     def env(self, tree: Path, cache: Path) -> dict[str, str]:
-        return dict(self.base_env, PYTHONPATH=str(tree), XDG_CACHE_HOME=str(cache))
+        # PYTHONSAFEPATH: `python -m kstui` would otherwise put the current directory first on
+        # sys.path, and run from a checkout every tree timed would be that checkout's kstui.
+        return dict(
+            self.base_env, PYTHONPATH=str(tree), PYTHONSAFEPATH="1", XDG_CACHE_HOME=str(cache)
+        )
 
     def cold_cache(self) -> Path:
         self.fresh += 1
@@ -143,13 +156,13 @@ class Programs:
         return {label: run() for label, run in order}  # type: ignore[operator]
 
 
-def run(pods: int, rounds: int, trees: list[tuple[str, Path]]) -> None:
+def run(pods: int, rounds: int, trees: list[tuple[str, Path]], source: bool = False) -> None:
     workdir = Path(tempfile.mkdtemp(prefix="kstui-startup-"))
     report(f"\n## {pods:,} pods, {rounds} interleaved rounds (min / median / max)")
     try:
         sandbox = SandboxProcess(pods, 0.0, workdir)
         try:
-            programs = Programs(sandbox.kubeconfig, workdir, trees)
+            programs = Programs(sandbox.kubeconfig, workdir, trees, source)
             programs.warm_up()
             results = [programs.round(index) for index in range(rounds)]
         finally:
@@ -237,6 +250,11 @@ def main() -> None:
         metavar="LABEL=DIR",
         help="a kstui source tree to time (repeatable; default kstui=this tree)",
     )
+    parser.add_argument(
+        "--source",
+        action="store_true",
+        help="no bytecode cache: every start compiles kstui anew (default: cached, as installed)",
+    )
     args = parser.parse_args()
     trees = [
         (text.partition("=")[0], Path(text.partition("=")[2]).resolve())
@@ -244,10 +262,11 @@ def main() -> None:
     ]
     report(
         f"kstui bench/startup.py · python {sys.version.split()[0]} · {os.cpu_count()} cores · "
-        f"load {os.getloadavg()[0]:.1f}"
+        f"load {os.getloadavg()[0]:.1f} · "
+        + ("compiled from source each start" if args.source else "bytecode cached")
     )
     for pods in args.pods or [1000, 10_000]:
-        run(pods, args.rounds, trees)
+        run(pods, args.rounds, trees, args.source)
 
 
 if __name__ == "__main__":

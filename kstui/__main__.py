@@ -13,10 +13,13 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kstui import __version__, credentials_command
 from kstui.screens.sections import SECTIONS  # no Textual: the registry imports screens lazily
+
+if TYPE_CHECKING:
+    from kstui.app import KstuiApp
 
 
 def _sandbox_options(parser: argparse.ArgumentParser, pods: int, churn: float) -> None:
@@ -258,6 +261,18 @@ def _is_terminal(stream: object) -> bool:
 
 
 def _run_app(args: argparse.Namespace, kubeconfig_path: str | None) -> int:
+    from kstui.heap import HEAP
+
+    with HEAP.starting():  # no collections while importing; what the start made frozen
+        app = _make_app(args, kubeconfig_path)
+    if isinstance(app, int):
+        return app
+    app.run()
+    return app.return_code or 0
+
+
+def _make_app(args: argparse.Namespace, kubeconfig_path: str | None) -> KstuiApp | int:
+    """The app, or the exit status when it cannot start (kubeconfig, config, no terminal)."""
     from kstui.backends.errors import KstuiError
     from kstui.backends.kubeconfig import load_kubeconfig
     from kstui.config import load_config
@@ -293,7 +308,7 @@ def _run_app(args: argparse.Namespace, kubeconfig_path: str | None) -> int:
     status = _needs_terminal("kstui")  # after the checks above: they need no terminal
     if status is not None:
         return status
-    app = build_app(
+    return build_app(
         AppSettings(
             kubeconfig,
             context,
@@ -304,8 +319,6 @@ def _run_app(args: argparse.Namespace, kubeconfig_path: str | None) -> int:
             kind=args.kind,
         )
     )
-    app.run()
-    return app.return_code or 0
 
 
 def _die_with_parent(parent: int) -> None:

@@ -10,31 +10,31 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on, work
 from textual.await_complete import AwaitComplete
 from textual.binding import Binding
 from textual.screen import ModalScreen, Screen
 
-from kstui import command_line
 from kstui.backends.backend import BackendSettings
 from kstui.backends.errors import KstuiError
 from kstui.backends.kinds import UnknownKind
 from kstui.backends.kubeconfig import KubeConfig
 from kstui.backends.session import Session
-from kstui.command_line import GoTo, OpenSection, Quit, SetContext, SetNamespace, ShowHelp
 from kstui.config import Config
 from kstui.heap import HEAP
 from kstui.prompting import PromptRouting
 from kstui.safe_text import inert, inert_line
 from kstui.screens.env import ScreenEnv
 from kstui.screens.failures import notify_failure
-from kstui.screens.help import HelpModal, key_lines
 from kstui.screens.live_list import LiveList
 from kstui.screens.resources import ResourcesScreen, Target
 from kstui.screens.sections import SECTIONS, section_bindings, section_views
 from kstui.widgets.textual_leaks import forget_styles_of_removed_widgets
+
+if TYPE_CHECKING:
+    from kstui.command_line import Command, GoTo
 
 HISTORY = 50
 """Steps Esc can go back through in a section; older ones are dropped."""
@@ -66,6 +66,8 @@ class AppSettings:
 
 LATER_MODULES = (
     "kstui.commands",
+    "kstui.command_line",
+    "kstui.screens.help",
     "kstui.screens.observe_open",
     "kstui.screens.port_forwards",
     "kstui.screens.text_view",
@@ -149,6 +151,11 @@ class KstuiApp(PromptRouting):
     ]
 
     def __init__(self, settings: AppSettings) -> None:
+        # The app opens on the section's screen, as its default screen (get_default_screen):
+        # not Textual's empty one switched away from (switch_mode holds every frame back
+        # 50 ms, and re-applies all CSS once more); and not as a mode's screen, which the app
+        # awaits the mount of with every frame held (its first render thrown away).
+        self.DEFAULT_MODE = settings.screen  # type: ignore[misc]  # read by App.__init__
         super().__init__()
         self.settings = settings
         config = settings.config
@@ -183,7 +190,8 @@ class KstuiApp(PromptRouting):
         for binding in section_bindings():
             self._bindings._add_binding(binding)
         for name in SECTIONS:
-            self.add_mode(name, partial(self._section_screen, name))
+            if name != settings.screen:  # that one's mode is added once it is up (on_mount)
+                self.add_mode(name, partial(self._section_screen, name))
         if forget_styles_of_removed_widgets not in HEAP.before_settle:
             HEAP.before_settle.append(forget_styles_of_removed_widgets)
 
@@ -265,6 +273,8 @@ class KstuiApp(PromptRouting):
         )
 
     def _complete(self, text: str) -> list[str]:
+        from kstui import command_line
+
         screen = self.screen
         context = screen.context if isinstance(screen, ResourcesScreen) else None
         backend = self.session.backend(context)
@@ -296,13 +306,16 @@ class KstuiApp(PromptRouting):
             oldest._pop_result_callback()
             AwaitComplete(self._replace_screen(oldest)).call_next(self)  # as pop_screen does
 
+    def get_default_screen(self) -> Screen[Any]:
+        return self._section_screen(self.settings.screen)
+
     def on_mount(self) -> None:
+        self.add_mode(self.settings.screen, partial(self._section_screen, self.settings.screen))
         config = self.settings.config
         if config.keymap:
             self.set_keymap(dict(config.keymap))
         if config.theme != self.theme and config.theme in self.available_themes:
             self.theme = config.theme  # a theme change re-parses all CSS: only when asked
-        self.switch_mode(self.settings.screen)
 
     def on_ready(self) -> None:
         """The first frame is composed: now the network (httpx, ssl, credentials) may start,
@@ -346,6 +359,8 @@ class KstuiApp(PromptRouting):
     # ------------------------------------------------------------------ actions
 
     def action_help(self) -> None:
+        from kstui.screens.help import HelpModal, key_lines
+
         if isinstance(self.screen, HelpModal):
             return
         name = type(self.screen).__name__.removesuffix("Screen").lower()
@@ -360,7 +375,10 @@ class KstuiApp(PromptRouting):
     async def _command(self, event: ResourcesScreen.CommandEntered) -> None:
         await self.run_command(event.command, event.screen)
 
-    async def run_command(self, command: command_line.Command, screen: Screen[Any]) -> None:
+    async def run_command(self, command: Command, screen: Screen[Any]) -> None:
+        from kstui import command_line
+        from kstui.command_line import GoTo, OpenSection, Quit, SetContext, SetNamespace, ShowHelp
+
         if isinstance(command, Quit):
             self.exit()
         elif isinstance(command, ShowHelp):
@@ -471,4 +489,6 @@ class KstuiApp(PromptRouting):
 
     async def go_to_kind(self, kind: str) -> None:
         """The palette's `kind:` entries (known kinds): exactly `:kind`."""
+        from kstui.command_line import GoTo
+
         await self.open_list(GoTo(kind), self.screen)

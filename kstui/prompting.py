@@ -12,17 +12,19 @@ Optional screen hooks, all duck-typed so a new screen needs none of them:
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on
 from textual.binding import Binding
 from textual.css.query import NoMatches
 from textual.screen import Screen
 
-from kstui import command_line
 from kstui.widgets.key_gate import KeyGate
 from kstui.widgets.prompt import Prompt
 from kstui.widgets.resource_table import ResourceTable
+
+if TYPE_CHECKING:
+    from kstui.command_line import Command
 
 
 class PromptRouting(KeyGate):
@@ -137,6 +139,8 @@ class PromptRouting(KeyGate):
             return
         if not value:
             return
+        from kstui import command_line  # on the first command, not for the first frame
+
         try:
             command = command_line.parse(
                 value,
@@ -156,5 +160,5 @@ class PromptRouting(KeyGate):
         """`:word` → (section, view)."""
         return {}
 
-    async def run_command(self, command: command_line.Command, screen: Screen[Any]) -> None:
+    async def run_command(self, command: Command, screen: Screen[Any]) -> None:
         raise NotImplementedError

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import ActiveBinding, Binding
 from textual.message import Message
 
-from kstui import command_line
 from kstui.backends.backend import Backend
 from kstui.backends.errors import KstuiError
 from kstui.backends.kinds import ResourceKind, UnknownKind
@@ -34,6 +33,9 @@ from kstui.widgets.resource_table import ResourceTable
 from kstui.widgets.table_store import filter_problem
 from kstui.widgets.textual_leaks import Footer
 from kstui.widgets.write_status import WriteStatus
+
+if TYPE_CHECKING:
+    from kstui.command_line import Command
 
 __all__ = ["ResourcesScreen", "Selection", "Target"]
 
@@ -70,7 +72,7 @@ class ResourcesScreen(WritesInFlight, ExplainsDisabledKeys, OperatesOnPods, Plug
     class CommandEntered(Message):
         """A `:` line for the app to carry out (switch kind, namespace, context, quit)."""
 
-        command: command_line.Command
+        command: Command
         screen: ResourcesScreen
 
     @dataclass

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import textwrap
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 from operator import attrgetter, itemgetter
 
 from rich.cells import cell_len, set_cell_size
@@ -179,9 +180,16 @@ def header_text(
 def message_lines(text: str, width: int) -> list[str]:
     """An empty table's message (a title, the server's reason, a hint: one per line) wrapped
     to `width` cells, so that nothing of it is cut at 80 columns."""
+    return list(_wrapped_message(text, width))
+
+
+@lru_cache(maxsize=32)
+def _wrapped_message(text: str, width: int) -> tuple[str, ...]:
+    """Wrapped once per message and width: each of an empty table's lines asks (the first
+    frame's table is empty: 40-odd textwrap runs per frame were ~5 ms of it)."""
     lines: list[str] = []
     for part in text.split("\n"):
         part = inert_line(part).strip()
         if part:
             lines += textwrap.wrap(part, max(1, width), break_on_hyphens=False) or [part]
-    return [fit(line, width).rstrip() for line in lines]
+    return tuple(fit(line, width).rstrip() for line in lines)

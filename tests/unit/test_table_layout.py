@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import textwrap
+from typing import Any
+
+import pytest
+
 from kstui.model import Column
 from kstui.widgets.table_layout import (
     MIN_NAMESPACE_COLUMN,
@@ -71,6 +76,31 @@ def test_an_empty_tables_message_wraps_each_of_its_lines() -> None:
     assert " ".join(lines) == message.replace("\n", " ")
     assert message_lines("loading…", 78) == ["loading…"]
     assert message_lines("a\x1b[31mred\n\n", 78) == ["a␛[31mred"]  # data stays inert
+
+
+def test_an_empty_tables_message_is_wrapped_once_for_all_of_its_lines(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Every line of an empty table asks for the message (issue 18: the first frame's table
+    is empty, and 40-odd wraps of the same text were a good part of that frame)."""
+    wraps: list[str] = []
+    wrap = textwrap.wrap
+
+    def counted(text: str, *args: Any, **kwargs: Any) -> list[str]:
+        wraps.append(text)
+        return wrap(text, *args, **kwargs)
+
+    monkeypatch.setattr(textwrap, "wrap", counted)
+    message = "loading pods in every namespace of a cluster with a long name…"
+    lines = [message_lines(message, 37) for _line in range(40)]
+    assert wraps == [message]
+    assert (
+        lines[0]
+        == lines[-1]
+        == ["loading pods in every namespace of a", "cluster with a long name…"]
+    )
+    lines[0].append("changed by a caller")  # each gets its own list
+    assert message_lines(message, 37) == lines[-1]
 
 
 def test_a_wide_table_of_short_columns_cuts_them_before_scrolling_sideways() -> None:
