@@ -4,6 +4,7 @@ drained by `changes()` as CacheDeltas, newest state only, at most one per interv
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import AsyncIterator
 from typing import Any, Protocol
@@ -38,6 +39,8 @@ class Subscription:
         self._reset = True
         self._wake = asyncio.Event()
         self._wake.set()
+        self._loaded = asyncio.Event()
+        """Set when the cache completes its first list: its last rows wait for no interval."""
         self._closed = False
         self._delivered: tuple[Any, ...] | None = None
 
@@ -53,16 +56,20 @@ class Subscription:
 
     async def changes(self, min_interval: float = 0.1) -> AsyncIterator[CacheDelta]:
         """Deltas until close(): the first at once with every row (reset), then at most one per
-        `min_interval` for row changes and for state, error or sync-time changes. One consumer."""
+        `min_interval` for row changes and for state, error or sync-time changes; the delta
+        that completes the first list goes out at once (the rows on screen are all there). One
+        consumer."""
         last_yield = -1e9
         while not self._closed:
             await self._wake.wait()
             if self._closed:
                 return
-            if self._delivered is not None:
-                await asyncio.sleep(
-                    max(last_yield + min_interval - time.monotonic(), min(SETTLE, min_interval))
-                )
+            if self._delivered is not None and not self._completes_load():
+                self._loaded.clear()
+                delay = max(last_yield + min_interval - time.monotonic(), min(SETTLE, min_interval))
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(delay):
+                        await self._loaded.wait()
             self._wake.clear()
             delta = self._take()
             if delta is not None:
@@ -83,6 +90,12 @@ class Subscription:
 
     def wake(self) -> None:
         self._wake.set()
+        if self._completes_load():
+            self._loaded.set()
+
+    def _completes_load(self) -> bool:
+        """The cache has its first whole list, and this consumer has not been told yet."""
+        return self.cache.loaded and not (self._delivered is not None and self._delivered[3])
 
     def _take(self) -> CacheDelta | None:
         cache = self.cache
