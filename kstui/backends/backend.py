@@ -107,7 +107,10 @@ class Backend:
         self.notice = connection.notice
         client = KubeClient(connection, write_timeout=self.settings.write_timeout)
         self.caches = CacheManager(
-            client, grace=self.settings.grace_seconds, watch_bounds=self.settings.watch_bounds
+            client,
+            grace=self.settings.grace_seconds,
+            page_size=self.settings.page_size,
+            watch_bounds=self.settings.watch_bounds,
         )
         cache_dir = (self.settings.cache_dir or cache_home()) / "discovery"
         self._discovery = Discovery(client, cache_dir, self.info.server)

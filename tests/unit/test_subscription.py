@@ -47,7 +47,9 @@ async def test_the_delta_that_completes_the_first_list_waits_for_no_interval() -
     deltas = aiter(subscription.changes(LONG))
     cache.add(subscription, "a", "b")  # the first page
     first: CacheDelta = await asyncio.wait_for(anext(deltas), 5)
-    assert first.reset and {r.name for r in first.upserted} == {"a", "b"} and not first.loaded
+    assert first.reset
+    assert not first.loaded
+    assert {r.name for r in first.upserted} == {"a", "b"}
 
     following = asyncio.ensure_future(anext(deltas))
     cache.add(subscription, "c")  # the second page: coalesced, held back by the interval
@@ -57,7 +59,8 @@ async def test_the_delta_that_completes_the_first_list_waits_for_no_interval() -
     cache.loaded, cache.state = True, CacheState.LIVE
     subscription.wake()
     last = await asyncio.wait_for(following, 5)
-    assert last.loaded and {r.name for r in last.upserted} == {"c", "d"}
+    assert last.loaded
+    assert {r.name for r in last.upserted} == {"c", "d"}
 
     later = asyncio.ensure_future(anext(deltas))
     cache.add(subscription, "e")  # a watch event after the list: coalesced as before
