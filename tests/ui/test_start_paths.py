@@ -6,12 +6,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from textual.widgets._footer import FooterKey
 
 from kstui.app import AppSettings, KstuiApp, build_app
 from kstui.backends.kubeconfig import load_kubeconfig
 from kstui.screens.confirm import ConfirmModal
 from kstui.screens.help import HelpModal
+from kstui.screens.resources import ResourcesScreen
 from kstui.widgets.textual_leaks import Footer
 from tests.conftest import RunningSandbox
 from tests.ui.conftest import loaded, wait_until
@@ -69,3 +71,38 @@ async def test_closing_a_modal_keeps_the_footer_keys_it_shows(
 
         await pilot.press("colon")  # the prompt's keys are not the list's
         await wait_until(pilot, lambda: list(footer.query(FooterKey)) != keys, "recomposed")
+
+
+async def test_the_heap_settles_after_the_frame_that_shows_a_big_load(
+    make_app: Callable[..., KstuiApp], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A full collection after a big load took ~100 ms, and it ran before the frame with the
+    rows: it now waits for that frame (issue 18)."""
+    from kstui import heap
+
+    monkeypatch.setattr(heap, "BIG_LOAD", 1)  # the sandbox's few pods count as a big load
+    order: list[str] = []
+    real_settle, real_loaded = heap.HEAP.settle, ResourcesScreen._loaded
+
+    def display(*args: object, **kwargs: object) -> object:
+        order.append("frame")
+        return real_display(*args, **kwargs)  # type: ignore[arg-type]
+
+    def settle() -> None:
+        order.append("settle")
+        real_settle()
+
+    def on_loaded(screen: ResourcesScreen) -> None:
+        order.append("loaded")
+        real_loaded(screen)
+
+    monkeypatch.setattr(heap.HEAP, "settle", settle)
+    monkeypatch.setattr(ResourcesScreen, "_loaded", on_loaded)
+    app = make_app(namespace="")
+    real_display = app._display
+    monkeypatch.setattr(app, "_display", display)
+    async with app.run_test(size=(140, 30)) as pilot:
+        await loaded(pilot)
+        await wait_until(pilot, lambda: "settle" in order, "the settle")
+    after = order[order.index("loaded") :]
+    assert "frame" in after[: after.index("settle")], order
