@@ -1,5 +1,6 @@
 """Subscription (cache_subscription.py) on a stand-in cache: deltas are coalesced to one per
-interval, except the one that completes the first list, which goes out at once."""
+interval, except the first rows and the one that completes the first list, which go out at
+once."""
 
 from __future__ import annotations
 
@@ -67,4 +68,25 @@ async def test_the_delta_that_completes_the_first_list_waits_for_no_interval() -
     await asyncio.sleep(0.05)
     assert not later.done()
     later.cancel()
+    subscription.close()
+
+
+async def test_the_first_rows_after_an_empty_start_wait_for_no_interval() -> None:
+    cache = StandIn()
+    subscription = Subscription(cache)
+    deltas = aiter(subscription.changes(LONG))
+    empty = await asyncio.wait_for(anext(deltas), 5)  # subscribed before the list answered
+    assert empty.reset
+    assert empty.upserted == []
+
+    first_rows = asyncio.ensure_future(anext(deltas))
+    cache.add(subscription, "a", "b")  # the first page
+    delta = await asyncio.wait_for(first_rows, 5)
+    assert {r.name for r in delta.upserted} == {"a", "b"}
+
+    following = asyncio.ensure_future(anext(deltas))
+    cache.add(subscription, "c")  # the second page: coalesced as before
+    await asyncio.sleep(0.05)
+    assert not following.done()
+    following.cancel()
     subscription.close()
