@@ -22,6 +22,7 @@ import os
 import re
 import ssl
 import threading
+import zlib
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -100,6 +101,7 @@ class EarlyList:
             )
             headers = {
                 "Accept": self.accept,
+                "Accept-Encoding": "gzip",  # as httpx asks: a remote cluster's big pages shrink
                 "User-Agent": self.user_agent,
                 **connection.current_headers(),
             }
@@ -113,6 +115,10 @@ class EarlyList:
                 content = response.read()
                 if response.status != 200:
                     break  # the list asks again, and says what is wrong in its words
+                decoded = _decoded(content, response.getheader("Content-Encoding"))
+                if decoded is None:
+                    break
+                content = decoded
                 page = Page(content, _continue_token(content))
                 following: _Slot = concurrent.futures.Future()
                 slot.set_result((page, following))
@@ -149,6 +155,14 @@ class EarlyList:
                 yield page
         finally:
             self.stop()
+
+
+def _decoded(content: bytes, encoding: str | None) -> bytes | None:
+    """The answer's bytes as sent (gzip undone, off the GIL); None for an encoding not asked."""
+    encoding = (encoding or "identity").strip().lower()
+    if encoding == "gzip":
+        return zlib.decompress(content, 16 + zlib.MAX_WBITS)
+    return content if encoding == "identity" else None
 
 
 def _unverified() -> ssl.SSLContext:

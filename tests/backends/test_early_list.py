@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gzip
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -187,3 +188,11 @@ def test_a_client_and_its_caches_load_no_http_stack_until_a_request_goes_out() -
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
     )
     assert done.stdout.strip() == "[]"
+
+
+def test_a_gzipped_page_is_read_as_sent_and_an_encoding_not_asked_for_is_refused() -> None:
+    page = b'{"kind":"Table","metadata":{"continue":"abc"},"rows":[]}'
+    assert early_list._decoded(gzip.compress(page), "gzip") == page
+    assert early_list._decoded(page, None) == page
+    assert early_list._decoded(page, "br") is None  # not asked for: the client asks instead
+    assert early_list._continue_token(page) == "abc"
