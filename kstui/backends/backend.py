@@ -101,9 +101,12 @@ class Backend:
         from kstui.backends.cache_manager import CacheManager
         from kstui.backends.credentials import connect
         from kstui.backends.discovery import Discovery
+        from kstui.backends.early_list import connection_of
         from kstui.backends.kube import KubeClient
 
-        connection = await connect(self.kubeconfig, self.info.name)
+        connection = connection_of(self.kubeconfig, self.info.name)  # made at start, or now:
+        if connection is None:
+            connection = await connect(self.kubeconfig, self.info.name)
         self.notice = connection.notice
         client = KubeClient(connection, write_timeout=self.settings.write_timeout)
         self.caches = CacheManager(

@@ -71,6 +71,8 @@ class EarlyList:
         self.key = _key(context, "https" + server[5:], path, query, accept)
         self.path, self.query, self.accept = path, dict(query), accept
         self.user_agent = user_agent
+        self.connection: Any = None
+        """The context's KubeConnection once the thread made it: the backend adopts it."""
         self.stopped = threading.Event()
         self.claimed = threading.Event()
         self._ahead = threading.Semaphore(AHEAD)
@@ -93,6 +95,7 @@ class EarlyList:
         conn: http.client.HTTPSConnection | None = None
         try:
             connection = KubeConnection(self.config, self.context)
+            self.connection = connection
             server = urlsplit(connection.server)
             verify = connection.verify
             context = verify if isinstance(verify, ssl.SSLContext) else _unverified()
@@ -242,6 +245,15 @@ def claim(
             _drop(early)
             early.claimed.set()
             return early
+    return None
+
+
+def connection_of(config: KubeConfig, context: str) -> Any:
+    """The KubeConnection an early list of this kubeconfig made for `context`, if it is made
+    (the same credentials, read once), else None."""
+    for early in list(_PENDING):
+        if early.config is config and early.context == context and early.connection is not None:
+            return early.connection
     return None
 
 

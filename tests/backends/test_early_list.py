@@ -196,3 +196,24 @@ def test_a_gzipped_page_is_read_as_sent_and_an_encoding_not_asked_for_is_refused
     assert early_list._decoded(page, None) == page
     assert early_list._decoded(page, "br") is None  # not asked for: the client asks instead
     assert early_list._continue_token(page) == "abc"
+
+
+async def test_the_backend_adopts_the_connection_the_early_list_made(
+    fresh_sandbox: Fresh, tmp_path: Path
+) -> None:
+    from kstui.backends.backend import Backend, BackendSettings
+
+    running = fresh_sandbox()
+    config = load_kubeconfig(str(running.kubeconfig))
+    early_list.begin_first_list(config, "host", "pods", "", 500)
+    early = next(e for e in early_list._PENDING if e.config is config)
+    await until(lambda: early.connection is not None, "the connection")
+    backend = Backend(config, "host", BackendSettings(cache_dir=tmp_path))
+    try:
+        client = await backend.open()
+        assert client.connection is early.connection  # the credentials were read once
+        pages = [page async for page in client.list_pages(PODS, QUERY, TABLE_ACCEPT, limit=500)]
+        assert pages
+        assert pages[0]["rows"]
+    finally:
+        await backend.aclose()
