@@ -343,6 +343,9 @@ class KstuiApp(PromptRouting):
         PERFORMANCE.md); settled, not just frozen, which would pin every list closed before.
         After the frame that shows them: a collection then took ~100 ms before the rows."""
         self.call_after_refresh(HEAP.loaded, event.rows)
+        client = self.session.backend().client
+        if client is not None:  # a start list's rows are drawn: the network stack may load
+            self.call_after_refresh(client.release_network)
 
     # ------------------------------------------------------------------ actions
 

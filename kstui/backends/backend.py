@@ -105,10 +105,13 @@ class Backend:
         from kstui.backends.kube import KubeClient
 
         connection = connection_of(self.kubeconfig, self.info.name)  # made at start, or now:
+        early = connection is not None
         if connection is None:
             connection = await connect(self.kubeconfig, self.info.name)
         self.notice = connection.notice
         client = KubeClient(connection, write_timeout=self.settings.write_timeout)
+        if early:
+            client.hold_network()  # the start list's rows are drawn first
         self.caches = CacheManager(
             client,
             grace=self.settings.grace_seconds,

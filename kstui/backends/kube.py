@@ -41,6 +41,9 @@ if TYPE_CHECKING:  # imported off the loop before the first request (network_sta
     import httpx
 
 Lines = list[str]  # one chunk's lines of a streamed answer
+NETWORK_HOLD = 1.0
+"""Seconds at most the network stack waits for a start list's rows to be drawn: its imports
+on a thread would share the GIL with that frame."""
 
 
 class KubeClient:
@@ -62,17 +65,37 @@ class KubeClient:
         """Made with the first request: httpx, httpcore and their imports (100-200 ms) are
         loaded on a thread meanwhile, so a list handed over early (early_list.py) is on the
         screen first."""
-        self._network: asyncio.Task[None] | None = None
+        self._network: asyncio.Future[None] | None = None
+        self._network_hold: asyncio.Event | None = None
         self._streams: httpx.AsyncClient | None = None
         """Log streams' own pool, unbounded: each followed container holds a connection for
         as long as it streams, so 100 of them must not wait for the requests' 50."""
         self.not_found_listeners: list[Callable[[str], None]] = []
         """Told the path of every GET answered 404: a cache may still list it (cache.py)."""
 
+    def hold_network(self) -> None:
+        """A start list comes early (early_list.py): the network stack waits for its rows to
+        be drawn (release_network), NETWORK_HOLD s at most."""
+        if self._network is None and self._network_hold is None:
+            self._network_hold = asyncio.Event()
+
+    def release_network(self) -> None:
+        """The rows a start list brought are on screen: the network stack may load now."""
+        if self._network_hold is not None:
+            self._network_hold.set()
+
+    async def _load_network(self) -> None:
+        hold = self._network_hold
+        if hold is not None:  # a list came early: its rows are drawn first (release_network)
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(NETWORK_HOLD):
+                    await hold.wait()
+        await asyncio.to_thread(import_network_stack)
+
     async def _http(self) -> httpx.AsyncClient:
         if self._http_client is None:
             if self._network is None:
-                self._network = asyncio.ensure_future(asyncio.to_thread(import_network_stack))
+                self._network = asyncio.ensure_future(self._load_network())
             await asyncio.shield(self._network)
             if self._http_client is None:
                 self._http_client = self._client(max_connections=50)
@@ -263,6 +286,7 @@ class KubeClient:
                 yield decode(early_page.content)
             if token == "":
                 return  # the whole list came early
+            self.release_network()  # the rest is this client's to ask for
             if token:
                 query = {**query, "continue": token}
         page = await self.get(path, query, accept=accept)

@@ -217,3 +217,40 @@ async def test_the_backend_adopts_the_connection_the_early_list_made(
         assert pages[0]["rows"]
     finally:
         await backend.aclose()
+
+
+async def test_with_a_start_list_the_network_stack_loads_once_its_rows_are_drawn(
+    fresh_sandbox: Fresh, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its imports on a thread share the GIL with the frame that draws the rows: they wait
+    for the app's word (release_network), NETWORK_HOLD s at most."""
+    from kstui.backends import kube
+    from kstui.backends.backend import Backend, BackendSettings
+
+    loads: list[str] = []
+    real_import = kube.import_network_stack
+
+    def recorded() -> None:
+        loads.append("network stack")
+        real_import()
+
+    monkeypatch.setattr(kube, "import_network_stack", recorded)
+    monkeypatch.setattr(kube, "NETWORK_HOLD", 600.0)
+    running = fresh_sandbox()
+    config = load_kubeconfig(str(running.kubeconfig))
+    early_list.begin_first_list(config, "host", "pods", "", 500)
+    early = next(e for e in early_list._PENDING if e.config is config)
+    await until(lambda: early.connection is not None, "the connection")
+    backend = Backend(config, "host", BackendSettings(cache_dir=tmp_path))
+    try:
+        client = await backend.open()  # identity and discovery ask at once: they wait
+        request = asyncio.ensure_future(client.get("/api/v1/namespaces"))
+        await asyncio.sleep(0.3)
+        assert loads == []
+        assert not request.done()
+        client.release_network()  # the app: the rows are drawn
+        answer = await asyncio.wait_for(request, 30)
+        assert answer["items"]
+        assert loads == ["network stack"]
+    finally:
+        await backend.aclose()

@@ -106,3 +106,26 @@ async def test_the_heap_settles_after_the_frame_that_shows_a_big_load(
         await wait_until(pilot, lambda: "settle" in order, "the settle")
     after = order[order.index("loaded") :]
     assert "frame" in after[: after.index("settle")], order
+
+
+async def test_a_list_asked_for_at_start_fills_the_table_then_the_watch_follows(
+    sandbox: RunningSandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The CLI asks for the first list while Textual starts (early_list.py): the table shows
+    those rows, and once they are drawn the app lets the network stack load and the watch
+    opens from the list's resourceVersion (issue 18)."""
+    from kstui.backends import early_list, kube
+
+    monkeypatch.setattr(kube, "NETWORK_HOLD", 600.0)  # only the app's word opens the network
+    kubeconfig = load_kubeconfig(str(sandbox.kubeconfig))
+    early_list.begin_first_list(kubeconfig, "host", "pods", "payments", 500)
+    app = build_app(AppSettings(kubeconfig, "host", "payments", cache_dir=tmp_path / "cache"))
+    async with app.run_test(size=(140, 30)) as pilot:
+        table = await loaded(pilot)
+        assert table.row_count >= 1
+        backend = app.session.backend()
+        assert backend.caches is not None
+        (cache,) = [c for c in backend.caches.caches() if c.path.endswith("/pods")]
+        await wait_until(pilot, lambda: cache.watches_started >= 1, "the watch", timeout=60)
+        assert cache.lists_started == 1
+        assert cache.resource_version
