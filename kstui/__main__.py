@@ -289,6 +289,10 @@ def _make_app(args: argparse.Namespace, kubeconfig_path: str | None) -> KstuiApp
         namespace = (
             args.namespace or config.default_namespace or kubeconfig.contexts[context].namespace
         )
+    if args.screen == "resources":  # its list, asked for while Textual starts
+        from kstui.backends.early_list import begin_first_list
+
+        begin_first_list(kubeconfig, context, args.kind, namespace, config.refresh.page_size)
     if config.no_color:
         os.environ["NO_COLOR"] = "1"  # Textual reads it when the app is created
     from kstui.app import AppSettings, KstuiApp, binding_ids, build_app

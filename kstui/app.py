@@ -353,8 +353,12 @@ class KstuiApp(PromptRouting):
     @on(ResourcesScreen.Loaded)
     def _loaded(self, event: ResourcesScreen.Loaded) -> None:
         """Move what is loaded out of the collector's way (10k+ rows: a full GC pass mid-keystroke,
-        PERFORMANCE.md); settled, not just frozen, which would pin every list closed before."""
-        HEAP.loaded(event.rows)
+        PERFORMANCE.md); settled, not just frozen, which would pin every list closed before.
+        After the frame that shows them: a collection then took ~100 ms before the rows."""
+        self.call_after_refresh(HEAP.loaded, event.rows)
+        client = self.session.backend().client
+        if client is not None:  # a start list's rows are drawn: the network stack may load
+            self.call_after_refresh(client.release_network)
 
     # ------------------------------------------------------------------ actions
 

@@ -101,13 +101,22 @@ class Backend:
         from kstui.backends.cache_manager import CacheManager
         from kstui.backends.credentials import connect
         from kstui.backends.discovery import Discovery
+        from kstui.backends.early_list import connection_of
         from kstui.backends.kube import KubeClient
 
-        connection = await connect(self.kubeconfig, self.info.name)
+        connection = connection_of(self.kubeconfig, self.info.name)  # made at start, or now:
+        early = connection is not None
+        if connection is None:
+            connection = await connect(self.kubeconfig, self.info.name)
         self.notice = connection.notice
         client = KubeClient(connection, write_timeout=self.settings.write_timeout)
+        if early:
+            client.hold_network()  # the start list's rows are drawn first
         self.caches = CacheManager(
-            client, grace=self.settings.grace_seconds, watch_bounds=self.settings.watch_bounds
+            client,
+            grace=self.settings.grace_seconds,
+            page_size=self.settings.page_size,
+            watch_bounds=self.settings.watch_bounds,
         )
         cache_dir = (self.settings.cache_dir or cache_home()) / "discovery"
         self._discovery = Discovery(client, cache_dir, self.info.server)

@@ -4,6 +4,7 @@ drained by `changes()` as CacheDeltas, newest state only, at most one per interv
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import AsyncIterator
 from typing import Any, Protocol
@@ -38,6 +39,10 @@ class Subscription:
         self._reset = True
         self._wake = asyncio.Event()
         self._wake.set()
+        self._urgent = asyncio.Event()
+        """Set when the consumer is owed its first rows or the end of the first list: these
+        wait for no interval."""
+        self._shown_rows = False
         self._closed = False
         self._delivered: tuple[Any, ...] | None = None
 
@@ -53,16 +58,20 @@ class Subscription:
 
     async def changes(self, min_interval: float = 0.1) -> AsyncIterator[CacheDelta]:
         """Deltas until close(): the first at once with every row (reset), then at most one per
-        `min_interval` for row changes and for state, error or sync-time changes. One consumer."""
+        `min_interval` for row changes and for state, error or sync-time changes; the first rows
+        (a list's first page) and the delta that completes the first list go out at once. One
+        consumer."""
         last_yield = -1e9
         while not self._closed:
             await self._wake.wait()
             if self._closed:
                 return
-            if self._delivered is not None:
-                await asyncio.sleep(
-                    max(last_yield + min_interval - time.monotonic(), min(SETTLE, min_interval))
-                )
+            if self._delivered is not None and not self._urgent_now():
+                self._urgent.clear()
+                delay = max(last_yield + min_interval - time.monotonic(), min(SETTLE, min_interval))
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(delay):
+                        await self._urgent.wait()
             self._wake.clear()
             delta = self._take()
             if delta is not None:
@@ -83,6 +92,16 @@ class Subscription:
 
     def wake(self) -> None:
         self._wake.set()
+        if self._urgent_now():
+            self._urgent.set()
+
+    def _urgent_now(self) -> bool:
+        """The consumer has been shown no row and the cache has some (the first page), or the
+        cache has its first whole list and the consumer has not been told yet."""
+        cache = self.cache
+        if not self._shown_rows and cache.rows:
+            return True
+        return cache.loaded and not (self._delivered is not None and self._delivered[3])
 
     def _take(self) -> CacheDelta | None:
         cache = self.cache
@@ -105,4 +124,5 @@ class Subscription:
         self._reset = False
         self._dirty = set()
         self._delivered = status
+        self._shown_rows = self._shown_rows or bool(upserted)
         return CacheDelta(reset, cache.columns, upserted, deleted, cache.version, *status)

@@ -164,6 +164,11 @@ class KubeConnection:
                     self._token_read_at = time.monotonic()  # keep the cached token, as client-go
         return {"Authorization": self._authorization} if self._authorization else {}
 
+    def current_headers(self) -> dict[str, str]:
+        """The Authorization header as it stands, refreshed by nothing (early_list.py's
+        thread, which has no loop, with plain credentials only)."""
+        return {"Authorization": self._authorization} if self._authorization else {}
+
     async def refresh(self) -> bool:
         """After a 401: re-run the exec plugin or re-read the token file. Requests refused at
         once share one refresh: a caller that waited for it sees the generation move."""

@@ -8,13 +8,12 @@ import contextlib
 import json
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import httpx
 import orjson
-from httpx._decoders import LineDecoder
 
 from kstui.backends import write_outcome
+from kstui.backends.early_list import claim
 from kstui.backends.errors import (
     ApiError,
     Gone,
@@ -31,13 +30,20 @@ from kstui.backends.kube_wire import (
     Connection,
     PatchType,
     decode,
+    import_network_stack,
     raise_for,
     unreachable,
     what,
     write_params,
 )
 
+if TYPE_CHECKING:  # imported off the loop before the first request (network_stack)
+    import httpx
+
 Lines = list[str]  # one chunk's lines of a streamed answer
+NETWORK_HOLD = 1.0
+"""Seconds at most the network stack waits for a start list's rows to be drawn: its imports
+on a thread would share the GIL with that frame."""
 
 
 class KubeClient:
@@ -55,14 +61,49 @@ class KubeClient:
         self.write_timeout = write_timeout
         """How long a write waits for its answer before it is read back (write_outcome.py)."""
         self._timeout, self._user_agent = timeout, user_agent
-        self._http = self._client(max_connections=50)
+        self._http_client: httpx.AsyncClient | None = None
+        """Made with the first request: httpx, httpcore and their imports (100-200 ms) are
+        loaded on a thread meanwhile, so a list handed over early (early_list.py) is on the
+        screen first."""
+        self._network: asyncio.Future[None] | None = None
+        self._network_hold: asyncio.Event | None = None
         self._streams: httpx.AsyncClient | None = None
         """Log streams' own pool, unbounded: each followed container holds a connection for
         as long as it streams, so 100 of them must not wait for the requests' 50."""
         self.not_found_listeners: list[Callable[[str], None]] = []
         """Told the path of every GET answered 404: a cache may still list it (cache.py)."""
 
+    def hold_network(self) -> None:
+        """A start list comes early (early_list.py): the network stack waits for its rows to
+        be drawn (release_network), NETWORK_HOLD s at most."""
+        if self._network is None and self._network_hold is None:
+            self._network_hold = asyncio.Event()
+
+    def release_network(self) -> None:
+        """The rows a start list brought are on screen: the network stack may load now."""
+        if self._network_hold is not None:
+            self._network_hold.set()
+
+    async def _load_network(self) -> None:
+        hold = self._network_hold
+        if hold is not None:  # a list came early: its rows are drawn first (release_network)
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(NETWORK_HOLD):
+                    await hold.wait()
+        await asyncio.to_thread(import_network_stack)
+
+    async def _http(self) -> httpx.AsyncClient:
+        if self._http_client is None:
+            if self._network is None:
+                self._network = asyncio.ensure_future(self._load_network())
+            await asyncio.shield(self._network)
+            if self._http_client is None:
+                self._http_client = self._client(max_connections=50)
+        return self._http_client
+
     def _client(self, max_connections: int | None) -> httpx.AsyncClient:
+        import httpx
+
         return httpx.AsyncClient(
             base_url=self.connection.server,
             verify=self.connection.verify,
@@ -73,7 +114,8 @@ class KubeClient:
         )
 
     async def aclose(self) -> None:
-        await self._http.aclose()
+        if self._http_client is not None:
+            await self._http_client.aclose()
         if self._streams is not None:
             await self._streams.aclose()
 
@@ -102,6 +144,9 @@ class KubeClient:
     ) -> AsyncIterator[httpx.Response]:
         """A streamed response with a 2xx status; errors are raised typed. Retries once
         after a 401 when the credentials could be refreshed (exec plugins, token files)."""
+        default_client = await self._http()
+        import httpx  # loaded by _http, on a thread
+
         for attempt in (0, 1):
             request_headers = dict(await self.connection.auth_headers())
             if headers:
@@ -109,7 +154,7 @@ class KubeClient:
             extra: dict[str, Any] = {}
             if read_timeout != "default":
                 extra["timeout"] = httpx.Timeout(read_timeout, connect=10.0)
-            client = http or self._http
+            client = http or default_client
             request = client.build_request(
                 method, path, params=params, content=content, headers=request_headers, **extra
             )
@@ -157,6 +202,8 @@ class KubeClient:
                 headers=headers,
                 read_timeout=self.write_timeout if write else "default",
             ) as response:
+                import httpx  # loaded by _open (on a thread, not here on the loop)
+
                 try:
                     data = await response.aread()
                 except httpx.HTTPError as exc:
@@ -230,6 +277,18 @@ class KubeClient:
         query = dict(params or {})
         if limit:
             query["limit"] = limit
+        connection = self.connection
+        early = claim(connection.context_name, connection.server, path, query, accept or "")
+        if early is not None:  # asked for while the app started (early_list.py)
+            token = None
+            async for early_page in early.pages():
+                token = early_page.token
+                yield decode(early_page.content)
+            if token == "":
+                return  # the whole list came early
+            self.release_network()  # the rest is this client's to ask for
+            if token:
+                query = {**query, "continue": token}
         page = await self.get(path, query, accept=accept)
         while True:
             token = (page.get("metadata") or {}).get("continue")
@@ -298,6 +357,8 @@ class KubeClient:
             headers={"Accept": accept} if accept else None,
             read_timeout=timeout_seconds + 30,
         ) as response:
+            import httpx  # loaded by _open
+
             if on_open is not None:
                 on_open()
             try:
@@ -369,6 +430,10 @@ class KubeClient:
         """Lines of a streamed text answer (pod logs with follow=true), without timeout, a
         chunk at a time: the lines each read completed (one step of the reader per chunk, not
         per line: a flood of short lines was mostly that step)."""
+        await self._http()  # the network stack, loaded on a thread
+        import httpx
+        from httpx._decoders import LineDecoder
+
         if self._streams is None:
             self._streams = self._client(max_connections=None)
         async with self._open(
@@ -427,6 +492,8 @@ class KubeClient:
         async with self._open(
             method, path, params=params, content=content, headers=headers
         ) as response:
+            import httpx  # loaded by _open
+
             try:
                 data = await response.aread()
             except httpx.HTTPError as exc:

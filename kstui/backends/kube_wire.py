@@ -3,15 +3,20 @@ types, JSON decoding with the collector paused, and HTTP failures as typed Kstui
 
 from __future__ import annotations
 
+import contextlib
 import gc
+import importlib
 import ssl
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
-import httpx
 import orjson
 
 from kstui.backends.connect_errors import proxy_failure, tls_failure
+from kstui.backends.early_list import TABLE_ACCEPT as TABLE_ACCEPT
 from kstui.backends.errors import Unreachable, api_error
+
+if TYPE_CHECKING:  # loaded with the first request (kube.py), not with this module
+    import httpx
 
 PatchType = Literal["merge", "json", "strategic", "apply"]
 
@@ -22,7 +27,6 @@ PATCH_CONTENT_TYPES: dict[str, str] = {
     "apply": "application/apply-patch+yaml",
 }
 
-TABLE_ACCEPT = "application/json;as=Table;v=v1;g=meta.k8s.io,application/json"
 METADATA_ACCEPT = (
     "application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io,application/json"
 )
@@ -49,6 +53,22 @@ class Connection(Protocol):
         ...
 
 
+NETWORK_STACK = (
+    "httpx",
+    "httpcore",  # imported by httpx with its first client (with trio and anyio, when there)
+    "httpcore._backends.anyio",  # and these with its first connection
+    "anyio._backends._asyncio",
+    "anyio.streams.tls",
+)
+
+
+def import_network_stack() -> None:
+    """On a thread (KubeClient's first request): the imports of its first client."""
+    for name in NETWORK_STACK:
+        with contextlib.suppress(ImportError):
+            importlib.import_module(name)
+
+
 def decode(content: bytes) -> Any:
     """orjson with GC paused: decoding a big list allocates millions of objects at once."""
     enabled = gc.isenabled()
@@ -67,6 +87,8 @@ def what(connection: Connection, method: str, path: str) -> str:
 
 def unreachable(connection: Connection, method: str, path: str, exc: Exception) -> Unreachable:
     """No answer at all: TLS, proxy, timeout or connection failure, named for the user."""
+    import httpx
+
     server = connection.server
     named = tls_failure(connection, exc) or proxy_failure(connection, exc)
     if named is not None:

@@ -6,12 +6,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from textual.widgets._footer import FooterKey
 
 from kstui.app import AppSettings, KstuiApp, build_app
 from kstui.backends.kubeconfig import load_kubeconfig
 from kstui.screens.confirm import ConfirmModal
 from kstui.screens.help import HelpModal
+from kstui.screens.resources import ResourcesScreen
 from kstui.widgets.textual_leaks import Footer
 from tests.conftest import RunningSandbox
 from tests.ui.conftest import loaded, wait_until
@@ -69,3 +71,61 @@ async def test_closing_a_modal_keeps_the_footer_keys_it_shows(
 
         await pilot.press("colon")  # the prompt's keys are not the list's
         await wait_until(pilot, lambda: list(footer.query(FooterKey)) != keys, "recomposed")
+
+
+async def test_the_heap_settles_after_the_frame_that_shows_a_big_load(
+    make_app: Callable[..., KstuiApp], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A full collection after a big load took ~100 ms, and it ran before the frame with the
+    rows: it now waits for that frame (issue 18)."""
+    from kstui import heap
+
+    monkeypatch.setattr(heap, "BIG_LOAD", 1)  # the sandbox's few pods count as a big load
+    order: list[str] = []
+    real_settle, real_loaded = heap.HEAP.settle, ResourcesScreen._loaded
+
+    def display(*args: object, **kwargs: object) -> object:
+        order.append("frame")
+        return real_display(*args, **kwargs)  # type: ignore[arg-type]
+
+    def settle() -> None:
+        order.append("settle")
+        real_settle()
+
+    def on_loaded(screen: ResourcesScreen) -> None:
+        order.append("loaded")
+        real_loaded(screen)
+
+    monkeypatch.setattr(heap.HEAP, "settle", settle)
+    monkeypatch.setattr(ResourcesScreen, "_loaded", on_loaded)
+    app = make_app(namespace="")
+    real_display = app._display
+    monkeypatch.setattr(app, "_display", display)
+    async with app.run_test(size=(140, 30)) as pilot:
+        await loaded(pilot)
+        await wait_until(pilot, lambda: "settle" in order, "the settle")
+    after = order[order.index("loaded") :]
+    assert "frame" in after[: after.index("settle")], order
+
+
+async def test_a_list_asked_for_at_start_fills_the_table_then_the_watch_follows(
+    sandbox: RunningSandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The CLI asks for the first list while Textual starts (early_list.py): the table shows
+    those rows, and once they are drawn the app lets the network stack load and the watch
+    opens from the list's resourceVersion (issue 18)."""
+    from kstui.backends import early_list, kube
+
+    monkeypatch.setattr(kube, "NETWORK_HOLD", 600.0)  # only the app's word opens the network
+    kubeconfig = load_kubeconfig(str(sandbox.kubeconfig))
+    early_list.begin_first_list(kubeconfig, "host", "pods", "payments", 500)
+    app = build_app(AppSettings(kubeconfig, "host", "payments", cache_dir=tmp_path / "cache"))
+    async with app.run_test(size=(140, 30)) as pilot:
+        table = await loaded(pilot)
+        assert table.row_count >= 1
+        backend = app.session.backend()
+        assert backend.caches is not None
+        (cache,) = [c for c in backend.caches.caches() if c.path.endswith("/pods")]
+        await wait_until(pilot, lambda: cache.watches_started >= 1, "the watch", timeout=60)
+        assert cache.lists_started == 1
+        assert cache.resource_version
