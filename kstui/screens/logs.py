@@ -43,7 +43,8 @@ over (its lines are a str and ints, untracked; what it drops in cycles, such as 
 keys each time the ask bar opens and closes, is collected as it goes). Freezing again every
 10,000 lines pinned what was alive at each freeze, so every tenth freeze settled the heap, a
 full collection of the app (200–700 ms mid-flood: bench/logs.py's worst keystrokes). The heap
-is settled when the view closes."""
+is settled when the view closes. Meanwhile young collections wait for more allocations
+(Heap.flooding), till the view closes."""
 FOLLOWING = "following"
 SCROLLED_UP = "paused (scrolled up) — end/G resumes"
 PAUSED = "paused (f) — f resumes"
@@ -212,6 +213,7 @@ class LogsScreen(LogAsks, Screen[None]):
         log.focus()
 
     def on_unmount(self) -> None:
+        HEAP.flooding(self, False)
         HEAP.released()  # the heap was frozen with this view's lines in it: let them go
 
     def rows_of(self, text: str, tag: int, key: int) -> list[Text]:
@@ -290,6 +292,7 @@ class LogsScreen(LogAsks, Screen[None]):
             if self._lines_in >= FREEZE_LINES and not self._frozen:
                 self._frozen = True
                 gc.freeze()
+                HEAP.flooding(self)
             if self.paused:
                 self.held += len(batch)
             elif not self._redraw_needed and self._rewrite_from is None:

@@ -11,7 +11,8 @@ from rich.text import Text
 
 from kstui.backends.log_streams import LogLine
 from kstui.config import Config, LogSettings
-from kstui.screens.logs import LogsScreen
+from kstui.heap import FLOOD_THRESHOLD, Heap
+from kstui.screens.logs import FREEZE_LINES, LogsScreen
 from kstui.widgets.log_lines import LogLines
 from tests.ui.conftest import loaded, wait_until
 
@@ -58,3 +59,39 @@ async def test_the_view_keeps_no_text_per_line_beyond_the_visible_window(make_ap
         assert log.scroll_y == 0
         assert log.cached_rows() <= 2_000
         assert texts() - before < 2_000
+
+
+async def test_a_flood_raises_the_young_threshold_until_the_view_closes(make_app) -> None:  # type: ignore[no-untyped-def]
+    """Under a flood the collector's youngest generation waits for FLOOD_THRESHOLD allocations
+    (what a tick holds then dies young instead of reaching the old generation and making a
+    full collection a second); the thresholds come back when the view closes."""
+    app = make_app(config=Config(logs=LogSettings(buffer_lines=2 * FREEZE_LINES)))
+    before = gc.get_threshold()
+    assert before[0] < FLOOD_THRESHOLD
+    async with app.run_test(size=(120, 30)) as pilot:
+        await loaded(pilot)
+        await pilot.press("l")
+        await wait_until(pilot, lambda: isinstance(app.screen, LogsScreen), "logs")
+        screen: Any = app.screen
+        for i in range(FREEZE_LINES + 100):
+            stamp = f"2099-01-01T{i // 3600:02d}:{i // 60 % 60:02d}:{i % 60:02d}.000000Z"
+            screen.emit(LogLine("host", "ns", "flood", "app", stamp, f"line {i}"))
+        await wait_until(pilot, lambda: screen.buffer.received > FREEZE_LINES, "the flood in")
+        assert gc.get_threshold() == (FLOOD_THRESHOLD, *before[1:])
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: not isinstance(app.screen, LogsScreen), "closed")
+        assert gc.get_threshold() == before
+
+
+def test_the_thresholds_come_back_when_the_last_flood_ends() -> None:
+    heap, first, second = Heap(), object(), object()
+    before = gc.get_threshold()
+    try:
+        heap.flooding(first)
+        heap.flooding(second)
+        heap.flooding(first, False)
+        assert gc.get_threshold()[0] == FLOOD_THRESHOLD  # the second still floods
+        heap.flooding(second, False)
+        assert gc.get_threshold() == before
+    finally:
+        gc.set_threshold(*before)
