@@ -47,7 +47,7 @@ from table import FrameClock, percentiles, send_key
 
 from kstui.app import AppSettings, KstuiApp
 from kstui.backends.kubeconfig import load_kubeconfig
-from kstui.backends.log_streams import LogLine, LogOptions, LogScope
+from kstui.backends.log_streams import LogLine, LogOptions, LogScope, LogSource, split_stamp
 from kstui.sandbox.loggen import LogGenerator
 from kstui.sandbox.podlogs import LOG_RATE_ANNOTATION
 from kstui.screens.logs import LogsScreen
@@ -133,6 +133,24 @@ class Tally:
                     entry[0] += 1
                     entry[2] = line.stamp
             emit(line)
+
+        return counted
+
+    def wrap_lines(self, emit: Callable[[LogSource, list[str]], None]) -> Callable[..., None]:
+        """The same count for a stream's chunks (`stamp text` each, as the server sent them)."""
+
+        def counted(source: LogSource, raws: list[str]) -> None:
+            self.emitted += len(raws)
+            for raw in raws:
+                stamp = split_stamp(raw)[0]
+                if stamp:
+                    entry = self.streams.get(source[2:])
+                    if entry is None:
+                        self.streams[source[2:]] = [1, stamp, stamp]
+                    else:
+                        entry[0] += 1
+                        entry[2] = stamp
+            emit(source, raws)
 
         return counted
 
@@ -224,6 +242,7 @@ async def measure(app: KstuiApp, pilot: Any, backend: Any, client: Any, args: An
     screen = LogsScreen([(backend, scope)], LogOptions(tail=10), buffer_lines=args.ring)
     tally = Tally()
     screen.emit = tally.wrap(screen.emit)  # type: ignore[method-assign]
+    screen.emit_lines = tally.wrap_lines(screen.emit_lines)  # type: ignore[method-assign]
     shown = {"lines": 0, "redraws": 0, "redraw_ms": 0.0}
     write, redraw = screen._write, screen.redraw
 

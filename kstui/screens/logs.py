@@ -22,10 +22,17 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from kstui.backends.backend import Backend
-from kstui.backends.log_streams import LogLine, LogOptions, LogScope, PodLogs, follow_all
+from kstui.backends.log_streams import (
+    LogLine,
+    LogOptions,
+    LogScope,
+    LogSource,
+    PodLogs,
+    follow_all,
+)
 from kstui.heap import HEAP
 from kstui.screens.log_asks import ASK_BINDINGS, LogAsks
-from kstui.screens.log_buffer import JSON_MODES, LogBuffer, LogLook, Settling
+from kstui.screens.log_buffer import JSON_MODES, LogBuffer, LogLook, Packed, Settling
 from kstui.screens.log_rows import fit_heading, plain_rows, rows_of
 from kstui.screens.log_write import LogWriter
 from kstui.widgets.log_lines import LogLines
@@ -108,7 +115,8 @@ class LogsScreen(LogAsks, Screen[None]):
         self.container = first.containers[0] if len(first.containers) == 1 else None
         self.all_of = list(first.containers) if len(first.containers) > 1 else []
         self._title = title
-        self._pending: list[LogLine] = []
+        self._pending = Packed()
+        """What arrived since the last tick, packed as the ring keeps it (no object a line)."""
         self._settling = Settling()
         self._keys = array("q")
         """The key (epoch ns) of each line in `shown` (line i of `shown` is the LogLines' entry
@@ -282,10 +290,10 @@ class LogsScreen(LogAsks, Screen[None]):
         log = self.query_one(LogLines)
         now = time.monotonic()
         batch = self._settling.take(self._pending, now)
-        self._pending = []
+        self._pending = Packed()
         if batch:
             self.line_count += len(batch)
-            if not self.buffer.add(batch) or self.paused:
+            if not self.buffer.add_packed(batch) or self.paused:
                 first = self.buffer.oldest_added
                 self._rewrite_from = min(first, self._rewrite_from or first)
             self._lines_in += len(batch)
@@ -320,17 +328,32 @@ class LogsScreen(LogAsks, Screen[None]):
             title.update(text, layout=False)  # one row whatever it says: no reflow
 
     def emit(self, line: LogLine) -> None:
-        if not self.look.show_container and line.container and not line.note:
-            seen = self._containers_seen.setdefault((line.context, line.pod), set())
-            seen.add(line.container)  # a pod's second container: every line names its own
+        if line.container and not line.note:
+            self._seen(line.context, line.pod, line.container)
+        self.buffer.pack_into(line, self._pending)
+        self._cut()
+
+    def emit_lines(self, source: LogSource, raws: list[str]) -> None:
+        """A chunk of one stream's lines as the server sent them (`stamp text`)."""
+        if source[3]:
+            self._seen(source[0], source[2], source[3])
+        self.buffer.pack_lines(source, raws, self._pending)
+        self._cut()
+
+    def _seen(self, context: str, pod: str, container: str) -> None:
+        if not self.look.show_container:
+            seen = self._containers_seen.setdefault((context, pod), set())
+            seen.add(container)  # a pod's second container: every line names its own
             if len(seen) > 1:
                 self.look.show_container = self._redraw_needed = True
-        self._pending.append(line)
-        if len(self._pending) > 4 * self.buffer.limit:  # a flood between two ticks
+
+    def _cut(self) -> None:
+        pending = self._pending
+        if len(pending) > 4 * self.buffer.limit:  # a flood between two ticks
             # cut by time, not by arrival: the ring would keep only the newest anyway
-            over = len(self._pending) - self.buffer.limit
-            self._pending.sort(key=lambda pending: pending.key)
-            del self._pending[:over]
+            over = len(pending) - self.buffer.limit
+            self._pending = pending.pick(pending.by_time()[over:])
+            self._pending.newest = pending.newest
             self.buffer.dropped += over
             self.buffer.received += over
             self.line_count += over
@@ -338,7 +361,7 @@ class LogsScreen(LogAsks, Screen[None]):
     @work(exclusive=True, group="logs", exit_on_error=False)
     async def follow_log(self) -> None:
         self.followers = []
-        await follow_all(self.scopes, self.options, self.emit, self.followers)
+        await follow_all(self.scopes, self.options, self.emit, self.followers, self.emit_lines)
         self._flush()
         self._ended = (
             "previous instance"
@@ -402,7 +425,7 @@ class LogsScreen(LogAsks, Screen[None]):
         """Follow again with new tail/since: the buffer starts afresh."""
         self.options = options
         self.buffer.clear()
-        self._pending.clear()
+        self._pending = Packed()
         self._settling.clear()
         self._ended = ""
         self.query_one("#title", Plain).remove_class("-ended")

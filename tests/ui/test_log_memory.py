@@ -95,3 +95,37 @@ def test_the_thresholds_come_back_when_the_last_flood_ends() -> None:
         assert gc.get_threshold() == before
     finally:
         gc.set_threshold(*before)
+
+
+def tracked_within(*roots: object) -> int:
+    """Objects the collector tracks reachable from `roots` (a module or a class: not followed)."""
+    seen: set[int] = set()
+    stack = list(roots)
+    while stack:
+        thing = stack.pop()
+        if id(thing) in seen or isinstance(thing, type) or not gc.is_tracked(thing):
+            continue
+        seen.add(id(thing))
+        stack.extend(gc.get_referents(thing))
+    return len(seen)
+
+
+async def test_lines_on_their_way_to_the_ring_are_no_objects(make_app) -> None:  # type: ignore[no-untyped-def]
+    """Lines that wait for the next tick, or for another stream to merge with, are kept as the
+    ring keeps them (a text, a key, a meta), not as an object each: under a flood they outlived
+    young collections and filled the collector's old generation."""
+    app = make_app(config=Config(logs=LogSettings(buffer_lines=LINES)))
+    async with app.run_test(size=(120, 30)) as pilot:
+        await loaded(pilot)
+        await pilot.press("l")
+        await wait_until(pilot, lambda: isinstance(app.screen, LogsScreen), "logs")
+        screen: Any = app.screen
+        await pilot.pause(0.5)
+        for i in range(2_000):  # the older stream's last line is at 00:00:00: the rest wait
+            pod, second = ("late", 0) if i == 0 else ("busy", 1 + i // 1000)
+            stamp = f"2099-01-01T00:00:{second:02d}.{i:06d}Z"
+            screen.emit(LogLine("host", "ns", pod, "app", stamp, f"line {i}"))
+        assert len(screen._pending) >= 2_000
+        assert tracked_within(screen._pending) < 50
+        await wait_until(pilot, lambda: len(screen._settling) > 1_000, "waiting to merge")
+        assert tracked_within(screen._settling) < 50
