@@ -117,6 +117,8 @@ class LogsScreen(LogAsks, Screen[None]):
         self._title = title
         self._pending = Packed()
         """What arrived since the last tick, packed as the ring keeps it (no object a line)."""
+        self._cut_off = 0
+        """Lines of a flood between two ticks cut from `_pending` (the oldest): dropped."""
         self._settling = Settling()
         self._keys = array("q")
         """The key (epoch ns) of each line in `shown` (line i of `shown` is the LogLines' entry
@@ -291,6 +293,11 @@ class LogsScreen(LogAsks, Screen[None]):
         now = time.monotonic()
         batch = self._settling.take(self._pending, now)
         self._pending = Packed()
+        if self._cut_off:
+            cut, self._cut_off = self._cut_off, 0
+            self.buffer.dropped += cut
+            self.buffer.received += cut
+            self.line_count += cut
         if batch:
             self.line_count += len(batch)
             if not self.buffer.add_packed(batch) or self.paused:
@@ -354,9 +361,8 @@ class LogsScreen(LogAsks, Screen[None]):
             over = len(pending) - self.buffer.limit
             self._pending = pending.pick(pending.by_time()[over:])
             self._pending.newest = pending.newest
-            self.buffer.dropped += over
-            self.buffer.received += over
-            self.line_count += over
+            self._cut_off += over  # counted with the tick that adds the rest: the ring's
+            # counts, its lines and the title then agree whenever they are looked at
 
     @work(exclusive=True, group="logs", exit_on_error=False)
     async def follow_log(self) -> None:

@@ -14,7 +14,7 @@ from kstui.config import Config, LogSettings
 from kstui.heap import FLOOD_THRESHOLD, Heap
 from kstui.screens.logs import FREEZE_LINES, LogsScreen
 from kstui.widgets.log_lines import LogLines
-from tests.ui.conftest import loaded, wait_until
+from tests.ui.conftest import drawn, loaded, wait_until
 
 LINES = 20_000
 
@@ -129,3 +129,54 @@ async def test_lines_on_their_way_to_the_ring_are_no_objects(make_app) -> None: 
         assert tracked_within(screen._pending) < 50
         await wait_until(pilot, lambda: len(screen._settling) > 1_000, "waiting to merge")
         assert tracked_within(screen._settling) < 50
+
+
+async def test_new_lines_scroll_the_view_without_a_layout_of_the_screen(make_app) -> None:  # type: ignore[no-untyped-def]
+    """A tick's lines grow the view's scrollable size: Textual lays out the whole screen again
+    when a virtual size changes (a third of a flood's CPU); only the scrollbar needs to know."""
+    app = make_app()
+    async with app.run_test(size=(120, 30)) as pilot:
+        await loaded(pilot)
+        await pilot.press("l")
+        await wait_until(pilot, lambda: isinstance(app.screen, LogsScreen), "logs")
+        screen: Any = app.screen
+        log = screen.query_one(LogLines)
+        await pilot.pause(0.5)
+        layouts: list[bool] = []
+        refresh_layout = screen._refresh_layout
+        screen._refresh_layout = lambda *a, **k: (layouts.append(True), refresh_layout(*a, **k))
+        for tick in range(5):
+            for i in range(100):
+                n = tick * 100 + i
+                stamp = f"2099-01-01T00:{n // 60:02d}:{n % 60:02d}.000000Z"
+                screen.emit(LogLine("host", "ns", "flood", "app", stamp, f"line {n}"))
+            await wait_until(pilot, lambda n=n: f"line {n}" in log.text(), f"line {n}")
+            await pilot.pause(0.1)
+        assert len(layouts) <= 1  # a scrollbar appearing may lay out once
+        assert log.vertical_scrollbar.window_virtual_size == log.row_count
+        assert log.scroll_y == log.max_scroll_y  # followed to the end
+        last = log.render_line(log.scrollable_content_region.height - 1).text
+        assert "line 499" in last
+
+
+async def test_lines_cut_between_two_ticks_are_counted_with_the_tick(make_app) -> None:  # type: ignore[no-untyped-def]
+    """A flood between two ticks is cut to the newest lines at once, but counted as dropped
+    with the tick that adds the rest: the ring's counts, its lines and the title agree
+    whenever they are looked at (the dropped count ran ahead of the ring and of the title)."""
+    app = make_app(config=Config(logs=LogSettings(buffer_lines=20)))
+    async with app.run_test(size=(120, 30)) as pilot:
+        await loaded(pilot)
+        await pilot.press("l")
+        await wait_until(pilot, lambda: isinstance(app.screen, LogsScreen), "logs")
+        screen: Any = app.screen
+        await pilot.pause(0.3)
+        ring = screen.buffer
+        for i in range(200):  # more than four rings' worth before the next tick
+            stamp = f"2099-01-01T00:00:{i // 10:02d}.{i:06d}Z"
+            screen.emit(LogLine("host", "ns", "flood", "app", stamp, f"line {i}"))
+        assert len(screen._pending) < 200  # cut already
+        title = screen.query_one("#title")
+        assert ring.dropped == 0 or f"{ring.dropped} older lines dropped" in drawn(title)
+        await wait_until(pilot, lambda: ring.lines[-1].text == "line 199", "the newest in")
+        assert ring.dropped + len(ring.lines) == ring.received
+        assert f"{ring.dropped} older lines dropped" in drawn(title)
