@@ -22,6 +22,13 @@ from collections.abc import Callable, Iterator
 
 BIG_LOAD = 1000
 """Rows from which a load is worth settling the heap for."""
+FLOOD_THRESHOLD = 10_000
+"""The youngest generation's threshold while something floods (a log view taking thousands of
+lines a second): the default 700 collected ~130 times a second, and what a flood holds for a
+moment (a tick's lines, the rows drawn) outlived two of them, reached the old generation and
+made a full collection of it about once a second. At 10,000 a young collection comes every
+few ticks (a few ms) and a short-lived object dies before one sees it; the garbage it waits
+for is at most that many objects."""
 
 
 class Heap:
@@ -39,6 +46,8 @@ class Heap:
         self.settles = 0
         self.slowest = 0.0
         """Seconds of the slowest settle (bench/memory.py reports it)."""
+        self._floods: set[int] = set()
+        self._thresholds: tuple[int, int, int] | None = None
         self.frozen_at_start = 0
         """What the start froze (modules, classes, the app): alive for good, pins nothing."""
 
@@ -69,6 +78,22 @@ class Heap:
         if "soon" in self._timers or gc.get_freeze_count() <= self.frozen_at_start:
             return
         self._later("soon", self.delay)
+
+    def flooding(self, owner: object, flooding: bool = True) -> None:
+        """`owner` (by id: never kept alive) takes a flood in, or no longer: while any does,
+        young collections wait for FLOOD_THRESHOLD allocations; the thresholds come back
+        when the last is done."""
+        if flooding:
+            if not self._floods:
+                self._thresholds = gc.get_threshold()
+                young, *older = self._thresholds
+                gc.set_threshold(max(young, FLOOD_THRESHOLD), *older)
+            self._floods.add(id(owner))
+            return
+        self._floods.discard(id(owner))
+        if not self._floods and self._thresholds is not None:
+            gc.set_threshold(*self._thresholds)
+            self._thresholds = None
 
     def _later(self, name: str, delay: float) -> None:
         try:

@@ -3,7 +3,11 @@ that appear later are joined, pods that go away are let go), on one context or s
 
 Every line is asked with `timestamps=true`: the server's RFC 3339 time orders lines of many
 pods and clusters (the view shows or hides it). Lines and notes (a pod joined, a stream ended
-or failed) go to one `emit` callback as LogLines; nothing here knows about the screen.
+or failed) go to one `emit` callback as LogLines; nothing here knows about the screen. Given
+`emit_lines`, a followed stream's lines go to it instead a chunk at a time, as the server wrote
+them (`stamp text`, one str each, with the stream's LogSource): a flood makes no object a line
+on its way (LogLines waiting for the view's tick outlived young collections: the collector's
+old generation filled with them and was collected about once a second).
 """
 
 from __future__ import annotations
@@ -100,6 +104,10 @@ class LogLine:
 
 
 Emit = Callable[[LogLine], None]
+LogSource = tuple[str, str, str, str]
+"""A stream: (context, namespace, pod, container)."""
+EmitLines = Callable[[LogSource, list[str]], None]
+"""A chunk of one stream's lines, each `stamp text` as the server sent it."""
 
 
 def split_stamp(raw: str) -> tuple[str, str]:
@@ -123,8 +131,17 @@ class PodLogs:
     """The streams of one LogScope: a task per (pod, container), started and stopped as a
     watch on the pods says they come and go."""
 
-    def __init__(self, backend: Backend, scope: LogScope, options: LogOptions, emit: Emit) -> None:
+    def __init__(
+        self,
+        backend: Backend,
+        scope: LogScope,
+        options: LogOptions,
+        emit: Emit,
+        emit_lines: EmitLines | None = None,
+    ) -> None:
         self.backend, self.scope, self.options, self.emit = backend, scope, options, emit
+        self.emit_lines = emit_lines
+        """Where a stream's chunks go as they came (None: each line to `emit`)."""
         self.streams: dict[tuple[str, str, str], asyncio.Task[None]] = {}
         """(namespace, pod, container) → its task."""
         self.instances: dict[tuple[str, str, str], str] = {}
@@ -253,12 +270,16 @@ class PodLogs:
             params["sinceTime"] = options.since_time
         context = self.scope.context
         until = sort_key(options.until_time) if options.until_time else ""
+        emit_lines = None if until else self.emit_lines  # a window's end is found line by line
+        source = (context, namespace, pod, container)
         try:
             client = await self.backend.open()
             path = f"/api/v1/namespaces/{namespace}/pods/{pod}/log"
             async with aclosing(client.stream_line_batches(path, params)) as batches:
                 async for batch in batches:
-                    if not self._emit_batch(batch, context, namespace, pod, container, until):
+                    if emit_lines is not None:
+                        emit_lines(source, batch)
+                    elif not self._emit_batch(batch, context, namespace, pod, container, until):
                         break  # past the window: the rest of the log is later still
         except KstuiError as error:
             said = error.detail or error.title
@@ -288,12 +309,14 @@ async def follow_all(
     options: LogOptions,
     emit: Emit,
     followers: list[PodLogs] | None = None,
+    emit_lines: EmitLines | None = None,
 ) -> None:
     """Every scope's streams at once (one per context); a context that fails says so in a
-    note and the others go on. `followers` gets each scope's PodLogs (what streams now)."""
+    note and the others go on. `followers` gets each scope's PodLogs (what streams now);
+    `emit_lines`, the streams' chunks (PodLogs)."""
 
     async def one(backend: Backend, scope: LogScope) -> None:
-        follower = PodLogs(backend, scope, options, emit)
+        follower = PodLogs(backend, scope, options, emit, emit_lines)
         if followers is not None:
             followers.append(follower)
         try:

@@ -10,12 +10,13 @@ import json
 import re
 import time
 from array import array
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from operator import itemgetter
 from typing import Any, overload
 
-from kstui.backends.log_streams import LogLine, sort_key
+from kstui.backends.log_streams import LogLine, LogSource, sort_key
 
 JSON_MODES = ("raw", "pretty", "fields")
 
@@ -76,6 +77,47 @@ class Stamps:
         return f"{self._back_head}.{f'{nanos:09d}'[:digits]}Z"
 
 
+class Packed:
+    """Lines on their way to the ring, packed as it keeps them (a key, a meta and a text each)
+    in two arrays and a list: no object a line, so what waits for a tick or a merge gives the
+    collector nothing to walk. `newest`: each stream's last line's key (Settling's mark)."""
+
+    __slots__ = ("keys", "metas", "newest", "texts")
+
+    def __init__(self) -> None:
+        self.keys = array("q")
+        self.metas = array("q")
+        self.texts: list[str] = []
+        self.newest: dict[LogSource, int] = {}
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+    def extend(self, other: Packed) -> None:
+        self.keys.extend(other.keys)
+        self.metas.extend(other.metas)
+        self.texts.extend(other.texts)
+
+    def pick(self, indices: Sequence[int]) -> Packed:
+        """These lines, in this order."""
+        picked = Packed()
+        if len(indices) == 1:
+            at = indices[0]
+            picked.keys.append(self.keys[at])
+            picked.metas.append(self.metas[at])
+            picked.texts.append(self.texts[at])
+        elif indices:
+            get: Callable[[Any], tuple[Any, ...]] = itemgetter(*indices)
+            picked.keys.extend(get(self.keys))
+            picked.metas.extend(get(self.metas))
+            picked.texts.extend(get(self.texts))
+        return picked
+
+    def by_time(self) -> list[int]:
+        """The lines' indices in time order (equal times in arrival order)."""
+        return sorted(range(len(self.keys)), key=self.keys.__getitem__)
+
+
 class _Lines(Sequence[LogLine]):
     """The ring's lines as LogLines, made when asked (tests, a merge's rewrite): not kept."""
 
@@ -132,6 +174,47 @@ class LogBuffer:
             self.sources.append(source)
         return key, found << 4 | digits
 
+    def pack_into(self, line: LogLine, into: Packed) -> None:
+        key, meta = self.pack(line)
+        into.keys.append(key)
+        into.metas.append(meta)
+        into.texts.append(line.text)
+        if not line.note:
+            into.newest[(line.context, line.namespace, line.pod, line.container)] = key
+
+    def pack_lines(self, source: LogSource, raws: list[str], into: Packed) -> None:
+        """A chunk of one stream's lines as the server sent them (`stamp text`): packed as
+        `pack` packs their LogLines, without making them."""
+        if not raws:
+            return
+        base: SourceKey = (*source, False, "")
+        found = self._source_ids.get(base)
+        if found is None:
+            found = self._source_ids[base] = len(self.sources)
+            self.sources.append(base)
+        meta, parse = found << 4, self.stamps.parse
+        keys, metas, texts = into.keys, into.metas, into.texts
+        key = 0
+        for raw in raws:
+            stamp, space, text = raw.partition(" ")
+            if space and len(stamp) >= 20 and stamp[4:5] == "-" and stamp[10:11] == "T":
+                key, digits = parse(stamp)
+                if digits == ODD:
+                    key, odd_meta = self.pack(LogLine(*source, stamp, text))
+                    keys.append(key)
+                    metas.append(odd_meta)
+                    texts.append(text)
+                    continue
+                keys.append(key)
+                metas.append(meta | digits)
+                texts.append(text)
+            else:  # no stamp: split_stamp keeps the whole line, its key is the oldest
+                key = 0
+                keys.append(0)
+                metas.append(meta | ODD)
+                texts.append(raw)
+        into.newest[source] = key
+
     def line(self, text: str, key: int, meta: int) -> LogLine:
         """One kept line as a LogLine again (its stamp as the server wrote it)."""
         context, namespace, pod, container, note, odd = self.sources[meta >> 4]
@@ -142,23 +225,36 @@ class LogBuffer:
     def add(self, batch: list[LogLine]) -> bool:
         """Add lines; True when they all went at the end (the view appends), False when one
         was older than a line already kept (the view redraws: a merge across streams)."""
-        packed = sorted(((*self.pack(line), line.text) for line in batch), key=_first)
-        if packed:
-            self.oldest_added = packed[0][0]
+        packed = Packed()
+        for line in batch:
+            self.pack_into(line, packed)
+        return self.add_packed(packed)
+
+    def add_packed(self, batch: Packed) -> bool:
+        """`add` for lines packed on their way."""
         self.received += len(batch)
+        if not batch:
+            return True
+        ordered = batch.pick(batch.by_time())
+        self.oldest_added = ordered.keys[0]
         appended = True
         texts, keys, metas = self.texts, self.keys, self.metas
-        for key, meta, text in packed:
-            if not keys or key >= keys[-1]:
-                texts.append(text)
-                keys.append(key)
-                metas.append(meta)
-            else:
-                at = bisect.bisect_right(keys, key)
-                texts.insert(at, text)
-                keys.insert(at, key)
-                metas.insert(at, meta)
-                appended = False
+        if not keys or ordered.keys[0] >= keys[-1]:  # all at the end: the usual flood
+            texts.extend(ordered.texts)
+            keys.extend(ordered.keys)
+            metas.extend(ordered.metas)
+        else:
+            for key, meta, text in zip(ordered.keys, ordered.metas, ordered.texts, strict=True):
+                if not keys or key >= keys[-1]:
+                    texts.append(text)
+                    keys.append(key)
+                    metas.append(meta)
+                else:
+                    at = bisect.bisect_right(keys, key)
+                    texts.insert(at, text)
+                    keys.insert(at, key)
+                    metas.insert(at, meta)
+                    appended = False
         over = len(texts) - self.limit
         if over > 0:
             del texts[:over]
@@ -173,10 +269,6 @@ class LogBuffer:
         del self.metas[:]
 
 
-def _first(item: tuple[int, int, str]) -> int:
-    return item[0]
-
-
 QUIET_SECONDS = 1.0
 MAX_HOLD_SECONDS = 2.0
 
@@ -188,8 +280,8 @@ class Settling:
     MAX_HOLD_SECONDS. One stream's lines never wait."""
 
     def __init__(self) -> None:
-        self.waiting: list[tuple[float, list[LogLine]]] = []
-        self.newest: dict[tuple[str, str, str, str], tuple[str, float]] = {}
+        self.waiting: list[tuple[float, Packed]] = []
+        self.newest: dict[LogSource, tuple[int, float]] = {}
         """Each stream's newest line: its key and when it came."""
 
     def __len__(self) -> int:
@@ -198,27 +290,25 @@ class Settling:
     def clear(self) -> None:
         self.waiting.clear()
 
-    def take(self, arrived: list[LogLine], now: float) -> list[LogLine]:
+    def take(self, arrived: Packed, now: float) -> Packed:
         """Add what arrived this tick; the lines that may go on now."""
         if arrived:
-            for line in arrived:
-                if not line.note:
-                    stream = (line.context, line.namespace, line.pod, line.container)
-                    self.newest[stream] = (line.key, now)
+            for stream, key in arrived.newest.items():
+                self.newest[stream] = (key, now)
             self.waiting.append((now, arrived))
         active = [key for key, at in self.newest.values() if now - at <= QUIET_SECONDS]
         mark = min(active) if len(active) > 1 else None
-        batch: list[LogLine] = []
-        kept: list[tuple[float, list[LogLine]]] = []
+        batch = Packed()
+        kept: list[tuple[float, Packed]] = []
         for at, lines in self.waiting:
-            if mark is None or now - at >= MAX_HOLD_SECONDS:
-                batch += lines
-                continue
-            rest = [line for line in lines if line.key > mark]
-            if len(rest) < len(lines):
-                batch += [line for line in lines if line.key <= mark]
-            if rest:
-                kept.append((at, rest))
+            if mark is None or now - at >= MAX_HOLD_SECONDS or max(lines.keys) <= mark:
+                batch.extend(lines)
+            elif min(lines.keys) > mark:
+                kept.append((at, lines))
+            else:
+                keys = lines.keys
+                batch.extend(lines.pick([i for i, key in enumerate(keys) if key <= mark]))
+                kept.append((at, lines.pick([i for i, key in enumerate(keys) if key > mark])))
         self.waiting = kept
         return batch
 

@@ -22,10 +22,17 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from kstui.backends.backend import Backend
-from kstui.backends.log_streams import LogLine, LogOptions, LogScope, PodLogs, follow_all
+from kstui.backends.log_streams import (
+    LogLine,
+    LogOptions,
+    LogScope,
+    LogSource,
+    PodLogs,
+    follow_all,
+)
 from kstui.heap import HEAP
 from kstui.screens.log_asks import ASK_BINDINGS, LogAsks
-from kstui.screens.log_buffer import JSON_MODES, LogBuffer, LogLook, Settling
+from kstui.screens.log_buffer import JSON_MODES, LogBuffer, LogLook, Packed, Settling
 from kstui.screens.log_rows import fit_heading, plain_rows, rows_of
 from kstui.screens.log_write import LogWriter
 from kstui.widgets.log_lines import LogLines
@@ -43,7 +50,8 @@ over (its lines are a str and ints, untracked; what it drops in cycles, such as 
 keys each time the ask bar opens and closes, is collected as it goes). Freezing again every
 10,000 lines pinned what was alive at each freeze, so every tenth freeze settled the heap, a
 full collection of the app (200–700 ms mid-flood: bench/logs.py's worst keystrokes). The heap
-is settled when the view closes."""
+is settled when the view closes. Meanwhile young collections wait for more allocations
+(Heap.flooding), till the view closes."""
 FOLLOWING = "following"
 SCROLLED_UP = "paused (scrolled up) — end/G resumes"
 PAUSED = "paused (f) — f resumes"
@@ -107,7 +115,10 @@ class LogsScreen(LogAsks, Screen[None]):
         self.container = first.containers[0] if len(first.containers) == 1 else None
         self.all_of = list(first.containers) if len(first.containers) > 1 else []
         self._title = title
-        self._pending: list[LogLine] = []
+        self._pending = Packed()
+        """What arrived since the last tick, packed as the ring keeps it (no object a line)."""
+        self._cut_off = 0
+        """Lines of a flood between two ticks cut from `_pending` (the oldest): dropped."""
         self._settling = Settling()
         self._keys = array("q")
         """The key (epoch ns) of each line in `shown` (line i of `shown` is the LogLines' entry
@@ -212,6 +223,7 @@ class LogsScreen(LogAsks, Screen[None]):
         log.focus()
 
     def on_unmount(self) -> None:
+        HEAP.flooding(self, False)
         HEAP.released()  # the heap was frozen with this view's lines in it: let them go
 
     def rows_of(self, text: str, tag: int, key: int) -> list[Text]:
@@ -280,16 +292,22 @@ class LogsScreen(LogAsks, Screen[None]):
         log = self.query_one(LogLines)
         now = time.monotonic()
         batch = self._settling.take(self._pending, now)
-        self._pending = []
+        self._pending = Packed()
+        if self._cut_off:
+            cut, self._cut_off = self._cut_off, 0
+            self.buffer.dropped += cut
+            self.buffer.received += cut
+            self.line_count += cut
         if batch:
             self.line_count += len(batch)
-            if not self.buffer.add(batch) or self.paused:
+            if not self.buffer.add_packed(batch) or self.paused:
                 first = self.buffer.oldest_added
                 self._rewrite_from = min(first, self._rewrite_from or first)
             self._lines_in += len(batch)
             if self._lines_in >= FREEZE_LINES and not self._frozen:
                 self._frozen = True
                 gc.freeze()
+                HEAP.flooding(self)
             if self.paused:
                 self.held += len(batch)
             elif not self._redraw_needed and self._rewrite_from is None:
@@ -317,25 +335,39 @@ class LogsScreen(LogAsks, Screen[None]):
             title.update(text, layout=False)  # one row whatever it says: no reflow
 
     def emit(self, line: LogLine) -> None:
-        if not self.look.show_container and line.container and not line.note:
-            seen = self._containers_seen.setdefault((line.context, line.pod), set())
-            seen.add(line.container)  # a pod's second container: every line names its own
+        if line.container and not line.note:
+            self._seen(line.context, line.pod, line.container)
+        self.buffer.pack_into(line, self._pending)
+        self._cut()
+
+    def emit_lines(self, source: LogSource, raws: list[str]) -> None:
+        """A chunk of one stream's lines as the server sent them (`stamp text`)."""
+        if source[3]:
+            self._seen(source[0], source[2], source[3])
+        self.buffer.pack_lines(source, raws, self._pending)
+        self._cut()
+
+    def _seen(self, context: str, pod: str, container: str) -> None:
+        if not self.look.show_container:
+            seen = self._containers_seen.setdefault((context, pod), set())
+            seen.add(container)  # a pod's second container: every line names its own
             if len(seen) > 1:
                 self.look.show_container = self._redraw_needed = True
-        self._pending.append(line)
-        if len(self._pending) > 4 * self.buffer.limit:  # a flood between two ticks
+
+    def _cut(self) -> None:
+        pending = self._pending
+        if len(pending) > 4 * self.buffer.limit:  # a flood between two ticks
             # cut by time, not by arrival: the ring would keep only the newest anyway
-            over = len(self._pending) - self.buffer.limit
-            self._pending.sort(key=lambda pending: pending.key)
-            del self._pending[:over]
-            self.buffer.dropped += over
-            self.buffer.received += over
-            self.line_count += over
+            over = len(pending) - self.buffer.limit
+            self._pending = pending.pick(pending.by_time()[over:])
+            self._pending.newest = pending.newest
+            self._cut_off += over  # counted with the tick that adds the rest: the ring's
+            # counts, its lines and the title then agree whenever they are looked at
 
     @work(exclusive=True, group="logs", exit_on_error=False)
     async def follow_log(self) -> None:
         self.followers = []
-        await follow_all(self.scopes, self.options, self.emit, self.followers)
+        await follow_all(self.scopes, self.options, self.emit, self.followers, self.emit_lines)
         self._flush()
         self._ended = (
             "previous instance"
@@ -399,7 +431,7 @@ class LogsScreen(LogAsks, Screen[None]):
         """Follow again with new tail/since: the buffer starts afresh."""
         self.options = options
         self.buffer.clear()
-        self._pending.clear()
+        self._pending = Packed()
         self._settling.clear()
         self._ended = ""
         self.query_one("#title", Plain).remove_class("-ended")

@@ -248,8 +248,21 @@ class LogLines(ScrollView, can_focus=True):
 
     def appended(self) -> None:
         """After a batch of `append`s: one size update and one repaint."""
-        self.virtual_size = Size(self._widest, self.row_count)
+        self._resize(Size(self._widest, self.row_count))
         self.refresh()
+
+    def _resize(self, size: Size) -> None:
+        """The scrollable size, without a layout of the screen: Textual lays out every widget
+        again when a virtual size changes (a third of the CPU of a flood, a tick at a time),
+        and nothing else here moves; only the scrollbars follow (one that appears or goes
+        asks for the layout itself)."""
+        if size == self.virtual_size:
+            return
+        if not self.is_mounted or not self.container_size:
+            self.virtual_size = size
+            return
+        self.set_reactive(ScrollView.virtual_size, size)
+        self._scroll_update(size)
 
     def truncate(self, entry: int) -> None:
         """Drop the entries from `entry` on (lines merged in before them are written again)."""
@@ -275,9 +288,10 @@ class LogLines(ScrollView, can_focus=True):
         self.row_count -= removed
         self._forget()
         scroll_y = max(0, self.scroll_y - removed)
-        self.virtual_size = Size(self._widest, self.row_count)
         self.scroll_target_y = scroll_y  # where the next scroll starts from
         self.set_scroll(None, scroll_y)  # watchers not called: no one thinks the user scrolled
+        self._resize(Size(self._widest, self.row_count))  # after: the place is within it
+        self.refresh()
         return removed
 
     def _fold(self, rows: list[Text], width: int) -> list[Text]:

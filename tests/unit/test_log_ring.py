@@ -6,8 +6,8 @@ from __future__ import annotations
 import gc
 import tracemalloc
 
-from kstui.backends.log_streams import LogLine, sort_key
-from kstui.screens.log_buffer import LogBuffer, Stamps
+from kstui.backends.log_streams import LogLine, sort_key, split_stamp
+from kstui.screens.log_buffer import LogBuffer, Packed, Stamps
 
 LINES = 20_000
 BYTES_PER_LINE = 48
@@ -95,3 +95,25 @@ def test_a_stamp_in_the_second_before_parses_as_the_full_pattern() -> None:
     shared.parse(second + ".1Z")
     for tail in tails:
         assert shared.parse(second + tail) == Stamps().parse(second + tail), tail
+
+
+def test_a_chunk_as_the_server_sent_it_is_kept_as_its_lines_would_be() -> None:
+    """A stream's chunk (`stamp text` each) packed without making a LogLine a line keeps the
+    same lines, keys and sources as the LogLines split from it."""
+    raws = [
+        "2026-01-01T00:00:05.12Z second",
+        "2026-01-01T00:00:05.1Z first",  # Go trims trailing zeros: .1 before .12
+        "2026-01-01T00:00:05Z whole second",
+        "2026-01-01T00:00:05+02:00 not the server's form",
+        "no stamp at all",
+        "2026-01-01T00:00:06.123456789Z  two spaces",
+    ]
+    as_lines, as_chunk = LogBuffer(100), LogBuffer(100)
+    as_lines.add([LogLine("c", "ns", "p", "app", *split_stamp(raw)) for raw in raws])
+    pending = Packed()
+    as_chunk.pack_lines(("c", "ns", "p", "app"), raws, pending)
+    assert pending.newest == {("c", "ns", "p", "app"): pending.keys[-1]}
+    assert as_chunk.add_packed(pending)
+    assert list(as_chunk.lines) == list(as_lines.lines)
+    assert list(as_chunk.keys) == list(as_lines.keys)
+    assert as_chunk.received == as_lines.received == len(raws)
