@@ -12,7 +12,7 @@ from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from kstui.model import Row, Tone
+from kstui.model import Row, Tone, age_of
 from kstui.widgets import table_layout as layout
 from kstui.widgets.table_layout import fit, text_width
 from kstui.widgets.table_store import TableStore
@@ -38,7 +38,9 @@ class TableLines(ScrollView):
     _now: float
     _epoch: int
     """Bumped whenever every cached strip goes stale (widths, styles, clock)."""
-    _strips: dict[str, tuple[Row, bool, bool, int, Strip]]
+    _strips: dict[str, tuple[Row, Style, int, tuple[str, ...], Strip]]
+    """Row key → what its strip was drawn from (row, style, epoch, ages shown) and the strip:
+    a focus change restyles only the cursor's row, a clock tick only rows whose age moved."""
     _styles: dict[tuple[Tone, bool, bool], Style]
 
     # ---- rendering ----------------------------------------------------------------------------
@@ -62,21 +64,22 @@ class TableLines(ScrollView):
         is_cursor = index == store.cursor_index
         is_pending = key in self._pending
         cached = self._strips.get(key)
+        ages = self._ages(row)
+        style = self._style(row.tone, cursor=is_cursor, pending=is_pending)
         if (
             cached is not None
             and cached[0] is row
-            and cached[1] == is_cursor
-            and cached[2] == is_pending
-            and cached[3] == self._epoch
+            and cached[1] == style
+            and cached[2] == self._epoch
+            and cached[3] == ages
         ):
             strip = cached[4]
         else:
             if len(self._strips) > 4 * self.size.height + 64:
                 self._strips.clear()  # only visible rows are worth keeping
-            style = self._style(row.tone, cursor=is_cursor, pending=is_pending)
             text = self._row_text(row)
             strip = Strip([Segment(text, style)], text_width(text))
-            self._strips[key] = (row, is_cursor, is_pending, self._epoch, strip)
+            self._strips[key] = (row, style, self._epoch, ages, strip)
         fill = self._style(row.tone, cursor=True, pending=is_pending) if is_cursor else base
         return strip.crop_extend(scroll_x, scroll_x + width, fill)
 
@@ -87,6 +90,25 @@ class TableLines(ScrollView):
         if grew:  # rare ("<unknown>"): widen after this frame rather than mid-render
             self.call_later(self._sync_geometry, True)
         return text
+
+    def _ages(self, row: Row) -> tuple[str, ...]:
+        """The row's age cells as shown at the table's clock (a strip is stale once they
+        change: a tick repaints only the rows whose shown age moved)."""
+        now = self._now
+        return tuple(
+            age_of(row.cells[index], now)
+            for index, column in enumerate(self._store.columns)
+            if column.age
+        )
+
+    def _refresh_ages(self) -> None:
+        """The clock moved: repaint just the visible rows whose shown age changed."""
+        top = round(self.scroll_y)
+        store = self._store
+        for line, key in enumerate(store.view[top : top + self.size.height]):
+            cached = self._strips.get(key)
+            if cached is None or cached[3] != self._ages(store.rows[key]):
+                self.refresh_line(top + line + 1)
 
     def _header_strip(self, style: Style) -> Strip:
         store = self._store
@@ -157,4 +179,10 @@ class TableLines(ScrollView):
         if styles:
             self._styles.clear()
         self._epoch += 1
+        self.refresh()
+
+    def _restyle(self) -> None:
+        """The styles may have changed (focus, theme, CSS): they are looked up afresh, and
+        only the rows whose style did change (the cursor's, on focus) are drawn again."""
+        self._styles.clear()
         self.refresh()
