@@ -335,6 +335,13 @@ def run(pods: int, samples: int, runs: int, churn: float, only: str = "") -> Non
         report_sections(keys)
         report_cpu()
         return
+    if only == "keys":
+        for label in ("cursor", "page", "filter", "event"):
+            if keys[label]:
+                report(f"  {label:<7} {percentiles(keys[label])}")
+        report_modals(keys)
+        report_cpu()
+        return
 
     def m(items: list[dict[str, float]], key: str) -> float:
         return median([item[key] for item in items if key in item])
@@ -437,13 +444,18 @@ def main() -> None:
         "--modals", action="store_true", help="only the modals' open and close (no launches)"
     )
     parser.add_argument(
+        "--keys",
+        action="store_true",
+        help="only the keystrokes: modals, cursor, page, filter, event (no launches)",
+    )
+    parser.add_argument(
         "--sections",
         action="store_true",
         help="only switching sections by number key, warm (no launches)",
     )
     args = parser.parse_args()
     report(f"kstui bench/tui.py · python {sys.version.split()[0]} · {os.cpu_count()} cores")
-    only = "sections" if args.sections else "modals" if args.modals else ""
+    only = "sections" if args.sections else "modals" if args.modals else "keys" if args.keys else ""
     for pods in args.pods or [10_000, 50_000]:
         CPU.clear()
         run(pods, args.samples, args.runs, args.churn, only)
