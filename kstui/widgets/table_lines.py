@@ -170,10 +170,26 @@ class TableLines(ScrollView):
             if self._store.visible_count + 1 > height:  # leave room for the vertical scrollbar
                 available -= self.styles.scrollbar_size_vertical
             fitted = layout.fit_widths(fitted, available, self._store.columns)
-        self.virtual_size = Size(layout.total_width(fitted), self._store.visible_count + 1)
+        self._set_virtual_size(Size(layout.total_width(fitted), self._store.visible_count + 1))
         if invalidate or fitted != self._fitted:
             self._fitted = fitted
             self._invalidate()
+
+    def _set_virtual_size(self, size: Size) -> None:
+        """A filter keystroke or a deleted row changes how many rows there are, not the
+        table's own box: the scrollbars and the table are refreshed, not the layout of the
+        whole screen (`virtual_size` alone lays out and repaints every widget on it). A
+        scrollbar appearing or going still lays the screen out (its own reactive does)."""
+        if size == self.virtual_size:
+            return
+        height, width = self.styles.height, self.styles.width
+        sized_by_rows = height is None or height.is_auto or width is None or width.is_auto
+        if not self.is_mounted or sized_by_rows:
+            self.virtual_size = size
+            return
+        self.set_reactive(ScrollView.virtual_size, size)
+        self._scroll_update(size)
+        self.refresh()
 
     def _invalidate(self, styles: bool = False) -> None:
         if styles:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kstui.widgets.resource_table import ResourceTable
-from tests.unit.test_resource_table import NOW, line_text, mounted, pod
+from tests.unit.test_resource_table import NOW, line_text, mounted, pod, pods
 
 
 def count_row_texts(table: ResourceTable) -> list[str]:
@@ -52,3 +52,48 @@ async def test_a_clock_tick_redraws_only_rows_whose_shown_age_moved() -> None:
         await pilot.pause()
         assert line_text(table, 1).split()[-1] == "24h"
         assert line_text(table, 2).split()[-1] == "4d"
+
+
+def count_layouts(pilot) -> list[int]:  # type: ignore[no-untyped-def]
+    """Record every layout of the whole screen (each repaints every widget on it)."""
+    screen = pilot.app.screen
+    laid_out: list[int] = []
+    layout = screen._refresh_layout
+
+    def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        laid_out.append(1)
+        return layout(*args, **kwargs)
+
+    screen._refresh_layout = counted
+    return laid_out
+
+
+async def test_a_filter_keystroke_repaints_the_table_without_laying_out_the_screen() -> None:
+    async with mounted(pods(200), size=(80, 20)) as (pilot, table):
+        assert table.show_vertical_scrollbar
+        laid_out = count_layouts(pilot)
+        table.set_filter("pod-000")  # 100 rows: as many lines as before, fewer to scroll
+        await pilot.pause()
+        assert table.visible_count == 100
+        assert table.virtual_size.height == 101
+        assert laid_out == []
+        assert line_text(table, 1).split()[0] == "pod-00000"
+        table.action_cursor_last()
+        await pilot.pause()
+        assert table.scroll_y == table.max_scroll_y > 0
+        assert line_text(table, table.size.height - 1).split()[0] == "pod-00099"
+
+
+async def test_the_scrollbar_still_comes_and_goes_with_the_row_count() -> None:
+    async with mounted(pods(200), size=(80, 20)) as (pilot, table):
+        table.action_cursor_last()
+        await pilot.pause()
+        table.set_filter("pod-0000")  # 10 rows: no scrollbar, scrolled back to the top
+        await pilot.pause()
+        assert not table.show_vertical_scrollbar
+        assert table.scroll_y == 0
+        assert line_text(table, 1).split()[0] == "pod-00000"
+        table.set_filter("")
+        await pilot.pause()
+        assert table.show_vertical_scrollbar
+        assert table.virtual_size.height == 201
