@@ -22,6 +22,14 @@ from collections.abc import Callable
 BIG_LOAD = 1000
 """Rows from which a load is worth settling the heap for."""
 
+FULL_EVERY = 100
+"""Collections of the middle generation between two full ones once the heap was settled
+(CPython's default is 10). A full collection also waits until the long-lived objects grew by a
+quarter since the last one counted them, but that count leaves out the frozen heap, so with a
+big list frozen it was nearly always due: under a watch's churn a 20-100 ms full collection came
+every few seconds, inside keystrokes (issue 18: several per modal opened). Garbage without
+cycles is freed at once whatever this is; cycles that outlive a young collection wait longer."""
+
 
 class Heap:
     def __init__(self, delay: float = 1.0, again: float = 10.0) -> None:
@@ -81,6 +89,9 @@ class Heap:
         gc.unfreeze()
         gc.collect()
         gc.freeze()
+        young, middle, full = gc.get_threshold()
+        if full < FULL_EVERY:
+            gc.set_threshold(young, middle, FULL_EVERY)
         self.settles += 1
         self.slowest = max(self.slowest, time.perf_counter() - started)
 
