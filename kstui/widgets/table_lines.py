@@ -25,6 +25,20 @@ TONE_CLASSES = {
 }
 
 
+def line_strip(text: str, style: Style, start: int, width: int, fill: Style) -> Strip:
+    """`text` from cell `start`, `width` cells, padded with `fill`: what
+    `Strip([Segment(text, style)]).crop_extend(start, start + width, fill)` makes, built at once
+    for single-cell text (one Strip, not three: a page down draws ~45 new lines)."""
+    if not text.isascii():
+        strip = Strip([Segment(text, style)], text_width(text))
+        return strip.crop_extend(start, start + width, fill)
+    piece = text[start : start + width]
+    segments = [Segment(piece, style)] if piece else []
+    if len(piece) < width:
+        segments.append(Segment(" " * (width - len(piece)), fill))
+    return Strip(segments, width)
+
+
 class TableLines(ScrollView):
     """The painting half of ResourceTable: render_line, styles, widths fitted to the view."""
 
@@ -38,9 +52,10 @@ class TableLines(ScrollView):
     _now: float
     _epoch: int
     """Bumped whenever every cached strip goes stale (widths, styles, clock)."""
-    _strips: dict[str, tuple[Row, Style, int, tuple[str, ...], Strip]]
-    """Row key → what its strip was drawn from (row, style, epoch, ages shown) and the strip:
-    a focus change restyles only the cursor's row, a clock tick only rows whose age moved."""
+    _strips: dict[str, tuple[Row, Style, int, tuple[str, ...], str, tuple[int, int, Style], Strip]]
+    """Row key → what its line was drawn from (row, style, epoch, ages shown), its text, the
+    crop (scroll x, width, fill) and the strip: a focus change restyles only the cursor's row,
+    a clock tick only rows whose age moved."""
     _styles: dict[tuple[Tone, bool, bool], Style]
 
     # ---- rendering ----------------------------------------------------------------------------
@@ -66,6 +81,8 @@ class TableLines(ScrollView):
         cached = self._strips.get(key)
         ages = self._ages(row)
         style = self._style(row.tone, cursor=is_cursor, pending=is_pending)
+        fill = self._style(row.tone, cursor=True, pending=is_pending) if is_cursor else base
+        crop = (scroll_x, width, fill)
         if (
             cached is not None
             and cached[0] is row
@@ -73,15 +90,16 @@ class TableLines(ScrollView):
             and cached[2] == self._epoch
             and cached[3] == ages
         ):
-            strip = cached[4]
+            if cached[5] == crop:
+                return cached[6]
+            text = cached[4]
         else:
             if len(self._strips) > 4 * self.size.height + 64:
                 self._strips.clear()  # only visible rows are worth keeping
             text = self._row_text(row)
-            strip = Strip([Segment(text, style)], text_width(text))
-            self._strips[key] = (row, style, self._epoch, ages, strip)
-        fill = self._style(row.tone, cursor=True, pending=is_pending) if is_cursor else base
-        return strip.crop_extend(scroll_x, scroll_x + width, fill)
+        strip = line_strip(text, style, scroll_x, width, fill)
+        self._strips[key] = (row, style, self._epoch, ages, text, crop, strip)
+        return strip
 
     def _row_text(self, row: Row) -> str:
         text, grew = layout.row_text(

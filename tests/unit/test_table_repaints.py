@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+from rich.segment import Segment
+from rich.style import Style
+from textual.strip import Strip
+
 from kstui.widgets.resource_table import ResourceTable
+from kstui.widgets.table_layout import text_width
+from kstui.widgets.table_lines import line_strip
 from tests.unit.test_resource_table import NOW, line_text, mounted, pod, pods
 
 
@@ -97,3 +103,16 @@ async def test_the_scrollbar_still_comes_and_goes_with_the_row_count() -> None:
         await pilot.pause()
         assert table.show_vertical_scrollbar
         assert table.virtual_size.height == 201
+
+
+def test_a_line_is_cut_and_padded_as_textual_would() -> None:
+    """line_strip builds at once what Strip.crop_extend makes from the whole line."""
+    text, wide = "  api-7f9c  Running  10.4.0.7", "  名前  Running"
+    style, fill = Style(color="red"), Style(bgcolor="blue", bold=True)
+    for line in (text, wide):
+        for start in (0, 1, 5, len(line) - 1, len(line), len(line) + 3):
+            for width in (1, 4, 20, 40):
+                want = Strip([Segment(line, style)], text_width(line))
+                assert list(line_strip(line, style, start, width, fill)) == list(
+                    want.crop_extend(start, start + width, fill)
+                ), (line, start, width)
