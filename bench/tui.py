@@ -22,6 +22,9 @@ second for the whole run), then:
    Modals (help `?`, the `:` prompt, the delete confirmation) are opened and closed by their
    keys, each timed to the frame showing it open, then to the frame showing the list again
    (`--modals`: only these, no launches).
+   Sections (`--sections`, no launches): each section opened once by its number key, then
+   switched to from the list and back, warm, each switch timed to its frame.
+   Each figure also gets the CPU time of this process from key to frame (load-robust).
 4. Watch event to screen: a visible pod is patched (a label change makes the server's Table row
    change only if a printed column changes, so the patch bumps the pod's restart count through
    the status subresource); timed from the PATCH to the end of the frame showing the new value.
@@ -37,6 +40,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -59,12 +63,31 @@ from kstui.backends.kubeconfig import load_kubeconfig
 from kstui.screens.confirm import ConfirmModal
 from kstui.screens.help import HelpModal
 from kstui.screens.resources import ResourcesScreen
+from kstui.screens.sections import SECTIONS
 from kstui.widgets.prompt import Prompt
 from kstui.widgets.resource_table import ResourceTable
 
+WARM_SECONDS = 3.0
+"""What a section's first open gets for its data to arrive before its switches are timed."""
 MODAL_FIGURES = tuple(
     f"{m} {way}" for m in ("help", "prompt", "confirm") for way in ("open", "close")
 )
+CPU: dict[str, list[float]] = {}
+"""CPU milliseconds (time.process_time) of this process from each key to its frame, by figure:
+load-robust where wall clock is not (a shared machine); churn batches in between count."""
+
+
+async def timed(
+    clock: FrameClock,
+    results: dict[str, list[float]],
+    label: str,
+    act: Callable[[], object],
+    condition: Callable[[], bool],
+) -> None:
+    """`clock.time` for one figure, its wall and CPU milliseconds recorded under `label`."""
+    started = time.process_time()
+    results.setdefault(label, []).append(await clock.time(act, condition))
+    CPU.setdefault(label, []).append((time.process_time() - started) * 1000)
 
 
 def report(line: str = "") -> None:
@@ -112,24 +135,66 @@ async def modals(
     key = partial(send_key, app)
     for label, name, character, shown, close in MODALS:
         for _ in range(samples):
-            results[f"{label} open"].append(
-                await clock.time(
-                    lambda name=name, character=character: key(name, character),
-                    lambda shown=shown: shown(app),
-                )
+            await timed(
+                clock,
+                results,
+                f"{label} open",
+                lambda name=name, character=character: key(name, character),
+                lambda shown=shown: shown(app),
             )
             await asyncio.sleep(0.05)
-            results[f"{label} close"].append(
-                await clock.time(
-                    lambda close=close: key(close),
-                    lambda shown=shown: app.screen is base and not shown(app),
-                )
+            await timed(
+                clock,
+                results,
+                f"{label} close",
+                lambda close=close: key(close),
+                lambda shown=shown: app.screen is base and not shown(app),
+            )
+            await asyncio.sleep(0.05)
+
+
+async def sections(
+    app: Any, clock: FrameClock, samples: int, results: dict[str, list[float]]
+) -> None:
+    """Each section is opened once by its number key (its first screen built, its data asked
+    for, WARM_SECONDS to arrive), then, warm, switched to from the resources list and back:
+    each switch timed to the frame drawn with the section's screen on top, then the list's."""
+    key = partial(send_key, app)
+    base = app.screen
+
+    async def until(condition: Callable[[], bool]) -> None:
+        while not condition():  # noqa: ASYNC110 (a state, not an event)
+            await asyncio.sleep(0.02)
+
+    names = [name for name in SECTIONS if name != "resources"]
+    screens = {}
+    for name in names:
+        key(SECTIONS[name].key, SECTIONS[name].key)
+        await until(lambda name=name: app.current_mode == name)
+        screens[name] = app.screen
+        await asyncio.sleep(WARM_SECONDS)
+        key("1", "1")
+        await until(lambda: app.screen is base)
+        await asyncio.sleep(0.2)
+    for _ in range(samples):
+        for name in names:
+            number = SECTIONS[name].key
+            await timed(
+                clock,
+                results,
+                f"{name} switch",
+                lambda number=number: key(number, number),
+                lambda name=name: app.screen is screens[name],
+            )
+            await asyncio.sleep(0.05)
+            await timed(
+                clock, results, "back to list", lambda: key("1", "1"), lambda: app.screen is base
             )
             await asyncio.sleep(0.05)
 
 
 async def keystrokes(
-    kubeconfig: Path, samples: int, cache_dir: Path, *, modals_only: bool = False
+    kubeconfig: Path, samples: int, cache_dir: Path, *, only: str = ""
 ) -> dict[str, list[float]]:
     config = load_kubeconfig(str(kubeconfig))
     app = KstuiApp(AppSettings(config, "host", "", cache_dir=cache_dir))
@@ -143,8 +208,12 @@ async def keystrokes(
         table = screen.query_one(ResourceTable)
         clock = FrameClock(app)
         key = partial(send_key, app)
+        if only == "sections":
+            await sections(app, clock, min(samples, 20), results)
+            await app.session.aclose()
+            return results
         await modals(app, clock, min(samples, 30), results)
-        if modals_only:
+        if only == "modals":
             await app.session.aclose()
             return results
 
@@ -157,11 +226,12 @@ async def keystrokes(
                     table.action_cursor_first()
                     await asyncio.sleep(0.02)
                 expected = table.cursor_index + step
-                results[label].append(
-                    await clock.time(
-                        lambda name=name: key(name),
-                        lambda expected=expected: table.cursor_index == expected,
-                    )
+                await timed(
+                    clock,
+                    results,
+                    label,
+                    lambda name=name: key(name),
+                    lambda expected=expected: table.cursor_index == expected,
                 )
                 await asyncio.sleep(0.02)
 
@@ -184,8 +254,8 @@ async def keystrokes(
                 def act(step: str = step) -> Any:
                     return key("minus" if step == "-" else step, step)
 
-            results["filter"].append(
-                await clock.time(act, lambda typed=typed: table.filter_text == typed)
+            await timed(
+                clock, results, "filter", act, lambda typed=typed: table.filter_text == typed
             )
             await asyncio.sleep(0.02)
         key("escape")
@@ -228,7 +298,7 @@ async def keystrokes(
 # --------------------------------------------------------------------------- report
 
 
-def run(pods: int, samples: int, runs: int, churn: float, modals_only: bool = False) -> None:
+def run(pods: int, samples: int, runs: int, churn: float, only: str = "") -> None:
     workdir = Path(tempfile.mkdtemp(prefix="kstui-bench-"))
     report(f"\n## {pods:,} pods (sandbox churning {churn:g} pod updates/s), {COLUMNS}x{LINES}")
     started = time.perf_counter()
@@ -243,17 +313,13 @@ def run(pods: int, samples: int, runs: int, churn: float, modals_only: bool = Fa
     )
     env.pop("NO_COLOR", None)
     try:
-        launches = (
-            [] if modals_only else [launch(sandbox.kubeconfig, env) for _ in range(runs + 1)][1:]
-        )
+        launches = [] if only else [launch(sandbox.kubeconfig, env) for _ in range(runs + 1)][1:]
         kubectl: list[dict[str, float]] = []
-        if shutil.which("kubectl") and not modals_only:
+        if shutil.which("kubectl") and not only:
             kubectl_once(sandbox.kubeconfig, workdir / "kube")  # warm its discovery cache
             kubectl = [kubectl_once(sandbox.kubeconfig, workdir / "kube") for _ in range(runs)]
         keys = (
-            asyncio.run(
-                keystrokes(sandbox.kubeconfig, samples, workdir / "cache", modals_only=modals_only)
-            )
+            asyncio.run(keystrokes(sandbox.kubeconfig, samples, workdir / "cache", only=only))
             if samples
             else {label: [] for label in ("cursor", "page", "filter", "event", *MODAL_FIGURES)}
         )
@@ -261,8 +327,20 @@ def run(pods: int, samples: int, runs: int, churn: float, modals_only: bool = Fa
         sandbox.stop()
         shutil.rmtree(workdir, ignore_errors=True)  # its kubeconfig holds tokens
 
-    if modals_only:
+    if only == "modals":
         report_modals(keys)
+        report_cpu()
+        return
+    if only == "sections":
+        report_sections(keys)
+        report_cpu()
+        return
+    if only == "keys":
+        for label in ("cursor", "page", "filter", "event"):
+            if keys[label]:
+                report(f"  {label:<7} {percentiles(keys[label])}")
+        report_modals(keys)
+        report_cpu()
         return
 
     def m(items: list[dict[str, float]], key: str) -> float:
@@ -314,6 +392,29 @@ def run(pods: int, samples: int, runs: int, churn: float, modals_only: bool = Fa
         if keys[label]:
             report(f"  {label:<7} {percentiles(keys[label])}")
     report_modals(keys)
+    report_cpu()
+
+
+def report_sections(keys: dict[str, list[float]]) -> None:
+    report("| switch, warm, under churn | p50 / p95 / max | target | |")
+    report("| --- | --- | --- | --- |")
+    for label, values in keys.items():
+        if label.endswith(" switch") or label == "back to list":
+            report(
+                f"| {label} | {statistics.median(values):.0f} / {p95(values):.0f} / "
+                f"{max(values):.0f} ms | p95 ≤ 100 ms | "
+                f"{'pass' if p95(values) <= 100 else 'MISS'} |"
+            )
+
+
+def report_cpu() -> None:
+    """CPU per figure: what the key cost this process, whatever the machine's load."""
+    report(f"CPU ms per key, this process (load average {os.getloadavg()[0]:.2f}):")
+    for label, values in CPU.items():
+        report(
+            f"  {label:<16} p50 {statistics.median(values):6.1f}  p95 {p95(values):6.1f}  "
+            f"max {max(values):6.1f}  (n={len(values)})"
+        )
 
 
 def report_modals(keys: dict[str, list[float]]) -> None:
@@ -342,10 +443,22 @@ def main() -> None:
     parser.add_argument(
         "--modals", action="store_true", help="only the modals' open and close (no launches)"
     )
+    parser.add_argument(
+        "--keys",
+        action="store_true",
+        help="only the keystrokes: modals, cursor, page, filter, event (no launches)",
+    )
+    parser.add_argument(
+        "--sections",
+        action="store_true",
+        help="only switching sections by number key, warm (no launches)",
+    )
     args = parser.parse_args()
     report(f"kstui bench/tui.py · python {sys.version.split()[0]} · {os.cpu_count()} cores")
+    only = "sections" if args.sections else "modals" if args.modals else "keys" if args.keys else ""
     for pods in args.pods or [10_000, 50_000]:
-        run(pods, args.samples, args.runs, args.churn, args.modals)
+        CPU.clear()
+        run(pods, args.samples, args.runs, args.churn, only)
 
 
 if __name__ == "__main__":

@@ -30,6 +30,18 @@ made a full collection of it about once a second. At 10,000 a young collection c
 few ticks (a few ms) and a short-lived object dies before one sees it; the garbage it waits
 for is at most that many objects."""
 
+FULL_EVERY = 100
+"""Collections of the middle generation between two automatic full ones once the heap was
+settled (CPython's default is 10). A full collection also waits until the long-lived objects grew
+by a quarter since the last one counted them, but that count leaves out the frozen heap, so with
+a big list frozen it was nearly always due: under a watch's churn a 20-100 ms full collection
+came every few seconds, inside keystrokes (issue 18: several per modal opened). Instead the
+full collection CPython would have made is made when no key came for IDLE_SECONDS (checked
+every second); the automatic one, rarer, only catches up when keys never stop."""
+FULL_DUE = 10
+"""Middle collections after which the idle check makes a full one (CPython's own schedule)."""
+IDLE_SECONDS = 0.5
+
 
 class Heap:
     def __init__(self, delay: float = 1.0, again: float = 10.0) -> None:
@@ -44,6 +56,10 @@ class Heap:
         self.before_settle: list[Callable[[], None]] = []
         """Caches that would keep dropped objects alive (the app adds the toolkit's)."""
         self.settles = 0
+        self.idle_collections = 0
+        self.last_input = 0.0
+        """time.monotonic() of the last key (the app reports each one)."""
+        self._idle_check: tuple[asyncio.AbstractEventLoop, asyncio.TimerHandle] | None = None
         self.slowest = 0.0
         """Seconds of the slowest settle (bench/memory.py reports it)."""
         self._floods: set[int] = set()
@@ -66,6 +82,29 @@ class Heap:
             self.frozen_at_start = gc.get_freeze_count()
             if was_enabled:
                 gc.enable()
+
+    def input(self) -> None:
+        """A key arrived: a full collection now would land in its frame."""
+        self.last_input = time.monotonic()
+
+    def _check_idle_soon(self) -> None:
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return
+        if self._idle_check is not None and self._idle_check[0] is loop:
+            return
+        handle = loop.call_later(1.0, self._idle, context=contextvars.Context())
+        self._idle_check = (loop, handle)
+
+    def _idle(self) -> None:
+        """Every second once settled: the full collection that is due, if no key is coming."""
+        self._idle_check = None
+        idle = time.monotonic() - self.last_input >= IDLE_SECONDS
+        if idle and gc.get_count()[2] >= FULL_DUE:
+            gc.collect(2)  # not the frozen heap: what was allocated since the settle
+            self.idle_collections += 1
+        self._check_idle_soon()
 
     def loaded(self, rows: int) -> None:
         """A list finished loading: move it (and what it left behind) out of the way."""
@@ -125,6 +164,10 @@ class Heap:
         gc.unfreeze()
         gc.collect()
         gc.freeze()
+        young, middle, full = gc.get_threshold()
+        if full < FULL_EVERY:
+            gc.set_threshold(young, middle, FULL_EVERY)
+        self._check_idle_soon()
         self.settles += 1
         self.slowest = max(self.slowest, time.perf_counter() - started)
 

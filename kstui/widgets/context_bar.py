@@ -42,16 +42,26 @@ class ContextBar(Widget):
     readonly: reactive[bool] = reactive(False)
     problem: reactive[str] = reactive("")
     """Why the data may be stale (watch down, retrying); empty when live."""
-    synced_at: reactive[float | None] = reactive(None)
-    """time.monotonic() of the last good answer from the server."""
+    synced_at: reactive[float | None] = reactive(None, repaint=False)
+    """time.monotonic() of the last good answer from the server (set on every watch batch:
+    the bar is drawn again only when the age it shows changes)."""
 
     def __init__(self, *, frozen_age: str | None = None, id: str | None = None) -> None:
         super().__init__(id=id)
         self._frozen_age = frozen_age
+        self._shown_age: tuple[bool, str] | None = None
+        """What the bar was last drawn with: whether it had synced, and the age text."""
 
     def on_mount(self) -> None:
         if self._frozen_age is None:
-            self.set_interval(1.0, self.refresh)
+            self.set_interval(1.0, self._age_moved)
+
+    def watch_synced_at(self) -> None:
+        self._age_moved()
+
+    def _age_moved(self) -> None:
+        if (self.synced_at is None, self.age_text()) != self._shown_age:
+            self.refresh()
 
     def watch_problem(self, problem: str) -> None:
         self.set_class(bool(problem), "-stale")
@@ -62,6 +72,7 @@ class ContextBar(Widget):
         return data_age(self.synced_at, time.monotonic())
 
     def render(self) -> Text:
+        self._shown_age = (self.synced_at is None, self.age_text())
         # Every name here comes from a kubeconfig or a server: shown inertly, never as markup.
         context, cluster = inert_line(self.context), inert_line(self.cluster)
         text = Text(no_wrap=True, overflow="ellipsis")

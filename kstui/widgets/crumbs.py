@@ -72,9 +72,10 @@ class Crumbs(Widget):
         """`steps` oldest first (a string is split at ` › `), the last one the current view."""
         if isinstance(steps, str):
             steps = steps.split(SEPARATOR) if steps else ()
-        self._steps = tuple(map(inert_line, steps))
-        self._count, self._extra = inert_line(count), inert_line(extra)
-        self.refresh()
+        shown = (tuple(map(inert_line, steps)), inert_line(count), inert_line(extra))
+        if shown != (self._steps, self._count, self._extra):  # a watch delta often is not
+            self._steps, self._count, self._extra = shown
+            self.refresh()
 
     def update(self, text: str) -> None:
         """The whole line as one string (as a Static would take it)."""

@@ -15,6 +15,7 @@ from textual import events, on
 from textual.app import App
 from textual.timer import Timer
 
+from kstui.heap import HEAP
 from kstui.widgets.prompt import Prompt
 
 
@@ -29,6 +30,7 @@ class KeyGate(App[None]):
         if not isinstance(event, events.Key) or event.is_forwarded:
             await super().on_event(event)
             return
+        HEAP.input()  # the collector waits for a pause in the typing (heap.py)
         if self._held_keys is not None:
             self._held_keys.append(event)
             return

@@ -157,7 +157,7 @@ class ResourceTable(TableLines, can_focus=True):
         """The time ages are measured against."""
         self._now = epoch_seconds
         if any(column.age for column in self._store.columns):
-            self._invalidate()
+            self._refresh_ages()
 
     def freeze_time(self, now: float) -> None:
         """Stop the clock at `now`, so snapshots and tests see stable ages."""
@@ -286,14 +286,14 @@ class ResourceTable(TableLines, can_focus=True):
         self._scroll_cursor_into_view()
 
     def on_focus(self, event: events.Focus) -> None:
-        self._invalidate(styles=True)
+        self._restyle()
 
     def on_blur(self, event: events.Blur) -> None:
-        self._invalidate(styles=True)
+        self._restyle()
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
-        self._invalidate(styles=True)
+        self._restyle()
 
     def on_click(self, event: events.Click) -> None:
         offset = event.get_content_offset(self)

@@ -12,7 +12,7 @@ from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from kstui.model import Row, Tone
+from kstui.model import Row, Tone, age_of
 from kstui.widgets import table_layout as layout
 from kstui.widgets.table_layout import fit, text_width
 from kstui.widgets.table_store import TableStore
@@ -23,6 +23,20 @@ TONE_CLASSES = {
     Tone.ERROR: "resource-table--error",
     Tone.MUTED: "resource-table--muted",
 }
+
+
+def line_strip(text: str, style: Style, start: int, width: int, fill: Style) -> Strip:
+    """`text` from cell `start`, `width` cells, padded with `fill`: what
+    `Strip([Segment(text, style)]).crop_extend(start, start + width, fill)` makes, built at once
+    for single-cell text (one Strip, not three: a page down draws ~45 new lines)."""
+    if not text.isascii():
+        strip = Strip([Segment(text, style)], text_width(text))
+        return strip.crop_extend(start, start + width, fill)
+    piece = text[start : start + width]
+    segments = [Segment(piece, style)] if piece else []
+    if len(piece) < width:
+        segments.append(Segment(" " * (width - len(piece)), fill))
+    return Strip(segments, width)
 
 
 class TableLines(ScrollView):
@@ -38,7 +52,10 @@ class TableLines(ScrollView):
     _now: float
     _epoch: int
     """Bumped whenever every cached strip goes stale (widths, styles, clock)."""
-    _strips: dict[str, tuple[Row, bool, bool, int, Strip]]
+    _strips: dict[str, tuple[Row, Style, int, tuple[str, ...], str, tuple[int, int, Style], Strip]]
+    """Row key → what its line was drawn from (row, style, epoch, ages shown), its text, the
+    crop (scroll x, width, fill) and the strip: a focus change restyles only the cursor's row,
+    a clock tick only rows whose age moved."""
     _styles: dict[tuple[Tone, bool, bool], Style]
 
     # ---- rendering ----------------------------------------------------------------------------
@@ -62,23 +79,27 @@ class TableLines(ScrollView):
         is_cursor = index == store.cursor_index
         is_pending = key in self._pending
         cached = self._strips.get(key)
+        ages = self._ages(row)
+        style = self._style(row.tone, cursor=is_cursor, pending=is_pending)
+        fill = self._style(row.tone, cursor=True, pending=is_pending) if is_cursor else base
+        crop = (scroll_x, width, fill)
         if (
             cached is not None
             and cached[0] is row
-            and cached[1] == is_cursor
-            and cached[2] == is_pending
-            and cached[3] == self._epoch
+            and cached[1] == style
+            and cached[2] == self._epoch
+            and cached[3] == ages
         ):
-            strip = cached[4]
+            if cached[5] == crop:
+                return cached[6]
+            text = cached[4]
         else:
             if len(self._strips) > 4 * self.size.height + 64:
                 self._strips.clear()  # only visible rows are worth keeping
-            style = self._style(row.tone, cursor=is_cursor, pending=is_pending)
             text = self._row_text(row)
-            strip = Strip([Segment(text, style)], text_width(text))
-            self._strips[key] = (row, is_cursor, is_pending, self._epoch, strip)
-        fill = self._style(row.tone, cursor=True, pending=is_pending) if is_cursor else base
-        return strip.crop_extend(scroll_x, scroll_x + width, fill)
+        strip = line_strip(text, style, scroll_x, width, fill)
+        self._strips[key] = (row, style, self._epoch, ages, text, crop, strip)
+        return strip
 
     def _row_text(self, row: Row) -> str:
         text, grew = layout.row_text(
@@ -87,6 +108,25 @@ class TableLines(ScrollView):
         if grew:  # rare ("<unknown>"): widen after this frame rather than mid-render
             self.call_later(self._sync_geometry, True)
         return text
+
+    def _ages(self, row: Row) -> tuple[str, ...]:
+        """The row's age cells as shown at the table's clock (a strip is stale once they
+        change: a tick repaints only the rows whose shown age moved)."""
+        now = self._now
+        return tuple(
+            age_of(row.cells[index], now)
+            for index, column in enumerate(self._store.columns)
+            if column.age
+        )
+
+    def _refresh_ages(self) -> None:
+        """The clock moved: repaint just the visible rows whose shown age changed."""
+        top = round(self.scroll_y)
+        store = self._store
+        for line, key in enumerate(store.view[top : top + self.size.height]):
+            cached = self._strips.get(key)
+            if cached is None or cached[3] != self._ages(store.rows[key]):
+                self.refresh_line(top + line + 1)
 
     def _header_strip(self, style: Style) -> Strip:
         store = self._store
@@ -148,13 +188,35 @@ class TableLines(ScrollView):
             if self._store.visible_count + 1 > height:  # leave room for the vertical scrollbar
                 available -= self.styles.scrollbar_size_vertical
             fitted = layout.fit_widths(fitted, available, self._store.columns)
-        self.virtual_size = Size(layout.total_width(fitted), self._store.visible_count + 1)
+        self._set_virtual_size(Size(layout.total_width(fitted), self._store.visible_count + 1))
         if invalidate or fitted != self._fitted:
             self._fitted = fitted
             self._invalidate()
+
+    def _set_virtual_size(self, size: Size) -> None:
+        """A filter keystroke or a deleted row changes how many rows there are, not the
+        table's own box: the scrollbars and the table are refreshed, not the layout of the
+        whole screen (`virtual_size` alone lays out and repaints every widget on it). A
+        scrollbar appearing or going still lays the screen out (its own reactive does)."""
+        if size == self.virtual_size:
+            return
+        height, width = self.styles.height, self.styles.width
+        sized_by_rows = height is None or height.is_auto or width is None or width.is_auto
+        if not self.is_mounted or sized_by_rows:
+            self.virtual_size = size
+            return
+        self.set_reactive(ScrollView.virtual_size, size)
+        self._scroll_update(size)
+        self.refresh()
 
     def _invalidate(self, styles: bool = False) -> None:
         if styles:
             self._styles.clear()
         self._epoch += 1
+        self.refresh()
+
+    def _restyle(self) -> None:
+        """The styles may have changed (focus, theme, CSS): they are looked up afresh, and
+        only the rows whose style did change (the cursor's, on focus) are drawn again."""
+        self._styles.clear()
         self.refresh()
