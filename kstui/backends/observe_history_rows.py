@@ -13,7 +13,7 @@ import asyncio
 import time
 from collections import deque
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from kstui.backends.cluster_links import ClusterLinks
 from kstui.backends.errors import KstuiError
@@ -111,6 +111,9 @@ class HistoryRows:
         self._prometheus: dict[str, Prometheus] = {}
         self._answers: dict[tuple[str, str, float], list[Series]] = {}
         self._failed: dict[str, tuple[float, PrometheusError]] = {}
+        self._unlabelled: set[str] = set()
+        """Contexts whose usage series carry no `node` label: a node's pods are asked for as
+        KubeSphere asks (every pod's usage, joined to kube_pod_info on the node)."""
         self._samples: dict[tuple[Place, str], deque[float]] = {}
         self._sampled: dict[Place, float] = {}
         """When each level last added a sample (reads within SAMPLE_SECONDS share a list)."""
@@ -181,12 +184,25 @@ class HistoryRows:
             end = (time.time() if now is None else now) // step * step
             network: list[Metric] = ["net_in", "net_out"] if query.network else []
             metrics: list[Metric] = ["cpu", *network]
-            cpu, *net = await asyncio.gather(
-                *(
-                    self._ask(prometheus, context, m, query.target, end, seconds, step)
-                    for m in metrics
+
+            async def ask(target: Target) -> list[list[Series]]:
+                return await asyncio.gather(
+                    *(
+                        self._ask(prometheus, context, m, target, end, seconds, step)
+                        for m in metrics
+                    )
                 )
-            )
+
+            target = query.target
+            if target.node and target.level == "pod" and context not in self._unlabelled:
+                # the pods of a node: by the series' own `node` label where they have one
+                cpu, *net = await ask(replace(target, node_labelled=True))
+                if not cpu:
+                    cpu, *net = await ask(target)
+                    if cpu:
+                        self._unlabelled.add(context)
+            else:
+                cpu, *net = await ask(target)
         except PrometheusError as error:
             self._failed[context] = (time.monotonic(), error)
             return _line(error)
