@@ -127,8 +127,7 @@ def start_sandbox(pods: int, prometheus: bool, workdir: Path) -> subprocess.Pope
         time.sleep(0.05)
     if prometheus:
         said = next(line for line in log.read_text().splitlines() if "prometheus:" in line)
-        if "ready in" not in said:
-            print(f"Prometheus not ready: {said}")
+        print(said if "ready in" in said else f"Prometheus not ready: {said}")
     return process
 
 

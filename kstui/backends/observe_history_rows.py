@@ -21,7 +21,13 @@ from kstui.backends.observe_levels import PROMETHEUS_KINDS, LevelRow
 from kstui.backends.observe_place import Place
 from kstui.backends.prometheus import Prometheus, PrometheusError, Series, prometheus_for
 from kstui.backends.prometheus_endpoint import PrometheusEndpoint
-from kstui.backends.prometheus_queries import WINDOWS, Metric, Target, expression
+from kstui.backends.prometheus_queries import (
+    NODE_EXPORTER,
+    WINDOWS,
+    Metric,
+    Target,
+    expression,
+)
 
 TIMEOUT = 4.0
 """A Prometheus slower than this is "slow": usage now is not held up longer."""
@@ -194,6 +200,9 @@ class HistoryRows:
                 )
 
             target = query.target
+            if target.level == "node":
+                exporters = await self._exporters_of(prometheus, context, end, seconds)
+                target = replace(target, exporters=exporters)
             if target.node and target.level == "pod" and context not in self._unlabelled:
                 # the pods of a node: by the series' own `node` label where they have one
                 cpu, *net = await ask(replace(target, node_labelled=True))
@@ -220,6 +229,24 @@ class HistoryRows:
                 row.net_in = _last(rates[0].get(name))
                 row.net_out = _last(rates[1].get(name))
         return ""
+
+    async def _exporters_of(
+        self, prometheus: Prometheus, context: str, end: float, seconds: int
+    ) -> tuple[str, ...]:
+        """The namespaces node-exporter ran in over the window (one small instant query,
+        kept as long as the window's answers)."""
+        expr = (
+            f"group by (namespace) (last_over_time(node_cpu_seconds_total{{{NODE_EXPORTER}, "
+            f'mode="idle"}}[{seconds}s]))'
+        )
+        key = (context, f"{self.window} {expr}", end)
+        found = self._answers.get(key)
+        if found is None:
+            found = await prometheus.query(expr, end)
+            for old in [k for k in self._answers if k[:2] == key[:2]]:
+                del self._answers[old]
+            self._answers[key] = found
+        return tuple(sorted({s.labels.get("namespace", "") for s in found} - {""}))
 
     async def _ask(
         self,

@@ -50,7 +50,8 @@ _IFACES = f'interface!~"{_VIRTUAL}"'
 _DEVICES = f'device!~"{_VIRTUAL}"'
 _BUSY_MODES = 'mode=~"user|nice|system|iowait|irq|softirq"'
 _KSM = 'job="kube-state-metrics"'
-_NODE_EXPORTER = 'job="node-exporter"'
+NODE_EXPORTER = 'job="node-exporter"'
+_NODE_EXPORTER = NODE_EXPORTER
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +68,9 @@ class Target:
     workload: str = ""
     pod: str = ""
     container: str = ""
+    exporters: tuple[str, ...] = ()
+    """The namespaces node-exporter's pods run in (asked of Prometheus): a node's series join
+    only those namespaces' kube_pod_info, not every pod's (the same answer)."""
     node_labelled: bool = False
     """The usage series carry `node` (kubelet scraped through the Prometheus Operator, as
     KubeSphere does): the pods of a node then read only that node's series."""
@@ -134,10 +138,11 @@ def _available(selector: str) -> str:
     )
 
 
-def _on_node(expr: str, node: str) -> str:
+def _on_node(expr: str, node: str, exporters: tuple[str, ...] = ()) -> str:
     """node-exporter series joined to their node through the exporter pod's kube_pod_info,
     as KubeSphere's `node_namespace_pod:kube_pod_info:` rule does."""
-    picked = _join(_KSM, _pick("node", node), 'node!=""')
+    where = "|".join(_regex_quote(namespace) for namespace in exporters)
+    picked = _join(_KSM, _pick("node", node), 'node!=""', f'namespace=~"{where}"' if where else "")
     info = f"max by (namespace, pod, node) (kube_pod_info{{{picked}}})"
     return f"sum by (node) ({expr} * on (namespace, pod) group_left(node) {info})"
 
@@ -146,15 +151,15 @@ def _node(metric: Metric, target: Target) -> str:
     # node_cpu_usage: node:node_cpu_utilisation:avg1m * node:node_num_cpu:sum
     if metric == "cpu":
         busy = f"irate(node_cpu_seconds_total{{{_NODE_EXPORTER}, {_BUSY_MODES}}}[5m])"
-        return f"round({_on_node(busy, target.node)}, 0.001)"
+        return f"round({_on_node(busy, target.node, target.exporters)}, 0.001)"
     if (
         metric == "memory"
     ):  # node:node_memory_bytes_total:sum - node:node_memory_bytes_available:sum
         used = f"(node_memory_MemTotal_bytes{{{_NODE_EXPORTER}}} - ({_available('')}))"
-        return _on_node(used, target.node)
+        return _on_node(used, target.node, target.exporters)
     name = "transmit" if metric == "net_out" else "receive"
     rate = f"irate(node_network_{name}_bytes_total{{{_NODE_EXPORTER}, {_DEVICES}}}[5m])"
-    return _on_node(rate, target.node)
+    return _on_node(rate, target.node, target.exporters)
 
 
 def _container_sum(metric: Metric, selector: str) -> str:

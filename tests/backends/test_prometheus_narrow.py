@@ -141,3 +141,40 @@ async def test_without_node_labels_a_node_is_asked_as_kubesphere_asks() -> None:
     assert again.history == [0.25, 0.5]
     assert prometheus.asked
     assert not any('node="n1"}[5m]' in e for e in prometheus.asked)  # remembered
+
+
+def test_the_nodes_join_only_the_exporters_kube_pod_info(prom: RunningSandbox) -> None:
+    answer = httpx.get(
+        f"{_instance(prom).url}/api/v1/query",
+        params={"query": 'group by (namespace) (node_cpu_seconds_total{job="node-exporter"})'},
+        timeout=60,
+    ).json()
+    exporters = tuple(sorted(item["metric"]["namespace"] for item in answer["data"]["result"]))
+    assert exporters
+    for metric in ("cpu", "memory", "net_out"):
+        narrowed, read = _range(prom, expression(metric, Target("node", exporters=exporters)))
+        joined, whole = _range(prom, expression(metric, Target("node")))
+        assert narrowed
+        assert narrowed == joined
+        assert read < whole, (metric, read, whole)
+
+
+class _Exporters(_Unlabelled):
+    """node-exporter runs in `monitoring`."""
+
+    def _answer(self, expr: str) -> list[Series]:
+        if expr.startswith("group by (namespace)"):
+            self.asked.append(expr)
+            return [Series({"namespace": "monitoring"}, [(1.0, 1.0)])]
+        return super()._answer(expr)
+
+
+async def test_the_nodes_level_asks_where_node_exporter_runs() -> None:
+    history = HistoryRows({}, {})  # type: ignore[arg-type]
+    prometheus = _Exporters()
+    history._prometheus["ctx"] = prometheus  # type: ignore[assignment]
+    row = LevelRow("n1", "n1", Target("node", node="n1"))
+    assert await history.fill(Place("nodes", context="ctx"), [row], now=3_600.0) == ""
+    asked = [e for e in prometheus.asked if "node_cpu_seconds_total" in e]
+    assert asked[0].startswith("group by (namespace)")
+    assert 'namespace=~"monitoring"' in asked[1]
