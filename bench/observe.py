@@ -118,7 +118,7 @@ def start_sandbox(pods: int, prometheus: bool, workdir: Path) -> subprocess.Pope
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-    deadline = time.monotonic() + (900 if prometheus else 300)
+    deadline = time.monotonic() + (3600 if prometheus else 300)  # a loaded machine: slow
     waited = "prometheus:" if prometheus else "ready in"
     while waited not in log.read_text():
         if process.poll() is not None or time.monotonic() > deadline:
@@ -127,8 +127,7 @@ def start_sandbox(pods: int, prometheus: bool, workdir: Path) -> subprocess.Pope
         time.sleep(0.05)
     if prometheus:
         said = next(line for line in log.read_text().splitlines() if "prometheus:" in line)
-        if "ready in" not in said:
-            print(f"Prometheus not ready: {said}")
+        print(said if "ready in" in said else f"Prometheus not ready: {said}")
     return process
 
 

@@ -13,7 +13,7 @@ import asyncio
 import time
 from collections import deque
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from kstui.backends.cluster_links import ClusterLinks
 from kstui.backends.errors import KstuiError
@@ -21,7 +21,13 @@ from kstui.backends.observe_levels import PROMETHEUS_KINDS, LevelRow
 from kstui.backends.observe_place import Place
 from kstui.backends.prometheus import Prometheus, PrometheusError, Series, prometheus_for
 from kstui.backends.prometheus_endpoint import PrometheusEndpoint
-from kstui.backends.prometheus_queries import WINDOWS, Metric, Target, expression
+from kstui.backends.prometheus_queries import (
+    NODE_EXPORTER,
+    WINDOWS,
+    Metric,
+    Target,
+    expression,
+)
 
 TIMEOUT = 4.0
 """A Prometheus slower than this is "slow": usage now is not held up longer."""
@@ -111,6 +117,9 @@ class HistoryRows:
         self._prometheus: dict[str, Prometheus] = {}
         self._answers: dict[tuple[str, str, float], list[Series]] = {}
         self._failed: dict[str, tuple[float, PrometheusError]] = {}
+        self._unlabelled: set[str] = set()
+        """Contexts whose usage series carry no `node` label: a node's pods are asked for as
+        KubeSphere asks (every pod's usage, joined to kube_pod_info on the node)."""
         self._samples: dict[tuple[Place, str], deque[float]] = {}
         self._sampled: dict[Place, float] = {}
         """When each level last added a sample (reads within SAMPLE_SECONDS share a list)."""
@@ -181,12 +190,28 @@ class HistoryRows:
             end = (time.time() if now is None else now) // step * step
             network: list[Metric] = ["net_in", "net_out"] if query.network else []
             metrics: list[Metric] = ["cpu", *network]
-            cpu, *net = await asyncio.gather(
-                *(
-                    self._ask(prometheus, context, m, query.target, end, seconds, step)
-                    for m in metrics
+
+            async def ask(target: Target) -> list[list[Series]]:
+                return await asyncio.gather(
+                    *(
+                        self._ask(prometheus, context, m, target, end, seconds, step)
+                        for m in metrics
+                    )
                 )
-            )
+
+            target = query.target
+            if target.level == "node":
+                exporters = await self._exporters_of(prometheus, context, end, seconds)
+                target = replace(target, exporters=exporters)
+            if target.node and target.level == "pod" and context not in self._unlabelled:
+                # the pods of a node: by the series' own `node` label where they have one
+                cpu, *net = await ask(replace(target, node_labelled=True))
+                if not cpu:
+                    cpu, *net = await ask(target)
+                    if cpu:
+                        self._unlabelled.add(context)
+            else:
+                cpu, *net = await ask(target)
         except PrometheusError as error:
             self._failed[context] = (time.monotonic(), error)
             return _line(error)
@@ -204,6 +229,24 @@ class HistoryRows:
                 row.net_in = _last(rates[0].get(name))
                 row.net_out = _last(rates[1].get(name))
         return ""
+
+    async def _exporters_of(
+        self, prometheus: Prometheus, context: str, end: float, seconds: int
+    ) -> tuple[str, ...]:
+        """The namespaces node-exporter ran in over the window (one small instant query,
+        kept as long as the window's answers)."""
+        expr = (
+            f"group by (namespace) (last_over_time(node_cpu_seconds_total{{{NODE_EXPORTER}, "
+            f'mode="idle"}}[{seconds}s]))'
+        )
+        key = (context, f"{self.window} {expr}", end)
+        found = self._answers.get(key)
+        if found is None:
+            found = await prometheus.query(expr, end)
+            for old in [k for k in self._answers if k[:2] == key[:2]]:
+                del self._answers[old]
+            self._answers[key] = found
+        return tuple(sorted({s.labels.get("namespace", "") for s in found} - {""}))
 
     async def _ask(
         self,

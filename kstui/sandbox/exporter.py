@@ -14,12 +14,13 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from kstui.sandbox.exporter_istio import Flow, traffic_flows
 from kstui.sandbox.exposition import Family, Memo, constant, labels
 from kstui.sandbox.loggen import stable_hash
 from kstui.sandbox.spikes import Spike, SpikeIndex
-from kstui.sandbox.store import Store
+from kstui.sandbox.store import Entry, Store
 from kstui.sandbox.usage import (
     BUCKET_S,
     NANO,
@@ -117,9 +118,45 @@ def _epoch(text: str | None) -> float:
     return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
 
 
+NODES, PODS, NAMESPACES = ("", "nodes"), ("", "pods"), ("", "namespaces")
+
+
+@dataclass(slots=True)
+class Gathered:
+    """What a snapshot reads of the store, taken at once where the store lives (its loop):
+    the stored entries (never changed in place: an update stores a new one), the spiking
+    pods and the mesh's flows. Made into a Snapshot anywhere (another thread) after."""
+
+    nodes: list[Entry]
+    pods: list[Entry]
+    namespaces: list[Entry]
+    spikes: SpikeIndex
+    flows: list[Flow]
+
+
+def gather(store: Store) -> Gathered:
+    return Gathered(
+        list(store.select(NODES)),
+        list(store.select(PODS)),
+        list(store.select(NAMESPACES)),
+        SpikeIndex(store),
+        traffic_flows(store),
+    )
+
+
+PodRefs = dict[tuple[str, str], tuple[Entry, PodRef]]
+"""Pods already read, by (namespace, name), with the entry they were read from: a scrape
+decodes only the pods that changed since the last one."""
+
+
 def snapshot(store: Store) -> Snapshot:
+    return built(gather(store))
+
+
+def built(found: Gathered, refs: PodRefs | None = None) -> Snapshot:
     nodes = []
-    for node in store.objects(("", "nodes")):
+    for entry in found.nodes:
+        node = entry.decode()
         status = node.get("status") or {}
         capacity = status.get("capacity") or {}
         ip = next(
@@ -135,49 +172,58 @@ def snapshot(store: Store) -> Snapshot:
             )
         )
     pods = []
-    spikes = SpikeIndex(store)
-    for pod in store.objects(("", "pods")):
-        meta, spec, status = pod["metadata"], pod.get("spec") or {}, pod.get("status") or {}
-        owner = next(
-            (o for o in meta.get("ownerReferences") or [] if o.get("controller")),
-            {"kind": "<none>", "name": "<none>"},
-        )
-        restarts = {
-            s.get("name"): int(s.get("restartCount") or 0)
-            for s in status.get("containerStatuses") or []
-        }
-        ref = PodRef(
-            meta["namespace"],
-            meta["name"],
-            meta.get("uid", ""),
-            spec.get("nodeName") or "",
-            status.get("hostIP") or "",
-            status.get("podIP") or "",
-            status.get("phase") or "Unknown",
-            owner.get("kind", ""),
-            owner.get("name", ""),
-            _epoch(meta.get("creationTimestamp")),
-            spike=spikes.of(pod),
-        )
-        for c in spec.get("containers") or []:
-            resources = c.get("resources") or {}
-            ref.containers.append(
-                ContainerRef(
-                    c["name"],
-                    c.get("image") or "",
-                    dict(resources.get("requests") or {}),
-                    dict(resources.get("limits") or {}),
-                    restarts.get(c["name"], 0),
-                )
-            )
+    kept: PodRefs = {}
+    for entry in found.pods:
+        key = (entry.namespace, entry.name)
+        cached = refs.get(key) if refs is not None else None
+        ref = cached[1] if cached is not None and cached[0] is entry else _pod_ref(entry.decode())
+        ref.spike = found.spikes.of_entry(entry)
+        kept[key] = (entry, ref)
         pods.append(ref)
+    if refs is not None:
+        refs.clear()
+        refs.update(kept)
     workspaces = {
-        ns["metadata"]["name"]: (ns["metadata"].get("labels") or {}).get(
-            "kubesphere.io/workspace", ""
-        )
-        for ns in store.objects(("", "namespaces"))
+        entry.name: (entry.labels or {}).get("kubesphere.io/workspace", "")
+        for entry in found.namespaces
     }
-    return Snapshot(nodes, pods, workspaces, traffic_flows(store))
+    return Snapshot(nodes, pods, workspaces, found.flows)
+
+
+def _pod_ref(pod: dict[str, Any]) -> PodRef:
+    meta, spec, status = pod["metadata"], pod.get("spec") or {}, pod.get("status") or {}
+    owner = next(
+        (o for o in meta.get("ownerReferences") or [] if o.get("controller")),
+        {"kind": "<none>", "name": "<none>"},
+    )
+    restarts = {
+        s.get("name"): int(s.get("restartCount") or 0)
+        for s in status.get("containerStatuses") or []
+    }
+    ref = PodRef(
+        meta["namespace"],
+        meta["name"],
+        meta.get("uid", ""),
+        spec.get("nodeName") or "",
+        status.get("hostIP") or "",
+        status.get("podIP") or "",
+        status.get("phase") or "Unknown",
+        owner.get("kind", ""),
+        owner.get("name", ""),
+        _epoch(meta.get("creationTimestamp")),
+    )
+    for c in spec.get("containers") or []:
+        resources = c.get("resources") or {}
+        ref.containers.append(
+            ContainerRef(
+                c["name"],
+                c.get("image") or "",
+                dict(resources.get("requests") or {}),
+                dict(resources.get("limits") or {}),
+                restarts.get(c["name"], 0),
+            )
+        )
+    return ref
 
 
 # ---------------------------------------------------------------------------- series labels
@@ -210,12 +256,23 @@ def one(_t: float) -> float:
     return 1.0
 
 
+SeriesCache = dict[tuple[str, str], tuple[PodRef, str | None, list[list[Any]]]]
+"""A live exporter's series per pod, kept while the pod (its PodRef) and its node's address
+stay: a scrape formats only the changed pods' labels."""
+
+
 def pod_families(
-    snap: Snapshot, memo: Memo, *, live: bool, span: tuple[float, float] | None = None
+    snap: Snapshot,
+    memo: Memo,
+    *,
+    live: bool,
+    span: tuple[float, float] | None = None,
+    cache: SeriesCache | None = None,
 ) -> list[Family]:
     """The pods' families (cAdvisor and kube-state-metrics); `live` adds the state-now ones
     (phase, requests, limits) that the history leaves out to stay small. Over a history's
-    `span` a container's restarts grow evenly to today's count (a crash loop shows in it)."""
+    `span` a container's restarts grow evenly to today's count (a crash loop shows in it).
+    A `cache` (live only) keeps each pod's series from one call to the next."""
     nodes = {n.name: n for n in snap.nodes}
     cpu = Family("container_cpu_usage_seconds_total", "counter")
     wss = Family("container_memory_working_set_bytes", "gauge")
@@ -249,8 +306,20 @@ def pod_families(
 
         return value
 
+    every = (cpu, wss, rx, tx, info, owner, restarts, phase, requests, limits)
+    kept: SeriesCache = {}
+    if span is not None:
+        cache = None
     for pod in snap.pods:
         node = nodes.get(pod.node)
+        key, address = (pod.namespace, pod.name), node.ip if node else None
+        hit = cache.get(key) if cache is not None else None
+        if hit is not None and hit[0] is pod and hit[1] == address:
+            for family, part in zip(every, hit[2], strict=True):
+                family.series.extend(part)
+            kept[key] = hit
+            continue
+        marks = [len(family.series) for family in every]
         if pod.running:
             for index, c in enumerate(pod.containers):
                 common = cadvisor_labels(node, pod, container=c.name, image=c.image)
@@ -315,6 +384,12 @@ def pod_families(
             for name in ("Pending", "Running", "Succeeded", "Failed", "Unknown"):
                 value = 1.0 if pod.phase == name else 0.0
                 phase.series.append((labels(ksm_labels(**ident, phase=name)), constant(value)))
+        if cache is not None:
+            parts = [f.series[m:] for f, m in zip(every, marks, strict=True)]
+            kept[key] = (pod, address, parts)
+    if cache is not None:
+        cache.clear()
+        cache.update(kept)
     return [
         cpu,
         wss,

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from kstui.sandbox.store import Store
+from kstui.sandbox.store import Entry, Store
 
 SPIKE_ANNOTATION = "sandbox.kstui.io/spike"
 WORKLOADS = (
@@ -121,3 +121,8 @@ class SpikeIndex:
         meta = pod.get("metadata") or {}
         own = _of(pod)
         return own or self.by_pod.get((meta.get("namespace", ""), meta.get("name", "")))
+
+    def of_entry(self, entry: Entry) -> Spike | None:
+        """`of` a stored pod, decoding it only when it carries the annotation."""
+        own = _of(entry.decode()) if _MARK in entry.raw else None
+        return own or self.by_pod.get((entry.namespace, entry.name))
