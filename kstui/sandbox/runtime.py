@@ -271,7 +271,7 @@ class Sandbox:
         flavor = Flavor(opts.kubesphere_version)
         for handle in self.handles.values():
             cluster = handle.cluster
-            seed.seed_bootstrap(cluster)
+            seed.seed_bootstrap(cluster, nodes=1 + seed.workers_for(opts.pods))
             if opts.kubesphere:
                 seed.seed_crds(cluster, flavor)
             seed.seed_workloads(cluster, opts.pods)

@@ -4,6 +4,7 @@ sample objects, and generated workloads, all made as a real cluster would have m
 from __future__ import annotations
 
 import copy
+import random
 import re
 from datetime import datetime, timedelta
 from importlib import resources
@@ -101,7 +102,7 @@ def _node(cluster: str, name: str, role: str, index: int, created: str) -> dict[
     capacity = {
         "cpu": "8",
         "memory": "32863824Ki",
-        "pods": "110",
+        "pods": str(MAX_PODS_PER_NODE),
         "ephemeral-storage": "203056560Ki",
         "hugepages-2Mi": "0",
     }
@@ -163,6 +164,36 @@ def _node(cluster: str, name: str, role: str, index: int, created: str) -> dict[
             },
         },
     }
+
+
+MAX_PODS_PER_NODE = 110
+"""The kubelet's default maxPods, and what every sandbox node says in status.capacity.pods."""
+
+
+def workers_for(pods: int) -> int:
+    """Worker nodes for this many generated pods: two, or as many as the pods need at the
+    kubelet's default 110 a node (a node holding 5,000 pods exists nowhere, and a node's level
+    in Observe would be the whole cluster)."""
+    return max(2, -(-pods // MAX_PODS_PER_NODE))
+
+
+class Placement:
+    """Where generated pods go: a random worker, or the next one with room when it is full,
+    as a scheduler would never put more than a node's capacity on it."""
+
+    def __init__(self, nodes: list[str]) -> None:
+        self.nodes = nodes
+        self.held = dict.fromkeys(nodes, 0)
+
+    def pick(self, rng: random.Random) -> str:
+        first = rng.randrange(len(self.nodes))
+        node = self.nodes[first]
+        for step in range(len(self.nodes)):
+            node = self.nodes[(first + step) % len(self.nodes)]
+            if self.held[node] < MAX_PODS_PER_NODE:
+                break
+        self.held[node] += 1
+        return node
 
 
 def seed_bootstrap(cluster: SandboxCluster, nodes: int = 3) -> None:
@@ -510,7 +541,7 @@ def seed_member_projects(cluster: SandboxCluster, flavor: Flavor = KUBESPHERE_4)
         "256Mi",
         2,
         created,
-        nodes or ["node"],
+        Placement(nodes or ["node"]),
         False,
         False,
     )
@@ -620,7 +651,9 @@ def seed_workloads(cluster: SandboxCluster, pods: int) -> None:
         return
     now = cluster.clock.now()
     rng = cluster.rng
-    nodes = [n["metadata"]["name"] for n in cluster.store.objects(("", "nodes"))][1:] or ["node"]
+    nodes = Placement(
+        [n["metadata"]["name"] for n in cluster.store.objects(("", "nodes"))][1:] or ["node"]
+    )
     per_namespace = [
         pods // len(namespaces) + (1 if i < pods % len(namespaces) else 0)
         for i in range(len(namespaces))
@@ -663,7 +696,7 @@ def _generated_deployment(
     memory: str,
     replicas: int,
     created: datetime,
-    nodes: list[str],
+    nodes: Placement,
     crash: bool,
     pending: bool,
 ) -> None:
@@ -715,7 +748,7 @@ def _generated_deployment(
     for _ in range(replicas):
         name = store.generate_name(f"{rs['metadata']['name']}-")
         pod_template = orjson.loads(orjson.dumps(rs["spec"]["template"]))  # deepcopy, 8x faster
-        node = nodes[rng.randrange(len(nodes))]
+        node = nodes.pick(rng)
         pod = {
             "apiVersion": "v1",
             "kind": "Pod",
