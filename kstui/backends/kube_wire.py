@@ -15,7 +15,7 @@ from kstui.backends.connect_errors import proxy_failure, tls_failure
 from kstui.backends.early_list import TABLE_ACCEPT as TABLE_ACCEPT
 from kstui.backends.errors import Unreachable, api_error
 
-if TYPE_CHECKING:  # loaded with the first request (kube.py), not with this module
+if TYPE_CHECKING:  # loaded with the first request (kube_transport.py), not with this module
     import httpx
 
 PatchType = Literal["merge", "json", "strategic", "apply"]

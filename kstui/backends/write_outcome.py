@@ -23,7 +23,7 @@ from kstui.backends.errors import KstuiError, NotFound
 
 
 class Reader(Protocol):
-    """What reading back needs of the client (KubeClient is one; named so that kube.py,
+    """What reading back needs of the client (KubeClient is one; named so that kube_transport.py,
     which calls settle(), is not imported back)."""
 
     async def get(self, path: str) -> Any: ...

@@ -224,18 +224,18 @@ async def test_with_a_start_list_the_network_stack_loads_once_its_rows_are_drawn
 ) -> None:
     """Its imports on a thread share the GIL with the frame that draws the rows: they wait
     for the app's word (release_network), NETWORK_HOLD s at most."""
-    from kstui.backends import kube
+    from kstui.backends import kube_transport
     from kstui.backends.backend import Backend, BackendSettings
 
     loads: list[str] = []
-    real_import = kube.import_network_stack
+    real_import = kube_transport.import_network_stack
 
     def recorded() -> None:
         loads.append("network stack")
         real_import()
 
-    monkeypatch.setattr(kube, "import_network_stack", recorded)
-    monkeypatch.setattr(kube, "NETWORK_HOLD", 600.0)
+    monkeypatch.setattr(kube_transport, "import_network_stack", recorded)
+    monkeypatch.setattr(kube_transport, "NETWORK_HOLD", 600.0)
     running = fresh_sandbox()
     config = load_kubeconfig(str(running.kubeconfig))
     early_list.begin_first_list(config, "host", "pods", "", 500)

@@ -114,9 +114,11 @@ async def test_a_list_asked_for_at_start_fills_the_table_then_the_watch_follows(
     """The CLI asks for the first list while Textual starts (early_list.py): the table shows
     those rows, and once they are drawn the app lets the network stack load and the watch
     opens from the list's resourceVersion (issue 18)."""
-    from kstui.backends import early_list, kube
+    from kstui.backends import early_list, kube_transport
 
-    monkeypatch.setattr(kube, "NETWORK_HOLD", 600.0)  # only the app's word opens the network
+    monkeypatch.setattr(
+        kube_transport, "NETWORK_HOLD", 600.0
+    )  # only the app's word opens the network
     kubeconfig = load_kubeconfig(str(sandbox.kubeconfig))
     early_list.begin_first_list(kubeconfig, "host", "pods", "payments", 500)
     app = build_app(AppSettings(kubeconfig, "host", "payments", cache_dir=tmp_path / "cache"))
