@@ -23,6 +23,14 @@ HEAVY = (
     "kstui.screens.workspaces",
     "kstui.screens.apps",
     "kstui.screens.observe",
+    # the writes of a resource list load on the first write, not with its first screen
+    "kstui.screens.confirm",
+    "kstui.screens.scale",
+    "kstui.backends.write_outcome",
+    "kstui.screens.plugin_spawn",
+    "orjson",  # and with it zoneinfo and sysconfig: cache_rows needs it for rare cells only
+    "zoneinfo",
+    "yaml",  # a plain kubeconfig is read without it (kubeconfig_text.py), a config file with it
     *LATER_MODULES,
 )
 
