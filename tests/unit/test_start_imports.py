@@ -59,3 +59,17 @@ def test_the_later_modules_still_import_and_their_keys_are_known() -> None:
 
     ids = binding_ids()  # imports every section's screens and LATER_MODULES
     assert "run.cancel" in ids  # CommandModal, in pod_operate (a later module)
+
+
+def test_the_client_lists_without_yaml() -> None:
+    """The first list's modules (the client, discovery, write read-back) load no yaml: a YAML
+    body is rare, and write_outcome imports yaml only for one."""
+    code = (
+        "import json, sys\n"
+        "import kstui.app, kstui.backends.kube, kstui.backends.discovery\n"
+        "print(json.dumps('yaml' in sys.modules))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert json.loads(done.stdout) is False
