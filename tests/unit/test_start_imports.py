@@ -73,3 +73,16 @@ def test_the_client_lists_without_yaml() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
     )
     assert json.loads(done.stdout) is False
+
+
+def test_the_prompts_messages_are_plain_classes() -> None:
+    """A dataclass costs ~0.5 ms to make; the prompt's records are plain classes, made at start
+    by every start (issue 18), and still carry their fields."""
+    import dataclasses
+
+    from kstui.widgets.prompt import Cycle, Prompt
+
+    for cls in (Prompt.Entered, Prompt.Edited, Prompt.Cancelled, Cycle):
+        assert not dataclasses.is_dataclass(cls), cls
+    entered = Prompt.Entered(None, ":", "pods")  # type: ignore[arg-type]
+    assert (entered.mode, entered.value, entered.control) == (":", "pods", None)
