@@ -11,8 +11,6 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
-import orjson
-
 from kstui.backends.errors import KstuiError
 
 _FALLBACK_COLUMNS = (
@@ -88,6 +86,8 @@ def intern_cell(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, int | float):
         return sys.intern(str(value))
+    import orjson  # a rare cell (a list, a map): orjson (and zoneinfo) not at start
+
     return sys.intern(orjson.dumps(value).decode())
 
 

@@ -9,11 +9,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from kstui.backends.errors import KubeconfigError
+from kstui.backends.kubeconfig_text import NOT_SIMPLE, simple_load
 
-_YAML_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 DEMO_HINT = (
     "point KUBECONFIG at a kubeconfig file (or pass --kubeconfig), "
     "or try `kstui demo` for a sandbox cluster"
@@ -197,16 +195,9 @@ def _read(path: Path) -> dict[str, Any]:
             str(exc),
             "check the file's permissions and that it is a text file",
         ) from exc
-    try:
-        document = yaml.load(text, Loader=_YAML_LOADER)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        at = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
-        raise KubeconfigError(
-            f"kubeconfig {path} is not valid YAML{at}",
-            " ".join(str(exc).replace('"<unicode string>"', path.name).split()),
-            f"fix {path}{at}; `kubectl config view` shows what kubectl makes of it",
-        ) from exc
+    document = simple_load(text)  # the usual kubeconfig, without importing yaml (issue 18)
+    if document is NOT_SIMPLE:
+        document = _yaml_load(path, text)
     if document is None:
         return {}  # an empty file is an empty config, as for kubectl
     if not isinstance(document, dict):
@@ -216,6 +207,21 @@ def _read(path: Path) -> dict[str, Any]:
             "a kubeconfig has clusters, users, contexts and current-context",
         )
     return document
+
+
+def _yaml_load(path: Path, text: str) -> Any:
+    import yaml
+
+    try:
+        return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        at = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+        raise KubeconfigError(
+            f"kubeconfig {path} is not valid YAML{at}",
+            " ".join(str(exc).replace('"<unicode string>"', path.name).split()),
+            f"fix {path}{at}; `kubectl config view` shows what kubectl makes of it",
+        ) from exc
 
 
 def _merge(path: Path, section: str, inner: str, items: Any, into: dict[str, Entry]) -> None:

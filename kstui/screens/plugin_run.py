@@ -24,10 +24,8 @@ from textual.screen import Screen
 
 from kstui.backends.errors import KstuiError
 from kstui.plugins import MissingValue, Plugin, expand
-from kstui.screens.confirm import ConfirmModal
 from kstui.screens.disabled_keys import readonly_notice
 from kstui.screens.failures import notify_failure
-from kstui.screens.plugin_spawn import spawn
 
 
 @dataclass(frozen=True)
@@ -54,6 +52,8 @@ async def in_foreground(app: App[Any], plugin: Plugin, argv: list[str], env: dic
     with app.batch_update(), app.suspend():
         previous = signal.signal(signal.SIGINT, lambda *_: None)
         try:
+            from kstui.screens.plugin_spawn import spawn
+
             code = await (await spawn(plugin, argv, env, piped=False)).wait()
         except BaseException as error:
             failure = error
@@ -86,6 +86,8 @@ async def run_plugin(screen: Screen[Any], plugin: Plugin, subject: Subject) -> N
         return
     if plugin.confirm:
         question = f"Run plugin {plugin.name} on {subject.what}?"
+        from kstui.screens.confirm import ConfirmModal  # on first use, not at start
+
         confirm = ConfirmModal(question, "$ " + shlex.join(argv), yes="Run", dangerous=False)
         if not await app.push_screen_wait(confirm):
             return

@@ -1,19 +1,20 @@
 """The write actions of a resource list: delete, scale, restart and edit, and when each is
 allowed. Reads come before writes as a view's do (scale reads the replicas, edit the object):
 esc, `/` or another row drop a slow read, so no modal opens over keys meant for the prompt.
-Writes are sent in app workers (resource host `send`), so leaving the screen cancels none."""
+Writes are sent in app workers (resource host `send`), so leaving the screen cancels none.
+The modals load on the first write, not with the first screen (test_start_imports)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from kstui.backends import actions
 from kstui.backends.kinds import ResourceKind
-from kstui.screens.confirm import ConfirmModal
 from kstui.screens.disabled_keys import readonly_notice
-from kstui.screens.resource_target import ResourceHost
-from kstui.screens.scale import ScaleModal
-from kstui.screens.sending import reported
+
+if TYPE_CHECKING:
+    from kstui.screens.resource_target import ResourceHost
 
 WRITE_ACTIONS = frozenset({"edit", "delete", "scale", "restart"})
 
@@ -53,6 +54,8 @@ class ResourceWrites:
         picked = host.selected()
         if picked is None:
             return
+        from kstui.screens.confirm import ConfirmModal
+
         confirmed = await host.app.push_screen_wait(
             ConfirmModal(
                 f"Delete {picked.label} on {host.context}?",
@@ -82,6 +85,8 @@ class ResourceWrites:
         )
         if current is None:
             return
+        from kstui.screens.scale import ScaleModal
+
         count = await host.app.push_screen_wait(ScaleModal(picked.label, current))
         if count is None or count == current:
             return
@@ -97,6 +102,8 @@ class ResourceWrites:
         picked = host.selected()
         if picked is None:
             return
+        from kstui.screens.confirm import ConfirmModal
+
         confirmed = await host.app.push_screen_wait(
             ConfirmModal(
                 f"Restart {picked.label} on {host.context}?",
@@ -133,6 +140,7 @@ class ResourceWrites:
             return
         app = host.app
         from kstui.screens.editing import ObjectEditor  # yaml, describe: when first editing
+        from kstui.screens.sending import reported
 
         editor = ObjectEditor(
             app, client, picked.kind, picked.label, context=host.context, key=picked.key, host=host

@@ -11,7 +11,6 @@ from typing import Protocol
 
 from textual.screen import Screen
 
-from kstui.backends import write_outcome
 from kstui.backends.errors import NoAnswer
 from kstui.screens.failures import Notifier, notify_failure
 from kstui.widgets.resource_table import ResourceTable
@@ -36,6 +35,8 @@ async def send_write(
 ) -> bool:
     """`doing` shows until the answer ("scaling Deployment shop/web to 5…"); `what` names
     the write in the outcome ("scale of Deployment shop/web"). True when it was applied."""
+    from kstui.backends import write_outcome  # orjson, yaml: on the first write, not at start
+
     token = host.write_began(key, doing)
     applied = False
     try:

@@ -23,6 +23,14 @@ HEAVY = (
     "kstui.screens.workspaces",
     "kstui.screens.apps",
     "kstui.screens.observe",
+    # the writes of a resource list load on the first write, not with its first screen
+    "kstui.screens.confirm",
+    "kstui.screens.scale",
+    "kstui.backends.write_outcome",
+    "kstui.screens.plugin_spawn",
+    "orjson",  # and with it zoneinfo and sysconfig: cache_rows needs it for rare cells only
+    "zoneinfo",
+    "yaml",  # a plain kubeconfig is read without it (kubeconfig_text.py), a config file with it
     *LATER_MODULES,
 )
 
@@ -51,3 +59,30 @@ def test_the_later_modules_still_import_and_their_keys_are_known() -> None:
 
     ids = binding_ids()  # imports every section's screens and LATER_MODULES
     assert "run.cancel" in ids  # CommandModal, in pod_operate (a later module)
+
+
+def test_the_client_lists_without_yaml() -> None:
+    """The first list's modules (the client, discovery, write read-back) load no yaml: a YAML
+    body is rare, and write_outcome imports yaml only for one."""
+    code = (
+        "import json, sys\n"
+        "import kstui.app, kstui.backends.kube, kstui.backends.discovery\n"
+        "print(json.dumps('yaml' in sys.modules))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert json.loads(done.stdout) is False
+
+
+def test_the_prompts_messages_are_plain_classes() -> None:
+    """A dataclass costs ~0.5 ms to make; the prompt's records are plain classes, made at start
+    by every start (issue 18), and still carry their fields."""
+    import dataclasses
+
+    from kstui.widgets.prompt import Cycle, Prompt
+
+    for cls in (Prompt.Entered, Prompt.Edited, Prompt.Cancelled, Cycle):
+        assert not dataclasses.is_dataclass(cls), cls
+    entered = Prompt.Entered(None, ":", "pods")  # type: ignore[arg-type]
+    assert (entered.mode, entered.value, entered.control) == (":", "pods", None)
