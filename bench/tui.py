@@ -51,6 +51,7 @@ from launch import (
     kstui_argv,
     kubectl_once,
     launch_once,
+    rss_mib,
 )
 from table import FrameClock, p95, percentiles, send_key
 
@@ -128,21 +129,50 @@ async def modals(
             await asyncio.sleep(0.05)
 
 
+KEY_FIGURES = (
+    "cursor",
+    "page",
+    "first",
+    "last",
+    "filter",
+    "filter clear",
+    "sort",
+    "event",
+)
+"""Every keystroke kind on the list (plus the watch event), in the report's order."""
+
+
+def own_rss() -> float:
+    return rss_mib(os.getpid())
+
+
 async def keystrokes(
     kubeconfig: Path, samples: int, cache_dir: Path, *, modals_only: bool = False
-) -> dict[str, list[float]]:
+) -> dict[str, Any]:
+    """Keystrokes (and modals, and the watch event) timed to their frame; `cpu <label>` holds
+    this process's CPU milliseconds over the same spans, `rss …` its memory in MiB."""
     config = load_kubeconfig(str(kubeconfig))
     app = KstuiApp(AppSettings(config, "host", "", cache_dir=cache_dir))
-    results: dict[str, list[float]] = {
-        label: [] for label in ("cursor", "page", "filter", "event", *MODAL_FIGURES)
-    }
+    results: dict[str, Any] = {label: [] for label in (*KEY_FIGURES, *MODAL_FIGURES)}
+    started = time.perf_counter()
     async with app.run_test(size=(COLUMNS, LINES)) as pilot:
         while not (isinstance(app.screen, ResourcesScreen) and app.screen.loaded):
             await pilot.pause(0.05)
+        results["load"] = time.perf_counter() - started
         screen = app.screen
         table = screen.query_one(ResourceTable)
+        await asyncio.sleep(2)  # the heap settles after a big load
+        results["rows"] = table.row_count
+        results["rss load"] = own_rss()
+        churn_from = time.perf_counter()
         clock = FrameClock(app)
+        clock.timeout = 120
         key = partial(send_key, app)
+
+        async def timed(label: str, act: Any, condition: Any) -> None:
+            results[label].append(await clock.time(act, condition))
+            results.setdefault(f"cpu {label}", []).append(clock.last_cpu)
+
         await modals(app, clock, min(samples, 30), results)
         if modals_only:
             await app.session.aclose()
@@ -157,13 +187,23 @@ async def keystrokes(
                     table.action_cursor_first()
                     await asyncio.sleep(0.02)
                 expected = table.cursor_index + step
-                results[label].append(
-                    await clock.time(
-                        lambda name=name: key(name),
-                        lambda expected=expected: table.cursor_index == expected,
-                    )
+                await timed(
+                    label,
+                    lambda name=name: key(name),
+                    lambda expected=expected: table.cursor_index == expected,
                 )
                 await asyncio.sleep(0.02)
+
+        # first / last: G to the bottom, g back to the top
+        for _ in range(max(1, samples // 4)):
+            await timed(
+                "last",
+                lambda: key("G", "G"),
+                lambda: table.cursor_index == table.visible_count - 1,
+            )
+            await asyncio.sleep(0.02)
+            await timed("first", lambda: key("g", "g"), lambda: table.cursor_index == 0)
+            await asyncio.sleep(0.02)
 
         key("slash", "/")
         await asyncio.sleep(0.1)
@@ -172,24 +212,41 @@ async def keystrokes(
         sequence = []
         for word in words:
             sequence += list(word) + ["backspace"] * len(word)
-        for step in sequence[:samples]:
+        for step in sequence[: max(samples, 2 * len(words[0]))]:
             if step == "backspace":
                 typed = typed[:-1]
+                label = "filter clear"
 
                 def act() -> Any:
                     return key("backspace")
             else:
                 typed += step
+                label = "filter"
 
                 def act(step: str = step) -> Any:
                     return key("minus" if step == "-" else step, step)
 
-            results["filter"].append(
-                await clock.time(act, lambda typed=typed: table.filter_text == typed)
-            )
+            await timed(label, act, lambda typed=typed: table.filter_text == typed)
             await asyncio.sleep(0.02)
         key("escape")
         await asyncio.sleep(0.2)
+
+        # sort: `>` to the next column, through every column, and `=` to reverse
+        columns = len(table.columns)
+        for index in range(min(max(2, samples // 5), 2 * columns)):
+            if index % 3 == 2:
+                want = (table.sort_column, not table.sort_reverse)
+                act = partial(key, "equals_sign", "=")
+            else:
+                want = ((table.sort_column + 1) % columns, False)
+                act = partial(key, "greater_than_sign", ">")
+            await timed(
+                "sort", act, lambda want=want: (table.sort_column, table.sort_reverse) == want
+            )
+            await asyncio.sleep(0.05)
+        while (table.sort_column, table.sort_reverse) != (0, False):
+            table.sort_by(0, reverse=False)
+            await asyncio.sleep(0.05)
 
         # watch event → screen: bump restarts of a visible pod through the status subresource
         backend = screen.backend
@@ -213,14 +270,16 @@ async def keystrokes(
                 return row is not None and row is not before and row.cells != before.cells
 
             # The clock starts when the PATCH is sent and stops at the frame showing it.
-            patched = clock.time(
+            await timed(
+                "event",
                 lambda path=path, statuses=statuses: asyncio.ensure_future(
                     client.patch(path, {"status": {"containerStatuses": statuses}}, "merge")
                 ),
                 changed,
             )
-            results["event"].append(await patched)
             await asyncio.sleep(0.05)
+        results["rss churn"] = own_rss()
+        results["churn seconds"] = time.perf_counter() - churn_from
         await app.session.aclose()
     return results
 
@@ -228,12 +287,26 @@ async def keystrokes(
 # --------------------------------------------------------------------------- report
 
 
-def run(pods: int, samples: int, runs: int, churn: float, modals_only: bool = False) -> None:
+def run(
+    pods: int,
+    samples: int,
+    runs: int,
+    churn: float,
+    modals_only: bool = False,
+    sandbox_kubeconfig: Path | None = None,
+) -> None:
     workdir = Path(tempfile.mkdtemp(prefix="kstui-bench-"))
     report(f"\n## {pods:,} pods (sandbox churning {churn:g} pod updates/s), {COLUMNS}x{LINES}")
     started = time.perf_counter()
-    sandbox = SandboxProcess(pods, churn, workdir)
-    report(f"sandbox ready in {time.perf_counter() - started:.1f} s")
+    sandbox = None
+    if sandbox_kubeconfig is None:
+        sandbox = SandboxProcess(pods, churn, workdir)
+        kubeconfig = sandbox.kubeconfig
+        report(f"sandbox ready in {time.perf_counter() - started:.1f} s")
+    else:
+        kubeconfig = sandbox_kubeconfig
+        report(f"sandbox already running ({kubeconfig}): its own --pods and --churn")
+    report(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     env = dict(
         os.environ,
         TERM="xterm-256color",
@@ -242,24 +315,27 @@ def run(pods: int, samples: int, runs: int, churn: float, modals_only: bool = Fa
         XDG_CONFIG_HOME=str(workdir / "config"),
     )
     env.pop("NO_COLOR", None)
+    empty: dict[str, Any] = {label: [] for label in (*KEY_FIGURES, *MODAL_FIGURES)}
     try:
         launches = (
-            [] if modals_only else [launch(sandbox.kubeconfig, env) for _ in range(runs + 1)][1:]
+            []
+            if modals_only or runs < 1
+            else [launch(kubeconfig, env) for _ in range(runs + 1)][1:]
         )
         kubectl: list[dict[str, float]] = []
-        if shutil.which("kubectl") and not modals_only:
-            kubectl_once(sandbox.kubeconfig, workdir / "kube")  # warm its discovery cache
-            kubectl = [kubectl_once(sandbox.kubeconfig, workdir / "kube") for _ in range(runs)]
+        if shutil.which("kubectl") and not modals_only and runs >= 1:
+            kubectl_once(kubeconfig, workdir / "kube")  # warm its discovery cache
+            kubectl = [kubectl_once(kubeconfig, workdir / "kube") for _ in range(runs)]
         keys = (
-            asyncio.run(
-                keystrokes(sandbox.kubeconfig, samples, workdir / "cache", modals_only=modals_only)
-            )
+            asyncio.run(keystrokes(kubeconfig, samples, workdir / "cache", modals_only=modals_only))
             if samples
-            else {label: [] for label in ("cursor", "page", "filter", "event", *MODAL_FIGURES)}
+            else empty
         )
     finally:
-        sandbox.stop()
+        if sandbox is not None:
+            sandbox.stop()
         shutil.rmtree(workdir, ignore_errors=True)  # its kubeconfig holds tokens
+    report(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())} (after)")
 
     if modals_only:
         report_modals(keys)
@@ -268,51 +344,61 @@ def run(pods: int, samples: int, runs: int, churn: float, modals_only: bool = Fa
     def m(items: list[dict[str, float]], key: str) -> float:
         return median([item[key] for item in items if key in item])
 
-    first_frame, first_rows = m(launches, "first frame"), m(launches, "first rows")
-    all_rows, rss = m(launches, "all rows"), m(launches, "rss")
-    k_first, k_all = m(kubectl, "first rows"), m(kubectl, "all rows")
-
     def verdict(ok: bool) -> str:
         return "pass" if ok else "MISS"
 
-    report(f"rows listed: kstui {m(launches, 'rows'):.0f}, kubectl {m(kubectl, 'rows'):.0f}")
-    report("| figure | kstui | kubectl | ratio | target | |")
-    report("| --- | --- | --- | --- | --- | --- |")
-    report(
-        f"| launch → first frame | {first_frame * 1000:.0f} ms | | | ≤ 400 ms | "
-        f"{verdict(first_frame <= 0.4)} |"
-    )
-    report(
-        f"| launch → first rows | {first_rows * 1000:.0f} ms | {k_first * 1000:.0f} ms | "
-        f"{first_rows / k_first:.2f}x | ≤ 0.5x | {verdict(first_rows <= 0.5 * k_first)} |"
-    )
-    report(
-        f"| launch → all rows | {all_rows * 1000:.0f} ms | {k_all * 1000:.0f} ms | "
-        f"{all_rows / k_all:.2f}x | ≤ 1.0x | {verdict(all_rows <= k_all)} |"
-    )
-    for label, name, target in (
-        ("cursor", "cursor down", 30),
-        ("page", "page down", 30),
-        ("filter", "filter keystroke", 50),
-    ):
-        samples_ms = keys[label]
-        if not samples_ms:
+    big = pods >= 100_000
+    if launches:
+        first_frame, first_rows = m(launches, "first frame"), m(launches, "first rows")
+        all_rows, rss = m(launches, "all rows"), m(launches, "rss")
+        k_first, k_all = m(kubectl, "first rows"), m(kubectl, "all rows")
+        report(f"rows listed: kstui {m(launches, 'rows'):.0f}, kubectl {m(kubectl, 'rows'):.0f}")
+        report("| figure | kstui | kubectl | ratio | target | |")
+        report("| --- | --- | --- | --- | --- | --- |")
+        report(
+            f"| launch → first frame | {first_frame * 1000:.0f} ms | | | ≤ 400 ms | "
+            f"{verdict(first_frame <= 0.4)} |"
+        )
+        report(
+            f"| launch → first rows | {first_rows * 1000:.0f} ms | {k_first * 1000:.0f} ms | "
+            f"{first_rows / k_first:.2f}x | ≤ 0.5x | {verdict(first_rows <= 0.5 * k_first)} |"
+        )
+        report(
+            f"| launch → all rows | {all_rows * 1000:.0f} ms | {k_all * 1000:.0f} ms | "
+            f"{all_rows / k_all:.2f}x | ≤ 1.0x | {verdict(all_rows <= k_all)} |"
+        )
+        report(f"| RSS after load (pty) | {rss:.0f} MiB | | | ≤ 150 MiB | {verdict(rss <= 150)} |")
+    if "rows" in keys:
+        report(
+            f"keystrokes: {keys['rows']:,} rows listed in process in {keys['load']:.1f} s; "
+            f"RSS {keys['rss load']:.0f} MiB after load, {keys['rss churn']:.0f} MiB after "
+            f"{keys['churn seconds']:.0f} s of keys under churn"
+        )
+    limit = 50 if big else None
+    report("| keystroke, under churn | p50 / p95 / max | CPU p50 / p95 | target | |")
+    report("| --- | --- | --- | --- | --- |")
+    targets = {"cursor": 30, "page": 30, "filter": 50, "filter clear": 50, "event": 1000}
+    for label in KEY_FIGURES:
+        values = keys[label]
+        if not values:
             continue
+        target = limit if limit and label != "event" else targets.get(label)
+        cpu = keys.get(f"cpu {label}") or [float("nan")]
         report(
-            f"| {name}, under churn | p50 {statistics.median(samples_ms):.1f} / "
-            f"p95 {p95(samples_ms):.1f} ms | | | p95 ≤ {target} ms | "
-            f"{verdict(p95(samples_ms) <= target)} |"
+            f"| {label} | {statistics.median(values):.1f} / {p95(values):.1f} / "
+            f"{max(values):.1f} ms | {statistics.median(cpu):.1f} / {p95(cpu):.1f} ms | "
+            + (f"p95 ≤ {target} ms | {verdict(p95(values) <= target)} |" if target else "| |")
         )
-    event = keys["event"]
-    if event:
-        report(
-            f"| watch event → screen | p50 {statistics.median(event):.0f} / "
-            f"p95 {p95(event):.0f} ms | | | p95 ≤ 1000 ms | {verdict(p95(event) <= 1000)} |"
-        )
-    report(f"| RSS after load | {rss:.0f} MiB | | | ≤ 150 MiB | {verdict(rss <= 150)} |")
-    for label in ("cursor", "page", "filter", "event"):
+    if "rss load" in keys:
+        rss_limit = 400 if big else 150
+        for label in ("rss load", "rss churn"):
+            report(
+                f"| {label.replace('rss', 'RSS after')} | {keys[label]:.0f} MiB | | "
+                f"≤ {rss_limit} MiB | {verdict(keys[label] <= rss_limit)} |"
+            )
+    for label in KEY_FIGURES:
         if keys[label]:
-            report(f"  {label:<7} {percentiles(keys[label])}")
+            report(f"  {label:<12} {percentiles(keys[label])}")
     report_modals(keys)
 
 
@@ -337,7 +423,15 @@ def main() -> None:
         help="pods in the sandbox (repeatable; default 10000 and 50000)",
     )
     parser.add_argument("--samples", type=int, default=100, help="keystrokes per figure")
-    parser.add_argument("--runs", type=int, default=3, help="launches and kubectl runs")
+    parser.add_argument(
+        "--runs", type=int, default=3, help="launches and kubectl runs (0: keystrokes only)"
+    )
+    parser.add_argument(
+        "--sandbox",
+        type=Path,
+        metavar="KUBECONFIG",
+        help="use a sandbox already running (its kubeconfig) instead of starting one",
+    )
     parser.add_argument("--churn", type=float, default=200.0, help="pod updates/s (default 200)")
     parser.add_argument(
         "--modals", action="store_true", help="only the modals' open and close (no launches)"
@@ -345,7 +439,7 @@ def main() -> None:
     args = parser.parse_args()
     report(f"kstui bench/tui.py · python {sys.version.split()[0]} · {os.cpu_count()} cores")
     for pods in args.pods or [10_000, 50_000]:
-        run(pods, args.samples, args.runs, args.churn, args.modals)
+        run(pods, args.samples, args.runs, args.churn, args.modals, args.sandbox)
 
 
 if __name__ == "__main__":
