@@ -161,64 +161,82 @@ class TableStore:
         final: dict[str, Row | None] = {key: None for key in deleted if key in rows}
         for row in self._fitted(upserted):
             final[row.key] = row
-        sort_key, tie_key = self._sort_key, self._tie_key
+        sort_key, tie_key, matches = self._sort_key, self._tie_key, self.matches
         changed: list[Row] = []
         out: list[Row] = []  # stored rows leaving their place in `_order` (deleted or moving)
         into: list[Row] = []  # rows taking a new place
         tie_out: list[Row] = []
         tie_into: list[Row] = []
-        in_place: list[Row] = []
+        in_place: list[Row] = []  # changed, same place in the tie order
+        # with a filter, the view is patched the same way (rows leaving it, entering it)
+        patching = self._filter is not None and self._view_texts is not None
+        view_out: list[Row] = []
+        view_into: list[Row] = []
+        view_same: list[Row] = []
         reshaped = False
         for key, new in final.items():
             previous = rows.get(key)
-            if new is None:
-                if previous is not None:
-                    out.append(previous)
-                    tie_out.append(previous)
-            elif previous is None:
+            if previous is not None and new is not None and previous == new:
+                continue
+            moves = previous is None or new is None or sort_key(previous) != sort_key(new)
+            if previous is not None and moves:
+                out.append(previous)
+            if new is not None:
                 changed.append(new)
-                into.append(new)
-                tie_into.append(new)
-            elif previous != new:
-                changed.append(new)
-                if tie_key(previous) != tie_key(new):
-                    tie_out.append(previous)
-                    tie_into.append(new)
-                else:
-                    in_place.append(new)  # in the tie lists
-                if sort_key(previous) != sort_key(new):
-                    out.append(previous)
+                if moves:
                     into.append(new)
-                else:
-                    reshaped = reshaped or self.matches(previous) != self.matches(new)
+            if previous is None or new is None or tie_key(previous) != tie_key(new):
+                if previous is not None:
+                    tie_out.append(previous)
+                if new is not None:
+                    tie_into.append(new)
+            elif new is not None:
+                in_place.append(new)
+            was = previous is not None and matches(previous)
+            now = new is not None and matches(new)
+            reshaped = reshaped or (not moves and was != now)
+            if patching:
+                if was and (moves or not now):
+                    view_out.append(previous)  # type: ignore[arg-type]
+                if now and (moves or not was):
+                    view_into.append(new)  # type: ignore[arg-type]
+                if was and now and not moves:
+                    view_same.append(new)  # type: ignore[arg-type]
+        reverse = self._sort_reverse
         order_lists: list[list[Any]] = [self._order, self._order_texts]
         tie_lists: list[list[Any]] = [self._tie_order, self._tie_rows, self._tie_texts]
+        view_texts = self._view_texts if patching else None
+        view_lists: list[list[Any]] = [] if view_texts is None else [self._view, view_texts]
         # out with the old values while the dict still holds them
-        self._take_out(order_lists, out, sort_key, self._sort_reverse)
+        self._take_out(order_lists, out, sort_key, reverse)
         self._take_out(tie_lists, tie_out, tie_key, False)
+        if patching:
+            self._take_out(view_lists, view_out, sort_key, reverse)
         for row in out:
             if final[row.key] is None:
                 del rows[row.key]
         for row in changed:
             rows[row.key] = row  # unchanged rows stay the same objects (their cached strips)
         text = self._text
-        self._put_in(order_lists, into, sort_key, self._sort_reverse, lambda r: (r.key, text(r)))
+        self._put_in(order_lists, into, sort_key, reverse, lambda r: (r.key, text(r)))
         self._put_in(tie_lists, tie_into, tie_key, False, lambda r: (r.key, r, text(r)))
+        if patching:
+            self._put_in(view_lists, view_into, sort_key, reverse, lambda r: (r.key, text(r)))
         moved = {row.key for row in into}
-        rebuilt = bool(out or into) or reshaped
         for row in in_place:
-            texts = text(row)
             index = self._spot(self._tie_order, row, tie_key, False)
-            self._tie_rows[index], self._tie_texts[index] = row, texts
+            self._tie_rows[index], self._tie_texts[index] = row, text(row)
             if row.key not in moved:
-                index = self._spot(self._order, row, sort_key, self._sort_reverse)
-                self._order_texts[index] = texts
-                if self._view_texts is not None and not rebuilt and self.matches(row):
-                    index = self._spot(self._view, row, sort_key, self._sort_reverse)
-                    self._view_texts[index] = texts
+                self._order_texts[self._spot(self._order, row, sort_key, reverse)] = text(row)
+        if view_texts is not None:
+            for row in view_same:
+                view_texts[self._spot(self._view, row, sort_key, reverse)] = text(row)
+        rebuilt = bool(out or into) or reshaped
         if rebuilt:
-            self._view_texts = None
-            self._rebuild_view()
+            if patching:
+                self._place_cursor()
+            else:
+                self._rebuild_view()
         return BatchOutcome(changed, rebuilt)
 
     def replace_all(self, upserted: Iterable[Row]) -> list[Row]:
@@ -393,6 +411,10 @@ class TableStore:
                 keys, texts = self._order, self._order_texts
             hits = self._filter.hits(texts)
             self._view, self._view_texts = list(compress(keys, hits)), list(compress(texts, hits))
+        self._place_cursor()
+
+    def _place_cursor(self) -> None:
+        """The cursor on its key if it is still shown, else at its index, clamped."""
         previous_key = self._cursor_key
         row = self._rows.get(previous_key) if previous_key is not None else None
         if row is not None and self.matches(row):

@@ -347,7 +347,8 @@ def test_a_continue_token_outlives_the_watch_window_until_compaction(
         response = http.get(CONFIGMAPS, params={"limit": "1", "continue": token})
         assert response.status_code == 200, response.text
         names = [item["metadata"]["name"] for item in first["items"] + response.json()["items"]]
-        assert names == sorted(set(names)) and len(names) == 2  # the next page, in order
+        assert names == sorted(set(names))  # the next page, in order
+        assert len(names) == 2
         running.call(store.compact)
         response = http.get(CONFIGMAPS, params={"limit": "1", "continue": token})
     assert response.status_code == 410
