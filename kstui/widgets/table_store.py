@@ -260,7 +260,13 @@ class TableStore:
             raise IndexError(f"no column {column_index}")
         if reverse is None:
             reverse = column_index == self._sort_column and not self._sort_reverse
+        flipped = column_index == self._sort_column and reverse != self._sort_reverse
         self._sort_column, self._sort_reverse = column_index, reverse
+        if flipped:  # every key is unique: the reverse order is exactly the order reversed
+            self._order.reverse()
+            self._order_texts.reverse()
+            self._rebuild_view()
+            return
         self._resort()
 
     def set_filter(self, text: str) -> bool:

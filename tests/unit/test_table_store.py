@@ -240,3 +240,22 @@ def test_a_batch_under_a_filter_moves_its_rows_without_rescanning_every_row(
     assert scanned == []
     expected = reference_view(dict(store.rows), 2, False, "api-1")
     assert list(store.view) == expected
+
+
+def test_reversing_the_sort_reverses_the_order_without_sorting_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`=` on 150,000 rows: the rows are not ranked and sorted again, only turned around."""
+    import kstui.widgets.table_store as table_store
+
+    store = store_of(*(pod(f"api-{i}", restarts=str(i % 4), age_s=i % 3) for i in range(50)))
+    store.sort_by(2)
+    ranked: list[object] = []
+    ranks_of = table_store.ranks_of
+    monkeypatch.setattr(table_store, "ranks_of", lambda *a: ranked.append(a) or ranks_of(*a))
+    for column, reverse in ((2, True), (2, False), (2, True)):
+        store.sort_by(column, reverse=reverse)
+        assert list(store.view) == reference_view(dict(store.rows), column, reverse, "")
+    assert ranked == []
+    store.sort_by(3)  # another column is sorted afresh
+    assert len(ranked) == 1
