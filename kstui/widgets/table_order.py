@@ -64,3 +64,24 @@ class Descending:
 
 def identity(value: Any) -> Any:
     return value
+
+
+FEW_VALUES = 4096
+"""Distinct values up to which a sort ranks them and sorts small integers."""
+
+
+def sorted_places(cells: list[str], column: Column) -> list[int]:
+    """The positions of `cells` in the column's order; equal values keep their order (a stable
+    sort). Few distinct values (statuses, namespaces, nodes) are ranked once and the rows
+    sorted as small integers; many (IPs, times) are sorted by their keys directly."""
+    count = len(cells)
+    distinct = set(cells)
+    if len(distinct) <= FEW_VALUES:
+        ranks = ranks_of(distinct, column)
+        spots = [ranks[cell] * count + i for i, cell in enumerate(cells)]
+        spots.sort()
+        return [spot % count for spot in spots]
+    if column.age and all(map(_RFC3339_UTC.fullmatch, distinct)):
+        return sorted(range(count), key=cells.__getitem__, reverse=True)  # stays stable
+    values = list(map(value_key(column), cells))
+    return sorted(range(count), key=values.__getitem__)

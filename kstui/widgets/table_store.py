@@ -24,7 +24,7 @@ from typing import Any
 
 from kstui.model import Column, Row
 from kstui.widgets.table_filter import Filter, filter_problem, search_text
-from kstui.widgets.table_order import Descending, identity, ranks_of, value_key
+from kstui.widgets.table_order import Descending, identity, sorted_places, value_key
 
 __all__ = ["BatchOutcome", "TableStore", "filter_problem"]
 
@@ -391,11 +391,7 @@ class TableStore:
             order, order_texts = list(keys), list(texts)
         else:
             cells = [row.cells[index] for row in self._tie_rows]
-            ranks = ranks_of(set(cells), self._columns[index])
-            count = len(keys)
-            spots = [ranks[cell] * count + i for i, cell in enumerate(cells)]
-            spots.sort()
-            places = [spot % count for spot in spots]
+            places = sorted_places(cells, self._columns[index])
             order = [keys[i] for i in places]
             order_texts = [texts[i] for i in places]
         if self._sort_reverse:

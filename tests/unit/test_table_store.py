@@ -173,11 +173,19 @@ def reference_view(rows: dict[str, Row], column: int, reverse: bool, text: str) 
     return [row.key for row in ordered]
 
 
+@pytest.mark.parametrize("few", [4096, 2])
 @pytest.mark.parametrize("seed", range(6))
-def test_batches_sorts_and_filters_agree_with_sorting_from_scratch(seed: int) -> None:
-    """Rows move by bisection and sorts rank distinct values: the view must be exactly what
-    sorting everything afresh gives, through random batches big and small, in both orders."""
+def test_batches_sorts_and_filters_agree_with_sorting_from_scratch(
+    seed: int, few: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rows move by bisection and sorts rank distinct values (or, with many, sort by value):
+    the view must be exactly what sorting everything afresh gives, through random batches big
+    and small, in both orders."""
     import random
+
+    import kstui.widgets.table_order as table_order
+
+    monkeypatch.setattr(table_order, "FEW_VALUES", few)
 
     rng = random.Random(seed)
     statuses = ["Running", "running", "Pending", "CrashLoopBackOff", "Completed", ""]
@@ -251,8 +259,8 @@ def test_reversing_the_sort_reverses_the_order_without_sorting_again(
     store = store_of(*(pod(f"api-{i}", restarts=str(i % 4), age_s=i % 3) for i in range(50)))
     store.sort_by(2)
     ranked: list[object] = []
-    ranks_of = table_store.ranks_of
-    monkeypatch.setattr(table_store, "ranks_of", lambda *a: ranked.append(a) or ranks_of(*a))
+    places = table_store.sorted_places
+    monkeypatch.setattr(table_store, "sorted_places", lambda *a: ranked.append(a) or places(*a))
     for column, reverse in ((2, True), (2, False), (2, True)):
         store.sort_by(column, reverse=reverse)
         assert list(store.view) == reference_view(dict(store.rows), column, reverse, "")
