@@ -170,9 +170,8 @@ async def keystrokes(
         await asyncio.sleep(2)  # the heap settles after a big load
         results["rows"] = table.row_count
         results["rss load"] = own_rss()
-        report(
-            f"  ({results['rows']:,} rows in {results['load']:.0f} s, {results['rss load']:.0f} MiB)"
-        )
+        rows, load = results["rows"], results["load"]
+        report(f"  ({rows:,} rows in {load:.0f} s, {results['rss load']:.0f} MiB)")
         churn_from = time.perf_counter()
         clock = FrameClock(app)
         clock.timeout = 120
