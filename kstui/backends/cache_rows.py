@@ -124,6 +124,10 @@ def table_columns(table: dict[str, Any]) -> tuple[TableColumn, ...]:
     )
 
 
+_OWNERS: dict[tuple[str, str], tuple[str, str]] = {}
+"""Controller owners seen, (kind, name) → the one shared tuple (a few per workload)."""
+
+
 def cached_row(table_row: dict[str, Any]) -> CachedRow:
     meta = (table_row.get("object") or {}).get("metadata") or {}
     cells = tuple(map(intern_cell, table_row.get("cells") or ()))
@@ -135,7 +139,11 @@ def cached_row(table_row: dict[str, Any]) -> CachedRow:
     owner = None
     for ref in meta.get("ownerReferences") or ():
         if ref.get("controller"):
-            owner = (sys.intern(ref.get("kind") or ""), sys.intern(ref.get("name") or ""))
+            owner = (ref.get("kind") or "", ref.get("name") or "")
+            if len(_OWNERS) > 100_000:  # rollouts name new ReplicaSets: never grow forever
+                _OWNERS.clear()
+            # one tuple per owner, shared by its pods (150 pods of a ReplicaSet: 10 KiB less)
+            owner = _OWNERS.setdefault(owner, (sys.intern(owner[0]), sys.intern(owner[1])))
             break
     return CachedRow(
         uid or f"{namespace}/{name}",

@@ -244,7 +244,7 @@ async def list_(call: Call) -> web.StreamResponse:
     start_after = None
     if query.get("continue"):
         rv, start_after = _decode_continue(query["continue"])
-        if rv < call.store.oldest_rv:
+        if rv < call.store.compacted_rv:
             raise ApiError.expired(
                 "The provided continue parameter is too old to display a consistent list result. "
                 "You can start a new list without the continue parameter, or use the continue "

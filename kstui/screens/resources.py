@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -122,7 +123,7 @@ class ResourcesScreen(WritesInFlight, ExplainsDisabledKeys, OperatesOnPods, Plug
         return self.backend.name
 
     @property
-    def names(self) -> dict[str, tuple[str, str]]:
+    def names(self) -> Mapping[str, tuple[str, str]]:
         """Row key → (namespace, name): what actions need to fetch the object."""
         return self.live.names
 

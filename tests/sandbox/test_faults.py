@@ -320,6 +320,40 @@ def test_compaction_expires_a_paged_lists_continue_token(fresh_sandbox: Fresh) -
     assert "continue parameter is too old" in body["message"]
 
 
+def test_a_continue_token_outlives_the_watch_window_until_compaction(
+    fresh_sandbox: Fresh,
+) -> None:
+    """etcd keeps revisions until the apiserver compacts them (every 5 minutes), whatever its
+    watch window holds: a 150k-pod list under churn pages for longer than that window lasts
+    (kubectl got 410 Expired half way). Only compaction expires the token."""
+    running = fresh_sandbox(pods=0, kubesphere=False)
+    store = running.cluster().store
+    with client(running) as http:
+        for index in range(3):
+            create(http, f"page-{index}")
+        first = http.get(CONFIGMAPS, params={"limit": "1"}).json()
+        token = first["metadata"]["continue"]
+
+        def churn_past_the_window() -> None:
+            store.log_capacity = 4
+            for _ in range(3):
+                for name in ("page-1", "page-2"):
+                    entry = store.get(("", "configmaps"), "default", name)
+                    entry["data"] = {"n": str(store.rv)}
+                    store.update(running.cluster().registry.storage_kind(("", "configmaps")), entry)
+
+        running.call(churn_past_the_window)
+        assert int(first["metadata"]["resourceVersion"]) < store.oldest_rv  # left the window
+        response = http.get(CONFIGMAPS, params={"limit": "1", "continue": token})
+        assert response.status_code == 200, response.text
+        names = [item["metadata"]["name"] for item in first["items"] + response.json()["items"]]
+        assert names == sorted(set(names))  # the next page, in order
+        assert len(names) == 2
+        running.call(store.compact)
+        response = http.get(CONFIGMAPS, params={"limit": "1", "continue": token})
+    assert response.status_code == 410
+
+
 # ------------------------------------------------------------------ failures and latency
 
 

@@ -767,3 +767,61 @@ def test_a_seeded_crash_loops_back_off_event_was_last_seen_minutes_ago(
         seen = parse_time(event["lastTimestamp"])
         assert seen is not None
         assert 0 <= now - seen.timestamp() <= 300, event["lastTimestamp"]
+
+
+def test_a_pod_status_change_decodes_the_pod_not_its_siblings(fresh_sandbox: Fresh) -> None:
+    """At 150,000 pods a ReplicaSet has 150 of them: reconciling it at each pod event decoded
+    every one (200 events/s kept the sandbox's CPU busy and its lists 2 s a page). A pod's
+    (deleting, ready) is read once per version of it; the status still follows."""
+    from kstui.sandbox.controllers.workloads import ReplicaSetController
+    from kstui.sandbox.store import Entry
+
+    running = fresh_sandbox(pods=400, kubesphere=False)
+    cluster = running.cluster()
+    store = cluster.store
+    pods, replicasets = ("", "pods"), ("apps", "replicasets")
+    decoded: list[str] = []
+    decode, reconciled = Entry.decode, ReplicaSetController.reconcile
+    inside: list[object] = []
+
+    def change_one() -> tuple[str, str, int]:
+        for namespace, name in store.sorted_keys(pods):
+            pod = store.get(pods, namespace, name)
+            assert pod is not None
+            owners = pod["metadata"].get("ownerReferences") or [{}]
+            rs = store.get(replicasets, namespace, owners[0].get("name", ""))
+            if rs is not None and rs["spec"]["replicas"] >= 8 and rs["status"].get("readyReplicas"):
+                break
+        else:
+            raise AssertionError("no ReplicaSet of 8 pods")
+
+        def counted(entry: Entry) -> dict[str, Any]:
+            if inside:  # what the ReplicaSet controller decodes
+                decoded.append(entry.name)
+            return decode(entry)
+
+        def reconcile(self: ReplicaSetController, key: Any) -> None:
+            inside.append(key)
+            try:
+                reconciled(self, key)
+            finally:
+                inside.pop()
+
+        Entry.decode = counted  # type: ignore[method-assign]
+        ReplicaSetController.reconcile = reconcile  # type: ignore[method-assign]
+        for condition in pod["status"]["conditions"]:
+            if condition["type"] == "Ready":
+                condition["status"] = "False"
+        store.update(cluster.registry.storage_kind(pods), pod, subresource="status")
+        return namespace, rs["metadata"]["name"], rs["status"]["readyReplicas"]
+
+    try:
+        namespace, rs_name, ready = running.call(change_one)
+        time.sleep(0.5)  # the controllers run on the sandbox's loop
+    finally:
+        running.call(lambda: setattr(Entry, "decode", decode))
+        running.call(lambda: setattr(ReplicaSetController, "reconcile", reconciled))
+    rs = running.call(lambda: store.get(replicasets, namespace, rs_name))
+    assert rs["status"].get("readyReplicas", 0) == ready - 1
+    siblings = [name for name in decoded if name.startswith(f"{rs_name}-")]
+    assert len(siblings) <= 1, decoded  # the changed pod, not the other 7+

@@ -15,7 +15,7 @@ from typing import Any
 from kstui.sandbox.clock import rfc3339
 from kstui.sandbox.controllers import Controller, WorkKey
 from kstui.sandbox.controllers.endpointslices import pods_in
-from kstui.sandbox.controllers.workloads import pod_ready
+from kstui.sandbox.controllers.workloads import pod_ready, pod_state
 from kstui.sandbox.selectors import labels_match, selector_from_match_labels
 from kstui.sandbox.store import Entry, Event
 
@@ -35,10 +35,15 @@ def _healthy(pod: dict[str, Any]) -> bool:
     return pod_ready(pod) and not pod["metadata"].get("deletionTimestamp")
 
 
-def budget_status(pdb: dict[str, Any], pods: list[dict[str, Any]], now: str) -> dict[str, Any]:
+def _entry_healthy(entry: Entry) -> bool:
+    deleting, ready = pod_state(entry)
+    return ready and not deleting
+
+
+def budget_status(pdb: dict[str, Any], pods: list[Entry], now: str) -> dict[str, Any]:
     spec = pdb.get("spec") or {}
     expected = len(pods)
-    healthy = sum(map(_healthy, pods))
+    healthy = sum(map(_entry_healthy, pods))
     if spec.get("maxUnavailable") is not None:
         desired = max(0, expected - _scaled(spec["maxUnavailable"], expected, True))
     elif spec.get("minAvailable") is not None:
@@ -73,13 +78,13 @@ def budget_status(pdb: dict[str, Any], pods: list[dict[str, Any]], now: str) -> 
 
 def matching_pods(
     store: Any, pdb: dict[str, Any], candidates: Iterable[Entry] | None = None
-) -> list[dict[str, Any]]:
+) -> list[Entry]:
     """The pods a budget selects, among `candidates` if given, else in its namespace."""
     requirements = selector_from_match_labels((pdb.get("spec") or {}).get("selector"))
     if not requirements:
         return []  # policy/v1: an empty selector selects nothing
     scanned = pods_in(store, pdb["metadata"]["namespace"]) if candidates is None else candidates
-    return [e.decode() for e in scanned if labels_match(requirements, e.labels)]
+    return [e for e in scanned if labels_match(requirements, e.labels)]
 
 
 class DisruptionController(Controller):

@@ -13,7 +13,7 @@ from kstui.sandbox.clock import rfc3339
 from kstui.sandbox.controllers import Controller, WorkKey, controller_of, owner_ref
 from kstui.sandbox.controllers.events import record
 from kstui.sandbox.status import ApiError
-from kstui.sandbox.store import Event
+from kstui.sandbox.store import Entry, Event
 
 DEPLOYMENTS = ("apps", "deployments")
 REPLICASETS = ("apps", "replicasets")
@@ -59,6 +59,15 @@ def pod_ready(pod: dict[str, Any]) -> bool:
         if condition.get("type") == "Ready":
             return condition.get("status") == "True"
     return False
+
+
+def pod_state(entry: Entry) -> tuple[bool, bool]:
+    """(being deleted, ready) of a stored pod, decoded once per version of it."""
+    if entry.memo is None:
+        pod = entry.decode()
+        entry.memo = (bool(pod["metadata"].get("deletionTimestamp")), pod_ready(pod))
+    state: tuple[bool, bool] = entry.memo
+    return state
 
 
 class DeploymentController(Controller):
@@ -254,16 +263,17 @@ class ReplicaSetController(Controller):
         rs = self.store.get(REPLICASETS, *key)
         if rs is None or rs["metadata"].get("deletionTimestamp"):
             return
-        pods = []
-        for storage_key, (namespace, name) in self.store.dependents(rs["metadata"]["uid"]):
+        entries = []
+        bucket = self.store.bucket(PODS)
+        for storage_key, object_key in self.store.dependents_unordered(rs["metadata"]["uid"]):
             if storage_key == PODS:
-                pod = self.store.get(PODS, namespace, name)
-                if pod is not None and not pod["metadata"].get("deletionTimestamp"):
-                    pods.append(pod)
+                entry = bucket.get(object_key)
+                if entry is not None and not pod_state(entry)[0]:
+                    entries.append(entry)
         desired = int(rs["spec"].get("replicas", 1))
         pod_kind = self.kind(PODS)
-        if len(pods) < desired:
-            for _ in range(desired - len(pods)):
+        if len(entries) < desired:
+            for _ in range(desired - len(entries)):
                 pod = self._new_pod(rs)
                 try:
                     self.cluster.create(pod_kind, pod)
@@ -280,7 +290,9 @@ class ReplicaSetController(Controller):
                     "replicaset-controller",
                 )
             return  # the pods' ADDED events bring us back for status
-        if len(pods) > desired:
+        if len(entries) > desired:
+            entries.sort(key=lambda entry: (entry.namespace, entry.name))  # as dependents()
+            pods = [entry.decode() for entry in entries]
             # Scale down the least useful pods first: not ready, then the newest.
             pods.sort(
                 key=lambda p: (pod_ready(p), p["metadata"]["creationTimestamp"]), reverse=False
@@ -297,10 +309,10 @@ class ReplicaSetController(Controller):
                     "replicaset-controller",
                 )
             return
-        ready = sum(1 for p in pods if pod_ready(p))
+        ready = sum(1 for entry in entries if pod_state(entry)[1])
         status: dict[str, Any] = {
-            "replicas": len(pods),
-            "fullyLabeledReplicas": len(pods),
+            "replicas": len(entries),
+            "fullyLabeledReplicas": len(entries),
             "observedGeneration": rs["metadata"]["generation"],
         }
         if ready:

@@ -1,0 +1,115 @@
+#!/usr/bin/env python
+"""TableStore alone at 150,000 pod rows: CPU milliseconds per keystroke's store work.
+
+    python bench/table_store.py                       # 150,000 rows
+    python bench/table_store.py --rows 50000
+    PYTHONPATH=/tmp/before python bench/table_store.py   # the same figures for another tree
+
+A report, not a test. CPU time (time.process_time), not wall time: on a machine shared by
+several jobs it is the figure that compares two trees. What each line does is what a key (or a
+watch batch) asks of the store: sort by each column (`>`), reverse it (`=`), type and erase a
+filter (`/`), cursor to the last row (`G`), and 200 pod updates/s in 20-row batches, also sorted
+by STATUS and under a filter. The rows are pod-shaped (8 columns, 100 namespaces, 40 nodes);
+the heap is frozen after the load, as the app does.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import random
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
+
+from kstui.model import Column, Row
+from kstui.widgets.table_store import TableStore
+
+COLUMNS = [
+    Column("NAMESPACE"),
+    Column("NAME"),
+    Column("READY"),
+    Column("STATUS"),
+    Column("RESTARTS", numeric=True),
+    Column("AGE", age=True),
+    Column("IP"),
+    Column("NODE"),
+]
+STATUSES = ["Running"] * 8 + ["Pending", "CrashLoopBackOff"]
+
+
+def pod_rows(count: int, rng: random.Random) -> list[Row]:
+    return [
+        Row(
+            f"{rng.getrandbits(128):032x}",
+            (
+                f"apps-{i % 100:03d}",
+                f"api-{rng.getrandbits(40):010x}",
+                "1/1",
+                rng.choice(STATUSES),
+                rng.choice(["0", "0", "1", "3 (5m ago)"]),
+                f"2026-11-{1 + i % 28:02d}T{i % 24:02d}:{i % 60:02d}:00Z",
+                f"10.{i >> 16 & 255}.{i >> 8 & 255}.{i & 255}",
+                f"node-{i % 40}",
+            ),
+        )
+        for i in range(count)
+    ]
+
+
+def cpu_ms(action: Callable[[], Any]) -> float:
+    started = time.process_time()
+    action()
+    return (time.process_time() - started) * 1000
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rows", type=int, default=150_000)
+    args = parser.parse_args()
+    rng = random.Random(1)
+    rows = pod_rows(args.rows, rng)
+    store = TableStore()
+    store.set_columns(COLUMNS)
+    print(f"TableStore from {sys.modules[TableStore.__module__].__file__}, {args.rows:,} rows")
+    print(f"load (replace_all)            {cpu_ms(lambda: store.replace_all(rows)):8.1f} ms CPU")
+    gc.collect()
+    gc.freeze()
+    figures: dict[str, float] = {}
+    for column in (*range(1, len(COLUMNS)), 0):
+        figures[f"sort by {COLUMNS[column].name}"] = cpu_ms(lambda c=column: store.sort_by(c))
+        if column == 3:
+            figures["reverse (=)"] = cpu_ms(lambda: store.sort_by(3))
+            store.sort_by(3)
+    typed = ""
+    for step in [*"apps-0", *["backspace"] * 6, *"crash", *["backspace"] * 5]:
+        typed = typed[:-1] if step == "backspace" else typed + step
+        label = "filter erase" if step == "backspace" else "filter type"
+        spent = cpu_ms(lambda text=typed: store.set_filter(text))
+        figures[label] = max(figures.get(label, 0.0), spent)
+    figures["last row (G)"] = cpu_ms(lambda: store.move_cursor(store.visible_count - 1))
+    keys = list(store.rows)
+
+    def batches(count: int = 10) -> None:
+        for _ in range(count):
+            batch = []
+            for key in rng.sample(keys, 20):
+                cells = list(store.rows[key].cells)
+                cells[3] = rng.choice(STATUSES)
+                batch.append(Row(key, tuple(cells)))
+            store.apply(batch)
+
+    figures["churn batch (20 rows)"] = cpu_ms(batches) / 10
+    store.sort_by(3)
+    figures["churn batch, sorted by STATUS"] = cpu_ms(batches) / 10
+    store.set_filter("runn")
+    figures["churn batch, by STATUS, filtered"] = cpu_ms(batches) / 10
+    figures["delete 3 rows, filtered"] = cpu_ms(lambda: store.apply((), keys[:3]))
+    store.set_filter("")
+    for label, value in figures.items():
+        print(f"{label:<33}{value:8.1f} ms CPU")
+
+
+if __name__ == "__main__":
+    main()
