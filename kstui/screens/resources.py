@@ -24,6 +24,7 @@ from kstui.screens.operate_rules import action_denial, applies
 from kstui.screens.plugin_rows import PluginsOnResources
 from kstui.screens.resource_routes import OperatesOnPods, ResourceRoutes
 from kstui.screens.resource_target import Readings, Selection, Target, crumb_label, empty_text
+from kstui.screens.resource_write_keys import WriteKeys
 from kstui.screens.resource_writes import ResourceWrites
 from kstui.screens.sections import FIRST_VIEW
 from kstui.screens.sending import WritesInFlight
@@ -44,7 +45,9 @@ __all__ = ["ResourcesScreen", "Selection", "Target"]
 DEFAULT_KIND = "pods"  # what the browser lists when `--kind` names no kind
 
 
-class ResourcesScreen(WritesInFlight, ExplainsDisabledKeys, OperatesOnPods, PluginsOnResources):
+class ResourcesScreen(
+    WriteKeys, WritesInFlight, ExplainsDisabledKeys, OperatesOnPods, PluginsOnResources
+):
     DEFAULT_CSS = """
     ResourcesScreen #crumbs { height: 1; color: $text-muted; padding: 0 1; }
     ResourcesScreen ResourceTable { height: 1fr; }
@@ -384,24 +387,6 @@ class ResourcesScreen(WritesInFlight, ExplainsDisabledKeys, OperatesOnPods, Plug
             view = self.live.view
             count = max(1, len(view.columns) if view else 1)
             table.sort_by((table.sort_column + step) % count, reverse=False)
-
-    # ------------------------------------------------------------------ write actions
-
-    @work(group="write", exclusive=True, exit_on_error=False)
-    async def action_delete(self) -> None:
-        await self.writes.delete()
-
-    @work(group="write", exclusive=True, exit_on_error=False)
-    async def action_scale(self) -> None:
-        await self.writes.scale()
-
-    @work(group="write", exclusive=True, exit_on_error=False)
-    async def action_restart(self) -> None:
-        await self.writes.restart()
-
-    @work(group="write", exclusive=True, exit_on_error=False)
-    async def action_edit(self) -> None:
-        await self.writes.edit()
 
     send = WritesInFlight._send  # what resource_writes.py calls
 
