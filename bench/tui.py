@@ -6,6 +6,8 @@
     python bench/tui.py --samples 60     # fewer keystrokes per figure
     python bench/tui.py --pods 150000 --runs 0 --churn 50   # keystrokes and RSS only
     python bench/tui.py --sandbox KUBECONFIG --runs 0       # against a sandbox already up
+    python bench/tui.py --pods 10000 --keys                 # the same as --runs 0
+    python bench/tui.py --pods 10000 --sections             # warm section switches only
 
 A report, not a test: it prints a table and always exits 0. For each size it starts the sandbox
 in its own process (`kstui sandbox --clusters 1 --pods N --churn 200`: 200 pod status changes a
@@ -27,7 +29,11 @@ second for the whole run), then:
    Also timed: `G` and `g`, filter typing and erasing apart, sort changes (`>`, `=`); each
    with this process's CPU milliseconds over the same span (robust on a loaded machine), and
    its RSS after the load and after the keys under churn. At 100,000 pods and more the target
-   is the issue's: every keystroke p95 ≤ 50 ms and RSS ≤ 400 MiB.
+   is the issue's: every keystroke p95 ≤ 50 ms and RSS ≤ 400 MiB. `--runs 0` (or `--keys`):
+   these keystroke figures alone, no launches.
+   Sections (`--sections`, no launches; bench/tui_sections.py): each section opened once by its
+   number key (warm-up), then switched to from the list and back, each switch timed to its
+   frame with CPU ms; issue 18's target: a warm section switch ≤ 100 ms.
 4. Watch event to screen: a visible pod is patched (a label change makes the server's Table row
    change only if a printed column changes, so the patch bumps the pod's restart count through
    the status subresource); timed from the PATCH to the end of the frame showing the new value.
@@ -61,6 +67,7 @@ from launch import (
 )
 from table import FrameClock, p95, percentiles, send_key
 from tui_modals import MODAL_FIGURES, modals, report_modals
+from tui_sections import report_sections, sections
 
 from kstui.app import AppSettings, KstuiApp
 from kstui.backends.kubeconfig import load_kubeconfig
@@ -109,7 +116,7 @@ def own_rss() -> float:
 
 
 async def keystrokes(
-    kubeconfig: Path, samples: int, cache_dir: Path, *, modals_only: bool = False
+    kubeconfig: Path, samples: int, cache_dir: Path, *, only: str = ""
 ) -> dict[str, Any]:
     """Keystrokes (and modals, and the watch event) timed to their frame; `cpu <label>` holds
     this process's CPU milliseconds over the same spans, `rss …` its memory in MiB."""
@@ -143,8 +150,12 @@ async def keystrokes(
             if len(results[label]) == 1:
                 report(f"  ({label}: first sample {results[label][0]:.1f} ms)")
 
+        if only == "sections":
+            await sections(app, clock, min(samples, 20), results)
+            await app.session.aclose()
+            return results
         await modals(app, clock, min(samples, 30), results)
-        if modals_only:
+        if only == "modals":
             await app.session.aclose()
             return results
 
@@ -262,7 +273,7 @@ def run(
     samples: int,
     runs: int,
     churn: float,
-    modals_only: bool = False,
+    only: str = "",
     sandbox_kubeconfig: Path | None = None,
 ) -> None:
     workdir = Path(tempfile.mkdtemp(prefix="kstui-bench-"))
@@ -288,16 +299,14 @@ def run(
     empty: dict[str, Any] = {label: [] for label in (*KEY_FIGURES, *MODAL_FIGURES)}
     try:
         launches = (
-            []
-            if modals_only or runs < 1
-            else [launch(kubeconfig, env) for _ in range(runs + 1)][1:]
+            [] if only or runs < 1 else [launch(kubeconfig, env) for _ in range(runs + 1)][1:]
         )
         kubectl: list[dict[str, float]] = []
-        if shutil.which("kubectl") and not modals_only and runs >= 1:
+        if shutil.which("kubectl") and not only and runs >= 1:
             kubectl_once(kubeconfig, workdir / "kube")  # warm its discovery cache
             kubectl = [kubectl_once(kubeconfig, workdir / "kube") for _ in range(runs)]
         keys = (
-            asyncio.run(keystrokes(kubeconfig, samples, workdir / "cache", modals_only=modals_only))
+            asyncio.run(keystrokes(kubeconfig, samples, workdir / "cache", only=only))
             if samples
             else empty
         )
@@ -307,8 +316,11 @@ def run(
         shutil.rmtree(workdir, ignore_errors=True)  # its kubeconfig holds tokens
     report(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())} (after)")
 
-    if modals_only:
+    if only == "modals":
         report_modals(keys)
+        return
+    if only == "sections":
+        report_sections(keys)
         return
 
     def m(items: list[dict[str, float]], key: str) -> float:
@@ -396,10 +408,20 @@ def main() -> None:
     parser.add_argument(
         "--modals", action="store_true", help="only the modals' open and close (no launches)"
     )
+    parser.add_argument(
+        "--keys", action="store_true", help="the keystroke figures alone: the same as --runs 0"
+    )
+    parser.add_argument(
+        "--sections",
+        action="store_true",
+        help="only switching sections by number key, warm (no launches)",
+    )
     args = parser.parse_args()
+    only = "sections" if args.sections else "modals" if args.modals else ""
+    runs = 0 if args.keys else args.runs
     report(f"kstui bench/tui.py · python {sys.version.split()[0]} · {os.cpu_count()} cores")
     for pods in args.pods or [10_000, 50_000]:
-        run(pods, args.samples, args.runs, args.churn, args.modals, args.sandbox)
+        run(pods, args.samples, runs, args.churn, only, args.sandbox)
 
 
 if __name__ == "__main__":
