@@ -15,7 +15,6 @@ from kstui.backends.app_service import AppStore
 from kstui.screens.env import ScreenEnv
 from kstui.screens.section_view import SectionView
 from kstui.screens.sections import FIRST_VIEW
-from kstui.widgets.context_bar import ContextBar
 
 VIEWS = ("store", "releases", "repos", "helm")
 VIEW_SCREENS: dict[str, Callable[[ScreenEnv, AppStore], StoreView]] = {}
@@ -65,19 +64,6 @@ class StoreView(SectionView):
 
     def crumbs(self) -> str:
         return f"apps › {self.CRUMB}"
-
-    def on_mount(self) -> None:
-        super().on_mount()
-        self.show_identity()
-
-    async def show_identity_now(self) -> None:
-        await self._after_first_frame()
-        backend = self.session.backend()
-        await backend.open()
-        self.query_one(ContextBar).user = await backend.identity_label()
-
-    def show_identity(self) -> None:
-        self.run_worker(self.show_identity_now(), group="identity", exit_on_error=False)
 
     # ------------------------------------------------------------------ permissions
 

@@ -70,6 +70,18 @@ class SectionView(PolledScreen):
         bar.namespace = self.SCOPE
         self.poll()
         self.check_permissions()
+        self.show_identity()
+
+    def show_identity(self) -> None:
+        """Who the server says the user is (the bar shows the kubeconfig's user name until
+        then), as every section's context bar does."""
+        self.run_worker(self.show_identity_now(), group="identity", exit_on_error=False)
+
+    async def show_identity_now(self) -> None:
+        await self._after_first_frame()
+        backend = self.session.backend()
+        await backend.open()
+        self.query_one(ContextBar).user = await backend.identity_label()
 
     def prepare(self) -> None:
         """Columns and focus, before the first fetch."""
