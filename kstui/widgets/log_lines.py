@@ -24,7 +24,10 @@ from textual.geometry import Region, Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-LEAVING_SECONDS = 1.0
+LEAVING_SECONDS = 3.0
+"""How long a scroll up the user asked for holds the view against following the end until
+Textual applies it (after the next refresh): a busy process (a flood, a loaded machine) took
+more than a second, and the view was pulled back to the end as if the key had not come."""
 CACHED_ENTRIES = 256
 """Lines whose rows are kept rendered: a few screens' worth (the visible window)."""
 CACHED_STRIPS = 256
@@ -156,7 +159,7 @@ class LogLines(ScrollView, can_focus=True):
     def leaving_end(self) -> bool:
         """The user asked to scroll up and the scroll has not happened yet (Textual defers
         it past the next refresh): whoever follows the end must not pull the view back, nor
-        move the rows under it. For a second at most (a scroll up at the top never comes)."""
+        move the rows under it. For LEAVING_SECONDS at most (a scroll up at the top never comes)."""
         return time.monotonic() - self._leaving < LEAVING_SECONDS
 
     @leaving_end.setter
