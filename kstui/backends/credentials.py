@@ -25,25 +25,15 @@ from kstui.backends.exec_credentials import (
     bad_character,
 )
 from kstui.backends.kubeconfig import ContextInfo, Entry, KubeConfig
-from kstui.backends.plain_credentials import plain_configuration
+from kstui.backends.plain_credentials import USER_KEYS, plain_configuration
 from kstui.backends.tls_contexts import load_client_pem, origin_of, tls_context, unverified_context
 
 TOKEN_FILE_PERIOD = 60.0
 """Seconds between re-reads of a tokenFile, as client-go's cached file token source."""
 _CLUSTER_FILES = ("certificate-authority",)
 _USER_FILES = ("client-certificate", "client-key", "tokenFile")
-_CREDENTIAL_KEYS = (
-    "token",
-    "tokenFile",
-    "username",
-    "password",
-    "client-certificate",
-    "client-certificate-data",
-    "client-key",
-    "client-key-data",
-    "exec",
-    "auth-provider",
-)
+_CREDENTIAL_KEYS = USER_KEYS | {"exec", "auth-provider"}
+"""A user entry that names any of these has credentials of its own."""
 _TLS_KEYS = (
     "certificate-authority",
     "certificate-authority-data",
