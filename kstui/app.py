@@ -310,9 +310,9 @@ class KstuiApp(CommandRunning):
             self.theme = config.theme  # a theme change re-parses all CSS: only when asked
 
     def on_ready(self) -> None:
-        """The first frame is composed: now the network (httpx, ssl, credentials) may start,
-        50 ms later: at once held the frame back ~100 ms (pty); later, rows come no later."""
-        self.set_timer(0.05, self._start_network)
+        """The first frame is on its way: now the lists may start (the start list came early:
+        early_list.py; httpx loads once its rows are drawn: kube_transport.py)."""
+        self._start_network()
 
     def _start_network(self) -> None:
         self.first_frame.set()

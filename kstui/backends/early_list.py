@@ -150,7 +150,9 @@ class EarlyList:
         slot = self._first
         try:
             while True:
-                item = await asyncio.wrap_future(slot)
+                # A page already here is taken without a turn of the loop: the pages that came
+                # while the app started reach the table together, in one frame.
+                item = slot.result() if slot.done() else await asyncio.wrap_future(slot)
                 if item is None:
                     return
                 page, slot = item

@@ -254,3 +254,41 @@ async def test_with_a_start_list_the_network_stack_loads_once_its_rows_are_drawn
         assert loads == ["network stack"]
     finally:
         await backend.aclose()
+
+
+async def test_pages_that_came_while_the_app_started_reach_a_subscriber_in_one_delta(
+    fresh_sandbox: Fresh,
+) -> None:
+    """Every page was here before the list began: the cache takes them without a turn of the
+    loop, so the table draws them in one frame, not a frame a page."""
+    from kstui.backends.cache_manager import CacheManager
+
+    running = fresh_sandbox(pods=60, frozen=True)
+    config = load_kubeconfig(str(running.kubeconfig))
+    early_list.begin_first_list(config, "host", "pods", "", 7)
+    pending = next(e for e in early_list._PENDING if e.context == "host")
+
+    def arrived() -> bool:
+        slot = pending._first
+        while slot.done():
+            item = slot.result()
+            if item is None or not item[0].token:
+                return True
+            slot = item[1]
+        return False
+
+    await until(arrived, "every page")
+    client = await client_of(running, "host")
+    caches = CacheManager(client, page_size=7)
+    try:
+        async with caches.subscribe(PODS) as subscription:
+            async for first in subscription.changes():
+                if first.upserted:  # the first rows (before them: the empty start)
+                    break
+        whole = await client.list(PODS, QUERY, accept=TABLE_ACCEPT, limit=0)
+        assert len(whole["rows"]) > 7 * 5
+        assert len(first.upserted) == len(whole["rows"])  # was 7: the first page alone
+        assert first.loaded
+    finally:
+        await caches.aclose()
+        await client.aclose()
