@@ -2,10 +2,11 @@
 
 `kstui` knows what its first screen lists (`--kind`, the namespace) as soon as the kubeconfig is
 read, yet Textual's imports and the first frame come before any request could be sent. So the
-start asks at once, on a thread with the standard library's HTTP client (waiting for the server
-releases the GIL; nothing here imports httpx), page by page as the cache would (`limit`,
-`continue`), and keeps each page's bytes. The first `KubeClient.list_pages` of the same list on
-the same server takes them (`claim`) as its first pages, and asks for the rest itself.
+start asks at once, on a thread with a plain HTTP/1.1 client (plain_https.py: waiting for the
+server releases the GIL; neither httpx nor http.client is imported), page by page as the cache
+would (`limit`, `continue`), and keeps each page's bytes. The first `KubeClient.list_pages` of
+the same list on the same server takes them (`claim`) as its first pages, and asks for the rest
+itself.
 
 It only ever shortens the wait: any doubt (an exec plugin or auth provider, a proxy, a
 tls-server-name, a plain http server, an answer that is not 200) and the thread stops, and the
@@ -87,20 +88,23 @@ class EarlyList:
     def run(self) -> None:
         """On the thread: the context's credentials (plain ones: no plugin runs), then the
         pages, one after the other, at most AHEAD in hand."""
-        import http.client
-
         from kstui.backends.credentials import KubeConnection
+        from kstui.backends.plain_https import PlainHttps
 
         slot = self._first
-        conn: http.client.HTTPSConnection | None = None
+        conn: PlainHttps | None = None
         try:
             connection = KubeConnection(self.config, self.context)
             self.connection = connection
             server = urlsplit(connection.server)
             verify = connection.verify
             context = verify if isinstance(verify, ssl.SSLContext) else _unverified()
-            conn = http.client.HTTPSConnection(
-                server.hostname or "", server.port or 443, timeout=TIMEOUT, context=context
+            conn = PlainHttps(
+                server.hostname or "",
+                server.port or 443,
+                context,
+                authority=server.netloc.rpartition("@")[2],
+                timeout=TIMEOUT,
             )
             headers = {
                 "Accept": self.accept,
@@ -113,15 +117,12 @@ class EarlyList:
             while not self.stopped.is_set():
                 if not self._ahead.acquire(timeout=CLAIM_WITHIN) or self.stopped.is_set():
                     break
-                conn.request("GET", f"{prefix}{self.path}?{urlencode(query)}", headers=headers)
-                response = conn.getresponse()
-                content = response.read()
-                if response.status != 200:
+                answer = conn.get(f"{prefix}{self.path}?{urlencode(query)}", headers)
+                if answer.status != 200:
                     break  # the list asks again, and says what is wrong in its words
-                decoded = _decoded(content, response.getheader("Content-Encoding"))
-                if decoded is None:
+                content = _decoded(answer.body, answer.headers.get("content-encoding"))
+                if content is None:
                     break
-                content = decoded
                 page = Page(content, _continue_token(content))
                 following: _Slot = concurrent.futures.Future()
                 slot.set_result((page, following))

@@ -266,7 +266,7 @@ async def test_pages_that_came_while_the_app_started_reach_a_subscriber_in_one_d
     running = fresh_sandbox(pods=60, frozen=True)
     config = load_kubeconfig(str(running.kubeconfig))
     early_list.begin_first_list(config, "host", "pods", "", 7)
-    pending = next(e for e in early_list._PENDING if e.context == "host")
+    pending = next(e for e in early_list._PENDING if e.config is config)
 
     def arrived() -> bool:
         slot = pending._first
