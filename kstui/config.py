@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Any, NamedTuple
 
 from kstui.backends.devops_endpoint import DevOpsConfigProblem, KsApiEndpoint, parse_devops
 from kstui.backends.prometheus_endpoint import EndpointProblem, PrometheusEndpoint, parse_endpoints
@@ -49,8 +49,7 @@ __all__ = [
 DEFAULT_THEME = "textual-dark"
 
 
-@dataclass(frozen=True, slots=True)
-class RefreshSettings:
+class RefreshSettings(NamedTuple):
     """How live tables refresh and how long idle watches stay open."""
 
     coalesce_ms: int = 100
@@ -61,8 +60,7 @@ class RefreshSettings:
     """Objects per list page (`limit`)."""
 
 
-@dataclass(frozen=True, slots=True)
-class LogSettings:
+class LogSettings(NamedTuple):
     """The log view's ring buffer."""
 
     buffer_lines: int = 5_000

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from kstui.backends.errors import KstuiError
 from kstui.backends.kinds import ResourceKind
@@ -15,8 +14,7 @@ RESTARTABLE = frozenset({"deployments", "statefulsets", "daemonsets"})
 RESTARTED_AT = "kubectl.kubernetes.io/restartedAt"
 
 
-@dataclass(frozen=True, slots=True)
-class ContainerInfo:
+class ContainerInfo(NamedTuple):
     name: str
     image: str
     ready: bool

@@ -6,9 +6,8 @@ import asyncio
 import contextlib
 import contextvars
 import os
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import quote
 
 from kstui.backends.errors import Forbidden, KstuiError, NotFound
@@ -27,8 +26,7 @@ def cache_home(env: dict[str, str] | None = None) -> Path:
     return Path(base) / "kstui"
 
 
-@dataclass(frozen=True, slots=True)
-class BackendSettings:
+class BackendSettings(NamedTuple):
     grace_seconds: float = 30.0
     page_size: int = 500
     cache_dir: Path | None = None

@@ -9,7 +9,7 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any
+from typing import Any, NamedTuple
 
 from kstui.backends.errors import KstuiError
 
@@ -26,8 +26,7 @@ class CacheState(Enum):
     FAILED = "failed"
 
 
-@dataclass(frozen=True, slots=True)
-class TableColumn:
+class TableColumn(NamedTuple):
     name: str
     type: str = "string"
     format: str = ""
@@ -50,8 +49,7 @@ class CachedRow:
     """(kind, name) of the controller ownerReference."""
 
 
-@dataclass(frozen=True, slots=True)
-class CacheDelta:
+class CacheDelta(NamedTuple):
     reset: bool
     """Replace everything shown with `upserted` (first delta, or the columns changed)."""
     columns: tuple[TableColumn, ...]

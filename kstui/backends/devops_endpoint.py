@@ -17,8 +17,7 @@ with the context's own credentials; devops-apiserver then sees the user `anonymo
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from kstui.backends.endpoint_entries import (
     EndpointProblem,
@@ -30,8 +29,7 @@ from kstui.backends.endpoint_entries import (
 _KEYS = ("ks_apiserver", "username", "client_id", "client_secret", "ca_file", "verify")
 
 
-@dataclass(frozen=True, slots=True)
-class KsApiEndpoint:
+class KsApiEndpoint(NamedTuple):
     url: str
     username: str
     client_id: str = "kubesphere"

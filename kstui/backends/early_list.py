@@ -25,8 +25,7 @@ import ssl
 import threading
 import zlib
 from collections.abc import AsyncIterator, Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlencode, urlsplit
 
 from kstui.backends.kubeconfig import KubeConfig
@@ -44,8 +43,7 @@ _PROXY_VARIABLES = ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy")
 _METADATA = re.compile(rb'"metadata"\s*:\s*\{')
 
 
-@dataclass(frozen=True, slots=True)
-class Page:
+class Page(NamedTuple):
     content: bytes
     token: str
     """Its `metadata.continue` ("" on the last page)."""

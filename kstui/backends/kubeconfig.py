@@ -7,7 +7,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from kstui.backends.errors import KubeconfigError
 from kstui.backends.kubeconfig_text import NOT_SIMPLE, simple_load
@@ -19,8 +19,7 @@ DEMO_HINT = (
 _SECTIONS = (("clusters", "cluster"), ("users", "user"), ("contexts", "context"))
 
 
-@dataclass(frozen=True, slots=True)
-class ContextInfo:
+class ContextInfo(NamedTuple):
     """A context as listed: its names, default namespace, server and the file defining it."""
 
     name: str
@@ -32,8 +31,7 @@ class ContextInfo:
     source: Path = Path()
 
 
-@dataclass(frozen=True, slots=True)
-class Entry:
+class Entry(NamedTuple):
     """A cluster or user entry and the file it came from: relative paths resolve against it."""
 
     name: str

@@ -11,9 +11,8 @@ import base64
 import binascii
 import hashlib
 import os
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 USER_KEYS = frozenset(
     {
@@ -41,8 +40,7 @@ CLUSTER_KEYS = frozenset(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class PlainConfiguration:
+class PlainConfiguration(NamedTuple):
     """What tls_contexts.tls_context and the caller read of a kubernetes Configuration."""
 
     ssl_ca_cert: str | None

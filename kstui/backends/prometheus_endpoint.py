@@ -16,8 +16,7 @@ The secret is never written to a file or a log, and never part of an error messa
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from kstui.backends.endpoint_entries import (
     EndpointProblem,
@@ -33,8 +32,7 @@ AUTH_KINDS = ("none", "bearer", "basic")
 _KEYS = ("url", "auth", "username", "keyring_entry", "ca_file", "verify")
 
 
-@dataclass(frozen=True, slots=True)
-class PrometheusEndpoint:
+class PrometheusEndpoint(NamedTuple):
     url: str
     auth: Literal["none", "bearer", "basic"] = "none"
     username: str = ""

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from kstui.model import Column, Row, Tone
 
@@ -84,8 +83,7 @@ class TableColumnLike(Protocol):
     priority: int
 
 
-@dataclass(frozen=True, slots=True)
-class Projection:
+class Projection(NamedTuple):
     """Which cached cells a view shows, in which columns."""
 
     columns: tuple[Column, ...]

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 WINDOWS = {"5m": 300, "15m": 900, "1h": 3600, "6h": 21600}
 """The windows the health figures may cover, and their seconds."""
 
 
-@dataclass(frozen=True, slots=True)
-class GuardSettings:
+class GuardSettings(NamedTuple):
     error_margin: float = 1.0
     """Percentage points: the raised version's 5xx ratio may exceed the other's by this much."""
     latency_margin: float = 20.0

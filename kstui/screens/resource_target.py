@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Protocol, TypeVar
+from typing import Any, NamedTuple, Protocol, TypeVar
 
 from textual.app import App
 from textual.screen import Screen
@@ -19,8 +19,7 @@ from kstui.screens.sending import WriteHost
 T = TypeVar("T")
 
 
-@dataclass(frozen=True, slots=True)
-class Selection:
+class Selection(NamedTuple):
     """The object under the cursor: enough to fetch it and to name it to the user."""
 
     key: str

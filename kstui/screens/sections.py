@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
     from textual.binding import Binding
@@ -22,8 +21,7 @@ if TYPE_CHECKING:
     from kstui.screens.env import ScreenEnv
 
 
-@dataclass(frozen=True, slots=True)
-class Section:
+class Section(NamedTuple):
     name: str
     """Its mode, `--screen NAME` and `:NAME`."""
     key: str

@@ -4,9 +4,9 @@ literally) over each row's lower-cased searchable cells. Stdlib only."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from itertools import repeat
 from operator import contains, not_
+from typing import NamedTuple
 
 _REGEX_SYNTAX = frozenset(".^$*+?{}[]\\|()")
 
@@ -27,8 +27,7 @@ def search_text(cells: tuple[str, ...], indices: tuple[int, ...]) -> str:
     return "\t".join([cells[index] for index in indices]).lower()
 
 
-@dataclass(frozen=True, slots=True)
-class Filter:
+class Filter(NamedTuple):
     """A compiled filter. Typing more of a plain word narrows the previous result instead of
     rescanning every row."""
 

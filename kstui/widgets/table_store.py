@@ -17,10 +17,9 @@ from __future__ import annotations
 import gc
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from itertools import compress
 from operator import attrgetter
-from typing import Any
+from typing import Any, NamedTuple
 
 from kstui.model import Column, Row
 from kstui.widgets.table_filter import Filter, filter_problem, search_text
@@ -40,8 +39,7 @@ def _padded(row: Row, width: int) -> Row:
     return Row(row.key, (*row.cells, *[""] * width)[:width], row.tone)
 
 
-@dataclass(frozen=True, slots=True)
-class BatchOutcome:
+class BatchOutcome(NamedTuple):
     """What one `TableStore.apply` changed, so the widget repaints no more than needed."""
 
     changed: list[Row]
