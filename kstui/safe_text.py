@@ -16,7 +16,9 @@ Content or `markup=False`). Stdlib only, so backends, widgets and screens may al
 
 from __future__ import annotations
 
+import functools
 import re
+from typing import NamedTuple
 
 _C0_PICTURES = {code: chr(0x2400 + code) for code in range(0x20)}
 _C0_PICTURES[0x7F] = "\u2421"  # ␡
@@ -46,17 +48,31 @@ def _escape(code: int) -> str:
     return f"\\U{code:08x}"
 
 
-_VISIBLE: dict[int, str] = dict(_C0_PICTURES)
-for _group in _INVISIBLE:
-    _VISIBLE.update((code, _escape(code)) for code in _group)
+class _Tables(NamedTuple):
+    visible: dict[int, str]
+    """Every character shown otherwise, and how."""
+    text: dict[int, str]
+    """Multi-line text: newlines stay, tabs are expanded afterwards."""
+    line: dict[int, str]
+    """One line (a cell, a name, a header): a newline is shown, not followed."""
+    cell: dict[int, str]
+    """Exactly one character for one: editable fields, whose cursor positions must line up."""
+    unsafe_text: re.Pattern[str]
+    """Any character `inert` changes."""
 
-_TEXT_TABLE = {code: shown for code, shown in _VISIBLE.items() if code not in (0x09, 0x0A)}
-"""Multi-line text: newlines stay, tabs are expanded afterwards."""
-_LINE_TABLE = {**_VISIBLE, 0x09: " ", 0x0A: "\u2424"}  # tab → space, newline → ␤
-"""One line (a cell, a name, a header): a newline is shown, not followed."""
-_CELL_TABLE = {code: (shown if len(shown) == 1 else "\ufffd") for code, shown in _VISIBLE.items()}
-"""Exactly one character for one: editable fields, whose cursor positions must line up."""
-_CELL_TABLE[0x09] = " "
+
+@functools.cache
+def _tables() -> _Tables:
+    """Built at the first text that needs them (~2 ms at import, before the first frame)."""
+    visible: dict[int, str] = dict(_C0_PICTURES)
+    for group in _INVISIBLE:
+        visible.update((code, _escape(code)) for code in group)
+    text = {code: shown for code, shown in visible.items() if code not in (0x09, 0x0A)}
+    line = {**visible, 0x09: " ", 0x0A: "\u2424"}  # tab → space, newline → ␤
+    cell = {code: (shown if len(shown) == 1 else "\ufffd") for code, shown in visible.items()}
+    cell[0x09] = " "
+    unsafe_text = re.compile(f"[{_ranges(set(text) | {0x09})}]")
+    return _Tables(visible, text, line, cell, unsafe_text)
 
 
 def _ranges(codes: set[int]) -> str:
@@ -73,17 +89,15 @@ def _ranges(codes: set[int]) -> str:
     return "".join(parts)
 
 
-_UNSAFE_TEXT = re.compile(f"[{_ranges(set(_TEXT_TABLE) | {0x09})}]")
-
-
 def inert(text: str) -> str:
     """Multi-line text (describe, YAML, a log line, a message) with nothing left that a
     terminal would act on. Newlines stay; CRLF becomes LF; tabs become spaces."""
-    if _UNSAFE_TEXT.search(text) is None:
+    tables = _tables()
+    if tables.unsafe_text.search(text) is None:
         return text  # the usual case: one C-level scan, no copy
     if "\r" in text:
         text = text.replace("\r\n", "\n")
-    text = text.translate(_TEXT_TABLE)
+    text = text.translate(tables.text)
     return text.expandtabs(8) if "\t" in text else text
 
 
@@ -91,7 +105,7 @@ def inert_line(text: str) -> str:
     """One line (a table cell, a name, a header): like `inert`, and a newline shows as ␤."""
     if text.isprintable():
         return text  # printable excludes every control, format and separator character
-    return text.translate(_LINE_TABLE)
+    return text.translate(_tables().line)
 
 
 def inert_cells(text: str) -> str:
@@ -99,4 +113,4 @@ def inert_cells(text: str) -> str:
     move it): control pictures for C0, U+FFFD for the rest."""
     if text.isprintable():
         return text
-    return text.translate(_CELL_TABLE)
+    return text.translate(_tables().cell)

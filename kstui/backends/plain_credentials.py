@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import os
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -87,6 +86,8 @@ def _as_file(body: dict[str, Any], key: str, scratch: str) -> str | None:
     data = body.get(f"{key}-data")
     if data:
         content = base64.standard_b64decode(str(data))
+        import hashlib  # only for -data values: not on every start's path
+
         name = hashlib.sha256(content).hexdigest()
         path = os.path.join(scratch, name)
         with open(path, "wb") as stream:

@@ -7,7 +7,7 @@ import unicodedata
 
 import pytest
 
-from kstui.safe_text import _VISIBLE, inert, inert_cells, inert_line
+from kstui.safe_text import _tables, inert, inert_cells, inert_line
 
 HOSTILE = (
     "\x1b]0;PWNED\x07"  # OSC 0: window title
@@ -36,7 +36,7 @@ def _terminal_actionable(text: str, *, newline: bool) -> list[str]:
 
 def test_every_mapped_character_is_non_printable() -> None:
     # inert_line's fast path (str.isprintable) is only sound if this holds
-    assert [hex(code) for code in _VISIBLE if chr(code).isprintable()] == []
+    assert [hex(code) for code in _tables().visible if chr(code).isprintable()] == []
 
 
 @pytest.mark.parametrize("function", [inert, inert_line, inert_cells])
@@ -99,6 +99,6 @@ def test_every_control_format_and_separator_character_is_mapped() -> None:
     missing = [
         hex(code)
         for code in range(0x110000)
-        if unicodedata.category(chr(code)) in categories and code not in _VISIBLE
+        if unicodedata.category(chr(code)) in categories and code not in _tables().visible
     ]
     assert missing == []
