@@ -7,10 +7,9 @@ import asyncio
 import contextlib
 import importlib
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 from textual import on, work
 from textual.await_complete import AwaitComplete
@@ -37,13 +36,12 @@ HISTORY = 50
 """Steps Esc can go back through in a section; older ones are dropped."""
 
 
-@dataclass(frozen=True, slots=True)
-class AppSettings:
+class AppSettings(NamedTuple):
     kubeconfig: KubeConfig
     context: str
     namespace: str
     """The namespace lists open in; "" for all namespaces."""
-    config: Config = field(default_factory=Config)
+    config: Config = Config()
     readonly: bool = False
     screen: str = "resources"
     """The section to open on."""

@@ -4,7 +4,6 @@ the context or the namespace, quit, help. KstuiApp runs them; the prompt parses 
 from __future__ import annotations
 
 import asyncio
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from textual import on
@@ -89,7 +88,7 @@ class CommandRunning(PromptRouting):
         context = command.context or (browsing.context if browsing else None)
         crumb = browsing.crumbs() if browsing is not None else ""
         target = Target(command.kind, command.namespace, context, command.selector)
-        await self.push_screen(ResourcesScreen(self.env, replace(target, crumb=crumb)))
+        await self.push_screen(ResourcesScreen(self.env, target._replace(crumb=crumb)))
 
     async def _known_kind(self, kind: str, context: str | None) -> bool:
         """False (and says so, with the closest kinds) when no kind answers to `kind`: the
@@ -159,7 +158,7 @@ class CommandRunning(PromptRouting):
             )
         self.session.set_namespace(namespace, backend.name)
         if isinstance(screen, ResourcesScreen):
-            screen.retarget(replace(screen.target, namespace=None, focus=""))
+            screen.retarget(screen.target._replace(namespace=None, focus=""))
 
     async def go_to_kind(self, kind: str) -> None:
         """The palette's `kind:` entries (known kinds): exactly `:kind`."""

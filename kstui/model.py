@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import Enum
+from typing import NamedTuple
 
 
 class Tone(str, Enum):  # noqa: UP042  (StrEnum would change str() of a member)
@@ -17,8 +18,7 @@ class Tone(str, Enum):  # noqa: UP042  (StrEnum would change str() of a member)
     MUTED = "muted"
 
 
-@dataclass(frozen=True, slots=True)
-class Column:
+class Column(NamedTuple):
     """One table column."""
 
     name: str

@@ -14,8 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from kstui.key_names import KEYS_ALLOWED, normalize_key
 
@@ -45,8 +44,7 @@ class MissingValue(Exception):
     """The selected row has no value for a variable the command uses ($COL-X of no column)."""
 
 
-@dataclass(frozen=True, slots=True)
-class Plugin:
+class Plugin(NamedTuple):
     name: str
     key: str
     """One key, as Textual names it (`shift+d` is `D`)."""

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -39,8 +38,7 @@ class Entry(NamedTuple):
     source: Path
 
 
-@dataclass(frozen=True, slots=True)
-class KubeConfig:
+class KubeConfig(NamedTuple):
     files: tuple[Path, ...]
     current_context: str | None
     contexts: dict[str, ContextInfo]

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from kstui.model import utc_now
 
@@ -18,8 +17,7 @@ def _nowhere(*_args: Any) -> None:
     """A navigation nobody wired (a screen shown on its own, in a test of that screen)."""
 
 
-@dataclass(frozen=True, slots=True)
-class ScreenEnv:
+class ScreenEnv(NamedTuple):
     """The session, the clock, when the network may start, how lists coalesce, and where
     "open this elsewhere" goes. Screens pass it on unchanged to the screens they open."""
 

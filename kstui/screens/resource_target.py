@@ -91,8 +91,7 @@ class Readings:
             self.cancel()
 
 
-@dataclass(frozen=True, slots=True)
-class Target:
+class Target(NamedTuple):
     """What a ResourcesScreen lists."""
 
     kind: str

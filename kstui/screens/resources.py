@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from textual import on, work
@@ -260,7 +260,7 @@ class ResourcesScreen(
             if self.is_first_list and self.target.kind != DEFAULT_KIND:
                 # `--kind foo`: say so and list the default kind rather than nothing
                 self.notify(str(error), title="--kind", severity="error")
-                self.retarget(replace(self.target, kind=DEFAULT_KIND, focus=""))
+                self.retarget(self.target._replace(kind=DEFAULT_KIND, focus=""))
                 return
             self.live.failed(error)
             return
@@ -371,7 +371,7 @@ class ResourcesScreen(
             if not (self.session.namespace_of(self.context) if namespace is None else namespace):
                 self.notify("already all namespaces: `:ns NAME` picks one", severity="warning")
                 return
-        self.retarget(replace(self.target, namespace=namespace, focus=""), keep_view=True)
+        self.retarget(self.target._replace(namespace=namespace, focus=""), keep_view=True)
 
     def action_wide(self) -> None:
         self.live.wide = not self.live.wide
@@ -403,7 +403,7 @@ class ResourcesScreen(
     async def select_labels(self, selector: str) -> None:
         """`/-l k=v`: this list again, with a label selector."""
         await self.app.push_screen(
-            self.child(replace(self.target, selector=selector, focus="", crumb=self.crumbs()))
+            self.child(self.target._replace(selector=selector, focus="", crumb=self.crumbs()))
         )
 
     def _set_filter(self, text: str) -> None:

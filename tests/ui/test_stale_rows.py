@@ -4,7 +4,6 @@ on sandboxes of their own over HTTPS)."""
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
 
 from kstui.app import KstuiApp
@@ -28,9 +27,7 @@ def pod(name: str) -> dict:
 
 def bounds(app: KstuiApp, **values: float) -> None:
     """Short liveness bounds, so a test waits seconds instead of the defaults' half minute."""
-    app.session.settings = dataclasses.replace(
-        app.session.settings, watch_bounds=tuple(values.items())
-    )
+    app.session.settings = app.session.settings._replace(watch_bounds=tuple(values.items()))
 
 
 def names(app: KstuiApp) -> set[str]:

@@ -5,7 +5,6 @@ lines held, and the ring's dropped-line count."""
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -54,7 +53,7 @@ def _logs(
     app = build(kind="deploy")
     if ring is not None:
         config = Config(logs=LogSettings(buffer_lines=ring))
-        app.settings = dataclasses.replace(app.settings, config=config)
+        app.settings = app.settings._replace(config=config)
 
     async def steps(pilot: Pilot[Any]) -> None:
         screen = await _open(pilot)
