@@ -34,6 +34,8 @@ from kstui.widgets.textual_leaks import forget_styles_of_removed_widgets
 
 HISTORY = 50
 """Steps Esc can go back through in a section; older ones are dropped."""
+FOOTER_WAIT = 0.5
+"""Seconds the footers' keys wait at most for the start list's rows (env.first_rows)."""
 
 
 class AppSettings(NamedTuple):
@@ -164,10 +166,12 @@ class KstuiApp(CommandRunning):
         )
         self.coalesce_seconds = config.refresh.coalesce_ms / 1000
         self.first_frame = asyncio.Event()
+        self.first_rows = asyncio.Event()
         self.env = ScreenEnv(
             self.session,
             frozen_now=settings.frozen_now,
             first_frame=self.first_frame,
+            first_rows=self.first_rows,
             coalesce_seconds=self.coalesce_seconds,
             start_kind=settings.kind,
             open_resources=self._open_resources,
@@ -314,6 +318,7 @@ class KstuiApp(CommandRunning):
 
     def _start_network(self) -> None:
         self.first_frame.set()
+        self.set_timer(FOOTER_WAIT, self.first_rows.set)  # a list that fails or takes its time
         self.watch_namespaces()
 
     async def on_unmount(self) -> None:
@@ -346,6 +351,7 @@ class KstuiApp(CommandRunning):
         PERFORMANCE.md); settled, not just frozen, which would pin every list closed before.
         After the frame that shows them: a collection then took ~100 ms before the rows."""
         self.call_after_refresh(HEAP.loaded, event.rows)
+        self.call_after_refresh(self.first_rows.set)
         client = self.session.backend().client
         if client is not None:  # a start list's rows are drawn: the network stack may load
             self.call_after_refresh(client.release_network)

@@ -165,7 +165,7 @@ class ResourcesScreen(
         yield ResourceTable(id="table")
         yield WriteStatus(id="write-status")
         yield Prompt(self.env.complete, id="prompt")
-        yield Footer(compact=True, show_command_palette=False)
+        yield Footer(compact=True, show_command_palette=False, hold=self.env.first_rows)
 
     def on_mount(self) -> None:
         table = self.query_one(ResourceTable)

@@ -3,6 +3,9 @@ opened and closed) left both behind; bench/memory.py counts what survives."""
 
 from __future__ import annotations
 
+import asyncio
+from typing import Any
+
 from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Footer as TextualFooter
@@ -19,12 +22,29 @@ class Footer(TextualFooter):
     moving to the prompt and back, a modal closing) composes nothing again (issue 18: each
     recompose built ~30 widgets and restyled them, 30-50 ms of a modal's frame)."""
 
+    def __init__(self, *args: Any, hold: asyncio.Event | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.hold = hold
+        """Keys are shown once this is set: the screen's own content is drawn first (at the
+        start: the first list's rows, which would otherwise wait for ~30 key widgets)."""
+        self._held: asyncio.Task[None] | None = None
+
     def bindings_changed(self, screen: Screen[object]) -> None:
         self._bindings_ready = True
         if not screen.app.app_focus:
             return
         if self.is_attached and screen is self.screen:
+            if self.hold is not None and not self.hold.is_set():
+                if self._held is None:  # a task of its own: a callback waiting would hold up
+                    self._held = asyncio.create_task(self._after_hold())  # the app's others
+                return
             self.call_after_refresh(self._recompose_if_changed)
+
+    async def _after_hold(self) -> None:
+        assert self.hold is not None
+        await self.hold.wait()
+        self._held = None
+        self.call_after_refresh(self._recompose_if_changed)  # the bindings as they are by then
 
     async def _recompose_if_changed(self) -> None:
         # Under a modal its screen's keys are not the footer's to show: the modal has its own.
