@@ -57,10 +57,15 @@ class TableLines(ScrollView):
     crop (scroll x, width, fill) and the strip: a focus change restyles only the cursor's row,
     a clock tick only rows whose age moved."""
     _styles: dict[tuple[Tone, bool, bool], Style]
+    _settle_due: bool
+    """A key left store work for after its frame (ResourceTable._settle_after_frame)."""
 
     # ---- rendering ----------------------------------------------------------------------------
 
     def render_line(self, y: int) -> Strip:
+        if self._settle_due:  # painting the key's frame: the store finishes right after it
+            self._settle_due = False
+            self.call_after_refresh(self._store.settle)
         width = self.scrollable_content_region.width
         scroll_x = round(self.scroll_x)
         base = self._style(Tone.NORMAL)  # self.rich_style walks the DOM: too slow per line

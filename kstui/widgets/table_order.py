@@ -4,7 +4,10 @@ comparison wrapper to bisect a list sorted in reverse. Stdlib and kstui.model on
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Sequence
+from itertools import chain
+from operator import call
 from typing import Any
 
 from kstui.model import Column, parse_timestamp
@@ -70,17 +73,21 @@ FEW_VALUES = 4096
 """Distinct values up to which a sort ranks them and sorts small integers."""
 
 
-def sorted_places(cells: list[str], column: Column) -> list[int]:
+def sorted_places(cells: list[str], column: Column) -> Sequence[int]:
     """The positions of `cells` in the column's order; equal values keep their order (a stable
-    sort). Few distinct values (statuses, namespaces, nodes) are ranked once and the rows
-    sorted as small integers; many (IPs, times) are sorted by their keys directly."""
+    sort). Few distinct values (statuses, namespaces, nodes) are ranked once and the positions
+    dealt into one bucket per rank, in C (no comparisons, no per-row key: cells are interned,
+    so each lookup hits a hot string); many (IPs, times) are sorted by their keys directly."""
     count = len(cells)
     distinct = set(cells)
     if len(distinct) <= FEW_VALUES:
         ranks = ranks_of(distinct, column)
-        spots = [ranks[cell] * count + i for i, cell in enumerate(cells)]
-        spots.sort()
-        return [spot % count for spot in spots]
+        buckets: list[list[int]] = [[] for _ in range(max(ranks.values(), default=0) + 1)]
+        if len(buckets) == 1:
+            return range(count)  # one value (READY 1/1 everywhere): the order as it is
+        deal = {value: buckets[rank].append for value, rank in ranks.items()}
+        deque(map(call, map(deal.__getitem__, cells), range(count)), maxlen=0)
+        return list(chain.from_iterable(buckets))
     if column.age and all(map(_RFC3339_UTC.fullmatch, distinct)):
         return sorted(range(count), key=cells.__getitem__, reverse=True)  # stays stable
     values = list(map(value_key(column), cells))

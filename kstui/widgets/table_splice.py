@@ -1,0 +1,82 @@
+"""How a TableStore moves a batch's rows in its aligned lists (keys first, then what goes with
+each key: cells, search texts), sorted by a row key: found by bisection, with the rows read
+from the store's dict. Stdlib and kstui.model only."""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from kstui.model import Row
+from kstui.widgets.table_order import Descending, identity
+
+SMALL_BATCH = 64
+"""Rows a batch moves one list.insert / del at a time; more are spliced in one pass."""
+
+
+def spot(
+    rows: Mapping[str, Row],
+    keys: list[str],
+    row: Row,
+    sort_key: Callable[[Row], Any],
+    reverse: bool,
+) -> int:
+    """Where `row` sits (or would) in `keys`, which are in `sort_key` order; rows in it
+    are read from `rows`, so it must hold what `keys` was sorted by."""
+    wrap: Callable[[Any], Any] = Descending if reverse else identity
+    return bisect_left(keys, wrap(sort_key(row)), key=lambda k: wrap(sort_key(rows[k])))
+
+
+def take_out(
+    rows: Mapping[str, Row],
+    lists: list[list[Any]],
+    gone: list[Row],
+    sort_key: Callable[[Row], Any],
+    reverse: bool,
+) -> None:
+    """Remove stored rows from aligned lists (keys first) sorted by `sort_key`."""
+    if not gone:
+        return
+    keys = lists[0]
+    if len(gone) > SMALL_BATCH:
+        leaving = {row.key for row in gone}
+        kept = [i for i, key in enumerate(keys) if key not in leaving]
+        for values in lists:
+            values[:] = [values[i] for i in kept]
+        return
+    spots = sorted(spot(rows, keys, row, sort_key, reverse) for row in gone)
+    for index in reversed(spots):
+        for values in lists:
+            del values[index]
+
+
+def put_in(
+    rows: Mapping[str, Row],
+    lists: list[list[Any]],
+    new: list[Row],
+    sort_key: Callable[[Row], Any],
+    reverse: bool,
+    values_of: Callable[[Row], tuple[Any, ...]],
+) -> None:
+    """Insert rows (already in `rows`) into aligned lists sorted by `sort_key`."""
+    if not new:
+        return
+    wrap: Callable[[Any], Any] = Descending if reverse else identity
+    placed = sorted(new, key=lambda row: wrap(sort_key(row)))
+    spots = [spot(rows, lists[0], row, sort_key, reverse) for row in placed]
+    items = list(zip(spots, map(values_of, placed), strict=True))
+    if len(new) <= SMALL_BATCH:
+        for index, values in reversed(items):
+            for target, value in zip(lists, values, strict=True):
+                target.insert(index, value)
+        return
+    merged: list[list[Any]] = [[] for _ in lists]
+    start = 0
+    for index, values in items:
+        for out, source, value in zip(merged, lists, values, strict=True):
+            out += source[start:index]
+            out.append(value)
+        start = index
+    for out, source in zip(merged, lists, strict=True):
+        source[:] = [*out, *source[start:]]
