@@ -223,20 +223,20 @@ class TableStore:
                 del rows[row.key]
         for row in changed:
             rows[row.key] = row  # unchanged rows stay the same objects (their cached strips)
-        text = self._text
-        self._put_in(order_lists, into, sort_key, reverse, lambda r: (r.key, text(r)))
-        self._put_in(tie_lists, tie_into, tie_key, False, lambda r: (r.key, r.cells, text(r)))
+        texts = {row.key: self._text(row) for row in changed}  # one string a row, shared
+        self._put_in(order_lists, into, sort_key, reverse, lambda r: (r.key, texts[r.key]))
+        self._put_in(tie_lists, tie_into, tie_key, False, lambda r: (r.key, r.cells, texts[r.key]))
         if patching:
-            self._put_in(view_lists, view_into, sort_key, reverse, lambda r: (r.key, text(r)))
+            self._put_in(view_lists, view_into, sort_key, reverse, lambda r: (r.key, texts[r.key]))
         moved = {row.key for row in into}
         for row in in_place:
             index = self._spot(self._tie_order, row, tie_key, False)
-            self._tie_cells[index], self._tie_texts[index] = row.cells, text(row)
+            self._tie_cells[index], self._tie_texts[index] = row.cells, texts[row.key]
             if row.key not in moved:
-                self._order_texts[self._spot(self._order, row, sort_key, reverse)] = text(row)
+                self._order_texts[self._spot(self._order, row, sort_key, reverse)] = texts[row.key]
         if view_texts is not None:
             for row in view_same:
-                view_texts[self._spot(self._view, row, sort_key, reverse)] = text(row)
+                view_texts[self._spot(self._view, row, sort_key, reverse)] = texts[row.key]
         rebuilt = bool(out or into) or reshaped
         if rebuilt:
             if patching:
