@@ -400,21 +400,28 @@ class TableStore:
 
     def _rebuild_view(self, narrowing: bool = False) -> None:
         """Re-derive the view from the sorted keys (or, when the filter only got stricter, from
-        the current view); keep the cursor on its key, else at its index, clamped."""
-        if self._view is not self._order:
-            self._release(self._view, self._view_texts or [])
+        the current view, kept as it is when every shown row still matches); keep the cursor on
+        its key, else at its index, clamped."""
         if self._filter is None:
+            self._release_view()
             self._view, self._view_texts, self._view_due = self._order, None, None
         else:
-            if narrowing and (self._view_texts is not None or self._view_due is not None):
+            narrowing = narrowing and (self._view_texts is not None or self._view_due is not None)
+            if narrowing:
                 keys, texts = self._view, self._view_texts_now()
             else:
                 keys, texts = self._order, self._order_texts_now()
             assert texts is not None
             hits = self._filter.hits(texts)
-            self._view, self._view_texts = list(compress(keys, hits)), None
-            self._view_due = (texts, hits)
+            if not (narrowing and all(hits)):  # else "runn" after "run": the same rows
+                self._release_view()
+                self._view, self._view_texts = list(compress(keys, hits)), None
+                self._view_due = (texts, hits)
         self._place_cursor()
+
+    def _release_view(self) -> None:
+        if self._view is not self._order:
+            self._release(self._view, self._view_texts or [])
 
     def _place_cursor(self) -> None:
         """The cursor on its key if it is still shown, else at its index, clamped."""

@@ -313,3 +313,21 @@ def test_a_batch_makes_one_search_text_a_row_for_all_its_lists(count: int) -> No
     assert all(
         by_key[key] is text for key, text in zip(store._order, store._order_texts, strict=True)
     )
+
+
+def test_a_stricter_word_every_shown_row_still_has_keeps_the_view_as_it_is() -> None:
+    """ "runn" after "run" at 150,000 rows: the same rows, no new list of them."""
+    store = store_of(*(pod(f"api-{i}", ["Running", "Pending"][i % 3 == 0]) for i in range(30)))
+    store.sort_by(1)
+    store.set_filter("run")
+    shown = store.view
+    for text in ("runn", "runni", "running"):
+        store.set_filter(text)
+        assert store.view is shown
+        assert list(store.view) == reference_view(dict(store.rows), 1, False, text)
+    store.settle()
+    store.apply([pod("api-1", "Pending"), pod("web-1")])
+    store.set_filter("running!")
+    assert list(store.view) == reference_view(dict(store.rows), 1, False, "running!")
+    store.set_filter("running")
+    assert list(store.view) == reference_view(dict(store.rows), 1, False, "running")
