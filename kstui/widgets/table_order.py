@@ -70,7 +70,7 @@ def identity(value: Any) -> Any:
 
 
 FEW_VALUES = 4096
-"""Distinct values up to which a sort ranks them and sorts small integers."""
+"""Distinct values up to which a sort ranks them and deals the rows into a bucket per rank."""
 
 
 _POSITIONS: list[int] = []

@@ -6,10 +6,12 @@ and a stricter plain word narrows the previous result instead of rescanning ever
 cursor follows its key through sorting, filtering and batches.
 
 Sized for 150,000 rows (a keystroke within 50 ms): no sort key is stored per row. The keys are
-also kept in tie order (NAME, then key) with their rows and search texts alongside, so a sort
-is a stable sort of small integer ranks (one per distinct cell value) over that order, read from
-a list rather than looked up by key; a batch moves only its rows, found by bisection; search
-texts are built with the rows, and a plain word is found with `in`, not a regex per row.
+also kept in tie order (NAME, then key) with their cells and search texts alongside, so a sort
+deals that order's positions into one bucket per distinct cell value (few values) or sorts
+them by value (many), read from a list rather than looked up by key; a batch moves only its
+rows, found by bisection; search texts are built with the rows (one string a row, shared by
+every list), and a plain word is found with `in`, not a regex per row. What a sort or filter
+key's frame does not need (the new order's texts, freeing the old lists) waits for `settle`.
 """
 
 from __future__ import annotations
