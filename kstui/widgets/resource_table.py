@@ -350,7 +350,7 @@ class ResourceTable(TableLines, can_focus=True):
     def _refresh_keys(self, keys: Iterable[str]) -> None:
         """Repaint just the visible lines of these rows."""
         top = round(self.scroll_y)
-        visible = self._store.view[top : top + self._body_height()]
+        visible = self._store.keys_from(top, self._body_height())
         on_screen = {key: top + line for line, key in enumerate(visible)}
         for key in keys:
             index = on_screen.get(key)

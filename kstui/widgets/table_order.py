@@ -1,5 +1,6 @@
-"""How a TableStore orders rows: per-column value keys, ranks of distinct values, and a
-comparison wrapper to bisect a list sorted in reverse. Stdlib and kstui.model only."""
+"""How a TableStore orders rows: per-column value keys, ranks of distinct values, a comparison
+wrapper to bisect a list sorted in reverse, and a new order read before its list is made.
+Stdlib and kstui.model only."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from itertools import chain
 from operator import call
-from typing import Any
+from typing import Any, overload
 
 from kstui.model import Column, parse_timestamp
 
@@ -85,7 +86,7 @@ def positions(count: int) -> list[int]:
     return _POSITIONS
 
 
-def sorted_places(cells: list[str], column: Column) -> Sequence[int]:
+def sorted_places(cells: list[str], column: Column) -> list[int] | range:
     """The positions of `cells` in the column's order; equal values keep their order (a stable
     sort). Few distinct values (statuses, namespaces, nodes) are ranked once and the positions
     dealt into one bucket per rank, in C (no comparisons, no per-row key: cells are interned,
@@ -104,3 +105,46 @@ def sorted_places(cells: list[str], column: Column) -> Sequence[int]:
         return sorted(range(count), key=cells.__getitem__, reverse=True)  # stays stable
     values = list(map(value_key(column), cells))
     return sorted(range(count), key=values.__getitem__)
+
+
+class Placed(Sequence[str]):
+    """A new sort order before its list is made: `values` (keys or search texts in NAME order)
+    at `places`, reversed or not, read on demand. A sort key's frame reads only the rows it
+    shows and where the cursor went; the lists (150,000 references gathered, 12-17 ms each) are
+    made after it (TableStore.settle)."""
+
+    __slots__ = ("places", "reverse", "values")
+
+    def __init__(self, values: list[str], places: list[int] | range, reverse: bool) -> None:
+        self.values, self.places, self.reverse = values, places, reverse
+
+    def __len__(self) -> int:
+        return len(self.places)
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[str]: ...
+
+    def __getitem__(self, index: int | slice) -> str | list[str]:
+        spots = range(len(self.places))[index]  # IndexError as a list would
+        places, values, last = self.places, self.values, len(self.places) - 1
+        if isinstance(spots, int):
+            return values[places[last - spots if self.reverse else spots]]
+        return [values[places[last - spot if self.reverse else spot]] for spot in spots]
+
+    def reversed(self) -> Placed:
+        return Placed(self.values, self.places, not self.reverse)
+
+    def made(self) -> list[str]:
+        """The values in this order, as a list."""
+        values = self.values
+        made = (
+            list(values)
+            if isinstance(self.places, range)
+            else list(map(values.__getitem__, self.places))
+        )
+        if self.reverse:
+            made.reverse()
+        return made

@@ -5,7 +5,7 @@ from the store's dict. Stdlib and kstui.model only."""
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from kstui.model import Row
@@ -17,7 +17,7 @@ SMALL_BATCH = 64
 
 def spot(
     rows: Mapping[str, Row],
-    keys: list[str],
+    keys: Sequence[str],
     row: Row,
     sort_key: Callable[[Row], Any],
     reverse: bool,

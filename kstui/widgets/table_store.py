@@ -17,7 +17,7 @@ key's frame does not need (the new order's texts, freeing the old lists) waits f
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import compress
 from operator import attrgetter, itemgetter
@@ -25,7 +25,7 @@ from typing import Any
 
 from kstui.model import Column, Row
 from kstui.widgets.table_filter import Filter, filter_problem, search_text
-from kstui.widgets.table_order import sorted_places, value_key
+from kstui.widgets.table_order import Placed, sorted_places, value_key
 from kstui.widgets.table_splice import put_in, spot, take_out
 
 __all__ = ["BatchOutcome", "TableStore", "filter_problem"]
@@ -64,22 +64,22 @@ class TableStore:
         """Every key by (NAME, key): a stable sort of ranks over it breaks ties as kubectl."""
         self._tie_cells: list[tuple[str, ...]] = []
         self._tie_texts: list[str] = []
-        """The cells and search texts of `_tie_order`, in its order (a sort reads one column
-        from the cells three times faster than from the rows)."""
+        """The cells and search texts of `_tie_order`, in its order (a sort reads a column)."""
         self._order: list[str] = []
         """Every key, sorted."""
         self._order_texts: list[str] = []
         """Search texts aligned with `_order`: scanning a list in order is several times faster
-        than looking each key up. Gathered after the frame (`settle`) when only a sort asked."""
-        self._view: list[str] = self._order
-        """The keys shown: `_order` itself, or the part of it that matches the filter."""
+        than looking each key up."""
+        self._placed: Placed | None = None
+        """A sort's new order, read in place until `settle` makes `_order` (stale till then)."""
+        self._view: Sequence[str] = self._order
+        """The keys shown: the order itself (`_order`, or `_placed` until it is made), or the
+        part of it that matches the filter (a list)."""
         self._view_texts: list[str] | None = None
         """Search texts aligned with `_view` when filtered (None when stale)."""
-        self._order_due: tuple[Sequence[int], bool] | None = None
+        self._order_due: Placed | None = None  # texts left for after a key's frame (`settle`)
         self._view_due: tuple[list[str], list[bool]] | None = None
-        """Texts a key left to gather after its frame (`settle`): the order's from the tie
-        order (places, reversed), the view's from the texts it was filtered from (hits)."""
-        self._released: list[list[str]] = []
+        self._released: list[Sequence[str]] = []
         """Lists a key replaced: freeing 150,000 references waits for `settle` too."""
         self._searchable: tuple[int, ...] = ()
         """Columns a filter looks at: all but ages (timestamps would only add noise)."""
@@ -102,7 +102,16 @@ class TableStore:
 
     @property
     def view(self) -> Sequence[str]:
+        self._order_now()
         return self._view
+
+    def key_at(self, index: int) -> str:
+        """The key shown at `index` in the view (what a frame reads: no list is made for it)."""
+        return self._view[index]
+
+    def keys_from(self, start: int, count: int) -> Sequence[str]:
+        """Up to `count` keys of the view from `start`."""
+        return self._view[start : start + count]
 
     @property
     def row_count(self) -> int:
@@ -141,7 +150,7 @@ class TableStore:
         row = self._rows.get(key)
         if row is None or not self.matches(row):
             return None
-        return self._spot(self._view, row, self._sort_key, self._sort_reverse)
+        return spot(self._rows, self._view, row, self._sort_key, self._sort_reverse)
 
     def matches(self, row: Row) -> bool:
         """Whether one row passes the filter (for rows changed by a batch)."""
@@ -214,31 +223,47 @@ class TableStore:
         order_lists: list[list[Any]] = [self._order, self._order_texts]
         tie_lists: list[list[Any]] = [self._tie_order, self._tie_cells, self._tie_texts]
         view_texts = self._view_texts if patching else None
-        view_lists: list[list[Any]] = [] if view_texts is None else [self._view, view_texts]
+        view_lists: list[list[Any]] = [] if view_texts is None else [self._view_list(), view_texts]
         # out with the old values while the dict still holds them
-        self._take_out(order_lists, out, sort_key, reverse)
-        self._take_out(tie_lists, tie_out, tie_key, False)
+        take_out(self._rows, order_lists, out, sort_key, reverse)
+        take_out(self._rows, tie_lists, tie_out, tie_key, False)
         if patching:
-            self._take_out(view_lists, view_out, sort_key, reverse)
+            take_out(self._rows, view_lists, view_out, sort_key, reverse)
         for row in out:
             if final[row.key] is None:
                 del rows[row.key]
         for row in changed:
             rows[row.key] = row  # unchanged rows stay the same objects (their cached strips)
         texts = {row.key: self._text(row) for row in changed}  # one string a row, shared
-        self._put_in(order_lists, into, sort_key, reverse, lambda r: (r.key, texts[r.key]))
-        self._put_in(tie_lists, tie_into, tie_key, False, lambda r: (r.key, r.cells, texts[r.key]))
+        put_in(self._rows, order_lists, into, sort_key, reverse, lambda r: (r.key, texts[r.key]))
+        put_in(
+            self._rows,
+            tie_lists,
+            tie_into,
+            tie_key,
+            False,
+            lambda r: (r.key, r.cells, texts[r.key]),
+        )
         if patching:
-            self._put_in(view_lists, view_into, sort_key, reverse, lambda r: (r.key, texts[r.key]))
+            put_in(
+                self._rows,
+                view_lists,
+                view_into,
+                sort_key,
+                reverse,
+                lambda r: (r.key, texts[r.key]),
+            )
         moved = {row.key for row in into}
         for row in in_place:
-            index = self._spot(self._tie_order, row, tie_key, False)
+            index = spot(self._rows, self._tie_order, row, tie_key, False)
             self._tie_cells[index], self._tie_texts[index] = row.cells, texts[row.key]
             if row.key not in moved:
-                self._order_texts[self._spot(self._order, row, sort_key, reverse)] = texts[row.key]
+                self._order_texts[spot(self._rows, self._order, row, sort_key, reverse)] = texts[
+                    row.key
+                ]
         if view_texts is not None:
             for row in view_same:
-                view_texts[self._spot(self._view, row, sort_key, reverse)] = texts[row.key]
+                view_texts[spot(self._rows, self._view, row, sort_key, reverse)] = texts[row.key]
         rebuilt = bool(out or into) or reshaped
         if rebuilt:
             if patching:
@@ -271,10 +296,12 @@ class TableStore:
         flipped = column_index == self._sort_column and reverse != self._sort_reverse
         self._sort_column, self._sort_reverse = column_index, reverse
         if flipped:  # every key is unique: the reverse order is exactly the order reversed
-            self._order.reverse()
+            if self._placed is not None:
+                self._placed = self._placed.reversed()
+            else:
+                self._order.reverse()
             if self._order_due is not None:
-                places, reversed_ = self._order_due
-                self._order_due = (places, not reversed_)
+                self._order_due = self._order_due.reversed()
             else:
                 self._order_texts.reverse()
             self._rebuild_view()
@@ -296,6 +323,7 @@ class TableStore:
         """Finish what a sort or filter key left for after its frame: the search texts of the
         new order or view (needed by the next filter key or batch, not by the frame), and
         freeing the lists it replaced. Anything that needs them first settles them itself."""
+        self._order_now()
         self._order_texts_now()
         self._view_texts_now()
         self._released.clear()
@@ -332,26 +360,6 @@ class TableStore:
             return self._tie_key(row)
         return (value_key(self._columns[index])(row.cells[index]), self._tie_key(row))
 
-    def _spot(
-        self, keys: list[str], row: Row, sort_key: Callable[[Row], Any], reverse: bool
-    ) -> int:
-        return spot(self._rows, keys, row, sort_key, reverse)
-
-    def _take_out(
-        self, lists: list[list[Any]], gone: list[Row], sort_key: Callable[[Row], Any], reverse: bool
-    ) -> None:
-        take_out(self._rows, lists, gone, sort_key, reverse)
-
-    def _put_in(
-        self,
-        lists: list[list[Any]],
-        new: list[Row],
-        sort_key: Callable[[Row], Any],
-        reverse: bool,
-        values_of: Callable[[Row], tuple[Any, ...]],
-    ) -> None:
-        put_in(self._rows, lists, new, sort_key, reverse, values_of)
-
     def _reindex(self) -> None:
         """Every row's tie place and search text afresh (new rows or new columns), then sort."""
         tie_rows = sorted(self._rows.values(), key=self._tie_key)
@@ -366,32 +374,36 @@ class TableStore:
         distinct values (a few statuses, namespaces, nodes) are compared once. Every pass over
         the 150,000 rows runs in C (map, itemgetter); the texts are gathered after the frame."""
         keys, index = self._tie_order, self._sort_column
-        places: Sequence[int] = range(len(keys))
+        places: list[int] | range = range(len(keys))
         if self._columns and index != self._tie:
             cells = list(map(itemgetter(index), self._tie_cells))
             places = sorted_places(cells, self._columns[index])
-        order = list(keys) if isinstance(places, range) else list(map(keys.__getitem__, places))
-        if self._sort_reverse:
-            order.reverse()
         self._release(self._order, self._order_texts)
-        self._order, self._order_texts = order, []
-        self._order_due, self._view_texts, self._view_due = (places, self._sort_reverse), None, None
+        reverse = self._sort_reverse  # the lists are made after the frame:
+        self._order, self._placed = [], Placed(keys, places, reverse)
+        self._order_texts, self._order_due = [], Placed(self._tie_texts, places, reverse)
+        self._view_texts = self._view_due = None
         self._rebuild_view()
 
-    def _release(self, *lists: list[str]) -> None:
+    def _order_now(self) -> list[str]:
+        if self._placed is not None:
+            order = self._placed.made()
+            if self._view is self._placed:
+                self._view = order
+            self._order, self._placed = order, None
+        return self._order
+
+    def _view_list(self) -> list[str]:  # filtered, it is one already; else it is the order
+        return self._view if isinstance(self._view, list) else self._order_now()
+
+    def _release(self, *lists: Sequence[str]) -> None:
         if len(self._released) > 8:  # nobody settles (no screen): free them now
             self._released.clear()
         self._released += lists
 
     def _order_texts_now(self) -> list[str]:
         if self._order_due is not None:
-            (places, reverse), texts = self._order_due, self._tie_texts
-            gathered = (
-                list(texts) if isinstance(places, range) else list(map(texts.__getitem__, places))
-            )
-            if reverse:
-                gathered.reverse()
-            self._order_texts, self._order_due = gathered, None
+            self._order_texts, self._order_due = self._order_due.made(), None
         return self._order_texts
 
     def _view_texts_now(self) -> list[str] | None:
@@ -401,18 +413,18 @@ class TableStore:
         return self._view_texts
 
     def _rebuild_view(self, narrowing: bool = False) -> None:
-        """Re-derive the view from the sorted keys (or, when the filter only got stricter, from
-        the current view, kept as it is when every shown row still matches); keep the cursor on
-        its key, else at its index, clamped."""
+        """Re-derive the view from the order (or, the filter only stricter, from the view: kept
+        when every shown row still matches); the cursor stays on its key, else its index."""
         if self._filter is None:
             self._release_view()
-            self._view, self._view_texts, self._view_due = self._order, None, None
+            self._view = self._order if self._placed is None else self._placed
+            self._view_texts = self._view_due = None
         else:
             narrowing = narrowing and (self._view_texts is not None or self._view_due is not None)
             if narrowing:
-                keys, texts = self._view, self._view_texts_now()
+                keys, texts = self._view_list(), self._view_texts_now()
             else:
-                keys, texts = self._order, self._order_texts_now()
+                keys, texts = self._order_now(), self._order_texts_now()
             assert texts is not None
             hits = self._filter.hits(texts)
             if not (narrowing and all(hits)):  # else "runn" after "run": the same rows
@@ -422,7 +434,7 @@ class TableStore:
         self._place_cursor()
 
     def _release_view(self) -> None:
-        if self._view is not self._order:
+        if self._view is not self._order and self._view is not self._placed:
             self._release(self._view, self._view_texts or [])
 
     def _place_cursor(self) -> None:
@@ -430,7 +442,7 @@ class TableStore:
         previous_key = self._cursor_key
         row = self._rows.get(previous_key) if previous_key is not None else None
         if row is not None and self.matches(row):
-            index = self._spot(self._view, row, self._sort_key, self._sort_reverse)
+            index = spot(self._rows, self._view, row, self._sort_key, self._sort_reverse)
         else:
             index = min(self._cursor_index, len(self._view) - 1)
         self._cursor_index = max(0, index)
