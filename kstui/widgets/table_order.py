@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from itertools import chain
 from operator import call
 from typing import Any, overload
@@ -14,7 +14,21 @@ from typing import Any, overload
 from kstui.model import Column, parse_timestamp
 
 _LEADING_INT = re.compile(r"\s*(-?\d+)")
-_RFC3339_UTC = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
+_DIGITS_TO_ZERO = bytes.maketrans(b"123456789", b"000000000")
+_KUBE_TIME_SHAPE = b"0000-00-00T00:00:00Z"
+
+
+def kube_times(values: Collection[str]) -> bool:
+    """Whether every value is a timestamp as kube writes them ("2024-05-01T10:00:00Z", ASCII
+    digits): their text then sorts as their time does. One pass in C over them all joined (a
+    regex per value took 45 ms for 150,000 distinct creation times)."""
+    if set(map(len, values)) - {len(_KUBE_TIME_SHAPE)}:
+        return False
+    try:
+        joined = "".join(values).encode("ascii")
+    except UnicodeEncodeError:
+        return False
+    return joined.translate(_DIGITS_TO_ZERO) == _KUBE_TIME_SHAPE * len(values)
 
 
 def _age_value(cell: str) -> tuple[int, float]:
@@ -40,7 +54,7 @@ def value_key(column: Column) -> Callable[[str], Any]:
 
 def ranks_of(values: set[str], column: Column) -> dict[str, int]:
     """Each distinct cell value's place in the column's order; equal keys share a rank."""
-    if column.age and all(map(_RFC3339_UTC.fullmatch, values)):
+    if column.age and kube_times(values):
         # kube's own format: the text orders as the time does (newest first = descending)
         return {value: rank for rank, value in enumerate(sorted(values, reverse=True))}
     key = value_key(column)
@@ -101,7 +115,7 @@ def sorted_places(cells: list[str], column: Column) -> list[int] | range:
         deal = {value: buckets[rank].append for value, rank in ranks.items()}
         deque(map(call, map(deal.__getitem__, cells), positions(count)), maxlen=0)
         return list(chain.from_iterable(buckets))
-    if column.age and all(map(_RFC3339_UTC.fullmatch, distinct)):
+    if column.age and kube_times(distinct):
         return sorted(range(count), key=cells.__getitem__, reverse=True)  # stays stable
     values = list(map(value_key(column), cells))
     return sorted(range(count), key=values.__getitem__)
