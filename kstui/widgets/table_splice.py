@@ -6,13 +6,32 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from kstui.model import Row
 from kstui.widgets.table_order import Descending, identity
 
+
+@dataclass(frozen=True, slots=True)
+class BatchOutcome:
+    """What one `TableStore.apply` changed, so the widget repaints no more than needed."""
+
+    changed: list[Row]
+    """Rows that are new or differ from the stored ones, padded to the column count."""
+    view_rebuilt: bool
+    """The view was re-derived (order or membership changed); the cursor may have moved."""
+
+
 SMALL_BATCH = 64
 """Rows a batch moves one list.insert / del at a time; more are spliced in one pass."""
+
+
+def padded(row: Row, width: int) -> Row:
+    """The row with exactly `width` cells, so rendering and sorting never index past the end."""
+    if len(row.cells) == width:
+        return row
+    return Row(row.key, (*row.cells, *[""] * width)[:width], row.tone)
 
 
 def spot(

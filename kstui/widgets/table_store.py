@@ -18,36 +18,18 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from itertools import compress
 from operator import attrgetter, itemgetter
 from typing import Any
 
 from kstui.model import Column, Row
-from kstui.widgets.table_filter import Filter, filter_problem, search_text
+from kstui.widgets.table_filter import Filter, filter_problem, laid_out, search_text
 from kstui.widgets.table_order import Placed, sorted_places, value_key
-from kstui.widgets.table_splice import put_in, spot, take_out
+from kstui.widgets.table_splice import BatchOutcome, padded, put_in, spot, take_out
 
 __all__ = ["BatchOutcome", "TableStore", "filter_problem"]
 
 _CELLS = attrgetter("cells")
-
-
-def _padded(row: Row, width: int) -> Row:
-    """The row with exactly `width` cells, so rendering and sorting never index past the end."""
-    if len(row.cells) == width:
-        return row
-    return Row(row.key, (*row.cells, *[""] * width)[:width], row.tone)
-
-
-@dataclass(frozen=True, slots=True)
-class BatchOutcome:
-    """What one `TableStore.apply` changed, so the widget repaints no more than needed."""
-
-    changed: list[Row]
-    """Rows that are new or differ from the stored ones, padded to the column count."""
-    view_rebuilt: bool
-    """The view was re-derived (order or membership changed); the cursor may have moved."""
 
 
 class TableStore:
@@ -78,6 +60,7 @@ class TableStore:
         self._view_texts: list[str] | None = None
         """Search texts aligned with `_view` when filtered (None when stale)."""
         self._order_due: Placed | None = None  # texts left for after a key's frame (`settle`)
+        self._layout_due = False  # the order's texts not yet copied in its sequence (laid_out)
         self._view_due: tuple[list[str], list[bool]] | None = None
         self._released: list[Sequence[str]] = []
         """Lists a key replaced: freeing 150,000 references waits for `settle` too."""
@@ -164,7 +147,7 @@ class TableStore:
         names = [column.name for column in self._columns]
         self._tie = names.index("NAME") if "NAME" in names else None
         self._searchable = tuple(i for i, column in enumerate(self._columns) if not column.age)
-        self._rows = {key: _padded(row, len(self._columns)) for key, row in self._rows.items()}
+        self._rows = {key: padded(row, len(self._columns)) for key, row in self._rows.items()}
         if self._sort_column >= len(self._columns):
             self._sort_column, self._sort_reverse = 0, False
         self._reindex()
@@ -325,6 +308,8 @@ class TableStore:
         freeing the lists it replaced. Anything that needs them first settles them itself."""
         self._order_now()
         self._order_texts_now()
+        if self._layout_due and self._filter is not None:
+            self._lay_out_texts()
         self._view_texts_now()
         self._released.clear()
 
@@ -341,7 +326,7 @@ class TableStore:
         incoming = list(rows)
         width = len(self._columns)
         if width and set(map(len, map(_CELLS, incoming))) - {width}:
-            incoming = [_padded(row, width) for row in incoming]
+            incoming = [padded(row, width) for row in incoming]
         return incoming
 
     def _text(self, row: Row) -> str:
@@ -382,6 +367,7 @@ class TableStore:
         reverse = self._sort_reverse  # the lists are made after the frame:
         self._order, self._placed = [], Placed(keys, places, reverse)
         self._order_texts, self._order_due = [], Placed(self._tie_texts, places, reverse)
+        self._layout_due = True
         self._view_texts = self._view_due = None
         self._rebuild_view()
 
@@ -405,6 +391,13 @@ class TableStore:
         if self._order_due is not None:
             self._order_texts, self._order_due = self._order_due.made(), None
         return self._order_texts
+
+    def _lay_out_texts(self) -> None:  # filtering in a new order: see laid_out
+        texts, self._layout_due = self._order_texts, False
+        self._order_texts = laid_out(texts)
+        if self._view_due is not None and self._view_due[0] is texts:
+            self._view_due = (self._order_texts, self._view_due[1])
+        self._release(texts)
 
     def _view_texts_now(self) -> list[str] | None:
         if self._view_due is not None:

@@ -377,3 +377,31 @@ def test_kube_times_are_told_apart_without_a_regex_per_value() -> None:
     ]
     for values in cases:
         assert kube_times(values) == all(map(shape.fullmatch, values)), values
+
+
+def test_filtering_in_a_new_order_lays_its_texts_out_in_that_order() -> None:
+    """Texts made in another order are read scattered, 1.5-2x slower: once a filter is used
+    in a new order, the order's texts are copied in its sequence (once a sort)."""
+    store = store_of(
+        *(pod(f"api-{i}", ["Running", "Pending"][i % 2], str(i % 4)) for i in range(30))
+    )
+    store.sort_by(2)
+    store.settle()
+    before = dict(zip(store._order, store._order_texts, strict=True))
+    store.apply([pod("api-19", "Failed", "9")])  # a batch between: still laid out later
+    store.set_filter("api")
+    store.settle()
+    after = dict(zip(store._order, store._order_texts, strict=True))
+    del before["ns/api-19"], after["ns/api-19"]
+    assert after == before
+    assert not any(after[key] is text for key, text in before.items())
+    laid = list(store._order_texts)
+    store.set_filter("api-1")
+    store.settle()
+    assert all(a is b for a, b in zip(laid, store._order_texts, strict=True))  # once a sort
+    store.apply([pod("api-18", "Failed", "9")])
+    assert list(store.view) == reference_view(dict(store.rows), 2, False, "api-1")
+    store.sort_by(2)  # `=`
+    store.set_filter("api-2")
+    store.settle()
+    assert list(store.view) == reference_view(dict(store.rows), 2, True, "api-2")
