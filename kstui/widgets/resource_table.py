@@ -103,6 +103,7 @@ class ResourceTable(TableLines, can_focus=True):
         self._epoch = 0
         self._strips = {}
         self._styles = {}
+        self._settle_due = False
 
     # ---- data in ----------------------------------------------------------------------------
 
@@ -174,6 +175,7 @@ class ResourceTable(TableLines, can_focus=True):
         anchor = self._cursor_anchor()
         self._store.sort_by(column_index, reverse)
         self._view_rebuilt(*anchor)
+        self._settle_after_frame()
 
     def set_filter(self, text: str) -> None:
         """Show only rows whose cells match `text` (regex, case-insensitive, `!` inverts;
@@ -181,6 +183,7 @@ class ResourceTable(TableLines, can_focus=True):
         anchor = self._cursor_anchor()
         if self._store.set_filter(text):
             self._view_rebuilt(*anchor)
+            self._settle_after_frame()
 
     def move_cursor_to(self, key: str) -> bool:
         """Put the cursor on `key` if it is in view; False when it is not."""
@@ -335,10 +338,19 @@ class ResourceTable(TableLines, can_focus=True):
         if self._store.cursor_key != previous_key:
             self.post_message(self.CursorMoved(self, self._store.cursor_key))
 
+    def _settle_after_frame(self) -> None:
+        """The store's bookkeeping a key can leave for later (texts for the next filter key,
+        freeing the lists it replaced) runs after the frame that shows the key's effect: the
+        frame's first painted line schedules it (render_line)."""
+        if self.is_mounted:
+            self._settle_due = True
+        else:
+            self._store.settle()
+
     def _refresh_keys(self, keys: Iterable[str]) -> None:
         """Repaint just the visible lines of these rows."""
         top = round(self.scroll_y)
-        visible = self._store.view[top : top + self._body_height()]
+        visible = self._store.keys_from(top, self._body_height())
         on_screen = {key: top + line for line, key in enumerate(visible)}
         for key in keys:
             index = on_screen.get(key)

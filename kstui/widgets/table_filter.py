@@ -27,6 +27,17 @@ def search_text(cells: tuple[str, ...], indices: tuple[int, ...]) -> str:
     return "\t".join([cells[index] for index in indices]).lower()
 
 
+def laid_out(texts: list[str]) -> list[str]:
+    """New copies of `texts`, made in their order, so they lie in memory in the order a filter
+    reads them: texts made in another order (the rows' NAME order, or as batches brought them)
+    are read 1.5-2x slower (at 150,000 rows a widening key 40-54 ms, 23-27 laid out). ASCII
+    texts are copied by lower() (they are lower-cased already); others stay as they are (a
+    second lower() might change them)."""
+    if all(map(str.isascii, texts)):
+        return list(map(str.lower, texts))
+    return [text.lower() if text.isascii() else text for text in texts]
+
+
 class Filter(NamedTuple):
     """A compiled filter. Typing more of a plain word narrows the previous result instead of
     rescanning every row."""

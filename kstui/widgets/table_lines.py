@@ -4,6 +4,7 @@ state (rows, widths, cursor) is set up and changed by ResourceTable (resource_ta
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterable
 
 from rich.segment import Segment
@@ -57,10 +58,15 @@ class TableLines(ScrollView):
     crop (scroll x, width, fill) and the strip: a focus change restyles only the cursor's row,
     a clock tick only rows whose age moved."""
     _styles: dict[tuple[Tone, bool, bool], Style]
+    _settle_due: bool
+    """A key left store work for after its frame (ResourceTable._settle_after_frame)."""
 
     # ---- rendering ----------------------------------------------------------------------------
 
     def render_line(self, y: int) -> Strip:
+        if self._settle_due:  # painting the key's frame: the store finishes right after it
+            self._settle_due = False
+            self.call_after_refresh(self._settle_store)
         width = self.scrollable_content_region.width
         scroll_x = round(self.scroll_x)
         base = self._style(Tone.NORMAL)  # self.rich_style walks the DOM: too slow per line
@@ -71,10 +77,9 @@ class TableLines(ScrollView):
             )
         index = round(self.scroll_y) + y - 1
         store = self._store
-        view = store.view
-        if index >= len(view):
+        if index >= store.visible_count:
             return self._empty_line(y, width, base)
-        key = view[index]
+        key = store.key_at(index)
         row = store.rows[key]
         is_cursor = index == store.cursor_index
         is_pending = key in self._pending
@@ -101,6 +106,15 @@ class TableLines(ScrollView):
         self._strips[key] = (row, style, self._epoch, ages, text, crop, strip)
         return strip
 
+    def _settle_store(self) -> None:
+        """After a sort or filter key's frame: the store finishes its lists, and they leave
+        the collector's young generations now. 150,000 references in a young list are walked
+        by every young and middle collection until it is old: those come from the next frames'
+        allocations, and cost the next key 10-20 ms (bench: flipping the sort after a sort,
+        6 ms with it, 22 without). The heap's full collections still wait for a pause."""
+        self._store.settle()
+        gc.collect(1)
+
     def _row_text(self, row: Row) -> str:
         text, grew = layout.row_text(
             row, self._store.columns, self._fitted, self._widths, self._now
@@ -123,7 +137,7 @@ class TableLines(ScrollView):
         """The clock moved: repaint just the visible rows whose shown age changed."""
         top = round(self.scroll_y)
         store = self._store
-        for line, key in enumerate(store.view[top : top + self.size.height]):
+        for line, key in enumerate(store.keys_from(top, self.size.height)):
             cached = self._strips.get(key)
             if cached is None or cached[3] != self._ages(store.rows[key]):
                 self.refresh_line(top + line + 1)

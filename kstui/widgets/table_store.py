@@ -6,46 +6,30 @@ and a stricter plain word narrows the previous result instead of rescanning ever
 cursor follows its key through sorting, filtering and batches.
 
 Sized for 150,000 rows (a keystroke within 50 ms): no sort key is stored per row. The keys are
-also kept in tie order (NAME, then key) with their rows and search texts alongside, so a sort
-is a stable sort of small integer ranks (one per distinct cell value) over that order, read from
-a list rather than looked up by key; a batch moves only its rows, found by bisection; search
-texts are built with the rows, and a plain word is found with `in`, not a regex per row.
+also kept in tie order (NAME, then key) with their cells and search texts alongside, so a sort
+deals that order's positions into one bucket per distinct cell value (few values) or sorts
+them by value (many), read from a list rather than looked up by key; a batch moves only its
+rows, found by bisection; search texts are built with the rows (one string a row, shared by
+every list), and a plain word is found with `in`, not a regex per row. What a sort or filter
+key's frame does not need (the new order's texts, freeing the old lists) waits for `settle`.
 """
 
 from __future__ import annotations
 
 import gc
-from bisect import bisect_left
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from itertools import compress
-from operator import attrgetter
-from typing import Any, NamedTuple
+from operator import attrgetter, itemgetter
+from typing import Any
 
 from kstui.model import Column, Row
-from kstui.widgets.table_filter import Filter, filter_problem, search_text
-from kstui.widgets.table_order import Descending, identity, sorted_places, value_key
+from kstui.widgets.table_filter import Filter, filter_problem, laid_out, search_text
+from kstui.widgets.table_order import Placed, sorted_places, value_key
+from kstui.widgets.table_splice import BatchOutcome, padded, put_in, spot, take_out
 
 __all__ = ["BatchOutcome", "TableStore", "filter_problem"]
 
 _CELLS = attrgetter("cells")
-SMALL_BATCH = 64
-"""Rows a batch moves one list.insert / del at a time; more are spliced in one pass."""
-
-
-def _padded(row: Row, width: int) -> Row:
-    """The row with exactly `width` cells, so rendering and sorting never index past the end."""
-    if len(row.cells) == width:
-        return row
-    return Row(row.key, (*row.cells, *[""] * width)[:width], row.tone)
-
-
-class BatchOutcome(NamedTuple):
-    """What one `TableStore.apply` changed, so the widget repaints no more than needed."""
-
-    changed: list[Row]
-    """Rows that are new or differ from the stored ones, padded to the column count."""
-    view_rebuilt: bool
-    """The view was re-derived (order or membership changed); the cursor may have moved."""
 
 
 class TableStore:
@@ -60,18 +44,26 @@ class TableStore:
         self._rows: dict[str, Row] = {}
         self._tie_order: list[str] = []
         """Every key by (NAME, key): a stable sort of ranks over it breaks ties as kubectl."""
-        self._tie_rows: list[Row] = []
+        self._tie_cells: list[tuple[str, ...]] = []
         self._tie_texts: list[str] = []
-        """The rows and search texts of `_tie_order`, in its order."""
+        """The cells and search texts of `_tie_order`, in its order (a sort reads a column)."""
         self._order: list[str] = []
         """Every key, sorted."""
         self._order_texts: list[str] = []
         """Search texts aligned with `_order`: scanning a list in order is several times faster
         than looking each key up."""
-        self._view: list[str] = self._order
-        """The keys shown: `_order` itself, or the part of it that matches the filter."""
+        self._placed: Placed | None = None
+        """A sort's new order, read in place until `settle` makes `_order` (stale till then)."""
+        self._view: Sequence[str] = self._order
+        """The keys shown: the order itself (`_order`, or `_placed` until it is made), or the
+        part of it that matches the filter (a list)."""
         self._view_texts: list[str] | None = None
         """Search texts aligned with `_view` when filtered (None when stale)."""
+        self._order_due: Placed | None = None  # texts left for after a key's frame (`settle`)
+        self._layout_due = False  # the order's texts not yet copied in its sequence (laid_out)
+        self._view_due: tuple[list[str], list[bool]] | None = None
+        self._released: list[Sequence[str]] = []
+        """Lists a key replaced: freeing 150,000 references waits for `settle` too."""
         self._searchable: tuple[int, ...] = ()
         """Columns a filter looks at: all but ages (timestamps would only add noise)."""
         self._sort_column = 0
@@ -93,7 +85,16 @@ class TableStore:
 
     @property
     def view(self) -> Sequence[str]:
+        self._order_now()
         return self._view
+
+    def key_at(self, index: int) -> str:
+        """The key shown at `index` in the view (what a frame reads: no list is made for it)."""
+        return self._view[index]
+
+    def keys_from(self, start: int, count: int) -> Sequence[str]:
+        """Up to `count` keys of the view from `start`."""
+        return self._view[start : start + count]
 
     @property
     def row_count(self) -> int:
@@ -132,7 +133,7 @@ class TableStore:
         row = self._rows.get(key)
         if row is None or not self.matches(row):
             return None
-        return self._spot(self._view, row, self._sort_key, self._sort_reverse)
+        return spot(self._rows, self._view, row, self._sort_key, self._sort_reverse)
 
     def matches(self, row: Row) -> bool:
         """Whether one row passes the filter (for rows changed by a batch)."""
@@ -146,7 +147,7 @@ class TableStore:
         names = [column.name for column in self._columns]
         self._tie = names.index("NAME") if "NAME" in names else None
         self._searchable = tuple(i for i, column in enumerate(self._columns) if not column.age)
-        self._rows = {key: _padded(row, len(self._columns)) for key, row in self._rows.items()}
+        self._rows = {key: padded(row, len(self._columns)) for key, row in self._rows.items()}
         if self._sort_column >= len(self._columns):
             self._sort_column, self._sort_reverse = 0, False
         self._reindex()
@@ -155,6 +156,7 @@ class TableStore:
         """Apply one coalesced batch: deletions first, then upserts. Only rows whose place
         changed move (bisected out with their old values, back in with the new ones), so a
         batch costs the rows it touches, not the 150,000 it does not."""
+        self.settle()
         rows = self._rows
         final: dict[str, Row | None] = {key: None for key in deleted if key in rows}
         for row in self._fitted(upserted):
@@ -202,33 +204,49 @@ class TableStore:
                     view_same.append(new)  # type: ignore[arg-type]
         reverse = self._sort_reverse
         order_lists: list[list[Any]] = [self._order, self._order_texts]
-        tie_lists: list[list[Any]] = [self._tie_order, self._tie_rows, self._tie_texts]
+        tie_lists: list[list[Any]] = [self._tie_order, self._tie_cells, self._tie_texts]
         view_texts = self._view_texts if patching else None
-        view_lists: list[list[Any]] = [] if view_texts is None else [self._view, view_texts]
+        view_lists: list[list[Any]] = [] if view_texts is None else [self._view_list(), view_texts]
         # out with the old values while the dict still holds them
-        self._take_out(order_lists, out, sort_key, reverse)
-        self._take_out(tie_lists, tie_out, tie_key, False)
+        take_out(self._rows, order_lists, out, sort_key, reverse)
+        take_out(self._rows, tie_lists, tie_out, tie_key, False)
         if patching:
-            self._take_out(view_lists, view_out, sort_key, reverse)
+            take_out(self._rows, view_lists, view_out, sort_key, reverse)
         for row in out:
             if final[row.key] is None:
                 del rows[row.key]
         for row in changed:
             rows[row.key] = row  # unchanged rows stay the same objects (their cached strips)
-        text = self._text
-        self._put_in(order_lists, into, sort_key, reverse, lambda r: (r.key, text(r)))
-        self._put_in(tie_lists, tie_into, tie_key, False, lambda r: (r.key, r, text(r)))
+        texts = {row.key: self._text(row) for row in changed}  # one string a row, shared
+        put_in(self._rows, order_lists, into, sort_key, reverse, lambda r: (r.key, texts[r.key]))
+        put_in(
+            self._rows,
+            tie_lists,
+            tie_into,
+            tie_key,
+            False,
+            lambda r: (r.key, r.cells, texts[r.key]),
+        )
         if patching:
-            self._put_in(view_lists, view_into, sort_key, reverse, lambda r: (r.key, text(r)))
+            put_in(
+                self._rows,
+                view_lists,
+                view_into,
+                sort_key,
+                reverse,
+                lambda r: (r.key, texts[r.key]),
+            )
         moved = {row.key for row in into}
         for row in in_place:
-            index = self._spot(self._tie_order, row, tie_key, False)
-            self._tie_rows[index], self._tie_texts[index] = row, text(row)
+            index = spot(self._rows, self._tie_order, row, tie_key, False)
+            self._tie_cells[index], self._tie_texts[index] = row.cells, texts[row.key]
             if row.key not in moved:
-                self._order_texts[self._spot(self._order, row, sort_key, reverse)] = text(row)
+                self._order_texts[spot(self._rows, self._order, row, sort_key, reverse)] = texts[
+                    row.key
+                ]
         if view_texts is not None:
             for row in view_same:
-                view_texts[self._spot(self._view, row, sort_key, reverse)] = text(row)
+                view_texts[spot(self._rows, self._view, row, sort_key, reverse)] = texts[row.key]
         rebuilt = bool(out or into) or reshaped
         if rebuilt:
             if patching:
@@ -261,8 +279,14 @@ class TableStore:
         flipped = column_index == self._sort_column and reverse != self._sort_reverse
         self._sort_column, self._sort_reverse = column_index, reverse
         if flipped:  # every key is unique: the reverse order is exactly the order reversed
-            self._order.reverse()
-            self._order_texts.reverse()
+            if self._placed is not None:
+                self._placed = self._placed.reversed()
+            else:
+                self._order.reverse()
+            if self._order_due is not None:
+                self._order_due = self._order_due.reversed()
+            else:
+                self._order_texts.reverse()
             self._rebuild_view()
             return
         self._resort()
@@ -278,6 +302,17 @@ class TableStore:
         self._rebuild_view(narrowing=narrowing)
         return True
 
+    def settle(self) -> None:
+        """Finish what a sort or filter key left for after its frame: the search texts of the
+        new order or view (needed by the next filter key or batch, not by the frame), and
+        freeing the lists it replaced. Anything that needs them first settles them itself."""
+        self._order_now()
+        self._order_texts_now()
+        if self._layout_due and self._filter is not None:
+            self._lay_out_texts()
+        self._view_texts_now()
+        self._released.clear()
+
     def move_cursor(self, index: int) -> str | None:
         """Put the cursor at `index` in the view (clamped); returns its key."""
         if self._view:
@@ -291,7 +326,7 @@ class TableStore:
         incoming = list(rows)
         width = len(self._columns)
         if width and set(map(len, map(_CELLS, incoming))) - {width}:
-            incoming = [_padded(row, width) for row in incoming]
+            incoming = [padded(row, width) for row in incoming]
         return incoming
 
     def _text(self, row: Row) -> str:
@@ -310,115 +345,97 @@ class TableStore:
             return self._tie_key(row)
         return (value_key(self._columns[index])(row.cells[index]), self._tie_key(row))
 
-    def _spot(
-        self, keys: list[str], row: Row, sort_key: Callable[[Row], Any], reverse: bool
-    ) -> int:
-        """Where `row` sits (or would) in `keys`, which are in `sort_key` order; rows in it
-        are read from the dict, so it must hold what `keys` was sorted by."""
-        rows = self._rows
-        wrap: Callable[[Any], Any] = Descending if reverse else identity
-        return bisect_left(keys, wrap(sort_key(row)), key=lambda k: wrap(sort_key(rows[k])))
-
-    def _take_out(
-        self,
-        lists: list[list[Any]],
-        gone: list[Row],
-        sort_key: Callable[[Row], Any],
-        reverse: bool,
-    ) -> None:
-        """Remove stored rows from aligned lists (keys first) sorted by `sort_key`."""
-        if not gone:
-            return
-        keys = lists[0]
-        if len(gone) > SMALL_BATCH:
-            leaving = {row.key for row in gone}
-            kept = [i for i, key in enumerate(keys) if key not in leaving]
-            for values in lists:
-                values[:] = [values[i] for i in kept]
-            return
-        spots = sorted(self._spot(keys, row, sort_key, reverse) for row in gone)
-        for index in reversed(spots):
-            for values in lists:
-                del values[index]
-
-    def _put_in(
-        self,
-        lists: list[list[Any]],
-        new: list[Row],
-        sort_key: Callable[[Row], Any],
-        reverse: bool,
-        values_of: Callable[[Row], tuple[Any, ...]],
-    ) -> None:
-        """Insert rows (already in the dict) into aligned lists sorted by `sort_key`."""
-        if not new:
-            return
-        wrap: Callable[[Any], Any] = Descending if reverse else identity
-        placed = sorted(new, key=lambda row: wrap(sort_key(row)))
-        spots = [self._spot(lists[0], row, sort_key, reverse) for row in placed]
-        items = list(zip(spots, map(values_of, placed), strict=True))
-        if len(new) <= SMALL_BATCH:
-            for index, values in reversed(items):
-                for target, value in zip(lists, values, strict=True):
-                    target.insert(index, value)
-            return
-        merged: list[list[Any]] = [[] for _ in lists]
-        start = 0
-        for index, values in items:
-            for out, source, value in zip(merged, lists, values, strict=True):
-                out += source[start:index]
-                out.append(value)
-            start = index
-        for out, source in zip(merged, lists, strict=True):
-            source[:] = [*out, *source[start:]]
-
     def _reindex(self) -> None:
         """Every row's tie place and search text afresh (new rows or new columns), then sort."""
-        tie_key = self._tie_key
-        self._tie_rows = sorted(self._rows.values(), key=tie_key)
-        self._tie_order = [row.key for row in self._tie_rows]
+        tie_rows = sorted(self._rows.values(), key=self._tie_key)
+        self._tie_order = [row.key for row in tie_rows]
+        self._tie_cells = list(map(_CELLS, tie_rows))
         indices = self._searchable
-        self._tie_texts = [search_text(row.cells, indices) for row in self._tie_rows]
+        self._tie_texts = [search_text(cells, indices) for cells in self._tie_cells]
         self._resort()
 
     def _resort(self) -> None:
-        """A stable sort of each row's rank (small ints) over the tie order: no per-row key
-        strings, and distinct values (a few statuses, namespaces, nodes) are compared once."""
-        self._view_texts = None
-        keys, texts, index = self._tie_order, self._tie_texts, self._sort_column
-        if not self._columns or index == self._tie:
-            order, order_texts = list(keys), list(texts)
-        else:
-            cells = [row.cells[index] for row in self._tie_rows]
+        """A stable sort of each row's rank over the tie order: no per-row key strings, and
+        distinct values (a few statuses, namespaces, nodes) are compared once. Every pass over
+        the 150,000 rows runs in C (map, itemgetter); the texts are gathered after the frame."""
+        keys, index = self._tie_order, self._sort_column
+        places: list[int] | range = range(len(keys))
+        if self._columns and index != self._tie:
+            cells = list(map(itemgetter(index), self._tie_cells))
             places = sorted_places(cells, self._columns[index])
-            order = [keys[i] for i in places]
-            order_texts = [texts[i] for i in places]
-        if self._sort_reverse:
-            order.reverse()
-            order_texts.reverse()
-        self._order[:] = order
-        self._order_texts = order_texts
+        self._release(self._order, self._order_texts)
+        reverse = self._sort_reverse  # the lists are made after the frame:
+        self._order, self._placed = [], Placed(keys, places, reverse)
+        self._order_texts, self._order_due = [], Placed(self._tie_texts, places, reverse)
+        self._layout_due = True
+        self._view_texts = self._view_due = None
         self._rebuild_view()
 
+    def _order_now(self) -> list[str]:
+        if self._placed is not None:
+            order = self._placed.made()
+            if self._view is self._placed:
+                self._view = order
+            self._order, self._placed = order, None
+        return self._order
+
+    def _view_list(self) -> list[str]:  # filtered, it is one already; else it is the order
+        return self._view if isinstance(self._view, list) else self._order_now()
+
+    def _release(self, *lists: Sequence[str]) -> None:
+        if len(self._released) > 8:  # nobody settles (no screen): free them now
+            self._released.clear()
+        self._released += lists
+
+    def _order_texts_now(self) -> list[str]:
+        if self._order_due is not None:
+            self._order_texts, self._order_due = self._order_due.made(), None
+        return self._order_texts
+
+    def _lay_out_texts(self) -> None:  # filtering in a new order: see laid_out
+        texts, self._layout_due = self._order_texts, False
+        self._order_texts = laid_out(texts)
+        if self._view_due is not None and self._view_due[0] is texts:
+            self._view_due = (self._order_texts, self._view_due[1])
+        self._release(texts)
+
+    def _view_texts_now(self) -> list[str] | None:
+        if self._view_due is not None:
+            texts, hits = self._view_due
+            self._view_texts, self._view_due = list(compress(texts, hits)), None
+        return self._view_texts
+
     def _rebuild_view(self, narrowing: bool = False) -> None:
-        """Re-derive the view from the sorted keys (or, when the filter only got stricter, from
-        the current view); keep the cursor on its key, else at its index, clamped."""
+        """Re-derive the view from the order (or, the filter only stricter, from the view: kept
+        when every shown row still matches); the cursor stays on its key, else its index."""
         if self._filter is None:
-            self._view, self._view_texts = self._order, None
+            self._release_view()
+            self._view = self._order if self._placed is None else self._placed
+            self._view_texts = self._view_due = None
         else:
-            if narrowing and self._view_texts is not None:
-                keys, texts = self._view, self._view_texts
+            narrowing = narrowing and (self._view_texts is not None or self._view_due is not None)
+            if narrowing:
+                keys, texts = self._view_list(), self._view_texts_now()
             else:
-                keys, texts = self._order, self._order_texts
+                keys, texts = self._order_now(), self._order_texts_now()
+            assert texts is not None
             hits = self._filter.hits(texts)
-            self._view, self._view_texts = list(compress(keys, hits)), list(compress(texts, hits))
+            if not (narrowing and all(hits)):  # else "runn" after "run": the same rows
+                self._release_view()
+                self._view, self._view_texts = list(compress(keys, hits)), None
+                self._view_due = (texts, hits)
         self._place_cursor()
+
+    def _release_view(self) -> None:
+        if self._view is not self._order and self._view is not self._placed:
+            self._release(self._view, self._view_texts or [])
 
     def _place_cursor(self) -> None:
         """The cursor on its key if it is still shown, else at its index, clamped."""
         previous_key = self._cursor_key
         row = self._rows.get(previous_key) if previous_key is not None else None
         if row is not None and self.matches(row):
-            index = self._spot(self._view, row, self._sort_key, self._sort_reverse)
+            index = spot(self._rows, self._view, row, self._sort_key, self._sort_reverse)
         else:
             index = min(self._cursor_index, len(self._view) - 1)
         self._cursor_index = max(0, index)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from rich.segment import Segment
 from rich.style import Style
 from textual.strip import Strip
@@ -116,3 +117,57 @@ def test_a_line_is_cut_and_padded_as_textual_would() -> None:
                 assert list(line_strip(line, style, start, width, fill)) == list(
                     want.crop_extend(start, start + width, fill)
                 ), (line, start, width)
+
+
+async def test_a_sort_or_filter_key_leaves_the_search_texts_until_after_its_frame() -> None:
+    """At 150,000 rows gathering the search texts of a new order (or a new filtered view)
+    costs 7-15 ms that the frame showing the key does not need: the store keeps them due,
+    and the first line painted schedules them for after the frame."""
+    async with mounted(pods(40), size=(80, 12)) as (pilot, table):
+        store = table._store
+        settled: list[tuple[bool, bool]] = []
+        settle = store.settle
+
+        def counted() -> None:
+            settled.append((store._order_due is not None, store._view_due is not None))
+            settle()
+
+        store.settle = counted  # type: ignore[method-assign]
+        table.sort_by(1)
+        assert store._order_due is not None
+        assert settled == []
+        await pilot.pause()
+        assert settled == [(True, False)]
+        assert store._order_due is None
+        table.set_filter("pod-0001")
+        assert store._view_due is not None
+        await pilot.pause()
+        assert settled[1] == (False, True)
+        assert store._view_due is None
+        assert table.visible_keys == tuple(f"ns/pod-{i:05d}" for i in range(10, 20))
+
+
+async def test_after_a_keys_frame_the_store_lists_leave_the_young_generations(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A young list of 150,000 references is walked by every young and middle collection the
+    next frames' allocations set off (10-20 ms in the next key): right after the key's frame,
+    once the store has made its lists, a middle collection moves them out of the way."""
+    import kstui.widgets.table_lines as table_lines
+
+    calls: list[tuple[str, int]] = []
+
+    class Collector:
+        @staticmethod
+        def collect(generation: int = 2) -> int:
+            calls.append(("collect", generation))
+            return 0
+
+    monkeypatch.setattr(table_lines, "gc", Collector)
+    async with mounted(pods(40), size=(80, 12)) as (pilot, table):
+        settle = table._store.settle
+        table._store.settle = lambda: calls.append(("settle", 0)) or settle()  # type: ignore[method-assign]
+        table.sort_by(1)
+        assert calls == []
+        await pilot.pause()
+        assert calls == [("settle", 0), ("collect", 1)]

@@ -1,0 +1,103 @@
+"""How a TableStore moves a batch's rows in its aligned lists (keys first, then what goes with
+each key: cells, search texts), sorted by a row key: found by bisection, with the rows read
+from the store's dict. Stdlib and kstui.model only."""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, NamedTuple
+
+from kstui.model import Row
+from kstui.widgets.table_order import Descending, identity
+
+
+class BatchOutcome(NamedTuple):
+    """What one `TableStore.apply` changed, so the widget repaints no more than needed."""
+
+    changed: list[Row]
+    """Rows that are new or differ from the stored ones, padded to the column count."""
+    view_rebuilt: bool
+    """The view was re-derived (order or membership changed); the cursor may have moved."""
+
+
+SMALL_BATCH = 64
+"""Rows a batch moves one list.insert / del at a time; more are spliced in one pass."""
+
+
+def padded(row: Row, width: int) -> Row:
+    """The row with exactly `width` cells, so rendering and sorting never index past the end."""
+    if len(row.cells) == width:
+        return row
+    return Row(row.key, (*row.cells, *[""] * width)[:width], row.tone)
+
+
+def spot(
+    rows: Mapping[str, Row],
+    keys: Sequence[str],
+    row: Row,
+    sort_key: Callable[[Row], Any],
+    reverse: bool,
+) -> int:
+    """Where `row` sits (or would) in `keys`, which are in `sort_key` order; rows in it
+    are read from `rows`, so it must hold what `keys` was sorted by."""
+    wrap: Callable[[Any], Any] = Descending if reverse else identity
+    return bisect_left(keys, wrap(sort_key(row)), key=lambda k: wrap(sort_key(rows[k])))
+
+
+def take_out(
+    rows: Mapping[str, Row],
+    lists: list[list[Any]],
+    gone: list[Row],
+    sort_key: Callable[[Row], Any],
+    reverse: bool,
+) -> None:
+    """Remove stored rows from aligned lists (keys first) sorted by `sort_key`."""
+    if not gone:
+        return
+    keys = lists[0]
+    if len(gone) > SMALL_BATCH:
+        leaving = {row.key for row in gone}
+        kept = [i for i, key in enumerate(keys) if key not in leaving]
+        for values in lists:
+            values[:] = [values[i] for i in kept]
+        return
+    spots = sorted(spot(rows, keys, row, sort_key, reverse) for row in gone)
+    for index in reversed(spots):
+        for values in lists:
+            del values[index]
+
+
+def put_in(
+    rows: Mapping[str, Row],
+    lists: list[list[Any]],
+    new: list[Row],
+    sort_key: Callable[[Row], Any],
+    reverse: bool,
+    values_of: Callable[[Row], tuple[Any, ...]],
+) -> None:
+    """Insert rows (already in `rows`) into aligned lists sorted by `sort_key`."""
+    if not new:
+        return
+    wrap: Callable[[Any], Any] = Descending if reverse else identity
+    placed = sorted(new, key=lambda row: wrap(sort_key(row)))
+    if not lists[0]:  # the first load: nothing to find places among (1,000 bisections at 1k)
+        for target, values in zip(lists, zip(*map(values_of, placed), strict=True), strict=True):
+            target[:] = values
+        return
+    spots = [spot(rows, lists[0], row, sort_key, reverse) for row in placed]
+    items = list(zip(spots, map(values_of, placed), strict=True))
+    if len(new) <= SMALL_BATCH:
+        for index, values in reversed(items):
+            for target, value in zip(lists, values, strict=True):
+                target.insert(index, value)
+        return
+    merged: list[list[Any]] = [[] for _ in lists]
+    start = 0
+    for index, values in items:
+        for out, source, value in zip(merged, lists, values, strict=True):
+            out += source[start:index]
+            out.append(value)
+        start = index
+    for out, source in zip(merged, lists, strict=True):
+        source[:] = [*out, *source[start:]]
