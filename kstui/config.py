@@ -11,7 +11,6 @@ import fnmatch
 import functools
 import os
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, NamedTuple
@@ -67,17 +66,16 @@ class LogSettings(NamedTuple):
     """Lines kept per log view; older ones are dropped, and the count of dropped lines shown."""
 
 
-@dataclass(frozen=True, slots=True)
-class Config:
+class Config(NamedTuple):
     """Everything the user can set; `load_config` builds it."""
 
     default_context: str | None = None
     """The kubeconfig context to open at start; None means the kubeconfig's current context."""
     default_namespace: str | None = None
     """The namespace to show at start; None means the context's namespace."""
-    keymap: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    keymap: Mapping[str, str] = MappingProxyType({})
     """Binding id → comma-separated keys (Textual's `set_keymap` format, already normalised)."""
-    aliases: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    aliases: Mapping[str, str] = MappingProxyType({})
     """Command alias → what it expands to, e.g. `pp` → `pods -n payments`."""
     theme: str = DEFAULT_THEME
     readonly: bool = False
@@ -87,19 +85,17 @@ class Config:
     other_identities: frozenset[str] = frozenset()
     """Context names or glob patterns Workspaces may use although they log in as another user
     than the current context (by SelfSubjectReview); they are marked wherever they serve."""
-    refresh: RefreshSettings = field(default_factory=RefreshSettings)
-    logs: LogSettings = field(default_factory=LogSettings)
+    refresh: RefreshSettings = RefreshSettings()
+    logs: LogSettings = LogSettings()
     shells: tuple[str, ...] = ("bash", "sh")
     """The shells `s` tries in a container, in turn, until the image has one."""
-    prometheus: Mapping[str, PrometheusEndpoint] = field(
-        default_factory=lambda: MappingProxyType({})
-    )
+    prometheus: Mapping[str, PrometheusEndpoint] = MappingProxyType({})
     """Context → a Prometheus URL to use instead of the cluster's service proxy."""
-    devops: Mapping[str, KsApiEndpoint] = field(default_factory=lambda: MappingProxyType({}))
+    devops: Mapping[str, KsApiEndpoint] = MappingProxyType({})
     """Context → a ks-apiserver (and login) for the DevOps API instead of the service proxy."""
     plugins: tuple[Plugin, ...] = ()
     """The user's commands on a key (kstui/plugins.py), in the config's order."""
-    traffic: GuardSettings = field(default_factory=GuardSettings)
+    traffic: GuardSettings = GuardSettings()
     """The Traffic section's guard: the margins by which a version may be worse than the
     other before raising its weight needs an override, and the figures' window."""
     no_color: bool = False
@@ -172,10 +168,10 @@ def load_config(path: Path | None = None, env: Mapping[str, str] | None = None) 
     document = _read(path)
     config = _build(document, path)
     if env.get("NO_COLOR"):
-        config = replace(config, no_color=True)
+        config = config._replace(no_color=True)
     readonly_word = env.get("KSTUI_READONLY", "").strip().lower()
     if readonly_word in _TRUE_WORDS:
-        config = replace(config, readonly=True)
+        config = config._replace(readonly=True)
     elif readonly_word not in _FALSE_WORDS:
         raise ConfigError(
             "environment",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from textual import on, work
@@ -72,16 +71,19 @@ class ResourcesScreen(
         Binding("escape,q", "back", "back", show=False, id="resource.back"),
     ]
 
-    @dataclass
     class CommandEntered(Message):
         """A `:` line for the app to carry out (switch kind, namespace, context, quit)."""
 
-        command: Command
-        screen: ResourcesScreen
+        def __init__(self, command: Command, screen: ResourcesScreen) -> None:
+            super().__init__()
+            self.command, self.screen = command, screen
 
-    @dataclass
     class Loaded(Message):
-        rows: int  # the first complete list arrived (the app settles the heap after it)
+        """The first complete list arrived (the app settles the heap after it)."""
+
+        def __init__(self, rows: int) -> None:
+            super().__init__()
+            self.rows = rows
 
     def __init__(self, env: ScreenEnv, target: Target) -> None:
         super().__init__()

@@ -11,7 +11,6 @@ characters are shown inertly (safe_text) when a cell is drawn, so only visible r
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import ClassVar
 
 from textual import events
@@ -62,23 +61,23 @@ class ResourceTable(TableLines, can_focus=True):
         Binding("enter", "choose", "Open", show=False, id="table.choose"),
     ]
 
-    @dataclass
     class RowChosen(Message):
         """Enter (or a double click) on a row."""
 
-        table: ResourceTable
-        key: str
+        def __init__(self, table: ResourceTable, key: str) -> None:
+            super().__init__()
+            self.table, self.key = table, key
 
         @property
         def control(self) -> ResourceTable:
             return self.table
 
-    @dataclass
     class CursorMoved(Message):
         """The cursor now rests on another row (None when the view is empty)."""
 
-        table: ResourceTable
-        key: str | None
+        def __init__(self, table: ResourceTable, key: str | None) -> None:
+            super().__init__()
+            self.table, self.key = table, key
 
         @property
         def control(self) -> ResourceTable:
