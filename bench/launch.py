@@ -26,9 +26,19 @@ LOADED = re.compile(rb"pods\(all\)\[(\d+)\]")
 
 
 class SandboxProcess:
-    """`kstui sandbox` in its own process (never competing with the measured one's loop)."""
+    """`kstui sandbox` in its own process (never competing with the measured one's loop), back
+    once its log says `ready` (within `timeout` s); `extra` are more `kstui sandbox` options."""
 
-    def __init__(self, pods: int, churn: float, workdir: Path, *extra: str) -> None:
+    def __init__(
+        self,
+        pods: int,
+        churn: float,
+        workdir: Path,
+        *extra: str,
+        clusters: int = 1,
+        ready: str = "ready in",
+        timeout: float = 300,
+    ) -> None:
         self.kubeconfig = workdir / "kubeconfig"
         self.log = workdir / "sandbox.log"
         with self.log.open("w") as log:
@@ -39,7 +49,7 @@ class SandboxProcess:
                     "kstui",
                     "sandbox",
                     "--clusters",
-                    "1",
+                    str(clusters),
                     "--pods",
                     str(pods),
                     "--churn",
@@ -52,9 +62,10 @@ class SandboxProcess:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
-        deadline = time.monotonic() + 300
-        while "ready in" not in self.log.read_text():
+        deadline = time.monotonic() + timeout
+        while ready not in self.log.read_text():
             if self.process.poll() is not None or time.monotonic() > deadline:
+                self.stop()
                 raise SystemExit(f"sandbox did not start:\n{self.log.read_text()}")
             time.sleep(0.05)
 

@@ -28,8 +28,6 @@ import argparse
 import asyncio
 import gc
 import shutil
-import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -43,6 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import contextlib
 
+from launch import SandboxProcess
 from table import FrameClock, percentiles, send_key
 
 from kstui.app import AppSettings, KstuiApp
@@ -69,43 +68,6 @@ def rss_mib() -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return float("nan")
-
-
-def start_sandbox(workdir: Path) -> tuple[subprocess.Popen[bytes], Path]:
-    kubeconfig, log = workdir / "kubeconfig", workdir / "sandbox.log"
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "kstui",
-                "sandbox",
-                "--clusters",
-                "1",
-                "--pods",
-                "20",
-                "--no-prometheus",
-                "--kubeconfig",
-                str(kubeconfig),
-            ],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    deadline = time.monotonic() + 120
-    while "ready in" not in log.read_text():
-        if process.poll() is not None or time.monotonic() > deadline:
-            raise SystemExit(f"sandbox did not start:\n{log.read_text()}")
-        time.sleep(0.05)
-    return process, kubeconfig
-
-
-def stop_sandbox(process: subprocess.Popen[bytes]) -> None:
-    process.send_signal(signal.SIGINT)
-    try:
-        process.wait(10)
-    except subprocess.TimeoutExpired:
-        process.kill()
 
 
 def parse_stamp(stamp: str) -> datetime:
@@ -217,7 +179,8 @@ async def run(args: argparse.Namespace) -> None:
         f"## logs: {args.pods} pods, {args.rate:,.0f} lines/s together, {args.seconds:g} s, "
         f"ring of {args.ring:,} lines, {COLUMNS}x{LINES}"
     )
-    process, kubeconfig = start_sandbox(workdir)
+    sandbox = SandboxProcess(20, 0.0, workdir, "--no-prometheus", timeout=120)
+    kubeconfig = sandbox.kubeconfig
     try:
         app = KstuiApp(
             AppSettings(load_kubeconfig(str(kubeconfig)), "host", "default", cache_dir=workdir)
@@ -232,7 +195,7 @@ async def run(args: argparse.Namespace) -> None:
             await measure(app, pilot, backend, client, args)
             await app.session.aclose()
     finally:
-        stop_sandbox(process)
+        sandbox.stop()
         shutil.rmtree(workdir, ignore_errors=True)  # its kubeconfig holds the sandbox's tokens
 
 

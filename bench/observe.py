@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -29,6 +28,9 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from launch import SandboxProcess
 
 from kstui.backends.errors import KstuiError
 from kstui.backends.kubeconfig import load_kubeconfig
@@ -93,50 +95,24 @@ async def _walk(kubeconfig: Path, cache: Path) -> None:
         await session.aclose()
 
 
-def start_sandbox(pods: int, prometheus: bool, workdir: Path) -> subprocess.Popen[bytes]:
+def start_sandbox(pods: int, prometheus: bool, workdir: Path) -> SandboxProcess:
     """`kstui sandbox` in its own process; back once it serves (and, with Prometheus, once
     its history is in)."""
-    log = workdir / "sandbox.log"
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "kstui",
-                "sandbox",
-                "--clusters",
-                "1",
-                "--pods",
-                str(pods),
-                "--prometheus" if prometheus else "--no-prometheus",
-                "--kubeconfig",
-                str(workdir / "kubeconfig"),
-                "--state-dir",
-                str(workdir / "state"),
-            ],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    deadline = time.monotonic() + (3600 if prometheus else 300)  # a loaded machine: slow
-    waited = "prometheus:" if prometheus else "ready in"
-    while waited not in log.read_text():
-        if process.poll() is not None or time.monotonic() > deadline:
-            stop_sandbox(process)
-            raise SystemExit(f"sandbox did not start:\n{log.read_text()}")
-        time.sleep(0.05)
+    sandbox = SandboxProcess(
+        pods,
+        0.0,
+        workdir,
+        "--prometheus" if prometheus else "--no-prometheus",
+        "--state-dir",
+        str(workdir / "state"),
+        ready="prometheus:" if prometheus else "ready in",
+        timeout=3600 if prometheus else 300,  # a loaded machine: slow
+    )
     if prometheus:
-        said = next(line for line in log.read_text().splitlines() if "prometheus:" in line)
+        log = sandbox.log.read_text().splitlines()
+        said = next(line for line in log if "prometheus:" in line)
         print(said if "ready in" in said else f"Prometheus not ready: {said}")
-    return process
-
-
-def stop_sandbox(process: subprocess.Popen[bytes]) -> None:
-    process.send_signal(signal.SIGINT)
-    try:
-        process.wait(10)
-    except subprocess.TimeoutExpired:
-        process.kill()
+    return sandbox
 
 
 async def _warm(kubeconfig: Path) -> None:
@@ -184,7 +160,7 @@ def main() -> int:
         print(f"without Prometheus: {sandbox_prometheus.MISSING}")
     workdir = Path(tempfile.mkdtemp(prefix="kstui-bench-observe-"))
     started = time.perf_counter()
-    process = start_sandbox(args.pods, prometheus, workdir)
+    sandbox = start_sandbox(args.pods, prometheus, workdir)
     try:
         took = time.perf_counter() - started
         print(f"sandbox: 1 cluster, {args.pods:,} pods, ready in {took:.1f}s", flush=True)
@@ -192,7 +168,7 @@ def main() -> int:
             warm(workdir / "kubeconfig")
         asyncio.run(_walk(workdir / "kubeconfig", workdir / "cache"))
     finally:
-        stop_sandbox(process)
+        sandbox.stop()
         shutil.rmtree(workdir, ignore_errors=True)  # its kubeconfig holds the sandbox's tokens
     return 0
 

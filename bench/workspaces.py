@@ -24,9 +24,7 @@ import argparse
 import asyncio
 import os
 import shutil
-import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -35,6 +33,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from launch import SandboxProcess
 from table import FrameClock, p95, send_key
 
 from kstui.app import AppSettings, KstuiApp
@@ -48,36 +47,6 @@ BIG_PROJECTS = 200
 def report(line: str = "") -> None:
     sys.stdout.write(line + "\n")
     sys.stdout.flush()
-
-
-def start_sandbox(workdir: Path, workspaces: int, projects: int) -> subprocess.Popen[bytes]:
-    log = workdir / "sandbox.log"
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "kstui",
-                "sandbox",
-                "--clusters",
-                "2",
-                "--workspaces",
-                str(workspaces),
-                "--projects",
-                str(projects),
-                "--kubeconfig",
-                str(workdir / "kubeconfig"),
-            ],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    deadline = time.monotonic() + 300
-    while "ready in" not in log.read_text():
-        if process.poll() is not None or time.monotonic() > deadline:
-            raise SystemExit(f"sandbox did not start:\n{log.read_text()}")
-        time.sleep(0.05)
-    return process
 
 
 async def gather_big_workspace(app: KstuiApp) -> int:
@@ -158,7 +127,16 @@ def main() -> None:
     workdir = Path(tempfile.mkdtemp(prefix="kstui-bench-ws-"))
     report(f"kstui bench/workspaces.py · python {sys.version.split()[0]} · {os.cpu_count()} cores")
     started = time.perf_counter()
-    sandbox = start_sandbox(workdir, args.workspaces, args.projects)
+    sandbox = SandboxProcess(
+        120,
+        0.0,
+        workdir,
+        "--workspaces",
+        str(args.workspaces),
+        "--projects",
+        str(args.projects),
+        clusters=2,
+    )
     report(
         f"sandbox: 2 clusters, {args.workspaces} workspaces, {args.projects} projects, "
         f"ready in {time.perf_counter() - started:.1f} s"
@@ -168,8 +146,7 @@ def main() -> None:
             measure(workdir / "kubeconfig", args.runs, args.workspaces, workdir / "cache")
         )
     finally:
-        sandbox.send_signal(signal.SIGINT)
-        sandbox.wait(10)
+        sandbox.stop()
         shutil.rmtree(workdir, ignore_errors=True)  # its kubeconfig holds tokens
     report("| figure | first | later runs p50 / p95 | target |")
     report("| --- | --- | --- | --- |")
