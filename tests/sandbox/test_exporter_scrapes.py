@@ -14,17 +14,9 @@ import pytest
 from kstui.sandbox import prometheus
 from kstui.sandbox.runtime import Sandbox, SandboxOptions
 from tests.conftest import RunningSandbox, _start
+from tests.sandbox.scrape_text import samples
 
 PODS = ("", "pods")
-
-
-def _samples(text: str) -> dict[str, float]:
-    found = {}
-    for line in text.splitlines():
-        if line and not line.startswith("#"):
-            series, value, _stamp = line.rsplit(" ", 2)
-            found[series] = float(value)
-    return found
 
 
 @pytest.fixture
@@ -83,7 +75,7 @@ def test_a_scrape_after_a_pod_changes_shows_the_change() -> None:
     cluster = sandbox.cluster()
     exporter = prometheus.LiveExporter(cluster)
     t = 1_796_288_460.0
-    first = _samples(exporter.render(t))
+    first = samples(exporter.render(t))
     pod = next(
         p
         for p in cluster.store.objects(PODS)
@@ -104,7 +96,7 @@ def test_a_scrape_after_a_pod_changes_shows_the_change() -> None:
             if k.startswith(name + "{") and pick in k and all(e in k for e in extra)
         )
 
-    second = _samples(exporter.render(t + 1))
+    second = samples(exporter.render(t + 1))
     restarts = "kube_pod_container_status_restarts_total"
     picked = f'container="{container["name"]}"'
     assert series(second, restarts, picked) == series(first, restarts, picked) + 7
@@ -119,8 +111,8 @@ def test_a_scrape_after_a_pod_changes_shows_the_change() -> None:
     # model's values are kept for one), counters aside
     fresh = prometheus.LiveExporter(cluster)
     fresh.counters = exporter.counters
-    again = _samples(exporter.render(t + 15))
-    written = _samples(fresh.render(t + 15))
+    again = samples(exporter.render(t + 15))
+    written = samples(fresh.render(t + 15))
     assert again.keys() == written.keys()
     assert {k: v for k, v in again.items() if "_total{" not in k} == {
         k: v for k, v in written.items() if "_total{" not in k

@@ -19,18 +19,9 @@ from kstui.sandbox import prometheus
 from kstui.sandbox.exporter import snapshot
 from kstui.sandbox.exposition import Counters, Memo, write_openmetrics
 from kstui.sandbox.runtime import Sandbox, SandboxOptions
+from tests.sandbox.scrape_text import samples
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _samples(text: str) -> dict[str, float]:
-    """Series → value of a scrape (the text format: `name{labels} value timestamp`)."""
-    found = {}
-    for line in text.splitlines():
-        if line and not line.startswith("#"):
-            series, value, _stamp = line.rsplit(" ", 2)
-            found[series] = float(value)
-    return found
 
 
 def test_live_counters_go_on_from_the_history_never_back() -> None:
@@ -56,7 +47,7 @@ def test_live_counters_go_on_from_the_history_never_back() -> None:
             last[series] = float(value)
     exporter = prometheus.LiveExporter(cluster)
     exporter.counters = counters
-    live = _samples(exporter.render(end + 30))
+    live = samples(exporter.render(end + 30))
     assert last
     for series, value in last.items():
         assert live[series] > value  # integrated on from where the history stopped
@@ -130,7 +121,7 @@ def test_restarts_are_the_pods_restart_counts_and_grow_through_the_history() -> 
     }
     assert max(counts.values()) > 0, "no crash-looping pod to look at"
     exporter = prometheus.LiveExporter(cluster)
-    live = _samples(exporter.render(time.time()))
+    live = samples(exporter.render(time.time()))
     for (namespace, pod, container), count in counts.items():
         series = next(
             k

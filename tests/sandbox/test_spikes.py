@@ -18,6 +18,7 @@ from kstui.sandbox.runtime import FROZEN_AT, Sandbox, SandboxOptions
 from kstui.sandbox.spikes import Spike, parse_spike
 from kstui.sandbox.usage import container_usage, cpu_nanocores, memory_bytes
 from tests.connections import sandbox_client
+from tests.sandbox.scrape_text import samples
 
 NS, DEPLOYMENT = "shop-prod", "reviews-v1"
 
@@ -39,19 +40,10 @@ def test_the_annotation_says_what_spikes_and_when() -> None:
         assert parse_spike(bad) is None, bad
 
 
-def _samples(text: str) -> dict[str, float]:
-    found = {}
-    for line in text.splitlines():
-        if line and not line.startswith("#"):
-            series, value, _stamp = line.rsplit(" ", 2)
-            found[series] = float(value)
-    return found
-
-
-def _exported(samples: dict[str, float], name: str, pod: str, container: str) -> float:
+def _exported(scraped: dict[str, float], name: str, pod: str, container: str) -> float:
     return next(
         value
-        for series, value in samples.items()
+        for series, value in scraped.items()
         if series.startswith(name + "{")
         and f'pod="{pod}"' in series
         and f'container="{container}"' in series
@@ -107,8 +99,8 @@ async def test_a_spike_raises_usage_in_metrics_and_exported_series_and_ends(
         during = await _metrics(client, list(pods))
         now = cluster.clock.now().timestamp()
         exporter = prometheus.LiveExporter(cluster)
-        first = _samples(running.call(exporter.render, now))
-        second = _samples(running.call(exporter.render, now + 15))
+        first = samples(running.call(exporter.render, now))
+        second = samples(running.call(exporter.render, now + 15))
         for (pod, container), (cpu, memory) in during.items():
             spec = next(c for c in pods[pod]["spec"]["containers"] if c["name"] == container)
             limits = (spec.get("resources") or {}).get("limits") or {}
