@@ -20,7 +20,7 @@ from kstui.backends.cache import CacheState, WatchCache
 from kstui.backends.credentials import connect
 from kstui.backends.errors import Forbidden
 from kstui.backends.kube import TABLE_ACCEPT, KubeClient
-from kstui.backends.kubeconfig import load_kubeconfig
+from kstui.backends.kubeconfig import KubeConfig, load_kubeconfig
 from tests.conftest import RunningSandbox
 
 Fresh = Callable[..., RunningSandbox]
@@ -53,6 +53,12 @@ async def until(check: Callable[[], object], what: str) -> None:
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
         await asyncio.sleep(0.01)
+
+
+def begun(config: KubeConfig, page_size: int) -> early_list.EarlyList:
+    """The host's pods of all namespaces asked for early, and that early list."""
+    early_list.begin_first_list(config, "host", "pods", "", page_size)
+    return next(e for e in early_list._PENDING if e.config is config)
 
 
 async def client_of(running: RunningSandbox, context: str) -> KubeClient:
@@ -108,8 +114,7 @@ async def test_an_early_list_cut_off_midway_is_finished_by_the_client(
     running = fresh_sandbox(pods=60, frozen=True)
     monkeypatch.setattr(early_list, "AHEAD", 1)  # one page, then it waits for the consumer
     config = load_kubeconfig(str(running.kubeconfig))
-    early_list.begin_first_list(config, "host", "pods", "", 7)
-    pending = next(e for e in early_list._PENDING if e.context == "host")
+    pending = begun(config, 7)
     await until(pending._first.done, "the first page")
     running.call(running.cluster().faults.fail_next, 1, 500, PODS)  # its second page fails
     client = await client_of(running, "host")
@@ -205,8 +210,7 @@ async def test_the_backend_adopts_the_connection_the_early_list_made(
 
     running = fresh_sandbox()
     config = load_kubeconfig(str(running.kubeconfig))
-    early_list.begin_first_list(config, "host", "pods", "", 500)
-    early = next(e for e in early_list._PENDING if e.config is config)
+    early = begun(config, 500)
     await until(lambda: early.connection is not None, "the connection")
     backend = Backend(config, "host", BackendSettings(cache_dir=tmp_path))
     try:
@@ -238,8 +242,7 @@ async def test_with_a_start_list_the_network_stack_loads_once_its_rows_are_drawn
     monkeypatch.setattr(kube_transport, "NETWORK_HOLD", 600.0)
     running = fresh_sandbox()
     config = load_kubeconfig(str(running.kubeconfig))
-    early_list.begin_first_list(config, "host", "pods", "", 500)
-    early = next(e for e in early_list._PENDING if e.config is config)
+    early = begun(config, 500)
     await until(lambda: early.connection is not None, "the connection")
     backend = Backend(config, "host", BackendSettings(cache_dir=tmp_path))
     try:
@@ -265,8 +268,7 @@ async def test_pages_that_came_while_the_app_started_reach_a_subscriber_in_one_d
 
     running = fresh_sandbox(pods=60, frozen=True)
     config = load_kubeconfig(str(running.kubeconfig))
-    early_list.begin_first_list(config, "host", "pods", "", 7)
-    pending = next(e for e in early_list._PENDING if e.config is config)
+    pending = begun(config, 7)
 
     def arrived() -> bool:
         slot = pending._first
