@@ -8,7 +8,7 @@ import gzip
 import socket
 import ssl
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -75,15 +75,15 @@ class CannedServer:
 
 
 @pytest.fixture
-def serve() -> Iterator[type[CannedServer]]:
+def serve() -> Iterator[Callable[[list[bytes | None]], CannedServer]]:
+    """Make a CannedServer; each is closed after the test."""
     made: list[CannedServer] = []
 
-    class Made(CannedServer):
-        def __init__(self, answers: list[bytes | None]) -> None:
-            super().__init__(answers)
-            made.append(self)
+    def make(answers: list[bytes | None]) -> CannedServer:
+        made.append(CannedServer(answers))
+        return made[-1]
 
-    yield Made
+    yield make
     for server in made:
         server.close()
 
@@ -97,7 +97,7 @@ def chunked(body: bytes, size: int) -> bytes:
 
 
 def test_a_chunked_gzipped_list_and_a_sized_answer_on_one_connection(
-    serve: type[CannedServer],
+    serve: Callable[[list[bytes | None]], CannedServer],
 ) -> None:
     listed = b'{"kind":"Table","rows":[' + b",".join(b'{"n":%d}' % i for i in range(5000)) + b"]}"
     packed = gzip.compress(listed)
@@ -122,7 +122,7 @@ def test_a_chunked_gzipped_list_and_a_sized_answer_on_one_connection(
 
 
 def test_a_closed_connection_is_opened_again_for_the_next_request(
-    serve: type[CannedServer],
+    serve: Callable[[list[bytes | None]], CannedServer],
 ) -> None:
     server = serve(
         [
@@ -149,7 +149,7 @@ def test_a_closed_connection_is_opened_again_for_the_next_request(
     ],
 )
 def test_an_answer_it_cannot_read_plainly_is_refused(
-    serve: type[CannedServer], answer: bytes
+    serve: Callable[[list[bytes | None]], CannedServer], answer: bytes
 ) -> None:
     server = serve([answer, None])
     client = server.client()
