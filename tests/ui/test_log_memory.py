@@ -8,6 +8,7 @@ import gc
 from typing import Any
 
 from rich.text import Text
+from textual.pilot import Pilot
 
 from kstui.backends.log_streams import LogLine
 from kstui.config import Config, LogSettings
@@ -17,6 +18,14 @@ from kstui.widgets.log_lines import LogLines
 from tests.ui.conftest import drawn, loaded, wait_until
 
 LINES = 20_000
+
+
+async def opened_logs(pilot: Pilot[Any]) -> Any:
+    """The first row's logs, opened from the loaded list with `l`."""
+    await loaded(pilot)
+    await pilot.press("l")
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, LogsScreen), "logs")
+    return pilot.app.screen
 
 
 def texts() -> int:
@@ -31,10 +40,7 @@ def on_screen(log: LogLines) -> list[str]:
 async def test_the_view_keeps_no_text_per_line_beyond_the_visible_window(make_app) -> None:  # type: ignore[no-untyped-def]
     app = make_app(config=Config(logs=LogSettings(buffer_lines=2 * LINES)))
     async with app.run_test(size=(120, 30)) as pilot:
-        await loaded(pilot)
-        await pilot.press("l")
-        await wait_until(pilot, lambda: isinstance(app.screen, LogsScreen), "logs")
-        screen: Any = app.screen
+        screen = await opened_logs(pilot)
         log = screen.query_one(LogLines)
         before = texts()
         wide = "w" * 150  # every tenth line folds in two when wrapping at 118 columns
@@ -69,10 +75,7 @@ async def test_a_flood_raises_the_young_threshold_until_the_view_closes(make_app
     before = gc.get_threshold()
     assert before[0] < FLOOD_THRESHOLD
     async with app.run_test(size=(120, 30)) as pilot:
-        await loaded(pilot)
-        await pilot.press("l")
-        await wait_until(pilot, lambda: isinstance(app.screen, LogsScreen), "logs")
-        screen: Any = app.screen
+        screen = await opened_logs(pilot)
         for i in range(FREEZE_LINES + 100):
             stamp = f"2099-01-01T{i // 3600:02d}:{i // 60 % 60:02d}:{i % 60:02d}.000000Z"
             screen.emit(LogLine("host", "ns", "flood", "app", stamp, f"line {i}"))
@@ -116,10 +119,7 @@ async def test_lines_on_their_way_to_the_ring_are_no_objects(make_app) -> None: 
     young collections and filled the collector's old generation."""
     app = make_app(config=Config(logs=LogSettings(buffer_lines=LINES)))
     async with app.run_test(size=(120, 30)) as pilot:
-        await loaded(pilot)
-        await pilot.press("l")
-        await wait_until(pilot, lambda: isinstance(app.screen, LogsScreen), "logs")
-        screen: Any = app.screen
+        screen = await opened_logs(pilot)
         await pilot.pause(0.5)
         for i in range(2_000):  # the older stream's last line is at 00:00:00: the rest wait
             pod, second = ("late", 0) if i == 0 else ("busy", 1 + i // 1000)
@@ -136,10 +136,7 @@ async def test_new_lines_scroll_the_view_without_a_layout_of_the_screen(make_app
     when a virtual size changes (a third of a flood's CPU); only the scrollbar needs to know."""
     app = make_app()
     async with app.run_test(size=(120, 30)) as pilot:
-        await loaded(pilot)
-        await pilot.press("l")
-        await wait_until(pilot, lambda: isinstance(app.screen, LogsScreen), "logs")
-        screen: Any = app.screen
+        screen = await opened_logs(pilot)
         log = screen.query_one(LogLines)
         await pilot.pause(0.5)
         layouts: list[bool] = []
@@ -165,10 +162,7 @@ async def test_lines_cut_between_two_ticks_are_counted_with_the_tick(make_app) -
     whenever they are looked at (the dropped count ran ahead of the ring and of the title)."""
     app = make_app(config=Config(logs=LogSettings(buffer_lines=20)))
     async with app.run_test(size=(120, 30)) as pilot:
-        await loaded(pilot)
-        await pilot.press("l")
-        await wait_until(pilot, lambda: isinstance(app.screen, LogsScreen), "logs")
-        screen: Any = app.screen
+        screen = await opened_logs(pilot)
         await pilot.pause(0.3)
         ring = screen.buffer
         for i in range(200):  # more than four rings' worth before the next tick
