@@ -15,18 +15,15 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kstui.backends.errors import KubeconfigError
-from kstui.backends.exec_credentials import (
-    EXEC_TIMEOUT,
-    ExecCredential,
-    ExecPlugin,
-    bad_character,
-)
 from kstui.backends.kubeconfig import ContextInfo, Entry, KubeConfig
-from kstui.backends.plain_credentials import USER_KEYS, plain_configuration
+from kstui.backends.plain_credentials import USER_KEYS, bad_character, plain_configuration
 from kstui.backends.tls_contexts import load_client_pem, origin_of, tls_context, unverified_context
+
+if TYPE_CHECKING:  # exec plugins are rare: their module (subprocess, json) loads when one runs
+    from kstui.backends.exec_credentials import ExecCredential, ExecPlugin
 
 TOKEN_FILE_PERIOD = 60.0
 """Seconds between re-reads of a tokenFile, as client-go's cached file token source."""
@@ -56,7 +53,7 @@ class KubeConnection:
         context: str | None = None,
         *,
         clock: Callable[[], datetime] | None = None,
-        exec_timeout: float = EXEC_TIMEOUT,
+        exec_timeout: float | None = None,
     ) -> None:
         info = config.context(context)
         self.info = info
@@ -97,7 +94,10 @@ class KubeConnection:
         if user is not None and user_body.get("exec") and not static_auth:
             # The kubernetes loader logs plugin failures away and hands the plugin our terminal;
             # plugins run here instead, as kubectl runs them without a terminal.
-            self._exec = ExecPlugin(user_body["exec"], user, info, cluster_body, exec_timeout)
+            from kstui.backends.exec_credentials import EXEC_TIMEOUT, ExecPlugin
+
+            timeout = EXEC_TIMEOUT if exec_timeout is None else exec_timeout
+            self._exec = ExecPlugin(user_body["exec"], user, info, cluster_body, timeout)
             user_body = {
                 k: v for k, v in user_body.items() if k not in ("exec", "username", "password")
             }
@@ -196,7 +196,7 @@ async def connect(
     context: str | None = None,
     *,
     clock: Callable[[], datetime] | None = None,
-    exec_timeout: float = EXEC_TIMEOUT,
+    exec_timeout: float | None = None,
 ) -> KubeConnection:
     """A KubeConnection for the context (None: the current one), loaded in a thread. `clock`
     decides when exec credentials expire (default: the wall clock); an exec plugin is stopped

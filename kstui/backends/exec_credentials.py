@@ -15,6 +15,7 @@ from typing import Any
 
 from kstui.backends.errors import KubeconfigError
 from kstui.backends.kubeconfig import ContextInfo, Entry
+from kstui.backends.plain_credentials import bad_character
 
 EXEC_API_VERSIONS = ("client.authentication.k8s.io/v1", "client.authentication.k8s.io/v1beta1")
 EXEC_TIMEOUT = 30.0
@@ -22,12 +23,6 @@ EXEC_TIMEOUT = 30.0
 _KEY = re.compile(r"[A-Za-z][A-Za-z_]{0,23}")
 """A key shown as itself: short, letters only. Anything else could be a misplaced secret."""
 _API_VERSION = re.compile(r"[a-z0-9.-]{1,80}/v[0-9a-z]{1,16}")
-_CONTROL_NAMES = {
-    "\r": "a carriage return (\\r)",
-    "\n": "a newline (\\n)",
-    "\t": "a tab (\\t)",
-    "\x00": "a NUL byte",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,21 +33,6 @@ class ExecCredential:
     cert_pem: str = ""
     key_pem: str = ""
     expires_at: datetime | None = None
-
-
-def bad_character(token: str) -> str:
-    """'' for a token fit for an Authorization header, else which character is not and where:
-    control characters break the header, non-ASCII ones cannot be sent at all."""
-    for index, char in enumerate(token):
-        if not " " <= char <= "~":
-            name = _CONTROL_NAMES.get(char, f"U+{ord(char):04X}")
-            kind = (
-                "a control character"
-                if ord(char) < 0x20 or 0x7F <= ord(char) <= 0x9F
-                else "a non-ASCII character"
-            )
-            return f"{kind}, {name}, at character {index + 1} of {len(token)}"
-    return ""
 
 
 def json_type(value: Any) -> str:

@@ -39,6 +39,29 @@ CLUSTER_KEYS = frozenset(
 )
 
 
+_CONTROL_NAMES = {
+    "\r": "a carriage return (\\r)",
+    "\n": "a newline (\\n)",
+    "\t": "a tab (\\t)",
+    "\x00": "a NUL byte",
+}
+
+
+def bad_character(token: str) -> str:
+    """'' for a token fit for an Authorization header, else which character is not and where:
+    control characters break the header, non-ASCII ones cannot be sent at all."""
+    for index, char in enumerate(token):
+        if not " " <= char <= "~":
+            name = _CONTROL_NAMES.get(char, f"U+{ord(char):04X}")
+            kind = (
+                "a control character"
+                if ord(char) < 0x20 or 0x7F <= ord(char) <= 0x9F
+                else "a non-ASCII character"
+            )
+            return f"{kind}, {name}, at character {index + 1} of {len(token)}"
+    return ""
+
+
 class PlainConfiguration(NamedTuple):
     """What tls_contexts.tls_context and the caller read of a kubernetes Configuration."""
 
@@ -86,10 +109,7 @@ def _as_file(body: dict[str, Any], key: str, scratch: str) -> str | None:
     data = body.get(f"{key}-data")
     if data:
         content = base64.standard_b64decode(str(data))
-        import hashlib  # only for -data values: not on every start's path
-
-        name = hashlib.sha256(content).hexdigest()
-        path = os.path.join(scratch, name)
+        path = os.path.join(scratch, key)  # one file a key: the scratch is this call's
         with open(path, "wb") as stream:
             stream.write(content)
         return path

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import ssl
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kstui.backends.errors import KubeconfigError
-from kstui.backends.exec_credentials import ExecCredential
 from kstui.backends.kubeconfig import ContextInfo, Entry
+
+if TYPE_CHECKING:
+    from kstui.backends.exec_credentials import ExecCredential
 
 
 def origin_of(body: dict[str, Any], key: str, source: Path) -> str:

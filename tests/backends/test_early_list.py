@@ -8,6 +8,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gzip
+import json
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -193,6 +196,32 @@ def test_a_client_and_its_caches_load_no_http_stack_until_a_request_goes_out() -
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
     )
     assert done.stdout.strip() == "[]"
+
+
+def test_the_start_lists_thread_loads_no_hashing_idna_or_exec_plugin_modules(
+    sandbox: RunningSandbox,
+) -> None:
+    """What the thread imports, the first frame waits for under the GIL: a `-data` CA is
+    written without hashlib, an ASCII host name is sent without the idna codec, and the exec
+    plugin machinery loads only for an exec plugin."""
+    code = (
+        "import json, sys\n"
+        "from kstui.backends import early_list\n"
+        "from kstui.backends.kubeconfig import load_kubeconfig\n"
+        f"config = load_kubeconfig({str(sandbox.kubeconfig)!r})\n"
+        "early = early_list.EarlyList(config, 'host', '/api/v1/namespaces', {'limit': 5},\n"
+        "                             early_list.TABLE_ACCEPT)\n"
+        "early.claimed.set()\n"
+        "early.run()\n"
+        "page = early._first.result()[0]\n"
+        "print(json.dumps([json.loads(page.content)['kind'],\n"
+        "                  sorted(set(sys.modules) & {'hashlib', 'encodings.idna',\n"
+        "                         'kstui.backends.exec_credentials'})]))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert json.loads(done.stdout) == ["Table", []]
 
 
 def test_a_gzipped_page_is_read_as_sent_and_an_encoding_not_asked_for_is_refused() -> None:
