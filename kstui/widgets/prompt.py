@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from textual import events, on
 from textual.binding import Binding
@@ -11,6 +12,7 @@ from textual.suggester import Suggester
 from textual.widgets import Input
 
 from kstui.safe_text import inert_cells
+from kstui.widgets.default_css import without_default_css_of
 
 
 class LineSuggester(Suggester):
@@ -28,12 +30,38 @@ class LineSuggester(Suggester):
 class Prompt(Input):
     """Hidden until opened. Modes: "command" (`:`) or "filter" (`/`)."""
 
+    # Input's own CSS is left out (default_css.py); what a one-line prompt uses of it is here.
+    # The four properties Input's rules also set are !important: a plain Input mounted later
+    # (a modal's) brings those rules back, and its `:focus` border would otherwise win.
     DEFAULT_CSS = """
-    Prompt, Prompt:focus {
-        height: 1; border: none; padding: 0 1; display: none;
-        background: $panel;
+    Prompt {
+        height: 1 !important;
+        border: none !important;
+        padding: 0 1 !important;
+        background: $panel !important;
+        color: $foreground;
+        width: 100%;
+        display: none;
+        scrollbar-size-horizontal: 0;
+        pointer: text;
+        &:focus { background-tint: $foreground 5%; }
+        &.-open { display: block; }
+        &>.input--cursor {
+            background: $input-cursor-background;
+            color: $input-cursor-foreground;
+            text-style: $input-cursor-text-style;
+        }
+        &>.input--selection {
+            background: $input-selection-background;
+            color: $input-selection-foreground;
+        }
+        &>.input--placeholder, &>.input--suggestion { color: $text-disabled; }
+        &:ansi {
+            color: ansi_default;
+            &>.input--cursor { background: ansi_white; color: ansi_black; }
+            &>.input--placeholder, &>.input--suggestion { text-style: dim; color: ansi_default; }
+        }
     }
-    Prompt.-open { display: block; }
     """
     BINDINGS = [
         Binding("tab", "complete(1)", "complete", show=False, id="prompt.complete"),
@@ -84,6 +112,9 @@ class Prompt(Input):
         typed after ⏎ or esc, held meanwhile (see key_gate), may go on."""
 
     ENDING_ACTIONS = frozenset({"submit", "cancel"})
+
+    def _get_default_css(self) -> list[Any]:
+        return without_default_css_of(super()._get_default_css(), Input)
 
     def __init__(self, complete: Callable[[str], list[str]], *, id: str | None = None) -> None:
         # completions hold kubeconfig and namespace names: shown (and typed) inertly

@@ -10,12 +10,28 @@ from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Footer as TextualFooter
 
+from kstui.widgets.default_css import without_default_css_of
+
 
 class Footer(TextualFooter):
     """Textual's Footer recomposes whenever the screen's bindings change (a screen coming back,
     the prompt taking focus) and binds each new key to its `compact` reactive. The removed keys
     stay in that reactive's watcher list until `compact` changes, which here is never: about 30
     widgets per recompose, for the life of the screen. Drop them before composing new ones."""
+
+    # Textual's Footer CSS is left out (default_css.py): kstui's footers are compact, with no
+    # key groups and no palette key, and only these of its rules apply to them.
+    DEFAULT_CSS = """
+    Footer {
+        layout: horizontal;
+        color: $footer-foreground;
+        background: $footer-background;
+        dock: bottom;
+        height: 1;
+        scrollbar-size: 0 0;
+        &.-compact FooterKey { margin-right: 1; }
+    }
+    """
 
     _shown: tuple[object, ...] | None = None
     """What the keys composed last showed: a bindings change that shows the same keys (focus
@@ -28,6 +44,9 @@ class Footer(TextualFooter):
         """Keys are shown once this is set: the screen's own content is drawn first (at the
         start: the first list's rows, which would otherwise wait for ~30 key widgets)."""
         self._held: asyncio.Task[None] | None = None
+
+    def _get_default_css(self) -> list[Any]:
+        return without_default_css_of(super()._get_default_css(), TextualFooter)
 
     def bindings_changed(self, screen: Screen[object]) -> None:
         self._bindings_ready = True
