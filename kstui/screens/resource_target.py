@@ -5,7 +5,6 @@ under its cursor, the Reading it waits for, and the ResourceHost that the drill-
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import Any, NamedTuple, Protocol, TypeVar
 
 from textual.app import App
@@ -34,13 +33,15 @@ class Selection(NamedTuple):
         return f"{self.kind.kind} {self.name}"
 
 
-@dataclass(frozen=True, slots=True, eq=False)
 class Reading:
     """A fetch for a view. Only the current one may open its view: esc, another row or
-    another fetch make it stale, and a slow server's late answer is then dropped."""
+    another fetch make it stale, and a slow server's late answer is then dropped. Compared by
+    identity: two fetches of the same row are two readings."""
 
-    what: str
-    key: str
+    __slots__ = ("key", "what")
+
+    def __init__(self, what: str, key: str) -> None:
+        self.what, self.key = what, key
 
 
 class Readings:
