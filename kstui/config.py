@@ -13,10 +13,8 @@ import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from kstui.backends.devops_endpoint import DevOpsConfigProblem, KsApiEndpoint, parse_devops
-from kstui.backends.prometheus_endpoint import EndpointProblem, PrometheusEndpoint, parse_endpoints
 from kstui.backends.traffic_settings import WINDOWS as TRAFFIC_WINDOWS
 from kstui.backends.traffic_settings import GuardSettings
 from kstui.config_entries import (
@@ -31,6 +29,10 @@ from kstui.config_entries import (
 from kstui.config_example import EXAMPLE_CONFIG
 from kstui.key_names import normalize_keys
 from kstui.plugins import Plugin, PluginProblem, clash, parse_plugins
+
+if TYPE_CHECKING:  # their parsers load when a config file has their sections
+    from kstui.backends.devops_endpoint import KsApiEndpoint
+    from kstui.backends.prometheus_endpoint import PrometheusEndpoint
 
 __all__ = [
     "DEFAULT_THEME",
@@ -337,6 +339,10 @@ def _traffic(section: Mapping[Any, Any], path: Path) -> GuardSettings:
 
 
 def _prometheus(section: Mapping[Any, Any], path: Path) -> dict[str, PrometheusEndpoint]:
+    if not section:
+        return {}
+    from kstui.backends.prometheus_endpoint import EndpointProblem, parse_endpoints
+
     try:
         return parse_endpoints(section)
     except EndpointProblem as problem:
@@ -344,6 +350,10 @@ def _prometheus(section: Mapping[Any, Any], path: Path) -> dict[str, PrometheusE
 
 
 def _devops(section: Mapping[Any, Any], path: Path) -> dict[str, KsApiEndpoint]:
+    if not section:
+        return {}
+    from kstui.backends.devops_endpoint import DevOpsConfigProblem, parse_devops
+
     try:
         return parse_devops(section)
     except DevOpsConfigProblem as problem:

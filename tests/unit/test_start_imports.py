@@ -28,6 +28,11 @@ HEAVY = (
     "kstui.screens.scale",
     "kstui.backends.write_outcome",
     "kstui.screens.plugin_spawn",
+    # the config's endpoint parsers load when a config file has their sections
+    "kstui.backends.devops_endpoint",
+    "kstui.backends.prometheus_endpoint",
+    # the subcommands' parsers are built only for a subcommand (kstui/__main__.py)
+    "kstui.credentials_command",
     "orjson",  # and with it zoneinfo and sysconfig: cache_rows needs it for rare cells only
     "zoneinfo",
     "yaml",  # a plain kubeconfig is read without it (kubeconfig_text.py), a config file with it
@@ -38,7 +43,8 @@ HEAVY = (
 def imported_at_start() -> set[str]:
     code = (
         "import json, sys\n"
-        "import kstui.app, kstui.screens.resources\n"
+        "import kstui.__main__, kstui.config, kstui.app, kstui.screens.resources\n"
+        "kstui.config.load_config(env={'XDG_CONFIG_HOME': '/nonexistent/kstui-test'})\n"
         "from kstui.screens.sections import SECTIONS\n"
         "import importlib; importlib.import_module(SECTIONS['resources'].screen_module())\n"
         "print(json.dumps(sorted(sys.modules)))\n"
