@@ -146,8 +146,20 @@ def run(args: argparse.Namespace, run_app: Callable[[argparse.Namespace, str], i
                 )
                 return 2
             time.sleep(0.02)
-        if not args.namespace:
-            args.all_namespaces = True  # the demo's contexts have no namespace: show everything
+        if not args.namespace and not _context_namespace(sandbox.kubeconfig, args.context):
+            # the admin contexts have none: show everything; the tenant's (alice) is the one
+            # project she may list, where a list of all namespaces would only be refused
+            args.all_namespaces = True
         return run_app(args, str(sandbox.kubeconfig))
     finally:
         sandbox.stop()
+
+
+def _context_namespace(kubeconfig: Path, context: str | None) -> str:
+    from kstui.backends.errors import KstuiError
+    from kstui.backends.kubeconfig import load_kubeconfig
+
+    try:
+        return load_kubeconfig(str(kubeconfig)).context(context).namespace or ""
+    except KstuiError:
+        return ""  # an unknown --context: the app says so, in its words

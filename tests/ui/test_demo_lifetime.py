@@ -126,3 +126,27 @@ def test_the_demo_takes_its_prometheus_with_it(tmp_path: Path, way: str) -> None
             os.waitpid(term.pid, 0)
         with contextlib.suppress(OSError):
             os.close(term.fd)
+
+
+def test_the_demo_as_the_tenant_opens_on_her_project_not_a_refused_list_of_all(
+    tmp_path: Path,
+) -> None:
+    """alice may list pods in shop-prod only: her context's namespace, not all namespaces."""
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    with_tls = [arg for arg in DEMO if arg != "--no-tls"]  # over http no token is sent
+    term = Terminal(
+        [*with_tls, "--no-prometheus", "--context", "tenant"], tmp_path, env={"TMPDIR": str(tmp)}
+    )
+    try:
+        term.wait_drawn("ns shop-prod", timeout=90)
+        term.wait_for(r"\d+/\d+ +Running", timeout=60)  # her pods, listed
+        assert "forbidden" not in term.since(0)
+        term.write(b":q\r")
+        _nothing_left(term, tmp)
+    finally:
+        with contextlib.suppress(ChildProcessError, ProcessLookupError):
+            os.kill(term.pid, signal.SIGKILL)
+            os.waitpid(term.pid, 0)
+        with contextlib.suppress(OSError):
+            os.close(term.fd)
