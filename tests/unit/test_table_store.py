@@ -405,3 +405,33 @@ def test_filtering_in_a_new_order_lays_its_texts_out_in_that_order() -> None:
     store.set_filter("api-2")
     store.settle()
     assert list(store.view) == reference_view(dict(store.rows), 2, True, "api-2")
+
+
+@pytest.mark.parametrize(("column", "reverse"), [(0, False), (1, False), (2, True), (3, True)])
+def test_the_rest_of_a_list_after_its_first_page_is_merged_in_its_order(
+    column: int, reverse: bool
+) -> None:
+    """A big batch into rows already there (a list's first page, then the rest) lands where a
+    fresh load would put it, and is merged, not placed by one bisection a row: the sort key is
+    asked about once a row (bisecting asks ~log2(rows) times a new row)."""
+    statuses = ("Running", "Pending", "CrashLoopBackOff")
+    every = [
+        pod(f"p{i:04d}", statuses[i % 3], str(i % 5), age_s=(i * 37) % 900) for i in range(1200)
+    ]
+    first, rest = every[::2], every[1::2]  # the pages interleave in every order
+    fresh = store_of(*every)
+    fresh.sort_by(column, reverse=reverse)
+    paged = store_of(*first)
+    paged.sort_by(column, reverse=reverse)
+    asked = 0
+    sort_key = paged._sort_key
+
+    def counted(row: Row) -> object:
+        nonlocal asked
+        asked += 1
+        return sort_key(row)
+
+    paged._sort_key = counted  # type: ignore[method-assign]
+    paged.apply(rest)
+    assert list(paged.view) == list(fresh.view)
+    assert asked <= 3 * len(every)  # bisection: ~600 rows x 10 steps x 2 lists
