@@ -160,6 +160,9 @@ def _context_namespace(kubeconfig: Path, context: str | None) -> str:
     from kstui.backends.kubeconfig import load_kubeconfig
 
     try:
-        return load_kubeconfig(str(kubeconfig)).context(context).namespace or ""
+        namespace = load_kubeconfig(str(kubeconfig)).context(context).namespace
     except KstuiError:
         return ""  # an unknown --context: the app says so, in its words
+    # The sandbox's kubeconfig names a namespace for the tenant only; a context without one
+    # reads as "default".
+    return "" if namespace == "default" else namespace

@@ -128,6 +128,20 @@ def test_the_demo_takes_its_prometheus_with_it(tmp_path: Path, way: str) -> None
             os.close(term.fd)
 
 
+def test_the_demo_as_admin_opens_on_all_namespaces(tmp_path: Path) -> None:
+    term, tmp = _started(tmp_path)
+    try:
+        term.wait_drawn("ns all", timeout=60)
+        term.write(b":q\r")
+        _nothing_left(term, tmp)
+    finally:
+        with contextlib.suppress(ChildProcessError, ProcessLookupError):
+            os.kill(term.pid, signal.SIGKILL)
+            os.waitpid(term.pid, 0)
+        with contextlib.suppress(OSError):
+            os.close(term.fd)
+
+
 def test_the_demo_as_the_tenant_opens_on_her_project_not_a_refused_list_of_all(
     tmp_path: Path,
 ) -> None:
