@@ -24,6 +24,9 @@ from kstui.widgets.table_layout import COLUMN_GAP, LEFT_PAD
 from kstui.widgets.table_lines import TONE_CLASSES, TableLines
 from kstui.widgets.table_store import TableStore
 
+TEND_EVERY = 0.01
+"""Seconds between two turns of the store's idle work (TableStore.tend)."""
+
 
 class ResourceTable(TableLines, can_focus=True):
     """A sortable, filterable table of `Row`s, fed whole batches with `apply()`."""
@@ -103,6 +106,7 @@ class ResourceTable(TableLines, can_focus=True):
         self._strips = {}
         self._styles = {}
         self._settle_due = False
+        self._tending: Timer | None = None
 
     # ---- data in ----------------------------------------------------------------------------
 
@@ -113,12 +117,14 @@ class ResourceTable(TableLines, can_focus=True):
         self._widths = layout.header_widths(self._store.columns)
         self._grow_widths(self._store.rows.values())
         self._view_rebuilt(*anchor, invalidate=True)
+        self._tend_soon()
 
     def apply(
         self, upserted: Iterable[Row] = (), deleted: Iterable[str] = (), reset: bool = False
     ) -> None:
         """Apply one coalesced batch: deletions first, then upserts; `reset` replaces everything."""
         anchor = self._cursor_anchor()
+        self._tend_soon()  # once this batch is in
         if reset:
             rows = self._store.replace_all(upserted)
             self._view_rebuilt(*anchor, invalidate=self._grow_widths(rows))
@@ -175,6 +181,7 @@ class ResourceTable(TableLines, can_focus=True):
         self._store.sort_by(column_index, reverse)
         self._view_rebuilt(*anchor)
         self._settle_after_frame()
+        self._tend_soon()
 
     def set_filter(self, text: str) -> None:
         """Show only rows whose cells match `text` (regex, case-insensitive, `!` inverts;
@@ -276,6 +283,7 @@ class ResourceTable(TableLines, can_focus=True):
     def on_mount(self) -> None:
         if not self._frozen:
             self._clock = self.set_interval(1.0, self._tick)
+        self._tend_soon()
 
     def on_unmount(self) -> None:
         """Drop the rows now: something may keep a removed widget a while longer (Textual keeps
@@ -345,6 +353,17 @@ class ResourceTable(TableLines, can_focus=True):
             self._settle_due = True
         else:
             self._store.settle()
+
+    def _tend_soon(self) -> None:
+        """Idle time makes and mends the store's kept orders, a few ms a turn, so that a sort
+        key reads one (TableStore.tend); a key coming meanwhile waits at most one turn."""
+        if self._tending is None and self.is_mounted:
+            self._tending = self.set_timer(TEND_EVERY, self._tend)
+
+    def _tend(self) -> None:
+        self._tending = None
+        if self._settle_due or self._store.tend():  # a key's frame first, then its settle
+            self._tend_soon()
 
     def _refresh_keys(self, keys: Iterable[str]) -> None:
         """Repaint just the visible lines of these rows."""

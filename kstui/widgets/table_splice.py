@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from kstui.model import Row
@@ -101,3 +102,69 @@ def put_in(
         start = index
     for out, source in zip(merged, lists, strict=True):
         source[:] = [*out, *source[start:]]
+
+
+@dataclass(slots=True)
+class Moves:
+    """Where one batch's rows go in a TableStore's lists (`TableStore.apply`)."""
+
+    changed: list[Row] = field(default_factory=list)
+    out: list[Row] = field(default_factory=list)
+    """Stored rows leaving their place in the order (deleted or moving)."""
+    into: list[Row] = field(default_factory=list)
+    """Rows taking a new place in the order."""
+    tie_out: list[Row] = field(default_factory=list)
+    tie_into: list[Row] = field(default_factory=list)
+    in_place: list[Row] = field(default_factory=list)
+    """Changed, in the same place in the tie order."""
+    view_out: list[Row] = field(default_factory=list)
+    view_into: list[Row] = field(default_factory=list)
+    view_same: list[Row] = field(default_factory=list)
+    reshaped: bool = False
+    """A row stayed in place but came into or left the filter."""
+
+    @classmethod
+    def of(
+        cls,
+        final: dict[str, Row | None],
+        rows: Mapping[str, Row],
+        sort_key: Callable[[Row], Any],
+        tie_key: Callable[[Row], Any],
+        matches: Callable[[Row], bool],
+        patching: bool,
+        note: Callable[[str, Row | None, Row | None], None],
+    ) -> Moves:
+        """Sort out a batch (key → new row, None when deleted) against the stored `rows`;
+        `patching`: the filtered view moves its rows too. `note` hears of every changed row."""
+        moves = cls()
+        out, into, changed = moves.out, moves.into, moves.changed
+        for key, new in final.items():
+            previous = rows.get(key)
+            if previous is not None and new is not None and previous == new:
+                continue
+            note(key, previous, new)
+            moved = previous is None or new is None or sort_key(previous) != sort_key(new)
+            if previous is not None and moved:
+                out.append(previous)
+            if new is not None:
+                changed.append(new)
+                if moved:
+                    into.append(new)
+            if previous is None or new is None or tie_key(previous) != tie_key(new):
+                if previous is not None:
+                    moves.tie_out.append(previous)
+                if new is not None:
+                    moves.tie_into.append(new)
+            elif new is not None:
+                moves.in_place.append(new)
+            was = previous is not None and matches(previous)
+            now = new is not None and matches(new)
+            moves.reshaped = moves.reshaped or (not moved and was != now)
+            if patching:
+                if was and (moved or not now):
+                    moves.view_out.append(previous)  # type: ignore[arg-type]
+                if now and (moved or not was):
+                    moves.view_into.append(new)  # type: ignore[arg-type]
+                if was and now and not moved:
+                    moves.view_same.append(new)  # type: ignore[arg-type]
+        return moves

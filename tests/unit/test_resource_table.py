@@ -413,3 +413,21 @@ async def test_sync_is_a_keyed_diff_not_a_reset() -> None:
         assert table.row_count == 5
         assert table.cursor_key == "ns/pod-00003"
         assert not [m for m in seen if isinstance(m, ResourceTable.CursorMoved)]
+
+
+async def test_idle_time_makes_the_orders_a_sort_key_then_reads() -> None:
+    """After a load the table makes each column's order when idle (TableStore.tend); sort
+    keys then read them, and show what sorting gives."""
+    async with mounted(pods(300)) as (pilot, table):
+        store = table._store
+        for _ in range(200):
+            if not store.tending:
+                break
+            await pilot.pause(0.02)
+        assert not store.tending
+        used = store.kept_sorts
+        table.sort_by(3)  # AGE: youngest first
+        assert keys(table)[:3] == ("ns/pod-00000", "ns/pod-00001", "ns/pod-00002")
+        table.sort_by(2)  # RESTARTS: 0 first, ties by name
+        assert keys(table)[:3] == ("ns/pod-00000", "ns/pod-00013", "ns/pod-00026")
+        assert store.kept_sorts == used + 2
