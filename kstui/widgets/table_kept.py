@@ -13,6 +13,7 @@ kstui.model only.
 
 from __future__ import annotations
 
+import gc
 import random
 import time
 from bisect import bisect_left, bisect_right
@@ -242,6 +243,8 @@ class KeptOrders:
         made = next(steps)
         if made is not None:
             self.orders[column], self._making = made, None
+            if len(self.orders) == len(self._kept_columns()):
+                gc.collect(1)  # the orders leave the young generations now, not in a key's frame
         return True
 
     @staticmethod

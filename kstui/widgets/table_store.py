@@ -5,13 +5,13 @@ live in a dict by key plus a sorted list of keys; a filter narrows that list wit
 and a stricter plain word narrows the previous result instead of rescanning every row. The
 cursor follows its key through sorting, filtering and batches.
 
-Sized for 150,000 rows (a keystroke within 50 ms): no sort key is stored per row. The keys are
-also kept in tie order (NAME, then key) with their cells and search texts alongside, so a sort
-deals that order's positions into one bucket per distinct cell value (few values) or sorts
-them by value (many), read from a list rather than looked up by key; a batch moves only its
-rows, found by bisection; search texts are built with the rows (one string a row, shared by
-every list), and a plain word is found with `in`, not a regex per row. What a sort or filter
-key's frame does not need (the new order's texts, freeing the old lists) waits for `settle`.
+Sized for 150,000 rows (a keystroke within 50 ms): no sort key is stored per row. Each column's
+order is made when idle and kept through batches (table_kept), so a sort key reads it; without
+one, the keys kept in tie order (NAME, then key) with their cells and search texts alongside
+are dealt into a bucket per distinct value (few values) or sorted by value (many). A batch
+moves only its rows, found by bisection; search texts are built with the rows (one string a
+row, shared by every list), and a plain word is found with `in`, not a regex per row. What a
+sort or filter key's frame does not need (the new order's texts, old lists) waits for `settle`.
 """
 
 from __future__ import annotations
