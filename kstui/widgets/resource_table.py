@@ -10,6 +10,7 @@ characters are shown inertly (safe_text) when a cell is drawn, so only visible r
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Sequence
 from typing import ClassVar
 
@@ -23,6 +24,13 @@ from kstui.widgets import table_layout as layout
 from kstui.widgets.table_layout import COLUMN_GAP, LEFT_PAD
 from kstui.widgets.table_lines import TONE_CLASSES, TableLines
 from kstui.widgets.table_store import TableStore
+
+TEND_EVERY = 0.01
+"""Seconds between two turns of the store's idle work (TableStore.tend)."""
+LOADING_ROWS = 200
+"""Rows a batch brings (a list's page) from which the table is loading: no idle work till
+LOADED_AFTER seconds pass without another (orders made meanwhile would be made again)."""
+LOADED_AFTER = 0.5
 
 
 class ResourceTable(TableLines, can_focus=True):
@@ -103,6 +111,8 @@ class ResourceTable(TableLines, can_focus=True):
         self._strips = {}
         self._styles = {}
         self._settle_due = False
+        self._tending: Timer | None = None
+        self._tend_from = 0.0  # monotonic time of the next idle work (later while loading)
 
     # ---- data in ----------------------------------------------------------------------------
 
@@ -113,6 +123,7 @@ class ResourceTable(TableLines, can_focus=True):
         self._widths = layout.header_widths(self._store.columns)
         self._grow_widths(self._store.rows.values())
         self._view_rebuilt(*anchor, invalidate=True)
+        self._tend_soon()
 
     def apply(
         self, upserted: Iterable[Row] = (), deleted: Iterable[str] = (), reset: bool = False
@@ -121,9 +132,11 @@ class ResourceTable(TableLines, can_focus=True):
         anchor = self._cursor_anchor()
         if reset:
             rows = self._store.replace_all(upserted)
+            self._tend_soon(loading=True)
             self._view_rebuilt(*anchor, invalidate=self._grow_widths(rows))
             return
         outcome = self._store.apply(upserted, deleted)
+        self._tend_soon(loading=len(outcome.changed) >= LOADING_ROWS)
         grew = self._grow_widths(outcome.changed)
         if outcome.view_rebuilt:
             self._view_rebuilt(*anchor)  # re-fits the columns too
@@ -175,6 +188,7 @@ class ResourceTable(TableLines, can_focus=True):
         self._store.sort_by(column_index, reverse)
         self._view_rebuilt(*anchor)
         self._settle_after_frame()
+        self._tend_soon()
 
     def set_filter(self, text: str) -> None:
         """Show only rows whose cells match `text` (regex, case-insensitive, `!` inverts;
@@ -276,6 +290,7 @@ class ResourceTable(TableLines, can_focus=True):
     def on_mount(self) -> None:
         if not self._frozen:
             self._clock = self.set_interval(1.0, self._tick)
+        self._tend_soon()
 
     def on_unmount(self) -> None:
         """Drop the rows now: something may keep a removed widget a while longer (Textual keeps
@@ -345,6 +360,22 @@ class ResourceTable(TableLines, can_focus=True):
             self._settle_due = True
         else:
             self._store.settle()
+
+    def _tend_soon(self, loading: bool = False) -> None:
+        """Idle time makes and mends the store's kept orders, a few ms a turn, so that a sort
+        key reads one (TableStore.tend); a key coming meanwhile waits at most one turn."""
+        if loading:
+            self._tend_from = time.monotonic() + LOADED_AFTER
+        if self._tending is None and self.is_mounted:
+            self._tending = self.set_timer(TEND_EVERY, self._tend)
+
+    def _tend(self) -> None:
+        self._tending = None
+        if (wait := self._tend_from - time.monotonic()) > 0:  # still loading
+            self._tending = self.set_timer(wait, self._tend)
+            return
+        if self._settle_due or self._store.tend():  # a key's frame first, then its settle
+            self._tend_soon()
 
     def _refresh_keys(self, keys: Iterable[str]) -> None:
         """Repaint just the visible lines of these rows."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from collections import deque
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from itertools import chain
 from operator import call
 from typing import Any, overload
@@ -122,14 +122,16 @@ def sorted_places(cells: list[str], column: Column) -> list[int] | range:
 
 
 class Placed(Sequence[str]):
-    """A new sort order before its list is made: `values` (keys or search texts in NAME order)
-    at `places`, reversed or not, read on demand. A sort key's frame reads only the rows it
-    shows and where the cursor went; the lists (150,000 references gathered, 12-17 ms each) are
-    made after it (TableStore.settle)."""
+    """A new sort order before its list is made: `values` (keys or search texts in NAME order,
+    or texts by key) at `places` (positions, or keys), reversed or not, read on demand. A sort
+    key's frame reads only the rows it shows and where the cursor went; the lists (150,000
+    references gathered, 12-17 ms each) are made after it (TableStore.settle)."""
 
     __slots__ = ("places", "reverse", "values")
 
-    def __init__(self, values: list[str], places: list[int] | range, reverse: bool) -> None:
+    def __init__(
+        self, values: Sequence[str] | Mapping[str, str], places: Sequence[Any], reverse: bool
+    ) -> None:
         self.values, self.places, self.reverse = values, places, reverse
 
     def __len__(self) -> int:

@@ -129,3 +129,83 @@ def _merge_in(
     for target, fresh in zip(lists, new_values, strict=True):
         both = [*fresh, *target]
         target[:] = [both[i] for i in order]
+
+
+class Moves:
+    """Where one batch's rows go in a TableStore's lists (`TableStore.apply`). A plain class:
+    the module is on the start path, and a dataclass is built at import."""
+
+    __slots__ = (
+        "changed",
+        "in_place",
+        "into",
+        "out",
+        "reshaped",
+        "tie_into",
+        "tie_out",
+        "view_into",
+        "view_out",
+        "view_same",
+    )
+
+    def __init__(self) -> None:
+        self.changed: list[Row] = []
+        self.out: list[Row] = []
+        """Stored rows leaving their place in the order (deleted or moving)."""
+        self.into: list[Row] = []
+        """Rows taking a new place in the order."""
+        self.tie_out: list[Row] = []
+        self.tie_into: list[Row] = []
+        self.in_place: list[Row] = []
+        """Changed, in the same place in the tie order."""
+        self.view_out: list[Row] = []
+        self.view_into: list[Row] = []
+        self.view_same: list[Row] = []
+        self.reshaped = False
+        """A row stayed in place but came into or left the filter."""
+
+    @classmethod
+    def of(
+        cls,
+        final: dict[str, Row | None],
+        rows: Mapping[str, Row],
+        sort_key: Callable[[Row], Any],
+        tie_key: Callable[[Row], Any],
+        matches: Callable[[Row], bool],
+        patching: bool,
+        note: Callable[[str, Row | None, Row | None], None],
+    ) -> Moves:
+        """Sort out a batch (key → new row, None when deleted) against the stored `rows`;
+        `patching`: the filtered view moves its rows too. `note` hears of every changed row."""
+        moves = cls()
+        out, into, changed = moves.out, moves.into, moves.changed
+        for key, new in final.items():
+            previous = rows.get(key)
+            if previous is not None and new is not None and previous == new:
+                continue
+            note(key, previous, new)
+            moved = previous is None or new is None or sort_key(previous) != sort_key(new)
+            if previous is not None and moved:
+                out.append(previous)
+            if new is not None:
+                changed.append(new)
+                if moved:
+                    into.append(new)
+            if previous is None or new is None or tie_key(previous) != tie_key(new):
+                if previous is not None:
+                    moves.tie_out.append(previous)
+                if new is not None:
+                    moves.tie_into.append(new)
+            elif new is not None:
+                moves.in_place.append(new)
+            was = previous is not None and matches(previous)
+            now = new is not None and matches(new)
+            moves.reshaped = moves.reshaped or (not moved and was != now)
+            if patching:
+                if was and (moved or not now):
+                    moves.view_out.append(previous)  # type: ignore[arg-type]
+                if now and (moved or not was):
+                    moves.view_into.append(new)  # type: ignore[arg-type]
+                if was and now and not moved:
+                    moves.view_same.append(new)  # type: ignore[arg-type]
+        return moves

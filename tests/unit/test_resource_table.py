@@ -6,12 +6,14 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 
+import pytest
 from rich.style import Style
 from textual.app import App, ComposeResult
 from textual.message import Message
 from textual.pilot import Pilot
 
 from kstui.model import Column, Row, Tone
+from kstui.widgets import resource_table
 from kstui.widgets.resource_table import ResourceTable
 
 NOW = 1_700_000_000.0  # 2023-11-14T22:13:20Z
@@ -413,3 +415,32 @@ async def test_sync_is_a_keyed_diff_not_a_reset() -> None:
         assert table.row_count == 5
         assert table.cursor_key == "ns/pod-00003"
         assert not [m for m in seen if isinstance(m, ResourceTable.CursorMoved)]
+
+
+async def test_idle_time_makes_the_orders_a_sort_key_then_reads() -> None:
+    """After a load the table makes each column's order when idle (TableStore.tend); sort
+    keys then read them, and show what sorting gives."""
+    async with mounted(pods(300)) as (pilot, table):
+        store = table._store
+        for _ in range(200):
+            if not store.tending:
+                break
+            await pilot.pause(0.02)
+        assert not store.tending
+        used = store.kept_sorts
+        table.sort_by(3)  # AGE: youngest first
+        assert keys(table)[:3] == ("ns/pod-00000", "ns/pod-00001", "ns/pod-00002")
+        table.sort_by(2)  # RESTARTS: 0 first, ties by name
+        assert keys(table)[:3] == ("ns/pod-00000", "ns/pod-00013", "ns/pod-00026")
+        assert store.kept_sorts == used + 2
+
+
+async def test_no_idle_work_while_a_list_streams_in(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A page of a list (a reset, or a batch of 200+ rows) holds the idle work back until no
+    other came for a while: orders made between pages would only be made again."""
+    monkeypatch.setattr(resource_table, "LOADED_AFTER", 3600.0)
+    async with mounted() as (pilot, table):
+        table.apply(pods(300), reset=True)
+        await pilot.pause(0.1)
+        assert table._store.tending
+        assert not table._store._kept.orders
