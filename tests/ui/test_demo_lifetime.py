@@ -86,6 +86,15 @@ def test_the_demo_leaves_no_sandbox_and_no_files(tmp_path: Path, way: str) -> No
                 os.close(term.fd)
 
 
+def _gone(term: Terminal) -> None:
+    """Whatever a test left running goes: the demo (and with it its sandbox), its terminal."""
+    with contextlib.suppress(ChildProcessError, ProcessLookupError):
+        os.kill(term.pid, signal.SIGKILL)
+        os.waitpid(term.pid, 0)
+    with contextlib.suppress(OSError):
+        os.close(term.fd)
+
+
 def _prometheus_processes(marker: str) -> list[int]:
     found = []
     for pid in _sandboxes(marker):
@@ -121,11 +130,7 @@ def test_the_demo_takes_its_prometheus_with_it(tmp_path: Path, way: str) -> None
             os.kill(term.pid, signal.SIGTERM)
         _nothing_left(term, tmp)
     finally:
-        with contextlib.suppress(ChildProcessError, ProcessLookupError):
-            os.kill(term.pid, signal.SIGKILL)
-            os.waitpid(term.pid, 0)
-        with contextlib.suppress(OSError):
-            os.close(term.fd)
+        _gone(term)
 
 
 def test_the_demo_as_admin_opens_on_all_namespaces(tmp_path: Path) -> None:
@@ -135,11 +140,7 @@ def test_the_demo_as_admin_opens_on_all_namespaces(tmp_path: Path) -> None:
         term.write(b":q\r")
         _nothing_left(term, tmp)
     finally:
-        with contextlib.suppress(ChildProcessError, ProcessLookupError):
-            os.kill(term.pid, signal.SIGKILL)
-            os.waitpid(term.pid, 0)
-        with contextlib.suppress(OSError):
-            os.close(term.fd)
+        _gone(term)
 
 
 def test_the_demo_as_the_tenant_opens_on_her_project_not_a_refused_list_of_all(
@@ -159,8 +160,4 @@ def test_the_demo_as_the_tenant_opens_on_her_project_not_a_refused_list_of_all(
         term.write(b":q\r")
         _nothing_left(term, tmp)
     finally:
-        with contextlib.suppress(ChildProcessError, ProcessLookupError):
-            os.kill(term.pid, signal.SIGKILL)
-            os.waitpid(term.pid, 0)
-        with contextlib.suppress(OSError):
-            os.close(term.fd)
+        _gone(term)
