@@ -25,7 +25,7 @@ from typing import Any
 
 from kstui.model import Column, Row
 from kstui.widgets import table_order
-from kstui.widgets.table_order import identity, kube_times, positions, value_key
+from kstui.widgets.table_order import identity, kube_times, positions, ranks_of, value_key
 
 SLICE_SECONDS = 0.004
 """Idle work done at a time: a key arriving meanwhile waits no longer than this."""
@@ -63,33 +63,24 @@ def made_order(
         values += map(itemgetter(index), cells[span])
         distinct.update(values[span])
         yield None
-    unique = list(distinct)
-    parts = [unique[start : start + CHUNK // 8] for start in range(0, len(unique), CHUNK // 8)]
-    kube = column.age
-    for part in parts:
-        kube = kube and kube_times(part)
-        yield None
-    descending = kube  # kube's format: the text orders as the time does (newest first)
-    key = identity if descending else value_key(column)
-    buckets: list[list[int]] = []
+    buckets: list[list[int]]
     keyed: list[Any] = values
-    if len(unique) <= table_order.FEW_VALUES:  # a bucket per distinct key, in order
-        unique_keys: list[Any] = []
-        for part in parts:
-            unique_keys += map(key, part)
-            yield None
-        key_of = dict(zip(unique, unique_keys, strict=True))
-        deal: dict[str, Callable[[int], None]] = {}
-        previous: Any = deal  # equal to no key
-        for value in sorted(unique, key=key_of.__getitem__, reverse=descending):
-            if key_of[value] != previous:
-                buckets.append([])
-                previous = key_of[value]
-            deal[value] = buckets[-1].append
+    if len(distinct) <= table_order.FEW_VALUES:  # a bucket per distinct key, in order
+        ranks = ranks_of(distinct, column)  # one step: a few thousand values at most
+        buckets = [[] for _ in range(max(ranks.values(), default=-1) + 1)]
+        deal = {value: buckets[rank].append for value, rank in ranks.items()}
         for span in spans:
             yield None
             deque(map(call, map(deal.__getitem__, values[span]), at[span]), 0)
     else:  # buckets between sampled splitters, each sorted
+        unique = list(distinct)
+        parts = [unique[start : start + CHUNK // 8] for start in range(0, len(unique), CHUNK // 8)]
+        kube = column.age
+        for part in parts:
+            kube = kube and kube_times(part)
+            yield None
+        descending = kube  # kube's format: the text orders as the time does (newest first)
+        key = identity if descending else value_key(column)
         if key is not identity:
             keyed = []
             for span in spans:
