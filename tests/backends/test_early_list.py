@@ -9,8 +9,6 @@ import asyncio
 import contextlib
 import gzip
 import json
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -25,6 +23,7 @@ from kstui.backends.errors import Forbidden
 from kstui.backends.kube import TABLE_ACCEPT, KubeClient
 from kstui.backends.kubeconfig import KubeConfig, load_kubeconfig
 from tests.conftest import RunningSandbox
+from tests.fresh_python import fresh_python
 
 Fresh = Callable[..., RunningSandbox]
 PODS = "/api/v1/pods"
@@ -179,8 +178,6 @@ def test_only_plain_credentials_straight_to_an_https_server_are_asked_early(
 def test_a_client_and_its_caches_load_no_http_stack_until_a_request_goes_out() -> None:
     """httpx and httpcore (100-200 ms of imports) load on a thread with the first request, so
     a list handed over early reaches the screen without them."""
-    import subprocess
-    import sys
 
     code = (
         "import sys\n"
@@ -192,10 +189,8 @@ def test_a_client_and_its_caches_load_no_http_stack_until_a_request_goes_out() -
         "KubeClient(C())\n"
         "print(sorted(m for m in ('httpx', 'httpcore') if m in sys.modules))\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
-    )
-    assert done.stdout.strip() == "[]"
+    printed = fresh_python(code)
+    assert printed.strip() == "[]"
 
 
 def test_the_start_lists_thread_loads_no_hashing_idna_or_exec_plugin_modules(
@@ -218,10 +213,8 @@ def test_the_start_lists_thread_loads_no_hashing_idna_or_exec_plugin_modules(
         "                  sorted(set(sys.modules) & {'hashlib', 'encodings.idna',\n"
         "                         'kstui.backends.exec_credentials'})]))\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
-    )
-    assert json.loads(done.stdout) == ["Table", []]
+    printed = fresh_python(code)
+    assert json.loads(printed) == ["Table", []]
 
 
 def test_a_gzipped_page_is_read_as_sent_and_an_encoding_not_asked_for_is_refused() -> None:

@@ -30,6 +30,7 @@ from kstui.backends.kube import KubeClient
 from kstui.backends.kubeconfig import load_kubeconfig
 from kstui.sandbox.clock import rfc3339
 from tests.conftest import ROOT, RunningSandbox
+from tests.fresh_python import fresh_python
 
 Fresh = Callable[..., RunningSandbox]
 MASTERS = ("system:masters",)
@@ -153,15 +154,8 @@ def test_sandbox_kubeconfig_loads_in_under_5_ms_without_the_kubernetes_package(
         f"load_kubeconfig({str(sandbox.kubeconfig)!r}).context('tenant'); "
         "print('kubernetes' in sys.modules)"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", probe],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        check=True,
-        timeout=60,
-    )
-    assert done.stdout.strip() == "False"
+    printed = fresh_python(probe, timeout=60, cwd=ROOT)
+    assert printed.strip() == "False"
 
 
 @pytest.mark.kubectl

@@ -5,8 +5,6 @@ anything else still goes through the loader."""
 from __future__ import annotations
 
 import base64
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +12,7 @@ import pytest
 
 from kstui.backends.plain_credentials import plain_configuration
 from tests.conftest import ROOT, RunningSandbox
+from tests.fresh_python import fresh_python
 
 
 def b64(data: bytes) -> str:
@@ -112,12 +111,5 @@ def test_connecting_with_the_sandbox_kubeconfig_never_imports_kubernetes(
         "for context in config.contexts: KubeConnection(config, context)\n"
         "print('kubernetes' in sys.modules)"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", probe],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        check=True,
-        timeout=60,
-    )
-    assert done.stdout.strip() == "False"
+    printed = fresh_python(probe, timeout=60, cwd=ROOT)
+    assert printed.strip() == "False"

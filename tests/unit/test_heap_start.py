@@ -4,8 +4,8 @@ collections then walk only what is new. Run in a fresh interpreter: the collecto
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
+
+from tests.fresh_python import fresh_python
 
 CODE = """
 import gc, json
@@ -29,10 +29,8 @@ print(json.dumps({
 
 
 def test_the_start_collects_nothing_then_freezes_what_it_made() -> None:
-    done = subprocess.run(
-        [sys.executable, "-c", CODE], capture_output=True, text=True, check=True, timeout=60
-    )
-    seen = json.loads(done.stdout)
+    printed = fresh_python(CODE, timeout=60)
+    seen = json.loads(printed)
     assert seen["enabled_before"]
     assert not seen["enabled_inside"]
     assert seen["enabled_after"]

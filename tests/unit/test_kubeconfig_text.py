@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import json
 import random
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +15,7 @@ import yaml
 
 from kstui.backends.kubeconfig import load_kubeconfig
 from kstui.backends.kubeconfig_text import NOT_SIMPLE, simple_load
+from tests.fresh_python import fresh_python
 
 KUBECTL = """apiVersion: v1
 clusters:
@@ -331,10 +330,8 @@ def test_a_plain_kubeconfig_is_read_without_importing_yaml(tmp_path: Path) -> No
         f"config = load_kubeconfig({str(path)!r})\n"
         "print(json.dumps([config.current_context, 'yaml' in sys.modules]))\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
-    )
-    assert json.loads(done.stdout) == ["kind-kind", False]
+    printed = fresh_python(code, timeout=60)
+    assert json.loads(printed) == ["kind-kind", False]
 
 
 def test_a_kubeconfig_past_the_plain_subset_is_still_read(tmp_path: Path) -> None:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import ast
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from tests.fresh_python import fresh_python
 
 PACKAGE = Path(__file__).resolve().parents[2] / "kstui"
 
@@ -49,7 +49,5 @@ def test_startup_imports_no_network_stack() -> None:
         "import sys, kstui.app, kstui.__main__; "
         "print(','.join(m for m in ('httpx', 'kubernetes') if m in sys.modules))"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    )
-    assert result.stdout.strip() == ""
+    printed = fresh_python(code)
+    assert printed.strip() == ""

@@ -4,12 +4,10 @@ the full parser has it."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
 
 from kstui.__main__ import build_parser, parse_args
+from tests.fresh_python import fresh_python
 
 SAME = [
     [],
@@ -57,7 +55,5 @@ def test_a_plain_start_builds_no_subcommand_parser() -> None:
         "args = parse_args(['--kubeconfig', '/tmp/k', '-A'])\n"
         "print(args.command, 'kstui.credentials_command' in sys.modules)\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
-    )
-    assert done.stdout.split() == ["None", "False"]
+    printed = fresh_python(code, timeout=60)
+    assert printed.split() == ["None", "False"]

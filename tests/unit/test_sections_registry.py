@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
 
 from kstui.screens.sections import SECTIONS, Section, register, unregister
+from tests.fresh_python import fresh_python
 
 
 def test_built_in_sections_in_key_order() -> None:
@@ -27,7 +25,5 @@ def test_a_key_belongs_to_one_section() -> None:
 
 def test_the_cli_reads_the_registry_without_loading_textual() -> None:
     code = "import sys, kstui.__main__; print('textual' in sys.modules)"
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    )
-    assert result.stdout.strip() == "False"
+    printed = fresh_python(code)
+    assert printed.strip() == "False"

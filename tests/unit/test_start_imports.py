@@ -5,10 +5,9 @@ interpreter imports the app and the first section's screen, then lists what came
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 from kstui.app import LATER_MODULES
+from tests.fresh_python import fresh_python
 
 HEAVY = (
     "kubernetes",
@@ -49,10 +48,8 @@ def imported_at_start() -> set[str]:
         "import importlib; importlib.import_module(SECTIONS['resources'].screen_module())\n"
         "print(json.dumps(sorted(sys.modules)))\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
-    )
-    return set(json.loads(done.stdout))
+    printed = fresh_python(code)
+    return set(json.loads(printed))
 
 
 def test_the_start_path_leaves_later_screens_and_heavy_modules_unimported() -> None:
@@ -75,10 +72,8 @@ def test_the_client_lists_without_yaml() -> None:
         "import kstui.app, kstui.backends.kube, kstui.backends.discovery\n"
         "print(json.dumps('yaml' in sys.modules))\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
-    )
-    assert json.loads(done.stdout) is False
+    printed = fresh_python(code)
+    assert json.loads(printed) is False
 
 
 def test_the_prompts_messages_are_plain_classes() -> None:

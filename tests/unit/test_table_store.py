@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from datetime import UTC, datetime
 
 import pytest
@@ -11,6 +9,7 @@ import pytest
 from kstui.model import Column, Row
 from kstui.widgets.table_store import TableStore
 from tests.conftest import ROOT
+from tests.fresh_python import fresh_python
 
 NOW = 1_700_000_000.0
 COLUMNS = [
@@ -138,10 +137,8 @@ def test_the_store_needs_no_toolkit() -> None:
         "import sys, kstui.widgets.table_store; "
         "print(sorted({m.split('.')[0] for m in sys.modules} & {'textual', 'rich'}))"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, check=True
-    )
-    assert done.stdout.strip() == "[]"
+    printed = fresh_python(probe, timeout=None, cwd=ROOT)
+    assert printed.strip() == "[]"
 
 
 def reference_view(rows: dict[str, Row], column: int, reverse: bool, text: str) -> list[str]:
