@@ -119,22 +119,21 @@ def main() -> None:
     figures["last row (G)"] = cpu_ms(lambda: store.move_cursor(store.visible_count - 1))
     keys = list(store.rows)
 
+    def status_updates(count: int) -> list[Row]:
+        batch = []
+        for key in rng.sample(keys, count):
+            cells = list(store.rows[key].cells)
+            cells[3] = rng.choice(STATUSES)
+            batch.append(Row(key, tuple(cells)))
+        return batch
+
     def batches(count: int = 10) -> None:
         for _ in range(count):
-            batch = []
-            for key in rng.sample(keys, 20):
-                cells = list(store.rows[key].cells)
-                cells[3] = rng.choice(STATUSES)
-                batch.append(Row(key, tuple(cells)))
-            store.apply(batch)
+            store.apply(status_updates(20))
 
     def mixed(count: int = 10) -> None:  # 40 updates, 5 new rows, 5 deleted
         for _ in range(count):
-            batch = []
-            for key in rng.sample(keys, 40):
-                cells = list(store.rows[key].cells)
-                cells[3] = rng.choice(STATUSES)
-                batch.append(Row(key, tuple(cells)))
+            batch = status_updates(40)
             gone = rng.sample(keys, 5)
             born = pod_rows(5, rng)
             store.apply([*batch, *born], gone)
