@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
+from types import SimpleNamespace
 from typing import TYPE_CHECKING
 
 from kstui import __version__
 from kstui.screens.sections import SECTIONS  # no Textual: the registry imports screens lazily
 
 if TYPE_CHECKING:
+    import argparse
+
     from kstui.app import KstuiApp
+
+    Options = argparse.Namespace | SimpleNamespace
 
 
 def _sandbox_options(parser: argparse.ArgumentParser, pods: int, churn: float) -> None:
@@ -113,6 +117,8 @@ def _top_options(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    import argparse
+
     parser = argparse.ArgumentParser(
         prog="kstui", description="A terminal workstation for KubeSphere-style platforms."
     )
@@ -141,21 +147,57 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    """The command line. A plain start (`kstui --kubeconfig K -A`) is read by the app's own
-    options alone: building the subcommands' parsers is most of the parsing's ~1.5 ms, on the
-    way to the first frame. Anything else (a subcommand, help, an error) goes to the full
+_VALUED = {
+    "--kubeconfig": "kubeconfig",
+    "--context": "context",
+    "-n": "namespace",
+    "--namespace": "namespace",
+    "--screen": "screen",
+    "--kind": "kind",
+}
+_FLAGS = {"-A": "all_namespaces", "--all-namespaces": "all_namespaces", "--readonly": "readonly"}
+
+
+def parse_args(argv: list[str] | None = None) -> Options:
+    """The command line. A plain start (`kstui --kubeconfig K -A`) is read without argparse:
+    importing it and building the subcommands' parsers cost ~2 ms on the way to the first
+    frame. Anything else (a subcommand, help, an error, an abbreviation) goes to the full
     parser, which prints what it always printed."""
     argv = sys.argv[1:] if argv is None else argv
-    lean = argparse.ArgumentParser(prog="kstui", add_help=False, exit_on_error=False)
-    _top_options(lean)
-    try:
-        args, extra = lean.parse_known_args(argv)
-    except argparse.ArgumentError:
-        extra = argv
-    if extra:
-        return build_parser().parse_args(argv)
-    args.command = None
+    plain = _plain_start(argv)
+    if plain is not None:
+        return plain
+    return build_parser().parse_args(argv)
+
+
+def _plain_start(argv: list[str]) -> SimpleNamespace | None:
+    """The app's own options spelled out in full (`--opt value`, `--opt=value`), as argparse
+    reads them; None for anything it would read otherwise or refuse."""
+    args = SimpleNamespace(
+        command=None,
+        kubeconfig=None,
+        context=None,
+        namespace=None,
+        all_namespaces=False,
+        readonly=False,
+        screen="resources",
+        kind="pods",
+    )
+    items = iter(argv)
+    for item in items:
+        option, equals, value = item.partition("=")
+        if option in _FLAGS and not equals:
+            setattr(args, _FLAGS[option], True)
+            continue
+        if option not in _VALUED or (equals and not option.startswith("--")):
+            return None
+        if not equals:
+            value = next(items, "-")
+        if value.startswith("-"):  # argparse's call: a missing value or another option
+            return None
+        setattr(args, _VALUED[option], value)
+    if (args.namespace is not None and args.all_namespaces) or args.screen not in SECTIONS:
+        return None  # refused: the full parser says why
     return args
 
 
@@ -166,7 +208,7 @@ def _fail(error: Exception) -> int:
     return 2
 
 
-def _run_app(args: argparse.Namespace, kubeconfig_path: str | None) -> int:
+def _run_app(args: Options, kubeconfig_path: str | None) -> int:
     from kstui.heap import HEAP
 
     with HEAP.starting():  # no collections while importing; what the start made frozen
@@ -177,7 +219,7 @@ def _run_app(args: argparse.Namespace, kubeconfig_path: str | None) -> int:
     return app.return_code or 0
 
 
-def _make_app(args: argparse.Namespace, kubeconfig_path: str | None) -> KstuiApp | int:
+def _make_app(args: Options, kubeconfig_path: str | None) -> KstuiApp | int:
     """The app, or the exit status when it cannot start (kubeconfig, config, no terminal)."""
     from kstui.backends.errors import KstuiError
     from kstui.backends.kubeconfig import load_kubeconfig
@@ -235,6 +277,8 @@ def _make_app(args: argparse.Namespace, kubeconfig_path: str | None) -> KstuiApp
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if isinstance(args, SimpleNamespace):  # a plain start
+        return _run_app(args, args.kubeconfig)
     if args.command == "credentials":
         from kstui import credentials_command
 
