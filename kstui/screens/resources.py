@@ -165,9 +165,19 @@ class ResourcesScreen(
         yield ContextBar(id="context-bar", frozen_age="updated 0s ago" if self.frozen_now else None)
         yield Crumbs(self.crumbs(), id="crumbs")
         yield ResourceTable(id="table")
+        if self.first_frame.is_set():
+            yield from self._hidden_parts()
+        yield Footer(compact=True, show_command_palette=False, hold=self.env.first_rows)
+
+    def _hidden_parts(self) -> ComposeResult:
         yield WriteStatus(id="write-status")
         yield Prompt(self.env.complete, id="prompt")
-        yield Footer(compact=True, show_command_palette=False, hold=self.env.first_rows)
+
+    async def _compose_after_first_frame(self) -> None:
+        """The first screen's hidden parts come after the first frame (~3 ms of CPU before
+        it, issue 18); the keys read meanwhile wait for them (app.py holds them)."""
+        await self.mount(*self._hidden_parts(), before=self.query_one(Footer))
+        self.app.post_message(Prompt.Settled())
 
     def on_mount(self) -> None:
         table = self.query_one(ResourceTable)
@@ -175,6 +185,8 @@ class ResourcesScreen(
         if self.frozen_now is not None:
             table.freeze_time(self.frozen_now)
         self.set_focus(table)  # now: keys replayed after a `:` command land here
+        if not self.query(Prompt):
+            self.call_after_refresh(self._compose_after_first_frame)
         self.bind_plugins()  # the config's plugins (plugin_run.py), on the rows of their kinds
         self._start()
 

@@ -39,9 +39,17 @@ class KeyGate(App[None]):
         ends_prompt = prompt is not None and prompt.ends_on(event.key)
         await super().on_event(event)
         if ends_prompt:
-            self._held_keys, self._holder = [], prompt
-            if self._watchdog is None:
-                self._watchdog = self.set_interval(0.5, self._check_holder)
+            assert prompt is not None
+            self.hold_keys(prompt)
+
+    def hold_keys(self, holder: Prompt | None = None) -> None:
+        """The keys read from now on wait for the next `Prompt.Settled`: `holder`'s, or with
+        None the first screen's, once its prompt is mounted (screens/resources.py composes it
+        after the first frame). The watchdog lets them go should nobody settle."""
+        if self._held_keys is None:
+            self._held_keys, self._holder = [], holder
+        if self._watchdog is None:
+            self._watchdog = self.set_interval(0.5, self._check_holder)
 
     def _check_holder(self) -> None:
         """A prompt removed before its screen could act (the screen closed): nobody settles."""

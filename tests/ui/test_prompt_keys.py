@@ -87,3 +87,19 @@ def test_keys_after_colon_and_slash_never_reach_the_table(
         assert not (tmp_path / "edited").exists(), "the editor was opened"
     finally:
         terminal.close()
+
+
+def test_keys_typed_at_the_first_frame_wait_for_the_prompt(
+    sandbox: RunningSandbox, tmp_path: Path
+) -> None:
+    """The first list composes its prompt after its first frame (issue 18): `:deploy⏎` typed
+    the moment the header shows still switches to the deployments (without the app holding
+    the keys until then, 2 starts in 5 lost them)."""
+    for start in range(4):
+        terminal = Terminal(["--kubeconfig", str(sandbox.kubeconfig), "-A"], tmp_path / str(start))
+        try:
+            terminal.wait_for("⎈")
+            terminal.write(b":deploy\r")
+            terminal.wait_for(r"deployments\(all\)\[\d+\]", timeout=30)
+        finally:
+            terminal.close()
