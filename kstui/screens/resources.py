@@ -165,7 +165,7 @@ class ResourcesScreen(
         yield ContextBar(id="context-bar", frozen_age="updated 0s ago" if self.frozen_now else None)
         yield Crumbs(self.crumbs(), id="crumbs")
         yield ResourceTable(id="table")
-        if self.first_frame.is_set():
+        if self.first_frame is None or self.first_frame.is_set():
             yield from self._hidden_parts()
         yield Footer(compact=True, show_command_palette=False, hold=self.env.first_rows)
 
