@@ -42,10 +42,10 @@ from kstui.screens.helm_views import (
 from kstui.screens.live_list import LOADING
 from kstui.screens.sections import FIRST_VIEW
 from kstui.widgets.context_bar import ContextBar
+from kstui.widgets.footer import Footer
 from kstui.widgets.plain import Plain
 from kstui.widgets.prompt import Prompt
 from kstui.widgets.resource_table import ResourceTable
-from kstui.widgets.textual_leaks import Footer
 
 COLUMNS = (
     Column("NAMESPACE", max_width=30),

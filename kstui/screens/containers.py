@@ -21,8 +21,8 @@ from kstui.screens.pod_attach import attach_in
 from kstui.screens.pod_copy import copy_in
 from kstui.screens.pod_operate import operate
 from kstui.widgets.crumbs import Crumbs
+from kstui.widgets.footer import Footer
 from kstui.widgets.resource_table import ResourceTable
-from kstui.widgets.textual_leaks import Footer
 
 COLUMNS = (
     Column("NAME", max_width=40),

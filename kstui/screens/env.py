@@ -28,7 +28,7 @@ class ScreenEnv(NamedTuple):
     """Set once the app's first frame is on the terminal; the network waits for it."""
     first_rows: asyncio.Event | None = None
     """Set once the start list's rows are drawn (or FOOTER_WAIT s passed): footers show their
-    keys after them (textual_leaks.Footer), so the rows' frame does not wait for the keys'."""
+    keys after them (widgets/footer.py), so the rows' frame does not wait for the keys'."""
     coalesce_seconds: float = 0.1
     """Live lists apply the changes of this long in one go."""
     start_kind: str = "pods"

@@ -21,10 +21,10 @@ from kstui.backends.event_groups import (
     LiveEvents,
 )
 from kstui.safe_text import inert_line
+from kstui.widgets.footer import Footer
 from kstui.widgets.plain import Plain
 from kstui.widgets.prompt import Prompt
 from kstui.widgets.resource_table import ResourceTable
-from kstui.widgets.textual_leaks import Footer
 
 APPLY_SECONDS = 0.2
 

@@ -26,10 +26,10 @@ from kstui.screens.helm_views import (
 )
 from kstui.screens.live_list import LOADING
 from kstui.widgets.context_bar import ContextBar
+from kstui.widgets.footer import Footer
 from kstui.widgets.plain import Plain
 from kstui.widgets.prompt import Prompt
 from kstui.widgets.resource_table import ResourceTable
-from kstui.widgets.textual_leaks import Footer
 
 
 def revision_row(revision: Revision) -> Row:

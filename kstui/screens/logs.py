@@ -35,9 +35,9 @@ from kstui.screens.log_asks import ASK_BINDINGS, LogAsks
 from kstui.screens.log_buffer import JSON_MODES, LogBuffer, LogLook, Packed, Settling
 from kstui.screens.log_rows import fit_heading, plain_rows, rows_of
 from kstui.screens.log_write import LogWriter
+from kstui.widgets.footer import Footer
 from kstui.widgets.log_lines import LogLines
 from kstui.widgets.plain import Plain
-from kstui.widgets.textual_leaks import Footer
 
 DEFAULT_LINES = 5_000
 """The ring's size when the config does not say (`logs: {buffer_lines: N}`)."""

@@ -41,10 +41,10 @@ from kstui.screens.polled_view import PolledScreen
 from kstui.screens.sections import FIRST_VIEW
 from kstui.widgets.context_bar import ContextBar
 from kstui.widgets.crumbs import Crumbs
+from kstui.widgets.footer import Footer
 from kstui.widgets.plain import Plain
 from kstui.widgets.prompt import Prompt
 from kstui.widgets.resource_table import ResourceTable
-from kstui.widgets.textual_leaks import Footer
 
 FULL = 0.9
 """A row using this share of its limit (or a node of its allocatable) is marked."""

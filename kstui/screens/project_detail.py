@@ -26,11 +26,11 @@ from kstui.screens.resources import Target
 from kstui.screens.tenancy import TenancyScreen, or_error
 from kstui.screens.workspace_forms import MemberModal, QuotaModal
 from kstui.widgets.context_bar import ContextBar
+from kstui.widgets.footer import Footer
 from kstui.widgets.plain import Plain
 from kstui.widgets.prompt import Prompt
 from kstui.widgets.quota_bars import QuotaBars
 from kstui.widgets.resource_table import ResourceTable
-from kstui.widgets.textual_leaks import Footer
 
 MEMBER_COLUMNS = (Column("USER", max_width=40), Column("ROLE", max_width=50))
 WORKLOADS = ("deployments", "statefulsets")

@@ -32,7 +32,6 @@ from kstui.widgets.crumbs import Crumbs
 from kstui.widgets.prompt import Prompt
 from kstui.widgets.resource_table import ResourceTable
 from kstui.widgets.table_store import filter_problem
-from kstui.widgets.textual_leaks import Footer
 from kstui.widgets.write_status import WriteStatus
 
 if TYPE_CHECKING:
@@ -166,17 +165,21 @@ class ResourcesScreen(
         yield Crumbs(self.crumbs(), id="crumbs")
         yield ResourceTable(id="table")
         if self.first_frame is None or self.first_frame.is_set():
-            yield from self._hidden_parts()
-        yield Footer(compact=True, show_command_palette=False, hold=self.env.first_rows)
+            yield from self._parts_after_first_frame()
 
-    def _hidden_parts(self) -> ComposeResult:
+    def _parts_after_first_frame(self) -> ComposeResult:
+        """What the first frame does without: the write status and the prompt are hidden, and
+        the footer shows no keys before the first rows (env.first_rows)."""
+        from kstui.widgets.footer import Footer  # with Textual's: ~1.5 ms, after the frame
+
         yield WriteStatus(id="write-status")
         yield Prompt(self.env.complete, id="prompt")
+        yield Footer(compact=True, show_command_palette=False, hold=self.env.first_rows)
 
     async def _compose_after_first_frame(self) -> None:
-        """The first screen's hidden parts come after the first frame (~3 ms of CPU before
-        it, issue 18); the keys read meanwhile wait for them (app.py holds them)."""
-        await self.mount(*self._hidden_parts(), before=self.query_one(Footer))
+        """The first screen's last parts come after its first frame (~5 ms of CPU before it,
+        issue 18); the keys read meanwhile wait for them (app.py holds them)."""
+        await self.mount(*self._parts_after_first_frame())
         self.app.post_message(Prompt.Settled())
 
     def on_mount(self) -> None:

@@ -14,10 +14,10 @@ from kstui.screens.env import ScreenEnv
 from kstui.screens.failures import error_message
 from kstui.screens.polled_view import PolledScreen, PollService
 from kstui.widgets.context_bar import ContextBar
+from kstui.widgets.footer import Footer
 from kstui.widgets.plain import Plain
 from kstui.widgets.prompt import Prompt
 from kstui.widgets.resource_table import ResourceTable
-from kstui.widgets.textual_leaks import Footer
 
 
 class SectionView(PolledScreen):

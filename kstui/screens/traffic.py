@@ -24,10 +24,10 @@ from kstui.screens.traffic_modals import open_journal
 from kstui.screens.traffic_split import SplitScreen
 from kstui.widgets.context_bar import ContextBar
 from kstui.widgets.crumbs import Crumbs
+from kstui.widgets.footer import Footer
 from kstui.widgets.plain import Plain
 from kstui.widgets.prompt import Prompt
 from kstui.widgets.resource_table import ResourceTable
-from kstui.widgets.textual_leaks import Footer
 
 EMPTY = (
     "no traffic split: no grayscale Strategy, and no VirtualService or HTTPRoute sending to "

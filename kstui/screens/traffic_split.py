@@ -31,11 +31,11 @@ from kstui.screens.traffic_actions import SplitActions
 from kstui.screens.traffic_modals import open_journal
 from kstui.widgets.context_bar import ContextBar
 from kstui.widgets.crumbs import Crumbs
+from kstui.widgets.footer import Footer
 from kstui.widgets.plain import Plain
 from kstui.widgets.prompt import Prompt
 from kstui.widgets.resource_table import ResourceTable
 from kstui.widgets.slider import Slider
-from kstui.widgets.textual_leaks import Footer
 
 
 @dataclass(frozen=True, slots=True)

@@ -50,11 +50,11 @@ from kstui.screens.workspace_forms import (
     QuotaModal,
 )
 from kstui.widgets.context_bar import ContextBar
+from kstui.widgets.footer import Footer
 from kstui.widgets.plain import Plain
 from kstui.widgets.prompt import Prompt
 from kstui.widgets.quota_bars import QuotaBars
 from kstui.widgets.resource_table import ResourceTable
-from kstui.widgets.textual_leaks import Footer
 
 PROJECT_COLUMNS = (
     Column("NAME", max_width=40),

@@ -19,10 +19,10 @@ from kstui.screens.tenancy import TenancyScreen, quota_summary, unreached_text
 from kstui.screens.workspace_detail import WorkspaceDetailScreen
 from kstui.screens.workspace_forms import CreateWorkspaceModal, DeleteWorkspaceModal
 from kstui.widgets.context_bar import ContextBar
+from kstui.widgets.footer import Footer
 from kstui.widgets.plain import Plain
 from kstui.widgets.prompt import Prompt
 from kstui.widgets.resource_table import ResourceTable
-from kstui.widgets.textual_leaks import Footer
 
 COLUMNS = (
     Column("NAME", max_width=40),

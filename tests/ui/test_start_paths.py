@@ -14,7 +14,7 @@ from kstui.backends.kubeconfig import load_kubeconfig
 from kstui.screens.confirm import ConfirmModal
 from kstui.screens.help import HelpModal
 from kstui.screens.resources import ResourcesScreen
-from kstui.widgets.textual_leaks import Footer
+from kstui.widgets.footer import Footer
 from tests.conftest import RunningSandbox
 from tests.ui.conftest import loaded, wait_until
 

@@ -8,8 +8,8 @@ from textual.app import App, ComposeResult
 from textual.widgets import Footer as TextualFooter
 from textual.widgets import Input
 
+from kstui.widgets.footer import Footer
 from kstui.widgets.prompt import Prompt
-from kstui.widgets.textual_leaks import Footer
 
 
 class PromptAndFooter(App[None]):

@@ -17,7 +17,7 @@ from textual.pilot import Pilot
 from kstui.backends.observe_history import UsageHistory
 from kstui.backends.prometheus_queries import WINDOWS, Metric, Target
 from kstui.screens.observe_chart import ChartPane
-from kstui.widgets.textual_leaks import Footer
+from kstui.widgets.footer import Footer
 from kstui.widgets.usage_chart import UsageChart
 from tests.ui.conftest import wait_until
 from tests.visual.test_snapshots import LARGE, SMALL
