@@ -10,9 +10,10 @@ from typing import Any
 
 from kstui.backends.errors import KstuiError
 from kstui.key_names import KEYS_ALLOWED, normalize_key, normalize_keys
+from kstui.lazy_pattern import LazyPattern
 
-_ALIAS_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
-_THEME_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
+_ALIAS_NAME = LazyPattern(r"^[A-Za-z][A-Za-z0-9_-]*$")
+_THEME_NAME = LazyPattern(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 
 
 class ConfigError(KstuiError):

@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any, NamedTuple
 
 from kstui.key_names import KEYS_ALLOWED, normalize_key
+from kstui.lazy_pattern import LazyPattern
 
 VARIABLES = ("CONTEXT", "CLUSTER", "NAMESPACE", "NAME", "CONTAINER", "KIND")
 COLUMN_PREFIX = "COL-"
@@ -25,10 +26,10 @@ CONTAINERS = "containers"
 ALL = "all"
 """Every kind of row, container rows included."""
 
-_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
-_KIND = re.compile(r"^[a-z0-9][a-z0-9.-]*$")
+_NAME = LazyPattern(r"^[A-Za-z][A-Za-z0-9_-]*$")
+_KIND = LazyPattern(r"^[a-z0-9][a-z0-9.-]*$")
 # $$, ${...}, $COL-<name>, $UPPER_NAME; anything else after `$` is left as it is
-_TOKEN = re.compile(r"\$(?:(\$)|\{([^}]*)\}|(COL-[A-Za-z0-9_.-]+)|([A-Z][A-Z0-9_]*))")
+_TOKEN = LazyPattern(r"\$(?:(\$)|\{([^}]*)\}|(COL-[A-Za-z0-9_.-]+)|([A-Z][A-Z0-9_]*))")
 _FIELDS = ("key", "kinds", "command", "description", "background", "confirm", "safe")
 
 

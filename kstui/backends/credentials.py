@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import re
 import ssl
 import threading
 import time
@@ -21,6 +20,7 @@ from kstui.backends.errors import KubeconfigError
 from kstui.backends.kubeconfig import ContextInfo, Entry, KubeConfig
 from kstui.backends.plain_credentials import USER_KEYS, bad_character, plain_configuration
 from kstui.backends.tls_contexts import load_client_pem, origin_of, tls_context, unverified_context
+from kstui.lazy_pattern import LazyPattern
 
 if TYPE_CHECKING:  # exec plugins are rare: their module (subprocess, json) loads when one runs
     from kstui.backends.exec_credentials import ExecCredential, ExecPlugin
@@ -37,7 +37,7 @@ _TLS_KEYS = (
     "insecure-skip-tls-verify",
     "tls-server-name",
 )
-_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://")
+_SCHEME = LazyPattern(r"([A-Za-z][A-Za-z0-9+.-]*)://")
 _LOADER_LOCK = threading.Lock()
 """The loader caches -data temp files by content in a global: one connection loads at a time,
 or two contexts sharing a CA could read each other's (already removed) scratch files."""

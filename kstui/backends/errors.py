@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
+
+from kstui.lazy_pattern import LazyPattern
 
 
 class KstuiError(Exception):
@@ -83,7 +84,7 @@ class Forbidden(ApiError):
         return f"forbidden: {match['user']} cannot {match['verb']} {resource}{where}"
 
 
-_DENIAL = re.compile(
+_DENIAL = LazyPattern(
     r'User "(?P<user>[^"]*)" cannot (?P<verb>[\w-]+) resource "(?P<resource>[^"]+)"'
     r'(?: in API group "(?P<group>[^"]*)")?'
     r'(?: in the namespace "(?P<namespace>[^"]*)"|(?P<cluster> at the cluster scope))?'
