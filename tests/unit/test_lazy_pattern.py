@@ -19,7 +19,8 @@ def test_its_methods_answer_as_re_does() -> None:
     lazy, compiled = LazyPattern(source), re.compile(source)
     assert lazy.match(text) == compiled.match(text)  # both None
     search = lazy.search(text)
-    assert search is not None and search.group(1) == "NAME"
+    assert search is not None
+    assert search.group(1) == "NAME"
     assert [m.group(1) for m in lazy.finditer(text)] == ["NAME", "NS"]
     assert lazy.sub(lambda m: m.group(1).lower(), text) == compiled.sub(
         lambda m: m.group(1).lower(), text
