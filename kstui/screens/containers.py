@@ -8,6 +8,7 @@ from typing import Any
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import ActiveBinding, Binding
+from textual.screen import Screen
 
 from kstui.backends import actions
 from kstui.backends.backend import Backend
@@ -64,7 +65,7 @@ def container_rows(pod: dict[str, Any]) -> list[Row]:
     return rows
 
 
-class ContainersScreen(ExplainsDisabledKeys, PluginsOnContainers):
+class ContainersScreen(ExplainsDisabledKeys, PluginsOnContainers, Screen[None]):
     DEFAULT_CSS = """
     ContainersScreen #crumbs { height: 1; background: $panel; padding: 0 1; }
     """

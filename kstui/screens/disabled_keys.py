@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from textual import events
 from textual.binding import ActiveBinding, Binding
-from textual.screen import Screen
+
+from kstui.screens.screen_mixin import ScreenMixin
 
 
 def readonly_notice(action: str, why: str) -> str:
@@ -15,7 +16,7 @@ def readonly_notice(action: str, why: str) -> str:
     return f"read-only mode: {action} is disabled ({why})"
 
 
-class ExplainsDisabledKeys(Screen[None]):
+class ExplainsDisabledKeys(ScreenMixin):
     """A screen base. `why_disabled` names the reason ("" keeps Textual's silence);
     `say_disabled` shows it (a notification unless the screen has a better place)."""
 

@@ -25,6 +25,7 @@ from kstui.backends.errors import KstuiError
 from kstui.plugins import MissingValue, Plugin, expand
 from kstui.screens.disabled_keys import readonly_notice
 from kstui.screens.failures import notify_failure
+from kstui.screens.screen_mixin import ScreenMixin
 
 
 class Subject(NamedTuple):
@@ -123,7 +124,7 @@ def plugin_name(binding: Binding) -> str | None:
     return action.removeprefix("plugin(").removesuffix(")").strip("'\"")
 
 
-class RunsPlugins(Screen[None]):
+class RunsPlugins(ScreenMixin):
     """A list whose rows plugins run on. The screen says what its rows are (`plugin_kinds`),
     whether writes are refused (`plugin_readonly`) and what the selected row is
     (`plugin_subject`); call `bind_plugins()` when mounted."""

@@ -24,6 +24,7 @@ from typing import Any, ClassVar, Protocol
 
 from textual import work
 from textual.binding import ActiveBinding
+from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Static
 
@@ -73,7 +74,7 @@ def fields_of(data: Any) -> list[Any]:
     return []
 
 
-class PolledScreen(ExplainsDisabledKeys):
+class PolledScreen(ExplainsDisabledKeys, Screen[None]):
     """The poll loop, the Retry-After wait and permission gating; see the module docstring.
     The screen composes a ContextBar and a `#status` line."""
 

@@ -44,7 +44,7 @@ DEFAULT_KIND = "pods"  # what the browser lists when `--kind` names no kind
 
 
 class ResourcesScreen(
-    WriteKeys, WritesInFlight, ExplainsDisabledKeys, OperatesOnPods, PluginsOnResources
+    WriteKeys, WritesInFlight, ExplainsDisabledKeys, PluginsOnResources, OperatesOnPods
 ):
     DEFAULT_CSS = """
     ResourcesScreen #crumbs { height: 1; color: $text-muted; padding: 0 1; }

@@ -9,10 +9,9 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Protocol
 
-from textual.screen import Screen
-
 from kstui.backends.errors import NoAnswer
 from kstui.screens.failures import Notifier, notify_failure
+from kstui.screens.screen_mixin import ScreenMixin
 from kstui.widgets.resource_table import ResourceTable
 from kstui.widgets.write_status import WriteStatus
 
@@ -70,7 +69,7 @@ async def reported(node: Notifier, call: Awaitable[object]) -> None:
         notify_failure(node, error)
 
 
-class WritesInFlight(Screen[None]):
+class WritesInFlight(ScreenMixin):
     """For a screen with a ResourceTable and a WriteStatus: its writes are sent in app
     workers (the next key or leaving the screen must not cancel one: the server may be
     applying it), and the row and the status line show each until its answer."""
