@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, ClassVar, NamedTuple
 
 from textual import on, work
+from textual.app import App
 from textual.await_complete import AwaitComplete
 from textual.binding import Binding
 from textual.screen import ModalScreen, Screen
@@ -23,7 +24,7 @@ from kstui.backends.session import Session
 from kstui.command_running import CommandRunning
 from kstui.config import Config
 from kstui.heap import HEAP
-from kstui.prompting import PromptRouting
+from kstui.prompting import PROMPT_BINDINGS
 from kstui.safe_text import inert, inert_line
 from kstui.screens.env import ScreenEnv
 from kstui.screens.failures import notify_failure
@@ -100,7 +101,6 @@ def all_bindings() -> list[Binding]:
         importlib.import_module(module)  # registers the section's screens
     classes: list[Any] = [
         KstuiApp,
-        PromptRouting,
         prompt.Prompt,
         resource_table.ResourceTable,
         usage_chart.UsageChart,
@@ -133,11 +133,12 @@ def _subclasses(cls: type, modules: set[str]) -> list[type]:
     return found
 
 
-class KstuiApp(CommandRunning):
+class KstuiApp(CommandRunning, App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "kstui"
     COMMANDS: ClassVar = {_commands}  # Textual's own commands included, after kstui's
     BINDINGS: ClassVar = [
+        *PROMPT_BINDINGS,
         Binding("question_mark", "help", "help", id="app.help"),
         Binding("ctrl+q", "quit", "quit", show=False, priority=True, id="app.quit"),
     ]

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, Any
 
-from textual import on
 from textual.screen import Screen
 
 from kstui.backends.errors import KstuiError
@@ -44,8 +43,9 @@ class CommandRunning(PromptRouting):
     def watch_namespaces(self) -> Any:
         raise NotImplementedError
 
-    @on(ResourcesScreen.CommandEntered)
-    async def _command(self, event: ResourcesScreen.CommandEntered) -> None:
+    async def on_resources_screen_command_entered(
+        self, event: ResourcesScreen.CommandEntered
+    ) -> None:
         await self.run_command(event.command, event.screen)
 
     async def run_command(self, command: Command, screen: Screen[Any]) -> None:

@@ -12,9 +12,8 @@ Optional screen hooks, all duck-typed so a new screen needs none of them:
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 
-from textual import on
 from textual.binding import Binding
 from textual.css.query import NoMatches
 from textual.screen import Screen
@@ -27,15 +26,17 @@ if TYPE_CHECKING:
     from kstui.command_line import Command
 
 
+PROMPT_BINDINGS = [
+    # Priority: run when the key is read, so the keys read after it go to the prompt
+    # (an Input that has focus keeps its printable keys: typing `/` into it still types).
+    Binding("slash", "prompt('filter')", "filter", priority=True, id="resource.filter"),
+    Binding("colon", "prompt('command')", "command", priority=True, id="resource.command"),
+]
+"""The app's BINDINGS begin with these (a mixin's own would not be read: widgets/mixin_bases.py)."""
+
+
 class PromptRouting(KeyGate):
     """The app's `:` and `/`: they open the current screen's Prompt and act on what it gives."""
-
-    BINDINGS: ClassVar = [
-        # Priority: run when the key is read, so the keys read after it go to the prompt
-        # (an Input that has focus keeps its printable keys: typing `/` into it still types).
-        Binding("slash", "prompt('filter')", "filter", priority=True, id="resource.filter"),
-        Binding("colon", "prompt('command')", "command", priority=True, id="resource.command"),
-    ]
 
     _filtered: ResourceTable | None = None
     """The table the open `/` prompt filters."""
@@ -97,13 +98,11 @@ class PromptRouting(KeyGate):
         if table is not None:
             screen.set_focus(table)
 
-    @on(Prompt.Edited)
-    def _prompt_edited(self, event: Prompt.Edited) -> None:
+    def on_prompt_edited(self, event: Prompt.Edited) -> None:
         if event.mode == "filter" and not event.value.startswith("-l"):
             self._set_filter(event.control.screen, event.value)
 
-    @on(Prompt.Entered)
-    async def _prompt_entered(self, event: Prompt.Entered) -> None:
+    async def on_prompt_entered(self, event: Prompt.Entered) -> None:
         screen = event.control.screen
         try:
             self._refocus(screen)
@@ -113,8 +112,7 @@ class PromptRouting(KeyGate):
             # so the keys typed after ⏎ go to what is focused then.
             self.post_message(Prompt.Settled())
 
-    @on(Prompt.Cancelled)
-    def _prompt_cancelled(self, event: Prompt.Cancelled) -> None:
+    def on_prompt_cancelled(self, event: Prompt.Cancelled) -> None:
         screen = event.control.screen
         if event.mode == "filter":
             self._set_filter(screen, "")

@@ -8,7 +8,7 @@ from __future__ import annotations
 from textual import events
 from textual.binding import ActiveBinding, Binding
 
-from kstui.screens.screen_mixin import ScreenMixin
+from kstui.widgets.mixin_bases import ScreenMixin
 
 
 def readonly_notice(action: str, why: str) -> str:

@@ -25,7 +25,7 @@ from kstui.backends.errors import KstuiError
 from kstui.plugins import MissingValue, Plugin, expand
 from kstui.screens.disabled_keys import readonly_notice
 from kstui.screens.failures import notify_failure
-from kstui.screens.screen_mixin import ScreenMixin
+from kstui.widgets.mixin_bases import ScreenMixin
 
 
 class Subject(NamedTuple):

@@ -11,7 +11,7 @@ from typing import Protocol
 
 from kstui.backends.errors import NoAnswer
 from kstui.screens.failures import Notifier, notify_failure
-from kstui.screens.screen_mixin import ScreenMixin
+from kstui.widgets.mixin_bases import ScreenMixin
 from kstui.widgets.resource_table import ResourceTable
 from kstui.widgets.write_status import WriteStatus
 

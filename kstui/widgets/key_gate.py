@@ -11,15 +11,15 @@ mounted and focused, the filter is set), then replays them in order to what is f
 
 from __future__ import annotations
 
-from textual import events, on
-from textual.app import App
+from textual import events
 from textual.timer import Timer
 
 from kstui.heap import HEAP
+from kstui.widgets.mixin_bases import AppMixin
 from kstui.widgets.prompt import Prompt
 
 
-class KeyGate(App[None]):
+class KeyGate(AppMixin):
     """The app's base: holds keys between a prompt's end and its effect."""
 
     _held_keys: list[events.Key] | None = None
@@ -60,8 +60,7 @@ class KeyGate(App[None]):
         elif self._holder is None or not self._holder.is_attached:
             self.post_message(Prompt.Settled())
 
-    @on(Prompt.Settled)
-    async def _release_keys(self, event: Prompt.Settled) -> None:
+    async def on_prompt_settled(self, event: Prompt.Settled) -> None:
         event.stop()
         held, self._held_keys, self._holder = self._held_keys or [], None, None
         for key in held:
