@@ -19,11 +19,11 @@ from textual.css.query import NoMatches
 from textual.screen import Screen
 
 from kstui.widgets.key_gate import KeyGate
-from kstui.widgets.prompt import Prompt
 from kstui.widgets.resource_table import ResourceTable
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the prompt's module loads with the first prompt, after the first frame
     from kstui.command_line import Command
+    from kstui.widgets.prompt import Prompt
 
 
 PROMPT_BINDINGS = [
@@ -42,6 +42,8 @@ class PromptRouting(KeyGate):
     """The table the open `/` prompt filters."""
 
     def _screen_prompt(self, screen: Screen[Any]) -> Prompt | None:
+        from kstui.widgets.prompt import Prompt
+
         try:
             return screen.query_one(Prompt)
         except NoMatches:
@@ -110,14 +112,14 @@ class PromptRouting(KeyGate):
         finally:
             # Behind whatever the command posted: when this arrives it has been acted on,
             # so the keys typed after ⏎ go to what is focused then.
-            self.post_message(Prompt.Settled())
+            self.settle_keys()
 
     def on_prompt_cancelled(self, event: Prompt.Cancelled) -> None:
         screen = event.control.screen
         if event.mode == "filter":
             self._set_filter(screen, "")
         self._refocus(screen)
-        self.post_message(Prompt.Settled())
+        self.settle_keys()
 
     async def _carry_out(self, screen: Screen[Any], mode: str, value: str) -> None:
         if mode == "filter":

@@ -29,7 +29,6 @@ from kstui.screens.sections import FIRST_VIEW
 from kstui.screens.sending import WritesInFlight
 from kstui.widgets.context_bar import ContextBar
 from kstui.widgets.crumbs import Crumbs
-from kstui.widgets.prompt import Prompt
 from kstui.widgets.resource_table import ResourceTable
 from kstui.widgets.table_store import filter_problem
 from kstui.widgets.write_status import WriteStatus
@@ -171,6 +170,7 @@ class ResourcesScreen(
         """What the first frame does without: the write status and the prompt are hidden, and
         the footer shows no keys before the first rows (env.first_rows)."""
         from kstui.widgets.footer import Footer  # with Textual's: ~1.5 ms, after the frame
+        from kstui.widgets.prompt import Prompt
 
         yield WriteStatus(id="write-status")
         yield Prompt(self.env.complete, id="prompt")
@@ -180,7 +180,9 @@ class ResourcesScreen(
         """The first screen's last parts come after its first frame (~5 ms of CPU before it,
         issue 18); the keys read meanwhile wait for them (app.py holds them)."""
         await self.mount(*self._parts_after_first_frame())
-        self.app.post_message(Prompt.Settled())
+        settle_keys = getattr(self.app, "settle_keys", None)  # the app's key gate (app.py)
+        if settle_keys is not None:
+            settle_keys()
 
     def on_mount(self) -> None:
         table = self.query_one(ResourceTable)
@@ -188,7 +190,7 @@ class ResourcesScreen(
         if self.frozen_now is not None:
             table.freeze_time(self.frozen_now)
         self.set_focus(table)  # now: keys replayed after a `:` command land here
-        if not self.query(Prompt):
+        if not self.query("#prompt"):
             self.call_after_refresh(self._compose_after_first_frame)
         self.bind_plugins()  # the config's plugins (plugin_run.py), on the rows of their kinds
         self._start()

@@ -11,12 +11,16 @@ mounted and focused, the filter is set), then replays them in order to what is f
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual import events
 from textual.timer import Timer
 
 from kstui.heap import HEAP
 from kstui.widgets.mixin_bases import AppMixin
-from kstui.widgets.prompt import Prompt
+
+if TYPE_CHECKING:  # its module loads with the first prompt, after the first frame
+    from kstui.widgets.prompt import Prompt
 
 
 class KeyGate(AppMixin):
@@ -34,6 +38,8 @@ class KeyGate(AppMixin):
         if self._held_keys is not None:
             self._held_keys.append(event)
             return
+        from kstui.widgets.prompt import Prompt
+
         focused = self.focused
         prompt = focused if isinstance(focused, Prompt) else None
         ends_prompt = prompt is not None and prompt.ends_on(event.key)
@@ -58,7 +64,13 @@ class KeyGate(AppMixin):
                 self._watchdog.stop()
                 self._watchdog = None
         elif self._holder is None or not self._holder.is_attached:
-            self.post_message(Prompt.Settled())
+            self.settle_keys()
+
+    def settle_keys(self) -> None:
+        """The keys held go on, once what is before them in the queue has been handled."""
+        from kstui.widgets.prompt import Prompt
+
+        self.post_message(Prompt.Settled())
 
     async def on_prompt_settled(self, event: Prompt.Settled) -> None:
         event.stop()

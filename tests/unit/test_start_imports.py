@@ -30,8 +30,13 @@ HEAVY = (
     # the config's endpoint parsers load when a config file has their sections
     "kstui.backends.devops_endpoint",
     "kstui.backends.prometheus_endpoint",
-    # the subcommands' parsers are built only for a subcommand (kstui/__main__.py)
+    # the subcommands' parsers are built only for a subcommand, with argparse (__main__.py)
     "kstui.credentials_command",
+    "argparse",
+    # the first list's prompt and footer come after its first frame (screens/resources.py)
+    "kstui.widgets.prompt",
+    "kstui.widgets.footer",
+    "textual.widgets._footer",
     "orjson",  # and with it zoneinfo and sysconfig: cache_rows needs it for rare cells only
     "zoneinfo",
     "yaml",  # a plain kubeconfig is read without it (kubeconfig_text.py), a config file with it
@@ -43,6 +48,7 @@ def imported_at_start() -> set[str]:
     code = (
         "import json, sys\n"
         "import kstui.__main__, kstui.config, kstui.app, kstui.screens.resources\n"
+        "kstui.__main__.parse_args(['--kubeconfig', '/tmp/k', '-A'])\n"
         "kstui.config.load_config(env={'XDG_CONFIG_HOME': '/nonexistent/kstui-test'})\n"
         "from kstui.screens.sections import SECTIONS\n"
         "import importlib; importlib.import_module(SECTIONS['resources'].screen_module())\n"
@@ -77,8 +83,8 @@ def test_the_client_lists_without_yaml() -> None:
 
 
 def test_the_prompts_messages_are_plain_classes() -> None:
-    """A dataclass costs ~0.5 ms to make; the prompt's records are plain classes, made at start
-    by every start (issue 18), and still carry their fields."""
+    """A dataclass costs ~0.5 ms to make; the prompt's records are plain classes, made with the
+    first prompt (issue 18), and still carry their fields."""
     import dataclasses
 
     from kstui.widgets.prompt import Cycle, Prompt
