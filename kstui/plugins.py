@@ -10,7 +10,8 @@ $COL-STATUS or ${COL-NOMINATED NODE}); `$$` is a literal `$`. Any other `$` foll
 uppercase name is refused when the config is read (a typo such as $NAMESPCE would otherwise
 pass through unnoticed); `$1` or `$line` (lowercase) are left alone for scripts."""
 
-from __future__ import annotations
+# Annotations are objects here, not strings (no `from __future__ import annotations`): typing
+# compiles each string-typed NamedTuple field on its own at import (~17 µs a field, issue 18).
 
 import re
 from collections.abc import Iterable, Mapping

@@ -14,7 +14,8 @@ list is asked for as before, so errors keep their messages. The rows and the res
 come from the server's own pages, so the cache watches from the list's resourceVersion as always.
 """
 
-from __future__ import annotations
+# Annotations are objects here, not strings (no `from __future__ import annotations`): typing
+# compiles each string-typed NamedTuple field on its own at import (~17 µs a field, issue 18).
 
 import concurrent.futures
 import contextlib

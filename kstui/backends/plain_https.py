@@ -7,7 +7,8 @@ status line, headers, and a body sized by Content-Length or sent in chunks; anyt
 not read plainly raises ValueError, and the caller leaves the list to the real client.
 """
 
-from __future__ import annotations
+# Annotations are objects here, not strings (no `from __future__ import annotations`): typing
+# compiles each string-typed NamedTuple field on its own at import (~17 µs a field, issue 18).
 
 import socket
 import ssl
