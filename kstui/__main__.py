@@ -17,6 +17,9 @@ if TYPE_CHECKING:
 
     Options = argparse.Namespace | SimpleNamespace
 
+DEFAULT_SCREEN = "resources"
+DEFAULT_KIND = "pods"
+
 
 def _sandbox_options(parser: argparse.ArgumentParser, pods: int, churn: float) -> None:
     parser.add_argument("--clusters", type=int, default=2, help="clusters to serve (default 2)")
@@ -100,11 +103,13 @@ def _app_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--screen",
         choices=tuple(SECTIONS),
-        default="resources",
-        help="section to open (default resources)",
+        default=DEFAULT_SCREEN,
+        help=f"section to open (default {DEFAULT_SCREEN})",
     )
     parser.add_argument(
-        "--kind", default="pods", help="kind the resources section lists first (default pods)"
+        "--kind",
+        default=DEFAULT_KIND,
+        help=f"kind the resources section lists first (default {DEFAULT_KIND})",
     )
 
 
@@ -180,8 +185,8 @@ def _plain_start(argv: list[str]) -> SimpleNamespace | None:
         namespace=None,
         all_namespaces=False,
         readonly=False,
-        screen="resources",
-        kind="pods",
+        screen=DEFAULT_SCREEN,
+        kind=DEFAULT_KIND,
     )
     items = iter(argv)
     for item in items:
