@@ -112,8 +112,8 @@ class Heap:
             self.settle()
 
     def released(self) -> None:
-        """Something that may be frozen was dropped: settle soon, and once more later. Nothing
-        frozen since the start, nothing to do: the collector finds the garbage on its own."""
+        """Something that may be frozen was dropped: settle soon, and once more later. No settle
+        since the start, nothing frozen to let go: the collector finds the garbage on its own."""
         if "soon" in self._timers or not self.settled_since_start:
             return
         self._later("soon", self.delay)

@@ -44,8 +44,7 @@ class KeyGate(AppMixin):
         prompt = focused if isinstance(focused, Prompt) else None
         ends_prompt = prompt is not None and prompt.ends_on(event.key)
         await super().on_event(event)
-        if ends_prompt:
-            assert prompt is not None
+        if prompt is not None and ends_prompt:
             self.hold_keys(prompt)
 
     def hold_keys(self, holder: Prompt | None = None) -> None:
