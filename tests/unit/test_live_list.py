@@ -58,9 +58,8 @@ def test_names_share_the_cached_rows_and_owners_are_shared_tuples() -> None:
     """At 150,000 rows every per-row object counts: the names map reads the cached rows it
     already holds (no (namespace, name) tuple per row), and pods of one owner share its
     (kind, name) tuple."""
-    import tracemalloc
-
     from kstui.backends.cache_rows import cached_row
+    from tests.allocated import kept_by_kstui
 
     def table_row(name: str) -> dict[str, object]:
         owner = {"kind": "ReplicaSet", "name": "web-5d8f", "controller": True}
@@ -75,13 +74,7 @@ def test_names_share_the_cached_rows_and_owners_are_shared_tuples() -> None:
     assert first.owner is second.owner
     rows = [cached(f"pod-{i:05d}") for i in range(5000)]
     live = LiveList()
-    tracemalloc.start()
-    try:
-        before = tracemalloc.get_traced_memory()[0]
-        live.apply(delta(rows, reset=True))
-        grown = tracemalloc.get_traced_memory()[0] - before
-    finally:
-        tracemalloc.stop()
+    grown = kept_by_kstui(lambda: live.apply(delta(rows, reset=True)))
     assert live.names["uid-pod-00042"] == ("shop", "pod-00042")
     assert grown / len(rows) < 80  # two key → row maps; a tuple per row came to ~115 B
 

@@ -3,11 +3,9 @@ exactly the text the server sent."""
 
 from __future__ import annotations
 
-import gc
-import tracemalloc
-
 from kstui.backends.log_streams import LogLine, sort_key, split_stamp
 from kstui.screens.log_buffer import LogBuffer, Packed, Stamps
+from tests.allocated import kept_by_kstui
 
 LINES = 20_000
 BYTES_PER_LINE = 48
@@ -33,26 +31,7 @@ def test_the_ring_keeps_a_line_in_a_few_bytes_besides_its_text() -> None:
     texts = [f"line {i} of the flood" for i in range(LINES)]
     _add(LogBuffer(100), texts, 0, 100)  # what is made once (caches) is made before
     ring = LogBuffer(100_000)
-    gc.collect()
-    tracemalloc.start()
-    try:
-        before = tracemalloc.take_snapshot()
-        _add(ring, texts, 0, LINES)
-        gc.collect()
-        after = tracemalloc.take_snapshot()
-    finally:
-        tracemalloc.stop()
-    # What kstui's code and this test allocated: not another test's sandbox threads, still
-    # serving in this process (a whole run's worker counted ~65 B a line with them).
-    ours = [
-        tracemalloc.Filter(True, "*/kstui/*"),
-        tracemalloc.Filter(True, __file__),
-        tracemalloc.Filter(False, "*/kstui/sandbox/*"),
-    ]
-    grown = sum(
-        stat.size_diff
-        for stat in after.filter_traces(ours).compare_to(before.filter_traces(ours), "filename")
-    )
+    grown = kept_by_kstui(lambda: _add(ring, texts, 0, LINES), __file__)
     assert len(ring.lines) == LINES
     assert grown / LINES < BYTES_PER_LINE, f"{grown / LINES:.0f} B a line"
 
