@@ -305,8 +305,6 @@ class KstuiApp(CommandRunning, App[None]):
         return self._section_screen(self.settings.screen)
 
     def on_mount(self) -> None:
-        if self.settings.screen == "resources":
-            self.hold_keys()  # until the first list has its prompt (screens/resources.py)
         self.add_mode(self.settings.screen, partial(self._section_screen, self.settings.screen))
         config = self.settings.config
         if config.keymap:

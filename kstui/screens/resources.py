@@ -178,11 +178,11 @@ class ResourcesScreen(
 
     async def _compose_after_first_frame(self) -> None:
         """The first screen's last parts come after its first frame (~5 ms of CPU before it,
-        issue 18); the keys read meanwhile wait for them (app.py holds them)."""
+        issue 18); the keys read meanwhile are held (on_mount) until they are in."""
+        from kstui.widgets.prompt import Prompt
+
         await self.mount(*self._parts_after_first_frame())
-        settle_keys = getattr(self.app, "settle_keys", None)  # the app's key gate (app.py)
-        if settle_keys is not None:
-            settle_keys()
+        self.app.post_message(Prompt.Settled())  # the key gate lets them go (key_gate.py)
 
     def on_mount(self) -> None:
         table = self.query_one(ResourceTable)
@@ -190,7 +190,10 @@ class ResourcesScreen(
         if self.frozen_now is not None:
             table.freeze_time(self.frozen_now)
         self.set_focus(table)  # now: keys replayed after a `:` command land here
-        if not self.query("#prompt"):
+        if not self.query("#prompt"):  # the first list: no prompt yet for the keys read
+            hold_keys = getattr(self.app, "hold_keys", None)  # the app's key gate
+            if hold_keys is not None:
+                hold_keys()
             self.call_after_refresh(self._compose_after_first_frame)
         self.bind_plugins()  # the config's plugins (plugin_run.py), on the rows of their kinds
         self._start()
