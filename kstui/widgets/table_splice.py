@@ -84,13 +84,16 @@ def put_in(
     if not new:
         return
     wrap: Callable[[Any], Any] = Descending if reverse else identity
-    placed = sorted(new, key=lambda row: wrap(sort_key(row)))
+    keys = [wrap(sort_key(row)) for row in new]
+    order = sorted(range(len(new)), key=keys.__getitem__)
+    placed = [new[i] for i in order]
     if not lists[0]:  # the first load: nothing to find places among (1,000 bisections at 1k)
         for target, values in zip(lists, zip(*map(values_of, placed), strict=True), strict=True):
             target[:] = values
         return
     if len(new) > SMALL_BATCH and len(new) * MERGE_SHARE >= len(lists[0]):
-        _merge_in(rows, lists, placed, sort_key, reverse, values_of)
+        placed_keys = [keys[i] for i in order]
+        _merge_in(rows, lists, placed, placed_keys, lambda row: wrap(sort_key(row)), values_of)
         return
     spots = [spot(rows, lists[0], row, sort_key, reverse) for row in placed]
     items = list(zip(spots, map(values_of, placed), strict=True))
@@ -114,16 +117,15 @@ def _merge_in(
     rows: Mapping[str, Row],
     lists: list[list[Any]],
     placed: list[Row],
-    sort_key: Callable[[Row], Any],
-    reverse: bool,
+    placed_keys: list[Any],
+    key_of: Callable[[Row], Any],
     values_of: Callable[[Row], tuple[Any, ...]],
 ) -> None:
-    """`placed` (sorted) merged into aligned lists sorted by `sort_key`: the new rows first,
-    then the stored ones, sorted stably (two sorted runs: one merge pass in C), so a new row
-    goes before a stored one of the same key, as bisect_left would put it."""
-    wrap: Callable[[Any], Any] = Descending if reverse else identity
-    keys = [wrap(sort_key(row)) for row in placed]
-    keys += [wrap(sort_key(rows[key])) for key in lists[0]]
+    """`placed` (sorted, their `key_of` in `placed_keys`) merged into aligned lists sorted by
+    `key_of`: the new rows first, then the stored ones, sorted stably (two sorted runs: one
+    merge pass in C), so a new row goes before a stored one of the same key, as bisect_left
+    would put it."""
+    keys = placed_keys + [key_of(rows[key]) for key in lists[0]]
     order = sorted(range(len(keys)), key=keys.__getitem__)
     new_values = list(zip(*map(values_of, placed), strict=True))
     for target, fresh in zip(lists, new_values, strict=True):
