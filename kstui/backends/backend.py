@@ -189,6 +189,8 @@ class Backend:
         task = self._review
         if task is None or (task.done() and (task.cancelled() or task.exception() is not None)):
             task = asyncio.create_task(self._ask_review(), context=contextvars.Context())
+            # Heard here: an asker cancelled mid-review leaves no one to read its failure.
+            task.add_done_callback(lambda done: done.cancelled() or done.exception())
             self._review = task
         user = await asyncio.shield(task)
         return str(user.get("username") or "")
@@ -248,7 +250,7 @@ class Backend:
         return True
 
     async def aclose(self) -> None:
-        for task in (self._current_task, self._discovery_task, self._identity_task):
+        for task in (self._current_task, self._discovery_task, self._identity_task, self._review):
             if task is not None and not task.done():
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError, Exception):
@@ -258,4 +260,4 @@ class Backend:
         if self.client is not None:
             await self.client.aclose()
         self.client = None
-        self._discovery_task = self._identity_task = self._current_task = None
+        self._discovery_task = self._identity_task = self._current_task = self._review = None
