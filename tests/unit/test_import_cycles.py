@@ -8,6 +8,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+from tests.source_tree import parse_source
+
 PACKAGE = Path(__file__).resolve().parents[2] / "kstui"
 SKIPPED = ("kstui.sandbox",)
 KNOWN: set[tuple[str, str]] = set()
@@ -48,7 +50,7 @@ def import_graph() -> dict[str, set[str]]:
     paths = {name: path for name, path in paths.items() if not name.startswith(SKIPPED)}
     known = set(paths)
     return {
-        name: imported(ast.parse(path.read_text()), name, path.name == "__init__.py", known)
+        name: imported(parse_source(path.read_text()), name, path.name == "__init__.py", known)
         for name, path in paths.items()
     }
 
@@ -89,7 +91,7 @@ def test_imports_are_read_at_any_depth() -> None:
         "def f():\n    import kstui.x.d\n"
     )
     known = {"kstui.x.a", "kstui.x.b", "kstui.x.c", "kstui.x.d"}
-    assert imported(ast.parse(source), "kstui.x.a", False, known) == {
+    assert imported(parse_source(source), "kstui.x.a", False, known) == {
         "kstui.x.b",
         "kstui.x.c",
         "kstui.x.d",

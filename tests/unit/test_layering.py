@@ -8,12 +8,13 @@ from pathlib import Path
 import pytest
 
 from tests.fresh_python import fresh_python
+from tests.source_tree import parse_source
 
 PACKAGE = Path(__file__).resolve().parents[2] / "kstui"
 
 
 def imports_of(path: Path) -> set[str]:
-    tree = ast.parse(path.read_text())
+    tree = parse_source(path.read_text())
     found: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):

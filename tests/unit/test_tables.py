@@ -13,6 +13,7 @@ import yaml
 from kstui.sandbox.kinds import BUILTIN_KINDS, PrinterColumn, ResourceKind, kinds_from_crd
 from kstui.sandbox.printing import AGE_DOC, NAME_DOC, canonical_quantity, human_duration
 from kstui.sandbox.tables import column_definitions, row_cells, row_conditions
+from tests.source_tree import parse_source
 
 DATA = Path(__file__).resolve().parents[2] / "kstui" / "sandbox" / "data"
 NOW = datetime(2025, 5, 12, 9, 10, tzinfo=UTC)
@@ -970,7 +971,7 @@ def test_printer_modules_import_only_the_stdlib() -> None:
         "kstui.sandbox.printing",
     }
     for module in ("tables", "printers_workloads", "printers_groups", "printing", "jsonpath"):
-        tree = ast.parse((DATA.parent / f"{module}.py").read_text())
+        tree = parse_source((DATA.parent / f"{module}.py").read_text())
         for node in ast.walk(tree):
             if isinstance(node, ast.ImportFrom):
                 imported = [node.module or ""]
