@@ -123,11 +123,20 @@ def test_install_form(
             field.cursor_blink = False
         form.query_one("#values", TextArea).cursor_blink = False
         # under load a layout pass may still be on its way (a scrollbar from a taller moment)
-        await wait_until(
-            pilot,
-            lambda: not any(w.show_vertical_scrollbar for w in form.query("*")),
-            "the form laid out at its final height",
-        )
+        try:
+            await wait_until(
+                pilot,
+                lambda: not any(w.show_vertical_scrollbar for w in form.query("*")),
+                "the form laid out at its final height",
+            )
+        except AssertionError as error:  # say what made it taller, if anything did
+            scrolled = [
+                f"{w!r} {w.virtual_size} in {w.size}"
+                for w in form.query("*")
+                if w.show_vertical_scrollbar
+            ]
+            shown = [str(w.render()) for w in form.query(".-shown")]
+            raise AssertionError(f"{error}: scrollbars {scrolled}, messages {shown}") from None
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
