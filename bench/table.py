@@ -52,6 +52,11 @@ from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
+# kstui first: it sets Textual's frame cap (kstui/__init__.py), read when Textual is first
+# imported; imported after Textual, the keys here were timed at Textual's 60 fps, not kstui's.
+import kstui  # noqa: F401
+
+# isort: split
 from textual import events
 from textual.app import App, ComposeResult
 

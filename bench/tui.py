@@ -66,6 +66,7 @@ from launch import (
     rss_mib,
 )
 from table import FrameClock, p95, percentiles, send_key
+from textual.constants import MAX_FPS
 from tui_modals import MODAL_FIGURES, modals, report_modals
 from tui_sections import report_sections, sections
 
@@ -288,6 +289,7 @@ def run(
         kubeconfig = sandbox_kubeconfig
         report(f"sandbox already running ({kubeconfig}): its own --pods and --churn")
     report(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    report(f"frames: at most {MAX_FPS} a second (kstui's Textual frame cap)")
     env = dict(
         os.environ,
         TERM="xterm-256color",
