@@ -6,9 +6,11 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from textual import events
 from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Footer as TextualFooter
+from textual.widgets._footer import FooterKey
 
 from kstui.widgets.default_css import without_default_css_of
 
@@ -44,6 +46,8 @@ class Footer(TextualFooter):
         """Keys are shown once this is set: the screen's own content is drawn first (at the
         start: the first list's rows, which would otherwise wait for ~30 key widgets)."""
         self._held: asyncio.Task[None] | None = None
+        self._widths: dict[FooterKey, int] = {}
+        """Each key's cells with its margin, as laid out when all were shown."""
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -109,3 +113,35 @@ class Footer(TextualFooter):
                 if not (node._closing or node._closed)
             ]
         yield from super().compose()
+        self._widths = {}
+        self.call_after_refresh(self._fit)
+
+    # ------------------------------------------------------------------ fitting the width
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._fit()
+
+    def _fit(self) -> None:
+        """Too narrow for every key (80 columns, a screen with many), the screen's own keys
+        give way from the last, so that the app's (`/`, `:`, `?`) stay in sight: `?` lists
+        them all. Hidden keys are not composed again: they come back when there is room."""
+        keys = list(self.query(FooterKey))
+        if not keys or not self.size.width:
+            return
+        if not self._widths:
+            if not all(key.display and key.outer_size.width for key in keys):
+                self.call_after_refresh(self._fit)  # measured once all are laid out
+                return
+            self._widths = {key: key.outer_size.width + key.styles.margin.width for key in keys}
+        app_actions = {
+            binding.action
+            for node, binding, _enabled, _tooltip in self.screen.active_bindings.values()
+            if node is self.app
+        }
+        room = self.size.width - sum(
+            self._widths.get(key, 0) for key in keys if key.action in app_actions
+        )
+        for key in keys:
+            if key.action not in app_actions:
+                room -= self._widths.get(key, 0)
+                key.display = room >= 0
