@@ -7,10 +7,15 @@ had any effect: after `:deploy⏎` the keys of `/ready⏎` went to the old scree
 table whose `r` restarts and whose `e` edits. So from a prompt's ⏎ or esc on, the app holds
 the keys it reads until the prompt's owner posts `Prompt.Settled` to the app (the new list is
 mounted and focused, the filter is set), then replays them in order to what is focused then.
+
+Keys typed ahead at the shell, read before the first screen is mounted, wait for it: the first
+list holds them until its prompt is there (it comes after the first frame: resources.py).
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from typing import TYPE_CHECKING
 
 from textual import events
@@ -23,18 +28,30 @@ if TYPE_CHECKING:  # its module loads with the first prompt, after the first fra
     from kstui.widgets.prompt import Prompt
 
 
+MOUNT_WAIT = 5.0
+"""Seconds a key read before the first screen is mounted waits for it."""
+
+
 class KeyGate(AppMixin):
     """The app's base: holds keys between a prompt's end and its effect."""
 
     _held_keys: list[events.Key] | None = None
     _holder: Prompt | None = None
     _watchdog: Timer | None = None
+    _first_screen_seen = False
+    """A key was read once the first screen was mounted (or waited for it)."""
 
     async def on_event(self, event: events.Event) -> None:
         if not isinstance(event, events.Key) or event.is_forwarded:
             await super().on_event(event)
             return
         HEAP.input()  # the collector waits for a pause in the typing (heap.py)
+        if not self._first_screen_seen:
+            # Typed ahead at the shell, read before the first screen's on_mount: it may hold
+            # the keys for its prompt (resources.py), which is not there yet; they wait for it.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.screen._mounted_event.wait(), MOUNT_WAIT)
+            self._first_screen_seen = True
         if self._held_keys is not None:
             self._held_keys.append(event)
             return

@@ -73,6 +73,9 @@ class Prompt(Input):
             id="prompt.complete_back",
         ),
         Binding("escape", "cancel", "cancel", show=False, id="prompt.cancel"),
+        # ⏎ typed ahead at the shell, before the terminal left line mode, reads as a line
+        # feed: ctrl+j, which submits as in readline
+        Binding("ctrl+j", "submit", "submit", show=False, id="prompt.submit_line_feed"),
     ]
 
     class Entered(Message):

@@ -103,3 +103,19 @@ def test_keys_typed_at_the_first_frame_wait_for_the_prompt(
             terminal.wait_for(r"deployments\(all\)\[\d+\]", timeout=30)
         finally:
             terminal.close()
+
+
+def test_keys_typed_ahead_at_the_shell_reach_the_first_screen(
+    sandbox: RunningSandbox, tmp_path: Path
+) -> None:
+    """`:deploy⏎` typed before kstui has even started (the terminal still in line mode, so ⏎
+    arrives as a line feed, ctrl+j) switches to the deployments: the keys read before the
+    first screen's mount waited for it and its prompt (before, `:` found no prompt and did
+    nothing, and the line feed did not submit)."""
+    for start in range(3):
+        terminal = Terminal(["--kubeconfig", str(sandbox.kubeconfig), "-A"], tmp_path / str(start))
+        try:
+            terminal.write(b":deploy\r")
+            terminal.wait_for(r"deployments\(all\)\[\d+\]", timeout=30)
+        finally:
+            terminal.close()
