@@ -282,7 +282,11 @@ class LogsScreen(LogAsks, Screen[None]):
         back at the end (G, end, scrolling down): follow again."""
         log = self.query_one(LogLines)
         if new < old and not self._redrawing:
-            log.leaving_end = False
+            if new == log.scroll_target_y:
+                # Landed. Not before: an animated scroll steps towards a place set when the
+                # key was read, and the ring's front dropped meanwhile would move the rows
+                # under it (it then came to rest at the end again, following).
+                log.leaving_end = False
             self.at_end = new >= log.max_scroll_y
         elif new >= log.max_scroll_y:
             self.at_end = True
