@@ -173,6 +173,15 @@ def _in_terminal(
                 os.write(master, keys.pop(0))
             elif process.poll() is not None:
                 break
+        # What it wrote last may still be in the pty when it has ended: read to the end
+        while process.poll() is not None and select.select([master], [], [], 0.2)[0]:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            screen += chunk
         try:
             return process.wait(timeout=0.2 if until and until in screen else 3), screen
         except subprocess.TimeoutExpired:
