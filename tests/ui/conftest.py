@@ -95,6 +95,14 @@ async def wait_until(
         await pilot.pause(0.02)
 
 
+async def footer_keys_shown(pilot: Pilot[Any]) -> None:
+    """The screen's footer shows its keys (they come after its content, and a modal opened
+    then shows that footer, dimmed, under it: a snapshot waits for them)."""
+    from textual.widgets._footer import FooterKey
+
+    await wait_until(pilot, lambda: bool(pilot.app.screen.query(FooterKey)), "the footer's keys")
+
+
 def drawn(widget: Widget) -> str:
     """A widget's lines as drawn on screen (padding stripped, joined by spaces): what a user
     reads, wrapped or cut, not the text it was given."""

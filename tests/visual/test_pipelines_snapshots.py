@@ -16,7 +16,7 @@ from textual.pilot import Pilot
 from kstui.sandbox.runtime import SandboxOptions
 from kstui.screens.pipeline_run import RunScreen
 from tests.conftest import RunningSandbox, _start
-from tests.ui.conftest import wait_until
+from tests.ui.conftest import footer_keys_shown, wait_until
 from tests.ui.test_pipelines import open_run, open_runs, pipeline_list, pipelines_app
 
 SIZES = [(80, 24), (160, 48)]
@@ -99,6 +99,7 @@ def test_trigger_form(
         screen.query_one("#table").move_cursor_to(key)  # type: ignore[attr-defined]
         await pilot.pause()  # the move asks the permissions again, for that project
         await wait_until(pilot, lambda: screen.allowed("trigger"), "the trigger permission")
+        await footer_keys_shown(pilot)
         await pilot.press("ctrl+e")
         await wait_until(
             pilot,

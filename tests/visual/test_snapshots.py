@@ -15,7 +15,7 @@ from kstui.sandbox.runtime import SandboxOptions
 from kstui.screens.resources import ResourcesScreen
 from kstui.widgets.prompt import Prompt
 from tests.conftest import RunningSandbox, _start
-from tests.ui.conftest import loaded, move_to, type_text, wait_until
+from tests.ui.conftest import footer_keys_shown, loaded, move_to, type_text, wait_until
 
 SMALL = (80, 24)
 LARGE = (160, 48)
@@ -54,6 +54,7 @@ async def ready(pilot: Pilot[Any]) -> None:
     await loaded(pilot)
     bar = pilot.app.screen.query_one("#context-bar")
     await wait_until(pilot, lambda: bar.user == "admin", "whoami")
+    await footer_keys_shown(pilot)
     for prompt in pilot.app.screen.query(Prompt):
         prompt.cursor_blink = False
 

@@ -22,7 +22,7 @@ from kstui.widgets.prompt import Prompt
 from kstui.widgets.resource_table import ResourceTable
 from tests.conftest import RunningSandbox, _need_prometheus
 from tests.traffic_prometheus import backfilled
-from tests.ui.conftest import wait_until
+from tests.ui.conftest import footer_keys_shown, wait_until
 from tests.visual.test_snapshots import LARGE, SMALL, frozen
 
 __all__ = ["frozen"]
@@ -107,6 +107,7 @@ def test_traffic_slider_with_health(
 def test_traffic_guard(snap_compare: Any, traffic: Callable[[], KstuiApp]) -> None:
     async def guard(pilot: Pilot[Any]) -> None:
         await _slider(pilot)
+        await footer_keys_shown(pilot)
         await pilot.press("right", "right", "ctrl+s")
         await wait_until(pilot, lambda: isinstance(pilot.app.screen, GuardModal), "the guard")
         await pilot.pause()

@@ -29,7 +29,7 @@ from kstui.widgets.context_bar import ContextBar
 from kstui.widgets.form import FormModal
 from kstui.widgets.resource_table import ResourceTable
 from tests.conftest import RunningSandbox, _start
-from tests.ui.conftest import wait_until, workspaces_app
+from tests.ui.conftest import footer_keys_shown, wait_until, workspaces_app
 from tests.ui.test_workspaces import cells, cursor_to, modal, ready, type_text
 
 SIZE = (120, 36)
@@ -68,6 +68,7 @@ def shot(snap_compare: Any, app: KstuiApp, *steps: Step) -> bool:
         await ready(pilot, WorkspacesScreen)
         bar = pilot.app.screen.query_one("#context-bar", ContextBar)
         await wait_until(pilot, lambda: bar.user == "admin", "whoami")
+        await footer_keys_shown(pilot)
         for step in steps:
             await step(pilot)
         await still(pilot)
