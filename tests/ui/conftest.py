@@ -100,7 +100,12 @@ async def footer_keys_shown(pilot: Pilot[Any]) -> None:
     then shows that footer, dimmed, under it: a snapshot waits for them)."""
     from textual.widgets._footer import FooterKey
 
-    await wait_until(pilot, lambda: bool(pilot.app.screen.query(FooterKey)), "the footer's keys")
+    def laid_out() -> bool:
+        keys = pilot.app.screen.query(FooterKey)
+        return bool(keys) and all(key.region.width for key in keys if key.display)
+
+    await wait_until(pilot, laid_out, "the footer's keys")
+    await pilot.pause()  # and drawn: a screen a modal covers shows what it last drew
 
 
 def drawn(widget: Widget) -> str:
