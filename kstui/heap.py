@@ -43,6 +43,19 @@ FULL_DUE = 10
 IDLE_SECONDS = 0.5
 
 
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """No collection meanwhile (and the collector as it was after): building or decoding
+    thousands of objects at once allocates fast, and collections would rescan them all."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 class Heap:
     def __init__(self, delay: float = 1.0, again: float = 10.0) -> None:
         self.delay = delay

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import ast
-import gc
+
+from kstui.heap import gc_paused
 
 
 def parse_source(text: str) -> ast.Module:
@@ -11,10 +12,5 @@ def parse_source(text: str) -> ast.Module:
     counter for the whole interpreter, and a collection during a parse can run a finalizer that
     parses too (a task's unheard failure logged, its traceback's carets found with `ast.parse`),
     which breaks the outer parse with "SystemError: AST constructor recursion depth mismatch"."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with gc_paused():
         return ast.parse(text)
-    finally:
-        if was_enabled:
-            gc.enable()

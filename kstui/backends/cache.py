@@ -38,13 +38,13 @@ from kstui.backends.cache_rows import (
     CacheState,
     TableColumn,
     cached_row,
-    gc_paused,
     table_columns,
     table_rows,
 )
 from kstui.backends.cache_subscription import SETTLE, Subscription
 from kstui.backends.errors import KstuiError
 from kstui.backends.kube import TABLE_ACCEPT, KubeClient
+from kstui.heap import gc_paused
 
 __all__ = [
     "SETTLE",

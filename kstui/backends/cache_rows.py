@@ -4,10 +4,7 @@ are decoded into them (cells interned, the collector paused around bulk decoding
 # Annotations are objects here, not strings (no `from __future__ import annotations`): typing
 # compiles each string-typed NamedTuple field on its own at import (~17 µs a field, issue 18).
 
-import contextlib
-import gc
 import sys
-from collections.abc import Iterator
 from enum import Enum
 from typing import Any, NamedTuple
 
@@ -62,18 +59,6 @@ class CacheDelta(NamedTuple):
     error: KstuiError | None
     synced_at: float | None
     loaded: bool
-
-
-@contextlib.contextmanager
-def gc_paused() -> Iterator[None]:
-    """Building thousands of rows allocates fast; collections would rescan them all (kube.py)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def intern_cell(value: Any) -> str:

@@ -4,7 +4,6 @@ types, JSON decoding with the collector paused, and HTTP failures as typed Kstui
 from __future__ import annotations
 
 import contextlib
-import gc
 import importlib
 import ssl
 from typing import TYPE_CHECKING, Any, Literal, Protocol
@@ -14,6 +13,7 @@ import orjson
 from kstui.backends.connect_errors import proxy_failure, tls_failure
 from kstui.backends.early_list import TABLE_ACCEPT as TABLE_ACCEPT
 from kstui.backends.errors import Unreachable, api_error
+from kstui.heap import gc_paused
 
 if TYPE_CHECKING:  # loaded with the first request (kube_transport.py), not with this module
     import httpx
@@ -71,13 +71,8 @@ def import_network_stack() -> None:
 
 def decode(content: bytes) -> Any:
     """orjson with GC paused: decoding a big list allocates millions of objects at once."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with gc_paused():
         return orjson.loads(content)
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def what(connection: Connection, method: str, path: str) -> str:

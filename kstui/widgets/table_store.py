@@ -16,12 +16,12 @@ sort or filter key's frame does not need (the new order's texts, old lists) wait
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from itertools import compress
 from operator import attrgetter, itemgetter
 from typing import Any
 
+from kstui.heap import gc_paused
 from kstui.model import Column, Row
 from kstui.widgets.table_filter import Filter, filter_problem, laid_out, search_text
 from kstui.widgets.table_kept import KeptOrders
@@ -228,15 +228,10 @@ class TableStore:
         """The bulk path: every row replaced, built in comprehensions and sorted once; returns
         the rows as stored. The collector is paused meanwhile: these allocations would otherwise
         trigger full collections that walk every row again (PERFORMANCE.md)."""
-        collecting = gc.isenabled()
-        gc.disable()
-        try:
+        with gc_paused():
             rows = self._fitted(upserted)
             self._rows = {row.key: row for row in rows}
             self._reindex()
-        finally:
-            if collecting:
-                gc.enable()
         return rows
 
     def sort_by(self, column_index: int, reverse: bool | None = None) -> None:
