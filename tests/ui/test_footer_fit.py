@@ -10,6 +10,7 @@ from textual.widgets import Static
 from textual.widgets._footer import FooterKey
 
 from kstui.widgets.footer import Footer
+from tests.ui.conftest import wait_until
 
 SCREEN_KEYS = [
     Binding(letter, f"act('{letter}')", f"{word}")
@@ -60,10 +61,11 @@ async def test_the_apps_keys_stay_in_sight_at_80_columns() -> None:
     app = FooterApp()
     async with app.run_test(size=(80, 24)) as pilot:
         footer = app.screen.query_one(Footer)
-        for _ in range(50):
-            await pilot.pause(0.02)
-            if footer.query(FooterKey) and "help" in shown(footer) and fits(footer):
-                break
+        await wait_until(
+            pilot,
+            lambda: footer.query(FooterKey) and "help" in shown(footer) and fits(footer),
+            "the keys fitted",
+        )
         keys = shown(footer)
         assert keys[-3:] == ["filter", "command", "help"]
         assert keys[:-3] == ["values", "notes", "manifest", "diff", "store", "releases"]
@@ -71,17 +73,13 @@ async def test_the_apps_keys_stay_in_sight_at_80_columns() -> None:
 
         before = list(footer.query(FooterKey))
         await pilot.resize_terminal(160, 24)
-        for _ in range(50):
-            await pilot.pause(0.02)
-            if len(shown(footer)) == 11:
-                break
+        await wait_until(pilot, lambda: len(shown(footer)) == 11, "every key shown")
         assert len(shown(footer)) == 11, shown(footer)
         assert list(footer.query(FooterKey)) == before  # shown again, not composed again
 
         await pilot.resize_terminal(40, 24)
-        for _ in range(50):
-            await pilot.pause(0.02)
-            if fits(footer) and len(shown(footer)) < 11:
-                break
+        await wait_until(
+            pilot, lambda: fits(footer) and len(shown(footer)) < 11, "the keys fitted again"
+        )
         assert shown(footer)[-3:] == ["filter", "command", "help"]
         assert fits(footer)
