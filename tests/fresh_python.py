@@ -8,7 +8,13 @@ import sys
 from pathlib import Path
 
 
-def fresh_python(code: str, *, timeout: float | None = 120, cwd: Path | None = None) -> str:
+def fresh_python(
+    code: str,
+    *,
+    timeout: float | None = 120,
+    cwd: Path | None = None,
+    env: dict[str, str] | None = None,
+) -> str:
     done = subprocess.run(
         [sys.executable, "-c", code],
         capture_output=True,
@@ -16,5 +22,6 @@ def fresh_python(code: str, *, timeout: float | None = 120, cwd: Path | None = N
         check=True,
         timeout=timeout,
         cwd=cwd,
+        env=env,
     )
     return done.stdout

@@ -4,11 +4,11 @@ the app and in the benchmarks that time keys in process; the environment still w
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from tests.fresh_python import fresh_python
 
 ROOT = Path(__file__).resolve().parents[2]
 PRINT_CAP = "import textual.constants as c; print(c.MAX_FPS)"
@@ -19,16 +19,7 @@ def frame_cap(first: str, environment_fps: str | None = None) -> str:
     if environment_fps is not None:
         env["TEXTUAL_FPS"] = environment_fps
     env["PYTHONPATH"] = f"{ROOT}{os.pathsep}{ROOT / 'bench'}"
-    done = subprocess.run(
-        [sys.executable, "-c", f"{first}; {PRINT_CAP}"],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=120,
-        env=env,
-        cwd=ROOT,
-    )
-    return done.stdout.strip()
+    return fresh_python(f"{first}; {PRINT_CAP}", cwd=ROOT, env=env).strip()
 
 
 @pytest.mark.parametrize(
