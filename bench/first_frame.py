@@ -10,6 +10,8 @@ itself the moment its first frame (the "⎈" of the header) is handed to the ter
 what it prints is the process's CPU time then (`time.process_time`, so a loaded machine
 inflates it far less than wall time), the wall time since the interpreter started, and the
 time spent importing before the app's run began. Rounds rotate the order of the programs.
+Textual's writer and `App.run` are patched as the program imports them, so each program imports
+in its own order (kstui asks for its first list on a thread before it imports Textual).
 """
 
 from __future__ import annotations
@@ -47,9 +49,6 @@ if profile:
     import cProfile
     profiler = cProfile.Profile()
     profiler.enable()
-import textual.drivers.linux_driver as linux_driver  # what every Textual app imports anyway
-
-write = linux_driver.LinuxDriver.write
 marks = {}
 
 
@@ -57,31 +56,63 @@ def stamp(name):
     marks[name] = (time.process_time(), time.time())
 
 
-def first_frame_write(self, data):
-    write(self, data)
-    if "\u2388" in data:
-        stamp("first frame")
-        if profiler is not None:
-            profiler.disable()
-            profiler.dump_stats(profile)
-        with open(out, "w") as file:
-            json.dump(marks, file)
-        self.flush()
-        os._exit(0)
+def patch_driver(module):
+    write = module.LinuxDriver.write
+
+    def first_frame_write(self, data):
+        write(self, data)
+        if "\u2388" in data:
+            stamp("first frame")
+            if profiler is not None:
+                profiler.disable()
+                profiler.dump_stats(profile)
+            with open(out, "w") as file:
+                json.dump(marks, file)
+            self.flush()
+            os._exit(0)
+
+    module.LinuxDriver.write = first_frame_write
 
 
-linux_driver.LinuxDriver.write = first_frame_write
-import textual.app
+def patch_app(module):
+    run = module.App.run
 
-run = textual.app.App.run
+    def stamped_run(self, *args, **kwargs):
+        stamp("run")
+        return run(self, *args, **kwargs)
+
+    module.App.run = stamped_run
 
 
-def stamped_run(self, *args, **kwargs):
-    stamp("run")
-    return run(self, *args, **kwargs)
+PATCHES = {"textual.drivers.linux_driver": patch_driver, "textual.app": patch_app}
 
 
-textual.app.App.run = stamped_run
+# Textual's modules are patched as the program imports them, so it imports in its own order:
+# kstui starts its early list before it imports Textual, and that list's thread shares the GIL
+# with Textual's imports, not with what comes after them.
+class PatchOnImport:
+
+    @classmethod
+    def find_spec(cls, name, path, target=None):
+        patch = PATCHES.pop(name, None)
+        if patch is None:
+            return None
+        for finder in sys.meta_path:
+            if finder is not cls and hasattr(finder, "find_spec"):
+                spec = finder.find_spec(name, path, target)
+                if spec is not None:
+                    break
+        exec_module = spec.loader.exec_module
+
+        def exec_and_patch(module):
+            exec_module(module)
+            patch(module)
+
+        spec.loader.exec_module = exec_and_patch
+        return spec
+
+
+sys.meta_path.insert(0, PatchOnImport)
 if argv[0] == "-c":
     sys.argv = ["-c"]
     exec(compile(argv[1], "<bare>", "exec"), {"__name__": "__main__"})
