@@ -12,7 +12,7 @@ an order that rotates from round to round, and each ratio is taken within a roun
 the bare app or kubectl of the same round) before its min/median/max are shown.
 
 For each size the sandbox runs in its own process (`kstui sandbox --clusters 1 --pods N`, no
-churn). On a real pty (160x48, bench/launch.py) each round runs:
+churn, no Prometheus). On a real pty (160x48, bench/launch.py) each round runs:
 
 - bare: `App` with a single `Static` (the floor any Textual app pays): first frame;
 - kstui cold: `kstui --kubeconfig K -A` with a fresh XDG_CACHE_HOME (no discovery cache);
@@ -160,7 +160,9 @@ def run(pods: int, rounds: int, trees: list[tuple[str, Path]], source: bool = Fa
     workdir = Path(tempfile.mkdtemp(prefix="kstui-startup-"))
     report(f"\n## {pods:,} pods, {rounds} interleaved rounds (min / median / max)")
     try:
-        sandbox = SandboxProcess(pods, 0.0, workdir)
+        # No Prometheus: its 24 h backfill and its scrapes of the sandbox ran beside every
+        # start timed here (the list asks nothing of it).
+        sandbox = SandboxProcess(pods, 0.0, workdir, "--no-prometheus")
         try:
             programs = Programs(sandbox.kubeconfig, workdir, trees, source)
             programs.warm_up()
