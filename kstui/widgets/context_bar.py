@@ -30,6 +30,8 @@ class ContextBar(Widget):
         height: 1;
         background: $panel;
         color: $text;
+        text-wrap: nowrap;  /* else a long line wraps, and its end is hidden without a mark */
+        text-overflow: ellipsis;
     }
     ContextBar.-stale { background: $warning 30%; }
     ContextBar.-failed { background: $error 30%; }
@@ -75,7 +77,7 @@ class ContextBar(Widget):
         self._shown_age = (self.synced_at is None, self.age_text())
         # Every name here comes from a kubeconfig or a server: shown inertly, never as markup.
         context, cluster = inert_line(self.context), inert_line(self.cluster)
-        text = Text(no_wrap=True, overflow="ellipsis")
+        text = Text()  # cut to the width, with an ellipsis, by the CSS (Textual's rule)
         text.append(" ⎈ ", style="bold")
         text.append(context or "—", style="bold")
         if cluster and cluster != context:

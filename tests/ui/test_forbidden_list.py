@@ -41,6 +41,7 @@ async def test_a_forbidden_list_says_what_is_denied_and_stops_loading(
         bar = line(screen, ContextBar)
         assert "⚠ forbidden: alice" in bar
         assert "loading" not in bar
+        assert bar.rstrip().endswith("…"), "too long for 80 columns: cut, and marked as cut"
         await pilot.press("A")  # all namespaces: a cluster-wide list, denied too
         await wait_until(
             pilot,
