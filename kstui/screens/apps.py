@@ -80,10 +80,14 @@ class AppsScreen(Screen[None]):
     """Helm releases: Enter opens one's history; v values, t notes, M manifest, D diff."""
 
     DEFAULT_CSS = """
-    AppsScreen #crumbs { height: 1; color: $text-muted; padding: 0 1; }
-    AppsScreen #note { height: 1; padding: 0 1; color: $text-muted; }
+    AppsScreen #crumbs {
+        height: 1; color: $text-muted; padding: 0 1; text-wrap: nowrap; text-overflow: ellipsis;
+    }
+    AppsScreen #note {
+        height: 1; padding: 0 1; color: $text-muted; text-wrap: nowrap; text-overflow: ellipsis;
+    }
     AppsScreen ResourceTable { height: 1fr; }
-    AppsScreen #status { height: 1; padding: 0 1; }
+    AppsScreen #status { height: 1; padding: 0 1; text-wrap: nowrap; text-overflow: ellipsis; }
     """
     BINDINGS = [
         *revision_bindings("apps"),

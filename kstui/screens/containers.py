@@ -67,7 +67,9 @@ def container_rows(pod: dict[str, Any]) -> list[Row]:
 
 class ContainersScreen(ExplainsDisabledKeys, PluginsOnContainers, Screen[None]):
     DEFAULT_CSS = """
-    ContainersScreen #crumbs { height: 1; background: $panel; padding: 0 1; }
+    ContainersScreen #crumbs {
+        height: 1; background: $panel; padding: 0 1; text-wrap: nowrap; text-overflow: ellipsis;
+    }
     """
     BINDINGS = [
         Binding("l", "logs", "logs", id="container.logs"),

@@ -38,9 +38,13 @@ def revision_row(revision: Revision) -> Row:
 
 class ReleaseScreen(Screen[None]):
     DEFAULT_CSS = """
-    ReleaseScreen #crumbs { height: 1; color: $text-muted; padding: 0 1; }
+    ReleaseScreen #crumbs {
+        height: 1; color: $text-muted; padding: 0 1; text-wrap: nowrap; text-overflow: ellipsis;
+    }
     ReleaseScreen #summary { height: auto; padding: 0 1; }
-    ReleaseScreen #note { height: 1; padding: 0 1; color: $text-muted; }
+    ReleaseScreen #note {
+        height: 1; padding: 0 1; color: $text-muted; text-wrap: nowrap; text-overflow: ellipsis;
+    }
     ReleaseScreen ResourceTable { height: 1fr; }
     """
     BINDINGS = [

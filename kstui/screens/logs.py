@@ -74,7 +74,9 @@ class LogsScreen(LogAsks, Screen[None]):
     LogsScreen #ask-bar { height: auto; display: none; }
     LogsScreen #ask-bar.shown { display: block; }
     LogsScreen #ask-bar Input { border: none; height: 1; padding: 0 1; }
-    LogsScreen #ask-status { height: 1; padding: 0 1; background: $panel; }
+    LogsScreen #ask-status {
+        height: 1; padding: 0 1; background: $panel; text-wrap: nowrap; text-overflow: ellipsis;
+    }
     """
     BINDINGS = [
         Binding("escape,q", "back", "back", id="logs.back"),

@@ -90,7 +90,10 @@ class RunScreen(RunActions):
     poll_seconds = 2.0
     DEFAULT_CSS = """
     RunScreen #steps { height: 6; }
-    RunScreen #log-title { height: 1; padding: 0 1; color: $text-muted; text-style: bold; }
+    RunScreen #log-title {
+        height: 1; padding: 0 1; color: $text-muted; text-style: bold;
+        text-wrap: nowrap; text-overflow: ellipsis;
+    }
     RunScreen #log { height: 1fr; min-height: 4; }
     """
     GATED = {

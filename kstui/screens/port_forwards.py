@@ -147,7 +147,10 @@ class PortForwardsScreen(Screen[None]):
     """`:pf`: the running forwards, refreshed each second."""
 
     DEFAULT_CSS = """
-    PortForwardsScreen #title { height: 1; background: $panel; text-style: bold; padding: 0 1; }
+    PortForwardsScreen #title {
+        height: 1; background: $panel; text-style: bold; padding: 0 1;
+        text-wrap: nowrap; text-overflow: ellipsis;
+    }
     PortForwardsScreen #detail { height: auto; padding: 0 1; color: $warning; }
     """
     BINDINGS = [

@@ -54,7 +54,9 @@ class ProjectAccess:
 class ProjectDetailScreen(TenancyScreen):
     DEFAULT_CSS = (
         """
-    ProjectDetailScreen #workloads { height: 1; padding: 0 1; }
+    ProjectDetailScreen #workloads {
+        height: 1; padding: 0 1; text-wrap: nowrap; text-overflow: ellipsis;
+    }
     """
         + CLUSTERS_CSS
     )

@@ -24,9 +24,13 @@ class SectionView(PolledScreen):
     """Subclasses compose `compose_body()`, set their columns in `prepare()`, fetch and show."""
 
     DEFAULT_CSS = """
-    SectionView #crumbs { height: 1; padding: 0 1; color: $text-muted; }
+    SectionView #crumbs {
+        height: 1; padding: 0 1; color: $text-muted; text-wrap: nowrap; text-overflow: ellipsis;
+    }
     SectionView #note { height: auto; max-height: 3; padding: 0 1; color: $text-muted; }
-    SectionView #status { height: 1; padding: 0 1; color: $text-muted; }
+    SectionView #status {
+        height: 1; padding: 0 1; color: $text-muted; text-wrap: nowrap; text-overflow: ellipsis;
+    }
     SectionView #status.-denied { color: $warning; text-style: bold; }
     SectionView ResourceTable { height: 1fr; }
     """

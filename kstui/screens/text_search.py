@@ -32,7 +32,9 @@ SEARCH_CSS = """
 #find-bar { height: auto; display: none; }
 #find-bar.shown { display: block; }
 #find-bar Input { border: none; height: 1; padding: 0 1; }
-#find-status { height: 1; padding: 0 1; background: $panel; }
+#find-status {
+    height: 1; padding: 0 1; background: $panel; text-wrap: nowrap; text-overflow: ellipsis;
+}
 """
 
 MATCH_STYLE = "reverse"

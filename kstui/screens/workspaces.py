@@ -80,7 +80,10 @@ class WorkspacesScreen(TenancyScreen):
 
     DEFAULT_CSS = (
         """
-    WorkspacesScreen #note { height: 1; padding: 0 1; color: $warning; display: none; }
+    WorkspacesScreen #note {
+        height: 1; padding: 0 1; color: $warning; display: none;
+        text-wrap: nowrap; text-overflow: ellipsis;
+    }
     WorkspacesScreen #note.-shown { display: block; }
     """
         + CLUSTERS_CSS

@@ -11,7 +11,10 @@ class WriteStatus(Static):
     """Hidden while nothing is in flight; `begin` returns a token that `end` takes back."""
 
     DEFAULT_CSS = """
-    WriteStatus { height: 1; padding: 0 1; display: none; color: $warning; }
+    WriteStatus {
+        height: 1; padding: 0 1; display: none; color: $warning;
+        text-wrap: nowrap; text-overflow: ellipsis;
+    }
     WriteStatus.-shown { display: block; }
     """
 
