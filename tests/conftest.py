@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
+import random
 import shutil
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -98,6 +101,30 @@ class RunningSandbox:
         self.sandbox.write_kubeconfig(self.kubeconfig)
 
 
+def _ports_a_restart_finds_free(count: int) -> int:
+    """The first of `count` free consecutive ports below the kernel's ephemeral range (0 if
+    none is found). A sandbox restarted on its ports (RunningSandbox.restart) must find them
+    free, and a port the kernel handed out may meanwhile be any outgoing connection's local
+    port, or another server's that asked for port 0 (CI: "address already in use")."""
+    low = 32768
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    for _ in range(100):
+        first = random.SystemRandom().randrange(10_000, max(10_001, low - count))
+        if all(_free(port) for port in range(first, first + count)):
+            return first
+    return 0
+
+
+def _free(port: int) -> bool:
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
 def _start(tmp: Path, options: SandboxOptions) -> RunningSandbox:
     if options.state_dir is None:
         options.state_dir = str(tmp / "state")
@@ -126,6 +153,8 @@ def fresh_sandbox(tmp_path: Path) -> Iterator[Callable[..., RunningSandbox]]:
         options = SandboxOptions(clusters=1, pods=20)
         for key, value in overrides.items():
             setattr(options, key, value)
+        if not options.port:  # the clusters' ports, then the chart repository's
+            options.port = _ports_a_restart_finds_free(options.clusters + 1)
         running = _start(tmp_path / f"sandbox{len(started)}", options)
         started.append(running)
         return running
