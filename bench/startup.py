@@ -34,6 +34,7 @@ import shutil
 import statistics
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -52,6 +53,9 @@ class Bare(App):
 Bare().run()
 """
 FIGURES = ("first frame", "first rows", "all rows")
+PAUSE = 0.3
+"""Seconds between two programs: the sandbox is done with the last one (its watches closed,
+its connections gone) before the next one starts."""
 
 
 def report(line: str = "") -> None:
@@ -153,7 +157,11 @@ class Programs:
             )
         shift = index % len(runs)
         order = runs[shift:] + runs[:shift]
-        return {label: run() for label, run in order}  # type: ignore[operator]
+        marks = {}
+        for label, run in order:
+            time.sleep(PAUSE)
+            marks[label] = run()  # type: ignore[operator]
+        return marks
 
 
 def run(pods: int, rounds: int, trees: list[tuple[str, Path]], source: bool = False) -> None:
