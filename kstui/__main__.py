@@ -216,9 +216,10 @@ def _fail(error: Exception) -> int:
 def _run_app(args: Options, kubeconfig_path: str | None) -> int:
     from kstui.heap import HEAP
 
-    with HEAP.starting():  # no collections while importing; what the start made frozen
-        app = _make_app(args, kubeconfig_path)
+    HEAP.pause_for_start()  # no collection until the app's first frame (HEAP.started)
+    app = _make_app(args, kubeconfig_path)
     if isinstance(app, int):
+        HEAP.started()
         return app
     app.run()
     return app.return_code or 0

@@ -13,12 +13,15 @@ Stdlib only: screens and backends both report to it.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import contextvars
 import gc
 import time
 from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # loaded by the caller's loop: the start pauses the collector before it loads
+    import asyncio
 
 BIG_LOAD = 1000
 """Rows from which a load is worth settling the heap for."""
@@ -77,30 +80,38 @@ class Heap:
         """Seconds of the slowest settle (bench/memory.py reports it)."""
         self._floods: set[int] = set()
         self._thresholds: tuple[int, int, int] | None = None
+        self._paused_for_start: bool | None = None
+        """While the start pauses the collector: whether it was enabled before."""
         self.settled_since_start = False
         """What the start froze (modules, classes, the app) is alive for good and pins nothing;
         only a settle freezes what may be dropped later."""
 
-    @contextlib.contextmanager
-    def starting(self) -> Iterator[None]:
-        """The start, up to the app's run: no collection while the modules are imported (they
-        make ~300,000 objects and hardly any garbage: a dozen collections walk them for
-        nothing), then all of it is frozen, so that the collections the first frame makes
-        (a full one among them, ~20 ms) walk only what is new."""
-        was_enabled = gc.isenabled()
-        gc.disable()
-        try:
-            yield
-        finally:
-            gc.freeze()  # not counted: gc.get_freeze_count() walks every frozen object (~3 ms)
-            if was_enabled:
-                gc.enable()
+    def pause_for_start(self) -> None:
+        """From here to the first frame no collection runs: the modules imported and the first
+        screen make ~300,000 objects and hardly any garbage, and a score of collections would
+        walk them for nothing (~3 ms of the first frame). `started` ends the pause."""
+        if self._paused_for_start is None:
+            self._paused_for_start = gc.isenabled()
+            gc.disable()
+
+    def started(self) -> None:
+        """The first frame is drawn: what the start made is frozen, so that the collections
+        after it walk only what is new, and the collector runs again. Once; nothing without
+        `pause_for_start` (an app run in a test)."""
+        if self._paused_for_start is None:
+            return
+        enabled, self._paused_for_start = self._paused_for_start, None
+        gc.freeze()  # not counted: gc.get_freeze_count() walks every frozen object (~3 ms)
+        if enabled:
+            gc.enable()
 
     def input(self) -> None:
         """A key arrived: a full collection now would land in its frame."""
         self.last_input = time.monotonic()
 
     def _check_idle_soon(self) -> None:
+        import asyncio
+
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
@@ -148,6 +159,8 @@ class Heap:
             self._thresholds = None
 
     def _later(self, name: str, delay: float) -> None:
+        import asyncio
+
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:

@@ -1,5 +1,6 @@
-"""The start freezes what the imports made (kstui/heap.py Heap.starting): the first frame's
-collections then walk only what is new. Run in a fresh interpreter: the collector is global."""
+"""The start pauses the collector until the first frame, then freezes what it made
+(kstui/heap.py Heap.pause_for_start, Heap.started): the collections after it walk only what is
+new. Run in a fresh interpreter: the collector is global."""
 
 from __future__ import annotations
 
@@ -10,17 +11,23 @@ from tests.fresh_python import fresh_python
 CODE = """
 import gc, json
 from kstui.heap import Heap
+unpaused = Heap()
+unpaused.started()  # an app run without the start's pause (a test): nothing happens
+frozen_unpaused = gc.get_freeze_count()
 heap = Heap()
 enabled_before = gc.isenabled()
-with heap.starting():
-    enabled_inside = gc.isenabled()
-    made = [[index] for index in range(1000)]  # what imports make: alive for good
+heap.pause_for_start()
+enabled_inside = gc.isenabled()
+made = [[index] for index in range(1000)]  # what imports and the first screen make: for good
+heap.started()
+heap.started()  # once
 frozen = gc.get_freeze_count()
 heap.released()  # nothing frozen since the start: nothing to settle
 settles_after_release = heap.settles
 heap.settle()  # a big list loaded: frozen now, so dropping something settles again
 heap.released()  # no loop running: settles at once
 print(json.dumps({
+    "frozen_unpaused": frozen_unpaused,
     "enabled_before": enabled_before,
     "enabled_inside": enabled_inside,
     "enabled_after": gc.isenabled(),
@@ -35,6 +42,7 @@ print(json.dumps({
 def test_the_start_collects_nothing_then_freezes_what_it_made() -> None:
     printed = fresh_python(CODE, timeout=60)
     seen = json.loads(printed)
+    assert seen["frozen_unpaused"] == 0
     assert seen["enabled_before"]
     assert not seen["enabled_inside"]
     assert seen["enabled_after"]
