@@ -315,7 +315,10 @@ class KstuiApp(CommandRunning, App[None]):
     def on_ready(self) -> None:
         """The first frame is on its way: now the lists may start (the start list came early:
         early_list.py; httpx loads once its rows are drawn: kube_transport.py)."""
+        from kstui.backends.early_list import first_frame_drawn
+
         self.call_after_refresh(HEAP.started)  # the collector paused for the start (heap.py)
+        self.call_after_refresh(first_frame_drawn)  # the start list reads further (early_list.py)
         self._start_network()
 
     def _start_network(self) -> None:

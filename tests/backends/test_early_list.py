@@ -130,6 +130,49 @@ async def test_an_early_list_cut_off_midway_is_finished_by_the_client(
         await client.aclose()
 
 
+async def pages_read(pending: early_list.EarlyList, at_least: int) -> int:
+    """How many pages the thread has read (and ended, or waits for room), once at least
+    `at_least` are in."""
+    slot, count = pending._first, 0
+    deadline = asyncio.get_running_loop().time() + 20
+    while True:
+        if not slot.done():
+            if count >= at_least:
+                return count
+            if asyncio.get_running_loop().time() > deadline:
+                raise AssertionError(f"{count} pages read, waited for {at_least}")
+            await asyncio.sleep(0.01)
+            continue
+        item = slot.result()
+        if item is None:
+            return count
+        count, slot = count + 1, item[1]
+
+
+async def test_before_the_first_frame_a_start_list_reads_a_few_pages_then_the_rest(
+    fresh_sandbox: Fresh,
+) -> None:
+    running = fresh_sandbox(pods=60, frozen=True)
+    config = load_kubeconfig(str(running.kubeconfig))
+    pending = begun(config, 2)  # ~37 pages of 2
+    try:
+        before = early_list.BEFORE_FIRST_FRAME
+        assert await pages_read(pending, before) == before
+        await asyncio.sleep(0.5)  # a page of two takes a few ms: the thread waits for room
+        assert await pages_read(pending, before) == before
+        early_list.first_frame_drawn()
+        client = await client_of(running, "host")
+        try:
+            whole = await client.list(PODS, QUERY, accept=TABLE_ACCEPT, limit=0)
+        finally:
+            await client.aclose()
+        expected = -(-len(whole["rows"]) // 2)
+        assert expected > early_list.AHEAD > before  # so the thread also waits for the taker
+        assert await pages_read(pending, early_list.AHEAD) == early_list.AHEAD
+    finally:
+        pending.stop()
+
+
 def kubeconfig(tmp_path: Path, cluster: dict[str, Any], user: dict[str, Any]) -> Path:
     path = tmp_path / "kubeconfig"
     path.write_text(
@@ -291,6 +334,7 @@ async def test_pages_that_came_while_the_app_started_reach_a_subscriber_in_one_d
     running = fresh_sandbox(pods=60, frozen=True)
     config = load_kubeconfig(str(running.kubeconfig))
     pending = begun(config, 7)
+    early_list.first_frame_drawn()  # the app drew its first frame; the list begins later
 
     def arrived() -> bool:
         slot = pending._first
