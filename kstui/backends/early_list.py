@@ -80,7 +80,8 @@ class EarlyList:
         """The context's KubeConnection once the thread made it: the backend adopts it."""
         self.stopped = threading.Event()
         self.claimed = threading.Event()
-        self._ahead = threading.Semaphore(min(BEFORE_FIRST_FRAME, AHEAD))
+        self._room_before = min(BEFORE_FIRST_FRAME, AHEAD)
+        self._ahead = threading.Semaphore(self._room_before)
         """Room for pages not yet taken: BEFORE_FIRST_FRAME, then AHEAD from `go_on`."""
         self._going = False
         self._first: _Slot = concurrent.futures.Future()
@@ -90,9 +91,8 @@ class EarlyList:
         Once; on the app's thread."""
         if not self._going:
             self._going = True
-            more = AHEAD - min(BEFORE_FIRST_FRAME, AHEAD)
-            if more:
-                self._ahead.release(more)
+            if self._room_before < AHEAD:
+                self._ahead.release(AHEAD - self._room_before)
 
     def stop(self) -> None:
         self.stopped.set()
